@@ -1,0 +1,186 @@
+//! The scrub benchmark: how long it takes to jump to any tick of a long journal.
+//!
+//! It builds a synthetic journal of `commands` commands, then jumps to random ticks through the
+//! checkpointed [`Timeline`], and, as the peer in the same run, through the reference
+//! [`replay`] from tick 0. The clock is passed in (`now_ms`), because the core has no wall
+//! clock: the native `lab-bench` binary passes `Instant`, the browser's bench page passes
+//! `performance.now()`.
+
+use crate::clock::Tick;
+use crate::journal::{replay, Entry, Journal};
+use crate::lab::{Command, LabConfig, Scenario};
+use crate::rng::{Rng, Seed};
+use crate::stream::SourceId;
+use crate::timeline::Timeline;
+
+/// A deterministic journal of `commands` commands spread over about 2.5 ticks per command.
+pub fn synthetic_journal(commands: usize) -> Journal {
+    let config = LabConfig {
+        seed: Seed(2024),
+        scenario: Scenario::Busy,
+    };
+    let mut rng = Rng::new(Seed(7)).fork("bench/journal");
+    let mut at = Tick::ZERO;
+    let mut entries = Vec::with_capacity(commands);
+    for _ in 0..commands {
+        at = at.plus(rng.below(5));
+        let source = SourceId(rng.below(4) as u8);
+        let command = if rng.chance_permille(700) {
+            Command::Emit {
+                source,
+                count: 1 + rng.below(5) as u16,
+            }
+        } else {
+            Command::SetChance {
+                source,
+                chance_per_tick_permille: rng.below(1001) as u16,
+            }
+        };
+        entries.push(Entry { at, command });
+    }
+    Journal::from_parts(config, entries, at.plus(10))
+        .expect("synthetic journal is ordered and within limits")
+}
+
+/// Timings of one benchmark run, in milliseconds.
+#[derive(Clone, Debug)]
+pub struct ScrubReport {
+    pub commands: usize,
+    pub end_tick: u64,
+    pub checkpoints: usize,
+    pub build_ms: f64,
+    pub jumps: usize,
+    pub jump_median_ms: f64,
+    pub jump_p95_ms: f64,
+    pub jump_max_ms: f64,
+    pub replay_samples: usize,
+    pub replay_median_ms: f64,
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+/// Runs the benchmark. `now_ms` returns a monotonic time in milliseconds.
+pub fn scrub_benchmark(
+    commands: usize,
+    jumps: usize,
+    replay_samples: usize,
+    now_ms: &mut dyn FnMut() -> f64,
+) -> ScrubReport {
+    let journal = synthetic_journal(commands);
+    let end = journal.end();
+    let start = now_ms();
+    let timeline = Timeline::from_journal(journal.clone()).expect("synthetic journal replays");
+    let build_ms = now_ms() - start;
+    let mut rng = Rng::new(Seed(11)).fork("bench/jumps");
+    let mut times = Vec::with_capacity(jumps);
+    let mut checksum = 0u64;
+    for _ in 0..jumps {
+        let at = Tick(rng.below(end.0 + 1));
+        let start = now_ms();
+        let lab = timeline.state_at(at);
+        times.push(now_ms() - start);
+        checksum ^= lab.state_hash();
+    }
+    times.sort_by(f64::total_cmp);
+    let mut replay_times = Vec::with_capacity(replay_samples);
+    for _ in 0..replay_samples {
+        let at = Tick(rng.below(end.0 + 1));
+        let start = now_ms();
+        let lab = replay(&journal, at).expect("synthetic journal replays");
+        replay_times.push(now_ms() - start);
+        checksum ^= lab.state_hash();
+    }
+    replay_times.sort_by(f64::total_cmp);
+    std::hint::black_box(checksum);
+    ScrubReport {
+        commands,
+        end_tick: end.0,
+        checkpoints: timeline.checkpoint_count(),
+        build_ms,
+        jumps,
+        jump_median_ms: percentile(&times, 0.5),
+        jump_p95_ms: percentile(&times, 0.95),
+        jump_max_ms: times.last().copied().unwrap_or(0.0),
+        replay_samples,
+        replay_median_ms: percentile(&replay_times, 0.5),
+    }
+}
+
+impl ScrubReport {
+    /// Rows of (measure, value) for a table.
+    pub fn rows(&self) -> Vec<(String, String)> {
+        let speedup = if self.jump_median_ms > 0.0 {
+            self.replay_median_ms / self.jump_median_ms
+        } else {
+            f64::INFINITY
+        };
+        vec![
+            (
+                "journal".into(),
+                format!("{} commands over {} ticks", self.commands, self.end_tick),
+            ),
+            ("checkpoints held".into(), self.checkpoints.to_string()),
+            (
+                "load journal (replay + checkpoints)".into(),
+                format!("{:.2} ms", self.build_ms),
+            ),
+            (
+                format!("jump to a random tick, median of {}", self.jumps),
+                format!("{:.3} ms", self.jump_median_ms),
+            ),
+            ("jump, p95".into(), format!("{:.3} ms", self.jump_p95_ms)),
+            ("jump, max".into(), format!("{:.3} ms", self.jump_max_ms)),
+            (
+                format!(
+                    "peer: replay from tick 0, median of {}",
+                    self.replay_samples
+                ),
+                format!("{:.2} ms", self.replay_median_ms),
+            ),
+            (
+                "checkpointed jump vs replay from 0".into(),
+                format!("{speedup:.0}x faster"),
+            ),
+        ]
+    }
+
+    /// The report as a markdown table.
+    pub fn table(&self) -> String {
+        let mut out = String::from("| measure | value |\n|---|---|\n");
+        for (measure, value) in self.rows() {
+            out.push_str(&format!("| {measure} | {value} |\n"));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn synthetic_journal_is_deterministic_and_replays() {
+        let a = synthetic_journal(500);
+        assert_eq!(a, synthetic_journal(500));
+        assert_eq!(a.entries().len(), 500);
+        assert!(Timeline::from_journal(a).is_ok());
+    }
+
+    #[test]
+    fn report_counts_what_it_ran() {
+        let mut t = 0.0;
+        let report = scrub_benchmark(1000, 20, 3, &mut || {
+            t += 1.0;
+            t
+        });
+        assert_eq!(report.jumps, 20);
+        assert_eq!(report.jump_median_ms, 1.0);
+        assert!(report.table().contains("| checkpoints held |"));
+    }
+}

@@ -1,0 +1,224 @@
+//! Named numeric facts about a lab: the vocabulary lesson goals are written in.
+//!
+//! A goal such as `tick >= 50 and events_by_hand >= 3` is checked against an [`Observation`]:
+//! the state at the tick the learner is looking at, plus the journal it came from (so a goal can
+//! ask "has the learner rewound?"). Names are parsed once, so a lesson that mentions a metric that
+//! does not exist fails the lesson lint rather than a learner.
+
+use crate::journal::Journal;
+use crate::lab::Lab;
+
+/// Every plain metric name, with what it measures (shown in lint messages and docs).
+pub const METRIC_NAMES: &[(&str, &str)] = &[
+    ("tick", "the tick the learner is looking at"),
+    ("end_tick", "the tick the journal has reached"),
+    (
+        "ticks_behind_end",
+        "how far the learner has rewound from the end",
+    ),
+    ("commands", "commands in the journal"),
+    ("events", "events emitted so far"),
+    ("events_by_hand", "events emitted with the Emit button"),
+    ("sources", "number of sources"),
+    (
+        "max_chance",
+        "the highest chance per tick of any source, in permille",
+    ),
+];
+
+/// A metric a goal can mention. `source.NAME.events` and `source.NAME.chance` take a source name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Metric {
+    Tick,
+    EndTick,
+    TicksBehindEnd,
+    Commands,
+    Events,
+    EventsByHand,
+    Sources,
+    MaxChance,
+    SourceEvents(String),
+    SourceChance(String),
+}
+
+impl Metric {
+    /// Parses a metric name, suggesting the closest known name on failure.
+    pub fn parse(name: &str) -> Result<Metric, String> {
+        let plain = [
+            Metric::Tick,
+            Metric::EndTick,
+            Metric::TicksBehindEnd,
+            Metric::Commands,
+            Metric::Events,
+            Metric::EventsByHand,
+            Metric::Sources,
+            Metric::MaxChance,
+        ]
+        .into_iter()
+        .find(|m| m.name() == name);
+        if let Some(metric) = plain {
+            return Ok(metric);
+        }
+        let parts: Vec<&str> = name.split('.').collect();
+        match parts.as_slice() {
+            ["source", source, "events"] if !source.is_empty() => {
+                Ok(Metric::SourceEvents(source.to_string()))
+            }
+            ["source", source, "chance"] if !source.is_empty() => {
+                Ok(Metric::SourceChance(source.to_string()))
+            }
+            _ => {
+                let suggestion = METRIC_NAMES
+                    .iter()
+                    .map(|(known, _)| *known)
+                    .chain(["source.NAME.events", "source.NAME.chance"])
+                    .min_by_key(|known| edit_distance(name, known))
+                    .unwrap_or("tick");
+                Err(format!(
+                    "unknown metric \"{name}\"; did you mean \"{suggestion}\"?"
+                ))
+            }
+        }
+    }
+
+    /// The name as written in a goal.
+    pub fn name(&self) -> String {
+        let plain = match self {
+            Metric::Tick => "tick",
+            Metric::EndTick => "end_tick",
+            Metric::TicksBehindEnd => "ticks_behind_end",
+            Metric::Commands => "commands",
+            Metric::Events => "events",
+            Metric::EventsByHand => "events_by_hand",
+            Metric::Sources => "sources",
+            Metric::MaxChance => "max_chance",
+            Metric::SourceEvents(s) => return format!("source.{s}.events"),
+            Metric::SourceChance(s) => return format!("source.{s}.chance"),
+        };
+        plain.to_string()
+    }
+}
+
+/// What a goal is checked against.
+#[derive(Clone, Copy, Debug)]
+pub struct Observation<'a> {
+    /// The state at the tick on screen.
+    pub lab: &'a Lab,
+    /// The journal that state was replayed from.
+    pub journal: &'a Journal,
+}
+
+impl Observation<'_> {
+    /// The metric's value, or `None` when it names a source that does not exist.
+    pub fn value(&self, metric: &Metric) -> Option<i64> {
+        let stream = self.lab.stream();
+        let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        Some(match metric {
+            Metric::Tick => count(self.lab.now().0),
+            Metric::EndTick => count(self.journal.end().0),
+            Metric::TicksBehindEnd => count(self.journal.end().ticks_since(self.lab.now())),
+            Metric::Commands => count(self.journal.entries().len() as u64),
+            Metric::Events => count(stream.events_total()),
+            Metric::EventsByHand => count(stream.sources().iter().map(|s| s.emitted_by_hand).sum()),
+            Metric::Sources => count(stream.sources().len() as u64),
+            Metric::MaxChance => i64::from(
+                stream
+                    .sources()
+                    .iter()
+                    .map(|s| s.chance_per_tick_permille)
+                    .max()
+                    .unwrap_or(0),
+            ),
+            Metric::SourceEvents(name) => count(stream.source_named(name)?.emitted_total),
+            Metric::SourceChance(name) => {
+                i64::from(stream.source_named(name)?.chance_per_tick_permille)
+            }
+        })
+    }
+}
+
+/// Levenshtein distance, for did-you-mean suggestions.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::Tick;
+    use crate::lab::{Command, LabConfig};
+    use crate::stream::SourceId;
+    use crate::timeline::Timeline;
+
+    #[test]
+    fn every_listed_name_parses_and_round_trips() {
+        for (name, _) in METRIC_NAMES {
+            assert_eq!(Metric::parse(name).unwrap().name(), *name);
+        }
+        assert_eq!(
+            Metric::parse("source.a.events").unwrap(),
+            Metric::SourceEvents("a".into())
+        );
+    }
+
+    #[test]
+    fn unknown_names_suggest_the_closest() {
+        let err = Metric::parse("tik").unwrap_err();
+        assert!(err.contains("did you mean \"tick\""), "{err}");
+        assert!(Metric::parse("source..events").is_err());
+    }
+
+    #[test]
+    fn values_follow_the_observed_state() {
+        let mut timeline = Timeline::new(LabConfig::default());
+        for _ in 0..30 {
+            timeline.advance_head().unwrap();
+        }
+        timeline
+            .apply_at(
+                Tick(30),
+                Command::Emit {
+                    source: SourceId(1),
+                    count: 4,
+                },
+            )
+            .unwrap();
+        let lab = timeline.state_at(Tick(10));
+        let obs = Observation {
+            lab: &lab,
+            journal: timeline.journal(),
+        };
+        assert_eq!(obs.value(&Metric::Tick), Some(10));
+        assert_eq!(obs.value(&Metric::EndTick), Some(30));
+        assert_eq!(obs.value(&Metric::TicksBehindEnd), Some(20));
+        assert_eq!(obs.value(&Metric::Commands), Some(1));
+        assert_eq!(obs.value(&Metric::EventsByHand), Some(0));
+        assert_eq!(obs.value(&Metric::SourceChance("a".into())), Some(300));
+        assert_eq!(obs.value(&Metric::SourceEvents("zzz".into())), None);
+        let head = timeline.head();
+        let obs = Observation {
+            lab: head,
+            journal: timeline.journal(),
+        };
+        assert_eq!(obs.value(&Metric::EventsByHand), Some(4));
+    }
+
+    #[test]
+    fn edit_distance_basics() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every Flowlab test, installing what they need when it is missing:
+#   1. rustfmt and clippy (-D warnings, native and wasm32)
+#   2. native tests: unit, property, determinism, lesson lint, doc tests (cargo test)
+#   3. browser tests: wasm-bindgen-test in headless Chromium
+#   4. the release build (trunk build --release -> dist/)
+#   5. end to end: dist/ served on localhost, every route and lesson clicked through in headless
+#      Chromium (playwright-core), no console error, screenshots in target/e2e-screenshots/
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+cd "$FLOWLAB_ROOT"
+started=$(date +%s)
+step() { printf '\n\033[1m== %s (%ss)\033[0m\n' "$*" "$(( $(date +%s) - started ))"; }
+
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  step "installing chromium and chromedriver (Debian packages)"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+step "rustfmt"
+cargo fmt --all -- --check
+
+step "clippy (native)"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "clippy (wasm32)"
+cargo clippy --target wasm32-unknown-unknown -p flowlab --all-targets -- -D warnings
+
+step "native tests"
+cargo test --workspace
+
+step "browser tests (wasm-bindgen-test, headless Chromium)"
+CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=180 \
+  cargo test --target wasm32-unknown-unknown -p flowlab --test browser
+
+step "release build (trunk build --release)"
+trunk build --release
+
+step "end to end (headless Chromium)"
+node --test tests/e2e/
+
+step "all tests passed"

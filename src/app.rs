@@ -1,0 +1,78 @@
+//! The root component: router, header with navigation and theme switch, progress store, pages.
+
+use crate::pages::{
+    bench::BenchPage, home::Home, lab::LabPage, lesson::LessonPage, lesson_index::LessonIndex,
+    not_found::NotFound,
+};
+use crate::progress::{self, ProgressHandle};
+use crate::route::Route;
+use crate::theme::{self, Theme};
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+fn switch(route: Route) -> Html {
+    match route {
+        Route::Home => html! { <Home /> },
+        Route::Lessons => html! { <LessonIndex /> },
+        Route::Lesson { id } => html! { <LessonPage id={AttrValue::from(id)} /> },
+        Route::Lab { id } => html! { <LabPage id={AttrValue::from(id)} /> },
+        Route::Bench => html! { <BenchPage /> },
+        Route::NotFound => html! { <NotFound /> },
+    }
+}
+
+#[component]
+fn Header() -> Html {
+    let theme = use_context::<UseStateHandle<Theme>>().expect("the app provides the theme");
+    let route = use_route::<Route>();
+    let current = |is: fn(&Route) -> bool| route.as_ref().is_some_and(is).then_some("page");
+    let toggle = {
+        let theme = theme.clone();
+        Callback::from(move |_: MouseEvent| {
+            let next = theme.other();
+            theme::apply(next);
+            theme.set(next);
+        })
+    };
+    html! {
+        <header class="site-header">
+            <a class="skip-link" href="#main" onclick={Callback::from(|e: MouseEvent| {
+                e.prevent_default();
+                if let Some(main) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("main")) {
+                    use wasm_bindgen::JsCast;
+                    if let Ok(main) = main.dyn_into::<web_sys::HtmlElement>() { let _ = main.focus(); }
+                }
+            })}>{ "Skip to content" }</a>
+            <Link<Route> to={Route::Home} classes="brand"><img src="favicon.svg" alt="" />{ "Flowlab" }</Link<Route>>
+            <nav aria-label="Main">
+                <Link<Route> to={Route::Lessons} classes={classes!(current(|r| matches!(r, Route::Lessons | Route::Lesson { .. })).map(|_| "active"))}>{ "Lessons" }</Link<Route>>
+                <Link<Route> to={Route::Lab { id: "stream".into() }} classes={classes!(current(|r| matches!(r, Route::Lab { .. })).map(|_| "active"))}>{ "Playground" }</Link<Route>>
+                <Link<Route> to={Route::Bench} classes={classes!(current(|r| matches!(r, Route::Bench)).map(|_| "active"))}>{ "Benchmarks" }</Link<Route>>
+            </nav>
+            <button class="ghost theme-toggle" onclick={toggle} aria-label={format!("Switch to {} theme", theme.other().name())}>
+                { if *theme == Theme::Dark { "☀ Light" } else { "☾ Dark" } }
+            </button>
+        </header>
+    }
+}
+
+#[component]
+pub fn App() -> Html {
+    let progress: ProgressHandle = use_reducer(progress::load);
+    let theme = use_state(theme::current);
+    html! {
+        <HashRouter>
+            <ContextProvider<UseStateHandle<Theme>> context={theme}>
+                <ContextProvider<ProgressHandle> context={progress}>
+                    <Header />
+                    <main id="main" tabindex="-1">
+                        <Switch<Route> render={switch} />
+                    </main>
+                    <footer class="site-footer">
+                        <p>{ "Flowlab runs entirely in your browser. Every lab is a deterministic simulation: same seed, same commands, same state." }</p>
+                    </footer>
+                </ContextProvider<ProgressHandle>>
+            </ContextProvider<UseStateHandle<Theme>>>
+        </HashRouter>
+    }
+}

@@ -1,0 +1,83 @@
+//! The one module that draws charts, with plotters on a `<canvas>` (plotters-canvas). Charts take
+//! plain data and a [`Palette`]; they know nothing of labs or lessons.
+
+use crate::theme::Theme;
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use web_sys::HtmlCanvasElement;
+
+/// Colours for one theme.
+#[derive(Clone, Copy, Debug)]
+pub struct Palette {
+    pub background: RGBColor,
+    pub text: RGBColor,
+    pub grid: RGBColor,
+    pub series: RGBColor,
+}
+
+/// The palette that matches a page theme (same values as `static/style.css`).
+pub fn palette(theme: Theme) -> Palette {
+    match theme {
+        Theme::Light => Palette {
+            background: RGBColor(255, 255, 255),
+            text: RGBColor(55, 65, 81),
+            grid: RGBColor(229, 231, 235),
+            series: RGBColor(37, 99, 235),
+        },
+        Theme::Dark => Palette {
+            background: RGBColor(17, 24, 39),
+            text: RGBColor(209, 213, 219),
+            grid: RGBColor(55, 65, 81),
+            series: RGBColor(96, 165, 250),
+        },
+    }
+}
+
+/// Draws a bar chart of events per tick (one bar per tick: counts are discrete, so no lines
+/// between them). `points` are (tick, events), oldest first.
+pub fn events_per_tick(
+    canvas: HtmlCanvasElement,
+    points: &[(u64, u32)],
+    palette: Palette,
+) -> Result<(), String> {
+    let backend =
+        CanvasBackend::with_canvas_object(canvas).ok_or("the canvas has no 2D context")?;
+    let root = backend.into_drawing_area();
+    root.fill(&palette.background).map_err(|e| e.to_string())?;
+    let first = points.first().map_or(0, |p| p.0);
+    let last = points.last().map_or(1, |p| p.0 + 1).max(first + 1);
+    let peak = points.iter().map(|p| p.1).max().unwrap_or(0).max(1);
+    let label_font = ("sans-serif", 13).into_font().color(&palette.text);
+    let mut chart = ChartBuilder::on(&root)
+        .margin(10)
+        .x_label_area_size(34)
+        .y_label_area_size(36)
+        .build_cartesian_2d(first..last, 0u32..peak + 1)
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .light_line_style(palette.grid)
+        .bold_line_style(palette.grid)
+        .axis_style(palette.text)
+        .label_style(label_font.clone())
+        .axis_desc_style(label_font)
+        .x_desc("tick")
+        .y_desc("events")
+        .y_labels(((peak + 1) as usize).min(6))
+        .draw()
+        .map_err(|e| e.to_string())?;
+    chart
+        .draw_series(
+            points
+                .iter()
+                .filter(|(_, events)| *events > 0)
+                .map(|&(tick, events)| {
+                    Rectangle::new(
+                        [(tick, 0), (tick + 1, events)],
+                        palette.series.mix(0.85).filled(),
+                    )
+                }),
+        )
+        .map_err(|e| e.to_string())?;
+    root.present().map_err(|e| e.to_string())
+}

@@ -1,0 +1,62 @@
+//! A lesson: prose, live widgets and goals over one lab session seeded from the front matter.
+
+use crate::lessons::catalog;
+use crate::markdown;
+use crate::pages::not_found::NotFound;
+use crate::pages::use_share_param;
+use crate::progress::ProgressHandle;
+use crate::route::Route;
+use crate::widgets::{self, goal::Goal, lab_provider::LabProvider};
+use lab_core::lesson::Block;
+use std::rc::Rc;
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct LessonPageProps {
+    pub id: AttrValue,
+}
+
+#[component]
+pub fn LessonPage(props: &LessonPageProps) -> Html {
+    let share = use_share_param();
+    let progress = use_context::<ProgressHandle>().expect("the app provides progress");
+    let catalog = catalog();
+    let Some(lesson) = catalog.find(&props.id) else {
+        return html! { <NotFound what={AttrValue::from(format!("There is no lesson called \"{}\".", props.id))} /> };
+    };
+    let goals = lesson.checks().count();
+    let done = progress.progress.done_count(&lesson.meta.id).min(goals);
+    let lesson_id = AttrValue::from(lesson.meta.id.clone());
+    let next = catalog.next_after(&lesson.meta.id);
+    let key = format!("{}|{}", lesson.meta.id, share.clone().unwrap_or_default());
+    html! {
+        <article class="page lesson-page">
+            <p class="crumbs">
+                <Link<Route> to={Route::Lessons}>{ "Lessons" }</Link<Route>>{ " › " }{ &lesson.meta.track }
+            </p>
+            <h1>{ &lesson.meta.title }</h1>
+            <p class="lead">{ &lesson.meta.summary }</p>
+            <p class="lesson-progress" aria-live="polite">
+                <progress max={goals.to_string()} value={done.to_string()} aria-label="Goals completed"></progress>
+                { format!(" {done} of {goals} goals done") }
+            </p>
+            <LabProvider key={key} config={lesson.meta.config} share={share}>
+                { for lesson.blocks.iter().map(|block| match block {
+                    Block::Markdown(text) => html! { <div class="prose">{ markdown::render(text) }</div> },
+                    Block::Widget(spec) => widgets::render(spec.kind, spec.caption.as_deref()),
+                    Block::Check(check) => html! { <Goal lesson={lesson_id.clone()} check={Rc::new(check.clone())} /> },
+                }) }
+            </LabProvider>
+            <nav class="lesson-next" aria-label="Next">
+                if let Some(next) = next {
+                    <Link<Route> to={Route::Lesson { id: next.meta.id.clone() }} classes="button primary">
+                        { format!("Next: {} →", next.meta.title) }
+                    </Link<Route>>
+                } else {
+                    <Link<Route> to={Route::Lessons} classes="button">{ "Back to all lessons" }</Link<Route>>
+                }
+            </nav>
+        </article>
+    }
+}

@@ -1,0 +1,18 @@
+//! One module per page of the site.
+
+pub mod bench;
+pub mod home;
+pub mod lab;
+pub mod lesson;
+pub mod lesson_index;
+pub mod not_found;
+
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+/// The share-link text in the current URL (`#/…?j=…`), if any.
+#[hook]
+pub fn use_share_param() -> Option<String> {
+    let location = use_location();
+    location.and_then(|l| crate::share::journal_from_query(l.query_str()))
+}

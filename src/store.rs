@@ -1,0 +1,315 @@
+//! The lab store: one [`LabSession`] per lab on screen, driven by [`LabAction`]s.
+//!
+//! The session owns a [`Timeline`] (journal + checkpoints) and a cursor: the tick the learner is
+//! looking at. Every view renders `session.view`, the state at the cursor, so scrubbing redraws
+//! everything. Playing moves the cursor forward; at the end of the journal it extends time. A
+//! command issued while looking at the past forks the timeline there (the core decides what that
+//! means; the store only reports it).
+
+use lab_core::clock::Tick;
+use lab_core::lab::{Command, Lab, LabConfig};
+use lab_core::metric::Observation;
+use lab_core::share_link;
+use lab_core::timeline::Timeline;
+use std::cell::RefCell;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Speeds offered by the time controls, in ticks per second.
+pub const SPEEDS_TICKS_PER_SECOND: &[u32] = &[1, 2, 5, 10, 25, 50, 100];
+/// Speed a lab starts at.
+pub const DEFAULT_SPEED_TICKS_PER_SECOND: u32 = 10;
+
+/// A message shown above a lab.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub is_error: bool,
+    pub text: String,
+    pub hint: String,
+}
+
+/// One lab's state as the UI sees it.
+#[derive(Clone)]
+pub struct LabSession {
+    timeline: Rc<RefCell<Timeline>>,
+    default_config: LabConfig,
+    /// The tick on screen.
+    pub cursor: Tick,
+    /// The state at `cursor`.
+    pub view: Rc<Lab>,
+    pub playing: bool,
+    pub speed_ticks_per_second: u32,
+    pub notice: Option<Notice>,
+    /// Bumped on every change, so effects can depend on it.
+    pub revision: u64,
+}
+
+impl PartialEq for LabSession {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.timeline, &other.timeline) && self.revision == other.revision
+    }
+}
+
+/// What the UI can ask of a lab.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LabAction {
+    TogglePlay,
+    Pause,
+    /// Moves `n` ticks forward (a play timer fire or the Step button).
+    Forward(u32),
+    /// Moves one tick back.
+    StepBack,
+    Seek(Tick),
+    SetSpeed(u32),
+    Reset,
+    Command(Command),
+    DismissNotice,
+}
+
+impl LabSession {
+    /// A lab at tick 0, or the state a share link describes. A bad link opens the default lab with
+    /// a notice saying why.
+    pub fn open(config: LabConfig, share: Option<&str>) -> LabSession {
+        let (timeline, notice) = match share.map(share_link::open) {
+            None => (Timeline::new(config), None),
+            Some(Ok(timeline)) => (
+                timeline,
+                Some(Notice {
+                    is_error: false,
+                    text: "Opened the lab from a share link.".into(),
+                    hint: "Scrub back to replay its history; Reset starts over.".into(),
+                }),
+            ),
+            Some(Err(e)) => (
+                Timeline::new(config),
+                Some(Notice {
+                    is_error: true,
+                    text: capitalise(&e.to_string()),
+                    hint: capitalise(e.hint()),
+                }),
+            ),
+        };
+        let cursor = timeline.end();
+        let view = Rc::new(timeline.head().clone());
+        LabSession {
+            timeline: Rc::new(RefCell::new(timeline)),
+            default_config: config,
+            cursor,
+            view,
+            playing: false,
+            speed_ticks_per_second: DEFAULT_SPEED_TICKS_PER_SECOND,
+            notice,
+            revision: 0,
+        }
+    }
+
+    pub fn end(&self) -> Tick {
+        self.timeline.borrow().end()
+    }
+
+    /// Runs `f` with the journal (for the journal widget and goals).
+    pub fn with_observation<R>(&self, f: impl FnOnce(&Observation<'_>) -> R) -> R {
+        let timeline = self.timeline.borrow();
+        f(&Observation {
+            lab: &self.view,
+            journal: timeline.journal(),
+        })
+    }
+
+    /// The share link text for the whole journal.
+    pub fn share_link(&self) -> String {
+        share_link::encode(self.timeline.borrow().journal())
+    }
+
+    /// A state hash computed by replaying the journal from tick 0 up to the cursor, to show
+    /// that replay agrees with what is on screen.
+    pub fn replayed_hash(&self) -> Option<u64> {
+        lab_core::journal::replay(self.timeline.borrow().journal(), self.cursor)
+            .ok()
+            .map(|lab| lab.state_hash())
+    }
+
+    fn move_to(&mut self, at: Tick) {
+        let timeline = self.timeline.borrow();
+        self.cursor = at.min(timeline.end());
+        self.view = Rc::new(timeline.state_at(self.cursor));
+    }
+
+    fn forward(&mut self, ticks: u32) {
+        for _ in 0..ticks {
+            let end = self.end();
+            if self.cursor < end {
+                self.move_to(self.cursor.next());
+                continue;
+            }
+            let advanced = self.timeline.borrow_mut().advance_head();
+            if let Err(e) = advanced {
+                self.playing = false;
+                self.notice = Some(Notice {
+                    is_error: true,
+                    text: capitalise(&e.to_string()),
+                    hint: "Reset the lab to start over.".into(),
+                });
+                break;
+            }
+            self.cursor = self.end();
+        }
+        if self.cursor == self.end() {
+            self.view = Rc::new(self.timeline.borrow().head().clone());
+        }
+    }
+
+    fn command(&mut self, command: Command) {
+        let ticks_dropped = self.end().ticks_since(self.cursor);
+        let result = self.timeline.borrow_mut().apply_at(self.cursor, command);
+        match result {
+            Ok(applied) => {
+                self.cursor = self.end();
+                self.view = Rc::new(self.timeline.borrow().head().clone());
+                self.notice = (ticks_dropped > 0).then(|| Notice {
+                    is_error: false,
+                    text: format!(
+                        "New timeline from tick {}: the old future ({ticks_dropped} {}, {} {}) was dropped.",
+                        self.cursor.0,
+                        plural(ticks_dropped, "tick"),
+                        applied.dropped_commands,
+                        plural(applied.dropped_commands as u64, "command"),
+                    ),
+                    hint: "Acting in the past forks history, like committing on an old git commit.".into(),
+                });
+            }
+            Err(e) => {
+                self.notice = Some(Notice {
+                    is_error: true,
+                    text: capitalise(&e.to_string()),
+                    hint: capitalise(&e.hint()),
+                });
+            }
+        }
+    }
+}
+
+fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        word.to_string()
+    } else {
+        format!("{word}s")
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+impl Reducible for LabSession {
+    type Action = LabAction;
+
+    fn reduce(self: Rc<Self>, action: LabAction) -> Rc<Self> {
+        let mut next = (*self).clone();
+        next.revision += 1;
+        match action {
+            LabAction::TogglePlay => next.playing = !next.playing,
+            LabAction::Pause => next.playing = false,
+            LabAction::Forward(ticks) => next.forward(ticks),
+            LabAction::StepBack => {
+                next.playing = false;
+                let back = Tick(next.cursor.0.saturating_sub(1));
+                next.move_to(back);
+            }
+            LabAction::Seek(at) => {
+                next.playing = false;
+                next.move_to(at);
+            }
+            LabAction::SetSpeed(speed) => {
+                if SPEEDS_TICKS_PER_SECOND.contains(&speed) {
+                    next.speed_ticks_per_second = speed;
+                }
+            }
+            LabAction::Reset => {
+                let fresh = LabSession::open(next.default_config, None);
+                return Rc::new(LabSession {
+                    revision: next.revision,
+                    ..fresh
+                });
+            }
+            LabAction::Command(command) => next.command(command),
+            LabAction::DismissNotice => next.notice = None,
+        }
+        Rc::new(next)
+    }
+}
+
+/// The handle widgets get from context.
+pub type LabHandle = UseReducerHandle<LabSession>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lab_core::stream::SourceId;
+
+    fn reduce(session: Rc<LabSession>, action: LabAction) -> Rc<LabSession> {
+        session.reduce(action)
+    }
+
+    #[test]
+    fn play_scrub_and_fork() {
+        let mut s = Rc::new(LabSession::open(LabConfig::default(), None));
+        s = reduce(s, LabAction::Forward(30));
+        assert_eq!((s.cursor, s.end()), (Tick(30), Tick(30)));
+        s = reduce(s, LabAction::Seek(Tick(10)));
+        assert_eq!(s.view.now(), Tick(10));
+        s = reduce(s, LabAction::Forward(5));
+        assert_eq!((s.cursor, s.end()), (Tick(15), Tick(30)));
+        s = reduce(
+            s,
+            LabAction::Command(Command::Emit {
+                source: SourceId(0),
+                count: 2,
+            }),
+        );
+        assert_eq!(s.end(), Tick(15));
+        assert!(s
+            .notice
+            .as_ref()
+            .is_some_and(|n| !n.is_error && n.text.contains("New timeline")));
+        s = reduce(
+            s,
+            LabAction::Command(Command::Emit {
+                source: SourceId(9),
+                count: 1,
+            }),
+        );
+        assert!(s.notice.as_ref().is_some_and(|n| n.is_error));
+        s = reduce(s, LabAction::Reset);
+        assert_eq!(s.end(), Tick(0));
+        assert!(s.notice.is_none());
+    }
+
+    #[test]
+    fn bad_share_links_open_the_default_lab_with_a_notice() {
+        let s = LabSession::open(LabConfig::default(), Some("fl1.garbage!!"));
+        assert_eq!(s.end(), Tick(0));
+        let notice = s.notice.expect("a notice");
+        assert!(notice.is_error && notice.text.starts_with("This share link is damaged"));
+    }
+
+    #[test]
+    fn share_links_reopen_the_same_state() {
+        let mut s = Rc::new(LabSession::open(LabConfig::default(), None));
+        s = reduce(s, LabAction::Forward(40));
+        s = reduce(
+            s,
+            LabAction::Command(Command::Emit {
+                source: SourceId(1),
+                count: 3,
+            }),
+        );
+        let reopened = LabSession::open(LabConfig::default(), Some(&s.share_link()));
+        assert_eq!(reopened.view.state_hash(), s.view.state_hash());
+        assert_eq!(s.replayed_hash(), Some(s.view.state_hash()));
+    }
+}

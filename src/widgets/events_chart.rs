@@ -1,0 +1,54 @@
+//! Events per tick over the recent past, drawn with plotters (see [`crate::charts`]).
+
+use crate::charts;
+use crate::theme::Theme;
+use web_sys::HtmlCanvasElement;
+use yew::prelude::*;
+
+/// Ticks shown in the chart.
+pub const CHART_TICKS: usize = 200;
+
+#[component]
+pub fn EventsChart() -> Html {
+    let session = super::use_lab();
+    let canvas = use_node_ref();
+    let error = use_state(|| None::<String>);
+    let theme = use_context::<UseStateHandle<Theme>>().map_or(Theme::Light, |t| *t);
+    let points: Vec<(u64, u32)> = {
+        let history: Vec<_> = session.view.stream().history().collect();
+        let skip = history.len().saturating_sub(CHART_TICKS);
+        history[skip..].iter().map(|c| (c.at.0, c.events)).collect()
+    };
+    let total: u32 = points.iter().map(|p| p.1).sum();
+    let peak = points.iter().map(|p| p.1).max().unwrap_or(0);
+    {
+        let (canvas, error, points) = (canvas.clone(), error.clone(), points.clone());
+        use_effect_with(
+            (session.revision, theme, points),
+            move |(_, theme, points)| {
+                if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
+                    let drawn = charts::events_per_tick(element, points, charts::palette(*theme));
+                    error.set(drawn.err());
+                }
+            },
+        );
+    }
+    let summary = if points.is_empty() {
+        "No ticks have passed yet.".to_string()
+    } else {
+        format!(
+            "Over ticks {} to {}: {total} events, at most {peak} in one tick.",
+            points[0].0,
+            points[points.len() - 1].0
+        )
+    };
+    html! {
+        <div class="events-chart">
+            <canvas ref={canvas} width="720" height="240" role="img" aria-label={format!("Chart of events per tick. {summary}")}></canvas>
+            <p class="muted small">{ summary }</p>
+            if let Some(e) = (*error).clone() {
+                <p class="field-error" role="alert">{ format!("The chart could not be drawn: {e}") }</p>
+            }
+        </div>
+    }
+}

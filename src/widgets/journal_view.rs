@@ -1,0 +1,62 @@
+//! The journal: the ground truth the lab is replayed from. Seed, scenario, the end of time, and
+//! every command with its tick (the newest first, the commands after the cursor greyed out).
+
+use lab_core::lab::Command;
+use yew::prelude::*;
+
+/// Commands listed.
+pub const JOURNAL_ROWS: usize = 40;
+
+fn describe(lab: &lab_core::lab::Lab, command: &Command) -> String {
+    match command {
+        Command::Emit { source, count } => {
+            format!("Emit {count} from {}", super::source_name(lab, *source))
+        }
+        Command::SetChance {
+            source,
+            chance_per_tick_permille,
+        } => format!(
+            "Set {}'s chance to {:.1}% per tick",
+            super::source_name(lab, *source),
+            f64::from(*chance_per_tick_permille) / 10.0
+        ),
+        Command::AddSource { name } => format!("Add source {name}"),
+    }
+}
+
+#[component]
+pub fn JournalView() -> Html {
+    let session = super::use_lab();
+    let cursor = session.cursor;
+    let end = session.end();
+    session.with_observation(|observation| {
+        let journal = observation.journal;
+        let config = journal.config();
+        let entries = journal.entries();
+        html! {
+            <div class="journal-view">
+                <dl class="facts">
+                    <div><dt>{ "seed" }</dt><dd>{ config.seed.0 }</dd></div>
+                    <div><dt>{ "scenario" }</dt><dd>{ config.scenario.name() }</dd></div>
+                    <div><dt>{ "time reached" }</dt><dd>{ end.to_string() }</dd></div>
+                    <div><dt>{ "commands" }</dt><dd>{ entries.len() }</dd></div>
+                </dl>
+                if entries.is_empty() {
+                    <p class="muted">{ "No commands yet: so far, the seed alone decides what happens." }</p>
+                } else {
+                    <ol class="journal-list" aria-label="Commands, newest first">
+                        { for entries.iter().enumerate().rev().take(JOURNAL_ROWS).map(|(index, entry)| html! {
+                            <li class={classes!((entry.at > cursor).then_some("future"))}>
+                                <span class="tick-badge">{ entry.at.to_string() }</span>
+                                { format!("#{} {}", index + 1, describe(&session.view, &entry.command)) }
+                            </li>
+                        }) }
+                    </ol>
+                    if entries.len() > JOURNAL_ROWS {
+                        <p class="muted small">{ format!("…and {} earlier commands.", entries.len() - JOURNAL_ROWS) }</p>
+                    }
+                }
+            </div>
+        }
+    })
+}

@@ -1,0 +1,96 @@
+//! Hosts one lab session: creates it (fresh, or from a share link), runs the play timer, shows
+//! the session's notice, and provides the session to the widgets inside.
+
+use crate::store::{LabAction, LabHandle, LabSession};
+use gloo_timers::callback::Interval;
+use lab_core::lab::LabConfig;
+use yew::prelude::*;
+
+/// Fastest redraw while playing, in milliseconds between timer fires.
+pub const TIMER_PERIOD_MIN_MS: u32 = 40;
+
+#[derive(Properties, PartialEq)]
+pub struct LabProviderProps {
+    pub config: LabConfig,
+    /// Share-link text to open, if the URL carried one.
+    #[prop_or_default]
+    pub share: Option<String>,
+    #[prop_or_default]
+    pub children: Children,
+}
+
+/// (milliseconds between fires, ticks per fire) for a speed in ticks per second.
+pub fn timer_for(speed_ticks_per_second: u32) -> (u32, u32) {
+    let speed = speed_ticks_per_second.max(1);
+    let period_ms = (1000 / speed).max(TIMER_PERIOD_MIN_MS);
+    (period_ms, (speed * period_ms / 1000).max(1))
+}
+
+#[component]
+pub fn LabProvider(props: &LabProviderProps) -> Html {
+    let session = {
+        let config = props.config;
+        let share = props.share.clone();
+        use_reducer(move || LabSession::open(config, share.as_deref()))
+    };
+    {
+        let dispatcher = session.dispatcher();
+        use_effect_with(
+            (session.playing, session.speed_ticks_per_second),
+            move |&(playing, speed)| {
+                let timer = playing.then(|| {
+                    let (period_ms, ticks) = timer_for(speed);
+                    Interval::new(period_ms, move || {
+                        dispatcher.dispatch(LabAction::Forward(ticks))
+                    })
+                });
+                move || drop(timer)
+            },
+        );
+    }
+    html! {
+        <ContextProvider<LabHandle> context={session.clone()}>
+            <div class="lab-session">
+                <LabNotice />
+                { props.children.clone() }
+            </div>
+        </ContextProvider<LabHandle>>
+    }
+}
+
+/// The session's notice (a rejected command, a bad share link, a fork), dismissable.
+#[component]
+fn LabNotice() -> Html {
+    let session = super::use_lab();
+    let Some(notice) = session.notice.clone() else {
+        return html! {};
+    };
+    let dismiss = {
+        let session = session.clone();
+        Callback::from(move |_| session.dispatch(LabAction::DismissNotice))
+    };
+    html! {
+        <div class={classes!("notice", notice.is_error.then_some("notice-error"))} role={if notice.is_error { "alert" } else { "status" }}>
+            <p><strong>{ notice.text }</strong>{ " " }{ notice.hint }</p>
+            <button class="ghost" onclick={dismiss} aria-label="Dismiss this message">{ "✕" }</button>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::timer_for;
+
+    #[test]
+    fn timer_keeps_the_requested_speed() {
+        for speed in crate::store::SPEEDS_TICKS_PER_SECOND {
+            let (period_ms, ticks) = timer_for(*speed);
+            assert!(period_ms >= super::TIMER_PERIOD_MIN_MS);
+            let actual = f64::from(ticks) * 1000.0 / f64::from(period_ms);
+            assert!(
+                (actual - f64::from(*speed)).abs() / f64::from(*speed) < 0.05,
+                "{speed}: {actual}"
+            );
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! Live widgets: small components that read the lab session from context and dispatch commands.
+//! Lessons embed them by kind ([`lab_core::lesson::WidgetKind`]); the playground shows them all.
+
+pub mod emitter;
+pub mod events_chart;
+pub mod goal;
+pub mod journal_view;
+pub mod lab_provider;
+pub mod state_hash;
+pub mod stream_view;
+pub mod time_controls;
+pub mod trace;
+
+use crate::store::LabHandle;
+use lab_core::lesson::WidgetKind;
+use lab_core::stream::SourceId;
+use yew::prelude::*;
+
+/// The lab session of the enclosing [`lab_provider::LabProvider`].
+#[hook]
+pub fn use_lab() -> LabHandle {
+    use_context::<LabHandle>().expect("widgets are only rendered inside a LabProvider")
+}
+
+/// Renders a widget of `kind`, with an optional caption.
+pub fn render(kind: WidgetKind, caption: Option<&str>) -> Html {
+    let body = match kind {
+        WidgetKind::TimeControls => html! { <time_controls::TimeControls /> },
+        WidgetKind::Stream => html! { <stream_view::StreamView /> },
+        WidgetKind::Emitter => html! { <emitter::Emitter /> },
+        WidgetKind::EventsChart => html! { <events_chart::EventsChart /> },
+        WidgetKind::Trace => html! { <trace::Trace /> },
+        WidgetKind::Journal => html! { <journal_view::JournalView /> },
+        WidgetKind::StateHash => html! { <state_hash::StateHash /> },
+    };
+    html! {
+        <figure class={classes!("widget", format!("widget-{}", kind.name()))} data-widget={kind.name()}>
+            if let Some(caption) = caption {
+                <figcaption>{ caption }</figcaption>
+            }
+            { body }
+        </figure>
+    }
+}
+
+/// The CSS class that colours a source (eight distinct, theme-aware colours).
+pub fn source_class(source: SourceId) -> String {
+    format!("src-{}", source.0 % 8)
+}
+
+/// A source's name for display, or its id if it is unknown.
+pub fn source_name(lab: &lab_core::lab::Lab, source: SourceId) -> String {
+    lab.stream()
+        .source(source)
+        .map_or_else(|| source.to_string(), |s| s.name.clone())
+}

@@ -1,0 +1,50 @@
+//! The event trace: the most recent events up to the tick on screen, newest first.
+
+use lab_core::lab::{Event, TracedEvent};
+use yew::prelude::*;
+
+/// Events listed.
+pub const TRACE_ROWS: usize = 30;
+
+/// One line of narration for an event.
+pub fn describe(lab: &lab_core::lab::Lab, traced: &TracedEvent) -> String {
+    match &traced.event {
+        Event::Emitted(e) => format!(
+            "{} emitted event #{} (value {}){}",
+            super::source_name(lab, e.source),
+            e.seq.0,
+            e.value,
+            if e.by_hand { " by hand" } else { "" }
+        ),
+        Event::ChanceChanged {
+            source,
+            from_permille,
+            to_permille,
+        } => format!(
+            "{}'s chance changed from {:.1}% to {:.1}%",
+            super::source_name(lab, *source),
+            f64::from(*from_permille) / 10.0,
+            f64::from(*to_permille) / 10.0
+        ),
+        Event::SourceAdded { name, .. } => format!("source {name} added"),
+    }
+}
+
+#[component]
+pub fn Trace() -> Html {
+    let session = super::use_lab();
+    let lab = &session.view;
+    html! {
+        <div class="trace">
+            if lab.trace().len() == 0 {
+                <p class="muted">{ "No events yet. Press Play, or emit one by hand." }</p>
+            } else {
+                <ol class="trace-list" reversed=true aria-label="Most recent events, newest first">
+                    { for lab.trace().rev().take(TRACE_ROWS).map(|traced| html! {
+                        <li><span class="tick-badge">{ traced.at.to_string() }</span>{ describe(lab, traced) }</li>
+                    }) }
+                </ol>
+            }
+        </div>
+    }
+}
