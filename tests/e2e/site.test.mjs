@@ -1,0 +1,262 @@
+// End to end: the release build (dist/) served on 127.0.0.1, driven in Debian's headless Chromium
+// through playwright-core. Visits every route and every lesson, uses the time controls, share
+// links, goals, progress and themes, fails on any console error, and saves screenshots in
+// target/e2e-screenshots/. Run by scripts/test.sh after `trunk build --release`.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "../../tools/node_modules/playwright-core/index.mjs";
+import { serve } from "./server.mjs";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const DIST = join(ROOT, "dist");
+const SHOTS = join(ROOT, "target", "e2e-screenshots");
+const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+const LESSON_IDS = readdirSync(join(ROOT, "lessons")).filter((f) => f.endsWith(".md")).sort().map((f) => {
+  const id = /^id:\s*(\S+)/m.exec(readFileSync(join(ROOT, "lessons", f), "utf8"));
+  assert.ok(id, `${f} has an id`);
+  return id[1];
+});
+
+let browser, server, origin;
+
+before(async () => {
+  assert.ok(existsSync(join(DIST, "index.html")), "dist/ is missing: run `trunk build --release` first");
+  mkdirSync(SHOTS, { recursive: true });
+  ({ server, origin } = await serve(DIST));
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+/** A fresh page that records console errors and uncaught exceptions. */
+async function openPage({ width = 1280, height = 900, colorScheme = "light", init } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, colorScheme });
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin });
+  if (init) await context.addInitScript(init);
+  const page = await context.newPage();
+  const errors = [];
+  page.on("console", (m) => { if (m.type() === "error") errors.push(`console: ${m.text()}`); });
+  page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
+  page.on("requestfailed", (r) => errors.push(`request failed: ${r.url()}`));
+  page.errors = errors;
+  return page;
+}
+
+async function go(page, hash) {
+  await page.goto(`${origin}/${hash}`);
+  await page.waitForSelector("main h1");
+}
+
+async function status(page) {
+  return (await page.textContent(".tc-status")).trim();
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function done(page) {
+  assert.deepEqual(page.errors, [], "no console errors");
+  assert.equal(await page.isVisible("#fatal"), false, "the panic panel stayed hidden");
+  await page.context().close();
+}
+
+test("every route renders, at phone and desktop widths, in both themes", async () => {
+  const routes = [["#/", "Learn data systems"], ["#/lessons", "Lessons"], ["#/labs/stream", "Event stream playground"],
+    ["#/bench", "Benchmarks"], ["#/no/such/page", "Page not found"], ["#/lessons/no-such-lesson", "Page not found"],
+    ["#/labs/no-such-lab", "Page not found"]];
+  for (const [width, colorScheme] of [[1280, "light"], [360, "light"], [1280, "dark"]]) {
+    const page = await openPage({ width, height: 800, colorScheme });
+    for (const [hash, heading] of routes) {
+      await go(page, hash);
+      assert.match(await page.textContent("main h1"), new RegExp(heading), `${hash} at ${width}px`);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 1, `${hash} at ${width}px scrolls sideways by ${overflow}px`);
+      const name = hash.replace(/[^a-z]+/g, "-").replace(/^-|-$/g, "") || "home";
+      await shot(page, `${name}-${width}-${colorScheme}`);
+    }
+    await done(page);
+  }
+});
+
+test("every lesson: time controls, a goal met, progress saved", async () => {
+  const page = await openPage();
+  for (const id of LESSON_IDS) {
+    await go(page, `#/lessons/${id}`);
+    assert.equal(await status(page), "tick 0 (live)");
+    assert.ok(await page.locator(".goal").count() >= 1, `${id} has goals`);
+    await page.click(".tc-step");
+    await page.click(".tc-step");
+    assert.equal(await status(page), "tick 2 (live)");
+    await page.selectOption(".tc-speed select", "100");
+    await page.click(".tc-play");
+    await page.waitForFunction(() => /tick (\d+)/.exec(document.querySelector(".tc-status").textContent)[1] >= 60);
+    await page.click(".tc-play");
+    const end = Number(/tick (\d+)/.exec(await status(page))[1]);
+    await page.click(".tc-back");
+    assert.equal(await status(page), `tick ${end - 1} of ${end} (replaying the past)`);
+    // Keyboard: the scrubber is a range input.
+    await page.focus(".scrubber");
+    await page.keyboard.press("Home");
+    assert.equal(await status(page), `tick 0 of ${end} (replaying the past)`);
+    await page.keyboard.press("End");
+    assert.equal(await status(page), `tick ${end} (live)`);
+    await page.click(".goal-hint");
+    assert.ok(await page.isVisible(".hint"));
+    await shot(page, `lesson-${id}`);
+    await page.click(".tc-reset");
+    assert.equal(await status(page), "tick 0 (live)");
+  }
+  // The first lesson's first goal ("run to tick 50") was met above and is remembered.
+  await go(page, "#/lessons");
+  const first = page.locator(".lesson-item").first();
+  assert.match(await first.textContent(), /[1-9] \/ \d+ goals|complete/);
+  const saved = JSON.parse(await page.evaluate(() => localStorage.getItem("flowlab.progress")));
+  assert.equal(saved.schema, 1);
+  assert.ok(saved.completed[LESSON_IDS[0]].includes("reach-50"));
+  await done(page);
+});
+
+test("the first lesson can be completed end to end", async () => {
+  const page = await openPage();
+  await go(page, `#/lessons/${LESSON_IDS[0]}`);
+  await page.selectOption(".tc-speed select", "100");
+  await page.click(".tc-play");
+  await page.waitForSelector('[data-goal="reach-50"].goal-done');
+  await page.click(".tc-play");
+  await page.fill(".count-input", "3");
+  await page.click(".emit-button");
+  await page.waitForSelector('[data-goal="by-hand"].goal-done');
+  const end = Number(/tick (\d+)/.exec(await status(page))[1]);
+  await page.fill(".scrubber", String(end - 25));
+  await page.waitForSelector('[data-goal="rewind"].goal-done');
+  await page.click(".state-hash button");
+  assert.match(await page.textContent(".state-hash"), /identical/);
+  assert.match(await page.textContent(".lesson-progress"), /3 of 3 goals done/);
+  await shot(page, "lesson-complete");
+  await done(page);
+});
+
+test("share links reopen the same state; corrupted links are refused with a message", async () => {
+  const page = await openPage();
+  await go(page, "#/labs/stream");
+  for (let i = 0; i < 12; i++) await page.click(".tc-step");
+  await page.fill(".count-input", "2");
+  await page.click(".emit-button");
+  const hash = await page.textContent(".state-hash code");
+  await page.click(".tc-share");
+  await page.waitForSelector(".tc-share-result");
+  const link = await page.evaluate(() => navigator.clipboard.readText());
+  assert.match(link, /#\/labs\/stream\?j=fl1\.[A-Za-z0-9_-]+$/);
+  const other = await openPage();
+  await other.goto(link);
+  await other.waitForSelector(".tc-status");
+  assert.equal(await status(other), "tick 12 (live)");
+  assert.equal(await other.textContent(".state-hash code"), hash);
+  assert.match(await other.textContent(".notice"), /Opened the lab from a share link/);
+  await done(other);
+
+  for (const bad of ["fl1.AAAA", link.split("j=")[1].slice(0, -6), "https://example.org", "fl7.xyz"]) {
+    const page2 = await openPage();
+    await go(page2, `#/labs/stream?j=${bad}`);
+    const notice = await page2.textContent(".notice-error");
+    assert.match(notice, /share link/, notice);
+    assert.equal(await status(page2), "tick 0 (live)");
+    await page2.click(".tc-step");
+    assert.equal(await status(page2), "tick 1 (live)");
+    await done(page2);
+  }
+  await done(page);
+});
+
+test("forking the past is explained", async () => {
+  const page = await openPage();
+  await go(page, "#/labs/stream");
+  for (let i = 0; i < 10; i++) await page.click(".tc-step");
+  await page.fill(".count-input", "1");
+  await page.click(".emit-button");
+  for (let i = 0; i < 5; i++) await page.click(".tc-step");
+  await page.fill(".scrubber", "4");
+  assert.match(await page.textContent(".journal-list"), /Emit 1 from a/);
+  assert.equal(await page.locator(".journal-list li.future").count(), 1);
+  await page.click(".emit-button");
+  assert.match(await page.textContent(".notice"), /New timeline from tick 4: the old future \(11 ticks, 1 command\) was dropped/);
+  assert.equal(await status(page), "tick 4 (live)");
+  await shot(page, "fork");
+  await done(page);
+});
+
+test("unreadable saved progress is kept aside and reported; import and export work", async () => {
+  const page = await openPage({ init: () => {
+    if (!sessionStorage.getItem("seeded")) {
+      localStorage.setItem("flowlab.progress", "{this is not json");
+      sessionStorage.setItem("seeded", "1");
+    }
+  } });
+  await go(page, "#/lessons");
+  assert.match(await page.textContent(".progress-panel .notice-error"), /could not be read/);
+  assert.equal(await page.evaluate(() => localStorage.getItem("flowlab.progress.unreadable")), "{this is not json");
+  await shot(page, "progress-unreadable");
+  await page.fill("#import-text", "garbage");
+  await page.click(".import-form button[type=submit]");
+  assert.match(await page.textContent(".progress-panel"), /could not be imported/);
+  const good = JSON.stringify({ schema: 1, completed: { [LESSON_IDS[0]]: ["reach-50", "by-hand"] } });
+  await page.fill("#import-text", good);
+  await page.click(".import-form button[type=submit]");
+  assert.match(await page.textContent(".progress-panel"), /Imported 2 completed goals/);
+  assert.match(await page.locator(".lesson-item").first().textContent(), /2 \/ 3 goals/);
+  const download = page.waitForEvent("download");
+  await page.click("text=Export progress");
+  const file = await download;
+  assert.equal(file.suggestedFilename(), "flowlab-progress.json");
+  await page.reload();
+  await page.waitForSelector("main h1");
+  assert.match(await page.locator(".lesson-item").first().textContent(), /2 \/ 3 goals/);
+  await done(page);
+});
+
+test("bad input at a field gets a message, and the theme switch works", async () => {
+  const page = await openPage({ width: 360, height: 800 });
+  await go(page, "#/labs/stream");
+  await page.fill(".count-input", "-4");
+  await page.click(".emit-button");
+  assert.match(await page.textContent(".emitter .field-error"), /between 1 and 100/);
+  await page.fill(".chance-input", "250");
+  await page.locator(".emitter-row form").nth(1).locator("button").click();
+  assert.match(await page.textContent(".emitter .field-error"), /between 0%/);
+  await page.fill("#new-source-name", "Not OK!");
+  await page.click(".add-source button");
+  assert.match(await page.textContent("#new-source-error"), /lowercase/);
+  await shot(page, "field-errors-360");
+  const before = await page.getAttribute("html", "data-theme");
+  await page.click(".theme-toggle");
+  const afterTheme = await page.getAttribute("html", "data-theme");
+  assert.notEqual(before, afterTheme);
+  await page.reload();
+  await page.waitForSelector("main h1");
+  assert.equal(await page.getAttribute("html", "data-theme"), afterTheme, "the theme is remembered");
+  await shot(page, "lab-360-dark");
+  // Keyboard: the first Tab reaches the skip link, and focus is visible.
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.className), "skip-link");
+  await done(page);
+});
+
+test("the benchmark page runs and prints its table", async () => {
+  const page = await openPage();
+  await go(page, "#/bench");
+  await page.click(".bench-run");
+  await page.waitForSelector(".bench-table", { timeout: 120000 });
+  const rows = await page.locator(".bench-table tbody tr").count();
+  assert.ok(rows >= 6);
+  await shot(page, "bench");
+  await done(page);
+});
