@@ -17,8 +17,15 @@ pub mod store;
 pub mod theme;
 pub mod widgets;
 
-/// Installs the panic panel and mounts the app on `<body>`.
+/// Installs the panic panel and mounts the app on `#app` (not on `<body>`, which also holds the
+/// panic panel that must survive the app).
 pub fn start() {
     panic_panel::install();
-    yew::Renderer::<app::App>::new().render();
+    let root = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("app"));
+    match root {
+        Some(root) => yew::Renderer::<app::App>::with_root(root).render(),
+        None => yew::Renderer::<app::App>::new().render(),
+    };
 }

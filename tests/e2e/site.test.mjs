@@ -260,3 +260,21 @@ test("the benchmark page runs and prints its table", async () => {
   await shot(page, "bench");
   await done(page);
 });
+
+test("if the app crashes anyway, the panic panel offers a reset and a report", async () => {
+  const page = await openPage();
+  await go(page, "#/labs/stream?j=fl1.AAAA");
+  // A wasm trap reaches the page as an uncaught RuntimeError; simulate one.
+  await page.evaluate(() => window.dispatchEvent(new ErrorEvent("error", { message: "RuntimeError: unreachable executed" })));
+  await page.waitForSelector("#fatal:not([hidden])");
+  assert.match(await page.textContent("#fatal-report"), /RuntimeError: unreachable/);
+  await shot(page, "panic-panel");
+  await page.click("#fatal-copy");
+  assert.match(await page.evaluate(() => navigator.clipboard.readText()), /RuntimeError/);
+  await Promise.all([page.waitForEvent("load"), page.click("#fatal-reset")]);
+  await page.waitForSelector("main h1");
+  assert.equal(new URL(page.url()).hash, "#/labs/stream", "the reset dropped the share link");
+  assert.equal(await page.isVisible("#fatal"), false);
+  assert.equal(await status(page), "tick 0 (live)");
+  await page.context().close();
+});

@@ -12,6 +12,6 @@ fn main() {
     let origin = Instant::now();
     let mut now_ms = || origin.elapsed().as_secs_f64() * 1000.0;
     let report = lab_core::bench::scrub_benchmark(commands, 1000, 9, &mut now_ms);
-    println!("Scrub benchmark (native, release)\n");
+    println!("### Scrub benchmark (native, release)\n");
     print!("{}", report.table());
 }

@@ -1,0 +1,64 @@
+// Browser benchmarks on the release build (dist/) in Debian's headless Chromium:
+//   - time from navigation to an interactive lesson (median of 5 cold loads)
+//   - the scrub benchmark page (#/bench), the same core code as the native lab-bench
+//   - the release bundle size (wasm + js), raw and brotli
+// Prints markdown tables. Run by scripts/bench.sh.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { brotliCompressSync, constants } from "node:zlib";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "../tools/node_modules/playwright-core/index.mjs";
+import { serve } from "../tests/e2e/server.mjs";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const DIST = join(ROOT, "dist");
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function bundle() {
+  const rows = [];
+  let raw = 0, br = 0;
+  for (const f of readdirSync(DIST).filter((f) => /\.(wasm|js)$/.test(f))) {
+    const bytes = readFileSync(join(DIST, f));
+    const b = brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+    raw += bytes.length; br += b;
+    rows.push([f.replace(/-[0-9a-f]{8,}/, ""), bytes.length, b]);
+  }
+  rows.push(["total", raw, br]);
+  console.log("\n### Release bundle\n\n| file | raw | brotli |\n|---|---|---|");
+  for (const [f, r, b] of rows) console.log(`| ${f} | ${(r / 1024).toFixed(1)} KiB | ${(b / 1024).toFixed(1)} KiB |`);
+}
+
+async function main() {
+  bundle();
+  const { server, origin } = await serve(DIST);
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-background-networking", "--disable-component-update"] });
+  const lesson = /^id:\s*(\S+)/m.exec(readFileSync(join(ROOT, "lessons", readdirSync(join(ROOT, "lessons")).sort()[0]), "utf8"))[1];
+  const interactive = [], painted = [];
+  for (let i = 0; i < 5; i++) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${origin}/#/lessons/${lesson}`);
+    await page.waitForSelector(".tc-step");
+    painted.push(await page.evaluate(() => performance.now()));
+    await page.click(".tc-step");
+    await page.waitForFunction(() => document.querySelector(".tc-status").textContent.startsWith("tick 1 "));
+    interactive.push(await page.evaluate(() => performance.now()));
+    await context.close();
+  }
+  console.log("\n### Navigation to an interactive lesson (cold cache, localhost)\n\n| measure | median of 5 | all runs |\n|---|---|---|");
+  console.log(`| lesson rendered (time controls on screen) | ${median(painted).toFixed(0)} ms | ${painted.map((x) => x.toFixed(0)).join(", ")} |`);
+  console.log(`| first Step click applied | ${median(interactive).toFixed(0)} ms | ${interactive.map((x) => x.toFixed(0)).join(", ")} |`);
+
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${origin}/#/bench`);
+  await page.click(".bench-run");
+  await page.waitForSelector(".bench-table", { timeout: 300000 });
+  const rows = await page.$$eval(".bench-table tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  console.log("\n### Scrub benchmark (WebAssembly, headless Chromium)\n\n| measure | value |\n|---|---|");
+  for (const [m, v] of rows) console.log(`| ${m} | ${v} |`);
+  await browser.close();
+  server.close();
+}
+
+await main();
