@@ -31,12 +31,12 @@ if [ -z "$WASM_BINDGEN_VERSION" ]; then
   log "could not read the wasm-bindgen version from Cargo.lock"; exit 1
 fi
 if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
-  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 8 minutes on 2 cores)"
+  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 3 minutes on 2 cores)"
   cargo_install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
 if ! trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION\$"; then
-  log "installing trunk $TRUNK_VERSION (about 14 minutes on 2 cores)"
+  log "installing trunk $TRUNK_VERSION (about 4 minutes on 2 cores)"
   cargo_install trunk --version "$TRUNK_VERSION"
 fi
 

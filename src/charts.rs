@@ -33,13 +33,33 @@ pub fn palette(theme: Theme) -> Palette {
     }
 }
 
+/// Sizes a canvas's drawing buffer to its on-screen width times the device pixel ratio, so text
+/// stays legible from phones to wide screens. Returns the scale (device pixels per CSS pixel).
+pub fn fit_to_screen(
+    canvas: &HtmlCanvasElement,
+    height_per_width: f64,
+    height_css_px: (f64, f64),
+) -> f64 {
+    let scale = web_sys::window()
+        .map_or(1.0, |w| w.device_pixel_ratio())
+        .clamp(1.0, 3.0);
+    let width_css_px = f64::from(canvas.client_width()).max(240.0);
+    let height = (width_css_px * height_per_width).clamp(height_css_px.0, height_css_px.1);
+    canvas.set_width((width_css_px * scale).round() as u32);
+    canvas.set_height((height * scale).round() as u32);
+    scale
+}
+
 /// Draws a bar chart of events per tick (one bar per tick: counts are discrete, so no lines
-/// between them). `points` are (tick, events), oldest first.
+/// between them). `points` are (tick, events), oldest first; `scale` is device pixels per CSS
+/// pixel (from [`fit_to_screen`]).
 pub fn events_per_tick(
     canvas: HtmlCanvasElement,
     points: &[(u64, u32)],
     palette: Palette,
+    scale: f64,
 ) -> Result<(), String> {
+    let px = |css_px: f64| (css_px * scale).round() as u32;
     let backend =
         CanvasBackend::with_canvas_object(canvas).ok_or("the canvas has no 2D context")?;
     let root = backend.into_drawing_area();
@@ -47,11 +67,13 @@ pub fn events_per_tick(
     let first = points.first().map_or(0, |p| p.0);
     let last = points.last().map_or(1, |p| p.0 + 1).max(first + 1);
     let peak = points.iter().map(|p| p.1).max().unwrap_or(0).max(1);
-    let label_font = ("sans-serif", 13).into_font().color(&palette.text);
+    let label_font = ("sans-serif", f64::from(px(12.0)))
+        .into_font()
+        .color(&palette.text);
     let mut chart = ChartBuilder::on(&root)
-        .margin(10)
-        .x_label_area_size(34)
-        .y_label_area_size(36)
+        .margin(px(8.0))
+        .x_label_area_size(px(34.0))
+        .y_label_area_size(px(38.0))
         .build_cartesian_2d(first..last, 0u32..peak + 1)
         .map_err(|e| e.to_string())?;
     chart

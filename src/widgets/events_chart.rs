@@ -27,7 +27,9 @@ pub fn EventsChart() -> Html {
             (session.revision, theme, points),
             move |(_, theme, points)| {
                 if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
-                    let drawn = charts::events_per_tick(element, points, charts::palette(*theme));
+                    let scale = charts::fit_to_screen(&element, 0.32, (170.0, 260.0));
+                    let drawn =
+                        charts::events_per_tick(element, points, charts::palette(*theme), scale);
                     error.set(drawn.err());
                 }
             },

@@ -1,9 +1,10 @@
-//! Hosts one lab session: creates it (fresh, or from a share link), runs the play timer, shows
-//! the session's notice, and provides the session to the widgets inside.
+//! Hosts one lab session: creates it (fresh, or from a share link), runs the play timer, listens
+//! for the time keys, shows the session's notice, and provides the session to the widgets inside.
 
 use crate::store::{LabAction, LabHandle, LabSession};
 use gloo_timers::callback::Interval;
 use lab_core::lab::LabConfig;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// Fastest redraw while playing, in milliseconds between timer fires.
@@ -17,6 +18,18 @@ pub struct LabProviderProps {
     pub share: Option<String>,
     #[prop_or_default]
     pub children: Children,
+}
+
+/// The keyboard shortcuts of the time controls, as in video players: Space plays or pauses,
+/// "," and "." step back and forward. They apply when focus is not in a form field or button
+/// (where those keys already mean something).
+pub fn action_for_key(key: &str) -> Option<LabAction> {
+    match key {
+        " " => Some(LabAction::TogglePlay),
+        "." => Some(LabAction::Forward(1)),
+        "," => Some(LabAction::StepBack),
+        _ => None,
+    }
 }
 
 /// (milliseconds between fires, ticks per fire) for a speed in ticks per second.
@@ -47,6 +60,41 @@ pub fn LabProvider(props: &LabProviderProps) -> Html {
                 move || drop(timer)
             },
         );
+    }
+    {
+        let dispatcher = session.dispatcher();
+        use_effect_with((), move |_| {
+            let document = web_sys::window().and_then(|w| w.document());
+            let listener = document.map(|document| {
+                gloo_events::EventListener::new_with_options(
+                    &document,
+                    "keydown",
+                    gloo_events::EventListenerOptions::enable_prevent_default(),
+                    move |event| {
+                        let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
+                            return;
+                        };
+                        let in_control = event
+                            .target()
+                            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                            .is_some_and(|e| {
+                                matches!(
+                                    e.tag_name().as_str(),
+                                    "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON"
+                                )
+                            });
+                        if in_control || event.ctrl_key() || event.meta_key() || event.alt_key() {
+                            return;
+                        }
+                        if let Some(action) = action_for_key(&event.key()) {
+                            event.prevent_default();
+                            dispatcher.dispatch(action);
+                        }
+                    },
+                )
+            });
+            move || drop(listener)
+        });
     }
     html! {
         <ContextProvider<LabHandle> context={session.clone()}>

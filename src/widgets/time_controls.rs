@@ -76,13 +76,13 @@ pub fn TimeControls() -> Html {
         <div class="time-controls" role="group" aria-label="Time controls">
             <div class="tc-buttons">
                 <button class="primary tc-play" onclick={dispatch(LabAction::TogglePlay)} aria-pressed={session.playing.to_string()}
-                    title="Play or pause the clock">
+                    title="Play or pause the clock (Space)">
                     { if session.playing { "⏸ Pause" } else { "▶ Play" } }
                 </button>
                 <button class="tc-back" onclick={dispatch(LabAction::StepBack)} disabled={cursor == Tick::ZERO}
-                    aria-label="Step back one tick" title="Step back one tick">{ "◀ Back" }</button>
+                    aria-label="Step back one tick" title="Step back one tick (,)">{ "◀ Back" }</button>
                 <button class="tc-step" onclick={dispatch(LabAction::Forward(1))}
-                    aria-label="Step forward one tick" title="Step forward one tick">{ "Step ▶" }</button>
+                    aria-label="Step forward one tick" title="Step forward one tick (.)">{ "Step ▶" }</button>
                 <label class="tc-speed">
                     { "Speed " }
                     <select onchange={on_speed} aria-label="Speed in ticks per second">
@@ -101,6 +101,7 @@ pub fn TimeControls() -> Html {
                     oninput={on_scrub} aria-label="Scrub through time" aria-valuetext={status.clone()} />
                 <output class={classes!("tc-status", (!at_end).then_some("tc-past"))} aria-live="polite">{ status }</output>
             </div>
+            <p class="tc-keys muted small">{ "Keys: " }<kbd>{ "Space" }</kbd>{ " play/pause, " }<kbd>{ "," }</kbd>{ " " }<kbd>{ "." }</kbd>{ " step back/forward." }</p>
             { match &*share_state {
                 ShareState::Idle => html! {},
                 ShareState::Copied(url) => html! {

@@ -278,3 +278,24 @@ test("if the app crashes anyway, the panic panel offers a reset and a report", a
   assert.equal(await status(page), "tick 0 (live)");
   await page.context().close();
 });
+
+test("time keys: Space plays and pauses, comma and period step", async () => {
+  const page = await openPage();
+  await go(page, "#/labs/stream");
+  await page.click("main h1");
+  await page.keyboard.press(".");
+  await page.keyboard.press(".");
+  await page.keyboard.press(".");
+  assert.equal(await status(page), "tick 3 (live)");
+  await page.keyboard.press(",");
+  assert.equal(await status(page), "tick 2 of 3 (replaying the past)");
+  await page.keyboard.press("Space");
+  await page.waitForFunction(() => /tick (\d+) \(live\)/.exec(document.querySelector(".tc-status").textContent)?.[1] >= 5);
+  await page.keyboard.press("Space");
+  assert.equal(await page.getAttribute(".tc-play", "aria-pressed"), "false");
+  // Keys typed into a field stay in the field.
+  await page.fill(".chance-input", "");
+  await page.type(".chance-input", "5.5");
+  assert.equal(await page.inputValue(".chance-input"), "5.5");
+  await done(page);
+});
