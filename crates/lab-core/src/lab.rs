@@ -255,8 +255,7 @@ impl Lab {
                 Ok(())
             }
             Command::AddSource { name } => {
-                let mut probe = self.stream.clone();
-                probe.add_source(name, 0).map(|_| ()).map_err(|e| match e {
+                self.stream.check_new_source(name, 0).map_err(|e| match e {
                     AddSourceError::BadName(why) => Rejection::BadSourceName {
                         name: name.clone(),
                         why,

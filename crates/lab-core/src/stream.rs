@@ -123,12 +123,12 @@ impl Stream {
         self.next_seq
     }
 
-    /// Adds a source after validating it; on error nothing changes.
-    pub fn add_source(
-        &mut self,
+    /// Whether a source named `name` with this chance could be added now.
+    pub fn check_new_source(
+        &self,
         name: &str,
         chance_per_tick_permille: u16,
-    ) -> Result<SourceId, AddSourceError> {
+    ) -> Result<(), AddSourceError> {
         check_source_name(name).map_err(AddSourceError::BadName)?;
         if self.source_named(name).is_some() {
             return Err(AddSourceError::DuplicateName);
@@ -139,6 +139,16 @@ impl Stream {
         if chance_per_tick_permille > CHANCE_PERMILLE_MAX {
             return Err(AddSourceError::ChanceOutOfRange);
         }
+        Ok(())
+    }
+
+    /// Adds a source after validating it; on error nothing changes.
+    pub fn add_source(
+        &mut self,
+        name: &str,
+        chance_per_tick_permille: u16,
+    ) -> Result<SourceId, AddSourceError> {
+        self.check_new_source(name, chance_per_tick_permille)?;
         let id = SourceId(self.sources.len() as u8);
         self.sources.push(Source {
             id,
