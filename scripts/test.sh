@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every Flowlab test, installing what they need when it is missing:
 #   1. rustfmt and clippy (-D warnings, native and wasm32)
-#   2. native tests: unit, property, determinism, lesson lint, doc tests (cargo test)
+#   2. native tests: unit, property, determinism, lesson lint, doc tests, and differential tests
+#      against kafka-python and aiokafka (cargo test)
 #   3. browser tests: wasm-bindgen-test in headless Chromium
 #   4. the release build (trunk build --release -> dist/)
 #   5. end to end: dist/ served on localhost, every route and lesson clicked through in headless
@@ -17,6 +18,11 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+if ! python3 -c "import importlib.metadata as m; assert (m.version('kafka-python'), m.version('aiokafka')) == ('3.0.12', '0.14.0')" 2>/dev/null; then
+  step "installing the Python oracles (kafka-python, aiokafka from PyPI)"
+  python3 -m pip install -q --disable-pip-version-check -r tests/oracles/requirements.txt
 fi
 
 step "rustfmt"

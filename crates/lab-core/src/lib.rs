@@ -21,6 +21,7 @@
 //! ```
 
 pub mod bench;
+pub mod broker;
 pub mod check;
 pub mod clock;
 pub mod codec;

@@ -1,0 +1,20 @@
+//! The Kafka-style broker model (Kafka 4.x semantics; see `shared/specs/broker.md`).
+//!
+//! So far: the producer's key partitioner ([`partitioner`]) and the consumer-group assignors
+//! ([`assignor`]), both bit-for-bit with the Java client and checked against kafka-python and
+//! aiokafka by the differential tests in `crates/lab-cli/tests/`.
+
+pub mod assignor;
+pub mod partitioner;
+
+use std::fmt;
+
+/// A partition's number within its topic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PartitionId(pub u32);
+
+impl fmt::Display for PartitionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
