@@ -1,10 +1,12 @@
 //! The Kafka-style broker model (Kafka 4.x semantics; see `shared/specs/broker.md`).
 //!
-//! So far: the producer's key partitioner ([`partitioner`]) and the consumer-group assignors
-//! ([`assignor`]), both bit-for-bit with the Java client and checked against kafka-python and
-//! aiokafka by the differential tests in `crates/lab-cli/tests/`.
+//! So far: the partition log with segments, retention and compaction ([`log`]); the producer's
+//! key partitioner ([`partitioner`]) and the consumer-group assignors ([`assignor`]), the last two
+//! bit-for-bit with the Java client and checked against kafka-python and aiokafka by the
+//! differential tests in `crates/lab-cli/tests/`. Topics, replicas, producers and groups come next.
 
 pub mod assignor;
+pub mod log;
 pub mod partitioner;
 
 use std::fmt;
