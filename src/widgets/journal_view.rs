@@ -21,6 +21,7 @@ fn describe(lab: &lab_core::lab::Lab, command: &Command) -> String {
             f64::from(*chance_per_tick_permille) / 10.0
         ),
         Command::AddSource { name } => format!("Add source {name}"),
+        Command::Broker(command) => lab_core::broker::narrate::command(command),
     }
 }
 

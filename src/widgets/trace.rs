@@ -27,6 +27,7 @@ pub fn describe(lab: &lab_core::lab::Lab, traced: &TracedEvent) -> String {
             f64::from(*to_permille) / 10.0
         ),
         Event::SourceAdded { name, .. } => format!("source {name} added"),
+        Event::Broker(event) => lab_core::broker::narrate::event(event),
     }
 }
 

@@ -184,6 +184,7 @@ impl Journal {
 const TAG_EMIT: u8 = 0;
 const TAG_SET_CHANCE: u8 = 1;
 const TAG_ADD_SOURCE: u8 = 2;
+const TAG_BROKER: u8 = 3;
 
 fn encode_command(w: &mut Writer, command: &Command) {
     match command {
@@ -204,6 +205,10 @@ fn encode_command(w: &mut Writer, command: &Command) {
             w.u8(TAG_ADD_SOURCE);
             w.str(name);
         }
+        Command::Broker(command) => {
+            w.u8(TAG_BROKER);
+            crate::broker::command_codec::encode(w, command);
+        }
     }
 }
 
@@ -217,6 +222,7 @@ fn decode_command(r: &mut Reader<'_>) -> Result<Command, DecodeError> {
             source: SourceId(r.u8()?),
             chance_per_tick_permille: r.varint_at_most(u64::from(u16::MAX), "chance")? as u16,
         },
+        TAG_BROKER => Command::Broker(crate::broker::command_codec::decode(r)?),
         TAG_ADD_SOURCE => Command::AddSource {
             name: r.str(SOURCE_NAME_LEN_MAX * 4)?,
         },

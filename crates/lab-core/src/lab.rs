@@ -15,6 +15,10 @@
 //! assert!(lab.apply(&Command::Emit { source: SourceId(9), count: 1 }).is_err());
 //! ```
 
+use crate::broker::cluster::{BrokerCommand, BrokerEvent, BrokerRejection, Cluster};
+use crate::broker::log::LogConfig;
+use crate::broker::producer::ProducerConfig;
+use crate::broker::topic::TopicSettings;
 use crate::clock::Tick;
 use crate::rng::{Rng, Seed};
 use crate::state_hash::StateHasher;
@@ -36,16 +40,28 @@ pub enum Scenario {
     TwoSources,
     /// Four sources at different rates.
     Busy,
+    /// A Kafka cluster: three brokers, topic "orders" with three partitions, one producer.
+    Broker,
+    /// The broker scenario plus a compacted topic "profiles" (one partition, small segments).
+    BrokerCompacted,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 3] = [Scenario::Quiet, Scenario::TwoSources, Scenario::Busy];
+    pub const ALL: [Scenario; 5] = [
+        Scenario::Quiet,
+        Scenario::TwoSources,
+        Scenario::Busy,
+        Scenario::Broker,
+        Scenario::BrokerCompacted,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Scenario::Quiet => "quiet",
             Scenario::TwoSources => "two-sources",
             Scenario::Busy => "busy",
+            Scenario::Broker => "broker",
+            Scenario::BrokerCompacted => "broker-compacted",
         }
     }
 
@@ -59,6 +75,8 @@ impl Scenario {
             Scenario::Quiet => 0,
             Scenario::TwoSources => 1,
             Scenario::Busy => 2,
+            Scenario::Broker => 3,
+            Scenario::BrokerCompacted => 4,
         }
     }
 
@@ -76,6 +94,41 @@ impl Scenario {
                 ("payments", 150),
                 ("alerts", 20),
             ],
+            Scenario::Broker | Scenario::BrokerCompacted => &[],
+        }
+    }
+
+    /// The broker count and commands that build this scenario's cluster, if it has one.
+    fn cluster_setup(self) -> Option<(u8, Vec<BrokerCommand>)> {
+        let orders = BrokerCommand::CreateTopic {
+            name: "orders".into(),
+            partitions: 3,
+            settings: TopicSettings::default(),
+        };
+        let producer = BrokerCommand::AddProducer {
+            config: ProducerConfig::default(),
+        };
+        match self {
+            Scenario::Quiet | Scenario::TwoSources | Scenario::Busy => None,
+            Scenario::Broker => Some((3, vec![orders, producer])),
+            Scenario::BrokerCompacted => {
+                let log = LogConfig {
+                    cleanup_compact: true,
+                    cleanup_delete: false,
+                    segment_bytes: 300,
+                    delete_retention_ticks: 100,
+                    ..LogConfig::default()
+                };
+                let profiles = BrokerCommand::CreateTopic {
+                    name: "profiles".into(),
+                    partitions: 1,
+                    settings: TopicSettings {
+                        log,
+                        ..TopicSettings::default()
+                    },
+                };
+                Some((3, vec![orders, profiles, producer]))
+            }
         }
     }
 }
@@ -109,6 +162,8 @@ pub enum Command {
     },
     /// Add a source that starts silent.
     AddSource { name: String },
+    /// Anything done to the Kafka cluster of a broker scenario.
+    Broker(BrokerCommand),
 }
 
 /// What happened. Applying events never fails; they are the lab's narration.
@@ -124,6 +179,7 @@ pub enum Event {
         source: SourceId,
         name: String,
     },
+    Broker(BrokerEvent),
 }
 
 /// An event with the tick it happened at.
@@ -137,11 +193,23 @@ pub struct TracedEvent {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Rejection {
     UnknownSource(SourceId),
-    EmitCountOutOfRange { count: u16 },
-    ChanceOutOfRange { chance_per_tick_permille: u16 },
-    BadSourceName { name: String, why: &'static str },
-    DuplicateSourceName { name: String },
+    EmitCountOutOfRange {
+        count: u16,
+    },
+    ChanceOutOfRange {
+        chance_per_tick_permille: u16,
+    },
+    BadSourceName {
+        name: String,
+        why: &'static str,
+    },
+    DuplicateSourceName {
+        name: String,
+    },
     TooManySources,
+    /// A broker command in a lab without a cluster.
+    NoBroker,
+    Broker(BrokerRejection),
 }
 
 impl fmt::Display for Rejection {
@@ -166,6 +234,8 @@ impl fmt::Display for Rejection {
                 write!(f, "a source named \"{name}\" already exists")
             }
             Rejection::TooManySources => write!(f, "this lab already has {SOURCES_MAX} sources"),
+            Rejection::NoBroker => write!(f, "this lab has no Kafka cluster"),
+            Rejection::Broker(r) => write!(f, "{r}"),
         }
     }
 }
@@ -184,6 +254,8 @@ impl Rejection {
             Rejection::BadSourceName { .. } => "try a short name such as \"sensor-2\"".into(),
             Rejection::DuplicateSourceName { .. } => "choose a name not used yet".into(),
             Rejection::TooManySources => "reset the lab, or reuse an existing source".into(),
+            Rejection::NoBroker => "open the broker lab".into(),
+            Rejection::Broker(r) => r.hint(),
         }
     }
 }
@@ -194,6 +266,8 @@ pub struct Lab {
     config: LabConfig,
     now: Tick,
     stream: Stream,
+    /// The Kafka cluster of a broker scenario.
+    broker: Option<Cluster>,
     trace: VecDeque<TracedEvent>,
 }
 
@@ -207,12 +281,27 @@ impl Lab {
                 .add_source(name, *chance)
                 .expect("built-in scenarios hold valid, distinct sources within limits");
         }
+        let broker = config.scenario.cluster_setup().map(|(brokers, setup)| {
+            let mut cluster = Cluster::new(brokers, root.fork("broker"));
+            for command in &setup {
+                cluster
+                    .apply(command, Tick::ZERO)
+                    .expect("built-in scenarios are valid");
+            }
+            cluster
+        });
         Lab {
             config: *config,
             now: Tick::ZERO,
             stream,
+            broker,
             trace: VecDeque::new(),
         }
+    }
+
+    /// The Kafka cluster, in broker scenarios.
+    pub fn broker(&self) -> Option<&Cluster> {
+        self.broker.as_ref()
     }
 
     pub fn config(&self) -> &LabConfig {
@@ -269,6 +358,12 @@ impl Lab {
                     },
                 })
             }
+            Command::Broker(command) => self
+                .broker
+                .as_ref()
+                .ok_or(Rejection::NoBroker)?
+                .validate(command)
+                .map_err(Rejection::Broker),
         }
     }
 
@@ -307,19 +402,30 @@ impl Lab {
                     name: name.clone(),
                 }]
             }
+            Command::Broker(command) => {
+                let cluster = self.broker.as_mut().ok_or(Rejection::NoBroker)?;
+                let events = cluster
+                    .apply(command, self.now)
+                    .map_err(Rejection::Broker)?;
+                events.into_iter().map(Event::Broker).collect()
+            }
         };
         self.record(&events);
         Ok(events)
     }
 
-    /// Closes the current tick (sources roll their chances) and moves the clock to the next one.
+    /// Closes the current tick (sources roll their chances, the cluster's clients and brokers
+    /// do their periodic work) and moves the clock to the next one.
     pub fn advance(&mut self) -> Vec<Event> {
-        let events: Vec<Event> = self
+        let mut events: Vec<Event> = self
             .stream
             .close_tick(self.now)
             .into_iter()
             .map(Event::Emitted)
             .collect();
+        if let Some(cluster) = &mut self.broker {
+            events.extend(cluster.tick(self.now).into_iter().map(Event::Broker));
+        }
         self.record(&events);
         self.now = self.now.next();
         events
@@ -370,7 +476,14 @@ impl Lab {
                     hasher.u64(u64::from(source.0));
                     hasher.str(name);
                 }
+                Event::Broker(event) => {
+                    hasher.u64(3);
+                    hasher.str(&format!("{event:?}"));
+                }
             }
+        }
+        if let Some(cluster) = &self.broker {
+            cluster.hash_into(&mut hasher);
         }
         hasher.finish()
     }

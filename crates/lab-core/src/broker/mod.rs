@@ -6,10 +6,26 @@
 //! differential tests in `crates/lab-cli/tests/`. Topics, replicas, producers and groups come next.
 
 pub mod assignor;
+pub mod cluster;
+pub mod command_codec;
+pub mod group;
 pub mod log;
+pub mod narrate;
 pub mod partitioner;
+pub mod producer;
+pub mod topic;
 
 use std::fmt;
+
+/// A broker's id (`node.id`), 1 to 9 here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BrokerId(pub u8);
+
+impl fmt::Display for BrokerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "broker {}", self.0)
+    }
+}
 
 /// A partition's number within its topic.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

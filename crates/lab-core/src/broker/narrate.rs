@@ -1,0 +1,187 @@
+//! One line of plain English per broker command and event: the lab's trace and journal views and
+//! the `lab` CLI print these, so they live beside the model they describe.
+
+use super::cluster::{BrokerCommand, BrokerEvent};
+use super::group::{CommitPolicy, GroupEvent, OffsetReset};
+
+fn quoted(text: &Option<String>) -> String {
+    text.as_ref()
+        .map_or_else(|| "null".to_string(), |t| format!("\"{t}\""))
+}
+
+/// Describes a command as the journal lists it.
+pub fn command(command: &BrokerCommand) -> String {
+    match command {
+        BrokerCommand::CreateTopic {
+            name,
+            partitions,
+            settings,
+        } => {
+            let policy = match (settings.log.cleanup_delete, settings.log.cleanup_compact) {
+                (true, true) => "compact,delete",
+                (false, true) => "compact",
+                _ => "delete",
+            };
+            format!("Create topic {name} ({partitions} partitions, cleanup.policy={policy})")
+        }
+        BrokerCommand::SetTopicSettings { topic, .. } => format!("Change the settings of {topic}"),
+        BrokerCommand::AddProducer { .. } => "Add a producer".into(),
+        BrokerCommand::SetProducerConfig { producer, config } => format!(
+            "Configure {producer}: idempotence {}, linger {} ticks, batch.size {} B",
+            if config.idempotence { "on" } else { "off" },
+            config.linger_ticks,
+            config.batch_size_bytes
+        ),
+        BrokerCommand::Produce {
+            producer,
+            topic,
+            partition,
+            key,
+            value,
+            count,
+        } => {
+            let target = partition.map_or_else(|| topic.clone(), |p| format!("{topic}-{}", p.0));
+            let records = if *count == 1 {
+                "1 record".to_string()
+            } else {
+                format!("{count} records")
+            };
+            format!(
+                "{producer} sends {records} to {target} (key {}, value {})",
+                quoted(key),
+                quoted(value)
+            )
+        }
+        BrokerCommand::AddConsumer {
+            group,
+            topics,
+            instance_id,
+            config,
+        } => {
+            let commit = match config.commit {
+                CommitPolicy::Auto { interval_ticks } => {
+                    format!("auto-commit every {interval_ticks} ticks")
+                }
+                CommitPolicy::AfterProcessing => "commit after processing".into(),
+                CommitPolicy::BeforeProcessing => "commit before processing".into(),
+                CommitPolicy::Manual => "manual commits".into(),
+            };
+            let reset = match config.auto_offset_reset {
+                OffsetReset::Earliest => "earliest",
+                OffsetReset::Latest => "latest",
+                OffsetReset::None => "none",
+            };
+            let static_id = instance_id
+                .as_ref()
+                .map_or(String::new(), |i| format!(", static as {i}"));
+            format!("Add a consumer to {group} reading {} ({commit}, auto.offset.reset={reset}{static_id})", topics.join(", "))
+        }
+        BrokerCommand::SetConsumerConfig { consumer, .. } => format!("Configure {consumer}"),
+        BrokerCommand::CloseConsumer { consumer } => format!("Close {consumer}"),
+        BrokerCommand::CrashConsumer { consumer } => format!("Crash {consumer}"),
+        BrokerCommand::RestartConsumer { consumer } => format!("Restart {consumer}"),
+        BrokerCommand::CommitConsumer { consumer } => format!("{consumer} commits its positions"),
+        BrokerCommand::SeekConsumer {
+            consumer,
+            topic,
+            partition,
+            offset,
+        } => format!(
+            "{consumer} seeks {topic}-{} to offset {offset}",
+            partition.0
+        ),
+        BrokerCommand::SetGroupStrategy { group, strategy } => {
+            format!("{group} switches to the {} assignor", strategy.name())
+        }
+    }
+}
+
+/// Describes an event as the trace lists it.
+pub fn event(event: &BrokerEvent) -> String {
+    match event {
+        BrokerEvent::TopicCreated { topic, partitions } => format!("topic {topic} created with {partitions} partitions"),
+        BrokerEvent::TopicSettingsChanged { topic } => format!("{topic}'s settings changed"),
+        BrokerEvent::ProducerAdded { producer } => format!("{producer} connected"),
+        BrokerEvent::ConsumerAdded { consumer, group } => format!("{consumer} joins group {group}"),
+        BrokerEvent::Appended { producer, tp, base_offset, count, retry } => {
+            let last = base_offset.0 + *count as u64 - 1;
+            let range = if *count == 1 { format!("offset {base_offset}") } else { format!("offsets {base_offset}-{last}") };
+            format!("{tp} appended {range} from {producer}{}", if *retry { " (a retry)" } else { "" })
+        }
+        BrokerEvent::DuplicateDiscarded { producer, tp, count } => format!("{tp} recognised a retried batch of {count} from {producer} and did not write it again (idempotence)"),
+        BrokerEvent::OutOfOrderRejected { producer, tp } => format!("{tp} refused a batch from {producer} that arrived ahead of its sequence"),
+        BrokerEvent::RequestLost { producer, tp } => format!("the network lost {producer}'s request to {tp}: it will retry"),
+        BrokerEvent::ResponseLost { producer, tp } => format!("the network lost {tp}'s answer to {producer}: the batch was written, but the producer will retry"),
+        BrokerEvent::SendFailed { producer, tp, count, reason } => format!("{producer} gave up on {count} record(s) for {tp}: {reason}"),
+        BrokerEvent::SegmentsDeleted { tp, segments, records, log_start } => format!("retention deleted {segments} segment(s) of {tp} ({records} records); the log now starts at {log_start}"),
+        BrokerEvent::Compacted { tp, removed, bytes_before, bytes_after } => format!("the log cleaner compacted {tp}: {removed} records removed, {bytes_before} → {bytes_after} bytes"),
+        BrokerEvent::Group(g) => group_event(g),
+    }
+}
+
+fn group_event(event: &GroupEvent) -> String {
+    match event {
+        GroupEvent::RebalanceStarted { group, reason } => format!("{group} starts rebalancing: {reason}"),
+        GroupEvent::Revoked { consumer, partitions } => format!("{consumer} revokes {}", list(partitions)),
+        GroupEvent::MemberRemoved { group, member, reason } => format!("{member} leaves {group}: {reason}"),
+        GroupEvent::Assigned { group, generation, leader, assignment } => {
+            let parts: Vec<String> = assignment.iter().map(|(m, tps)| format!("{m}: {}", if tps.is_empty() { "nothing".into() } else { list(tps) })).collect();
+            format!("{group} generation {generation} (leader {leader}): {}", parts.join("; "))
+        }
+        GroupEvent::Polled { consumer, tp, from, count } => format!("{consumer} fetched {count} from {tp} at offset {from}"),
+        GroupEvent::Committed { consumer, offsets } => {
+            let parts: Vec<String> = offsets.iter().map(|(tp, o)| format!("{tp}@{o}")).collect();
+            format!("{consumer} committed {}", parts.join(", "))
+        }
+        GroupEvent::OffsetReset { consumer, tp, from, to, reason } => format!("{consumer}'s position on {tp} reset from {from} to {to}: {reason}"),
+        GroupEvent::OffsetOutOfRange { consumer, tp, position } => format!("{consumer} cannot read {tp} at {position} and auto.offset.reset=none: it stops reading it"),
+        GroupEvent::LostInProcessing { consumer, records } => format!("{consumer} crashed while processing {records} record(s)"),
+    }
+}
+
+fn list(tps: &[super::group::TopicPartition]) -> String {
+    tps.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::broker::group::TopicPartition;
+    use crate::broker::log::Offset;
+    use crate::broker::producer::ProducerId;
+    use crate::broker::PartitionId;
+
+    #[test]
+    fn lines_read_naturally() {
+        let tp = TopicPartition {
+            topic: "orders".into(),
+            partition: PartitionId(2),
+        };
+        let appended = BrokerEvent::Appended {
+            producer: ProducerId(1),
+            tp,
+            base_offset: Offset(4),
+            count: 3,
+            retry: false,
+        };
+        assert_eq!(
+            event(&appended),
+            "orders-2 appended offsets 4-6 from producer-1"
+        );
+        let produce = BrokerCommand::Produce {
+            producer: ProducerId(1),
+            topic: "orders".into(),
+            partition: None,
+            key: Some("user-{n}".into()),
+            value: None,
+            count: 1,
+        };
+        assert_eq!(
+            command(&produce),
+            "producer-1 sends 1 record to orders (key \"user-{n}\", value null)"
+        );
+    }
+}
