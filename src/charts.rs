@@ -103,3 +103,76 @@ pub fn events_per_tick(
         .map_err(|e| e.to_string())?;
     root.present().map_err(|e| e.to_string())
 }
+
+/// Draws one line per named series of (tick, value) points, with a legend.
+pub fn lines(
+    canvas: HtmlCanvasElement,
+    series: &[(String, Vec<(u64, u64)>)],
+    y_label: &str,
+    palette: Palette,
+    scale: f64,
+) -> Result<(), String> {
+    let px = |css_px: f64| (css_px * scale).round() as u32;
+    let backend =
+        CanvasBackend::with_canvas_object(canvas).ok_or("the canvas has no 2D context")?;
+    let root = backend.into_drawing_area();
+    root.fill(&palette.background).map_err(|e| e.to_string())?;
+    let points = || series.iter().flat_map(|(_, p)| p.iter());
+    let first = points().map(|p| p.0).min().unwrap_or(0);
+    let last = points().map(|p| p.0).max().unwrap_or(1).max(first + 1);
+    let peak = points().map(|p| p.1).max().unwrap_or(0).max(1);
+    let label_font = ("sans-serif", f64::from(px(12.0)))
+        .into_font()
+        .color(&palette.text);
+    let mut chart = ChartBuilder::on(&root)
+        .margin(px(8.0))
+        .x_label_area_size(px(34.0))
+        .y_label_area_size(px(42.0))
+        .build_cartesian_2d(first..last, 0u64..peak + peak / 10 + 1)
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .light_line_style(palette.grid)
+        .bold_line_style(palette.grid)
+        .axis_style(palette.text)
+        .label_style(label_font.clone())
+        .axis_desc_style(label_font.clone())
+        .x_desc("tick")
+        .y_desc(y_label)
+        .draw()
+        .map_err(|e| e.to_string())?;
+    for (i, (name, points)) in series.iter().enumerate() {
+        let color = SERIES_COLORS[i % SERIES_COLORS.len()];
+        chart
+            .draw_series(LineSeries::new(
+                points.iter().copied(),
+                color.stroke_width(px(2.0)),
+            ))
+            .map_err(|e| e.to_string())?
+            .label(name.clone())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(3))
+            });
+    }
+    if !series.is_empty() {
+        chart
+            .configure_series_labels()
+            .background_style(palette.background.mix(0.85))
+            .border_style(palette.grid)
+            .label_font(label_font)
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .map_err(|e| e.to_string())?;
+    }
+    root.present().map_err(|e| e.to_string())
+}
+
+/// Line colours, distinguishable in both themes.
+const SERIES_COLORS: [RGBColor; 6] = [
+    RGBColor(37, 99, 235),
+    RGBColor(219, 39, 119),
+    RGBColor(5, 150, 105),
+    RGBColor(217, 119, 6),
+    RGBColor(124, 58, 237),
+    RGBColor(8, 145, 178),
+];

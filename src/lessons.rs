@@ -7,7 +7,7 @@ use std::rc::Rc;
 include!(concat!(env!("OUT_DIR"), "/lessons.rs"));
 
 /// Tracks in the order the index shows them; tracks not listed follow, alphabetically.
-pub const TRACK_ORDER: &[&str] = &["Foundations"];
+pub const TRACK_ORDER: &[&str] = &["Foundations", "Kafka"];
 
 /// All lessons, sorted by track then order, plus files that failed to parse.
 #[derive(Debug)]

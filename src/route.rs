@@ -21,4 +21,7 @@ pub enum Route {
 }
 
 /// The playgrounds, by URL id and title.
-pub const LABS: &[(&str, &str)] = &[("stream", "Event stream playground")];
+pub const LABS: &[(&str, &str)] = &[
+    ("stream", "Event stream playground"),
+    ("broker", "Kafka broker lab"),
+];

@@ -38,8 +38,8 @@ pub fn Home() -> Html {
                 }) }
                 { for LABS.iter().map(|(id, title)| html! {
                     <article class="card">
-                        <h2>{ "Playground" }</h2>
-                        <p>{ "Every widget on one page, for free exploration." }</p>
+                        <h2>{ if *id == "broker" { "Kafka lab" } else { "Playground" } }</h2>
+                        <p>{ if *id == "broker" { "A live Kafka 4.x cluster: partitions, keys, consumer groups, retention, compaction." } else { "Every widget on one page, for free exploration." } }</p>
                         <p><Link<Route> to={Route::Lab { id: id.to_string() }}>{ *title }</Link<Route>></p>
                     </article>
                 }) }

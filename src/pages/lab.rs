@@ -4,7 +4,7 @@ use crate::pages::not_found::NotFound;
 use crate::pages::use_share_param;
 use crate::route::LABS;
 use crate::widgets::{self, lab_provider::LabProvider};
-use lab_core::lab::LabConfig;
+use lab_core::lab::{LabConfig, Scenario};
 use lab_core::lesson::WidgetKind;
 use yew::prelude::*;
 
@@ -20,19 +20,44 @@ pub fn LabPage(props: &LabPageProps) -> Html {
         return html! { <NotFound what={AttrValue::from(format!("There is no lab called \"{}\".", props.id))} /> };
     };
     let key = share.clone().unwrap_or_default();
+    let (lead, config, top, grid): (&str, LabConfig, Vec<WidgetKind>, Vec<(WidgetKind, &str)>) = match props.id.as_str() {
+        "broker" => (
+            "A Kafka 4.x cluster: produce records, watch them land in partition logs, run consumer groups, and break things on purpose.",
+            LabConfig { scenario: Scenario::Broker, ..LabConfig::default() },
+            vec![WidgetKind::TimeControls, WidgetKind::Cluster],
+            vec![
+                (WidgetKind::Producer, "Produce"),
+                (WidgetKind::Groups, "Consumer groups"),
+                (WidgetKind::LagChart, "Consumer lag per partition"),
+                (WidgetKind::Deliveries, "Delivery guarantees"),
+                (WidgetKind::TopicConfig, "Topics"),
+                (WidgetKind::Trace, "Event trace"),
+                (WidgetKind::Journal, "Journal"),
+                (WidgetKind::StateHash, "Determinism check"),
+            ],
+        ),
+        _ => (
+            "Sources emit events over logical time. Drive the clock, act on the sources, rewind, fork, and share what you see.",
+            LabConfig::default(),
+            vec![WidgetKind::TimeControls],
+            vec![
+                (WidgetKind::Stream, "Sources and their recent events"),
+                (WidgetKind::Emitter, "Act on the sources"),
+                (WidgetKind::EventsChart, "Events per tick"),
+                (WidgetKind::Trace, "Event trace"),
+                (WidgetKind::Journal, "Journal"),
+                (WidgetKind::StateHash, "Determinism check"),
+            ],
+        ),
+    };
     html! {
         <section class="page lab-page">
             <h1>{ *title }</h1>
-            <p class="lead">{ "Sources emit events over logical time. Drive the clock, act on the sources, rewind, fork, and share what you see." }</p>
-            <LabProvider key={key} config={LabConfig::default()} share={share}>
-                <div class="lab-top">{ widgets::render(WidgetKind::TimeControls, None) }</div>
+            <p class="lead">{ lead }</p>
+            <LabProvider key={key} config={config} share={share}>
+                <div class="lab-top">{ for top.into_iter().map(|kind| widgets::render(kind, None)) }</div>
                 <div class="lab-grid">
-                    { widgets::render(WidgetKind::Stream, Some("Sources and their recent events")) }
-                    { widgets::render(WidgetKind::Emitter, Some("Act on the sources")) }
-                    { widgets::render(WidgetKind::EventsChart, Some("Events per tick")) }
-                    { widgets::render(WidgetKind::Trace, Some("Event trace")) }
-                    { widgets::render(WidgetKind::Journal, Some("Journal")) }
-                    { widgets::render(WidgetKind::StateHash, Some("Determinism check")) }
+                    { for grid.into_iter().map(|(kind, caption)| widgets::render(kind, Some(caption))) }
                 </div>
             </LabProvider>
         </section>

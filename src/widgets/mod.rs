@@ -1,6 +1,7 @@
 //! Live widgets: small components that read the lab session from context and dispatch commands.
 //! Lessons embed them by kind ([`lab_core::lesson::WidgetKind`]); the playground shows them all.
 
+pub mod broker;
 pub mod emitter;
 pub mod events_chart;
 pub mod goal;
@@ -32,6 +33,12 @@ pub fn render(kind: WidgetKind, caption: Option<&str>) -> Html {
         WidgetKind::Trace => html! { <trace::Trace /> },
         WidgetKind::Journal => html! { <journal_view::JournalView /> },
         WidgetKind::StateHash => html! { <state_hash::StateHash /> },
+        WidgetKind::Cluster => html! { <broker::cluster_view::ClusterView /> },
+        WidgetKind::Producer => html! { <broker::producer_panel::ProducerPanel /> },
+        WidgetKind::Groups => html! { <broker::groups_panel::GroupsPanel /> },
+        WidgetKind::LagChart => html! { <broker::lag_chart::LagChart /> },
+        WidgetKind::TopicConfig => html! { <broker::topic_config::TopicConfig /> },
+        WidgetKind::Deliveries => html! { <broker::deliveries::Deliveries /> },
     };
     html! {
         <figure class={classes!("widget", format!("widget-{}", kind.name()))} data-widget={kind.name()}>

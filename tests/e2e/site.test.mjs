@@ -70,7 +70,7 @@ async function done(page) {
 }
 
 test("every route renders, at phone and desktop widths, in both themes", async () => {
-  const routes = [["#/", "Learn data systems"], ["#/lessons", "Lessons"], ["#/labs/stream", "Event stream playground"],
+  const routes = [["#/", "Learn data systems"], ["#/lessons", "Lessons"], ["#/labs/stream", "Event stream playground"], ["#/labs/broker", "Kafka broker lab"],
     ["#/bench", "Benchmarks"], ["#/no/such/page", "Page not found"], ["#/lessons/no-such-lesson", "Page not found"],
     ["#/labs/no-such-lab", "Page not found"]];
   for (const [width, colorScheme] of [[1280, "light"], [360, "light"], [1280, "dark"]]) {
@@ -297,5 +297,40 @@ test("time keys: Space plays and pauses, comma and period step", async () => {
   await page.fill(".chance-input", "");
   await page.type(".chance-input", "5.5");
   assert.equal(await page.inputValue(".chance-input"), "5.5");
+  await done(page);
+});
+
+test("the Kafka lab: produce, consume with a group, inspect, and refuse bad input at the field", async () => {
+  const page = await openPage();
+  await go(page, "#/labs/broker");
+  await page.fill(".send-count", "12");
+  await page.click(".send-button");
+  assert.match(await page.textContent(".cluster-view"), /12 records/);
+  await page.click(".add-consumer-button");
+  await page.click(".add-consumer-button");
+  for (let i = 0; i < 8; i++) await page.click(".tc-step");
+  const lags = await page.$$eval(".lags tbody tr td:last-child", (tds) => tds.map((td) => td.textContent));
+  assert.deepEqual(lags, ["0", "0", "0"], "the group caught up");
+  assert.match(await page.textContent(".group h4"), /generation 1/);
+  await page.click(".log-cell");
+  assert.match(await page.textContent(".inspector"), /murmur2/);
+  // Crash a member: its partitions move after the session timeout.
+  await page.click(".crash-button");
+  await page.selectOption(".tc-speed select", "100");
+  await page.click(".tc-play");
+  await page.waitForFunction(() => /generation 2/.test(document.querySelector(".group h4").textContent));
+  await page.click(".tc-play");
+  // Bad input stays at the field, nothing is sent.
+  await page.fill(".send-count", "0");
+  await page.click(".send-button");
+  assert.match(await page.textContent(".send-form .field-error"), /from 1 to 1000/);
+  await page.fill(".partitions-input", "0");
+  await page.click(".create-topic-button");
+  assert.match(await page.textContent(".create-topic .field-error"), /from 1 to 64/);
+  await page.fill(".topic-name-input", "bad name!");
+  await page.fill(".partitions-input", "2");
+  await page.click(".create-topic-button");
+  assert.match(await page.textContent(".notice-error"), /not a valid topic name/);
+  await shot(page, "kafka-lab");
   await done(page);
 });

@@ -52,10 +52,22 @@ pub enum WidgetKind {
     Journal,
     /// The state's fingerprint, live and replayed.
     StateHash,
+    /// Brokers, topics and partition logs as offset cells, with a record inspector.
+    Cluster,
+    /// Send records and configure producers.
+    Producer,
+    /// Consumer groups: members, assignments, positions, commits, lag; add, crash, restart.
+    Groups,
+    /// Consumer lag per partition over time.
+    LagChart,
+    /// Create topics and edit their retention, compaction and segment settings.
+    TopicConfig,
+    /// Duplicates, redeliveries, skipped records and reordering found in the history.
+    Deliveries,
 }
 
 impl WidgetKind {
-    pub const ALL: [WidgetKind; 7] = [
+    pub const ALL: [WidgetKind; 13] = [
         WidgetKind::TimeControls,
         WidgetKind::Stream,
         WidgetKind::Emitter,
@@ -63,6 +75,12 @@ impl WidgetKind {
         WidgetKind::Trace,
         WidgetKind::Journal,
         WidgetKind::StateHash,
+        WidgetKind::Cluster,
+        WidgetKind::Producer,
+        WidgetKind::Groups,
+        WidgetKind::LagChart,
+        WidgetKind::TopicConfig,
+        WidgetKind::Deliveries,
     ];
 
     pub fn name(self) -> &'static str {
@@ -74,11 +92,30 @@ impl WidgetKind {
             WidgetKind::Trace => "trace",
             WidgetKind::Journal => "journal",
             WidgetKind::StateHash => "state-hash",
+            WidgetKind::Cluster => "cluster",
+            WidgetKind::Producer => "producer",
+            WidgetKind::Groups => "groups",
+            WidgetKind::LagChart => "lag-chart",
+            WidgetKind::TopicConfig => "topic-config",
+            WidgetKind::Deliveries => "deliveries",
         }
     }
 
     pub fn from_name(name: &str) -> Option<WidgetKind> {
         WidgetKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// Widgets that show the Kafka cluster, and so need a broker scenario.
+    pub fn needs_broker(self) -> bool {
+        matches!(
+            self,
+            WidgetKind::Cluster
+                | WidgetKind::Producer
+                | WidgetKind::Groups
+                | WidgetKind::LagChart
+                | WidgetKind::TopicConfig
+                | WidgetKind::Deliveries
+        )
     }
 }
 
@@ -428,6 +465,15 @@ pub fn lint(lesson: &Lesson) -> Vec<String> {
                     lesson.meta.config.scenario.name()
                 ));
             }
+        }
+    }
+    for widget in lesson.widgets() {
+        if widget.kind.needs_broker() && lab.broker().is_none() {
+            problems.push(format!(
+                "widget \"{}\" shows a Kafka cluster, which the \"{}\" scenario does not have",
+                widget.kind.name(),
+                lesson.meta.config.scenario.name()
+            ));
         }
     }
     if lesson.checks().next().is_none() {

@@ -24,6 +24,42 @@ pub const METRIC_NAMES: &[(&str, &str)] = &[
         "max_chance",
         "the highest chance per tick of any source, in permille",
     ),
+    ("acked", "records the broker acknowledged to producers"),
+    (
+        "duplicates",
+        "records written at more than one offset (retries without idempotence)",
+    ),
+    (
+        "reordered",
+        "partitions where a producer's later record landed before an earlier one",
+    ),
+    ("consumers", "consumers running"),
+];
+
+/// Fields of `topic.NAME.FIELD`.
+pub const TOPIC_FIELDS: &[&str] = &[
+    "records",
+    "partitions",
+    "segments",
+    "log_start",
+    "bytes",
+    "busiest",
+    "quietest",
+    "gaps",
+    "tombstones",
+];
+/// Fields of `group.NAME.FIELD`.
+pub const GROUP_FIELDS: &[&str] = &[
+    "members",
+    "generation",
+    "lag",
+    "rebalances",
+    "idle",
+    "delivered",
+    "redeliveries",
+    "skipped",
+    "resets",
+    "cooperative",
 ];
 
 /// A metric a goal can mention. `source.NAME.events` and `source.NAME.chance` take a source name.
@@ -39,6 +75,14 @@ pub enum Metric {
     MaxChance,
     SourceEvents(String),
     SourceChance(String),
+    Acked,
+    Duplicates,
+    Reordered,
+    Consumers,
+    /// `topic.NAME.FIELD`, a field from [`TOPIC_FIELDS`].
+    Topic(String, &'static str),
+    /// `group.NAME.FIELD`, a field from [`GROUP_FIELDS`]; a group that does not exist yet has zeros.
+    Group(String, &'static str),
 }
 
 impl Metric {
@@ -53,6 +97,10 @@ impl Metric {
             Metric::EventsByHand,
             Metric::Sources,
             Metric::MaxChance,
+            Metric::Acked,
+            Metric::Duplicates,
+            Metric::Reordered,
+            Metric::Consumers,
         ]
         .into_iter()
         .find(|m| m.name() == name);
@@ -64,6 +112,26 @@ impl Metric {
             ["source", source, "events"] if !source.is_empty() => {
                 Ok(Metric::SourceEvents(source.to_string()))
             }
+            ["topic", topic, field] if !topic.is_empty() => TOPIC_FIELDS
+                .iter()
+                .find(|f| *f == field)
+                .map(|f| Metric::Topic(topic.to_string(), f))
+                .ok_or_else(|| {
+                    format!(
+                        "topics have no \"{field}\"; use one of {}",
+                        TOPIC_FIELDS.join(", ")
+                    )
+                }),
+            ["group", group, field] if !group.is_empty() => GROUP_FIELDS
+                .iter()
+                .find(|f| *f == field)
+                .map(|f| Metric::Group(group.to_string(), f))
+                .ok_or_else(|| {
+                    format!(
+                        "groups have no \"{field}\"; use one of {}",
+                        GROUP_FIELDS.join(", ")
+                    )
+                }),
             ["source", source, "chance"] if !source.is_empty() => {
                 Ok(Metric::SourceChance(source.to_string()))
             }
@@ -71,7 +139,12 @@ impl Metric {
                 let suggestion = METRIC_NAMES
                     .iter()
                     .map(|(known, _)| *known)
-                    .chain(["source.NAME.events", "source.NAME.chance"])
+                    .chain([
+                        "source.NAME.events",
+                        "source.NAME.chance",
+                        "topic.NAME.records",
+                        "group.NAME.lag",
+                    ])
                     .min_by_key(|known| edit_distance(name, known))
                     .unwrap_or("tick");
                 Err(format!(
@@ -94,6 +167,12 @@ impl Metric {
             Metric::MaxChance => "max_chance",
             Metric::SourceEvents(s) => return format!("source.{s}.events"),
             Metric::SourceChance(s) => return format!("source.{s}.chance"),
+            Metric::Acked => "acked",
+            Metric::Duplicates => "duplicates",
+            Metric::Reordered => "reordered",
+            Metric::Consumers => "consumers",
+            Metric::Topic(t, f) => return format!("topic.{t}.{f}"),
+            Metric::Group(g, f) => return format!("group.{g}.{f}"),
         };
         plain.to_string()
     }
@@ -133,8 +212,89 @@ impl Observation<'_> {
             Metric::SourceChance(name) => {
                 i64::from(stream.source_named(name)?.chance_per_tick_permille)
             }
+            Metric::Acked => count(
+                self.lab
+                    .broker()?
+                    .producers
+                    .values()
+                    .map(|p| p.acked_records)
+                    .sum(),
+            ),
+            Metric::Duplicates => {
+                count(self.lab.broker()?.history_report().duplicates.len() as u64)
+            }
+            Metric::Reordered => {
+                count(self.lab.broker()?.history_report().nonmonotonic_sends.len() as u64)
+            }
+            Metric::Consumers => count(
+                self.lab
+                    .broker()?
+                    .consumers
+                    .values()
+                    .filter(|c| c.is_running())
+                    .count() as u64,
+            ),
+            Metric::Topic(name, field) => topic_value(self.lab.broker()?.topics.get(name)?, field),
+            Metric::Group(name, field) => group_value(self.lab.broker()?, name, field),
         })
     }
+}
+
+fn topic_value(topic: &crate::broker::topic::Topic, field: &str) -> i64 {
+    let logs = || topic.partitions.iter().filter_map(|p| p.leader_log());
+    let n = match field {
+        "records" => topic.record_count() as u64,
+        "partitions" => topic.partitions.len() as u64,
+        "segments" => logs().map(|l| l.segments().len() as u64).sum(),
+        "log_start" => logs().map(|l| l.log_start().0).sum(),
+        "busiest" => logs().map(|l| l.record_count() as u64).max().unwrap_or(0),
+        "quietest" => logs().map(|l| l.record_count() as u64).min().unwrap_or(0),
+        // Offsets between the log start and the end that no longer hold a record: compaction's work.
+        "gaps" => logs()
+            .map(|l| (l.leo().0 - l.log_start().0).saturating_sub(l.record_count() as u64))
+            .sum(),
+        "tombstones" => logs()
+            .map(|l| l.records().filter(|r| r.is_tombstone()).count() as u64)
+            .sum(),
+        _ => logs().map(|l| l.size_bytes()).sum(),
+    };
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn group_value(cluster: &crate::broker::cluster::Cluster, name: &str, field: &str) -> i64 {
+    let Some(group) = cluster.groups.get(name) else {
+        return 0;
+    };
+    let members = || {
+        cluster
+            .consumers
+            .values()
+            .filter(|c| c.group == name && c.is_running())
+    };
+    let report = || cluster.history_report();
+    let n = match field {
+        "members" => group.members.len() as u64,
+        "generation" => u64::try_from(group.generation).unwrap_or(0),
+        "lag" => cluster
+            .lags()
+            .iter()
+            .filter(|(g, _, _)| g == name)
+            .map(|(_, _, lag)| lag)
+            .sum(),
+        "rebalances" => u64::from(group.rebalances),
+        "idle" => members().filter(|c| c.owned.is_empty()).count() as u64,
+        "delivered" => members().map(|c| c.deliveries_total).sum(),
+        "redeliveries" => report().redeliveries.iter().filter(|r| r.0 == name).count() as u64,
+        "resets" => cluster
+            .consumers
+            .values()
+            .filter(|c| c.group == name)
+            .map(|c| u64::from(c.offset_resets))
+            .sum(),
+        "cooperative" => u64::from(group.strategy.is_cooperative()),
+        _ => report().skipped.iter().filter(|r| r.0 == name).count() as u64,
+    };
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 /// Levenshtein distance, for did-you-mean suggestions.

@@ -28,6 +28,16 @@ pub const PRODUCE_COUNT_MAX: u16 = 1000;
 pub const RETENTION_CHECK_TICKS: u64 = 10;
 /// Ticks between log-cleaner runs.
 pub const CLEANER_INTERVAL_TICKS: u64 = 10;
+/// Ticks of consumer-lag history kept for charts.
+pub const LAG_HISTORY_TICKS_MAX: usize = 300;
+
+/// Every group's lag on every partition it reads, at one tick.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LagSample {
+    pub at: Tick,
+    pub lags: Vec<(String, TopicPartition, u64)>,
+}
+
 /// Longest key or value a learner can type.
 pub const TEXT_FIELD_LEN_MAX: usize = 200;
 
@@ -264,6 +274,8 @@ pub struct Cluster {
     /// The idempotent producer's state on each partition leader: next expected sequence.
     sequences: BTreeMap<(TopicPartition, ProducerId), u32>,
     pub sends: Vec<Send>,
+    /// Recent lag samples, oldest first, at most [`LAG_HISTORY_TICKS_MAX`].
+    pub lag_history: std::collections::VecDeque<LagSample>,
     rng: Rng,
 }
 
@@ -293,6 +305,7 @@ impl Cluster {
             consumers: BTreeMap::new(),
             sequences: BTreeMap::new(),
             sends: Vec::new(),
+            lag_history: std::collections::VecDeque::new(),
             rng,
         }
     }
@@ -874,6 +887,7 @@ impl Cluster {
             group::tick(g, &mut self.consumers, &self.topics, now, &mut group_events);
         }
         events.extend(group_events.into_iter().map(BrokerEvent::Group));
+        self.sample_lag(now);
         if now.0.is_multiple_of(RETENTION_CHECK_TICKS)
             || now.0.is_multiple_of(CLEANER_INTERVAL_TICKS)
         {
@@ -912,6 +926,44 @@ impl Cluster {
             }
         }
         events
+    }
+
+    /// Every group's lag (HW minus committed) on each partition of the topics it subscribes to.
+    pub fn lags(&self) -> Vec<(String, TopicPartition, u64)> {
+        let mut out = Vec::new();
+        for (name, g) in &self.groups {
+            let topics: BTreeSet<&String> = g
+                .members
+                .values()
+                .flat_map(|m| m.topics.iter())
+                .chain(g.committed.keys().map(|tp| &tp.topic))
+                .collect();
+            for topic in topics {
+                let Some(t) = self.topics.get(topic) else {
+                    continue;
+                };
+                for p in &t.partitions {
+                    let tp = TopicPartition {
+                        topic: topic.clone(),
+                        partition: p.id,
+                    };
+                    let lag = g.lag(&tp, p.hw);
+                    out.push((name.clone(), tp, lag));
+                }
+            }
+        }
+        out
+    }
+
+    fn sample_lag(&mut self, now: Tick) {
+        if self.groups.is_empty() {
+            return;
+        }
+        if self.lag_history.len() == LAG_HISTORY_TICKS_MAX {
+            self.lag_history.pop_front();
+        }
+        let lags = self.lags();
+        self.lag_history.push_back(LagSample { at: now, lags });
     }
 
     /// The anomalies of spec §4.2 in everything recorded so far.

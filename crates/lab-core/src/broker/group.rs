@@ -132,6 +132,8 @@ pub struct Consumer {
     pub last_commit: Tick,
     /// Partitions it stopped reading (offset out of range with no reset policy).
     pub stuck: BTreeSet<TopicPartition>,
+    /// Times a position was reset because it fell out of the log.
+    pub offset_resets: u32,
     restarts: u32,
 }
 
@@ -433,6 +435,7 @@ pub fn join(
         last_poll: None,
         last_commit: now,
         stuck: BTreeSet::new(),
+        offset_resets: 0,
         restarts: 0,
     }
 }
@@ -777,6 +780,7 @@ fn poll(
                     to: target,
                     reason: "offset out of range",
                 });
+                consumer.offset_resets += 1;
                 consumer.positions.insert(tp.clone(), target);
                 log.read(target, hw, budget).unwrap_or_default()
             }

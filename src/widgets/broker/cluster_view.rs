@@ -1,0 +1,150 @@
+//! The cluster view: brokers, then every topic's partitions as logs of offset cells coloured by
+//! key, with segment boundaries, the log start, the high watermark, each group's committed offset,
+//! and a record inspector for the cell the learner selects.
+
+use super::{key_class, show_bytes, with_cluster};
+use lab_core::broker::group::TopicPartition;
+use lab_core::broker::log::{Offset, Record};
+use lab_core::broker::topic::Partition;
+use lab_core::broker::PartitionId;
+use yew::prelude::*;
+
+/// Offsets shown per partition row (the most recent ones).
+pub const CELLS_PER_ROW: u64 = 40;
+
+#[derive(Clone, PartialEq)]
+struct Selected {
+    tp: TopicPartition,
+    offset: Offset,
+}
+
+fn cell(
+    partition: &Partition,
+    tp: &TopicPartition,
+    offset: Offset,
+    record: Option<&Record>,
+    segment_start: bool,
+    selected: bool,
+    onclick: Callback<Selected>,
+) -> Html {
+    let class = classes!(
+        "log-cell",
+        record.map_or("removed", |r| key_class(r.key.as_deref())),
+        record.filter(|r| r.is_tombstone()).map(|_| "tombstone"),
+        segment_start.then_some("segment-start"),
+        (offset >= partition.hw).then_some("uncommitted"),
+        selected.then_some("selected"),
+    );
+    let title = match record {
+        Some(r) => format!(
+            "offset {} · key {} · value {}",
+            r.offset,
+            show_bytes(r.key.as_deref()),
+            show_bytes(r.value.as_deref())
+        ),
+        None => format!("offset {offset} · removed by compaction"),
+    };
+    let select = Selected {
+        tp: tp.clone(),
+        offset,
+    };
+    html! {
+        <button class={class} title={title.clone()} aria-label={title} aria-pressed={selected.to_string()}
+            onclick={Callback::from(move |_| onclick.emit(select.clone()))}>
+        </button>
+    }
+}
+
+#[component]
+pub fn ClusterView() -> Html {
+    let session = crate::widgets::use_lab();
+    let selected = use_state(|| None::<Selected>);
+    let on_select = {
+        let selected = selected.clone();
+        Callback::from(move |s: Selected| selected.set(Some(s)))
+    };
+    with_cluster(&session, |cluster| {
+        let leaders = |broker| {
+            cluster
+                .topics
+                .values()
+                .flat_map(|t| t.partitions.iter())
+                .filter(|p| p.leader == Some(broker))
+                .count()
+        };
+        let inspected = selected.as_ref().and_then(|s| {
+            let partition = cluster.topics.get(&s.tp.topic)?.partition(s.tp.partition)?;
+            let record = partition
+                .leader_log()?
+                .records()
+                .find(|r| r.offset == s.offset)?
+                .clone();
+            Some((s.tp.clone(), record))
+        });
+        html! {
+            <div class="cluster-view">
+                <p class="muted small">{ "Kafka 4.x semantics (KRaft). Time is in ticks; one tick stands for about 100 ms." }</p>
+                <ul class="brokers" aria-label="Brokers">
+                    { for cluster.brokers.iter().map(|b| html! {
+                        <li class="broker-chip">{ format!("broker {}", b.id.0) }<span class="muted small">{ format!(" leads {}", leaders(b.id)) }</span></li>
+                    }) }
+                </ul>
+                { for cluster.topics.values().map(|topic| {
+                    let policy = match (topic.settings.log.cleanup_delete, topic.settings.log.cleanup_compact) {
+                        (true, true) => "compact,delete",
+                        (false, true) => "compact",
+                        _ => "delete",
+                    };
+                    html! {
+                        <section class="topic" aria-label={format!("Topic {}", topic.name)}>
+                            <h4>{ &topic.name }<span class="muted small">{ format!(" · {} partitions · cleanup.policy={policy} · {} records", topic.partitions.len(), topic.record_count()) }</span></h4>
+                            { for topic.partitions.iter().map(|p| {
+                                let tp = TopicPartition { topic: topic.name.clone(), partition: p.id };
+                                let Some(log) = p.leader_log() else { return html! {} };
+                                let first = Offset(log.leo().0.saturating_sub(CELLS_PER_ROW).max(log.log_start().0));
+                                let records: Vec<&Record> = log.records().filter(|r| r.offset >= first).collect();
+                                let bases: Vec<Offset> = log.segments().iter().map(|s| s.base_offset).collect();
+                                let commits: Vec<String> = cluster.groups.iter().filter_map(|(name, g)| g.committed.get(&tp).map(|c| format!("{name} committed {} (lag {})", c.offset, g.lag(&tp, p.hw)))).collect();
+                                html! {
+                                    <div class="partition-row" data-partition={format!("{}-{}", topic.name, p.id.0)}>
+                                        <div class="partition-head">
+                                            <strong>{ format!("p{}", p.id.0) }</strong>
+                                            <span class="muted small">{ format!(" leader b{} · log start {} · HW {} · LEO {} · {} segment(s)", p.leader.map_or(0, |b| b.0), log.log_start(), p.hw, log.leo(), log.segments().len()) }</span>
+                                        </div>
+                                        <div class="log-cells" role="group" aria-label={format!("Offsets {} to {} of {tp}", first, log.leo())}>
+                                            if first > log.log_start() { <span class="log-more" title="older offsets">{ "…" }</span> }
+                                            if log.log_start() > Offset(0) && first == log.log_start() { <span class="log-start-marker" title="log start: older offsets were deleted">{ "⟨" }</span> }
+                                            { for (first.0..log.leo().0).map(|o| {
+                                                let offset = Offset(o);
+                                                let record = records.iter().find(|r| r.offset == offset).copied();
+                                                let is_selected = selected.as_ref().is_some_and(|s| s.tp == tp && s.offset == offset);
+                                                cell(p, &tp, offset, record, bases.contains(&offset) && o > 0, is_selected, on_select.clone())
+                                            }) }
+                                            <span class="hw-marker" title="high watermark: consumers read below it">{ format!("HW {}", p.hw) }</span>
+                                        </div>
+                                        if !commits.is_empty() { <p class="commits small">{ commits.join(" · ") }</p> }
+                                    </div>
+                                }
+                            }) }
+                        </section>
+                    }
+                }) }
+                <div class="inspector" aria-live="polite">
+                    { match inspected {
+                        Some((tp, r)) => html! {
+                            <dl class="facts">
+                                <div><dt>{ "partition" }</dt><dd>{ tp.to_string() }</dd></div>
+                                <div><dt>{ "offset" }</dt><dd>{ r.offset.0 }</dd></div>
+                                <div><dt>{ "key" }</dt><dd>{ show_bytes(r.key.as_deref()) }</dd></div>
+                                <div><dt>{ "value" }</dt><dd>{ if r.is_tombstone() { "null (tombstone)".to_string() } else { show_bytes(r.value.as_deref()) } }</dd></div>
+                                <div><dt>{ "timestamp" }</dt><dd>{ r.timestamp.to_string() }</dd></div>
+                                <div><dt>{ "key → partition" }</dt><dd>{ r.key.as_deref().map_or_else(|| "sticky / round-robin".to_string(), |k| format!("murmur2 {} → p{}", lab_core::broker::partitioner::murmur2(k), lab_core::broker::partitioner::partition_for_key(k, cluster.topics[&tp.topic].partitions.len() as u32).map_or(0, |p: PartitionId| p.0))) }</dd></div>
+                            </dl>
+                        },
+                        None => html! { <p class="muted small">{ "Select a cell to inspect its record. Colours are keys; outlined cells begin a segment; grey cells are null keys; striped ones were removed by compaction." }</p> },
+                    } }
+                </div>
+            </div>
+        }
+    })
+}

@@ -1,0 +1,47 @@
+//! What the history shows about delivery guarantees (spec §4.2): records written twice,
+//! reordered sends, records delivered more than once, records committed past without processing.
+
+use super::with_cluster;
+use yew::prelude::*;
+
+/// Examples listed per anomaly.
+pub const EXAMPLES_MAX: usize = 5;
+
+#[component]
+pub fn Deliveries() -> Html {
+    let session = crate::widgets::use_lab();
+    with_cluster(&session, |cluster| {
+        let report = cluster.history_report();
+        let acked: u64 = cluster.producers.values().map(|p| p.acked_records).sum();
+        let delivered: u64 = cluster.consumers.values().map(|c| c.deliveries_total).sum();
+        let row = |label: &str, count: usize, meaning: &str, examples: Vec<String>| {
+            html! {
+                <tr class={classes!((count > 0).then_some("anomaly"))}>
+                    <th scope="row">{ label.to_string() }</th>
+                    <td class="num">{ count }</td>
+                    <td>{ meaning.to_string() }{ if examples.is_empty() { String::new() } else { format!(" e.g. {}", examples.join(", ")) } }</td>
+                </tr>
+            }
+        };
+        let take = |items: Vec<String>| items.into_iter().take(EXAMPLES_MAX).collect::<Vec<_>>();
+        html! {
+            <div class="deliveries">
+                <p class="small">{ format!("{acked} records acknowledged to producers; {delivered} deliveries to consumers.") }</p>
+                <table class="delivery-table">
+                    <tbody>
+                        { row("written twice", report.duplicates.len(), "a retried batch was appended again (no idempotence).",
+                            take(report.duplicates.iter().map(|id| cluster.sends[*id as usize].offsets.iter().map(|o| format!("{}@{o}", cluster.sends[*id as usize].tp)).collect::<Vec<_>>().join("=")).collect())) }
+                        { row("reordered", report.nonmonotonic_sends.len(), "a producer's later record landed before an earlier one.",
+                            take(report.nonmonotonic_sends.iter().map(|(p, tp)| format!("{p} on {tp}")).collect())) }
+                        { row("delivered again", report.redeliveries.len(), "processed, not committed, then read again after a crash or rebalance: at-least-once.",
+                            take(report.redeliveries.iter().map(|(g, tp, o)| format!("{g} {tp}@{o}")).collect())) }
+                        { row("skipped", report.skipped.len(), "the group committed past it but nobody processed it: at-most-once (or a latest reset).",
+                            take(report.skipped.iter().map(|(g, tp, o)| format!("{g} {tp}@{o}")).collect())) }
+                        { row("lost", report.lost_writes.len(), "acknowledged, never read, though later records were (for example deleted by retention first).",
+                            take(report.lost_writes.iter().map(|(tp, o)| format!("{tp}@{o}")).collect())) }
+                    </tbody>
+                </table>
+            </div>
+        }
+    })
+}

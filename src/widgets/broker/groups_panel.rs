@@ -1,0 +1,212 @@
+//! The consumer-group panel: per group its assignor, state, generation and leader; per member its
+//! status, partitions, positions and actions (crash, restart, close, commit); per partition the
+//! committed offset and lag; and a form to add consumers (group, topic, static id, commit policy,
+//! offset reset, poll interval, processing time).
+
+use super::{bind, bind_select, parse_number, send, with_cluster};
+use lab_core::broker::assignor::Strategy;
+use lab_core::broker::cluster::{BrokerCommand, Cluster};
+use lab_core::broker::group::{
+    CommitPolicy, ConsumerConfig, ConsumerGroup, ConsumerStatus, GroupState, OffsetReset,
+};
+use yew::prelude::*;
+
+fn group_view(session: &crate::store::LabHandle, cluster: &Cluster, group: &ConsumerGroup) -> Html {
+    let state = match &group.state {
+        GroupState::Empty => "Empty".to_string(),
+        GroupState::PreparingRebalance { reason, .. } => format!("Rebalancing ({reason})"),
+        GroupState::Stable => "Stable".to_string(),
+    };
+    let name = group.name.clone();
+    let on_strategy = {
+        let session = session.clone();
+        Callback::from(move |e: Event| {
+            let value = e
+                .target_unchecked_into::<web_sys::HtmlSelectElement>()
+                .value();
+            if let Some(strategy) = Strategy::from_name(&value) {
+                send(
+                    &session,
+                    BrokerCommand::SetGroupStrategy {
+                        group: name.clone(),
+                        strategy,
+                    },
+                );
+            }
+        })
+    };
+    let action = |label: &'static str, class: &'static str, command: BrokerCommand| {
+        let session = session.clone();
+        html! { <button class={classes!("small-button", class)} onclick={Callback::from(move |_| send(&session, command.clone()))}>{ label }</button> }
+    };
+    let members: Vec<_> = cluster
+        .consumers
+        .values()
+        .filter(|c| c.group == group.name && c.status != ConsumerStatus::Closed)
+        .collect();
+    let lags: Vec<_> = cluster
+        .lags()
+        .into_iter()
+        .filter(|(g, _, _)| *g == group.name)
+        .collect();
+    html! {
+        <section class="group" data-group={group.name.clone()}>
+            <h4>
+                { format!("group {}", group.name) }
+                <span class="muted small">{ format!(" · {state} · generation {} · leader {} · {} rebalance(s)", group.generation, group.leader.clone().unwrap_or_else(|| "none".into()), group.rebalances) }</span>
+            </h4>
+            <label class="small">{ "assignor " }
+                <select class="assignor-select" onchange={on_strategy} aria-label={format!("Assignor of {}", group.name)}>
+                    { for Strategy::ALL.iter().map(|s| html! { <option value={s.name()} selected={*s == group.strategy}>{ format!("{}{}", s.name(), if s.is_cooperative() { " (cooperative)" } else { " (eager)" }) }</option> }) }
+                </select>
+            </label>
+            <table class="members">
+                <thead><tr><th scope="col">{ "consumer" }</th><th scope="col">{ "status" }</th><th scope="col">{ "partitions → position" }</th><th scope="col">{ "actions" }</th></tr></thead>
+                <tbody>
+                    { for members.iter().map(|c| {
+                        let status = match c.status {
+                            ConsumerStatus::Running if !c.in_process.is_empty() => format!("processing {}", c.in_process.len()),
+                            ConsumerStatus::Running => "running".into(),
+                            ConsumerStatus::Crashed { since } => format!("crashed at {since}"),
+                            ConsumerStatus::Closed => "closed".into(),
+                        };
+                        let owned: Vec<String> = c.owned.iter().map(|tp| format!("{tp}→{}", c.positions.get(tp).map_or("?".into(), |o| o.to_string()))).collect();
+                        html! {
+                            <tr class={classes!("member", (!c.is_running()).then_some("member-down"))} data-consumer={c.id.0.to_string()}>
+                                <td>{ c.id.to_string() }{ c.instance_id.as_ref().map(|i| format!(" (static {i})")).unwrap_or_default() }</td>
+                                <td>{ status }</td>
+                                <td>{ if owned.is_empty() { "idle".to_string() } else { owned.join(", ") } }</td>
+                                <td class="actions">
+                                    if c.is_running() {
+                                        { action("Crash", "crash-button", BrokerCommand::CrashConsumer { consumer: c.id }) }
+                                        { action("Close", "close-button", BrokerCommand::CloseConsumer { consumer: c.id }) }
+                                        { action("Commit", "commit-button", BrokerCommand::CommitConsumer { consumer: c.id }) }
+                                    } else {
+                                        { action("Restart", "restart-button", BrokerCommand::RestartConsumer { consumer: c.id }) }
+                                    }
+                                </td>
+                            </tr>
+                        }
+                    }) }
+                </tbody>
+            </table>
+            <table class="lags">
+                <thead><tr><th scope="col">{ "partition" }</th><th scope="col" class="num">{ "HW" }</th><th scope="col" class="num">{ "committed" }</th><th scope="col" class="num">{ "lag" }</th></tr></thead>
+                <tbody>
+                    { for lags.iter().map(|(_, tp, lag)| {
+                        let hw = cluster.topics.get(&tp.topic).and_then(|t| t.partition(tp.partition)).map_or(0, |p| p.hw.0);
+                        let committed = group.committed.get(tp).map_or("-".to_string(), |c| c.offset.to_string());
+                        html! { <tr><td>{ tp.to_string() }</td><td class="num">{ hw }</td><td class="num">{ committed }</td><td class="num">{ lag }</td></tr> }
+                    }) }
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+#[component]
+pub fn GroupsPanel() -> Html {
+    let session = crate::widgets::use_lab();
+    let group = use_state(|| "g".to_string());
+    let topic = use_state(String::new);
+    let instance = use_state(String::new);
+    let commit = use_state(|| "auto".to_string());
+    let reset = use_state(|| "earliest".to_string());
+    let poll_every = use_state(|| "1".to_string());
+    let processing = use_state(|| "0".to_string());
+    let error = use_state(|| None::<String>);
+    with_cluster(&session, |cluster| {
+        let topic_name = if cluster.topics.contains_key(&*topic) {
+            (*topic).clone()
+        } else {
+            cluster.topics.keys().next().cloned().unwrap_or_default()
+        };
+        let on_add = {
+            let (session, error) = (session.clone(), error.clone());
+            let (group, instance, commit, reset, poll_every, processing) = (
+                group.clone(),
+                instance.clone(),
+                commit.clone(),
+                reset.clone(),
+                poll_every.clone(),
+                processing.clone(),
+            );
+            let topic_name = topic_name.clone();
+            Callback::from(move |e: SubmitEvent| {
+                e.prevent_default();
+                let parsed = (|| -> Result<ConsumerConfig, String> {
+                    Ok(ConsumerConfig {
+                        commit: match commit.as_str() {
+                            "after" => CommitPolicy::AfterProcessing,
+                            "before" => CommitPolicy::BeforeProcessing,
+                            "manual" => CommitPolicy::Manual,
+                            _ => CommitPolicy::Auto { interval_ticks: 5 },
+                        },
+                        auto_offset_reset: match reset.as_str() {
+                            "latest" => OffsetReset::Latest,
+                            "none" => OffsetReset::None,
+                            _ => OffsetReset::Earliest,
+                        },
+                        poll_interval_ticks: parse_number(&poll_every, "poll every", 1, 10_000)?,
+                        processing_ticks: parse_number(&processing, "processing time", 0, 10_000)?,
+                        ..ConsumerConfig::default()
+                    })
+                })();
+                match parsed {
+                    Ok(config) => {
+                        error.set(None);
+                        let instance_id =
+                            (!instance.trim().is_empty()).then(|| instance.trim().to_string());
+                        send(
+                            &session,
+                            BrokerCommand::AddConsumer {
+                                group: group.trim().to_string(),
+                                topics: vec![topic_name.clone()],
+                                instance_id,
+                                config,
+                            },
+                        );
+                    }
+                    Err(why) => error.set(Some(why)),
+                }
+            })
+        };
+        html! {
+            <div class="groups-panel">
+                if cluster.groups.is_empty() {
+                    <p class="muted">{ "No consumer groups yet. Add a consumer below: the group is created when its first member joins." }</p>
+                }
+                { for cluster.groups.values().map(|g| group_view(&session, cluster, g)) }
+                <form class="add-consumer" novalidate=true onsubmit={on_add}>
+                    <strong>{ "Add a consumer" }</strong>
+                    <label>{ "group " }<input class="group-input" type="text" value={(*group).clone()} oninput={bind(&group)} /></label>
+                    <label>{ "topic " }
+                        <select onchange={bind_select(&topic)}>
+                            { for cluster.topics.keys().map(|t| html! { <option value={t.clone()} selected={*t == topic_name}>{ t }</option> }) }
+                        </select>
+                    </label>
+                    <label>{ "static id " }<input class="instance-input" type="text" placeholder="optional" value={(*instance).clone()} oninput={bind(&instance)} /></label>
+                    <label>{ "commits " }
+                        <select class="commit-select" onchange={bind_select(&commit)}>
+                            <option value="auto" selected={*commit == "auto"}>{ "auto every 5 ticks" }</option>
+                            <option value="after" selected={*commit == "after"}>{ "after processing" }</option>
+                            <option value="before" selected={*commit == "before"}>{ "before processing" }</option>
+                            <option value="manual" selected={*commit == "manual"}>{ "manual" }</option>
+                        </select>
+                    </label>
+                    <label>{ "auto.offset.reset " }
+                        <select class="reset-select" onchange={bind_select(&reset)}>
+                            <option value="earliest" selected={*reset == "earliest"}>{ "earliest" }</option>
+                            <option value="latest" selected={*reset == "latest"}>{ "latest" }</option>
+                            <option value="none" selected={*reset == "none"}>{ "none" }</option>
+                        </select>
+                    </label>
+                    <label>{ "poll every (ticks) " }<input class="num-input poll-input" type="number" min="1" value={(*poll_every).clone()} oninput={bind(&poll_every)} /></label>
+                    <label>{ "processing (ticks) " }<input class="num-input processing-input" type="number" min="0" value={(*processing).clone()} oninput={bind(&processing)} /></label>
+                    <button type="submit" class="primary add-consumer-button">{ "Add consumer" }</button>
+                    <p class="field-error" role="alert">{ (*error).clone().unwrap_or_default() }</p>
+                </form>
+            </div>
+        }
+    })
+}

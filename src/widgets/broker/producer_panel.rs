@@ -1,0 +1,209 @@
+//! The producer panel: send records (key, value, count, partition) and configure the producer
+//! (partitioner, linger, batch size, idempotence, in-flight requests, retries, network faults).
+
+use super::{bind, bind_select, parse_number, send, with_cluster};
+use lab_core::broker::cluster::{BrokerCommand, PRODUCE_COUNT_MAX};
+use lab_core::broker::producer::{NullKeyPartitioner, ProducerConfig, ProducerId};
+use lab_core::broker::PartitionId;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+struct SettingsProps {
+    producer: ProducerId,
+    config: ProducerConfig,
+}
+
+/// The settings form of one producer.
+#[component]
+fn ProducerSettings(props: &SettingsProps) -> Html {
+    let session = crate::widgets::use_lab();
+    let c = props.config;
+    let rr = use_state(|| c.null_key_partitioner == NullKeyPartitioner::RoundRobin);
+    let linger = use_state(|| c.linger_ticks.to_string());
+    let batch = use_state(|| c.batch_size_bytes.to_string());
+    let idempotence = use_state(|| c.idempotence);
+    let in_flight = use_state(|| c.max_in_flight.to_string());
+    let retries = use_state(|| c.retries.to_string());
+    let faults = use_state(|| (c.network_fault_permille / 10).to_string());
+    let error = use_state(|| None::<String>);
+    let on_apply = {
+        let (session, error) = (session.clone(), error.clone());
+        let (rr, linger, batch, idempotence, in_flight, retries, faults) = (
+            rr.clone(),
+            linger.clone(),
+            batch.clone(),
+            idempotence.clone(),
+            in_flight.clone(),
+            retries.clone(),
+            faults.clone(),
+        );
+        let producer = props.producer;
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let parsed = (|| -> Result<ProducerConfig, String> {
+                Ok(ProducerConfig {
+                    null_key_partitioner: if *rr {
+                        NullKeyPartitioner::RoundRobin
+                    } else {
+                        NullKeyPartitioner::Sticky
+                    },
+                    linger_ticks: parse_number(&linger, "linger", 0, 1000)?,
+                    batch_size_bytes: parse_number(&batch, "batch.size", 1, 1 << 20)?,
+                    idempotence: *idempotence,
+                    max_in_flight: parse_number(
+                        &in_flight,
+                        "max in flight",
+                        1,
+                        if *idempotence { 5 } else { 10 },
+                    )? as u8,
+                    retries: parse_number(&retries, "retries", 0, 100)? as u32,
+                    network_fault_permille: parse_number(&faults, "network faults", 0, 100)? as u16
+                        * 10,
+                    ..ProducerConfig::default()
+                })
+            })();
+            match parsed {
+                Ok(config) => {
+                    error.set(None);
+                    send(
+                        &session,
+                        BrokerCommand::SetProducerConfig { producer, config },
+                    );
+                }
+                Err(why) => error.set(Some(why)),
+            }
+        })
+    };
+    let toggle = |state: &UseStateHandle<bool>| {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            state.set(e.target_unchecked_into::<HtmlInputElement>().checked())
+        })
+    };
+    html! {
+        <form class="settings-form" novalidate=true onsubmit={on_apply}>
+            <label>{ "Null keys " }
+                <select onchange={{ let rr = rr.clone(); Callback::from(move |e: Event| rr.set(e.target_unchecked_into::<web_sys::HtmlSelectElement>().value() == "rr")) }}>
+                    <option value="sticky" selected={!*rr}>{ "sticky (KIP-794)" }</option>
+                    <option value="rr" selected={*rr}>{ "round-robin" }</option>
+                </select>
+            </label>
+            <label>{ "linger (ticks) " }<input class="num-input" type="number" min="0" value={(*linger).clone()} oninput={bind(&linger)} /></label>
+            <label>{ "batch.size (B) " }<input class="num-input" type="number" min="1" value={(*batch).clone()} oninput={bind(&batch)} /></label>
+            <label class="check"><input type="checkbox" checked={*idempotence} onchange={toggle(&idempotence)} />{ " idempotence" }</label>
+            <label>{ "max in flight " }<input class="num-input" type="number" min="1" value={(*in_flight).clone()} oninput={bind(&in_flight)} /></label>
+            <label>{ "retries " }<input class="num-input" type="number" min="0" value={(*retries).clone()} oninput={bind(&retries)} /></label>
+            <label>{ "network faults % " }<input class="num-input fault-input" type="number" min="0" max="100" value={(*faults).clone()} oninput={bind(&faults)} /></label>
+            <button type="submit">{ "Apply settings" }</button>
+            <p class="field-error" role="alert">{ (*error).clone().unwrap_or_default() }</p>
+        </form>
+    }
+}
+
+#[component]
+pub fn ProducerPanel() -> Html {
+    let session = crate::widgets::use_lab();
+    let topic = use_state(String::new);
+    let key = use_state(|| "user-{n}".to_string());
+    let value = use_state(|| "order {n}".to_string());
+    let count = use_state(|| "1".to_string());
+    let partition = use_state(|| "auto".to_string());
+    let producer = use_state(|| "1".to_string());
+    let error = use_state(|| None::<String>);
+    with_cluster(&session, |cluster| {
+        let topic_name = if cluster.topics.contains_key(&*topic) {
+            (*topic).clone()
+        } else {
+            cluster.topics.keys().next().cloned().unwrap_or_default()
+        };
+        let partitions = cluster
+            .topics
+            .get(&topic_name)
+            .map_or(0, |t| t.partitions.len() as u32);
+        let producer_id = ProducerId(producer.parse().unwrap_or(1));
+        let on_send = {
+            let (session, error, key, value, count, partition) = (
+                session.clone(),
+                error.clone(),
+                key.clone(),
+                value.clone(),
+                count.clone(),
+                partition.clone(),
+            );
+            let topic_name = topic_name.clone();
+            Callback::from(move |e: SubmitEvent| {
+                e.prevent_default();
+                match parse_number(&count, "count", 1, u64::from(PRODUCE_COUNT_MAX)) {
+                    Ok(n) => {
+                        error.set(None);
+                        let partition = partition.parse::<u32>().ok().map(PartitionId);
+                        let text = |s: &str| (!s.is_empty()).then(|| s.to_string());
+                        send(
+                            &session,
+                            BrokerCommand::Produce {
+                                producer: producer_id,
+                                topic: topic_name.clone(),
+                                partition,
+                                key: text(&key),
+                                value: text(&value),
+                                count: n as u16,
+                            },
+                        );
+                    }
+                    Err(why) => error.set(Some(why)),
+                }
+            })
+        };
+        let on_add = {
+            let session = session.clone();
+            Callback::from(move |_: MouseEvent| {
+                send(
+                    &session,
+                    BrokerCommand::AddProducer {
+                        config: ProducerConfig::default(),
+                    },
+                )
+            })
+        };
+        let current = cluster.producers.get(&producer_id);
+        html! {
+            <div class="producer-panel">
+                <form class="send-form" novalidate=true onsubmit={on_send}>
+                    if cluster.producers.len() > 1 {
+                        <label>{ "producer " }
+                            <select onchange={bind_select(&producer)}>
+                                { for cluster.producers.keys().map(|p| html! { <option value={p.0.to_string()} selected={*p == producer_id}>{ p.to_string() }</option> }) }
+                            </select>
+                        </label>
+                    }
+                    <label>{ "topic " }
+                        <select class="topic-select" onchange={bind_select(&topic)}>
+                            { for cluster.topics.keys().map(|t| html! { <option value={t.clone()} selected={*t == topic_name}>{ t }</option> }) }
+                        </select>
+                    </label>
+                    <label>{ "key " }<input class="key-input" type="text" placeholder="empty = null key" value={(*key).clone()} oninput={bind(&key)} /></label>
+                    <label>{ "value " }<input class="value-input" type="text" placeholder="empty = null (tombstone)" value={(*value).clone()} oninput={bind(&value)} /></label>
+                    <label>{ "count " }<input class="count-input send-count" type="number" min="1" value={(*count).clone()} oninput={bind(&count)} /></label>
+                    <label>{ "partition " }
+                        <select class="partition-select" onchange={bind_select(&partition)}>
+                            <option value="auto" selected={*partition == "auto"}>{ "auto (partitioner)" }</option>
+                            { for (0..partitions).map(|p| html! { <option value={p.to_string()} selected={*partition == p.to_string()}>{ p }</option> }) }
+                        </select>
+                    </label>
+                    <button type="submit" class="primary send-button">{ "Send" }</button>
+                    <p class="field-error" role="alert">{ (*error).clone().unwrap_or_default() }</p>
+                </form>
+                <p class="muted small">{ "{n} in the key or value becomes 1, 2, 3… for each record sent. An empty key is a null key; an empty value is a tombstone." }</p>
+                if let Some(p) = current {
+                    <p class="small">{ format!("{}: {} sent · {} acknowledged · {} failed · {} batch retries · {} waiting", p.id, p.sent_records, p.acked_records, p.failed_records, p.retried_batches, p.pending_records()) }</p>
+                    <details class="producer-settings">
+                        <summary>{ format!("{} settings", p.id) }</summary>
+                        <ProducerSettings key={format!("{}-{:?}", p.id.0, p.config)} producer={p.id} config={p.config} />
+                    </details>
+                }
+                <button class="ghost" onclick={on_add}>{ "+ Add a producer" }</button>
+            </div>
+        }
+    })
+}

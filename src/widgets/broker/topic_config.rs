@@ -1,0 +1,187 @@
+//! Create topics, and edit a topic's segment, retention, cleanup and compaction settings.
+
+use super::{bind, bind_select, parse_number, parse_optional_number, send, with_cluster};
+use lab_core::broker::cluster::BrokerCommand;
+use lab_core::broker::log::LogConfig;
+use lab_core::broker::topic::{TimestampType, TopicSettings, TOPIC_PARTITIONS_MAX};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+struct EditorProps {
+    topic: AttrValue,
+    settings: TopicSettings,
+}
+
+#[component]
+fn SettingsEditor(props: &EditorProps) -> Html {
+    let session = crate::widgets::use_lab();
+    let l = props.settings.log;
+    let segment = use_state(|| l.segment_bytes.to_string());
+    let retention = use_state(|| l.retention_ticks.map(|t| t.to_string()).unwrap_or_default());
+    let retention_bytes =
+        use_state(|| l.retention_bytes.map(|b| b.to_string()).unwrap_or_default());
+    let policy = use_state(|| match (l.cleanup_delete, l.cleanup_compact) {
+        (true, true) => "compact,delete".to_string(),
+        (false, true) => "compact".to_string(),
+        _ => "delete".to_string(),
+    });
+    let delete_retention = use_state(|| l.delete_retention_ticks.to_string());
+    let ratio = use_state(|| {
+        format!(
+            "{:.2}",
+            f64::from(l.min_cleanable_dirty_ratio_permille) / 1000.0
+        )
+    });
+    let log_append = use_state(|| props.settings.timestamp_type == TimestampType::LogAppendTime);
+    let error = use_state(|| None::<String>);
+    let on_apply = {
+        let (session, error, topic) = (session.clone(), error.clone(), props.topic.to_string());
+        let (segment, retention, retention_bytes, policy, delete_retention, ratio, log_append) = (
+            segment.clone(),
+            retention.clone(),
+            retention_bytes.clone(),
+            policy.clone(),
+            delete_retention.clone(),
+            ratio.clone(),
+            log_append.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let parsed = (|| -> Result<TopicSettings, String> {
+                let ratio: f64 = ratio.trim().parse().map_err(|_| {
+                    "min.cleanable.dirty.ratio must be a number from 0 to 1".to_string()
+                })?;
+                if !(0.0..=1.0).contains(&ratio) {
+                    return Err("min.cleanable.dirty.ratio must be from 0 to 1".into());
+                }
+                Ok(TopicSettings {
+                    log: LogConfig {
+                        segment_bytes: parse_number(&segment, "segment.bytes", 100, 1 << 30)?,
+                        retention_ticks: parse_optional_number(
+                            &retention,
+                            "retention (ticks)",
+                            1,
+                            1 << 40,
+                        )?,
+                        retention_bytes: parse_optional_number(
+                            &retention_bytes,
+                            "retention.bytes",
+                            0,
+                            1 << 40,
+                        )?,
+                        cleanup_delete: policy.contains("delete"),
+                        cleanup_compact: policy.contains("compact"),
+                        delete_retention_ticks: parse_number(
+                            &delete_retention,
+                            "delete.retention (ticks)",
+                            0,
+                            1 << 40,
+                        )?,
+                        min_cleanable_dirty_ratio_permille: (ratio * 1000.0).round() as u16,
+                        ..l
+                    },
+                    timestamp_type: if *log_append {
+                        TimestampType::LogAppendTime
+                    } else {
+                        TimestampType::CreateTime
+                    },
+                })
+            })();
+            match parsed {
+                Ok(settings) => {
+                    error.set(None);
+                    send(
+                        &session,
+                        BrokerCommand::SetTopicSettings {
+                            topic: topic.clone(),
+                            settings,
+                        },
+                    );
+                }
+                Err(why) => error.set(Some(why)),
+            }
+        })
+    };
+    html! {
+        <form class="settings-form topic-settings" novalidate=true onsubmit={on_apply}>
+            <label>{ "segment.bytes " }<input class="num-input segment-input" type="number" value={(*segment).clone()} oninput={bind(&segment)} /></label>
+            <label>{ "retention (ticks) " }<input class="num-input retention-input" type="number" placeholder="forever" value={(*retention).clone()} oninput={bind(&retention)} /></label>
+            <label>{ "retention.bytes " }<input class="num-input" type="number" placeholder="no limit" value={(*retention_bytes).clone()} oninput={bind(&retention_bytes)} /></label>
+            <label>{ "cleanup.policy " }
+                <select class="policy-select" onchange={bind_select(&policy)}>
+                    { for ["delete", "compact", "compact,delete"].iter().map(|p| html! { <option value={*p} selected={*policy == *p}>{ *p }</option> }) }
+                </select>
+            </label>
+            <label>{ "delete.retention (ticks) " }<input class="num-input" type="number" value={(*delete_retention).clone()} oninput={bind(&delete_retention)} /></label>
+            <label>{ "min.cleanable.dirty.ratio " }<input class="num-input" type="text" inputmode="decimal" value={(*ratio).clone()} oninput={bind(&ratio)} /></label>
+            <label class="check"><input type="checkbox" checked={*log_append} onchange={{ let s = log_append.clone(); Callback::from(move |e: Event| s.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().checked())) }} />{ " LogAppendTime" }</label>
+            <button type="submit" class="apply-topic">{ "Apply" }</button>
+            <p class="field-error" role="alert">{ (*error).clone().unwrap_or_default() }</p>
+        </form>
+    }
+}
+
+#[component]
+pub fn TopicConfig() -> Html {
+    let session = crate::widgets::use_lab();
+    let selected = use_state(String::new);
+    let name = use_state(String::new);
+    let partitions = use_state(|| "3".to_string());
+    let error = use_state(|| None::<String>);
+    with_cluster(&session, |cluster| {
+        let topic = if cluster.topics.contains_key(&*selected) {
+            (*selected).clone()
+        } else {
+            cluster.topics.keys().next().cloned().unwrap_or_default()
+        };
+        let on_create = {
+            let (session, error, name, partitions) = (
+                session.clone(),
+                error.clone(),
+                name.clone(),
+                partitions.clone(),
+            );
+            Callback::from(move |e: SubmitEvent| {
+                e.prevent_default();
+                match parse_number(
+                    &partitions,
+                    "partitions",
+                    1,
+                    u64::from(TOPIC_PARTITIONS_MAX),
+                ) {
+                    Ok(n) => {
+                        error.set(None);
+                        send(
+                            &session,
+                            BrokerCommand::CreateTopic {
+                                name: name.trim().to_string(),
+                                partitions: n as u32,
+                                settings: TopicSettings::default(),
+                            },
+                        );
+                    }
+                    Err(why) => error.set(Some(why)),
+                }
+            })
+        };
+        html! {
+            <div class="topic-config">
+                <label>{ "topic " }
+                    <select class="config-topic-select" onchange={bind_select(&selected)}>
+                        { for cluster.topics.keys().map(|t| html! { <option value={t.clone()} selected={*t == topic}>{ t }</option> }) }
+                    </select>
+                </label>
+                if let Some(t) = cluster.topics.get(&topic) {
+                    <SettingsEditor key={format!("{topic}-{:?}", t.settings)} topic={AttrValue::from(topic.clone())} settings={t.settings} />
+                }
+                <form class="create-topic" novalidate=true onsubmit={on_create}>
+                    <strong>{ "New topic " }</strong>
+                    <label>{ "name " }<input class="topic-name-input" type="text" placeholder="payments" value={(*name).clone()} oninput={bind(&name)} /></label>
+                    <label>{ "partitions " }<input class="num-input partitions-input" type="number" min="1" max="64" value={(*partitions).clone()} oninput={bind(&partitions)} /></label>
+                    <button type="submit" class="create-topic-button">{ "Create topic" }</button>
+                    <p class="field-error" role="alert">{ (*error).clone().unwrap_or_default() }</p>
+                </form>
+            </div>
+        }
+    })
+}
