@@ -25,6 +25,11 @@ if ! python3 -c "import importlib.metadata as m; assert (m.version('kafka-python
   python3 -m pip install -q --disable-pip-version-check -r tests/oracles/requirements.txt
 fi
 
+step "the core stays browser-free"
+if cargo tree -p lab-core -e normal --prefix none | grep -E "^(yew|web-sys|gloo|wasm-bindgen|js-sys|getrandom) "; then
+  echo "lab-core must not depend on a browser crate (ARCHITECTURE.md)"; exit 1
+fi
+
 step "rustfmt"
 cargo fmt --all -- --check
 

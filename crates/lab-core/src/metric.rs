@@ -47,6 +47,7 @@ pub const TOPIC_FIELDS: &[&str] = &[
     "quietest",
     "gaps",
     "tombstones",
+    "bytes_per_record",
 ];
 /// Fields of `group.NAME.FIELD`.
 pub const GROUP_FIELDS: &[&str] = &[
@@ -256,6 +257,9 @@ fn topic_value(topic: &crate::broker::topic::Topic, field: &str) -> i64 {
         "tombstones" => logs()
             .map(|l| l.records().filter(|r| r.is_tombstone()).count() as u64)
             .sum(),
+        "bytes_per_record" => {
+            logs().map(|l| l.size_bytes()).sum::<u64>() / (topic.record_count() as u64).max(1)
+        }
         _ => logs().map(|l| l.size_bytes()).sum(),
     };
     i64::try_from(n).unwrap_or(i64::MAX)

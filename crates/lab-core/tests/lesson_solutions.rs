@@ -3,6 +3,7 @@
 //! checks the goal with the lesson's own condition.
 
 use lab_core::broker::cluster::BrokerCommand as B;
+use lab_core::broker::compression::Codec;
 use lab_core::broker::group::{CommitPolicy, ConsumerConfig, ConsumerId, OffsetReset};
 use lab_core::broker::log::LogConfig;
 use lab_core::broker::producer::{NullKeyPartitioner, ProducerConfig, ProducerId};
@@ -267,4 +268,42 @@ fn compaction() {
         refused.is_err(),
         "a compacted topic refuses keyless records"
     );
+}
+
+#[test]
+fn batching_and_compression() {
+    let mut r = Run::new("16-kafka-batching-compression.md");
+    r.run(B::SetProducerConfig {
+        producer: ProducerId(1),
+        config: ProducerConfig {
+            batch_size_bytes: 64,
+            ..ProducerConfig::default()
+        },
+    });
+    r.send("orders", Some("user-{n}"), Some("order {n}"), 100);
+    r.ticks(2);
+    r.assert_met("tiny-batches");
+    for codec in [Codec::Gzip, Codec::Zstd, Codec::Lz4, Codec::Snappy] {
+        let mut r = Run::new("16-kafka-batching-compression.md");
+        r.run(B::SetProducerConfig {
+            producer: ProducerId(1),
+            config: ProducerConfig {
+                compression: codec,
+                ..ProducerConfig::default()
+            },
+        });
+        r.send("orders", Some("user-{n}"), Some("order {n}"), 300);
+        r.ticks(2);
+        let observation = lab_core::metric::Observation {
+            lab: r.timeline.head(),
+            journal: r.timeline.journal(),
+        };
+        let per_record = observation
+            .value(&lab_core::metric::Metric::parse("topic.orders.bytes_per_record").unwrap())
+            .unwrap();
+        eprintln!("{codec:?}: {per_record} bytes per record");
+        if matches!(codec, Codec::Gzip | Codec::Zstd) {
+            r.assert_met("compressed");
+        }
+    }
 }

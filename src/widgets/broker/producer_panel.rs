@@ -3,6 +3,7 @@
 
 use super::{bind, bind_select, parse_number, send, with_cluster};
 use lab_core::broker::cluster::{BrokerCommand, PRODUCE_COUNT_MAX};
+use lab_core::broker::compression::Codec;
 use lab_core::broker::producer::{NullKeyPartitioner, ProducerConfig, ProducerId};
 use lab_core::broker::PartitionId;
 use web_sys::HtmlInputElement;
@@ -26,6 +27,7 @@ fn ProducerSettings(props: &SettingsProps) -> Html {
     let in_flight = use_state(|| c.max_in_flight.to_string());
     let retries = use_state(|| c.retries.to_string());
     let faults = use_state(|| (c.network_fault_permille / 10).to_string());
+    let codec = use_state(|| c.compression.name().to_string());
     let error = use_state(|| None::<String>);
     let on_apply = {
         let (session, error) = (session.clone(), error.clone());
@@ -38,6 +40,7 @@ fn ProducerSettings(props: &SettingsProps) -> Html {
             retries.clone(),
             faults.clone(),
         );
+        let codec = codec.clone();
         let producer = props.producer;
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -60,6 +63,7 @@ fn ProducerSettings(props: &SettingsProps) -> Html {
                     retries: parse_number(&retries, "retries", 0, 100)? as u32,
                     network_fault_permille: parse_number(&faults, "network faults", 0, 100)? as u16
                         * 10,
+                    compression: Codec::from_name(&codec).unwrap_or(Codec::None),
                     ..ProducerConfig::default()
                 })
             })();
@@ -87,6 +91,11 @@ fn ProducerSettings(props: &SettingsProps) -> Html {
                 <select onchange={{ let rr = rr.clone(); Callback::from(move |e: Event| rr.set(e.target_unchecked_into::<web_sys::HtmlSelectElement>().value() == "rr")) }}>
                     <option value="sticky" selected={!*rr}>{ "sticky (KIP-794)" }</option>
                     <option value="rr" selected={*rr}>{ "round-robin" }</option>
+                </select>
+            </label>
+            <label>{ "compression " }
+                <select class="codec-select" onchange={super::bind_select(&codec)}>
+                    { for Codec::ALL.iter().map(|k| html! { <option value={k.name()} selected={*codec == k.name()}>{ k.name() }</option> }) }
                 </select>
             </label>
             <label>{ "linger (ticks) " }<input class="num-input" type="number" min="0" value={(*linger).clone()} oninput={bind(&linger)} /></label>

@@ -795,7 +795,11 @@ impl Cluster {
                     self.retry_or_fail(id, batch, now, "the partition has no leader", events);
                     return;
                 };
-                match log.append(records, now, leader_epoch, stamp) {
+                let encoded = super::compression::encoded_len(
+                    self.producers[&id].config.compression,
+                    &records,
+                );
+                match log.append_encoded(records, now, leader_epoch, stamp, Some(encoded)) {
                     Ok((base, _)) => {
                         partition.hw = log.leo();
                         for (i, send_id) in batch.send_ids.iter().enumerate() {

@@ -4,6 +4,7 @@
 
 use super::assignor::Strategy;
 use super::cluster::{BrokerCommand, TEXT_FIELD_LEN_MAX};
+use super::compression::Codec;
 use super::group::{CommitPolicy, ConsumerConfig, ConsumerId, OffsetReset};
 use super::log::{LogConfig, Offset};
 use super::producer::{NullKeyPartitioner, ProducerConfig, ProducerId};
@@ -105,6 +106,7 @@ fn producer_config(w: &mut Writer, c: &ProducerConfig) {
     w.varint(c.retry_backoff_ticks);
     w.varint(u64::from(c.max_in_flight));
     w.varint(u64::from(c.network_fault_permille));
+    w.u8(c.compression.tag());
 }
 
 fn read_producer_config(r: &mut Reader<'_>) -> Result<ProducerConfig, DecodeError> {
@@ -121,6 +123,7 @@ fn read_producer_config(r: &mut Reader<'_>) -> Result<ProducerConfig, DecodeErro
         retry_backoff_ticks: r.varint()?,
         max_in_flight: small(r, "max in flight")?,
         network_fault_permille: small(r, "fault rate")?,
+        compression: Codec::from_tag(r.u8()?).ok_or(DecodeError::Invalid("compression"))?,
     })
 }
 

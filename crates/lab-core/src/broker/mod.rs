@@ -8,6 +8,7 @@
 pub mod assignor;
 pub mod cluster;
 pub mod command_codec;
+pub mod compression;
 pub mod group;
 pub mod log;
 pub mod narrate;

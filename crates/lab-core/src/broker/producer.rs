@@ -3,6 +3,7 @@
 //! per-partition sequence numbers for the idempotent producer. Sending, faults and retries are
 //! driven by [`super::cluster`], which owns the network between producer and broker.
 
+use super::compression::Codec;
 use super::log::NewRecord;
 use super::partitioner::partition_for_key;
 use super::PartitionId;
@@ -47,6 +48,8 @@ pub struct ProducerConfig {
     pub max_in_flight: u8,
     /// Chance that a request or its response is lost on the network, in permille (a lab knob).
     pub network_fault_permille: u16,
+    /// `compression.type` for whole batches.
+    pub compression: Codec,
 }
 
 impl Default for ProducerConfig {
@@ -61,6 +64,7 @@ impl Default for ProducerConfig {
             retry_backoff_ticks: 1,
             max_in_flight: 5,
             network_fault_permille: 0,
+            compression: Codec::None,
         }
     }
 }
