@@ -28,9 +28,46 @@ function bundle() {
   for (const [f, r, b] of rows) console.log(`| ${f} | ${(r / 1024).toFixed(1)} KiB | ${(b / 1024).toFixed(1)} KiB |`);
 }
 
+/** Frame times while the Kafka lab plays at full speed with the cluster view open. */
+async function frameTime(browser) {
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  await page.goto(`${origin}/#/labs/broker`);
+  await page.waitForSelector(".cluster-view");
+  await page.fill(".send-count", "1000");
+  for (let i = 0; i < 5; i++) await page.click(".send-button");
+  await page.click(".add-consumer-button");
+  await page.click(".add-consumer-button");
+  await page.selectOption(".tc-speed select", "100");
+  await page.click(".tc-play");
+  const frames = await page.evaluate(() => new Promise((resolve) => {
+    const times = [];
+    let last = performance.now();
+    let sent = 0;
+    const step = (t) => {
+      times.push(t - last);
+      last = t;
+      if (times.length % 20 === 0 && sent < 10) { document.querySelector(".send-button").click(); sent++; }
+      if (times.length < 240) requestAnimationFrame(step); else resolve(times.slice(10));
+    };
+    requestAnimationFrame(step);
+  }));
+  await page.click(".tc-play");
+  const sorted = [...frames].sort((a, b) => a - b);
+  const pick = (p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+  console.log("\n### Frame time, Kafka lab at 100 ticks/s with the cluster view (headless Chromium)\n\n| measure | value |\n|---|---|");
+  console.log(`| frames sampled | ${frames.length} |`);
+  console.log(`| median | ${pick(0.5).toFixed(1)} ms |`);
+  console.log(`| p95 | ${pick(0.95).toFixed(1)} ms |`);
+  console.log(`| worst | ${sorted[sorted.length - 1].toFixed(1)} ms |`);
+}
+
+let origin;
+
 async function main() {
   bundle();
-  const { server, origin } = await serve(DIST);
+  const served = await serve(DIST);
+  const server = served.server;
+  origin = served.origin;
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-background-networking", "--disable-component-update"] });
   const lesson = /^id:\s*(\S+)/m.exec(readFileSync(join(ROOT, "lessons", readdirSync(join(ROOT, "lessons")).sort()[0]), "utf8"))[1];
@@ -57,6 +94,12 @@ async function main() {
   const rows = await page.$$eval(".bench-table tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
   console.log("\n### Scrub benchmark (WebAssembly, headless Chromium)\n\n| measure | value |\n|---|---|");
   for (const [m, v] of rows) console.log(`| ${m} | ${v} |`);
+  await page.click(".bench-broker");
+  await page.waitForSelector(".broker-table", { timeout: 300000 });
+  const brokerRows = await page.$$eval(".broker-table tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  console.log("\n### Broker throughput (WebAssembly, headless Chromium)\n\n| measure | value |\n|---|---|");
+  for (const [m, v] of brokerRows) console.log(`| ${m} | ${v} |`);
+  await frameTime(browser);
   await browser.close();
   server.close();
 }

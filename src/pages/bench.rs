@@ -1,22 +1,51 @@
 //! The benchmark page: runs the core's scrub benchmark in this browser and prints its table, so
 //! the same measurement exists natively (`lab-bench`) and in WebAssembly.
 
-use lab_core::bench::{scrub_benchmark, ScrubReport};
+use lab_core::bench::{broker_throughput, scrub_benchmark, BrokerThroughput, ScrubReport};
 use yew::prelude::*;
 
 /// Commands in the benchmark journal.
 pub const BENCH_COMMANDS: usize = 100_000;
+/// Records in the broker throughput benchmark.
+pub const BENCH_RECORDS: u64 = 1_000_000;
+
+fn clock() -> impl FnMut() -> f64 {
+    let performance = web_sys::window().and_then(|w| w.performance());
+    move || performance.as_ref().map_or(0.0, |p| p.now())
+}
 
 fn run() -> ScrubReport {
-    let performance = web_sys::window().and_then(|w| w.performance());
-    let mut now_ms = move || performance.as_ref().map_or(0.0, |p| p.now());
-    scrub_benchmark(BENCH_COMMANDS, 300, 5, &mut now_ms)
+    scrub_benchmark(BENCH_COMMANDS, 300, 5, &mut clock())
+}
+
+fn table(class: &'static str, rows: Vec<(String, String)>) -> Html {
+    html! {
+        <table class={classes!("bench-table", class)}>
+            <thead><tr><th scope="col">{ "measure" }</th><th scope="col">{ "value" }</th></tr></thead>
+            <tbody>{ for rows.into_iter().map(|(measure, value)| html! {
+                <tr><td>{ measure }</td><td class="num">{ value }</td></tr>
+            }) }</tbody>
+        </table>
+    }
 }
 
 #[component]
 pub fn BenchPage() -> Html {
     let report = use_state(|| None::<ScrubReport>);
+    let broker = use_state(|| None::<BrokerThroughput>);
     let running = use_state(|| false);
+    let on_broker = {
+        let (broker, running) = (broker.clone(), running.clone());
+        Callback::from(move |_: MouseEvent| {
+            running.set(true);
+            let (broker, running) = (broker.clone(), running.clone());
+            gloo_timers::callback::Timeout::new(30, move || {
+                broker.set(Some(broker_throughput(BENCH_RECORDS, &mut clock())));
+                running.set(false);
+            })
+            .forget();
+        })
+    };
     let on_run = {
         let (report, running) = (report.clone(), running.clone());
         Callback::from(move |_: MouseEvent| {
@@ -36,12 +65,13 @@ pub fn BenchPage() -> Html {
             <p class="lead">{ format!("Scrubbing: jump to random ticks of a {BENCH_COMMANDS}-command journal through checkpoints, compared with replaying from tick 0 in the same run.") }</p>
             <button class="primary bench-run" onclick={on_run} disabled={*running}>{ if *running { "Running…" } else { "Run the scrub benchmark" } }</button>
             if let Some(report) = (*report).clone() {
-                <table class="bench-table">
-                    <thead><tr><th scope="col">{ "measure" }</th><th scope="col">{ "value" }</th></tr></thead>
-                    <tbody>{ for report.rows().into_iter().map(|(measure, value)| html! {
-                        <tr><td>{ measure }</td><td class="num">{ value }</td></tr>
-                    }) }</tbody>
-                </table>
+                { table("scrub-table", report.rows()) }
+            }
+            <h2>{ "Broker throughput" }</h2>
+            <p>{ format!("Produce {BENCH_RECORDS} keyed records through a 12-partition topic and consume them with a 4-member group, in this browser.") }</p>
+            <button class="primary bench-broker" onclick={on_broker} disabled={*running}>{ if *running { "Running…" } else { "Run the broker benchmark" } }</button>
+            if let Some(result) = (*broker).clone() {
+                { table("broker-table", result.rows()) }
             }
         </section>
     }

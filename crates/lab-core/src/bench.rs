@@ -184,3 +184,125 @@ mod tests {
         assert!(report.table().contains("| checkpoints held |"));
     }
 }
+
+/// Throughput of the broker model: produce `records` keyed records through a 12-partition topic
+/// and consume them with a 4-member group, the shape the Kafka lab's benchmark goal names.
+#[derive(Clone, Debug)]
+pub struct BrokerThroughput {
+    pub records: u64,
+    pub consumed: u64,
+    pub ticks: u64,
+    pub elapsed_ms: f64,
+}
+
+impl BrokerThroughput {
+    pub fn records_per_second(&self) -> f64 {
+        if self.elapsed_ms <= 0.0 {
+            return 0.0;
+        }
+        self.consumed as f64 / (self.elapsed_ms / 1000.0)
+    }
+
+    pub fn rows(&self) -> Vec<(String, String)> {
+        vec![
+            (
+                "records produced and consumed".into(),
+                format!("{} / {}", self.records, self.consumed),
+            ),
+            (
+                "topic, group".into(),
+                "12 partitions, 4 consumers (range), keyed records".into(),
+            ),
+            ("ticks simulated".into(), self.ticks.to_string()),
+            ("elapsed".into(), format!("{:.0} ms", self.elapsed_ms)),
+            (
+                "throughput".into(),
+                format!("{:.2} M records/s", self.records_per_second() / 1e6),
+            ),
+        ]
+    }
+}
+
+/// Runs the broker throughput benchmark. `now_ms` returns a monotonic time in milliseconds.
+pub fn broker_throughput(records: u64, now_ms: &mut dyn FnMut() -> f64) -> BrokerThroughput {
+    use crate::broker::cluster::{BrokerCommand, Cluster, PRODUCE_COUNT_MAX};
+    use crate::broker::group::{CommitPolicy, ConsumerConfig, OffsetReset};
+    use crate::broker::producer::{ProducerConfig, ProducerId};
+    use crate::broker::topic::TopicSettings;
+    let mut cluster = Cluster::new(3, Rng::new(Seed(1)));
+    let setup = [
+        BrokerCommand::CreateTopic {
+            name: "bench".into(),
+            partitions: 12,
+            settings: TopicSettings::default(),
+        },
+        BrokerCommand::AddProducer {
+            config: ProducerConfig::default(),
+        },
+    ];
+    let consumer = ConsumerConfig {
+        auto_offset_reset: OffsetReset::Earliest,
+        commit: CommitPolicy::Auto { interval_ticks: 5 },
+        max_poll_records: 10_000,
+        ..ConsumerConfig::default()
+    };
+    let mut now = Tick::ZERO;
+    for command in setup
+        .iter()
+        .cloned()
+        .chain((0..4).map(|_| BrokerCommand::AddConsumer {
+            group: "g".into(),
+            topics: vec!["bench".into()],
+            instance_id: None,
+            config: consumer,
+        }))
+    {
+        cluster
+            .apply(&command, now)
+            .expect("benchmark setup is valid");
+    }
+    for _ in 0..3 {
+        cluster.tick(now);
+        now = now.next();
+    }
+    let per_tick = 20 * u64::from(PRODUCE_COUNT_MAX);
+    let start = now_ms();
+    let mut produced = 0u64;
+    let consumed = |c: &Cluster| {
+        c.consumers
+            .values()
+            .map(|c| c.deliveries_total)
+            .sum::<u64>()
+    };
+    while produced < records || consumed(&cluster) < records {
+        let mut this_tick = 0;
+        while produced < records && this_tick < per_tick {
+            let count = (records - produced).min(u64::from(PRODUCE_COUNT_MAX)) as u16;
+            let send = BrokerCommand::Produce {
+                producer: ProducerId(1),
+                topic: "bench".into(),
+                partition: None,
+                key: Some("user-{n}".into()),
+                value: Some("order {n}".into()),
+                count,
+            };
+            cluster
+                .apply(&send, now)
+                .expect("benchmark produce is valid");
+            produced += u64::from(count);
+            this_tick += u64::from(count);
+        }
+        cluster.tick(now);
+        now = now.next();
+        if now.0 > 1_000_000 {
+            break;
+        }
+    }
+    let elapsed_ms = now_ms() - start;
+    BrokerThroughput {
+        records,
+        consumed: consumed(&cluster),
+        ticks: now.0,
+        elapsed_ms,
+    }
+}

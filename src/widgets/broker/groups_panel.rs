@@ -65,7 +65,7 @@ fn group_view(session: &crate::store::LabHandle, cluster: &Cluster, group: &Cons
                 <tbody>
                     { for members.iter().map(|c| {
                         let status = match c.status {
-                            ConsumerStatus::Running if !c.in_process.is_empty() => format!("processing {}", c.in_process.len()),
+                            ConsumerStatus::Running if !c.in_process.is_empty() => format!("processing {}", c.records_in_process()),
                             ConsumerStatus::Running => "running".into(),
                             ConsumerStatus::Crashed { since } => format!("crashed at {since}"),
                             ConsumerStatus::Closed => "closed".into(),

@@ -14,4 +14,14 @@ fn main() {
     let report = lab_core::bench::scrub_benchmark(commands, 1000, 9, &mut now_ms);
     println!("### Scrub benchmark (native, release)\n");
     print!("{}", report.table());
+    let records = std::env::args()
+        .nth(2)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
+    let broker = lab_core::bench::broker_throughput(records, &mut now_ms);
+    println!("\n### Broker throughput (native, release)\n");
+    println!("| measure | value |\n|---|---|");
+    for (measure, value) in broker.rows() {
+        println!("| {measure} | {value} |");
+    }
 }

@@ -234,10 +234,28 @@ pub enum SendOutcome {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Send {
     pub producer: ProducerId,
-    pub tp: TopicPartition,
+    /// Shared by the records of one batch (this is on the per-record path).
+    pub tp: std::rc::Rc<TopicPartition>,
     pub outcome: SendOutcome,
+    first_offset: Option<Offset>,
+    /// Further offsets the same record was written at: duplicates.
+    more_offsets: Vec<Offset>,
+}
+
+impl Send {
     /// Every offset this record was written at (more than one is a duplicate).
-    pub offsets: Vec<Offset>,
+    pub fn offsets(&self) -> impl Iterator<Item = Offset> + '_ {
+        self.first_offset
+            .into_iter()
+            .chain(self.more_offsets.iter().copied())
+    }
+
+    fn written_at(&mut self, offset: Offset) {
+        match self.first_offset {
+            None => self.first_offset = Some(offset),
+            Some(_) => self.more_offsets.push(offset),
+        }
+    }
 }
 
 /// The anomalies of spec §4.2 found in the recorded history.
@@ -683,10 +701,16 @@ impl Cluster {
                 "the producer's buffer is full (buffer.memory)".into(),
             ));
         }
+        let mut shared: BTreeMap<PartitionId, std::rc::Rc<TopicPartition>> = BTreeMap::new();
         for n in 1..=count {
             let fill = |text: &Option<String>| {
-                text.as_ref()
-                    .map(|t| t.replace("{n}", &n.to_string()).into_bytes())
+                text.as_ref().map(|t| {
+                    if t.contains("{n}") {
+                        t.replace("{n}", &n.to_string()).into_bytes()
+                    } else {
+                        t.as_bytes().to_vec()
+                    }
+                })
             };
             let record = NewRecord {
                 key: fill(key),
@@ -697,10 +721,15 @@ impl Cluster {
             let chosen =
                 producer.choose_partition(topic, partitions, &available, partition, &record);
             let send_id = self.sends.len() as u64;
-            let tp = TopicPartition {
-                topic: topic.to_string(),
-                partition: chosen,
-            };
+            let tp = shared
+                .entry(chosen)
+                .or_insert_with(|| {
+                    std::rc::Rc::new(TopicPartition {
+                        topic: topic.to_string(),
+                        partition: chosen,
+                    })
+                })
+                .clone();
             producer
                 .accumulate(topic, chosen, record, send_id, now)
                 .map_err(|why| BrokerRejection::Limit(why.into()))?;
@@ -708,7 +737,8 @@ impl Cluster {
                 producer: producer_id,
                 tp,
                 outcome: SendOutcome::Pending,
-                offsets: Vec::new(),
+                first_offset: None,
+                more_offsets: Vec::new(),
             });
         }
         Ok(())
@@ -728,7 +758,7 @@ impl Cluster {
     fn send_batch(
         &mut self,
         id: ProducerId,
-        batch: ProducerBatch,
+        mut batch: ProducerBatch,
         now: Tick,
         events: &mut Vec<BrokerEvent>,
     ) {
@@ -779,22 +809,37 @@ impl Cluster {
                 let log_append_time = topic.settings.timestamp_type == TimestampType::LogAppendTime;
                 let partition = &mut topic.partitions[batch.partition.0 as usize];
                 let leader_epoch = partition.leader_epoch;
-                let records: Vec<NewRecord> = batch
-                    .records
-                    .iter()
-                    .map(|r| NewRecord {
-                        timestamp: if log_append_time { None } else { r.timestamp },
-                        ..r.clone()
+                if partition.leader.is_none() {
+                    self.retry_or_fail(id, batch, now, "the partition has no leader", events);
+                    return;
+                }
+                // The records move into the log, unless the producer will have to retry them.
+                let count = batch.records.len();
+                let owned = if response_lost {
+                    batch.records.clone()
+                } else {
+                    std::mem::take(&mut batch.records)
+                };
+                let records: Vec<NewRecord> = owned
+                    .into_iter()
+                    .map(|r| {
+                        if log_append_time {
+                            NewRecord {
+                                timestamp: None,
+                                ..r
+                            }
+                        } else {
+                            r
+                        }
                     })
                     .collect();
                 let stamp = batch.base_sequence.map(|base_sequence| ProducerStamp {
                     producer_id: u64::from(id.0),
                     base_sequence,
                 });
-                let Some(log) = partition.leader_log_mut() else {
-                    self.retry_or_fail(id, batch, now, "the partition has no leader", events);
-                    return;
-                };
+                let log = partition
+                    .leader_log_mut()
+                    .expect("checked above: the partition has a leader");
                 let encoded = super::compression::encoded_len(
                     self.producers[&id].config.compression,
                     &records,
@@ -803,19 +848,16 @@ impl Cluster {
                     Ok((base, _)) => {
                         partition.hw = log.leo();
                         for (i, send_id) in batch.send_ids.iter().enumerate() {
-                            self.sends[*send_id as usize]
-                                .offsets
-                                .push(Offset(base.0 + i as u64));
+                            self.sends[*send_id as usize].written_at(Offset(base.0 + i as u64));
                         }
                         if let Some(seq) = batch.base_sequence {
-                            self.sequences
-                                .insert((tp.clone(), id), seq + batch.records.len() as u32);
+                            self.sequences.insert((tp.clone(), id), seq + count as u32);
                         }
                         events.push(BrokerEvent::Appended {
                             producer: id,
                             tp: tp.clone(),
                             base_offset: base,
-                            count: batch.records.len(),
+                            count,
                             retry,
                         });
                         true
@@ -834,7 +876,7 @@ impl Cluster {
             return;
         }
         let producer = self.producers.get_mut(&id).expect("exists");
-        producer.acked_records += batch.records.len() as u64;
+        producer.acked_records += batch.send_ids.len() as u64;
         for send_id in &batch.send_ids {
             self.sends[*send_id as usize].outcome = SendOutcome::Acked;
         }
@@ -876,7 +918,7 @@ impl Cluster {
         events.push(BrokerEvent::SendFailed {
             producer: id,
             tp,
-            count: batch.records.len(),
+            count: batch.send_ids.len(),
             reason: reason.to_string(),
         });
     }
@@ -974,25 +1016,22 @@ impl Cluster {
     pub fn history_report(&self) -> HistoryReport {
         let mut report = HistoryReport::default();
         for (id, send) in self.sends.iter().enumerate() {
-            if send.offsets.len() > 1 {
+            if send.offsets().nth(1).is_some() {
                 report.duplicates.push(id as u64);
             }
         }
         let mut last_offset: BTreeMap<(ProducerId, &TopicPartition), Offset> = BTreeMap::new();
         for send in &self.sends {
-            if let Some(first) = send.offsets.first() {
-                let key = (send.producer, &send.tp);
-                if last_offset.get(&key).is_some_and(|last| first < last)
-                    && !report
-                        .nonmonotonic_sends
-                        .contains(&(send.producer, send.tp.clone()))
+            if let Some(first) = send.first_offset {
+                let key = (send.producer, &*send.tp);
+                let entry = (send.producer, (*send.tp).clone());
+                if last_offset.get(&key).is_some_and(|last| first < *last)
+                    && !report.nonmonotonic_sends.contains(&entry)
                 {
-                    report
-                        .nonmonotonic_sends
-                        .push((send.producer, send.tp.clone()));
+                    report.nonmonotonic_sends.push(entry);
                 }
-                let entry = last_offset.entry(key).or_insert(*first);
-                *entry = (*entry).max(*first);
+                let last = last_offset.entry(key).or_insert(first);
+                *last = (*last).max(first);
             }
         }
         for (name, g) in &self.groups {
@@ -1020,19 +1059,15 @@ impl Cluster {
                 .iter()
                 .filter(|s| s.outcome == SendOutcome::Acked)
             {
-                for offset in &send.offsets {
-                    if delivered.contains_key(&(&send.tp, *offset)) {
+                let tp: &TopicPartition = &send.tp;
+                for offset in send.offsets() {
+                    if delivered.contains_key(&(tp, offset)) {
                         continue;
                     }
-                    if g.committed
-                        .get(&send.tp)
-                        .is_some_and(|c| c.offset > *offset)
-                    {
-                        report
-                            .skipped
-                            .push((name.clone(), send.tp.clone(), *offset));
-                    } else if highest.get(&send.tp).is_some_and(|h| h > offset) {
-                        report.lost_writes.push((send.tp.clone(), *offset));
+                    if g.committed.get(tp).is_some_and(|c| c.offset > offset) {
+                        report.skipped.push((name.clone(), tp.clone(), offset));
+                    } else if highest.get(tp).is_some_and(|h| *h > offset) {
+                        report.lost_writes.push((tp.clone(), offset));
                     }
                 }
             }
@@ -1078,8 +1113,8 @@ impl Cluster {
             }
         }
         for s in &self.sends {
-            hasher.u64(s.offsets.len() as u64);
-            hasher.u64(s.offsets.first().map_or(u64::MAX, |o| o.0));
+            hasher.u64(s.offsets().count() as u64);
+            hasher.u64(s.first_offset.map_or(u64::MAX, |o| o.0));
         }
         for p in self.producers.values() {
             hasher.u64(p.acked_records);

@@ -155,11 +155,47 @@ fn crc32(bytes: &[u8]) -> u32 {
 
 /// Bytes the batch's records take on the wire and on disk with `codec`.
 pub fn encoded_len(codec: Codec, records: &[NewRecord]) -> u64 {
-    let raw = encode_records(records);
     match codec {
-        Codec::None => raw.len() as u64,
-        _ => compress(codec, &raw).len() as u64,
+        Codec::None => records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| record_len(i, r))
+            .sum(),
+        _ => compress(codec, &encode_records(records)).len() as u64,
     }
+}
+
+/// Bytes of a zig-zag varint.
+fn varint_len(value: i64) -> u64 {
+    let v = ((value << 1) ^ (value >> 63)) as u64;
+    u64::from((64 - v.leading_zeros()).max(1).div_ceil(7))
+}
+
+/// Bytes [`encode_records`] writes for record `index`, without writing them.
+fn record_len(index: usize, r: &NewRecord) -> u64 {
+    let field = |f: &Option<Vec<u8>>| {
+        f.as_ref().map_or(varint_len(-1), |b| {
+            varint_len(b.len() as i64) + b.len() as u64
+        })
+    };
+    let headers: u64 = r
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            varint_len(k.len() as i64)
+                + k.len() as u64
+                + varint_len(v.len() as i64)
+                + v.len() as u64
+        })
+        .sum();
+    let body = 1
+        + varint_len(0)
+        + varint_len(index as i64)
+        + field(&r.key)
+        + field(&r.value)
+        + varint_len(r.headers.len() as i64)
+        + headers;
+    varint_len(body as i64) + body
 }
 
 #[cfg(test)]
@@ -222,6 +258,21 @@ mod tests {
         assert_eq!(
             encoded_len(Codec::None, &sample(3)),
             encode_records(&sample(3)).len() as u64
+        );
+    }
+
+    #[test]
+    fn uncompressed_length_is_computed_exactly() {
+        let mut records = sample(300);
+        records.push(NewRecord {
+            key: None,
+            value: None,
+            headers: vec![("h".into(), vec![1; 200])],
+            timestamp: None,
+        });
+        assert_eq!(
+            encoded_len(Codec::None, &records),
+            encode_records(&records).len() as u64
         );
     }
 

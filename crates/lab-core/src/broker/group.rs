@@ -97,6 +97,15 @@ pub struct Delivery {
     pub at: Tick,
 }
 
+/// Records of one partition fetched by one poll, being processed until `done_at`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InProcess {
+    pub tp: TopicPartition,
+    pub offsets: Vec<Offset>,
+    pub fetched_at: Tick,
+    pub done_at: Tick,
+}
+
 /// What a consumer is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConsumerStatus {
@@ -125,7 +134,7 @@ pub struct Consumer {
     /// Next offset to fetch, per owned partition.
     pub positions: BTreeMap<TopicPartition, Offset>,
     /// Fetched, being processed until the tick given.
-    pub in_process: Vec<(Delivery, Tick)>,
+    pub in_process: Vec<InProcess>,
     pub deliveries: Vec<Delivery>,
     pub deliveries_total: u64,
     pub last_poll: Option<Tick>,
@@ -140,6 +149,11 @@ pub struct Consumer {
 impl Consumer {
     pub fn is_running(&self) -> bool {
         self.status == ConsumerStatus::Running
+    }
+
+    /// Records fetched and not yet processed.
+    pub fn records_in_process(&self) -> usize {
+        self.in_process.iter().map(|p| p.offsets.len()).sum()
     }
 }
 
@@ -379,19 +393,25 @@ fn revoke(
     });
 }
 
-/// Moves processed records from `in_process` to `deliveries`.
+/// Moves processed records from `in_process` to `deliveries`; returns how many finished.
 fn finish_processing(consumer: &mut Consumer, now: Tick) -> usize {
     let (done, pending): (Vec<_>, Vec<_>) = consumer
         .in_process
         .drain(..)
-        .partition(|(_, until)| *until <= now);
+        .partition(|p| p.done_at <= now);
     consumer.in_process = pending;
-    let finished = done.len();
-    for (delivery, _) in done {
-        consumer.deliveries_total += 1;
-        if consumer.deliveries.len() < DELIVERIES_KEPT_MAX {
-            consumer.deliveries.push(delivery);
-        }
+    let mut finished = 0;
+    for chunk in done {
+        finished += chunk.offsets.len();
+        consumer.deliveries_total += chunk.offsets.len() as u64;
+        let room = DELIVERIES_KEPT_MAX.saturating_sub(consumer.deliveries.len());
+        consumer
+            .deliveries
+            .extend(chunk.offsets.iter().take(room).map(|o| Delivery {
+                tp: chunk.tp.clone(),
+                offset: *o,
+                at: chunk.fetched_at,
+            }));
     }
     finished
 }
@@ -474,7 +494,7 @@ pub fn close(
 
 /// A crash: nothing is committed, records being processed are lost, heartbeats stop.
 pub fn crash(consumer: &mut Consumer, now: Tick, events: &mut Vec<GroupEvent>) {
-    let lost = consumer.in_process.len();
+    let lost = consumer.records_in_process();
     consumer.in_process.clear();
     if lost > 0 {
         events.push(GroupEvent::LostInProcessing {
@@ -796,11 +816,12 @@ fn poll(
             consumer
                 .positions
                 .insert(tp.clone(), Offset(last.offset.0 + 1));
-            fetched.extend(records.iter().map(|r| Delivery {
+            fetched.push(InProcess {
                 tp: tp.clone(),
-                offset: r.offset,
-                at: now,
-            }));
+                offsets: records.iter().map(|r| r.offset).collect(),
+                fetched_at: now,
+                done_at: now.plus(consumer.config.processing_ticks),
+            });
         }
     }
     if fetched.is_empty() {
@@ -809,10 +830,7 @@ fn poll(
     if consumer.config.commit == CommitPolicy::BeforeProcessing {
         commit_positions(group, consumer, now, events);
     }
-    let done_at = now.plus(consumer.config.processing_ticks);
-    consumer
-        .in_process
-        .extend(fetched.into_iter().map(|d| (d, done_at)));
+    consumer.in_process.extend(fetched);
     if consumer.config.processing_ticks == 0 {
         finish_processing(consumer, now);
         if consumer.config.commit == CommitPolicy::AfterProcessing {

@@ -444,8 +444,16 @@ impl PartitionLog {
             });
         }
         let upper = upper.min(self.leo);
-        Ok(self
-            .records()
+        // Find the segment, then the batch, by offset instead of scanning from the start.
+        let first_segment = self
+            .segments
+            .partition_point(|s| s.base_offset <= from)
+            .saturating_sub(1);
+        Ok(self.segments[first_segment..]
+            .iter()
+            .flat_map(|s| s.batches.iter())
+            .skip_while(|b| b.records.last().is_some_and(|r| r.offset < from))
+            .flat_map(|b| b.records.iter())
             .skip_while(|r| r.offset < from)
             .take_while(|r| r.offset < upper)
             .take(max_records)

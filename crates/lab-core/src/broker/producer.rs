@@ -92,7 +92,9 @@ pub struct Producer {
     pub id: ProducerId,
     pub config: ProducerConfig,
     /// Open batches, one per partition.
-    open: BTreeMap<(String, PartitionId), ProducerBatch>,
+    open: BTreeMap<String, BTreeMap<PartitionId, ProducerBatch>>,
+    /// Records in `open` and `queued` (kept as a count: this is on the per-record path).
+    held_records: usize,
     /// Closed batches waiting to be sent or retried, oldest first.
     queued: VecDeque<ProducerBatch>,
     sticky: BTreeMap<String, (PartitionId, u64)>,
@@ -111,6 +113,7 @@ impl Producer {
             id,
             config,
             open: BTreeMap::new(),
+            held_records: 0,
             queued: VecDeque::new(),
             sticky: BTreeMap::new(),
             round_robin: BTreeMap::new(),
@@ -125,11 +128,7 @@ impl Producer {
 
     /// Records accumulated and not yet acknowledged or failed.
     pub fn pending_records(&self) -> usize {
-        self.open
-            .values()
-            .chain(self.queued.iter())
-            .map(|b| b.records.len())
-            .sum()
+        self.held_records
     }
 
     /// Picks the partition for a record (`KafkaProducer.partition` and `BuiltInPartitioner`):
@@ -151,7 +150,10 @@ impl Producer {
         }
         match self.config.null_key_partitioner {
             NullKeyPartitioner::RoundRobin => {
-                let counter = self.round_robin.entry(topic.to_string()).or_insert(0);
+                if !self.round_robin.contains_key(topic) {
+                    self.round_robin.insert(topic.to_string(), 0);
+                }
+                let counter = self.round_robin.get_mut(topic).expect("inserted above");
                 let chosen = available[*counter as usize % available.len()];
                 *counter = counter.wrapping_add(1);
                 chosen
@@ -168,10 +170,13 @@ impl Producer {
                         0,
                     ),
                 };
-                self.sticky.insert(
-                    topic.to_string(),
-                    (partition, produced + record.size_bytes()),
-                );
+                let state = (partition, produced + record.size_bytes());
+                match self.sticky.get_mut(topic) {
+                    Some(slot) => *slot = state,
+                    None => {
+                        self.sticky.insert(topic.to_string(), state);
+                    }
+                }
                 partition
             }
         }
@@ -189,15 +194,19 @@ impl Producer {
         if self.pending_records() >= ACCUMULATED_RECORDS_MAX {
             return Err("the producer's buffer is full (buffer.memory)");
         }
-        let key = (topic.to_string(), partition);
         let size = record.size_bytes();
-        if let Some(open) = self.open.get(&key) {
-            if open.bytes + size > self.config.batch_size_bytes {
-                let full = self.open.remove(&key).expect("checked above");
-                self.queued.push_back(full);
-            }
+        if !self.open.contains_key(topic) {
+            self.open.insert(topic.to_string(), BTreeMap::new());
         }
-        let batch = self.open.entry(key).or_insert_with(|| ProducerBatch {
+        let batches = self.open.get_mut(topic).expect("inserted above");
+        if batches
+            .get(&partition)
+            .is_some_and(|open| open.bytes + size > self.config.batch_size_bytes)
+        {
+            let full = batches.remove(&partition).expect("checked above");
+            self.queued.push_back(full);
+        }
+        let batch = batches.entry(partition).or_insert_with(|| ProducerBatch {
             topic: topic.to_string(),
             partition,
             records: Vec::new(),
@@ -212,6 +221,7 @@ impl Producer {
         batch.records.push(record);
         batch.send_ids.push(send_id);
         self.sent_records += 1;
+        self.held_records += 1;
         Ok(())
     }
 
@@ -219,18 +229,19 @@ impl Producer {
     /// batches whose retry time has come. Respects `max.in.flight` per partition, and gives an
     /// idempotent producer's batches their sequence numbers on first send.
     pub fn drain(&mut self, now: Tick) -> Vec<ProducerBatch> {
-        let ready: Vec<(String, PartitionId)> = self
-            .open
-            .iter()
-            .filter(|(_, b)| {
-                b.bytes >= self.config.batch_size_bytes
-                    || now.ticks_since(b.created_at) >= self.config.linger_ticks
-            })
-            .map(|(k, _)| k.clone())
-            .collect();
-        for key in ready {
-            let batch = self.open.remove(&key).expect("listed above");
-            self.queued.push_back(batch);
+        for batches in self.open.values_mut() {
+            let ready: Vec<PartitionId> = batches
+                .iter()
+                .filter(|(_, b)| {
+                    b.bytes >= self.config.batch_size_bytes
+                        || now.ticks_since(b.created_at) >= self.config.linger_ticks
+                })
+                .map(|(p, _)| *p)
+                .collect();
+            for partition in ready {
+                let batch = batches.remove(&partition).expect("listed above");
+                self.queued.push_back(batch);
+            }
         }
         let mut out = Vec::new();
         let mut in_flight: BTreeMap<(String, PartitionId), u8> = BTreeMap::new();
@@ -256,6 +267,7 @@ impl Producer {
                 *next = next.wrapping_add(batch.records.len() as u32);
             }
             batch.attempts += 1;
+            self.held_records -= batch.records.len();
             out.push(batch);
         }
         self.queued = waiting;
@@ -280,6 +292,7 @@ impl Producer {
             .iter()
             .position(|b| b.topic == batch.topic && b.partition == batch.partition)
             .unwrap_or(self.queued.len());
+        self.held_records += batch.records.len();
         self.queued.insert(position, batch);
         Ok(())
     }
