@@ -6,7 +6,7 @@ use crate::pages::not_found::NotFound;
 use crate::pages::use_share_param;
 use crate::progress::ProgressHandle;
 use crate::route::Route;
-use crate::widgets::{self, goal::Goal, lab_provider::LabProvider};
+use crate::widgets::{self, goal::Goal, lab_provider::LabProvider, steps::StepsBlock};
 use lab_core::lesson::Block;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -46,6 +46,7 @@ pub fn LessonPage(props: &LessonPageProps) -> Html {
                     Block::Markdown(text) => html! { <div class="prose">{ markdown::render(text) }</div> },
                     Block::Widget(spec) => widgets::render(spec.kind, spec.caption.as_deref()),
                     Block::Check(check) => html! { <Goal lesson={lesson_id.clone()} check={Rc::new(check.clone())} /> },
+                    Block::Steps { text, steps } => html! { <StepsBlock text={AttrValue::from(text.clone())} steps={Rc::new(steps.clone())} /> },
                 }) }
             </LabProvider>
             <nav class="lesson-next" aria-label="Next">

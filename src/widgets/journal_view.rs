@@ -22,6 +22,20 @@ fn describe(lab: &lab_core::lab::Lab, command: &Command) -> String {
         ),
         Command::AddSource { name } => format!("Add source {name}"),
         Command::Broker(command) => lab_core::broker::narrate::command(command),
+        Command::Queue(lab_core::queue::QueueCommand::Publish { count }) => {
+            format!("Publish {count} message(s) to the queue")
+        }
+        Command::Queue(lab_core::queue::QueueCommand::AddConsumer {
+            prefetch,
+            processing_ticks,
+        }) => {
+            format!(
+                "Add a queue consumer (prefetch {prefetch}, {processing_ticks} ticks per message)"
+            )
+        }
+        Command::Queue(lab_core::queue::QueueCommand::CrashConsumer { consumer }) => {
+            format!("Crash {consumer}")
+        }
     }
 }
 

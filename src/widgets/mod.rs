@@ -7,7 +7,9 @@ pub mod events_chart;
 pub mod goal;
 pub mod journal_view;
 pub mod lab_provider;
+pub mod queue_view;
 pub mod state_hash;
+pub mod steps;
 pub mod stream_view;
 pub mod time_controls;
 pub mod trace;
@@ -39,6 +41,7 @@ pub fn render(kind: WidgetKind, caption: Option<&str>) -> Html {
         WidgetKind::LagChart => html! { <broker::lag_chart::LagChart /> },
         WidgetKind::TopicConfig => html! { <broker::topic_config::TopicConfig /> },
         WidgetKind::Deliveries => html! { <broker::deliveries::Deliveries /> },
+        WidgetKind::Queue => html! { <queue_view::QueueView /> },
     };
     html! {
         <figure class={classes!("widget", format!("widget-{}", kind.name()))} data-widget={kind.name()}>

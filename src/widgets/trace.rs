@@ -28,6 +28,7 @@ pub fn describe(lab: &lab_core::lab::Lab, traced: &TracedEvent) -> String {
         ),
         Event::SourceAdded { name, .. } => format!("source {name} added"),
         Event::Broker(event) => lab_core::broker::narrate::event(event),
+        Event::Queue(event) => lab_core::queue::ClassicQueue::narrate(event),
     }
 }
 

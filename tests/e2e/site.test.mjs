@@ -334,3 +334,26 @@ test("the Kafka lab: produce, consume with a group, inspect, and refuse bad inpu
   await shot(page, "kafka-lab");
   await done(page);
 });
+
+test("a lesson's steps run with one click and meet the goal", async () => {
+  const page = await openPage();
+  await go(page, "#/lessons/kafka-delivery");
+  await page.click(".run-steps");
+  await page.waitForSelector('[data-goal="at-least-once"].goal-done');
+  assert.match(await status(page), /tick 45 \(live\)/);
+  assert.match(await page.textContent(".deliveries"), /delivered again/);
+  await shot(page, "lesson-steps");
+  await done(page);
+});
+
+test("queue versus log: the queue deletes on acknowledgement", async () => {
+  const page = await openPage();
+  await go(page, "#/lessons/kafka-queue-vs-log");
+  await page.click(".queue-add");
+  await page.click(".queue-add");
+  await page.click(".queue-publish");
+  for (let i = 0; i < 8; i++) await page.click(".tc-step");
+  await page.waitForSelector('[data-goal="queue-drained"].goal-done');
+  assert.match(await page.textContent(".queue-view"), /0 ready · 10 deleted/);
+  await done(page);
+});

@@ -185,6 +185,7 @@ const TAG_EMIT: u8 = 0;
 const TAG_SET_CHANCE: u8 = 1;
 const TAG_ADD_SOURCE: u8 = 2;
 const TAG_BROKER: u8 = 3;
+const TAG_QUEUE: u8 = 4;
 
 fn encode_command(w: &mut Writer, command: &Command) {
     match command {
@@ -209,6 +210,27 @@ fn encode_command(w: &mut Writer, command: &Command) {
             w.u8(TAG_BROKER);
             crate::broker::command_codec::encode(w, command);
         }
+        Command::Queue(command) => {
+            w.u8(TAG_QUEUE);
+            match command {
+                crate::queue::QueueCommand::Publish { count } => {
+                    w.u8(0);
+                    w.varint(u64::from(*count));
+                }
+                crate::queue::QueueCommand::AddConsumer {
+                    prefetch,
+                    processing_ticks,
+                } => {
+                    w.u8(1);
+                    w.varint(u64::from(*prefetch));
+                    w.varint(*processing_ticks);
+                }
+                crate::queue::QueueCommand::CrashConsumer { consumer } => {
+                    w.u8(2);
+                    w.varint(u64::from(consumer.0));
+                }
+            }
+        }
     }
 }
 
@@ -223,6 +245,21 @@ fn decode_command(r: &mut Reader<'_>) -> Result<Command, DecodeError> {
             chance_per_tick_permille: r.varint_at_most(u64::from(u16::MAX), "chance")? as u16,
         },
         TAG_BROKER => Command::Broker(crate::broker::command_codec::decode(r)?),
+        TAG_QUEUE => Command::Queue(match r.u8()? {
+            0 => crate::queue::QueueCommand::Publish {
+                count: r.varint_at_most(u64::from(u16::MAX), "message count")? as u16,
+            },
+            1 => crate::queue::QueueCommand::AddConsumer {
+                prefetch: r.varint_at_most(u64::from(u16::MAX), "prefetch")? as u16,
+                processing_ticks: r.varint()?,
+            },
+            2 => crate::queue::QueueCommand::CrashConsumer {
+                consumer: crate::queue::QueueConsumerId(
+                    r.varint_at_most(u64::from(u32::MAX), "consumer")? as u32,
+                ),
+            },
+            _ => return Err(DecodeError::Invalid("queue command")),
+        }),
         TAG_ADD_SOURCE => Command::AddSource {
             name: r.str(SOURCE_NAME_LEN_MAX * 4)?,
         },

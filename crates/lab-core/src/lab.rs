@@ -20,6 +20,7 @@ use crate::broker::log::LogConfig;
 use crate::broker::producer::ProducerConfig;
 use crate::broker::topic::TopicSettings;
 use crate::clock::Tick;
+use crate::queue::{ClassicQueue, QueueCommand, QueueEvent};
 use crate::rng::{Rng, Seed};
 use crate::state_hash::StateHasher;
 use crate::stream::{
@@ -44,15 +45,18 @@ pub enum Scenario {
     Broker,
     /// The broker scenario plus a compacted topic "profiles" (one partition, small segments).
     BrokerCompacted,
+    /// The broker scenario beside a RabbitMQ-style queue, for contrast.
+    QueueVsLog,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 5] = [
+    pub const ALL: [Scenario; 6] = [
         Scenario::Quiet,
         Scenario::TwoSources,
         Scenario::Busy,
         Scenario::Broker,
         Scenario::BrokerCompacted,
+        Scenario::QueueVsLog,
     ];
 
     pub fn name(self) -> &'static str {
@@ -62,6 +66,7 @@ impl Scenario {
             Scenario::Busy => "busy",
             Scenario::Broker => "broker",
             Scenario::BrokerCompacted => "broker-compacted",
+            Scenario::QueueVsLog => "queue-vs-log",
         }
     }
 
@@ -77,6 +82,7 @@ impl Scenario {
             Scenario::Busy => 2,
             Scenario::Broker => 3,
             Scenario::BrokerCompacted => 4,
+            Scenario::QueueVsLog => 5,
         }
     }
 
@@ -94,7 +100,7 @@ impl Scenario {
                 ("payments", 150),
                 ("alerts", 20),
             ],
-            Scenario::Broker | Scenario::BrokerCompacted => &[],
+            Scenario::Broker | Scenario::BrokerCompacted | Scenario::QueueVsLog => &[],
         }
     }
 
@@ -110,7 +116,7 @@ impl Scenario {
         };
         match self {
             Scenario::Quiet | Scenario::TwoSources | Scenario::Busy => None,
-            Scenario::Broker => Some((3, vec![orders, producer])),
+            Scenario::Broker | Scenario::QueueVsLog => Some((3, vec![orders, producer])),
             Scenario::BrokerCompacted => {
                 let log = LogConfig {
                     cleanup_compact: true,
@@ -164,6 +170,8 @@ pub enum Command {
     AddSource { name: String },
     /// Anything done to the Kafka cluster of a broker scenario.
     Broker(BrokerCommand),
+    /// Anything done to the classic queue of the queue-vs-log scenario.
+    Queue(QueueCommand),
 }
 
 /// What happened. Applying events never fails; they are the lab's narration.
@@ -180,6 +188,7 @@ pub enum Event {
         name: String,
     },
     Broker(BrokerEvent),
+    Queue(QueueEvent),
 }
 
 /// An event with the tick it happened at.
@@ -210,6 +219,12 @@ pub enum Rejection {
     /// A broker command in a lab without a cluster.
     NoBroker,
     Broker(BrokerRejection),
+    /// A queue command in a lab without a queue.
+    NoQueue,
+    Queue {
+        message: String,
+        hint: String,
+    },
 }
 
 impl fmt::Display for Rejection {
@@ -236,6 +251,8 @@ impl fmt::Display for Rejection {
             Rejection::TooManySources => write!(f, "this lab already has {SOURCES_MAX} sources"),
             Rejection::NoBroker => write!(f, "this lab has no Kafka cluster"),
             Rejection::Broker(r) => write!(f, "{r}"),
+            Rejection::NoQueue => write!(f, "this lab has no queue"),
+            Rejection::Queue { message, .. } => write!(f, "{message}"),
         }
     }
 }
@@ -256,6 +273,8 @@ impl Rejection {
             Rejection::TooManySources => "reset the lab, or reuse an existing source".into(),
             Rejection::NoBroker => "open the broker lab".into(),
             Rejection::Broker(r) => r.hint(),
+            Rejection::NoQueue => "open the queue-vs-log lesson".into(),
+            Rejection::Queue { hint, .. } => hint.clone(),
         }
     }
 }
@@ -268,6 +287,8 @@ pub struct Lab {
     stream: Stream,
     /// The Kafka cluster of a broker scenario.
     broker: Option<Cluster>,
+    /// The classic queue of the queue-vs-log scenario.
+    queue: Option<ClassicQueue>,
     trace: VecDeque<TracedEvent>,
 }
 
@@ -295,6 +316,7 @@ impl Lab {
             now: Tick::ZERO,
             stream,
             broker,
+            queue: (config.scenario == Scenario::QueueVsLog).then(ClassicQueue::default),
             trace: VecDeque::new(),
         }
     }
@@ -302,6 +324,11 @@ impl Lab {
     /// The Kafka cluster, in broker scenarios.
     pub fn broker(&self) -> Option<&Cluster> {
         self.broker.as_ref()
+    }
+
+    /// The classic queue, in the queue-vs-log scenario.
+    pub fn queue(&self) -> Option<&ClassicQueue> {
+        self.queue.as_ref()
     }
 
     pub fn config(&self) -> &LabConfig {
@@ -364,6 +391,12 @@ impl Lab {
                 .ok_or(Rejection::NoBroker)?
                 .validate(command)
                 .map_err(Rejection::Broker),
+            Command::Queue(command) => self
+                .queue
+                .as_ref()
+                .ok_or(Rejection::NoQueue)?
+                .validate(command)
+                .map_err(|(message, hint)| Rejection::Queue { message, hint }),
         }
     }
 
@@ -409,6 +442,13 @@ impl Lab {
                     .map_err(Rejection::Broker)?;
                 events.into_iter().map(Event::Broker).collect()
             }
+            Command::Queue(command) => {
+                let queue = self.queue.as_mut().ok_or(Rejection::NoQueue)?;
+                let events = queue
+                    .apply(command)
+                    .map_err(|(message, hint)| Rejection::Queue { message, hint })?;
+                events.into_iter().map(Event::Queue).collect()
+            }
         };
         self.record(&events);
         Ok(events)
@@ -425,6 +465,9 @@ impl Lab {
             .collect();
         if let Some(cluster) = &mut self.broker {
             events.extend(cluster.tick(self.now).into_iter().map(Event::Broker));
+        }
+        if let Some(queue) = &mut self.queue {
+            events.extend(queue.tick(self.now).into_iter().map(Event::Queue));
         }
         self.record(&events);
         self.now = self.now.next();
@@ -480,10 +523,17 @@ impl Lab {
                     hasher.u64(3);
                     hasher.str(&format!("{event:?}"));
                 }
+                Event::Queue(event) => {
+                    hasher.u64(4);
+                    hasher.str(&format!("{event:?}"));
+                }
             }
         }
         if let Some(cluster) = &self.broker {
             cluster.hash_into(&mut hasher);
+        }
+        if let Some(queue) = &self.queue {
+            queue.hash_into(&mut hasher);
         }
         hasher.finish()
     }

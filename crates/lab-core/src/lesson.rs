@@ -64,10 +64,12 @@ pub enum WidgetKind {
     TopicConfig,
     /// Duplicates, redeliveries, skipped records and reordering found in the history.
     Deliveries,
+    /// A RabbitMQ-style queue: ready messages, consumers, acknowledgements.
+    Queue,
 }
 
 impl WidgetKind {
-    pub const ALL: [WidgetKind; 13] = [
+    pub const ALL: [WidgetKind; 14] = [
         WidgetKind::TimeControls,
         WidgetKind::Stream,
         WidgetKind::Emitter,
@@ -81,6 +83,7 @@ impl WidgetKind {
         WidgetKind::LagChart,
         WidgetKind::TopicConfig,
         WidgetKind::Deliveries,
+        WidgetKind::Queue,
     ];
 
     pub fn name(self) -> &'static str {
@@ -98,6 +101,7 @@ impl WidgetKind {
             WidgetKind::LagChart => "lag-chart",
             WidgetKind::TopicConfig => "topic-config",
             WidgetKind::Deliveries => "deliveries",
+            WidgetKind::Queue => "queue",
         }
     }
 
@@ -155,6 +159,12 @@ pub enum Block {
     Markdown(String),
     Widget(WidgetSpec),
     Check(CheckSpec),
+    /// Steps the learner can run with one click (see [`crate::scenario`]); the source text is kept
+    /// for display.
+    Steps {
+        text: String,
+        steps: Vec<crate::scenario::Step>,
+    },
 }
 
 /// A parsed lesson.
@@ -169,6 +179,14 @@ impl Lesson {
         self.blocks.iter().filter_map(|b| match b {
             Block::Check(c) => Some(c),
             _ => None,
+        })
+    }
+
+    /// Every step of every ```` ```steps ```` block, in order: the lesson as a runnable scenario.
+    pub fn steps(&self) -> impl Iterator<Item = &crate::scenario::Step> {
+        self.blocks.iter().flat_map(|b| match b {
+            Block::Steps { steps, .. } => steps.as_slice(),
+            _ => &[],
         })
     }
 
@@ -228,6 +246,14 @@ const META_KEYS: &[&str] = &[
 const WIDGET_KEYS: &[&str] = &["caption"];
 const CHECK_KEYS: &[&str] = &["id", "goal", "when", "hint", "solution"];
 
+/// The fenced blocks a lesson gives meaning to.
+#[derive(Clone, Copy)]
+enum FenceKind {
+    Widget,
+    Check,
+    Steps,
+}
+
 /// Parses a lesson file.
 pub fn parse_lesson(source: &str) -> Result<Lesson, LessonError> {
     let lines: Vec<&str> = source.lines().collect();
@@ -249,10 +275,11 @@ pub fn parse_lesson(source: &str) -> Result<Lesson, LessonError> {
     while i < lines.len() {
         let line = lines[i];
         let fence = line.trim_start().strip_prefix("```").map(str::trim);
-        let (is_widget, kind_text) = match fence {
-            Some("check") => (false, ""),
+        let (fence_kind, kind_text) = match fence {
+            Some("check") => (FenceKind::Check, ""),
+            Some("steps") => (FenceKind::Steps, ""),
             Some(info) if info == "widget" || info.starts_with("widget ") => {
-                (true, info["widget".len()..].trim())
+                (FenceKind::Widget, info["widget".len()..].trim())
             }
             _ => {
                 prose.push_str(line);
@@ -288,10 +315,15 @@ pub fn parse_lesson(source: &str) -> Result<Lesson, LessonError> {
             .map(|n| (n + 1, lines[n]))
             .filter(|(_, l)| !l.trim().is_empty())
             .collect();
-        blocks.push(if is_widget {
-            parse_widget(i + 1, kind_text, &body)?
-        } else {
-            parse_check(i + 1, &body)?
+        blocks.push(match fence_kind {
+            FenceKind::Widget => parse_widget(i + 1, kind_text, &body)?,
+            FenceKind::Check => parse_check(i + 1, &body)?,
+            FenceKind::Steps => {
+                let text = lines[start..end].join("\n");
+                let steps = crate::scenario::parse_steps(&text)
+                    .map_err(|e| error(start + e.line, format!("in steps: {}", e.message)))?;
+                Block::Steps { text, steps }
+            }
         });
         i = end + 1;
     }
@@ -467,12 +499,30 @@ pub fn lint(lesson: &Lesson) -> Vec<String> {
             }
         }
     }
+    if lesson.widgets().any(|w| w.kind == WidgetKind::Queue) && lab.queue().is_none() {
+        problems.push(format!(
+            "widget \"queue\" needs the queue-vs-log scenario, not \"{}\"",
+            lesson.meta.config.scenario.name()
+        ));
+    }
     for widget in lesson.widgets() {
         if widget.kind.needs_broker() && lab.broker().is_none() {
             problems.push(format!(
                 "widget \"{}\" shows a Kafka cluster, which the \"{}\" scenario does not have",
                 widget.kind.name(),
                 lesson.meta.config.scenario.name()
+            ));
+        }
+    }
+    let steps: Vec<crate::scenario::Step> = lesson.steps().cloned().collect();
+    if !steps.is_empty() {
+        if lab.broker().is_none() {
+            problems.push("steps drive a Kafka cluster, which this scenario does not have".into());
+        } else if let Err(e) = crate::scenario::run(lesson.meta.config, &steps) {
+            problems.push(format!(
+                "step {} of the lesson's steps is refused: {}",
+                e.step + 1,
+                e.message
             ));
         }
     }

@@ -34,6 +34,15 @@ pub const METRIC_NAMES: &[(&str, &str)] = &[
         "partitions where a producer's later record landed before an earlier one",
     ),
     ("consumers", "consumers running"),
+    ("queue_ready", "messages waiting in the classic queue"),
+    (
+        "queue_deleted",
+        "queue messages acknowledged, and so deleted",
+    ),
+    (
+        "queue_redelivered",
+        "queue messages delivered again after a consumer crashed",
+    ),
 ];
 
 /// Fields of `topic.NAME.FIELD`.
@@ -80,6 +89,9 @@ pub enum Metric {
     Duplicates,
     Reordered,
     Consumers,
+    QueueReady,
+    QueueDeleted,
+    QueueRedelivered,
     /// `topic.NAME.FIELD`, a field from [`TOPIC_FIELDS`].
     Topic(String, &'static str),
     /// `group.NAME.FIELD`, a field from [`GROUP_FIELDS`]; a group that does not exist yet has zeros.
@@ -102,6 +114,9 @@ impl Metric {
             Metric::Duplicates,
             Metric::Reordered,
             Metric::Consumers,
+            Metric::QueueReady,
+            Metric::QueueDeleted,
+            Metric::QueueRedelivered,
         ]
         .into_iter()
         .find(|m| m.name() == name);
@@ -172,6 +187,9 @@ impl Metric {
             Metric::Duplicates => "duplicates",
             Metric::Reordered => "reordered",
             Metric::Consumers => "consumers",
+            Metric::QueueReady => "queue_ready",
+            Metric::QueueDeleted => "queue_deleted",
+            Metric::QueueRedelivered => "queue_redelivered",
             Metric::Topic(t, f) => return format!("topic.{t}.{f}"),
             Metric::Group(g, f) => return format!("group.{g}.{f}"),
         };
@@ -235,6 +253,9 @@ impl Observation<'_> {
                     .filter(|c| c.is_running())
                     .count() as u64,
             ),
+            Metric::QueueReady => count(self.lab.queue()?.ready.len() as u64),
+            Metric::QueueDeleted => count(self.lab.queue()?.deleted),
+            Metric::QueueRedelivered => count(self.lab.queue()?.redeliveries),
             Metric::Topic(name, field) => topic_value(self.lab.broker()?.topics.get(name)?, field),
             Metric::Group(name, field) => group_value(self.lab.broker()?, name, field),
         })

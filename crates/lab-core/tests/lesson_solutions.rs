@@ -307,3 +307,35 @@ fn batching_and_compression() {
         }
     }
 }
+
+#[test]
+fn queue_versus_log() {
+    use lab_core::queue::QueueCommand as Q;
+    let mut r = Run::new("17-kafka-queue-vs-log.md");
+    let queue = |r: &mut Run, command: Q| {
+        let end = r.timeline.end();
+        r.timeline.apply_at(end, Command::Queue(command)).unwrap();
+    };
+    queue(
+        &mut r,
+        Q::AddConsumer {
+            prefetch: 5,
+            processing_ticks: 2,
+        },
+    );
+    queue(
+        &mut r,
+        Q::AddConsumer {
+            prefetch: 5,
+            processing_ticks: 2,
+        },
+    );
+    queue(&mut r, Q::Publish { count: 10 });
+    r.ticks(10);
+    r.assert_met("queue-drained");
+    r.send("orders", Some("user-{n}"), Some("order {n}"), 10);
+    r.consumer("billing", ui_default());
+    r.consumer("audit", ui_default());
+    r.ticks(5);
+    r.assert_met("replay");
+}
