@@ -564,3 +564,22 @@ fn compacted_topics_refuse_null_keys_and_bad_commands_change_nothing() {
         assert_eq!(lab.cluster, before, "{bad:?} changed the cluster");
     }
 }
+
+#[test]
+fn lag_is_measured_in_records_and_in_time_and_seeking_replays() {
+    let mut lab = Lab::new(1, TopicSettings::default());
+    let config = ConsumerConfig { commit: CommitPolicy::Manual, ..earliest() };
+    let c = lab.consumer("g", config, None);
+    lab.ticks(3);
+    lab.produce(1, 5);
+    let written_at = lab.now;
+    lab.ticks(10);
+    let tp = TopicPartition { topic: "orders".into(), partition: PartitionId(0) };
+    assert_eq!(lab.lag("g"), 5, "manual commits: nothing committed yet");
+    assert_eq!(lab.cluster.lag_ticks("g", &tp, lab.now), lab.now.ticks_since(written_at));
+    lab.run(C::CommitConsumer { consumer: c });
+    assert_eq!((lab.lag("g"), lab.cluster.lag_ticks("g", &tp, lab.now)), (0, 0));
+    lab.run(C::SeekConsumer { consumer: c, topic: "orders".into(), partition: PartitionId(0), offset: Offset(0) });
+    lab.ticks(2);
+    assert_eq!(lab.cluster.history_report().redeliveries.len(), 5, "seeking back reads the history again");
+}

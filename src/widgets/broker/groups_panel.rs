@@ -39,6 +39,24 @@ fn group_view(session: &crate::store::LabHandle, cluster: &Cluster, group: &Cons
         let session = session.clone();
         html! { <button class={classes!("small-button", class)} onclick={Callback::from(move |_| send(&session, command.clone()))}>{ label }</button> }
     };
+    // Seek every owned partition back to its log start: the consumer reads its history again.
+    let replay = |c: &lab_core::broker::group::Consumer| {
+        let seeks: Vec<BrokerCommand> = c
+            .owned
+            .iter()
+            .map(|tp| BrokerCommand::SeekConsumer {
+                consumer: c.id,
+                topic: tp.topic.clone(),
+                partition: tp.partition,
+                offset: cluster.topics.get(&tp.topic).and_then(|t| t.partition(tp.partition)).map_or(lab_core::broker::log::Offset(0), |p| p.log_start()),
+            })
+            .collect();
+        let session = session.clone();
+        html! {
+            <button class="small-button seek-button" disabled={seeks.is_empty()} title="Seek every partition it owns back to the log start"
+                onclick={Callback::from(move |_| for seek in &seeks { send(&session, seek.clone()); })}>{ "Replay" }</button>
+        }
+    };
     let members: Vec<_> = cluster
         .consumers
         .values()
@@ -81,6 +99,7 @@ fn group_view(session: &crate::store::LabHandle, cluster: &Cluster, group: &Cons
                                         { action("Crash", "crash-button", BrokerCommand::CrashConsumer { consumer: c.id }) }
                                         { action("Close", "close-button", BrokerCommand::CloseConsumer { consumer: c.id }) }
                                         { action("Commit", "commit-button", BrokerCommand::CommitConsumer { consumer: c.id }) }
+                                        { replay(c) }
                                     } else {
                                         { action("Restart", "restart-button", BrokerCommand::RestartConsumer { consumer: c.id }) }
                                     }
@@ -91,12 +110,12 @@ fn group_view(session: &crate::store::LabHandle, cluster: &Cluster, group: &Cons
                 </tbody>
             </table>
             <table class="lags">
-                <thead><tr><th scope="col">{ "partition" }</th><th scope="col" class="num">{ "HW" }</th><th scope="col" class="num">{ "committed" }</th><th scope="col" class="num">{ "lag" }</th></tr></thead>
+                <thead><tr><th scope="col">{ "partition" }</th><th scope="col" class="num">{ "HW" }</th><th scope="col" class="num">{ "committed" }</th><th scope="col" class="num">{ "lag" }</th><th scope="col" class="num">{ "lag (ticks)" }</th></tr></thead>
                 <tbody>
                     { for lags.iter().map(|(_, tp, lag)| {
                         let hw = cluster.topics.get(&tp.topic).and_then(|t| t.partition(tp.partition)).map_or(0, |p| p.hw.0);
                         let committed = group.committed.get(tp).map_or("-".to_string(), |c| c.offset.to_string());
-                        html! { <tr><td>{ tp.to_string() }</td><td class="num">{ hw }</td><td class="num">{ committed }</td><td class="num">{ lag }</td></tr> }
+                        html! { <tr><td>{ tp.to_string() }</td><td class="num">{ hw }</td><td class="num">{ committed }</td><td class="num">{ lag }</td><td class="num">{ cluster.lag_ticks(&group.name, tp, session.view.now()) }</td></tr> }
                     }) }
                 </tbody>
             </table>

@@ -1012,6 +1012,22 @@ impl Cluster {
         self.lag_history.push_back(LagSample { at: now, lags });
     }
 
+    /// Consumer lag in time: ticks since the first record the group has not committed was
+    /// written (0 when the group is caught up).
+    pub fn lag_ticks(&self, group: &str, tp: &TopicPartition, now: Tick) -> u64 {
+        let Some(g) = self.groups.get(group) else { return 0 };
+        let Some(partition) = self.topics.get(&tp.topic).and_then(|t| t.partition(tp.partition)) else { return 0 };
+        let committed = g.committed.get(tp).map_or(Offset(0), |c| c.offset);
+        if committed >= partition.hw {
+            return 0;
+        }
+        partition
+            .leader_log()
+            .and_then(|log| log.read(committed.max(log.log_start()), partition.hw, 1).ok())
+            .and_then(|records| records.first().map(|r| now.ticks_since(r.timestamp)))
+            .unwrap_or(0)
+    }
+
     /// The anomalies of spec §4.2 in everything recorded so far.
     pub fn history_report(&self) -> HistoryReport {
         let mut report = HistoryReport::default();
