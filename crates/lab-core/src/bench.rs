@@ -285,6 +285,7 @@ pub fn broker_throughput(records: u64, now_ms: &mut dyn FnMut() -> f64) -> Broke
                 key: Some("user-{n}".into()),
                 value: Some("order {n}".into()),
                 count,
+                header: None,
             };
             cluster
                 .apply(&send, now)

@@ -4,7 +4,9 @@
 //! ```text
 //! topic payments partitions=6 policy=compact segment=300 retention=500
 //! producer idempotence=off faults=20 compression=gzip linger=2 batch=16384 partitioner=round-robin
-//! produce orders key=user-{n} value=order-{n} count=20 partition=1
+//! produce orders key=user-{n} value=order-{n} count=20 partition=1 header=source:web
+//! rate orders 5 key=user-{n}   # keep sending 5 records every tick (rate orders 0 stops)
+//! broker                       # add a broker
 //! consumer g topic=orders commit=auto reset=earliest poll=1 processing=0 session=30 static=c-1
 //! assignor g cooperative-sticky
 //! tick 10
@@ -145,7 +147,19 @@ fn parse_step(text: &str) -> Result<Step, String> {
             key: line.take("key").map(str::to_string),
             value: Some(line.take("value").unwrap_or("value-{n}").to_string()).filter(|v| v != "null"),
             count: line.number("count", 1000)?.unwrap_or(1) as u16,
+            header: match line.take("header") {
+                None => None,
+                Some(h) => Some(h.split_once(':').map(|(n, v)| (n.to_string(), v.to_string())).ok_or("a header is written name:value")?),
+            },
         }),
+        "rate" => Step::Broker(BrokerCommand::SetProducerRate {
+            producer: ProducerId(line.number("producer", 1000)?.unwrap_or(1) as u32),
+            topic: line.word(1, "a topic")?.to_string(),
+            key: line.take("key").map(str::to_string),
+            value: Some(line.take("value").unwrap_or("value-{n}").to_string()).filter(|v| v != "null"),
+            records_per_tick: line.word(2, "records per tick")?.parse().map_err(|_| "rate takes a whole number of records per tick".to_string())?,
+        }),
+        "broker" => Step::Broker(BrokerCommand::AddBroker),
         "topic" => {
             let defaults = LogConfig::default();
             let policy = line.choice("policy", &[("delete", (true, false)), ("compact", (false, true)), ("compact,delete", (true, true))])?.unwrap_or((true, false));
@@ -211,11 +225,11 @@ fn parse_step(text: &str) -> Result<Step, String> {
             let strategy = Strategy::from_name(name).ok_or_else(|| format!("\"{name}\" is not an assignor (range, roundrobin, sticky, cooperative-sticky)"))?;
             Step::Broker(BrokerCommand::SetGroupStrategy { group, strategy })
         }
-        other => return Err(format!("unknown step \"{other}\" (tick, topic, producer, produce, consumer, crash, restart, close, commit, assignor)")),
+        other => return Err(format!("unknown step \"{other}\" (tick, topic, producer, produce, rate, broker, consumer, crash, restart, close, commit, assignor)")),
     };
     let extra = line.words.len()
         > match verb {
-            "assignor" => 3,
+            "assignor" | "rate" => 3,
             "tick" | "ticks" | "produce" | "topic" | "consumer" | "crash" | "restart" | "close"
             | "commit" => 2,
             _ => 1,

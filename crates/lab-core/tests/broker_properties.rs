@@ -60,7 +60,7 @@ fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
         4 => (1u8..8).prop_map(Step::Ticks),
         4 => (proptest::option::of(0u32..4), proptest::option::of("[a-c]"), 1u16..20).prop_map(|(partition, key, count)| Step::Do(B::Produce {
-            producer: ProducerId(1), topic: "orders".into(), partition: partition.map(PartitionId), key, value: Some("v{n}".into()), count,
+            producer: ProducerId(1), topic: "orders".into(), partition: partition.map(PartitionId), key, value: Some("v{n}".into()), count, header: None,
         })),
         2 => (consumer_config(), proptest::option::of("s[12]"), proptest::bool::ANY).prop_map(|(config, instance_id, second_group)| Step::Do(B::AddConsumer {
             group: if second_group { "h".into() } else { "g".into() }, topics: vec!["orders".into()], instance_id, config,

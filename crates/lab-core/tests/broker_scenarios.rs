@@ -56,6 +56,7 @@ impl Lab {
             key: Some("key-{n}".into()),
             value: Some("v{n}".into()),
             count,
+            header: None,
         });
     }
 
@@ -506,6 +507,7 @@ fn compacted_topics_refuse_null_keys_and_bad_commands_change_nothing() {
             key: None,
             value: Some("v".into()),
             count: 1,
+            header: None,
         },
         C::Produce {
             producer: ProducerId(9),
@@ -514,6 +516,7 @@ fn compacted_topics_refuse_null_keys_and_bad_commands_change_nothing() {
             key: Some("k".into()),
             value: None,
             count: 1,
+            header: None,
         },
         C::Produce {
             producer: ProducerId(1),
@@ -522,6 +525,7 @@ fn compacted_topics_refuse_null_keys_and_bad_commands_change_nothing() {
             key: Some("k".into()),
             value: None,
             count: 1,
+            header: None,
         },
         C::Produce {
             producer: ProducerId(1),
@@ -530,6 +534,7 @@ fn compacted_topics_refuse_null_keys_and_bad_commands_change_nothing() {
             key: Some("k".into()),
             value: None,
             count: 1,
+            header: None,
         },
         C::CreateTopic {
             name: "x".into(),
@@ -568,18 +573,113 @@ fn compacted_topics_refuse_null_keys_and_bad_commands_change_nothing() {
 #[test]
 fn lag_is_measured_in_records_and_in_time_and_seeking_replays() {
     let mut lab = Lab::new(1, TopicSettings::default());
-    let config = ConsumerConfig { commit: CommitPolicy::Manual, ..earliest() };
+    let config = ConsumerConfig {
+        commit: CommitPolicy::Manual,
+        ..earliest()
+    };
     let c = lab.consumer("g", config, None);
     lab.ticks(3);
     lab.produce(1, 5);
     let written_at = lab.now;
     lab.ticks(10);
-    let tp = TopicPartition { topic: "orders".into(), partition: PartitionId(0) };
+    let tp = TopicPartition {
+        topic: "orders".into(),
+        partition: PartitionId(0),
+    };
     assert_eq!(lab.lag("g"), 5, "manual commits: nothing committed yet");
-    assert_eq!(lab.cluster.lag_ticks("g", &tp, lab.now), lab.now.ticks_since(written_at));
+    assert_eq!(
+        lab.cluster.lag_ticks("g", &tp, lab.now),
+        lab.now.ticks_since(written_at)
+    );
     lab.run(C::CommitConsumer { consumer: c });
-    assert_eq!((lab.lag("g"), lab.cluster.lag_ticks("g", &tp, lab.now)), (0, 0));
-    lab.run(C::SeekConsumer { consumer: c, topic: "orders".into(), partition: PartitionId(0), offset: Offset(0) });
+    assert_eq!(
+        (lab.lag("g"), lab.cluster.lag_ticks("g", &tp, lab.now)),
+        (0, 0)
+    );
+    lab.run(C::SeekConsumer {
+        consumer: c,
+        topic: "orders".into(),
+        partition: PartitionId(0),
+        offset: Offset(0),
+    });
     lab.ticks(2);
-    assert_eq!(lab.cluster.history_report().redeliveries.len(), 5, "seeking back reads the history again");
+    assert_eq!(
+        lab.cluster.history_report().redeliveries.len(),
+        5,
+        "seeking back reads the history again"
+    );
+}
+
+#[test]
+fn steady_rates_headers_and_new_brokers() {
+    let mut lab = Lab::new(3, TopicSettings::default());
+    lab.run(C::SetProducerRate {
+        producer: ProducerId(1),
+        topic: "orders".into(),
+        key: Some("k-{n}".into()),
+        value: Some("v".into()),
+        records_per_tick: 4,
+    });
+    lab.ticks(10);
+    assert_eq!(lab.cluster.topics["orders"].record_count(), 40);
+    let keys: std::collections::BTreeSet<Vec<u8>> = lab.cluster.topics["orders"]
+        .partitions
+        .iter()
+        .flat_map(|p| {
+            p.leader_log()
+                .unwrap()
+                .records()
+                .map(|r| r.key.clone().unwrap())
+        })
+        .collect();
+    assert_eq!(keys.len(), 40, "{{n}} keeps counting across ticks");
+    lab.run(C::SetProducerRate {
+        producer: ProducerId(1),
+        topic: "orders".into(),
+        key: None,
+        value: None,
+        records_per_tick: 0,
+    });
+    lab.ticks(5);
+    assert_eq!(
+        lab.cluster.topics["orders"].record_count(),
+        40,
+        "rate 0 stops"
+    );
+    lab.run(C::Produce {
+        producer: ProducerId(1),
+        topic: "orders".into(),
+        partition: Some(PartitionId(0)),
+        key: None,
+        value: Some("v".into()),
+        count: 1,
+        header: Some(("source".into(), "web".into())),
+    });
+    let last = lab.cluster.topics["orders"].partitions[0]
+        .leader_log()
+        .unwrap()
+        .records()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last.headers, vec![("source".to_string(), b"web".to_vec())]);
+    for _ in 0..6 {
+        lab.run(C::AddBroker);
+    }
+    assert_eq!(lab.cluster.brokers.len(), 9);
+    assert!(
+        lab.cluster.apply(&C::AddBroker, lab.now).is_err(),
+        "at most nine brokers"
+    );
+    lab.run(C::CreateTopic {
+        name: "wide".into(),
+        partitions: 9,
+        settings: TopicSettings::default(),
+    });
+    let leaders: std::collections::BTreeSet<u8> = lab.cluster.topics["wide"]
+        .partitions
+        .iter()
+        .map(|p| p.leader.unwrap().0)
+        .collect();
+    assert_eq!(leaders.len(), 9, "new topics use the new brokers");
 }

@@ -54,6 +54,7 @@ impl Run {
             key: key.map(str::to_string),
             value: value.map(str::to_string),
             count,
+            header: None,
         });
     }
 
@@ -262,6 +263,7 @@ fn compaction() {
             key: None,
             value: Some("v".into()),
             count: 1,
+            header: None,
         }),
     );
     assert!(

@@ -85,6 +85,12 @@ pub fn ClusterView() -> Html {
             <div class="cluster-view">
                 <p class="muted small">{ "Kafka 4.x semantics (KRaft). Time is in ticks; one tick stands for about 100 ms." }</p>
                 <ul class="brokers" aria-label="Brokers">
+                    if cluster.brokers.len() < usize::from(lab_core::broker::cluster::BROKERS_MAX) {
+                        <li><button class="ghost small-button add-broker" onclick={{
+                            let session = session.clone();
+                            Callback::from(move |_| super::send(&session, lab_core::broker::cluster::BrokerCommand::AddBroker))
+                        }}>{ "+ broker" }</button></li>
+                    }
                     { for cluster.brokers.iter().map(|b| html! {
                         <li class="broker-chip">{ format!("broker {}", b.id.0) }<span class="muted small">{ format!(" leads {}", leaders(b.id)) }</span></li>
                     }) }
@@ -138,6 +144,7 @@ pub fn ClusterView() -> Html {
                                 <div><dt>{ "key" }</dt><dd>{ show_bytes(r.key.as_deref()) }</dd></div>
                                 <div><dt>{ "value" }</dt><dd>{ if r.is_tombstone() { "null (tombstone)".to_string() } else { show_bytes(r.value.as_deref()) } }</dd></div>
                                 <div><dt>{ "timestamp" }</dt><dd>{ r.timestamp.to_string() }</dd></div>
+                                <div><dt>{ "headers" }</dt><dd>{ if r.headers.is_empty() { "none".to_string() } else { r.headers.iter().map(|(n, v)| format!("{n}:{}", String::from_utf8_lossy(v))).collect::<Vec<_>>().join(", ") } }</dd></div>
                                 <div><dt>{ "key → partition" }</dt><dd>{ r.key.as_deref().map_or_else(|| "sticky / round-robin".to_string(), |k| format!("murmur2 {} → p{}", lab_core::broker::partitioner::murmur2(k), lab_core::broker::partitioner::partition_for_key(k, cluster.topics[&tp.topic].partitions.len() as u32).map_or(0, |p: PartitionId| p.0))) }</dd></div>
                             </dl>
                         },

@@ -48,7 +48,11 @@ fn group_view(session: &crate::store::LabHandle, cluster: &Cluster, group: &Cons
                 consumer: c.id,
                 topic: tp.topic.clone(),
                 partition: tp.partition,
-                offset: cluster.topics.get(&tp.topic).and_then(|t| t.partition(tp.partition)).map_or(lab_core::broker::log::Offset(0), |p| p.log_start()),
+                offset: cluster
+                    .topics
+                    .get(&tp.topic)
+                    .and_then(|t| t.partition(tp.partition))
+                    .map_or(lab_core::broker::log::Offset(0), |p| p.log_start()),
             })
             .collect();
         let session = session.clone();

@@ -118,6 +118,8 @@ pub fn ProducerPanel() -> Html {
     let value = use_state(|| "order {n}".to_string());
     let count = use_state(|| "1".to_string());
     let partition = use_state(|| "auto".to_string());
+    let header = use_state(String::new);
+    let rate = use_state(|| "5".to_string());
     let producer = use_state(|| "1".to_string());
     let error = use_state(|| None::<String>);
     with_cluster(&session, |cluster| {
@@ -140,11 +142,22 @@ pub fn ProducerPanel() -> Html {
                 count.clone(),
                 partition.clone(),
             );
+            let header = header.clone();
             let topic_name = topic_name.clone();
             Callback::from(move |e: SubmitEvent| {
                 e.prevent_default();
-                match parse_number(&count, "count", 1, u64::from(PRODUCE_COUNT_MAX)) {
-                    Ok(n) => {
+                let parsed_header = match header.trim() {
+                    "" => Ok(None),
+                    h => h
+                        .split_once(':')
+                        .filter(|(n, _)| !n.trim().is_empty())
+                        .map(|(n, v)| Some((n.trim().to_string(), v.trim().to_string())))
+                        .ok_or_else(|| "write a header as name:value".to_string()),
+                };
+                let parsed = parse_number(&count, "count", 1, u64::from(PRODUCE_COUNT_MAX))
+                    .and_then(|n| parsed_header.map(|h| (n, h)));
+                match parsed {
+                    Ok((n, header)) => {
                         error.set(None);
                         let partition = partition.parse::<u32>().ok().map(PartitionId);
                         let text = |s: &str| (!s.is_empty()).then(|| s.to_string());
@@ -157,6 +170,7 @@ pub fn ProducerPanel() -> Html {
                                 key: text(&key),
                                 value: text(&value),
                                 count: n as u16,
+                                header,
                             },
                         );
                     }
@@ -164,6 +178,45 @@ pub fn ProducerPanel() -> Html {
                 }
             })
         };
+        let on_rate = {
+            let (session, error, key, value, rate) = (
+                session.clone(),
+                error.clone(),
+                key.clone(),
+                value.clone(),
+                rate.clone(),
+            );
+            let topic_name = topic_name.clone();
+            let running = cluster.rates.contains_key(&producer_id);
+            Callback::from(move |_: MouseEvent| {
+                let per_tick = if running {
+                    Ok(0)
+                } else {
+                    parse_number(&rate, "rate", 1, u64::from(PRODUCE_COUNT_MAX))
+                };
+                match per_tick {
+                    Ok(n) => {
+                        error.set(None);
+                        let text = |s: &str| (!s.is_empty()).then(|| s.to_string());
+                        send(
+                            &session,
+                            BrokerCommand::SetProducerRate {
+                                producer: producer_id,
+                                topic: topic_name.clone(),
+                                key: text(&key),
+                                value: text(&value),
+                                records_per_tick: n as u16,
+                            },
+                        );
+                    }
+                    Err(why) => error.set(Some(why)),
+                }
+            })
+        };
+        let steady = cluster
+            .rates
+            .get(&producer_id)
+            .map(|r| format!("{} record(s) per tick to {}", r.records_per_tick, r.topic));
         let on_add = {
             let session = session.clone();
             Callback::from(move |_: MouseEvent| {
@@ -200,10 +253,17 @@ pub fn ProducerPanel() -> Html {
                             { for (0..partitions).map(|p| html! { <option value={p.to_string()} selected={*partition == p.to_string()}>{ p }</option> }) }
                         </select>
                     </label>
+                    <label>{ "header " }<input class="header-input" type="text" placeholder="name:value (optional)" value={(*header).clone()} oninput={bind(&header)} /></label>
                     <button type="submit" class="primary send-button">{ "Send" }</button>
                     <p class="field-error" role="alert">{ (*error).clone().unwrap_or_default() }</p>
                 </form>
                 <p class="muted small">{ "{n} in the key or value becomes 1, 2, 3… for each record sent. An empty key is a null key; an empty value is a tombstone." }</p>
+                <p class="rate-row">
+                    <label>{ "steady rate " }<input class="num-input rate-input" type="number" min="1" value={(*rate).clone()} oninput={bind(&rate)} disabled={steady.is_some()} /></label>
+                    { " records per tick " }
+                    <button class="rate-button" onclick={on_rate}>{ if steady.is_some() { "Stop sending" } else { "Send steadily" } }</button>
+                    { steady.map(|s| html! { <span class="small muted">{ format!(" now: {s}") }</span> }).unwrap_or_default() }
+                </p>
                 if let Some(p) = current {
                     <p class="small">{ format!("{}: {} sent · {} acknowledged · {} failed · {} batch retries · {} waiting", p.id, p.sent_records, p.acked_records, p.failed_records, p.retried_batches, p.pending_records()) }</p>
                     <details class="producer-settings">

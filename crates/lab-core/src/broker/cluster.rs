@@ -68,7 +68,19 @@ pub enum BrokerCommand {
         key: Option<String>,
         value: Option<String>,
         count: u16,
+        /// One record header (name, value), or none.
+        header: Option<(String, String)>,
     },
+    /// Keeps sending `records_per_tick` records every tick (0 stops), like a service under load.
+    SetProducerRate {
+        producer: ProducerId,
+        topic: String,
+        key: Option<String>,
+        value: Option<String>,
+        records_per_tick: u16,
+    },
+    /// A new broker joins the cluster; partitions of topics created later are placed on it too.
+    AddBroker,
     AddConsumer {
         group: String,
         topics: Vec<String>,
@@ -158,9 +170,36 @@ fn invalid(what: impl Into<String>, hint: impl Into<String>) -> BrokerRejection 
     }
 }
 
+/// What one Produce sends.
+pub struct ProduceSpec<'a> {
+    pub topic: &'a str,
+    pub partition: Option<PartitionId>,
+    pub key: &'a Option<String>,
+    pub value: &'a Option<String>,
+    pub header: Option<&'a (String, String)>,
+}
+
+/// A producer sending steadily, every tick.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProducerRate {
+    pub topic: String,
+    pub key: Option<String>,
+    pub value: Option<String>,
+    pub records_per_tick: u16,
+    /// The next `{n}`.
+    pub next_n: u64,
+}
+
 /// What happened, for the trace and the views.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BrokerEvent {
+    BrokerAdded {
+        broker: BrokerId,
+    },
+    RateChanged {
+        producer: ProducerId,
+        records_per_tick: u16,
+    },
     TopicCreated {
         topic: String,
         partitions: u32,
@@ -292,6 +331,8 @@ pub struct Cluster {
     /// The idempotent producer's state on each partition leader: next expected sequence.
     sequences: BTreeMap<(TopicPartition, ProducerId), u32>,
     pub sends: Vec<Send>,
+    /// Producers sending steadily.
+    pub rates: BTreeMap<ProducerId, ProducerRate>,
     /// Recent lag samples, oldest first, at most [`LAG_HISTORY_TICKS_MAX`].
     pub lag_history: std::collections::VecDeque<LagSample>,
     rng: Rng,
@@ -323,6 +364,7 @@ impl Cluster {
             consumers: BTreeMap::new(),
             sequences: BTreeMap::new(),
             sends: Vec::new(),
+            rates: BTreeMap::new(),
             lag_history: std::collections::VecDeque::new(),
             rng,
         }
@@ -379,6 +421,38 @@ impl Cluster {
                 self.producer(*producer)?;
                 check_producer_config(config)
             }
+            BrokerCommand::SetProducerRate {
+                producer,
+                topic,
+                key,
+                value,
+                records_per_tick,
+            } => {
+                self.producer(*producer)?;
+                let t = self.topic(topic)?;
+                if *records_per_tick > PRODUCE_COUNT_MAX {
+                    return Err(invalid(
+                        format!("a rate of {records_per_tick} records per tick is more than this lab sends"),
+                        format!("use 0 (stop) to {PRODUCE_COUNT_MAX}"),
+                    ));
+                }
+                check_text("key", key)?;
+                check_text("value", value)?;
+                if t.settings.log.cleanup_compact && key.is_none() && *records_per_tick > 0 {
+                    return Err(BrokerRejection::RecordRefused(
+                        LogError::NullKeyOnCompactedTopic.to_string(),
+                    ));
+                }
+                Ok(())
+            }
+            BrokerCommand::AddBroker => {
+                if self.brokers.len() >= usize::from(BROKERS_MAX) {
+                    return Err(BrokerRejection::Limit(format!(
+                        "a lab cluster has at most {BROKERS_MAX} brokers"
+                    )));
+                }
+                Ok(())
+            }
             BrokerCommand::Produce {
                 producer,
                 topic,
@@ -386,7 +460,14 @@ impl Cluster {
                 key,
                 value,
                 count,
+                header,
             } => {
+                if let Some((name, header_value)) = header {
+                    if name.is_empty() {
+                        return Err(invalid("a header needs a name", "write it as name=value"));
+                    }
+                    check_text("header", &Some(format!("{name}{header_value}")))?;
+                }
                 self.producer(*producer)?;
                 let t = self.topic(topic)?;
                 if let Some(p) = partition {
@@ -594,9 +675,46 @@ impl Cluster {
                 key,
                 value,
                 count,
+                header,
             } => {
-                self.produce(*producer, topic, *partition, key, value, *count, now)?;
+                let spec = ProduceSpec {
+                    topic,
+                    partition: *partition,
+                    key,
+                    value,
+                    header: header.as_ref(),
+                };
+                self.produce(*producer, &spec, 1, *count, now)?;
                 self.flush_producers(now, &mut events);
+            }
+            BrokerCommand::SetProducerRate {
+                producer,
+                topic,
+                key,
+                value,
+                records_per_tick,
+            } => {
+                if *records_per_tick == 0 {
+                    self.rates.remove(producer);
+                } else {
+                    let rate = ProducerRate {
+                        topic: topic.clone(),
+                        key: key.clone(),
+                        value: value.clone(),
+                        records_per_tick: *records_per_tick,
+                        next_n: 1,
+                    };
+                    self.rates.insert(*producer, rate);
+                }
+                events.push(BrokerEvent::RateChanged {
+                    producer: *producer,
+                    records_per_tick: *records_per_tick,
+                });
+            }
+            BrokerCommand::AddBroker => {
+                let id = BrokerId(self.brokers.len() as u8 + 1);
+                self.brokers.push(Broker { id });
+                events.push(BrokerEvent::BrokerAdded { broker: id });
             }
             BrokerCommand::AddConsumer {
                 group,
@@ -676,17 +794,20 @@ impl Cluster {
         (g, c)
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn produce(
         &mut self,
         producer_id: ProducerId,
-        topic: &str,
-        partition: Option<PartitionId>,
-        key: &Option<String>,
-        value: &Option<String>,
+        spec: &ProduceSpec<'_>,
+        first_n: u64,
         count: u16,
         now: Tick,
     ) -> Result<(), BrokerRejection> {
+        let (topic, partition, key, value) = (spec.topic, spec.partition, spec.key, spec.value);
+        let headers: Vec<(String, Vec<u8>)> = spec
+            .header
+            .iter()
+            .map(|(n, v)| (n.clone(), v.as_bytes().to_vec()))
+            .collect();
         let t = &self.topics[topic];
         let partitions = t.partitions.len() as u32;
         let available: Vec<PartitionId> = t
@@ -702,7 +823,7 @@ impl Cluster {
             ));
         }
         let mut shared: BTreeMap<PartitionId, std::rc::Rc<TopicPartition>> = BTreeMap::new();
-        for n in 1..=count {
+        for n in first_n..first_n + u64::from(count) {
             let fill = |text: &Option<String>| {
                 text.as_ref().map(|t| {
                     if t.contains("{n}") {
@@ -715,7 +836,7 @@ impl Cluster {
             let record = NewRecord {
                 key: fill(key),
                 value: fill(value),
-                headers: Vec::new(),
+                headers: headers.clone(),
                 timestamp: Some(now),
             };
             let chosen =
@@ -927,6 +1048,36 @@ impl Cluster {
     /// few ticks retention and the log cleaner run.
     pub fn tick(&mut self, now: Tick) -> Vec<BrokerEvent> {
         let mut events = Vec::new();
+        let rates: Vec<(ProducerId, ProducerRate)> =
+            self.rates.iter().map(|(p, r)| (*p, r.clone())).collect();
+        for (producer, rate) in rates {
+            let spec = ProduceSpec {
+                topic: &rate.topic,
+                partition: None,
+                key: &rate.key,
+                value: &rate.value,
+                header: None,
+            };
+            match self.produce(producer, &spec, rate.next_n, rate.records_per_tick, now) {
+                Ok(()) => {
+                    if let Some(r) = self.rates.get_mut(&producer) {
+                        r.next_n += u64::from(rate.records_per_tick);
+                    }
+                }
+                Err(e) => {
+                    let tp = TopicPartition {
+                        topic: rate.topic.clone(),
+                        partition: PartitionId(0),
+                    };
+                    events.push(BrokerEvent::SendFailed {
+                        producer,
+                        tp,
+                        count: usize::from(rate.records_per_tick),
+                        reason: e.to_string(),
+                    });
+                }
+            }
+        }
         self.flush_producers(now, &mut events);
         let mut group_events = Vec::new();
         for g in self.groups.values_mut() {
@@ -1015,15 +1166,26 @@ impl Cluster {
     /// Consumer lag in time: ticks since the first record the group has not committed was
     /// written (0 when the group is caught up).
     pub fn lag_ticks(&self, group: &str, tp: &TopicPartition, now: Tick) -> u64 {
-        let Some(g) = self.groups.get(group) else { return 0 };
-        let Some(partition) = self.topics.get(&tp.topic).and_then(|t| t.partition(tp.partition)) else { return 0 };
+        let Some(g) = self.groups.get(group) else {
+            return 0;
+        };
+        let Some(partition) = self
+            .topics
+            .get(&tp.topic)
+            .and_then(|t| t.partition(tp.partition))
+        else {
+            return 0;
+        };
         let committed = g.committed.get(tp).map_or(Offset(0), |c| c.offset);
         if committed >= partition.hw {
             return 0;
         }
         partition
             .leader_log()
-            .and_then(|log| log.read(committed.max(log.log_start()), partition.hw, 1).ok())
+            .and_then(|log| {
+                log.read(committed.max(log.log_start()), partition.hw, 1)
+                    .ok()
+            })
             .and_then(|records| records.first().map(|r| now.ticks_since(r.timestamp)))
             .unwrap_or(0)
     }

@@ -217,6 +217,7 @@ pub fn encode(w: &mut Writer, command: &BrokerCommand) {
             key,
             value,
             count,
+            header,
         } => {
             w.u8(4);
             w.varint(u64::from(producer.0));
@@ -225,7 +226,26 @@ pub fn encode(w: &mut Writer, command: &BrokerCommand) {
             opt_str(w, key);
             opt_str(w, value);
             w.varint(u64::from(*count));
+            opt_str(w, &header.as_ref().map(|(n, _)| n.clone()));
+            if let Some((_, v)) = header {
+                w.str(v);
+            }
         }
+        BrokerCommand::SetProducerRate {
+            producer,
+            topic,
+            key,
+            value,
+            records_per_tick,
+        } => {
+            w.u8(13);
+            w.varint(u64::from(producer.0));
+            w.str(topic);
+            opt_str(w, key);
+            opt_str(w, value);
+            w.varint(u64::from(*records_per_tick));
+        }
+        BrokerCommand::AddBroker => w.u8(14),
         BrokerCommand::AddConsumer {
             group,
             topics,
@@ -314,7 +334,19 @@ pub fn decode(r: &mut Reader<'_>) -> Result<BrokerCommand, DecodeError> {
             key: read_opt_str(r, TEXT_FIELD_LEN_MAX * 4)?,
             value: read_opt_str(r, TEXT_FIELD_LEN_MAX * 4)?,
             count: small(r, "record count")?,
+            header: match read_opt_str(r, TEXT_FIELD_LEN_MAX * 4)? {
+                Some(name) => Some((name, r.str(TEXT_FIELD_LEN_MAX * 4)?)),
+                None => None,
+            },
         },
+        13 => BrokerCommand::SetProducerRate {
+            producer: ProducerId(small(r, "producer id")?),
+            topic: r.str(NAME_LEN_MAX)?,
+            key: read_opt_str(r, TEXT_FIELD_LEN_MAX * 4)?,
+            value: read_opt_str(r, TEXT_FIELD_LEN_MAX * 4)?,
+            records_per_tick: small(r, "rate")?,
+        },
+        14 => BrokerCommand::AddBroker,
         5 => {
             let group = r.str(NAME_LEN_MAX)?;
             let n = r.varint_at_most(64, "topic count")? as usize;
@@ -410,6 +442,7 @@ mod tests {
                 key: None,
                 value: Some("v{n}".into()),
                 count: 7,
+                header: None,
             },
             BrokerCommand::AddConsumer {
                 group: "g".into(),
@@ -449,6 +482,23 @@ mod tests {
             BrokerCommand::SetGroupStrategy {
                 group: "g".into(),
                 strategy: Strategy::CooperativeSticky,
+            },
+            BrokerCommand::SetProducerRate {
+                producer: ProducerId(1),
+                topic: "t".into(),
+                key: Some("k{n}".into()),
+                value: None,
+                records_per_tick: 9,
+            },
+            BrokerCommand::AddBroker,
+            BrokerCommand::Produce {
+                producer: ProducerId(1),
+                topic: "t".into(),
+                partition: None,
+                key: None,
+                value: None,
+                count: 1,
+                header: Some(("a".into(), "b".into())),
             },
         ];
         for command in commands {

@@ -26,6 +26,15 @@ pub fn command(command: &BrokerCommand) -> String {
         }
         BrokerCommand::SetTopicSettings { topic, .. } => format!("Change the settings of {topic}"),
         BrokerCommand::AddProducer { .. } => "Add a producer".into(),
+        BrokerCommand::AddBroker => "Add a broker".into(),
+        BrokerCommand::SetProducerRate {
+            producer,
+            topic,
+            records_per_tick,
+            ..
+        } => {
+            format!("{producer} sends {records_per_tick} record(s) to {topic} every tick")
+        }
         BrokerCommand::SetProducerConfig { producer, config } => format!(
             "Configure {producer}: idempotence {}, linger {} ticks, batch.size {} B",
             if config.idempotence { "on" } else { "off" },
@@ -39,7 +48,11 @@ pub fn command(command: &BrokerCommand) -> String {
             key,
             value,
             count,
+            header,
         } => {
+            let header = header
+                .as_ref()
+                .map_or(String::new(), |(n, v)| format!(", header {n}={v}"));
             let target = partition.map_or_else(|| topic.clone(), |p| format!("{topic}-{}", p.0));
             let records = if *count == 1 {
                 "1 record".to_string()
@@ -47,7 +60,7 @@ pub fn command(command: &BrokerCommand) -> String {
                 format!("{count} records")
             };
             format!(
-                "{producer} sends {records} to {target} (key {}, value {})",
+                "{producer} sends {records} to {target} (key {}, value {}{header})",
                 quoted(key),
                 quoted(value)
             )
@@ -99,6 +112,9 @@ pub fn command(command: &BrokerCommand) -> String {
 /// Describes an event as the trace lists it.
 pub fn event(event: &BrokerEvent) -> String {
     match event {
+        BrokerEvent::BrokerAdded { broker } => format!("{broker} joins the cluster"),
+        BrokerEvent::RateChanged { producer, records_per_tick: 0 } => format!("{producer} stops sending steadily"),
+        BrokerEvent::RateChanged { producer, records_per_tick } => format!("{producer} now sends {records_per_tick} record(s) every tick"),
         BrokerEvent::TopicCreated { topic, partitions } => format!("topic {topic} created with {partitions} partitions"),
         BrokerEvent::TopicSettingsChanged { topic } => format!("{topic}'s settings changed"),
         BrokerEvent::ProducerAdded { producer } => format!("{producer} connected"),
@@ -178,6 +194,7 @@ mod tests {
             key: Some("user-{n}".into()),
             value: None,
             count: 1,
+            header: None,
         };
         assert_eq!(
             command(&produce),
