@@ -7,6 +7,7 @@
 //! produce orders key=user-{n} value=order-{n} count=20 partition=1 header=source:web
 //! rate orders 5 key=user-{n}   # keep sending 5 records every tick (rate orders 0 stops)
 //! broker                       # add a broker
+//! reset-offsets g to=earliest  # only while the group has no running member
 //! consumer g topic=orders commit=auto reset=earliest poll=1 processing=0 session=30 static=c-1
 //! assignor g cooperative-sticky
 //! tick 10
@@ -160,6 +161,10 @@ fn parse_step(text: &str) -> Result<Step, String> {
             records_per_tick: line.word(2, "records per tick")?.parse().map_err(|_| "rate takes a whole number of records per tick".to_string())?,
         }),
         "broker" => Step::Broker(BrokerCommand::AddBroker),
+        "reset-offsets" => Step::Broker(BrokerCommand::ResetGroupOffsets {
+            group: line.word(1, "a group id")?.to_string(),
+            to_earliest: line.choice("to", &[("earliest", true), ("latest", false)])?.ok_or("reset-offsets needs to=earliest or to=latest")?,
+        }),
         "topic" => {
             let defaults = LogConfig::default();
             let policy = line.choice("policy", &[("delete", (true, false)), ("compact", (false, true)), ("compact,delete", (true, true))])?.unwrap_or((true, false));

@@ -683,3 +683,80 @@ fn steady_rates_headers_and_new_brokers() {
         .collect();
     assert_eq!(leaders.len(), 9, "new topics use the new brokers");
 }
+
+#[test]
+fn acks_zero_loses_silently_and_topic_compression_recompresses() {
+    use lab_core::broker::compression::Codec;
+    use lab_core::broker::producer::Acks;
+    let mut lab = Lab::new(1, TopicSettings::default());
+    lab.run(C::SetProducerConfig {
+        producer: ProducerId(1),
+        config: ProducerConfig {
+            acks: Acks::Zero,
+            idempotence: false,
+            network_fault_permille: 500,
+            ..ProducerConfig::default()
+        },
+    });
+    for _ in 0..20 {
+        lab.produce(1, 1);
+    }
+    let report = lab.cluster.history_report();
+    assert!(report.lost_unconfirmed > 0, "{report:?}");
+    assert_eq!(
+        lab.cluster.producers[&ProducerId(1)].retried_batches,
+        0,
+        "acks=0 never retries"
+    );
+    assert_eq!(lab.cluster.producers[&ProducerId(1)].acked_records, 0);
+    assert_eq!(
+        lab.cluster.topics["orders"].record_count() + report.lost_unconfirmed,
+        20
+    );
+
+    let size = |codec: Option<Codec>| {
+        let mut lab = Lab::new(
+            1,
+            TopicSettings {
+                compression: codec,
+                ..TopicSettings::default()
+            },
+        );
+        lab.produce(1, 200);
+        lab.cluster.topics["orders"].partitions[0]
+            .leader_log()
+            .unwrap()
+            .size_bytes()
+    };
+    assert!(
+        size(Some(Codec::Gzip)) * 2 < size(None),
+        "the broker recompressed with the topic's codec"
+    );
+}
+
+#[test]
+fn offsets_reset_only_on_an_inactive_group() {
+    let mut lab = Lab::new(1, TopicSettings::default());
+    let c = lab.consumer("g", earliest(), None);
+    lab.produce(1, 10);
+    lab.ticks(8);
+    assert_eq!(lab.lag("g"), 0);
+    let reset = C::ResetGroupOffsets {
+        group: "g".into(),
+        to_earliest: true,
+    };
+    assert!(
+        lab.cluster.apply(&reset, lab.now).is_err(),
+        "not while a member runs"
+    );
+    lab.run(C::CloseConsumer { consumer: c });
+    lab.run(reset);
+    assert_eq!(lab.lag("g"), 10);
+    lab.consumer("g", earliest(), None);
+    lab.ticks(8);
+    assert_eq!(
+        lab.cluster.history_report().redeliveries.len(),
+        10,
+        "the group read everything again"
+    );
+}

@@ -37,6 +37,7 @@ pub fn Deliveries() -> Html {
                             take(report.redeliveries.iter().map(|(g, tp, o)| format!("{g} {tp}@{o}")).collect())) }
                         { row("skipped", report.skipped.len(), "the group committed past it but nobody processed it: at-most-once (or a latest reset).",
                             take(report.skipped.iter().map(|(g, tp, o)| format!("{g} {tp}@{o}")).collect())) }
+                        { row("lost silently", report.lost_unconfirmed, "sent with acks=0, lost on the network, and nobody was told.", Vec::new()) }
                         { row("lost", report.lost_writes.len(), "acknowledged, never read, though later records were (for example deleted by retention first).",
                             take(report.lost_writes.iter().map(|(tp, o)| format!("{tp}@{o}")).collect())) }
                     </tbody>

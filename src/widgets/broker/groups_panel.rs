@@ -11,6 +11,18 @@ use lab_core::broker::group::{
 };
 use yew::prelude::*;
 
+/// `--reset-offsets --to-earliest|--to-latest`, allowed on an inactive group only.
+fn reset_buttons(session: &crate::store::LabHandle, group: &ConsumerGroup, active: bool) -> Html {
+    let button = |label: &'static str, to_earliest: bool| {
+        let (session, name) = (session.clone(), group.name.clone());
+        html! {
+            <button class="small-button reset-offsets" disabled={active} title={if active { "Only a group with no running member can be reset" } else { "Move every committed offset" }}
+                onclick={Callback::from(move |_| send(&session, BrokerCommand::ResetGroupOffsets { group: name.clone(), to_earliest }))}>{ label }</button>
+        }
+    };
+    html! { <p class="small">{ "Reset offsets: " }{ button("to earliest", true) }{ " " }{ button("to latest", false) }</p> }
+}
+
 fn group_view(session: &crate::store::LabHandle, cluster: &Cluster, group: &ConsumerGroup) -> Html {
     let state = match &group.state {
         GroupState::Empty => "Empty".to_string(),
@@ -113,6 +125,7 @@ fn group_view(session: &crate::store::LabHandle, cluster: &Cluster, group: &Cons
                     }) }
                 </tbody>
             </table>
+            { reset_buttons(session, group, members.iter().any(|c| c.is_running())) }
             <table class="lags">
                 <thead><tr><th scope="col">{ "partition" }</th><th scope="col" class="num">{ "HW" }</th><th scope="col" class="num">{ "committed" }</th><th scope="col" class="num">{ "lag" }</th><th scope="col" class="num">{ "lag (ticks)" }</th></tr></thead>
                 <tbody>

@@ -4,7 +4,7 @@
 use super::{bind, bind_select, parse_number, send, with_cluster};
 use lab_core::broker::cluster::{BrokerCommand, PRODUCE_COUNT_MAX};
 use lab_core::broker::compression::Codec;
-use lab_core::broker::producer::{NullKeyPartitioner, ProducerConfig, ProducerId};
+use lab_core::broker::producer::{Acks, NullKeyPartitioner, ProducerConfig, ProducerId};
 use lab_core::broker::PartitionId;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -28,6 +28,7 @@ fn ProducerSettings(props: &SettingsProps) -> Html {
     let retries = use_state(|| c.retries.to_string());
     let faults = use_state(|| (c.network_fault_permille / 10).to_string());
     let codec = use_state(|| c.compression.name().to_string());
+    let acks = use_state(|| c.acks.name().to_string());
     let error = use_state(|| None::<String>);
     let on_apply = {
         let (session, error) = (session.clone(), error.clone());
@@ -41,6 +42,7 @@ fn ProducerSettings(props: &SettingsProps) -> Html {
             faults.clone(),
         );
         let codec = codec.clone();
+        let acks = acks.clone();
         let producer = props.producer;
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -64,6 +66,10 @@ fn ProducerSettings(props: &SettingsProps) -> Html {
                     network_fault_permille: parse_number(&faults, "network faults", 0, 100)? as u16
                         * 10,
                     compression: Codec::from_name(&codec).unwrap_or(Codec::None),
+                    acks: Acks::ALL
+                        .into_iter()
+                        .find(|a| a.name() == *acks)
+                        .unwrap_or(Acks::All),
                     ..ProducerConfig::default()
                 })
             })();
@@ -91,6 +97,11 @@ fn ProducerSettings(props: &SettingsProps) -> Html {
                 <select onchange={{ let rr = rr.clone(); Callback::from(move |e: Event| rr.set(e.target_unchecked_into::<web_sys::HtmlSelectElement>().value() == "rr")) }}>
                     <option value="sticky" selected={!*rr}>{ "sticky (KIP-794)" }</option>
                     <option value="rr" selected={*rr}>{ "round-robin" }</option>
+                </select>
+            </label>
+            <label>{ "acks " }
+                <select class="acks-select" onchange={super::bind_select(&acks)}>
+                    { for Acks::ALL.iter().map(|a| html! { <option value={a.name()} selected={*acks == a.name()}>{ a.name() }</option> }) }
                 </select>
             </label>
             <label>{ "compression " }

@@ -2,6 +2,7 @@
 
 use super::{bind, bind_select, parse_number, parse_optional_number, send, with_cluster};
 use lab_core::broker::cluster::BrokerCommand;
+use lab_core::broker::compression::Codec;
 use lab_core::broker::log::LogConfig;
 use lab_core::broker::topic::{TimestampType, TopicSettings, TOPIC_PARTITIONS_MAX};
 use yew::prelude::*;
@@ -33,6 +34,13 @@ fn SettingsEditor(props: &EditorProps) -> Html {
         )
     });
     let log_append = use_state(|| props.settings.timestamp_type == TimestampType::LogAppendTime);
+    let compression = use_state(|| {
+        props
+            .settings
+            .compression
+            .map_or("producer", |c| c.name())
+            .to_string()
+    });
     let error = use_state(|| None::<String>);
     let on_apply = {
         let (session, error, topic) = (session.clone(), error.clone(), props.topic.to_string());
@@ -45,6 +53,7 @@ fn SettingsEditor(props: &EditorProps) -> Html {
             ratio.clone(),
             log_append.clone(),
         );
+        let compression = compression.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let parsed = (|| -> Result<TopicSettings, String> {
@@ -80,6 +89,7 @@ fn SettingsEditor(props: &EditorProps) -> Html {
                         min_cleanable_dirty_ratio_permille: (ratio * 1000.0).round() as u16,
                         ..l
                     },
+                    compression: Codec::from_name(&compression),
                     timestamp_type: if *log_append {
                         TimestampType::LogAppendTime
                     } else {
@@ -115,6 +125,12 @@ fn SettingsEditor(props: &EditorProps) -> Html {
             <label>{ "delete.retention (ticks) " }<input class="num-input" type="number" value={(*delete_retention).clone()} oninput={bind(&delete_retention)} /></label>
             <label>{ "min.cleanable.dirty.ratio " }<input class="num-input" type="text" inputmode="decimal" value={(*ratio).clone()} oninput={bind(&ratio)} /></label>
             <label class="check"><input type="checkbox" checked={*log_append} onchange={{ let s = log_append.clone(); Callback::from(move |e: Event| s.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().checked())) }} />{ " LogAppendTime" }</label>
+            <label>{ "compression.type " }
+                <select class="topic-codec-select" onchange={bind_select(&compression)}>
+                    <option value="producer" selected={*compression == "producer"}>{ "producer" }</option>
+                    { for Codec::ALL.iter().map(|c| html! { <option value={c.name()} selected={*compression == c.name()}>{ c.name() }</option> }) }
+                </select>
+            </label>
             <button type="submit" class="apply-topic">{ "Apply" }</button>
             <p class="field-error" role="alert">{ (*error).clone().unwrap_or_default() }</p>
         </form>

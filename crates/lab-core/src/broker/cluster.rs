@@ -81,6 +81,12 @@ pub enum BrokerCommand {
     },
     /// A new broker joins the cluster; partitions of topics created later are placed on it too.
     AddBroker,
+    /// `kafka-consumer-groups --reset-offsets --to-earliest|--to-latest`: only for a group with no
+    /// running member.
+    ResetGroupOffsets {
+        group: String,
+        to_earliest: bool,
+    },
     AddConsumer {
         group: String,
         topics: Vec<String>,
@@ -193,6 +199,11 @@ pub struct ProducerRate {
 /// What happened, for the trace and the views.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BrokerEvent {
+    GroupOffsetsReset {
+        group: String,
+        to_earliest: bool,
+        partitions: usize,
+    },
     BrokerAdded {
         broker: BrokerId,
     },
@@ -267,6 +278,8 @@ pub enum SendOutcome {
     Pending,
     Acked,
     Failed,
+    /// Sent with acks=0: no response ever comes, so the producer never knows.
+    Unconfirmed,
 }
 
 /// One record a producer was asked to send.
@@ -309,6 +322,8 @@ pub struct HistoryReport {
     pub lost_writes: Vec<(TopicPartition, Offset)>,
     /// Records delivered to the same group more than once (at-least-once redelivery).
     pub redeliveries: Vec<(String, TopicPartition, Offset)>,
+    /// Records sent with acks=0 that never reached the log (nobody was told).
+    pub lost_unconfirmed: usize,
     /// Acknowledged records the group committed past without any member finishing processing them
     /// (at-most-once loss, or records before an `auto.offset.reset=latest` start).
     pub skipped: Vec<(String, TopicPartition, Offset)>,
@@ -441,6 +456,22 @@ impl Cluster {
                 if t.settings.log.cleanup_compact && key.is_none() && *records_per_tick > 0 {
                     return Err(BrokerRejection::RecordRefused(
                         LogError::NullKeyOnCompactedTopic.to_string(),
+                    ));
+                }
+                Ok(())
+            }
+            BrokerCommand::ResetGroupOffsets { group, .. } => {
+                if !self.groups.contains_key(group) {
+                    return Err(BrokerRejection::UnknownGroup(group.clone()));
+                }
+                if self
+                    .consumers
+                    .values()
+                    .any(|c| c.group == *group && c.is_running())
+                {
+                    return Err(invalid(
+                        format!("group {group} still has running members; offsets can only be reset on an inactive group"),
+                        "close or crash its consumers first, then reset",
                     ));
                 }
                 Ok(())
@@ -711,6 +742,32 @@ impl Cluster {
                     records_per_tick: *records_per_tick,
                 });
             }
+            BrokerCommand::ResetGroupOffsets { group, to_earliest } => {
+                let targets: Vec<(TopicPartition, Offset)> = self
+                    .lags()
+                    .into_iter()
+                    .filter(|(g, _, _)| g == group)
+                    .filter_map(|(_, tp, _)| {
+                        let p = self.topics.get(&tp.topic)?.partition(tp.partition)?;
+                        Some((tp, if *to_earliest { p.log_start() } else { p.hw }))
+                    })
+                    .collect();
+                let g = self.groups.get_mut(group).expect("validated");
+                for (tp, offset) in &targets {
+                    g.committed.insert(
+                        tp.clone(),
+                        super::group::Commit {
+                            offset: *offset,
+                            at: now,
+                        },
+                    );
+                }
+                events.push(BrokerEvent::GroupOffsetsReset {
+                    group: group.clone(),
+                    to_earliest: *to_earliest,
+                    partitions: targets.len(),
+                });
+            }
             BrokerCommand::AddBroker => {
                 let id = BrokerId(self.brokers.len() as u8 + 1);
                 self.brokers.push(Broker { id });
@@ -888,14 +945,20 @@ impl Cluster {
             partition: batch.partition,
         };
         let retry = batch.attempts > 1;
-        let (request_lost, response_lost) = self
-            .producers
-            .get_mut(&id)
-            .expect("exists")
-            .roll_network_fault();
+        let producer = self.producers.get_mut(&id).expect("exists");
+        let fire_and_forget = producer.config.acks == super::producer::Acks::Zero;
+        let (request_lost, lost_response) = producer.roll_network_fault();
+        // acks=0 expects no response, so there is none to lose, and nothing is ever retried.
+        let response_lost = lost_response && !fire_and_forget;
         if request_lost {
             events.push(BrokerEvent::RequestLost { producer: id, tp });
-            self.retry_or_fail(id, batch, now, "the request was lost", events);
+            if fire_and_forget {
+                for send_id in &batch.send_ids {
+                    self.sends[*send_id as usize].outcome = SendOutcome::Unconfirmed;
+                }
+            } else {
+                self.retry_or_fail(id, batch, now, "the request was lost", events);
+            }
             return;
         }
         // The broker side.
@@ -961,10 +1024,13 @@ impl Cluster {
                 let log = partition
                     .leader_log_mut()
                     .expect("checked above: the partition has a leader");
-                let encoded = super::compression::encoded_len(
-                    self.producers[&id].config.compression,
-                    &records,
-                );
+                // compression.type=producer keeps the producer's codec; any other value makes the
+                // broker recompress the batch.
+                let codec = topic
+                    .settings
+                    .compression
+                    .unwrap_or(self.producers[&id].config.compression);
+                let encoded = super::compression::encoded_len(codec, &records);
                 match log.append_encoded(records, now, leader_epoch, stamp, Some(encoded)) {
                     Ok((base, _)) => {
                         partition.hw = log.leo();
@@ -994,6 +1060,12 @@ impl Cluster {
         if stored && response_lost {
             events.push(BrokerEvent::ResponseLost { producer: id, tp });
             self.retry_or_fail(id, batch, now, "the response was lost", events);
+            return;
+        }
+        if fire_and_forget {
+            for send_id in &batch.send_ids {
+                self.sends[*send_id as usize].outcome = SendOutcome::Unconfirmed;
+            }
             return;
         }
         let producer = self.producers.get_mut(&id).expect("exists");
@@ -1192,7 +1264,14 @@ impl Cluster {
 
     /// The anomalies of spec §4.2 in everything recorded so far.
     pub fn history_report(&self) -> HistoryReport {
-        let mut report = HistoryReport::default();
+        let mut report = HistoryReport {
+            lost_unconfirmed: self
+                .sends
+                .iter()
+                .filter(|s| s.outcome == SendOutcome::Unconfirmed && s.first_offset.is_none())
+                .count(),
+            ..HistoryReport::default()
+        };
         for (id, send) in self.sends.iter().enumerate() {
             if send.offsets().nth(1).is_some() {
                 report.duplicates.push(id as u64);
@@ -1339,6 +1418,12 @@ fn check_settings(settings: &TopicSettings) -> Result<(), BrokerRejection> {
 }
 
 fn check_producer_config(config: &ProducerConfig) -> Result<(), BrokerRejection> {
+    if config.idempotence && config.acks != super::producer::Acks::All {
+        return Err(invalid(
+            "enable.idempotence requires acks=all (Kafka refuses this configuration)",
+            "turn idempotence off to use acks=0 or acks=1",
+        ));
+    }
     if config.batch_size_bytes == 0 || config.batch_size_bytes > 1 << 20 {
         return Err(invalid(
             "batch.size must be between 1 byte and 1 MiB",

@@ -7,7 +7,7 @@ use super::cluster::{BrokerCommand, TEXT_FIELD_LEN_MAX};
 use super::compression::Codec;
 use super::group::{CommitPolicy, ConsumerConfig, ConsumerId, OffsetReset};
 use super::log::{LogConfig, Offset};
-use super::producer::{NullKeyPartitioner, ProducerConfig, ProducerId};
+use super::producer::{Acks, NullKeyPartitioner, ProducerConfig, ProducerId};
 use super::topic::{TimestampType, TopicSettings};
 use super::PartitionId;
 use crate::codec::{DecodeError, Reader, Writer};
@@ -68,6 +68,7 @@ fn settings(w: &mut Writer, s: &TopicSettings) {
         TimestampType::CreateTime => 0,
         TimestampType::LogAppendTime => 1,
     });
+    w.u8(s.compression.map_or(0, |c| c.tag() + 1));
 }
 
 fn read_settings(r: &mut Reader<'_>) -> Result<TopicSettings, DecodeError> {
@@ -88,9 +89,14 @@ fn read_settings(r: &mut Reader<'_>) -> Result<TopicSettings, DecodeError> {
         1 => TimestampType::LogAppendTime,
         _ => return Err(DecodeError::Invalid("timestamp type")),
     };
+    let compression = match r.u8()? {
+        0 => None,
+        tag => Some(Codec::from_tag(tag - 1).ok_or(DecodeError::Invalid("topic compression"))?),
+    };
     Ok(TopicSettings {
         log,
         timestamp_type,
+        compression,
     })
 }
 
@@ -107,6 +113,11 @@ fn producer_config(w: &mut Writer, c: &ProducerConfig) {
     w.varint(u64::from(c.max_in_flight));
     w.varint(u64::from(c.network_fault_permille));
     w.u8(c.compression.tag());
+    w.u8(match c.acks {
+        Acks::Zero => 0,
+        Acks::One => 1,
+        Acks::All => 2,
+    });
 }
 
 fn read_producer_config(r: &mut Reader<'_>) -> Result<ProducerConfig, DecodeError> {
@@ -124,6 +135,12 @@ fn read_producer_config(r: &mut Reader<'_>) -> Result<ProducerConfig, DecodeErro
         max_in_flight: small(r, "max in flight")?,
         network_fault_permille: small(r, "fault rate")?,
         compression: Codec::from_tag(r.u8()?).ok_or(DecodeError::Invalid("compression"))?,
+        acks: match r.u8()? {
+            0 => Acks::Zero,
+            1 => Acks::One,
+            2 => Acks::All,
+            _ => return Err(DecodeError::Invalid("acks")),
+        },
     })
 }
 
@@ -246,6 +263,11 @@ pub fn encode(w: &mut Writer, command: &BrokerCommand) {
             w.varint(u64::from(*records_per_tick));
         }
         BrokerCommand::AddBroker => w.u8(14),
+        BrokerCommand::ResetGroupOffsets { group, to_earliest } => {
+            w.u8(15);
+            w.str(group);
+            w.u8(u8::from(*to_earliest));
+        }
         BrokerCommand::AddConsumer {
             group,
             topics,
@@ -347,6 +369,10 @@ pub fn decode(r: &mut Reader<'_>) -> Result<BrokerCommand, DecodeError> {
             records_per_tick: small(r, "rate")?,
         },
         14 => BrokerCommand::AddBroker,
+        15 => BrokerCommand::ResetGroupOffsets {
+            group: r.str(NAME_LEN_MAX)?,
+            to_earliest: flag(r)?,
+        },
         5 => {
             let group = r.str(NAME_LEN_MAX)?;
             let n = r.varint_at_most(64, "topic count")? as usize;
@@ -415,6 +441,7 @@ mod tests {
                 settings: TopicSettings {
                     log,
                     timestamp_type: TimestampType::LogAppendTime,
+                    compression: Some(Codec::Lz4),
                 },
             },
             BrokerCommand::SetTopicSettings {
@@ -491,6 +518,10 @@ mod tests {
                 records_per_tick: 9,
             },
             BrokerCommand::AddBroker,
+            BrokerCommand::ResetGroupOffsets {
+                group: "g".into(),
+                to_earliest: true,
+            },
             BrokerCommand::Produce {
                 producer: ProducerId(1),
                 topic: "t".into(),

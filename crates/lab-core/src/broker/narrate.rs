@@ -27,6 +27,12 @@ pub fn command(command: &BrokerCommand) -> String {
         BrokerCommand::SetTopicSettings { topic, .. } => format!("Change the settings of {topic}"),
         BrokerCommand::AddProducer { .. } => "Add a producer".into(),
         BrokerCommand::AddBroker => "Add a broker".into(),
+        BrokerCommand::ResetGroupOffsets { group, to_earliest } => {
+            format!(
+                "Reset {group}'s offsets to the {}",
+                if *to_earliest { "earliest" } else { "latest" }
+            )
+        }
         BrokerCommand::SetProducerRate {
             producer,
             topic,
@@ -113,6 +119,10 @@ pub fn command(command: &BrokerCommand) -> String {
 pub fn event(event: &BrokerEvent) -> String {
     match event {
         BrokerEvent::BrokerAdded { broker } => format!("{broker} joins the cluster"),
+        BrokerEvent::GroupOffsetsReset { group, to_earliest, partitions } => format!(
+            "{group}'s committed offsets on {partitions} partition(s) reset to the {}",
+            if *to_earliest { "log start" } else { "high watermark" }
+        ),
         BrokerEvent::RateChanged { producer, records_per_tick: 0 } => format!("{producer} stops sending steadily"),
         BrokerEvent::RateChanged { producer, records_per_tick } => format!("{producer} now sends {records_per_tick} record(s) every tick"),
         BrokerEvent::TopicCreated { topic, partitions } => format!("topic {topic} created with {partitions} partitions"),

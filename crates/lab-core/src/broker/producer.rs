@@ -50,6 +50,29 @@ pub struct ProducerConfig {
     pub network_fault_permille: u16,
     /// `compression.type` for whole batches.
     pub compression: Codec,
+    /// `acks`: how much of a write the producer waits for.
+    pub acks: Acks,
+}
+
+/// `acks`. At replication factor 1, `One` and `All` behave alike; `Zero` sends and forgets: no
+/// response, no offset, no retry, so a request lost on the network is lost for good.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Acks {
+    Zero,
+    One,
+    All,
+}
+
+impl Acks {
+    pub const ALL: [Acks; 3] = [Acks::Zero, Acks::One, Acks::All];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Acks::Zero => "0",
+            Acks::One => "1",
+            Acks::All => "all",
+        }
+    }
 }
 
 impl Default for ProducerConfig {
@@ -65,6 +88,7 @@ impl Default for ProducerConfig {
             max_in_flight: 5,
             network_fault_permille: 0,
             compression: Codec::None,
+            acks: Acks::All,
         }
     }
 }

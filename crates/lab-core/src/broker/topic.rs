@@ -24,6 +24,9 @@ pub enum TimestampType {
 pub struct TopicSettings {
     pub log: LogConfig,
     pub timestamp_type: TimestampType,
+    /// The topic's `compression.type`: `None` is Kafka's default `producer` (store batches as
+    /// sent); a codec makes the broker recompress every batch with it.
+    pub compression: Option<super::compression::Codec>,
 }
 
 impl Default for TopicSettings {
@@ -31,6 +34,7 @@ impl Default for TopicSettings {
         TopicSettings {
             log: LogConfig::default(),
             timestamp_type: TimestampType::CreateTime,
+            compression: None,
         }
     }
 }
