@@ -223,7 +223,10 @@ fn parse_step(text: &str) -> Result<Step, String> {
         "crash" => Step::Broker(BrokerCommand::CrashConsumer { consumer: consumer_id(line.word(1, "a consumer")?)? }),
         "restart" => Step::Broker(BrokerCommand::RestartConsumer { consumer: consumer_id(line.word(1, "a consumer")?)? }),
         "close" => Step::Broker(BrokerCommand::CloseConsumer { consumer: consumer_id(line.word(1, "a consumer")?)? }),
-        "commit" => Step::Broker(BrokerCommand::CommitConsumer { consumer: consumer_id(line.word(1, "a consumer")?)? }),
+        "commit" => Step::Broker(BrokerCommand::CommitConsumer {
+            consumer: consumer_id(line.word(1, "a consumer")?)?,
+            asynchronous: line.choice("mode", &[("sync", false), ("async", true)])?.unwrap_or(false),
+        }),
         "assignor" => {
             let group = line.word(1, "a group id")?.to_string();
             let name = line.word(2, "an assignor")?;

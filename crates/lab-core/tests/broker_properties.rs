@@ -68,7 +68,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => consumer.clone().prop_map(|consumer| Step::Do(B::CrashConsumer { consumer })),
         1 => consumer.clone().prop_map(|consumer| Step::Do(B::RestartConsumer { consumer })),
         1 => consumer.clone().prop_map(|consumer| Step::Do(B::CloseConsumer { consumer })),
-        1 => consumer.clone().prop_map(|consumer| Step::Do(B::CommitConsumer { consumer })),
+        1 => (consumer.clone(), proptest::bool::ANY).prop_map(|(consumer, asynchronous)| Step::Do(B::CommitConsumer { consumer, asynchronous })),
         1 => (0u8..4).prop_map(|s| Step::Do(B::SetGroupStrategy { group: "g".into(), strategy: Assignor::ALL[s as usize] })),
         1 => (proptest::bool::ANY, 0u16..300, 1u8..4).prop_map(|(idempotence, network_fault_permille, max_in_flight)| Step::Do(B::SetProducerConfig {
             producer: ProducerId(1), config: ProducerConfig { idempotence, network_fault_permille, max_in_flight, ..ProducerConfig::default() },

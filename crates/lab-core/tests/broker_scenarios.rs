@@ -591,7 +591,10 @@ fn lag_is_measured_in_records_and_in_time_and_seeking_replays() {
         lab.cluster.lag_ticks("g", &tp, lab.now),
         lab.now.ticks_since(written_at)
     );
-    lab.run(C::CommitConsumer { consumer: c });
+    lab.run(C::CommitConsumer {
+        consumer: c,
+        asynchronous: false,
+    });
     assert_eq!(
         (lab.lag("g"), lab.cluster.lag_ticks("g", &tp, lab.now)),
         (0, 0)
@@ -758,5 +761,49 @@ fn offsets_reset_only_on_an_inactive_group() {
         lab.cluster.history_report().redeliveries.len(),
         10,
         "the group read everything again"
+    );
+}
+
+#[test]
+fn commits_during_a_rebalance_fail_sync_loudly_and_async_silently() {
+    let mut lab = Lab::new(2, TopicSettings::default());
+    let config = ConsumerConfig {
+        commit: CommitPolicy::Manual,
+        ..earliest()
+    };
+    let a = lab.consumer("g", config, None);
+    lab.ticks(3);
+    lab.produce(1, 10);
+    lab.ticks(2);
+    // A second member joins: the group is rebalancing until the next tick.
+    lab.consumer("g", config, None);
+    let sync = lab.cluster.apply(
+        &C::CommitConsumer {
+            consumer: a,
+            asynchronous: false,
+        },
+        lab.now,
+    );
+    assert!(sync
+        .unwrap_err()
+        .to_string()
+        .contains("REBALANCE_IN_PROGRESS"));
+    lab.run(C::CommitConsumer {
+        consumer: a,
+        asynchronous: true,
+    });
+    assert!(lab
+        .events
+        .iter()
+        .any(|e| matches!(e, BrokerEvent::AsyncCommitFailed { .. })));
+    assert_eq!(lab.lag("g"), 10, "nothing was committed");
+    lab.ticks(2);
+    lab.run(C::CommitConsumer {
+        consumer: a,
+        asynchronous: true,
+    });
+    assert!(
+        lab.lag("g") < 10,
+        "after the rebalance the async commit goes through"
     );
 }

@@ -114,7 +114,8 @@ fn group_view(session: &crate::store::LabHandle, cluster: &Cluster, group: &Cons
                                     if c.is_running() {
                                         { action("Crash", "crash-button", BrokerCommand::CrashConsumer { consumer: c.id }) }
                                         { action("Close", "close-button", BrokerCommand::CloseConsumer { consumer: c.id }) }
-                                        { action("Commit", "commit-button", BrokerCommand::CommitConsumer { consumer: c.id }) }
+                                        { action("Commit", "commit-button", BrokerCommand::CommitConsumer { consumer: c.id, asynchronous: false }) }
+                                        { action("Commit async", "commit-async-button", BrokerCommand::CommitConsumer { consumer: c.id, asynchronous: true }) }
                                         { replay(c) }
                                     } else {
                                         { action("Restart", "restart-button", BrokerCommand::RestartConsumer { consumer: c.id }) }

@@ -106,8 +106,10 @@ pub enum BrokerCommand {
     RestartConsumer {
         consumer: ConsumerId,
     },
+    /// The Commit button: `commitSync` (`asynchronous: false`) or `commitAsync`.
     CommitConsumer {
         consumer: ConsumerId,
+        asynchronous: bool,
     },
     SeekConsumer {
         consumer: ConsumerId,
@@ -199,6 +201,10 @@ pub struct ProducerRate {
 /// What happened, for the trace and the views.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BrokerEvent {
+    AsyncCommitFailed {
+        consumer: ConsumerId,
+        reason: String,
+    },
     GroupOffsetsReset {
         group: String,
         to_earliest: bool,
@@ -587,12 +593,31 @@ impl Cluster {
             }
             BrokerCommand::CloseConsumer { consumer }
             | BrokerCommand::CrashConsumer { consumer }
-            | BrokerCommand::CommitConsumer { consumer } => {
+            | BrokerCommand::CommitConsumer { consumer, .. } => {
                 let c = self.consumer(*consumer)?;
                 if !c.is_running() {
                     return Err(invalid(
                         format!("{consumer} is not running"),
                         "restart it first",
+                    ));
+                }
+                let rebalancing = self.groups.get(&c.group).is_some_and(|g| {
+                    matches!(g.state, group::GroupState::PreparingRebalance { .. })
+                });
+                if matches!(
+                    command,
+                    BrokerCommand::CommitConsumer {
+                        asynchronous: false,
+                        ..
+                    }
+                ) && rebalancing
+                {
+                    return Err(invalid(
+                        format!(
+                            "commitSync failed: {} is rebalancing (REBALANCE_IN_PROGRESS)",
+                            c.group
+                        ),
+                        "a synchronous commit throws here; commit again once the rebalance is over",
                     ));
                 }
                 Ok(())
@@ -814,9 +839,21 @@ impl Cluster {
                 let (g, c) = self.group_and_consumer(*consumer);
                 group::restart(g, c, now, &mut group_events);
             }
-            BrokerCommand::CommitConsumer { consumer } => {
+            BrokerCommand::CommitConsumer {
+                consumer,
+                asynchronous,
+            } => {
                 let (g, c) = self.group_and_consumer(*consumer);
-                group::commit_now(g, c, now, &mut group_events);
+                if *asynchronous && matches!(g.state, group::GroupState::PreparingRebalance { .. })
+                {
+                    // commitAsync fails in the background and is not retried: the offsets stay where they were.
+                    events.push(BrokerEvent::AsyncCommitFailed {
+                        consumer: *consumer,
+                        reason: "REBALANCE_IN_PROGRESS".into(),
+                    });
+                } else {
+                    group::commit_now(g, c, now, &mut group_events);
+                }
             }
             BrokerCommand::SeekConsumer {
                 consumer,

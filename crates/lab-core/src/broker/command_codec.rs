@@ -300,9 +300,13 @@ pub fn encode(w: &mut Writer, command: &BrokerCommand) {
             w.u8(9);
             w.varint(u64::from(consumer.0));
         }
-        BrokerCommand::CommitConsumer { consumer } => {
+        BrokerCommand::CommitConsumer {
+            consumer,
+            asynchronous,
+        } => {
             w.u8(10);
             w.varint(u64::from(consumer.0));
+            w.u8(u8::from(*asynchronous));
         }
         BrokerCommand::SeekConsumer {
             consumer,
@@ -401,6 +405,7 @@ pub fn decode(r: &mut Reader<'_>) -> Result<BrokerCommand, DecodeError> {
         },
         10 => BrokerCommand::CommitConsumer {
             consumer: consumer(r)?,
+            asynchronous: flag(r)?,
         },
         11 => BrokerCommand::SeekConsumer {
             consumer: consumer(r)?,
@@ -499,6 +504,7 @@ mod tests {
             },
             BrokerCommand::CommitConsumer {
                 consumer: ConsumerId(1),
+                asynchronous: true,
             },
             BrokerCommand::SeekConsumer {
                 consumer: ConsumerId(1),

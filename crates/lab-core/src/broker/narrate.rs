@@ -99,7 +99,19 @@ pub fn command(command: &BrokerCommand) -> String {
         BrokerCommand::CloseConsumer { consumer } => format!("Close {consumer}"),
         BrokerCommand::CrashConsumer { consumer } => format!("Crash {consumer}"),
         BrokerCommand::RestartConsumer { consumer } => format!("Restart {consumer}"),
-        BrokerCommand::CommitConsumer { consumer } => format!("{consumer} commits its positions"),
+        BrokerCommand::CommitConsumer {
+            consumer,
+            asynchronous,
+        } => {
+            format!(
+                "{consumer} commits its positions ({})",
+                if *asynchronous {
+                    "commitAsync"
+                } else {
+                    "commitSync"
+                }
+            )
+        }
         BrokerCommand::SeekConsumer {
             consumer,
             topic,
@@ -119,6 +131,9 @@ pub fn command(command: &BrokerCommand) -> String {
 pub fn event(event: &BrokerEvent) -> String {
     match event {
         BrokerEvent::BrokerAdded { broker } => format!("{broker} joins the cluster"),
+        BrokerEvent::AsyncCommitFailed { consumer, reason } => {
+            format!("{consumer}'s asynchronous commit failed ({reason}) and was not retried")
+        }
         BrokerEvent::GroupOffsetsReset { group, to_earliest, partitions } => format!(
             "{group}'s committed offsets on {partitions} partition(s) reset to the {}",
             if *to_earliest { "log start" } else { "high watermark" }
