@@ -168,6 +168,10 @@ proptest! {
                 }
             }
         }
+        // Jepsen's poll checks (spec §4.2): a consumer that is not reset never skips or goes back.
+        let report = timeline.head().broker().unwrap().history_report();
+        prop_assert!(report.poll_skips.is_empty(), "poll-skip: {:?}", report.poll_skips);
+        prop_assert!(report.nonmonotonic_polls.is_empty(), "nonmonotonic-poll: {:?}", report.nonmonotonic_polls);
         let replayed = Timeline::from_journal(timeline.journal().clone()).unwrap();
         prop_assert_eq!(replayed.head().state_hash(), timeline.head().state_hash());
         let via_link = share_link::open(&share_link::encode(timeline.journal())).unwrap();

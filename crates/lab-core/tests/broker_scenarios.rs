@@ -807,3 +807,57 @@ fn commits_during_a_rebalance_fail_sync_loudly_and_async_silently() {
         "after the rebalance the async commit goes through"
     );
 }
+
+#[test]
+fn poll_checks_see_through_seeks_and_resets() {
+    let mut lab = Lab::new(1, TopicSettings::default());
+    let c = lab.consumer("g", earliest(), None);
+    lab.ticks(3);
+    lab.produce(1, 10);
+    lab.ticks(3);
+    lab.run(C::SeekConsumer {
+        consumer: c,
+        topic: "orders".into(),
+        partition: PartitionId(0),
+        offset: Offset(2),
+    });
+    lab.ticks(3);
+    lab.run(C::SeekConsumer {
+        consumer: c,
+        topic: "orders".into(),
+        partition: PartitionId(0),
+        offset: Offset(8),
+    });
+    lab.ticks(3);
+    let report = lab.cluster.history_report();
+    assert!(
+        report.nonmonotonic_polls.is_empty() && report.poll_skips.is_empty(),
+        "explicit seeks are not anomalies: {report:?}"
+    );
+    assert_eq!(report.redeliveries.len(), 8, "offsets 2-9 were read twice");
+}
+
+#[test]
+fn the_poll_checkers_flag_injected_anomalies() {
+    let mut lab = Lab::new(1, TopicSettings::default());
+    let c = lab.consumer("g", earliest(), None);
+    lab.ticks(3);
+    lab.produce(1, 10);
+    lab.ticks(3);
+    let consumer = lab.cluster.consumers.get_mut(&c).unwrap();
+    let template = consumer.deliveries[0].clone();
+    consumer.deliveries.clear();
+    for offset in [0, 1, 5, 3] {
+        consumer.deliveries.push(lab_core::broker::group::Delivery {
+            offset: Offset(offset),
+            ..template.clone()
+        });
+    }
+    let report = lab.cluster.history_report();
+    assert_eq!(
+        report.poll_skips.len(),
+        1,
+        "1 → 5 jumps over records still in the log"
+    );
+    assert_eq!(report.nonmonotonic_polls.len(), 1, "5 → 3 goes backwards");
+}

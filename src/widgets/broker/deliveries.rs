@@ -37,6 +37,10 @@ pub fn Deliveries() -> Html {
                             take(report.redeliveries.iter().map(|(g, tp, o)| format!("{g} {tp}@{o}")).collect())) }
                         { row("skipped", report.skipped.len(), "the group committed past it but nobody processed it: at-most-once (or a latest reset).",
                             take(report.skipped.iter().map(|(g, tp, o)| format!("{g} {tp}@{o}")).collect())) }
+                        { row("poll skipped", report.poll_skips.len(), "a consumer jumped over records without a reset.",
+                            take(report.poll_skips.iter().map(|(c, tp, a, b)| format!("{c} {tp} {a}→{b}")).collect())) }
+                        { row("polled backwards", report.nonmonotonic_polls.len(), "a consumer went back without a seek or reset.",
+                            take(report.nonmonotonic_polls.iter().map(|(c, tp)| format!("{c} {tp}")).collect())) }
                         { row("lost silently", report.lost_unconfirmed, "sent with acks=0, lost on the network, and nobody was told.", Vec::new()) }
                         { row("lost", report.lost_writes.len(), "acknowledged, never read, though later records were (for example deleted by retention first).",
                             take(report.lost_writes.iter().map(|(tp, o)| format!("{tp}@{o}")).collect())) }

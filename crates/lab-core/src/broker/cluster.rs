@@ -328,6 +328,10 @@ pub struct HistoryReport {
     pub lost_writes: Vec<(TopicPartition, Offset)>,
     /// Records delivered to the same group more than once (at-least-once redelivery).
     pub redeliveries: Vec<(String, TopicPartition, Offset)>,
+    /// One consumer, reading on without a reset, jumped over records that are still in the log.
+    pub poll_skips: Vec<(ConsumerId, TopicPartition, Offset, Offset)>,
+    /// One consumer, reading on without a reset, went backwards.
+    pub nonmonotonic_polls: Vec<(ConsumerId, TopicPartition)>,
     /// Records sent with acks=0 that never reached the log (nobody was told).
     pub lost_unconfirmed: usize,
     /// Acknowledged records the group committed past without any member finishing processing them
@@ -867,6 +871,7 @@ impl Cluster {
                     partition: *partition,
                 };
                 c.stuck.remove(&tp);
+                c.position_epoch += 1;
                 c.positions.insert(tp, *offset);
             }
             BrokerCommand::SetGroupStrategy { group, strategy } => {
@@ -1326,6 +1331,33 @@ impl Cluster {
                 }
                 let last = last_offset.entry(key).or_insert(first);
                 *last = (*last).max(first);
+            }
+        }
+        for c in self.consumers.values() {
+            let mut last: BTreeMap<(&TopicPartition, u32), Offset> = BTreeMap::new();
+            for d in &c.deliveries {
+                if let Some(previous) = last.insert((&d.tp, d.epoch), d.offset) {
+                    if d.offset <= previous {
+                        if !report.nonmonotonic_polls.contains(&(c.id, d.tp.clone())) {
+                            report.nonmonotonic_polls.push((c.id, d.tp.clone()));
+                        }
+                    } else if d.offset.0 > previous.0 + 1 {
+                        let log = self
+                            .topics
+                            .get(&d.tp.topic)
+                            .and_then(|t| t.partition(d.tp.partition))
+                            .and_then(|p| p.leader_log());
+                        let skipped_present = log.is_some_and(|l| {
+                            l.records()
+                                .any(|r| r.offset > previous && r.offset < d.offset)
+                        });
+                        if skipped_present {
+                            report
+                                .poll_skips
+                                .push((c.id, d.tp.clone(), previous, d.offset));
+                        }
+                    }
+                }
             }
         }
         for (name, g) in &self.groups {

@@ -95,6 +95,8 @@ pub struct Delivery {
     pub tp: TopicPartition,
     pub offset: Offset,
     pub at: Tick,
+    /// The consumer's position epoch when it fetched this record (see `Consumer::position_epoch`).
+    pub epoch: u32,
 }
 
 /// Records of one partition fetched by one poll, being processed until `done_at`.
@@ -104,6 +106,7 @@ pub struct InProcess {
     pub offsets: Vec<Offset>,
     pub fetched_at: Tick,
     pub done_at: Tick,
+    pub epoch: u32,
 }
 
 /// What a consumer is doing.
@@ -133,6 +136,9 @@ pub struct Consumer {
     pub owned: BTreeSet<TopicPartition>,
     /// Next offset to fetch, per owned partition.
     pub positions: BTreeMap<TopicPartition, Offset>,
+    /// Bumped whenever positions change other than by reading on (assignment, seek, reset,
+    /// crash): the delivery checks compare offsets only within one epoch.
+    pub position_epoch: u32,
     /// Fetched, being processed until the tick given.
     pub in_process: Vec<InProcess>,
     pub deliveries: Vec<Delivery>,
@@ -372,6 +378,7 @@ fn revoke(
     now: Tick,
     events: &mut Vec<GroupEvent>,
 ) {
+    consumer.position_epoch += 1;
     if partitions.is_empty() {
         return;
     }
@@ -408,6 +415,7 @@ fn finish_processing(consumer: &mut Consumer, now: Tick) -> usize {
         consumer
             .deliveries
             .extend(chunk.offsets.iter().take(room).map(|o| Delivery {
+                epoch: chunk.epoch,
                 tp: chunk.tp.clone(),
                 offset: *o,
                 at: chunk.fetched_at,
@@ -449,6 +457,7 @@ pub fn join(
         status: ConsumerStatus::Running,
         owned: BTreeSet::new(),
         positions: BTreeMap::new(),
+        position_epoch: 0,
         in_process: Vec::new(),
         deliveries: Vec::new(),
         deliveries_total: 0,
@@ -494,6 +503,7 @@ pub fn close(
 
 /// A crash: nothing is committed, records being processed are lost, heartbeats stop.
 pub fn crash(consumer: &mut Consumer, now: Tick, events: &mut Vec<GroupEvent>) {
+    consumer.position_epoch += 1;
     let lost = consumer.records_in_process();
     consumer.in_process.clear();
     if lost > 0 {
@@ -748,6 +758,7 @@ fn poll(
         match starting_offset(group, &tp, consumer.config.auto_offset_reset, log, hw) {
             Some(offset) => {
                 consumer.positions.insert(tp, offset);
+                consumer.position_epoch += 1;
             }
             None => {
                 events.push(GroupEvent::OffsetOutOfRange {
@@ -801,6 +812,7 @@ fn poll(
                     reason: "offset out of range",
                 });
                 consumer.offset_resets += 1;
+                consumer.position_epoch += 1;
                 consumer.positions.insert(tp.clone(), target);
                 log.read(target, hw, budget).unwrap_or_default()
             }
@@ -819,6 +831,7 @@ fn poll(
             fetched.push(InProcess {
                 tp: tp.clone(),
                 offsets: records.iter().map(|r| r.offset).collect(),
+                epoch: consumer.position_epoch,
                 fetched_at: now,
                 done_at: now.plus(consumer.config.processing_ticks),
             });
