@@ -8,7 +8,11 @@ pub fn StateHash() -> Html {
     let session = super::use_lab();
     // (cursor tick, revision, replayed hash) of the last verification.
     let verified = use_state(|| None::<(u64, u64, Option<u64>)>);
-    let live = session.view.state_hash();
+    // Hashing walks the whole state: do it once per change, not once per render.
+    let live = *use_memo(session.revision, {
+        let view = session.view.clone();
+        move |_| view.state_hash()
+    });
     let on_verify = {
         let (session, verified) = (session.clone(), verified.clone());
         Callback::from(move |_: MouseEvent| {

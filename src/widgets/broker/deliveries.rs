@@ -7,11 +7,27 @@ use yew::prelude::*;
 /// Examples listed per anomaly.
 pub const EXAMPLES_MAX: usize = 5;
 
+/// While playing, the report (a pass over the whole history) is refreshed every this many changes.
+pub const REFRESH_EVERY_WHILE_PLAYING: u64 = 10;
+
 #[component]
 pub fn Deliveries() -> Html {
     let session = crate::widgets::use_lab();
+    let refresh = if session.playing {
+        session.revision / REFRESH_EVERY_WHILE_PLAYING
+    } else {
+        session.revision
+    };
+    let report = use_memo((refresh, session.playing), {
+        let view = session.view.clone();
+        move |_| {
+            view.broker()
+                .map(|c| c.history_report())
+                .unwrap_or_default()
+        }
+    });
     with_cluster(&session, |cluster| {
-        let report = cluster.history_report();
+        let report = &*report;
         let acked: u64 = cluster.producers.values().map(|p| p.acked_records).sum();
         let delivered: u64 = cluster.consumers.values().map(|c| c.deliveries_total).sum();
         let row = |label: &str, count: usize, meaning: &str, examples: Vec<String>| {
