@@ -6,6 +6,10 @@ use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
+/// While a lab plays, charts redraw on every this many changes (a canvas redraw costs more than
+/// the rest of a frame).
+pub const REFRESH_EVERY_WHILE_PLAYING: u64 = 5;
+
 /// Colours for one theme.
 #[derive(Clone, Copy, Debug)]
 pub struct Palette {

@@ -8,32 +8,44 @@ use yew::prelude::*;
 /// Ticks shown in the chart.
 pub const CHART_TICKS: usize = 200;
 
+/// (tick, events) for the last [`CHART_TICKS`] ticks.
+fn recent_counts(view: &lab_core::lab::Lab) -> Vec<(u64, u32)> {
+    let history: Vec<_> = view.stream().history().collect();
+    let skip = history.len().saturating_sub(CHART_TICKS);
+    history[skip..].iter().map(|c| (c.at.0, c.events)).collect()
+}
+
 #[component]
 pub fn EventsChart() -> Html {
     let session = super::use_lab();
     let canvas = use_node_ref();
     let error = use_state(|| None::<String>);
     let theme = use_context::<UseStateHandle<Theme>>().map_or(Theme::Light, |t| *t);
-    let points: Vec<(u64, u32)> = {
-        let history: Vec<_> = session.view.stream().history().collect();
-        let skip = history.len().saturating_sub(CHART_TICKS);
-        history[skip..].iter().map(|c| (c.at.0, c.events)).collect()
-    };
+    let points = recent_counts(&session.view);
     let total: u32 = points.iter().map(|p| p.1).sum();
     let peak = points.iter().map(|p| p.1).max().unwrap_or(0);
     {
-        let (canvas, error, points) = (canvas.clone(), error.clone(), points.clone());
-        use_effect_with(
-            (session.revision, theme, points),
-            move |(_, theme, points)| {
-                if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
-                    let scale = charts::fit_to_screen(&element, 0.32, (170.0, 260.0));
-                    let drawn =
-                        charts::events_per_tick(element, points, charts::palette(*theme), scale);
-                    error.set(drawn.err());
-                }
-            },
-        );
+        // While playing, redraw every few changes (see `charts::REFRESH_EVERY_WHILE_PLAYING`).
+        let refresh = if session.playing {
+            session.revision / charts::REFRESH_EVERY_WHILE_PLAYING
+        } else {
+            session.revision
+        };
+        let (canvas, error, view) = (canvas.clone(), error.clone(), session.view.clone());
+        use_effect_with((refresh, session.playing, theme), move |(_, _, theme)| {
+            if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
+                let scale = charts::fit_to_screen(&element, 0.32, (170.0, 260.0));
+                error.set(
+                    charts::events_per_tick(
+                        element,
+                        &recent_counts(&view),
+                        charts::palette(*theme),
+                        scale,
+                    )
+                    .err(),
+                );
+            }
+        });
     }
     let summary = if points.is_empty() {
         "No ticks have passed yet.".to_string()

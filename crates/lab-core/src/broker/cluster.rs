@@ -1361,25 +1361,43 @@ impl Cluster {
             }
         }
         for (name, g) in &self.groups {
-            let mut delivered: BTreeMap<(&TopicPartition, Offset), u32> = BTreeMap::new();
+            // Delivery counts per partition, indexed by offset: one pass, then O(1) lookups.
+            let mut delivered: BTreeMap<&TopicPartition, Vec<u32>> = BTreeMap::new();
             for c in self.consumers.values().filter(|c| c.group == *name) {
                 for d in &c.deliveries {
-                    *delivered.entry((&d.tp, d.offset)).or_default() += 1;
+                    let counts = delivered.entry(&d.tp).or_default();
+                    let index = d.offset.0 as usize;
+                    if counts.len() <= index {
+                        counts.resize(index + 1, 0);
+                    }
+                    counts[index] += 1;
                 }
             }
-            for ((tp, offset), n) in &delivered {
-                if *n > 1 {
-                    report
-                        .redeliveries
-                        .push((name.clone(), (*tp).clone(), *offset));
+            for (tp, counts) in &delivered {
+                for (offset, n) in counts.iter().enumerate() {
+                    if *n > 1 {
+                        report.redeliveries.push((
+                            name.clone(),
+                            (*tp).clone(),
+                            Offset(offset as u64),
+                        ));
+                    }
                 }
             }
-            let highest: BTreeMap<&TopicPartition, Offset> =
-                delivered.keys().fold(BTreeMap::new(), |mut m, (tp, o)| {
-                    let e = m.entry(*tp).or_insert(*o);
-                    *e = (*e).max(*o);
-                    m
-                });
+            let seen = |tp: &TopicPartition, offset: Offset| {
+                delivered
+                    .get(tp)
+                    .and_then(|c| c.get(offset.0 as usize))
+                    .is_some_and(|n| *n > 0)
+            };
+            let highest = |tp: &TopicPartition| {
+                delivered
+                    .get(tp)
+                    .and_then(|c| c.iter().rposition(|n| *n > 0))
+                    .map(|o| Offset(o as u64))
+            };
+            let highest: BTreeMap<&TopicPartition, Option<Offset>> =
+                delivered.keys().map(|tp| (*tp, highest(tp))).collect();
             for send in self
                 .sends
                 .iter()
@@ -1387,12 +1405,17 @@ impl Cluster {
             {
                 let tp: &TopicPartition = &send.tp;
                 for offset in send.offsets() {
-                    if delivered.contains_key(&(tp, offset)) {
+                    if seen(tp, offset) {
                         continue;
                     }
                     if g.committed.get(tp).is_some_and(|c| c.offset > offset) {
                         report.skipped.push((name.clone(), tp.clone(), offset));
-                    } else if highest.get(tp).is_some_and(|h| *h > offset) {
+                    } else if highest
+                        .get(tp)
+                        .copied()
+                        .flatten()
+                        .is_some_and(|h| h > offset)
+                    {
                         report.lost_writes.push((tp.clone(), offset));
                     }
                 }
