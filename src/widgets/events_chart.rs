@@ -1,7 +1,6 @@
 //! Events per tick over the recent past, drawn with plotters (see [`crate::charts`]).
 
 use crate::charts;
-use crate::theme::Theme;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
@@ -15,38 +14,23 @@ fn recent_counts(view: &lab_core::lab::Lab) -> Vec<(u64, u32)> {
     history[skip..].iter().map(|c| (c.at.0, c.events)).collect()
 }
 
+fn draw(
+    canvas: HtmlCanvasElement,
+    view: &lab_core::lab::Lab,
+    palette: charts::Palette,
+    scale: f64,
+) -> Result<(), String> {
+    charts::events_per_tick(canvas, &recent_counts(view), palette, scale)
+}
+
 #[component]
 pub fn EventsChart() -> Html {
     let session = super::use_lab();
     let canvas = use_node_ref();
-    let error = use_state(|| None::<String>);
-    let theme = use_context::<UseStateHandle<Theme>>().map_or(Theme::Light, |t| *t);
+    let error = super::chart_canvas::use_chart_canvas(canvas.clone(), draw);
     let points = recent_counts(&session.view);
     let total: u32 = points.iter().map(|p| p.1).sum();
     let peak = points.iter().map(|p| p.1).max().unwrap_or(0);
-    {
-        // While playing, redraw every few changes (see `charts::REFRESH_EVERY_WHILE_PLAYING`).
-        let refresh = if session.playing {
-            session.revision / charts::REFRESH_EVERY_WHILE_PLAYING
-        } else {
-            session.revision
-        };
-        let (canvas, error, view) = (canvas.clone(), error.clone(), session.view.clone());
-        use_effect_with((refresh, session.playing, theme), move |(_, _, theme)| {
-            if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
-                let scale = charts::fit_to_screen(&element, 0.32, (170.0, 260.0));
-                error.set(
-                    charts::events_per_tick(
-                        element,
-                        &recent_counts(&view),
-                        charts::palette(*theme),
-                        scale,
-                    )
-                    .err(),
-                );
-            }
-        });
-    }
     let summary = if points.is_empty() {
         "No ticks have passed yet.".to_string()
     } else {
@@ -60,7 +44,7 @@ pub fn EventsChart() -> Html {
         <div class="events-chart">
             <canvas ref={canvas} width="720" height="240" role="img" aria-label={format!("Chart of events per tick. {summary}")}></canvas>
             <p class="muted small">{ summary }</p>
-            if let Some(e) = (*error).clone() {
+            if let Some(e) = error {
                 <p class="field-error" role="alert">{ format!("The chart could not be drawn: {e}") }</p>
             }
         </div>

@@ -2,6 +2,7 @@
 //! Lessons embed them by kind ([`lab_core::lesson::WidgetKind`]); the playground shows them all.
 
 pub mod broker;
+pub mod chart_canvas;
 pub mod emitter;
 pub mod events_chart;
 pub mod goal;

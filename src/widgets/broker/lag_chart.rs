@@ -2,7 +2,6 @@
 
 use super::with_cluster;
 use crate::charts;
-use crate::theme::Theme;
 use std::collections::BTreeMap;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
@@ -24,38 +23,21 @@ fn lag_series(view: &lab_core::lab::Lab) -> Vec<(String, Vec<(u64, u64)>)> {
     by_line.into_iter().collect()
 }
 
+fn draw(
+    canvas: HtmlCanvasElement,
+    view: &lab_core::lab::Lab,
+    palette: charts::Palette,
+    scale: f64,
+) -> Result<(), String> {
+    charts::lines(canvas, &lag_series(view), "lag (records)", palette, scale)
+}
+
 #[component]
 pub fn LagChart() -> Html {
     let session = crate::widgets::use_lab();
     let canvas = use_node_ref();
-    let error = use_state(|| None::<String>);
-    let theme = use_context::<UseStateHandle<Theme>>().map_or(Theme::Light, |t| *t);
+    let error = crate::widgets::chart_canvas::use_chart_canvas(canvas.clone(), draw);
     let series = lag_series(&session.view);
-    {
-        // Redrawing the canvas is the costliest part of a frame: while playing, redraw every
-        // few changes; when paused, on every change.
-        let refresh = if session.playing {
-            session.revision / crate::charts::REFRESH_EVERY_WHILE_PLAYING
-        } else {
-            session.revision
-        };
-        let (canvas, error, view) = (canvas.clone(), error.clone(), session.view.clone());
-        use_effect_with((refresh, session.playing, theme), move |(_, _, theme)| {
-            if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
-                let scale = charts::fit_to_screen(&element, 0.32, (170.0, 260.0));
-                error.set(
-                    charts::lines(
-                        element,
-                        &lag_series(&view),
-                        "lag (records)",
-                        charts::palette(*theme),
-                        scale,
-                    )
-                    .err(),
-                );
-            }
-        });
-    }
     with_cluster(&session, |_| {
         let latest: Vec<String> = series
             .iter()
@@ -68,7 +50,7 @@ pub fn LagChart() -> Html {
                 }
                 <canvas ref={canvas} width="720" height="240" role="img" aria-label={format!("Consumer lag per partition. Now: {}", latest.join("; "))}></canvas>
                 <p class="muted small">{ if latest.is_empty() { String::new() } else { format!("Lag now: {}", latest.join(" · ")) } }</p>
-                if let Some(e) = (*error).clone() { <p class="field-error" role="alert">{ format!("The chart could not be drawn: {e}") }</p> }
+                if let Some(e) = error { <p class="field-error" role="alert">{ format!("The chart could not be drawn: {e}") }</p> }
             </div>
         }
     })

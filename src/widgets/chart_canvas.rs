@@ -1,0 +1,37 @@
+//! The one redraw policy for canvas charts in labs: draw the state on screen into a canvas sized
+//! to the screen, on every change while paused and every few changes while playing (a canvas
+//! redraw costs more than the rest of a frame), and again when the theme changes.
+
+use crate::charts::{self, Palette};
+use crate::theme::Theme;
+use lab_core::lab::Lab;
+use std::rc::Rc;
+use web_sys::HtmlCanvasElement;
+use yew::prelude::*;
+
+/// Draws with `draw(canvas, state, palette, scale)` and returns the last drawing error, if any.
+#[hook]
+pub fn use_chart_canvas(
+    canvas: NodeRef,
+    draw: fn(HtmlCanvasElement, &Lab, Palette, f64) -> Result<(), String>,
+) -> Option<String> {
+    let session = super::use_lab();
+    let error = use_state(|| None::<String>);
+    let theme = use_context::<UseStateHandle<Theme>>().map_or(Theme::Light, |t| *t);
+    let refresh = if session.playing {
+        session.revision / charts::REFRESH_EVERY_WHILE_PLAYING
+    } else {
+        session.revision
+    };
+    let view: Rc<Lab> = session.view.clone();
+    {
+        let error = error.clone();
+        use_effect_with((refresh, session.playing, theme), move |(_, _, theme)| {
+            if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
+                let scale = charts::fit_to_screen(&element, 0.32, (170.0, 260.0));
+                error.set(draw(element, &view, charts::palette(*theme), scale).err());
+            }
+        });
+    }
+    (*error).clone()
+}
