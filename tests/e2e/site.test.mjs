@@ -314,6 +314,8 @@ test("the Kafka lab: produce, consume with a group, inspect, and refuse bad inpu
   assert.match(await page.textContent(".group h4"), /generation 1/);
   await page.click(".log-cell");
   assert.match(await page.textContent(".inspector"), /murmur2/);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 1, `the Kafka lab with a group scrolls sideways by ${overflow}px`);
   // Crash a member: its partitions move after the session timeout.
   await page.click(".crash-button");
   await page.selectOption(".tc-speed select", "100");
