@@ -20,9 +20,19 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
-if ! python3 -c "import importlib.metadata as m; assert (m.version('kafka-python'), m.version('aiokafka')) == ('3.0.12', '0.14.0')" 2>/dev/null; then
-  step "installing the Python oracles (kafka-python, aiokafka from PyPI)"
-  python3 -m pip install -q --disable-pip-version-check -r tests/oracles/requirements.txt
+# The Python oracles live in their own virtual environment (system Pythons may refuse pip installs).
+ORACLE_VENV="$FLOWLAB_ROOT/target/oracle-venv"
+export FLOWLAB_PYTHON="$ORACLE_VENV/bin/python"
+if ! "$FLOWLAB_PYTHON" -c "import importlib.metadata as m; assert (m.version('kafka-python'), m.version('aiokafka')) == ('3.0.12', '0.14.0')" 2>/dev/null; then
+  step "installing the Python oracles (kafka-python, aiokafka from PyPI) in target/oracle-venv"
+  if ! python3 -m venv "$ORACLE_VENV" 2>/dev/null; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv >/dev/null
+    rm -rf "$ORACLE_VENV"
+    python3 -m venv "$ORACLE_VENV"
+  fi
+  "$FLOWLAB_PYTHON" -m pip install -q --disable-pip-version-check -r tests/oracles/requirements.txt
 fi
 
 step "the core stays browser-free"

@@ -19,7 +19,9 @@ const GROUPS_PER_STRATEGY: usize = 400;
 fn oracle(requests: &[Value]) -> Vec<Value> {
     let script =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/oracles/kafka_oracle.py");
-    let mut child = Command::new("python3")
+    // scripts/test.sh points FLOWLAB_PYTHON at a virtual environment holding the oracles.
+    let python = std::env::var("FLOWLAB_PYTHON").unwrap_or_else(|_| "python3".into());
+    let mut child = Command::new(python)
         .arg(&script)
         .env("PYTHONHASHSEED", "0")
         .stdin(Stdio::piped())
@@ -41,7 +43,7 @@ fn oracle(requests: &[Value]) -> Vec<Value> {
         .expect("oracle reads its input");
     assert!(
         output.status.success(),
-        "the oracle failed (install it with: pip install -r tests/oracles/requirements.txt):\n{}",
+        "the oracle failed (run scripts/test.sh, or set FLOWLAB_PYTHON to a Python with tests/oracles/requirements.txt installed):\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
     let answers: Vec<Value> = String::from_utf8(output.stdout)
