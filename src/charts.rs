@@ -54,6 +54,18 @@ pub fn fit_to_screen(
     scale
 }
 
+/// The canvas as a plotters drawing area, filled with the theme's background.
+fn blank(
+    canvas: HtmlCanvasElement,
+    palette: Palette,
+) -> Result<DrawingArea<CanvasBackend, plotters::coord::Shift>, String> {
+    let root = CanvasBackend::with_canvas_object(canvas)
+        .ok_or("the canvas has no 2D context")?
+        .into_drawing_area();
+    root.fill(&palette.background).map_err(|e| e.to_string())?;
+    Ok(root)
+}
+
 /// Draws a bar chart of events per tick (one bar per tick: counts are discrete, so no lines
 /// between them). `points` are (tick, events), oldest first; `scale` is device pixels per CSS
 /// pixel (from [`fit_to_screen`]).
@@ -64,10 +76,7 @@ pub fn events_per_tick(
     scale: f64,
 ) -> Result<(), String> {
     let px = |css_px: f64| (css_px * scale).round() as u32;
-    let backend =
-        CanvasBackend::with_canvas_object(canvas).ok_or("the canvas has no 2D context")?;
-    let root = backend.into_drawing_area();
-    root.fill(&palette.background).map_err(|e| e.to_string())?;
+    let root = blank(canvas, palette)?;
     let first = points.first().map_or(0, |p| p.0);
     let last = points.last().map_or(1, |p| p.0 + 1).max(first + 1);
     let peak = points.iter().map(|p| p.1).max().unwrap_or(0).max(1);
@@ -117,10 +126,7 @@ pub fn lines(
     scale: f64,
 ) -> Result<(), String> {
     let px = |css_px: f64| (css_px * scale).round() as u32;
-    let backend =
-        CanvasBackend::with_canvas_object(canvas).ok_or("the canvas has no 2D context")?;
-    let root = backend.into_drawing_area();
-    root.fill(&palette.background).map_err(|e| e.to_string())?;
+    let root = blank(canvas, palette)?;
     let points = || series.iter().flat_map(|(_, p)| p.iter());
     let first = points().map(|p| p.0).min().unwrap_or(0);
     let last = points().map(|p| p.0).max().unwrap_or(1).max(first + 1);

@@ -426,6 +426,14 @@ fn partitions_of<'a>(group: &'a Group, topics: impl Iterator<Item = &'a String>)
         .collect()
 }
 
+/// (member, partition) pairs from a member -> partitions map.
+fn flatten<P: IntoIterator<Item = Tp>>(assignment: BTreeMap<&str, P>) -> Vec<(String, Tp)> {
+    assignment
+        .into_iter()
+        .flat_map(|(m, tps)| tps.into_iter().map(move |tp| (m.to_string(), tp)))
+        .collect()
+}
+
 /// Spec §2.4 A: identical subscriptions.
 fn constrained(group: &Group) -> StickyResult {
     let ownership = constrained_ownership(group);
@@ -501,12 +509,8 @@ fn constrained(group: &Group) -> StickyResult {
             exactly_min.push_back(member);
         }
     }
-    let assignment = assignment
-        .into_iter()
-        .flat_map(|(m, tps)| tps.into_iter().map(move |tp| (m.to_string(), tp)))
-        .collect();
     StickyResult {
-        assignment,
+        assignment: flatten(assignment),
         ownership,
     }
 }
@@ -584,12 +588,8 @@ fn general(group: &Group) -> StickyResult {
         assignment.get_mut(donor).expect("member").remove(&tp);
         assignment.get_mut(receiver).expect("member").insert(tp);
     }
-    let assignment = assignment
-        .into_iter()
-        .flat_map(|(m, tps)| tps.into_iter().map(move |tp| (m.to_string(), tp)))
-        .collect();
     StickyResult {
-        assignment,
+        assignment: flatten(assignment),
         ownership,
     }
 }
