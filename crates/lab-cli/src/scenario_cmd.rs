@@ -86,6 +86,37 @@ pub fn run(args: &[String]) -> Result<String, String> {
                 topic.record_count(),
                 topic.partitions.len()
             );
+            if topic.settings.replication_factor < 2 {
+                continue;
+            }
+            for p in &topic.partitions {
+                let leader = p.leader.map_or("none".to_string(), |b| b.0.to_string());
+                let replicas: Vec<String> = p
+                    .replica
+                    .iter()
+                    .map(|(b, r)| format!("{}:{}/{}", b.0, r.log.leo(), r.hw))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "  {}-{}: leader {leader}, epoch {}, ISR {}, HW {}, replicas LEO/HW {}",
+                    topic.name,
+                    p.id,
+                    p.leader_epoch,
+                    narrate::brokers(&p.isr),
+                    p.hw,
+                    replicas.join(" ")
+                );
+            }
+        }
+        let ledger = &cluster.ledger;
+        if ledger.acked > 0 || !ledger.lost.is_empty() {
+            let _ = writeln!(
+                out,
+                "ledger: {} acknowledged, {} lost ({} with acks=all)",
+                ledger.acked,
+                ledger.lost.len(),
+                ledger.lost_acks_all()
+            );
         }
         for (name, g) in &cluster.groups {
             let lag: u64 = cluster

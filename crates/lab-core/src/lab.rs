@@ -17,6 +17,7 @@
 
 use crate::broker::cluster::{BrokerCommand, BrokerEvent, BrokerRejection, Cluster};
 use crate::broker::log::LogConfig;
+use crate::broker::node::ClusterSettings;
 use crate::broker::producer::ProducerConfig;
 use crate::broker::topic::TopicSettings;
 use crate::clock::Tick;
@@ -47,16 +48,20 @@ pub enum Scenario {
     BrokerCompacted,
     /// The broker scenario beside a RabbitMQ-style queue, for contrast.
     QueueVsLog,
+    /// A replicated cluster: three brokers, topic "orders" with three partitions, replication
+    /// factor 3 and min.insync.replicas 2, replica.lag.time.max 10 s, one acks=all producer.
+    Replicated,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 6] = [
+    pub const ALL: [Scenario; 7] = [
         Scenario::Quiet,
         Scenario::TwoSources,
         Scenario::Busy,
         Scenario::Broker,
         Scenario::BrokerCompacted,
         Scenario::QueueVsLog,
+        Scenario::Replicated,
     ];
 
     pub fn name(self) -> &'static str {
@@ -67,6 +72,7 @@ impl Scenario {
             Scenario::Broker => "broker",
             Scenario::BrokerCompacted => "broker-compacted",
             Scenario::QueueVsLog => "queue-vs-log",
+            Scenario::Replicated => "replicated",
         }
     }
 
@@ -83,6 +89,7 @@ impl Scenario {
             Scenario::Broker => 3,
             Scenario::BrokerCompacted => 4,
             Scenario::QueueVsLog => 5,
+            Scenario::Replicated => 6,
         }
     }
 
@@ -100,7 +107,10 @@ impl Scenario {
                 ("payments", 150),
                 ("alerts", 20),
             ],
-            Scenario::Broker | Scenario::BrokerCompacted | Scenario::QueueVsLog => &[],
+            Scenario::Broker
+            | Scenario::BrokerCompacted
+            | Scenario::QueueVsLog
+            | Scenario::Replicated => &[],
         }
     }
 
@@ -117,6 +127,24 @@ impl Scenario {
         match self {
             Scenario::Quiet | Scenario::TwoSources | Scenario::Busy => None,
             Scenario::Broker | Scenario::QueueVsLog => Some((3, vec![orders, producer])),
+            Scenario::Replicated => {
+                let settings = BrokerCommand::SetClusterSettings {
+                    settings: ClusterSettings {
+                        replica_lag_max_ticks: 100,
+                        ..ClusterSettings::default()
+                    },
+                };
+                let orders = BrokerCommand::CreateTopic {
+                    name: "orders".into(),
+                    partitions: 3,
+                    settings: TopicSettings {
+                        replication_factor: 3,
+                        min_insync_replicas: 2,
+                        ..TopicSettings::default()
+                    },
+                };
+                Some((3, vec![settings, orders, producer]))
+            }
             Scenario::BrokerCompacted => {
                 let log = LogConfig {
                     cleanup_compact: true,

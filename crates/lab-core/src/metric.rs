@@ -43,6 +43,40 @@ pub const METRIC_NAMES: &[(&str, &str)] = &[
         "queue_redelivered",
         "queue messages delivered again after a consumer crashed",
     ),
+    (
+        "lost_acked",
+        "acknowledged records the partition's leader no longer has",
+    ),
+    (
+        "lost_acked_all",
+        "lost acknowledged records that were sent with acks=all",
+    ),
+    (
+        "under_replicated",
+        "partitions with fewer in-sync replicas than replicas",
+    ),
+    ("offline", "partitions with no leader"),
+    ("elections", "leader changes since the topics were created"),
+    ("unclean_elections", "leaders elected from outside the ISR"),
+    ("brokers_up", "brokers running"),
+    ("fenced", "brokers the controller has fenced"),
+    (
+        "controller_term",
+        "the controller quorum's term (bumps on controller failover)",
+    ),
+    (
+        "truncations",
+        "times a follower cut a divergent tail from its log",
+    ),
+    (
+        "not_enough_replicas",
+        "produce requests refused for too few in-sync replicas (before or after append)",
+    ),
+    ("timeouts", "acks=all produce requests that timed out"),
+    (
+        "failed_sends",
+        "records the producer gave up on, known not written",
+    ),
 ];
 
 /// Fields of `topic.NAME.FIELD`.
@@ -57,6 +91,11 @@ pub const TOPIC_FIELDS: &[&str] = &[
     "gaps",
     "tombstones",
     "bytes_per_record",
+    "hw",
+    "isr_min",
+    "leader_epoch",
+    "under_replicated",
+    "offline",
 ];
 /// Fields of `group.NAME.FIELD`.
 pub const GROUP_FIELDS: &[&str] = &[
@@ -92,6 +131,19 @@ pub enum Metric {
     QueueReady,
     QueueDeleted,
     QueueRedelivered,
+    LostAcked,
+    LostAckedAll,
+    UnderReplicated,
+    Offline,
+    Elections,
+    UncleanElections,
+    BrokersUp,
+    Fenced,
+    ControllerTerm,
+    Truncations,
+    NotEnoughReplicas,
+    Timeouts,
+    FailedSends,
     /// `topic.NAME.FIELD`, a field from [`TOPIC_FIELDS`].
     Topic(String, &'static str),
     /// `group.NAME.FIELD`, a field from [`GROUP_FIELDS`]; a group that does not exist yet has zeros.
@@ -117,6 +169,19 @@ impl Metric {
             Metric::QueueReady,
             Metric::QueueDeleted,
             Metric::QueueRedelivered,
+            Metric::LostAcked,
+            Metric::LostAckedAll,
+            Metric::UnderReplicated,
+            Metric::Offline,
+            Metric::Elections,
+            Metric::UncleanElections,
+            Metric::BrokersUp,
+            Metric::Fenced,
+            Metric::ControllerTerm,
+            Metric::Truncations,
+            Metric::NotEnoughReplicas,
+            Metric::Timeouts,
+            Metric::FailedSends,
         ]
         .into_iter()
         .find(|m| m.name() == name);
@@ -190,6 +255,19 @@ impl Metric {
             Metric::QueueReady => "queue_ready",
             Metric::QueueDeleted => "queue_deleted",
             Metric::QueueRedelivered => "queue_redelivered",
+            Metric::LostAcked => "lost_acked",
+            Metric::LostAckedAll => "lost_acked_all",
+            Metric::UnderReplicated => "under_replicated",
+            Metric::Offline => "offline",
+            Metric::Elections => "elections",
+            Metric::UncleanElections => "unclean_elections",
+            Metric::BrokersUp => "brokers_up",
+            Metric::Fenced => "fenced",
+            Metric::ControllerTerm => "controller_term",
+            Metric::Truncations => "truncations",
+            Metric::NotEnoughReplicas => "not_enough_replicas",
+            Metric::Timeouts => "timeouts",
+            Metric::FailedSends => "failed_sends",
             Metric::Topic(t, f) => return format!("topic.{t}.{f}"),
             Metric::Group(g, f) => return format!("group.{g}.{f}"),
         };
@@ -256,15 +334,91 @@ impl Observation<'_> {
             Metric::QueueReady => count(self.lab.queue()?.ready.len() as u64),
             Metric::QueueDeleted => count(self.lab.queue()?.deleted),
             Metric::QueueRedelivered => count(self.lab.queue()?.redeliveries),
+            Metric::LostAcked => count(self.lab.broker()?.ledger.lost.len() as u64),
+            Metric::LostAckedAll => count(self.lab.broker()?.ledger.lost_acks_all() as u64),
+            Metric::UnderReplicated => {
+                count(partitions(self.lab.broker()?, |p| p.under_replicated()))
+            }
+            Metric::Offline => count(partitions(self.lab.broker()?, |p| p.offline())),
+            Metric::Elections => count(self.lab.broker()?.elections().0),
+            Metric::UncleanElections => count(self.lab.broker()?.elections().1),
+            Metric::BrokersUp => count(
+                self.lab
+                    .broker()?
+                    .brokers
+                    .iter()
+                    .filter(|b| b.running())
+                    .count() as u64,
+            ),
+            Metric::Fenced => {
+                let c = self.lab.broker()?;
+                count(
+                    c.controller
+                        .registrations
+                        .values()
+                        .filter(|r| r.fenced)
+                        .count() as u64,
+                )
+            }
+            Metric::ControllerTerm => i64::from(self.lab.broker()?.controller.term),
+            Metric::Truncations => count(self.lab.broker()?.truncations),
+            Metric::NotEnoughReplicas => {
+                let errors = &self.lab.broker()?.produce_errors;
+                let n = |code: &str| errors.get(code).copied().unwrap_or(0);
+                count(n("NOT_ENOUGH_REPLICAS") + n("NOT_ENOUGH_REPLICAS_AFTER_APPEND"))
+            }
+            Metric::Timeouts => count(
+                self.lab
+                    .broker()?
+                    .produce_errors
+                    .get("REQUEST_TIMED_OUT")
+                    .copied()
+                    .unwrap_or(0),
+            ),
+            Metric::FailedSends => count(
+                self.lab
+                    .broker()?
+                    .sends
+                    .iter()
+                    .filter(|s| s.outcome == crate::broker::cluster::SendOutcome::Failed)
+                    .count() as u64,
+            ),
             Metric::Topic(name, field) => topic_value(self.lab.broker()?.topics.get(name)?, field),
             Metric::Group(name, field) => group_value(self.lab.broker()?, name, field),
         })
     }
 }
 
+/// How many partitions of every topic satisfy `pred`.
+fn partitions(
+    cluster: &crate::broker::cluster::Cluster,
+    pred: impl Fn(&crate::broker::topic::Partition) -> bool,
+) -> u64 {
+    cluster
+        .topics
+        .values()
+        .flat_map(|t| t.partitions.iter())
+        .filter(|p| pred(p))
+        .count() as u64
+}
+
 fn topic_value(topic: &crate::broker::topic::Topic, field: &str) -> i64 {
-    let logs = || topic.partitions.iter().filter_map(|p| p.leader_log());
+    let logs = || {
+        topic
+            .partitions
+            .iter()
+            .filter_map(|p| p.elected_leader_log())
+    };
+    let parts = || topic.partitions.iter();
     let n = match field {
+        "hw" => parts().map(|p| p.hw.0).sum(),
+        "isr_min" => parts().map(|p| p.isr.len() as u64).min().unwrap_or(0),
+        "leader_epoch" => parts()
+            .map(|p| u64::from(p.leader_epoch))
+            .max()
+            .unwrap_or(0),
+        "under_replicated" => parts().filter(|p| p.under_replicated()).count() as u64,
+        "offline" => parts().filter(|p| p.offline()).count() as u64,
         "records" => topic.record_count() as u64,
         "partitions" => topic.partitions.len() as u64,
         "segments" => logs().map(|l| l.segments().len() as u64).sum(),

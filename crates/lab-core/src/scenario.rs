@@ -12,6 +12,15 @@
 //! assignor g cooperative-sticky
 //! tick 10
 //! crash 1        # also: restart 1, close 1, commit 1 (consumer ids as shown in the lab)
+//! topic ledger partitions=1 rf=3 min-isr=2 unclean=off
+//! producer acks=all          # acks=0, 1 or all
+//! topic-config ledger min-isr=1 unclean=on
+//! cluster lag=100 session=90 heartbeat=20 timeout=300 rebalance=off fetch=1000
+//! kill-broker 1              # also: restart-broker 1, shutdown-broker 1, heal-broker 1
+//! slow-broker 2 every=20     # fetch only every 20 ticks (every=1 is normal)
+//! cut-broker 1 from=controller   # or from=brokers, from=clients; reconnect-broker 1 from=...
+//! kill-controller 1          # also: restart-controller 1
+//! elect-preferred
 //! ```
 //!
 //! ```
@@ -24,11 +33,14 @@
 use crate::broker::assignor::Strategy;
 use crate::broker::cluster::BrokerCommand;
 use crate::broker::compression::Codec;
+use crate::broker::controller::ControllerId;
 use crate::broker::group::{CommitPolicy, ConsumerConfig, ConsumerId, OffsetReset};
 use crate::broker::log::LogConfig;
+use crate::broker::node::{ClusterSettings, Link};
+use crate::broker::producer::Acks;
 use crate::broker::producer::{NullKeyPartitioner, ProducerConfig, ProducerId};
 use crate::broker::topic::TopicSettings;
-use crate::broker::PartitionId;
+use crate::broker::{BrokerId, PartitionId};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -130,6 +142,14 @@ fn consumer_id(text: &str) -> Result<ConsumerId, String> {
         .map_err(|_| format!("\"{text}\" is not a consumer id (try 1 or consumer-1)"))
 }
 
+fn broker_id(text: &str) -> Result<BrokerId, String> {
+    let digits = text.strip_prefix("broker-").unwrap_or(text);
+    digits
+        .parse()
+        .map(BrokerId)
+        .map_err(|_| format!("\"{text}\" is not a broker id (try 1 or broker-1)"))
+}
+
 fn parse_step(text: &str) -> Result<Step, String> {
     let mut line = split(text)?;
     let verb = line.word(0, "a step")?;
@@ -178,9 +198,53 @@ fn parse_step(text: &str) -> Result<Step, String> {
             Step::Broker(BrokerCommand::CreateTopic {
                 name: line.word(1, "a topic name")?.to_string(),
                 partitions: line.number("partitions", 64)?.unwrap_or(1) as u32,
-                settings: TopicSettings { log, ..TopicSettings::default() },
+                settings: TopicSettings {
+                    log,
+                    replication_factor: line.number("rf", 9)?.map_or(1, |n| n as u8),
+                    min_insync_replicas: line.number("min-isr", 9)?.map_or(1, |n| n as u8),
+                    unclean_leader_election: line.choice("unclean", &[("on", true), ("off", false)])?.unwrap_or(false),
+                    ..TopicSettings::default()
+                },
             })
         }
+        "topic-config" => Step::Broker(BrokerCommand::AlterTopicConfig {
+            topic: line.word(1, "a topic name")?.to_string(),
+            min_insync_replicas: line.number("min-isr", 9)?.map(|n| n as u8),
+            unclean_leader_election: line.choice("unclean", &[("on", true), ("off", false)])?,
+        }),
+        "cluster" => {
+            let d = ClusterSettings::default();
+            Step::Broker(BrokerCommand::SetClusterSettings {
+                settings: ClusterSettings {
+                    replica_lag_max_ticks: line.number("lag", 100_000)?.unwrap_or(d.replica_lag_max_ticks),
+                    session_timeout_ticks: line.number("session", 100_000)?.unwrap_or(d.session_timeout_ticks),
+                    heartbeat_interval_ticks: line.number("heartbeat", 100_000)?.unwrap_or(d.heartbeat_interval_ticks),
+                    request_timeout_ticks: line.number("timeout", 100_000)?.unwrap_or(d.request_timeout_ticks),
+                    fetch_max_records: line.number("fetch", 100_000)?.map_or(d.fetch_max_records, |n| n as u32),
+                    auto_leader_rebalance: line.choice("rebalance", &[("on", true), ("off", false)])?.unwrap_or(d.auto_leader_rebalance),
+                    ..d
+                },
+            })
+        }
+        "kill-broker" => Step::Broker(BrokerCommand::KillBroker { broker: broker_id(line.word(1, "a broker id")?)? }),
+        "restart-broker" => Step::Broker(BrokerCommand::RestartBroker { broker: broker_id(line.word(1, "a broker id")?)? }),
+        "shutdown-broker" => Step::Broker(BrokerCommand::ShutdownBroker { broker: broker_id(line.word(1, "a broker id")?)? }),
+        "heal-broker" => Step::Broker(BrokerCommand::HealBroker { broker: broker_id(line.word(1, "a broker id")?)? }),
+        "slow-broker" => Step::Broker(BrokerCommand::SlowBroker {
+            broker: broker_id(line.word(1, "a broker id")?)?,
+            fetch_every_ticks: line.number("every", 255)?.map_or(10, |n| n as u8),
+        }),
+        "cut-broker" | "reconnect-broker" => Step::Broker(BrokerCommand::CutLink {
+            broker: broker_id(line.word(1, "a broker id")?)?,
+            link: line.choice("from", &Link::ALL.map(|l| (l.name(), l)))?.ok_or("say which link: from=brokers, from=controller or from=clients")?,
+            cut: verb == "cut-broker",
+        }),
+        "kill-controller" | "restart-controller" => {
+            let id = line.word(1, "a controller id")?;
+            let controller = ControllerId(id.trim_start_matches('C').parse().map_err(|_| format!("\"{id}\" is not a controller id (1, 2 or 3)"))?);
+            Step::Broker(if verb == "kill-controller" { BrokerCommand::KillController { controller } } else { BrokerCommand::RestartController { controller } })
+        }
+        "elect-preferred" => Step::Broker(BrokerCommand::ElectPreferredLeaders),
         "producer" => {
             let d = ProducerConfig::default();
             let on_off = [("on", true), ("off", false)];
@@ -188,6 +252,7 @@ fn parse_step(text: &str) -> Result<Step, String> {
                 producer: ProducerId(line.number("id", 1000)?.unwrap_or(1) as u32),
                 config: ProducerConfig {
                     idempotence: line.choice("idempotence", &on_off)?.unwrap_or(d.idempotence),
+                    acks: line.choice("acks", &[("0", Acks::Zero), ("1", Acks::One), ("all", Acks::All)])?.unwrap_or(d.acks),
                     network_fault_permille: line.number("faults", 100)?.map_or(d.network_fault_permille, |p| p as u16 * 10),
                     linger_ticks: line.number("linger", 10_000)?.unwrap_or(d.linger_ticks),
                     batch_size_bytes: line.number("batch", 1 << 20)?.unwrap_or(d.batch_size_bytes),
@@ -233,13 +298,15 @@ fn parse_step(text: &str) -> Result<Step, String> {
             let strategy = Strategy::from_name(name).ok_or_else(|| format!("\"{name}\" is not an assignor (range, roundrobin, sticky, cooperative-sticky)"))?;
             Step::Broker(BrokerCommand::SetGroupStrategy { group, strategy })
         }
-        other => return Err(format!("unknown step \"{other}\" (tick, topic, producer, produce, rate, broker, consumer, crash, restart, close, commit, assignor)")),
+        other => return Err(format!("unknown step \"{other}\" (tick, topic, topic-config, cluster, producer, produce, rate, broker, consumer, crash, restart, close, commit, assignor, kill-broker, restart-broker, shutdown-broker, slow-broker, cut-broker, reconnect-broker, heal-broker, kill-controller, restart-controller, elect-preferred)")),
     };
     let extra = line.words.len()
         > match verb {
             "assignor" | "rate" => 3,
             "tick" | "ticks" | "produce" | "topic" | "consumer" | "crash" | "restart" | "close"
-            | "commit" => 2,
+            | "commit" | "topic-config" | "kill-broker" | "restart-broker" | "shutdown-broker"
+            | "heal-broker" | "slow-broker" | "cut-broker" | "reconnect-broker"
+            | "kill-controller" | "restart-controller" => 2,
             _ => 1,
         };
     if extra {

@@ -54,6 +54,7 @@ fn SettingsEditor(props: &EditorProps) -> Html {
             log_append.clone(),
         );
         let compression = compression.clone();
+        let current = props.settings;
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let parsed = (|| -> Result<TopicSettings, String> {
@@ -95,6 +96,7 @@ fn SettingsEditor(props: &EditorProps) -> Html {
                     } else {
                         TimestampType::CreateTime
                     },
+                    ..current
                 })
             })();
             match parsed {

@@ -2,12 +2,20 @@
 //! [`BrokerCommand`]s and by time ([`Cluster::tick`]). It owns the network between clients and
 //! brokers (where the lab's faults live), the broker side of the idempotent producer, periodic
 //! retention and compaction, and a history of every send and delivery for the checks of spec
-//! §4.2 ([`Cluster::history_report`]).
+//! §4.2 ([`Cluster::history_report`]). Replication runs here each tick: the controller's
+//! heartbeats and fencing, brokers replaying the metadata log, follower fetches, ISR changes,
+//! the high watermark, and acks=all requests parked until it covers them.
 
 use super::assignor::Strategy;
+use super::controller::{Controller, ControllerId, MetadataChange};
 use super::group::{self, ConsumerConfig, ConsumerGroup, ConsumerId, GroupEvent, TopicPartition};
+use super::ledger::{Entry, Ledger};
 use super::log::{LogError, NewRecord, Offset, ProducerStamp};
+use super::node::{Broker, BrokerProcess, ClusterSettings, Link, FETCH_EVERY_TICKS_MAX};
+use super::producer::Acks;
 use super::producer::{Producer, ProducerBatch, ProducerConfig, ProducerId};
+use super::replication::{self, FetchOutcome, ReplicationRules};
+use super::topic::ElectionKind;
 use super::topic::{check_topic_name, TimestampType, Topic, TopicSettings, TOPIC_PARTITIONS_MAX};
 use super::{BrokerId, PartitionId};
 use crate::clock::Tick;
@@ -121,6 +129,123 @@ pub enum BrokerCommand {
         group: String,
         strategy: Strategy,
     },
+    /// Kills a broker's process: no goodbye; the controller notices when its session expires.
+    KillBroker {
+        broker: BrokerId,
+    },
+    /// Starts a crashed or stopped broker again: it registers with a new broker epoch.
+    RestartBroker {
+        broker: BrokerId,
+    },
+    /// Controlled shutdown: leaderships move to other in-sync replicas, then the broker stops.
+    ShutdownBroker {
+        broker: BrokerId,
+    },
+    /// The broker fetches only every `fetch_every_ticks` ticks (1 is normal speed).
+    SlowBroker {
+        broker: BrokerId,
+        fetch_every_ticks: u8,
+    },
+    /// Cuts (or restores) one of a broker's network links.
+    CutLink {
+        broker: BrokerId,
+        link: Link,
+        cut: bool,
+    },
+    /// Restores every link of a broker.
+    HealBroker {
+        broker: BrokerId,
+    },
+    KillController {
+        controller: ControllerId,
+    },
+    RestartController {
+        controller: ControllerId,
+    },
+    /// `kafka-leader-election --election-type PREFERRED --all-topic-partitions`.
+    ElectPreferredLeaders,
+    /// Broker-level settings (replica lag, session timeout and so on).
+    SetClusterSettings {
+        settings: ClusterSettings,
+    },
+    /// `kafka-configs --alter` on a topic's replication settings; `None` keeps a value.
+    AlterTopicConfig {
+        topic: String,
+        min_insync_replicas: Option<u8>,
+        unclean_leader_election: Option<bool>,
+    },
+}
+
+/// A produce request's error, as the producer sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProduceError {
+    /// No leader known: the partition is offline.
+    LeaderNotAvailable,
+    /// The broker cannot be reached (down, or cut off from clients).
+    BrokerUnreachable(BrokerId),
+    /// The broker asked is not the partition's leader (stale metadata).
+    NotLeaderOrFollower(BrokerId),
+    /// acks=all refused before appending: fewer in-sync replicas than the minimum.
+    NotEnoughReplicas { isr: usize, min: usize },
+    /// acks=all: appended and committed, but the ISR shrank below the minimum meanwhile.
+    NotEnoughReplicasAfterAppend { isr: usize, min: usize },
+    /// acks=all: the high watermark did not reach the batch within request.timeout.
+    RequestTimedOut,
+}
+
+impl ProduceError {
+    /// Whether the records may be in the log anyway (the producer cannot tell).
+    pub fn maybe_written(&self) -> bool {
+        matches!(
+            self,
+            ProduceError::NotEnoughReplicasAfterAppend { .. } | ProduceError::RequestTimedOut
+        )
+    }
+
+    /// Kafka's error code name.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProduceError::LeaderNotAvailable => "LEADER_NOT_AVAILABLE",
+            ProduceError::BrokerUnreachable(_) => "NETWORK_EXCEPTION",
+            ProduceError::NotLeaderOrFollower(_) => "NOT_LEADER_OR_FOLLOWER",
+            ProduceError::NotEnoughReplicas { .. } => "NOT_ENOUGH_REPLICAS",
+            ProduceError::NotEnoughReplicasAfterAppend { .. } => "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
+            ProduceError::RequestTimedOut => "REQUEST_TIMED_OUT",
+        }
+    }
+}
+
+impl fmt::Display for ProduceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProduceError::LeaderNotAvailable => write!(f, "the partition has no leader"),
+            ProduceError::BrokerUnreachable(b) => write!(f, "{b} cannot be reached"),
+            ProduceError::NotLeaderOrFollower(b) => write!(f, "{b} is not the leader"),
+            ProduceError::NotEnoughReplicas { isr, min } => {
+                write!(f, "only {isr} in-sync replica(s), {min} required")
+            }
+            ProduceError::NotEnoughReplicasAfterAppend { isr, min } => write!(
+                f,
+                "appended, but the ISR shrank to {isr} (below {min}) before it committed"
+            ),
+            ProduceError::RequestTimedOut => {
+                write!(f, "the high watermark did not reach the records in time")
+            }
+        }
+    }
+}
+
+/// An acks=all request waiting on its leader for the high watermark (the produce purgatory).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParkedProduce {
+    pub producer: ProducerId,
+    pub batch: ProducerBatch,
+    pub broker: BrokerId,
+    pub leader_epoch: u32,
+    pub last_offset: Offset,
+    pub deadline: Tick,
+    /// The network will drop the response.
+    pub response_lost: bool,
 }
 
 /// Why a command was refused, with a hint for the learner.
@@ -276,6 +401,76 @@ pub enum BrokerEvent {
         bytes_after: u64,
     },
     Group(GroupEvent),
+    BrokerKilled {
+        broker: BrokerId,
+    },
+    BrokerRestarted {
+        broker: BrokerId,
+    },
+    BrokerStopped {
+        broker: BrokerId,
+    },
+    BrokerSlowed {
+        broker: BrokerId,
+        fetch_every_ticks: u8,
+    },
+    LinkChanged {
+        broker: BrokerId,
+        link: Link,
+        cut: bool,
+    },
+    BrokerHealed {
+        broker: BrokerId,
+    },
+    BrokerRegistered {
+        broker: BrokerId,
+        broker_epoch: u64,
+    },
+    BrokerFenced {
+        broker: BrokerId,
+        reason: &'static str,
+    },
+    BrokerUnfenced {
+        broker: BrokerId,
+    },
+    ControllerKilled {
+        controller: ControllerId,
+    },
+    ControllerRestarted {
+        controller: ControllerId,
+    },
+    ControllerElected {
+        controller: ControllerId,
+        term: u32,
+    },
+    LeaderChanged {
+        tp: TopicPartition,
+        leader: Option<BrokerId>,
+        leader_epoch: u32,
+        kind: ElectionKind,
+    },
+    IsrChanged {
+        tp: TopicPartition,
+        isr: Vec<BrokerId>,
+    },
+    /// A follower cut its divergent tail (spec §1.8).
+    Truncated {
+        tp: TopicPartition,
+        broker: BrokerId,
+        from: Offset,
+        to: Offset,
+    },
+    ProduceFailed {
+        producer: ProducerId,
+        tp: TopicPartition,
+        error: ProduceError,
+    },
+    /// Acknowledged records the partition's leader no longer has.
+    AckedWritesLost {
+        tp: TopicPartition,
+        count: usize,
+    },
+    ClusterSettingsChanged,
 }
 
 /// How a send ended, from the producer's point of view.
@@ -286,6 +481,9 @@ pub enum SendOutcome {
     Failed,
     /// Sent with acks=0: no response ever comes, so the producer never knows.
     Unconfirmed,
+    /// Gave up after errors that leave the records possibly written (a timeout, or
+    /// NOT_ENOUGH_REPLICAS_AFTER_APPEND): the producer cannot know.
+    Unknown,
 }
 
 /// One record a producer was asked to send.
@@ -295,6 +493,10 @@ pub struct Send {
     /// Shared by the records of one batch (this is on the per-record path).
     pub tp: std::rc::Rc<TopicPartition>,
     pub outcome: SendOutcome,
+    /// The producer's acks setting when it was sent.
+    pub acks: Acks,
+    /// The leader epoch of its first write.
+    pub epoch: u32,
     first_offset: Option<Offset>,
     /// Further offsets the same record was written at: duplicates.
     more_offsets: Vec<Offset>,
@@ -308,9 +510,16 @@ impl Send {
             .chain(self.more_offsets.iter().copied())
     }
 
-    fn written_at(&mut self, offset: Offset) {
+    pub fn first_offset(&self) -> Option<Offset> {
+        self.first_offset
+    }
+
+    fn written_at(&mut self, offset: Offset, epoch: u32) {
         match self.first_offset {
-            None => self.first_offset = Some(offset),
+            None => {
+                self.first_offset = Some(offset);
+                self.epoch = epoch;
+            }
             Some(_) => self.more_offsets.push(offset),
         }
     }
@@ -339,12 +548,6 @@ pub struct HistoryReport {
     pub skipped: Vec<(String, TopicPartition, Offset)>,
 }
 
-/// A broker's state (liveness and faults arrive with issue 4).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Broker {
-    pub id: BrokerId,
-}
-
 /// The whole cluster and its clients.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cluster {
@@ -353,8 +556,17 @@ pub struct Cluster {
     pub producers: BTreeMap<ProducerId, Producer>,
     pub groups: BTreeMap<String, ConsumerGroup>,
     pub consumers: BTreeMap<ConsumerId, Consumer>,
-    /// The idempotent producer's state on each partition leader: next expected sequence.
-    sequences: BTreeMap<(TopicPartition, ProducerId), u32>,
+    pub controller: Controller,
+    pub settings: ClusterSettings,
+    /// acks=all requests waiting for the high watermark.
+    pub parked: Vec<ParkedProduce>,
+    /// Each producer's idea of each partition's leader (refreshed after errors).
+    client_leaders: BTreeMap<(ProducerId, TopicPartition), BrokerId>,
+    pub ledger: Ledger,
+    /// Produce errors answered so far, by Kafka error code.
+    pub produce_errors: BTreeMap<&'static str, u64>,
+    /// Follower truncations so far.
+    pub truncations: u64,
     pub sends: Vec<Send>,
     /// Producers sending steadily.
     pub rates: BTreeMap<ProducerId, ProducerRate>,
@@ -379,15 +591,29 @@ impl Cluster {
     /// A cluster of `brokers` brokers (1 to 9) and no topics.
     pub fn new(brokers: u8, rng: Rng) -> Cluster {
         let brokers = brokers.clamp(1, BROKERS_MAX);
+        let ids: Vec<BrokerId> = (1..=brokers).map(BrokerId).collect();
+        let controller = Controller::new(&ids, Tick(0));
         Cluster {
-            brokers: (1..=brokers)
-                .map(|id| Broker { id: BrokerId(id) })
+            brokers: ids
+                .iter()
+                .map(|id| {
+                    let mut b = Broker::new(*id);
+                    b.metadata_offset = controller.log.len();
+                    b.registered = true;
+                    b
+                })
                 .collect(),
             topics: BTreeMap::new(),
             producers: BTreeMap::new(),
             groups: BTreeMap::new(),
             consumers: BTreeMap::new(),
-            sequences: BTreeMap::new(),
+            controller,
+            settings: ClusterSettings::default(),
+            parked: Vec::new(),
+            client_leaders: BTreeMap::new(),
+            ledger: Ledger::default(),
+            produce_errors: BTreeMap::new(),
+            truncations: 0,
             sends: Vec::new(),
             rates: BTreeMap::new(),
             lag_history: std::collections::VecDeque::new(),
@@ -428,11 +654,112 @@ impl Cluster {
                         "Kafka needs at least one partition",
                     ));
                 }
-                check_settings(settings)
+                check_settings(settings)?;
+                let live = self.live_brokers().len();
+                if usize::from(settings.replication_factor) > live {
+                    return Err(invalid(
+                        format!(
+                            "replication factor {} needs {} live brokers, and {live} are up \
+                             (INVALID_REPLICATION_FACTOR)",
+                            settings.replication_factor, settings.replication_factor
+                        ),
+                        "lower the replication factor, or add or restart brokers",
+                    ));
+                }
+                Ok(())
             }
             BrokerCommand::SetTopicSettings { topic, settings } => {
-                self.topic(topic)?;
+                let t = self.topic(topic)?;
+                if settings.replication_factor != t.settings.replication_factor {
+                    return Err(invalid(
+                        format!(
+                            "{topic} has replication factor {}; it is fixed once the topic exists",
+                            t.settings.replication_factor
+                        ),
+                        "Kafka changes it by reassigning partitions; create a new topic instead",
+                    ));
+                }
                 check_settings(settings)
+            }
+            BrokerCommand::KillBroker { broker } | BrokerCommand::ShutdownBroker { broker } => {
+                if !self.broker_node(*broker)?.running() {
+                    return Err(invalid(
+                        format!("{broker} is already down"),
+                        "restart it first",
+                    ));
+                }
+                Ok(())
+            }
+            BrokerCommand::RestartBroker { broker } => {
+                if self.broker_node(*broker)?.running() {
+                    return Err(invalid(
+                        format!("{broker} is already running"),
+                        "kill or shut it down first",
+                    ));
+                }
+                Ok(())
+            }
+            BrokerCommand::SlowBroker {
+                broker,
+                fetch_every_ticks,
+            } => {
+                self.broker_node(*broker)?;
+                if *fetch_every_ticks == 0 || *fetch_every_ticks > FETCH_EVERY_TICKS_MAX {
+                    return Err(invalid(
+                        format!(
+                            "a broker fetches every 1 to {FETCH_EVERY_TICKS_MAX} ticks, not {fetch_every_ticks}"
+                        ),
+                        "1 is normal speed; 20 is a badly stalled follower",
+                    ));
+                }
+                Ok(())
+            }
+            BrokerCommand::CutLink { broker, .. } | BrokerCommand::HealBroker { broker } => {
+                self.broker_node(*broker).map(|_| ())
+            }
+            BrokerCommand::KillController { controller }
+            | BrokerCommand::RestartController { controller } => {
+                let kill = matches!(command, BrokerCommand::KillController { .. });
+                let node = self
+                    .controller
+                    .nodes
+                    .iter()
+                    .find(|n| n.id == *controller)
+                    .ok_or_else(|| {
+                        invalid(
+                            format!("there is no {controller}"),
+                            "the quorum has controllers C1, C2 and C3",
+                        )
+                    })?;
+                match (kill, node.running) {
+                    (true, false) => Err(invalid(
+                        format!("{controller} is already down"),
+                        "restart it first",
+                    )),
+                    (false, true) => Err(invalid(
+                        format!("{controller} is already running"),
+                        "kill it first",
+                    )),
+                    _ => Ok(()),
+                }
+            }
+            BrokerCommand::ElectPreferredLeaders => Ok(()),
+            BrokerCommand::AlterTopicConfig {
+                topic,
+                min_insync_replicas,
+                unclean_leader_election,
+            } => {
+                let t = self.topic(topic)?;
+                check_settings(&TopicSettings {
+                    min_insync_replicas: min_insync_replicas
+                        .unwrap_or(t.settings.min_insync_replicas),
+                    unclean_leader_election: unclean_leader_election
+                        .unwrap_or(t.settings.unclean_leader_election),
+                    ..t.settings
+                })
+            }
+            BrokerCommand::SetClusterSettings { settings } => {
+                settings.check().map_err(|(what, hint)| invalid(what, hint))
             }
             BrokerCommand::AddProducer { config } => {
                 if self.producers.len() >= PRODUCERS_MAX {
@@ -663,6 +990,31 @@ impl Cluster {
         }
     }
 
+    fn broker_node(&self, id: BrokerId) -> Result<&Broker, BrokerRejection> {
+        self.brokers.iter().find(|b| b.id == id).ok_or_else(|| {
+            invalid(
+                format!("there is no {id}"),
+                format!("brokers are numbered 1 to {}", self.brokers.len()),
+            )
+        })
+    }
+
+    fn broker_mut(&mut self, id: BrokerId) -> &mut Broker {
+        self.brokers
+            .iter_mut()
+            .find(|b| b.id == id)
+            .expect("validated")
+    }
+
+    /// Brokers the controller would place replicas on and elect: registered, unfenced, running.
+    pub fn live_brokers(&self) -> Vec<BrokerId> {
+        self.brokers
+            .iter()
+            .filter(|b| b.running() && self.controller.eligible(b.id))
+            .map(|b| b.id)
+            .collect()
+    }
+
     fn topic(&self, name: &str) -> Result<&Topic, BrokerRejection> {
         self.topics
             .get(name)
@@ -690,18 +1042,18 @@ impl Cluster {
         self.validate(command)?;
         let mut events = Vec::new();
         let mut group_events = Vec::new();
+        let metadata_before = self.controller.log.len();
         match command {
             BrokerCommand::CreateTopic {
                 name,
                 partitions,
                 settings,
             } => {
-                let ids: Vec<BrokerId> = self.brokers.iter().map(|b| b.id).collect();
+                let ids = self.live_brokers();
                 let first = self.rng.below(ids.len() as u64) as usize;
-                self.topics.insert(
-                    name.clone(),
-                    Topic::new(name, *partitions, *settings, &ids, first),
-                );
+                let topic = Topic::new(name, *partitions, *settings, &ids, first);
+                self.controller.topic_created(&topic, now);
+                self.topics.insert(name.clone(), topic);
                 events.push(BrokerEvent::TopicCreated {
                     topic: name.clone(),
                     partitions: *partitions,
@@ -711,9 +1063,12 @@ impl Cluster {
                 let t = self.topics.get_mut(topic).expect("validated");
                 t.settings = *settings;
                 for partition in &mut t.partitions {
-                    for log in partition.logs.values_mut() {
-                        log.set_config(settings.log);
+                    for replica in partition.replica.values_mut() {
+                        replica.log.set_config(settings.log);
                     }
+                }
+                if settings.unclean_leader_election && self.controller.active.is_some() {
+                    self.controller.elect_offline(&mut self.topics, now);
                 }
                 events.push(BrokerEvent::TopicSettingsChanged {
                     topic: topic.clone(),
@@ -799,8 +1154,9 @@ impl Cluster {
             }
             BrokerCommand::AddBroker => {
                 let id = BrokerId(self.brokers.len() as u8 + 1);
-                self.brokers.push(Broker { id });
+                self.brokers.push(Broker::new(id));
                 events.push(BrokerEvent::BrokerAdded { broker: id });
+                self.run_controller(now);
             }
             BrokerCommand::AddConsumer {
                 group,
@@ -879,9 +1235,367 @@ impl Cluster {
                 g.strategy = *strategy;
                 g.start_rebalance(now, "the assignor changed", &mut group_events);
             }
+            BrokerCommand::KillBroker { broker } => {
+                self.stop_broker(*broker, BrokerProcess::Crashed);
+                events.push(BrokerEvent::BrokerKilled { broker: *broker });
+            }
+            BrokerCommand::ShutdownBroker { broker } => {
+                if self.controller.active.is_some()
+                    && self.broker_node(*broker)?.reachable(Link::Controller)
+                {
+                    self.controller.shut_down(*broker, &mut self.topics, now);
+                }
+                self.stop_broker(*broker, BrokerProcess::Stopped);
+                events.push(BrokerEvent::BrokerStopped { broker: *broker });
+            }
+            BrokerCommand::RestartBroker { broker } => {
+                let b = self.broker_mut(*broker);
+                b.process = BrokerProcess::Running;
+                b.metadata_offset = 0;
+                b.last_heartbeat_sent = None;
+                b.registered = false;
+                events.push(BrokerEvent::BrokerRestarted { broker: *broker });
+                self.run_controller(now);
+            }
+            BrokerCommand::SlowBroker {
+                broker,
+                fetch_every_ticks,
+            } => {
+                self.broker_mut(*broker).fetch_every_ticks = *fetch_every_ticks;
+                events.push(BrokerEvent::BrokerSlowed {
+                    broker: *broker,
+                    fetch_every_ticks: *fetch_every_ticks,
+                });
+            }
+            BrokerCommand::CutLink { broker, link, cut } => {
+                self.broker_mut(*broker).set_cut(*link, *cut);
+                events.push(BrokerEvent::LinkChanged {
+                    broker: *broker,
+                    link: *link,
+                    cut: *cut,
+                });
+            }
+            BrokerCommand::HealBroker { broker } => {
+                self.broker_mut(*broker).heal();
+                events.push(BrokerEvent::BrokerHealed { broker: *broker });
+            }
+            BrokerCommand::KillController { controller } => {
+                self.controller.kill_node(*controller, now);
+                events.push(BrokerEvent::ControllerKilled {
+                    controller: *controller,
+                });
+            }
+            BrokerCommand::RestartController { controller } => {
+                self.controller.restart_node(*controller);
+                events.push(BrokerEvent::ControllerRestarted {
+                    controller: *controller,
+                });
+            }
+            BrokerCommand::ElectPreferredLeaders => {
+                if self.controller.active.is_some() {
+                    self.controller.elect_preferred(&mut self.topics, now);
+                }
+            }
+            BrokerCommand::SetClusterSettings { settings } => {
+                self.settings = *settings;
+                events.push(BrokerEvent::ClusterSettingsChanged);
+            }
+            BrokerCommand::AlterTopicConfig {
+                topic,
+                min_insync_replicas,
+                unclean_leader_election,
+            } => {
+                let t = self.topics.get_mut(topic).expect("validated");
+                if let Some(n) = min_insync_replicas {
+                    t.settings.min_insync_replicas = *n;
+                }
+                if let Some(on) = unclean_leader_election {
+                    t.settings.unclean_leader_election = *on;
+                }
+                if t.settings.unclean_leader_election && self.controller.active.is_some() {
+                    self.controller.elect_offline(&mut self.topics, now);
+                }
+                events.push(BrokerEvent::TopicSettingsChanged {
+                    topic: topic.clone(),
+                });
+            }
         }
         events.extend(group_events.into_iter().map(BrokerEvent::Group));
+        self.settle(metadata_before, now, &mut events);
         Ok(events)
+    }
+
+    /// A broker's process ends: its replicas forget what they knew (their logs stay on disk).
+    fn stop_broker(&mut self, id: BrokerId, process: BrokerProcess) {
+        let b = self.broker_mut(id);
+        b.process = process;
+        b.registered = false;
+        for topic in self.topics.values_mut() {
+            for p in &mut topic.partitions {
+                if let Some(r) = p.replica.get_mut(&id) {
+                    r.forget();
+                }
+            }
+        }
+    }
+
+    /// The controller's work for this tick: elect an active controller if there is none,
+    /// register restarted brokers, take heartbeats (unfencing brokers, which may bring offline
+    /// partitions back), fence brokers whose session expired, and the periodic preferred-leader
+    /// check.
+    fn run_controller(&mut self, now: Tick) {
+        self.controller.maybe_elect(now);
+        if self.controller.active.is_none() {
+            return;
+        }
+        let mut unfenced = false;
+        for b in &mut self.brokers {
+            if !b.reachable(Link::Controller) {
+                continue;
+            }
+            if !b.registered {
+                self.controller.register(b.id, now);
+                b.registered = true;
+            }
+            let due = b
+                .last_heartbeat_sent
+                .is_none_or(|t| now.ticks_since(t) >= self.settings.heartbeat_interval_ticks);
+            if due {
+                b.last_heartbeat_sent = Some(now);
+                unfenced |= self.controller.heartbeat(b.id, now);
+            }
+        }
+        if unfenced {
+            self.controller.elect_offline(&mut self.topics, now);
+        }
+        for broker in self
+            .controller
+            .expired_sessions(now, self.settings.session_timeout_ticks)
+        {
+            self.controller
+                .fence(broker, "its session expired", &mut self.topics, now);
+        }
+        if self.settings.auto_leader_rebalance
+            && now.0 > 0
+            && now
+                .0
+                .is_multiple_of(self.settings.leader_imbalance_check_ticks)
+        {
+            self.controller.elect_preferred(&mut self.topics, now);
+        }
+    }
+
+    /// Every running broker that can reach the controller replays the metadata it has not seen.
+    fn replay_metadata(&mut self, now: Tick) {
+        if self.controller.active.is_none() {
+            return;
+        }
+        let end = self.controller.log.len();
+        for b in &mut self.brokers {
+            if !b.reachable(Link::Controller) || b.metadata_offset >= end {
+                continue;
+            }
+            for record in &self.controller.log[b.metadata_offset..end] {
+                let MetadataChange::PartitionChanged {
+                    topic,
+                    partition,
+                    leader,
+                    isr,
+                    leader_epoch,
+                    partition_epoch,
+                    ..
+                } = &record.change
+                else {
+                    continue;
+                };
+                let Some(p) = self
+                    .topics
+                    .get_mut(topic)
+                    .and_then(|t| t.partitions.get_mut(partition.0 as usize))
+                else {
+                    continue;
+                };
+                if let Some(r) = p.replica.get_mut(&b.id) {
+                    r.learn(
+                        b.id,
+                        *leader,
+                        isr,
+                        (*leader_epoch, *partition_epoch),
+                        &p.replicas,
+                        now,
+                    );
+                }
+            }
+            b.metadata_offset = end;
+        }
+    }
+
+    fn rules(&self) -> ReplicationRules {
+        ReplicationRules {
+            replica_lag_max_ticks: self.settings.replica_lag_max_ticks,
+            fetch_max_records: self.settings.fetch_max_records as usize,
+        }
+    }
+
+    /// One round of replication: followers fetch from the leader they know, leaders propose ISR
+    /// changes (AlterPartition, which needs the controller) and advance their high watermarks.
+    fn replicate(&mut self, now: Tick, events: &mut Vec<BrokerEvent>) {
+        let rules = self.rules();
+        let brokers: BTreeMap<BrokerId, &Broker> = self.brokers.iter().map(|b| (b.id, b)).collect();
+        let controller = &mut self.controller;
+        let controller_up = controller.active.is_some();
+        for topic in self.topics.values_mut() {
+            for p in &mut topic.partitions {
+                let min_isr = p.effective_min_isr(&topic.settings);
+                if p.replicas.len() > 1 {
+                    for follower in p.replicas.clone() {
+                        let fb = brokers[&follower];
+                        if !fb.reachable(Link::Brokers)
+                            || !now.0.is_multiple_of(u64::from(fb.fetch_every_ticks))
+                        {
+                            continue;
+                        }
+                        let Some(r) = p.replica.get(&follower) else {
+                            continue;
+                        };
+                        let Some(leader) = r.known_leader.filter(|l| *l != follower) else {
+                            continue;
+                        };
+                        if r.leading.is_some() || !brokers[&leader].reachable(Link::Brokers) {
+                            continue;
+                        }
+                        let outcome = replication::fetch(p, follower, leader, now, &rules);
+                        if let FetchOutcome::Truncated { from, to } = outcome {
+                            self.truncations += 1;
+                            events.push(BrokerEvent::Truncated {
+                                tp: TopicPartition {
+                                    topic: topic.name.clone(),
+                                    partition: p.id,
+                                },
+                                broker: follower,
+                                from,
+                                to,
+                            });
+                        }
+                    }
+                }
+                let leaders: Vec<BrokerId> = p
+                    .replica
+                    .iter()
+                    .filter(|(b, r)| r.leading.is_some() && brokers[*b].running())
+                    .map(|(b, _)| *b)
+                    .collect();
+                for leader in leaders {
+                    let reaches_controller =
+                        controller_up && brokers[&leader].reachable(Link::Controller);
+                    let r = &p.replica[&leader];
+                    let pending = r.leading.as_ref().and_then(|l| l.pending_isr.clone());
+                    let proposal = pending.or_else(|| {
+                        replication::proposed_isr(leader, r, &p.replicas, now, &rules, |b| {
+                            controller.eligible(b)
+                        })
+                    });
+                    if let Some(isr) = proposal {
+                        let epochs = (r.known_epoch, r.known_partition_epoch);
+                        if reaches_controller {
+                            let accepted = controller
+                                .alter_partition(&topic.name, p, leader, epochs, isr, now)
+                                .is_ok();
+                            let (isr, epochs) =
+                                (p.isr.clone(), (p.leader_epoch, p.partition_epoch));
+                            let replicas = p.replicas.clone();
+                            let r = p.replica.get_mut(&leader).expect("listed");
+                            if accepted {
+                                r.learn(leader, Some(leader), &isr, epochs, &replicas, now);
+                            } else if let Some(l) = &mut r.leading {
+                                l.pending_isr = None;
+                            }
+                        } else if let Some(l) =
+                            &mut p.replica.get_mut(&leader).expect("listed").leading
+                        {
+                            l.pending_isr = Some(isr);
+                        }
+                    }
+                    let r = p.replica.get_mut(&leader).expect("listed");
+                    replication::advance_hw(r, min_isr, now, &rules, |b| controller.eligible(b));
+                }
+            }
+        }
+    }
+
+    /// After a command or a tick: brokers learn new metadata, the partitions' serving state is
+    /// refreshed, new metadata records become events, and every leader change re-checks the
+    /// ledger.
+    fn settle(&mut self, metadata_before: usize, now: Tick, events: &mut Vec<BrokerEvent>) {
+        self.replay_metadata(now);
+        self.refresh_serving();
+        let end = self.controller.log.len();
+        for i in metadata_before..end {
+            let change = self.controller.log[i].change.clone();
+            match change {
+                MetadataChange::ControllerElected { controller, term } => {
+                    events.push(BrokerEvent::ControllerElected { controller, term });
+                }
+                MetadataChange::BrokerRegistered {
+                    broker,
+                    broker_epoch,
+                } => events.push(BrokerEvent::BrokerRegistered {
+                    broker,
+                    broker_epoch,
+                }),
+                MetadataChange::BrokerFenced { broker, reason } => {
+                    events.push(BrokerEvent::BrokerFenced { broker, reason });
+                }
+                MetadataChange::BrokerUnfenced { broker } => {
+                    events.push(BrokerEvent::BrokerUnfenced { broker });
+                }
+                MetadataChange::PartitionChanged {
+                    topic,
+                    partition,
+                    leader,
+                    isr,
+                    leader_epoch,
+                    election,
+                    ..
+                } => {
+                    let tp = TopicPartition { topic, partition };
+                    match election {
+                        Some(kind) => {
+                            events.push(BrokerEvent::LeaderChanged {
+                                tp: tp.clone(),
+                                leader,
+                                leader_epoch,
+                                kind,
+                            });
+                            let p = &self.topics[&tp.topic].partitions[partition.0 as usize];
+                            let count = self.ledger.check(&tp, p, now);
+                            if count > 0 {
+                                events.push(BrokerEvent::AckedWritesLost { tp, count });
+                            }
+                        }
+                        None => events.push(BrokerEvent::IsrChanged { tp, isr }),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Which partitions clients can use now, and the high watermark they see.
+    fn refresh_serving(&mut self) {
+        let brokers: BTreeMap<BrokerId, &Broker> = self.brokers.iter().map(|b| (b.id, b)).collect();
+        for topic in self.topics.values_mut() {
+            for p in &mut topic.partitions {
+                let leader = p.leader.and_then(|l| Some((l, p.replica.get(&l)?)));
+                p.serving = leader.is_some_and(|(l, r)| {
+                    brokers[&l].reachable(Link::Clients)
+                        && r.leading.is_some()
+                        && r.known_epoch == p.leader_epoch
+                });
+                if let Some((_, r)) = leader {
+                    p.hw = r.hw;
+                }
+            }
+        }
     }
 
     fn group_and_consumer(&mut self, consumer: ConsumerId) -> (&mut ConsumerGroup, &mut Consumer) {
@@ -957,6 +1671,8 @@ impl Cluster {
                 producer: producer_id,
                 tp,
                 outcome: SendOutcome::Pending,
+                acks: producer.config.acks,
+                epoch: 0,
                 first_offset: None,
                 more_offsets: Vec::new(),
             });
@@ -975,6 +1691,30 @@ impl Cluster {
         }
     }
 
+    /// Where a producer sends a partition's batches: the leader it knows, or after a metadata
+    /// refresh, the leader named by the best-informed broker it can reach.
+    fn client_leader(&mut self, producer: ProducerId, tp: &TopicPartition) -> Option<BrokerId> {
+        let key = (producer, tp.clone());
+        if let Some(b) = self.client_leaders.get(&key) {
+            return Some(*b);
+        }
+        let answering = self
+            .brokers
+            .iter()
+            .filter(|b| b.reachable(Link::Clients))
+            .max_by_key(|b| (b.metadata_offset, std::cmp::Reverse(b.id)))?;
+        let p = self.topics.get(&tp.topic)?.partition(tp.partition)?;
+        let leader = if answering.metadata_offset >= self.controller.log.len() {
+            p.leader
+        } else {
+            p.replica
+                .get(&answering.id)
+                .map_or(p.leader, |r| r.known_leader)
+        }?;
+        self.client_leaders.insert(key, leader);
+        Some(leader)
+    }
+
     fn send_batch(
         &mut self,
         id: ProducerId,
@@ -988,60 +1728,82 @@ impl Cluster {
         };
         let retry = batch.attempts > 1;
         let producer = self.producers.get_mut(&id).expect("exists");
-        let fire_and_forget = producer.config.acks == super::producer::Acks::Zero;
+        let acks = producer.config.acks;
+        let fire_and_forget = acks == Acks::Zero;
         let (request_lost, lost_response) = producer.roll_network_fault();
         // acks=0 expects no response, so there is none to lose, and nothing is ever retried.
         let response_lost = lost_response && !fire_and_forget;
         if request_lost {
             events.push(BrokerEvent::RequestLost { producer: id, tp });
             if fire_and_forget {
-                for send_id in &batch.send_ids {
-                    self.sends[*send_id as usize].outcome = SendOutcome::Unconfirmed;
-                }
+                self.set_outcome(&batch, SendOutcome::Unconfirmed);
             } else {
-                self.retry_or_fail(id, batch, now, "the request was lost", events);
+                self.retry_or_fail(id, batch, now, "the request was lost", false, events);
             }
             return;
         }
-        // The broker side.
-        let idempotent = batch.base_sequence.map(|seq| {
-            (
-                seq,
-                self.sequences.get(&(tp.clone(), id)).copied().unwrap_or(0),
-            )
+        let Some(broker) = self.client_leader(id, &tp) else {
+            let error = ProduceError::LeaderNotAvailable;
+            return self.produce_error(id, batch, now, error, events);
+        };
+        if !self
+            .broker_node(broker)
+            .is_ok_and(|b| b.reachable(Link::Clients))
+        {
+            let error = ProduceError::BrokerUnreachable(broker);
+            return self.produce_error(id, batch, now, error, events);
+        }
+        let rules = self.rules();
+        let topic = self
+            .topics
+            .get_mut(&batch.topic)
+            .expect("topics are never deleted");
+        let settings = topic.settings;
+        let partition = &mut topic.partitions[batch.partition.0 as usize];
+        let min_isr = partition.effective_min_isr(&settings);
+        let Some(replica) = partition
+            .replica
+            .get_mut(&broker)
+            .filter(|r| r.leading.is_some())
+        else {
+            let error = ProduceError::NotLeaderOrFollower(broker);
+            return self.produce_error(id, batch, now, error, events);
+        };
+        if acks == Acks::All && replica.known_isr.len() < min_isr {
+            let error = ProduceError::NotEnoughReplicas {
+                isr: replica.known_isr.len(),
+                min: min_isr,
+            };
+            return self.produce_error(id, batch, now, error, events);
+        }
+        let leader_epoch = replica.known_epoch;
+        let producer_key = u64::from(id.0);
+        let expected = batch.base_sequence.map(|seq| {
+            let next = replica.sequences.get(&producer_key).copied().unwrap_or(0);
+            (seq, next)
         });
-        let stored = match idempotent {
-            Some((seq, expected)) if seq < expected => {
+        match expected {
+            Some((seq, next)) if seq < next => {
                 events.push(BrokerEvent::DuplicateDiscarded {
                     producer: id,
                     tp: tp.clone(),
                     count: batch.records.len(),
                 });
-                true
             }
-            Some((seq, expected)) if seq > expected => {
+            Some((seq, next)) if seq > next => {
                 events.push(BrokerEvent::OutOfOrderRejected {
                     producer: id,
                     tp: tp.clone(),
                 });
-                self.retry_or_fail(id, batch, now, "out of order sequence", events);
+                self.retry_or_fail(id, batch, now, "out of order sequence", false, events);
                 return;
             }
             _ => {
-                let topic = self
-                    .topics
-                    .get_mut(&batch.topic)
-                    .expect("topics are never deleted");
-                let log_append_time = topic.settings.timestamp_type == TimestampType::LogAppendTime;
-                let partition = &mut topic.partitions[batch.partition.0 as usize];
-                let leader_epoch = partition.leader_epoch;
-                if partition.leader.is_none() {
-                    self.retry_or_fail(id, batch, now, "the partition has no leader", events);
-                    return;
-                }
-                // The records move into the log, unless the producer will have to retry them.
+                let log_append_time = settings.timestamp_type == TimestampType::LogAppendTime;
                 let count = batch.records.len();
-                let owned = if response_lost {
+                // The records move into the log, unless the producer may have to send them again.
+                let keep = response_lost || acks == Acks::All;
+                let owned = if keep {
                     batch.records.clone()
                 } else {
                     std::mem::take(&mut batch.records)
@@ -1060,27 +1822,26 @@ impl Cluster {
                     })
                     .collect();
                 let stamp = batch.base_sequence.map(|base_sequence| ProducerStamp {
-                    producer_id: u64::from(id.0),
+                    producer_id: producer_key,
                     base_sequence,
                 });
-                let log = partition
-                    .leader_log_mut()
-                    .expect("checked above: the partition has a leader");
                 // compression.type=producer keeps the producer's codec; any other value makes the
                 // broker recompress the batch.
-                let codec = topic
-                    .settings
+                let codec = settings
                     .compression
                     .unwrap_or(self.producers[&id].config.compression);
                 let encoded = super::compression::encoded_len(codec, &records);
-                match log.append_encoded(records, now, leader_epoch, stamp, Some(encoded)) {
+                match replica
+                    .log
+                    .append_encoded(records, now, leader_epoch, stamp, Some(encoded))
+                {
                     Ok((base, _)) => {
-                        partition.hw = log.leo();
                         for (i, send_id) in batch.send_ids.iter().enumerate() {
-                            self.sends[*send_id as usize].written_at(Offset(base.0 + i as u64));
+                            self.sends[*send_id as usize]
+                                .written_at(Offset(base.0 + i as u64), leader_epoch);
                         }
                         if let Some(seq) = batch.base_sequence {
-                            self.sequences.insert((tp.clone(), id), seq + count as u32);
+                            replica.note_sequence(producer_key, seq + count as u32);
                         }
                         events.push(BrokerEvent::Appended {
                             producer: id,
@@ -1089,31 +1850,158 @@ impl Cluster {
                             count,
                             retry,
                         });
-                        true
                     }
                     Err(e) => {
                         let reason = e.to_string();
-                        self.fail(id, &batch, &reason, events);
+                        self.fail(id, &batch, &reason, false, events);
                         return;
                     }
                 }
             }
-        };
-        if stored && response_lost {
+        }
+        // An append alone moves the high watermark when the leader is the whole ISR.
+        let controller = &self.controller;
+        replication::advance_hw(replica, min_isr, now, &rules, |b| controller.eligible(b));
+        if partition.leader == Some(broker) {
+            partition.hw = partition.hw.max(replica.hw);
+        }
+        if acks == Acks::All {
+            let last_offset = Offset(replica.log.leo().0.saturating_sub(1));
+            self.parked.push(ParkedProduce {
+                producer: id,
+                batch,
+                broker,
+                leader_epoch,
+                last_offset,
+                deadline: now.plus(self.settings.request_timeout_ticks),
+                response_lost,
+            });
+            return;
+        }
+        if response_lost {
             events.push(BrokerEvent::ResponseLost { producer: id, tp });
-            self.retry_or_fail(id, batch, now, "the response was lost", events);
+            self.retry_or_fail(id, batch, now, "the response was lost", false, events);
             return;
         }
         if fire_and_forget {
-            for send_id in &batch.send_ids {
-                self.sends[*send_id as usize].outcome = SendOutcome::Unconfirmed;
-            }
+            self.set_outcome(&batch, SendOutcome::Unconfirmed);
             return;
         }
+        self.acknowledge(id, &batch, now);
+    }
+
+    fn set_outcome(&mut self, batch: &ProducerBatch, outcome: SendOutcome) {
+        for send_id in &batch.send_ids {
+            self.sends[*send_id as usize].outcome = outcome;
+        }
+    }
+
+    /// The producer is told its records are written: they enter the ledger.
+    fn acknowledge(&mut self, id: ProducerId, batch: &ProducerBatch, now: Tick) {
         let producer = self.producers.get_mut(&id).expect("exists");
         producer.acked_records += batch.send_ids.len() as u64;
+        self.set_outcome(batch, SendOutcome::Acked);
+        let tp = TopicPartition {
+            topic: batch.topic.clone(),
+            partition: batch.partition,
+        };
+        let partition = &self.topics[&batch.topic].partitions[batch.partition.0 as usize];
         for send_id in &batch.send_ids {
-            self.sends[*send_id as usize].outcome = SendOutcome::Acked;
+            let send = &self.sends[*send_id as usize];
+            let Some(offset) = send.first_offset else {
+                continue;
+            };
+            let entry = Entry {
+                send: *send_id,
+                offset,
+                epoch: send.epoch,
+                acks: send.acks,
+                lost: false,
+            };
+            self.ledger.acknowledged(&tp, entry, partition, now);
+        }
+    }
+
+    /// A produce error: stale metadata is dropped, and the batch is retried while retries last.
+    fn produce_error(
+        &mut self,
+        id: ProducerId,
+        batch: ProducerBatch,
+        now: Tick,
+        error: ProduceError,
+        events: &mut Vec<BrokerEvent>,
+    ) {
+        let tp = TopicPartition {
+            topic: batch.topic.clone(),
+            partition: batch.partition,
+        };
+        self.client_leaders.remove(&(id, tp.clone()));
+        *self.produce_errors.entry(error.code()).or_default() += 1;
+        let reason = format!("{} ({error})", error.code());
+        let maybe_written = error.maybe_written();
+        events.push(BrokerEvent::ProduceFailed {
+            producer: id,
+            tp,
+            error,
+        });
+        self.retry_or_fail(id, batch, now, &reason, maybe_written, events);
+    }
+
+    /// Answers the parked acks=all requests whose time has come (spec §1.3): success once the
+    /// high watermark covers the batch (or NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank
+    /// meanwhile), NOT_LEADER_OR_FOLLOWER if the leader lost its leadership, REQUEST_TIMED_OUT
+    /// when the deadline passes.
+    fn complete_parked(&mut self, now: Tick, events: &mut Vec<BrokerEvent>) {
+        let parked = std::mem::take(&mut self.parked);
+        for request in parked {
+            let b = self.broker_node(request.broker).expect("brokers stay");
+            let (running, reachable) = (b.running(), b.reachable(Link::Clients));
+            let t = &self.topics[&request.batch.topic];
+            let p = &t.partitions[request.batch.partition.0 as usize];
+            let min_isr = p.effective_min_isr(&t.settings);
+            let replica = p.replica.get(&request.broker);
+            let leads = replica
+                .is_some_and(|r| r.leading.is_some() && r.known_epoch == request.leader_epoch);
+            let error = if !running || !leads {
+                Some(ProduceError::NotLeaderOrFollower(request.broker))
+            } else if replica.is_some_and(|r| r.hw > request.last_offset) && reachable {
+                let isr = replica.map_or(0, |r| r.maximal_isr().len());
+                if isr < min_isr {
+                    Some(ProduceError::NotEnoughReplicasAfterAppend { isr, min: min_isr })
+                } else if request.response_lost {
+                    let tp = TopicPartition {
+                        topic: request.batch.topic.clone(),
+                        partition: request.batch.partition,
+                    };
+                    events.push(BrokerEvent::ResponseLost {
+                        producer: request.producer,
+                        tp,
+                    });
+                    let id = request.producer;
+                    self.retry_or_fail(
+                        id,
+                        request.batch,
+                        now,
+                        "the response was lost",
+                        true,
+                        events,
+                    );
+                    continue;
+                } else {
+                    self.acknowledge(request.producer, &request.batch, now);
+                    continue;
+                }
+            } else if now >= request.deadline {
+                Some(ProduceError::RequestTimedOut)
+            } else {
+                None
+            };
+            match error {
+                Some(error) => {
+                    self.produce_error(request.producer, request.batch, now, error, events);
+                }
+                None => self.parked.push(request),
+            }
         }
     }
 
@@ -1123,6 +2011,7 @@ impl Cluster {
         batch: ProducerBatch,
         now: Tick,
         reason: &str,
+        maybe_written: bool,
         events: &mut Vec<BrokerEvent>,
     ) {
         let producer = self.producers.get_mut(&id).expect("exists");
@@ -1131,6 +2020,7 @@ impl Cluster {
                 id,
                 &batch,
                 &format!("{reason}, and the retries ran out"),
+                maybe_written,
                 events,
             );
         }
@@ -1141,10 +2031,17 @@ impl Cluster {
         id: ProducerId,
         batch: &ProducerBatch,
         reason: &str,
+        maybe_written: bool,
         events: &mut Vec<BrokerEvent>,
     ) {
         for send_id in &batch.send_ids {
-            self.sends[*send_id as usize].outcome = SendOutcome::Failed;
+            let send = &mut self.sends[*send_id as usize];
+            // A record that reached a log (or may have) is not known to have failed.
+            send.outcome = if maybe_written || send.first_offset.is_some() {
+                SendOutcome::Unknown
+            } else {
+                SendOutcome::Failed
+            };
         }
         let tp = TopicPartition {
             topic: batch.topic.clone(),
@@ -1162,6 +2059,10 @@ impl Cluster {
     /// few ticks retention and the log cleaner run.
     pub fn tick(&mut self, now: Tick) -> Vec<BrokerEvent> {
         let mut events = Vec::new();
+        let metadata_before = self.controller.log.len();
+        self.run_controller(now);
+        self.replay_metadata(now);
+        self.refresh_serving();
         let rates: Vec<(ProducerId, ProducerRate)> =
             self.rates.iter().map(|(p, r)| (*p, r.clone())).collect();
         for (producer, rate) in rates {
@@ -1193,6 +2094,9 @@ impl Cluster {
             }
         }
         self.flush_producers(now, &mut events);
+        self.replicate(now, &mut events);
+        self.complete_parked(now, &mut events);
+        self.refresh_serving();
         let mut group_events = Vec::new();
         for g in self.groups.values_mut() {
             group::tick(g, &mut self.consumers, &self.topics, now, &mut group_events);
@@ -1202,18 +2106,36 @@ impl Cluster {
         if now.0.is_multiple_of(RETENTION_CHECK_TICKS)
             || now.0.is_multiple_of(CLEANER_INTERVAL_TICKS)
         {
-            for topic in self.topics.values_mut() {
-                for partition in &mut topic.partitions {
-                    let hw = partition.hw;
-                    let tp = TopicPartition {
-                        topic: topic.name.clone(),
-                        partition: partition.id,
-                    };
-                    let Some(log) = partition.leader_log_mut() else {
+            self.clean_logs(now, &mut events);
+        }
+        self.settle(metadata_before, now, &mut events);
+        events
+    }
+
+    /// Retention and compaction on every replica of a running broker, each below its own high
+    /// watermark; the leader's results are reported.
+    fn clean_logs(&mut self, now: Tick, events: &mut Vec<BrokerEvent>) {
+        let running: BTreeSet<BrokerId> = self
+            .brokers
+            .iter()
+            .filter(|b| b.running())
+            .map(|b| b.id)
+            .collect();
+        for topic in self.topics.values_mut() {
+            for partition in &mut topic.partitions {
+                let tp = TopicPartition {
+                    topic: topic.name.clone(),
+                    partition: partition.id,
+                };
+                for (broker, replica) in &mut partition.replica {
+                    if !running.contains(broker) {
                         continue;
-                    };
+                    }
+                    let report = partition.leader == Some(*broker);
+                    let hw = replica.hw;
+                    let log = &mut replica.log;
                     if now.0.is_multiple_of(CLEANER_INTERVAL_TICKS) {
-                        if let Some(c) = log.compact(now, hw) {
+                        if let Some(c) = log.compact(now, hw).filter(|_| report) {
                             events.push(BrokerEvent::Compacted {
                                 tp: tp.clone(),
                                 removed: c.removed_records,
@@ -1224,9 +2146,9 @@ impl Cluster {
                     }
                     if now.0.is_multiple_of(RETENTION_CHECK_TICKS) {
                         let r = log.apply_retention(now, hw);
-                        if r.deleted_segments > 0 {
+                        if r.deleted_segments > 0 && report {
                             events.push(BrokerEvent::SegmentsDeleted {
-                                tp,
+                                tp: tp.clone(),
                                 segments: r.deleted_segments,
                                 records: r.deleted_records,
                                 log_start: r.new_log_start,
@@ -1236,7 +2158,6 @@ impl Cluster {
                 }
             }
         }
-        events
     }
 
     /// Every group's lag (HW minus committed) on each partition of the topics it subscribes to.
@@ -1430,7 +2351,17 @@ impl Cluster {
             hasher.str(name);
             for p in &topic.partitions {
                 hasher.u64(p.hw.0);
-                if let Some(log) = p.leader_log() {
+                hasher.u64(u64::from(p.leader.map_or(0, |b| b.0)));
+                hasher.u64(u64::from(p.leader_epoch));
+                hasher.u64(u64::from(p.partition_epoch));
+                hasher.bytes(&p.isr.iter().map(|b| b.0).collect::<Vec<u8>>());
+                for (b, r) in &p.replica {
+                    hasher.u64(u64::from(b.0));
+                    hasher.u64(r.log.leo().0);
+                    hasher.u64(r.hw.0);
+                    hasher.u64(u64::from(r.known_epoch));
+                }
+                if let Some(log) = p.elected_leader_log() {
                     hasher.u64(log.log_start().0);
                     hasher.u64(log.leo().0);
                     hasher.u64(log.segments().len() as u64);
@@ -1465,10 +2396,41 @@ impl Cluster {
             hasher.u64(s.offsets().count() as u64);
             hasher.u64(s.first_offset.map_or(u64::MAX, |o| o.0));
         }
+        hasher.u64(self.controller.log.len() as u64);
+        hasher.u64(u64::from(self.controller.term));
+        hasher.u64(self.ledger.acked);
+        hasher.u64(self.ledger.lost.len() as u64);
+        hasher.u64(self.parked.len() as u64);
+        for b in &self.brokers {
+            hasher.u64(b.metadata_offset as u64);
+            hasher.u64(u64::from(b.running()));
+        }
         for p in self.producers.values() {
             hasher.u64(p.acked_records);
             hasher.u64(p.pending_records() as u64);
         }
+    }
+
+    /// Leader elections so far (every leader change after creation, including going offline),
+    /// and how many of them were unclean.
+    pub fn elections(&self) -> (u64, u64) {
+        let mut all = 0;
+        let mut unclean = 0;
+        for record in &self.controller.log {
+            if let MetadataChange::PartitionChanged {
+                election: Some(kind),
+                ..
+            } = &record.change
+            {
+                if *kind != ElectionKind::Initial {
+                    all += 1;
+                }
+                if *kind == ElectionKind::Unclean {
+                    unclean += 1;
+                }
+            }
+        }
+        (all, unclean)
     }
 
     /// Names of every group, for views.
@@ -1478,6 +2440,24 @@ impl Cluster {
 }
 
 fn check_settings(settings: &TopicSettings) -> Result<(), BrokerRejection> {
+    if settings.replication_factor == 0 || settings.replication_factor > BROKERS_MAX {
+        return Err(invalid(
+            format!(
+                "the replication factor is 1 to {BROKERS_MAX}, not {}",
+                settings.replication_factor
+            ),
+            "3 is the usual choice for durable topics",
+        ));
+    }
+    if settings.min_insync_replicas == 0 || settings.min_insync_replicas > BROKERS_MAX {
+        return Err(invalid(
+            format!(
+                "min.insync.replicas is 1 to {BROKERS_MAX}, not {}",
+                settings.min_insync_replicas
+            ),
+            "with replication factor 3, 2 is the usual choice",
+        ));
+    }
     let log = &settings.log;
     if log.segment_bytes < 100 || log.segment_bytes > 1 << 30 {
         return Err(invalid(

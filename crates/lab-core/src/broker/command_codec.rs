@@ -5,10 +5,13 @@
 use super::assignor::Strategy;
 use super::cluster::{BrokerCommand, TEXT_FIELD_LEN_MAX};
 use super::compression::Codec;
+use super::controller::ControllerId;
 use super::group::{CommitPolicy, ConsumerConfig, ConsumerId, OffsetReset};
 use super::log::{LogConfig, Offset};
+use super::node::{ClusterSettings, Link};
 use super::producer::{Acks, NullKeyPartitioner, ProducerConfig, ProducerId};
 use super::topic::{TimestampType, TopicSettings};
+use super::BrokerId;
 use super::PartitionId;
 use crate::codec::{DecodeError, Reader, Writer};
 
@@ -69,6 +72,31 @@ fn settings(w: &mut Writer, s: &TopicSettings) {
         TimestampType::LogAppendTime => 1,
     });
     w.u8(s.compression.map_or(0, |c| c.tag() + 1));
+    w.u8(s.replication_factor);
+    w.u8(s.min_insync_replicas);
+    w.u8(u8::from(s.unclean_leader_election));
+}
+
+fn cluster_settings(w: &mut Writer, s: &ClusterSettings) {
+    w.varint(s.replica_lag_max_ticks);
+    w.varint(s.session_timeout_ticks);
+    w.varint(s.heartbeat_interval_ticks);
+    w.varint(s.request_timeout_ticks);
+    w.varint(u64::from(s.fetch_max_records));
+    w.u8(u8::from(s.auto_leader_rebalance));
+    w.varint(s.leader_imbalance_check_ticks);
+}
+
+fn read_cluster_settings(r: &mut Reader<'_>) -> Result<ClusterSettings, DecodeError> {
+    Ok(ClusterSettings {
+        replica_lag_max_ticks: r.varint()?,
+        session_timeout_ticks: r.varint()?,
+        heartbeat_interval_ticks: r.varint()?,
+        request_timeout_ticks: r.varint()?,
+        fetch_max_records: small(r, "fetch size")?,
+        auto_leader_rebalance: flag(r)?,
+        leader_imbalance_check_ticks: r.varint()?,
+    })
 }
 
 fn read_settings(r: &mut Reader<'_>) -> Result<TopicSettings, DecodeError> {
@@ -97,6 +125,9 @@ fn read_settings(r: &mut Reader<'_>) -> Result<TopicSettings, DecodeError> {
         log,
         timestamp_type,
         compression,
+        replication_factor: r.u8()?,
+        min_insync_replicas: r.u8()?,
+        unclean_leader_election: flag(r)?,
     })
 }
 
@@ -325,6 +356,59 @@ pub fn encode(w: &mut Writer, command: &BrokerCommand) {
             w.str(group);
             w.u8(strategy_tag(*strategy));
         }
+        BrokerCommand::KillBroker { broker } => {
+            w.u8(16);
+            w.u8(broker.0);
+        }
+        BrokerCommand::RestartBroker { broker } => {
+            w.u8(17);
+            w.u8(broker.0);
+        }
+        BrokerCommand::ShutdownBroker { broker } => {
+            w.u8(18);
+            w.u8(broker.0);
+        }
+        BrokerCommand::SlowBroker {
+            broker,
+            fetch_every_ticks,
+        } => {
+            w.u8(19);
+            w.u8(broker.0);
+            w.u8(*fetch_every_ticks);
+        }
+        BrokerCommand::CutLink { broker, link, cut } => {
+            w.u8(20);
+            w.u8(broker.0);
+            w.u8(*link as u8);
+            w.u8(u8::from(*cut));
+        }
+        BrokerCommand::HealBroker { broker } => {
+            w.u8(21);
+            w.u8(broker.0);
+        }
+        BrokerCommand::KillController { controller } => {
+            w.u8(22);
+            w.u8(controller.0);
+        }
+        BrokerCommand::RestartController { controller } => {
+            w.u8(23);
+            w.u8(controller.0);
+        }
+        BrokerCommand::ElectPreferredLeaders => w.u8(24),
+        BrokerCommand::SetClusterSettings { settings } => {
+            w.u8(25);
+            cluster_settings(w, settings);
+        }
+        BrokerCommand::AlterTopicConfig {
+            topic,
+            min_insync_replicas,
+            unclean_leader_election,
+        } => {
+            w.u8(26);
+            w.str(topic);
+            opt_u64(w, min_insync_replicas.map(u64::from));
+            w.u8(unclean_leader_election.map_or(0, |on| u8::from(on) + 1));
+        }
     }
 }
 
@@ -423,6 +507,51 @@ pub fn decode(r: &mut Reader<'_>) -> Result<BrokerCommand, DecodeError> {
                 _ => return Err(DecodeError::Invalid("assignor")),
             },
         },
+        16 => BrokerCommand::KillBroker {
+            broker: BrokerId(r.u8()?),
+        },
+        17 => BrokerCommand::RestartBroker {
+            broker: BrokerId(r.u8()?),
+        },
+        18 => BrokerCommand::ShutdownBroker {
+            broker: BrokerId(r.u8()?),
+        },
+        19 => BrokerCommand::SlowBroker {
+            broker: BrokerId(r.u8()?),
+            fetch_every_ticks: r.u8()?,
+        },
+        20 => BrokerCommand::CutLink {
+            broker: BrokerId(r.u8()?),
+            link: *Link::ALL
+                .get(usize::from(r.u8()?))
+                .ok_or(DecodeError::Invalid("network link"))?,
+            cut: flag(r)?,
+        },
+        21 => BrokerCommand::HealBroker {
+            broker: BrokerId(r.u8()?),
+        },
+        22 => BrokerCommand::KillController {
+            controller: ControllerId(r.u8()?),
+        },
+        23 => BrokerCommand::RestartController {
+            controller: ControllerId(r.u8()?),
+        },
+        24 => BrokerCommand::ElectPreferredLeaders,
+        25 => BrokerCommand::SetClusterSettings {
+            settings: read_cluster_settings(r)?,
+        },
+        26 => BrokerCommand::AlterTopicConfig {
+            topic: r.str(NAME_LEN_MAX)?,
+            min_insync_replicas: read_opt_u64(r)?
+                .map(|n| u8::try_from(n).map_err(|_| DecodeError::Invalid("min.insync.replicas")))
+                .transpose()?,
+            unclean_leader_election: match r.u8()? {
+                0 => None,
+                1 => Some(false),
+                2 => Some(true),
+                _ => return Err(DecodeError::Invalid("unclean election flag")),
+            },
+        },
         _ => return Err(DecodeError::Invalid("broker command")),
     })
 }
@@ -447,6 +576,9 @@ mod tests {
                     log,
                     timestamp_type: TimestampType::LogAppendTime,
                     compression: Some(Codec::Lz4),
+                    replication_factor: 3,
+                    min_insync_replicas: 2,
+                    unclean_leader_election: true,
                 },
             },
             BrokerCommand::SetTopicSettings {
@@ -536,6 +668,46 @@ mod tests {
                 value: None,
                 count: 1,
                 header: Some(("a".into(), "b".into())),
+            },
+            BrokerCommand::KillBroker {
+                broker: BrokerId(2),
+            },
+            BrokerCommand::RestartBroker {
+                broker: BrokerId(2),
+            },
+            BrokerCommand::ShutdownBroker {
+                broker: BrokerId(3),
+            },
+            BrokerCommand::SlowBroker {
+                broker: BrokerId(1),
+                fetch_every_ticks: 20,
+            },
+            BrokerCommand::CutLink {
+                broker: BrokerId(1),
+                link: Link::Controller,
+                cut: true,
+            },
+            BrokerCommand::HealBroker {
+                broker: BrokerId(1),
+            },
+            BrokerCommand::KillController {
+                controller: ControllerId(1),
+            },
+            BrokerCommand::RestartController {
+                controller: ControllerId(1),
+            },
+            BrokerCommand::ElectPreferredLeaders,
+            BrokerCommand::AlterTopicConfig {
+                topic: "t".into(),
+                min_insync_replicas: Some(2),
+                unclean_leader_election: Some(true),
+            },
+            BrokerCommand::SetClusterSettings {
+                settings: ClusterSettings {
+                    replica_lag_max_ticks: 50,
+                    auto_leader_rebalance: false,
+                    ..ClusterSettings::default()
+                },
             },
         ];
         for command in commands {

@@ -289,6 +289,8 @@ pub struct PartitionLog {
     /// Compaction's checkpoint: everything below is already clean.
     first_dirty: Offset,
     record_count: usize,
+    /// The leader-epoch cache: (epoch, first offset written in it), strictly increasing in both.
+    epochs: Vec<(u32, Offset)>,
 }
 
 impl PartitionLog {
@@ -300,6 +302,7 @@ impl PartitionLog {
             leo: Offset(0),
             first_dirty: Offset(0),
             record_count: 0,
+            epochs: Vec::new(),
         }
     }
 
@@ -392,6 +395,7 @@ impl PartitionLog {
             })
             .collect();
         let count = stored.len();
+        self.assign_epoch_start(leader_epoch, first);
         self.leo = Offset(first.0 + count as u64);
         self.record_count += count;
         let active = self
@@ -458,6 +462,175 @@ impl PartitionLog {
             .take_while(|r| r.offset < upper)
             .take(max_records)
             .collect())
+    }
+
+    /// Records a new leader epoch starting at `start` (on becoming leader, or on the first append
+    /// of an epoch). Older or equal epochs are ignored: the cache only grows forward.
+    pub fn assign_epoch_start(&mut self, epoch: u32, start: Offset) {
+        if self.epochs.last().is_some_and(|(e, _)| *e >= epoch) {
+            return;
+        }
+        // An epoch that got no records gives way to the next one starting at the same offset.
+        while self.epochs.last().is_some_and(|(_, s)| *s >= start) {
+            self.epochs.pop();
+        }
+        self.epochs.push((epoch, start));
+    }
+
+    /// The leader-epoch cache, oldest first.
+    pub fn epochs(&self) -> &[(u32, Offset)] {
+        &self.epochs
+    }
+
+    /// The latest epoch in the cache (a follower's `lastFetchedEpoch`).
+    pub fn latest_epoch(&self) -> Option<u32> {
+        self.epochs.last().map(|(e, _)| *e)
+    }
+
+    /// The epoch the record at `offset` was written in.
+    pub fn epoch_at(&self, offset: Offset) -> Option<u32> {
+        let i = self.epochs.partition_point(|(_, start)| *start <= offset);
+        i.checked_sub(1).map(|i| self.epochs[i].0)
+    }
+
+    /// `LeaderEpochFileCache.endOffsetFor` (spec §1.8): for the latest epoch, (epoch, LEO); else
+    /// the largest cached epoch at or below `epoch` and the start of the next one; for an epoch
+    /// older than the cache, (`epoch`, start of the first entry). `None` with an empty cache.
+    pub fn end_offset_for(&self, epoch: u32) -> Option<(u32, Offset)> {
+        let (latest, _) = *self.epochs.last()?;
+        if epoch >= latest {
+            return Some((latest.min(epoch), self.leo));
+        }
+        let i = self.epochs.partition_point(|(e, _)| *e <= epoch);
+        if i == 0 {
+            return Some((epoch, self.epochs[0].1));
+        }
+        let found = self.epochs[i - 1].0;
+        Some((
+            found,
+            self.epochs.get(i).map_or(self.leo, |(_, start)| *start),
+        ))
+    }
+
+    /// Copies of the batches holding offsets from `from`, at most about `max_records` records
+    /// (whole batches; at least one), trimmed to start at `from`: what a follower's fetch gets.
+    pub fn batches_from(&self, from: Offset, max_records: usize) -> Vec<Batch> {
+        let first_segment = self
+            .segments
+            .partition_point(|s| s.base_offset <= from)
+            .saturating_sub(1);
+        let mut out: Vec<Batch> = Vec::new();
+        let mut taken = 0;
+        for batch in self.segments[first_segment..]
+            .iter()
+            .flat_map(|s| s.batches.iter())
+            .filter(|b| b.records.last().is_some_and(|r| r.offset >= from))
+        {
+            if taken >= max_records && !out.is_empty() {
+                break;
+            }
+            let mut copy = batch.clone();
+            if copy.records.first().is_some_and(|r| r.offset < from) {
+                copy.records.retain(|r| r.offset >= from);
+                copy.uncompressed_bytes = copy.records.iter().map(Record::size_bytes).sum();
+                copy.size_bytes = BATCH_HEADER_BYTES + copy.uncompressed_bytes;
+            }
+            taken += copy.records.len();
+            out.push(copy);
+        }
+        out
+    }
+
+    /// A follower's append of batches fetched from its leader: same offsets, same epochs. Batches
+    /// must start at or after the LEO; records below it are skipped.
+    pub fn append_replicated(&mut self, batches: Vec<Batch>, now: Tick) -> Result<(), LogError> {
+        let incoming: usize = batches.iter().map(|b| b.records.len()).sum();
+        if self.record_count + incoming > PARTITION_RECORDS_MAX {
+            return Err(LogError::Full);
+        }
+        for mut batch in batches {
+            batch.records.retain(|r| r.offset >= self.leo);
+            let (Some(first), Some(last)) = (batch.records.first(), batch.records.last()) else {
+                continue;
+            };
+            let (first, next) = (first.offset, Offset(last.offset.0 + 1));
+            self.maybe_roll(batch.size_bytes, now);
+            self.assign_epoch_start(batch.leader_epoch, first);
+            self.record_count += batch.records.len();
+            self.leo = next;
+            let active = self
+                .segments
+                .last_mut()
+                .expect("a log always has a segment");
+            active.created_at.get_or_insert(now);
+            active.batches.push(batch);
+        }
+        Ok(())
+    }
+
+    /// Cuts the log back so that `offset` is its new LEO (a follower reconciling with its leader,
+    /// spec §1.8). Below the log start, the log restarts empty at `offset`.
+    pub fn truncate_to(&mut self, offset: Offset) {
+        if offset >= self.leo {
+            return;
+        }
+        if offset < self.log_start {
+            self.reset_to(offset);
+            return;
+        }
+        while self.segments.len() > 1
+            && self
+                .segments
+                .last()
+                .is_some_and(|s| s.base_offset >= offset)
+        {
+            let gone = self.segments.pop().expect("checked");
+            self.record_count -= gone.records().count();
+        }
+        let active = self
+            .segments
+            .last_mut()
+            .expect("a log always has a segment");
+        let mut removed = 0;
+        active.batches.retain_mut(|b| {
+            let before = b.records.len();
+            b.records.retain(|r| r.offset < offset);
+            removed += before - b.records.len();
+            if b.records.len() < before {
+                b.uncompressed_bytes = b.records.iter().map(Record::size_bytes).sum();
+                b.size_bytes = BATCH_HEADER_BYTES + b.uncompressed_bytes;
+            }
+            !b.records.is_empty()
+        });
+        self.record_count -= removed;
+        self.leo = offset;
+        self.first_dirty = self.first_dirty.min(offset);
+        self.epochs.retain(|(_, start)| *start < offset);
+    }
+
+    /// Empties the log and restarts it at `offset` (a follower whose fetch offset fell below the
+    /// leader's log start: Kafka's `truncateFullyAndStartAt`).
+    pub fn reset_to(&mut self, offset: Offset) {
+        self.segments = vec![Segment::new(offset)];
+        self.log_start = offset;
+        self.leo = offset;
+        self.first_dirty = offset;
+        self.record_count = 0;
+        self.epochs.clear();
+    }
+
+    /// Drops cache entries wholly below the log start and moves the first one up to it
+    /// (`LeaderEpochFileCache.truncateFromStart`, after retention).
+    fn truncate_epochs_from_start(&mut self) {
+        let start = self.log_start;
+        let keep_from = self
+            .epochs
+            .partition_point(|(_, s)| *s <= start)
+            .saturating_sub(1);
+        self.epochs.drain(..keep_from);
+        if let Some(first) = self.epochs.first_mut() {
+            first.1 = first.1.max(start);
+        }
     }
 
     /// One retention check (§1.10): with `cleanup.policy` including delete, deletes the oldest
@@ -532,6 +705,7 @@ impl PartitionLog {
         outcome.deleted_segments += count;
         self.log_start = self.segments[0].base_offset;
         self.first_dirty = self.first_dirty.max(self.log_start);
+        self.truncate_epochs_from_start();
     }
 
     /// Where cleaning must stop: the base of the first segment not wholly below the high

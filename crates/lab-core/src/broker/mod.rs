@@ -1,19 +1,25 @@
 //! The Kafka-style broker model (Kafka 4.x semantics; see `shared/specs/broker.md`).
 //!
-//! So far: the partition log with segments, retention and compaction ([`log`]); the producer's
-//! key partitioner ([`partitioner`]) and the consumer-group assignors ([`assignor`]), the last two
-//! bit-for-bit with the Java client and checked against kafka-python and aiokafka by the
-//! differential tests in `crates/lab-cli/tests/`. Topics, replicas, producers and groups come next.
+//! The partition log with segments, retention and compaction ([`log`]); replication, the ISR and
+//! the high watermark ([`replication`]); the KRaft controller and elections ([`controller`]);
+//! brokers as machines with faults ([`node`]); the acknowledged-writes ledger ([`ledger`]);
+//! producers, consumer groups and the cluster that drives them ([`cluster`]). The key partitioner
+//! ([`partitioner`]) and the assignors ([`assignor`]) are bit-for-bit with the Java client and
+//! checked against kafka-python and aiokafka by the differential tests in `crates/lab-cli/tests/`.
 
 pub mod assignor;
 pub mod cluster;
 pub mod command_codec;
 pub mod compression;
+pub mod controller;
 pub mod group;
+pub mod ledger;
 pub mod log;
 pub mod narrate;
+pub mod node;
 pub mod partitioner;
 pub mod producer;
+pub mod replication;
 pub mod topic;
 
 use std::fmt;

@@ -124,6 +124,49 @@ pub fn command(command: &BrokerCommand) -> String {
         BrokerCommand::SetGroupStrategy { group, strategy } => {
             format!("{group} switches to the {} assignor", strategy.name())
         }
+        BrokerCommand::KillBroker { broker } => format!("Kill {broker} (crash)"),
+        BrokerCommand::RestartBroker { broker } => format!("Restart {broker}"),
+        BrokerCommand::ShutdownBroker { broker } => format!("Shut {broker} down (controlled)"),
+        BrokerCommand::SlowBroker {
+            broker,
+            fetch_every_ticks: 1,
+        } => format!("{broker} runs at normal speed"),
+        BrokerCommand::SlowBroker {
+            broker,
+            fetch_every_ticks,
+        } => format!("Slow {broker} down: it fetches every {fetch_every_ticks} ticks"),
+        BrokerCommand::CutLink {
+            broker,
+            link,
+            cut: true,
+        } => format!("Cut {broker} off from the {link}"),
+        BrokerCommand::CutLink {
+            broker,
+            link,
+            cut: false,
+        } => format!("Reconnect {broker} to the {link}"),
+        BrokerCommand::HealBroker { broker } => format!("Heal {broker}'s network"),
+        BrokerCommand::KillController { controller } => format!("Kill {controller}"),
+        BrokerCommand::RestartController { controller } => format!("Restart {controller}"),
+        BrokerCommand::ElectPreferredLeaders => "Elect the preferred leaders".into(),
+        BrokerCommand::AlterTopicConfig {
+            topic,
+            min_insync_replicas,
+            unclean_leader_election,
+        } => {
+            let mut parts = Vec::new();
+            if let Some(n) = min_insync_replicas {
+                parts.push(format!("min.insync.replicas={n}"));
+            }
+            if let Some(on) = unclean_leader_election {
+                parts.push(format!("unclean.leader.election.enable={on}"));
+            }
+            format!("Set {} on {topic}", parts.join(", "))
+        }
+        BrokerCommand::SetClusterSettings { settings } => format!(
+            "Set replica.lag.time.max={} ticks, broker.session.timeout={} ticks",
+            settings.replica_lag_max_ticks, settings.session_timeout_ticks
+        ),
     }
 }
 
@@ -157,7 +200,33 @@ pub fn event(event: &BrokerEvent) -> String {
         BrokerEvent::SegmentsDeleted { tp, segments, records, log_start } => format!("retention deleted {segments} segment(s) of {tp} ({records} records); the log now starts at {log_start}"),
         BrokerEvent::Compacted { tp, removed, bytes_before, bytes_after } => format!("the log cleaner compacted {tp}: {removed} records removed, {bytes_before} → {bytes_after} bytes"),
         BrokerEvent::Group(g) => group_event(g),
+        BrokerEvent::BrokerKilled { broker } => format!("{broker} crashed"),
+        BrokerEvent::BrokerRestarted { broker } => format!("{broker} starts again"),
+        BrokerEvent::BrokerStopped { broker } => format!("{broker} shut down cleanly"),
+        BrokerEvent::BrokerSlowed { broker, fetch_every_ticks } => format!("{broker} now fetches every {fetch_every_ticks} tick(s)"),
+        BrokerEvent::LinkChanged { broker, link, cut: true } => format!("{broker} is cut off from the {link}"),
+        BrokerEvent::LinkChanged { broker, link, cut: false } => format!("{broker} can reach the {link} again"),
+        BrokerEvent::BrokerHealed { broker } => format!("{broker}'s network is whole again"),
+        BrokerEvent::BrokerRegistered { broker, broker_epoch } => format!("{broker} registers with the controller (broker epoch {broker_epoch}), fenced until it heartbeats"),
+        BrokerEvent::BrokerFenced { broker, reason } => format!("the controller fences {broker}: {reason}"),
+        BrokerEvent::BrokerUnfenced { broker } => format!("the controller unfences {broker}"),
+        BrokerEvent::ControllerKilled { controller } => format!("{controller} crashed"),
+        BrokerEvent::ControllerRestarted { controller } => format!("{controller} starts again"),
+        BrokerEvent::ControllerElected { controller, term } => format!("{controller} becomes the active controller (term {term})"),
+        BrokerEvent::LeaderChanged { tp, leader: Some(leader), leader_epoch, kind } => format!("{leader} leads {tp} in epoch {leader_epoch} ({} election)", kind.name()),
+        BrokerEvent::LeaderChanged { tp, leader: None, leader_epoch, .. } => format!("{tp} is offline in epoch {leader_epoch}: no in-sync replica can lead"),
+        BrokerEvent::IsrChanged { tp, isr } => format!("{tp}'s ISR is now {}", brokers(isr)),
+        BrokerEvent::Truncated { tp, broker, from, to } => format!("{broker} cut its copy of {tp} from LEO {from} back to {to} to match the leader"),
+        BrokerEvent::ProduceFailed { producer, tp, error } => format!("{tp} answered {producer} with {}: {error}", error.code()),
+        BrokerEvent::AckedWritesLost { tp, count } => format!("{count} acknowledged record(s) of {tp} are gone from its leader"),
+        BrokerEvent::ClusterSettingsChanged => "the brokers' settings changed".into(),
     }
+}
+
+/// A broker list as {1,2,3}.
+pub fn brokers(ids: &[super::BrokerId]) -> String {
+    let ids: Vec<String> = ids.iter().map(|b| b.0.to_string()).collect();
+    format!("{{{}}}", ids.join(","))
 }
 
 fn group_event(event: &GroupEvent) -> String {

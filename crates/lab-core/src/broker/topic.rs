@@ -1,9 +1,9 @@
-//! Topics and partitions: per-topic settings, and for every partition its replica list, leader,
-//! one log per replica and the high watermark. Replication and failover arrive with issue 4; the
-//! shape is already the replicated one, so at RF=1 the leader is the only replica and its log's
-//! end is the high watermark.
+//! Topics and partitions: per-topic settings, and for every partition its replica assignment,
+//! the controller's view of it (leader, ISR, epochs) and each replica's own state (its log, its
+//! high watermark, what it believes about leadership: [`super::replication::Replica`]).
 
 use super::log::{LogConfig, Offset, PartitionLog};
+use super::replication::Replica;
 use super::{BrokerId, PartitionId};
 use std::collections::BTreeMap;
 
@@ -27,6 +27,13 @@ pub struct TopicSettings {
     /// The topic's `compression.type`: `None` is Kafka's default `producer` (store batches as
     /// sent); a codec makes the broker recompress every batch with it.
     pub compression: Option<super::compression::Codec>,
+    /// Replicas per partition, fixed when the topic is created.
+    pub replication_factor: u8,
+    /// `min.insync.replicas`: acks=all needs this many in-sync replicas (capped at the
+    /// replication factor, Kafka 3.7+), and the high watermark stands still below it.
+    pub min_insync_replicas: u8,
+    /// `unclean.leader.election.enable`: elect an out-of-sync replica rather than stay offline.
+    pub unclean_leader_election: bool,
 }
 
 impl Default for TopicSettings {
@@ -35,6 +42,9 @@ impl Default for TopicSettings {
             log: LogConfig::default(),
             timestamp_type: TimestampType::CreateTime,
             compression: None,
+            replication_factor: 1,
+            min_insync_replicas: 1,
+            unclean_leader_election: false,
         }
     }
 }
@@ -59,36 +69,104 @@ pub fn check_topic_name(name: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// Why a partition's leader changed, as the controller records it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ElectionKind {
+    /// The topic was created.
+    Initial,
+    /// The first live in-sync replica in assignment order took over.
+    Clean,
+    /// An out-of-sync replica took over (`unclean.leader.election.enable`).
+    Unclean,
+    /// Leadership moved back to the first replica of the assignment.
+    Preferred,
+    /// The leader's broker asked to shut down, and handed leadership over first.
+    ControlledShutdown,
+    /// No replica could lead: the partition is offline.
+    Offline,
+}
+
+impl ElectionKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ElectionKind::Initial => "initial",
+            ElectionKind::Clean => "clean",
+            ElectionKind::Unclean => "unclean",
+            ElectionKind::Preferred => "preferred",
+            ElectionKind::ControlledShutdown => "controlled shutdown",
+            ElectionKind::Offline => "offline",
+        }
+    }
+}
+
 /// One partition of a topic.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Partition {
     pub id: PartitionId,
     /// Replica assignment; the first is the preferred leader.
     pub replicas: Vec<BrokerId>,
+    /// The controller's view (the latest partition change in the metadata log): the leader, or
+    /// none while the partition is offline.
     pub leader: Option<BrokerId>,
+    /// The controller's in-sync replicas; never empty.
+    pub isr: Vec<BrokerId>,
+    /// Bumped on every leader change.
     pub leader_epoch: u32,
-    pub logs: BTreeMap<BrokerId, PartitionLog>,
-    /// High watermark: the end of the committed prefix.
+    /// Bumped on any change of leader or ISR.
+    pub partition_epoch: u32,
+    /// How the current leader got there.
+    pub last_election: ElectionKind,
+    /// Each replica's own state, by broker.
+    pub replica: BTreeMap<BrokerId, Replica>,
+    /// The high watermark consumers see: the serving leader's.
     pub hw: Offset,
+    /// Whether clients can read and write now: the leader is running, reachable, and knows it leads.
+    pub serving: bool,
 }
 
 impl Partition {
-    /// The leader's log, when there is a leader.
+    /// The serving leader's log, when clients can reach one.
     pub fn leader_log(&self) -> Option<&PartitionLog> {
-        self.leader.and_then(|b| self.logs.get(&b))
+        if !self.serving {
+            return None;
+        }
+        self.leader
+            .and_then(|b| self.replica.get(&b))
+            .map(|r| &r.log)
     }
 
-    pub fn leader_log_mut(&mut self) -> Option<&mut PartitionLog> {
-        let leader = self.leader?;
-        self.logs.get_mut(&leader)
+    /// The log on `broker`'s replica.
+    pub fn log_on(&self, broker: BrokerId) -> Option<&PartitionLog> {
+        self.replica.get(&broker).map(|r| &r.log)
+    }
+
+    /// The controller leader's log, reachable or not.
+    pub fn elected_leader_log(&self) -> Option<&PartitionLog> {
+        self.leader.and_then(|b| self.log_on(b))
     }
 
     pub fn log_start(&self) -> Offset {
-        self.leader_log().map_or(Offset(0), PartitionLog::log_start)
+        self.elected_leader_log()
+            .map_or(Offset(0), PartitionLog::log_start)
     }
 
     pub fn leo(&self) -> Offset {
-        self.leader_log().map_or(Offset(0), PartitionLog::leo)
+        self.elected_leader_log()
+            .map_or(Offset(0), PartitionLog::leo)
+    }
+
+    /// Fewer in-sync replicas than assigned ones.
+    pub fn under_replicated(&self) -> bool {
+        self.leader.is_some() && self.isr.len() < self.replicas.len()
+    }
+
+    pub fn offline(&self) -> bool {
+        self.leader.is_none()
+    }
+
+    /// `min(min.insync.replicas, replication factor)`: the cap exists since Kafka 3.7.
+    pub fn effective_min_isr(&self, settings: &TopicSettings) -> usize {
+        usize::from(settings.min_insync_replicas).min(self.replicas.len())
     }
 }
 
@@ -101,7 +179,9 @@ pub struct Topic {
 }
 
 impl Topic {
-    /// A topic whose partitions are placed round-robin over `brokers`, starting at `first`.
+    /// A topic whose partitions are placed round-robin over `brokers`, starting at `first`: the
+    /// replicas of partition p are the `replication_factor` brokers from position first + p on.
+    /// Every replica starts in sync, led by the first (preferred) one, in leader epoch 0.
     pub fn new(
         name: &str,
         partitions: u32,
@@ -109,16 +189,31 @@ impl Topic {
         brokers: &[BrokerId],
         first: usize,
     ) -> Topic {
+        let rf = usize::from(settings.replication_factor).clamp(1, brokers.len());
         let partitions = (0..partitions)
             .map(|p| {
-                let leader = brokers[(first + p as usize) % brokers.len()];
+                let replicas: Vec<BrokerId> = (0..rf)
+                    .map(|i| brokers[(first + p as usize + i) % brokers.len()])
+                    .collect();
+                let leader = replicas[0];
+                let replica = replicas
+                    .iter()
+                    .map(|b| {
+                        let log = PartitionLog::new(settings.log);
+                        (*b, Replica::new(log, *b, leader, &replicas))
+                    })
+                    .collect();
                 Partition {
                     id: PartitionId(p),
-                    replicas: vec![leader],
+                    isr: replicas.clone(),
+                    replicas,
                     leader: Some(leader),
                     leader_epoch: 0,
-                    logs: BTreeMap::from([(leader, PartitionLog::new(settings.log))]),
+                    partition_epoch: 0,
+                    last_election: ElectionKind::Initial,
+                    replica,
                     hw: Offset(0),
+                    serving: true,
                 }
             })
             .collect();
@@ -136,7 +231,7 @@ impl Topic {
     pub fn record_count(&self) -> usize {
         self.partitions
             .iter()
-            .filter_map(Partition::leader_log)
+            .filter_map(Partition::elected_leader_log)
             .map(PartitionLog::record_count)
             .sum()
     }
@@ -167,6 +262,21 @@ mod tests {
         assert!(topic
             .partitions
             .iter()
-            .all(|p| p.logs.len() == 1 && p.replicas.len() == 1));
+            .all(|p| p.replica.len() == 1 && p.replicas.len() == 1));
+        let settings = TopicSettings {
+            replication_factor: 3,
+            ..TopicSettings::default()
+        };
+        let replicated = Topic::new("r", 3, settings, &brokers, 0);
+        let assignments: Vec<Vec<u8>> = replicated
+            .partitions
+            .iter()
+            .map(|p| p.replicas.iter().map(|b| b.0).collect())
+            .collect();
+        assert_eq!(
+            assignments,
+            vec![vec![1, 2, 3], vec![2, 3, 1], vec![3, 1, 2]]
+        );
+        assert!(replicated.partitions.iter().all(|p| p.isr == p.replicas));
     }
 }
