@@ -78,3 +78,59 @@ fn bad_scenarios_are_one_line_errors() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The failover scenarios' full traces are golden: any change to replication, elections or
+/// truncation shows up as a diff against `scenarios/golden/NAME.trace`. Regenerate deliberately
+/// with `UPDATE_GOLDEN=1 cargo test -p lab-cli --test scenarios`.
+#[test]
+fn failover_traces_match_their_golden_files() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("failover-") && n.ends_with(".md"))
+        })
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 5,
+        "the worked example and four named failovers"
+    );
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    for file in files {
+        let out = lab()
+            .args(["scenario", "run", "--verbose"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", file.display());
+        let stem = file.file_stem().unwrap().to_str().unwrap();
+        let golden = dir.join("golden").join(format!("{stem}.trace"));
+        let trace = String::from_utf8(out.stdout).unwrap();
+        if update {
+            std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
+            std::fs::write(&golden, &trace).unwrap();
+            continue;
+        }
+        let expected = std::fs::read_to_string(&golden).unwrap_or_else(|_| {
+            panic!("{} is missing; run with UPDATE_GOLDEN=1", golden.display())
+        });
+        if trace != expected {
+            let first = trace
+                .lines()
+                .zip(expected.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(trace.lines().count().min(expected.lines().count()));
+            panic!(
+                "{stem}: the trace differs from {} at line {}:\n  now:    {}\n  golden: {}",
+                golden.display(),
+                first + 1,
+                trace.lines().nth(first).unwrap_or("(end)"),
+                expected.lines().nth(first).unwrap_or("(end)")
+            );
+        }
+    }
+}

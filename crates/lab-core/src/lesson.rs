@@ -66,10 +66,21 @@ pub enum WidgetKind {
     Deliveries,
     /// A RabbitMQ-style queue: ready messages, consumers, acknowledgements.
     Queue,
+    /// Brokers with their status and fault buttons, and per partition the replica rows with
+    /// LEO and HW markers, the leader, the ISR and the epoch.
+    Replicas,
+    /// The controller quorum, broker registrations and the election timeline.
+    Controller,
+    /// The acknowledged-writes ledger: acknowledged, still present, lost (and why).
+    Ledger,
+    /// Under-replicated and offline partitions over time.
+    ReplicationChart,
+    /// Fork the timeline at the tick on screen with other settings, and compare the outcomes.
+    Compare,
 }
 
 impl WidgetKind {
-    pub const ALL: [WidgetKind; 14] = [
+    pub const ALL: [WidgetKind; 19] = [
         WidgetKind::TimeControls,
         WidgetKind::Stream,
         WidgetKind::Emitter,
@@ -84,6 +95,11 @@ impl WidgetKind {
         WidgetKind::TopicConfig,
         WidgetKind::Deliveries,
         WidgetKind::Queue,
+        WidgetKind::Replicas,
+        WidgetKind::Controller,
+        WidgetKind::Ledger,
+        WidgetKind::ReplicationChart,
+        WidgetKind::Compare,
     ];
 
     pub fn name(self) -> &'static str {
@@ -102,6 +118,11 @@ impl WidgetKind {
             WidgetKind::TopicConfig => "topic-config",
             WidgetKind::Deliveries => "deliveries",
             WidgetKind::Queue => "queue",
+            WidgetKind::Replicas => "replicas",
+            WidgetKind::Controller => "controller",
+            WidgetKind::Ledger => "ledger",
+            WidgetKind::ReplicationChart => "replication-chart",
+            WidgetKind::Compare => "compare",
         }
     }
 
@@ -119,6 +140,11 @@ impl WidgetKind {
                 | WidgetKind::LagChart
                 | WidgetKind::TopicConfig
                 | WidgetKind::Deliveries
+                | WidgetKind::Replicas
+                | WidgetKind::Controller
+                | WidgetKind::Ledger
+                | WidgetKind::ReplicationChart
+                | WidgetKind::Compare
         )
     }
 }

@@ -39,6 +39,16 @@ pub const CLEANER_INTERVAL_TICKS: u64 = 10;
 /// Ticks of consumer-lag history kept for charts.
 pub const LAG_HISTORY_TICKS_MAX: usize = 300;
 
+/// Partition health at one tick, for the replication chart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReplicationSample {
+    pub at: Tick,
+    pub under_replicated: u32,
+    pub offline: u32,
+    /// In-sync replicas summed over every partition.
+    pub in_sync: u32,
+}
+
 /// Every group's lag on every partition it reads, at one tick.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LagSample {
@@ -495,32 +505,38 @@ pub struct Send {
     pub outcome: SendOutcome,
     /// The producer's acks setting when it was sent.
     pub acks: Acks,
-    /// The leader epoch of its first write.
-    pub epoch: u32,
-    first_offset: Option<Offset>,
-    /// Further offsets the same record was written at: duplicates.
-    more_offsets: Vec<Offset>,
+    /// Its first write: (offset, leader epoch).
+    first_write: Option<(Offset, u32)>,
+    /// Later writes of the same record (retries): duplicates, unless truncated away.
+    more_writes: Vec<(Offset, u32)>,
 }
 
 impl Send {
-    /// Every offset this record was written at (more than one is a duplicate).
-    pub fn offsets(&self) -> impl Iterator<Item = Offset> + '_ {
-        self.first_offset
+    /// Every (offset, leader epoch) this record was written at, oldest first.
+    pub fn writes(&self) -> impl Iterator<Item = (Offset, u32)> + '_ {
+        self.first_write
             .into_iter()
-            .chain(self.more_offsets.iter().copied())
+            .chain(self.more_writes.iter().copied())
+    }
+
+    /// Every offset this record was written at.
+    pub fn offsets(&self) -> impl Iterator<Item = Offset> + '_ {
+        self.writes().map(|(offset, _)| offset)
     }
 
     pub fn first_offset(&self) -> Option<Offset> {
-        self.first_offset
+        self.first_write.map(|(offset, _)| offset)
+    }
+
+    /// The latest write: the one an acknowledgement refers to.
+    pub fn last_write(&self) -> Option<(Offset, u32)> {
+        self.more_writes.last().copied().or(self.first_write)
     }
 
     fn written_at(&mut self, offset: Offset, epoch: u32) {
-        match self.first_offset {
-            None => {
-                self.first_offset = Some(offset);
-                self.epoch = epoch;
-            }
-            Some(_) => self.more_offsets.push(offset),
+        match self.first_write {
+            None => self.first_write = Some((offset, epoch)),
+            Some(_) => self.more_writes.push((offset, epoch)),
         }
     }
 }
@@ -572,6 +588,8 @@ pub struct Cluster {
     pub rates: BTreeMap<ProducerId, ProducerRate>,
     /// Recent lag samples, oldest first, at most [`LAG_HISTORY_TICKS_MAX`].
     pub lag_history: std::collections::VecDeque<LagSample>,
+    /// Recent partition health, oldest first, at most [`LAG_HISTORY_TICKS_MAX`].
+    pub replication_history: std::collections::VecDeque<ReplicationSample>,
     rng: Rng,
 }
 
@@ -617,6 +635,7 @@ impl Cluster {
             sends: Vec::new(),
             rates: BTreeMap::new(),
             lag_history: std::collections::VecDeque::new(),
+            replication_history: std::collections::VecDeque::new(),
             rng,
         }
     }
@@ -1672,9 +1691,8 @@ impl Cluster {
                 tp,
                 outcome: SendOutcome::Pending,
                 acks: producer.config.acks,
-                epoch: 0,
-                first_offset: None,
-                more_offsets: Vec::new(),
+                first_write: None,
+                more_writes: Vec::new(),
             });
         }
         Ok(())
@@ -1777,7 +1795,7 @@ impl Cluster {
             return self.produce_error(id, batch, now, error, events);
         }
         let leader_epoch = replica.known_epoch;
-        let producer_key = u64::from(id.0);
+        let producer_key = Producer::stamp_id(id, batch.producer_epoch);
         let expected = batch.base_sequence.map(|seq| {
             let next = replica.sequences.get(&producer_key).copied().unwrap_or(0);
             (seq, next)
@@ -1795,7 +1813,27 @@ impl Cluster {
                     producer: id,
                     tp: tp.clone(),
                 });
-                self.retry_or_fail(id, batch, now, "out of order sequence", false, events);
+                let seq = batch.base_sequence.unwrap_or(0);
+                let earlier_in_flight = self.parked.iter().any(|p| {
+                    p.producer == id
+                        && p.batch.topic == batch.topic
+                        && p.batch.partition == batch.partition
+                        && p.batch.base_sequence.is_some_and(|s| s < seq)
+                });
+                let producer = self.producers.get_mut(&id).expect("exists");
+                let gap_never_fills = !earlier_in_flight
+                    && !producer.holds_earlier(&batch.topic, batch.partition, seq);
+                if gap_never_fills {
+                    producer.bump_epoch();
+                    batch.base_sequence = None;
+                }
+                let reason = if gap_never_fills {
+                    "OUT_OF_ORDER_SEQUENCE_NUMBER: the leader lacks this producer's earlier records \
+                     (data was lost), so the producer bumps its epoch and starts its sequences over"
+                } else {
+                    "out of order sequence"
+                };
+                self.retry_or_fail(id, batch, now, reason, false, events);
                 return;
             }
             _ => {
@@ -1908,13 +1946,13 @@ impl Cluster {
         let partition = &self.topics[&batch.topic].partitions[batch.partition.0 as usize];
         for send_id in &batch.send_ids {
             let send = &self.sends[*send_id as usize];
-            let Some(offset) = send.first_offset else {
+            let Some((offset, epoch)) = send.last_write() else {
                 continue;
             };
             let entry = Entry {
                 send: *send_id,
                 offset,
-                epoch: send.epoch,
+                epoch,
                 acks: send.acks,
                 lost: false,
             };
@@ -2037,7 +2075,7 @@ impl Cluster {
         for send_id in &batch.send_ids {
             let send = &mut self.sends[*send_id as usize];
             // A record that reached a log (or may have) is not known to have failed.
-            send.outcome = if maybe_written || send.first_offset.is_some() {
+            send.outcome = if maybe_written || send.first_write.is_some() {
                 SendOutcome::Unknown
             } else {
                 SendOutcome::Failed
@@ -2103,6 +2141,7 @@ impl Cluster {
         }
         events.extend(group_events.into_iter().map(BrokerEvent::Group));
         self.sample_lag(now);
+        self.sample_replication(now);
         if now.0.is_multiple_of(RETENTION_CHECK_TICKS)
             || now.0.is_multiple_of(CLEANER_INTERVAL_TICKS)
         {
@@ -2198,6 +2237,27 @@ impl Cluster {
         self.lag_history.push_back(LagSample { at: now, lags });
     }
 
+    fn sample_replication(&mut self, now: Tick) {
+        if self.topics.is_empty() {
+            return;
+        }
+        if self.replication_history.len() == LAG_HISTORY_TICKS_MAX {
+            self.replication_history.pop_front();
+        }
+        let mut sample = ReplicationSample {
+            at: now,
+            under_replicated: 0,
+            offline: 0,
+            in_sync: 0,
+        };
+        for p in self.topics.values().flat_map(|t| t.partitions.iter()) {
+            sample.under_replicated += u32::from(p.under_replicated());
+            sample.offline += u32::from(p.offline());
+            sample.in_sync += p.isr.len() as u32;
+        }
+        self.replication_history.push_back(sample);
+    }
+
     /// Consumer lag in time: ticks since the first record the group has not committed was
     /// written (0 when the group is caught up).
     pub fn lag_ticks(&self, group: &str, tp: &TopicPartition, now: Tick) -> u64 {
@@ -2231,18 +2291,35 @@ impl Cluster {
             lost_unconfirmed: self
                 .sends
                 .iter()
-                .filter(|s| s.outcome == SendOutcome::Unconfirmed && s.first_offset.is_none())
+                .filter(|s| s.outcome == SendOutcome::Unconfirmed && s.first_write.is_none())
                 .count(),
             ..HistoryReport::default()
         };
+        // A record counts as written twice when two of its writes survive on the leader (a write
+        // truncated away by a failover is not a copy).
         for (id, send) in self.sends.iter().enumerate() {
-            if send.offsets().nth(1).is_some() {
+            if send.more_writes.is_empty() {
+                continue;
+            }
+            let partition = self
+                .topics
+                .get(&send.tp.topic)
+                .and_then(|t| t.partition(send.tp.partition));
+            let surviving = send
+                .writes()
+                .filter(|(offset, epoch)| {
+                    partition.is_none_or(|p| {
+                        super::ledger::leader_has(p, *offset, *epoch) != Some(false)
+                    })
+                })
+                .count();
+            if surviving > 1 {
                 report.duplicates.push(id as u64);
             }
         }
         let mut last_offset: BTreeMap<(ProducerId, &TopicPartition), Offset> = BTreeMap::new();
         for send in &self.sends {
-            if let Some(first) = send.first_offset {
+            if let Some(first) = send.first_offset() {
                 let key = (send.producer, &*send.tp);
                 let entry = (send.producer, (*send.tp).clone());
                 if last_offset.get(&key).is_some_and(|last| first < *last)
@@ -2394,7 +2471,7 @@ impl Cluster {
         }
         for s in &self.sends {
             hasher.u64(s.offsets().count() as u64);
-            hasher.u64(s.first_offset.map_or(u64::MAX, |o| o.0));
+            hasher.u64(s.first_offset().map_or(u64::MAX, |o| o.0));
         }
         hasher.u64(self.controller.log.len() as u64);
         hasher.u64(u64::from(self.controller.term));

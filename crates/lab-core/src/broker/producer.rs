@@ -14,6 +14,8 @@ use std::fmt;
 
 /// Most records waiting in one producer's accumulator.
 pub const ACCUMULATED_RECORDS_MAX: usize = 10_000;
+/// `retry.backoff.max.ms` (1 s), in ticks.
+pub const RETRY_BACKOFF_MAX_TICKS: u64 = 10;
 
 /// A producer client's id (also its idempotent producer id).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -77,13 +79,17 @@ impl Acks {
 
 impl Default for ProducerConfig {
     /// Kafka 4.x defaults: idempotence on, `linger.ms` 5 (here 0 ticks, so one click sends), 16 KiB batches.
+    /// Kafka retries without a count limit until `delivery.timeout.ms` (120 s) passes, backing
+    /// off exponentially from `retry.backoff.ms` (100 ms) to `retry.backoff.max.ms` (1 s); here
+    /// 100 retries with backoff doubling from 1 tick up to [`RETRY_BACKOFF_MAX_TICKS`] last about
+    /// as long.
     fn default() -> Self {
         ProducerConfig {
             null_key_partitioner: NullKeyPartitioner::Sticky,
             batch_size_bytes: 16_384,
             linger_ticks: 0,
             idempotence: true,
-            retries: 5,
+            retries: 100,
             retry_backoff_ticks: 1,
             max_in_flight: 5,
             network_fault_permille: 0,
@@ -105,6 +111,8 @@ pub struct ProducerBatch {
     pub created_at: Tick,
     /// Base sequence, given when the batch is first sent by an idempotent producer.
     pub base_sequence: Option<u32>,
+    /// The producer epoch the sequence belongs to.
+    pub producer_epoch: u16,
     pub attempts: u32,
     /// When a retry may go out.
     pub retry_at: Option<Tick>,
@@ -124,6 +132,9 @@ pub struct Producer {
     sticky: BTreeMap<String, (PartitionId, u64)>,
     round_robin: BTreeMap<String, u32>,
     next_sequence: BTreeMap<(String, PartitionId), u32>,
+    /// Bumped when the broker has lost this producer's earlier records (KIP-360): sequences
+    /// start over under the new epoch.
+    pub epoch: u16,
     rng: Rng,
     pub sent_records: u64,
     pub acked_records: u64,
@@ -142,6 +153,7 @@ impl Producer {
             sticky: BTreeMap::new(),
             round_robin: BTreeMap::new(),
             next_sequence: BTreeMap::new(),
+            epoch: 0,
             rng,
             sent_records: 0,
             acked_records: 0,
@@ -238,6 +250,7 @@ impl Producer {
             bytes: 0,
             created_at: now,
             base_sequence: None,
+            producer_epoch: 0,
             attempts: 0,
             retry_at: None,
         });
@@ -288,6 +301,7 @@ impl Producer {
             if self.config.idempotence && batch.base_sequence.is_none() {
                 let next = self.next_sequence.entry(key).or_insert(0);
                 batch.base_sequence = Some(*next);
+                batch.producer_epoch = self.epoch;
                 *next = next.wrapping_add(batch.records.len() as u32);
             }
             batch.attempts += 1;
@@ -299,17 +313,44 @@ impl Producer {
     }
 
     /// Puts a batch back for a retry after the backoff, or reports that it is out of retries.
+    /// The idempotent producer's identity on the broker: its id under its current epoch.
+    pub fn stamp_id(id: ProducerId, epoch: u16) -> u64 {
+        (u64::from(epoch) << 32) | u64::from(id.0)
+    }
+
+    /// Whether a batch of `topic`/`partition` with a sequence below `sequence` waits to be sent.
+    pub fn holds_earlier(&self, topic: &str, partition: PartitionId, sequence: u32) -> bool {
+        self.queued.iter().any(|b| {
+            b.topic == topic
+                && b.partition == partition
+                && b.base_sequence.is_some_and(|s| s < sequence)
+        })
+    }
+
+    /// KIP-360: the broker lost records this producer had sent, so the sequence gap will never
+    /// fill. The producer bumps its epoch and numbers every unsent batch afresh.
+    pub fn bump_epoch(&mut self) {
+        self.epoch = self.epoch.wrapping_add(1);
+        self.next_sequence.clear();
+        for batch in &mut self.queued {
+            batch.base_sequence = None;
+        }
+    }
+
     pub fn retry_later(
         &mut self,
         mut batch: ProducerBatch,
         now: Tick,
-    ) -> Result<(), ProducerBatch> {
+    ) -> Result<(), Box<ProducerBatch>> {
         if batch.attempts > self.config.retries {
             self.failed_records += batch.records.len() as u64;
-            return Err(batch);
+            return Err(Box::new(batch));
         }
         self.retried_batches += 1;
-        batch.retry_at = Some(now.plus(self.config.retry_backoff_ticks));
+        let doublings = batch.attempts.saturating_sub(1).min(16);
+        let backoff = (self.config.retry_backoff_ticks << doublings)
+            .min(RETRY_BACKOFF_MAX_TICKS.max(self.config.retry_backoff_ticks));
+        batch.retry_at = Some(now.plus(backoff));
         // Keep the partition's order: retries go before later batches of the same partition.
         let position = self
             .queued
