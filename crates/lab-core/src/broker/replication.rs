@@ -378,9 +378,14 @@ pub fn proposed_isr(
                 let out_of_sync = progress.leo != Some(leo) && !caught_up(progress, now, rules);
                 !out_of_sync
             } else {
-                progress.leo.is_some_and(|f| {
-                    f >= leader.hw && f >= state.epoch_start && leader.hw >= state.epoch_start
-                }) && eligible(*b)
+                // Kafka considers an expansion when the follower fetches (`maybeExpandIsr` on the
+                // fetch path): a follower that stopped fetching cannot rejoin on the strength of
+                // an old fetch offset, or a leader whose HW is frozen would flap its ISR.
+                progress.last_fetch_at == Some(now)
+                    && progress.leo.is_some_and(|f| {
+                        f >= leader.hw && f >= state.epoch_start && leader.hw >= state.epoch_start
+                    })
+                    && eligible(*b)
             }
         })
         .collect();
