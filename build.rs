@@ -1,34 +1,60 @@
 //! Embeds every `lessons/*.md` into the app, so lessons are data files that ship inside the wasm
-//! bundle (no fetch, works on any static host) and adding a lesson needs no code change.
+//! bundle (no fetch, works on any static host) and adding a lesson needs no code change. Does the
+//! same for the replication lab's presets, `scenarios/failover-*.md`.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
-fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons");
+/// A Rust constant `name` listing (file name, include_str!(file)) for the `.md` files of `folder`
+/// whose names start with `prefix`, sorted by file name.
+fn embed(folder: &str, prefix: &str, name: &str, doc: &str) -> String {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("lessons/ exists")
-        .map(|e| e.expect("readable lessons/ entry").path())
+        .unwrap_or_else(|e| panic!("{folder}/ is readable: {e}"))
+        .map(|e| e.expect("readable directory entry").path())
         .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(prefix))
+        })
         .collect();
     files.sort();
-    let mut out = String::from("/// (file name, markdown) of every lesson, sorted by file name.\npub const LESSON_SOURCES: &[(&str, &str)] = &[\n");
+    let mut out = format!("/// {doc}\npub const {name}: &[(&str, &str)] = &[\n");
     for file in files {
         println!("cargo:rerun-if-changed={}", file.display());
-        let name = file
+        let file_name = file
             .file_name()
             .and_then(|n| n.to_str())
-            .expect("UTF-8 lesson file name");
+            .expect("UTF-8 file name");
         writeln!(
             out,
-            "    ({name:?}, include_str!({:?})),",
+            "    ({file_name:?}, include_str!({:?})),",
             file.display().to_string()
         )
         .expect("write to String");
     }
     out.push_str("];\n");
-    let target =
-        Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("lessons.rs");
-    std::fs::write(target, out).expect("write generated lesson list");
+    out
+}
+
+fn main() {
+    let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    let lessons = embed(
+        "lessons",
+        "",
+        "LESSON_SOURCES",
+        "(file name, markdown) of every lesson, sorted by file name.",
+    );
+    std::fs::write(Path::new(&out_dir).join("lessons.rs"), lessons)
+        .expect("write generated lesson list");
+    let presets = embed(
+        "scenarios",
+        "failover-",
+        "PRESET_SOURCES",
+        "(file name, markdown) of every `scenarios/failover-*.md`, sorted by file name.",
+    );
+    std::fs::write(Path::new(&out_dir).join("presets.rs"), presets)
+        .expect("write generated preset list");
 }

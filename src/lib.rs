@@ -6,10 +6,12 @@
 
 pub mod app;
 pub mod charts;
+pub mod fork;
 pub mod lessons;
 pub mod markdown;
 pub mod pages;
 pub mod panic_panel;
+pub mod presets;
 pub mod progress;
 pub mod route;
 pub mod share;

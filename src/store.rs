@@ -42,6 +42,12 @@ pub struct LabSession {
     pub notice: Option<Notice>,
     /// Bumped on every change, so effects can depend on it.
     pub revision: u64,
+    /// Bumped whenever the journal (and so the timeline) changes: a command, time running past
+    /// the end, a reset, a loaded timeline. Views derived from the whole timeline (a comparison,
+    /// the election timeline) are stale when it moves.
+    pub journal_revision: u64,
+    /// What the timeline was loaded from ([`LabAction::Load`]), until a reset.
+    pub loaded_from: Option<String>,
 }
 
 impl PartialEq for LabSession {
@@ -64,6 +70,31 @@ pub enum LabAction {
     Reset,
     Command(Command),
     DismissNotice,
+    /// Replaces the lab with another timeline (a preset scenario that ran, a fork), at its end.
+    Load(Loaded),
+}
+
+/// A timeline to open in place of the session's, with the notice that says what it is.
+#[derive(Clone)]
+pub struct Loaded {
+    pub timeline: Rc<Timeline>,
+    /// A name for where it came from (a preset's id), kept in [`LabSession::loaded_from`].
+    pub from: String,
+    pub notice: Notice,
+}
+
+impl PartialEq for Loaded {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.timeline, &other.timeline)
+            && self.from == other.from
+            && self.notice == other.notice
+    }
+}
+
+impl std::fmt::Debug for Loaded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Loaded(a timeline ending at {})", self.timeline.end())
+    }
 }
 
 impl LabSession {
@@ -100,6 +131,8 @@ impl LabSession {
             speed_ticks_per_second: DEFAULT_SPEED_TICKS_PER_SECOND,
             notice,
             revision: 0,
+            journal_revision: 0,
+            loaded_from: None,
         }
     }
 
@@ -114,6 +147,28 @@ impl LabSession {
             lab: &self.view,
             journal: timeline.journal(),
         })
+    }
+
+    /// A key for memos and effects over whole-state passes: it changes on every change while
+    /// paused, and on every `every`-th change while playing (those passes cost more than the
+    /// rest of a frame).
+    pub fn refresh_key(&self, every: u64) -> (u64, bool) {
+        if self.playing {
+            (self.revision / every.max(1), true)
+        } else {
+            (self.revision, false)
+        }
+    }
+
+    /// Runs `f` with the whole timeline (for forks and comparisons).
+    pub fn with_timeline<R>(&self, f: impl FnOnce(&Timeline) -> R) -> R {
+        f(&self.timeline.borrow())
+    }
+
+    /// Runs `f` with the state at the end of the journal (the election timeline shows the
+    /// future too, so a learner who scrubbed back can jump forward again).
+    pub fn with_head<R>(&self, f: impl FnOnce(&Lab) -> R) -> R {
+        f(self.timeline.borrow().head())
     }
 
     /// The share link text for the whole journal.
@@ -142,6 +197,7 @@ impl LabSession {
                 self.move_to(self.cursor.next());
                 continue;
             }
+            self.journal_revision += 1;
             let advanced = self.timeline.borrow_mut().advance_head();
             if let Err(e) = advanced {
                 self.playing = false;
@@ -164,6 +220,7 @@ impl LabSession {
         let result = self.timeline.borrow_mut().apply_at(self.cursor, command);
         match result {
             Ok(applied) => {
+                self.journal_revision += 1;
                 self.cursor = self.end();
                 self.view = Rc::new(self.timeline.borrow().head().clone());
                 self.notice = (ticks_dropped > 0).then(|| Notice {
@@ -233,8 +290,18 @@ impl Reducible for LabSession {
                 let fresh = LabSession::open(next.default_config, None);
                 return Rc::new(LabSession {
                     revision: next.revision,
+                    journal_revision: next.journal_revision + 1,
                     ..fresh
                 });
+            }
+            LabAction::Load(loaded) => {
+                next.timeline = Rc::new(RefCell::new((*loaded.timeline).clone()));
+                next.journal_revision += 1;
+                next.playing = false;
+                next.cursor = next.end();
+                next.view = Rc::new(next.timeline.borrow().head().clone());
+                next.notice = Some(loaded.notice);
+                next.loaded_from = Some(loaded.from);
             }
             LabAction::Command(command) => next.command(command),
             LabAction::DismissNotice => next.notice = None,

@@ -18,15 +18,11 @@ pub fn use_chart_canvas(
     let session = super::use_lab();
     let error = use_state(|| None::<String>);
     let theme = use_context::<UseStateHandle<Theme>>().map_or(Theme::Light, |t| *t);
-    let refresh = if session.playing {
-        session.revision / charts::REFRESH_EVERY_WHILE_PLAYING
-    } else {
-        session.revision
-    };
+    let refresh = session.refresh_key(charts::REFRESH_EVERY_WHILE_PLAYING);
     let view: Rc<Lab> = session.view.clone();
     {
         let error = error.clone();
-        use_effect_with((refresh, session.playing, theme), move |(_, _, theme)| {
+        use_effect_with((refresh, theme), move |(_, theme)| {
             if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
                 let scale = charts::fit_to_screen(&element, 0.32, (170.0, 260.0));
                 error.set(draw(element, &view, charts::palette(*theme), scale).err());

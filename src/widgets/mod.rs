@@ -43,6 +43,11 @@ pub fn render(kind: WidgetKind, caption: Option<&str>) -> Html {
         WidgetKind::TopicConfig => html! { <broker::topic_config::TopicConfig /> },
         WidgetKind::Deliveries => html! { <broker::deliveries::Deliveries /> },
         WidgetKind::Queue => html! { <queue_view::QueueView /> },
+        WidgetKind::Replicas => html! { <broker::replicas::Replicas /> },
+        WidgetKind::Controller => html! { <broker::controller_view::ControllerView /> },
+        WidgetKind::Ledger => html! { <broker::ledger_view::LedgerView /> },
+        WidgetKind::ReplicationChart => html! { <broker::replication_chart::ReplicationChart /> },
+        WidgetKind::Compare => html! { <broker::compare::Compare /> },
     };
     html! {
         <figure class={classes!("widget", format!("widget-{}", kind.name()))} data-widget={kind.name()}>

@@ -64,14 +64,6 @@ pub fn ClusterView() -> Html {
         Callback::from(move |s: Selected| selected.set(Some(s)))
     };
     with_cluster(&session, |cluster| {
-        let leaders = |broker| {
-            cluster
-                .topics
-                .values()
-                .flat_map(|t| t.partitions.iter())
-                .filter(|p| p.leader == Some(broker))
-                .count()
-        };
         let inspected = selected.as_ref().and_then(|s| {
             let partition = cluster.topics.get(&s.tp.topic)?.partition(s.tp.partition)?;
             let record = partition
@@ -92,7 +84,7 @@ pub fn ClusterView() -> Html {
                         }}>{ "+ broker" }</button></li>
                     }
                     { for cluster.brokers.iter().map(|b| html! {
-                        <li class="broker-chip">{ format!("broker {}", b.id.0) }<span class="muted small">{ format!(" leads {}", leaders(b.id)) }</span></li>
+                        <li class="broker-chip">{ format!("broker {}", b.id.0) }<span class="muted small">{ format!(" leads {}", super::leader_count(cluster, b.id)) }</span></li>
                     }) }
                 </ul>
                 { for cluster.topics.values().map(|topic| {
@@ -106,7 +98,17 @@ pub fn ClusterView() -> Html {
                             <h4>{ &topic.name }<span class="muted small">{ format!(" · {} partitions · cleanup.policy={policy} · {} records", topic.partitions.len(), topic.record_count()) }</span></h4>
                             { for topic.partitions.iter().map(|p| {
                                 let tp = TopicPartition { topic: topic.name.clone(), partition: p.id };
-                                let Some(log) = p.leader_log() else { return html! {} };
+                                let Some(log) = p.leader_log() else {
+                                    let why = match p.leader {
+                                        None => "offline: no replica can lead".to_string(),
+                                        Some(b) => format!("leader b{} cannot serve clients now (down, cut off or unaware it leads)", b.0),
+                                    };
+                                    return html! {
+                                        <div class="partition-row is-unavailable" data-partition={format!("{}-{}", topic.name, p.id.0)}>
+                                            <div class="partition-head"><strong>{ format!("p{}", p.id.0) }</strong><span class="bad small">{ format!(" {why}") }</span></div>
+                                        </div>
+                                    };
+                                };
                                 let first = Offset(log.leo().0.saturating_sub(CELLS_PER_ROW).max(log.log_start().0));
                                 let records: Vec<&Record> = log.records().filter(|r| r.offset >= first).collect();
                                 let bases: Vec<Offset> = log.segments().iter().map(|s| s.base_offset).collect();

@@ -13,12 +13,7 @@ pub const REFRESH_EVERY_WHILE_PLAYING: u64 = 10;
 #[component]
 pub fn Deliveries() -> Html {
     let session = crate::widgets::use_lab();
-    let refresh = if session.playing {
-        session.revision / REFRESH_EVERY_WHILE_PLAYING
-    } else {
-        session.revision
-    };
-    let report = use_memo((refresh, session.playing), {
+    let report = use_memo(session.refresh_key(REFRESH_EVERY_WHILE_PLAYING), {
         let view = session.view.clone();
         move |_| {
             view.broker()

@@ -2,10 +2,16 @@
 //! screen) and dispatch [`lab_core::broker::cluster::BrokerCommand`]s.
 
 pub mod cluster_view;
+pub mod compare;
+pub mod controller_view;
 pub mod deliveries;
 pub mod groups_panel;
 pub mod lag_chart;
+pub mod ledger_view;
+pub mod presets_panel;
 pub mod producer_panel;
+pub mod replicas;
+pub mod replication_chart;
 pub mod topic_config;
 
 use crate::store::{LabAction, LabHandle};
@@ -24,6 +30,16 @@ pub fn with_cluster(session: &LabHandle, body: impl FnOnce(&Cluster) -> Html) ->
         Some(cluster) => body(cluster),
         None => html! { <p class="muted">{ "This lab has no Kafka cluster." }</p> },
     }
+}
+
+/// How many partitions `broker` leads.
+pub fn leader_count(cluster: &Cluster, broker: lab_core::broker::BrokerId) -> usize {
+    cluster
+        .topics
+        .values()
+        .flat_map(|t| t.partitions.iter())
+        .filter(|p| p.leader == Some(broker))
+        .count()
 }
 
 /// Parses a whole number typed in a field, within `min..=max`, or says why not.
