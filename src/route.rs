@@ -20,8 +20,35 @@ pub enum Route {
     NotFound,
 }
 
-/// The playgrounds, by URL id and title.
-pub const LABS: &[(&str, &str)] = &[
-    ("stream", "Event stream playground"),
-    ("broker", "Kafka broker lab"),
+/// A playground page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LabInfo {
+    /// The URL id: `#/labs/{id}`.
+    pub id: &'static str,
+    pub title: &'static str,
+    /// The home page card's heading and text.
+    pub card: &'static str,
+    pub blurb: &'static str,
+}
+
+/// The playgrounds.
+pub const LABS: &[LabInfo] = &[
+    LabInfo {
+        id: "stream",
+        title: "Event stream playground",
+        card: "Playground",
+        blurb: "Every widget on one page, for free exploration.",
+    },
+    LabInfo {
+        id: "broker",
+        title: "Kafka broker lab",
+        card: "Kafka lab",
+        blurb: "A live Kafka 4.x cluster: partitions, keys, consumer groups, retention, compaction.",
+    },
+    LabInfo {
+        id: "replication",
+        title: "Replication and failover lab",
+        card: "Replication lab",
+        blurb: "Replicas, the ISR, the high watermark and KRaft elections: kill brokers, cut the network, and count what acknowledged writes survive.",
+    },
 ];

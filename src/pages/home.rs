@@ -36,11 +36,11 @@ pub fn Home() -> Html {
                         }) }</ul>
                     </article>
                 }) }
-                { for LABS.iter().map(|(id, title)| html! {
+                { for LABS.iter().map(|lab| html! {
                     <article class="card">
-                        <h2>{ if *id == "broker" { "Kafka lab" } else { "Playground" } }</h2>
-                        <p>{ if *id == "broker" { "A live Kafka 4.x cluster: partitions, keys, consumer groups, retention, compaction." } else { "Every widget on one page, for free exploration." } }</p>
-                        <p><Link<Route> to={Route::Lab { id: id.to_string() }}>{ *title }</Link<Route>></p>
+                        <h2>{ lab.card }</h2>
+                        <p>{ lab.blurb }</p>
+                        <p><Link<Route> to={Route::Lab { id: lab.id.to_string() }}>{ lab.title }</Link<Route>></p>
                     </article>
                 }) }
             </div>

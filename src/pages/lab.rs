@@ -3,7 +3,7 @@
 use crate::pages::not_found::NotFound;
 use crate::pages::use_share_param;
 use crate::route::LABS;
-use crate::widgets::{self, lab_provider::LabProvider};
+use crate::widgets::{self, broker::presets_panel::PresetsPanel, lab_provider::LabProvider};
 use lab_core::lab::{LabConfig, Scenario};
 use lab_core::lesson::WidgetKind;
 use yew::prelude::*;
@@ -16,11 +16,35 @@ pub struct LabPageProps {
 #[component]
 pub fn LabPage(props: &LabPageProps) -> Html {
     let share = use_share_param();
-    let Some((_, title)) = LABS.iter().find(|(id, _)| *id == props.id.as_str()) else {
+    let Some(title) = LABS
+        .iter()
+        .find(|lab| lab.id == props.id.as_str())
+        .map(|lab| lab.title)
+    else {
         return html! { <NotFound what={AttrValue::from(format!("There is no lab called \"{}\".", props.id))} /> };
     };
     let key = share.clone().unwrap_or_default();
+    let replication = props.id.as_str() == "replication";
     let (lead, config, top, grid): (&str, LabConfig, Vec<WidgetKind>, Vec<(WidgetKind, &str)>) = match props.id.as_str() {
+        "replication" => (
+            "Three brokers, a KRaft controller quorum and topic orders with replication factor 3 and min.insync.replicas 2. \
+             Kill and cut off brokers, watch the ISR, the high watermark and leader elections, and count which acknowledged writes survive. \
+             Load a failover scenario, scrub back to before the failure, and fork it with other settings to compare.",
+            LabConfig { scenario: Scenario::Replicated, ..LabConfig::default() },
+            vec![WidgetKind::TimeControls, WidgetKind::Replicas],
+            vec![
+                (WidgetKind::Controller, "Controller and elections"),
+                (WidgetKind::Ledger, "Acknowledged writes"),
+                (WidgetKind::ReplicationChart, "Partition health"),
+                (WidgetKind::Compare, "Fork and compare"),
+                (WidgetKind::Producer, "Produce"),
+                (WidgetKind::TopicConfig, "Topics"),
+                (WidgetKind::Cluster, "Partition logs (as consumers see them)"),
+                (WidgetKind::Trace, "Event trace"),
+                (WidgetKind::Journal, "Journal"),
+                (WidgetKind::StateHash, "Determinism check"),
+            ],
+        ),
         "broker" => (
             "A Kafka 4.x cluster: produce records, watch them land in partition logs, run consumer groups, and break things on purpose.",
             LabConfig { scenario: Scenario::Broker, ..LabConfig::default() },
@@ -52,9 +76,15 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     };
     html! {
         <section class="page lab-page">
-            <h1>{ *title }</h1>
+            <h1>{ title }</h1>
             <p class="lead">{ lead }</p>
             <LabProvider key={key} config={config} share={share}>
+                if replication {
+                    <figure class="widget widget-presets" data-widget="presets">
+                        <figcaption>{ "Failover scenarios" }</figcaption>
+                        <PresetsPanel />
+                    </figure>
+                }
                 <div class="lab-top">{ for top.into_iter().map(|kind| widgets::render(kind, None)) }</div>
                 <div class="lab-grid">
                     { for grid.into_iter().map(|(kind, caption)| widgets::render(kind, Some(caption))) }

@@ -1,5 +1,6 @@
 //! The producer panel: send records (key, value, count, partition) and configure the producer
-//! (partitioner, linger, batch size, idempotence, in-flight requests, retries, network faults).
+//! (acks, partitioner, linger, batch size, idempotence, in-flight requests, retries, network
+//! faults); the produce errors brokers answered, by Kafka error code.
 
 use super::{bind, bind_select, parse_number, send, with_cluster};
 use lab_core::broker::cluster::{BrokerCommand, PRODUCE_COUNT_MAX};
@@ -44,6 +45,7 @@ fn ProducerSettings(props: &SettingsProps) -> Html {
         let codec = codec.clone();
         let acks = acks.clone();
         let producer = props.producer;
+        let current = props.config;
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let parsed = (|| -> Result<ProducerConfig, String> {
@@ -70,7 +72,7 @@ fn ProducerSettings(props: &SettingsProps) -> Html {
                         .into_iter()
                         .find(|a| a.name() == *acks)
                         .unwrap_or(Acks::All),
-                    ..ProducerConfig::default()
+                    ..current
                 })
             })();
             match parsed {
@@ -276,7 +278,10 @@ pub fn ProducerPanel() -> Html {
                     { steady.map(|s| html! { <span class="small muted">{ format!(" now: {s}") }</span> }).unwrap_or_default() }
                 </p>
                 if let Some(p) = current {
-                    <p class="small">{ format!("{}: {} sent · {} acknowledged · {} failed · {} batch retries · {} waiting", p.id, p.sent_records, p.acked_records, p.failed_records, p.retried_batches, p.pending_records()) }</p>
+                    <p class="small producer-summary">{ format!("{} (acks={}): {} sent · {} acknowledged · {} failed · {} batch retries · {} waiting", p.id, p.config.acks.name(), p.sent_records, p.acked_records, p.failed_records, p.retried_batches, p.pending_records()) }</p>
+                    if !cluster.produce_errors.is_empty() {
+                        <p class="small produce-errors">{ "Errors answered: " }{ cluster.produce_errors.iter().map(|(code, n)| format!("{code} ×{n}")).collect::<Vec<_>>().join(" · ") }</p>
+                    }
                     <details class="producer-settings">
                         <summary>{ format!("{} settings", p.id) }</summary>
                         <ProducerSettings key={format!("{}-{:?}", p.id.0, p.config)} producer={p.id} config={p.config} />

@@ -1,7 +1,10 @@
-//! Create topics, and edit a topic's segment, retention, cleanup and compaction settings.
+//! Create topics (with a replication factor and min.insync.replicas), edit a topic's segment,
+//! retention, cleanup and compaction settings, and alter its replication settings
+//! (min.insync.replicas, unclean.leader.election.enable) as `kafka-configs --alter` does.
 
 use super::{bind, bind_select, parse_number, parse_optional_number, send, with_cluster};
 use lab_core::broker::cluster::BrokerCommand;
+use lab_core::broker::cluster::BROKERS_MAX;
 use lab_core::broker::compression::Codec;
 use lab_core::broker::log::LogConfig;
 use lab_core::broker::topic::{TimestampType, TopicSettings, TOPIC_PARTITIONS_MAX};
@@ -139,12 +142,54 @@ fn SettingsEditor(props: &EditorProps) -> Html {
     }
 }
 
+/// min.insync.replicas and unclean.leader.election.enable of one topic (AlterTopicConfig).
+#[component]
+fn ReplicationEditor(props: &EditorProps) -> Html {
+    let session = crate::widgets::use_lab();
+    let min_isr = use_state(|| props.settings.min_insync_replicas.to_string());
+    let unclean = use_state(|| props.settings.unclean_leader_election);
+    let error = use_state(|| None::<String>);
+    let on_apply = {
+        let (session, error, topic) = (session.clone(), error.clone(), props.topic.to_string());
+        let (min_isr, unclean) = (min_isr.clone(), unclean.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            match parse_number(&min_isr, "min.insync.replicas", 1, u64::from(BROKERS_MAX)) {
+                Ok(n) => {
+                    error.set(None);
+                    send(
+                        &session,
+                        BrokerCommand::AlterTopicConfig {
+                            topic: topic.clone(),
+                            min_insync_replicas: Some(n as u8),
+                            unclean_leader_election: Some(*unclean),
+                        },
+                    );
+                }
+                Err(why) => error.set(Some(why)),
+            }
+        })
+    };
+    let s = props.settings;
+    html! {
+        <form class="settings-form replication-settings" novalidate=true onsubmit={on_apply}>
+            <span class="small muted">{ format!("replication factor {} (fixed) · ", s.replication_factor) }</span>
+            <label>{ "min.insync.replicas " }<input class="num-input min-isr-input" type="number" min="1" max={BROKERS_MAX.to_string()} value={(*min_isr).clone()} oninput={bind(&min_isr)} /></label>
+            <label class="check"><input type="checkbox" class="unclean-input" checked={*unclean} onchange={{ let u = unclean.clone(); Callback::from(move |e: Event| u.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().checked())) }} />{ " unclean.leader.election.enable" }</label>
+            <button type="submit" class="apply-replication">{ "Alter" }</button>
+            <p class="field-error" role="alert">{ (*error).clone().unwrap_or_default() }</p>
+        </form>
+    }
+}
+
 #[component]
 pub fn TopicConfig() -> Html {
     let session = crate::widgets::use_lab();
     let selected = use_state(String::new);
     let name = use_state(String::new);
     let partitions = use_state(|| "3".to_string());
+    let rf = use_state(|| "1".to_string());
+    let new_min_isr = use_state(|| "1".to_string());
     let error = use_state(|| None::<String>);
     with_cluster(&session, |cluster| {
         let topic = if cluster.topics.contains_key(&*selected) {
@@ -159,22 +204,38 @@ pub fn TopicConfig() -> Html {
                 name.clone(),
                 partitions.clone(),
             );
+            let (rf, new_min_isr) = (rf.clone(), new_min_isr.clone());
             Callback::from(move |e: SubmitEvent| {
                 e.prevent_default();
-                match parse_number(
-                    &partitions,
-                    "partitions",
-                    1,
-                    u64::from(TOPIC_PARTITIONS_MAX),
-                ) {
-                    Ok(n) => {
+                let parsed = (|| -> Result<(u32, u8, u8), String> {
+                    let n = parse_number(
+                        &partitions,
+                        "partitions",
+                        1,
+                        u64::from(TOPIC_PARTITIONS_MAX),
+                    )?;
+                    let rf = parse_number(&rf, "replication factor", 1, u64::from(BROKERS_MAX))?;
+                    let min_isr = parse_number(
+                        &new_min_isr,
+                        "min.insync.replicas",
+                        1,
+                        u64::from(BROKERS_MAX),
+                    )?;
+                    Ok((n as u32, rf as u8, min_isr as u8))
+                })();
+                match parsed {
+                    Ok((n, rf, min_isr)) => {
                         error.set(None);
                         send(
                             &session,
                             BrokerCommand::CreateTopic {
                                 name: name.trim().to_string(),
-                                partitions: n as u32,
-                                settings: TopicSettings::default(),
+                                partitions: n,
+                                settings: TopicSettings {
+                                    replication_factor: rf,
+                                    min_insync_replicas: min_isr,
+                                    ..TopicSettings::default()
+                                },
                             },
                         );
                     }
@@ -191,11 +252,14 @@ pub fn TopicConfig() -> Html {
                 </label>
                 if let Some(t) = cluster.topics.get(&topic) {
                     <SettingsEditor key={format!("{topic}-{:?}", t.settings)} topic={AttrValue::from(topic.clone())} settings={t.settings} />
+                    <ReplicationEditor key={format!("r-{topic}-{:?}", t.settings)} topic={AttrValue::from(topic.clone())} settings={t.settings} />
                 }
                 <form class="create-topic" novalidate=true onsubmit={on_create}>
                     <strong>{ "New topic " }</strong>
                     <label>{ "name " }<input class="topic-name-input" type="text" placeholder="payments" value={(*name).clone()} oninput={bind(&name)} /></label>
                     <label>{ "partitions " }<input class="num-input partitions-input" type="number" min="1" max="64" value={(*partitions).clone()} oninput={bind(&partitions)} /></label>
+                    <label>{ "replication factor " }<input class="num-input rf-input" type="number" min="1" max={BROKERS_MAX.to_string()} value={(*rf).clone()} oninput={bind(&rf)} /></label>
+                    <label>{ "min.insync.replicas " }<input class="num-input new-min-isr-input" type="number" min="1" max={BROKERS_MAX.to_string()} value={(*new_min_isr).clone()} oninput={bind(&new_min_isr)} /></label>
                     <button type="submit" class="create-topic-button">{ "Create topic" }</button>
                     <p class="field-error" role="alert">{ (*error).clone().unwrap_or_default() }</p>
                 </form>
