@@ -503,7 +503,7 @@ pub struct Send {
     /// Shared by the records of one batch (this is on the per-record path).
     pub tp: std::rc::Rc<TopicPartition>,
     pub outcome: SendOutcome,
-    /// The producer's acks setting when it was sent.
+    /// The producer's acks setting for its latest attempt.
     pub acks: Acks,
     /// Its first write: (offset, leader epoch).
     first_write: Option<(Offset, u32)>,
@@ -513,7 +513,7 @@ pub struct Send {
 
 impl Send {
     /// Every (offset, leader epoch) this record was written at, oldest first.
-    pub fn writes(&self) -> impl Iterator<Item = (Offset, u32)> + '_ {
+    pub fn writes(&self) -> impl DoubleEndedIterator<Item = (Offset, u32)> + '_ {
         self.first_write
             .into_iter()
             .chain(self.more_writes.iter().copied())
@@ -1373,6 +1373,18 @@ impl Cluster {
                 continue;
             }
             if !b.registered {
+                // A new incarnation is refused while the old one's session is still valid
+                // (DuplicateBrokerRegistrationException); the broker retries until it expires.
+                let old_session_valid = self.controller.registrations.get(&b.id).is_some_and(|r| {
+                    !r.fenced
+                        && now.ticks_since(r.last_heartbeat) <= self.settings.session_timeout_ticks
+                });
+                if old_session_valid {
+                    continue;
+                }
+                // The old incarnation is gone: it leaves the ISRs and its leaderships move on.
+                self.controller
+                    .fence(b.id, "a new incarnation registered", &mut self.topics, now);
                 self.controller.register(b.id, now);
                 b.registered = true;
             }
@@ -1748,6 +1760,11 @@ impl Cluster {
         let producer = self.producers.get_mut(&id).expect("exists");
         let acks = producer.config.acks;
         let fire_and_forget = acks == Acks::Zero;
+        // Each attempt goes out with the producer's acks setting of the moment.
+        for send_id in &batch.send_ids {
+            self.sends[*send_id as usize].acks = acks;
+        }
+        let producer = self.producers.get_mut(&id).expect("exists");
         let (request_lost, lost_response) = producer.roll_network_fault();
         // acks=0 expects no response, so there is none to lose, and nothing is ever retried.
         let response_lost = lost_response && !fire_and_forget;
@@ -1925,7 +1942,7 @@ impl Cluster {
             self.set_outcome(&batch, SendOutcome::Unconfirmed);
             return;
         }
-        self.acknowledge(id, &batch, now);
+        self.acknowledge(id, &batch, broker, now);
     }
 
     fn set_outcome(&mut self, batch: &ProducerBatch, outcome: SendOutcome) {
@@ -1934,8 +1951,9 @@ impl Cluster {
         }
     }
 
-    /// The producer is told its records are written: they enter the ledger.
-    fn acknowledge(&mut self, id: ProducerId, batch: &ProducerBatch, now: Tick) {
+    /// `broker` tells the producer its records are written: they enter the ledger, each with
+    /// the write that broker holds (a retry it recognised as a duplicate refers to the original).
+    fn acknowledge(&mut self, id: ProducerId, batch: &ProducerBatch, broker: BrokerId, now: Tick) {
         let producer = self.producers.get_mut(&id).expect("exists");
         producer.acked_records += batch.send_ids.len() as u64;
         self.set_outcome(batch, SendOutcome::Acked);
@@ -1944,9 +1962,13 @@ impl Cluster {
             partition: batch.partition,
         };
         let partition = &self.topics[&batch.topic].partitions[batch.partition.0 as usize];
+        let log = partition.log_on(broker);
         for send_id in &batch.send_ids {
             let send = &self.sends[*send_id as usize];
-            let Some((offset, epoch)) = send.last_write() else {
+            let held = send.writes().rev().find(|(offset, epoch)| {
+                log.is_some_and(|l| *offset < l.leo() && l.epoch_at(*offset) == Some(*epoch))
+            });
+            let Some((offset, epoch)) = held.or(send.last_write()) else {
                 continue;
             };
             let entry = Entry {
@@ -2026,7 +2048,7 @@ impl Cluster {
                     );
                     continue;
                 } else {
-                    self.acknowledge(request.producer, &request.batch, now);
+                    self.acknowledge(request.producer, &request.batch, request.broker, now);
                     continue;
                 }
             } else if now >= request.deadline {

@@ -1,7 +1,9 @@
 //! The acknowledged-writes ledger: every record a producer was told is safely written, and
 //! whether the partition's current leader still has it, at the same offset and from the same
 //! leader epoch. A record the leader lacks is a lost acknowledged write; the ledger keeps it with
-//! the moment and the cause (the election, or the deposed leader that acknowledged it).
+//! the moment and the cause (the election, or the deposed leader that acknowledged it). Losses
+//! are re-judged at every leader change: a leader elected from a dead replica that never wrote
+//! anything can be replaced by one that still has the record, which is then no longer lost.
 //!
 //! Presence is decided by (offset, leader epoch): within one epoch only one leader writes, so
 //! two replicas that hold the same offset in the same epoch hold the same record (the
@@ -92,18 +94,29 @@ impl Ledger {
         });
     }
 
-    /// Re-checks every record of `tp` against its leader (after a leader change or a
-    /// truncation). Returns how many were newly found lost.
+    /// Re-checks every record of `tp` against its leader (after a leader change). Returns how
+    /// many were newly found lost.
     pub fn check(&mut self, tp: &TopicPartition, partition: &Partition, now: Tick) -> usize {
         let Some(entries) = self.entries.get_mut(tp) else {
             return 0;
         };
         let mut newly = Vec::new();
-        for entry in entries.iter_mut().filter(|e| !e.lost) {
-            if leader_has(partition, entry.offset, entry.epoch) == Some(false) {
-                entry.lost = true;
-                newly.push(*entry);
+        let mut recovered = Vec::new();
+        for entry in entries.iter_mut() {
+            match (leader_has(partition, entry.offset, entry.epoch), entry.lost) {
+                (Some(false), false) => {
+                    entry.lost = true;
+                    newly.push(*entry);
+                }
+                (Some(true), true) => {
+                    entry.lost = false;
+                    recovered.push(entry.send);
+                }
+                _ => {}
             }
+        }
+        if !recovered.is_empty() {
+            self.lost.retain(|l| !recovered.contains(&l.send));
         }
         let cause = match partition.leader {
             Some(b) => format!(

@@ -571,6 +571,9 @@ impl PartitionLog {
     /// Cuts the log back so that `offset` is its new LEO (a follower reconciling with its leader,
     /// spec §1.8). Below the log start, the log restarts empty at `offset`.
     pub fn truncate_to(&mut self, offset: Offset) {
+        // Epochs that start at or past the cut go too, even ones that got no records
+        // (`LeaderEpochFileCache.truncateFromEnd`).
+        self.epochs.retain(|(_, start)| *start < offset);
         if offset >= self.leo {
             return;
         }

@@ -197,7 +197,8 @@ pub enum FetchOutcome {
     Truncated { from: Offset, to: Offset },
     /// The follower's fetch offset fell below the leader's log start: it starts over there.
     Restarted { at: Offset },
-    /// The two disagree on the epoch (one of them has stale metadata): nothing happened.
+    /// The two disagree on the epoch (one of them has stale metadata, or the follower just
+    /// dropped an empty epoch): nothing was copied.
     EpochMismatch,
     /// The log is full (the lab's per-partition record limit).
     Full,
@@ -250,6 +251,10 @@ fn fetch_between(
                 own_end.min(fetch_offset)
             };
             f.truncate_to(to);
+            if to == fetch_offset {
+                // Only epochs without records were dropped: the logs agree; fetch again next time.
+                return FetchOutcome::EpochMismatch;
+            }
             return FetchOutcome::Truncated {
                 from: fetch_offset,
                 to,
@@ -381,10 +386,13 @@ pub fn proposed_isr(
                 // Kafka considers an expansion when the follower fetches (`maybeExpandIsr` on the
                 // fetch path): a follower that stopped fetching cannot rejoin on the strength of
                 // an old fetch offset, or a leader whose HW is frozen would flap its ISR.
+                // `Partition.isFollowerInSync`: caught up to the HW and to the epoch's start
+                // (Kafka does not also wait for the HW to reach the epoch's start: under min ISR
+                // the HW is frozen, and the ISR could then never grow back).
                 progress.last_fetch_at == Some(now)
-                    && progress.leo.is_some_and(|f| {
-                        f >= leader.hw && f >= state.epoch_start && leader.hw >= state.epoch_start
-                    })
+                    && progress
+                        .leo
+                        .is_some_and(|f| f >= leader.hw && f >= state.epoch_start)
                     && eligible(*b)
             }
         })
