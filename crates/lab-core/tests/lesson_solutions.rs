@@ -7,11 +7,13 @@ use lab_core::broker::compression::Codec;
 use lab_core::broker::group::{CommitPolicy, ConsumerConfig, ConsumerId, OffsetReset};
 use lab_core::broker::log::LogConfig;
 use lab_core::broker::producer::{NullKeyPartitioner, ProducerConfig, ProducerId};
-use lab_core::broker::topic::TopicSettings;
+use lab_core::broker::topic::{Partition, TopicSettings};
+use lab_core::broker::BrokerId;
 use lab_core::check::Verdict;
 use lab_core::lab::Command;
 use lab_core::lesson::{parse_lesson, Lesson};
-use lab_core::metric::Observation;
+use lab_core::metric::{Metric, Observation};
+use lab_core::scenario::{parse_steps, Step};
 use lab_core::timeline::Timeline;
 
 fn lesson(file: &str) -> Lesson {
@@ -56,6 +58,32 @@ impl Run {
             count,
             header: None,
         });
+    }
+
+    /// Runs steps written in the scenario language (the verbs of `lab scenario run`), the way a
+    /// lesson's solution describes its clicks.
+    fn steps(&mut self, text: &str) {
+        for step in parse_steps(text).unwrap_or_else(|e| panic!("{text}: {e}")) {
+            match step {
+                Step::Ticks(n) => self.ticks(n),
+                Step::Broker(command) => self.run(command),
+            }
+        }
+    }
+
+    /// A metric's value at the head, by name.
+    fn value(&self, metric: &str) -> i64 {
+        let observation = Observation {
+            lab: self.timeline.head(),
+            journal: self.timeline.journal(),
+        };
+        observation
+            .value(&Metric::parse(metric).unwrap())
+            .unwrap_or_else(|| panic!("{metric} is not available"))
+    }
+
+    fn partition(&self, id: u32) -> &Partition {
+        &self.timeline.head().broker().unwrap().topics["orders"].partitions[id as usize]
     }
 
     fn consumer(&mut self, group: &str, config: ConsumerConfig) {
@@ -340,4 +368,317 @@ fn queue_versus_log() {
     r.consumer("audit", ui_default());
     r.ticks(5);
     r.assert_met("replay");
+}
+
+// The replication lessons (issue 4). Their solutions are written as steps in the scenario
+// language; each mirrors the clicks the solution text describes, tick for tick.
+
+/// Sends 30 records with the producer panel's default key, as the replication lessons do.
+const SEND_30: &str = "produce orders key=user-{n} value=order-{n} count=30\n";
+
+#[test]
+fn replication_and_the_isr() {
+    let mut r = Run::new("18-kafka-replication-isr.md");
+    assert!(!r.met("hw-waits") && !r.met("follower-out"));
+    // A follower slowed to one fetch every 20 ticks stays in the ISR, and the HW waits for it.
+    r.steps("slow-broker 3 every=20\ntick 1");
+    r.steps(SEND_30);
+    r.ticks(3);
+    r.assert_met("hw-waits");
+    let p = r.partition(0);
+    assert_eq!(
+        p.leader,
+        Some(BrokerId(1)),
+        "seed 20: broker 1 leads orders-0"
+    );
+    assert_eq!((p.replica[&BrokerId(1)].log.leo().0, p.hw.0), (7, 0));
+    assert!(!r.met("follower-out"));
+    // Slow but catching up: it never leaves the ISR, and the HW catches up with its fetches.
+    for _ in 0..4 {
+        r.steps(SEND_30);
+        r.ticks(40);
+    }
+    assert!(
+        !r.met("follower-out"),
+        "a slow follower that catches up stays in sync"
+    );
+    assert!(!r.met("hw-waits"));
+
+    // A much slower follower of an idle partition is never dropped: it is behind on nothing.
+    let mut r = Run::new("18-kafka-replication-isr.md");
+    r.steps("slow-broker 3 every=100\ntick 150");
+    assert!(
+        !r.met("follower-out"),
+        "an idle partition never shrinks its ISR"
+    );
+    // The solution: slow it down, give it something to be behind on, wait past the lag time.
+    let mut r = Run::new("18-kafka-replication-isr.md");
+    r.steps("slow-broker 3 every=100\ntick 1");
+    r.steps(SEND_30);
+    r.ticks(99);
+    assert!(
+        !r.met("follower-out"),
+        "not before replica.lag.time.max has passed"
+    );
+    r.ticks(11);
+    r.assert_met("follower-out");
+    assert_eq!(r.partition(0).isr, vec![BrokerId(1), BrokerId(2)]);
+    assert_eq!(
+        r.value("topic.orders.hw"),
+        30,
+        "the HW moved on without broker 3"
+    );
+    // Normal speed: it catches up and rejoins.
+    r.steps("slow-broker 3 every=1\ntick 5");
+    assert_eq!(r.value("topic.orders.isr_min"), 3);
+    assert!(!r.met("follower-out"));
+}
+
+const ACKS_FAULTS: &str = "slow-broker 2 every=50\nslow-broker 3 every=50\ntick 1
+produce orders key=user-{n} value=order-{n} count=50 partition=0\ntick 1
+kill-broker 1\ntick 100\n";
+
+#[test]
+fn acks_and_durability() {
+    let mut r = Run::new("19-kafka-acks-durability.md");
+    assert!(!r.met("acks1-loses") && !r.met("nothing-lost"));
+    // acks=1: the leader answers before any follower has the records; a clean election loses them.
+    r.steps("producer acks=1 idempotence=off");
+    r.steps(ACKS_FAULTS);
+    r.assert_met("acks1-loses");
+    assert_eq!(r.value("lost_acked"), 50);
+    assert_eq!(r.value("elections"), 1);
+    r.steps("restart-broker 1\ntick 60");
+    assert!(r.value("truncations") >= 1);
+    assert!(!r.met("nothing-lost"), "acks=1 is the wrong setting");
+
+    // acks=all (the default): the same faults lose nothing.
+    let mut r = Run::new("19-kafka-acks-durability.md");
+    r.steps(ACKS_FAULTS);
+    assert!(
+        !r.met("nothing-lost"),
+        "broker 1 has not come back to truncate its tail yet"
+    );
+    assert_eq!(r.value("lost_acked"), 0);
+    r.steps("restart-broker 1\ntick 60");
+    r.assert_met("nothing-lost");
+    assert!(!r.met("acks1-loses"));
+    assert_eq!(r.value("acked"), 50);
+
+    // The lesson's one-click steps reproduce the acks=1 loss.
+    let mut r = Run::new("19-kafka-acks-durability.md");
+    for step in r.lesson.steps().cloned().collect::<Vec<_>>() {
+        match step {
+            Step::Ticks(n) => r.ticks(n),
+            Step::Broker(command) => r.run(command),
+        }
+    }
+    r.assert_met("acks1-loses");
+}
+
+#[test]
+fn leader_failover() {
+    let mut r = Run::new("20-kafka-leader-failover.md");
+    assert!(!r.met("failover") && !r.met("preferred-back"));
+    assert_eq!(r.partition(0).leader, Some(BrokerId(1)));
+    r.steps(SEND_30);
+    r.steps("tick 5\nkill-broker 1\ntick 50");
+    assert!(
+        !r.met("failover"),
+        "no election before the session timeout fences broker 1"
+    );
+    r.ticks(50);
+    r.assert_met("failover");
+    let p = r.partition(0);
+    assert_eq!((p.leader, p.leader_epoch), (Some(BrokerId(2)), 1));
+    assert!(!r.met("preferred-back"));
+    r.steps("restart-broker 1\ntick 20");
+    assert!(
+        !r.met("preferred-back"),
+        "a restarted broker does not take its leadership back by itself"
+    );
+    assert_eq!(
+        r.value("under_replicated"),
+        0,
+        "broker 1 is back in every ISR"
+    );
+    r.steps("elect-preferred");
+    r.assert_met("preferred-back");
+    let p = r.partition(0);
+    assert_eq!((p.leader, p.leader_epoch), (Some(BrokerId(1)), 2));
+    // A controlled shutdown moves leadership at once, without waiting for a session to expire.
+    let elections = r.value("elections");
+    r.steps("shutdown-broker 1");
+    assert_eq!(r.value("elections"), elections + 1);
+    assert_eq!(r.partition(0).leader, Some(BrokerId(2)));
+}
+
+/// The faults of the unclean-election lesson, up to restarting broker 2, after `settings`.
+fn unclean_faults(settings: &str) -> String {
+    format!(
+        "{settings}
+produce orders key=user-{{n}} value=order-{{n}} count=30\ntick 5
+kill-broker 2\nkill-broker 3\ntick 100
+produce orders key=user-{{n}} value=late-{{n}} count=20\ntick 5
+kill-broker 1\ntick 100
+restart-broker 2\ntick 10\n"
+    )
+}
+
+#[test]
+fn unclean_election() {
+    let file = "21-kafka-unclean-election.md";
+    let mut r = Run::new(file);
+    assert!(!r.met("lose-acked") && !r.met("prevent"));
+    // The lesson's steps reproduce the loss of committed, acknowledged records.
+    for step in r.lesson.steps().cloned().collect::<Vec<_>>() {
+        match step {
+            Step::Ticks(n) => r.ticks(n),
+            Step::Broker(command) => r.run(command),
+        }
+    }
+    r.assert_met("lose-acked");
+    assert_eq!(r.value("lost_acked_all"), 20);
+    assert!(
+        r.value("truncations") >= 1,
+        "broker 1 cut its committed tail"
+    );
+    assert!(!r.met("prevent"));
+
+    // Prevention 1: unclean election off. The partitions wait offline for broker 1.
+    let mut r = Run::new(file);
+    r.steps(&unclean_faults("topic-config orders min-isr=1 unclean=off"));
+    r.assert_met("prevent");
+    assert!(!r.met("lose-acked"));
+    assert_eq!(r.value("offline"), 3);
+    r.steps("restart-broker 1\nrestart-broker 3\ntick 30");
+    assert_eq!((r.value("lost_acked"), r.value("acked")), (0, 50));
+    assert_eq!(r.partition(0).leader, Some(BrokerId(1)));
+
+    // Prevention 2: min.insync.replicas=2 refuses the late writes; the unclean election loses nothing.
+    let mut r = Run::new(file);
+    r.steps(&unclean_faults("topic-config orders min-isr=2 unclean=on"));
+    r.assert_met("prevent");
+    assert!(!r.met("lose-acked"));
+    assert!(r.value("unclean_elections") >= 1);
+
+    // Not a prevention: unclean election on and min ISR 1, but no late writes to lose (luck).
+    let mut r = Run::new(file);
+    r.steps(
+        "topic-config orders min-isr=1 unclean=on
+produce orders key=user-{n} value=order-{n} count=30\ntick 5
+kill-broker 2\nkill-broker 3\ntick 100\nkill-broker 1\ntick 100\nrestart-broker 2\ntick 10",
+    );
+    assert!(!r.met("prevent") && !r.met("lose-acked"));
+}
+
+#[test]
+fn the_controller() {
+    let file = "22-kafka-controller.md";
+    let mut r = Run::new(file);
+    assert!(!r.met("controller-failover") && !r.met("fenced-alive") && !r.met("zombie-safe"));
+    r.steps(SEND_30);
+    r.steps("tick 5\nkill-controller 1\ntick 15");
+    r.steps(SEND_30);
+    r.ticks(5);
+    r.assert_met("controller-failover");
+    assert_eq!(r.value("controller_term"), 2);
+    assert_eq!(
+        r.value("acked"),
+        60,
+        "writes went on without an active controller"
+    );
+    // Broker 1 cut off from the controller: fenced although it runs, and deposed.
+    r.steps("restart-controller 1\ncut-broker 1 from=controller\ntick 100");
+    r.assert_met("fenced-alive");
+    let p = r.partition(0);
+    assert_eq!((p.leader, p.leader_epoch), (Some(BrokerId(2)), 1));
+    assert!(
+        p.replica[&BrokerId(1)].leading.is_some(),
+        "broker 1 still thinks it leads: a zombie"
+    );
+    assert!(!r.met("zombie-safe"));
+    // The zombie appends what the producer sends it, but cannot commit it.
+    r.steps("produce orders key=user-{n} value=order-{n} count=30 partition=0\ntick 20");
+    let zombie = &r.partition(0).replica[&BrokerId(1)];
+    assert!(zombie.log.leo() > zombie.hw, "appended above a frozen HW");
+    assert!(!r.met("zombie-safe"));
+    r.steps("reconnect-broker 1 from=controller\ntick 20");
+    r.assert_met("zombie-safe");
+    assert_eq!(r.value("acked"), 90);
+
+    // Killing the broker instead of cutting it off does not meet "fenced while running".
+    let mut r = Run::new(file);
+    r.steps("kill-broker 1\ntick 100");
+    assert!(!r.met("fenced-alive"));
+    // Without a majority of controllers nobody fences a dead broker.
+    let mut r = Run::new(file);
+    r.steps("kill-controller 1\nkill-controller 2\ntick 20\nkill-broker 3\ntick 150");
+    assert_eq!((r.value("fenced"), r.value("elections")), (0, 0));
+    assert_eq!(r.value("controller_term"), 1);
+}
+
+const MIN_ISR_FAULTS: &str = "produce orders key=user-{n} value=order-{n} count=20\ntick 1
+kill-broker 3\ntick 100
+produce orders key=user-{n} value=order-{n} count=20\ntick 5
+kill-broker 2\ntick 100\n";
+
+#[test]
+fn min_insync_replicas() {
+    let file = "23-kafka-min-isr.md";
+    let mut r = Run::new(file);
+    assert!(!r.met("refused") && !r.met("available-again") && !r.met("hw-frozen"));
+    r.steps(MIN_ISR_FAULTS);
+    assert_eq!(
+        r.value("acked"),
+        40,
+        "one broker down: writes still accepted"
+    );
+    assert_eq!(r.value("not_enough_replicas"), 0);
+    r.steps("produce orders key=user-{n} value=order-{n} count=20\ntick 20");
+    r.assert_met("refused");
+    assert!(!r.met("available-again") && !r.met("hw-frozen"));
+    assert_eq!(
+        r.value("topic.orders.records"),
+        40,
+        "refused writes are not appended"
+    );
+    r.steps("topic-config orders min-isr=1\ntick 30");
+    r.assert_met("available-again");
+    assert_eq!(r.value("acked"), 60);
+
+    // acks=1 instead: acknowledged, but invisible above the frozen HW; not "available again".
+    let mut r = Run::new(file);
+    r.steps(MIN_ISR_FAULTS);
+    r.steps("producer acks=1 idempotence=off");
+    r.steps("produce orders key=user-{n} value=order-{n} count=20\ntick 5");
+    r.assert_met("hw-frozen");
+    assert!(!r.met("available-again") && !r.met("refused"));
+    assert_eq!(
+        (r.value("topic.orders.records"), r.value("topic.orders.hw")),
+        (60, 40)
+    );
+    // Broker 2 comes back and rejoins: the HW moves again.
+    r.steps("restart-broker 2\ntick 30");
+    assert_eq!(r.value("topic.orders.hw"), 60);
+    assert!(!r.met("hw-frozen"));
+}
+
+/// Cutting both followers off from the brokers (instead of killing them) also leaves the leader
+/// alone in the ISR, and it stays alone: a follower that no longer fetches must not rejoin on the
+/// strength of an old fetch (before that fix the ISR flapped every tick, and acks=all writes were
+/// accepted and timed out instead of being refused).
+#[test]
+fn min_insync_replicas_with_cut_followers() {
+    let mut r = Run::new("23-kafka-min-isr.md");
+    r.steps("cut-broker 2 from=brokers\ncut-broker 3 from=brokers");
+    r.steps("produce orders key=k{n} count=10 partition=0\ntick 102");
+    for _ in 0..20 {
+        assert_eq!(r.partition(0).isr, vec![BrokerId(1)]);
+        r.ticks(1);
+    }
+    r.steps("produce orders key=k{n} count=10 partition=0\ntick 5");
+    r.assert_met("refused");
+    r.steps("heal-broker 2\nheal-broker 3\ntick 10");
+    assert_eq!(r.partition(0).isr.len(), 3, "healed followers rejoin");
 }
