@@ -149,6 +149,10 @@ pub struct Consumer {
     pub stuck: BTreeSet<TopicPartition>,
     /// Times a position was reset because it fell out of the log.
     pub offset_resets: u32,
+    /// Per partition, for KIP-320: the leader epoch of the last record read, the partition
+    /// leader epoch the position was last validated in, and the position after that record
+    /// (a position moved by anything else is not validated against it).
+    pub read_epochs: BTreeMap<TopicPartition, (u32, u32, Offset)>,
     restarts: u32,
 }
 
@@ -256,6 +260,16 @@ pub enum GroupEvent {
         consumer: ConsumerId,
         records: usize,
     },
+    /// KIP-320: after a leader change the consumer found the log truncated below its position.
+    LogTruncated {
+        consumer: ConsumerId,
+        tp: TopicPartition,
+        position: Offset,
+        /// Where the consumer's last epoch ends on the new leader.
+        end: Offset,
+        /// Seeked to `end` (a reset policy is set), or stopped (`auto.offset.reset=none`).
+        reset: bool,
+    },
 }
 
 impl ConsumerGroup {
@@ -322,13 +336,72 @@ fn starting_offset(
     }
 }
 
-/// The leader log and high watermark of a partition, if it has a leader.
+/// The leader log and high watermark of a partition, if clients can reach its leader.
 fn leader_view<'a>(
     topics: &'a BTreeMap<String, Topic>,
     tp: &TopicPartition,
 ) -> Option<(&'a PartitionLog, Offset)> {
     let partition = topics.get(&tp.topic)?.partition(tp.partition)?;
     Some((partition.leader_log()?, partition.hw))
+}
+
+/// KIP-320 (spec §1.6): when the partition's leader epoch changed since the consumer last
+/// validated its position, it asks the leader where its last-read epoch ends. A position past
+/// that end sits on records the new leader does not have: with a reset policy the consumer seeks
+/// back to the end (`Truncation detected ... resetting offset`), without one it stops reading the
+/// partition (LogTruncationException). Returns false when the partition must be skipped.
+fn validate_position(
+    consumer: &mut Consumer,
+    topics: &BTreeMap<String, Topic>,
+    tp: &TopicPartition,
+    events: &mut Vec<GroupEvent>,
+) -> bool {
+    let Some(partition) = topics
+        .get(&tp.topic)
+        .and_then(|t| t.partition(tp.partition))
+    else {
+        return true;
+    };
+    let Some(log) = partition.leader_log() else {
+        return true;
+    };
+    let Some((read_epoch, validated_in, after)) = consumer.read_epochs.get(tp).copied() else {
+        return true;
+    };
+    if validated_in == partition.leader_epoch {
+        return true;
+    }
+    let Some(position) = consumer.positions.get(tp).copied().filter(|p| *p == after) else {
+        consumer.read_epochs.remove(tp);
+        return true;
+    };
+    consumer
+        .read_epochs
+        .insert(tp.clone(), (read_epoch, partition.leader_epoch, after));
+    let Some((_, end)) = log.end_offset_for(read_epoch) else {
+        return true;
+    };
+    if end >= position {
+        return true;
+    }
+    let reset = consumer.config.auto_offset_reset != OffsetReset::None;
+    events.push(GroupEvent::LogTruncated {
+        consumer: consumer.id,
+        tp: tp.clone(),
+        position,
+        end,
+        reset,
+    });
+    if reset {
+        consumer.offset_resets += 1;
+        consumer.position_epoch += 1;
+        consumer.positions.insert(tp.clone(), end);
+        consumer.read_epochs.remove(tp);
+        true
+    } else {
+        consumer.stuck.insert(tp.clone());
+        false
+    }
 }
 
 /// Commits a consumer's positions for its owned partitions.
@@ -465,6 +538,7 @@ pub fn join(
         last_commit: now,
         stuck: BTreeSet::new(),
         offset_resets: 0,
+        read_epochs: BTreeMap::new(),
         restarts: 0,
     }
 }
@@ -782,6 +856,9 @@ fn poll(
         if budget == 0 {
             break;
         }
+        if !validate_position(consumer, topics, &tp, events) {
+            continue;
+        }
         let Some((log, hw)) = leader_view(topics, &tp) else {
             continue;
         };
@@ -828,6 +905,13 @@ fn poll(
             consumer
                 .positions
                 .insert(tp.clone(), Offset(last.offset.0 + 1));
+            let leader_epoch = topics[&tp.topic].partitions[tp.partition.0 as usize].leader_epoch;
+            if let Some(read_epoch) = log.epoch_at(last.offset) {
+                let after = Offset(last.offset.0 + 1);
+                consumer
+                    .read_epochs
+                    .insert(tp.clone(), (read_epoch, leader_epoch, after));
+            }
             fetched.push(InProcess {
                 tp: tp.clone(),
                 offsets: records.iter().map(|r| r.offset).collect(),

@@ -246,6 +246,8 @@ fn group_event(event: &GroupEvent) -> String {
         GroupEvent::OffsetReset { consumer, tp, from, to, reason } => format!("{consumer}'s position on {tp} reset from {from} to {to}: {reason}"),
         GroupEvent::OffsetOutOfRange { consumer, tp, position } => format!("{consumer} cannot read {tp} at {position} and auto.offset.reset=none: it stops reading it"),
         GroupEvent::LostInProcessing { consumer, records } => format!("{consumer} crashed while processing {records} record(s)"),
+        GroupEvent::LogTruncated { consumer, tp, position, end, reset: true } => format!("{consumer} found {tp} truncated below its position {position} after a leader change: it seeks back to {end} (KIP-320)"),
+        GroupEvent::LogTruncated { consumer, tp, position, end, reset: false } => format!("{consumer} found {tp} truncated below its position {position} (the leader's log ends at {end}) and auto.offset.reset=none: it stops reading it (LogTruncationException)"),
     }
 }
 

@@ -288,10 +288,11 @@ impl Producer {
             let slots = in_flight.entry(key.clone()).or_insert(0);
             let due = batch.retry_at.is_none_or(|t| t <= now);
             // One partition's batches go in order: a batch waiting for a retry holds back later
-            // ones only when at most one request may be in flight.
+            // ones when at most one request may be in flight, and always for the idempotent
+            // producer (a later sequence would only be refused as out of order).
             let blocked = *slots >= self.config.max_in_flight;
             if !due || blocked {
-                if !due && self.config.max_in_flight == 1 {
+                if !due && (self.config.max_in_flight == 1 || self.config.idempotence) {
                     *slots = self.config.max_in_flight;
                 }
                 waiting.push_back(batch);
@@ -351,11 +352,21 @@ impl Producer {
         let backoff = (self.config.retry_backoff_ticks << doublings)
             .min(RETRY_BACKOFF_MAX_TICKS.max(self.config.retry_backoff_ticks));
         batch.retry_at = Some(now.plus(backoff));
-        // Keep the partition's order: retries go before later batches of the same partition.
+        // Keep the partition's order: a retry goes before the partition's later batches (by
+        // sequence for the idempotent producer, like Kafka's in-sequence re-enqueue; otherwise
+        // after earlier retries, before fresh batches).
         let position = self
             .queued
             .iter()
-            .position(|b| b.topic == batch.topic && b.partition == batch.partition)
+            .position(|b| {
+                b.topic == batch.topic
+                    && b.partition == batch.partition
+                    && match (batch.base_sequence, b.base_sequence) {
+                        (Some(mine), Some(theirs)) => theirs > mine,
+                        (Some(_), None) => true,
+                        (None, _) => b.retry_at.is_none(),
+                    }
+            })
             .unwrap_or(self.queued.len());
         self.held_records += batch.records.len();
         self.queued.insert(position, batch);
