@@ -22,6 +22,12 @@ struct HarnessProps {
     kinds: Vec<WidgetKind>,
     #[prop_or_default]
     goal_lesson: Option<String>,
+    /// The lab's scenario (two sources unless set).
+    #[prop_or_default]
+    scenario: Option<Scenario>,
+    /// Also render the replication lab's preset buttons.
+    #[prop_or_default]
+    presets: bool,
 }
 
 /// A lab with the given widgets (and optionally the goals of a lesson) inside the app's contexts.
@@ -34,7 +40,8 @@ fn Harness(props: &HarnessProps) -> Html {
         .map(|text| parse_lesson(text).expect("test lesson parses"));
     html! {
         <ContextProvider<ProgressHandle> context={progress}>
-            <LabProvider config={LabConfig { seed: Seed(3), scenario: Scenario::TwoSources }} share={props.share.clone()}>
+            <LabProvider config={LabConfig { seed: Seed(3), scenario: props.scenario.unwrap_or(Scenario::TwoSources) }} share={props.share.clone()}>
+                if props.presets { <widgets::broker::presets_panel::PresetsPanel /> }
                 { for props.kinds.iter().map(|k| widgets::render(*k, None)) }
                 { for lesson.iter().flat_map(|l| l.blocks.clone()).filter_map(|b| match b {
                     Block::Check(c) => Some(html! { <widgets::goal::Goal lesson="test" check={Rc::new(c)} /> }),
@@ -94,6 +101,8 @@ async fn step_back_and_scrub_redraw_every_widget() {
             WidgetKind::StateHash,
         ],
         goal_lesson: None,
+        scenario: None,
+        presets: false,
     })
     .await;
     assert_eq!(text(&root, ".tc-status"), "tick 0 (live)");
@@ -124,6 +133,8 @@ async fn emitting_by_hand_is_journaled_and_bad_input_is_refused_at_the_field() {
         share: None,
         kinds: vec![WidgetKind::Emitter, WidgetKind::Journal, WidgetKind::Trace],
         goal_lesson: None,
+        scenario: None,
+        presets: false,
     })
     .await;
     type_into(&root, ".count-input", "4").await;
@@ -163,6 +174,8 @@ async fn a_corrupted_share_link_opens_the_default_lab_with_a_message() {
         share: Some("fl1.not-a-real-link".into()),
         kinds: vec![WidgetKind::TimeControls],
         goal_lesson: None,
+        scenario: None,
+        presets: false,
     })
     .await;
     let notice = text(&root, ".notice");
@@ -187,6 +200,8 @@ async fn a_valid_share_link_restores_the_state() {
         share: Some(link),
         kinds: vec![WidgetKind::TimeControls, WidgetKind::StateHash],
         goal_lesson: None,
+        scenario: None,
+        presets: false,
     })
     .await;
     assert_eq!(text(&root, ".tc-status"), "tick 25 (live)");
@@ -201,6 +216,8 @@ async fn goals_explain_themselves_then_complete_as_the_learner_acts() {
         share: None,
         kinds: vec![WidgetKind::TimeControls],
         goal_lesson: Some(GOAL_LESSON.into()),
+        scenario: None,
+        presets: false,
     })
     .await;
     assert!(text(&root, ".goal-status").contains("end_tick is 0; the goal needs end_tick >= 2"));
@@ -220,6 +237,8 @@ async fn the_events_chart_draws_on_its_canvas() {
         share: None,
         kinds: vec![WidgetKind::TimeControls, WidgetKind::EventsChart],
         goal_lesson: None,
+        scenario: None,
+        presets: false,
     })
     .await;
     for _ in 0..20 {
@@ -257,4 +276,224 @@ fn the_panic_panel_reveals_a_report() {
         .unwrap()
         .contains("boom at widgets.rs:1"));
     panel.remove();
+}
+
+// The replication lab (issue 4, "Lab page (UI)").
+
+fn replicated(kinds: Vec<WidgetKind>, presets: bool) -> HarnessProps {
+    HarnessProps {
+        share: None,
+        kinds,
+        goal_lesson: None,
+        scenario: Some(Scenario::Replicated),
+        presets,
+    }
+}
+
+async fn steps(root: &Element, n: usize) {
+    for _ in 0..n {
+        click(root, ".tc-step").await;
+    }
+}
+
+async fn choose(root: &Element, selector: &str, value: &str) {
+    let select: web_sys::HtmlSelectElement = find(root, selector).dyn_into().unwrap();
+    select.set_value(value);
+    select
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    yew::scheduler::flush().await;
+}
+
+#[wasm_bindgen_test]
+async fn killing_the_leaders_broker_fences_it_and_the_controller_elects_another_replica() {
+    let root = mount(replicated(
+        vec![
+            WidgetKind::TimeControls,
+            WidgetKind::Replicas,
+            WidgetKind::Controller,
+        ],
+        false,
+    ))
+    .await;
+    let broker1 = r#"[data-broker="1"] .broker-card-head"#;
+    let orders0 = r#"[data-partition="orders-0"] .partition-facts"#;
+    assert!(text(&root, broker1).contains("alive"));
+    assert!(
+        text(&root, orders0).contains("leader b1"),
+        "{}",
+        text(&root, orders0)
+    );
+    assert!(text(&root, ".controller-status").contains("Active controller: C1 · term 1"));
+    click(&root, r#"[data-broker="1"] .kill-broker"#).await;
+    assert!(text(&root, broker1).contains("crashed"));
+    // The controller notices when the session (90 ticks) runs out.
+    steps(&root, 100).await;
+    assert!(
+        text(&root, broker1).contains("fenced"),
+        "{}",
+        text(&root, broker1)
+    );
+    let facts = text(&root, orders0);
+    assert!(
+        facts.contains("leader b2") && facts.contains("last election: clean"),
+        "{facts}"
+    );
+    let timeline = text(&root, ".election-timeline");
+    assert!(
+        timeline.contains("orders-0: broker 2 leads, clean election"),
+        "{timeline}"
+    );
+    assert!(timeline.contains("broker 1 fenced"), "{timeline}");
+    assert!(text(&root, r#"[data-registration="1"]"#).contains("fenced"));
+    // A timeline row jumps the time cursor to just before the change; the change is then still
+    // to come, and shown dimmed.
+    click(&root, ".row-election .jump-before").await;
+    assert!(text(&root, ".tc-status").contains("replaying the past"));
+    assert!(text(&root, orders0).contains("leader b1"));
+    assert!(find(&root, ".row-election").class_name().contains("future"));
+}
+
+#[wasm_bindgen_test]
+async fn every_fault_button_changes_the_brokers_status() {
+    let root = mount(replicated(
+        vec![WidgetKind::TimeControls, WidgetKind::Replicas],
+        false,
+    ))
+    .await;
+    let head = |b: u8| format!(r#"[data-broker="{b}"] .broker-card-head"#);
+    let button = |b: u8, class: &str| format!(r#"[data-broker="{b}"] .{class}"#);
+    for link in ["brokers", "controller", "clients"] {
+        click(&root, &button(2, &format!("cut-{link}"))).await;
+        assert!(
+            text(&root, &head(2)).contains(link),
+            "{}",
+            text(&root, &head(2))
+        );
+        assert_eq!(
+            find(&root, &button(2, &format!("cut-{link}"))).get_attribute("aria-pressed"),
+            Some("true".into())
+        );
+    }
+    click(&root, &button(2, "heal-broker")).await;
+    assert!(text(&root, &head(2)).contains("alive"));
+    choose(&root, "#slow-2", "50").await;
+    click(&root, &button(2, "slow-broker")).await;
+    assert!(text(&root, &head(2)).contains("slow: fetches every 50 ticks"));
+    click(&root, &button(2, "normal-speed")).await;
+    assert!(text(&root, &head(2)).contains("alive"));
+    click(&root, &button(3, "shutdown-broker")).await;
+    assert!(
+        text(&root, &head(3)).contains("stopped"),
+        "{}",
+        text(&root, &head(3))
+    );
+    // A controlled shutdown hands orders-2's leadership (broker 3 is preferred) over at once.
+    let facts = text(&root, r#"[data-partition="orders-2"] .partition-facts"#);
+    assert!(facts.contains("controlled shutdown"), "{facts}");
+    click(&root, &button(3, "restart-broker")).await;
+    steps(&root, 5).await;
+    assert!(!text(&root, &head(3)).contains("stopped"));
+}
+
+#[wasm_bindgen_test]
+async fn the_ledger_counts_acknowledged_writes_and_the_health_chart_draws() {
+    let root = mount(replicated(
+        vec![
+            WidgetKind::TimeControls,
+            WidgetKind::Producer,
+            WidgetKind::Ledger,
+            WidgetKind::ReplicationChart,
+        ],
+        false,
+    ))
+    .await;
+    type_into(&root, ".send-count", "6").await;
+    click(&root, ".send-button").await;
+    steps(&root, 12).await;
+    assert_eq!(text(&root, ".ledger-acked"), "6");
+    assert_eq!(text(&root, ".ledger-present"), "6");
+    assert_eq!(text(&root, ".ledger-lost"), "0");
+    assert!(text(&root, ".producer-summary").contains("acks=all"));
+    assert!(text(&root, ".replication-summary").contains("Of 3 partitions"));
+    assert!(root
+        .query_selector(".replication-chart .field-error")
+        .unwrap()
+        .is_none());
+    let canvas: web_sys::HtmlCanvasElement =
+        find(&root, ".replication-chart canvas").dyn_into().unwrap();
+    assert!(
+        canvas.to_data_url().unwrap().len() > 2000,
+        "the chart looks blank"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_preset_loads_and_a_fork_without_unclean_election_loses_nothing() {
+    let root = mount(replicated(
+        vec![
+            WidgetKind::TimeControls,
+            WidgetKind::Ledger,
+            WidgetKind::Compare,
+        ],
+        true,
+    ))
+    .await;
+    click(&root, r#"[data-preset="failover-unclean-truncation"]"#).await;
+    assert!(text(&root, ".notice").contains("Scenario loaded"));
+    assert!(text(&root, ".tc-status").contains("(live)"));
+    assert!(
+        text(&root, ".preset-goal").contains("✓"),
+        "{}",
+        text(&root, ".preset-goal")
+    );
+    let lost: u64 = text(&root, ".ledger-lost").parse().unwrap();
+    assert!(lost >= 20, "{lost}");
+    // Back to tick 0, then fork with unclean leader election off.
+    type_into(&root, ".scrubber", "0").await;
+    assert!(text(&root, ".tc-status").starts_with("tick 0 of"));
+    choose(&root, "#fork-unclean", "off").await;
+    click(&root, ".fork-button").await;
+    let row = text(&root, r#".compare-table tr[data-row="lost with acks=all"]"#);
+    assert!(row.ends_with("0 ▼"), "{row}");
+    assert!(text(&root, ".fork-summary").contains("nothing acknowledged was lost"));
+    assert!(text(&root, r#".compare-table tr[data-row="unclean elections"]"#).contains("1"));
+    click(&root, ".open-fork").await;
+    assert!(text(&root, ".notice").contains("Opened the fork from tick 0"));
+    assert_eq!(text(&root, ".ledger-lost"), "0");
+}
+
+#[wasm_bindgen_test]
+async fn replication_settings_at_the_topic_form_and_refusals_with_a_hint() {
+    let root = mount(replicated(
+        vec![WidgetKind::TopicConfig, WidgetKind::Replicas],
+        false,
+    ))
+    .await;
+    type_into(&root, ".min-isr-input", "1").await;
+    click(&root, ".unclean-input").await;
+    click(&root, ".apply-replication").await;
+    assert!(
+        text(&root, ".replica-topic-name").contains("min.insync.replicas 1 · unclean election on"),
+        "{}",
+        text(&root, ".replica-topic-name")
+    );
+    type_into(&root, ".topic-name-input", "big").await;
+    type_into(&root, ".rf-input", "5").await;
+    click(&root, ".create-topic-button").await;
+    let notice = text(&root, ".notice-error");
+    assert!(
+        notice.contains("INVALID_REPLICATION_FACTOR")
+            && notice.contains("Lower the replication factor"),
+        "{notice}"
+    );
+    type_into(&root, ".rf-input", "3").await;
+    type_into(&root, ".partitions-input", "12").await;
+    click(&root, ".create-topic-button").await;
+    assert_eq!(
+        root.query_selector_all(".replica-partition")
+            .unwrap()
+            .length(),
+        15
+    );
 }
