@@ -119,6 +119,10 @@ async function main() {
   const brokerRows = await page.$$eval(".broker-table tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
   console.log("\n### Broker throughput (WebAssembly, headless Chromium)\n\n| measure | value |\n|---|---|");
   for (const [m, v] of brokerRows) console.log(`| ${m} | ${v} |`);
+  const replicatedRows = await page.$$eval(".replicated-table tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  console.log("\n### Replicated throughput under a fault schedule (WebAssembly, headless Chromium)\n\n| measure | value |\n|---|---|");
+  for (const [m, v] of replicatedRows) console.log(`| ${m} | ${v} |`);
+  console.log("\n" + (await page.textContent(".replicated-ratio")));
   await frameTime(browser);
   await browser.close();
   server.close();

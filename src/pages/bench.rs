@@ -1,7 +1,9 @@
 //! The benchmark page: runs the core's scrub benchmark in this browser and prints its table, so
 //! the same measurement exists natively (`lab-bench`) and in WebAssembly.
 
-use lab_core::bench::{broker_throughput, scrub_benchmark, BrokerThroughput, ScrubReport};
+use lab_core::bench::{
+    broker_throughput, scrub_benchmark, BrokerThroughput, ClusterShape, ScrubReport,
+};
 use yew::prelude::*;
 
 /// Commands in the benchmark journal.
@@ -32,7 +34,7 @@ fn table(class: &'static str, rows: Vec<(String, String)>) -> Html {
 #[component]
 pub fn BenchPage() -> Html {
     let report = use_state(|| None::<ScrubReport>);
-    let broker = use_state(|| None::<BrokerThroughput>);
+    let broker = use_state(|| None::<(BrokerThroughput, BrokerThroughput)>);
     let running = use_state(|| false);
     let on_broker = {
         let (broker, running) = (broker.clone(), running.clone());
@@ -40,7 +42,13 @@ pub fn BenchPage() -> Html {
             running.set(true);
             let (broker, running) = (broker.clone(), running.clone());
             gloo_timers::callback::Timeout::new(30, move || {
-                broker.set(Some(broker_throughput(BENCH_RECORDS, &mut clock())));
+                let single = broker_throughput(BENCH_RECORDS, ClusterShape::Single, &mut clock());
+                let replicated = broker_throughput(
+                    BENCH_RECORDS,
+                    ClusterShape::ReplicatedWithFaults,
+                    &mut clock(),
+                );
+                broker.set(Some((single, replicated)));
                 running.set(false);
             })
             .forget();
@@ -68,10 +76,13 @@ pub fn BenchPage() -> Html {
                 { table("scrub-table", report.rows()) }
             }
             <h2>{ "Broker throughput" }</h2>
-            <p>{ format!("Produce {BENCH_RECORDS} keyed records through a 12-partition topic and consume them with a 4-member group, in this browser.") }</p>
+            <p>{ format!("Produce {BENCH_RECORDS} keyed records through a 12-partition topic and consume them with a 4-member group, in this browser: once at replication factor 1, then at replication factor 3 with acks=all while brokers crash and restart.") }</p>
             <button class="primary bench-broker" onclick={on_broker} disabled={*running}>{ if *running { "Running…" } else { "Run the broker benchmark" } }</button>
-            if let Some(result) = (*broker).clone() {
-                { table("broker-table", result.rows()) }
+            if let Some((single, replicated)) = (*broker).clone() {
+                { table("broker-table", single.rows()) }
+                <h3>{ "Replicated, under a fault schedule" }</h3>
+                { table("replicated-table", replicated.rows()) }
+                <p class="replicated-ratio">{ format!("Replicated / single throughput in this run: {:.2}", replicated.records_per_second() / single.records_per_second().max(1.0)) }</p>
             }
         </section>
     }

@@ -189,11 +189,32 @@ mod tests {
 /// and consume them with a 4-member group, the shape the Kafka lab's benchmark goal names.
 #[derive(Clone, Debug)]
 pub struct BrokerThroughput {
+    pub shape: ClusterShape,
     pub records: u64,
     pub consumed: u64,
     pub ticks: u64,
     pub elapsed_ms: f64,
+    /// Leader elections during the run (the fault schedule's).
+    pub elections: u64,
+    /// Acknowledged records lost (none expected: acks=all, min.insync.replicas=2, clean elections).
+    pub lost_acked: usize,
 }
+
+/// The cluster a throughput run uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClusterShape {
+    /// Replication factor 1, no faults (the issue-3 benchmark).
+    Single,
+    /// Replication factor 3, min.insync.replicas 2, acks=all, and a fault schedule: every
+    /// [`FAULT_EVERY_TICKS`] ticks one broker (in turn) crashes, and restarts
+    /// [`FAULT_DOWN_TICKS`] ticks later.
+    ReplicatedWithFaults,
+}
+
+/// Ticks between broker crashes in the replicated benchmark.
+pub const FAULT_EVERY_TICKS: u64 = 40;
+/// Ticks a crashed broker stays down in the replicated benchmark.
+pub const FAULT_DOWN_TICKS: u64 = 15;
 
 impl BrokerThroughput {
     pub fn records_per_second(&self) -> f64 {
@@ -204,16 +225,24 @@ impl BrokerThroughput {
     }
 
     pub fn rows(&self) -> Vec<(String, String)> {
+        let shape = match self.shape {
+            ClusterShape::Single => "12 partitions, RF 1, 4 consumers (range), keyed records",
+            ClusterShape::ReplicatedWithFaults => {
+                "12 partitions, RF 3, min ISR 2, acks=all, 4 consumers, a broker crash every 40 ticks"
+            }
+        };
         vec![
             (
                 "records produced and consumed".into(),
                 format!("{} / {}", self.records, self.consumed),
             ),
-            (
-                "topic, group".into(),
-                "12 partitions, 4 consumers (range), keyed records".into(),
-            ),
+            ("cluster".into(), shape.into()),
             ("ticks simulated".into(), self.ticks.to_string()),
+            ("leader elections".into(), self.elections.to_string()),
+            (
+                "acknowledged records lost".into(),
+                self.lost_acked.to_string(),
+            ),
             ("elapsed".into(), format!("{:.0} ms", self.elapsed_ms)),
             (
                 "throughput".into(),
@@ -223,18 +252,40 @@ impl BrokerThroughput {
     }
 }
 
-/// Runs the broker throughput benchmark. `now_ms` returns a monotonic time in milliseconds.
-pub fn broker_throughput(records: u64, now_ms: &mut dyn FnMut() -> f64) -> BrokerThroughput {
+/// Runs the broker throughput benchmark on a cluster of `shape`. `now_ms` returns a monotonic
+/// time in milliseconds.
+pub fn broker_throughput(
+    records: u64,
+    shape: ClusterShape,
+    now_ms: &mut dyn FnMut() -> f64,
+) -> BrokerThroughput {
     use crate::broker::cluster::{BrokerCommand, Cluster, PRODUCE_COUNT_MAX};
     use crate::broker::group::{CommitPolicy, ConsumerConfig, OffsetReset};
+    use crate::broker::node::ClusterSettings;
     use crate::broker::producer::{ProducerConfig, ProducerId};
     use crate::broker::topic::TopicSettings;
+    use crate::broker::BrokerId;
+    let replicated = shape == ClusterShape::ReplicatedWithFaults;
     let mut cluster = Cluster::new(3, Rng::new(Seed(1)));
+    let settings = TopicSettings {
+        replication_factor: if replicated { 3 } else { 1 },
+        min_insync_replicas: if replicated { 2 } else { 1 },
+        ..TopicSettings::default()
+    };
+    let cluster_settings = ClusterSettings {
+        session_timeout_ticks: 6,
+        heartbeat_interval_ticks: 2,
+        replica_lag_max_ticks: 10,
+        ..ClusterSettings::default()
+    };
     let setup = [
+        BrokerCommand::SetClusterSettings {
+            settings: cluster_settings,
+        },
         BrokerCommand::CreateTopic {
             name: "bench".into(),
             partitions: 12,
-            settings: TopicSettings::default(),
+            settings,
         },
         BrokerCommand::AddProducer {
             config: ProducerConfig::default(),
@@ -274,7 +325,23 @@ pub fn broker_throughput(records: u64, now_ms: &mut dyn FnMut() -> f64) -> Broke
             .map(|c| c.deliveries_total)
             .sum::<u64>()
     };
+    let mut faults = 0u64;
     while produced < records || consumed(&cluster) < records {
+        if replicated && now.0.is_multiple_of(FAULT_EVERY_TICKS) {
+            let broker = BrokerId((faults % 3) as u8 + 1);
+            let _ = cluster.apply(&BrokerCommand::KillBroker { broker }, now);
+            faults += 1;
+        }
+        if replicated && now.0 % FAULT_EVERY_TICKS == FAULT_DOWN_TICKS {
+            for broker in 1..=3 {
+                let _ = cluster.apply(
+                    &BrokerCommand::RestartBroker {
+                        broker: BrokerId(broker),
+                    },
+                    now,
+                );
+            }
+        }
         let mut this_tick = 0;
         while produced < records && this_tick < per_tick {
             let count = (records - produced).min(u64::from(PRODUCE_COUNT_MAX)) as u16;
@@ -287,9 +354,10 @@ pub fn broker_throughput(records: u64, now_ms: &mut dyn FnMut() -> f64) -> Broke
                 count,
                 header: None,
             };
-            cluster
-                .apply(&send, now)
-                .expect("benchmark produce is valid");
+            // A full producer buffer (partitions waiting for a new leader) is back-pressure.
+            if cluster.apply(&send, now).is_err() {
+                break;
+            }
             produced += u64::from(count);
             this_tick += u64::from(count);
         }
@@ -301,9 +369,12 @@ pub fn broker_throughput(records: u64, now_ms: &mut dyn FnMut() -> f64) -> Broke
     }
     let elapsed_ms = now_ms() - start;
     BrokerThroughput {
+        shape,
         records,
         consumed: consumed(&cluster),
         ticks: now.0,
         elapsed_ms,
+        elections: cluster.elections().0,
+        lost_acked: cluster.ledger.lost.len(),
     }
 }

@@ -18,10 +18,21 @@ fn main() {
         .nth(2)
         .and_then(|a| a.parse().ok())
         .unwrap_or(1_000_000);
-    let broker = lab_core::bench::broker_throughput(records, &mut now_ms);
-    println!("\n### Broker throughput (native, release)\n");
-    println!("| measure | value |\n|---|---|");
-    for (measure, value) in broker.rows() {
-        println!("| {measure} | {value} |");
+    use lab_core::bench::{broker_throughput, ClusterShape};
+    let single = broker_throughput(records, ClusterShape::Single, &mut now_ms);
+    let replicated = broker_throughput(records, ClusterShape::ReplicatedWithFaults, &mut now_ms);
+    for (title, run) in [
+        ("Broker throughput, replication factor 1", &single),
+        ("Replicated throughput under a fault schedule", &replicated),
+    ] {
+        println!("\n### {title} (native, release)\n");
+        println!("| measure | value |\n|---|---|");
+        for (measure, value) in run.rows() {
+            println!("| {measure} | {value} |");
+        }
     }
+    println!(
+        "\nReplicated / single throughput in the same run: {:.2}",
+        replicated.records_per_second() / single.records_per_second().max(1.0)
+    );
 }

@@ -1856,8 +1856,9 @@ impl Cluster {
             _ => {
                 let log_append_time = settings.timestamp_type == TimestampType::LogAppendTime;
                 let count = batch.records.len();
-                // The records move into the log, unless the producer may have to send them again.
-                let keep = response_lost || acks == Acks::All;
+                // The records move into the log, unless the producer will have to send them again
+                // (an acks=all batch that has to wait takes a copy back from the log).
+                let keep = response_lost;
                 let owned = if keep {
                     batch.records.clone()
                 } else {
@@ -1920,8 +1921,15 @@ impl Cluster {
         if partition.leader == Some(broker) {
             partition.hw = partition.hw.max(replica.hw);
         }
-        if acks == Acks::All {
-            let last_offset = Offset(replica.log.leo().0.saturating_sub(1));
+        let last_offset = Offset(replica.log.leo().0.saturating_sub(1));
+        // acks=all waits in purgatory unless the append alone committed it (the leader is the
+        // whole ISR) and the answer will arrive.
+        let must_wait = replica.hw <= last_offset || response_lost;
+        if acks == Acks::All && must_wait {
+            if batch.records.is_empty() {
+                // Kept for a retry: the records as the log holds them.
+                batch.records = replica.log.last_records(batch.send_ids.len());
+            }
             self.parked.push(ParkedProduce {
                 producer: id,
                 batch,
@@ -1963,23 +1971,22 @@ impl Cluster {
         };
         let partition = &self.topics[&batch.topic].partitions[batch.partition.0 as usize];
         let log = partition.log_on(broker);
-        for send_id in &batch.send_ids {
-            let send = &self.sends[*send_id as usize];
+        let sends = &self.sends;
+        let entries = batch.send_ids.iter().filter_map(|send_id| {
+            let send = &sends[*send_id as usize];
             let held = send.writes().rev().find(|(offset, epoch)| {
                 log.is_some_and(|l| *offset < l.leo() && l.epoch_at(*offset) == Some(*epoch))
             });
-            let Some((offset, epoch)) = held.or(send.last_write()) else {
-                continue;
-            };
-            let entry = Entry {
+            let (offset, epoch) = held.or(send.last_write())?;
+            Some(Entry {
                 send: *send_id,
                 offset,
                 epoch,
                 acks: send.acks,
                 lost: false,
-            };
-            self.ledger.acknowledged(&tp, entry, partition, now);
-        }
+            })
+        });
+        self.ledger.acknowledged(&tp, entries, partition, now);
     }
 
     /// A produce error: stale metadata is dropped, and the batch is retried while retries last.

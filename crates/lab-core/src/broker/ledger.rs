@@ -60,26 +60,35 @@ pub fn leader_has(partition: &Partition, offset: Offset, epoch: u32) -> Option<b
 }
 
 impl Ledger {
-    /// Notes an acknowledged record, and checks it at once: a deposed leader that still
-    /// believes it leads can acknowledge records the real leader will never have.
+    /// Notes acknowledged records of `tp` (one batch), and checks them at once: a deposed leader
+    /// that still believes it leads can acknowledge records the real leader will never have.
     pub fn acknowledged(
         &mut self,
         tp: &TopicPartition,
-        entry: Entry,
+        batch: impl IntoIterator<Item = Entry>,
         partition: &Partition,
         now: Tick,
     ) {
-        self.acked += 1;
-        let mut entry = entry;
-        if leader_has(partition, entry.offset, entry.epoch) == Some(false) {
-            entry.lost = true;
+        let mut lost = Vec::new();
+        let entries = match self.entries.get_mut(tp) {
+            Some(entries) => entries,
+            None => self.entries.entry(tp.clone()).or_default(),
+        };
+        for mut entry in batch {
+            if leader_has(partition, entry.offset, entry.epoch) == Some(false) {
+                entry.lost = true;
+                lost.push(entry);
+            }
+            entries.push(entry);
+            self.acked += 1;
+        }
+        for entry in lost {
             let cause = format!(
                 "acknowledged by a deposed leader in epoch {}; the partition is in epoch {}",
                 entry.epoch, partition.leader_epoch
             );
             self.lose(tp, &entry, now, cause);
         }
-        self.entries.entry(tp.clone()).or_default().push(entry);
     }
 
     fn lose(&mut self, tp: &TopicPartition, entry: &Entry, now: Tick, cause: String) {

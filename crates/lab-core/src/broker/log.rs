@@ -541,6 +541,26 @@ impl PartitionLog {
         out
     }
 
+    /// The last `count` records as new records again (what a producer would resend).
+    pub fn last_records(&self, count: usize) -> Vec<NewRecord> {
+        let mut out: Vec<NewRecord> = self
+            .segments
+            .iter()
+            .rev()
+            .flat_map(|s| s.batches.iter().rev())
+            .flat_map(|b| b.records.iter().rev())
+            .take(count)
+            .map(|r| NewRecord {
+                key: r.key.clone(),
+                value: r.value.clone(),
+                headers: r.headers.clone(),
+                timestamp: Some(r.timestamp),
+            })
+            .collect();
+        out.reverse();
+        out
+    }
+
     /// A follower's append of batches fetched from its leader: same offsets, same epochs. Batches
     /// must start at or after the LEO; records below it are skipped.
     pub fn append_replicated(&mut self, batches: Vec<Batch>, now: Tick) -> Result<(), LogError> {
