@@ -49,7 +49,7 @@ fn cell(
         offset,
     };
     html! {
-        <button class={class} title={title.clone()} aria-label={title} aria-pressed={selected.to_string()}
+        <button key={offset.0} class={class} title={title.clone()} aria-label={title} aria-pressed={selected.to_string()}
             onclick={Callback::from(move |_| onclick.emit(select.clone()))}>
         </button>
     }
@@ -122,12 +122,13 @@ pub fn ClusterView() -> Html {
                                         <div class="log-cells" role="group" aria-label={format!("Offsets {} to {} of {tp}", first, log.leo())}>
                                             if first > log.log_start() { <span class="log-more" title="older offsets">{ "…" }</span> }
                                             if log.log_start() > Offset(0) && first == log.log_start() { <span class="log-start-marker" title="log start: older offsets were deleted">{ "⟨" }</span> }
-                                            { for (first.0..log.leo().0).map(|o| {
+                                            // Keyed by offset: as the window slides, the cells that stay are moved, not rewritten.
+                                            <>{ for (first.0..log.leo().0).map(|o| {
                                                 let offset = Offset(o);
                                                 let record = records.iter().find(|r| r.offset == offset).copied();
                                                 let is_selected = selected.as_ref().is_some_and(|s| s.tp == tp && s.offset == offset);
                                                 cell(p, &tp, offset, record, bases.contains(&offset) && o > 0, is_selected, on_select.clone())
-                                            }) }
+                                            }) }</>
                                             <span class="hw-marker" title="high watermark: consumers read below it">{ format!("HW {}", p.hw) }</span>
                                         </div>
                                         if !commits.is_empty() { <p class="commits small">{ commits.join(" · ") }</p> }
