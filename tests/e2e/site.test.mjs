@@ -11,7 +11,8 @@ import { chromium } from "../../tools/node_modules/playwright-core/index.mjs";
 import { serve } from "./server.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const DIST = join(ROOT, "dist");
+// FLOWLAB_DIST points the test at another build (several people may share one checkout's dist/).
+const DIST = process.env.FLOWLAB_DIST || join(ROOT, "dist");
 const SHOTS = join(ROOT, "target", "e2e-screenshots");
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync"];
@@ -71,7 +72,7 @@ async function done(page) {
 
 test("every route renders, at phone and desktop widths, in both themes", async () => {
   const routes = [["#/", "Learn data systems"], ["#/lessons", "Lessons"], ["#/labs/stream", "Event stream playground"], ["#/labs/broker", "Kafka broker lab"],
-    ["#/bench", "Benchmarks"], ["#/no/such/page", "Page not found"], ["#/lessons/no-such-lesson", "Page not found"],
+    ["#/labs/replication", "Replication and failover lab"], ["#/bench", "Benchmarks"], ["#/no/such/page", "Page not found"], ["#/lessons/no-such-lesson", "Page not found"],
     ["#/labs/no-such-lab", "Page not found"]];
   for (const [width, colorScheme] of [[1280, "light"], [360, "light"], [1280, "dark"]]) {
     const page = await openPage({ width, height: 800, colorScheme });
@@ -357,5 +358,126 @@ test("queue versus log: the queue deletes on acknowledgement", async () => {
   for (let i = 0; i < 8; i++) await page.click(".tc-step");
   await page.waitForSelector('[data-goal="queue-drained"].goal-done');
   assert.match(await page.textContent(".queue-view"), /0 ready · 10 deleted/);
+  await done(page);
+});
+
+// The replication lab (issue 4, "Lab page (UI)").
+
+async function overflowOf(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+}
+
+const ORDERS0 = '[data-partition="orders-0"] .partition-facts';
+
+test("the replication lab: kill the leader and watch the election, at phone and desktop widths in both themes", async () => {
+  for (const [width, colorScheme] of [[1280, "light"], [360, "light"], [1280, "dark"], [360, "dark"]]) {
+    const page = await openPage({ width, height: 900, colorScheme });
+    await go(page, "#/labs/replication");
+    assert.match(await page.textContent(ORDERS0), /leader b1/);
+    await page.fill(".send-count", "30");
+    await page.click(".send-button");
+    for (let i = 0; i < 5; i++) await page.click(".tc-step");
+    await page.click('[data-broker="1"] .kill-broker');
+    assert.match(await page.textContent('[data-broker="1"] .broker-card-head'), /crashed/);
+    await page.selectOption(".tc-speed select", "100");
+    await page.click(".tc-play");
+    await page.waitForFunction((sel) => /leader b2/.test(document.querySelector(sel).textContent), ORDERS0);
+    await page.click(".tc-play");
+    assert.match(await page.textContent(".election-timeline"), /orders-0: broker 2 leads, clean election, epoch 1/);
+    assert.match(await page.textContent('[data-broker="1"] .broker-card-head'), /fenced/);
+    assert.match(await page.textContent(".replication-summary"), /under-replicated/);
+    const overflow = await overflowOf(page);
+    assert.ok(overflow <= 1, `the replication lab at ${width}px scrolls sideways by ${overflow}px`);
+    await shot(page, `replication-election-${width}-${colorScheme}`);
+    // Bring it back: it registers with a new broker epoch and rejoins the ISR.
+    await page.click('[data-broker="1"] .restart-broker');
+    await page.click(".tc-play");
+    await page.waitForFunction((sel) => /ISR \{[^}]*1[^}]*\}/.test(document.querySelector(sel).textContent), ORDERS0);
+    await page.click(".tc-play");
+    assert.equal(await page.textContent(".ledger-lost"), "0", "a clean failover loses no acks=all write");
+    await done(page);
+  }
+});
+
+test("every failover preset loads, runs and meets its goal", async () => {
+  const page = await openPage();
+  await go(page, "#/labs/replication");
+  const ids = await page.$$eval(".preset-button", (buttons) => buttons.map((b) => b.dataset.preset));
+  assert.ok(ids.length >= 5, `${ids.length} presets`);
+  for (const id of ids) {
+    await page.click(`[data-preset="${id}"]`);
+    await page.waitForSelector(`[data-preset="${id}"][aria-pressed="true"]`);
+    assert.match(await page.textContent(".notice"), /Scenario loaded: \d+ steps ran to tick \d+/);
+    assert.match(await status(page), /\(live\)$/);
+    await page.waitForSelector(".preset-goal.is-met");
+    await shot(page, `replication-preset-${id}`);
+  }
+  await done(page);
+});
+
+test("fork and compare: scrub back before the unclean election and fork with it off", async () => {
+  for (const [width, colorScheme] of [[1280, "light"], [360, "dark"], [360, "light"], [1280, "dark"]]) {
+    const page = await openPage({ width, height: 900, colorScheme });
+    await go(page, "#/labs/replication");
+    await page.click('[data-preset="failover-unclean-truncation"]');
+    await page.waitForSelector(".preset-goal.is-met");
+    assert.ok(Number(await page.textContent(".ledger-lost")) >= 20);
+    assert.match(await page.textContent(".election-timeline"), /unclean election/);
+    // The lost records' row jumps to just before the loss; from there, back to the start.
+    await page.click(".lost-row .jump-before");
+    assert.match(await status(page), /replaying the past/);
+    await page.fill(".scrubber", "0");
+    await page.selectOption("#fork-unclean", "off");
+    await page.click(".fork-button");
+    await page.waitForSelector(".comparison");
+    assert.match(await page.textContent('.compare-table tr[data-row="lost with acks=all"]'), /20\s*0 ▼/);
+    assert.match(await page.textContent(".fork-summary"), /nothing acknowledged was lost/);
+    const overflow = await overflowOf(page);
+    assert.ok(overflow <= 1, `the comparison at ${width}px scrolls sideways by ${overflow}px`);
+    await page.locator('[data-widget="compare"]').scrollIntoViewIfNeeded();
+    await shot(page, `replication-compare-${width}-${colorScheme}`);
+    await page.click(".open-fork");
+    assert.match(await page.textContent(".notice"), /Opened the fork from tick 0/);
+    assert.equal(await page.textContent(".ledger-lost"), "0");
+    await done(page);
+  }
+});
+
+test("replication lab frame cost: Step with 3 brokers and 12 replicated partitions under load", async () => {
+  const page = await openPage();
+  await go(page, "#/labs/replication");
+  await page.fill(".topic-name-input", "big");
+  await page.fill(".partitions-input", "12");
+  await page.fill(".rf-input", "3");
+  await page.fill(".new-min-isr-input", "2");
+  await page.click(".create-topic-button");
+  assert.equal(await page.locator('[data-partition^="big-"]').count() / 2, 12, "12 partitions in the replicas and cluster views");
+  await page.selectOption(".send-form .topic-select", "big");
+  await page.fill(".rate-input", "20");
+  await page.click(".rate-button");
+  await page.click('[data-broker="3"] .slow-broker');
+  const measure = (n) => page.evaluate(async (n) => {
+    const status = document.querySelector(".tc-status");
+    const times = [];
+    for (let i = 0; i < n; i++) {
+      const before = status.textContent;
+      const t0 = performance.now();
+      const changed = new Promise((resolve) => {
+        const o = new MutationObserver(() => { if (status.textContent !== before) { o.disconnect(); resolve(); } });
+        o.observe(status, { childList: true, characterData: true, subtree: true });
+      });
+      document.querySelector(".tc-step").click();
+      await changed;
+      await new Promise((r) => setTimeout(r, 0));
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    return { median: times[n >> 1], p90: times[Math.floor(n * 0.9)], max: times[n - 1] };
+  }, n);
+  await measure(5);
+  const cost = await measure(60);
+  console.log(`replication lab Step (3 brokers, 15 partitions RF 3, 20 records/tick): median ${cost.median.toFixed(1)} ms, p90 ${cost.p90.toFixed(1)} ms, max ${cost.max.toFixed(1)} ms`);
+  assert.match(await page.textContent(".producer-summary"), /acknowledged/);
+  await shot(page, "replication-12-partitions");
   await done(page);
 });
