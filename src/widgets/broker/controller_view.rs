@@ -228,6 +228,7 @@ pub fn ControllerView() -> Html {
                                         title={format!("Jump to tick {}, just after this change", after.0)}
                                         aria-label={format!("Jump to tick {}, just after: {}", after.0, row.text)}>
                                         <span class="tick-badge">{ format!("t{}", row.at.0) }</span>
+                                        if future { <span class="badge badge-muted later">{ "later" }</span> }
                                         <span class="election-text">{ &row.text }</span>
                                     </button>
                                     <button type="button" class="ghost small-button jump-before" onclick={jump(before)}
@@ -237,7 +238,7 @@ pub fn ControllerView() -> Html {
                             }
                         }) }
                     </ol>
-                    <p class="muted small">{ format!("Newest first, at most {TIMELINE_ROWS_MAX}; dimmed rows are still to come after the tick on screen.") }</p>
+                    <p class="muted small">{ format!("Newest first, at most {TIMELINE_ROWS_MAX}; rows marked “later” are still to come after the tick on screen.") }</p>
                 }
             </div>
         }

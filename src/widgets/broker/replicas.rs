@@ -264,7 +264,7 @@ fn replica_row(cluster: &Cluster, p: &Partition, broker: BrokerId, scale: u64) -
                 "bad",
                 format!("still thinks it leads (epoch {})", r.known_epoch),
             ));
-        } else if !believes_leader && r.known_epoch < p.leader_epoch {
+        } else if running && !believes_leader && r.known_epoch < p.leader_epoch {
             badges.push(badge(
                 "muted",
                 format!("knows epoch {} of {}", r.known_epoch, p.leader_epoch),
