@@ -141,7 +141,7 @@ fn registrations(cluster: &Cluster, now: Tick) -> Html {
     html! {
         <table class="registrations">
             <caption class="visually-hidden">{ "Broker registrations" }</caption>
-            <thead><tr><th scope="col">{ "broker" }</th><th scope="col" class="num">{ "broker epoch" }</th><th scope="col" class="num">{ "last heartbeat" }</th><th scope="col">{ "state" }</th></tr></thead>
+            <thead><tr><th scope="col">{ "broker" }</th><th scope="col" class="num">{ "broker epoch" }</th><th scope="col" class="num">{ "ticks since heartbeat" }</th><th scope="col">{ "state" }</th></tr></thead>
             <tbody>
                 { for cluster.controller.registrations.iter().map(|(b, r)| {
                     let state = match (r.fenced, r.shutting_down) {
@@ -153,7 +153,7 @@ fn registrations(cluster: &Cluster, now: Tick) -> Html {
                         <tr class={classes!(r.fenced.then_some("is-fenced"))} data-registration={b.0.to_string()}>
                             <th scope="row">{ format!("broker {}", b.0) }</th>
                             <td class="num">{ r.broker_epoch }</td>
-                            <td class="num">{ format!("{} ticks ago", now.ticks_since(r.last_heartbeat)) }</td>
+                            <td class="num">{ now.ticks_since(r.last_heartbeat) }</td>
                             <td>{ state }</td>
                         </tr>
                     }
