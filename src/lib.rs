@@ -6,7 +6,6 @@
 
 pub mod app;
 pub mod charts;
-pub mod fork;
 pub mod lessons;
 pub mod markdown;
 pub mod pages;

@@ -378,3 +378,140 @@ pub fn broker_throughput(
         lost_acked: cluster.ledger.lost.len(),
     }
 }
+
+/// The fork benchmark: how long "fork at a past tick with other settings, replay the later
+/// commands, compare" takes on a replicated lab with a fault history.
+#[derive(Clone, Debug)]
+pub struct ForkReport {
+    pub ticks: u64,
+    pub commands: usize,
+    pub fork_at: Tick,
+    /// Median of the runs, milliseconds.
+    pub fork_ms: f64,
+    /// The peer in the same run: replaying the whole journal from tick 0.
+    pub replay_ms: f64,
+    pub lost_original: u64,
+    pub lost_fork: u64,
+}
+
+impl ForkReport {
+    pub fn rows(&self) -> Vec<(String, String)> {
+        vec![
+            (
+                "lab".into(),
+                format!(
+                    "replicated scenario, {} commands over {} ticks (steady producer, consumer group, a broker crash every 100 ticks, unclean election on)",
+                    self.commands, self.ticks
+                ),
+            ),
+            (
+                "fork at".into(),
+                format!("tick {} with unclean election off, replay to the end", self.fork_at.0),
+            ),
+            ("fork and compare, median".into(), format!("{:.1} ms", self.fork_ms)),
+            ("peer: replay the journal from tick 0".into(), format!("{:.1} ms", self.replay_ms)),
+            (
+                "fork vs full replay".into(),
+                format!("{:.2}x the time", self.fork_ms / self.replay_ms.max(1e-9)),
+            ),
+            (
+                "acknowledged records lost: original / fork".into(),
+                format!("{} / {}", self.lost_original, self.lost_fork),
+            ),
+        ]
+    }
+}
+
+/// The replicated lab the fork benchmark forks: `ticks` ticks of steady acks=1 traffic with a
+/// consumer group, unclean election on, and a broker crash every 100 ticks.
+pub fn fork_benchmark_lab(ticks: u64) -> Timeline {
+    use crate::broker::cluster::BrokerCommand as B;
+    use crate::broker::group::ConsumerConfig;
+    use crate::broker::producer::{Acks, ProducerConfig, ProducerId};
+    use crate::broker::BrokerId;
+    let mut timeline = Timeline::new(LabConfig {
+        seed: Seed(1),
+        scenario: Scenario::Replicated,
+    });
+    let setup = [
+        B::SetProducerConfig {
+            producer: ProducerId(1),
+            config: ProducerConfig {
+                acks: Acks::One,
+                idempotence: false,
+                ..ProducerConfig::default()
+            },
+        },
+        B::AlterTopicConfig {
+            topic: "orders".into(),
+            min_insync_replicas: Some(1),
+            unclean_leader_election: Some(true),
+        },
+        B::AddConsumer {
+            group: "g".into(),
+            topics: vec!["orders".into()],
+            instance_id: None,
+            config: ConsumerConfig::default(),
+        },
+        B::SetProducerRate {
+            producer: ProducerId(1),
+            topic: "orders".into(),
+            key: Some("user-{n}".into()),
+            value: Some("order-{n}".into()),
+            records_per_tick: 20,
+        },
+    ];
+    for command in setup {
+        timeline
+            .apply_at(Tick::ZERO, Command::Broker(command))
+            .expect("benchmark setup is valid");
+    }
+    for t in 1..=ticks {
+        timeline
+            .advance_head()
+            .expect("within the journal's limits");
+        let broker = BrokerId(((t / 100) % 3) as u8 + 1);
+        let command = match t % 100 {
+            0 => Some(B::KillBroker { broker }),
+            50 => Some(B::RestartBroker { broker }),
+            _ => None,
+        };
+        if let Some(command) = command {
+            let _ = timeline.apply_at(Tick(t), Command::Broker(command));
+        }
+    }
+    timeline
+}
+
+/// Runs the fork benchmark on a `ticks`-tick lab, forking at its middle `runs` times.
+pub fn fork_benchmark(ticks: u64, runs: usize, now_ms: &mut dyn FnMut() -> f64) -> ForkReport {
+    use crate::compare::{fork_and_compare, Changes};
+    let timeline = fork_benchmark_lab(ticks);
+    let fork_at = Tick(ticks / 2);
+    let changes = Changes {
+        unclean_leader_election: Some(false),
+        ..Changes::default()
+    };
+    let mut times = Vec::new();
+    let mut last = None;
+    for _ in 0..runs.max(1) {
+        let start = now_ms();
+        last = Some(fork_and_compare(&timeline, fork_at, changes, 0).expect("the lab forks"));
+        times.push(now_ms() - start);
+    }
+    times.sort_by(f64::total_cmp);
+    let start = now_ms();
+    let replayed = Timeline::from_journal(timeline.journal().clone()).expect("the journal replays");
+    let replay_ms = now_ms() - start;
+    debug_assert_eq!(replayed.head().state_hash(), timeline.head().state_hash());
+    let comparison = last.expect("at least one run");
+    ForkReport {
+        ticks,
+        commands: timeline.journal().entries().len(),
+        fork_at,
+        fork_ms: percentile(&times, 0.5),
+        replay_ms,
+        lost_original: comparison.original.ledger.lost,
+        lost_fork: comparison.fork.ledger.lost,
+    }
+}

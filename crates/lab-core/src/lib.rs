@@ -25,6 +25,7 @@ pub mod broker;
 pub mod check;
 pub mod clock;
 pub mod codec;
+pub mod compare;
 pub mod journal;
 pub mod lab;
 pub mod lesson;

@@ -17,10 +17,12 @@ use crate::lab::{Command, Event, Lab, LabConfig};
 /// Replay work (ticks plus commands) between two checkpoints.
 pub const CHECKPOINT_WORK: u64 = 2048;
 
-/// The state at the start of `lab.now()`, before the commands stamped with that tick.
+/// The state at the start of `lab.now()`, before the commands stamped with that tick. Shared
+/// (`Rc`): a checkpoint never changes, so cloning a timeline (the app's reducer, a fork) copies
+/// pointers, not states.
 #[derive(Clone, Debug)]
 struct Checkpoint {
-    lab: Lab,
+    lab: std::rc::Rc<Lab>,
     next_entry: usize,
 }
 
@@ -48,7 +50,7 @@ impl Timeline {
         let head = Lab::new(&config);
         Timeline {
             checkpoints: vec![Checkpoint {
-                lab: head.clone(),
+                lab: std::rc::Rc::new(head.clone()),
                 next_entry: 0,
             }],
             journal,
@@ -108,7 +110,7 @@ impl Timeline {
         }
         let index = self.checkpoints.partition_point(|c| c.lab.now() <= at) - 1;
         let checkpoint = &self.checkpoints[index];
-        let mut lab = checkpoint.lab.clone();
+        let mut lab = (*checkpoint.lab).clone();
         replay_into(&mut lab, self.journal.entries(), checkpoint.next_entry, at)
             .expect("a timeline's journal only holds commands that replayed when accepted");
         lab
@@ -121,7 +123,7 @@ impl Timeline {
         self.work_since_checkpoint += 1;
         if self.work_since_checkpoint >= CHECKPOINT_WORK {
             self.checkpoints.push(Checkpoint {
-                lab: self.head.clone(),
+                lab: std::rc::Rc::new(self.head.clone()),
                 next_entry: self.journal.entries().len(),
             });
             self.work_since_checkpoint = 0;

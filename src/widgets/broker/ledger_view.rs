@@ -4,12 +4,12 @@
 //! cursor to just before the loss, where a learner can fork history.
 
 use super::with_cluster;
-use crate::fork::ledger_counts;
 use crate::store::LabAction;
 use lab_core::broker::ledger::LostWrite;
 use lab_core::broker::log::Offset;
 use lab_core::broker::producer::Acks;
 use lab_core::clock::Tick;
+use lab_core::compare::ledger_counts;
 use yew::prelude::*;
 
 /// Rows of lost records listed (the most recent; a row is a run of consecutive offsets lost

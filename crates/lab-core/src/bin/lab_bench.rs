@@ -35,4 +35,10 @@ fn main() {
         "\nReplicated / single throughput in the same run: {:.2}",
         replicated.records_per_second() / single.records_per_second().max(1.0)
     );
+    let fork = lab_core::bench::fork_benchmark(3000, 5, &mut now_ms);
+    println!("\n### Fork and compare at a past tick (native, release)\n");
+    println!("| measure | value |\n|---|---|");
+    for (measure, value) in fork.rows() {
+        println!("| {measure} | {value} |");
+    }
 }

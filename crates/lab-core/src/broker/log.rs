@@ -17,6 +17,7 @@
 use crate::clock::Tick;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::rc::Rc;
 
 /// Bytes of a record batch's header (Kafka's v2 format).
 pub const BATCH_HEADER_BYTES: u64 = 61;
@@ -121,10 +122,12 @@ impl Record {
     }
 }
 
-/// Records appended together, as the producer batched them.
+/// Records appended together, as the producer batched them. The records are shared (`Rc`):
+/// a batch never changes once written, except when compaction or truncation rewrites it (copy on
+/// write), so a follower's copy, a checkpoint and the view share one allocation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Batch {
-    pub records: Vec<Record>,
+    pub records: Rc<Vec<Record>>,
     pub leader_epoch: u32,
     pub producer: Option<ProducerStamp>,
     /// Bytes of the records before compression.
@@ -136,6 +139,17 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// Keeps the records `keep` accepts (asking once per record); copies them first only if they
+    /// are shared and some go.
+    fn retain_records(&mut self, keep: impl FnMut(&Record) -> bool) {
+        let verdicts: Vec<bool> = self.records.iter().map(keep).collect();
+        if verdicts.iter().all(|k| *k) {
+            return;
+        }
+        let mut verdict = verdicts.into_iter();
+        Rc::make_mut(&mut self.records).retain(|_| verdict.next().unwrap_or(true));
+    }
+
     fn max_timestamp(&self) -> Option<Tick> {
         self.records.iter().map(|r| r.timestamp).max()
     }
@@ -404,7 +418,7 @@ impl PartitionLog {
             .expect("a log always has a segment");
         active.created_at.get_or_insert(now);
         active.batches.push(Batch {
-            records: stored,
+            records: Rc::new(stored),
             leader_epoch,
             producer,
             uncompressed_bytes,
@@ -531,7 +545,7 @@ impl PartitionLog {
             }
             let mut copy = batch.clone();
             if copy.records.first().is_some_and(|r| r.offset < from) {
-                copy.records.retain(|r| r.offset >= from);
+                copy.retain_records(|r| r.offset >= from);
                 copy.uncompressed_bytes = copy.records.iter().map(Record::size_bytes).sum();
                 copy.size_bytes = BATCH_HEADER_BYTES + copy.uncompressed_bytes;
             }
@@ -569,7 +583,8 @@ impl PartitionLog {
             return Err(LogError::Full);
         }
         for mut batch in batches {
-            batch.records.retain(|r| r.offset >= self.leo);
+            let leo = self.leo;
+            batch.retain_records(|r| r.offset >= leo);
             let (Some(first), Some(last)) = (batch.records.first(), batch.records.last()) else {
                 continue;
             };
@@ -617,7 +632,7 @@ impl PartitionLog {
         let mut removed = 0;
         active.batches.retain_mut(|b| {
             let before = b.records.len();
-            b.records.retain(|r| r.offset < offset);
+            b.retain_records(|r| r.offset < offset);
             removed += before - b.records.len();
             if b.records.len() < before {
                 b.uncompressed_bytes = b.records.iter().map(Record::size_bytes).sum();
@@ -810,7 +825,7 @@ impl PartitionLog {
                 let had_tombstone = batch.records.iter().any(Record::is_tombstone);
                 let horizon_passed = batch.delete_horizon.is_some_and(|h| now > h);
                 let before = batch.records.len();
-                batch.records.retain(|r| {
+                batch.retain_records(|r| {
                     let superseded = r
                         .key
                         .as_ref()

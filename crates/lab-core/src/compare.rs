@@ -3,19 +3,20 @@
 //! replays the same later commands at the same ticks, up to the same end. Both outcomes are then
 //! summarised side by side.
 //!
-//! Everything here is built from the core's public timeline API (`state_at`, `apply_at`,
-//! `advance_head`), so the fork is as deterministic as any timeline: same seed, same commands,
-//! same state. The settings stay pinned in the fork: a later command that sets acks,
+//! It lives in the core, not the app, because it is simulation logic: a pure function of a
+//! timeline, measured by `bench::fork_benchmark`. It is built from the timeline API (`state_at`,
+//! `apply_at`, `advance_head`), so the fork is as deterministic as any timeline: same seed, same
+//! commands, same state. The settings stay pinned in the fork: a later command that sets acks,
 //! min.insync.replicas or unclean.leader.election again is replayed with the fork's value, so the
 //! comparison answers "what if the setting had been this from here on".
 
-use lab_core::broker::cluster::{BrokerCommand, Cluster};
-use lab_core::broker::ledger;
-use lab_core::broker::producer::{Acks, ProducerConfig};
-use lab_core::broker::topic::TopicSettings;
-use lab_core::clock::Tick;
-use lab_core::lab::{Command, Lab};
-use lab_core::timeline::Timeline;
+use crate::broker::cluster::{BrokerCommand, Cluster};
+use crate::broker::ledger;
+use crate::broker::producer::{Acks, ProducerConfig};
+use crate::broker::topic::TopicSettings;
+use crate::clock::Tick;
+use crate::lab::{Command, Lab};
+use crate::timeline::Timeline;
 use std::rc::Rc;
 
 /// Most extra ticks both timelines may run after the journal's end.
@@ -197,7 +198,7 @@ pub fn ledger_counts(cluster: &Cluster) -> LedgerCounts {
     };
     for topic in cluster.topics.values() {
         for p in &topic.partitions {
-            let tp = lab_core::broker::group::TopicPartition {
+            let tp = crate::broker::group::TopicPartition {
                 topic: topic.name.clone(),
                 partition: p.id,
             };
@@ -263,7 +264,7 @@ pub struct CompareError {
     pub hint: String,
 }
 
-fn refusal(e: &lab_core::timeline::TimelineError) -> String {
+fn refusal(e: &crate::timeline::TimelineError) -> String {
     format!("{e} ({})", e.hint())
 }
 
@@ -362,9 +363,9 @@ pub fn fork_and_compare(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lab_core::lab::{LabConfig, Scenario};
-    use lab_core::rng::Seed;
-    use lab_core::scenario::{parse_steps, run};
+    use crate::lab::{LabConfig, Scenario};
+    use crate::rng::Seed;
+    use crate::scenario::{parse_steps, run};
 
     const UNCLEAN: &str = "topic-config orders min-isr=1 unclean=on\nproduce orders key=k{n} value=a{n} count=100 partition=0\ntick 5\ncut-broker 2 from=brokers\ncut-broker 3 from=brokers\ntick 110\nproduce orders key=k{n} value=b{n} count=20 partition=0\ntick 3\nkill-broker 1\nheal-broker 2\nheal-broker 3\ntick 100\nproduce orders key=k{n} value=c{n} count=10 partition=0\ntick 5\nrestart-broker 1\ntick 20\n";
 
@@ -423,7 +424,7 @@ mod tests {
         );
         let Command::Broker(BrokerCommand::SetProducerConfig { config, .. }) =
             changes.pin(&Command::Broker(BrokerCommand::SetProducerConfig {
-                producer: lab_core::broker::producer::ProducerId(1),
+                producer: crate::broker::producer::ProducerId(1),
                 config: ProducerConfig::default(),
             }))
         else {
