@@ -411,3 +411,94 @@ fn the_worked_example_violates_the_expected_properties() {
     );
     assert_eq!(cluster.elections().1, 1, "one unclean election");
 }
+
+/// The metadata log keeps at most `METADATA_LOG_RECORDS_MAX` records; a broker that fell further
+/// behind (here: cut off from the controller through hundreds of failovers) loads the snapshot
+/// when it reconnects, follows the current leaders and rejoins every ISR.
+#[test]
+fn a_broker_behind_the_metadata_log_start_loads_the_snapshot() {
+    use lab_core::broker::controller::METADATA_LOG_RECORDS_MAX;
+    let config = LabConfig {
+        seed: Seed(1),
+        scenario: Scenario::Replicated,
+    };
+    let mut timeline = Timeline::new(config);
+    let settings = ClusterSettings {
+        session_timeout_ticks: 4,
+        heartbeat_interval_ticks: 1,
+        replica_lag_max_ticks: 4,
+        auto_leader_rebalance: false,
+        ..ClusterSettings::default()
+    };
+    let mut apply = |timeline: &mut Timeline, command: B| {
+        timeline
+            .apply_at(timeline.end(), Command::Broker(command))
+            .unwrap();
+    };
+    apply(&mut timeline, B::SetClusterSettings { settings });
+    apply(
+        &mut timeline,
+        B::CutLink {
+            broker: BrokerId(3),
+            link: Link::Controller,
+            cut: true,
+        },
+    );
+    let mut cycles: u32 = 0;
+    while timeline.head().broker().unwrap().controller.log_start == 0 {
+        apply(
+            &mut timeline,
+            B::KillBroker {
+                broker: BrokerId(1 + (cycles % 2) as u8),
+            },
+        );
+        for _ in 0..6 {
+            timeline.advance_head().unwrap();
+        }
+        apply(
+            &mut timeline,
+            B::RestartBroker {
+                broker: BrokerId(1 + (cycles % 2) as u8),
+            },
+        );
+        for _ in 0..6 {
+            timeline.advance_head().unwrap();
+        }
+        cycles += 1;
+        assert!(cycles < 5_000, "the log never compacted");
+    }
+    let cluster = timeline.head().broker().unwrap();
+    assert!(cluster.controller.log.len() <= METADATA_LOG_RECORDS_MAX);
+    let behind = cluster
+        .brokers
+        .iter()
+        .find(|b| b.id == BrokerId(3))
+        .unwrap()
+        .metadata_offset;
+    assert!(
+        behind < cluster.controller.log_start,
+        "broker 3 is behind the snapshot"
+    );
+    apply(
+        &mut timeline,
+        B::HealBroker {
+            broker: BrokerId(3),
+        },
+    );
+    for _ in 0..40 {
+        timeline.advance_head().unwrap();
+    }
+    let cluster = timeline.head().broker().unwrap();
+    for p in &cluster.topics["orders"].partitions {
+        let r = &p.replica[&BrokerId(3)];
+        assert_eq!(
+            (r.known_leader, r.known_epoch),
+            (p.leader, p.leader_epoch),
+            "{}",
+            tp(p)
+        );
+        assert!(p.isr.contains(&BrokerId(3)), "{} ISR {:?}", tp(p), p.isr);
+    }
+    let replayed = Timeline::from_journal(timeline.journal().clone()).unwrap();
+    assert_eq!(replayed.head().state_hash(), timeline.head().state_hash());
+}

@@ -182,7 +182,7 @@ pub fn ControllerView() -> Html {
         let c = &cluster.controller;
         // Records this far into the metadata log exist at the tick on screen; later ones are
         // still to come.
-        let seen = c.log.len() as u64;
+        let seen = c.end_offset() as u64;
         let status = match c.active {
             Some(id) => format!("Active controller: C{} · term {}", id.0, c.term),
             None => format!(

@@ -330,7 +330,7 @@ fn partition_view(cluster: &Cluster, topic: &Topic, p: &Partition) -> Html {
 pub fn Replicas() -> Html {
     let session = crate::widgets::use_lab();
     with_cluster(&session, |cluster| {
-        let metadata_len = cluster.controller.log.len();
+        let metadata_len = cluster.controller.end_offset();
         let on_preferred = {
             let session = session.clone();
             Callback::from(move |_| send(&session, BrokerCommand::ElectPreferredLeaders))

@@ -14,6 +14,9 @@ use std::fmt;
 pub const CONTROLLER_NODES: u8 = 3;
 /// Ticks without an active controller before the quorum elects one (Raft's election timeout).
 pub const CONTROLLER_ELECTION_TICKS: u64 = 10;
+/// Metadata records kept; older ones give way to a snapshot (the controllers' current view),
+/// which a broker that fell further behind loads instead of replaying.
+pub const METADATA_LOG_RECORDS_MAX: usize = 5_000;
 
 /// A controller node's id (shown as C1, C2, C3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -91,7 +94,14 @@ pub struct Controller {
     /// When the quorum lost its active controller.
     pub vacant_since: Option<Tick>,
     pub registrations: BTreeMap<BrokerId, Registration>,
+    /// The newest metadata records, oldest first; the first has offset `log_start`.
     pub log: Vec<MetadataRecord>,
+    /// Offset of `log[0]`: records before it were folded into the snapshot.
+    pub log_start: usize,
+    /// Leader elections so far (leader changes after creation, including going offline), and
+    /// how many were unclean; counted here because old records give way to snapshots.
+    pub elections: u64,
+    pub unclean_elections: u64,
     next_broker_epoch: u64,
 }
 
@@ -122,6 +132,9 @@ impl Controller {
             vacant_since: None,
             registrations: BTreeMap::new(),
             log: Vec::new(),
+            log_start: 0,
+            elections: 0,
+            unclean_elections: 0,
             next_broker_epoch: 1,
         };
         c.append(
@@ -138,8 +151,28 @@ impl Controller {
         c
     }
 
+    /// The offset the next record will get.
+    pub fn end_offset(&self) -> usize {
+        self.log_start + self.log.len()
+    }
+
+    /// The records from `offset` on, or `None` when they were folded into the snapshot.
+    pub fn records_from(&self, offset: usize) -> Option<&[MetadataRecord]> {
+        self.log.get(offset.checked_sub(self.log_start)?..)
+    }
+
+    /// Folds the oldest half of the log into the snapshot once it holds more than
+    /// [`METADATA_LOG_RECORDS_MAX`] records.
+    pub fn compact_log(&mut self) {
+        if self.log.len() > METADATA_LOG_RECORDS_MAX {
+            let dropped = self.log.len() / 2;
+            self.log.drain(..dropped);
+            self.log_start += dropped;
+        }
+    }
+
     fn append(&mut self, at: Tick, change: MetadataChange) {
-        let offset = self.log.len() as u64;
+        let offset = self.end_offset() as u64;
         self.log.push(MetadataRecord {
             offset,
             at,
@@ -439,6 +472,8 @@ impl Controller {
         if let Some(kind) = election {
             p.leader_epoch += 1;
             p.last_election = kind;
+            self.elections += 1;
+            self.unclean_elections += u64::from(kind == ElectionKind::Unclean);
         }
         p.partition_epoch += 1;
         p.leader = leader;

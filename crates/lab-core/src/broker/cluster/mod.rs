@@ -611,7 +611,7 @@ impl Cluster {
                 .iter()
                 .map(|id| {
                     let mut b = Broker::new(*id);
-                    b.metadata_offset = controller.log.len();
+                    b.metadata_offset = controller.end_offset();
                     b.registered = true;
                     b
                 })
@@ -687,7 +687,7 @@ impl Cluster {
         self.validate(command)?;
         let mut events = Vec::new();
         let mut group_events = Vec::new();
-        let metadata_before = self.controller.log.len();
+        let metadata_before = self.controller.end_offset();
         match command {
             BrokerCommand::CreateTopic {
                 name,
@@ -983,7 +983,7 @@ impl Cluster {
     /// few ticks retention and the log cleaner run.
     pub fn tick(&mut self, now: Tick) -> Vec<BrokerEvent> {
         let mut events = Vec::new();
-        let metadata_before = self.controller.log.len();
+        let metadata_before = self.controller.end_offset();
         self.run_controller(now);
         self.replay_metadata(now);
         self.refresh_serving();
@@ -1034,6 +1034,7 @@ impl Cluster {
             self.clean_logs(now, &mut events);
         }
         self.settle(metadata_before, now, &mut events);
+        self.controller.compact_log();
         events
     }
 
@@ -1088,7 +1089,7 @@ impl Cluster {
             hasher.u64(s.offsets().count() as u64);
             hasher.u64(s.first_offset().map_or(u64::MAX, |o| o.0));
         }
-        hasher.u64(self.controller.log.len() as u64);
+        hasher.u64(self.controller.end_offset() as u64);
         hasher.u64(u64::from(self.controller.term));
         hasher.u64(self.ledger.acked);
         hasher.u64(self.ledger.lost.len() as u64);

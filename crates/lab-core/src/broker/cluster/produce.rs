@@ -109,7 +109,7 @@ impl Cluster {
             .filter(|b| b.reachable(Link::Clients))
             .max_by_key(|b| (b.metadata_offset, std::cmp::Reverse(b.id)))?;
         let p = self.topics.get(&tp.topic)?.partition(tp.partition)?;
-        let leader = if answering.metadata_offset >= self.controller.log.len() {
+        let leader = if answering.metadata_offset >= self.controller.end_offset() {
             p.leader
         } else {
             p.replica

@@ -83,12 +83,34 @@ impl Cluster {
         if self.controller.active.is_none() {
             return;
         }
-        let end = self.controller.log.len();
+        let end = self.controller.end_offset();
         for b in &mut self.brokers {
             if !b.reachable(Link::Controller) || b.metadata_offset >= end {
                 continue;
             }
-            for record in &self.controller.log[b.metadata_offset..end] {
+            let Some(records) = self.controller.records_from(b.metadata_offset) else {
+                // Too far behind: load the snapshot, the controller's view of every partition.
+                for p in self
+                    .topics
+                    .values_mut()
+                    .flat_map(|t| t.partitions.iter_mut())
+                {
+                    let state = (p.leader, p.isr.clone(), p.leader_epoch, p.partition_epoch);
+                    if let Some(r) = p.replica.get_mut(&b.id) {
+                        r.learn(
+                            b.id,
+                            state.0,
+                            &state.1,
+                            (state.2, state.3),
+                            &p.replicas,
+                            now,
+                        );
+                    }
+                }
+                b.metadata_offset = end;
+                continue;
+            };
+            for record in records {
                 let MetadataChange::PartitionChanged {
                     topic,
                     partition,
@@ -227,9 +249,14 @@ impl Cluster {
     ) {
         self.replay_metadata(now);
         self.refresh_serving();
-        let end = self.controller.log.len();
-        for i in metadata_before..end {
-            let change = self.controller.log[i].change.clone();
+        let new_records: Vec<MetadataChange> = self
+            .controller
+            .records_from(metadata_before)
+            .unwrap_or_default()
+            .iter()
+            .map(|r| r.change.clone())
+            .collect();
+        for change in new_records {
             match change {
                 MetadataChange::ControllerElected { controller, term } => {
                     events.push(BrokerEvent::ControllerElected { controller, term });
@@ -368,22 +395,6 @@ impl Cluster {
     /// Leader elections so far (every leader change after creation, including going offline),
     /// and how many of them were unclean.
     pub fn elections(&self) -> (u64, u64) {
-        let mut all = 0;
-        let mut unclean = 0;
-        for record in &self.controller.log {
-            if let MetadataChange::PartitionChanged {
-                election: Some(kind),
-                ..
-            } = &record.change
-            {
-                if *kind != ElectionKind::Initial {
-                    all += 1;
-                }
-                if *kind == ElectionKind::Unclean {
-                    unclean += 1;
-                }
-            }
-        }
-        (all, unclean)
+        (self.controller.elections, self.controller.unclean_elections)
     }
 }
