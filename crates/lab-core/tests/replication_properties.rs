@@ -430,7 +430,7 @@ fn a_broker_behind_the_metadata_log_start_loads_the_snapshot() {
         auto_leader_rebalance: false,
         ..ClusterSettings::default()
     };
-    let mut apply = |timeline: &mut Timeline, command: B| {
+    let apply = |timeline: &mut Timeline, command: B| {
         timeline
             .apply_at(timeline.end(), Command::Broker(command))
             .unwrap();
