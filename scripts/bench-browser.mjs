@@ -123,6 +123,11 @@ async function main() {
   console.log("\n### Replicated throughput under a fault schedule (WebAssembly, headless Chromium)\n\n| measure | value |\n|---|---|");
   for (const [m, v] of replicatedRows) console.log(`| ${m} | ${v} |`);
   console.log("\n" + (await page.textContent(".replicated-ratio")));
+  await page.click(".bench-fork");
+  await page.waitForSelector(".fork-table", { timeout: 300000 });
+  const forkRows = await page.$$eval(".fork-table tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  console.log("\n### Fork and compare at a past tick (WebAssembly, headless Chromium)\n\n| measure | value |\n|---|---|");
+  for (const [m, v] of forkRows) console.log(`| ${m} | ${v} |`);
   await frameTime(browser);
   await browser.close();
   server.close();

@@ -2,7 +2,8 @@
 //! the same measurement exists natively (`lab-bench`) and in WebAssembly.
 
 use lab_core::bench::{
-    broker_throughput, scrub_benchmark, BrokerThroughput, ClusterShape, ScrubReport,
+    broker_throughput, fork_benchmark, scrub_benchmark, BrokerThroughput, ClusterShape, ForkReport,
+    ScrubReport,
 };
 use yew::prelude::*;
 
@@ -10,6 +11,8 @@ use yew::prelude::*;
 pub const BENCH_COMMANDS: usize = 100_000;
 /// Records in the broker throughput benchmark.
 pub const BENCH_RECORDS: u64 = 1_000_000;
+/// Ticks of the replicated lab the fork benchmark forks.
+pub const BENCH_FORK_TICKS: u64 = 3_000;
 
 fn clock() -> impl FnMut() -> f64 {
     let performance = web_sys::window().and_then(|w| w.performance());
@@ -36,6 +39,19 @@ pub fn BenchPage() -> Html {
     let report = use_state(|| None::<ScrubReport>);
     let broker = use_state(|| None::<(BrokerThroughput, BrokerThroughput)>);
     let running = use_state(|| false);
+    let fork = use_state(|| None::<ForkReport>);
+    let on_fork = {
+        let (fork, running) = (fork.clone(), running.clone());
+        Callback::from(move |_: MouseEvent| {
+            running.set(true);
+            let (fork, running) = (fork.clone(), running.clone());
+            gloo_timers::callback::Timeout::new(30, move || {
+                fork.set(Some(fork_benchmark(BENCH_FORK_TICKS, 5, &mut clock())));
+                running.set(false);
+            })
+            .forget();
+        })
+    };
     let on_broker = {
         let (broker, running) = (broker.clone(), running.clone());
         Callback::from(move |_: MouseEvent| {
@@ -83,6 +99,12 @@ pub fn BenchPage() -> Html {
                 <h3>{ "Replicated, under a fault schedule" }</h3>
                 { table("replicated-table", replicated.rows()) }
                 <p class="replicated-ratio">{ format!("Replicated / single throughput in this run: {:.2}", replicated.records_per_second() / single.records_per_second().max(1.0)) }</p>
+            }
+            <h2>{ "Fork and compare" }</h2>
+            <p>{ format!("Fork a {BENCH_FORK_TICKS}-tick replicated lab (a broker crash every 100 ticks) at its middle with unclean election switched off, replay the later commands and compare both outcomes, next to replaying the whole journal in the same run.") }</p>
+            <button class="primary bench-fork" onclick={on_fork} disabled={*running}>{ if *running { "Running…" } else { "Run the fork benchmark" } }</button>
+            if let Some(report) = (*fork).clone() {
+                { table("fork-table", report.rows()) }
             }
         </section>
     }
