@@ -340,7 +340,25 @@ fn run(seed: u64, steps: &[Step]) -> Result<(Timeline, Watch), TestCaseError> {
         timeline.advance_head().unwrap();
         check(timeline.head().broker().unwrap(), &mut watch)?;
     }
-    check_ledger(timeline.head().broker().unwrap(), &watch)?;
+    let cluster = timeline.head().broker().unwrap();
+    check_ledger(cluster, &watch)?;
+    if !watch.unclean_ever {
+        // With clean elections, the only losses are acks=0/1 writes that were never committed:
+        // no leader of their epoch ever had its high watermark above them.
+        for lost in &cluster.ledger.lost {
+            let committed_to = watch
+                .leader_hw
+                .iter()
+                .filter(|((tp, _, epoch), _)| *tp == lost.tp && *epoch == lost.epoch)
+                .map(|(_, hw)| *hw)
+                .max()
+                .unwrap_or(Offset(0));
+            prop_assert!(
+                lost.acks != Acks::All && lost.offset >= committed_to,
+                "a committed record was lost: {lost:?} (HW {committed_to} in its epoch)"
+            );
+        }
+    }
     Ok((timeline, watch))
 }
 

@@ -278,7 +278,7 @@ pub fn ProducerPanel() -> Html {
                     { steady.map(|s| html! { <span class="small muted">{ format!(" now: {s}") }</span> }).unwrap_or_default() }
                 </p>
                 if let Some(p) = current {
-                    <p class="small producer-summary">{ format!("{} (acks={}): {} sent · {} acknowledged · {} failed · {} batch retries · {} waiting", p.id, p.config.acks.name(), p.sent_records, p.acked_records, p.failed_records, p.retried_batches, p.pending_records()) }</p>
+                    <p class="small producer-summary">{ format!("{} (acks={}): {} sent · {} acknowledged · {} failed · {} unknown (may be written) · {} batch retries · {} waiting", p.id, p.config.acks.name(), p.sent_records, p.acked_records, p.failed_records - p.unknown_records, p.unknown_records, p.retried_batches, p.pending_records()) }</p>
                     if !cluster.produce_errors.is_empty() {
                         <p class="small produce-errors">{ "Errors answered: " }{ cluster.produce_errors.iter().map(|(code, n)| format!("{code} ×{n}")).collect::<Vec<_>>().join(" · ") }</p>
                     }

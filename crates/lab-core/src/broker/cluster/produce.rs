@@ -482,14 +482,20 @@ impl Cluster {
         maybe_written: bool,
         events: &mut Vec<BrokerEvent>,
     ) {
+        let mut unknown = 0;
         for send_id in &batch.send_ids {
             let send = &mut self.sends[*send_id as usize];
             // A record that reached a log (or may have) is not known to have failed.
             send.outcome = if maybe_written || send.first_write.is_some() {
+                unknown += 1;
                 SendOutcome::Unknown
             } else {
                 SendOutcome::Failed
             };
+        }
+        if let Some(producer) = self.producers.get_mut(&id) {
+            producer.failed_records += batch.send_ids.len() as u64;
+            producer.unknown_records += unknown;
         }
         let tp = TopicPartition {
             topic: batch.topic.clone(),
