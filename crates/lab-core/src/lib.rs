@@ -34,6 +34,7 @@ pub mod queue;
 pub mod rng;
 pub mod scenario;
 pub mod share_link;
+pub mod sql;
 pub mod state_hash;
 pub mod stream;
 pub mod timeline;

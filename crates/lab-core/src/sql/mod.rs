@@ -1,0 +1,14 @@
+//! The SQL lab's engine: SQL text parsed by `sqlparser` (pinned), bound and planned here, and
+//! executed on columnar in-memory tables with PostgreSQL/DuckDB semantics. Every query can also
+//! return a trace: the intermediate table after each logical step, so a learner sees how a query
+//! is evaluated clause by clause. See `shared/specs/sql.md`.
+
+pub mod column;
+pub mod error;
+pub mod session;
+pub mod value;
+
+pub use column::{Column, ColumnData, Field, Table};
+pub use error::{ErrorKind, Position, SqlError};
+pub use session::{Outcome, QueryResult, Session};
+pub use value::{DataType, Value};

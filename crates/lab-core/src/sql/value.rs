@@ -1,0 +1,373 @@
+//! SQL types and scalar values, with PostgreSQL/DuckDB semantics: three-valued logic (a NULL
+//! compares as unknown), exact BIGINT arithmetic that errors on overflow, DOUBLE for `/` between
+//! a DOUBLE and anything, integer `/` truncating like PostgreSQL (not DuckDB's `/`, which returns
+//! a DOUBLE; documented in ARCHITECTURE.md), dates as days and timestamps as microseconds since
+//! 1970-01-01, intervals as (months, days, microseconds) like PostgreSQL.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::rc::Rc;
+
+/// A column's or an expression's type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DataType {
+    Boolean,
+    BigInt,
+    Double,
+    Text,
+    Date,
+    Timestamp,
+    Interval,
+    /// The type of a bare NULL literal; it takes the type of whatever it meets.
+    Null,
+}
+
+impl DataType {
+    pub fn name(self) -> &'static str {
+        match self {
+            DataType::Boolean => "BOOLEAN",
+            DataType::BigInt => "BIGINT",
+            DataType::Double => "DOUBLE",
+            DataType::Text => "TEXT",
+            DataType::Date => "DATE",
+            DataType::Timestamp => "TIMESTAMP",
+            DataType::Interval => "INTERVAL",
+            DataType::Null => "NULL",
+        }
+    }
+
+    pub fn is_numeric(self) -> bool {
+        matches!(self, DataType::BigInt | DataType::Double)
+    }
+
+    /// The type two values of these types are compared or combined in, if any.
+    pub fn common(a: DataType, b: DataType) -> Option<DataType> {
+        use DataType::*;
+        Some(match (a, b) {
+            (x, y) if x == y => x,
+            (Null, x) | (x, Null) => x,
+            (BigInt, Double) | (Double, BigInt) => Double,
+            (Date, Timestamp) | (Timestamp, Date) => Timestamp,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for DataType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An interval: calendar months, days and microseconds, kept apart as PostgreSQL does (a month
+/// is not a fixed number of days).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Interval {
+    pub months: i32,
+    pub days: i32,
+    pub micros: i64,
+}
+
+/// Microseconds in a day.
+pub const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+impl Interval {
+    /// The interval as microseconds, with PostgreSQL's 30-day month, for ordering.
+    pub fn approx_micros(self) -> i128 {
+        (i128::from(self.months) * 30 + i128::from(self.days)) * i128::from(MICROS_PER_DAY)
+            + i128::from(self.micros)
+    }
+}
+
+impl fmt::Display for Interval {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        let (years, months) = (self.months / 12, self.months % 12);
+        if years != 0 {
+            parts.push(format!("{years} year{}", if years.abs() == 1 { "" } else { "s" }));
+        }
+        if months != 0 {
+            parts.push(format!("{months} mon{}", if months.abs() == 1 { "" } else { "s" }));
+        }
+        if self.days != 0 {
+            parts.push(format!("{} day{}", self.days, if self.days.abs() == 1 { "" } else { "s" }));
+        }
+        if self.micros != 0 || parts.is_empty() {
+            let sign = if self.micros < 0 { "-" } else { "" };
+            let m = self.micros.unsigned_abs();
+            let (h, rest) = (m / 3_600_000_000, m % 3_600_000_000);
+            let (min, rest) = (rest / 60_000_000, rest % 60_000_000);
+            let (s, us) = (rest / 1_000_000, rest % 1_000_000);
+            if us == 0 {
+                parts.push(format!("{sign}{h:02}:{min:02}:{s:02}"));
+            } else {
+                parts.push(format!("{sign}{h:02}:{min:02}:{s:02}.{us:06}"));
+            }
+        }
+        f.write_str(&parts.join(" "))
+    }
+}
+
+/// One value.
+#[derive(Clone, Debug)]
+pub enum Value {
+    Null,
+    Boolean(bool),
+    BigInt(i64),
+    Double(f64),
+    Text(Rc<str>),
+    /// Days since 1970-01-01.
+    Date(i32),
+    /// Microseconds since 1970-01-01 00:00:00.
+    Timestamp(i64),
+    Interval(Interval),
+}
+
+impl Value {
+    pub fn text(s: &str) -> Value {
+        Value::Text(Rc::from(s))
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    pub fn data_type(&self) -> DataType {
+        match self {
+            Value::Null => DataType::Null,
+            Value::Boolean(_) => DataType::Boolean,
+            Value::BigInt(_) => DataType::BigInt,
+            Value::Double(_) => DataType::Double,
+            Value::Text(_) => DataType::Text,
+            Value::Date(_) => DataType::Date,
+            Value::Timestamp(_) => DataType::Timestamp,
+            Value::Interval(_) => DataType::Interval,
+        }
+    }
+
+    /// The total order used by ORDER BY, GROUP BY and DISTINCT: values of one type by value,
+    /// NULLs equal to each other (their place, first or last, is the sort's business), NaN
+    /// after every other double as in PostgreSQL. Numbers of both kinds compare by value.
+    pub fn total_cmp(&self, other: &Value) -> Ordering {
+        use Value::*;
+        match (self, other) {
+            (Null, Null) => Ordering::Equal,
+            (Null, _) => Ordering::Greater,
+            (_, Null) => Ordering::Less,
+            (Boolean(a), Boolean(b)) => a.cmp(b),
+            (BigInt(a), BigInt(b)) => a.cmp(b),
+            (Double(a), Double(b)) => cmp_f64(*a, *b),
+            (BigInt(a), Double(b)) => cmp_f64(*a as f64, *b),
+            (Double(a), BigInt(b)) => cmp_f64(*a, *b as f64),
+            (Text(a), Text(b)) => a.cmp(b),
+            (Date(a), Date(b)) => a.cmp(b),
+            (Timestamp(a), Timestamp(b)) => a.cmp(b),
+            (Date(a), Timestamp(b)) => (i64::from(*a) * MICROS_PER_DAY).cmp(b),
+            (Timestamp(a), Date(b)) => a.cmp(&(i64::from(*b) * MICROS_PER_DAY)),
+            (Interval(a), Interval(b)) => a.approx_micros().cmp(&b.approx_micros()),
+            _ => self.data_type().cmp(&other.data_type()),
+        }
+    }
+
+    /// SQL comparison: unknown (`None`) when either side is NULL.
+    pub fn sql_cmp(&self, other: &Value) -> Option<Ordering> {
+        if self.is_null() || other.is_null() {
+            None
+        } else {
+            Some(self.total_cmp(other))
+        }
+    }
+}
+
+/// Doubles in PostgreSQL's order: -0 = 0, NaN greatest (and equal to itself).
+pub fn cmp_f64(a: f64, b: f64) -> Ordering {
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        _ => a.partial_cmp(&b).unwrap_or(Ordering::Equal),
+    }
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        self.total_cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Value {}
+
+/// Formats a double as the CLI and the grid show it: integers without a fraction, otherwise the
+/// shortest text that reads back as the same number.
+pub fn format_double(d: f64) -> String {
+    if d.is_nan() {
+        "NaN".into()
+    } else if d.is_infinite() {
+        if d > 0.0 { "Infinity" } else { "-Infinity" }.into()
+    } else if d == d.trunc() && d.abs() < 1e15 {
+        format!("{d:.1}")
+    } else {
+        format!("{d}")
+    }
+}
+
+/// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date of a day number: (year, month, day).
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+pub fn format_date(days: i32) -> String {
+    let (y, m, d) = civil_from_days(i64::from(days));
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+pub fn format_timestamp(micros: i64) -> String {
+    let days = micros.div_euclid(MICROS_PER_DAY);
+    let rest = micros.rem_euclid(MICROS_PER_DAY);
+    let (h, rest) = (rest / 3_600_000_000, rest % 3_600_000_000);
+    let (min, rest) = (rest / 60_000_000, rest % 60_000_000);
+    let (s, us) = (rest / 1_000_000, rest % 1_000_000);
+    let date = format_date(days as i32);
+    if us == 0 {
+        format!("{date} {h:02}:{min:02}:{s:02}")
+    } else {
+        format!("{date} {h:02}:{min:02}:{s:02}.{us:06}")
+    }
+}
+
+/// Parses `YYYY-MM-DD`.
+pub fn parse_date(text: &str) -> Option<i32> {
+    let mut parts = text.trim().splitn(3, '-');
+    let y: i64 = parts.next()?.parse().ok()?;
+    let m: u32 = parts.next()?.parse().ok()?;
+    let d: u32 = parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
+        return None;
+    }
+    i32::try_from(days_from_civil(y, m, d)).ok()
+}
+
+pub fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+/// Parses `YYYY-MM-DD[ |T]HH:MM[:SS[.ffffff]]` (or a bare date, at midnight).
+pub fn parse_timestamp(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (date, time) = match text.find([' ', 'T']) {
+        Some(i) => (&text[..i], text[i + 1..].trim()),
+        None => (text, ""),
+    };
+    let days = i64::from(parse_date(date)?);
+    let mut micros = 0i64;
+    if !time.is_empty() {
+        let time = time.trim_end_matches('Z');
+        let mut parts = time.splitn(3, ':');
+        let h: i64 = parts.next()?.parse().ok()?;
+        let m: i64 = parts.next()?.parse().ok()?;
+        let (s, frac) = match parts.next() {
+            None => (0, 0),
+            Some(sec) => match sec.split_once('.') {
+                None => (sec.parse().ok()?, 0),
+                Some((s, f)) => {
+                    let digits: String = f.chars().take(6).collect();
+                    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                        return None;
+                    }
+                    let scale = 10i64.pow(6 - digits.len() as u32);
+                    (s.parse().ok()?, digits.parse::<i64>().ok()? * scale)
+                }
+            },
+        };
+        if h > 23 || m > 59 || s > 59 {
+            return None;
+        }
+        micros = ((h * 60 + m) * 60 + s) * 1_000_000 + frac;
+    }
+    days.checked_mul(MICROS_PER_DAY)?.checked_add(micros)
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => f.write_str("NULL"),
+            Value::Boolean(b) => f.write_str(if *b { "true" } else { "false" }),
+            Value::BigInt(i) => write!(f, "{i}"),
+            Value::Double(d) => f.write_str(&format_double(*d)),
+            Value::Text(s) => f.write_str(s),
+            Value::Date(d) => f.write_str(&format_date(*d)),
+            Value::Timestamp(t) => f.write_str(&format_timestamp(*t)),
+            Value::Interval(i) => write!(f, "{i}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_round_trip() {
+        for (text, days) in [("1970-01-01", 0), ("2000-02-29", 11016), ("1969-12-31", -1)] {
+            assert_eq!(parse_date(text), Some(days), "{text}");
+            assert_eq!(format_date(days), text);
+        }
+        assert_eq!(parse_date("2023-02-29"), None);
+        assert_eq!(
+            parse_timestamp("2024-03-01 12:30:05.25").map(format_timestamp),
+            Some("2024-03-01 12:30:05.250000".into())
+        );
+        assert_eq!(parse_timestamp("2024-03-01T25:00"), None);
+    }
+
+    #[test]
+    fn ordering_puts_null_last_and_nan_after_numbers() {
+        let mut v = vec![
+            Value::Double(f64::NAN),
+            Value::Null,
+            Value::BigInt(2),
+            Value::Double(1.5),
+        ];
+        v.sort_by(Value::total_cmp);
+        assert_eq!(
+            v.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["1.5", "2", "NaN", "NULL"]
+        );
+        assert_eq!(Value::Null.sql_cmp(&Value::BigInt(1)), None);
+    }
+
+    #[test]
+    fn intervals_print_like_postgres() {
+        let i = Interval {
+            months: 14,
+            days: 3,
+            micros: 3_723_000_000,
+        };
+        assert_eq!(i.to_string(), "1 year 2 mons 3 days 01:02:03");
+    }
+}
