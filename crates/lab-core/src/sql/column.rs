@@ -59,7 +59,10 @@ impl Column {
     }
 
     /// Builds a column of `data_type` from values (each already of that type, or NULL).
-    pub fn from_values<'a>(data_type: DataType, values: impl IntoIterator<Item = &'a Value>) -> Column {
+    pub fn from_values<'a>(
+        data_type: DataType,
+        values: impl IntoIterator<Item = &'a Value>,
+    ) -> Column {
         let mut c = Column::empty(data_type);
         for v in values {
             c.push(v);

@@ -63,8 +63,11 @@ impl SqlError {
     }
 
     pub fn unsupported(what: impl fmt::Display) -> SqlError {
-        SqlError::new(ErrorKind::Unsupported, format!("{what} is not supported here"))
-            .with_hint("see the SQL lab's list of supported features")
+        SqlError::new(
+            ErrorKind::Unsupported,
+            format!("{what} is not supported here"),
+        )
+        .with_hint("see the SQL lab's list of supported features")
     }
 
     /// The query's line with a caret under the error's column, as psql draws it.
@@ -91,11 +94,19 @@ impl fmt::Display for SqlError {
 }
 
 /// The closest of `candidates` to `name`, if close enough to suggest.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let lower = name.to_ascii_lowercase();
     candidates
         .into_iter()
-        .map(|c| (crate::metric::edit_distance(&lower, &c.to_ascii_lowercase()), c))
+        .map(|c| {
+            (
+                crate::metric::edit_distance(&lower, &c.to_ascii_lowercase()),
+                c,
+            )
+        })
         .filter(|(d, c)| *d <= (c.len() / 3).max(2))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| format!("did you mean \"{c}\"?"))

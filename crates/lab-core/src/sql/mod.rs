@@ -3,8 +3,13 @@
 //! return a trace: the intermediate table after each logical step, so a learner sees how a query
 //! is evaluated clause by clause. See `shared/specs/sql.md`.
 
+pub mod bind;
 pub mod column;
 pub mod error;
+pub mod exec;
+pub mod expr;
+pub mod functions;
+pub mod plan;
 pub mod session;
 pub mod value;
 

@@ -84,13 +84,23 @@ impl fmt::Display for Interval {
         let mut parts = Vec::new();
         let (years, months) = (self.months / 12, self.months % 12);
         if years != 0 {
-            parts.push(format!("{years} year{}", if years.abs() == 1 { "" } else { "s" }));
+            parts.push(format!(
+                "{years} year{}",
+                if years.abs() == 1 { "" } else { "s" }
+            ));
         }
         if months != 0 {
-            parts.push(format!("{months} mon{}", if months.abs() == 1 { "" } else { "s" }));
+            parts.push(format!(
+                "{months} mon{}",
+                if months.abs() == 1 { "" } else { "s" }
+            ));
         }
         if self.days != 0 {
-            parts.push(format!("{} day{}", self.days, if self.days.abs() == 1 { "" } else { "s" }));
+            parts.push(format!(
+                "{} day{}",
+                self.days,
+                if self.days.abs() == 1 { "" } else { "s" }
+            ));
         }
         if self.micros != 0 || parts.is_empty() {
             let sign = if self.micros < 0 { "-" } else { "" };
@@ -196,6 +206,43 @@ impl PartialEq for Value {
 }
 
 impl Eq for Value {}
+
+impl PartialOrd for Value {
+    fn partial_cmp(&self, other: &Value) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Value {
+    fn cmp(&self, other: &Value) -> Ordering {
+        self.total_cmp(other)
+    }
+}
+
+impl std::hash::Hash for Value {
+    /// Consistent with equality: numbers hash by value (an integral DOUBLE like its BIGINT),
+    /// every NaN alike, -0 like 0.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        match self {
+            Value::Null => 0u8.hash(state),
+            Value::Boolean(b) => b.hash(state),
+            Value::BigInt(i) => i.hash(state),
+            Value::Double(d) => {
+                if d.is_nan() {
+                    u64::MAX.hash(state)
+                } else if *d == d.trunc() && d.abs() < 9.2e18 {
+                    (*d as i64).hash(state)
+                } else {
+                    d.to_bits().hash(state)
+                }
+            }
+            Value::Text(s) => s.hash(state),
+            Value::Date(d) => i64::from(*d).wrapping_mul(MICROS_PER_DAY).hash(state),
+            Value::Timestamp(t) => t.hash(state),
+            Value::Interval(i) => i.approx_micros().hash(state),
+        }
+    }
+}
 
 /// Formats a double as the CLI and the grid show it: integers without a fraction, otherwise the
 /// shortest text that reads back as the same number.
@@ -347,7 +394,7 @@ mod tests {
 
     #[test]
     fn ordering_puts_null_last_and_nan_after_numbers() {
-        let mut v = vec![
+        let mut v = [
             Value::Double(f64::NAN),
             Value::Null,
             Value::BigInt(2),

@@ -1,0 +1,2611 @@
+//! From sqlparser's AST to a logical plan: names resolved with PostgreSQL/DataFusion rules
+//! (qualified or unqualified columns, ambiguity errors, select aliases usable in GROUP BY,
+//! HAVING and ORDER BY but not in WHERE, positional `GROUP BY 1` / `ORDER BY 1`), types checked,
+//! aggregates and window functions pulled out of the expressions that use them, and a plan built
+//! in the logical evaluation order (`query_to_plan` / `select_to_plan` in DataFusion).
+
+use super::error::{did_you_mean, ErrorKind, Position, SqlError};
+use super::expr::{BinOp, Expr};
+use super::functions::ScalarFn;
+use super::plan::{
+    AggCall, AggFn, Bound, Frame, JoinKind, Node, Plan, PlanField, SetOp, SortKey, WindowCall,
+    WindowFn,
+};
+use super::session::Session;
+use super::value::{DataType, Value};
+use sqlparser::ast::{self, Spanned};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// Column positions at or above this stand for the `n`-th aggregate of a SELECT being bound.
+const AGG_BASE: usize = 1 << 40;
+/// Column positions at or above this stand for the `n`-th window function.
+const WINDOW_BASE: usize = 1 << 41;
+
+/// Runs an uncorrelated subquery while binding (for `IN (SELECT ...)`, `EXISTS`, scalar
+/// subqueries); provided by the session so the binder stays free of execution.
+pub type SubqueryRunner<'a> = dyn FnMut(&Plan) -> Result<super::column::Table, SqlError> + 'a;
+
+pub fn position(span: sqlparser::tokenizer::Span) -> Option<Position> {
+    let start = span.start;
+    (start.line > 0).then_some(Position {
+        line: start.line as usize,
+        column: start.column as usize,
+    })
+}
+
+/// Binds statements of one session.
+pub struct Binder<'a> {
+    session: &'a Session,
+    /// Visible CTEs, innermost last.
+    ctes: Vec<BTreeMap<String, Plan>>,
+    run: &'a mut SubqueryRunner<'a>,
+}
+
+/// Aggregates and window functions met while binding one SELECT's expressions.
+#[derive(Default)]
+struct Collected {
+    aggregates: Vec<AggCall>,
+    windows: Vec<WindowCall>,
+}
+
+/// Where an expression is being bound: which functions are allowed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Clause {
+    /// WHERE, ON, GROUP BY: no aggregates, no windows.
+    Plain(&'static str),
+    /// SELECT, HAVING, ORDER BY: aggregates and windows are collected.
+    Collecting,
+    /// Inside an aggregate's or window's arguments: no nesting.
+    InsideAggregate,
+}
+
+fn ident_name(i: &ast::Ident) -> String {
+    if i.quote_style.is_some() {
+        i.value.clone()
+    } else {
+        i.value.to_ascii_lowercase()
+    }
+}
+
+fn object_name(name: &ast::ObjectName) -> Result<String, SqlError> {
+    match name.0.as_slice() {
+        [ast::ObjectNamePart::Identifier(i)] => Ok(ident_name(i)),
+        _ => Err(SqlError::unsupported(format!("the qualified name {name}"))
+            .with_hint("tables live in one namespace here: drop the schema prefix")
+            .at(position(name.span()))),
+    }
+}
+
+fn type_error(message: String, span: sqlparser::tokenizer::Span) -> SqlError {
+    SqlError::new(ErrorKind::Type, message).at(position(span))
+}
+
+/// Maps a SQL type name to ours.
+pub fn data_type(t: &ast::DataType) -> Result<DataType, SqlError> {
+    let name = t.to_string().to_ascii_uppercase();
+    let base = name.split('(').next().unwrap_or("").trim();
+    Ok(match base {
+        "BOOLEAN" | "BOOL" => DataType::Boolean,
+        "BIGINT" | "INT" | "INTEGER" | "INT8" | "INT4" | "INT2" | "SMALLINT" | "TINYINT"
+        | "HUGEINT" | "INT64" => DataType::BigInt,
+        "DOUBLE" | "DOUBLE PRECISION" | "FLOAT" | "FLOAT8" | "FLOAT4" | "REAL" | "DECIMAL"
+        | "NUMERIC" | "FLOAT64" => DataType::Double,
+        "TEXT" | "VARCHAR" | "CHAR" | "CHARACTER VARYING" | "CHARACTER" | "STRING" => {
+            DataType::Text
+        }
+        "DATE" => DataType::Date,
+        "TIMESTAMP" | "DATETIME" | "TIMESTAMP WITHOUT TIME ZONE" => DataType::Timestamp,
+        "INTERVAL" => DataType::Interval,
+        _ => {
+            return Err(SqlError::unsupported(format!("the type {t}"))
+                .with_hint("use BOOLEAN, BIGINT, DOUBLE, TEXT, DATE, TIMESTAMP or INTERVAL"))
+        }
+    })
+}
+
+fn literal(v: &ast::Value, span: sqlparser::tokenizer::Span) -> Result<Value, SqlError> {
+    Ok(match v {
+        ast::Value::Number(n, _) => {
+            if let Ok(i) = n.parse::<i64>() {
+                Value::BigInt(i)
+            } else {
+                Value::Double(n.parse().map_err(|_| {
+                    SqlError::new(ErrorKind::Syntax, format!("\"{n}\" is not a number"))
+                        .at(position(span))
+                })?)
+            }
+        }
+        ast::Value::SingleQuotedString(s) | ast::Value::EscapedStringLiteral(s) => Value::text(s),
+        ast::Value::Boolean(b) => Value::Boolean(*b),
+        ast::Value::Null => Value::Null,
+        other => {
+            return Err(SqlError::unsupported(format!("the literal {other}")).at(position(span)))
+        }
+    })
+}
+
+/// Splits `a AND b AND c` into its parts.
+fn conjuncts(e: Expr, out: &mut Vec<Expr>) {
+    match e {
+        Expr::Binary {
+            op: BinOp::And,
+            left,
+            right,
+            ..
+        } => {
+            conjuncts(*left, out);
+            conjuncts(*right, out);
+        }
+        other => out.push(other),
+    }
+}
+
+fn and_all(mut parts: Vec<Expr>) -> Option<Expr> {
+    let first = parts.pop()?;
+    Some(parts.into_iter().rev().fold(first, |acc, e| Expr::Binary {
+        op: BinOp::And,
+        left: Box::new(e),
+        right: Box::new(acc),
+        data_type: DataType::Boolean,
+    }))
+}
+
+fn max_column(e: &Expr) -> Option<usize> {
+    let mut cols = Vec::new();
+    e.columns(&mut cols);
+    cols.into_iter().max()
+}
+
+fn min_column(e: &Expr) -> Option<usize> {
+    let mut cols = Vec::new();
+    e.columns(&mut cols);
+    cols.into_iter().min()
+}
+
+/// Casts `e` to `to` unless it already has that type.
+fn coerce(e: Expr, to: DataType) -> Expr {
+    if e.data_type() == to || to == DataType::Null {
+        e
+    } else if let Expr::Literal(Value::Null) = e {
+        Expr::Literal(Value::Null)
+    } else {
+        Expr::Cast {
+            expr: Box::new(e),
+            to,
+        }
+    }
+}
+
+impl<'a> Binder<'a> {
+    pub fn new(session: &'a Session, run: &'a mut SubqueryRunner<'a>) -> Binder<'a> {
+        Binder {
+            session,
+            ctes: Vec::new(),
+            run,
+        }
+    }
+
+    /// Plans a query (WITH, set operations, ORDER BY, LIMIT).
+    pub fn query(&mut self, q: &ast::Query) -> Result<Plan, SqlError> {
+        let mut pushed = false;
+        if let Some(with) = &q.with {
+            if with.recursive {
+                return Err(
+                    SqlError::unsupported("WITH RECURSIVE").at(position(with.with_token.0.span))
+                );
+            }
+            self.ctes.push(BTreeMap::new());
+            pushed = true;
+            for cte in &with.cte_tables {
+                let plan = self.query(&cte.query)?;
+                let name = ident_name(&cte.alias.name);
+                let plan = rename(plan, &name, &cte.alias.columns, cte.alias.name.span)?;
+                self.ctes.last_mut().expect("pushed").insert(name, plan);
+            }
+        }
+        let result = self.query_body(q);
+        if pushed {
+            self.ctes.pop();
+        }
+        result
+    }
+
+    fn query_body(&mut self, q: &ast::Query) -> Result<Plan, SqlError> {
+        if q.fetch.is_some() || !q.locks.is_empty() || !q.pipe_operators.is_empty() {
+            return Err(
+                SqlError::unsupported("FETCH, FOR UPDATE and pipe operators")
+                    .at(position(q.span())),
+            );
+        }
+        let order_by: Vec<ast::OrderByExpr> = match &q.order_by {
+            None => Vec::new(),
+            Some(ob) => match &ob.kind {
+                ast::OrderByKind::Expressions(e) => e.clone(),
+                ast::OrderByKind::All(_) => {
+                    return Err(SqlError::unsupported("ORDER BY ALL").at(position(ob.span())))
+                }
+            },
+        };
+        let mut plan = match q.body.as_ref() {
+            ast::SetExpr::Select(select) => self.select(select, &order_by)?,
+            body => {
+                let plan = self.set_expr(body)?;
+                if order_by.is_empty() {
+                    plan
+                } else {
+                    self.order_output(plan, &order_by)?
+                }
+            }
+        };
+        if let Some(limit) = &q.limit_clause {
+            let (limit, offset) = match limit {
+                ast::LimitClause::LimitOffset {
+                    limit,
+                    offset,
+                    limit_by,
+                } => {
+                    if !limit_by.is_empty() {
+                        return Err(SqlError::unsupported("LIMIT BY"));
+                    }
+                    (limit.clone(), offset.as_ref().map(|o| o.value.clone()))
+                }
+                ast::LimitClause::OffsetCommaLimit { offset, limit } => {
+                    (Some(limit.clone()), Some(offset.clone()))
+                }
+            };
+            let count = |e: &ast::Expr, what: &str| -> Result<u64, SqlError> {
+                match e {
+                    ast::Expr::Value(v) => match &v.value {
+                        ast::Value::Number(n, _) => n.parse().map_err(|_| {
+                            SqlError::new(
+                                ErrorKind::Type,
+                                format!("{what} must be a whole number, not {n}"),
+                            )
+                            .at(position(v.span))
+                        }),
+                        ast::Value::Null => Ok(u64::MAX),
+                        _ => Err(SqlError::new(
+                            ErrorKind::Type,
+                            format!("{what} must be a whole number"),
+                        )
+                        .at(position(v.span))),
+                    },
+                    other => Err(SqlError::unsupported(format!("{what} {other}"))
+                        .with_hint(format!("{what} takes a number"))
+                        .at(position(other.span()))),
+                }
+            };
+            let limit_n = limit.as_ref().map(|l| count(l, "LIMIT")).transpose()?;
+            let offset_n = offset
+                .as_ref()
+                .map(|o| count(o, "OFFSET"))
+                .transpose()?
+                .unwrap_or(0);
+            let mut label = String::new();
+            if let Some(l) = &limit {
+                label.push_str(&format!("LIMIT {l}"));
+            }
+            if let Some(o) = &offset {
+                label.push_str(&format!(
+                    "{}OFFSET {o}",
+                    if label.is_empty() { "" } else { " " }
+                ));
+            }
+            plan = Plan {
+                fields: plan.fields.clone(),
+                node: Node::Limit {
+                    input: Box::new(plan),
+                    limit: limit_n.filter(|l| *l != u64::MAX),
+                    offset: offset_n,
+                },
+                label,
+            };
+        }
+        Ok(plan)
+    }
+
+    fn set_expr(&mut self, body: &ast::SetExpr) -> Result<Plan, SqlError> {
+        match body {
+            ast::SetExpr::Select(select) => self.select(select, &[]),
+            ast::SetExpr::Query(q) => self.query(q),
+            ast::SetExpr::Values(values) => self.values(values),
+            ast::SetExpr::SetOperation {
+                left,
+                op,
+                set_quantifier,
+                right,
+            } => {
+                let l = self.set_expr(left)?;
+                let r = self.set_expr(right)?;
+                let op_kind = match op {
+                    ast::SetOperator::Union => SetOp::Union,
+                    ast::SetOperator::Intersect => SetOp::Intersect,
+                    ast::SetOperator::Except | ast::SetOperator::Minus => SetOp::Except,
+                };
+                let all = match set_quantifier {
+                    ast::SetQuantifier::All => true,
+                    ast::SetQuantifier::Distinct | ast::SetQuantifier::None => false,
+                    other => return Err(SqlError::unsupported(format!("{op} {other}"))),
+                };
+                if l.fields.len() != r.fields.len() {
+                    return Err(SqlError::new(
+                        ErrorKind::Type,
+                        format!(
+                            "each {op} query must have the same number of columns ({} and {})",
+                            l.fields.len(),
+                            r.fields.len()
+                        ),
+                    ));
+                }
+                let mut fields = Vec::new();
+                for (a, b) in l.fields.iter().zip(&r.fields) {
+                    let t = DataType::common(a.data_type, b.data_type).ok_or_else(|| {
+                        SqlError::new(
+                            ErrorKind::Type,
+                            format!(
+                                "{op} types {} and {} cannot be matched (column \"{}\")",
+                                a.data_type, b.data_type, a.name
+                            ),
+                        )
+                        .with_hint("CAST one side to the other's type")
+                    })?;
+                    fields.push(PlanField {
+                        qualifier: None,
+                        name: a.name.clone(),
+                        data_type: t,
+                        hidden: false,
+                    });
+                }
+                let l = cast_to(l, &fields);
+                let r = cast_to(r, &fields);
+                let label = format!("{op}{}", if all { " ALL" } else { "" });
+                Ok(Plan {
+                    node: Node::SetOperation {
+                        left: Box::new(l),
+                        right: Box::new(r),
+                        op: op_kind,
+                        all,
+                    },
+                    fields,
+                    label,
+                })
+            }
+            other => Err(SqlError::unsupported(format!("{other}")).at(position(other.span()))),
+        }
+    }
+
+    fn values(&mut self, values: &ast::Values) -> Result<Plan, SqlError> {
+        let width = values.rows.first().map_or(0, |r| r.content.len());
+        let mut rows: Vec<Vec<Value>> = Vec::new();
+        let mut types = vec![DataType::Null; width];
+        let empty = super::column::Table::empty(Vec::new());
+        for row in &values.rows {
+            if row.content.len() != width {
+                return Err(SqlError::new(
+                    ErrorKind::Type,
+                    "VALUES lists must all be the same length",
+                )
+                .at(position(row.opening_token.0.span)));
+            }
+            let mut out = Vec::with_capacity(width);
+            for (i, e) in row.content.iter().enumerate() {
+                let bound =
+                    self.expr(e, &[], Clause::Plain("VALUES"), &mut Collected::default())?;
+                let v = bound.eval_row(&empty_one(&empty), 0)?;
+                types[i] = DataType::common(types[i], v.data_type()).ok_or_else(|| {
+                    type_error(
+                        format!(
+                            "VALUES column {} mixes {} and {}",
+                            i + 1,
+                            types[i],
+                            v.data_type()
+                        ),
+                        e.span(),
+                    )
+                })?;
+                out.push(v);
+            }
+            rows.push(out);
+        }
+        let fields: Vec<PlanField> = types
+            .iter()
+            .enumerate()
+            .map(|(i, t)| PlanField {
+                qualifier: None,
+                name: format!("column{}", i + 1),
+                data_type: if *t == DataType::Null {
+                    DataType::Text
+                } else {
+                    *t
+                },
+                hidden: false,
+            })
+            .collect();
+        let rows: Vec<Vec<Value>> = rows
+            .into_iter()
+            .map(|r| {
+                r.into_iter()
+                    .zip(&fields)
+                    .map(|(v, f)| super::expr::cast(&v, f.data_type))
+                    .collect::<Result<Vec<Value>, SqlError>>()
+            })
+            .collect::<Result<_, _>>()?;
+        let table = super::column::Table::from_rows(
+            fields
+                .iter()
+                .map(|f| super::column::Field {
+                    name: f.name.clone(),
+                    data_type: f.data_type,
+                })
+                .collect(),
+            &rows,
+        );
+        Ok(Plan {
+            node: Node::Values { table },
+            fields,
+            label: "VALUES".into(),
+        })
+    }
+
+    /// FROM: one relation, or several (a comma is a CROSS JOIN).
+    fn from(&mut self, from: &[ast::TableWithJoins]) -> Result<Plan, SqlError> {
+        let mut plan: Option<Plan> = None;
+        for twj in from {
+            let mut p = self.table_factor(&twj.relation)?;
+            for join in &twj.joins {
+                let right = self.table_factor(&join.relation)?;
+                p = self.join(p, right, &join.join_operator)?;
+            }
+            plan = Some(match plan {
+                None => p,
+                Some(left) => self.cross(left, p),
+            });
+        }
+        Ok(plan.unwrap_or_else(|| {
+            // SELECT without FROM: one row, no columns.
+            let table = super::column::Table {
+                fields: Vec::new(),
+                columns: Vec::new(),
+                rows: 1,
+            };
+            Plan {
+                node: Node::Values { table },
+                fields: Vec::new(),
+                label: "(no FROM: one row)".into(),
+            }
+        }))
+    }
+
+    fn cross(&self, left: Plan, right: Plan) -> Plan {
+        let mut fields = left.fields.clone();
+        fields.extend(right.fields.clone());
+        let label = format!("{} CROSS JOIN {}", left.label, right.label);
+        Plan {
+            node: Node::Join {
+                left: Box::new(left),
+                right: Box::new(right),
+                kind: JoinKind::Cross,
+                keys: Vec::new(),
+                residual: None,
+            },
+            fields,
+            label,
+        }
+    }
+
+    fn table_factor(&mut self, tf: &ast::TableFactor) -> Result<Plan, SqlError> {
+        match tf {
+            ast::TableFactor::Table {
+                name, alias, args, ..
+            } => {
+                if args.is_some() {
+                    return Err(SqlError::unsupported("table functions").at(position(name.span())));
+                }
+                let table_name = object_name(name)?;
+                let (plan, default_alias) =
+                    if let Some(cte) = self.ctes.iter().rev().find_map(|c| c.get(&table_name)) {
+                        (cte.clone(), table_name.clone())
+                    } else if let Some(source) = self.session.table(&table_name) {
+                        let table = source.table().clone();
+                        let fields = table
+                            .fields
+                            .iter()
+                            .map(|f| PlanField {
+                                qualifier: Some(table_name.clone()),
+                                name: f.name.clone(),
+                                data_type: f.data_type,
+                                hidden: false,
+                            })
+                            .collect();
+                        (
+                            Plan {
+                                node: Node::Scan { table },
+                                fields,
+                                label: format!("FROM {table_name}"),
+                            },
+                            table_name.clone(),
+                        )
+                    } else {
+                        let mut names: Vec<&str> =
+                            self.session.tables().keys().map(String::as_str).collect();
+                        names.extend(self.ctes.iter().flat_map(|c| c.keys().map(String::as_str)));
+                        let mut e = SqlError::new(
+                            ErrorKind::UnknownTable,
+                            format!("there is no table \"{table_name}\""),
+                        )
+                        .at(position(name.span()));
+                        e.hint = Some(
+                            did_you_mean(&table_name, names.iter().copied())
+                                .unwrap_or_else(|| format!("the tables are: {}", names.join(", "))),
+                        );
+                        return Err(e);
+                    };
+                match alias {
+                    Some(a) => rename(plan, &ident_name(&a.name), &a.columns, a.name.span),
+                    None => Ok(requalify(plan, &default_alias)),
+                }
+            }
+            ast::TableFactor::Derived {
+                subquery, alias, ..
+            } => {
+                let plan = self.query(subquery)?;
+                match alias {
+                    Some(a) => rename(plan, &ident_name(&a.name), &a.columns, a.name.span),
+                    None => Ok(requalify(plan, "subquery")),
+                }
+            }
+            ast::TableFactor::NestedJoin {
+                table_with_joins,
+                alias,
+            } => {
+                let plan = self.from(std::slice::from_ref(table_with_joins))?;
+                match alias {
+                    Some(a) => rename(plan, &ident_name(&a.name), &a.columns, a.name.span),
+                    None => Ok(plan),
+                }
+            }
+            other => {
+                Err(SqlError::unsupported(format!("the FROM item {other}"))
+                    .at(position(other.span())))
+            }
+        }
+    }
+
+    fn join(&mut self, left: Plan, right: Plan, op: &ast::JoinOperator) -> Result<Plan, SqlError> {
+        use ast::JoinOperator as J;
+        let (kind, constraint) = match op {
+            J::Join(c) | J::Inner(c) => (JoinKind::Inner, c),
+            J::Left(c) | J::LeftOuter(c) => (JoinKind::Left, c),
+            J::Right(c) | J::RightOuter(c) => (JoinKind::Right, c),
+            J::FullOuter(c) => (JoinKind::Full, c),
+            J::CrossJoin(c) => (JoinKind::Cross, c),
+            other => {
+                return Err(SqlError::unsupported(format!("the join {other:?}"))
+                    .with_hint("use INNER, LEFT, RIGHT, FULL or CROSS JOIN"))
+            }
+        };
+        let n_left = left.fields.len();
+        let mut fields = left.fields.clone();
+        fields.extend(right.fields.clone());
+        let mut predicate: Option<Expr> = None;
+        let mut using_label = String::new();
+        match constraint {
+            ast::JoinConstraint::None => {
+                if kind != JoinKind::Cross {
+                    return Err(SqlError::new(
+                        ErrorKind::Syntax,
+                        format!("{} needs ON or USING", kind.name()),
+                    )
+                    .with_hint("add ON left.key = right.key, or write CROSS JOIN"));
+                }
+            }
+            ast::JoinConstraint::On(e) => {
+                predicate = Some(self.condition(e, &fields, "JOIN ... ON")?);
+            }
+            ast::JoinConstraint::Using(names) => {
+                let mut parts = Vec::new();
+                for n in names {
+                    let name = object_name(n)?;
+                    let find =
+                        |fs: &[PlanField]| fs.iter().position(|f| f.name == name && !f.hidden);
+                    let (Some(l), Some(r)) = (find(&left.fields), find(&right.fields)) else {
+                        return Err(SqlError::new(
+                            ErrorKind::UnknownColumn,
+                            format!("column \"{name}\" of USING is not on both sides of the join"),
+                        )
+                        .at(position(n.span())));
+                    };
+                    fields[n_left + r].hidden = true;
+                    let (lt, rt) = (left.fields[l].data_type, right.fields[r].data_type);
+                    let t = DataType::common(lt, rt).ok_or_else(|| {
+                        type_error(
+                            format!(
+                                "USING column \"{name}\" is {lt} on the left and {rt} on the right"
+                            ),
+                            n.span(),
+                        )
+                    })?;
+                    parts.push(Expr::Binary {
+                        op: BinOp::Eq,
+                        left: Box::new(coerce(
+                            Expr::Column {
+                                index: l,
+                                data_type: lt,
+                            },
+                            t,
+                        )),
+                        right: Box::new(coerce(
+                            Expr::Column {
+                                index: n_left + r,
+                                data_type: rt,
+                            },
+                            t,
+                        )),
+                        data_type: DataType::Boolean,
+                    });
+                }
+                using_label = format!(
+                    " USING ({})",
+                    names
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                predicate = and_all(parts);
+            }
+            ast::JoinConstraint::Natural => {
+                return Err(SqlError::unsupported("NATURAL JOIN")
+                    .with_hint("name the columns with USING (...)"))
+            }
+        }
+        // Equality conditions between the two sides become hash-join keys.
+        let mut keys = Vec::new();
+        let mut residual = Vec::new();
+        if let Some(p) = predicate.clone() {
+            let mut parts = Vec::new();
+            conjuncts(p, &mut parts);
+            for part in parts {
+                if let Expr::Binary {
+                    op: BinOp::Eq,
+                    left: a,
+                    right: b,
+                    ..
+                } = &part
+                {
+                    let side = |e: &Expr| match (min_column(e), max_column(e)) {
+                        (Some(_), Some(hi)) if hi < n_left => Some(true),
+                        (Some(lo), Some(_)) if lo >= n_left => Some(false),
+                        _ => None,
+                    };
+                    match (side(a), side(b)) {
+                        (Some(true), Some(false)) => {
+                            keys.push(((**a).clone(), b.remap(&|i| i - n_left)));
+                            continue;
+                        }
+                        (Some(false), Some(true)) => {
+                            keys.push(((**b).clone(), a.remap(&|i| i - n_left)));
+                            continue;
+                        }
+                        _ => {}
+                    }
+                }
+                residual.push(part);
+            }
+        }
+        let on_text = match constraint {
+            ast::JoinConstraint::On(e) => format!(" ON {e}"),
+            _ => using_label,
+        };
+        let label = format!(
+            "{} {} {}{on_text}",
+            left.label.trim_start_matches("FROM "),
+            kind.name(),
+            right.label.trim_start_matches("FROM ")
+        );
+        Ok(Plan {
+            node: Node::Join {
+                left: Box::new(left),
+                right: Box::new(right),
+                kind,
+                keys,
+                residual: and_all(residual),
+            },
+            fields,
+            label: format!("FROM {label}"),
+        })
+    }
+
+    /// A boolean condition (WHERE, ON) over `fields`.
+    fn condition(
+        &mut self,
+        e: &ast::Expr,
+        fields: &[PlanField],
+        clause: &'static str,
+    ) -> Result<Expr, SqlError> {
+        let bound = self.expr(e, fields, Clause::Plain(clause), &mut Collected::default())?;
+        match bound.data_type() {
+            DataType::Boolean | DataType::Null => Ok(bound),
+            t => Err(type_error(
+                format!("the {clause} condition must be BOOLEAN, not {t}"),
+                e.span(),
+            )
+            .with_hint("compare it with something, e.g. x = 1")),
+        }
+    }
+
+    /// One SELECT, in the logical order FROM, WHERE, GROUP BY, HAVING, window functions, SELECT,
+    /// DISTINCT, ORDER BY (LIMIT is the query's).
+    fn select(&mut self, s: &ast::Select, order_by: &[ast::OrderByExpr]) -> Result<Plan, SqlError> {
+        if s.into.is_some()
+            || !s.lateral_views.is_empty()
+            || s.prewhere.is_some()
+            || !s.connect_by.is_empty()
+            || !s.cluster_by.is_empty()
+            || !s.distribute_by.is_empty()
+            || !s.sort_by.is_empty()
+            || !s.named_window.is_empty()
+            || s.qualify.is_some()
+            || s.top.is_some()
+        {
+            return Err(SqlError::unsupported(
+                "this SELECT clause (INTO, QUALIFY, WINDOW, TOP, LATERAL VIEW, ...)",
+            )
+            .at(position(s.select_token.0.span)));
+        }
+        let distinct = match &s.distinct {
+            None | Some(ast::Distinct::All) => false,
+            Some(ast::Distinct::Distinct) => true,
+            Some(ast::Distinct::On(_)) => {
+                return Err(SqlError::unsupported("DISTINCT ON")
+                    .with_hint("use row_number() OVER (PARTITION BY ...) = 1 instead"))
+            }
+        };
+        let mut plan = self.from(&s.from)?;
+        if let Some(w) = &s.selection {
+            let predicate = self.condition(w, &plan.fields, "WHERE")?;
+            plan = Plan {
+                fields: plan.fields.clone(),
+                node: Node::Filter {
+                    input: Box::new(plan),
+                    predicate,
+                },
+                label: format!("WHERE {w}"),
+            };
+        }
+        let from_fields = plan.fields.clone();
+
+        // SELECT items, with aggregates and windows collected.
+        let mut collected = Collected::default();
+        let mut items: Vec<(Expr, String, Option<ast::Expr>)> = Vec::new();
+        for item in &s.projection {
+            match item {
+                ast::SelectItem::UnnamedExpr(e) => {
+                    let bound = self.expr(e, &from_fields, Clause::Collecting, &mut collected)?;
+                    items.push((bound, output_name(e), Some(e.clone())));
+                }
+                ast::SelectItem::ExprWithAlias { expr, alias } => {
+                    let bound =
+                        self.expr(expr, &from_fields, Clause::Collecting, &mut collected)?;
+                    items.push((bound, ident_name(alias), Some(expr.clone())));
+                }
+                ast::SelectItem::Wildcard(_) => {
+                    if from_fields.iter().all(|f| f.hidden) {
+                        return Err(SqlError::new(ErrorKind::Syntax, "SELECT * with no FROM")
+                            .with_hint("name a table in FROM"));
+                    }
+                    for (i, f) in from_fields.iter().enumerate().filter(|(_, f)| !f.hidden) {
+                        items.push((
+                            Expr::Column {
+                                index: i,
+                                data_type: f.data_type,
+                            },
+                            f.name.clone(),
+                            None,
+                        ));
+                    }
+                }
+                ast::SelectItem::QualifiedWildcard(kind, _) => {
+                    let q = match kind {
+                        ast::SelectItemQualifiedWildcardKind::ObjectName(n) => object_name(n)?,
+                        ast::SelectItemQualifiedWildcardKind::Expr(e) => {
+                            return Err(SqlError::unsupported(format!("{e}.*")))
+                        }
+                    };
+                    let before = items.len();
+                    for (i, f) in from_fields.iter().enumerate() {
+                        if f.qualifier.as_deref() == Some(q.as_str()) {
+                            items.push((
+                                Expr::Column {
+                                    index: i,
+                                    data_type: f.data_type,
+                                },
+                                f.name.clone(),
+                                None,
+                            ));
+                        }
+                    }
+                    if items.len() == before {
+                        return Err(SqlError::new(
+                            ErrorKind::UnknownTable,
+                            format!("there is no table \"{q}\" in FROM"),
+                        ));
+                    }
+                }
+                other => return Err(SqlError::unsupported(format!("{other}"))),
+            }
+        }
+        let aliases: BTreeMap<String, ast::Expr> = items
+            .iter()
+            .filter_map(|(_, name, ast)| ast.clone().map(|a| (name.clone(), a)))
+            .collect();
+
+        // GROUP BY.
+        let group_asts: Vec<ast::Expr> = match &s.group_by {
+            ast::GroupByExpr::Expressions(exprs, modifiers) => {
+                if !modifiers.is_empty() {
+                    return Err(SqlError::unsupported("ROLLUP, CUBE and GROUPING SETS"));
+                }
+                exprs.clone()
+            }
+            ast::GroupByExpr::All(_) => {
+                return Err(
+                    SqlError::unsupported("GROUP BY ALL").with_hint("list the grouping columns")
+                )
+            }
+        };
+        let mut group_by = Vec::new();
+        for g in &group_asts {
+            let resolved = self.group_item(g, &items, &aliases, &from_fields)?;
+            group_by.push(resolved);
+        }
+        let having = match &s.having {
+            Some(h) => {
+                let bound = self.expr_with_aliases(h, &from_fields, &aliases, &mut collected)?;
+                Some((bound, h.clone()))
+            }
+            None => None,
+        };
+        // ORDER BY keys bound now too: they may add aggregates.
+        let mut order_keys = Vec::new();
+        for o in order_by {
+            order_keys.push(self.order_key(o, &items, &aliases, &from_fields, &mut collected)?);
+        }
+        let aggregating =
+            !group_by.is_empty() || !collected.aggregates.is_empty() || having.is_some();
+        let mut pre_window_fields = from_fields.clone();
+        if aggregating {
+            let n_groups = group_by.len();
+            let mut fields: Vec<PlanField> = group_by
+                .iter()
+                .zip(&group_asts)
+                .map(|(e, ast)| {
+                    let (qualifier, name) = match e {
+                        Expr::Column { index, .. } => (
+                            from_fields[*index].qualifier.clone(),
+                            from_fields[*index].name.clone(),
+                        ),
+                        _ => (None, output_name(ast)),
+                    };
+                    PlanField {
+                        qualifier,
+                        name,
+                        data_type: e.data_type(),
+                        hidden: false,
+                    }
+                })
+                .collect();
+            for a in &collected.aggregates {
+                fields.push(PlanField {
+                    qualifier: None,
+                    name: a.func.name().into(),
+                    data_type: a.data_type,
+                    hidden: false,
+                });
+            }
+            let group_label = if group_asts.is_empty() {
+                "aggregate over all rows".to_string()
+            } else {
+                format!(
+                    "GROUP BY {}",
+                    group_asts
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            plan = Plan {
+                node: Node::Aggregate {
+                    input: Box::new(plan),
+                    group_by: group_by.clone(),
+                    aggregates: collected.aggregates.clone(),
+                },
+                fields: fields.clone(),
+                label: group_label,
+            };
+            let rewrite = |e: &Expr| post_aggregate(e, &group_by, n_groups, &from_fields);
+            for item in &mut items {
+                item.0 = rewrite(&item.0)?;
+            }
+            for key in &mut order_keys {
+                key.expr = rewrite(&key.expr)?;
+            }
+            for w in &mut collected.windows {
+                for a in &mut w.args {
+                    *a = rewrite(a)?;
+                }
+                for p in &mut w.partition_by {
+                    *p = rewrite(p)?;
+                }
+                for k in &mut w.order_by {
+                    k.expr = rewrite(&k.expr)?;
+                }
+            }
+            if let Some((h, h_ast)) = having {
+                let predicate = rewrite(&h)?;
+                if !matches!(predicate.data_type(), DataType::Boolean | DataType::Null) {
+                    return Err(type_error(
+                        format!("HAVING must be BOOLEAN, not {}", predicate.data_type()),
+                        h_ast.span(),
+                    ));
+                }
+                plan = Plan {
+                    fields: plan.fields.clone(),
+                    node: Node::Filter {
+                        input: Box::new(plan),
+                        predicate,
+                    },
+                    label: format!("HAVING {h_ast}"),
+                };
+            }
+            pre_window_fields = fields;
+        }
+        // Window functions: computed over the rows so far, appended as columns.
+        let n_pre = pre_window_fields.len();
+        if !collected.windows.is_empty() {
+            let mut fields = pre_window_fields.clone();
+            for w in &collected.windows {
+                fields.push(PlanField {
+                    qualifier: None,
+                    name: window_name(w.func).into(),
+                    data_type: w.data_type,
+                    hidden: true,
+                });
+            }
+            plan = Plan {
+                node: Node::Window {
+                    input: Box::new(plan),
+                    calls: collected.windows.clone(),
+                },
+                fields,
+                label: "window functions".into(),
+            };
+        }
+        let unplace = |e: &Expr| -> Expr {
+            e.remap(&|i| {
+                if i >= WINDOW_BASE {
+                    n_pre + (i - WINDOW_BASE)
+                } else {
+                    i
+                }
+            })
+        };
+        // SELECT, with any ORDER BY keys not in the select list carried as hidden columns.
+        let mut exprs: Vec<Expr> = items.iter().map(|(e, _, _)| unplace(e)).collect();
+        let mut fields: Vec<PlanField> = items
+            .iter()
+            .zip(&exprs)
+            .map(|((e, name, _), bound)| PlanField {
+                qualifier: match e {
+                    Expr::Column { index, .. } if *index < plan.fields.len() => {
+                        plan.fields[*index].qualifier.clone()
+                    }
+                    _ => None,
+                },
+                name: name.clone(),
+                data_type: bound.data_type(),
+                hidden: false,
+            })
+            .collect();
+        let visible = exprs.len();
+        let mut sort_keys = Vec::new();
+        for key in &order_keys {
+            let e = unplace(&key.expr);
+            let index = match exprs.iter().position(|x| *x == e) {
+                Some(i) => i,
+                None => {
+                    if distinct {
+                        return Err(SqlError::new(
+                            ErrorKind::Type,
+                            "for SELECT DISTINCT, ORDER BY expressions must appear in the select list",
+                        )
+                        .with_hint("add the expression to the SELECT list"));
+                    }
+                    exprs.push(e.clone());
+                    fields.push(PlanField {
+                        qualifier: None,
+                        name: format!("(order key {})", sort_keys.len() + 1),
+                        data_type: e.data_type(),
+                        hidden: true,
+                    });
+                    exprs.len() - 1
+                }
+            };
+            sort_keys.push(SortKey {
+                expr: Expr::Column {
+                    index,
+                    data_type: e.data_type(),
+                },
+                descending: key.descending,
+                nulls_first: key.nulls_first,
+            });
+        }
+        let select_label = format!(
+            "SELECT {}",
+            s.projection
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        plan = Plan {
+            node: Node::Project {
+                input: Box::new(plan),
+                exprs,
+            },
+            fields: fields.clone(),
+            label: select_label,
+        };
+        if distinct {
+            plan = Plan {
+                fields: plan.fields.clone(),
+                node: Node::Distinct {
+                    input: Box::new(plan),
+                },
+                label: "DISTINCT".into(),
+            };
+        }
+        if !sort_keys.is_empty() {
+            plan = Plan {
+                fields: plan.fields.clone(),
+                node: Node::Sort {
+                    input: Box::new(plan),
+                    keys: sort_keys,
+                },
+                label: format!(
+                    "ORDER BY {}",
+                    order_by
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+        }
+        if fields.len() > visible {
+            let exprs = (0..visible)
+                .map(|i| Expr::Column {
+                    index: i,
+                    data_type: fields[i].data_type,
+                })
+                .collect();
+            plan = Plan {
+                node: Node::Project {
+                    input: Box::new(plan),
+                    exprs,
+                },
+                fields: fields[..visible].to_vec(),
+                label: "drop the ORDER BY keys".into(),
+            };
+        }
+        Ok(plan)
+    }
+
+    /// ORDER BY over a set operation's output columns (by name or position).
+    fn order_output(
+        &mut self,
+        plan: Plan,
+        order_by: &[ast::OrderByExpr],
+    ) -> Result<Plan, SqlError> {
+        let mut keys = Vec::new();
+        for o in order_by {
+            let expr = self
+                .expr(
+                    &o.expr,
+                    &plan.fields,
+                    Clause::Plain("ORDER BY"),
+                    &mut Collected::default(),
+                )
+                .or_else(|e| match &o.expr {
+                    ast::Expr::Value(v) => match &v.value {
+                        ast::Value::Number(n, _) => {
+                            let i: usize = n.parse().map_err(|_| e.clone())?;
+                            plan.fields
+                                .get(i.wrapping_sub(1))
+                                .map(|f| Expr::Column {
+                                    index: i - 1,
+                                    data_type: f.data_type,
+                                })
+                                .ok_or(e)
+                        }
+                        _ => Err(e),
+                    },
+                    _ => Err(e),
+                })?;
+            let (descending, nulls_first) = sort_options(&o.options);
+            keys.push(SortKey {
+                expr,
+                descending,
+                nulls_first,
+            });
+        }
+        Ok(Plan {
+            fields: plan.fields.clone(),
+            label: format!(
+                "ORDER BY {}",
+                order_by
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            node: Node::Sort {
+                input: Box::new(plan),
+                keys,
+            },
+        })
+    }
+
+    fn group_item(
+        &mut self,
+        g: &ast::Expr,
+        items: &[(Expr, String, Option<ast::Expr>)],
+        aliases: &BTreeMap<String, ast::Expr>,
+        fields: &[PlanField],
+    ) -> Result<Expr, SqlError> {
+        // GROUP BY 2: the second select item.
+        if let ast::Expr::Value(v) = g {
+            if let ast::Value::Number(n, _) = &v.value {
+                let i: usize = n.parse().unwrap_or(0);
+                let Some((_, _, Some(ast))) = items.get(i.wrapping_sub(1)) else {
+                    return Err(SqlError::new(
+                        ErrorKind::UnknownColumn,
+                        format!("GROUP BY position {n} is not in the select list"),
+                    )
+                    .at(position(v.span)));
+                };
+                return self.expr(
+                    ast,
+                    fields,
+                    Clause::Plain("GROUP BY"),
+                    &mut Collected::default(),
+                );
+            }
+        }
+        match self.expr(
+            g,
+            fields,
+            Clause::Plain("GROUP BY"),
+            &mut Collected::default(),
+        ) {
+            Ok(e) => Ok(e),
+            Err(e) if e.kind == ErrorKind::UnknownColumn => match g {
+                // GROUP BY an output alias (PostgreSQL prefers input columns, as done above).
+                ast::Expr::Identifier(i) => match aliases.get(&ident_name(i)) {
+                    Some(ast) => self.expr(
+                        ast,
+                        fields,
+                        Clause::Plain("GROUP BY"),
+                        &mut Collected::default(),
+                    ),
+                    None => Err(e),
+                },
+                _ => Err(e),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    fn order_key(
+        &mut self,
+        o: &ast::OrderByExpr,
+        items: &[(Expr, String, Option<ast::Expr>)],
+        aliases: &BTreeMap<String, ast::Expr>,
+        fields: &[PlanField],
+        collected: &mut Collected,
+    ) -> Result<SortKey, SqlError> {
+        let (descending, nulls_first) = sort_options(&o.options);
+        let expr = match &o.expr {
+            // ORDER BY 1: the first select item.
+            ast::Expr::Value(v) if matches!(v.value, ast::Value::Number(..)) => {
+                let ast::Value::Number(n, _) = &v.value else {
+                    unreachable!()
+                };
+                let i: usize = n.parse().unwrap_or(0);
+                items
+                    .get(i.wrapping_sub(1))
+                    .map(|(e, _, _)| e.clone())
+                    .ok_or_else(|| {
+                        SqlError::new(
+                            ErrorKind::UnknownColumn,
+                            format!("ORDER BY position {n} is not in the select list"),
+                        )
+                        .at(position(v.span))
+                    })?
+            }
+            // A bare name matches an output column first (PostgreSQL).
+            ast::Expr::Identifier(i) if items.iter().any(|(_, n, _)| *n == ident_name(i)) => {
+                let name = ident_name(i);
+                items
+                    .iter()
+                    .find(|(_, n, _)| *n == name)
+                    .map(|(e, _, _)| e.clone())
+                    .expect("checked")
+            }
+            e => self.expr_with_aliases(e, fields, aliases, collected)?,
+        };
+        Ok(SortKey {
+            expr,
+            descending,
+            nulls_first,
+        })
+    }
+
+    /// Binds `e`, falling back to select aliases for names FROM does not have (HAVING, ORDER BY).
+    fn expr_with_aliases(
+        &mut self,
+        e: &ast::Expr,
+        fields: &[PlanField],
+        aliases: &BTreeMap<String, ast::Expr>,
+        collected: &mut Collected,
+    ) -> Result<Expr, SqlError> {
+        match self.expr(e, fields, Clause::Collecting, collected) {
+            Err(err) if err.kind == ErrorKind::UnknownColumn && !aliases.is_empty() => {
+                let substituted = substitute_aliases(e, aliases);
+                if substituted == *e {
+                    return Err(err);
+                }
+                self.expr(&substituted, fields, Clause::Collecting, collected)
+            }
+            other => other,
+        }
+    }
+
+    /// Resolves a (possibly qualified) column name.
+    fn column(&self, parts: &[&ast::Ident], fields: &[PlanField]) -> Result<Expr, SqlError> {
+        let span = parts
+            .last()
+            .map(|i| i.span)
+            .unwrap_or(sqlparser::tokenizer::Span::empty());
+        let (qualifier, name) = match parts {
+            [name] => (None, ident_name(name)),
+            [q, name] => (Some(ident_name(q)), ident_name(name)),
+            _ => {
+                return Err(
+                    SqlError::unsupported("names with more than two parts").at(position(span))
+                )
+            }
+        };
+        let matches: Vec<usize> = fields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| {
+                f.name == name
+                    && qualifier
+                        .as_ref()
+                        .is_none_or(|q| f.qualifier.as_deref() == Some(q.as_str()))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let visible: Vec<usize> = matches
+            .iter()
+            .copied()
+            .filter(|i| !fields[*i].hidden)
+            .collect();
+        let chosen = match (matches.as_slice(), visible.as_slice()) {
+            ([], _) => {
+                let full = match &qualifier {
+                    Some(q) => format!("{q}.{name}"),
+                    None => name.clone(),
+                };
+                let mut err = SqlError::new(
+                    ErrorKind::UnknownColumn,
+                    format!("there is no column \"{full}\""),
+                )
+                .at(position(span));
+                let candidates: Vec<String> = fields
+                    .iter()
+                    .filter(|f| !f.hidden)
+                    .map(|f| f.name.clone())
+                    .collect();
+                err.hint =
+                    did_you_mean(&name, candidates.iter().map(String::as_str)).or_else(|| {
+                        if qualifier.is_some() && !fields.iter().any(|f| f.qualifier == qualifier) {
+                            Some(format!(
+                                "\"{}\" is not a table or alias in FROM",
+                                qualifier.clone().unwrap_or_default()
+                            ))
+                        } else if candidates.is_empty() {
+                            Some("this query has no FROM columns".into())
+                        } else {
+                            Some(format!("the columns are: {}", candidates.join(", ")))
+                        }
+                    });
+                return Err(err);
+            }
+            ([one], _) => *one,
+            (_, [one]) => *one,
+            _ => {
+                let tables: Vec<String> = matches
+                    .iter()
+                    .filter_map(|i| fields[*i].qualifier.clone())
+                    .collect();
+                return Err(SqlError::new(
+                    ErrorKind::UnknownColumn,
+                    format!(
+                        "column \"{name}\" is ambiguous: it is in {}",
+                        tables.join(" and ")
+                    ),
+                )
+                .with_hint(format!(
+                    "qualify it, e.g. {}.{name}",
+                    tables.first().cloned().unwrap_or_default()
+                ))
+                .at(position(span)));
+            }
+        };
+        Ok(Expr::Column {
+            index: chosen,
+            data_type: fields[chosen].data_type,
+        })
+    }
+
+    /// Binds an expression against `fields`.
+    fn expr(
+        &mut self,
+        e: &ast::Expr,
+        fields: &[PlanField],
+        clause: Clause,
+        collected: &mut Collected,
+    ) -> Result<Expr, SqlError> {
+        let span = e.span();
+        let sub = |b: &mut Self, e: &ast::Expr, c: &mut Collected| b.expr(e, fields, clause, c);
+        Ok(match e {
+            ast::Expr::Identifier(i) => self.column(&[i], fields)?,
+            ast::Expr::CompoundIdentifier(parts) => {
+                let refs: Vec<&ast::Ident> = parts.iter().collect();
+                self.column(&refs, fields)?
+            }
+            ast::Expr::Value(v) => Expr::Literal(literal(&v.value, v.span)?),
+            ast::Expr::Nested(inner) => sub(self, inner, collected)?,
+            ast::Expr::TypedString(ts) => {
+                let t = data_type(&ts.data_type)?;
+                let text = match &ts.value.value {
+                    ast::Value::SingleQuotedString(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                Expr::Literal(
+                    super::expr::cast(&Value::text(&text), t).map_err(|e| e.at(position(span)))?,
+                )
+            }
+            ast::Expr::Interval(iv) => {
+                let text = match iv.value.as_ref() {
+                    ast::Expr::Value(v) => match &v.value {
+                        ast::Value::SingleQuotedString(s) => s.clone(),
+                        other => other.to_string(),
+                    },
+                    other => other.to_string(),
+                };
+                let text = match &iv.leading_field {
+                    Some(f) => format!("{text} {f}"),
+                    None => text,
+                };
+                Expr::Literal(Value::Interval(
+                    super::expr::parse_interval(&text).ok_or_else(|| {
+                        SqlError::new(ErrorKind::Syntax, format!("\"{text}\" is not an interval"))
+                            .with_hint("write INTERVAL '5 minutes' or INTERVAL '1 day 2 hours'")
+                            .at(position(span))
+                    })?,
+                ))
+            }
+            ast::Expr::IsNull(x) | ast::Expr::IsNotNull(x) => Expr::IsNull {
+                expr: Box::new(sub(self, x, collected)?),
+                negated: matches!(e, ast::Expr::IsNotNull(_)),
+            },
+            ast::Expr::IsTrue(x)
+            | ast::Expr::IsFalse(x)
+            | ast::Expr::IsNotTrue(x)
+            | ast::Expr::IsNotFalse(x) => {
+                let inner = sub(self, x, collected)?;
+                let want = matches!(e, ast::Expr::IsTrue(_) | ast::Expr::IsNotTrue(_));
+                let negated = matches!(e, ast::Expr::IsNotTrue(_) | ast::Expr::IsNotFalse(_));
+                Expr::IsDistinct {
+                    left: Box::new(inner),
+                    right: Box::new(Expr::Literal(Value::Boolean(want))),
+                    negated: !negated,
+                }
+            }
+            ast::Expr::IsDistinctFrom(a, b) | ast::Expr::IsNotDistinctFrom(a, b) => {
+                let (l, r) = self.comparable(a, b, fields, clause, collected)?;
+                Expr::IsDistinct {
+                    left: Box::new(l),
+                    right: Box::new(r),
+                    negated: matches!(e, ast::Expr::IsNotDistinctFrom(..)),
+                }
+            }
+            ast::Expr::BinaryOp { left, op, right } => {
+                self.binary(left, op, right, fields, clause, collected, span)?
+            }
+            ast::Expr::UnaryOp { op, expr } => {
+                let inner = sub(self, expr, collected)?;
+                match op {
+                    ast::UnaryOperator::Not => {
+                        if !matches!(inner.data_type(), DataType::Boolean | DataType::Null) {
+                            return Err(type_error(
+                                format!("NOT needs a BOOLEAN, not {}", inner.data_type()),
+                                span,
+                            ));
+                        }
+                        Expr::Not(Box::new(inner))
+                    }
+                    ast::UnaryOperator::Minus => {
+                        if !matches!(
+                            inner.data_type(),
+                            DataType::BigInt
+                                | DataType::Double
+                                | DataType::Interval
+                                | DataType::Null
+                        ) {
+                            return Err(type_error(
+                                format!("cannot negate {}", inner.data_type()),
+                                span,
+                            ));
+                        }
+                        match inner {
+                            Expr::Literal(Value::BigInt(i)) => Expr::Literal(Value::BigInt(-i)),
+                            Expr::Literal(Value::Double(d)) => Expr::Literal(Value::Double(-d)),
+                            other => Expr::Negate(Box::new(other)),
+                        }
+                    }
+                    ast::UnaryOperator::Plus => inner,
+                    other => {
+                        return Err(SqlError::unsupported(format!("the operator {other}"))
+                            .at(position(span)))
+                    }
+                }
+            }
+            ast::Expr::Between {
+                expr,
+                negated,
+                low,
+                high,
+            } => {
+                let x = sub(self, expr, collected)?;
+                let lo = sub(self, low, collected)?;
+                let hi = sub(self, high, collected)?;
+                let ge = self.compare(BinOp::GtEq, x.clone(), lo, span)?;
+                let le = self.compare(BinOp::LtEq, x, hi, span)?;
+                let both = Expr::Binary {
+                    op: BinOp::And,
+                    left: Box::new(ge),
+                    right: Box::new(le),
+                    data_type: DataType::Boolean,
+                };
+                if *negated {
+                    Expr::Not(Box::new(both))
+                } else {
+                    both
+                }
+            }
+            ast::Expr::Like {
+                negated,
+                any,
+                expr,
+                pattern,
+                escape_char,
+            }
+            | ast::Expr::ILike {
+                negated,
+                any,
+                expr,
+                pattern,
+                escape_char,
+            } => {
+                if *any || escape_char.is_some() {
+                    return Err(SqlError::unsupported("LIKE ANY and LIKE ... ESCAPE")
+                        .with_hint("the escape character is \\")
+                        .at(position(span)));
+                }
+                let x = sub(self, expr, collected)?;
+                let p = sub(self, pattern, collected)?;
+                for (side, t) in [("value", x.data_type()), ("pattern", p.data_type())] {
+                    if !matches!(t, DataType::Text | DataType::Null) {
+                        return Err(type_error(
+                            format!("LIKE needs TEXT, but the {side} is {t}"),
+                            span,
+                        )
+                        .with_hint("CAST it to TEXT"));
+                    }
+                }
+                Expr::Like {
+                    expr: Box::new(x),
+                    pattern: Box::new(p),
+                    negated: *negated,
+                    case_insensitive: matches!(e, ast::Expr::ILike { .. }),
+                }
+            }
+            ast::Expr::InList {
+                expr,
+                list,
+                negated,
+            } => {
+                let x = sub(self, expr, collected)?;
+                let mut t = x.data_type();
+                let mut items = Vec::new();
+                for item in list {
+                    let b = sub(self, item, collected)?;
+                    t = DataType::common(t, b.data_type()).ok_or_else(|| {
+                        type_error(
+                            format!("IN compares {} with {}", x.data_type(), b.data_type()),
+                            item.span(),
+                        )
+                    })?;
+                    items.push(b);
+                }
+                Expr::InList {
+                    expr: Box::new(coerce(x, t)),
+                    list: items.into_iter().map(|i| coerce(i, t)).collect(),
+                    negated: *negated,
+                }
+            }
+            ast::Expr::InSubquery {
+                expr,
+                subquery,
+                negated,
+            } => {
+                let x = sub(self, expr, collected)?;
+                let (table, sub_fields) = self.subquery(subquery, fields)?;
+                if sub_fields.len() != 1 {
+                    return Err(SqlError::new(
+                        ErrorKind::Type,
+                        format!(
+                            "the IN subquery returns {} columns; it must return one",
+                            sub_fields.len()
+                        ),
+                    )
+                    .at(position(subquery.span())));
+                }
+                let t =
+                    DataType::common(x.data_type(), sub_fields[0].data_type).ok_or_else(|| {
+                        type_error(
+                            format!(
+                                "IN compares {} with {}",
+                                x.data_type(),
+                                sub_fields[0].data_type
+                            ),
+                            span,
+                        )
+                    })?;
+                let values: Vec<Value> = (0..table.rows)
+                    .map(|i| table.columns[0].get(i))
+                    .map(|v| super::expr::cast(&v, t))
+                    .collect::<Result<_, _>>()?;
+                Expr::InValues {
+                    expr: Box::new(coerce(x, t)),
+                    values: Rc::new(values),
+                    negated: *negated,
+                }
+            }
+            ast::Expr::Exists { subquery, negated } => {
+                let (table, _) = self.subquery(subquery, fields)?;
+                Expr::Literal(Value::Boolean((table.rows > 0) != *negated))
+            }
+            ast::Expr::Subquery(q) => {
+                let (table, sub_fields) = self.subquery(q, fields)?;
+                if sub_fields.len() != 1 {
+                    return Err(SqlError::new(
+                        ErrorKind::Type,
+                        "a scalar subquery must return one column",
+                    )
+                    .at(position(span)));
+                }
+                if table.rows > 1 {
+                    return Err(SqlError::new(
+                        ErrorKind::Runtime,
+                        format!(
+                            "the scalar subquery returned {} rows; it may return at most one",
+                            table.rows
+                        ),
+                    )
+                    .with_hint("add LIMIT 1 or an aggregate")
+                    .at(position(span)));
+                }
+                let v = if table.rows == 1 {
+                    table.columns[0].get(0)
+                } else {
+                    Value::Null
+                };
+                Expr::Literal(super::expr::cast(&v, sub_fields[0].data_type)?)
+            }
+            ast::Expr::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => {
+                let operand_b = match operand {
+                    Some(o) => Some(sub(self, o, collected)?),
+                    None => None,
+                };
+                let mut whens = Vec::new();
+                let mut t = DataType::Null;
+                for cw in conditions {
+                    let w = sub(self, &cw.condition, collected)?;
+                    if operand_b.is_none()
+                        && !matches!(w.data_type(), DataType::Boolean | DataType::Null)
+                    {
+                        return Err(type_error(
+                            format!("CASE WHEN needs a BOOLEAN condition, not {}", w.data_type()),
+                            cw.condition.span(),
+                        ));
+                    }
+                    let r = sub(self, &cw.result, collected)?;
+                    t = DataType::common(t, r.data_type()).ok_or_else(|| {
+                        type_error(
+                            format!("CASE results mix {t} and {}", r.data_type()),
+                            cw.result.span(),
+                        )
+                        .with_hint("CAST the results to one type")
+                    })?;
+                    whens.push((w, r));
+                }
+                let otherwise = match else_result {
+                    Some(x) => {
+                        let b = sub(self, x, collected)?;
+                        t = DataType::common(t, b.data_type()).ok_or_else(|| {
+                            type_error(
+                                format!("CASE results mix {t} and {}", b.data_type()),
+                                x.span(),
+                            )
+                        })?;
+                        Some(b)
+                    }
+                    None => None,
+                };
+                Expr::Case {
+                    operand: operand_b.map(Box::new),
+                    whens: whens.into_iter().map(|(w, r)| (w, coerce(r, t))).collect(),
+                    otherwise: otherwise.map(|o| Box::new(coerce(o, t))),
+                    data_type: if t == DataType::Null {
+                        DataType::Text
+                    } else {
+                        t
+                    },
+                }
+            }
+            ast::Expr::Cast {
+                expr,
+                data_type: dt,
+                ..
+            } => {
+                let to = data_type(dt).map_err(|e| e.at(position(span)))?;
+                let inner = sub(self, expr, collected)?;
+                match inner {
+                    Expr::Literal(v) => {
+                        Expr::Literal(super::expr::cast(&v, to).map_err(|e| e.at(position(span)))?)
+                    }
+                    other => Expr::Cast {
+                        expr: Box::new(other),
+                        to,
+                    },
+                }
+            }
+            ast::Expr::Extract { field, expr, .. } => {
+                let x = sub(self, expr, collected)?;
+                let f = field.to_string().to_ascii_lowercase();
+                let f = f.trim_end_matches('s').to_string();
+                let f = match f.as_str() {
+                    "dayofweek" => "dow".to_string(),
+                    "dayofyear" => "doy".to_string(),
+                    _ => f,
+                };
+                self.function_call(
+                    ScalarFn::DatePart,
+                    vec![Expr::Literal(Value::text(&f)), x],
+                    span,
+                )?
+            }
+            ast::Expr::Substring {
+                expr,
+                substring_from,
+                substring_for,
+                ..
+            } => {
+                let mut args = vec![sub(self, expr, collected)?];
+                args.push(match substring_from {
+                    Some(f) => sub(self, f, collected)?,
+                    None => Expr::Literal(Value::BigInt(1)),
+                });
+                if let Some(f) = substring_for {
+                    args.push(sub(self, f, collected)?);
+                }
+                self.function_call(ScalarFn::Substr, args, span)?
+            }
+            ast::Expr::Trim {
+                trim_where,
+                trim_what,
+                expr,
+                trim_characters,
+            } => {
+                if trim_characters.is_some() {
+                    return Err(
+                        SqlError::unsupported("TRIM with a character list").at(position(span))
+                    );
+                }
+                let func = match trim_where {
+                    Some(ast::TrimWhereField::Leading) => ScalarFn::Ltrim,
+                    Some(ast::TrimWhereField::Trailing) => ScalarFn::Rtrim,
+                    _ => ScalarFn::Trim,
+                };
+                let mut args = vec![sub(self, expr, collected)?];
+                if let Some(w) = trim_what {
+                    args.push(sub(self, w, collected)?);
+                }
+                self.function_call(func, args, span)?
+            }
+            ast::Expr::Ceil { expr, .. } | ast::Expr::Floor { expr, .. } => {
+                let func = if matches!(e, ast::Expr::Ceil { .. }) {
+                    ScalarFn::Ceil
+                } else {
+                    ScalarFn::Floor
+                };
+                let x = sub(self, expr, collected)?;
+                self.function_call(func, vec![x], span)?
+            }
+            ast::Expr::Position { expr, r#in } => {
+                let needle = sub(self, expr, collected)?;
+                let hay = sub(self, r#in, collected)?;
+                self.function_call(ScalarFn::Strpos, vec![hay, needle], span)?
+            }
+            ast::Expr::Function(f) => self.function(f, fields, clause, collected)?,
+            other => {
+                return Err(
+                    SqlError::unsupported(format!("the expression {other}")).at(position(span))
+                )
+            }
+        })
+    }
+
+    fn subquery(
+        &mut self,
+        q: &ast::Query,
+        outer: &[PlanField],
+    ) -> Result<(super::column::Table, Vec<PlanField>), SqlError> {
+        let plan = self.query(q).map_err(|e| {
+            // A name the subquery cannot find but the outer query has: a correlated subquery.
+            if e.kind == ErrorKind::UnknownColumn
+                && outer.iter().any(|f| {
+                    e.message.contains(&format!("\"{}\"", f.name))
+                        || f.qualifier
+                            .as_ref()
+                            .is_some_and(|q| e.message.contains(&format!("\"{q}.")))
+                })
+            {
+                SqlError::unsupported("a correlated subquery (one that refers to the outer query)")
+                    .with_hint("rewrite it as a JOIN, or with a window function")
+                    .at(e.position)
+            } else {
+                e
+            }
+        })?;
+        let fields: Vec<PlanField> = plan.fields.iter().filter(|f| !f.hidden).cloned().collect();
+        let table = (self.run)(&plan)?;
+        Ok((table, fields))
+    }
+
+    fn comparable(
+        &mut self,
+        a: &ast::Expr,
+        b: &ast::Expr,
+        fields: &[PlanField],
+        clause: Clause,
+        collected: &mut Collected,
+    ) -> Result<(Expr, Expr), SqlError> {
+        let l = self.expr(a, fields, clause, collected)?;
+        let r = self.expr(b, fields, clause, collected)?;
+        let t = DataType::common(l.data_type(), r.data_type()).ok_or_else(|| {
+            type_error(
+                format!("cannot compare {} with {}", l.data_type(), r.data_type()),
+                a.span(),
+            )
+            .with_hint("CAST one side")
+        })?;
+        Ok((coerce(l, t), coerce(r, t)))
+    }
+
+    fn compare(
+        &self,
+        op: BinOp,
+        l: Expr,
+        r: Expr,
+        span: sqlparser::tokenizer::Span,
+    ) -> Result<Expr, SqlError> {
+        let t = DataType::common(l.data_type(), r.data_type()).ok_or_else(|| {
+            type_error(
+                format!(
+                    "cannot compare {} with {} ({})",
+                    l.data_type(),
+                    r.data_type(),
+                    op.symbol()
+                ),
+                span,
+            )
+            .with_hint("CAST one side to the other's type, e.g. CAST(x AS TEXT)")
+        })?;
+        Ok(Expr::Binary {
+            op,
+            left: Box::new(coerce(l, t)),
+            right: Box::new(coerce(r, t)),
+            data_type: DataType::Boolean,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn binary(
+        &mut self,
+        left: &ast::Expr,
+        op: &ast::BinaryOperator,
+        right: &ast::Expr,
+        fields: &[PlanField],
+        clause: Clause,
+        collected: &mut Collected,
+        span: sqlparser::tokenizer::Span,
+    ) -> Result<Expr, SqlError> {
+        use ast::BinaryOperator as B;
+        let bop = match op {
+            B::Plus => BinOp::Plus,
+            B::Minus => BinOp::Minus,
+            B::Multiply => BinOp::Multiply,
+            B::Divide => BinOp::Divide,
+            B::Modulo => BinOp::Modulo,
+            B::Eq => BinOp::Eq,
+            B::NotEq => BinOp::NotEq,
+            B::Lt => BinOp::Lt,
+            B::LtEq => BinOp::LtEq,
+            B::Gt => BinOp::Gt,
+            B::GtEq => BinOp::GtEq,
+            B::And => BinOp::And,
+            B::Or => BinOp::Or,
+            B::StringConcat => BinOp::Concat,
+            other => {
+                return Err(
+                    SqlError::unsupported(format!("the operator {other}")).at(position(span))
+                )
+            }
+        };
+        let l = self.expr(left, fields, clause, collected)?;
+        let r = self.expr(right, fields, clause, collected)?;
+        let (lt, rt) = (l.data_type(), r.data_type());
+        use DataType as T;
+        if bop.is_comparison() {
+            // A text literal compared with a date or timestamp reads as one.
+            let (l, r) = match (&l, &r, lt, rt) {
+                (_, Expr::Literal(Value::Text(s)), T::Date | T::Timestamp, T::Text) => (
+                    l.clone(),
+                    Expr::Literal(
+                        super::expr::cast(&Value::Text(s.clone()), lt)
+                            .map_err(|e| e.at(position(right.span())))?,
+                    ),
+                ),
+                (Expr::Literal(Value::Text(s)), _, T::Text, T::Date | T::Timestamp) => (
+                    Expr::Literal(
+                        super::expr::cast(&Value::Text(s.clone()), rt)
+                            .map_err(|e| e.at(position(left.span())))?,
+                    ),
+                    r.clone(),
+                ),
+                _ => (l, r),
+            };
+            return self.compare(bop, l, r, span);
+        }
+        let bad = || {
+            type_error(
+                format!("cannot apply {} to {lt} and {rt}", bop.symbol()),
+                span,
+            )
+            .with_hint("CAST one side to a type the operator takes")
+        };
+        let data_type = match bop {
+            BinOp::And | BinOp::Or => {
+                if !matches!(lt, T::Boolean | T::Null) || !matches!(rt, T::Boolean | T::Null) {
+                    return Err(bad());
+                }
+                T::Boolean
+            }
+            BinOp::Concat => T::Text,
+            _ => match (bop, lt, rt) {
+                (_, T::Null, _) | (_, _, T::Null) => {
+                    if lt == T::Null {
+                        rt
+                    } else {
+                        lt
+                    }
+                }
+                (_, T::BigInt, T::BigInt) => T::BigInt,
+                (_, T::BigInt | T::Double, T::BigInt | T::Double) => T::Double,
+                (BinOp::Plus, T::Date, T::BigInt)
+                | (BinOp::Plus, T::BigInt, T::Date)
+                | (BinOp::Minus, T::Date, T::BigInt) => T::Date,
+                (BinOp::Minus, T::Date, T::Date) => T::BigInt,
+                (BinOp::Plus | BinOp::Minus, T::Timestamp | T::Date, T::Interval)
+                | (BinOp::Plus, T::Interval, T::Timestamp | T::Date) => T::Timestamp,
+                (BinOp::Minus, T::Timestamp, T::Timestamp) => T::Interval,
+                (BinOp::Plus | BinOp::Minus, T::Interval, T::Interval) => T::Interval,
+                (BinOp::Multiply, T::Interval, T::BigInt)
+                | (BinOp::Multiply, T::BigInt, T::Interval) => T::Interval,
+                _ => return Err(bad()),
+            },
+        };
+        Ok(Expr::Binary {
+            op: bop,
+            left: Box::new(l),
+            right: Box::new(r),
+            data_type,
+        })
+    }
+
+    fn function_call(
+        &self,
+        func: ScalarFn,
+        args: Vec<Expr>,
+        span: sqlparser::tokenizer::Span,
+    ) -> Result<Expr, SqlError> {
+        let types: Vec<DataType> = args.iter().map(Expr::data_type).collect();
+        let data_type = func.result_type(&types).map_err(|e| e.at(position(span)))?;
+        // Arguments that must share a type are cast to it.
+        let args = match func {
+            ScalarFn::Coalesce | ScalarFn::Greatest | ScalarFn::Least | ScalarFn::NullIf => {
+                let t = types
+                    .iter()
+                    .fold(DataType::Null, |a, b| DataType::common(a, *b).unwrap_or(a));
+                args.into_iter().map(|a| coerce(a, t)).collect()
+            }
+            _ => args,
+        };
+        Ok(Expr::Function {
+            func,
+            args,
+            data_type,
+        })
+    }
+
+    fn function(
+        &mut self,
+        f: &ast::Function,
+        fields: &[PlanField],
+        clause: Clause,
+        collected: &mut Collected,
+    ) -> Result<Expr, SqlError> {
+        let span = f.span();
+        let name = object_name(&f.name)?;
+        if matches!(
+            name.as_str(),
+            "now" | "current_date" | "current_timestamp" | "random" | "today"
+        ) {
+            return Err(SqlError::unsupported(format!("{name}()")).with_hint("a lab query means the same thing whenever it runs: write the date as a literal, e.g. DATE '2024-01-15'").at(position(span)));
+        }
+        let (arg_list, distinct) = match &f.args {
+            ast::FunctionArguments::None => (Vec::new(), false),
+            ast::FunctionArguments::List(l) => (
+                l.args.clone(),
+                matches!(
+                    l.duplicate_treatment,
+                    Some(ast::DuplicateTreatment::Distinct)
+                ),
+            ),
+            ast::FunctionArguments::Subquery(_) => {
+                return Err(
+                    SqlError::unsupported("a subquery as a function argument").at(position(span))
+                )
+            }
+        };
+        if f.filter.is_some() || !f.within_group.is_empty() || f.null_treatment.is_some() {
+            return Err(
+                SqlError::unsupported("FILTER, WITHIN GROUP and IGNORE NULLS").at(position(span)),
+            );
+        }
+        let star = matches!(
+            arg_list.as_slice(),
+            [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)]
+        );
+        let arg_exprs: Vec<&ast::Expr> =
+            if star {
+                Vec::new()
+            } else {
+                arg_list
+                    .iter()
+                    .map(|a| match a {
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(e),
+                        other => Err(SqlError::unsupported(format!("the argument {other}"))
+                            .at(position(span))),
+                    })
+                    .collect::<Result<_, _>>()?
+            };
+        let agg = AggFn::from_name(&name);
+        let win = match name.as_str() {
+            "row_number" => Some(WindowFn::RowNumber),
+            "rank" => Some(WindowFn::Rank),
+            "dense_rank" => Some(WindowFn::DenseRank),
+            "lag" => Some(WindowFn::Lag),
+            "lead" => Some(WindowFn::Lead),
+            "first_value" => Some(WindowFn::FirstValue),
+            "last_value" => Some(WindowFn::LastValue),
+            _ => None,
+        };
+        if let Some(over) = &f.over {
+            let func = match (win, agg) {
+                (Some(w), _) => w,
+                (None, Some(a)) => WindowFn::Aggregate(if star { AggFn::CountStar } else { a }),
+                _ => {
+                    return Err(
+                        SqlError::unsupported(format!("{name}() as a window function"))
+                            .at(position(span)),
+                    )
+                }
+            };
+            return self.window(
+                func, &arg_exprs, distinct, over, fields, clause, collected, span,
+            );
+        }
+        if let Some(w) = win {
+            let _ = w;
+            return Err(
+                SqlError::new(ErrorKind::Syntax, format!("{name}() needs an OVER clause"))
+                    .with_hint(format!(
+                        "write {name}() OVER (PARTITION BY ... ORDER BY ...)"
+                    ))
+                    .at(position(span)),
+            );
+        }
+        if let Some(a) = agg {
+            match clause {
+                Clause::Plain(where_) => {
+                    return Err(SqlError::new(
+                        ErrorKind::Type,
+                        format!("aggregate functions are not allowed in {where_}"),
+                    )
+                    .with_hint(if where_ == "WHERE" {
+                        "filter groups with HAVING instead"
+                    } else {
+                        "compute the aggregate in a subquery"
+                    })
+                    .at(position(span)))
+                }
+                Clause::InsideAggregate => {
+                    return Err(SqlError::new(
+                        ErrorKind::Type,
+                        "aggregate function calls cannot be nested",
+                    )
+                    .at(position(span)))
+                }
+                Clause::Collecting => {}
+            }
+            let call = self.aggregate_call(a, star, distinct, &arg_exprs, fields, span)?;
+            let index = match collected.aggregates.iter().position(|c| *c == call) {
+                Some(i) => i,
+                None => {
+                    collected.aggregates.push(call.clone());
+                    collected.aggregates.len() - 1
+                }
+            };
+            return Ok(Expr::Column {
+                index: AGG_BASE + index,
+                data_type: call.data_type,
+            });
+        }
+        let func = match name.as_str() {
+            "date_part" | "datepart" => Some(ScalarFn::DatePart),
+            _ => ScalarFn::from_name(&name),
+        };
+        let Some(func) = func else {
+            return Err(SqlError::new(
+                ErrorKind::UnknownFunction,
+                format!("there is no function {name}()"),
+            )
+            .with_hint(
+                did_you_mean(&name, ScalarFn::NAMES.iter().copied())
+                    .unwrap_or_else(|| "see the SQL lab's function list".into()),
+            )
+            .at(position(span)));
+        };
+        if star {
+            return Err(SqlError::new(
+                ErrorKind::Syntax,
+                format!("{name}(*) is not a thing; only count(*) is"),
+            )
+            .at(position(span)));
+        }
+        let mut args = Vec::new();
+        for a in arg_exprs {
+            args.push(self.expr(a, fields, clause, collected)?);
+        }
+        self.function_call(func, args, span)
+    }
+
+    fn aggregate_call(
+        &mut self,
+        a: AggFn,
+        star: bool,
+        distinct: bool,
+        args: &[&ast::Expr],
+        fields: &[PlanField],
+        span: sqlparser::tokenizer::Span,
+    ) -> Result<AggCall, SqlError> {
+        if star {
+            return Ok(AggCall {
+                func: AggFn::CountStar,
+                arg: None,
+                distinct: false,
+                data_type: DataType::BigInt,
+            });
+        }
+        let [arg] = args else {
+            return Err(SqlError::new(
+                ErrorKind::Type,
+                format!("{}() takes one argument", a.name()),
+            )
+            .at(position(span)));
+        };
+        let bound = self.expr(
+            arg,
+            fields,
+            Clause::InsideAggregate,
+            &mut Collected::default(),
+        )?;
+        let t = bound.data_type();
+        let data_type = match a {
+            AggFn::Count | AggFn::CountStar => DataType::BigInt,
+            AggFn::Sum => match t {
+                DataType::BigInt | DataType::Null => DataType::BigInt,
+                DataType::Double => DataType::Double,
+                DataType::Interval => DataType::Interval,
+                other => {
+                    return Err(
+                        type_error(format!("sum() takes numbers, not {other}"), span)
+                            .with_hint("sum a numeric column, or count() rows"),
+                    )
+                }
+            },
+            AggFn::Avg => match t {
+                DataType::BigInt | DataType::Double | DataType::Null => DataType::Double,
+                other => {
+                    return Err(type_error(
+                        format!("avg() takes numbers, not {other}"),
+                        span,
+                    ))
+                }
+            },
+            AggFn::Min | AggFn::Max => {
+                if t == DataType::Null {
+                    DataType::Text
+                } else {
+                    t
+                }
+            }
+        };
+        Ok(AggCall {
+            func: a,
+            arg: Some(bound),
+            distinct,
+            data_type,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn window(
+        &mut self,
+        func: WindowFn,
+        args: &[&ast::Expr],
+        distinct: bool,
+        over: &ast::WindowType,
+        fields: &[PlanField],
+        clause: Clause,
+        collected: &mut Collected,
+        span: sqlparser::tokenizer::Span,
+    ) -> Result<Expr, SqlError> {
+        if clause != Clause::Collecting {
+            return Err(SqlError::new(
+                ErrorKind::Type,
+                match clause {
+                    Clause::Plain(c) => format!("window functions are not allowed in {c}"),
+                    _ => "window functions cannot be nested".into(),
+                },
+            )
+            .with_hint("compute it in a subquery, then filter the subquery's result")
+            .at(position(span)));
+        }
+        let spec = match over {
+            ast::WindowType::WindowSpec(s) => s,
+            ast::WindowType::NamedWindow(_) => {
+                return Err(SqlError::unsupported("named windows").at(position(span)))
+            }
+        };
+        if spec.window_name.is_some() {
+            return Err(SqlError::unsupported("named windows").at(position(span)));
+        }
+        let plain = |b: &mut Self, e: &ast::Expr| {
+            b.expr(
+                e,
+                fields,
+                Clause::InsideAggregate,
+                &mut Collected::default(),
+            )
+        };
+        // Inside OVER, aggregates of the grouped query may appear (rank() OVER (ORDER BY count(*))).
+        let grouped = |b: &mut Self, e: &ast::Expr, c: &mut Collected| {
+            b.expr(e, fields, Clause::Collecting, c)
+        };
+        let mut bound_args = Vec::new();
+        for a in args {
+            bound_args.push(plain(self, a)?);
+        }
+        let mut partition_by = Vec::new();
+        for p in &spec.partition_by {
+            partition_by.push(grouped(self, p, collected)?);
+        }
+        let mut order_by = Vec::new();
+        for o in &spec.order_by {
+            let (descending, nulls_first) = sort_options(&o.options);
+            order_by.push(SortKey {
+                expr: grouped(self, &o.expr, collected)?,
+                descending,
+                nulls_first,
+            });
+        }
+        let frame = match &spec.window_frame {
+            None if order_by.is_empty() => Frame {
+                rows: false,
+                start: Bound::UnboundedPreceding,
+                end: Bound::UnboundedFollowing,
+            },
+            None => Frame {
+                rows: false,
+                start: Bound::UnboundedPreceding,
+                end: Bound::CurrentRow,
+            },
+            Some(wf) => {
+                let bound = |b: &ast::WindowFrameBound| -> Result<Bound, SqlError> {
+                    let n =
+                        |e: &Option<Box<ast::Expr>>| -> Result<Option<u64>, SqlError> {
+                            match e.as_deref() {
+                                None => Ok(None),
+                                Some(ast::Expr::Value(v)) => match &v.value {
+                                    ast::Value::Number(n, _) => n.parse().map(Some).map_err(|_| {
+                                        SqlError::new(
+                                            ErrorKind::Type,
+                                            "a frame offset is a whole number",
+                                        )
+                                        .at(position(v.span))
+                                    }),
+                                    _ => Err(SqlError::unsupported("this frame offset")
+                                        .at(position(span))),
+                                },
+                                Some(other) => {
+                                    Err(SqlError::unsupported(format!("the frame offset {other}"))
+                                        .at(position(span)))
+                                }
+                            }
+                        };
+                    Ok(match b {
+                        ast::WindowFrameBound::CurrentRow => Bound::CurrentRow,
+                        ast::WindowFrameBound::Preceding(e) => {
+                            n(e)?.map_or(Bound::UnboundedPreceding, Bound::Preceding)
+                        }
+                        ast::WindowFrameBound::Following(e) => {
+                            n(e)?.map_or(Bound::UnboundedFollowing, Bound::Following)
+                        }
+                    })
+                };
+                let rows = match wf.units {
+                    ast::WindowFrameUnits::Rows => true,
+                    ast::WindowFrameUnits::Range => false,
+                    ast::WindowFrameUnits::Groups => {
+                        return Err(SqlError::unsupported("GROUPS frames").at(position(span)))
+                    }
+                };
+                let start = bound(&wf.start_bound)?;
+                let end = match &wf.end_bound {
+                    Some(b) => bound(b)?,
+                    None => Bound::CurrentRow,
+                };
+                if !rows
+                    && (matches!(start, Bound::Preceding(_) | Bound::Following(_))
+                        || matches!(end, Bound::Preceding(_) | Bound::Following(_)))
+                {
+                    return Err(SqlError::unsupported("RANGE frames with offsets")
+                        .with_hint("use ROWS BETWEEN n PRECEDING AND CURRENT ROW")
+                        .at(position(span)));
+                }
+                Frame { rows, start, end }
+            }
+        };
+        let arity = |lo: usize, hi: usize| -> Result<(), SqlError> {
+            if bound_args.len() < lo || bound_args.len() > hi {
+                Err(SqlError::new(
+                    ErrorKind::Type,
+                    format!("{}() takes {lo} to {hi} arguments", window_name(func)),
+                )
+                .at(position(span)))
+            } else {
+                Ok(())
+            }
+        };
+        let data_type = match func {
+            WindowFn::RowNumber | WindowFn::Rank | WindowFn::DenseRank => {
+                arity(0, 0)?;
+                DataType::BigInt
+            }
+            WindowFn::Lag | WindowFn::Lead => {
+                arity(1, 3)?;
+                if bound_args.len() >= 2
+                    && !matches!(bound_args[1], Expr::Literal(Value::BigInt(_)))
+                {
+                    return Err(SqlError::new(
+                        ErrorKind::Type,
+                        "the offset of lag()/lead() must be a whole-number literal",
+                    )
+                    .at(position(span)));
+                }
+                let t = bound_args[0].data_type();
+                if let Some(d) = bound_args.get(2) {
+                    let common = DataType::common(t, d.data_type()).ok_or_else(|| {
+                        type_error(
+                            format!(
+                                "the default ({}) does not match the value ({t})",
+                                d.data_type()
+                            ),
+                            span,
+                        )
+                    })?;
+                    bound_args[2] = coerce(bound_args[2].clone(), common);
+                    bound_args[0] = coerce(bound_args[0].clone(), common);
+                    common
+                } else {
+                    t
+                }
+            }
+            WindowFn::FirstValue | WindowFn::LastValue => {
+                arity(1, 1)?;
+                bound_args[0].data_type()
+            }
+            WindowFn::Aggregate(a) => {
+                let star = a == AggFn::CountStar;
+                let call = self.aggregate_call(a, star, distinct, args, fields, span)?;
+                if distinct {
+                    return Err(
+                        SqlError::unsupported("DISTINCT in a window aggregate").at(position(span))
+                    );
+                }
+                bound_args = call.arg.clone().into_iter().collect();
+                call.data_type
+            }
+        };
+        let call = WindowCall {
+            func,
+            args: bound_args,
+            distinct,
+            partition_by,
+            order_by,
+            frame,
+            data_type,
+        };
+        let index = match collected.windows.iter().position(|c| *c == call) {
+            Some(i) => i,
+            None => {
+                collected.windows.push(call);
+                collected.windows.len() - 1
+            }
+        };
+        Ok(Expr::Column {
+            index: WINDOW_BASE + index,
+            data_type,
+        })
+    }
+}
+
+pub fn window_name(f: WindowFn) -> &'static str {
+    match f {
+        WindowFn::RowNumber => "row_number",
+        WindowFn::Rank => "rank",
+        WindowFn::DenseRank => "dense_rank",
+        WindowFn::Lag => "lag",
+        WindowFn::Lead => "lead",
+        WindowFn::FirstValue => "first_value",
+        WindowFn::LastValue => "last_value",
+        WindowFn::Aggregate(a) => a.name(),
+    }
+}
+
+/// (descending, nulls first): NULLs sort last by default in both directions, as in DuckDB
+/// (PostgreSQL puts them first for DESC).
+fn sort_options(o: &ast::OrderByOptions) -> (bool, bool) {
+    let descending = matches!(o.sort, Some(ast::OrderBySort::Desc));
+    (descending, o.nulls_first.unwrap_or(false))
+}
+
+/// The name a SELECT item gets without an alias: the column's name, or the function's, or the
+/// expression's text.
+fn output_name(e: &ast::Expr) -> String {
+    match e {
+        ast::Expr::Identifier(i) => ident_name(i),
+        ast::Expr::CompoundIdentifier(parts) => parts.last().map(ident_name).unwrap_or_default(),
+        ast::Expr::Function(f) => object_name(&f.name).unwrap_or_else(|_| f.name.to_string()),
+        ast::Expr::Nested(inner) => output_name(inner),
+        ast::Expr::Cast { expr, .. } => output_name(expr),
+        other => other.to_string(),
+    }
+}
+
+/// Replaces bare identifiers that name a select alias by the aliased expression.
+fn substitute_aliases(e: &ast::Expr, aliases: &BTreeMap<String, ast::Expr>) -> ast::Expr {
+    let mut out = e.clone();
+    fn walk(e: &mut ast::Expr, aliases: &BTreeMap<String, ast::Expr>) {
+        match e {
+            ast::Expr::Identifier(i) => {
+                if let Some(a) = aliases.get(&ident_name(i)) {
+                    *e = ast::Expr::Nested(Box::new(a.clone()));
+                }
+            }
+            ast::Expr::BinaryOp { left, right, .. } => {
+                walk(left, aliases);
+                walk(right, aliases);
+            }
+            ast::Expr::UnaryOp { expr, .. }
+            | ast::Expr::Nested(expr)
+            | ast::Expr::IsNull(expr)
+            | ast::Expr::IsNotNull(expr) => walk(expr, aliases),
+            ast::Expr::Between {
+                expr, low, high, ..
+            } => {
+                walk(expr, aliases);
+                walk(low, aliases);
+                walk(high, aliases);
+            }
+            ast::Expr::InList { expr, list, .. } => {
+                walk(expr, aliases);
+                list.iter_mut().for_each(|x| walk(x, aliases));
+            }
+            _ => {}
+        }
+    }
+    walk(&mut out, aliases);
+    out
+}
+
+/// After GROUP BY: grouping expressions become the aggregate's output columns, aggregate
+/// placeholders its aggregate columns; any other column reference is the classic error.
+fn post_aggregate(
+    e: &Expr,
+    group_by: &[Expr],
+    n_groups: usize,
+    from: &[PlanField],
+) -> Result<Expr, SqlError> {
+    let mut f = |x: &Expr| -> Result<Option<Expr>, SqlError> {
+        if let Some(i) = group_by.iter().position(|g| g == x) {
+            return Ok(Some(Expr::Column {
+                index: i,
+                data_type: x.data_type(),
+            }));
+        }
+        match x {
+            Expr::Column { index, data_type } if *index >= WINDOW_BASE => Ok(Some(Expr::Column {
+                index: *index,
+                data_type: *data_type,
+            })),
+            Expr::Column { index, data_type } if *index >= AGG_BASE => Ok(Some(Expr::Column {
+                index: n_groups + (index - AGG_BASE),
+                data_type: *data_type,
+            })),
+            Expr::Column { index, .. } => {
+                let f = &from[*index];
+                let name = match &f.qualifier {
+                    Some(q) => format!("{q}.{}", f.name),
+                    None => f.name.clone(),
+                };
+                Err(SqlError::new(ErrorKind::Type, format!("column \"{name}\" must appear in the GROUP BY clause or be used in an aggregate function"))
+                    .with_hint(format!("every output row stands for a group, and \"{}\" has many values per group: add it to GROUP BY, or wrap it in an aggregate such as max({})", f.name, f.name)))
+            }
+            _ => Ok(None),
+        }
+    };
+    e.transform(&mut f)
+}
+
+/// The same plan under a new table alias (and optionally new column names).
+fn rename(
+    plan: Plan,
+    alias: &str,
+    columns: &[ast::TableAliasColumnDef],
+    span: sqlparser::tokenizer::Span,
+) -> Result<Plan, SqlError> {
+    let mut fields = plan.fields.clone();
+    let visible: Vec<usize> = (0..fields.len()).filter(|i| !fields[*i].hidden).collect();
+    if columns.len() > visible.len() {
+        return Err(SqlError::new(
+            ErrorKind::Type,
+            format!(
+                "\"{alias}\" has {} columns but {} names were given",
+                visible.len(),
+                columns.len()
+            ),
+        )
+        .at(position(span)));
+    }
+    for (c, i) in columns.iter().zip(&visible) {
+        fields[*i].name = ident_name(&c.name);
+    }
+    for f in &mut fields {
+        f.qualifier = Some(alias.to_string());
+    }
+    let label = plan.label.clone();
+    Ok(Plan {
+        node: Node::Rename {
+            input: Box::new(plan),
+        },
+        fields,
+        label: format!("{label} AS {alias}"),
+    })
+}
+
+fn requalify(mut plan: Plan, alias: &str) -> Plan {
+    for f in &mut plan.fields {
+        f.qualifier = Some(alias.to_string());
+    }
+    plan
+}
+
+fn cast_to(plan: Plan, fields: &[PlanField]) -> Plan {
+    if plan
+        .fields
+        .iter()
+        .zip(fields)
+        .all(|(a, b)| a.data_type == b.data_type)
+    {
+        return plan;
+    }
+    let exprs = plan
+        .fields
+        .iter()
+        .enumerate()
+        .zip(fields)
+        .map(|((i, f), to)| {
+            coerce(
+                Expr::Column {
+                    index: i,
+                    data_type: f.data_type,
+                },
+                to.data_type,
+            )
+        })
+        .collect();
+    let label = plan.label.clone();
+    Plan {
+        node: Node::Project {
+            input: Box::new(plan),
+            exprs,
+        },
+        fields: fields.to_vec(),
+        label,
+    }
+}
+
+/// A one-row, no-column table, to evaluate constant expressions on.
+fn empty_one(_t: &super::column::Table) -> super::column::Table {
+    super::column::Table {
+        fields: Vec::new(),
+        columns: Vec::new(),
+        rows: 1,
+    }
+}

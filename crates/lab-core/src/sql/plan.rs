@@ -1,0 +1,277 @@
+//! Logical plans: one node per step of a query's logical evaluation order (FROM and JOINs, WHERE,
+//! GROUP BY, HAVING, window functions, SELECT, DISTINCT, ORDER BY, LIMIT), each with its output
+//! columns and a label naming the clause it comes from. The executor runs them bottom-up; the
+//! trace shows each node's output; EXPLAIN prints the tree.
+
+use super::column::Table;
+use super::expr::Expr;
+use super::value::DataType;
+use std::rc::Rc;
+
+/// An output column of a plan node: its name, the table or alias it belongs to, its type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlanField {
+    pub qualifier: Option<String>,
+    pub name: String,
+    pub data_type: DataType,
+    /// Not expanded by `*` and not matched by an unqualified name when another column also
+    /// matches (the right side's columns of `JOIN ... USING`).
+    pub hidden: bool,
+}
+
+/// An aggregate function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AggFn {
+    CountStar,
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+}
+
+impl AggFn {
+    pub fn name(self) -> &'static str {
+        match self {
+            AggFn::CountStar | AggFn::Count => "count",
+            AggFn::Sum => "sum",
+            AggFn::Avg => "avg",
+            AggFn::Min => "min",
+            AggFn::Max => "max",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<AggFn> {
+        Some(match name {
+            "count" => AggFn::Count,
+            "sum" => AggFn::Sum,
+            "avg" | "mean" => AggFn::Avg,
+            "min" => AggFn::Min,
+            "max" => AggFn::Max,
+            _ => return None,
+        })
+    }
+}
+
+/// One aggregate in a GROUP BY (or a window's aggregate).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AggCall {
+    pub func: AggFn,
+    pub arg: Option<Expr>,
+    pub distinct: bool,
+    pub data_type: DataType,
+}
+
+/// An ORDER BY key.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SortKey {
+    pub expr: Expr,
+    pub descending: bool,
+    pub nulls_first: bool,
+}
+
+/// A window function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WindowFn {
+    RowNumber,
+    Rank,
+    DenseRank,
+    Lag,
+    Lead,
+    FirstValue,
+    LastValue,
+    Aggregate(AggFn),
+}
+
+/// A frame bound, in rows (ROWS) or peer groups.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bound {
+    UnboundedPreceding,
+    Preceding(u64),
+    CurrentRow,
+    Following(u64),
+    UnboundedFollowing,
+}
+
+/// A window frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Frame {
+    /// ROWS (true) or RANGE (false; only UNBOUNDED and CURRENT ROW bounds, peers included).
+    pub rows: bool,
+    pub start: Bound,
+    pub end: Bound,
+}
+
+/// A window function call: `func(args) OVER (PARTITION BY ... ORDER BY ... frame)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WindowCall {
+    pub func: WindowFn,
+    pub args: Vec<Expr>,
+    pub distinct: bool,
+    pub partition_by: Vec<Expr>,
+    pub order_by: Vec<SortKey>,
+    pub frame: Frame,
+    pub data_type: DataType,
+}
+
+/// How two inputs are joined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinKind {
+    Inner,
+    Left,
+    Right,
+    Full,
+    Cross,
+}
+
+impl JoinKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            JoinKind::Inner => "INNER JOIN",
+            JoinKind::Left => "LEFT JOIN",
+            JoinKind::Right => "RIGHT JOIN",
+            JoinKind::Full => "FULL JOIN",
+            JoinKind::Cross => "CROSS JOIN",
+        }
+    }
+}
+
+/// UNION, INTERSECT, EXCEPT.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetOp {
+    Union,
+    Intersect,
+    Except,
+}
+
+/// The logical step a node performs.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Node {
+    Scan {
+        table: Rc<Table>,
+    },
+    Values {
+        table: Table,
+    },
+    Filter {
+        input: Box<Plan>,
+        predicate: Expr,
+    },
+    Project {
+        input: Box<Plan>,
+        exprs: Vec<Expr>,
+    },
+    Join {
+        left: Box<Plan>,
+        right: Box<Plan>,
+        kind: JoinKind,
+        /// Equality keys: (expression over the left, expression over the right).
+        keys: Vec<(Expr, Expr)>,
+        /// The rest of the ON condition, over the left's columns then the right's.
+        residual: Option<Expr>,
+    },
+    Aggregate {
+        input: Box<Plan>,
+        group_by: Vec<Expr>,
+        aggregates: Vec<AggCall>,
+    },
+    Window {
+        input: Box<Plan>,
+        calls: Vec<WindowCall>,
+    },
+    Sort {
+        input: Box<Plan>,
+        keys: Vec<SortKey>,
+    },
+    Limit {
+        input: Box<Plan>,
+        limit: Option<u64>,
+        offset: u64,
+    },
+    Distinct {
+        input: Box<Plan>,
+    },
+    SetOperation {
+        left: Box<Plan>,
+        right: Box<Plan>,
+        op: SetOp,
+        all: bool,
+    },
+    /// A derived table or CTE reference: the same rows under new names.
+    Rename {
+        input: Box<Plan>,
+    },
+}
+
+/// A plan node with its output columns and the clause it comes from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    pub node: Node,
+    pub fields: Vec<PlanField>,
+    /// "FROM rides", "WHERE fare > 10", "GROUP BY city": shown by the trace and EXPLAIN.
+    pub label: String,
+}
+
+impl Plan {
+    pub fn children(&self) -> Vec<&Plan> {
+        match &self.node {
+            Node::Scan { .. } | Node::Values { .. } => Vec::new(),
+            Node::Filter { input, .. }
+            | Node::Project { input, .. }
+            | Node::Aggregate { input, .. }
+            | Node::Window { input, .. }
+            | Node::Sort { input, .. }
+            | Node::Limit { input, .. }
+            | Node::Distinct { input }
+            | Node::Rename { input } => vec![input],
+            Node::Join { left, right, .. } | Node::SetOperation { left, right, .. } => {
+                vec![left, right]
+            }
+        }
+    }
+
+    /// The operator's name for EXPLAIN.
+    pub fn operator(&self) -> &'static str {
+        match &self.node {
+            Node::Scan { .. } => "Scan",
+            Node::Values { .. } => "Values",
+            Node::Filter { .. } => "Filter",
+            Node::Project { .. } => "Project",
+            Node::Join { keys, .. } if !keys.is_empty() => "HashJoin",
+            Node::Join { .. } => "NestedLoopJoin",
+            Node::Aggregate { .. } => "HashAggregate",
+            Node::Window { .. } => "Window",
+            Node::Sort { .. } => "Sort",
+            Node::Limit { .. } => "Limit",
+            Node::Distinct { .. } => "Distinct",
+            Node::SetOperation { .. } => "SetOperation",
+            Node::Rename { .. } => "Alias",
+        }
+    }
+
+    /// EXPLAIN: the tree, root first, one node per line, indented by depth.
+    pub fn explain(&self) -> String {
+        let mut out = String::new();
+        self.explain_into(0, &mut out);
+        out
+    }
+
+    fn explain_into(&self, depth: usize, out: &mut String) {
+        let columns: Vec<&str> = self
+            .fields
+            .iter()
+            .filter(|f| !f.hidden)
+            .map(|f| f.name.as_str())
+            .collect();
+        out.push_str(&format!(
+            "{}{}: {}  [{}]\n",
+            "  ".repeat(depth),
+            self.operator(),
+            self.label,
+            columns.join(", ")
+        ));
+        for child in self.children() {
+            child.explain_into(depth + 1, out);
+        }
+    }
+}
