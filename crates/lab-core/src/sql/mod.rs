@@ -11,6 +11,7 @@ pub mod expr;
 pub mod functions;
 pub mod plan;
 pub mod session;
+pub mod topics;
 pub mod value;
 
 pub use column::{Column, ColumnData, Field, Table};

@@ -38,12 +38,14 @@ pub enum TableSource {
     Sample(Rc<Table>),
     /// Created by the learner in this session.
     Scratch(Rc<Table>),
+    /// A broker topic or system table, rebuilt from the lab's state on screen; read-only.
+    Live(Rc<Table>),
 }
 
 impl TableSource {
     pub fn table(&self) -> &Rc<Table> {
         match self {
-            TableSource::Sample(t) | TableSource::Scratch(t) => t,
+            TableSource::Sample(t) | TableSource::Scratch(t) | TableSource::Live(t) => t,
         }
     }
 }
@@ -84,6 +86,14 @@ impl Session {
         );
     }
 
+    /// Adds (or refreshes) a live table, unless the learner has a table of that name.
+    pub fn add_live(&mut self, name: &str, table: Table) {
+        let key = name.to_ascii_lowercase();
+        if !matches!(self.tables.get(&key), Some(TableSource::Scratch(_))) {
+            self.tables.insert(key, TableSource::Live(Rc::new(table)));
+        }
+    }
+
     /// Adds a scratch table (an imported CSV, say); refuses a name already taken.
     pub fn add_table(&mut self, name: &str, table: Table) -> Result<(), SqlError> {
         let key = name.to_ascii_lowercase();
@@ -113,7 +123,7 @@ impl Session {
     /// Drops every table the learner created; the sample tables stay as shipped.
     pub fn reset(&mut self) {
         self.tables
-            .retain(|_, t| matches!(t, TableSource::Sample(_)));
+            .retain(|_, t| !matches!(t, TableSource::Scratch(_)));
     }
 
     /// Runs one or more `;`-separated statements, returning what each produced. The first error
@@ -203,9 +213,9 @@ impl Session {
         let n = name.to_string().to_ascii_lowercase();
         let n = n.trim_matches('"').to_string();
         match self.tables.get(&n) {
-            Some(TableSource::Sample(_)) => Err(SqlError::new(
+            Some(TableSource::Sample(_) | TableSource::Live(_)) => Err(SqlError::new(
                 ErrorKind::Catalog,
-                format!("\"{n}\" is a sample table, which is read-only"),
+                format!("\"{n}\" is a sample or live table, which is read-only"),
             )
             .with_hint(format!(
                 "copy it first: CREATE TABLE my_{n} AS SELECT * FROM {n}"
