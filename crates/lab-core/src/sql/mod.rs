@@ -5,6 +5,8 @@
 
 pub mod bind;
 pub mod column;
+pub mod csv;
+pub mod datasets;
 pub mod error;
 pub mod exec;
 pub mod expr;
