@@ -17,10 +17,11 @@ use sqlparser::ast::{self, Spanned};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-/// Column positions at or above this stand for the `n`-th aggregate of a SELECT being bound.
-const AGG_BASE: usize = 1 << 40;
+/// Column positions at or above this stand for the `n`-th aggregate of a SELECT being bound
+/// (below 2^31, so it fits wasm32's 32-bit `usize`; no table has 2^28 columns).
+const AGG_BASE: usize = 1 << 28;
 /// Column positions at or above this stand for the `n`-th window function.
-const WINDOW_BASE: usize = 1 << 41;
+const WINDOW_BASE: usize = 1 << 29;
 
 /// Runs an uncorrelated subquery while binding (for `IN (SELECT ...)`, `EXISTS`, scalar
 /// subqueries); provided by the session so the binder stays free of execution.
