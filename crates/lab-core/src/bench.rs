@@ -515,3 +515,119 @@ pub fn fork_benchmark(ticks: u64, runs: usize, now_ms: &mut dyn FnMut() -> f64) 
         lost_fork: comparison.fork.ledger.lost,
     }
 }
+
+/// The SQL benchmark's tables, built by formula so any engine can build the same ones:
+/// `t(k, g, v)` with `rows` rows (k: 100,000 keys, g: 1,000 groups, v in [0, 1)) and
+/// `d(k, cat)` with 100,000 rows (cat: 20 categories). Row i of t has k = i * 7919 % 100000,
+/// g = i % 1000, v = (i * 2654435761 % 1000000) / 1e6; row i of d has k = i, cat = 'c' || i % 20.
+pub fn sql_bench_session(rows: usize) -> crate::sql::Session {
+    use crate::sql::{Column, ColumnData, DataType, Field, Table};
+    let mut session = crate::sql::Session::new();
+    let n = rows as i64;
+    let t = Table::new(
+        vec![
+            Field {
+                name: "k".into(),
+                data_type: DataType::BigInt,
+            },
+            Field {
+                name: "g".into(),
+                data_type: DataType::BigInt,
+            },
+            Field {
+                name: "v".into(),
+                data_type: DataType::Double,
+            },
+        ],
+        vec![
+            Column {
+                data: ColumnData::BigInt((0..n).map(|i| i * 7919 % 100_000).collect()),
+                validity: None,
+            },
+            Column {
+                data: ColumnData::BigInt((0..n).map(|i| i % 1000).collect()),
+                validity: None,
+            },
+            Column {
+                data: ColumnData::Double(
+                    (0..n)
+                        .map(|i| (i * 2_654_435_761 % 1_000_000) as f64 / 1e6)
+                        .collect(),
+                ),
+                validity: None,
+            },
+        ],
+    );
+    let cats: Vec<std::rc::Rc<str>> = (0..20)
+        .map(|c| std::rc::Rc::from(format!("c{c}")))
+        .collect();
+    let d = Table::new(
+        vec![
+            Field {
+                name: "k".into(),
+                data_type: DataType::BigInt,
+            },
+            Field {
+                name: "cat".into(),
+                data_type: DataType::Text,
+            },
+        ],
+        vec![
+            Column {
+                data: ColumnData::BigInt((0..100_000).collect()),
+                validity: None,
+            },
+            Column {
+                data: ColumnData::Text((0..100_000).map(|i| cats[i % 20].clone()).collect()),
+                validity: None,
+            },
+        ],
+    );
+    session.add_sample("t", t);
+    session.add_sample("d", d);
+    session
+}
+
+/// The SQL benchmark's queries: (name, SQL).
+pub const SQL_BENCH_QUERIES: &[(&str, &str)] = &[
+    ("filter + count", "SELECT count(*), sum(v) FROM t WHERE v > 0.5 AND g < 500"),
+    ("GROUP BY with COUNT DISTINCT", "SELECT g, count(*), count(DISTINCT k) FROM t GROUP BY g"),
+    ("hash join 1M x 100k + GROUP BY", "SELECT d.cat, count(*), sum(t.v) FROM t JOIN d ON t.k = d.k GROUP BY d.cat"),
+    ("ORDER BY ... LIMIT", "SELECT k, v FROM t ORDER BY v DESC, k LIMIT 10"),
+    ("window: top 3 per group", "SELECT count(*) FROM (SELECT row_number() OVER (PARTITION BY g ORDER BY v DESC) AS rn FROM t) x WHERE rn <= 3"),
+];
+
+/// Times each benchmark query (best of `runs`), in milliseconds.
+pub fn sql_benchmark(
+    rows: usize,
+    runs: usize,
+    now_ms: &mut dyn FnMut() -> f64,
+) -> Vec<(String, f64, String)> {
+    let start = now_ms();
+    let mut session = sql_bench_session(rows);
+    let load_ms = now_ms() - start;
+    let mut out = vec![(
+        "load the tables".to_string(),
+        load_ms,
+        format!("{rows} + 100000 rows"),
+    )];
+    session.limits.work_max = u64::MAX;
+    for (name, sql) in SQL_BENCH_QUERIES {
+        let mut best = f64::INFINITY;
+        let mut summary = String::new();
+        for _ in 0..runs.max(1) {
+            let start = now_ms();
+            let result = session.execute(sql);
+            best = best.min(now_ms() - start);
+            summary = match result {
+                Ok(mut outcomes) => match outcomes.pop() {
+                    Some(crate::sql::Outcome::Rows(r)) => format!("{} row(s)", r.table.rows),
+                    _ => "no rows".into(),
+                },
+                Err(e) => format!("error: {e}"),
+            };
+        }
+        out.push((name.to_string(), best, summary));
+    }
+    out
+}

@@ -35,6 +35,15 @@ fn main() {
         "\nReplicated / single throughput in the same run: {:.2}",
         replicated.records_per_second() / single.records_per_second().max(1.0)
     );
+    let sql_rows = std::env::args()
+        .nth(3)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
+    println!("\n### SQL over {sql_rows} rows (native, release, best of 3)\n");
+    println!("| query | ms | result |\n|---|---|---|");
+    for (name, ms, summary) in lab_core::bench::sql_benchmark(sql_rows, 3, &mut now_ms) {
+        println!("| {name} | {ms:.1} | {summary} |");
+    }
     let fork = lab_core::bench::fork_benchmark(3000, 5, &mut now_ms);
     println!("\n### Fork and compare at a past tick (native, release)\n");
     println!("| measure | value |\n|---|---|");

@@ -19,6 +19,8 @@ use std::rc::Rc;
 
 /// Column positions at or above this stand for the `n`-th aggregate of a SELECT being bound
 /// (below 2^31, so it fits wasm32's 32-bit `usize`; no table has 2^28 columns).
+/// The label of the projection that drops ORDER BY keys not in the select list.
+const DROP_KEYS_LABEL: &str = "drop the ORDER BY keys";
 const AGG_BASE: usize = 1 << 28;
 /// Column positions at or above this stand for the `n`-th window function.
 const WINDOW_BASE: usize = 1 << 29;
@@ -293,14 +295,42 @@ impl<'a> Binder<'a> {
                     if label.is_empty() { "" } else { " " }
                 ));
             }
-            plan = Plan {
-                fields: plan.fields.clone(),
-                node: Node::Limit {
-                    input: Box::new(plan),
-                    limit: limit_n.filter(|l| *l != u64::MAX),
-                    offset: offset_n,
+            let limit = limit_n.filter(|l| *l != u64::MAX);
+            // LIMIT goes under the projection that drops hidden ORDER BY keys, so that it sits
+            // right on the sort (which then only has to find the first rows).
+            plan = match plan {
+                Plan {
+                    node: Node::Project { input, exprs },
+                    fields,
+                    label: drop_label,
+                } if matches!(input.node, Node::Sort { .. }) && drop_label == DROP_KEYS_LABEL => {
+                    let limited = Plan {
+                        fields: input.fields.clone(),
+                        node: Node::Limit {
+                            input,
+                            limit,
+                            offset: offset_n,
+                        },
+                        label,
+                    };
+                    Plan {
+                        node: Node::Project {
+                            input: Box::new(limited),
+                            exprs,
+                        },
+                        fields,
+                        label: drop_label,
+                    }
+                }
+                plan => Plan {
+                    fields: plan.fields.clone(),
+                    node: Node::Limit {
+                        input: Box::new(plan),
+                        limit,
+                        offset: offset_n,
+                    },
+                    label,
                 },
-                label,
             };
         }
         Ok(plan)
@@ -1098,7 +1128,7 @@ impl<'a> Binder<'a> {
                     exprs,
                 },
                 fields: fields[..visible].to_vec(),
-                label: "drop the ORDER BY keys".into(),
+                label: DROP_KEYS_LABEL.into(),
             };
         }
         Ok(plan)

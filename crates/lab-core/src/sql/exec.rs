@@ -12,9 +12,83 @@ use super::plan::{
 use super::value::{DataType, Interval, Value};
 use std::cmp::Ordering;
 // Hash maps are used for lookups only; every output order comes from row order (first
-// appearance), never from iterating a map, so results stay deterministic.
+// appearance), never from iterating a map, so results stay deterministic. The hasher is a fixed
+// multiply-rotate (FxHash's), not SipHash with a random seed: fast, and the same everywhere.
 #[allow(clippy::disallowed_types)]
-type Map<K, V> = std::collections::HashMap<K, V>;
+type Map<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+
+/// FxHash (rustc's hasher): fast and deterministic; fine for keys an attacker does not choose.
+#[derive(Default)]
+pub struct FxHasher {
+    hash: u64,
+}
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_i64(&mut self, n: i64) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+/// A row's key over some columns: one value without allocating, or several.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Key {
+    One(Value),
+    Many(Vec<Value>),
+}
+
+fn row_key(cols: &[Column], i: usize) -> Key {
+    match cols {
+        [one] => Key::One(one.get(i)),
+        many => Key::Many(many.iter().map(|c| c.get(i)).collect()),
+    }
+}
+
+impl Key {
+    fn has_null(&self) -> bool {
+        match self {
+            Key::One(v) => v.is_null(),
+            Key::Many(vs) => vs.iter().any(Value::is_null),
+        }
+    }
+}
+
+/// Compares rows `a` and `b` of one column by value (NULLs equal, placed by the caller), without
+/// building values for the common types.
+fn cmp_at(c: &Column, a: usize, b: usize) -> Ordering {
+    match &c.data {
+        ColumnData::BigInt(v) => v[a].cmp(&v[b]),
+        ColumnData::Double(v) => super::value::cmp_f64(v[a], v[b]),
+        ColumnData::Text(v) => v[a].cmp(&v[b]),
+        ColumnData::Date(v) => v[a].cmp(&v[b]),
+        ColumnData::Timestamp(v) => v[a].cmp(&v[b]),
+        ColumnData::Boolean(v) => v[a].cmp(&v[b]),
+        _ => c.get(a).total_cmp(&c.get(b)),
+    }
+}
 
 /// How much a query may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -215,7 +289,26 @@ impl Executor {
                 limit,
                 offset,
             } => {
-                let input = self.run(input)?;
+                // ORDER BY ... LIMIT n: only the first offset + n rows need sorting.
+                let input = match (&input.node, limit) {
+                    (
+                        Node::Sort {
+                            input: sorted,
+                            keys,
+                        },
+                        Some(n),
+                    ) => {
+                        let rows = self.run(sorted)?;
+                        let k = (n.saturating_add(*offset)).min(rows.rows as u64) as usize;
+                        let order = top_k(&rows, keys, k)?;
+                        let indices: Vec<Option<usize>> = order.into_iter().map(Some).collect();
+                        let table = rows.take(&indices);
+                        self.charge(table.rows, &input.label)?;
+                        self.record(input, &table, None, None);
+                        table
+                    }
+                    _ => self.run(input)?,
+                };
                 let start = (*offset).min(input.rows as u64) as usize;
                 let end = limit.map_or(input.rows, |l| {
                     start
@@ -282,22 +375,28 @@ impl Executor {
                 .iter()
                 .map(|(_, b)| b.eval(r))
                 .collect::<Result<_, _>>()?;
-            let mut index: Map<Vec<Value>, Vec<usize>> = Map::new();
-            for j in 0..r.rows {
-                let key: Vec<Value> = rk.iter().map(|c| c.get(j)).collect();
-                if key.iter().any(Value::is_null) {
+            // The right side's rows by key: the first row per key, then a chain through the rest.
+            let mut first: Map<Key, usize> = Map::default();
+            let mut next: Vec<usize> = vec![usize::MAX; r.rows];
+            for j in (0..r.rows).rev() {
+                let key = row_key(&rk, j);
+                if key.has_null() {
                     continue;
                 }
-                index.entry(key).or_default().push(j);
+                if let Some(old) = first.insert(key, j) {
+                    next[j] = old;
+                }
             }
             for i in 0..l.rows {
-                let key: Vec<Value> = lk.iter().map(|c| c.get(i)).collect();
-                if key.iter().any(Value::is_null) {
+                let key = row_key(&lk, i);
+                if key.has_null() {
                     continue;
                 }
-                if let Some(js) = index.get(&key) {
-                    for j in js {
-                        pairs.push((Some(i), Some(*j)));
+                if let Some(&j0) = first.get(&key) {
+                    let mut j = j0;
+                    while j != usize::MAX {
+                        pairs.push((Some(i), Some(j)));
+                        j = next[j];
                     }
                     if pairs.len() > self.limits.rows_max {
                         return Err(limit_error(format!("\"{label}\" produced more than {} rows: a key matches many rows on both sides (fan-out)", self.limits.rows_max)));
@@ -380,7 +479,7 @@ fn combine(l: &Table, r: &Table, pairs: &[(Option<usize>, Option<usize>)]) -> Ta
 
 /// Keeps the first row of each distinct row.
 fn first_of_each(t: &Table) -> Vec<bool> {
-    let mut seen: Map<Vec<Value>, ()> = Map::new();
+    let mut seen: Map<Vec<Value>, ()> = Map::default();
     (0..t.rows)
         .map(|i| seen.insert(t.row(i), ()).is_none())
         .collect()
@@ -394,7 +493,7 @@ fn set_operation(l: &Table, r: &Table, op: SetOp, all: bool) -> Table {
         }
         out.rows += 1;
     };
-    let mut counts: Map<Vec<Value>, usize> = Map::new();
+    let mut counts: Map<Vec<Value>, usize> = Map::default();
     match op {
         SetOp::Union => {
             for t in [l, r] {
@@ -410,7 +509,7 @@ fn set_operation(l: &Table, r: &Table, op: SetOp, all: bool) -> Table {
             for j in 0..r.rows {
                 *counts.entry(r.row(j)).or_default() += 1;
             }
-            let mut emitted: Map<Vec<Value>, ()> = Map::new();
+            let mut emitted: Map<Vec<Value>, ()> = Map::default();
             for i in 0..l.rows {
                 let row = l.row(i);
                 let in_right = counts.get(&row).copied().unwrap_or(0);
@@ -448,8 +547,7 @@ fn set_operation(l: &Table, r: &Table, op: SetOp, all: bool) -> Table {
 /// Compares rows `a` and `b` by the key columns.
 fn cmp_keys(keys: &[(Column, bool, bool)], a: usize, b: usize) -> Ordering {
     for (col, descending, nulls_first) in keys {
-        let (x, y) = (col.get(a), col.get(b));
-        let o = match (x.is_null(), y.is_null()) {
+        let o = match (!col.is_valid(a), !col.is_valid(b)) {
             (true, true) => Ordering::Equal,
             (true, false) => {
                 if *nulls_first {
@@ -466,7 +564,7 @@ fn cmp_keys(keys: &[(Column, bool, bool)], a: usize, b: usize) -> Ordering {
                 }
             }
             _ => {
-                let o = x.total_cmp(&y);
+                let o = cmp_at(col, a, b);
                 if *descending {
                     o.reverse()
                 } else {
@@ -485,6 +583,22 @@ fn key_columns(t: &Table, keys: &[SortKey]) -> Result<Vec<(Column, bool, bool)>,
     keys.iter()
         .map(|k| Ok((k.expr.eval(t)?, k.descending, k.nulls_first)))
         .collect()
+}
+
+/// The first `k` rows in ORDER BY order (stable), without sorting the rest.
+fn top_k(t: &Table, keys: &[SortKey], k: usize) -> Result<Vec<usize>, SqlError> {
+    let cols = key_columns(t, keys)?;
+    let mut order: Vec<usize> = (0..t.rows).collect();
+    let cmp = |a: &usize, b: &usize| cmp_keys(&cols, *a, *b).then(a.cmp(b));
+    if k < order.len() {
+        if k == 0 {
+            return Ok(Vec::new());
+        }
+        order.select_nth_unstable_by(k - 1, cmp);
+        order.truncate(k);
+    }
+    order.sort_by(cmp);
+    Ok(order)
 }
 
 /// The row order ORDER BY gives (stable: ties keep their input order).
@@ -570,6 +684,56 @@ fn feed(acc: &mut Acc, func: AggFn, v: &Value) -> Result<(), SqlError> {
     Ok(())
 }
 
+/// The common aggregates over a typed column with no NULLs (or COUNT(*)), without building
+/// values. Returns false when the general path must run instead.
+fn feed_typed(accs: &mut [Acc], func: AggFn, arg: Option<&Column>, group_of: &[usize]) -> bool {
+    let Some(col) = arg else {
+        // COUNT(*): one per row.
+        for g in group_of {
+            if let Acc::Count(n) = &mut accs[*g] {
+                *n += 1;
+            }
+        }
+        return true;
+    };
+    if col.validity.is_some() {
+        return false;
+    }
+    match (&col.data, func) {
+        (_, AggFn::Count | AggFn::CountStar) => {
+            for g in group_of {
+                if let Acc::Count(n) = &mut accs[*g] {
+                    *n += 1;
+                }
+            }
+            true
+        }
+        (ColumnData::Double(v), AggFn::Sum | AggFn::Avg) => {
+            for (x, g) in v.iter().zip(group_of) {
+                match &mut accs[*g] {
+                    Acc::SumFloat(s) => *s = Some(s.unwrap_or(0.0) + x),
+                    Acc::Avg(sum, n) => {
+                        *sum += x;
+                        *n += 1;
+                    }
+                    _ => return false,
+                }
+            }
+            true
+        }
+        (ColumnData::BigInt(v), AggFn::Avg) => {
+            for (x, g) in v.iter().zip(group_of) {
+                if let Acc::Avg(sum, n) = &mut accs[*g] {
+                    *sum += *x as f64;
+                    *n += 1;
+                }
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
 fn finish(acc: &Acc) -> Value {
     match acc {
         Acc::Count(n) => Value::BigInt(*n),
@@ -608,9 +772,9 @@ fn aggregate(
         group_of = vec![0; input.rows];
         firsts.push(0);
     } else {
-        let mut ids: Map<Vec<Value>, usize> = Map::new();
+        let mut ids: Map<Key, usize> = Map::default();
         for i in 0..input.rows {
-            let key: Vec<Value> = keys.iter().map(|c| c.get(i)).collect();
+            let key = row_key(&keys, i);
             let next = ids.len();
             let id = *ids.entry(key).or_insert(next);
             if id == next {
@@ -621,9 +785,14 @@ fn aggregate(
     }
     let n_groups = firsts.len();
     let mut accs: Vec<Vec<Acc>> = calls.iter().map(|c| vec![new_acc(c); n_groups]).collect();
-    let mut distinct_seen: Vec<Option<Map<(usize, Value), ()>>> =
-        calls.iter().map(|c| c.distinct.then(Map::new)).collect();
+    let mut distinct_seen: Vec<Option<Map<(usize, Value), ()>>> = calls
+        .iter()
+        .map(|c| c.distinct.then(Map::default))
+        .collect();
     for (k, call) in calls.iter().enumerate() {
+        if !call.distinct && feed_typed(&mut accs[k], call.func, args[k].as_ref(), &group_of) {
+            continue;
+        }
         for (i, g) in group_of.iter().enumerate() {
             let v = match &args[k] {
                 Some(col) => col.get(i),
@@ -702,10 +871,14 @@ fn window(input: &Table, call: &WindowCall) -> Result<Column, SqlError> {
         .map(|e| e.eval(input))
         .collect::<Result<_, _>>()?;
     // Partition ids in order of first appearance, then rows sorted by (partition, order keys).
-    let mut ids: Map<Vec<Value>, usize> = Map::new();
+    let mut ids: Map<Key, usize> = Map::default();
     let part_of: Vec<usize> = (0..n)
         .map(|i| {
-            let key: Vec<Value> = parts.iter().map(|c| c.get(i)).collect();
+            let key = if parts.is_empty() {
+                Key::Many(Vec::new())
+            } else {
+                row_key(&parts, i)
+            };
             let next = ids.len();
             *ids.entry(key).or_insert(next)
         })

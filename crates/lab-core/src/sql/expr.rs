@@ -548,10 +548,24 @@ fn logic(op: BinOp, l: &Column, r: &Column) -> Column {
     let n = l.len();
     let mut out = Vec::with_capacity(n);
     let mut validity: Option<Vec<bool>> = None;
-    let truth = |c: &Column, i: usize| match c.get(i) {
-        Value::Boolean(b) => Some(b),
+    // Straight from the boolean vectors: no values built.
+    let truth = |c: &Column, i: usize| match &c.data {
+        ColumnData::Boolean(v) if c.validity.as_ref().is_none_or(|ok| ok[i]) => Some(v[i]),
         _ => None,
     };
+    if let (ColumnData::Boolean(a), ColumnData::Boolean(b), None, None) =
+        (&l.data, &r.data, &l.validity, &r.validity)
+    {
+        let out = a
+            .iter()
+            .zip(b)
+            .map(|(x, y)| if op == BinOp::And { *x && *y } else { *x || *y })
+            .collect();
+        return Column {
+            data: ColumnData::Boolean(out),
+            validity: None,
+        };
+    }
     for i in 0..n {
         let v = match (op, truth(l, i), truth(r, i)) {
             (BinOp::And, Some(false), _) | (BinOp::And, _, Some(false)) => Some(false),
