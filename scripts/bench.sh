@@ -5,5 +5,13 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$FLOWLAB_ROOT"
 cargo run --quiet --release -p lab-core --bin lab-bench
+# The SQL benchmark's native peer: DuckDB on the same tables, in the oracle environment.
+venv="$FLOWLAB_ROOT/target/oracle-venv"
+if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import duckdb' 2>/dev/null; then
+  echo
+  "$venv/bin/python" scripts/bench_duckdb.py 1000000
+else
+  echo "(DuckDB comparison skipped: run scripts/test.sh once to create target/oracle-venv)"
+fi
 [ -f dist/index.html ] || trunk build --release
 node scripts/bench-browser.mjs
