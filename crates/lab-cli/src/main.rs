@@ -5,19 +5,25 @@
 //!   32-bit, as Java prints it) and partition.
 //! - `lab assign --strategy range|roundrobin|sticky|cooperative-sticky FILE|-`: one rebalance.
 //! - `lab scenario run [--verbose] FILE`: runs a scenario file and prints its trace and summary.
+//! - `lab sql [--table NAME=FILE.csv]... [--format table|csv|json] [--large] [QUERY]`: runs SQL
+//!   over the sample tables and CSV files (`lab sql --help`).
 //!
-//! Bad input gets a one-line error naming the problem and exit code 2, never a panic.
+//! Bad input gets a one-line error naming the problem and exit code 2, never a panic; a SQL
+//! statement the engine refuses gets the lab's message, caret and hint, and exit code 1.
 
 mod assign_cmd;
 mod partition_cmd;
 mod scenario_cmd;
+mod sql_cmd;
+mod sql_format;
 
 use std::process::ExitCode;
 
 const USAGE: &str = "usage:
   lab partition --partitions N [--hex] [--json] KEY...
   lab assign --strategy range|roundrobin|sticky|cooperative-sticky FILE|-
-  lab scenario run [--verbose] FILE";
+  lab scenario run [--verbose] FILE
+  lab sql [--table NAME=FILE.csv]... [--format table|csv|json] [--large] [QUERY]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -25,18 +31,27 @@ fn main() -> ExitCode {
         Some("partition") => partition_cmd::run(&args[1..]),
         Some("assign") => assign_cmd::run(&args[1..]),
         Some("scenario") => scenario_cmd::run(&args[1..]),
+        Some("sql") => match sql_cmd::run(&args[1..], &mut std::io::stdin().lock()) {
+            Ok(output) => Ok(output),
+            Err(sql_cmd::Failure::Usage(message)) => Err(message),
+            Err(sql_cmd::Failure::Sql(message)) => {
+                eprintln!("lab: {message}");
+                return ExitCode::from(1);
+            }
+        },
         Some("--help" | "-h" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
         }
         Some(other) => Err(format!(
-            "unknown command \"{other}\" (try partition or assign)"
+            "unknown command \"{other}\" (try partition, assign, scenario or sql)"
         )),
-        None => Err("no command given (try partition or assign)".into()),
+        None => Err("no command given (try partition, assign, scenario or sql)".into()),
     };
     match result {
         Ok(output) => {
-            print!("{output}");
+            // Not print!: a closed pipe (`lab sql ... | head`) is not a panic.
+            let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), output.as_bytes());
             ExitCode::SUCCESS
         }
         Err(message) => {

@@ -57,15 +57,25 @@ impl Gen {
         weights.len().saturating_sub(1)
     }
 
-    /// An index in `0..n`, low indices far more likely: `n * u^power` for a uniform `u`. With
-    /// power 3 the first 10% of indices get about 46% of the draws: a few very active users.
-    pub(super) fn skewed(&mut self, n: usize, power: u32) -> usize {
-        let u = self.unit();
-        let mut x = u;
-        for _ in 1..power {
-            x *= u;
+    /// An index in `0..n`, low indices far more likely: the first 2% of indices get 20% of the
+    /// draws, the first 10% get 45%, the last 40% only 10% (see [`ACTIVITY_TIERS`]). A few very
+    /// active users, none of them alone a large share.
+    pub(super) fn skewed(&mut self, n: usize) -> usize {
+        let tier = self.weighted(&ACTIVITY_TIERS.map(|(_, draws)| draws));
+        let (mut start, mut end) = (0, 0);
+        for (i, (users, _)) in ACTIVITY_TIERS.iter().enumerate() {
+            start = end;
+            end += *users as usize;
+            if i == tier {
+                break;
+            }
         }
-        ((n as f64 * x) as usize).min(n.saturating_sub(1))
+        let (start, end) = (n * start / 1000, n * end / 1000);
+        if end > start {
+            start + self.below(end - start)
+        } else {
+            self.below(n)
+        }
     }
 
     /// Fisher-Yates.
@@ -103,6 +113,10 @@ const LAST_NAMES: [&str; 40] = [
     "Moreau", "Nowak", "Santos", "Kim", "Lopez", "Muller", "Patel", "Russo", "Smith", "Wagner",
     "Wang", "Young",
 ];
+
+/// Activity tiers, most active first: (per mille of the users, percent of the draws).
+pub(super) const ACTIVITY_TIERS: [(u32, u32); 5] =
+    [(20, 20), (80, 25), (200, 25), (300, 20), (400, 10)];
 
 /// Shared strings for a fixed set of values.
 pub(super) fn pool(values: &[&str]) -> Vec<Rc<str>> {
@@ -180,10 +194,13 @@ mod tests {
     fn skewed_draws_favour_low_indices() {
         let mut g = Gen::new(Seed(1), "test");
         let n = 1000;
-        let low = (0..10_000).filter(|_| g.skewed(n, 3) < n / 10).count();
-        assert!((4000..5200).contains(&low), "{low}");
-        assert!((0..1000).all(|_| g.skewed(n, 3) < n));
-        assert_eq!(g.skewed(0, 3), 0);
+        let low = (0..10_000).filter(|_| g.skewed(n) < n / 10).count();
+        assert!((4300..4700).contains(&low), "{low}");
+        let first = (0..10_000).filter(|_| g.skewed(n) == 0).count();
+        assert!(first < 200, "{first}");
+        assert!((0..1000).all(|_| g.skewed(n) < n));
+        assert!((0..100).all(|_| g.skewed(3) < 3));
+        assert_eq!(g.skewed(0), 0);
     }
 
     #[test]

@@ -93,7 +93,7 @@ pub(super) fn push_events(seed: Seed, rows: usize) -> Table {
     let mut kinds_in_session = Vec::with_capacity(8);
     while cuid.len() < rows {
         session += 1;
-        let user = &users[g.skewed(users.len(), 3)];
+        let user = &users[g.skewed(users.len())];
         let today = first_day + g.below(DAYS as usize) as i32;
         let broadcast = i64::from(g.percent(35));
         let tag = g.pick_weighted(&tags, &TAG_WEIGHTS);

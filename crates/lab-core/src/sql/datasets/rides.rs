@@ -116,7 +116,7 @@ pub(super) fn rides(seed: Seed, rows: usize) -> Rides {
     }
     let mut list = Vec::with_capacity(rows);
     for _ in 0..rows {
-        let customer = by_activity[g.skewed(customers.len(), 2)];
+        let customer = by_activity[g.skewed(customers.len())];
         let c = &customers[customer];
         let city = if g.percent(92) {
             c.city

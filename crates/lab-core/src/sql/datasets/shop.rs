@@ -60,7 +60,7 @@ pub(super) fn shop(seed: Seed, rows: usize) -> Shop {
 
     let mut orders: Vec<Order> = (0..rows)
         .map(|_| {
-            let user = by_activity[g.skewed(n_users, 2)];
+            let user = by_activity[g.skewed(n_users)];
             let today = g.range(i64::from(signups[user]), i64::from(last_day)) as i32;
             let u = g.unit();
             Order {
