@@ -198,6 +198,24 @@ impl Executor {
         }
     }
 
+    /// An input table: a base table is used where it lies (no copy), anything else is run.
+    fn input<'p>(&mut self, plan: &'p Plan) -> Result<std::borrow::Cow<'p, Table>, SqlError> {
+        match &plan.node {
+            Node::Scan { table } if table.fields.len() == plan.fields.len() => {
+                self.charge(table.rows, &plan.label)?;
+                if self.trace.is_some() {
+                    let head = table.head(TRACE_ROWS_MAX);
+                    self.record(plan, &head, None, None);
+                    if let Some(step) = self.trace.as_mut().and_then(|t| t.last_mut()) {
+                        step.rows = table.rows;
+                    }
+                }
+                Ok(std::borrow::Cow::Borrowed(table))
+            }
+            _ => Ok(std::borrow::Cow::Owned(self.run(plan)?)),
+        }
+    }
+
     /// Runs `plan` and returns its output table.
     pub fn run(&mut self, plan: &Plan) -> Result<Table, SqlError> {
         let fields: Vec<Field> = plan
@@ -213,7 +231,7 @@ impl Executor {
             Node::Values { table } => (table.clone(), None, None),
             Node::Rename { input } => (self.run(input)?, None, None),
             Node::Filter { input, predicate } => {
-                let input = self.run(input)?;
+                let input = self.input(input)?;
                 let keep = truth(&predicate.eval(&input)?);
                 let survivors = (0..input.rows.min(TRACE_ROWS_MAX))
                     .filter(|i| keep[*i])
@@ -221,7 +239,7 @@ impl Executor {
                 (input.filter(&keep), Some(survivors), None)
             }
             Node::Project { input, exprs } => {
-                let input = self.run(input)?;
+                let input = self.input(input)?;
                 let columns = exprs
                     .iter()
                     .map(|e| e.eval(&input))
@@ -244,8 +262,8 @@ impl Executor {
                 keys,
                 residual,
             } => {
-                let l = self.run(left)?;
-                let r = self.run(right)?;
+                let l = self.input(left)?;
+                let r = self.input(right)?;
                 (
                     self.join(&l, &r, *kind, keys, residual.as_ref(), &plan.label)?,
                     None,
@@ -257,12 +275,12 @@ impl Executor {
                 group_by,
                 aggregates,
             } => {
-                let input = self.run(input)?;
+                let input = self.input(input)?;
                 let (table, groups) = aggregate(&input, group_by, aggregates)?;
                 (table, None, Some(groups))
             }
             Node::Window { input, calls } => {
-                let input = self.run(input)?;
+                let input = self.input(input)?;
                 let mut columns = input.columns.clone();
                 for call in calls {
                     columns.push(window(&input, call)?);
@@ -279,7 +297,7 @@ impl Executor {
                 )
             }
             Node::Sort { input, keys } => {
-                let input = self.run(input)?;
+                let input = self.input(input)?;
                 let order = sort_indices(&input, keys)?;
                 let indices: Vec<Option<usize>> = order.into_iter().map(Some).collect();
                 (input.take(&indices), None, None)
@@ -298,7 +316,7 @@ impl Executor {
                         },
                         Some(n),
                     ) => {
-                        let rows = self.run(sorted)?;
+                        let rows = self.input(sorted)?;
                         let k = (n.saturating_add(*offset)).min(rows.rows as u64) as usize;
                         let order = top_k(&rows, keys, k)?;
                         let indices: Vec<Option<usize>> = order.into_iter().map(Some).collect();
