@@ -29,6 +29,39 @@ function bundle() {
 }
 
 /**
+ * The SQL benchmark in this browser: the lab's engine (the bench page), then sql.js and
+ * DuckDB-WASM on the same tables and queries (tools/bench/peers.html, installed by bench.sh),
+ * in the same headless Chromium run.
+ */
+async function sqlBench(browser, page) {
+  await page.click(".bench-sql");
+  await page.waitForSelector(".sql-table", { timeout: 600000 });
+  const ours = await page.$$eval(".sql-table tbody tr", (trs) => trs.map((tr) => [tr.cells[0].textContent, parseFloat(tr.cells[1].textContent)]));
+  const peersDir = join(ROOT, "tools", "bench");
+  let peers = null;
+  try {
+    statSync(join(peersDir, "node_modules", "sql.js"));
+    const { server: peerServer, origin: peerOrigin } = await serve(peersDir);
+    const peerPage = await (await browser.newContext()).newPage();
+    await peerPage.goto(`${peerOrigin}/peers.html`);
+    await peerPage.waitForFunction(() => window.peersReady === true, null, { timeout: 60000 });
+    peers = await peerPage.evaluate((rows) => window.runPeers(rows), 1000000);
+    peerServer.close();
+  } catch (e) {
+    console.log(`\n(sql.js and DuckDB-WASM skipped: ${e.message.split("\n")[0]})`);
+  }
+  const ms = (x) => (x === undefined ? "-" : `${x.toFixed(1)} ms`);
+  const ratio = (a, b) => (a === undefined || b === undefined ? "-" : `${(a / b).toFixed(2)}x`);
+  console.log("\n### SQL over 1,000,000 rows (WebAssembly, headless Chromium, best of 3)\n");
+  console.log("| query | Flowlab | sql.js | DuckDB-WASM | Flowlab / sql.js | Flowlab / DuckDB-WASM |\n|---|---|---|---|---|---|");
+  for (const [name, t] of ours) {
+    const s = peers && peers.sqljs.find((r) => r[0] === name)?.[1];
+    const d = peers && peers.duckdb.find((r) => r[0] === name)?.[1];
+    console.log(`| ${name} | ${ms(t)} | ${ms(s)} | ${ms(d)} | ${ratio(t, s)} | ${ratio(t, d)} |`);
+  }
+}
+
+/**
  * Frame cost in the Kafka lab with the cluster view open and a producer sending 100 records per
  * tick to a group of two: the time from a Step click to the updated DOM (reduce + render), and
  * the animation-frame intervals while playing at full speed.
@@ -128,6 +161,7 @@ async function main() {
   const forkRows = await page.$$eval(".fork-table tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
   console.log("\n### Fork and compare at a past tick (WebAssembly, headless Chromium)\n\n| measure | value |\n|---|---|");
   for (const [m, v] of forkRows) console.log(`| ${m} | ${v} |`);
+  await sqlBench(browser, page);
   await frameTime(browser);
   await browser.close();
   server.close();

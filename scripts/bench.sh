@@ -14,4 +14,6 @@ else
   echo "(DuckDB comparison skipped: run scripts/test.sh once to create target/oracle-venv)"
 fi
 [ -f dist/index.html ] || trunk build --release
+# The SQL benchmark's browser peers (sql.js, DuckDB-WASM): only the benchmark needs them.
+[ -d tools/bench/node_modules/sql.js ] || (cd tools/bench && npm ci --no-audit --no-fund)
 node scripts/bench-browser.mjs

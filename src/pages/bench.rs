@@ -2,8 +2,8 @@
 //! the same measurement exists natively (`lab-bench`) and in WebAssembly.
 
 use lab_core::bench::{
-    broker_throughput, fork_benchmark, scrub_benchmark, BrokerThroughput, ClusterShape, ForkReport,
-    ScrubReport,
+    broker_throughput, fork_benchmark, scrub_benchmark, sql_benchmark, BrokerThroughput,
+    ClusterShape, ForkReport, ScrubReport,
 };
 use yew::prelude::*;
 
@@ -11,6 +11,8 @@ use yew::prelude::*;
 pub const BENCH_COMMANDS: usize = 100_000;
 /// Records in the broker throughput benchmark.
 pub const BENCH_RECORDS: u64 = 1_000_000;
+/// Rows of the SQL benchmark's big table.
+pub const BENCH_SQL_ROWS: usize = 1_000_000;
 /// Ticks of the replicated lab the fork benchmark forks.
 pub const BENCH_FORK_TICKS: u64 = 3_000;
 
@@ -40,6 +42,19 @@ pub fn BenchPage() -> Html {
     let broker = use_state(|| None::<(BrokerThroughput, BrokerThroughput)>);
     let running = use_state(|| false);
     let fork = use_state(|| None::<ForkReport>);
+    let sql = use_state(|| None::<Vec<(String, f64, String)>>);
+    let on_sql = {
+        let (sql, running) = (sql.clone(), running.clone());
+        Callback::from(move |_: MouseEvent| {
+            running.set(true);
+            let (sql, running) = (sql.clone(), running.clone());
+            gloo_timers::callback::Timeout::new(30, move || {
+                sql.set(Some(sql_benchmark(BENCH_SQL_ROWS, 3, &mut clock())));
+                running.set(false);
+            })
+            .forget();
+        })
+    };
     let on_fork = {
         let (fork, running) = (fork.clone(), running.clone());
         Callback::from(move |_: MouseEvent| {
@@ -105,6 +120,12 @@ pub fn BenchPage() -> Html {
             <button class="primary bench-fork" onclick={on_fork} disabled={*running}>{ if *running { "Running…" } else { "Run the fork benchmark" } }</button>
             if let Some(report) = (*fork).clone() {
                 { table("fork-table", report.rows()) }
+            }
+            <h2>{ "SQL" }</h2>
+            <p>{ format!("Five queries over a {BENCH_SQL_ROWS}-row table and a 100,000-row table built by formula (best of 3): the same tables and queries as the native benchmark and as the sql.js and DuckDB-WASM peers of scripts/bench.sh.") }</p>
+            <button class="primary bench-sql" onclick={on_sql} disabled={*running}>{ if *running { "Running…" } else { "Run the SQL benchmark" } }</button>
+            if let Some(rows) = (*sql).clone() {
+                { table("sql-table", rows.into_iter().map(|(name, ms, summary)| (name, format!("{ms:.1} ms ({summary})"))).collect()) }
             }
         </section>
     }
