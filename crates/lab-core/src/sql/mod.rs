@@ -11,6 +11,7 @@ pub mod error;
 pub mod exec;
 pub mod expr;
 pub mod functions;
+pub mod grade;
 pub mod plan;
 pub mod session;
 pub mod topics;
