@@ -212,15 +212,29 @@ impl Column {
         Column { data, validity }
     }
 
-    /// The rows where `keep` is true.
+    /// The rows where `keep` is true (straight from the typed vectors).
     pub fn filter(&self, keep: &[bool]) -> Column {
-        let indices: Vec<Option<usize>> = keep
-            .iter()
-            .enumerate()
-            .filter(|(_, k)| **k)
-            .map(|(i, _)| Some(i))
-            .collect();
-        self.take(&indices)
+        fn pick<T: Clone>(v: &[T], keep: &[bool]) -> Vec<T> {
+            v.iter()
+                .zip(keep)
+                .filter(|(_, k)| **k)
+                .map(|(x, _)| x.clone())
+                .collect()
+        }
+        let data = match &self.data {
+            ColumnData::Boolean(v) => ColumnData::Boolean(pick(v, keep)),
+            ColumnData::BigInt(v) => ColumnData::BigInt(pick(v, keep)),
+            ColumnData::Double(v) => ColumnData::Double(pick(v, keep)),
+            ColumnData::Text(v) => ColumnData::Text(pick(v, keep)),
+            ColumnData::Date(v) => ColumnData::Date(pick(v, keep)),
+            ColumnData::Timestamp(v) => ColumnData::Timestamp(pick(v, keep)),
+            ColumnData::Interval(v) => ColumnData::Interval(pick(v, keep)),
+            ColumnData::Null(_) => ColumnData::Null(keep.iter().filter(|k| **k).count()),
+        };
+        Column {
+            data,
+            validity: self.validity.as_ref().map(|v| pick(v, keep)),
+        }
     }
 
     /// Appends every row of `other` (of the same type, or NULL-typed).
