@@ -65,12 +65,14 @@ impl Gen {
         let (mut start, mut end) = (0, 0);
         for (i, (users, _)) in ACTIVITY_TIERS.iter().enumerate() {
             start = end;
-            end += *users as usize;
+            end += u64::from(*users);
             if i == tier {
                 break;
             }
         }
-        let (start, end) = (n * start / 1000, n * end / 1000);
+        // In u64: `n * 1000` may not fit a 32-bit usize (wasm32).
+        let scale = |per_mille: u64| (n as u64 * per_mille / 1000) as usize;
+        let (start, end) = (scale(start), scale(end));
         if end > start {
             start + self.below(end - start)
         } else {

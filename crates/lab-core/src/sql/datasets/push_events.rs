@@ -6,7 +6,7 @@
 //! (`sid`): the device logs `push_receive`, then usually `push_show`, sometimes a duplicated
 //! `push_show` (a logging retry, so pv exceeds the number of sessions), then `push_click` (more
 //! often for active users) followed by `app_open`, or `push_dismiss`. Users are skewed: a
-//! tenth of them produce about half the rows.
+//! tenth of them produce nearly half the rows.
 //!
 //! Columns: `cuid` (user id), `event_type`, `event_day`, `sid`, `source` (the user's experiment
 //! bucket: `exp_a_1`, `exp_a_2`, `exp_b_1`, `exp_b_2`, `ctrl_1`, `ctrl_2`, or `organic`; NULL when
@@ -39,7 +39,7 @@ struct User {
 
 /// The activity level of the user at `rank` (0: the most active) among `n`.
 fn level(rank: usize, n: usize) -> i64 {
-    let per_mille = rank * 1000 / n.max(1);
+    let per_mille = rank as u64 * 1000 / n.max(1) as u64;
     match per_mille {
         0..=19 => 5,
         20..=99 => 4,
