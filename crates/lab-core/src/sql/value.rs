@@ -308,7 +308,12 @@ pub fn parse_date(text: &str) -> Option<i32> {
     let y: i64 = parts.next()?.parse().ok()?;
     let m: u32 = parts.next()?.parse().ok()?;
     let d: u32 = parts.next()?.parse().ok()?;
-    if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
+    // PostgreSQL's date range, roughly: 4713 BC to 294276 AD.
+    if !(-4713..=294_276).contains(&y)
+        || !(1..=12).contains(&m)
+        || d == 0
+        || d > days_in_month(y, m)
+    {
         return None;
     }
     i32::try_from(days_from_civil(y, m, d)).ok()
@@ -335,19 +340,22 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
     if !time.is_empty() {
         let time = time.trim_end_matches('Z');
         let mut parts = time.splitn(3, ':');
-        let h: i64 = parts.next()?.parse().ok()?;
-        let m: i64 = parts.next()?.parse().ok()?;
+        let h: i64 = i64::from(parts.next()?.parse::<u8>().ok()?);
+        let m: i64 = i64::from(parts.next()?.parse::<u8>().ok()?);
         let (s, frac) = match parts.next() {
             None => (0, 0),
             Some(sec) => match sec.split_once('.') {
-                None => (sec.parse().ok()?, 0),
+                None => (i64::from(sec.parse::<u8>().ok()?), 0),
                 Some((s, f)) => {
                     let digits: String = f.chars().take(6).collect();
                     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
                         return None;
                     }
                     let scale = 10i64.pow(6 - digits.len() as u32);
-                    (s.parse().ok()?, digits.parse::<i64>().ok()? * scale)
+                    (
+                        i64::from(s.parse::<u8>().ok()?),
+                        digits.parse::<i64>().ok()? * scale,
+                    )
                 }
             },
         };
@@ -390,6 +398,9 @@ mod tests {
             Some("2024-03-01 12:30:05.250000".into())
         );
         assert_eq!(parse_timestamp("2024-03-01T25:00"), None);
+        // Out of range or negative parts are refused, not wrapped.
+        assert_eq!(parse_date("99999999999999999-01-01"), None);
+        assert_eq!(parse_timestamp("2024-01-01 -5:-3"), None);
     }
 
     #[test]
