@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every Flowlab test, installing what they need when it is missing:
 #   1. rustfmt and clippy (-D warnings, native and wasm32)
-#   2. native tests: unit, property, determinism, lesson lint, doc tests, and differential tests
-#      against kafka-python and aiokafka (cargo test)
+#   2. native tests: unit, property, determinism, lesson lint, doc tests, differential tests
+#      against kafka-python and aiokafka, the SQL engine's differential tests against DuckDB and
+#      SQLite and its sqllogictest files (cargo test)
 #   3. browser tests: wasm-bindgen-test in headless Chromium
 #   4. the release build (trunk build --release -> dist/)
 #   5. end to end: dist/ served on localhost, every route and lesson clicked through in headless
@@ -23,8 +24,8 @@ fi
 # The Python oracles live in their own virtual environment (system Pythons may refuse pip installs).
 ORACLE_VENV="$FLOWLAB_ROOT/target/oracle-venv"
 export FLOWLAB_PYTHON="$ORACLE_VENV/bin/python"
-if ! "$FLOWLAB_PYTHON" -c "import importlib.metadata as m; assert (m.version('kafka-python'), m.version('aiokafka')) == ('3.0.12', '0.14.0')" 2>/dev/null; then
-  step "installing the Python oracles (kafka-python, aiokafka from PyPI) in target/oracle-venv"
+if ! "$FLOWLAB_PYTHON" -c "import importlib.metadata as m; assert (m.version('kafka-python'), m.version('aiokafka'), m.version('duckdb')) == ('3.0.12', '0.14.0', '2.0.0')" 2>/dev/null; then
+  step "installing the Python oracles (kafka-python, aiokafka, duckdb from PyPI) in target/oracle-venv"
   if ! python3 -m venv "$ORACLE_VENV" 2>/dev/null; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     $SUDO apt-get update -qq
