@@ -32,7 +32,8 @@
 //! (which aborts, and cannot be caught) fails that case only.
 //!
 //! Environment: `FLOWLAB_SQL_SEED` (run another seed), `FLOWLAB_SQL_QUERIES` (queries per run),
-//! `FLOWLAB_SQL_SHRINK` (how many mismatches to shrink and print in full),
+//! `FLOWLAB_SQL_SHRINK` (how many mismatches to shrink and print in full), `FLOWLAB_SQL_KNOWN_BUGS=1`
+//! (generate the constructs of the known engine bugs too),
 //! `FLOWLAB_PYTHON` (a Python with the oracles' packages; scripts/test.sh sets it).
 
 use lab_core::rng::{Rng, Seed};
