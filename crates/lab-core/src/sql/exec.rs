@@ -717,6 +717,10 @@ fn feed_typed(accs: &mut [Acc], func: AggFn, arg: Option<&Column>, group_of: &[u
     if col.validity.is_some() {
         return false;
     }
+    if matches!(col.data, ColumnData::Null(_)) {
+        // Every value is NULL: the aggregates stay at their empty state.
+        return true;
+    }
     match (&col.data, func) {
         (_, AggFn::Count | AggFn::CountStar) => {
             for g in group_of {

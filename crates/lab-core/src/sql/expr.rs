@@ -589,6 +589,10 @@ fn logic(op: BinOp, l: &Column, r: &Column) -> Column {
 }
 
 fn in_values(v: &Value, values: &[Value], negated: bool) -> Value {
+    // Nothing is in an empty list, not even NULL.
+    if values.is_empty() {
+        return Value::Boolean(negated);
+    }
     if v.is_null() {
         return Value::Null;
     }

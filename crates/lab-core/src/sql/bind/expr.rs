@@ -106,6 +106,25 @@ impl<'a> Binder<'a> {
         clause: Clause,
         collected: &mut Collected,
     ) -> Result<Expr, SqlError> {
+        // Checked once from the top, without recursion: operator chains such as a + b + ...
+        // are parsed without recursing, so they can be arbitrarily deep, and even asking for
+        // their span recurses through all of them.
+        if self.depth == 0 && deeper_than(e, EXPR_DEPTH_MAX) {
+            return Err(too_deep("expression", EXPR_DEPTH_MAX));
+        }
+        self.depth += 1;
+        let result = self.expr_nested(e, fields, clause, collected);
+        self.depth -= 1;
+        result
+    }
+
+    fn expr_nested(
+        &mut self,
+        e: &ast::Expr,
+        fields: &[PlanField],
+        clause: Clause,
+        collected: &mut Collected,
+    ) -> Result<Expr, SqlError> {
         let span = e.span();
         let sub = |b: &mut Self, e: &ast::Expr, c: &mut Collected| b.expr(e, fields, clause, c);
         Ok(match e {
@@ -364,7 +383,10 @@ impl<'a> Binder<'a> {
                 } else {
                     Value::Null
                 };
-                Expr::Literal(crate::sql::expr::cast(&v, sub_fields[0].data_type)?)
+                coerce(
+                    Expr::Literal(crate::sql::expr::cast(&v, sub_fields[0].data_type)?),
+                    sub_fields[0].data_type,
+                )
             }
             ast::Expr::Case {
                 operand,
@@ -430,7 +452,7 @@ impl<'a> Binder<'a> {
                 let to = data_type(dt).map_err(|e| e.at(position(span)))?;
                 let inner = sub(self, expr, collected)?;
                 match inner {
-                    Expr::Literal(v) => Expr::Literal(
+                    Expr::Literal(v) if !v.is_null() => Expr::Literal(
                         crate::sql::expr::cast(&v, to).map_err(|e| e.at(position(span)))?,
                     ),
                     other => Expr::Cast {
@@ -829,7 +851,16 @@ impl<'a> Binder<'a> {
                 }
                 Clause::Collecting => {}
             }
-            let call = self.aggregate_call(a, star, distinct, &arg_exprs, fields, span)?;
+            let mut nothing = Collected::default();
+            let inner = (Clause::InsideAggregate, &mut nothing);
+            let call = self.aggregate_call(
+                if star { AggFn::CountStar } else { a },
+                distinct,
+                &arg_exprs,
+                fields,
+                span,
+                inner,
+            )?;
             let index = match collected.aggregates.iter().position(|c| *c == call) {
                 Some(i) => i,
                 None => {
@@ -874,13 +905,15 @@ impl<'a> Binder<'a> {
     pub(super) fn aggregate_call(
         &mut self,
         a: AggFn,
-        star: bool,
         distinct: bool,
         args: &[&ast::Expr],
         fields: &[PlanField],
         span: sqlparser::tokenizer::Span,
+        // Where the argument is bound: inside a plain aggregate nothing may nest; inside a window
+        // aggregate of a grouped query, the group's aggregates may (sum(count(*)) OVER ()).
+        inner: (Clause, &mut Collected),
     ) -> Result<AggCall, SqlError> {
-        if star {
+        if a == AggFn::CountStar {
             return Ok(AggCall {
                 func: AggFn::CountStar,
                 arg: None,
@@ -895,12 +928,7 @@ impl<'a> Binder<'a> {
             )
             .at(position(span)));
         };
-        let bound = self.expr(
-            arg,
-            fields,
-            Clause::InsideAggregate,
-            &mut Collected::default(),
-        )?;
+        let bound = self.expr(arg, fields, inner.0, inner.1)?;
         let t = bound.data_type();
         let data_type = match a {
             AggFn::Count | AggFn::CountStar => DataType::BigInt,
@@ -972,21 +1000,15 @@ impl<'a> Binder<'a> {
         if spec.window_name.is_some() {
             return Err(SqlError::unsupported("named windows").at(position(span)));
         }
-        let plain = |b: &mut Self, e: &ast::Expr| {
-            b.expr(
-                e,
-                fields,
-                Clause::InsideAggregate,
-                &mut Collected::default(),
-            )
-        };
         // Inside OVER, aggregates of the grouped query may appear (rank() OVER (ORDER BY count(*))).
         let grouped = |b: &mut Self, e: &ast::Expr, c: &mut Collected| {
             b.expr(e, fields, Clause::Collecting, c)
         };
         let mut bound_args = Vec::new();
-        for a in args {
-            bound_args.push(plain(self, a)?);
+        if !matches!(func, WindowFn::Aggregate(_)) {
+            for a in args {
+                bound_args.push(grouped(self, a, collected)?);
+            }
         }
         let mut partition_by = Vec::new();
         for p in &spec.partition_by {
@@ -1118,8 +1140,14 @@ impl<'a> Binder<'a> {
                 bound_args[0].data_type()
             }
             WindowFn::Aggregate(a) => {
-                let star = a == AggFn::CountStar;
-                let call = self.aggregate_call(a, star, distinct, args, fields, span)?;
+                let call = self.aggregate_call(
+                    a,
+                    distinct,
+                    args,
+                    fields,
+                    span,
+                    (Clause::Collecting, collected),
+                )?;
                 if distinct {
                     return Err(
                         SqlError::unsupported("DISTINCT in a window aggregate").at(position(span))
@@ -1150,4 +1178,34 @@ impl<'a> Binder<'a> {
             data_type,
         })
     }
+}
+
+/// Whether operator nesting in `e` goes deeper than `max`, found with an explicit stack (other
+/// nesting is bounded by the parser's recursion limit).
+fn deeper_than(e: &ast::Expr, max: usize) -> bool {
+    let mut stack = vec![(e, 1usize)];
+    while let Some((e, depth)) = stack.pop() {
+        if depth > max {
+            return true;
+        }
+        match e {
+            ast::Expr::BinaryOp { left, right, .. } => {
+                stack.push((left, depth + 1));
+                stack.push((right, depth + 1));
+            }
+            ast::Expr::UnaryOp { expr, .. }
+            | ast::Expr::Nested(expr)
+            | ast::Expr::IsNull(expr)
+            | ast::Expr::IsNotNull(expr)
+            | ast::Expr::IsTrue(expr)
+            | ast::Expr::IsFalse(expr)
+            | ast::Expr::Cast { expr, .. } => stack.push((expr, depth + 1)),
+            ast::Expr::Like { expr, pattern, .. } | ast::Expr::ILike { expr, pattern, .. } => {
+                stack.push((expr, depth + 1));
+                stack.push((pattern, depth + 1));
+            }
+            _ => {}
+        }
+    }
+    false
 }

@@ -31,6 +31,11 @@ const WINDOW_BASE: usize = 1 << 29;
 /// subqueries); provided by the session so the binder stays free of execution.
 pub type SubqueryRunner<'a> = dyn FnMut(&Plan) -> Result<super::column::Table, SqlError> + 'a;
 
+/// [`position`] under another name, for closures that shadow it.
+fn bind_position(span: sqlparser::tokenizer::Span) -> Option<Position> {
+    position(span)
+}
+
 pub fn position(span: sqlparser::tokenizer::Span) -> Option<Position> {
     let start = span.start;
     (start.line > 0).then_some(Position {
@@ -45,6 +50,22 @@ pub struct Binder<'a> {
     /// Visible CTEs, innermost last.
     ctes: Vec<BTreeMap<String, Plan>>,
     run: &'a mut SubqueryRunner<'a>,
+    /// How deep the expression and query being bound nest (bounded so the stack is too).
+    depth: usize,
+    query_depth: usize,
+}
+
+/// Deepest expression nesting bound (a left-deep `a + b + ...` chain counts each operator).
+pub const EXPR_DEPTH_MAX: usize = 128;
+/// Deepest subquery nesting bound.
+pub const QUERY_DEPTH_MAX: usize = 16;
+
+fn too_deep(what: &str, max: usize) -> SqlError {
+    SqlError::new(
+        ErrorKind::Limit,
+        format!("the {what} nests more than {max} levels deep"),
+    )
+    .with_hint("split it up, e.g. with a WITH clause")
 }
 
 /// Aggregates and window functions met while binding one SELECT's expressions.
@@ -172,9 +193,8 @@ fn min_column(e: &Expr) -> Option<usize> {
 fn coerce(e: Expr, to: DataType) -> Expr {
     if e.data_type() == to || to == DataType::Null {
         e
-    } else if let Expr::Literal(Value::Null) = e {
-        Expr::Literal(Value::Null)
     } else {
+        // A NULL literal too: CAST(NULL AS t) has type t.
         Expr::Cast {
             expr: Box::new(e),
             to,
@@ -188,11 +208,23 @@ impl<'a> Binder<'a> {
             session,
             ctes: Vec::new(),
             run,
+            depth: 0,
+            query_depth: 0,
         }
     }
 
     /// Plans a query (WITH, set operations, ORDER BY, LIMIT).
     pub fn query(&mut self, q: &ast::Query) -> Result<Plan, SqlError> {
+        if self.query_depth >= QUERY_DEPTH_MAX {
+            return Err(too_deep("query", QUERY_DEPTH_MAX));
+        }
+        self.query_depth += 1;
+        let result = self.query_nested(q);
+        self.query_depth -= 1;
+        result
+    }
+
+    fn query_nested(&mut self, q: &ast::Query) -> Result<Plan, SqlError> {
         let mut pushed = false;
         if let Some(with) = &q.with {
             if with.recursive {
@@ -1144,29 +1176,36 @@ impl<'a> Binder<'a> {
     ) -> Result<Plan, SqlError> {
         let mut keys = Vec::new();
         for o in order_by {
-            let expr = self
-                .expr(
+            // ORDER BY 2: the second output column.
+            let position = match &o.expr {
+                ast::Expr::Value(v) => match &v.value {
+                    ast::Value::Number(n, _) => Some((n.parse::<usize>().unwrap_or(0), v.span)),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let expr = match position {
+                Some((i, span)) => plan
+                    .fields
+                    .get(i.wrapping_sub(1))
+                    .map(|f| Expr::Column {
+                        index: i - 1,
+                        data_type: f.data_type,
+                    })
+                    .ok_or_else(|| {
+                        SqlError::new(
+                            ErrorKind::UnknownColumn,
+                            format!("ORDER BY position {i} is not in the select list"),
+                        )
+                        .at(bind_position(span))
+                    })?,
+                None => self.expr(
                     &o.expr,
                     &plan.fields,
                     Clause::Plain("ORDER BY"),
                     &mut Collected::default(),
-                )
-                .or_else(|e| match &o.expr {
-                    ast::Expr::Value(v) => match &v.value {
-                        ast::Value::Number(n, _) => {
-                            let i: usize = n.parse().map_err(|_| e.clone())?;
-                            plan.fields
-                                .get(i.wrapping_sub(1))
-                                .map(|f| Expr::Column {
-                                    index: i - 1,
-                                    data_type: f.data_type,
-                                })
-                                .ok_or(e)
-                        }
-                        _ => Err(e),
-                    },
-                    _ => Err(e),
-                })?;
+                )?,
+            };
             let (descending, nulls_first) = sort_options(&o.options);
             keys.push(SortKey {
                 expr,
