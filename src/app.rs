@@ -49,6 +49,7 @@ fn Header() -> Html {
                 <Link<Route> to={Route::Lab { id: "stream".into() }} classes={classes!(current(|r| matches!(r, Route::Lab { id } if id == "stream")).map(|_| "active"))}>{ "Playground" }</Link<Route>>
                 <Link<Route> to={Route::Lab { id: "broker".into() }} classes={classes!(current(|r| matches!(r, Route::Lab { id } if id == "broker")).map(|_| "active"))}>{ "Kafka lab" }</Link<Route>>
                 <Link<Route> to={Route::Lab { id: "replication".into() }} classes={classes!(current(|r| matches!(r, Route::Lab { id } if id == "replication")).map(|_| "active"))}>{ "Replication" }</Link<Route>>
+                <Link<Route> to={Route::Lab { id: "sql".into() }} classes={classes!(current(|r| matches!(r, Route::Lab { id } if id == "sql")).map(|_| "active"))}>{ "SQL" }</Link<Route>>
                 <Link<Route> to={Route::Bench} classes={classes!(current(|r| matches!(r, Route::Bench)).map(|_| "active"))}>{ "Benchmarks" }</Link<Route>>
             </nav>
             <button class="ghost theme-toggle" onclick={toggle} aria-label={format!("Switch to {} theme", theme.other().name())}>

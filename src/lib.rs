@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod charts;
+pub mod files;
 pub mod lessons;
 pub mod markdown;
 pub mod pages;

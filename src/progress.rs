@@ -26,6 +26,28 @@ struct SavedProgress {
     completed: BTreeMap<String, BTreeSet<String>>,
 }
 
+/// Reads versioned JSON (`{"schema": N, ...}`) written with schema `schema`, saying why when it
+/// cannot (`kind` names what it should have been).
+pub fn parse_versioned<T: serde::de::DeserializeOwned>(
+    text: &str,
+    schema: u32,
+    kind: &str,
+) -> Result<T, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("it is not valid JSON ({e})"))?;
+    match value.get("schema").and_then(serde_json::Value::as_u64) {
+        Some(v) if v == u64::from(schema) => {}
+        Some(v) => {
+            return Err(format!(
+                "it uses schema {v}, and this version reads schema {schema}"
+            ))
+        }
+        None => return Err(format!("it has no schema version, so it is not {kind}")),
+    }
+    serde_json::from_value(value)
+        .map_err(|e| format!("its contents are not in the expected shape ({e})"))
+}
+
 /// Completed goals by lesson id.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Progress {
@@ -38,19 +60,7 @@ impl Progress {
         if text.len() > IMPORT_BYTES_MAX {
             return Err("the data is larger than any real progress file".into());
         }
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("it is not valid JSON ({e})"))?;
-        match value.get("schema").and_then(serde_json::Value::as_u64) {
-            Some(v) if v == u64::from(SCHEMA_VERSION) => {}
-            Some(v) => {
-                return Err(format!(
-                    "it uses schema {v}, and this version reads schema {SCHEMA_VERSION}"
-                ))
-            }
-            None => return Err("it has no schema version, so it is not Flowlab progress".into()),
-        }
-        let saved: SavedProgress = serde_json::from_value(value)
-            .map_err(|e| format!("its contents are not in the expected shape ({e})"))?;
+        let saved: SavedProgress = parse_versioned(text, SCHEMA_VERSION, "Flowlab progress")?;
         Ok(Progress {
             completed: saved.completed,
         })

@@ -51,4 +51,10 @@ pub const LABS: &[LabInfo] = &[
         card: "Replication lab",
         blurb: "Replicas, the ISR, the high watermark and KRaft elections: kill brokers, cut the network, and count what acknowledged writes survive.",
     },
+    LabInfo {
+        id: "sql",
+        title: "SQL lab",
+        card: "SQL lab",
+        blurb: "Query sample tables with SQL in the browser, and watch each clause run: the trace, the plan, a chart, CSV in and out.",
+    },
 ];

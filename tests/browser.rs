@@ -497,3 +497,340 @@ async fn replication_settings_at_the_topic_form_and_refusals_with_a_hint() {
         15
     );
 }
+
+// The SQL lab (issue 5, "Lab page (UI)").
+
+mod sql_lab {
+    use super::{click, document, find, text};
+    use flowlab::widgets::sql::{
+        csv_io::CsvImport, editor::SqlEditor, results::SqlResults, schema::SchemaBrowser,
+        SqlProvider,
+    };
+    use lab_core::sql::datasets::{load_samples, Size};
+    use lab_core::sql::session::{Outcome, Session};
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_test::*;
+    use web_sys::{Element, HtmlInputElement, HtmlTextAreaElement};
+    use yew::prelude::*;
+
+    /// Fact tables this small keep the tests fast.
+    const ROWS: usize = 300;
+
+    #[component]
+    fn SqlHarness() -> Html {
+        html! {
+            <SqlProvider size={Size::Rows(ROWS)} persist_history={false} sql="SELECT 1">
+                <SqlEditor />
+                <SqlResults />
+                <SchemaBrowser />
+                <CsvImport />
+            </SqlProvider>
+        }
+    }
+
+    async fn mount() -> Element {
+        let root = document().create_element("div").unwrap();
+        document().body().unwrap().append_child(&root).unwrap();
+        yew::Renderer::<SqlHarness>::with_root(root.clone()).render();
+        yew::scheduler::flush().await;
+        root
+    }
+
+    async fn sleep(ms: i32) {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            web_sys::window()
+                .unwrap()
+                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+                .unwrap();
+        });
+        wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+    }
+
+    /// Waits (up to 10 s) until `selector` matches.
+    async fn wait_for(root: &Element, selector: &str) {
+        for _ in 0..500 {
+            yew::scheduler::flush().await;
+            if root.query_selector(selector).unwrap().is_some() {
+                return;
+            }
+            sleep(20).await;
+        }
+        panic!("nothing matches {selector}");
+    }
+
+    async fn set_text(root: &Element, selector: &str, value: &str) {
+        let element = find(root, selector);
+        if let Some(area) = element.dyn_ref::<HtmlTextAreaElement>() {
+            area.set_value(value);
+        } else {
+            element
+                .dyn_ref::<HtmlInputElement>()
+                .unwrap()
+                .set_value(value);
+        }
+        element
+            .dispatch_event(&web_sys::InputEvent::new("input").unwrap())
+            .unwrap();
+        yew::scheduler::flush().await;
+    }
+
+    /// Runs `sql` with the Run button and waits for its result.
+    async fn run(root: &Element, sql: &str) {
+        let before: u64 = root
+            .query_selector(".sql-results")
+            .unwrap()
+            .and_then(|e| e.get_attribute("data-run"))
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(0);
+        set_text(root, "#sql-input", sql).await;
+        click(root, ".sql-run").await;
+        wait_for(root, &format!(".sql-results[data-run=\"{}\"]", before + 1)).await;
+    }
+
+    fn texts(root: &Element, selector: &str) -> Vec<String> {
+        let list = root.query_selector_all(selector).unwrap();
+        (0..list.length())
+            .map(|i| list.item(i).unwrap().text_content().unwrap_or_default())
+            .collect()
+    }
+
+    /// The grid's rows, as the cells' texts.
+    fn grid(root: &Element) -> Vec<Vec<String>> {
+        let rows = root.query_selector_all(".grid-row").unwrap();
+        (0..rows.length())
+            .map(|i| {
+                let row: Element = rows.item(i).unwrap().dyn_into().unwrap();
+                texts(&row, ".grid-cell")
+            })
+            .collect()
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_query_runs_and_its_rows_fill_the_grid_with_nulls_and_numbers_marked() {
+        let root = mount().await;
+        assert!(text(&root, ".schema-browser").contains("push_events300 rows"));
+        run(&root, "SELECT event_type, count(*) AS n FROM push_events GROUP BY event_type ORDER BY event_type").await;
+        assert_eq!(
+            find(&root, ".sql-summary")
+                .get_attribute("data-rows")
+                .as_deref(),
+            Some("5")
+        );
+        let rows = grid(&root);
+        assert_eq!(rows.len(), 5);
+        assert_eq!(rows[0][0], "app_open");
+        assert!(find(&root, ".grid-row .grid-cell:nth-child(3)")
+            .matches(".num")
+            .unwrap());
+        run(&root, "SELECT NULL AS nothing, 'x' AS something").await;
+        assert_eq!(text(&root, ".grid-cell.null"), "NULL");
+        // Both runs are in the history, newest first; a click puts one back in the editor.
+        click(&root, ".sql-history summary").await;
+        let history = texts(&root, ".history-item");
+        assert_eq!(history.len(), 2);
+        assert_eq!(history[0], "SELECT NULL AS nothing, 'x' AS something");
+        click(&root, ".sql-history-list li:nth-child(2) .history-item").await;
+        yew::scheduler::flush().await;
+        let input: HtmlTextAreaElement = find(&root, "#sql-input").dyn_into().unwrap();
+        assert!(input
+            .value()
+            .starts_with("SELECT event_type, count(*) AS n"));
+    }
+
+    #[wasm_bindgen_test]
+    async fn errors_show_the_message_the_caret_under_the_column_and_the_hint() {
+        let root = mount().await;
+        run(&root, "SELECT event_type, count(*\nFROM push_events").await;
+        assert_eq!(
+            find(&root, ".sql-error")
+                .get_attribute("data-kind")
+                .as_deref(),
+            Some("Syntax error")
+        );
+        assert!(text(&root, ".sql-error-message").contains("(line 2, column 1)"));
+        assert_eq!(text(&root, ".sql-caret"), "FROM push_events\n^");
+        assert_eq!(text(&root, ".sql-highlight .tok-error"), "FROM");
+        assert!(text(&root, ".sql-error .hint").contains("near the caret"));
+        // An unknown column: the caret under it and a did-you-mean.
+        run(&root, "SELECT cuid,\n       evnt_type\nFROM push_events").await;
+        assert_eq!(text(&root, ".sql-caret"), "       evnt_type\n       ^");
+        assert_eq!(
+            text(&root, ".sql-error .hint"),
+            "did you mean \"event_type\"?"
+        );
+        // Over budget is an error like the others (a cross join of 300^3 rows).
+        run(
+            &root,
+            "SELECT count(*) FROM push_events a, push_events b, push_events c",
+        )
+        .await;
+        assert_eq!(
+            find(&root, ".sql-error")
+                .get_attribute("data-kind")
+                .as_deref(),
+            Some("Over budget")
+        );
+        // Editing the text takes the mark away.
+        set_text(&root, "#sql-input", "SELECT 1").await;
+        assert!(root.query_selector(".tok-error").unwrap().is_none());
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_trace_shows_each_step_the_surviving_rows_and_the_groups() {
+        let root = mount().await;
+        run(&root, "SELECT source, count(*) AS n FROM push_events WHERE is_all = 0 GROUP BY source HAVING count(*) > 1 ORDER BY source LIMIT 3").await;
+        click(&root, "[data-tab=\"trace\"]").await;
+        let labels = texts(&root, ".trace-label");
+        let expected = [
+            "FROM push_events",
+            "WHERE is_all = 0",
+            "GROUP BY source",
+            "HAVING count(*) > 1",
+            "ORDER BY source",
+            "LIMIT 3",
+        ];
+        // In evaluation order (other steps, such as SELECT, may sit between them).
+        let mut at = 0;
+        for label in expected {
+            at += labels[at..]
+                .iter()
+                .position(|l| l == label)
+                .unwrap_or_else(|| panic!("{label} missing from {labels:?}"))
+                + 1;
+        }
+        // WHERE: every shown input row is marked kept or dropped, and both occur.
+        let kept = root
+            .query_selector_all(".step-filter tr.kept")
+            .unwrap()
+            .length();
+        let dropped = root
+            .query_selector_all(".step-filter tr.dropped")
+            .unwrap()
+            .length();
+        assert!(kept > 0 && dropped > 0, "{kept} kept, {dropped} dropped");
+        // GROUP BY: each input row carries its group; the output has one row per group.
+        let group_step = find(&root, ".step-group");
+        let badges = texts(&group_step, ".group-badge");
+        assert!(badges.iter().any(|b| b == "g1"), "{badges:?}");
+        assert!(text(&group_step, ".trace-rows").contains('→'));
+        // The steps' row counts are shown.
+        assert!(texts(&root, ".trace-rows")
+            .last()
+            .unwrap()
+            .ends_with("3 rows"));
+        // EXPLAIN: the plan tree, root first.
+        click(&root, "[data-tab=\"plan\"]").await;
+        wait_for(&root, ".plan-node").await;
+        let ops = texts(&root, ".plan-op");
+        assert!(ops.contains(&"HashAggregate".to_string()), "{ops:?}");
+        assert_eq!(ops.last().map(String::as_str), Some("Scan"));
+    }
+
+    #[wasm_bindgen_test]
+    async fn clicking_a_header_sorts_the_grid_then_restores_the_query_order() {
+        let root = mount().await;
+        run(
+            &root,
+            "SELECT cuid, push_active_level FROM push_events LIMIT 20",
+        )
+        .await;
+        let original = grid(&root);
+        let level = |rows: &[Vec<String>]| -> Vec<i64> {
+            rows.iter().map(|r| r[1].parse().unwrap()).collect()
+        };
+        click(&root, ".grid-th:nth-child(3) .grid-sort").await;
+        assert_eq!(
+            find(&root, ".grid-th:nth-child(3)")
+                .get_attribute("aria-sort")
+                .as_deref(),
+            Some("ascending")
+        );
+        let up = level(&grid(&root));
+        assert!(up.windows(2).all(|w| w[0] <= w[1]), "{up:?}");
+        click(&root, ".grid-th:nth-child(3) .grid-sort").await;
+        let down = level(&grid(&root));
+        assert!(down.windows(2).all(|w| w[0] >= w[1]), "{down:?}");
+        click(&root, ".grid-th:nth-child(3) .grid-sort").await;
+        assert_eq!(grid(&root), original);
+        // A new result is shown in its own order, not the old sort's.
+        run(&root, "SELECT 1 AS one").await;
+        assert_eq!(grid(&root), vec![vec!["1".to_string()]]);
+        // Charts draw from one bar up, and say when the shape has none.
+        click(&root, "[data-tab=\"chart\"]").await;
+        assert!(text(&root, ".chart-none").contains("no chart for this shape"));
+        for sql in [
+            "SELECT 'a' AS x, 1 AS y",
+            "SELECT event_type, count(*) AS n FROM push_events GROUP BY 1",
+            "SELECT push_active_level, avg(break_max) FROM push_events GROUP BY 1",
+            "SELECT event_day, count(*) FROM push_events GROUP BY 1",
+        ] {
+            run(&root, sql).await;
+            yew::scheduler::flush().await;
+            assert!(
+                root.query_selector(".result-chart canvas")
+                    .unwrap()
+                    .is_some(),
+                "{sql}"
+            );
+            assert!(
+                root.query_selector(".result-chart .field-error")
+                    .unwrap()
+                    .is_none(),
+                "{sql}: {}",
+                text(&root, ".result-chart")
+            );
+        }
+        click(&root, ".chart-switch").await;
+        assert!(root
+            .query_selector(".result-chart.chart-bar .field-error")
+            .unwrap()
+            .is_none());
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_result_exported_as_csv_imports_back_as_the_same_table() {
+        let root = mount().await;
+        let sql = "SELECT cuid, event_type, event_day, break_max, source FROM push_events ORDER BY sid, event_type LIMIT 40";
+        // The CSV the export writes for this result (the same function the button calls).
+        let mut session = Session::new();
+        load_samples(&mut session, Size::Rows(ROWS));
+        let Some(Outcome::Rows(expected)) = session.execute(sql).unwrap().pop() else {
+            panic!("a query gives rows")
+        };
+        let csv = lab_core::sql::csv::to_csv(&expected.table);
+        run(&root, sql).await;
+        let shown = grid(&root);
+        click(&root, ".sql-export").await;
+        assert!(root.query_selector(".notice-error").unwrap().is_none());
+        // Import it by pasting, under a name of its own.
+        set_text(&root, "#csv-table-name", "round_trip").await;
+        set_text(&root, "#csv-text", &csv).await;
+        click(&root, ".csv-import-button").await;
+        assert!(text(&root, ".sql-notice").contains("Imported 40 rows and 5 columns"));
+        let schema = text(&root, "[data-table=\"round_trip\"]");
+        assert!(
+            schema.contains("event_day DATE") && schema.contains("break_max BIGINT"),
+            "{schema}"
+        );
+        run(&root, "SELECT * FROM round_trip").await;
+        assert_eq!(grid(&root), shown);
+        // A bad CSV and a taken name are refused at the form.
+        set_text(&root, "#csv-table-name", "rides").await;
+        click(&root, ".csv-import-button").await;
+        assert!(text(&root, "#csv-import-error").contains("exists already"));
+        set_text(&root, "#csv-table-name", "broken").await;
+        set_text(&root, "#csv-text", "a,b\n\"unterminated").await;
+        click(&root, ".csv-import-button").await;
+        assert!(!text(&root, "#csv-import-error").is_empty());
+        // Reset drops the scratch table and keeps the samples.
+        click(&root, ".reset-scratch").await;
+        assert!(root
+            .query_selector("[data-table=\"round_trip\"]")
+            .unwrap()
+            .is_none());
+        assert!(root
+            .query_selector("[data-table=\"rides\"]")
+            .unwrap()
+            .is_some());
+    }
+}

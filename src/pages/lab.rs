@@ -1,6 +1,7 @@
 //! A playground: every widget of a lab on one page.
 
 use crate::pages::not_found::NotFound;
+use crate::pages::sql_lab::SqlLabPage;
 use crate::pages::use_share_param;
 use crate::route::LABS;
 use crate::widgets::{self, broker::presets_panel::PresetsPanel, lab_provider::LabProvider};
@@ -23,6 +24,9 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     else {
         return html! { <NotFound what={AttrValue::from(format!("There is no lab called \"{}\".", props.id))} /> };
     };
+    if props.id.as_str() == "sql" {
+        return html! { <SqlLabPage title={title} /> };
+    }
     let key = share.clone().unwrap_or_default();
     let replication = props.id.as_str() == "replication";
     let (lead, config, top, grid): (&str, LabConfig, Vec<WidgetKind>, Vec<(WidgetKind, &str)>) = match props.id.as_str() {

@@ -1,37 +1,13 @@
 //! The lesson index: lessons grouped by track with progress, and the progress panel (export,
 //! import, forget; unreadable saved progress reported and downloadable).
 
+use crate::files::download;
 use crate::lessons::catalog;
 use crate::progress::{self, ProgressAction, ProgressHandle};
 use crate::route::Route;
-use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 use yew_router::prelude::*;
-
-/// Offers `text` as a file download.
-fn download(file_name: &str, text: &str) -> Result<(), String> {
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or("no document")?;
-    let parts = js_sys::Array::of1(&text.into());
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/json");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
-        .map_err(|_| "could not build the file")?;
-    let url =
-        web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| "could not build the file")?;
-    let anchor: web_sys::HtmlAnchorElement = document
-        .create_element("a")
-        .map_err(|_| "no anchor")?
-        .dyn_into()
-        .map_err(|_| "no anchor")?;
-    anchor.set_href(&url);
-    anchor.set_download(file_name);
-    anchor.click();
-    let _ = web_sys::Url::revoke_object_url(&url);
-    Ok(())
-}
 
 #[component]
 fn ProgressPanel() -> Html {
@@ -41,7 +17,11 @@ fn ProgressPanel() -> Html {
     let on_export = {
         let progress = progress.clone();
         Callback::from(move |_: MouseEvent| {
-            let _ = download("flowlab-progress.json", &progress.progress.to_json());
+            let _ = download(
+                "flowlab-progress.json",
+                "application/json",
+                &progress.progress.to_json(),
+            );
         })
     };
     let on_import = {
@@ -85,7 +65,7 @@ fn ProgressPanel() -> Html {
     };
     let on_download_unreadable = Callback::from(|_: MouseEvent| {
         if let Some(text) = progress::unreadable() {
-            let _ = download("flowlab-unreadable-progress.txt", &text);
+            let _ = download("flowlab-unreadable-progress.txt", "text/plain", &text);
         }
     });
     let dismiss_problem = {

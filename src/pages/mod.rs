@@ -6,6 +6,7 @@ pub mod lab;
 pub mod lesson;
 pub mod lesson_index;
 pub mod not_found;
+pub mod sql_lab;
 
 use yew::prelude::*;
 use yew_router::prelude::*;

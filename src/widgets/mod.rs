@@ -9,6 +9,7 @@ pub mod goal;
 pub mod journal_view;
 pub mod lab_provider;
 pub mod queue_view;
+pub mod sql;
 pub mod state_hash;
 pub mod steps;
 pub mod stream_view;

@@ -1,0 +1,208 @@
+//! The SQL editor: a plain `<textarea>` (so typing, selection, undo and screen readers work as
+//! everywhere) over a `<pre>` of coloured spans that shows through its transparent text. Ctrl or
+//! Cmd+Enter runs, as does the Run button; the history restores earlier queries; an error shows
+//! its message, the offending line with a caret under the column, and the hint, and the editor
+//! underlines the token at that position.
+
+use super::highlight::{offset_of, tokenize};
+use super::store::{Run, SqlAction};
+use super::use_sql;
+use gloo_timers::callback::Timeout;
+use lab_core::sql::{ErrorKind, SqlError};
+use web_sys::{HtmlElement, HtmlTextAreaElement};
+use yew::prelude::*;
+
+/// Visible lines of the editor, at least and at most.
+const LINES_MIN: usize = 4;
+const LINES_MAX: usize = 16;
+/// How long the button shows "Running…" before the query runs, so that the state paints before
+/// the engine holds the main thread.
+const PAINT_DELAY_MS: u32 = 30;
+
+/// A learner's words for an error kind.
+pub fn kind_name(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Syntax => "Syntax error",
+        ErrorKind::UnknownTable => "Unknown table",
+        ErrorKind::UnknownColumn => "Unknown column",
+        ErrorKind::UnknownFunction => "Unknown function",
+        ErrorKind::Type => "Type error",
+        ErrorKind::Unsupported => "Not supported",
+        ErrorKind::Limit => "Over budget",
+        ErrorKind::Runtime => "Error while running",
+        ErrorKind::Catalog => "Table error",
+    }
+}
+
+/// The coloured copy of `sql`, with the token at `error_at` (a byte offset) underlined.
+fn highlighted(sql: &str, error_at: Option<usize>) -> Html {
+    let tokens = tokenize(sql);
+    let mut marked = false;
+    let spans = tokens.iter().map(|t| {
+        let text = &sql[t.start..t.end];
+        let is_error = error_at.is_some_and(|at| {
+            !marked && t.kind != super::highlight::TokenKind::Space && at >= t.start && at < t.end
+        });
+        marked |= is_error;
+        match (t.kind.class(), is_error) {
+            (None, false) => html! { { text } },
+            (class, _) => html! { <span class={classes!(class, is_error.then_some("tok-error"))}>{ text }</span> },
+        }
+    });
+    let spans: Vec<Html> = spans.collect();
+    // An error after the last token (a missing end of the query) gets a marker of its own.
+    let tail = error_at.is_some_and(|at| !marked && at >= sql.trim_end().len());
+    html! {
+        <>
+            { for spans }
+            if tail { <span class="tok-error tok-end">{ " " }</span> }
+            // A final newline needs a line after it to take up room, as in the textarea.
+            { "\n " }
+        </>
+    }
+}
+
+/// The error panel: message, position, the caret line, the hint.
+pub fn error_panel(error: &SqlError, sql: &str) -> Html {
+    let caret = error.caret(sql);
+    html! {
+        <div class="sql-error" role="alert" data-kind={kind_name(error.kind)}>
+            <p class="sql-error-message">
+                <span class="badge badge-bad">{ kind_name(error.kind) }</span>{ " " }
+                { &error.message }
+                if let Some(p) = error.position {
+                    <span class="muted">{ format!(" (line {}, column {})", p.line, p.column) }</span>
+                }
+            </p>
+            if let Some((line, mark)) = caret.as_deref().and_then(|c| c.split_once('\n')) {
+                <pre class="sql-caret" aria-label="Where the error is">{ line }{ "\n" }<span class="caret-mark">{ mark }</span></pre>
+            }
+            if let Some(hint) = &error.hint {
+                <p class="hint">{ hint }</p>
+            }
+        </div>
+    }
+}
+
+#[component]
+pub fn SqlEditor() -> Html {
+    let lab = use_sql();
+    let text = use_state(|| lab.draft.text.to_string());
+    let running = use_state(|| false);
+    let highlight_ref = use_node_ref();
+    {
+        let (text, draft) = (text.clone(), lab.draft.clone());
+        use_effect_with(draft.revision, move |revision| {
+            if *revision > 0 {
+                text.set(draft.text.to_string());
+            }
+        });
+    }
+    let run = {
+        let (lab, text, running) = (lab.clone(), text.clone(), running.clone());
+        Callback::from(move |()| {
+            if *running {
+                return;
+            }
+            running.set(true);
+            let (lab, sql, running) = (lab.clone(), (*text).clone(), running.clone());
+            Timeout::new(PAINT_DELAY_MS, move || {
+                lab.dispatch(SqlAction::Run(sql));
+                running.set(false);
+            })
+            .forget();
+        })
+    };
+    let on_input = {
+        let text = text.clone();
+        Callback::from(move |e: InputEvent| {
+            text.set(e.target_unchecked_into::<HtmlTextAreaElement>().value())
+        })
+    };
+    let on_key = {
+        let run = run.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if (e.ctrl_key() || e.meta_key()) && e.key() == "Enter" {
+                e.prevent_default();
+                run.emit(());
+            }
+        })
+    };
+    let on_scroll = {
+        let highlight_ref = highlight_ref.clone();
+        Callback::from(move |e: Event| {
+            let area: HtmlElement = e.target_unchecked_into();
+            if let Some(pre) = highlight_ref.cast::<HtmlElement>() {
+                pre.set_scroll_top(area.scroll_top());
+                pre.set_scroll_left(area.scroll_left());
+            }
+        })
+    };
+    let on_run = {
+        let run = run.clone();
+        Callback::from(move |_: MouseEvent| run.emit(()))
+    };
+    let last: Option<&Run> = lab.run.as_deref();
+    // The error is marked while the text is the one that failed.
+    let error = last.and_then(|r| r.result.as_ref().err().map(|e| (e, r.sql.as_str())));
+    let error_at = error
+        .filter(|(_, sql)| *sql == text.as_str())
+        .and_then(|(e, sql)| e.position.map(|p| offset_of(sql, p.line, p.column)));
+    let lines = text.lines().count().clamp(LINES_MIN, LINES_MAX);
+    let history = lab.history.clone();
+    html! {
+        <div class="sql-editor">
+            <label class="visually-hidden" for="sql-input">{ "SQL query" }</label>
+            <div class="sql-code" style={format!("--lines: {lines}")}>
+                <pre class="sql-highlight" aria-hidden="true" ref={highlight_ref}>{ highlighted(&text, error_at) }</pre>
+                <textarea id="sql-input" class="sql-input" value={(*text).clone()} oninput={on_input}
+                    onkeydown={on_key} onscroll={on_scroll} spellcheck="false" autocapitalize="off"
+                    autocomplete="off" wrap="off" aria-describedby="sql-keys" />
+            </div>
+            <div class="sql-actions">
+                <button class="primary sql-run" onclick={on_run} disabled={*running} aria-busy={running.to_string()}>
+                    { if *running { "Running…" } else { "▶ Run" } }
+                </button>
+                <span id="sql-keys" class="muted small"><kbd>{ "Ctrl" }</kbd>{ "+" }<kbd>{ "Enter" }</kbd>{ " runs (" }<kbd>{ "⌘" }</kbd>{ "+" }<kbd>{ "Enter" }</kbd>{ " on a Mac)" }</span>
+                <HistoryList history={history} />
+            </div>
+            if let Some((error, sql)) = error {
+                { error_panel(error, sql) }
+            }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct HistoryListProps {
+    history: Vec<String>,
+}
+
+/// Earlier queries, newest first; a click puts one back in the editor.
+#[component]
+fn HistoryList(props: &HistoryListProps) -> Html {
+    let lab = use_sql();
+    let clear = {
+        let lab = lab.clone();
+        Callback::from(move |_: MouseEvent| lab.dispatch(SqlAction::ClearHistory))
+    };
+    html! {
+        <details class="sql-history">
+            <summary>{ format!("History ({})", props.history.len()) }</summary>
+            if props.history.is_empty() {
+                <p class="muted small">{ "Queries you run appear here." }</p>
+            } else {
+                <ol class="sql-history-list">
+                    { for props.history.iter().map(|q| {
+                        let restore = {
+                            let (lab, q) = (lab.clone(), q.clone());
+                            Callback::from(move |_: MouseEvent| lab.dispatch(SqlAction::SetDraft(q.clone())))
+                        };
+                        html! { <li><button class="history-item" onclick={restore} title={q.clone()}>{ q.replace('\n', " ") }</button></li> }
+                    }) }
+                </ol>
+                <button class="ghost small history-clear" onclick={clear}>{ "Clear history" }</button>
+            }
+        </details>
+    }
+}
