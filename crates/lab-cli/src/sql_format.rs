@@ -203,6 +203,7 @@ mod tests {
             Outcome::Rows(QueryResult {
                 table: Table::from_rows(fields, &rows),
                 trace: None,
+                work: 0,
             }),
             Outcome::Done("created table t (2 rows)".into()),
         ]

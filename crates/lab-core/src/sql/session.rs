@@ -29,6 +29,8 @@ pub struct QueryResult {
     pub table: Table,
     /// The table after each logical step, in evaluation order.
     pub trace: Option<Vec<TraceStep>>,
+    /// Rows the query touched in all (what the work budget counts).
+    pub work: u64,
 }
 
 /// Where a table lives.
@@ -215,6 +217,7 @@ impl Session {
         let table = executor.run(&plan)?;
         Ok(QueryResult {
             table,
+            work: executor.work,
             trace: executor.trace,
         })
     }

@@ -545,7 +545,11 @@ impl<'a> Binder<'a> {
     fn cross(&self, left: Plan, right: Plan) -> Plan {
         let mut fields = left.fields.clone();
         fields.extend(right.fields.clone());
-        let label = format!("{} CROSS JOIN {}", left.label, right.label);
+        let label = format!(
+            "FROM {} CROSS JOIN {}",
+            left.label.trim_start_matches("FROM "),
+            right.label.trim_start_matches("FROM ")
+        );
         Plan {
             node: Node::Join {
                 left: Box::new(left),
