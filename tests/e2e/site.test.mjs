@@ -56,6 +56,14 @@ async function go(page, hash) {
   await page.waitForSelector("main h1");
 }
 
+/** Waits (up to 5 s) until the time controls say `want`, then returns what they say. */
+async function statusBecomes(page, want) {
+  await page
+    .waitForFunction((w) => document.querySelector(".tc-status")?.textContent.trim() === w, want, { timeout: 5000 })
+    .catch(() => {});
+  return status(page);
+}
+
 async function status(page) {
   return (await page.textContent(".tc-status")).trim();
 }
@@ -106,10 +114,11 @@ test("every lesson: time controls, a goal met, progress saved", async () => {
     assert.equal(await status(page), `tick ${end - 1} of ${end} (replaying the past)`);
     // Keyboard: the scrubber is a range input.
     await page.focus(".scrubber");
+    // Key presses re-render asynchronously: wait for the new status rather than race it.
     await page.keyboard.press("Home");
-    assert.equal(await status(page), `tick 0 of ${end} (replaying the past)`);
+    assert.equal(await statusBecomes(page, `tick 0 of ${end} (replaying the past)`), `tick 0 of ${end} (replaying the past)`);
     await page.keyboard.press("End");
-    assert.equal(await status(page), `tick ${end} (live)`);
+    assert.equal(await statusBecomes(page, `tick ${end} (live)`), `tick ${end} (live)`);
     await page.click(".goal-hint");
     assert.ok(await page.isVisible(".hint"));
     await shot(page, `lesson-${id}`);
