@@ -6,8 +6,9 @@ use crate::pages::not_found::NotFound;
 use crate::pages::use_share_param;
 use crate::progress::ProgressHandle;
 use crate::route::Route;
+use crate::widgets::sql_lesson::{SqlExampleBlock, SqlGoal, SqlLessonProvider};
 use crate::widgets::{self, goal::Goal, lab_provider::LabProvider, steps::StepsBlock};
-use lab_core::lesson::Block;
+use lab_core::lesson::{Block, WidgetKind};
 use std::rc::Rc;
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -25,11 +26,22 @@ pub fn LessonPage(props: &LessonPageProps) -> Html {
     let Some(lesson) = catalog.find(&props.id) else {
         return html! { <NotFound what={AttrValue::from(format!("There is no lesson called \"{}\".", props.id))} /> };
     };
-    let goals = lesson.checks().count();
+    let goals = lesson.goal_count();
     let done = progress.progress.done_count(&lesson.meta.id).min(goals);
     let lesson_id = AttrValue::from(lesson.meta.id.clone());
     let next = catalog.next_after(&lesson.meta.id);
     let key = format!("{}|{}", lesson.meta.id, share.clone().unwrap_or_default());
+    // The SQL editor starts with the sql widget's query; wrong answers show their diff on the
+    // first SQL goal not done yet.
+    let query = lesson
+        .widgets()
+        .find(|w| w.kind == WidgetKind::Sql)
+        .and_then(|w| w.query.clone())
+        .unwrap_or_default();
+    let current_sql_goal = lesson
+        .sql_checks()
+        .find(|c| !progress.progress.is_done(&lesson.meta.id, &c.id))
+        .map(|c| c.id.clone());
     html! {
         <article class="page lesson-page">
             <p class="crumbs">
@@ -42,12 +54,19 @@ pub fn LessonPage(props: &LessonPageProps) -> Html {
                 { format!(" {done} of {goals} goals done") }
             </p>
             <LabProvider key={key} config={lesson.meta.config} share={share}>
-                { for lesson.blocks.iter().map(|block| match block {
-                    Block::Markdown(text) => html! { <div class="prose">{ markdown::render(text) }</div> },
-                    Block::Widget(spec) => widgets::render(spec.kind, spec.caption.as_deref()),
-                    Block::Check(check) => html! { <Goal lesson={lesson_id.clone()} check={Rc::new(check.clone())} /> },
-                    Block::Steps { text, steps } => html! { <StepsBlock text={AttrValue::from(text.clone())} steps={Rc::new(steps.clone())} /> },
-                }) }
+                <SqlLessonProvider size={lesson.meta.sql} query={AttrValue::from(query)}>
+                    { for lesson.blocks.iter().map(|block| match block {
+                        Block::Markdown(text) => html! { <div class="prose">{ markdown::render(text) }</div> },
+                        Block::Widget(spec) => widgets::render(spec.kind, spec.caption.as_deref()),
+                        Block::Check(check) => html! { <Goal lesson={lesson_id.clone()} check={Rc::new(check.clone())} /> },
+                        Block::SqlCheck(check) => html! {
+                            <SqlGoal lesson={lesson_id.clone()} check={Rc::new(check.clone())}
+                                current={current_sql_goal.as_deref() == Some(check.id.as_str())} />
+                        },
+                        Block::SqlExample(sql) => html! { <SqlExampleBlock sql={AttrValue::from(sql.clone())} /> },
+                        Block::Steps { text, steps } => html! { <StepsBlock text={AttrValue::from(text.clone())} steps={Rc::new(steps.clone())} /> },
+                    }) }
+                </SqlLessonProvider>
             </LabProvider>
             <nav class="lesson-next" aria-label="Next">
                 if let Some(next) = next {

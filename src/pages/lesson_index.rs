@@ -111,14 +111,14 @@ pub fn LessonIndex() -> Html {
             <h1>{ "Lessons" }</h1>
             { for catalog.problems.iter().map(|p| html! { <p class="notice notice-error" role="alert">{ format!("A lesson could not be loaded: {p}") }</p> }) }
             { for catalog.tracks().into_iter().map(|(track, lessons)| {
-                let goals: usize = lessons.iter().map(|l| l.checks().count()).sum();
-                let done: usize = lessons.iter().map(|l| progress.progress.done_count(&l.meta.id).min(l.checks().count())).sum();
+                let goals: usize = lessons.iter().map(|l| l.goal_count()).sum();
+                let done: usize = lessons.iter().map(|l| progress.progress.done_count(&l.meta.id).min(l.goal_count())).sum();
                 html! {
                     <section class="track">
                         <h2>{ track }<span class="track-progress">{ format!("{done} / {goals} goals") }</span></h2>
                         <ol class="lesson-list">
                             { for lessons.iter().map(|lesson| {
-                                let goals = lesson.checks().count();
+                                let goals = lesson.goal_count();
                                 let done = progress.progress.done_count(&lesson.meta.id).min(goals);
                                 html! {
                                     <li class={classes!("lesson-item", (done == goals).then_some("complete"))}>

@@ -16,25 +16,11 @@ pub struct GoalProps {
 #[component]
 pub fn Goal(props: &GoalProps) -> Html {
     let session = super::use_lab();
-    let progress = use_context::<ProgressHandle>().expect("the app provides progress");
     let show_hint = use_state(|| false);
     let show_solution = use_state(|| false);
     let verdict = session.with_observation(|observation| props.check.when.evaluate(observation));
     let met_now = verdict == Verdict::Met;
-    let done = progress.progress.is_done(&props.lesson, &props.check.id);
-    {
-        let progress = progress.clone();
-        let (lesson, goal) = (props.lesson.to_string(), props.check.id.clone());
-        use_effect_with((met_now, done), move |&(met_now, done)| {
-            if met_now && !done {
-                progress.dispatch(ProgressAction::Complete { lesson, goal });
-            }
-        });
-    }
-    let toggle = |state: &UseStateHandle<bool>| {
-        let state = state.clone();
-        Callback::from(move |_: MouseEvent| state.set(!*state))
-    };
+    let done = use_goal_done(&props.lesson, &props.check.id, met_now);
     let status = match &verdict {
         Verdict::Met => html! { <p class="goal-status ok" role="status">{ "✓ Goal met." }</p> },
         Verdict::NotYet(reasons) => html! {
@@ -49,16 +35,45 @@ pub fn Goal(props: &GoalProps) -> Html {
             aria-label={format!("Goal: {}", props.check.goal)}>
             <h3><span class="goal-mark" aria-hidden="true">{ if done || met_now { "✓" } else { "○" } }</span>{ &props.check.goal }</h3>
             { status }
-            <div class="goal-actions">
-                <button class="ghost goal-hint" onclick={toggle(&show_hint)} aria-expanded={show_hint.to_string()}>
-                    { if *show_hint { "Hide hint" } else { "Hint" } }
-                </button>
-                <button class="ghost goal-solution" onclick={toggle(&show_solution)} aria-expanded={show_solution.to_string()}>
-                    { if *show_solution { "Hide solution" } else { "Show solution" } }
-                </button>
-            </div>
+            { goal_buttons(&show_hint, &show_solution) }
             if *show_hint { <p class="hint">{ &props.check.hint }</p> }
             if *show_solution { <p class="solution">{ &props.check.solution }</p> }
         </section>
+    }
+}
+
+/// Whether saved progress has the goal done; the first time it is met, saves it as done. Every
+/// kind of goal (```` ```check ````, ```` ```sql-check ````) completes this way.
+#[hook]
+pub fn use_goal_done(lesson: &AttrValue, goal: &str, met_now: bool) -> bool {
+    let progress = use_context::<ProgressHandle>().expect("the app provides progress");
+    let done = progress.progress.is_done(lesson, goal);
+    let (lesson, goal) = (lesson.to_string(), goal.to_string());
+    use_effect_with((met_now, done), move |&(met_now, done)| {
+        if met_now && !done {
+            progress.dispatch(ProgressAction::Complete { lesson, goal });
+        }
+    });
+    done
+}
+
+/// A goal's "Hint" and "Show solution" buttons, each toggling its state.
+pub fn goal_buttons(
+    show_hint: &UseStateHandle<bool>,
+    show_solution: &UseStateHandle<bool>,
+) -> Html {
+    let toggle = |state: &UseStateHandle<bool>| {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| state.set(!*state))
+    };
+    html! {
+        <div class="goal-actions">
+            <button class="ghost goal-hint" onclick={toggle(show_hint)} aria-expanded={show_hint.to_string()}>
+                { if **show_hint { "Hide hint" } else { "Hint" } }
+            </button>
+            <button class="ghost goal-solution" onclick={toggle(show_solution)} aria-expanded={show_solution.to_string()}>
+                { if **show_solution { "Hide solution" } else { "Show solution" } }
+            </button>
+        </div>
     }
 }

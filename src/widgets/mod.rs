@@ -10,6 +10,7 @@ pub mod journal_view;
 pub mod lab_provider;
 pub mod queue_view;
 pub mod sql;
+pub mod sql_lesson;
 pub mod state_hash;
 pub mod steps;
 pub mod stream_view;
@@ -49,6 +50,9 @@ pub fn render(kind: WidgetKind, caption: Option<&str>) -> Html {
         WidgetKind::Ledger => html! { <broker::ledger_view::LedgerView /> },
         WidgetKind::ReplicationChart => html! { <broker::replication_chart::ReplicationChart /> },
         WidgetKind::Compare => html! { <broker::compare::Compare /> },
+        WidgetKind::Sql => html! { <sql_lesson::SqlLessonEditor /> },
+        WidgetKind::SqlTrace => html! { <sql_lesson::SqlLessonTrace /> },
+        WidgetKind::SqlSchema => html! { <sql_lesson::SqlLessonSchema /> },
     };
     html! {
         <figure class={classes!("widget", format!("widget-{}", kind.name()))} data-widget={kind.name()}>

@@ -22,6 +22,41 @@
 //! ```
 //! ````
 //!
+//! ## SQL lessons
+//!
+//! An `sql:` line in the front matter gives the lesson a SQL lab: `sql: small` loads the sample
+//! tables with 5,000 rows per fact table, `sql: large` with 200,000 ([`crate::sql::datasets`]).
+//! `scenario:` keeps its meaning, so a lesson with a broker scenario *and* `sql:` also queries
+//! the broker's topics, live, at the tick on screen (see [`sql`]). The SQL widgets are `sql` (the
+//! editor and the last run's result, at most one per lesson), `sql-trace` and `sql-schema`. A
+//! ```` ```sql-example ```` block shows a query with a button that puts it into the editor, and a
+//! ```` ```sql-check ```` block is a goal graded on the editor's latest result:
+//!
+//! ````text
+//! ```widget sql
+//! caption: Your query
+//! query: SELECT * FROM push_events LIMIT 10
+//! ```
+//! ```sql-check
+//! id: uv
+//! goal: Count the distinct users per event type.
+//! expected:
+//!   SELECT event_type, count(DISTINCT cuid) FROM push_events GROUP BY event_type
+//! ordered: false
+//! hint: count(DISTINCT ...) counts values once.
+//! solution: Group by event_type and count distinct cuid.
+//! answer:
+//!   SELECT event_type, count(DISTINCT cuid) AS uv
+//!   FROM push_events
+//!   GROUP BY event_type
+//! ```
+//! ````
+//!
+//! `expected` is the reference query (its result is the answer; the query is not shown),
+//! `ordered` says whether the rows' order counts (default `false`), `answer` is a query shown
+//! with the solution, and the lint checks that it grades correct. In ```` ```sql-check ```` and
+//! widget blocks an indented line continues the value above it, so queries can span lines.
+//!
 //! Parsing is strict (unknown keys, widget kinds and metrics are errors with a line number) so
 //! that the lesson lint catches mistakes before a learner does. Rendering the prose is the UI's
 //! job; this module only splits the file into [`Block`]s.
@@ -31,8 +66,11 @@ use crate::journal::Journal;
 use crate::lab::{Lab, LabConfig, Scenario};
 use crate::metric::Observation;
 use crate::rng::Seed;
+use crate::sql::datasets::Size;
 use std::collections::BTreeSet;
 use std::fmt;
+
+pub mod sql;
 
 /// The live widgets a lesson can embed. The UI renders each; the compiler makes sure it has a
 /// renderer for every kind.
@@ -77,10 +115,18 @@ pub enum WidgetKind {
     ReplicationChart,
     /// Fork the timeline at the tick on screen with other settings, and compare the outcomes.
     Compare,
+    /// The SQL editor and the result of the last run (grid, clause-by-clause trace, plan, chart).
+    /// The lesson's ```` ```sql-check ```` goals grade that result.
+    Sql,
+    /// The last run's trace on its own: the table after each clause, with the rows that survive
+    /// a filter and the input rows that formed each group.
+    SqlTrace,
+    /// The tables the lesson's queries can read: columns, types, row counts and a preview.
+    SqlSchema,
 }
 
 impl WidgetKind {
-    pub const ALL: [WidgetKind; 19] = [
+    pub const ALL: [WidgetKind; 22] = [
         WidgetKind::TimeControls,
         WidgetKind::Stream,
         WidgetKind::Emitter,
@@ -100,6 +146,9 @@ impl WidgetKind {
         WidgetKind::Ledger,
         WidgetKind::ReplicationChart,
         WidgetKind::Compare,
+        WidgetKind::Sql,
+        WidgetKind::SqlTrace,
+        WidgetKind::SqlSchema,
     ];
 
     pub fn name(self) -> &'static str {
@@ -123,6 +172,9 @@ impl WidgetKind {
             WidgetKind::Ledger => "ledger",
             WidgetKind::ReplicationChart => "replication-chart",
             WidgetKind::Compare => "compare",
+            WidgetKind::Sql => "sql",
+            WidgetKind::SqlTrace => "sql-trace",
+            WidgetKind::SqlSchema => "sql-schema",
         }
     }
 
@@ -147,6 +199,14 @@ impl WidgetKind {
                 | WidgetKind::Compare
         )
     }
+
+    /// Widgets of the SQL lab, which need an `sql:` line in the front matter.
+    pub fn needs_sql(self) -> bool {
+        matches!(
+            self,
+            WidgetKind::Sql | WidgetKind::SqlTrace | WidgetKind::SqlSchema
+        )
+    }
 }
 
 /// Front matter.
@@ -158,6 +218,9 @@ pub struct LessonMeta {
     pub order: u32,
     pub summary: String,
     pub config: LabConfig,
+    /// The SQL lab of the lesson, if it has one: the size of the sample tables it loads
+    /// (`sql: small` or `sql: large`).
+    pub sql: Option<Size>,
 }
 
 /// An embedded widget.
@@ -166,6 +229,8 @@ pub struct WidgetSpec {
     pub kind: WidgetKind,
     /// Optional caption shown above the widget.
     pub caption: Option<String>,
+    /// The SQL the editor starts with (`sql` widgets only).
+    pub query: Option<String>,
 }
 
 /// A goal.
@@ -179,12 +244,35 @@ pub struct CheckSpec {
     pub solution: String,
 }
 
+/// A goal graded by comparing results: the learner's latest query result against the result of
+/// a reference query on the same tables (see [`sql`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SqlCheckSpec {
+    pub id: String,
+    pub goal: String,
+    /// The reference query. Its result is the answer; the query itself is never shown.
+    pub expected: String,
+    /// Whether the rows' order counts (the exercise asks for an ORDER BY). Default: false, the
+    /// results are compared as multisets.
+    pub ordered: bool,
+    pub hint: String,
+    /// How to get there, in words.
+    pub solution: String,
+    /// A query that solves the exercise, shown with the solution. The lint checks that it grades
+    /// correct.
+    pub answer: String,
+}
+
 /// A piece of a lesson, in reading order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Block {
     Markdown(String),
     Widget(WidgetSpec),
     Check(CheckSpec),
+    /// A goal graded on the SQL lab's latest result.
+    SqlCheck(SqlCheckSpec),
+    /// A query shown as code, with a button that puts it into the lesson's SQL editor.
+    SqlExample(String),
     /// Steps the learner can run with one click (see [`crate::scenario`]); the source text is kept
     /// for display.
     Steps {
@@ -201,9 +289,40 @@ pub struct Lesson {
 }
 
 impl Lesson {
+    /// The goals checked on the lab's state (```` ```check ```` blocks).
     pub fn checks(&self) -> impl Iterator<Item = &CheckSpec> {
         self.blocks.iter().filter_map(|b| match b {
             Block::Check(c) => Some(c),
+            _ => None,
+        })
+    }
+
+    /// The goals graded on a query's result (```` ```sql-check ```` blocks).
+    pub fn sql_checks(&self) -> impl Iterator<Item = &SqlCheckSpec> {
+        self.blocks.iter().filter_map(|b| match b {
+            Block::SqlCheck(c) => Some(c),
+            _ => None,
+        })
+    }
+
+    /// The ids of every goal of either kind, in reading order.
+    pub fn goal_ids(&self) -> impl Iterator<Item = &str> {
+        self.blocks.iter().filter_map(|b| match b {
+            Block::Check(c) => Some(c.id.as_str()),
+            Block::SqlCheck(c) => Some(c.id.as_str()),
+            _ => None,
+        })
+    }
+
+    /// How many goals the lesson has, of either kind.
+    pub fn goal_count(&self) -> usize {
+        self.goal_ids().count()
+    }
+
+    /// The queries of the ```` ```sql-example ```` blocks.
+    pub fn sql_examples(&self) -> impl Iterator<Item = &str> {
+        self.blocks.iter().filter_map(|b| match b {
+            Block::SqlExample(text) => Some(text.as_str()),
             _ => None,
         })
     }
@@ -267,10 +386,13 @@ fn key_value<'a>(
 }
 
 const META_KEYS: &[&str] = &[
-    "id", "title", "track", "order", "summary", "seed", "scenario",
+    "id", "title", "track", "order", "summary", "seed", "scenario", "sql",
 ];
-const WIDGET_KEYS: &[&str] = &["caption"];
+const WIDGET_KEYS: &[&str] = &["caption", "query"];
 const CHECK_KEYS: &[&str] = &["id", "goal", "when", "hint", "solution"];
+const SQL_CHECK_KEYS: &[&str] = &[
+    "id", "goal", "expected", "ordered", "hint", "solution", "answer",
+];
 
 /// The fenced blocks a lesson gives meaning to.
 #[derive(Clone, Copy)]
@@ -278,6 +400,60 @@ enum FenceKind {
     Widget,
     Check,
     Steps,
+    SqlCheck,
+    SqlExample,
+}
+
+/// A field of a block: the line of its key, the key, and its value.
+type Field<'a> = (usize, &'a str, String);
+
+/// Whether a block's line continues the value of the line above it.
+fn is_continuation(line: &str) -> bool {
+    line.starts_with([' ', '\t'])
+}
+
+/// Reads `key: value` lines, where indented lines continue the value above them: they are joined
+/// with newlines, without their common indentation. A key given twice is an error.
+fn fields<'a>(body: &[(usize, &'a str)], allowed: &[&str]) -> Result<Vec<Field<'a>>, LessonError> {
+    let mut out: Vec<(usize, &'a str, String, Vec<&'a str>)> = Vec::new();
+    for &(n, line) in body {
+        if is_continuation(line) {
+            match out.last_mut() {
+                Some(field) => field.3.push(line),
+                None => {
+                    return Err(error(
+                        n,
+                        "an indented line continues the \"key: value\" line above it, and there is none",
+                    ))
+                }
+            }
+            continue;
+        }
+        let (key, value) = key_value(n, line, allowed)?;
+        if out.iter().any(|f| f.1 == key) {
+            return Err(error(n, format!("\"{key}\" is given twice")));
+        }
+        out.push((n, key, value.to_string(), Vec::new()));
+    }
+    Ok(out
+        .into_iter()
+        .map(|(n, key, first, more)| {
+            // Spaces and tabs are one byte each, so the slice below stays on a char boundary.
+            let indent = more
+                .iter()
+                .map(|l| l.len() - l.trim_start_matches([' ', '\t']).len())
+                .min()
+                .unwrap_or(0);
+            let mut value = first;
+            for line in more {
+                if !value.is_empty() {
+                    value.push('\n');
+                }
+                value.push_str(line[indent..].trim_end());
+            }
+            (n, key, value)
+        })
+        .collect())
 }
 
 /// Parses a lesson file.
@@ -304,6 +480,8 @@ pub fn parse_lesson(source: &str) -> Result<Lesson, LessonError> {
         let (fence_kind, kind_text) = match fence {
             Some("check") => (FenceKind::Check, ""),
             Some("steps") => (FenceKind::Steps, ""),
+            Some("sql-check") => (FenceKind::SqlCheck, ""),
+            Some("sql-example") => (FenceKind::SqlExample, ""),
             Some(info) if info == "widget" || info.starts_with("widget ") => {
                 (FenceKind::Widget, info["widget".len()..].trim())
             }
@@ -344,6 +522,14 @@ pub fn parse_lesson(source: &str) -> Result<Lesson, LessonError> {
         blocks.push(match fence_kind {
             FenceKind::Widget => parse_widget(i + 1, kind_text, &body)?,
             FenceKind::Check => parse_check(i + 1, &body)?,
+            FenceKind::SqlCheck => parse_sql_check(i + 1, &body)?,
+            FenceKind::SqlExample => {
+                let text = lines[start..end].join("\n");
+                if text.trim().is_empty() {
+                    return Err(error(i + 1, "an sql-example block needs a query"));
+                }
+                Block::SqlExample(text.trim_end().to_string())
+            }
             FenceKind::Steps => {
                 let text = lines[start..end].join("\n");
                 let steps = crate::scenario::parse_steps(&text)
@@ -356,19 +542,14 @@ pub fn parse_lesson(source: &str) -> Result<Lesson, LessonError> {
     if !prose.trim().is_empty() {
         blocks.push(Block::Markdown(prose));
     }
+    let lesson = Lesson { meta, blocks };
     let mut seen = BTreeSet::new();
-    for check in blocks.iter().filter_map(|b| {
-        if let Block::Check(c) = b {
-            Some(c)
-        } else {
-            None
-        }
-    }) {
-        if !seen.insert(check.id.clone()) {
-            return Err(error(1, format!("two goals share the id \"{}\"", check.id)));
+    for id in lesson.goal_ids() {
+        if !seen.insert(id) {
+            return Err(error(1, format!("two goals share the id \"{id}\"")));
         }
     }
-    Ok(Lesson { meta, blocks })
+    Ok(lesson)
 }
 
 fn parse_meta(lines: &[&str]) -> Result<LessonMeta, LessonError> {
@@ -379,6 +560,7 @@ fn parse_meta(lines: &[&str]) -> Result<LessonMeta, LessonError> {
         order: 0,
         summary: String::new(),
         config: LabConfig::default(),
+        sql: None,
     };
     for (offset, line) in lines.iter().enumerate() {
         let line_no = offset + 2;
@@ -424,6 +606,18 @@ fn parse_meta(lines: &[&str]) -> Result<LessonMeta, LessonError> {
                     )
                 })?
             }
+            "sql" => {
+                meta.sql = Some(match value {
+                    "small" => Size::Small,
+                    "large" => Size::Large,
+                    _ => {
+                        return Err(error(
+                            line_no,
+                            format!("unknown sql size \"{value}\" (known: small, large)"),
+                        ))
+                    }
+                })
+            }
             _ => unreachable!("key_value only returns allowed keys"),
         }
     }
@@ -455,12 +649,66 @@ fn parse_widget(
             ),
         )
     })?;
-    let mut caption = None;
-    for (n, line) in body {
-        let (_, value) = key_value(*n, line, WIDGET_KEYS)?;
-        caption = Some(value.to_string());
+    let mut spec = WidgetSpec {
+        kind,
+        caption: None,
+        query: None,
+    };
+    for (n, key, value) in fields(body, WIDGET_KEYS)? {
+        match key {
+            "caption" => spec.caption = Some(value),
+            _ if kind != WidgetKind::Sql => {
+                return Err(error(n, "only an sql widget takes a \"query\""))
+            }
+            _ => spec.query = Some(value),
+        }
     }
-    Ok(Block::Widget(WidgetSpec { kind, caption }))
+    Ok(Block::Widget(spec))
+}
+
+fn parse_sql_check(line_no: usize, body: &[(usize, &str)]) -> Result<Block, LessonError> {
+    let mut fields = fields(body, SQL_CHECK_KEYS)?;
+    let mut take = |key: &str, required: bool| -> Result<Option<(usize, String)>, LessonError> {
+        let found = fields
+            .iter()
+            .position(|f| f.1 == key)
+            .map(|at| fields.remove(at))
+            .filter(|f| !f.2.trim().is_empty())
+            .map(|(n, _, v)| (n, v));
+        if required && found.is_none() {
+            return Err(error(line_no, format!("an sql-check needs \"{key}\"")));
+        }
+        Ok(found)
+    };
+    let mut required = |key: &str| -> Result<String, LessonError> {
+        Ok(take(key, true)?.map(|(_, v)| v).unwrap_or_default())
+    };
+    let id = required("id")?;
+    let goal = required("goal")?;
+    let expected = required("expected")?;
+    let hint = required("hint")?;
+    let solution = required("solution")?;
+    let answer = required("answer")?;
+    let ordered = match take("ordered", false)? {
+        None => false,
+        Some((_, v)) if v == "true" => true,
+        Some((_, v)) if v == "false" => false,
+        Some((n, v)) => {
+            return Err(error(
+                n,
+                format!("\"ordered\" is true or false, not \"{v}\""),
+            ))
+        }
+    };
+    Ok(Block::SqlCheck(SqlCheckSpec {
+        id,
+        goal,
+        expected,
+        ordered,
+        hint,
+        solution,
+        answer,
+    }))
 }
 
 fn parse_check(line_no: usize, body: &[(usize, &str)]) -> Result<Block, LessonError> {
@@ -552,8 +800,9 @@ pub fn lint(lesson: &Lesson) -> Vec<String> {
             ));
         }
     }
-    if lesson.checks().next().is_none() {
-        problems.push("the lesson has no goal (```check block)".into());
+    problems.extend(sql::lint(lesson, &lab));
+    if lesson.goal_count() == 0 {
+        problems.push("the lesson has no goal (```check or ```sql-check block)".into());
     }
     if lesson.widgets().next().is_none() {
         problems.push("the lesson has no live widget (```widget block)".into());
@@ -615,5 +864,86 @@ mod tests {
     fn lint_finds_goals_on_missing_state() {
         let lesson = parse_lesson(&GOOD.replace("tick >= 10", "source.zebra.events >= 1")).unwrap();
         assert_eq!(lint(&lesson).len(), 1);
+    }
+
+    const SQL: &str = "---\nid: sql-demo\ntitle: SQL\ntrack: SQL\norder: 1\nsummary: S.\nscenario: quiet\nsql: small\n---\nProse.\n\n```widget sql\ncaption: Try it\nquery:\n  SELECT *\n    FROM drivers\n  LIMIT 3\n```\n\n```sql-example\nSELECT city FROM drivers\n```\n\n```sql-check\nid: per-city\ngoal: Count drivers per city.\nexpected:\n  SELECT city, count(*)\n  FROM drivers GROUP BY city\nhint: GROUP BY city.\nsolution: Group the drivers\n  by city.\nanswer: SELECT city, count(driver_id) AS n FROM drivers GROUP BY 1\n```\n";
+
+    #[test]
+    fn parses_sql_lessons() {
+        let lesson = parse_lesson(SQL).unwrap();
+        assert_eq!(lesson.meta.sql, Some(Size::Small));
+        let widget = lesson.widgets().next().unwrap();
+        assert_eq!(widget.kind, WidgetKind::Sql);
+        assert_eq!(
+            widget.query.as_deref(),
+            Some("SELECT *\n  FROM drivers\nLIMIT 3")
+        );
+        assert_eq!(
+            lesson.sql_examples().collect::<Vec<_>>(),
+            ["SELECT city FROM drivers"]
+        );
+        let check = lesson.sql_checks().next().unwrap();
+        assert_eq!(
+            check.expected,
+            "SELECT city, count(*)\nFROM drivers GROUP BY city"
+        );
+        assert_eq!(check.solution, "Group the drivers\nby city.");
+        assert!(!check.ordered);
+        assert_eq!(lesson.goal_count(), 1);
+        assert_eq!(lint(&lesson), Vec::<String>::new());
+    }
+
+    #[test]
+    fn sql_blocks_refuse_mistakes() {
+        let e = |text: String| parse_lesson(&text).unwrap_err().message;
+        assert!(e(SQL.replace("sql: small", "sql: huge")).contains("unknown sql size"));
+        assert!(e(SQL.replace("hint: GROUP BY city.\n", "")).contains("needs \"hint\""));
+        assert!(
+            e(SQL.replace("hint: GROUP", "ordered: yes\nhint: GROUP")).contains("true or false")
+        );
+        assert!(e(SQL.replace("caption: Try it", "answer: x")).contains("unknown key"));
+        assert!(e(SQL.replace("```widget sql", "```widget stream")).contains("only an sql widget"));
+        assert!(e(SQL.replace("id: per-city", "  id: per-city")).contains("none"));
+        assert!(e(SQL.replace("goal: Count", "id: again\ngoal: Count")).contains("given twice"));
+        let both = SQL.replace(
+            "```sql-check",
+            "```check\nid: per-city\ngoal: g\nwhen: tick >= 1\nhint: h\nsolution: s\n```\n```sql-check",
+        );
+        assert!(e(both).contains("two goals share the id"));
+    }
+
+    #[test]
+    fn lint_runs_the_reference_and_the_answer() {
+        let problems = |text: String| lint(&parse_lesson(&text).unwrap());
+        // A broken reference query (an unknown column) fails the lint.
+        let broken = problems(SQL.replace("SELECT city, count(*)", "SELECT town, count(*)"));
+        assert_eq!(broken.len(), 1, "{broken:?}");
+        assert!(broken[0].contains("the expected query fails"), "{broken:?}");
+        assert!(broken[0].contains("\"town\""), "{broken:?}");
+        let syntax = problems(SQL.replace("FROM drivers GROUP", "FROM drivers GRUOP"));
+        assert!(syntax[0].contains("the expected query fails"), "{syntax:?}");
+        // An answer that grades wrong, a reference with no rows, an ordered check without ORDER BY.
+        let wrong = problems(SQL.replace("count(driver_id)", "count(rating)"));
+        assert!(wrong[0].contains("not graded correct"), "{wrong:?}");
+        let empty = problems(
+            SQL.replace(
+                "FROM drivers GROUP BY city",
+                "FROM drivers WHERE false GROUP BY city",
+            )
+            .replace("GROUP BY 1", "HAVING false"),
+        );
+        assert!(empty.iter().any(|p| p.contains("no rows")), "{empty:?}");
+        let unordered = problems(SQL.replace("hint: GROUP", "ordered: true\nhint: GROUP"));
+        assert!(unordered[0].contains("no ORDER BY"), "{unordered:?}");
+        let example = problems(SQL.replace("SELECT city FROM drivers", "SELEKT city"));
+        assert!(example[0].contains("does not parse"), "{example:?}");
+        // SQL blocks need the front matter's sql line and one editor.
+        let no_lab = problems(SQL.replace("sql: small\n", ""));
+        assert_eq!(no_lab.len(), 2, "{no_lab:?}");
+        let no_editor = problems(
+            SQL.replace("```widget sql\n", "```widget sql-schema\n")
+                .replace("query:\n  SELECT *\n    FROM drivers\n  LIMIT 3\n", ""),
+        );
+        assert!(no_editor[0].contains("no sql widget"), "{no_editor:?}");
     }
 }

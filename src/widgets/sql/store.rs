@@ -7,6 +7,7 @@
 //! own error handling: every failure, budget errors included, is a [`SqlError`] to show.
 
 use super::history;
+use lab_core::lab::Lab;
 use lab_core::sql::datasets::{self, Size};
 use lab_core::sql::session::{Outcome, QueryResult, Session};
 use lab_core::sql::{SqlError, Table};
@@ -22,6 +23,9 @@ pub struct Run {
     pub result: Result<Vec<Outcome>, SqlError>,
     /// Wall-clock time the engine took, in milliseconds.
     pub elapsed_ms: f64,
+    /// The lab state whose broker topics the run read (lessons with a broker scenario), so a
+    /// lesson's goal grades the run against the same state.
+    pub live: Option<Rc<Lab>>,
 }
 
 impl Run {
@@ -112,6 +116,9 @@ pub struct SqlLab {
     pub revision: u64,
     /// Save the history in the browser (off in tests that want a clean slate).
     persist_history: bool,
+    /// The lab state on screen, whose broker topics are live tables (lessons with a broker
+    /// scenario; see [`SqlAction::SetLive`]).
+    pub live: Option<Rc<Lab>>,
 }
 
 impl PartialEq for SqlLab {
@@ -142,6 +149,9 @@ pub enum SqlAction {
     DismissNotice,
     /// Shows a message (from a widget).
     Notify(SqlNotice),
+    /// Reads the broker's topics from this lab state from now on: registers them as live tables
+    /// now and again before each run (a lesson with a broker scenario sends the state on screen).
+    SetLive(Rc<Lab>),
 }
 
 /// Milliseconds since the page started (0 natively).
@@ -190,6 +200,7 @@ impl SqlLab {
             catalog_revision: 0,
             revision: 0,
             persist_history,
+            live: None,
         }
     }
 
@@ -211,6 +222,9 @@ impl Reducible for SqlLab {
         next.revision += 1;
         match action {
             SqlAction::Run(sql) => {
+                if let Some(lab) = &next.live {
+                    lab_core::lesson::sql::register_live(&mut next.session, lab);
+                }
                 let tables_before = next.session.tables().len();
                 let started = now_ms();
                 let result = next.session.execute_traced(&sql);
@@ -232,6 +246,7 @@ impl Reducible for SqlLab {
                     sql,
                     result,
                     elapsed_ms,
+                    live: next.live.clone(),
                 }));
                 next.plan = None;
             }
@@ -337,6 +352,11 @@ impl Reducible for SqlLab {
             }
             SqlAction::DismissNotice => next.notice = None,
             SqlAction::Notify(notice) => next.notice = Some(notice),
+            SqlAction::SetLive(lab) => {
+                lab_core::lesson::sql::register_live(&mut next.session, &lab);
+                next.live = Some(lab);
+                next.catalog_revision += 1;
+            }
         }
         Rc::new(next)
     }
