@@ -36,7 +36,8 @@ function bundle() {
 async function sqlBench(browser, page) {
   await page.click(".bench-sql");
   await page.waitForSelector(".sql-table", { timeout: 600000 });
-  const ours = await page.$$eval(".sql-table tbody tr", (trs) => trs.map((tr) => [tr.cells[0].textContent, parseFloat(tr.cells[1].textContent)]));
+  const ours = await page.$$eval(".sql-table tbody tr", (trs) => trs.map((tr) => [tr.cells[0].textContent, parseFloat(tr.cells[1].textContent), tr.cells[1].textContent]));
+  for (const [name, , text] of ours) if (!/^[0-9.]+ ms/.test(text)) console.log(`(${name}: ${text})`);
   const peersDir = join(ROOT, "tools", "bench");
   let peers = null;
   try {
@@ -50,8 +51,9 @@ async function sqlBench(browser, page) {
   } catch (e) {
     console.log(`\n(sql.js and DuckDB-WASM skipped: ${e.message.split("\n")[0]})`);
   }
-  const ms = (x) => (x === undefined ? "-" : `${x.toFixed(1)} ms`);
-  const ratio = (a, b) => (a === undefined || b === undefined ? "-" : `${(a / b).toFixed(2)}x`);
+  const ok = (x) => typeof x === "number" && Number.isFinite(x);
+  const ms = (x) => (ok(x) ? `${x.toFixed(1)} ms` : "-");
+  const ratio = (a, b) => (ok(a) && ok(b) ? `${(a / b).toFixed(2)}x` : "-");
   console.log("\n### SQL over 1,000,000 rows (WebAssembly, headless Chromium, best of 3)\n");
   console.log("| query | Flowlab | sql.js | DuckDB-WASM | Flowlab / sql.js | Flowlab / DuckDB-WASM |\n|---|---|---|---|---|---|");
   for (const [name, t] of ours) {
