@@ -21,6 +21,15 @@ mod expr;
 
 /// Column positions at or above this stand for the `n`-th aggregate of a SELECT being bound
 /// (below 2^31, so it fits wasm32's 32-bit `usize`; no table has 2^28 columns).
+/// Items as SQL prints them, separated by commas (for step labels).
+fn comma_list<T: std::fmt::Display>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The label of the projection that drops ORDER BY keys not in the select list.
 const DROP_KEYS_LABEL: &str = "drop the ORDER BY keys";
 const AGG_BASE: usize = 1 << 28;
@@ -714,14 +723,7 @@ impl<'a> Binder<'a> {
                         data_type: DataType::Boolean,
                     });
                 }
-                using_label = format!(
-                    " USING ({})",
-                    names
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
+                using_label = format!(" USING ({})", comma_list(names));
                 predicate = and_all(parts);
             }
             ast::JoinConstraint::Natural => {
@@ -976,14 +978,7 @@ impl<'a> Binder<'a> {
             let group_label = if group_asts.is_empty() {
                 "aggregate over all rows".to_string()
             } else {
-                format!(
-                    "GROUP BY {}",
-                    group_asts
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
+                format!("GROUP BY {}", comma_list(&group_asts))
             };
             plan = Plan {
                 node: Node::Aggregate {
@@ -1111,14 +1106,7 @@ impl<'a> Binder<'a> {
                 nulls_first: key.nulls_first,
             });
         }
-        let select_label = format!(
-            "SELECT {}",
-            s.projection
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        let select_label = format!("SELECT {}", comma_list(&s.projection));
         plan = Plan {
             node: Node::Project {
                 input: Box::new(plan),
@@ -1143,14 +1131,7 @@ impl<'a> Binder<'a> {
                     input: Box::new(plan),
                     keys: sort_keys,
                 },
-                label: format!(
-                    "ORDER BY {}",
-                    order_by
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                label: format!("ORDER BY {}", comma_list(order_by)),
             };
         }
         if fields.len() > visible {
@@ -1219,14 +1200,7 @@ impl<'a> Binder<'a> {
         }
         Ok(Plan {
             fields: plan.fields.clone(),
-            label: format!(
-                "ORDER BY {}",
-                order_by
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            label: format!("ORDER BY {}", comma_list(order_by)),
             node: Node::Sort {
                 input: Box::new(plan),
                 keys,
