@@ -15,5 +15,8 @@ else
 fi
 [ -f dist/index.html ] || trunk build --release
 # The SQL benchmark's browser peers (sql.js, DuckDB-WASM): only the benchmark needs them.
-[ -d tools/bench/node_modules/sql.js ] || (cd tools/bench && npm ci --no-audit --no-fund)
+[ -d tools/bench/node_modules/esbuild ] || (cd tools/bench && npm ci --no-audit --no-fund)
+# DuckDB-WASM's browser module imports apache-arrow (and its dependencies) by bare name: bundle them.
+(cd tools/bench && node_modules/.bin/esbuild node_modules/@duckdb/duckdb-wasm/dist/duckdb-browser.mjs \
+  --bundle --format=esm --log-level=warning --outfile=duckdb-bundle.mjs)
 node scripts/bench-browser.mjs

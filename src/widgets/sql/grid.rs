@@ -136,7 +136,7 @@ impl GridOrder {
         match &self.order {
             None => table.clone(),
             Some(order) => {
-                let indices: Vec<Option<usize>> = order.iter().map(|i| Some(*i)).collect();
+                let indices: Vec<u32> = order.iter().map(|i| *i as u32).collect();
                 table.take(&indices)
             }
         }

@@ -1,16 +1,25 @@
 //! `lab-bench`: prints the core's benchmark tables (run with `cargo run --release -p lab-core --bin lab-bench`).
+//! `lab-bench sql [ROWS]` prints only the SQL table (the quick loop while tuning the engine).
 
 use std::time::Instant;
 
 // The benchmark harness is the one place that reads a real clock (see clippy.toml).
 #[allow(clippy::disallowed_methods)]
 fn main() {
+    let origin = Instant::now();
+    let mut now_ms = || origin.elapsed().as_secs_f64() * 1000.0;
+    if std::env::args().nth(1).as_deref() == Some("sql") {
+        let rows = std::env::args()
+            .nth(2)
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(1_000_000);
+        print_sql(rows, &mut now_ms);
+        return;
+    }
     let commands = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(100_000);
-    let origin = Instant::now();
-    let mut now_ms = || origin.elapsed().as_secs_f64() * 1000.0;
     let report = lab_core::bench::scrub_benchmark(commands, 1000, 9, &mut now_ms);
     println!("### Scrub benchmark (native, release)\n");
     print!("{}", report.table());
@@ -39,15 +48,19 @@ fn main() {
         .nth(3)
         .and_then(|a| a.parse().ok())
         .unwrap_or(1_000_000);
-    println!("\n### SQL over {sql_rows} rows (native, release, best of 3)\n");
-    println!("| query | ms | result |\n|---|---|---|");
-    for (name, ms, summary) in lab_core::bench::sql_benchmark(sql_rows, 3, &mut now_ms) {
-        println!("| {name} | {ms:.1} | {summary} |");
-    }
+    print_sql(sql_rows, &mut now_ms);
     let fork = lab_core::bench::fork_benchmark(3000, 5, &mut now_ms);
     println!("\n### Fork and compare at a past tick (native, release)\n");
     println!("| measure | value |\n|---|---|");
     for (measure, value) in fork.rows() {
         println!("| {measure} | {value} |");
+    }
+}
+
+fn print_sql(rows: usize, now_ms: &mut dyn FnMut() -> f64) {
+    println!("\n### SQL over {rows} rows (native, release, best of 3)\n");
+    println!("| query | ms | result |\n|---|---|---|");
+    for (name, ms, summary) in lab_core::bench::sql_benchmark(rows, 3, now_ms) {
+        println!("| {name} | {ms:.1} | {summary} |");
     }
 }

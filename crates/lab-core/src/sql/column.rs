@@ -5,6 +5,10 @@
 use super::value::{DataType, Interval, Value};
 use std::rc::Rc;
 
+/// In a gather's row numbers ([`Column::take`]), a row of NULLs (the missing side of an outer
+/// join). Row numbers are `u32`: a table never holds more rows than a step's budget allows.
+pub const NULL_ROW: u32 = u32::MAX;
+
 /// A column's values, by type.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ColumnData {
@@ -176,37 +180,57 @@ impl Column {
         }
     }
 
-    /// The rows at `indices`, in that order (`None`: a NULL row, for outer joins).
-    pub fn take(&self, indices: &[Option<usize>]) -> Column {
-        let validity = if self.validity.is_some() || indices.iter().any(Option::is_none) {
+    /// The rows at `indices`, in that order ([`NULL_ROW`]: a NULL row, for outer joins).
+    pub fn take(&self, indices: &[u32]) -> Column {
+        let padded = indices.contains(&NULL_ROW);
+        let validity = if self.validity.is_some() || padded {
             Some(
                 indices
                     .iter()
-                    .map(|i| i.is_some_and(|i| self.is_valid(i)))
+                    .map(|i| *i != NULL_ROW && self.is_valid(*i as usize))
                     .collect(),
             )
         } else {
             None
         };
-        fn gather<T: Clone + Default>(v: &[T], indices: &[Option<usize>]) -> Vec<T> {
-            indices
-                .iter()
-                .map(|i| i.map_or_else(T::default, |i| v[i].clone()))
-                .collect()
-        }
-        let data = match &self.data {
-            ColumnData::Boolean(v) => ColumnData::Boolean(gather(v, indices)),
-            ColumnData::BigInt(v) => ColumnData::BigInt(gather(v, indices)),
-            ColumnData::Double(v) => ColumnData::Double(gather(v, indices)),
-            ColumnData::Text(v) => ColumnData::Text(
+        fn gather<T: Clone + Default>(v: &[T], indices: &[u32], padded: bool) -> Vec<T> {
+            if padded {
                 indices
                     .iter()
-                    .map(|i| i.map_or_else(|| Rc::from(""), |i| v[i].clone()))
-                    .collect(),
-            ),
-            ColumnData::Date(v) => ColumnData::Date(gather(v, indices)),
-            ColumnData::Timestamp(v) => ColumnData::Timestamp(gather(v, indices)),
-            ColumnData::Interval(v) => ColumnData::Interval(gather(v, indices)),
+                    .map(|i| {
+                        if *i == NULL_ROW {
+                            T::default()
+                        } else {
+                            v[*i as usize].clone()
+                        }
+                    })
+                    .collect()
+            } else {
+                indices.iter().map(|i| v[*i as usize].clone()).collect()
+            }
+        }
+        let data = match &self.data {
+            ColumnData::Boolean(v) => ColumnData::Boolean(gather(v, indices, padded)),
+            ColumnData::BigInt(v) => ColumnData::BigInt(gather(v, indices, padded)),
+            ColumnData::Double(v) => ColumnData::Double(gather(v, indices, padded)),
+            ColumnData::Text(v) => {
+                let empty: Rc<str> = Rc::from("");
+                ColumnData::Text(
+                    indices
+                        .iter()
+                        .map(|i| {
+                            if *i == NULL_ROW {
+                                empty.clone()
+                            } else {
+                                v[*i as usize].clone()
+                            }
+                        })
+                        .collect(),
+                )
+            }
+            ColumnData::Date(v) => ColumnData::Date(gather(v, indices, padded)),
+            ColumnData::Timestamp(v) => ColumnData::Timestamp(gather(v, indices, padded)),
+            ColumnData::Interval(v) => ColumnData::Interval(gather(v, indices, padded)),
             ColumnData::Null(_) => ColumnData::Null(indices.len()),
         };
         Column { data, validity }
@@ -317,8 +341,8 @@ impl Table {
         (0..self.rows).map(|i| self.row(i)).collect()
     }
 
-    /// The rows at `indices` (`None`: an all-NULL row).
-    pub fn take(&self, indices: &[Option<usize>]) -> Table {
+    /// The rows at `indices` ([`NULL_ROW`]: an all-NULL row).
+    pub fn take(&self, indices: &[u32]) -> Table {
         Table {
             fields: self.fields.clone(),
             columns: self.columns.iter().map(|c| c.take(indices)).collect(),
@@ -338,7 +362,7 @@ impl Table {
 
     /// The first `n` rows.
     pub fn head(&self, n: usize) -> Table {
-        let indices: Vec<Option<usize>> = (0..n.min(self.rows)).map(Some).collect();
+        let indices: Vec<u32> = (0..n.min(self.rows) as u32).collect();
         self.take(&indices)
     }
 
@@ -361,7 +385,7 @@ mod tests {
         }
         assert_eq!(c.len(), 3);
         assert_eq!(c.get(1), Value::Null);
-        let t = c.take(&[Some(2), None, Some(0)]);
+        let t = c.take(&[2, NULL_ROW, 0]);
         assert_eq!(
             (0..3).map(|i| t.get(i).to_string()).collect::<Vec<_>>(),
             ["3", "NULL", "1"]

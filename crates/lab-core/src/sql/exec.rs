@@ -3,92 +3,15 @@
 //! runaway query with a message instead of freezing the tab. Work is counted in rows touched, not
 //! in milliseconds: the core has no clock, and the same query stops at the same point everywhere.
 
-use super::column::{Column, ColumnData, Field, Table};
+use super::column::{Column, ColumnData, Field, Table, NULL_ROW};
 use super::error::{ErrorKind, SqlError};
 use super::expr::Expr;
-use super::plan::{
-    AggCall, AggFn, Bound, JoinKind, Node, Plan, SetOp, SortKey, WindowCall, WindowFn,
-};
+use super::keys::{self, KeyIds, Map};
+use super::plan::{AggCall, AggFn, Bound, JoinKind, Node, Plan, SetOp, WindowCall, WindowFn};
+use super::sort::{sort_indices, top_k, SortKeys};
 use super::value::{DataType, Interval, Value};
+use std::borrow::Cow;
 use std::cmp::Ordering;
-// Hash maps are used for lookups only; every output order comes from row order (first
-// appearance), never from iterating a map, so results stay deterministic. The hasher is a fixed
-// multiply-rotate (FxHash's), not SipHash with a random seed: fast, and the same everywhere.
-#[allow(clippy::disallowed_types)]
-type Map<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
-
-/// FxHash (rustc's hasher): fast and deterministic; fine for keys an attacker does not choose.
-#[derive(Default)]
-pub struct FxHasher {
-    hash: u64,
-}
-
-impl std::hash::Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn write_u8(&mut self, n: u8) {
-        self.write_u64(u64::from(n));
-    }
-
-    fn write_i64(&mut self, n: i64) {
-        self.write_u64(n as u64);
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.hash
-    }
-}
-
-/// A row's key over some columns: one value without allocating, or several.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum Key {
-    One(Value),
-    Many(Vec<Value>),
-}
-
-fn row_key(cols: &[Column], i: usize) -> Key {
-    match cols {
-        [one] => Key::One(one.get(i)),
-        many => Key::Many(many.iter().map(|c| c.get(i)).collect()),
-    }
-}
-
-impl Key {
-    fn has_null(&self) -> bool {
-        match self {
-            Key::One(v) => v.is_null(),
-            Key::Many(vs) => vs.iter().any(Value::is_null),
-        }
-    }
-}
-
-/// Compares rows `a` and `b` of one column by value (NULLs equal, placed by the caller), without
-/// building values for the common types.
-fn cmp_at(c: &Column, a: usize, b: usize) -> Ordering {
-    match &c.data {
-        ColumnData::BigInt(v) => v[a].cmp(&v[b]),
-        ColumnData::Double(v) => super::value::cmp_f64(v[a], v[b]),
-        ColumnData::Text(v) => v[a].cmp(&v[b]),
-        ColumnData::Date(v) => v[a].cmp(&v[b]),
-        ColumnData::Timestamp(v) => v[a].cmp(&v[b]),
-        ColumnData::Boolean(v) => v[a].cmp(&v[b]),
-        _ => c.get(a).total_cmp(&c.get(b)),
-    }
-}
 
 /// How much a query may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -299,7 +222,7 @@ impl Executor {
             Node::Sort { input, keys } => {
                 let input = self.input(input)?;
                 let order = sort_indices(&input, keys)?;
-                let indices: Vec<Option<usize>> = order.into_iter().map(Some).collect();
+                let indices: Vec<u32> = order.into_iter().map(|i| i as u32).collect();
                 (input.take(&indices), None, None)
             }
             Node::Limit {
@@ -319,7 +242,7 @@ impl Executor {
                         let rows = self.input(sorted)?;
                         let k = (n.saturating_add(*offset)).min(rows.rows as u64) as usize;
                         let order = top_k(&rows, keys, k)?;
-                        let indices: Vec<Option<usize>> = order.into_iter().map(Some).collect();
+                        let indices: Vec<u32> = order.into_iter().map(|i| i as u32).collect();
                         let table = rows.take(&indices);
                         self.charge(table.rows, &input.label)?;
                         self.record(input, &table, None, None);
@@ -333,7 +256,7 @@ impl Executor {
                         .saturating_add(l.min(input.rows as u64) as usize)
                         .min(input.rows)
                 });
-                let indices: Vec<Option<usize>> = (start..end).map(Some).collect();
+                let indices: Vec<u32> = (start as u32..end as u32).collect();
                 (input.take(&indices), None, None)
             }
             Node::Distinct { input } => {
@@ -367,9 +290,7 @@ impl Executor {
         residual: Option<&Expr>,
         label: &str,
     ) -> Result<Table, SqlError> {
-        let mut pairs: Vec<(Option<usize>, Option<usize>)> = Vec::new();
-        let mut right_matched = vec![false; r.rows];
-        if keys.is_empty() {
+        let mut pairs = if keys.is_empty() {
             // Nested loops: every pair, then the residual condition.
             let total = l.rows.saturating_mul(r.rows);
             self.charge(0, label)?;
@@ -379,94 +300,142 @@ impl Executor {
                     l.rows, r.rows
                 )));
             }
-            for i in 0..l.rows {
-                for j in 0..r.rows {
-                    pairs.push((Some(i), Some(j)));
+            let mut pairs = Pairs::with_capacity(total);
+            for i in 0..l.rows as u32 {
+                for j in 0..r.rows as u32 {
+                    pairs.push(i, j);
                 }
             }
+            pairs
         } else {
-            let lk: Vec<Column> = keys
-                .iter()
-                .map(|(a, _)| a.eval(l))
-                .collect::<Result<_, _>>()?;
-            let rk: Vec<Column> = keys
-                .iter()
-                .map(|(_, b)| b.eval(r))
-                .collect::<Result<_, _>>()?;
-            // The right side's rows by key: the first row per key, then a chain through the rest.
-            let mut first: Map<Key, usize> = Map::default();
-            let mut next: Vec<usize> = vec![usize::MAX; r.rows];
-            for j in (0..r.rows).rev() {
-                let key = row_key(&rk, j);
-                if key.has_null() {
-                    continue;
-                }
-                if let Some(old) = first.insert(key, j) {
-                    next[j] = old;
-                }
-            }
-            for i in 0..l.rows {
-                let key = row_key(&lk, i);
-                if key.has_null() {
-                    continue;
-                }
-                if let Some(&j0) = first.get(&key) {
-                    let mut j = j0;
-                    while j != usize::MAX {
-                        pairs.push((Some(i), Some(j)));
-                        j = next[j];
-                    }
-                    if pairs.len() > self.limits.rows_max {
-                        return Err(limit_error(format!("\"{label}\" produced more than {} rows: a key matches many rows on both sides (fan-out)", self.limits.rows_max)));
-                    }
-                }
-            }
-        }
+            self.hash_pairs(l, r, keys, label)?
+        };
         // The residual condition on the candidate pairs.
         if let Some(cond) = residual {
-            let candidate = combine(l, r, &pairs);
-            let keep = truth(&cond.eval(&candidate)?);
-            pairs = pairs
-                .into_iter()
-                .zip(keep)
-                .filter(|(_, k)| *k)
-                .map(|(p, _)| p)
-                .collect();
-        }
-        let mut left_matched = vec![false; l.rows];
-        for (i, j) in &pairs {
-            if let Some(i) = i {
-                left_matched[*i] = true;
-            }
-            if let Some(j) = j {
-                right_matched[*j] = true;
-            }
+            let keep = truth(&cond.eval(&combine(l, r, &pairs))?);
+            pairs.retain(&keep);
         }
         if matches!(kind, JoinKind::Left | JoinKind::Full) {
-            // Keep the left order: unmatched left rows at their place.
-            let mut out = Vec::with_capacity(pairs.len());
-            let mut by_left: Vec<Vec<(Option<usize>, Option<usize>)>> = vec![Vec::new(); l.rows];
-            for p in pairs {
-                by_left[p.0.expect("left side present")].push(p);
-            }
-            for (i, ps) in by_left.into_iter().enumerate() {
-                if left_matched[i] {
-                    out.extend(ps);
-                } else {
-                    out.push((Some(i), None));
+            // Unmatched left rows at their place (pairs come in left order).
+            let mut out = Pairs::with_capacity(pairs.left.len());
+            let mut next = 0;
+            for (i, j) in pairs.left.iter().zip(&pairs.right) {
+                for unmatched in next..*i {
+                    out.push(unmatched, NULL_ROW);
                 }
+                out.push(*i, *j);
+                next = i + 1;
+            }
+            for unmatched in next..l.rows as u32 {
+                out.push(unmatched, NULL_ROW);
             }
             pairs = out;
         }
         if matches!(kind, JoinKind::Right | JoinKind::Full) {
+            let mut right_matched = vec![false; r.rows];
+            for j in &pairs.right {
+                if *j != NULL_ROW {
+                    right_matched[*j as usize] = true;
+                }
+            }
             for (j, m) in right_matched.iter().enumerate() {
                 if !m {
-                    pairs.push((None, Some(j)));
+                    pairs.push(NULL_ROW, j as u32);
                 }
             }
         }
-        self.charge(pairs.len(), label)?;
+        self.charge(pairs.left.len(), label)?;
         Ok(combine(l, r, &pairs))
+    }
+
+    /// The (left, right) row pairs with equal keys, in left order then right order: a hash join
+    /// on dense key ids (NULL keys match nothing).
+    fn hash_pairs(
+        &mut self,
+        l: &Table,
+        r: &Table,
+        keys: &[(Expr, Expr)],
+        label: &str,
+    ) -> Result<Pairs, SqlError> {
+        let lk: Vec<Cow<Column>> = keys
+            .iter()
+            .map(|(a, _)| a.eval_cow(l))
+            .collect::<Result<_, _>>()?;
+        let rk: Vec<Cow<Column>> = keys
+            .iter()
+            .map(|(_, b)| b.eval_cow(r))
+            .collect::<Result<_, _>>()?;
+        // Key ids over the right's rows then the left's: equal keys on both sides share one.
+        let mut ids: Option<KeyIds> = None;
+        for (b, a) in rk.iter().zip(&lk) {
+            let k = keys::stacked_ids(&[b, a]);
+            ids = Some(match ids {
+                None => k,
+                Some(prev) => keys::combine(&prev, &k),
+            });
+        }
+        let ids = ids.unwrap_or_else(|| keys::key_ids(&[], l.rows + r.rows));
+        let r_null = keys::any_null(&rk.iter().map(|c| &**c).collect::<Vec<_>>(), r.rows);
+        let l_null = keys::any_null(&lk.iter().map(|c| &**c).collect::<Vec<_>>(), l.rows);
+        // The right side's rows by key: the first row per key, then a chain through the rest.
+        let mut first = vec![NULL_ROW; ids.count()];
+        let mut next = vec![NULL_ROW; r.rows];
+        for j in (0..r.rows).rev() {
+            if r_null.as_ref().is_some_and(|n| n[j]) {
+                continue;
+            }
+            let id = ids.ids[j] as usize;
+            next[j] = first[id];
+            first[id] = j as u32;
+        }
+        let mut pairs = Pairs::with_capacity(l.rows);
+        for i in 0..l.rows {
+            if l_null.as_ref().is_some_and(|n| n[i]) {
+                continue;
+            }
+            let mut j = first[ids.ids[r.rows + i] as usize];
+            if j == NULL_ROW {
+                continue;
+            }
+            while j != NULL_ROW {
+                pairs.push(i as u32, j);
+                j = next[j as usize];
+            }
+            if pairs.left.len() > self.limits.rows_max {
+                return Err(limit_error(format!(
+                    "\"{label}\" produced more than {} rows: a key matches many rows on both sides (fan-out)",
+                    self.limits.rows_max
+                )));
+            }
+        }
+        Ok(pairs)
+    }
+}
+
+/// A join's output rows as (left row, right row), [`NULL_ROW`] for a missing side.
+struct Pairs {
+    left: Vec<u32>,
+    right: Vec<u32>,
+}
+
+impl Pairs {
+    fn with_capacity(n: usize) -> Pairs {
+        Pairs {
+            left: Vec::with_capacity(n),
+            right: Vec::with_capacity(n),
+        }
+    }
+
+    fn push(&mut self, left: u32, right: u32) {
+        self.left.push(left);
+        self.right.push(right);
+    }
+
+    fn retain(&mut self, keep: &[bool]) {
+        let mut k = keep.iter();
+        self.left.retain(|_| *k.next().unwrap_or(&false));
+        let mut k = keep.iter();
+        self.right.retain(|_| *k.next().unwrap_or(&false));
     }
 }
 
@@ -481,26 +450,22 @@ fn truth(c: &Column) -> Vec<bool> {
     }
 }
 
-fn combine(l: &Table, r: &Table, pairs: &[(Option<usize>, Option<usize>)]) -> Table {
-    let li: Vec<Option<usize>> = pairs.iter().map(|p| p.0).collect();
-    let ri: Vec<Option<usize>> = pairs.iter().map(|p| p.1).collect();
+fn combine(l: &Table, r: &Table, pairs: &Pairs) -> Table {
     let mut fields = l.fields.clone();
     fields.extend(r.fields.clone());
-    let mut columns: Vec<Column> = l.columns.iter().map(|c| c.take(&li)).collect();
-    columns.extend(r.columns.iter().map(|c| c.take(&ri)));
+    let mut columns: Vec<Column> = l.columns.iter().map(|c| c.take(&pairs.left)).collect();
+    columns.extend(r.columns.iter().map(|c| c.take(&pairs.right)));
     Table {
         fields,
         columns,
-        rows: pairs.len(),
+        rows: pairs.left.len(),
     }
 }
 
 /// Keeps the first row of each distinct row.
 fn first_of_each(t: &Table) -> Vec<bool> {
-    let mut seen: Map<Vec<Value>, ()> = Map::default();
-    (0..t.rows)
-        .map(|i| seen.insert(t.row(i), ()).is_none())
-        .collect()
+    let ids = keys::key_ids(&t.columns.iter().collect::<Vec<_>>(), t.rows);
+    (0..t.rows).map(|i| ids.is_first(i)).collect()
 }
 
 fn set_operation(l: &Table, r: &Table, op: SetOp, all: bool) -> Table {
@@ -560,71 +525,6 @@ fn set_operation(l: &Table, r: &Table, op: SetOp, all: bool) -> Table {
         }
     }
     out
-}
-
-/// Compares rows `a` and `b` by the key columns.
-fn cmp_keys(keys: &[(Column, bool, bool)], a: usize, b: usize) -> Ordering {
-    for (col, descending, nulls_first) in keys {
-        let o = match (!col.is_valid(a), !col.is_valid(b)) {
-            (true, true) => Ordering::Equal,
-            (true, false) => {
-                if *nulls_first {
-                    Ordering::Less
-                } else {
-                    Ordering::Greater
-                }
-            }
-            (false, true) => {
-                if *nulls_first {
-                    Ordering::Greater
-                } else {
-                    Ordering::Less
-                }
-            }
-            _ => {
-                let o = cmp_at(col, a, b);
-                if *descending {
-                    o.reverse()
-                } else {
-                    o
-                }
-            }
-        };
-        if o != Ordering::Equal {
-            return o;
-        }
-    }
-    Ordering::Equal
-}
-
-fn key_columns(t: &Table, keys: &[SortKey]) -> Result<Vec<(Column, bool, bool)>, SqlError> {
-    keys.iter()
-        .map(|k| Ok((k.expr.eval(t)?, k.descending, k.nulls_first)))
-        .collect()
-}
-
-/// The first `k` rows in ORDER BY order (stable), without sorting the rest.
-fn top_k(t: &Table, keys: &[SortKey], k: usize) -> Result<Vec<usize>, SqlError> {
-    let cols = key_columns(t, keys)?;
-    let mut order: Vec<usize> = (0..t.rows).collect();
-    let cmp = |a: &usize, b: &usize| cmp_keys(&cols, *a, *b).then(a.cmp(b));
-    if k < order.len() {
-        if k == 0 {
-            return Ok(Vec::new());
-        }
-        order.select_nth_unstable_by(k - 1, cmp);
-        order.truncate(k);
-    }
-    order.sort_by(cmp);
-    Ok(order)
-}
-
-/// The row order ORDER BY gives (stable: ties keep their input order).
-fn sort_indices(t: &Table, keys: &[SortKey]) -> Result<Vec<usize>, SqlError> {
-    let cols = key_columns(t, keys)?;
-    let mut order: Vec<usize> = (0..t.rows).collect();
-    order.sort_by(|a, b| cmp_keys(&cols, *a, *b));
-    Ok(order)
 }
 
 /// One aggregate's running state for one group.
@@ -704,11 +604,11 @@ fn feed(acc: &mut Acc, func: AggFn, v: &Value) -> Result<(), SqlError> {
 
 /// The common aggregates over a typed column with no NULLs (or COUNT(*)), without building
 /// values. Returns false when the general path must run instead.
-fn feed_typed(accs: &mut [Acc], func: AggFn, arg: Option<&Column>, group_of: &[usize]) -> bool {
+fn feed_typed(accs: &mut [Acc], func: AggFn, arg: Option<&Column>, group_of: &[u32]) -> bool {
     let Some(col) = arg else {
         // COUNT(*): one per row.
         for g in group_of {
-            if let Acc::Count(n) = &mut accs[*g] {
+            if let Acc::Count(n) = &mut accs[*g as usize] {
                 *n += 1;
             }
         }
@@ -724,7 +624,7 @@ fn feed_typed(accs: &mut [Acc], func: AggFn, arg: Option<&Column>, group_of: &[u
     match (&col.data, func) {
         (_, AggFn::Count | AggFn::CountStar) => {
             for g in group_of {
-                if let Acc::Count(n) = &mut accs[*g] {
+                if let Acc::Count(n) = &mut accs[*g as usize] {
                     *n += 1;
                 }
             }
@@ -732,7 +632,7 @@ fn feed_typed(accs: &mut [Acc], func: AggFn, arg: Option<&Column>, group_of: &[u
         }
         (ColumnData::Double(v), AggFn::Sum | AggFn::Avg) => {
             for (x, g) in v.iter().zip(group_of) {
-                match &mut accs[*g] {
+                match &mut accs[*g as usize] {
                     Acc::SumFloat(s) => *s = Some(s.unwrap_or(0.0) + x),
                     Acc::Avg(sum, n) => {
                         *sum += x;
@@ -745,7 +645,7 @@ fn feed_typed(accs: &mut [Acc], func: AggFn, arg: Option<&Column>, group_of: &[u
         }
         (ColumnData::BigInt(v), AggFn::Avg) => {
             for (x, g) in v.iter().zip(group_of) {
-                if let Acc::Avg(sum, n) = &mut accs[*g] {
+                if let Acc::Avg(sum, n) = &mut accs[*g as usize] {
                     *sum += *x as f64;
                     *n += 1;
                 }
@@ -780,52 +680,51 @@ fn aggregate(
     group_by: &[Expr],
     calls: &[AggCall],
 ) -> Result<(Table, Vec<Vec<usize>>), SqlError> {
-    let keys: Vec<Column> = group_by
+    let keys: Vec<Cow<Column>> = group_by
         .iter()
-        .map(|e| e.eval(input))
+        .map(|e| e.eval_cow(input))
         .collect::<Result<_, _>>()?;
-    let args: Vec<Option<Column>> = calls
+    let args: Vec<Option<Cow<Column>>> = calls
         .iter()
-        .map(|c| c.arg.as_ref().map(|a| a.eval(input)).transpose())
+        .map(|c| c.arg.as_ref().map(|a| a.eval_cow(input)).transpose())
         .collect::<Result<_, _>>()?;
-    let mut group_of: Vec<usize> = Vec::with_capacity(input.rows);
-    let mut firsts: Vec<usize> = Vec::new();
-    if group_by.is_empty() {
-        group_of = vec![0; input.rows];
-        firsts.push(0);
-    } else {
-        let mut ids: Map<Key, usize> = Map::default();
-        for i in 0..input.rows {
-            let key = row_key(&keys, i);
-            let next = ids.len();
-            let id = *ids.entry(key).or_insert(next);
-            if id == next {
-                firsts.push(i);
-            }
-            group_of.push(id);
+    // Without GROUP BY, one group (even over no rows).
+    let groups = if group_by.is_empty() {
+        KeyIds {
+            ids: vec![0; input.rows],
+            firsts: vec![0],
         }
-    }
-    let n_groups = firsts.len();
+    } else {
+        keys::key_ids(&keys.iter().map(|c| &**c).collect::<Vec<_>>(), input.rows)
+    };
+    let n_groups = groups.count();
     let mut accs: Vec<Vec<Acc>> = calls.iter().map(|c| vec![new_acc(c); n_groups]).collect();
-    let mut distinct_seen: Vec<Option<Map<(usize, Value), ()>>> = calls
-        .iter()
-        .map(|c| c.distinct.then(Map::default))
-        .collect();
     for (k, call) in calls.iter().enumerate() {
-        if !call.distinct && feed_typed(&mut accs[k], call.func, args[k].as_ref(), &group_of) {
+        let arg = args[k].as_deref();
+        if call.distinct {
+            // Each (group, value) pair once: its first row feeds the aggregate.
+            let Some(col) = arg else { continue };
+            let pairs = keys::combine(&groups, &keys::key_ids(&[col], input.rows));
+            for (i, g) in groups.ids.iter().enumerate() {
+                if !pairs.is_first(i) || !col.is_valid(i) {
+                    continue;
+                }
+                match &mut accs[k][*g as usize] {
+                    Acc::Count(n) => *n += 1,
+                    acc => feed(acc, call.func, &col.get(i))?,
+                }
+            }
             continue;
         }
-        for (i, g) in group_of.iter().enumerate() {
-            let v = match &args[k] {
+        if feed_typed(&mut accs[k], call.func, arg, &groups.ids) {
+            continue;
+        }
+        for (i, g) in groups.ids.iter().enumerate() {
+            let v = match arg {
                 Some(col) => col.get(i),
                 None => Value::BigInt(1),
             };
-            if let Some(seen) = &mut distinct_seen[k] {
-                if v.is_null() || seen.insert((*g, v.clone()), ()).is_some() {
-                    continue;
-                }
-            }
-            feed(&mut accs[k][*g], call.func, &v)?;
+            feed(&mut accs[k][*g as usize], call.func, &v)?;
         }
     }
     let mut fields: Vec<Field> = group_by
@@ -841,9 +740,8 @@ fn aggregate(
         data_type: c.data_type,
     }));
     let mut columns: Vec<Column> = Vec::new();
-    for (k, col) in keys.iter().enumerate() {
-        let idx: Vec<Option<usize>> = firsts.iter().map(|i| Some(*i)).collect();
-        let _ = k;
+    for col in &keys {
+        let idx: Vec<u32> = groups.firsts.iter().map(|i| *i as u32).collect();
         columns.push(if input.rows == 0 {
             Column::empty(col.data_type())
         } else {
@@ -862,8 +760,8 @@ fn aggregate(
         }
     }
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); rows.min(TRACE_ROWS_MAX)];
-    for (i, g) in group_of.iter().enumerate().take(TRACE_ROWS_MAX) {
-        if let Some(m) = members.get_mut(*g) {
+    for (i, g) in groups.ids.iter().enumerate().take(TRACE_ROWS_MAX) {
+        if let Some(m) = members.get_mut(*g as usize) {
             m.push(i);
         }
     }
@@ -881,52 +779,59 @@ fn aggregate(
 /// row within its frame.
 fn window(input: &Table, call: &WindowCall) -> Result<Column, SqlError> {
     let n = input.rows;
-    let parts: Vec<Column> = call
+    let parts: Vec<Cow<Column>> = call
         .partition_by
         .iter()
-        .map(|e| e.eval(input))
+        .map(|e| e.eval_cow(input))
         .collect::<Result<_, _>>()?;
-    let order = key_columns(input, &call.order_by)?;
-    let args: Vec<Column> = call
+    let order = SortKeys::new(input, &call.order_by)?;
+    let args: Vec<Cow<Column>> = call
         .args
         .iter()
-        .map(|e| e.eval(input))
+        .map(|e| e.eval_cow(input))
         .collect::<Result<_, _>>()?;
-    // Partition ids in order of first appearance, then rows sorted by (partition, order keys).
-    let mut ids: Map<Key, usize> = Map::default();
-    let part_of: Vec<usize> = (0..n)
-        .map(|i| {
-            let key = if parts.is_empty() {
-                Key::Many(Vec::new())
-            } else {
-                row_key(&parts, i)
-            };
-            let next = ids.len();
-            *ids.entry(key).or_insert(next)
-        })
-        .collect();
-    let mut rows: Vec<usize> = (0..n).collect();
-    rows.sort_by(|a, b| {
-        part_of[*a]
-            .cmp(&part_of[*b])
-            .then_with(|| cmp_keys(&order, *a, *b))
-    });
-    let mut out = vec![Value::Null; n];
-    let mut start = 0;
-    while start < n {
-        let p = part_of[rows[start]];
-        let mut end = start;
-        while end < n && part_of[rows[end]] == p {
-            end += 1;
-        }
-        let part = &rows[start..end];
+    // Rows grouped by partition (partitions in order of first appearance, rows in input order),
+    // then each partition sorted by the ORDER BY keys (stable).
+    let part_ids = keys::key_ids(&parts.iter().map(|c| &**c).collect::<Vec<_>>(), n);
+    let mut part_start = vec![0usize; part_ids.count() + 1];
+    for id in &part_ids.ids {
+        part_start[*id as usize + 1] += 1;
+    }
+    for p in 1..part_start.len() {
+        part_start[p] += part_start[p - 1];
+    }
+    let mut rows = vec![0usize; n];
+    let mut fill = part_start.clone();
+    for (row, id) in part_ids.ids.iter().enumerate() {
+        rows[fill[*id as usize]] = row;
+        fill[*id as usize] += 1;
+    }
+    // Ranking functions write integers straight; the rest build values.
+    let ranking = matches!(
+        call.func,
+        WindowFn::RowNumber | WindowFn::Rank | WindowFn::DenseRank
+    );
+    let mut ints: Vec<i64> = if ranking { vec![0; n] } else { Vec::new() };
+    let mut out = if ranking {
+        Vec::new()
+    } else {
+        vec![Value::Null; n]
+    };
+    let uses_peers = !matches!(
+        call.func,
+        WindowFn::RowNumber | WindowFn::Lag | WindowFn::Lead
+    );
+    for window in part_start.windows(2) {
+        let part = &mut rows[window[0]..window[1]];
+        order.sort(part);
+        let part = &*part;
         // Peer groups: rows equal on the ORDER BY keys.
         let mut peer_end = vec![0; part.len()];
         let mut peer_start = vec![0; part.len()];
         let mut g = 0;
-        while g < part.len() {
+        while uses_peers && g < part.len() {
             let mut h = g + 1;
-            while h < part.len() && cmp_keys(&order, part[g], part[h]) == Ordering::Equal {
+            while h < part.len() && order.cmp(part[g], part[h]) == Ordering::Equal {
                 h += 1;
             }
             for k in g..h {
@@ -979,10 +884,16 @@ fn window(input: &Table, call: &WindowCall) -> Result<Column, SqlError> {
                     }
                 }
             };
+            if ranking {
+                ints[*row] = match call.func {
+                    WindowFn::RowNumber => k as i64 + 1,
+                    WindowFn::Rank => peer_start[k] as i64 + 1,
+                    _ => dense,
+                };
+                continue;
+            }
             out[*row] = match call.func {
-                WindowFn::RowNumber => Value::BigInt(k as i64 + 1),
-                WindowFn::Rank => Value::BigInt(peer_start[k] as i64 + 1),
-                WindowFn::DenseRank => Value::BigInt(dense),
+                WindowFn::RowNumber | WindowFn::Rank | WindowFn::DenseRank => Value::Null,
                 WindowFn::Lag | WindowFn::Lead => {
                     let offset = match call.args.get(1) {
                         Some(Expr::Literal(Value::BigInt(o))) => *o,
@@ -1035,7 +946,12 @@ fn window(input: &Table, call: &WindowCall) -> Result<Column, SqlError> {
                 }
             };
         }
-        start = end;
+    }
+    if ranking {
+        return Ok(Column {
+            data: ColumnData::BigInt(ints),
+            validity: None,
+        });
     }
     Ok(Column::from_values(call.data_type, out.iter()))
 }

@@ -320,6 +320,14 @@ impl Expr {
         Ok(out)
     }
 
+    /// Like [`Expr::eval`], but a bare column is borrowed from `table` instead of copied.
+    pub fn eval_cow<'t>(&self, table: &'t Table) -> Result<std::borrow::Cow<'t, Column>, SqlError> {
+        match self {
+            Expr::Column { index, .. } => Ok(std::borrow::Cow::Borrowed(&table.columns[*index])),
+            _ => Ok(std::borrow::Cow::Owned(self.eval(table)?)),
+        }
+    }
+
     /// Typed-vector paths for the common shapes: a column, a literal, a comparison or arithmetic
     /// between numeric columns and literals, AND/OR of booleans.
     fn eval_fast(&self, table: &Table) -> Result<Option<Column>, SqlError> {
@@ -516,16 +524,39 @@ impl Numeric<'_> {
 }
 
 fn compare_numeric(op: BinOp, l: &Numeric<'_>, r: &Numeric<'_>, n: usize) -> Column {
+    // Which orderings pass, indexed by `Ordering as i8 + 1` (Less, Equal, Greater).
+    let accept = match op {
+        BinOp::Eq => [false, true, false],
+        BinOp::NotEq => [true, false, true],
+        BinOp::Lt => [true, false, false],
+        BinOp::LtEq => [true, true, false],
+        BinOp::Gt => [false, false, true],
+        _ => [false, true, true],
+    };
+    let test = |o: Ordering| accept[(o as i8 + 1) as usize];
+    // A column with no NULLs against a literal: one tight loop.
+    let bools = |out: Vec<bool>| Column {
+        data: ColumnData::Boolean(out),
+        validity: None,
+    };
+    match (l, r) {
+        (Numeric::Floats(v, None), Numeric::Float(x)) => {
+            return bools(v.iter().map(|a| test(cmp_f64(*a, *x))).collect())
+        }
+        (Numeric::Floats(v, None), Numeric::Int(x)) => {
+            let x = *x as f64;
+            return bools(v.iter().map(|a| test(cmp_f64(*a, x))).collect());
+        }
+        (Numeric::Ints(v, None), Numeric::Int(x)) => {
+            return bools(v.iter().map(|a| test(a.cmp(x))).collect())
+        }
+        (Numeric::Ints(v, None), Numeric::Float(x)) => {
+            return bools(v.iter().map(|a| test(cmp_f64(*a as f64, *x))).collect())
+        }
+        _ => {}
+    }
     let mut out = Vec::with_capacity(n);
     let mut validity: Option<Vec<bool>> = None;
-    let test = |o: Ordering| match op {
-        BinOp::Eq => o == Ordering::Equal,
-        BinOp::NotEq => o != Ordering::Equal,
-        BinOp::Lt => o == Ordering::Less,
-        BinOp::LtEq => o != Ordering::Greater,
-        BinOp::Gt => o == Ordering::Greater,
-        _ => o != Ordering::Less,
-    };
     for i in 0..n {
         if !(l.valid(i) && r.valid(i)) {
             validity.get_or_insert_with(|| vec![true; n])[i] = false;

@@ -12,8 +12,10 @@ pub mod exec;
 pub mod expr;
 pub mod functions;
 pub mod grade;
+pub mod keys;
 pub mod plan;
 pub mod session;
+pub mod sort;
 pub mod topics;
 pub mod value;
 
