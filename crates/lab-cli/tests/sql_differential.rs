@@ -935,6 +935,11 @@ struct Gen {
     aliases: usize,
     /// Subqueries left for the current query.
     subqueries: u32,
+    /// Whether a subquery generated now may read the enclosing query's row (in WHERE and in
+    /// the SELECT list of an ungrouped query).
+    correlate: bool,
+    /// Correlations generated so far.
+    correlated: usize,
 }
 
 impl Gen {
@@ -1340,7 +1345,7 @@ impl Gen {
             10 | 11 if self.subqueries > 0 => {
                 self.subqueries -= 1;
                 let (l, r) = self.comparable();
-                let q = self.simple_select(&[r], true);
+                let q = self.simple_select(&[r], true, sc);
                 let mut x = self.expr(sc, l, d);
                 if self.avoid.null_in_empty_subquery {
                     x = Expr::Func("coalesce", vec![x, simple_literal(l)], l);
@@ -1350,7 +1355,7 @@ impl Gen {
             12 if self.subqueries > 0 => {
                 self.subqueries -= 1;
                 let t = self.pick(&[Ty::Int, Ty::Text]);
-                let q = self.simple_select(&[t], false);
+                let q = self.simple_select(&[t], false, sc);
                 Expr::Exists(Box::new(Query::Select(q)), self.chance(30))
             }
             13 => self.literal(Ty::Bool),
@@ -1362,21 +1367,30 @@ impl Gen {
     }
 
     /// A scalar subquery: one aggregate over one table, so always one row.
-    fn scalar(&mut self, _sc: &Scope, ty: Ty) -> Option<Expr> {
+    fn scalar(&mut self, sc: &Scope, ty: Ty) -> Option<Expr> {
         if self.subqueries == 0 {
             return None;
         }
         self.subqueries -= 1;
         let (from, inner) = self.table_item(None);
+        let correlation = self.correlation(&inner, sc);
         let grouped = Scope {
             keys: Some(vec![]),
             ..inner.clone()
         };
-        let item = self.aggregate(&grouped, ty)?;
+        let saved = self.correlate;
+        self.correlate = false;
+        let item = self.aggregate(&grouped, ty);
         let filter = if self.chance(50) {
             Some(self.pred(&inner, 1))
         } else {
             None
+        };
+        self.correlate = saved;
+        let item = item?;
+        let filter = match (filter, correlation) {
+            (Some(f), Some(c)) => Some(Expr::And(Box::new(f), Box::new(c))),
+            (f, c) => f.or(c),
         };
         let scalar = Expr::Scalar(
             Box::new(Query::Select(Select {
@@ -1424,14 +1438,20 @@ impl Gen {
 
     /// A one-table query with items of the given types: for IN and EXISTS subqueries, derived
     /// tables and set operations.
-    fn simple_select(&mut self, tys: &[Ty], allow_group: bool) -> Select {
+    fn simple_select(&mut self, tys: &[Ty], allow_group: bool, outer: &Scope) -> Select {
         let (from, sc) = self.table_item(None);
-        let saved = self.subqueries;
+        let correlation = self.correlation(&sc, outer);
+        let saved = (self.subqueries, self.correlate);
         self.subqueries = 0;
+        self.correlate = false;
         let filter = if self.chance(50) {
             Some(self.pred(&sc, 2))
         } else {
             None
+        };
+        let filter = match (filter, correlation) {
+            (Some(f), Some(c)) => Some(Expr::And(Box::new(f), Box::new(c))),
+            (f, c) => f.or(c),
         };
         let (items, group_by, having) = if allow_group && self.chance(30) {
             let key = self.key(&sc);
@@ -1453,7 +1473,7 @@ impl Gen {
                 None,
             )
         };
-        self.subqueries = saved;
+        (self.subqueries, self.correlate) = saved;
         Select {
             distinct: self.chance(15),
             items,
@@ -1464,6 +1484,20 @@ impl Gen {
             having,
             order: None,
         }
+    }
+
+    /// Sometimes (when `correlate` allows it) a conjunct that ties a subquery over `inner` to
+    /// the enclosing query's row: a correlated subquery.
+    fn correlation(&mut self, inner: &Scope, outer: &Scope) -> Option<Expr> {
+        if !self.correlate || outer.keys.is_some() || !self.chance(40) {
+            return None;
+        }
+        let t = self.pick(&[Ty::Int, Ty::Int, Ty::Text, Ty::Dbl]);
+        let a = self.column(inner, t)?;
+        let b = self.column(outer, t)?;
+        let op = self.pick(&["=", "=", "<", "<>"]);
+        self.correlated += 1;
+        Some(Expr::Cmp(Box::new(a), op, Box::new(b)))
     }
 
     /// A GROUP BY key: a column, sometimes an expression over columns (never a bare literal,
@@ -1525,7 +1559,7 @@ impl Gen {
                 let tys: Vec<Ty> = (0..k)
                     .map(|_| self.pick(&[Ty::Int, Ty::Dbl, Ty::Text]))
                     .collect();
-                let mut q = self.simple_select(&tys, true);
+                let mut q = self.simple_select(&tys, true, &Scope::default());
                 if self.chance(30) {
                     q.order = Some(self.order_by(tys.len(), true));
                 }
@@ -1780,7 +1814,10 @@ impl Gen {
     /// A whole SELECT; `tys` fixes the items' types (the right side of a set operation).
     fn select(&mut self, top: bool, tys: Option<&[Ty]>) -> Select {
         self.subqueries = 2;
+        let saved_correlate = self.correlate;
+        self.correlate = false;
         let (from, sc) = self.from(true, top);
+        self.correlate = true;
         let n = tys.map_or(1 + self.below(4), <[Ty]>::len);
         let ty_at = |g: &mut Gen, i: usize| match tys {
             Some(t) => t[i],
@@ -1792,6 +1829,7 @@ impl Gen {
             None
         };
         let mode = self.below(20);
+        self.correlate = mode >= 7;
         let mut s = if mode < 7 {
             // grouped (with no keys sometimes: one row)
             let k = self.below(3);
@@ -1853,6 +1891,7 @@ impl Gen {
         if top && self.chance(50) {
             s.order = Some(self.order_by(s.items.len(), true));
         }
+        self.correlate = saved_correlate;
         s
     }
 
@@ -2408,12 +2447,15 @@ fn random_queries_match_duckdb_and_sqlite() {
         avoid: KnownBugs::from_env(),
         aliases: 0,
         subqueries: 0,
+        correlate: false,
+        correlated: 0,
     };
     let mut data_rng = root.fork("sql-differential/data");
 
     let mut worlds = Vec::new();
     let mut sessions = Vec::new();
     let mut queries: Vec<(usize, Query)> = Vec::new();
+    let mut correlated_queries = 0;
     let mut requests = Vec::new();
     let mut ours = Vec::new();
     for w in 0..worlds_n {
@@ -2422,7 +2464,9 @@ fn random_queries_match_duckdb_and_sqlite() {
         requests.push(setup_request(&world));
         for _ in 0..QUERIES_PER_WORLD.min(total - w * QUERIES_PER_WORLD) {
             gen.aliases = 0;
+            let correlated_before = gen.correlated;
             let q = gen.query();
+            correlated_queries += usize::from(gen.correlated > correlated_before);
             let (req, sql, _) = query_request(&q);
             requests.push(req);
             ours.push(run_ours(&session, &sql));
@@ -2483,10 +2527,12 @@ fn random_queries_match_duckdb_and_sqlite() {
         }
     }
     eprintln!(
-        "sql differential: seed {seed}, {} worlds, {} queries ({} also against SQLite), {} empty \
-         results, {} errors of ours; engine {:.1?}, oracles {:.1?}; {} mismatch(es)",
+        "sql differential: seed {seed}, {} worlds, {} queries ({} with a correlated subquery, {} \
+         also against SQLite), {} empty results, {} errors of ours; engine {:.1?}, oracles {:.1?}; \
+         {} mismatch(es)",
         worlds.len(),
         queries.len(),
+        correlated_queries,
         lite_compared,
         empty,
         ours_errors,
@@ -2748,6 +2794,8 @@ fn mutated_queries_never_panic() {
                 avoid: KnownBugs::from_env(),
                 aliases: 0,
                 subqueries: 0,
+                correlate: false,
+                correlated: 0,
             };
             let mut data_rng = root.fork("sql-fuzz/data");
             let mut rng = root.fork("sql-fuzz/mutations");

@@ -12,6 +12,13 @@ use super::sort::{sort_indices, top_k, SortKeys};
 use super::value::{DataType, Interval, Value};
 use std::borrow::Cow;
 use std::cmp::Ordering;
+use std::rc::Rc;
+
+mod correlated;
+
+/// A step's table, and for the trace: the input rows that survived a filter, the input rows
+/// forming each group.
+type StepOutput = (Table, Option<Vec<usize>>, Option<Vec<Vec<usize>>>);
 
 /// How much a query may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,6 +64,9 @@ pub struct Executor {
     pub limits: Limits,
     pub work: u64,
     pub trace: Option<Vec<TraceStep>>,
+    /// Hash indexes on base-table columns that correlated subqueries filter by (built once per
+    /// query): (the table's address, column) to the rows holding each value.
+    outer_indexes: Map<(usize, usize), Rc<correlated::ValueIndex>>,
 }
 
 fn limit_error(what: String) -> SqlError {
@@ -70,6 +80,7 @@ impl Executor {
             limits,
             work: 0,
             trace: traced.then(Vec::new),
+            outer_indexes: Map::default(),
         }
     }
 
@@ -139,45 +150,15 @@ impl Executor {
         }
     }
 
-    /// Runs `plan` and returns its output table.
+    /// Runs `plan` and returns its output table. Each kind of step is its own method, so this
+    /// frame, which every level of a deep plan keeps on the stack, stays small.
     pub fn run(&mut self, plan: &Plan) -> Result<Table, SqlError> {
-        let fields: Vec<Field> = plan
-            .fields
-            .iter()
-            .map(|f| Field {
-                name: f.name.clone(),
-                data_type: f.data_type,
-            })
-            .collect();
         let (mut table, survivors, groups) = match &plan.node {
             Node::Scan { table } => ((**table).clone(), None, None),
             Node::Values { table } => (table.clone(), None, None),
             Node::Rename { input } => (self.run(input)?, None, None),
-            Node::Filter { input, predicate } => {
-                let input = self.input(input)?;
-                let keep = truth(&predicate.eval(&input)?);
-                let survivors = (0..input.rows.min(TRACE_ROWS_MAX))
-                    .filter(|i| keep[*i])
-                    .collect();
-                (input.filter(&keep), Some(survivors), None)
-            }
-            Node::Project { input, exprs } => {
-                let input = self.input(input)?;
-                let columns = exprs
-                    .iter()
-                    .map(|e| e.eval(&input))
-                    .collect::<Result<Vec<_>, _>>()?;
-                let rows = input.rows;
-                (
-                    Table {
-                        fields: fields.clone(),
-                        columns,
-                        rows,
-                    },
-                    None,
-                    None,
-                )
-            }
+            Node::Filter { input, predicate } => self.filter(input, predicate)?,
+            Node::Project { input, exprs } => (self.project(input, exprs)?, None, None),
             Node::Join {
                 left,
                 right,
@@ -187,38 +168,15 @@ impl Executor {
             } => {
                 let l = self.input(left)?;
                 let r = self.input(right)?;
-                (
-                    self.join(&l, &r, *kind, keys, residual.as_ref(), &plan.label)?,
-                    None,
-                    None,
-                )
+                let joined = self.join(&l, &r, *kind, keys, residual.as_ref(), &plan.label)?;
+                (joined, None, None)
             }
             Node::Aggregate {
                 input,
                 group_by,
                 aggregates,
-            } => {
-                let input = self.input(input)?;
-                let (table, groups) = aggregate(&input, group_by, aggregates)?;
-                (table, None, Some(groups))
-            }
-            Node::Window { input, calls } => {
-                let input = self.input(input)?;
-                let mut columns = input.columns.clone();
-                for call in calls {
-                    columns.push(window(&input, call)?);
-                }
-                let rows = input.rows;
-                (
-                    Table {
-                        fields: fields.clone(),
-                        columns,
-                        rows,
-                    },
-                    None,
-                    None,
-                )
-            }
+            } => self.aggregate(input, group_by, aggregates)?,
+            Node::Window { input, calls } => (self.windows(input, calls)?, None, None),
             Node::Sort { input, keys } => {
                 let input = self.input(input)?;
                 let order = sort_indices(&input, keys)?;
@@ -229,36 +187,7 @@ impl Executor {
                 input,
                 limit,
                 offset,
-            } => {
-                // ORDER BY ... LIMIT n: only the first offset + n rows need sorting.
-                let input = match (&input.node, limit) {
-                    (
-                        Node::Sort {
-                            input: sorted,
-                            keys,
-                        },
-                        Some(n),
-                    ) => {
-                        let rows = self.input(sorted)?;
-                        let k = (n.saturating_add(*offset)).min(rows.rows as u64) as usize;
-                        let order = top_k(&rows, keys, k)?;
-                        let indices: Vec<u32> = order.into_iter().map(|i| i as u32).collect();
-                        let table = rows.take(&indices);
-                        self.charge(table.rows, &input.label)?;
-                        self.record(input, &table, None, None);
-                        table
-                    }
-                    _ => self.run(input)?,
-                };
-                let start = (*offset).min(input.rows as u64) as usize;
-                let end = limit.map_or(input.rows, |l| {
-                    start
-                        .saturating_add(l.min(input.rows as u64) as usize)
-                        .min(input.rows)
-                });
-                let indices: Vec<u32> = (start as u32..end as u32).collect();
-                (input.take(&indices), None, None)
-            }
+            } => (self.limit(input, *limit, *offset)?, None, None),
             Node::Distinct { input } => {
                 let input = self.run(input)?;
                 let keep = first_of_each(&input);
@@ -275,10 +204,118 @@ impl Executor {
                 (set_operation(&l, &r, *op, *all), None, None)
             }
         };
-        table.fields = fields;
+        table.fields = plan
+            .fields
+            .iter()
+            .map(|f| Field {
+                name: f.name.clone(),
+                data_type: f.data_type,
+            })
+            .collect();
         self.charge(table.rows, &plan.label)?;
         self.record(plan, &table, survivors, groups);
         Ok(table)
+    }
+
+    /// WHERE / HAVING: the rows where the predicate is true, and (for the trace) which of the
+    /// first input rows survived.
+    fn filter(&mut self, input: &Plan, predicate: &Expr) -> Result<StepOutput, SqlError> {
+        if let Some(table) = self.outer_lookup(input, predicate)? {
+            let keep = truth(&self.resolve(predicate, &table)?.eval(&table)?);
+            return Ok((table.filter(&keep), None, None));
+        }
+        let input = self.input(input)?;
+        let keep = truth(&self.resolve(predicate, &input)?.eval(&input)?);
+        let survivors = (0..input.rows.min(TRACE_ROWS_MAX))
+            .filter(|i| keep[*i])
+            .collect();
+        Ok((input.filter(&keep), Some(survivors), None))
+    }
+
+    fn project(&mut self, input: &Plan, exprs: &[Expr]) -> Result<Table, SqlError> {
+        let input = self.input(input)?;
+        let mut columns = Vec::with_capacity(exprs.len());
+        for e in exprs {
+            columns.push(self.resolve(e, &input)?.eval(&input)?);
+        }
+        Ok(Table {
+            fields: Vec::new(),
+            columns,
+            rows: input.rows,
+        })
+    }
+
+    fn aggregate(
+        &mut self,
+        input: &Plan,
+        group_by: &[Expr],
+        aggregates: &[AggCall],
+    ) -> Result<StepOutput, SqlError> {
+        let input = self.input(input)?;
+        let mut keys = Vec::with_capacity(group_by.len());
+        for e in group_by {
+            keys.push(self.resolve(e, &input)?.into_owned());
+        }
+        let mut calls = aggregates.to_vec();
+        for call in &mut calls {
+            if let Some(arg) = &call.arg {
+                call.arg = Some(self.resolve(arg, &input)?.into_owned());
+            }
+        }
+        let (table, groups) = aggregate(&input, &keys, &calls)?;
+        Ok((table, None, Some(groups)))
+    }
+
+    /// Window functions: the input's columns plus one per call.
+    fn windows(&mut self, input: &Plan, calls: &[WindowCall]) -> Result<Table, SqlError> {
+        let input = self.input(input)?;
+        let mut columns = input.columns.clone();
+        for call in calls {
+            let mut call = call.clone();
+            for e in call.args.iter_mut().chain(&mut call.partition_by) {
+                *e = self.resolve(e, &input)?.into_owned();
+            }
+            for key in &mut call.order_by {
+                key.expr = self.resolve(&key.expr, &input)?.into_owned();
+            }
+            columns.push(window(&input, &call)?);
+        }
+        Ok(Table {
+            fields: Vec::new(),
+            columns,
+            rows: input.rows,
+        })
+    }
+
+    /// LIMIT / OFFSET; over ORDER BY, only the first offset + n rows are sorted.
+    fn limit(&mut self, input: &Plan, limit: Option<u64>, offset: u64) -> Result<Table, SqlError> {
+        let input = match (&input.node, limit) {
+            (
+                Node::Sort {
+                    input: sorted,
+                    keys,
+                },
+                Some(n),
+            ) => {
+                let rows = self.input(sorted)?;
+                let k = (n.saturating_add(offset)).min(rows.rows as u64) as usize;
+                let order = top_k(&rows, keys, k)?;
+                let indices: Vec<u32> = order.into_iter().map(|i| i as u32).collect();
+                let table = rows.take(&indices);
+                self.charge(table.rows, &input.label)?;
+                self.record(input, &table, None, None);
+                table
+            }
+            _ => self.run(input)?,
+        };
+        let start = offset.min(input.rows as u64) as usize;
+        let end = limit.map_or(input.rows, |l| {
+            start
+                .saturating_add(l.min(input.rows as u64) as usize)
+                .min(input.rows)
+        });
+        let indices: Vec<u32> = (start as u32..end as u32).collect();
+        Ok(input.take(&indices))
     }
 
     fn join(
@@ -312,7 +349,8 @@ impl Executor {
         };
         // The residual condition on the candidate pairs.
         if let Some(cond) = residual {
-            let keep = truth(&cond.eval(&combine(l, r, &pairs))?);
+            let candidates = combine(l, r, &pairs);
+            let keep = truth(&self.resolve(cond, &candidates)?.eval(&candidates)?);
             pairs.retain(&keep);
         }
         if matches!(kind, JoinKind::Left | JoinKind::Full) {

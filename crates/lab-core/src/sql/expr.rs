@@ -1,13 +1,53 @@
 //! Bound expressions: names resolved to column positions, types known, and their evaluation over
 //! a table, column at a time, with three-valued logic. Comparisons and arithmetic on BIGINT and
 //! DOUBLE columns run on the typed vectors; everything else goes value by value.
+//!
+//! A correlated subquery is an expression too ([`Expr::Subquery`]): its plan reads the outer
+//! row through [`Expr::Outer`]. The executor runs it once per distinct outer row before the
+//! expression is evaluated and puts the results in its place ([`Expr::Computed`]).
 
 use super::column::{Column, ColumnData, Table};
 use super::error::{ErrorKind, SqlError};
 use super::functions::{self, ScalarFn};
+use super::plan::Plan;
 use super::value::{cmp_f64, DataType, Interval, Value, MICROS_PER_DAY};
+use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::rc::Rc;
+
+/// The values of the outer row a correlated subquery is running for, set by the executor before
+/// each run. Equal only to itself: two subqueries' rows are different rows.
+#[derive(Debug, Default)]
+pub struct OuterRow(pub RefCell<Vec<Value>>);
+
+impl PartialEq for OuterRow {
+    fn eq(&self, other: &OuterRow) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+/// What a correlated subquery gives for each outer row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SubqueryKind {
+    /// `[NOT] EXISTS (...)`: whether it returns any row.
+    Exists { negated: bool },
+    /// `(SELECT x ...)`: its one value, NULL without rows, an error with more than one.
+    Scalar,
+    /// `operand [NOT] IN (SELECT x ...)`, the operand being the call's last argument.
+    In { negated: bool },
+}
+
+/// A correlated subquery: a plan that reads the outer row's values (its [`Expr::Outer`]s).
+#[derive(Debug, PartialEq)]
+pub struct Correlated {
+    pub plan: Plan,
+    pub outer_row: Rc<OuterRow>,
+    pub kind: SubqueryKind,
+    /// The scalar's type, or for IN the type both sides are compared in.
+    pub data_type: DataType,
+    /// The subquery's text, for EXPLAIN and errors.
+    pub text: String,
+}
 
 /// A binary operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,7 +136,7 @@ pub enum Expr {
     /// `x IN (subquery)` with the subquery's values computed before the query runs.
     InValues {
         expr: Box<Expr>,
-        values: Rc<Vec<Value>>,
+        values: Rc<ValueSet>,
         negated: bool,
     },
     Case {
@@ -114,6 +154,20 @@ pub enum Expr {
         args: Vec<Expr>,
         data_type: DataType,
     },
+    /// Inside a correlated subquery: value `index` of the outer row it runs for.
+    Outer {
+        row: Rc<OuterRow>,
+        index: usize,
+        data_type: DataType,
+    },
+    /// A correlated subquery; `args` are the outer row's values it reads, over the outer query's
+    /// columns (for IN, then the operand).
+    Subquery {
+        subquery: Rc<Correlated>,
+        args: Vec<Expr>,
+    },
+    /// A correlated subquery's results, one per row of the table being evaluated.
+    Computed(Rc<Column>),
 }
 
 impl Expr {
@@ -124,6 +178,12 @@ impl Expr {
             | Expr::Case { data_type, .. }
             | Expr::Function { data_type, .. } => *data_type,
             Expr::Literal(v) => v.data_type(),
+            Expr::Outer { data_type, .. } => *data_type,
+            Expr::Subquery { subquery, .. } => match subquery.kind {
+                SubqueryKind::Scalar => subquery.data_type,
+                _ => DataType::Boolean,
+            },
+            Expr::Computed(c) => c.data_type(),
             Expr::Negate(e) => e.data_type(),
             Expr::Cast { to, .. } => *to,
             Expr::Not(_)
@@ -135,11 +195,34 @@ impl Expr {
         }
     }
 
+    /// Whether a correlated subquery is in this expression.
+    pub fn has_subquery(&self) -> bool {
+        let mut found = false;
+        let _ = self.transform(&mut |e| {
+            found |= matches!(e, Expr::Subquery { .. });
+            Ok(found.then(|| e.clone()))
+        });
+        found
+    }
+
+    /// The correlated subqueries in this expression (for EXPLAIN).
+    pub fn subqueries(&self) -> Vec<Rc<Correlated>> {
+        let mut out = Vec::new();
+        let _ = self.transform(&mut |e| {
+            if let Expr::Subquery { subquery, .. } = e {
+                out.push(subquery.clone());
+            }
+            Ok(None)
+        });
+        out
+    }
+
     /// Every column this expression reads.
     pub fn columns(&self, out: &mut Vec<usize>) {
         match self {
             Expr::Column { index, .. } => out.push(*index),
-            Expr::Literal(_) => {}
+            Expr::Literal(_) | Expr::Outer { .. } | Expr::Computed(_) => {}
+            Expr::Subquery { args, .. } => args.iter().for_each(|e| e.columns(out)),
             Expr::Binary { left, right, .. } | Expr::IsDistinct { left, right, .. } => {
                 left.columns(out);
                 right.columns(out);
@@ -197,7 +280,19 @@ impl Expr {
         }
         let mut t = |e: &Expr| -> Result<Box<Expr>, SqlError> { Ok(Box::new(e.transform(f)?)) };
         Ok(match self {
-            Expr::Column { .. } | Expr::Literal(_) => self.clone(),
+            Expr::Column { .. } | Expr::Literal(_) | Expr::Outer { .. } | Expr::Computed(_) => {
+                self.clone()
+            }
+            Expr::Subquery { subquery, args } => {
+                let mut out = Vec::with_capacity(args.len());
+                for a in args {
+                    out.push(a.transform(f)?);
+                }
+                Expr::Subquery {
+                    subquery: subquery.clone(),
+                    args: out,
+                }
+            }
             Expr::Binary {
                 op,
                 left,
@@ -333,7 +428,16 @@ impl Expr {
     fn eval_fast(&self, table: &Table) -> Result<Option<Column>, SqlError> {
         match self {
             Expr::Column { index, .. } => Ok(Some(table.columns[*index].clone())),
+            Expr::Computed(c) => Ok(Some((**c).clone())),
             Expr::Literal(v) => Ok(Some(Column::constant(v, self.data_type(), table.rows))),
+            Expr::Outer {
+                row,
+                index,
+                data_type,
+            } => {
+                let v = row.0.borrow().get(*index).cloned().unwrap_or(Value::Null);
+                Ok(Some(Column::constant(&v, *data_type, table.rows)))
+            }
             Expr::Binary {
                 op, left, right, ..
             } if op.is_comparison() => {
@@ -360,6 +464,17 @@ impl Expr {
     pub fn eval_row(&self, table: &Table, i: usize) -> Result<Value, SqlError> {
         Ok(match self {
             Expr::Column { index, .. } => table.columns[*index].get(i),
+            Expr::Computed(c) => c.get(i),
+            Expr::Outer { row, index, .. } => {
+                row.0.borrow().get(*index).cloned().unwrap_or(Value::Null)
+            }
+            Expr::Subquery { subquery, .. } => {
+                return Err(SqlError::unsupported(format!(
+                    "the correlated subquery {} here",
+                    subquery.text
+                ))
+                .with_hint("use it in WHERE, HAVING or the SELECT list, or rewrite it as a JOIN"))
+            }
             Expr::Literal(v) => v.clone(),
             Expr::Binary {
                 op, left, right, ..
@@ -425,7 +540,7 @@ impl Expr {
                 expr,
                 values,
                 negated,
-            } => in_values(&expr.eval_row(table, i)?, values, *negated),
+            } => values.test(&expr.eval_row(table, i)?, *negated),
             Expr::Case {
                 operand,
                 whens,
@@ -619,7 +734,45 @@ fn logic(op: BinOp, l: &Column, r: &Column) -> Column {
     }
 }
 
-fn in_values(v: &Value, values: &[Value], negated: bool) -> Value {
+/// The values of an `IN (subquery)`, hashed: membership costs one lookup, not a pass.
+#[derive(Debug, PartialEq)]
+pub struct ValueSet {
+    /// Lookups only: nothing iterates it.
+    members: super::keys::Map<Value, ()>,
+    has_null: bool,
+}
+
+impl ValueSet {
+    pub fn new(values: Vec<Value>) -> ValueSet {
+        let has_null = values.iter().any(Value::is_null);
+        ValueSet {
+            members: values
+                .into_iter()
+                .filter(|v| !v.is_null())
+                .map(|v| (v, ()))
+                .collect(),
+            has_null,
+        }
+    }
+
+    /// `v [NOT] IN (the values)` with SQL's NULL rules (as [`in_values`]).
+    pub fn test(&self, v: &Value, negated: bool) -> Value {
+        if self.members.is_empty() && !self.has_null {
+            Value::Boolean(negated)
+        } else if v.is_null() {
+            Value::Null
+        } else if self.members.contains_key(v) {
+            Value::Boolean(!negated)
+        } else if self.has_null {
+            Value::Null
+        } else {
+            Value::Boolean(negated)
+        }
+    }
+}
+
+/// `v [NOT] IN (values)` with SQL's NULL rules.
+pub fn in_values(v: &Value, values: &[Value], negated: bool) -> Value {
     // Nothing is in an empty list, not even NULL.
     if values.is_empty() {
         return Value::Boolean(negated);

@@ -270,8 +270,48 @@ impl Plan {
             self.label,
             columns.join(", ")
         ));
+        for subquery in self.expressions().iter().flat_map(|e| e.subqueries()) {
+            out.push_str(&format!(
+                "{}CorrelatedSubquery (runs per outer row): {}\n",
+                "  ".repeat(depth + 1),
+                subquery.text
+            ));
+            subquery.plan.explain_into(depth + 2, out);
+        }
         for child in self.children() {
             child.explain_into(depth + 1, out);
+        }
+    }
+
+    /// The expressions this node evaluates.
+    fn expressions(&self) -> Vec<&Expr> {
+        match &self.node {
+            Node::Filter { predicate, .. } => vec![predicate],
+            Node::Project { exprs, .. } => exprs.iter().collect(),
+            Node::Join { keys, residual, .. } => keys
+                .iter()
+                .flat_map(|(a, b)| [a, b])
+                .chain(residual.as_ref())
+                .collect(),
+            Node::Aggregate {
+                group_by,
+                aggregates,
+                ..
+            } => group_by
+                .iter()
+                .chain(aggregates.iter().filter_map(|a| a.arg.as_ref()))
+                .collect(),
+            Node::Window { calls, .. } => calls
+                .iter()
+                .flat_map(|c| {
+                    c.args
+                        .iter()
+                        .chain(&c.partition_by)
+                        .chain(c.order_by.iter().map(|k| &k.expr))
+                })
+                .collect(),
+            Node::Sort { keys, .. } => keys.iter().map(|k| &k.expr).collect(),
+            _ => Vec::new(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Binding expressions: column names resolved against the columns in scope, literals typed,
 //! operators and functions type-checked with both types named in errors, aggregates and window
-//! functions collected for the SELECT being planned, uncorrelated subqueries run.
+//! functions collected for the SELECT being planned, uncorrelated subqueries run, correlated ones
+//! planned to run per outer row.
 
 use super::*;
 
@@ -128,10 +129,10 @@ impl<'a> Binder<'a> {
         let span = e.span();
         let sub = |b: &mut Self, e: &ast::Expr, c: &mut Collected| b.expr(e, fields, clause, c);
         Ok(match e {
-            ast::Expr::Identifier(i) => self.column(&[i], fields)?,
+            ast::Expr::Identifier(i) => self.column_or_outer(&[i], fields)?,
             ast::Expr::CompoundIdentifier(parts) => {
                 let refs: Vec<&ast::Ident> = parts.iter().collect();
-                self.column(&refs, fields)?
+                self.column_or_outer(&refs, fields)?
             }
             ast::Expr::Value(v) => Expr::Literal(literal(&v.value, v.span)?),
             ast::Expr::Nested(inner) => sub(self, inner, collected)?,
@@ -322,7 +323,7 @@ impl<'a> Binder<'a> {
                 negated,
             } => {
                 let x = sub(self, expr, collected)?;
-                let (table, sub_fields) = self.subquery(subquery, fields)?;
+                let (bound, sub_fields) = self.subquery(subquery, fields)?;
                 if sub_fields.len() != 1 {
                     return Err(SqlError::new(
                         ErrorKind::Type,
@@ -344,22 +345,33 @@ impl<'a> Binder<'a> {
                             span,
                         )
                     })?;
-                let values: Vec<Value> = (0..table.rows)
-                    .map(|i| table.columns[0].get(i))
-                    .map(|v| crate::sql::expr::cast(&v, t))
-                    .collect::<Result<_, _>>()?;
-                Expr::InValues {
-                    expr: Box::new(coerce(x, t)),
-                    values: Rc::new(values),
-                    negated: *negated,
+                let kind = SubqueryKind::In { negated: *negated };
+                match bound {
+                    BoundSubquery::Rows(table) => {
+                        let values: Vec<Value> = (0..table.rows)
+                            .map(|i| table.columns[0].get(i))
+                            .map(|v| crate::sql::expr::cast(&v, t))
+                            .collect::<Result<_, _>>()?;
+                        Expr::InValues {
+                            expr: Box::new(coerce(x, t)),
+                            values: Rc::new(crate::sql::expr::ValueSet::new(values)),
+                            negated: *negated,
+                        }
+                    }
+                    BoundSubquery::Correlated(c) => c.into_expr(kind, t, Some(coerce(x, t))),
                 }
             }
             ast::Expr::Exists { subquery, negated } => {
-                let (table, _) = self.subquery(subquery, fields)?;
-                Expr::Literal(Value::Boolean((table.rows > 0) != *negated))
+                let kind = SubqueryKind::Exists { negated: *negated };
+                match self.subquery(subquery, fields)?.0 {
+                    BoundSubquery::Rows(table) => {
+                        Expr::Literal(Value::Boolean((table.rows > 0) != *negated))
+                    }
+                    BoundSubquery::Correlated(c) => c.into_expr(kind, DataType::Boolean, None),
+                }
             }
             ast::Expr::Subquery(q) => {
-                let (table, sub_fields) = self.subquery(q, fields)?;
+                let (bound, sub_fields) = self.subquery(q, fields)?;
                 if sub_fields.len() != 1 {
                     return Err(SqlError::new(
                         ErrorKind::Type,
@@ -367,6 +379,13 @@ impl<'a> Binder<'a> {
                     )
                     .at(position(span)));
                 }
+                let t = sub_fields[0].data_type;
+                let table = match bound {
+                    BoundSubquery::Rows(table) => table,
+                    BoundSubquery::Correlated(c) => {
+                        return Ok(c.into_expr(SubqueryKind::Scalar, t, None));
+                    }
+                };
                 if table.rows > 1 {
                     return Err(SqlError::new(
                         ErrorKind::Runtime,
@@ -383,10 +402,7 @@ impl<'a> Binder<'a> {
                 } else {
                     Value::Null
                 };
-                coerce(
-                    Expr::Literal(crate::sql::expr::cast(&v, sub_fields[0].data_type)?),
-                    sub_fields[0].data_type,
-                )
+                coerce(Expr::Literal(crate::sql::expr::cast(&v, t)?), t)
             }
             ast::Expr::Case {
                 operand,
@@ -537,31 +553,83 @@ impl<'a> Binder<'a> {
         })
     }
 
+    /// Resolves a column name in scope, else in the enclosing queries (innermost first): there
+    /// it becomes a read of the outer row, and the subquery being bound is correlated.
+    fn column_or_outer(
+        &mut self,
+        parts: &[&ast::Ident],
+        fields: &[PlanField],
+    ) -> Result<Expr, SqlError> {
+        let err = match self.column(parts, fields) {
+            Err(e) if e.kind == ErrorKind::UnknownColumn && !e.message.contains("ambiguous") => e,
+            other => return other,
+        };
+        for level in (0..self.outer.len()).rev() {
+            let Ok(Expr::Column { index, data_type }) =
+                self.column(parts, &self.outer[level].fields)
+            else {
+                continue;
+            };
+            let scope = &mut self.outer[level];
+            scope.references += 1;
+            let slot = match scope.used.iter().position(|u| *u == index) {
+                Some(slot) => slot,
+                None => {
+                    scope.used.push(index);
+                    scope.used.len() - 1
+                }
+            };
+            return Ok(Expr::Outer {
+                row: scope.row.clone(),
+                index: slot,
+                data_type,
+            });
+        }
+        Err(err)
+    }
+
+    /// Binds a subquery in an expression over `outer`. Uncorrelated, it runs now; correlated
+    /// (it reads the outer row, or an enclosing query's), it is kept to run per outer row.
     pub(super) fn subquery(
         &mut self,
         q: &ast::Query,
         outer: &[PlanField],
-    ) -> Result<(crate::sql::column::Table, Vec<PlanField>), SqlError> {
-        let plan = self.query(q).map_err(|e| {
-            // A name the subquery cannot find but the outer query has: a correlated subquery.
-            if e.kind == ErrorKind::UnknownColumn
-                && outer.iter().any(|f| {
-                    e.message.contains(&format!("\"{}\"", f.name))
-                        || f.qualifier
-                            .as_ref()
-                            .is_some_and(|q| e.message.contains(&format!("\"{q}.")))
-                })
-            {
-                SqlError::unsupported("a correlated subquery (one that refers to the outer query)")
-                    .with_hint("rewrite it as a JOIN, or with a window function")
-                    .at(e.position)
-            } else {
-                e
-            }
-        })?;
+    ) -> Result<(BoundSubquery, Vec<PlanField>), SqlError> {
+        let row = Rc::new(OuterRow::default());
+        let references_before: usize = self.outer.iter().map(|s| s.references).sum();
+        self.outer.push(OuterScope {
+            fields: outer.to_vec(),
+            row: row.clone(),
+            used: Vec::new(),
+            references: 0,
+        });
+        let plan = self.query(q);
+        let scope = self.outer.pop().expect("pushed above");
+        let references_after: usize =
+            self.outer.iter().map(|s| s.references).sum::<usize>() + scope.references;
+        let plan = plan?;
         let fields: Vec<PlanField> = plan.fields.iter().filter(|f| !f.hidden).cloned().collect();
-        let table = (self.run)(&plan)?;
-        Ok((table, fields))
+        if references_after == references_before {
+            let table = (self.run)(&plan)?;
+            return Ok((BoundSubquery::Rows(table), fields));
+        }
+        let args = scope
+            .used
+            .iter()
+            .map(|i| Expr::Column {
+                index: *i,
+                data_type: outer[*i].data_type,
+            })
+            .collect();
+        Ok((
+            BoundSubquery::Correlated(PendingSubquery {
+                plan,
+                row,
+                args,
+                text: format!("({q})"),
+            }),
+            fields,
+        ))
     }
 
     pub(super) fn comparable(
@@ -1208,4 +1276,35 @@ fn deeper_than(e: &ast::Expr, max: usize) -> bool {
         }
     }
     false
+}
+
+/// A subquery bound in an expression: run already, or correlated.
+pub(super) enum BoundSubquery {
+    Rows(crate::sql::column::Table),
+    Correlated(PendingSubquery),
+}
+
+/// A correlated subquery before its kind (EXISTS, IN, scalar) is known.
+pub(super) struct PendingSubquery {
+    plan: Plan,
+    row: Rc<OuterRow>,
+    args: Vec<Expr>,
+    text: String,
+}
+
+impl PendingSubquery {
+    fn into_expr(self, kind: SubqueryKind, data_type: DataType, operand: Option<Expr>) -> Expr {
+        let mut args = self.args;
+        args.extend(operand);
+        Expr::Subquery {
+            subquery: Rc::new(Correlated {
+                plan: self.plan,
+                outer_row: self.row,
+                kind,
+                data_type,
+                text: self.text,
+            }),
+            args,
+        }
+    }
 }

@@ -5,7 +5,7 @@
 //! in the logical evaluation order (`query_to_plan` / `select_to_plan` in DataFusion).
 
 use super::error::{did_you_mean, ErrorKind, Position, SqlError};
-use super::expr::{BinOp, Expr};
+use super::expr::{BinOp, Correlated, Expr, OuterRow, SubqueryKind};
 use super::functions::ScalarFn;
 use super::plan::{
     AggCall, AggFn, Bound, Frame, JoinKind, Node, Plan, PlanField, SetOp, SortKey, WindowCall,
@@ -62,6 +62,19 @@ pub struct Binder<'a> {
     /// How deep the expression and query being bound nest (bounded so the stack is too).
     depth: usize,
     query_depth: usize,
+    /// The queries enclosing the subquery being bound, innermost last: names not found in the
+    /// subquery's own FROM are looked up there (a correlated subquery).
+    outer: Vec<OuterScope>,
+}
+
+/// An enclosing query's columns as a subquery sees them.
+struct OuterScope {
+    fields: Vec<PlanField>,
+    row: Rc<OuterRow>,
+    /// The outer columns read so far, in the order of the outer row's values.
+    used: Vec<usize>,
+    /// How many references were bound to this scope (a subquery that adds any is correlated).
+    references: usize,
 }
 
 /// Deepest expression nesting bound (a left-deep `a + b + ...` chain counts each operator).
@@ -219,6 +232,7 @@ impl<'a> Binder<'a> {
             run,
             depth: 0,
             query_depth: 0,
+            outer: Vec::new(),
         }
     }
 
