@@ -254,8 +254,8 @@ enum Expr {
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
     Not(Box<Expr>),
-    /// An aggregate: `count(*)` when the argument is absent; DISTINCT flag.
-    Agg(&'static str, Option<Box<Expr>>, bool, Ty),
+    /// An aggregate: `count(*)` when the argument is absent; DISTINCT flag; FILTER (WHERE ...).
+    Agg(&'static str, Option<Box<Expr>>, bool, Ty, Option<Box<Expr>>),
     Window(Box<Window>),
 }
 
@@ -346,7 +346,7 @@ impl Expr {
             | Expr::Case(_, _, t)
             | Expr::Cast(_, t)
             | Expr::Scalar(_, t)
-            | Expr::Agg(_, _, _, t) => *t,
+            | Expr::Agg(_, _, _, t, _) => *t,
             Expr::IntDiv(..) | Expr::Mod(..) => Ty::Int,
             Expr::DblDiv(..) => Ty::Dbl,
             Expr::Concat(..) | Expr::ConcatFn(_) => Ty::Text,
@@ -408,7 +408,11 @@ impl Expr {
                 out.extend(list.iter_mut());
                 out
             }
-            Expr::Agg(_, arg, _, _) => arg.iter_mut().map(|b| b.as_mut()).collect(),
+            Expr::Agg(_, arg, _, _, filter) => arg
+                .iter_mut()
+                .chain(filter.iter_mut())
+                .map(|b| b.as_mut())
+                .collect(),
             Expr::Window(w) => {
                 let mut out: Vec<&mut Expr> = w.args.iter_mut().collect();
                 out.extend(w.partition.iter_mut());
@@ -630,7 +634,7 @@ impl Render {
                 self.expr(x);
                 self.s(")");
             }
-            Expr::Agg(name, arg, distinct, _) => {
+            Expr::Agg(name, arg, distinct, _, filter) => {
                 self.s(name);
                 self.s("(");
                 match arg {
@@ -643,6 +647,11 @@ impl Render {
                     }
                 }
                 self.s(")");
+                if let Some(f) = filter {
+                    self.s(" FILTER (WHERE ");
+                    self.expr(f);
+                    self.s(")");
+                }
             }
             Expr::Window(w) => {
                 self.s(w.func);
@@ -1058,44 +1067,60 @@ impl Gen {
 
     fn aggregate(&mut self, sc: &Scope, ty: Ty) -> Option<Expr> {
         let inner = sc.ungrouped();
+        let mut agg = self.plain_aggregate(&inner, ty)?;
+        if self.chance(15) {
+            // FILTER (WHERE ...): a predicate over the group's rows, without subqueries.
+            let saved = (self.subqueries, self.correlate);
+            (self.subqueries, self.correlate) = (0, false);
+            let filter = self.pred(&inner, 1);
+            (self.subqueries, self.correlate) = saved;
+            if let Expr::Agg(_, _, _, _, f) = &mut agg {
+                *f = Some(Box::new(filter));
+            }
+        }
+        Some(agg)
+    }
+
+    fn plain_aggregate(&mut self, inner: &Scope, ty: Ty) -> Option<Expr> {
+        let inner = inner.clone();
         Some(match ty {
             Ty::Int => match self.below(5) {
-                0 => Expr::Agg("count", None, false, Ty::Int),
+                0 => Expr::Agg("count", None, false, Ty::Int, None),
                 1 | 2 => {
                     let t = self.pick(&[Ty::Int, Ty::Dbl, Ty::Text]);
                     let a = self.agg_arg(&inner, t, true);
-                    Expr::Agg("count", Some(a), self.chance(50), Ty::Int)
+                    Expr::Agg("count", Some(a), self.chance(50), Ty::Int, None)
                 }
                 3 => {
                     let a = self.agg_arg(&inner, Ty::Int, false);
-                    Expr::Agg("sum", Some(a), self.chance(15), Ty::Int)
+                    Expr::Agg("sum", Some(a), self.chance(15), Ty::Int, None)
                 }
                 _ => {
                     let a = self.agg_arg(&inner, Ty::Int, false);
                     let f = self.pick(&["min", "max"]);
-                    Expr::Agg(f, Some(a), self.chance(10), Ty::Int)
+                    Expr::Agg(f, Some(a), self.chance(10), Ty::Int, None)
                 }
             },
             Ty::Dbl => match self.below(3) {
                 0 => {
                     let a = self.agg_arg(&inner, Ty::Dbl, false);
-                    Expr::Agg("sum", Some(a), false, Ty::Dbl)
+                    Expr::Agg("sum", Some(a), false, Ty::Dbl, None)
                 }
                 1 => {
                     let t = self.numeric();
                     let a = self.agg_arg(&inner, t, false);
-                    Expr::Agg("avg", Some(a), self.chance(10), Ty::Dbl)
+                    Expr::Agg("avg", Some(a), self.chance(10), Ty::Dbl, None)
                 }
                 _ => {
                     let a = self.agg_arg(&inner, Ty::Dbl, false);
                     let f = self.pick(&["min", "max"]);
-                    Expr::Agg(f, Some(a), false, Ty::Dbl)
+                    Expr::Agg(f, Some(a), false, Ty::Dbl, None)
                 }
             },
             Ty::Text => {
                 let a = self.agg_arg(&inner, Ty::Text, false);
                 let f = self.pick(&["min", "max"]);
-                Expr::Agg(f, Some(a), false, Ty::Text)
+                Expr::Agg(f, Some(a), false, Ty::Text, None)
             }
             Ty::Bool => return None,
         })

@@ -603,6 +603,16 @@ pub fn sql_benchmark(
     runs: usize,
     now_ms: &mut dyn FnMut() -> f64,
 ) -> Vec<(String, f64, String)> {
+    sql_benchmark_of(rows, runs, "", now_ms)
+}
+
+/// [`sql_benchmark`] over the queries whose name contains `only` (all for "").
+pub fn sql_benchmark_of(
+    rows: usize,
+    runs: usize,
+    only: &str,
+    now_ms: &mut dyn FnMut() -> f64,
+) -> Vec<(String, f64, String)> {
     let start = now_ms();
     let mut session = sql_bench_session(rows);
     let load_ms = now_ms() - start;
@@ -612,7 +622,7 @@ pub fn sql_benchmark(
         format!("{rows} + 100000 rows"),
     )];
     session.limits.work_max = u64::MAX;
-    for (name, sql) in SQL_BENCH_QUERIES {
+    for (name, sql) in SQL_BENCH_QUERIES.iter().filter(|(n, _)| n.contains(only)) {
         let mut best = f64::INFINITY;
         let mut summary = String::new();
         for _ in 0..runs.max(1) {

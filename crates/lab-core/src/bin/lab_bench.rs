@@ -1,5 +1,6 @@
 //! `lab-bench`: prints the core's benchmark tables (run with `cargo run --release -p lab-core --bin lab-bench`).
-//! `lab-bench sql [ROWS]` prints only the SQL table (the quick loop while tuning the engine).
+//! `lab-bench sql [ROWS [NAME]]` prints only the SQL table, or its queries whose name contains
+//! NAME (the quick loop while tuning the engine).
 
 use std::time::Instant;
 
@@ -13,7 +14,8 @@ fn main() {
             .nth(2)
             .and_then(|a| a.parse().ok())
             .unwrap_or(1_000_000);
-        print_sql(rows, &mut now_ms);
+        let only = std::env::args().nth(3).unwrap_or_default();
+        print_sql(rows, &only, &mut now_ms);
         return;
     }
     let commands = std::env::args()
@@ -48,7 +50,7 @@ fn main() {
         .nth(3)
         .and_then(|a| a.parse().ok())
         .unwrap_or(1_000_000);
-    print_sql(sql_rows, &mut now_ms);
+    print_sql(sql_rows, "", &mut now_ms);
     let fork = lab_core::bench::fork_benchmark(3000, 5, &mut now_ms);
     println!("\n### Fork and compare at a past tick (native, release)\n");
     println!("| measure | value |\n|---|---|");
@@ -57,10 +59,10 @@ fn main() {
     }
 }
 
-fn print_sql(rows: usize, now_ms: &mut dyn FnMut() -> f64) {
+fn print_sql(rows: usize, only: &str, now_ms: &mut dyn FnMut() -> f64) {
     println!("\n### SQL over {rows} rows (native, release, best of 3)\n");
     println!("| query | ms | result |\n|---|---|---|");
-    for (name, ms, summary) in lab_core::bench::sql_benchmark(rows, 3, now_ms) {
+    for (name, ms, summary) in lab_core::bench::sql_benchmark_of(rows, 3, only, now_ms) {
         println!("| {name} | {ms:.1} | {summary} |");
     }
 }

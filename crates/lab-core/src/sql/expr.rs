@@ -127,6 +127,8 @@ pub enum Expr {
         pattern: Box<Expr>,
         negated: bool,
         case_insensitive: bool,
+        /// The escape character (`\` unless `ESCAPE` names another; none after `ESCAPE ''`).
+        escape: Option<char>,
     },
     InList {
         expr: Box<Expr>,
@@ -324,11 +326,13 @@ impl Expr {
                 pattern,
                 negated,
                 case_insensitive,
+                escape,
             } => Expr::Like {
                 expr: t(expr)?,
                 pattern: t(pattern)?,
                 negated: *negated,
                 case_insensitive: *case_insensitive,
+                escape: *escape,
             },
             Expr::InList {
                 expr,
@@ -518,9 +522,10 @@ impl Expr {
                 pattern,
                 negated,
                 case_insensitive,
+                escape,
             } => match (expr.eval_row(table, i)?, pattern.eval_row(table, i)?) {
                 (Value::Text(s), Value::Text(p)) => {
-                    Value::Boolean(like(&s, &p, *case_insensitive) != *negated)
+                    Value::Boolean(like(&s, &p, *case_insensitive, *escape) != *negated)
                 }
                 _ => Value::Null,
             },
@@ -796,7 +801,7 @@ pub fn in_values(v: &Value, values: &[Value], negated: bool) -> Value {
 }
 
 /// `LIKE` with `%` and `_` (and `\` escaping either), case-sensitive unless `ILIKE`.
-pub fn like(s: &str, pattern: &str, case_insensitive: bool) -> bool {
+pub fn like(s: &str, pattern: &str, case_insensitive: bool, escape: Option<char>) -> bool {
     let (s, p): (Vec<char>, Vec<char>) = if case_insensitive {
         (
             s.to_lowercase().chars().collect(),
@@ -816,7 +821,7 @@ pub fn like(s: &str, pattern: &str, case_insensitive: bool) -> bool {
                     pi += 1;
                     continue;
                 }
-                '\\' if pi + 1 < p.len() && p[pi + 1] == s[si] => {
+                c if Some(c) == escape && pi + 1 < p.len() && p[pi + 1] == s[si] => {
                     pi += 2;
                     si += 1;
                     continue;
@@ -826,7 +831,7 @@ pub fn like(s: &str, pattern: &str, case_insensitive: bool) -> bool {
                     si += 1;
                     continue;
                 }
-                c if c != '\\' && c == s[si] => {
+                c if Some(c) != escape && c == s[si] => {
                     pi += 1;
                     si += 1;
                     continue;
@@ -1069,15 +1074,18 @@ mod tests {
 
     #[test]
     fn like_follows_postgres() {
-        assert!(like("apple", "a%", false));
-        assert!(!like("Apple", "a%", false));
-        assert!(like("Apple", "a%", true));
-        assert!(like("exp_a_1", "exp\\_a%", false));
-        assert!(!like("expXa_1", "exp\\_a%", false));
-        assert!(like("abc", "_b_", false));
-        assert!(like("", "%", false));
-        assert!(!like("ab", "a", false));
-        assert!(like("aXbXc", "%b%c", false));
+        assert!(like("apple", "a%", false, Some('\\')));
+        assert!(!like("Apple", "a%", false, Some('\\')));
+        assert!(like("Apple", "a%", true, Some('\\')));
+        assert!(like("exp_a_1", "exp\\_a%", false, Some('\\')));
+        assert!(!like("expXa_1", "exp\\_a%", false, Some('\\')));
+        assert!(like("abc", "_b_", false, Some('\\')));
+        assert!(like("", "%", false, Some('\\')));
+        assert!(!like("ab", "a", false, Some('\\')));
+        assert!(like("aXbXc", "%b%c", false, Some('\\')));
+        assert!(like("100%", "100!%", false, Some('!')));
+        assert!(!like("1000", "100!%", false, Some('!')));
+        assert!(like("a\\b", "a\\b", false, None));
     }
 
     #[test]

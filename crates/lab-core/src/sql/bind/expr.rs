@@ -270,11 +270,38 @@ impl<'a> Binder<'a> {
                 pattern,
                 escape_char,
             } => {
-                if *any || escape_char.is_some() {
-                    return Err(SqlError::unsupported("LIKE ANY and LIKE ... ESCAPE")
-                        .with_hint("the escape character is \\")
+                if *any {
+                    return Err(SqlError::unsupported("LIKE ANY")
+                        .with_hint("combine several LIKE tests with OR")
                         .at(position(span)));
                 }
+                // PostgreSQL's rules: `\` escapes by default, ESCAPE names another character,
+                // ESCAPE '' turns escaping off.
+                let escape = match escape_char.as_deref() {
+                    None => Some('\\'),
+                    Some(e) => {
+                        let text = match e {
+                            ast::Expr::Value(v) => match &v.value {
+                                ast::Value::SingleQuotedString(t) => Some(t.clone()),
+                                _ => None,
+                            },
+                            _ => None,
+                        };
+                        let mut chars = text.as_deref().unwrap_or("xx").chars();
+                        match (chars.next(), chars.next()) {
+                            (None, _) => None,
+                            (Some(c), None) => Some(c),
+                            _ => {
+                                return Err(SqlError::new(
+                                    ErrorKind::Type,
+                                    format!("the ESCAPE of LIKE must be one character, not {e}"),
+                                )
+                                .with_hint("write ESCAPE '!' (or ESCAPE '' for none)")
+                                .at(position(e.span())))
+                            }
+                        }
+                    }
+                };
                 let x = sub(self, expr, collected)?;
                 let p = sub(self, pattern, collected)?;
                 for (side, t) in [("value", x.data_type()), ("pattern", p.data_type())] {
@@ -291,6 +318,7 @@ impl<'a> Binder<'a> {
                     pattern: Box::new(p),
                     negated: *negated,
                     case_insensitive: matches!(e, ast::Expr::ILike { .. }),
+                    escape,
                 }
             }
             ast::Expr::InList {
@@ -838,17 +866,53 @@ impl<'a> Binder<'a> {
                 )
             }
         };
-        if f.filter.is_some() || !f.within_group.is_empty() || f.null_treatment.is_some() {
-            return Err(
-                SqlError::unsupported("FILTER, WITHIN GROUP and IGNORE NULLS").at(position(span)),
-            );
+        if !f.within_group.is_empty() || f.null_treatment.is_some() {
+            return Err(SqlError::unsupported("WITHIN GROUP and IGNORE NULLS").at(position(span)));
         }
-        let star = matches!(
+        let mut star = matches!(
             arg_list.as_slice(),
             [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)]
         );
+        // agg(x) FILTER (WHERE c) is agg(CASE WHEN c THEN x END): aggregates skip NULLs, so
+        // only the rows where c holds count (count(*) counts CASE WHEN c THEN 1 END).
+        let filtered: Option<ast::Expr> = match &f.filter {
+            None => None,
+            Some(condition) => {
+                let argument = match arg_list.as_slice() {
+                    _ if star => ast::Expr::value(ast::Value::Number("1".into(), false)),
+                    [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))]
+                        if AggFn::from_name(&name).is_some() =>
+                    {
+                        e.clone()
+                    }
+                    _ => {
+                        return Err(SqlError::new(
+                            ErrorKind::Type,
+                            format!("FILTER applies to aggregates of one argument, not {name}()"),
+                        )
+                        .with_hint(
+                            "write count(x) FILTER (WHERE ...), sum(x) FILTER (WHERE ...), ...",
+                        )
+                        .at(position(span)))
+                    }
+                };
+                star = false;
+                Some(ast::Expr::Case {
+                    case_token: ast::helpers::attached_token::AttachedToken::empty(),
+                    end_token: ast::helpers::attached_token::AttachedToken::empty(),
+                    operand: None,
+                    conditions: vec![ast::CaseWhen {
+                        condition: (**condition).clone(),
+                        result: argument,
+                    }],
+                    else_result: None,
+                })
+            }
+        };
         let arg_exprs: Vec<&ast::Expr> =
-            if star {
+            if let Some(arg) = &filtered {
+                vec![arg]
+            } else if star {
                 Vec::new()
             } else {
                 arg_list

@@ -696,53 +696,33 @@ impl<'a> Binder<'a> {
                 predicate = Some(self.condition(e, &fields, "JOIN ... ON")?);
             }
             ast::JoinConstraint::Using(names) => {
-                let mut parts = Vec::new();
+                let mut named = Vec::new();
                 for n in names {
-                    let name = object_name(n)?;
-                    let find =
-                        |fs: &[PlanField]| fs.iter().position(|f| f.name == name && !f.hidden);
-                    let (Some(l), Some(r)) = (find(&left.fields), find(&right.fields)) else {
-                        return Err(SqlError::new(
-                            ErrorKind::UnknownColumn,
-                            format!("column \"{name}\" of USING is not on both sides of the join"),
-                        )
-                        .at(position(n.span())));
-                    };
-                    fields[n_left + r].hidden = true;
-                    let (lt, rt) = (left.fields[l].data_type, right.fields[r].data_type);
-                    let t = DataType::common(lt, rt).ok_or_else(|| {
-                        type_error(
-                            format!(
-                                "USING column \"{name}\" is {lt} on the left and {rt} on the right"
-                            ),
-                            n.span(),
-                        )
-                    })?;
-                    parts.push(Expr::Binary {
-                        op: BinOp::Eq,
-                        left: Box::new(coerce(
-                            Expr::Column {
-                                index: l,
-                                data_type: lt,
-                            },
-                            t,
-                        )),
-                        right: Box::new(coerce(
-                            Expr::Column {
-                                index: n_left + r,
-                                data_type: rt,
-                            },
-                            t,
-                        )),
-                        data_type: DataType::Boolean,
-                    });
+                    named.push((object_name(n)?, n.span()));
                 }
+                predicate = using(&left, &right, &mut fields, &named)?;
                 using_label = format!(" USING ({})", comma_list(names));
-                predicate = and_all(parts);
             }
             ast::JoinConstraint::Natural => {
-                return Err(SqlError::unsupported("NATURAL JOIN")
-                    .with_hint("name the columns with USING (...)"))
+                // Every visible column name the two sides share (none is refused, as DuckDB
+                // does: PostgreSQL would pair every row, rarely what was meant).
+                let mut named: Vec<(String, sqlparser::tokenizer::Span)> = Vec::new();
+                for f in left.fields.iter().filter(|f| !f.hidden) {
+                    let shared = right.fields.iter().any(|r| !r.hidden && r.name == f.name);
+                    if shared && !named.iter().any(|(n, _)| *n == f.name) {
+                        named.push((f.name.clone(), sqlparser::tokenizer::Span::empty()));
+                    }
+                }
+                if named.is_empty() {
+                    return Err(SqlError::new(
+                        ErrorKind::UnknownColumn,
+                        "NATURAL JOIN: the two sides share no column name",
+                    )
+                    .with_hint("write CROSS JOIN to pair every row, or JOIN ... ON a condition"));
+                }
+                predicate = using(&left, &right, &mut fields, &named)?;
+                let names: Vec<&str> = named.iter().map(|(n, _)| n.as_str()).collect();
+                using_label = format!(" (NATURAL: USING ({}))", names.join(", "));
             }
         }
         // Equality conditions between the two sides become hash-join keys.
@@ -1444,6 +1424,55 @@ fn post_aggregate(
         }
     };
     e.transform(&mut f)
+}
+
+/// `JOIN ... USING (names)`: the equalities between the sides' columns of those names (each
+/// coerced to a common type), with the right side's copies hidden from `*` and unqualified names.
+fn using(
+    left: &Plan,
+    right: &Plan,
+    fields: &mut [PlanField],
+    names: &[(String, sqlparser::tokenizer::Span)],
+) -> Result<Option<Expr>, SqlError> {
+    let n_left = left.fields.len();
+    let mut parts = Vec::new();
+    for (name, span) in names {
+        let find = |fs: &[PlanField]| fs.iter().position(|f| f.name == *name && !f.hidden);
+        let (Some(l), Some(r)) = (find(&left.fields), find(&right.fields)) else {
+            return Err(SqlError::new(
+                ErrorKind::UnknownColumn,
+                format!("column \"{name}\" of USING is not on both sides of the join"),
+            )
+            .at(position(*span)));
+        };
+        fields[n_left + r].hidden = true;
+        let (lt, rt) = (left.fields[l].data_type, right.fields[r].data_type);
+        let t = DataType::common(lt, rt).ok_or_else(|| {
+            type_error(
+                format!("USING column \"{name}\" is {lt} on the left and {rt} on the right"),
+                *span,
+            )
+        })?;
+        parts.push(Expr::Binary {
+            op: BinOp::Eq,
+            left: Box::new(coerce(
+                Expr::Column {
+                    index: l,
+                    data_type: lt,
+                },
+                t,
+            )),
+            right: Box::new(coerce(
+                Expr::Column {
+                    index: n_left + r,
+                    data_type: rt,
+                },
+                t,
+            )),
+            data_type: DataType::Boolean,
+        });
+    }
+    Ok(and_all(parts))
 }
 
 /// The same plan under a new table alias (and optionally new column names).
