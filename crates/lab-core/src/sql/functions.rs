@@ -441,8 +441,9 @@ pub fn call(func: ScalarFn, args: &[Value]) -> Result<Value, SqlError> {
                     10f64.powi(args.get(1).and_then(int).unwrap_or(0).clamp(-300, 300) as i32);
                 let x = d * scale;
                 let r = match func {
-                    // PostgreSQL rounds doubles half to even.
-                    Round => x.round_ties_even(),
+                    // Halves away from zero, as DuckDB, SQLite and PostgreSQL's NUMERIC do
+                    // (a literal 2.5 is NUMERIC there); not PostgreSQL's half-to-even DOUBLE.
+                    Round => x.round(),
                     Floor => x.floor(),
                     _ => x.ceil(),
                 };

@@ -582,6 +582,12 @@ mod tests {
             e.message.contains("must appear in the GROUP BY clause"),
             "{e}"
         );
+        assert_eq!(e.position, Some(Position { line: 1, column: 11 }));
+        // The caret goes to the use outside the aggregate, in HAVING too.
+        let e = s
+            .execute("SELECT g FROM t GROUP BY g HAVING max(v) > 0 OR v > 1")
+            .unwrap_err();
+        assert_eq!(e.position, Some(Position { line: 1, column: 49 }));
         let e = s.execute("SELECT gg FROM t").unwrap_err();
         assert_eq!(e.kind, ErrorKind::UnknownColumn);
         assert_eq!(e.hint.as_deref(), Some("did you mean \"g\"?"));

@@ -985,7 +985,7 @@ impl<'a> Binder<'a> {
             };
             let rewrite = |e: &Expr| post_aggregate(e, &group_by, n_groups, &from_fields);
             for item in &mut items {
-                item.0 = rewrite(&item.0)?;
+                item.0 = rewrite(&item.0).map_err(|e| locate_ungrouped(e, item.2.as_ref()))?;
             }
             for key in &mut order_keys {
                 key.expr = rewrite(&key.expr)?;
@@ -1002,7 +1002,7 @@ impl<'a> Binder<'a> {
                 }
             }
             if let Some((h, h_ast)) = having {
-                let predicate = rewrite(&h)?;
+                let predicate = rewrite(&h).map_err(|e| locate_ungrouped(e, Some(&h_ast)))?;
                 if !matches!(predicate.data_type(), DataType::Boolean | DataType::Null) {
                     return Err(type_error(
                         format!("HAVING must be BOOLEAN, not {}", predicate.data_type()),
@@ -1473,6 +1473,72 @@ fn using(
         });
     }
     Ok(and_all(parts))
+}
+
+/// Puts the caret of an error about an ungrouped column (`column "x" must appear in the GROUP
+/// BY clause ...`) under that column's first use outside an aggregate in `e`.
+fn locate_ungrouped(err: SqlError, e: Option<&ast::Expr>) -> SqlError {
+    let name = err.message.split('"').nth(1).unwrap_or_default();
+    let name = name.rsplit('.').next().unwrap_or_default().to_string();
+    match e.and_then(|e| column_use(e, &name)) {
+        Some(span) if err.position.is_none() => err.at(position(span)),
+        _ => err,
+    }
+}
+
+/// Where `e` names column `name` outside an aggregate's arguments.
+fn column_use(e: &ast::Expr, name: &str) -> Option<sqlparser::tokenizer::Span> {
+    let find = |e: &ast::Expr| column_use(e, name);
+    match e {
+        ast::Expr::Identifier(i) => (ident_name(i) == name).then_some(i.span),
+        ast::Expr::CompoundIdentifier(parts) => parts
+            .last()
+            .filter(|i| ident_name(i) == name)
+            .map(|i| i.span),
+        ast::Expr::BinaryOp { left, right, .. } => find(left).or_else(|| find(right)),
+        ast::Expr::UnaryOp { expr, .. }
+        | ast::Expr::Nested(expr)
+        | ast::Expr::Cast { expr, .. }
+        | ast::Expr::IsNull(expr)
+        | ast::Expr::IsNotNull(expr)
+        | ast::Expr::IsTrue(expr)
+        | ast::Expr::IsFalse(expr) => find(expr),
+        ast::Expr::Between {
+            expr, low, high, ..
+        } => find(expr).or_else(|| find(low)).or_else(|| find(high)),
+        ast::Expr::InList { expr, list, .. } => find(expr).or_else(|| list.iter().find_map(find)),
+        ast::Expr::Like { expr, pattern, .. } | ast::Expr::ILike { expr, pattern, .. } => {
+            find(expr).or_else(|| find(pattern))
+        }
+        ast::Expr::Case {
+            operand,
+            conditions,
+            else_result,
+            ..
+        } => operand
+            .as_deref()
+            .and_then(find)
+            .or_else(|| {
+                conditions
+                    .iter()
+                    .find_map(|c| find(&c.condition).or_else(|| find(&c.result)))
+            })
+            .or_else(|| else_result.as_deref().and_then(find)),
+        ast::Expr::Function(f) => {
+            let fname = f.name.to_string().to_lowercase();
+            if AggFn::from_name(&fname).is_some() || f.over.is_some() {
+                return None;
+            }
+            match &f.args {
+                ast::FunctionArguments::List(l) => l.args.iter().find_map(|a| match a {
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => find(e),
+                    _ => None,
+                }),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }
 
 /// The same plan under a new table alias (and optionally new column names).
