@@ -518,6 +518,7 @@ test("the SQL lab: a query, its trace, plan and chart, and errors with carets, a
     await page.click(".sql-run");
     await page.waitForSelector('.sql-results[data-run="1"]');
     assert.equal(await page.getAttribute(".sql-summary", "data-rows"), "5");
+    assert.match(await page.textContent(".sql-summary"), /· [\d,]+ rows touched/);
     assert.match(await page.textContent(".grid-head"), /event_type\s*TEXT.*pv\s*BIGINT.*uv\s*BIGINT/);
     assert.equal(await page.locator(".grid-row").count(), 5);
     assert.equal(await page.getAttribute(".grid-head [role=columnheader]:nth-child(3)", "class"), "grid-th num", "numbers align right");
@@ -577,9 +578,21 @@ test("the SQL lab: a query, its trace, plan and chart, and errors with carets, a
     await runSql(page, "SELECT event_type, cuid, count(*)\nFROM push_events\nGROUP BY event_type");
     assert.match(await page.textContent(".sql-error-message"), /"push_events.cuid" must appear in the GROUP BY clause/);
     assert.match(await page.textContent(".sql-error .hint"), /add it to GROUP BY, or wrap it in an aggregate/);
+    assert.equal(await page.textContent(".sql-caret"), "SELECT event_type, cuid, count(*)\n                   ^");
     overflow = await overflowOf(page);
     assert.ok(overflow <= 1, `the error at ${width}px scrolls sideways by ${overflow}px`);
     await shot(page, `sql-group-by-error-${width}-${colorScheme}`);
+
+    // A correlated subquery runs, and its plan sits under the step that uses it.
+    await runSql(page, "SELECT u.name FROM users u\nWHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.user_id = u.user_id)");
+    assert.ok(Number(await page.getAttribute(".sql-summary", "data-rows")) > 0);
+    await page.click('[data-tab="plan"]');
+    await page.waitForSelector(".plan-node");
+    const correlated = await page.$$eval(".plan-node", (ns) => ns.map((n) => [n.getAttribute("aria-level"), n.querySelector(".plan-op").textContent]));
+    assert.deepEqual(correlated.slice(0, 3).map(([, op]) => op), ["Project", "Filter", "CorrelatedSubquery"]);
+    assert.equal(correlated[2][0], "3");
+    await shot(page, `sql-correlated-plan-${width}-${colorScheme}`);
+    await page.click('[data-tab="result"]');
 
     // A budget error is an error like any other.
     await runSql(page, "SELECT count(*) FROM push_events a, push_events b");

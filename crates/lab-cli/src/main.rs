@@ -34,7 +34,9 @@ fn main() -> ExitCode {
         Some("sql") => match sql_cmd::run(&args[1..], &mut std::io::stdin().lock()) {
             Ok(output) => Ok(output),
             Err(sql_cmd::Failure::Usage(message)) => Err(message),
-            Err(sql_cmd::Failure::Sql(message)) => {
+            Err(sql_cmd::Failure::Sql { output, message }) => {
+                // The statements before the failing one ran: their output first.
+                print!("{output}");
                 eprintln!("lab: {message}");
                 return ExitCode::from(1);
             }

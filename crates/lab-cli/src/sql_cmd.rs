@@ -32,8 +32,9 @@ Exit status: 0 when every statement ran; 1 when a statement or a CSV file was re
 pub enum Failure {
     /// Bad arguments or an unreadable file: one line, exit code 2.
     Usage(String),
-    /// The engine refused a statement or a CSV file: message, caret and hint, exit code 1.
-    Sql(String),
+    /// The engine refused a statement or a CSV file: the output of the statements before it,
+    /// then its message, caret and hint; exit code 1.
+    Sql { output: String, message: String },
 }
 
 /// What the arguments ask for.
@@ -152,11 +153,14 @@ pub fn run(args: &[String], stdin: &mut dyn Read) -> Result<String, Failure> {
     );
     for (name, file) in &options.tables {
         let bytes = std::fs::read(file).map_err(|e| usage(format!("cannot read {file}: {e}")))?;
-        let table =
-            from_csv(&bytes).map_err(|e| Failure::Sql(format!("{file}: {}", describe(&e, ""))))?;
-        session
-            .add_table(name, table)
-            .map_err(|e| Failure::Sql(describe(&e, "")))?;
+        let table = from_csv(&bytes).map_err(|e| Failure::Sql {
+            output: String::new(),
+            message: format!("{file}: {}", describe(&e, "")),
+        })?;
+        session.add_table(name, table).map_err(|e| Failure::Sql {
+            output: String::new(),
+            message: describe(&e, ""),
+        })?;
     }
     let sql = match options.query {
         Some(query) => query,
@@ -173,10 +177,14 @@ pub fn run(args: &[String], stdin: &mut dyn Read) -> Result<String, Failure> {
     if sql.trim().is_empty() {
         return Err(usage("no statement given (see lab sql --help)"));
     }
-    let outcomes = session
-        .execute(&sql)
-        .map_err(|e| Failure::Sql(describe(&e, &sql)))?;
-    Ok(render(&outcomes, options.format.unwrap_or(Format::Table)))
+    let format = options.format.unwrap_or(Format::Table);
+    match session.execute_until_error(&sql) {
+        (outcomes, None) => Ok(render(&outcomes, format)),
+        (outcomes, Some(e)) => Err(Failure::Sql {
+            output: render(&outcomes, format),
+            message: describe(&e, &sql),
+        }),
+    }
 }
 
 #[cfg(test)]

@@ -209,9 +209,13 @@ fn a_refused_statement_exits_1_with_caret_and_hint() {
         "{stderr}"
     );
 
-    let out = lab_sql(&[], "SELECT 1 AS a; SELECT nope FROM rides");
+    // The statements before the refused one ran: their output comes first, as psql prints it.
+    let out = lab_sql(&[], "SELECT 1 AS a; SELECT nope FROM rides; SELECT 2 AS b");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nope"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(" a\n---\n 1\n(1 row)"), "{stdout}");
+    assert!(!stdout.contains(" b\n"), "{stdout}");
 }
 
 #[test]

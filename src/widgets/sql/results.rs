@@ -1,6 +1,6 @@
 //! What a run gave: what each statement did, then the result in four views (the grid, the
 //! clause-by-clause trace, the EXPLAIN tree and a chart), with the row count, the time the engine
-//! took, the rows that went through the query's steps, and the CSV export.
+//! took, the rows it touched (what its budget counts), and the CSV export.
 
 use super::chart::ResultChart;
 use super::csv_io::export_csv;
@@ -71,11 +71,9 @@ pub fn SqlResults() -> Html {
                     <strong class="sql-row-count">{ rows_text(r.table.rows) }</strong>
                     { format!(" · {} column{}", r.table.fields.len(), if r.table.fields.len() == 1 { "" } else { "s" }) }
                     { format!(" · {:.0} ms", run.elapsed_ms) }
-                    if let Some(work) = run.rows_through_steps() {
-                        <span title="the sum of the row counts of the query's steps (see the trace)">
-                            { format!(" · {} rows through {} steps", format_count(work), r.trace.as_ref().map_or(0, Vec::len)) }
-                        </span>
-                    }
+                    <span class="sql-work" title={format!("the rows the query read and produced in all, over every step and every run of a correlated subquery: what its budget counts (it stops past {})", format_count(lab_core::sql::exec::Limits::default().work_max))}>
+                        { format!(" · {} rows touched", format_count(r.work)) }
+                    </span>
                     if capped {
                         <span class="muted">{ format!(" · the grid shows the first {}; the CSV has them all", format_count(GRID_ROWS_MAX as u64)) }</span>
                     }

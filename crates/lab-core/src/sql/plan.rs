@@ -272,7 +272,7 @@ impl Plan {
         ));
         for subquery in self.expressions().iter().flat_map(|e| e.subqueries()) {
             out.push_str(&format!(
-                "{}CorrelatedSubquery (runs per outer row): {}\n",
+                "{}CorrelatedSubquery: runs once per distinct outer row: {}\n",
                 "  ".repeat(depth + 1),
                 subquery.text
             ));

@@ -179,12 +179,27 @@ impl Session {
     }
 
     fn run(&mut self, sql: &str, traced: bool) -> Result<Vec<Outcome>, SqlError> {
-        let statements = Session::parse(sql)?;
+        match self.run_each(sql, traced) {
+            (out, None) => Ok(out),
+            (_, Some(e)) => Err(e),
+        }
+    }
+
+    /// Runs statements until one fails: the outcomes of those that ran (their effects stay),
+    /// and the error that stopped the rest (a command-line tool prints both, as psql does).
+    pub fn execute_until_error(&mut self, sql: &str) -> (Vec<Outcome>, Option<SqlError>) {
+        self.run_each(sql, false)
+    }
+
+    fn run_each(&mut self, sql: &str, traced: bool) -> (Vec<Outcome>, Option<SqlError>) {
+        let statements = match Session::parse(sql) {
+            Ok(s) => s,
+            Err(e) => return (Vec::new(), Some(e)),
+        };
         if statements.is_empty() {
-            return Err(
-                SqlError::new(ErrorKind::Syntax, "there is no statement to run")
-                    .with_hint("write a query, e.g. SELECT 1"),
-            );
+            let e = SqlError::new(ErrorKind::Syntax, "there is no statement to run")
+                .with_hint("write a query, e.g. SELECT 1");
+            return (Vec::new(), Some(e));
         }
         let mut out = Vec::with_capacity(statements.len());
         for statement in &statements {
@@ -196,11 +211,11 @@ impl Session {
                         // (drop recurses); it is small (the text is bounded), so it is leaked.
                         std::mem::forget(statements);
                     }
-                    return Err(e);
+                    return (out, Some(e));
                 }
             }
         }
-        Ok(out)
+        (out, None)
     }
 
     /// Plans a query.
@@ -313,7 +328,12 @@ impl Session {
                 let rows = table.rows;
                 self.tables
                     .insert(name.clone(), TableSource::Scratch(Rc::new(table)));
-                Ok(Outcome::Done(format!("created table {name} ({rows} rows)")))
+                let rows = if rows == 1 {
+                    "1 row".to_string()
+                } else {
+                    format!("{rows} rows")
+                };
+                Ok(Outcome::Done(format!("created table {name} ({rows})")))
             }
             ast::Statement::Insert(insert) => {
                 let ast::TableObject::TableName(tname) = &insert.table else {
@@ -582,12 +602,24 @@ mod tests {
             e.message.contains("must appear in the GROUP BY clause"),
             "{e}"
         );
-        assert_eq!(e.position, Some(Position { line: 1, column: 11 }));
+        assert_eq!(
+            e.position,
+            Some(Position {
+                line: 1,
+                column: 11
+            })
+        );
         // The caret goes to the use outside the aggregate, in HAVING too.
         let e = s
             .execute("SELECT g FROM t GROUP BY g HAVING max(v) > 0 OR v > 1")
             .unwrap_err();
-        assert_eq!(e.position, Some(Position { line: 1, column: 49 }));
+        assert_eq!(
+            e.position,
+            Some(Position {
+                line: 1,
+                column: 49
+            })
+        );
         let e = s.execute("SELECT gg FROM t").unwrap_err();
         assert_eq!(e.kind, ErrorKind::UnknownColumn);
         assert_eq!(e.hint.as_deref(), Some("did you mean \"g\"?"));
