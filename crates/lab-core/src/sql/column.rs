@@ -290,7 +290,7 @@ pub struct Field {
 }
 
 /// A table: a schema and one column per field, all of `rows` rows.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Table {
     pub fields: Vec<Field>,
     pub columns: Vec<Column>,

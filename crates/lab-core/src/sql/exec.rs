@@ -15,6 +15,7 @@ use std::cmp::Ordering;
 use std::rc::Rc;
 
 mod correlated;
+mod recursive;
 
 /// A step's table, and for the trace: the input rows that survived a filter, the input rows
 /// forming each group.
@@ -203,6 +204,17 @@ impl Executor {
                 let r = self.run(right)?;
                 (set_operation(&l, &r, *op, *all), None, None)
             }
+            Node::RecursiveUnion {
+                anchor,
+                recursive,
+                working,
+                all,
+            } => (
+                self.recursive_union(plan, anchor, recursive, working, *all)?,
+                None,
+                None,
+            ),
+            Node::WorkingTable { working } => (working.0.borrow().clone(), None, None),
         };
         table.fields = plan
             .fields

@@ -201,6 +201,31 @@ pub enum Node {
     Rename {
         input: Box<Plan>,
     },
+    /// `WITH RECURSIVE`: the anchor's rows, then the recursive part run again and again over
+    /// the rows the previous round added (its [`Node::WorkingTable`]) until it adds none.
+    RecursiveUnion {
+        anchor: Box<Plan>,
+        recursive: Box<Plan>,
+        working: Rc<WorkingTable>,
+        /// UNION ALL keeps duplicates; UNION drops rows already produced (which also ends
+        /// cycles).
+        all: bool,
+    },
+    /// Inside a recursive CTE's recursive part: the rows the previous round added.
+    WorkingTable {
+        working: Rc<WorkingTable>,
+    },
+}
+
+/// The rows a recursive CTE's previous round added, set by the executor before each round.
+/// Equal only to itself (two CTEs' working tables are different tables).
+#[derive(Debug, Default)]
+pub struct WorkingTable(pub std::cell::RefCell<Table>);
+
+impl PartialEq for WorkingTable {
+    fn eq(&self, other: &WorkingTable) -> bool {
+        std::ptr::eq(self, other)
+    }
 }
 
 /// A plan node with its output columns and the clause it comes from.
@@ -215,7 +240,7 @@ pub struct Plan {
 impl Plan {
     pub fn children(&self) -> Vec<&Plan> {
         match &self.node {
-            Node::Scan { .. } | Node::Values { .. } => Vec::new(),
+            Node::Scan { .. } | Node::Values { .. } | Node::WorkingTable { .. } => Vec::new(),
             Node::Filter { input, .. }
             | Node::Project { input, .. }
             | Node::Aggregate { input, .. }
@@ -227,6 +252,17 @@ impl Plan {
             Node::Join { left, right, .. } | Node::SetOperation { left, right, .. } => {
                 vec![left, right]
             }
+            Node::RecursiveUnion {
+                anchor, recursive, ..
+            } => vec![anchor, recursive],
+        }
+    }
+
+    /// Whether this plan reads `working` (a recursive CTE's previous round).
+    pub fn reads(&self, working: &Rc<WorkingTable>) -> bool {
+        match &self.node {
+            Node::WorkingTable { working: w } => Rc::ptr_eq(w, working),
+            _ => self.children().iter().any(|c| c.reads(working)),
         }
     }
 
@@ -246,6 +282,8 @@ impl Plan {
             Node::Distinct { .. } => "Distinct",
             Node::SetOperation { .. } => "SetOperation",
             Node::Rename { .. } => "Alias",
+            Node::RecursiveUnion { .. } => "RecursiveUnion",
+            Node::WorkingTable { .. } => "WorkingTable",
         }
     }
 

@@ -638,6 +638,14 @@ impl<'a> Binder<'a> {
         let plan = plan?;
         let fields: Vec<PlanField> = plan.fields.iter().filter(|f| !f.hidden).cloned().collect();
         if references_after == references_before {
+            if self.working.iter().any(|w| plan.reads(w)) {
+                // It would run now, before any round: PostgreSQL refuses it too.
+                return Err(SqlError::unsupported(
+                    "a recursive CTE's own name inside a subquery of its recursive part",
+                )
+                .with_hint("join it in the recursive part's FROM instead")
+                .at(position(q.span())));
+            }
             let table = (self.run)(&plan)?;
             return Ok((BoundSubquery::Rows(table), fields));
         }

@@ -9,7 +9,7 @@ use super::expr::{BinOp, Correlated, Expr, OuterRow, SubqueryKind};
 use super::functions::ScalarFn;
 use super::plan::{
     AggCall, AggFn, Bound, Frame, JoinKind, Node, Plan, PlanField, SetOp, SortKey, WindowCall,
-    WindowFn,
+    WindowFn, WorkingTable,
 };
 use super::session::Session;
 use super::value::{DataType, Value};
@@ -65,6 +65,8 @@ pub struct Binder<'a> {
     /// The queries enclosing the subquery being bound, innermost last: names not found in the
     /// subquery's own FROM are looked up there (a correlated subquery).
     outer: Vec<OuterScope>,
+    /// The working tables of the recursive CTEs whose recursive part is being bound.
+    working: Vec<Rc<WorkingTable>>,
 }
 
 /// An enclosing query's columns as a subquery sees them.
@@ -233,6 +235,7 @@ impl<'a> Binder<'a> {
             depth: 0,
             query_depth: 0,
             outer: Vec::new(),
+            working: Vec::new(),
         }
     }
 
@@ -250,17 +253,22 @@ impl<'a> Binder<'a> {
     fn query_nested(&mut self, q: &ast::Query) -> Result<Plan, SqlError> {
         let mut pushed = false;
         if let Some(with) = &q.with {
-            if with.recursive {
-                return Err(
-                    SqlError::unsupported("WITH RECURSIVE").at(position(with.with_token.0.span))
-                );
-            }
             self.ctes.push(BTreeMap::new());
             pushed = true;
             for cte in &with.cte_tables {
-                let plan = self.query(&cte.query)?;
                 let name = ident_name(&cte.alias.name);
-                let plan = rename(plan, &name, &cte.alias.columns, cte.alias.name.span)?;
+                let recursive = if with.recursive {
+                    self.recursive_cte(cte, &name)?
+                } else {
+                    None
+                };
+                let plan = match recursive {
+                    Some(plan) => plan,
+                    None => {
+                        let plan = self.query(&cte.query)?;
+                        rename(plan, &name, &cte.alias.columns, cte.alias.name.span)?
+                    }
+                };
                 self.ctes.last_mut().expect("pushed").insert(name, plan);
             }
         }
@@ -269,6 +277,95 @@ impl<'a> Binder<'a> {
             self.ctes.pop();
         }
         result
+    }
+
+    /// A CTE of `WITH RECURSIVE` written `anchor UNION [ALL] recursive part` whose recursive
+    /// part reads the CTE itself; `None` when it does not (then it is an ordinary CTE).
+    fn recursive_cte(&mut self, cte: &ast::Cte, name: &str) -> Result<Option<Plan>, SqlError> {
+        let ast::SetExpr::SetOperation {
+            left,
+            op: ast::SetOperator::Union,
+            set_quantifier,
+            right,
+        } = cte.query.body.as_ref()
+        else {
+            return Ok(None);
+        };
+        let all = match set_quantifier {
+            ast::SetQuantifier::All => true,
+            ast::SetQuantifier::Distinct | ast::SetQuantifier::None => false,
+            other => return Err(SqlError::unsupported(format!("UNION {other}"))),
+        };
+        let span = cte.alias.name.span;
+        let anchor = self.set_expr(left)?;
+        let working = Rc::new(WorkingTable::default());
+        let previous = Plan {
+            node: Node::WorkingTable {
+                working: working.clone(),
+            },
+            fields: anchor.fields.clone(),
+            label: format!("{name} (the rows the previous round added)"),
+        };
+        let previous = rename(previous, name, &cte.alias.columns, span)?;
+        let scope = self.ctes.last_mut().expect("pushed by the caller");
+        scope.insert(name.to_string(), previous);
+        self.working.push(working.clone());
+        let recursive = self.set_expr(right);
+        self.working.pop();
+        self.ctes
+            .last_mut()
+            .expect("pushed by the caller")
+            .remove(name);
+        let recursive = recursive?;
+        if !recursive.reads(&working) {
+            return Ok(None);
+        }
+        if anchor.fields.len() != recursive.fields.len() {
+            return Err(SqlError::new(
+                ErrorKind::Type,
+                format!(
+                    "the recursive CTE \"{name}\" has {} columns in its anchor and {} in its recursive part",
+                    anchor.fields.len(),
+                    recursive.fields.len()
+                ),
+            )
+            .at(position(span)));
+        }
+        // The anchor fixes the types (as in PostgreSQL); the recursive part is cast to them.
+        for (i, (a, b)) in anchor.fields.iter().zip(&recursive.fields).enumerate() {
+            let column = cte
+                .alias
+                .columns
+                .get(i)
+                .map_or_else(|| a.name.clone(), |c| ident_name(&c.name));
+            if a.data_type != b.data_type
+                && (a.data_type == DataType::Null
+                    || DataType::common(a.data_type, b.data_type) != Some(a.data_type))
+            {
+                return Err(SqlError::new(
+                    ErrorKind::Type,
+                    format!(
+                        "column \"{column}\" of the recursive CTE \"{name}\" is {} in its anchor but {} in its recursive part",
+                        a.data_type, b.data_type
+                    ),
+                )
+                .with_hint(format!("CAST it in the anchor, e.g. CAST(... AS {})", b.data_type))
+                .at(position(span)));
+            }
+        }
+        let fields = anchor.fields.clone();
+        let recursive = cast_to(recursive, &fields);
+        let plan = Plan {
+            node: Node::RecursiveUnion {
+                anchor: Box::new(anchor),
+                recursive: Box::new(recursive),
+                working,
+                all,
+            },
+            fields,
+            label: format!("WITH RECURSIVE {name}"),
+        };
+        Ok(Some(rename(plan, name, &cte.alias.columns, span)?))
     }
 
     fn query_body(&mut self, q: &ast::Query) -> Result<Plan, SqlError> {
