@@ -2804,6 +2804,15 @@ fn mutate(rng: &mut Rng, sql: &str, other: &str) -> String {
     t.join(" ")
 }
 
+/// Constructs the generator does not write, mutated along with its queries.
+const FUZZ_EXTRA: &[&str] = &[
+    "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 20) SELECT n, t0.s0 FROM r JOIN t0 ON t0.id = r.n",
+    "WITH RECURSIVE r(id, depth) AS (SELECT id, 0 FROM t1 WHERE i0 > 2 UNION SELECT t1.id, r.depth + 1 FROM t1 JOIN r ON t1.i1 = r.id WHERE r.depth < 5) SELECT * FROM r",
+    "SELECT * FROM t0 NATURAL JOIN t1 NATURAL LEFT JOIN t2",
+    "SELECT s0 FROM t1 WHERE s0 LIKE 'a!%' ESCAPE '!' OR s1 NOT ILIKE '%\\_' ESCAPE ''",
+    "SELECT i0, count(*) FILTER (WHERE d0 > 1), sum(i1) FILTER (WHERE s0 <> 'a') FROM t0 GROUP BY i0",
+];
+
 #[test]
 fn mutated_queries_never_panic() {
     let seed = env_u64("FLOWLAB_SQL_SEED").unwrap_or(DEFAULT_SEED);
@@ -2833,12 +2842,13 @@ fn mutated_queries_never_panic() {
                     rows_max: 50_000,
                     work_max: 2_000_000,
                 };
-                let base: Vec<String> = (0..100)
+                let mut base: Vec<String> = (0..100)
                     .map(|_| {
                         gen.aliases = 0;
                         render(&gen.query(), Dialect::Ours).0
                     })
                     .collect();
+                base.extend(FUZZ_EXTRA.iter().map(|s| s.to_string()));
                 for (i, sql) in base.iter().enumerate() {
                     let mut input = sql.clone();
                     let n = if rng.chance_permille(700) { 1 } else { 2 };
