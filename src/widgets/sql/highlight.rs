@@ -67,6 +67,7 @@ const KEYWORDS: &[&str] = &[
     "DROP",
     "ELSE",
     "END",
+    "ESCAPE",
     "EXCEPT",
     "EXISTS",
     "EXPLAIN",
@@ -111,6 +112,7 @@ const KEYWORDS: &[&str] = &[
     "PRECISION",
     "RANGE",
     "REAL",
+    "RECURSIVE",
     "RIGHT",
     "ROW",
     "ROWS",
@@ -289,6 +291,21 @@ mod tests {
                 (String, "'it''s'"),
             ]
         );
+    }
+
+    #[test]
+    fn the_dialects_clause_words_are_keywords() {
+        for word in [
+            "recursive",
+            "natural",
+            "escape",
+            "filter",
+            "exists",
+            "using",
+            "over",
+        ] {
+            assert!(is_keyword(word), "{word}");
+        }
     }
 
     #[test]
