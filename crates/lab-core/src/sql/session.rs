@@ -23,6 +23,25 @@ pub enum Outcome {
     Done(String),
 }
 
+/// Whether the text has `SELECT [DISTINCT] top` not followed by a number: a column named top,
+/// which the parser takes for SQL Server's `TOP n`.
+fn top_as_a_name(sql: &str) -> bool {
+    let words: Vec<String> = sql
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    (0..words.len()).any(|i| {
+        let mut at = i + 1;
+        if words.get(at).is_some_and(|w| w == "distinct") {
+            at += 1;
+        }
+        words[i] == "select"
+            && words.get(at).is_some_and(|w| w == "top")
+            && words.get(at + 1).is_none_or(|n| n.parse::<u64>().is_err())
+    })
+}
+
 /// A query's result table, and its trace when one was asked for.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QueryResult {
@@ -163,6 +182,8 @@ impl Session {
                     || message.contains("recursion limit")
                 {
                     "the query nests too deeply".to_string()
+                } else if top_as_a_name(sql) {
+                    "TOP after SELECT is read as SQL Server's TOP n: write a column named top as \"top\"".to_string()
                 } else {
                     "check the SQL near the caret".to_string()
                 };
@@ -592,6 +613,25 @@ mod tests {
             ["a", "b", "c"]
         );
         assert_eq!(rows(&mut s, "SELECT CASE WHEN v >= 2 THEN 'big' WHEN v IS NULL THEN 'none' ELSE 'small' END AS size FROM t ORDER BY 1"), ["big", "big", "none", "small"]);
+    }
+
+    #[test]
+    fn a_column_named_top_gets_a_hint() {
+        assert!(top_as_a_name("SELECT top FROM t"));
+        assert!(top_as_a_name("select distinct Top, x from t"));
+        assert!(!top_as_a_name("SELECT TOP 3 x FROM t"));
+        assert!(!top_as_a_name("SELECT DISTINCT TOP 3 x FROM t"));
+        assert!(!top_as_a_name("SELECT x AS top FROM t"));
+        let e = session().execute("SELECT top FROM t").unwrap_err();
+        assert!(
+            e.hint.as_deref().is_some_and(|h| h.contains("\"top\"")),
+            "{e:?}"
+        );
+        let e = session().execute("SELECT TOP 2 g FROM t").unwrap_err();
+        assert!(
+            e.hint.as_deref().is_some_and(|h| h.contains("LIMIT")),
+            "{e:?}"
+        );
     }
 
     #[test]

@@ -900,6 +900,11 @@ impl<'a> Binder<'a> {
     /// One SELECT, in the logical order FROM, WHERE, GROUP BY, HAVING, window functions, SELECT,
     /// DISTINCT, ORDER BY (LIMIT is the query's).
     fn select(&mut self, s: &ast::Select, order_by: &[ast::OrderByExpr]) -> Result<Plan, SqlError> {
+        if s.top.is_some() {
+            return Err(SqlError::unsupported("SELECT TOP n (SQL Server's way to limit rows)")
+                .with_hint("write LIMIT n at the end of the query; a column named top is written \"top\"")
+                .at(position(s.select_token.0.span)));
+        }
         if s.into.is_some()
             || !s.lateral_views.is_empty()
             || s.prewhere.is_some()
