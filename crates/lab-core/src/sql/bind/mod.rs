@@ -262,13 +262,15 @@ impl<'a> Binder<'a> {
                 } else {
                     None
                 };
-                let plan = match recursive {
+                let mut plan = match recursive {
                     Some(plan) => plan,
                     None => {
                         let plan = self.query(&cte.query)?;
                         rename(plan, &name, &cte.alias.columns, cte.alias.name.span)?
                     }
                 };
+                // A reference reads as the FROM clause wrote it: "FROM x AS c JOIN ...".
+                plan.label = format!("FROM {name}");
                 self.ctes.last_mut().expect("pushed").insert(name, plan);
             }
         }
@@ -304,9 +306,10 @@ impl<'a> Binder<'a> {
                 working: working.clone(),
             },
             fields: anchor.fields.clone(),
-            label: format!("{name} (the rows the previous round added)"),
+            label: format!("the rows the previous round of {name} added"),
         };
-        let previous = rename(previous, name, &cte.alias.columns, span)?;
+        let mut previous = rename(previous, name, &cte.alias.columns, span)?;
+        previous.label = format!("FROM {name} (the rows the previous round added)");
         let scope = self.ctes.last_mut().expect("pushed by the caller");
         scope.insert(name.to_string(), previous);
         self.working.push(working.clone());
@@ -353,8 +356,12 @@ impl<'a> Binder<'a> {
                 .at(position(span)));
             }
         }
-        let fields = anchor.fields.clone();
-        let recursive = cast_to(recursive, &fields);
+        let recursive = cast_to(recursive, &anchor.fields);
+        // The CTE's own column names (the trace shows this step's table under them).
+        let mut fields = anchor.fields.clone();
+        for (f, c) in fields.iter_mut().zip(&cte.alias.columns) {
+            f.name = ident_name(&c.name);
+        }
         let plan = Plan {
             node: Node::RecursiveUnion {
                 anchor: Box::new(anchor),
