@@ -160,12 +160,27 @@ impl<'t> SortKeys<'t> {
             [] => {}
             [KeyColumn::Ordinal(v)] => {
                 // (key, position): an unstable sort of distinct pairs is a stable sort of keys.
-                let mut keyed: Vec<(u128, usize)> =
-                    rows.iter().enumerate().map(|(p, r)| (v[*r], p)).collect();
-                keyed.sort_unstable();
+                // Without NULLs among the rows every key has the same high half: sort the low
+                // 64 bits, half the bytes to move.
                 let before = rows.to_vec();
-                for (slot, (_, p)) in rows.iter_mut().zip(keyed) {
-                    *slot = before[p];
+                let high = before.first().map_or(0, |r| v[*r] >> 64);
+                if before.iter().all(|r| v[*r] >> 64 == high) && before.len() <= u32::MAX as usize {
+                    let mut keyed: Vec<(u64, u32)> = before
+                        .iter()
+                        .enumerate()
+                        .map(|(p, r)| (v[*r] as u64, p as u32))
+                        .collect();
+                    keyed.sort_unstable();
+                    for (slot, (_, p)) in rows.iter_mut().zip(keyed) {
+                        *slot = before[p as usize];
+                    }
+                } else {
+                    let mut keyed: Vec<(u128, usize)> =
+                        before.iter().enumerate().map(|(p, r)| (v[*r], p)).collect();
+                    keyed.sort_unstable();
+                    for (slot, (_, p)) in rows.iter_mut().zip(keyed) {
+                        *slot = before[p];
+                    }
                 }
             }
             _ => rows.sort_by(|a, b| self.cmp(*a, *b)),
