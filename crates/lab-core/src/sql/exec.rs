@@ -133,6 +133,18 @@ impl Executor {
         }
     }
 
+    /// Runs `f` with the trace off (a subquery's runs, a recursive CTE's rounds: the trace shows
+    /// their result as one step), then turns it back on.
+    fn untraced<T>(
+        &mut self,
+        f: impl FnOnce(&mut Executor) -> Result<T, SqlError>,
+    ) -> Result<T, SqlError> {
+        let trace = self.trace.take();
+        let result = f(self);
+        self.trace = trace;
+        result
+    }
+
     /// An input table: a base table is used where it lies (no copy), anything else is run.
     fn input<'p>(&mut self, plan: &'p Plan) -> Result<std::borrow::Cow<'p, Table>, SqlError> {
         match &plan.node {

@@ -159,32 +159,32 @@ impl<'t> SortKeys<'t> {
         match self.keys.as_slice() {
             [] => {}
             [KeyColumn::Ordinal(v)] => {
-                // (key, position): an unstable sort of distinct pairs is a stable sort of keys.
-                // Without NULLs among the rows every key has the same high half: sort the low
-                // 64 bits, half the bytes to move.
-                let before = rows.to_vec();
-                let high = before.first().map_or(0, |r| v[*r] >> 64);
-                if before.iter().all(|r| v[*r] >> 64 == high) && before.len() <= u32::MAX as usize {
-                    let mut keyed: Vec<(u64, u32)> = before
-                        .iter()
-                        .enumerate()
-                        .map(|(p, r)| (v[*r] as u64, p as u32))
-                        .collect();
-                    keyed.sort_unstable();
-                    for (slot, (_, p)) in rows.iter_mut().zip(keyed) {
-                        *slot = before[p as usize];
-                    }
+                // Without NULLs among the rows every key has the same high half: sorting the
+                // low 64 bits moves half the bytes.
+                let high = rows.first().map_or(0, |r| v[*r] >> 64);
+                if rows.iter().all(|r| v[*r] >> 64 == high) {
+                    sort_by_key_stably(rows, |r| v[r] as u64);
                 } else {
-                    let mut keyed: Vec<(u128, usize)> =
-                        before.iter().enumerate().map(|(p, r)| (v[*r], p)).collect();
-                    keyed.sort_unstable();
-                    for (slot, (_, p)) in rows.iter_mut().zip(keyed) {
-                        *slot = before[p];
-                    }
+                    sort_by_key_stably(rows, |r| v[r]);
                 }
             }
             _ => rows.sort_by(|a, b| self.cmp(*a, *b)),
         }
+    }
+}
+
+/// Sorts `rows` by `key`, ties in their order: an unstable sort of (key, position) pairs, which
+/// are all distinct.
+fn sort_by_key_stably<K: Ord + Copy>(rows: &mut [usize], key: impl Fn(usize) -> K) {
+    let mut keyed: Vec<(K, u32)> = rows
+        .iter()
+        .enumerate()
+        .map(|(p, r)| (key(*r), p as u32))
+        .collect();
+    keyed.sort_unstable();
+    let before = rows.to_vec();
+    for (slot, (_, p)) in rows.iter_mut().zip(keyed) {
+        *slot = before[p as usize];
     }
 }
 

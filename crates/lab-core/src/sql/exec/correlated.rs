@@ -50,8 +50,7 @@ impl Executor {
         for a in args {
             arg_columns.push(self.resolve(a, table)?.eval(table)?);
         }
-        let trace = self.trace.take();
-        let result = (|| {
+        self.untraced(|ex| {
             let result_type = match subquery.kind {
                 SubqueryKind::Scalar => subquery.data_type,
                 _ => DataType::Boolean,
@@ -63,7 +62,7 @@ impl Executor {
                 let value = match seen.get(&key) {
                     Some(v) => v.clone(),
                     None => {
-                        let v = self.correlated_value(subquery, &key)?;
+                        let v = ex.correlated_value(subquery, &key)?;
                         seen.insert(key, v.clone());
                         v
                     }
@@ -71,9 +70,7 @@ impl Executor {
                 out.push(&value);
             }
             Ok(out)
-        })();
-        self.trace = trace;
-        result
+        })
     }
 
     /// One run of a correlated subquery for the outer row `key` (for IN, then the operand).

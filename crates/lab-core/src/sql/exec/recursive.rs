@@ -23,62 +23,51 @@ impl Executor {
         working: &Rc<WorkingTable>,
         all: bool,
     ) -> Result<Table, SqlError> {
-        let trace = self.trace.take();
-        let result = self.rounds(plan, anchor, recursive, working, all);
-        self.trace = trace;
-        result
-    }
-
-    fn rounds(
-        &mut self,
-        plan: &Plan,
-        anchor: &Plan,
-        recursive: &Plan,
-        working: &Rc<WorkingTable>,
-        all: bool,
-    ) -> Result<Table, SqlError> {
-        let mut seen: Map<Vec<Value>, ()> = Map::default();
-        let fresh = |t: Table, seen: &mut Map<Vec<Value>, ()>| -> Table {
-            if all {
-                return t;
+        self.untraced(|ex| {
+            let mut seen: Map<Vec<Value>, ()> = Map::default();
+            let fresh = |t: Table, seen: &mut Map<Vec<Value>, ()>| -> Table {
+                if all {
+                    return t;
+                }
+                let keep: Vec<bool> = (0..t.rows)
+                    .map(|i| seen.insert(t.row(i), ()).is_none())
+                    .collect();
+                t.filter(&keep)
+            };
+            let first = ex.run(anchor)?;
+            let mut result = fresh(first, &mut seen);
+            let mut added = result.clone();
+            let mut round = 0;
+            while added.rows > 0 {
+                round += 1;
+                if round > ROUNDS_MAX {
+                    return Err(limit_error(format!(
+                        "\"{}\" ran more than {ROUNDS_MAX} rounds without stopping",
+                        plan.label
+                    ))
+                    .with_hint(
+                        "give the recursive part a stop condition (WHERE n < 100), \
+                         or use UNION to drop repeats",
+                    ));
+                }
+                *working.0.borrow_mut() = added;
+                let next = ex.run(recursive)?;
+                added = fresh(next, &mut seen);
+                for (column, more) in result.columns.iter_mut().zip(&added.columns) {
+                    column.extend(more);
+                }
+                result.rows += added.rows;
+                ex.charge(added.rows, &plan.label)?;
+                if result.rows > ex.limits.rows_max {
+                    return Err(limit_error(format!(
+                        "\"{}\" produced more than {} rows",
+                        plan.label, ex.limits.rows_max
+                    ))
+                    .with_hint("give the recursive part a stop condition (WHERE n < 100)"));
+                }
             }
-            let keep: Vec<bool> = (0..t.rows)
-                .map(|i| seen.insert(t.row(i), ()).is_none())
-                .collect();
-            t.filter(&keep)
-        };
-        let first = self.run(anchor)?;
-        let mut result = fresh(first, &mut seen);
-        let mut added = result.clone();
-        let mut round = 0;
-        while added.rows > 0 {
-            round += 1;
-            if round > ROUNDS_MAX {
-                return Err(limit_error(format!(
-                    "\"{}\" ran more than {ROUNDS_MAX} rounds without stopping",
-                    plan.label
-                ))
-                .with_hint(
-                    "give the recursive part a stop condition (WHERE n < 100), or use UNION to drop repeats",
-                ));
-            }
-            *working.0.borrow_mut() = added;
-            let next = self.run(recursive)?;
-            added = fresh(next, &mut seen);
-            for (column, more) in result.columns.iter_mut().zip(&added.columns) {
-                column.extend(more);
-            }
-            result.rows += added.rows;
-            self.charge(added.rows, &plan.label)?;
-            if result.rows > self.limits.rows_max {
-                return Err(limit_error(format!(
-                    "\"{}\" produced more than {} rows",
-                    plan.label, self.limits.rows_max
-                ))
-                .with_hint("give the recursive part a stop condition (WHERE n < 100)"));
-            }
-        }
-        *working.0.borrow_mut() = Table::default();
-        Ok(result)
+            *working.0.borrow_mut() = Table::default();
+            Ok(result)
+        })
     }
 }
