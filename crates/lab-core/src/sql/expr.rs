@@ -748,7 +748,7 @@ pub struct ValueSet {
 }
 
 impl ValueSet {
-    pub fn new(values: Vec<Value>) -> ValueSet {
+    fn new(values: Vec<Value>) -> ValueSet {
         let has_null = values.iter().any(Value::is_null);
         ValueSet {
             members: values
@@ -758,6 +758,14 @@ impl ValueSet {
                 .collect(),
             has_null,
         }
+    }
+
+    /// The values of an IN subquery's one column, cast to the type both sides compare in.
+    pub fn of_column(column: &Column, to: DataType) -> Result<ValueSet, SqlError> {
+        let values = (0..column.len())
+            .map(|i| cast(&column.get(i), to))
+            .collect::<Result<_, _>>()?;
+        Ok(ValueSet::new(values))
     }
 
     /// `v [NOT] IN (the values)` with SQL's NULL rules (as [`in_values`]).
@@ -777,7 +785,7 @@ impl ValueSet {
 }
 
 /// `v [NOT] IN (values)` with SQL's NULL rules.
-pub fn in_values(v: &Value, values: &[Value], negated: bool) -> Value {
+fn in_values(v: &Value, values: &[Value], negated: bool) -> Value {
     // Nothing is in an empty list, not even NULL.
     if values.is_empty() {
         return Value::Boolean(negated);

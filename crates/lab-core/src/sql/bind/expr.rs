@@ -375,17 +375,14 @@ impl<'a> Binder<'a> {
                     })?;
                 let kind = SubqueryKind::In { negated: *negated };
                 match bound {
-                    BoundSubquery::Rows(table) => {
-                        let values: Vec<Value> = (0..table.rows)
-                            .map(|i| table.columns[0].get(i))
-                            .map(|v| crate::sql::expr::cast(&v, t))
-                            .collect::<Result<_, _>>()?;
-                        Expr::InValues {
-                            expr: Box::new(coerce(x, t)),
-                            values: Rc::new(crate::sql::expr::ValueSet::new(values)),
-                            negated: *negated,
-                        }
-                    }
+                    BoundSubquery::Rows(table) => Expr::InValues {
+                        expr: Box::new(coerce(x, t)),
+                        values: Rc::new(crate::sql::expr::ValueSet::of_column(
+                            &table.columns[0],
+                            t,
+                        )?),
+                        negated: *negated,
+                    },
                     BoundSubquery::Correlated(c) => c.into_expr(kind, t, Some(coerce(x, t))),
                 }
             }

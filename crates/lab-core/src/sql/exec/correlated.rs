@@ -8,7 +8,7 @@
 use super::{Executor, Map};
 use crate::sql::column::{Column, Table};
 use crate::sql::error::{ErrorKind, SqlError};
-use crate::sql::expr::{cast, in_values, BinOp, Correlated, Expr, SubqueryKind};
+use crate::sql::expr::{cast, BinOp, Correlated, Expr, SubqueryKind, ValueSet};
 use crate::sql::plan::{Node, Plan};
 use crate::sql::value::{DataType, Value};
 use std::borrow::Cow;
@@ -105,11 +105,8 @@ impl Executor {
                 }
             }
             SubqueryKind::In { negated } => {
-                let values: Vec<Value> = (0..rows.rows)
-                    .map(|i| cast(&rows.columns[0].get(i), subquery.data_type))
-                    .collect::<Result<_, _>>()?;
                 let operand = operand.first().cloned().unwrap_or(Value::Null);
-                in_values(&operand, &values, negated)
+                ValueSet::of_column(&rows.columns[0], subquery.data_type)?.test(&operand, negated)
             }
         })
     }
