@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Prints Flowlab's benchmark tables: the scrub benchmark natively (release build of lab-core), then
+# Prints Flowlab's benchmark tables: the scrub benchmark natively (release build of the lab crate), then
 # in headless Chromium on the release site, the time to an interactive lesson, and bundle sizes.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$FLOWLAB_ROOT"
-cargo run --quiet --release -p lab-core --bin lab-bench
+cargo run --quiet --release -p lab --bin lab-bench
 # The SQL benchmark's native peer: DuckDB on the same tables, in the oracle environment.
 venv="$FLOWLAB_ROOT/target/oracle-venv"
 if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import duckdb' 2>/dev/null; then

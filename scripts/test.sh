@@ -36,10 +36,8 @@ if ! "$FLOWLAB_PYTHON" -c "import importlib.metadata as m; assert (m.version('ka
   "$FLOWLAB_PYTHON" -m pip install -q --disable-pip-version-check -r tests/oracles/requirements.txt
 fi
 
-step "the core stays browser-free"
-if cargo tree -p lab-core -e normal --prefix none | grep -E "^(yew|web-sys|gloo|wasm-bindgen|js-sys|getrandom) "; then
-  echo "lab-core must not depend on a browser crate (ARCHITECTURE.md)"; exit 1
-fi
+step "the crate layers hold (ARCHITECTURE.md)"
+./scripts/check-layers.sh
 
 step "rustfmt"
 cargo fmt --all -- --check

@@ -330,9 +330,9 @@ pub fn xy_line(
     let label_font = label_font(palette, scale);
     let x_format = |v: &f64| match x_axis {
         XAxis::Number => axis_number(*v),
-        XAxis::Date => lab_core::sql::value::format_date(v.round() as i32),
+        XAxis::Date => lab::sql::value::format_date(v.round() as i32),
         XAxis::Timestamp => {
-            let text = lab_core::sql::value::format_timestamp(v.round() as i64);
+            let text = lab::sql::value::format_timestamp(v.round() as i64);
             // Whole days print as dates.
             text.strip_suffix(" 00:00:00").unwrap_or(&text).to_string()
         }

@@ -1,7 +1,7 @@
 //! The lesson catalog: every `lessons/*.md` (embedded at build time by `build.rs`), parsed once
-//! with [`lab_core::lesson::parse_lesson`] and grouped by track.
+//! with [`lab::lesson::parse_lesson`] and grouped by track.
 
-use lab_core::lesson::{parse_lesson, Lesson};
+use lab::lesson::{parse_lesson, Lesson};
 use std::rc::Rc;
 
 include!(concat!(env!("OUT_DIR"), "/lessons.rs"));

@@ -1,6 +1,6 @@
 //! # Flowlab, the web app
 //!
-//! The UI shell around [`lab_core`]: routes, the lab store, the lesson renderer, widgets, charts,
+//! The UI shell around [`lab`]: routes, the lab store, the lesson renderer, widgets, charts,
 //! progress storage and the panic panel. It renders views of the core's state and dispatches
 //! commands to it; it never decides what happens in a simulation.
 

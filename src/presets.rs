@@ -1,13 +1,13 @@
 //! The replication lab's preset scenarios: every `scenarios/failover-*.md` (embedded at build time
-//! by `build.rs`). They are lesson files (front matter with a seed and a scenario, prose,
+//! by `build.rs`). They are lesson files (front matter with a seed and a preset, prose,
 //! ```` ```steps ```` blocks and a goal), so the lesson [`Catalog`] parses them; loading one runs
-//! its steps into a fresh timeline with [`lab_core::scenario::run`], the same way
+//! its steps into a fresh timeline with [`lab::steps::run`], the same way
 //! `lab scenario run` does natively.
 
 use crate::lessons::Catalog;
-use lab_core::lesson::Lesson;
-use lab_core::scenario::{self, Step};
-use lab_core::timeline::Timeline;
+use lab::lesson::Lesson;
+use lab::steps::{self, Step};
+use lab::timeline::Timeline;
 use std::rc::Rc;
 
 include!(concat!(env!("OUT_DIR"), "/presets.rs"));
@@ -27,7 +27,7 @@ pub fn run(preset: &Lesson) -> Result<Timeline, String> {
     if steps.is_empty() {
         return Err("it has no steps to run".into());
     }
-    scenario::run(preset.meta.config, &steps)
+    steps::run(preset.meta.config, &steps)
         .map(|run| run.timeline)
         .map_err(|e| {
             format!(
@@ -42,9 +42,9 @@ pub fn run(preset: &Lesson) -> Result<Timeline, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lab_core::check::Verdict;
-    use lab_core::lab::Scenario;
-    use lab_core::metric::Observation;
+    use lab::check::Verdict;
+    use lab::state::Preset;
+    use lab::metric::Observation;
 
     #[test]
     fn every_preset_parses_runs_and_meets_its_goal() {
@@ -56,7 +56,7 @@ mod tests {
             presets.lessons.len()
         );
         for preset in &presets.lessons {
-            assert_eq!(preset.meta.config.scenario, Scenario::Replicated);
+            assert_eq!(preset.meta.config.preset, Preset::Replicated);
             let timeline = run(preset).unwrap_or_else(|e| panic!("{}: {e}", preset.meta.id));
             for check in preset.checks() {
                 let verdict = check.when.evaluate(&Observation {

@@ -6,11 +6,11 @@
 //! command issued while looking at the past forks the timeline there (the core decides what that
 //! means; the store only reports it).
 
-use lab_core::clock::Tick;
-use lab_core::lab::{Command, Lab, LabConfig};
-use lab_core::metric::Observation;
-use lab_core::share_link;
-use lab_core::timeline::Timeline;
+use lab::clock::Tick;
+use lab::state::{Command, Lab, LabConfig};
+use lab::metric::Observation;
+use lab::share_link;
+use lab::timeline::Timeline;
 use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -70,7 +70,7 @@ pub enum LabAction {
     Reset,
     Command(Command),
     DismissNotice,
-    /// Replaces the lab with another timeline (a preset scenario that ran, a fork), at its end.
+    /// Replaces the lab with another timeline (a preset that ran, a fork), at its end.
     Load(Loaded),
 }
 
@@ -179,7 +179,7 @@ impl LabSession {
     /// A state hash computed by replaying the journal from tick 0 up to the cursor, to show
     /// that replay agrees with what is on screen.
     pub fn replayed_hash(&self) -> Option<u64> {
-        lab_core::journal::replay(self.timeline.borrow().journal(), self.cursor)
+        lab::journal::replay(self.timeline.borrow().journal(), self.cursor)
             .ok()
             .map(|lab| lab.state_hash())
     }
@@ -316,7 +316,7 @@ pub type LabHandle = UseReducerHandle<LabSession>;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lab_core::stream::SourceId;
+    use lab::stream::SourceId;
 
     fn reduce(session: Rc<LabSession>, action: LabAction) -> Rc<LabSession> {
         session.reduce(action)

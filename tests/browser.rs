@@ -5,9 +5,9 @@
 
 use flowlab::progress::{ProgressHandle, ProgressState};
 use flowlab::widgets::{self, lab_provider::LabProvider};
-use lab_core::lab::{LabConfig, Scenario};
-use lab_core::lesson::{parse_lesson, Block, WidgetKind};
-use lab_core::rng::Seed;
+use lab::state::{LabConfig, Preset};
+use lab::lesson::{parse_lesson, Block, WidgetKind};
+use lab::rng::Seed;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -22,9 +22,9 @@ struct HarnessProps {
     kinds: Vec<WidgetKind>,
     #[prop_or_default]
     goal_lesson: Option<String>,
-    /// The lab's scenario (two sources unless set).
+    /// The lab's preset (two sources unless set).
     #[prop_or_default]
-    scenario: Option<Scenario>,
+    preset: Option<Preset>,
     /// Also render the replication lab's preset buttons.
     #[prop_or_default]
     presets: bool,
@@ -40,7 +40,7 @@ fn Harness(props: &HarnessProps) -> Html {
         .map(|text| parse_lesson(text).expect("test lesson parses"));
     html! {
         <ContextProvider<ProgressHandle> context={progress}>
-            <LabProvider config={LabConfig { seed: Seed(3), scenario: props.scenario.unwrap_or(Scenario::TwoSources) }} share={props.share.clone()}>
+            <LabProvider config={LabConfig { seed: Seed(3), preset: props.preset.unwrap_or(Preset::TwoSources) }} share={props.share.clone()}>
                 if props.presets { <widgets::broker::presets_panel::PresetsPanel /> }
                 { for props.kinds.iter().map(|k| widgets::render(*k, None)) }
                 { for lesson.iter().flat_map(|l| l.blocks.clone()).filter_map(|b| match b {
@@ -101,7 +101,7 @@ async fn step_back_and_scrub_redraw_every_widget() {
             WidgetKind::StateHash,
         ],
         goal_lesson: None,
-        scenario: None,
+        preset: None,
         presets: false,
     })
     .await;
@@ -133,7 +133,7 @@ async fn emitting_by_hand_is_journaled_and_bad_input_is_refused_at_the_field() {
         share: None,
         kinds: vec![WidgetKind::Emitter, WidgetKind::Journal, WidgetKind::Trace],
         goal_lesson: None,
-        scenario: None,
+        preset: None,
         presets: false,
     })
     .await;
@@ -174,7 +174,7 @@ async fn a_corrupted_share_link_opens_the_default_lab_with_a_message() {
         share: Some("fl1.not-a-real-link".into()),
         kinds: vec![WidgetKind::TimeControls],
         goal_lesson: None,
-        scenario: None,
+        preset: None,
         presets: false,
     })
     .await;
@@ -190,7 +190,7 @@ async fn a_valid_share_link_restores_the_state() {
     let mut session = Rc::new(flowlab::store::LabSession::open(
         LabConfig {
             seed: Seed(3),
-            scenario: Scenario::TwoSources,
+            preset: Preset::TwoSources,
         },
         None,
     ));
@@ -200,7 +200,7 @@ async fn a_valid_share_link_restores_the_state() {
         share: Some(link),
         kinds: vec![WidgetKind::TimeControls, WidgetKind::StateHash],
         goal_lesson: None,
-        scenario: None,
+        preset: None,
         presets: false,
     })
     .await;
@@ -216,7 +216,7 @@ async fn goals_explain_themselves_then_complete_as_the_learner_acts() {
         share: None,
         kinds: vec![WidgetKind::TimeControls],
         goal_lesson: Some(GOAL_LESSON.into()),
-        scenario: None,
+        preset: None,
         presets: false,
     })
     .await;
@@ -237,7 +237,7 @@ async fn the_events_chart_draws_on_its_canvas() {
         share: None,
         kinds: vec![WidgetKind::TimeControls, WidgetKind::EventsChart],
         goal_lesson: None,
-        scenario: None,
+        preset: None,
         presets: false,
     })
     .await;
@@ -285,7 +285,7 @@ fn replicated(kinds: Vec<WidgetKind>, presets: bool) -> HarnessProps {
         share: None,
         kinds,
         goal_lesson: None,
-        scenario: Some(Scenario::Replicated),
+        preset: Some(Preset::Replicated),
         presets,
     }
 }
@@ -440,7 +440,7 @@ async fn a_preset_loads_and_a_fork_without_unclean_election_loses_nothing() {
     ))
     .await;
     click(&root, r#"[data-preset="failover-unclean-truncation"]"#).await;
-    assert!(text(&root, ".notice").contains("Scenario loaded"));
+    assert!(text(&root, ".notice").contains("Preset loaded"));
     assert!(text(&root, ".tc-status").contains("(live)"));
     assert!(
         text(&root, ".preset-goal").contains("✓"),
@@ -506,8 +506,8 @@ mod sql_lab {
         csv_io::CsvImport, editor::SqlEditor, results::SqlResults, schema::SchemaBrowser,
         SqlProvider,
     };
-    use lab_core::sql::datasets::{load_samples, Size};
-    use lab_core::sql::session::{Outcome, Session};
+    use lab::sql::datasets::{load_samples, Size};
+    use lab::sql::session::{Outcome, Session};
     use wasm_bindgen::JsCast;
     use wasm_bindgen_test::*;
     use web_sys::{Element, HtmlInputElement, HtmlTextAreaElement};
@@ -797,7 +797,7 @@ mod sql_lab {
         let Some(Outcome::Rows(expected)) = session.execute(sql).unwrap().pop() else {
             panic!("a query gives rows")
         };
-        let csv = lab_core::sql::csv::to_csv(&expected.table);
+        let csv = lab::sql::csv::to_csv(&expected.table);
         run(&root, sql).await;
         let shown = grid(&root);
         click(&root, ".sql-export").await;

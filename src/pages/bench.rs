@@ -1,7 +1,7 @@
 //! The benchmark page: runs the core's scrub benchmark in this browser and prints its table, so
 //! the same measurement exists natively (`lab-bench`) and in WebAssembly.
 
-use lab_core::bench::{
+use lab::bench::{
     broker_throughput, fork_benchmark, scrub_benchmark, sql_benchmark, BrokerThroughput,
     ClusterShape, ForkReport, ScrubReport,
 };

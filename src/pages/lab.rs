@@ -5,8 +5,8 @@ use crate::pages::sql_lab::SqlLabPage;
 use crate::pages::use_share_param;
 use crate::route::LABS;
 use crate::widgets::{self, broker::presets_panel::PresetsPanel, lab_provider::LabProvider};
-use lab_core::lab::{LabConfig, Scenario};
-use lab_core::lesson::WidgetKind;
+use lab::state::{LabConfig, Preset};
+use lab::lesson::WidgetKind;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -34,7 +34,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
             "Three brokers, a KRaft controller quorum and topic orders with replication factor 3 and min.insync.replicas 2. \
              Kill and cut off brokers, watch the ISR, the high watermark and leader elections, and count which acknowledged writes survive. \
              Load a failover scenario, scrub back to before the failure, and fork it with other settings to compare.",
-            LabConfig { scenario: Scenario::Replicated, ..LabConfig::default() },
+            LabConfig { preset: Preset::Replicated, ..LabConfig::default() },
             vec![WidgetKind::TimeControls, WidgetKind::Replicas],
             vec![
                 (WidgetKind::Controller, "Controller and elections"),
@@ -51,7 +51,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
         ),
         "broker" => (
             "A Kafka 4.x cluster: produce records, watch them land in partition logs, run consumer groups, and break things on purpose.",
-            LabConfig { scenario: Scenario::Broker, ..LabConfig::default() },
+            LabConfig { preset: Preset::Broker, ..LabConfig::default() },
             vec![WidgetKind::TimeControls, WidgetKind::Cluster],
             vec![
                 (WidgetKind::Producer, "Produce"),

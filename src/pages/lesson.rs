@@ -8,7 +8,7 @@ use crate::progress::ProgressHandle;
 use crate::route::Route;
 use crate::widgets::sql_lesson::{SqlExampleBlock, SqlGoal, SqlLessonProvider};
 use crate::widgets::{self, goal::Goal, lab_provider::LabProvider, steps::StepsBlock};
-use lab_core::lesson::{Block, WidgetKind};
+use lab::lesson::{Block, WidgetKind};
 use std::rc::Rc;
 use yew::prelude::*;
 use yew_router::prelude::*;

@@ -4,7 +4,7 @@
 
 use crate::charts::{self, Palette};
 use crate::theme::Theme;
-use lab_core::lab::Lab;
+use lab::state::Lab;
 use std::rc::Rc;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;

@@ -2,8 +2,8 @@
 //! source. Input is checked at the field before anything is sent; the core checks again.
 
 use crate::store::LabAction;
-use lab_core::lab::Command;
-use lab_core::stream::{check_source_name, SourceId, CHANCE_PERMILLE_MAX, EMIT_COUNT_MAX};
+use lab::state::Command;
+use lab::stream::{check_source_name, SourceId, CHANCE_PERMILLE_MAX, EMIT_COUNT_MAX};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 

@@ -8,7 +8,7 @@ use yew::prelude::*;
 pub const CHART_TICKS: usize = 200;
 
 /// (tick, events) for the last [`CHART_TICKS`] ticks.
-fn recent_counts(view: &lab_core::lab::Lab) -> Vec<(u64, u32)> {
+fn recent_counts(view: &lab::state::Lab) -> Vec<(u64, u32)> {
     let history: Vec<_> = view.stream().history().collect();
     let skip = history.len().saturating_sub(CHART_TICKS);
     history[skip..].iter().map(|c| (c.at.0, c.events)).collect()
@@ -16,7 +16,7 @@ fn recent_counts(view: &lab_core::lab::Lab) -> Vec<(u64, u32)> {
 
 fn draw(
     canvas: HtmlCanvasElement,
-    view: &lab_core::lab::Lab,
+    view: &lab::state::Lab,
     palette: charts::Palette,
     scale: f64,
 ) -> Result<(), String> {

@@ -2,8 +2,8 @@
 //! earlier: progress is saved), why not yet, a hint and a revealable solution.
 
 use crate::progress::{ProgressAction, ProgressHandle};
-use lab_core::check::Verdict;
-use lab_core::lesson::CheckSpec;
+use lab::check::Verdict;
+use lab::lesson::CheckSpec;
 use std::rc::Rc;
 use yew::prelude::*;
 

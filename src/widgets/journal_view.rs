@@ -1,13 +1,13 @@
-//! The journal: the ground truth the lab is replayed from. Seed, scenario, the end of time, and
+//! The journal: the ground truth the lab is replayed from. Seed, preset, the end of time, and
 //! every command with its tick (the newest first, the commands after the cursor greyed out).
 
-use lab_core::lab::Command;
+use lab::state::Command;
 use yew::prelude::*;
 
 /// Commands listed.
 pub const JOURNAL_ROWS: usize = 40;
 
-fn describe(lab: &lab_core::lab::Lab, command: &Command) -> String {
+fn describe(lab: &lab::state::Lab, command: &Command) -> String {
     match command {
         Command::Emit { source, count } => {
             format!("Emit {count} from {}", super::source_name(lab, *source))
@@ -21,11 +21,11 @@ fn describe(lab: &lab_core::lab::Lab, command: &Command) -> String {
             f64::from(*chance_per_tick_permille) / 10.0
         ),
         Command::AddSource { name } => format!("Add source {name}"),
-        Command::Broker(command) => lab_core::broker::narrate::command(command),
-        Command::Queue(lab_core::queue::QueueCommand::Publish { count }) => {
+        Command::Broker(command) => lab::broker::narrate::command(command),
+        Command::Queue(lab::queue::QueueCommand::Publish { count }) => {
             format!("Publish {count} message(s) to the queue")
         }
-        Command::Queue(lab_core::queue::QueueCommand::AddConsumer {
+        Command::Queue(lab::queue::QueueCommand::AddConsumer {
             prefetch,
             processing_ticks,
         }) => {
@@ -33,7 +33,7 @@ fn describe(lab: &lab_core::lab::Lab, command: &Command) -> String {
                 "Add a queue consumer (prefetch {prefetch}, {processing_ticks} ticks per message)"
             )
         }
-        Command::Queue(lab_core::queue::QueueCommand::CrashConsumer { consumer }) => {
+        Command::Queue(lab::queue::QueueCommand::CrashConsumer { consumer }) => {
             format!("Crash {consumer}")
         }
     }
@@ -52,7 +52,7 @@ pub fn JournalView() -> Html {
             <div class="journal-view">
                 <dl class="facts">
                     <div><dt>{ "seed" }</dt><dd>{ config.seed.0 }</dd></div>
-                    <div><dt>{ "scenario" }</dt><dd>{ config.scenario.name() }</dd></div>
+                    <div><dt>{ "preset" }</dt><dd>{ config.preset.name() }</dd></div>
                     <div><dt>{ "time reached" }</dt><dd>{ end.to_string() }</dd></div>
                     <div><dt>{ "commands" }</dt><dd>{ entries.len() }</dd></div>
                 </dl>

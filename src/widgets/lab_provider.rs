@@ -3,7 +3,7 @@
 
 use crate::store::{LabAction, LabHandle, LabSession};
 use gloo_timers::callback::Interval;
-use lab_core::lab::LabConfig;
+use lab::state::LabConfig;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 

@@ -1,5 +1,5 @@
 //! Live widgets: small components that read the lab session from context and dispatch commands.
-//! Lessons embed them by kind ([`lab_core::lesson::WidgetKind`]); the playground shows them all.
+//! Lessons embed them by kind ([`lab::lesson::WidgetKind`]); the playground shows them all.
 
 pub mod broker;
 pub mod chart_canvas;
@@ -18,8 +18,8 @@ pub mod time_controls;
 pub mod trace;
 
 use crate::store::LabHandle;
-use lab_core::lesson::WidgetKind;
-use lab_core::stream::SourceId;
+use lab::lesson::WidgetKind;
+use lab::stream::SourceId;
 use yew::prelude::*;
 
 /// The lab session of the enclosing [`lab_provider::LabProvider`].
@@ -70,7 +70,7 @@ pub fn source_class(source: SourceId) -> String {
 }
 
 /// A source's name for display, or its id if it is unknown.
-pub fn source_name(lab: &lab_core::lab::Lab, source: SourceId) -> String {
+pub fn source_name(lab: &lab::state::Lab, source: SourceId) -> String {
     lab.stream()
         .source(source)
         .map_or_else(|| source.to_string(), |s| s.name.clone())

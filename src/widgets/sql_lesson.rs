@@ -8,7 +8,7 @@
 //! - [`SqlExampleBlock`]: a query from the prose, with buttons that put it into the editor or
 //!   run it; the latest run of that query shows under it (its first rows, or its error).
 //! - [`SqlGoal`]: a ```` ```sql-check ```` goal, graded on the latest run with
-//!   [`lab_core::lesson::sql::grade_result`]. A wrong answer shows why: the row diff (the expected
+//!   [`lab::lesson::sql::grade_result`]. A wrong answer shows why: the row diff (the expected
 //!   rows the result lacks and the rows it should not have), the shape problem, or the first row
 //!   out of order.
 //!
@@ -24,11 +24,11 @@ use super::sql::store::{SqlAction, SqlHandle};
 use super::sql::trace::TraceView;
 use super::sql::{mini_table, rows_text, SqlProvider};
 use super::use_lab;
-use lab_core::lesson::sql::{grade_result, verdict_summary, SqlVerdict};
-use lab_core::lesson::SqlCheckSpec;
-use lab_core::sql::datasets::Size;
-use lab_core::sql::grade::Grade;
-use lab_core::sql::{Field, Table, Value};
+use lab::lesson::sql::{grade_result, verdict_summary, SqlVerdict};
+use lab::lesson::SqlCheckSpec;
+use lab::sql::datasets::Size;
+use lab::sql::grade::Grade;
+use lab::sql::{Field, Table, Value};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -356,14 +356,14 @@ pub fn SqlGoal(props: &SqlGoalProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::super::sql::store::{SqlAction, SqlLab};
-    use lab_core::lab::{Command, LabConfig, Scenario};
-    use lab_core::lesson::sql::{grade_result, SqlVerdict};
-    use lab_core::lesson::{parse_lesson, Block};
-    use lab_core::rng::Seed;
-    use lab_core::scenario::{parse_steps, Step};
-    use lab_core::sql::datasets::Size;
-    use lab_core::sql::grade::Grade;
-    use lab_core::timeline::Timeline;
+    use lab::state::{Command, LabConfig, Preset};
+    use lab::lesson::sql::{grade_result, SqlVerdict};
+    use lab::lesson::{parse_lesson, Block};
+    use lab::rng::Seed;
+    use lab::steps::{parse_steps, Step};
+    use lab::sql::datasets::Size;
+    use lab::sql::grade::Grade;
+    use lab::timeline::Timeline;
     use std::rc::Rc;
     use yew::Reducible;
 
@@ -371,7 +371,7 @@ mod tests {
     fn lab_after(steps: &str) -> Timeline {
         let mut timeline = Timeline::new(LabConfig {
             seed: Seed(7),
-            scenario: Scenario::Broker,
+            preset: Preset::Broker,
         });
         for step in parse_steps(steps).unwrap() {
             match step {
@@ -400,10 +400,10 @@ mod tests {
         let run = lab.run.clone().unwrap();
         assert!(Rc::ptr_eq(run.live.as_ref().unwrap(), &late));
         let counted = run.rows().unwrap().table.clone();
-        assert_eq!(counted.row(0)[0], lab_core::sql::Value::BigInt(30));
+        assert_eq!(counted.row(0)[0], lab::sql::Value::BigInt(30));
         // The cursor moves back: a goal still grades the run against the state it read.
         let lab = lab.reduce(SqlAction::SetLive(early.clone()));
-        let lesson = parse_lesson("---\nid: t\ntitle: T\ntrack: SQL\nsummary: S.\nscenario: broker\nsql: small\n---\n```widget sql\n```\n```sql-check\nid: n\ngoal: g\nexpected: SELECT count(*) FROM orders\nhint: h\nsolution: s\nanswer: SELECT count(*) FROM orders\n```\n").unwrap();
+        let lesson = parse_lesson("---\nid: t\ntitle: T\ntrack: SQL\nsummary: S.\npreset: broker\nsql: small\n---\n```widget sql\n```\n```sql-check\nid: n\ngoal: g\nexpected: SELECT count(*) FROM orders\nhint: h\nsolution: s\nanswer: SELECT count(*) FROM orders\n```\n").unwrap();
         let Some(Block::SqlCheck(check)) = lesson.blocks.get(1) else {
             panic!("{:?}", lesson.blocks)
         };
@@ -416,7 +416,7 @@ mod tests {
         let lab = lab.reduce(SqlAction::Run("SELECT count(*) FROM orders".into()));
         let run = lab.run.clone().unwrap();
         let at_zero = &run.rows().unwrap().table;
-        assert_eq!(at_zero.row(0)[0], lab_core::sql::Value::BigInt(0));
+        assert_eq!(at_zero.row(0)[0], lab::sql::Value::BigInt(0));
         assert_eq!(
             grade_result(check, &lab.session, run.live.as_deref(), at_zero).unwrap(),
             SqlVerdict::Graded(Grade::Correct)

@@ -2,8 +2,8 @@
 //! lesson's lab (each command, then the ticks), the same way `lab scenario run` does natively.
 
 use crate::store::LabAction;
-use lab_core::lab::Command;
-use lab_core::scenario::Step;
+use lab::state::Command;
+use lab::steps::Step;
 use std::rc::Rc;
 use yew::prelude::*;
 

@@ -1,7 +1,7 @@
 //! The sources and their recent events as lanes over the last ticks: one row per source, one
 //! cell per tick, filled where the source emitted (outlined where it was by hand).
 
-use lab_core::lab::Event;
+use lab::state::Event;
 use std::collections::BTreeMap;
 use yew::prelude::*;
 

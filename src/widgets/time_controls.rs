@@ -4,7 +4,7 @@
 use crate::route::Route;
 use crate::share;
 use crate::store::{LabAction, SPEEDS_TICKS_PER_SECOND};
-use lab_core::clock::Tick;
+use lab::clock::Tick;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 use yew_router::prelude::*;

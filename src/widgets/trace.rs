@@ -1,13 +1,13 @@
 //! The event trace: the most recent events up to the tick on screen, newest first.
 
-use lab_core::lab::{Event, TracedEvent};
+use lab::state::{Event, TracedEvent};
 use yew::prelude::*;
 
 /// Events listed.
 pub const TRACE_ROWS: usize = 30;
 
 /// One line of narration for an event.
-pub fn describe(lab: &lab_core::lab::Lab, traced: &TracedEvent) -> String {
+pub fn describe(lab: &lab::state::Lab, traced: &TracedEvent) -> String {
     match &traced.event {
         Event::Emitted(e) => format!(
             "{} emitted event #{} (value {}){}",
@@ -27,8 +27,8 @@ pub fn describe(lab: &lab_core::lab::Lab, traced: &TracedEvent) -> String {
             f64::from(*to_permille) / 10.0
         ),
         Event::SourceAdded { name, .. } => format!("source {name} added"),
-        Event::Broker(event) => lab_core::broker::narrate::event(event),
-        Event::Queue(event) => lab_core::queue::ClassicQueue::narrate(event),
+        Event::Broker(event) => lab::broker::narrate::event(event),
+        Event::Queue(event) => lab::queue::ClassicQueue::narrate(event),
     }
 }
 

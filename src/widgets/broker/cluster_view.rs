@@ -3,10 +3,10 @@
 //! and a record inspector for the cell the learner selects.
 
 use super::{key_class, show_bytes, with_cluster};
-use lab_core::broker::group::TopicPartition;
-use lab_core::broker::log::{Offset, Record};
-use lab_core::broker::topic::Partition;
-use lab_core::broker::PartitionId;
+use lab::broker::group::TopicPartition;
+use lab::broker::log::{Offset, Record};
+use lab::broker::topic::Partition;
+use lab::broker::PartitionId;
 use yew::prelude::*;
 
 /// Offsets shown per partition row (the most recent ones).
@@ -77,10 +77,10 @@ pub fn ClusterView() -> Html {
             <div class="cluster-view">
                 <p class="muted small">{ "Kafka 4.x semantics (KRaft). Time is in ticks; one tick stands for about 100 ms." }</p>
                 <ul class="brokers" aria-label="Brokers">
-                    if cluster.brokers.len() < usize::from(lab_core::broker::cluster::BROKERS_MAX) {
+                    if cluster.brokers.len() < usize::from(lab::broker::cluster::BROKERS_MAX) {
                         <li><button class="ghost small-button add-broker" onclick={{
                             let session = session.clone();
-                            Callback::from(move |_| super::send(&session, lab_core::broker::cluster::BrokerCommand::AddBroker))
+                            Callback::from(move |_| super::send(&session, lab::broker::cluster::BrokerCommand::AddBroker))
                         }}>{ "+ broker" }</button></li>
                     }
                     { for cluster.brokers.iter().map(|b| html! {
@@ -148,7 +148,7 @@ pub fn ClusterView() -> Html {
                                 <div><dt>{ "value" }</dt><dd>{ if r.is_tombstone() { "null (tombstone)".to_string() } else { show_bytes(r.value.as_deref()) } }</dd></div>
                                 <div><dt>{ "timestamp" }</dt><dd>{ r.timestamp.to_string() }</dd></div>
                                 <div><dt>{ "headers" }</dt><dd>{ if r.headers.is_empty() { "none".to_string() } else { r.headers.iter().map(|(n, v)| format!("{n}:{}", String::from_utf8_lossy(v))).collect::<Vec<_>>().join(", ") } }</dd></div>
-                                <div><dt>{ "key → partition" }</dt><dd>{ r.key.as_deref().map_or_else(|| "sticky / round-robin".to_string(), |k| format!("murmur2 {} → p{}", lab_core::broker::partitioner::murmur2(k), lab_core::broker::partitioner::partition_for_key(k, cluster.topics[&tp.topic].partitions.len() as u32).map_or(0, |p: PartitionId| p.0))) }</dd></div>
+                                <div><dt>{ "key → partition" }</dt><dd>{ r.key.as_deref().map_or_else(|| "sticky / round-robin".to_string(), |k| format!("murmur2 {} → p{}", lab::broker::partitioner::murmur2(k), lab::broker::partitioner::partition_for_key(k, cluster.topics[&tp.topic].partitions.len() as u32).map_or(0, |p: PartitionId| p.0))) }</dd></div>
                             </dl>
                         },
                         None => html! { <p class="muted small">{ "Select a cell to inspect its record. Colours are keys; outlined cells begin a segment; grey cells are null keys; striped ones were removed by compaction." }</p> },

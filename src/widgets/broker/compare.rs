@@ -1,12 +1,12 @@
 //! Fork and compare: at the tick on screen, fork a second timeline with other replication
 //! settings, replay the same later commands, and show both outcomes side by side. The fork is
-//! computed once, when the learner asks (never while rendering), by [`lab_core::compare`]; it can then
+//! computed once, when the learner asks (never while rendering), by [`lab::compare`]; it can then
 //! be opened in the lab to explore.
 
 use super::{bind, bind_select, parse_number};
 use crate::store::{LabAction, Loaded, Notice};
-use lab_core::broker::producer::Acks;
-use lab_core::compare::{fork_and_compare, Changes, Comparison, Outcome, EXTRA_TICKS_MAX};
+use lab::broker::producer::Acks;
+use lab::compare::{fork_and_compare, Changes, Comparison, Outcome, EXTRA_TICKS_MAX};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -111,7 +111,7 @@ fn comparison_view(c: &Comparison, stale: bool, on_open: Callback<MouseEvent>) -
             if !c.refused.is_empty() {
                 <details class="small">
                     <summary>{ format!("{} later command(s) were refused in the fork (its history went another way)", c.refused.len()) }</summary>
-                    <ul>{ for c.refused.iter().take(lab_core::compare::REFUSALS_LISTED_MAX).map(|(at, why)| html! { <li>{ format!("t{}: {why}", at.0) }</li> }) }</ul>
+                    <ul>{ for c.refused.iter().take(lab::compare::REFUSALS_LISTED_MAX).map(|(at, why)| html! { <li>{ format!("t{}: {why}", at.0) }</li> }) }</ul>
                 </details>
             }
             <p class="muted small">{ format!("State hashes: original {:016x}, fork {:016x}. The fork is a timeline like any other: same seed and commands, same state.", c.original.state_hash, c.fork.state_hash) }</p>

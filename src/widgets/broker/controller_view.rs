@@ -6,10 +6,10 @@
 
 use super::{send, with_cluster};
 use crate::store::{LabAction, LabHandle};
-use lab_core::broker::cluster::{BrokerCommand, Cluster};
-use lab_core::broker::controller::{MetadataChange, MetadataRecord};
-use lab_core::broker::topic::ElectionKind;
-use lab_core::clock::Tick;
+use lab::broker::cluster::{BrokerCommand, Cluster};
+use lab::broker::controller::{MetadataChange, MetadataRecord};
+use lab::broker::topic::ElectionKind;
+use lab::clock::Tick;
 use yew::prelude::*;
 
 /// Rows of the election timeline (the most recent).
@@ -26,7 +26,7 @@ pub struct TimelineRow {
     pub text: String,
 }
 
-fn isr_text(isr: &[lab_core::broker::BrokerId]) -> String {
+fn isr_text(isr: &[lab::broker::BrokerId]) -> String {
     let ids: Vec<String> = isr.iter().map(|b| b.0.to_string()).collect();
     format!("{{{}}}", ids.join(","))
 }

@@ -4,9 +4,9 @@
 //! offset reset, poll interval, processing time).
 
 use super::{bind, bind_select, parse_number, send, with_cluster};
-use lab_core::broker::assignor::Strategy;
-use lab_core::broker::cluster::{BrokerCommand, Cluster};
-use lab_core::broker::group::{
+use lab::broker::assignor::Strategy;
+use lab::broker::cluster::{BrokerCommand, Cluster};
+use lab::broker::group::{
     CommitPolicy, ConsumerConfig, ConsumerGroup, ConsumerStatus, GroupState, OffsetReset,
 };
 use yew::prelude::*;
@@ -52,7 +52,7 @@ fn group_view(session: &crate::store::LabHandle, cluster: &Cluster, group: &Cons
         html! { <button class={classes!("small-button", class)} onclick={Callback::from(move |_| send(&session, command.clone()))}>{ label }</button> }
     };
     // Seek every owned partition back to its log start: the consumer reads its history again.
-    let replay = |c: &lab_core::broker::group::Consumer| {
+    let replay = |c: &lab::broker::group::Consumer| {
         let seeks: Vec<BrokerCommand> = c
             .owned
             .iter()
@@ -64,7 +64,7 @@ fn group_view(session: &crate::store::LabHandle, cluster: &Cluster, group: &Cons
                     .topics
                     .get(&tp.topic)
                     .and_then(|t| t.partition(tp.partition))
-                    .map_or(lab_core::broker::log::Offset(0), |p| p.log_start()),
+                    .map_or(lab::broker::log::Offset(0), |p| p.log_start()),
             })
             .collect();
         let session = session.clone();

@@ -7,7 +7,7 @@ use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
 /// One line per group and partition: (tick, lag) samples, oldest first.
-fn lag_series(view: &lab_core::lab::Lab) -> Vec<(String, Vec<(u64, u64)>)> {
+fn lag_series(view: &lab::state::Lab) -> Vec<(String, Vec<(u64, u64)>)> {
     let Some(cluster) = view.broker() else {
         return Vec::new();
     };
@@ -25,7 +25,7 @@ fn lag_series(view: &lab_core::lab::Lab) -> Vec<(String, Vec<(u64, u64)>)> {
 
 fn draw(
     canvas: HtmlCanvasElement,
-    view: &lab_core::lab::Lab,
+    view: &lab::state::Lab,
     palette: charts::Palette,
     scale: f64,
 ) -> Result<(), String> {

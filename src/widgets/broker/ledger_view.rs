@@ -5,11 +5,11 @@
 
 use super::with_cluster;
 use crate::store::LabAction;
-use lab_core::broker::ledger::LostWrite;
-use lab_core::broker::log::Offset;
-use lab_core::broker::producer::Acks;
-use lab_core::clock::Tick;
-use lab_core::compare::ledger_counts;
+use lab::broker::ledger::LostWrite;
+use lab::broker::log::Offset;
+use lab::broker::producer::Acks;
+use lab::clock::Tick;
+use lab::compare::ledger_counts;
 use yew::prelude::*;
 
 /// Rows of lost records listed (the most recent; a row is a run of consecutive offsets lost
@@ -128,8 +128,8 @@ pub fn LedgerView() -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lab_core::broker::group::TopicPartition;
-    use lab_core::broker::PartitionId;
+    use lab::broker::group::TopicPartition;
+    use lab::broker::PartitionId;
 
     fn lost(offset: u64, at: u64) -> LostWrite {
         LostWrite {

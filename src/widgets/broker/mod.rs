@@ -1,5 +1,5 @@
 //! Widgets of the broker lab. They read the cluster from the lab session (the state at the tick on
-//! screen) and dispatch [`lab_core::broker::cluster::BrokerCommand`]s.
+//! screen) and dispatch [`lab::broker::cluster::BrokerCommand`]s.
 
 pub mod cluster_view;
 pub mod compare;
@@ -15,8 +15,8 @@ pub mod replication_chart;
 pub mod topic_config;
 
 use crate::store::{LabAction, LabHandle};
-use lab_core::broker::cluster::{BrokerCommand, Cluster};
-use lab_core::lab::Command;
+use lab::broker::cluster::{BrokerCommand, Cluster};
+use lab::state::Command;
 use yew::prelude::*;
 
 /// Dispatches a broker command to the session.
@@ -33,7 +33,7 @@ pub fn with_cluster(session: &LabHandle, body: impl FnOnce(&Cluster) -> Html) ->
 }
 
 /// How many partitions `broker` leads.
-pub fn leader_count(cluster: &Cluster, broker: lab_core::broker::BrokerId) -> usize {
+pub fn leader_count(cluster: &Cluster, broker: lab::broker::BrokerId) -> usize {
     cluster
         .topics
         .values()
@@ -73,7 +73,7 @@ pub fn key_class(key: Option<&[u8]>) -> &'static str {
     ];
     match key {
         None => "key-null",
-        Some(k) => CLASSES[(lab_core::state_hash::fnv1a64(k) % 8) as usize],
+        Some(k) => CLASSES[(lab::state_hash::fnv1a64(k) % 8) as usize],
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::presets::{presets, run};
 use crate::store::{LabAction, Loaded, Notice};
-use lab_core::check::Verdict;
+use lab::check::Verdict;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -29,7 +29,7 @@ pub fn PresetsPanel() -> Html {
                         notice: Notice {
                             is_error: false,
                             text: format!(
-                                "Scenario loaded: {} steps ran to tick {}.",
+                                "Preset loaded: {} steps ran to tick {}.",
                                 preset.steps().count(),
                                 end.0
                             ),
@@ -73,8 +73,8 @@ pub fn PresetsPanel() -> Html {
                     <details class="preset-details">
                         <summary>{ "The story and the steps" }</summary>
                         { for preset.blocks.iter().map(|block| match block {
-                            lab_core::lesson::Block::Markdown(text) => html! { <div class="prose small">{ crate::markdown::render(text) }</div> },
-                            lab_core::lesson::Block::Steps { text, .. } => html! { <pre class="preset-steps"><code>{ text.clone() }</code></pre> },
+                            lab::lesson::Block::Markdown(text) => html! { <div class="prose small">{ crate::markdown::render(text) }</div> },
+                            lab::lesson::Block::Steps { text, .. } => html! { <pre class="preset-steps"><code>{ text.clone() }</code></pre> },
                             _ => html! {},
                         }) }
                     </details>

@@ -3,10 +3,10 @@
 //! faults); the produce errors brokers answered, by Kafka error code.
 
 use super::{bind, bind_select, parse_number, send, with_cluster};
-use lab_core::broker::cluster::{BrokerCommand, PRODUCE_COUNT_MAX};
-use lab_core::broker::compression::Codec;
-use lab_core::broker::producer::{Acks, NullKeyPartitioner, ProducerConfig, ProducerId};
-use lab_core::broker::PartitionId;
+use lab::broker::cluster::{BrokerCommand, PRODUCE_COUNT_MAX};
+use lab::broker::compression::Codec;
+use lab::broker::producer::{Acks, NullKeyPartitioner, ProducerConfig, ProducerId};
+use lab::broker::PartitionId;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 

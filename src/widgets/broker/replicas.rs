@@ -5,12 +5,12 @@
 
 use super::{send, with_cluster};
 use crate::store::LabHandle;
-use lab_core::broker::cluster::{BrokerCommand, Cluster};
-use lab_core::broker::controller::Registration;
-use lab_core::broker::log::Offset;
-use lab_core::broker::node::{Broker, BrokerProcess, Link, FETCH_EVERY_TICKS_MAX};
-use lab_core::broker::topic::{Partition, Topic};
-use lab_core::broker::BrokerId;
+use lab::broker::cluster::{BrokerCommand, Cluster};
+use lab::broker::controller::Registration;
+use lab::broker::log::Offset;
+use lab::broker::node::{Broker, BrokerProcess, Link, FETCH_EVERY_TICKS_MAX};
+use lab::broker::topic::{Partition, Topic};
+use lab::broker::BrokerId;
 use yew::prelude::*;
 
 /// Speeds offered by "Slow down", as "fetches once every N ticks".
@@ -385,7 +385,7 @@ mod tests {
         b.process = BrokerProcess::Crashed;
         let fenced = Registration {
             broker_epoch: 2,
-            last_heartbeat: lab_core::clock::Tick(0),
+            last_heartbeat: lab::clock::Tick(0),
             fenced: true,
             shutting_down: false,
         };

@@ -7,7 +7,7 @@ use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
 /// (name, (tick, value) points) for the under-replicated and offline lines.
-fn health_series(view: &lab_core::lab::Lab) -> Vec<(String, Vec<(u64, u64)>)> {
+fn health_series(view: &lab::state::Lab) -> Vec<(String, Vec<(u64, u64)>)> {
     let Some(cluster) = view.broker() else {
         return Vec::new();
     };
@@ -35,7 +35,7 @@ fn health_series(view: &lab_core::lab::Lab) -> Vec<(String, Vec<(u64, u64)>)> {
 
 fn draw(
     canvas: HtmlCanvasElement,
-    view: &lab_core::lab::Lab,
+    view: &lab::state::Lab,
     palette: charts::Palette,
     scale: f64,
 ) -> Result<(), String> {

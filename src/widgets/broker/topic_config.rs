@@ -3,11 +3,11 @@
 //! (min.insync.replicas, unclean.leader.election.enable) as `kafka-configs --alter` does.
 
 use super::{bind, bind_select, parse_number, parse_optional_number, send, with_cluster};
-use lab_core::broker::cluster::BrokerCommand;
-use lab_core::broker::cluster::BROKERS_MAX;
-use lab_core::broker::compression::Codec;
-use lab_core::broker::log::LogConfig;
-use lab_core::broker::topic::{TimestampType, TopicSettings, TOPIC_PARTITIONS_MAX};
+use lab::broker::cluster::BrokerCommand;
+use lab::broker::cluster::BROKERS_MAX;
+use lab::broker::compression::Codec;
+use lab::broker::log::LogConfig;
+use lab::broker::topic::{TimestampType, TopicSettings, TOPIC_PARTITIONS_MAX};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]

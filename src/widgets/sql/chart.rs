@@ -6,7 +6,7 @@ use super::grid::GridOrder;
 use super::use_sql;
 use crate::charts::{self, XAxis};
 use crate::theme::Theme;
-use lab_core::sql::{DataType, Table, Value};
+use lab::sql::{DataType, Table, Value};
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
@@ -229,7 +229,7 @@ pub fn ResultChart(props: &ResultChartProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lab_core::sql::Field;
+    use lab::sql::Field;
 
     fn table(types: &[DataType], rows: usize) -> Table {
         let fields = types

@@ -3,8 +3,8 @@
 
 use super::store::SqlAction;
 use super::use_sql;
-use lab_core::sql::csv::{from_csv, to_csv, CSV_BYTES_MAX};
-use lab_core::sql::{SqlError, Table};
+use lab::sql::csv::{from_csv, to_csv, CSV_BYTES_MAX};
+use lab::sql::{SqlError, Table};
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;

@@ -8,7 +8,7 @@ use super::highlight::{offset_of, tokenize};
 use super::store::{Run, SqlAction};
 use super::use_sql;
 use gloo_timers::callback::Timeout;
-use lab_core::sql::{ErrorKind, SqlError};
+use lab::sql::{ErrorKind, SqlError};
 use web_sys::{HtmlElement, HtmlTextAreaElement};
 use yew::prelude::*;
 

@@ -4,7 +4,7 @@
 //! last. NULL has its own style, numbers are right-aligned.
 
 use super::{is_numeric, use_sql};
-use lab_core::sql::{Column, Table, Value};
+use lab::sql::{Column, Table, Value};
 use std::rc::Rc;
 use web_sys::HtmlElement;
 use yew::prelude::*;
@@ -274,7 +274,7 @@ pub fn ResultGrid(props: &ResultGridProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lab_core::sql::DataType;
+    use lab::sql::DataType;
 
     #[test]
     fn only_the_rows_in_view_are_rendered() {

@@ -15,8 +15,8 @@ pub mod schema;
 pub mod store;
 pub mod trace;
 
-use lab_core::sql::datasets::Size;
-use lab_core::sql::{DataType, Table, Value};
+use lab::sql::datasets::Size;
+use lab::sql::{DataType, Table, Value};
 use store::{SqlAction, SqlHandle, SqlLab};
 use yew::prelude::*;
 

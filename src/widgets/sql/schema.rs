@@ -5,8 +5,8 @@
 
 use super::store::{size_name, SqlAction};
 use super::{format_count, mini_table, use_sql};
-use lab_core::sql::datasets::Size;
-use lab_core::sql::session::TableSource;
+use lab::sql::datasets::Size;
+use lab::sql::session::TableSource;
 use std::collections::BTreeSet;
 use yew::prelude::*;
 

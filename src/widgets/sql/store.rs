@@ -7,10 +7,10 @@
 //! own error handling: every failure, budget errors included, is a [`SqlError`] to show.
 
 use super::history;
-use lab_core::lab::Lab;
-use lab_core::sql::datasets::{self, Size};
-use lab_core::sql::session::{Outcome, QueryResult, Session};
-use lab_core::sql::{SqlError, Table};
+use lab::state::Lab;
+use lab::sql::datasets::{self, Size};
+use lab::sql::session::{Outcome, QueryResult, Session};
+use lab::sql::{SqlError, Table};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -23,7 +23,7 @@ pub struct Run {
     pub result: Result<Vec<Outcome>, SqlError>,
     /// Wall-clock time the engine took, in milliseconds.
     pub elapsed_ms: f64,
-    /// The lab state whose broker topics the run read (lessons with a broker scenario), so a
+    /// The lab state whose broker topics the run read (lessons with a broker preset), so a
     /// lesson's goal grades the run against the same state.
     pub live: Option<Rc<Lab>>,
 }
@@ -143,7 +143,7 @@ pub enum SqlAction {
     /// Shows a message (from a widget).
     Notify(SqlNotice),
     /// Reads the broker's topics from this lab state from now on: registers them as live tables
-    /// now and again before each run (a lesson with a broker scenario sends the state on screen).
+    /// now and again before each run (a lesson with a broker preset sends the state on screen).
     SetLive(Rc<Lab>),
 }
 
@@ -202,7 +202,7 @@ impl SqlLab {
         self.session
             .tables()
             .values()
-            .filter(|t| matches!(t, lab_core::sql::session::TableSource::Scratch(_)))
+            .filter(|t| matches!(t, lab::sql::session::TableSource::Scratch(_)))
             .count()
     }
 }
@@ -216,7 +216,7 @@ impl Reducible for SqlLab {
         match action {
             SqlAction::Run(sql) => {
                 if let Some(lab) = &next.live {
-                    lab_core::lesson::sql::register_live(&mut next.session, lab);
+                    lab::lesson::sql::register_live(&mut next.session, lab);
                 }
                 let tables_before = next.session.tables().len();
                 let started = now_ms();
@@ -268,7 +268,7 @@ impl Reducible for SqlLab {
                         })
                         .ok_or_else(|| {
                             SqlError::new(
-                                lab_core::sql::ErrorKind::Unsupported,
+                                lab::sql::ErrorKind::Unsupported,
                                 "there is no query to explain",
                             )
                         })
@@ -346,7 +346,7 @@ impl Reducible for SqlLab {
             SqlAction::DismissNotice => next.notice = None,
             SqlAction::Notify(notice) => next.notice = Some(notice),
             SqlAction::SetLive(lab) => {
-                lab_core::lesson::sql::register_live(&mut next.session, &lab);
+                lab::lesson::sql::register_live(&mut next.session, &lab);
                 next.live = Some(lab);
                 next.catalog_revision += 1;
             }

@@ -5,7 +5,7 @@
 //! group, in colour bands, next to the groups it made. Big steps show their first rows and say so.
 
 use super::{format_count, mini_table, rows_text, use_sql};
-use lab_core::sql::exec::{TraceStep, TRACE_ROWS_MAX};
+use lab::sql::exec::{TraceStep, TRACE_ROWS_MAX};
 use yew::prelude::*;
 
 /// Rows shown per step, and with "show more".

@@ -1,0 +1,208 @@
+//! What the recorded history says (spec §4.2's anomalies) and consumer lag, for the views and
+//! the goals.
+
+use super::*;
+
+impl Cluster {
+    /// The anomalies of spec §4.2 in everything recorded so far.
+    pub fn history_report(&self) -> HistoryReport {
+        let mut report = HistoryReport {
+            lost_unconfirmed: self
+                .sends
+                .iter()
+                .filter(|s| s.outcome == SendOutcome::Unconfirmed && s.first_write.is_none())
+                .count(),
+            ..HistoryReport::default()
+        };
+        // A record counts as written twice when two of its writes survive on the leader (a write
+        // truncated away by a failover is not a copy).
+        for (id, send) in self.sends.iter().enumerate() {
+            if send.more_writes.is_empty() {
+                continue;
+            }
+            let partition = self
+                .topics
+                .get(&send.tp.topic)
+                .and_then(|t| t.partition(send.tp.partition));
+            let surviving = send
+                .writes()
+                .filter(|(offset, epoch)| {
+                    partition.is_none_or(|p| {
+                        crate::ledger::leader_has(p, *offset, *epoch) != Some(false)
+                    })
+                })
+                .count();
+            if surviving > 1 {
+                report.duplicates.push(id as u64);
+            }
+        }
+        let mut last_offset: BTreeMap<(ProducerId, &TopicPartition), Offset> = BTreeMap::new();
+        for send in &self.sends {
+            if let Some(first) = send.first_offset() {
+                let key = (send.producer, &*send.tp);
+                let entry = (send.producer, (*send.tp).clone());
+                if last_offset.get(&key).is_some_and(|last| first < *last)
+                    && !report.nonmonotonic_sends.contains(&entry)
+                {
+                    report.nonmonotonic_sends.push(entry);
+                }
+                let last = last_offset.entry(key).or_insert(first);
+                *last = (*last).max(first);
+            }
+        }
+        for c in self.consumers.values() {
+            let mut last: BTreeMap<(&TopicPartition, u32), Offset> = BTreeMap::new();
+            for d in &c.deliveries {
+                if let Some(previous) = last.insert((&d.tp, d.epoch), d.offset) {
+                    if d.offset <= previous {
+                        if !report.nonmonotonic_polls.contains(&(c.id, d.tp.clone())) {
+                            report.nonmonotonic_polls.push((c.id, d.tp.clone()));
+                        }
+                    } else if d.offset.0 > previous.0 + 1 {
+                        let log = self
+                            .topics
+                            .get(&d.tp.topic)
+                            .and_then(|t| t.partition(d.tp.partition))
+                            .and_then(|p| p.leader_log());
+                        let skipped_present = log.is_some_and(|l| {
+                            l.records()
+                                .any(|r| r.offset > previous && r.offset < d.offset)
+                        });
+                        if skipped_present {
+                            report
+                                .poll_skips
+                                .push((c.id, d.tp.clone(), previous, d.offset));
+                        }
+                    }
+                }
+            }
+        }
+        for (name, g) in &self.groups {
+            // Delivery counts per partition, indexed by offset: one pass, then O(1) lookups.
+            let mut delivered: BTreeMap<&TopicPartition, Vec<u32>> = BTreeMap::new();
+            for c in self.consumers.values().filter(|c| c.group == *name) {
+                for d in &c.deliveries {
+                    let counts = delivered.entry(&d.tp).or_default();
+                    let index = d.offset.0 as usize;
+                    if counts.len() <= index {
+                        counts.resize(index + 1, 0);
+                    }
+                    counts[index] += 1;
+                }
+            }
+            for (tp, counts) in &delivered {
+                for (offset, n) in counts.iter().enumerate() {
+                    if *n > 1 {
+                        report.redeliveries.push((
+                            name.clone(),
+                            (*tp).clone(),
+                            Offset(offset as u64),
+                        ));
+                    }
+                }
+            }
+            let seen = |tp: &TopicPartition, offset: Offset| {
+                delivered
+                    .get(tp)
+                    .and_then(|c| c.get(offset.0 as usize))
+                    .is_some_and(|n| *n > 0)
+            };
+            let highest = |tp: &TopicPartition| {
+                delivered
+                    .get(tp)
+                    .and_then(|c| c.iter().rposition(|n| *n > 0))
+                    .map(|o| Offset(o as u64))
+            };
+            let highest: BTreeMap<&TopicPartition, Option<Offset>> =
+                delivered.keys().map(|tp| (*tp, highest(tp))).collect();
+            for send in self
+                .sends
+                .iter()
+                .filter(|s| s.outcome == SendOutcome::Acked)
+            {
+                let tp: &TopicPartition = &send.tp;
+                for offset in send.offsets() {
+                    if seen(tp, offset) {
+                        continue;
+                    }
+                    if g.committed.get(tp).is_some_and(|c| c.offset > offset) {
+                        report.skipped.push((name.clone(), tp.clone(), offset));
+                    } else if highest
+                        .get(tp)
+                        .copied()
+                        .flatten()
+                        .is_some_and(|h| h > offset)
+                    {
+                        report.lost_writes.push((tp.clone(), offset));
+                    }
+                }
+            }
+        }
+        report
+    }
+
+    /// Every group's lag (HW minus committed) on each partition of the topics it subscribes to.
+    pub fn lags(&self) -> Vec<(String, TopicPartition, u64)> {
+        let mut out = Vec::new();
+        for (name, g) in &self.groups {
+            let topics: BTreeSet<&String> = g
+                .members
+                .values()
+                .flat_map(|m| m.topics.iter())
+                .chain(g.committed.keys().map(|tp| &tp.topic))
+                .collect();
+            for topic in topics {
+                let Some(t) = self.topics.get(topic) else {
+                    continue;
+                };
+                for p in &t.partitions {
+                    let tp = TopicPartition {
+                        topic: topic.clone(),
+                        partition: p.id,
+                    };
+                    let lag = g.lag(&tp, p.hw);
+                    out.push((name.clone(), tp, lag));
+                }
+            }
+        }
+        out
+    }
+
+    pub(super) fn sample_lag(&mut self, now: Tick) {
+        if self.groups.is_empty() {
+            return;
+        }
+        if self.lag_history.len() == LAG_HISTORY_TICKS_MAX {
+            self.lag_history.pop_front();
+        }
+        let lags = self.lags();
+        self.lag_history.push_back(LagSample { at: now, lags });
+    }
+
+    /// Consumer lag in time: ticks since the first record the group has not committed was
+    /// written (0 when the group is caught up).
+    pub fn lag_ticks(&self, group: &str, tp: &TopicPartition, now: Tick) -> u64 {
+        let Some(g) = self.groups.get(group) else {
+            return 0;
+        };
+        let Some(partition) = self
+            .topics
+            .get(&tp.topic)
+            .and_then(|t| t.partition(tp.partition))
+        else {
+            return 0;
+        };
+        let committed = g.committed.get(tp).map_or(Offset(0), |c| c.offset);
+        if committed >= partition.hw {
+            return 0;
+        }
+        partition
+            .leader_log()
+            .and_then(|log| {
+                log.read(committed.max(log.log_start()), partition.hw, 1)
+                    .ok()
+            })
+            .and_then(|records| records.first().map(|r| now.ticks_since(r.timestamp)))
+            .unwrap_or(0)
+    }
+}

@@ -1,0 +1,1111 @@
+//! The cluster: brokers, topics, producers, consumer groups and consumers, driven by
+//! [`BrokerCommand`]s and by time ([`Cluster::tick`]). It owns the network between clients and
+//! brokers (where the lab's faults live), the broker side of the idempotent producer, periodic
+//! retention and compaction, and a history of every send and delivery for the checks of spec
+//! §4.2 ([`Cluster::history_report`]). Replication runs here each tick: the controller's
+//! heartbeats and fencing, brokers replaying the metadata log, follower fetches, ISR changes,
+//! the high watermark, and acks=all requests parked until it covers them.
+
+use super::assignor::Strategy;
+use super::controller::{Controller, ControllerId, MetadataChange};
+use super::group::{self, ConsumerConfig, ConsumerGroup, ConsumerId, GroupEvent, TopicPartition};
+use super::ledger::{Entry, Ledger};
+use super::log::{LogError, NewRecord, Offset, ProducerStamp};
+use super::node::{Broker, BrokerProcess, ClusterSettings, Link, FETCH_EVERY_TICKS_MAX};
+use super::producer::Acks;
+use super::producer::{Producer, ProducerBatch, ProducerConfig, ProducerId};
+use super::replication::{self, FetchOutcome, ReplicationRules};
+use super::topic::ElectionKind;
+use super::topic::{check_topic_name, TimestampType, Topic, TopicSettings, TOPIC_PARTITIONS_MAX};
+use super::{BrokerId, PartitionId};
+use sim::clock::Tick;
+use sim::rng::Rng;
+use sim::state_hash::StateHasher;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+mod history;
+mod produce;
+mod replicate;
+mod validate;
+
+pub const BROKERS_MAX: u8 = 9;
+pub const TOPICS_MAX: usize = 16;
+pub const PRODUCERS_MAX: usize = 8;
+pub const CONSUMERS_MAX: usize = 32;
+pub const GROUPS_MAX: usize = 8;
+pub const GROUP_NAME_LEN_MAX: usize = 40;
+/// Most records one Produce command may send.
+pub const PRODUCE_COUNT_MAX: u16 = 1000;
+/// Ticks between retention checks (`log.retention.check.interval.ms`, scaled).
+pub const RETENTION_CHECK_TICKS: u64 = 10;
+/// Ticks between log-cleaner runs.
+pub const CLEANER_INTERVAL_TICKS: u64 = 10;
+/// Ticks of consumer-lag history kept for charts.
+pub const LAG_HISTORY_TICKS_MAX: usize = 300;
+
+/// Partition health at one tick, for the replication chart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReplicationSample {
+    pub at: Tick,
+    pub under_replicated: u32,
+    pub offline: u32,
+    /// In-sync replicas summed over every partition.
+    pub in_sync: u32,
+}
+
+/// Every group's lag on every partition it reads, at one tick.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LagSample {
+    pub at: Tick,
+    pub lags: Vec<(String, TopicPartition, u64)>,
+}
+
+/// Longest key or value a learner can type.
+pub const TEXT_FIELD_LEN_MAX: usize = 200;
+
+/// What a learner or a lesson can ask of the cluster.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BrokerCommand {
+    CreateTopic {
+        name: String,
+        partitions: u32,
+        settings: TopicSettings,
+    },
+    SetTopicSettings {
+        topic: String,
+        settings: TopicSettings,
+    },
+    AddProducer {
+        config: ProducerConfig,
+    },
+    SetProducerConfig {
+        producer: ProducerId,
+        config: ProducerConfig,
+    },
+    /// Sends `count` records. `{n}` in the key or value becomes the record's number (1, 2, ...).
+    Produce {
+        producer: ProducerId,
+        topic: String,
+        partition: Option<PartitionId>,
+        key: Option<String>,
+        value: Option<String>,
+        count: u16,
+        /// One record header (name, value), or none.
+        header: Option<(String, String)>,
+    },
+    /// Keeps sending `records_per_tick` records every tick (0 stops), like a service under load.
+    SetProducerRate {
+        producer: ProducerId,
+        topic: String,
+        key: Option<String>,
+        value: Option<String>,
+        records_per_tick: u16,
+    },
+    /// A new broker joins the cluster; partitions of topics created later are placed on it too.
+    AddBroker,
+    /// `kafka-consumer-groups --reset-offsets --to-earliest|--to-latest`: only for a group with no
+    /// running member.
+    ResetGroupOffsets {
+        group: String,
+        to_earliest: bool,
+    },
+    AddConsumer {
+        group: String,
+        topics: Vec<String>,
+        instance_id: Option<String>,
+        config: ConsumerConfig,
+    },
+    SetConsumerConfig {
+        consumer: ConsumerId,
+        config: ConsumerConfig,
+    },
+    CloseConsumer {
+        consumer: ConsumerId,
+    },
+    CrashConsumer {
+        consumer: ConsumerId,
+    },
+    RestartConsumer {
+        consumer: ConsumerId,
+    },
+    /// The Commit button: `commitSync` (`asynchronous: false`) or `commitAsync`.
+    CommitConsumer {
+        consumer: ConsumerId,
+        asynchronous: bool,
+    },
+    SeekConsumer {
+        consumer: ConsumerId,
+        topic: String,
+        partition: PartitionId,
+        offset: Offset,
+    },
+    SetGroupStrategy {
+        group: String,
+        strategy: Strategy,
+    },
+    /// Kills a broker's process: no goodbye; the controller notices when its session expires.
+    KillBroker {
+        broker: BrokerId,
+    },
+    /// Starts a crashed or stopped broker again: it registers with a new broker epoch.
+    RestartBroker {
+        broker: BrokerId,
+    },
+    /// Controlled shutdown: leaderships move to other in-sync replicas, then the broker stops.
+    ShutdownBroker {
+        broker: BrokerId,
+    },
+    /// The broker fetches only every `fetch_every_ticks` ticks (1 is normal speed).
+    SlowBroker {
+        broker: BrokerId,
+        fetch_every_ticks: u8,
+    },
+    /// Cuts (or restores) one of a broker's network links.
+    CutLink {
+        broker: BrokerId,
+        link: Link,
+        cut: bool,
+    },
+    /// Restores every link of a broker.
+    HealBroker {
+        broker: BrokerId,
+    },
+    KillController {
+        controller: ControllerId,
+    },
+    RestartController {
+        controller: ControllerId,
+    },
+    /// `kafka-leader-election --election-type PREFERRED --all-topic-partitions`.
+    ElectPreferredLeaders,
+    /// Broker-level settings (replica lag, session timeout and so on).
+    SetClusterSettings {
+        settings: ClusterSettings,
+    },
+    /// `kafka-configs --alter` on a topic's replication settings; `None` keeps a value.
+    AlterTopicConfig {
+        topic: String,
+        min_insync_replicas: Option<u8>,
+        unclean_leader_election: Option<bool>,
+    },
+}
+
+/// A produce request's error, as the producer sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProduceError {
+    /// No leader known: the partition is offline.
+    LeaderNotAvailable,
+    /// The broker cannot be reached (down, or cut off from clients).
+    BrokerUnreachable(BrokerId),
+    /// The broker asked is not the partition's leader (stale metadata).
+    NotLeaderOrFollower(BrokerId),
+    /// acks=all refused before appending: fewer in-sync replicas than the minimum.
+    NotEnoughReplicas { isr: usize, min: usize },
+    /// acks=all: appended and committed, but the ISR shrank below the minimum meanwhile.
+    NotEnoughReplicasAfterAppend { isr: usize, min: usize },
+    /// acks=all: the high watermark did not reach the batch within request.timeout.
+    RequestTimedOut,
+}
+
+impl ProduceError {
+    /// Whether the records may be in the log anyway (the producer cannot tell).
+    pub fn maybe_written(&self) -> bool {
+        matches!(
+            self,
+            ProduceError::NotEnoughReplicasAfterAppend { .. } | ProduceError::RequestTimedOut
+        )
+    }
+
+    /// Kafka's error code name.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProduceError::LeaderNotAvailable => "LEADER_NOT_AVAILABLE",
+            ProduceError::BrokerUnreachable(_) => "NETWORK_EXCEPTION",
+            ProduceError::NotLeaderOrFollower(_) => "NOT_LEADER_OR_FOLLOWER",
+            ProduceError::NotEnoughReplicas { .. } => "NOT_ENOUGH_REPLICAS",
+            ProduceError::NotEnoughReplicasAfterAppend { .. } => "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
+            ProduceError::RequestTimedOut => "REQUEST_TIMED_OUT",
+        }
+    }
+}
+
+impl fmt::Display for ProduceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProduceError::LeaderNotAvailable => write!(f, "the partition has no leader"),
+            ProduceError::BrokerUnreachable(b) => write!(f, "{b} cannot be reached"),
+            ProduceError::NotLeaderOrFollower(b) => write!(f, "{b} is not the leader"),
+            ProduceError::NotEnoughReplicas { isr, min } => {
+                write!(f, "only {isr} in-sync replica(s), {min} required")
+            }
+            ProduceError::NotEnoughReplicasAfterAppend { isr, min } => write!(
+                f,
+                "appended, but the ISR shrank to {isr} (below {min}) before it committed"
+            ),
+            ProduceError::RequestTimedOut => {
+                write!(f, "the high watermark did not reach the records in time")
+            }
+        }
+    }
+}
+
+/// An acks=all request waiting on its leader for the high watermark (the produce purgatory).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParkedProduce {
+    pub producer: ProducerId,
+    pub batch: ProducerBatch,
+    pub broker: BrokerId,
+    pub leader_epoch: u32,
+    pub last_offset: Offset,
+    pub deadline: Tick,
+    /// The network will drop the response.
+    pub response_lost: bool,
+}
+
+/// Why a command was refused, with a hint for the learner.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BrokerRejection {
+    Invalid {
+        what: String,
+        hint: String,
+    },
+    UnknownTopic(String),
+    UnknownProducer(ProducerId),
+    UnknownConsumer(ConsumerId),
+    UnknownGroup(String),
+    Limit(String),
+    /// A record the broker refused (for example a null key on a compacted topic).
+    RecordRefused(String),
+}
+
+impl fmt::Display for BrokerRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BrokerRejection::Invalid { what, .. } => write!(f, "{what}"),
+            BrokerRejection::UnknownTopic(t) => write!(f, "there is no topic \"{t}\""),
+            BrokerRejection::UnknownProducer(p) => write!(f, "there is no {p}"),
+            BrokerRejection::UnknownConsumer(c) => write!(f, "there is no {c}"),
+            BrokerRejection::UnknownGroup(g) => write!(f, "there is no group \"{g}\""),
+            BrokerRejection::Limit(what) => write!(f, "{what}"),
+            BrokerRejection::RecordRefused(why) => write!(f, "{why}"),
+        }
+    }
+}
+
+impl BrokerRejection {
+    pub fn hint(&self) -> String {
+        match self {
+            BrokerRejection::Invalid { hint, .. } => hint.clone(),
+            BrokerRejection::UnknownTopic(_) => {
+                "create the topic first, or pick one from the cluster view".into()
+            }
+            BrokerRejection::UnknownProducer(_) => "add a producer first".into(),
+            BrokerRejection::UnknownConsumer(_) => "pick a consumer from the group panel".into(),
+            BrokerRejection::UnknownGroup(_) => "add a consumer to create the group".into(),
+            BrokerRejection::Limit(_) => "reset the lab, or reuse what exists".into(),
+            BrokerRejection::RecordRefused(_) => {
+                "compacted topics need a key on every record".into()
+            }
+        }
+    }
+}
+
+fn invalid(what: impl Into<String>, hint: impl Into<String>) -> BrokerRejection {
+    BrokerRejection::Invalid {
+        what: what.into(),
+        hint: hint.into(),
+    }
+}
+
+/// What one Produce sends.
+pub struct ProduceSpec<'a> {
+    pub topic: &'a str,
+    pub partition: Option<PartitionId>,
+    pub key: &'a Option<String>,
+    pub value: &'a Option<String>,
+    pub header: Option<&'a (String, String)>,
+}
+
+/// A producer sending steadily, every tick.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProducerRate {
+    pub topic: String,
+    pub key: Option<String>,
+    pub value: Option<String>,
+    pub records_per_tick: u16,
+    /// The next `{n}`.
+    pub next_n: u64,
+}
+
+/// What happened, for the trace and the views.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BrokerEvent {
+    AsyncCommitFailed {
+        consumer: ConsumerId,
+        reason: String,
+    },
+    GroupOffsetsReset {
+        group: String,
+        to_earliest: bool,
+        partitions: usize,
+    },
+    BrokerAdded {
+        broker: BrokerId,
+    },
+    RateChanged {
+        producer: ProducerId,
+        records_per_tick: u16,
+    },
+    TopicCreated {
+        topic: String,
+        partitions: u32,
+    },
+    TopicSettingsChanged {
+        topic: String,
+    },
+    ProducerAdded {
+        producer: ProducerId,
+    },
+    ConsumerAdded {
+        consumer: ConsumerId,
+        group: String,
+    },
+    Appended {
+        producer: ProducerId,
+        tp: TopicPartition,
+        base_offset: Offset,
+        count: usize,
+        retry: bool,
+    },
+    /// The idempotent broker recognised a retried batch it already has.
+    DuplicateDiscarded {
+        producer: ProducerId,
+        tp: TopicPartition,
+        count: usize,
+    },
+    /// A batch arrived ahead of its sequence (OUT_OF_ORDER_SEQUENCE_NUMBER); it will be retried.
+    OutOfOrderRejected {
+        producer: ProducerId,
+        tp: TopicPartition,
+    },
+    RequestLost {
+        producer: ProducerId,
+        tp: TopicPartition,
+    },
+    ResponseLost {
+        producer: ProducerId,
+        tp: TopicPartition,
+    },
+    SendFailed {
+        producer: ProducerId,
+        tp: TopicPartition,
+        count: usize,
+        reason: String,
+    },
+    SegmentsDeleted {
+        tp: TopicPartition,
+        segments: usize,
+        records: usize,
+        log_start: Offset,
+    },
+    Compacted {
+        tp: TopicPartition,
+        removed: usize,
+        bytes_before: u64,
+        bytes_after: u64,
+    },
+    Group(GroupEvent),
+    BrokerKilled {
+        broker: BrokerId,
+    },
+    BrokerRestarted {
+        broker: BrokerId,
+    },
+    BrokerStopped {
+        broker: BrokerId,
+    },
+    BrokerSlowed {
+        broker: BrokerId,
+        fetch_every_ticks: u8,
+    },
+    LinkChanged {
+        broker: BrokerId,
+        link: Link,
+        cut: bool,
+    },
+    BrokerHealed {
+        broker: BrokerId,
+    },
+    BrokerRegistered {
+        broker: BrokerId,
+        broker_epoch: u64,
+    },
+    BrokerFenced {
+        broker: BrokerId,
+        reason: &'static str,
+    },
+    BrokerUnfenced {
+        broker: BrokerId,
+    },
+    ControllerKilled {
+        controller: ControllerId,
+    },
+    ControllerRestarted {
+        controller: ControllerId,
+    },
+    ControllerElected {
+        controller: ControllerId,
+        term: u32,
+    },
+    LeaderChanged {
+        tp: TopicPartition,
+        leader: Option<BrokerId>,
+        leader_epoch: u32,
+        kind: ElectionKind,
+    },
+    IsrChanged {
+        tp: TopicPartition,
+        isr: Vec<BrokerId>,
+    },
+    /// A follower cut its divergent tail (spec §1.8).
+    Truncated {
+        tp: TopicPartition,
+        broker: BrokerId,
+        from: Offset,
+        to: Offset,
+    },
+    ProduceFailed {
+        producer: ProducerId,
+        tp: TopicPartition,
+        error: ProduceError,
+    },
+    /// Acknowledged records the partition's leader no longer has.
+    AckedWritesLost {
+        tp: TopicPartition,
+        count: usize,
+    },
+    ClusterSettingsChanged,
+}
+
+/// How a send ended, from the producer's point of view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SendOutcome {
+    Pending,
+    Acked,
+    Failed,
+    /// Sent with acks=0: no response ever comes, so the producer never knows.
+    Unconfirmed,
+    /// Gave up after errors that leave the records possibly written (a timeout, or
+    /// NOT_ENOUGH_REPLICAS_AFTER_APPEND): the producer cannot know.
+    Unknown,
+}
+
+/// One record a producer was asked to send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Send {
+    pub producer: ProducerId,
+    /// Shared by the records of one batch (this is on the per-record path).
+    pub tp: std::rc::Rc<TopicPartition>,
+    pub outcome: SendOutcome,
+    /// The producer's acks setting for its latest attempt.
+    pub acks: Acks,
+    /// Its first write: (offset, leader epoch).
+    first_write: Option<(Offset, u32)>,
+    /// Later writes of the same record (retries): duplicates, unless truncated away.
+    more_writes: Vec<(Offset, u32)>,
+}
+
+impl Send {
+    /// Every (offset, leader epoch) this record was written at, oldest first.
+    pub fn writes(&self) -> impl DoubleEndedIterator<Item = (Offset, u32)> + '_ {
+        self.first_write
+            .into_iter()
+            .chain(self.more_writes.iter().copied())
+    }
+
+    /// Every offset this record was written at.
+    pub fn offsets(&self) -> impl Iterator<Item = Offset> + '_ {
+        self.writes().map(|(offset, _)| offset)
+    }
+
+    pub fn first_offset(&self) -> Option<Offset> {
+        self.first_write.map(|(offset, _)| offset)
+    }
+
+    /// The latest write: the one an acknowledgement refers to.
+    pub fn last_write(&self) -> Option<(Offset, u32)> {
+        self.more_writes.last().copied().or(self.first_write)
+    }
+
+    fn written_at(&mut self, offset: Offset, epoch: u32) {
+        match self.first_write {
+            None => self.first_write = Some((offset, epoch)),
+            Some(_) => self.more_writes.push((offset, epoch)),
+        }
+    }
+}
+
+/// The anomalies of spec §4.2 found in the recorded history.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HistoryReport {
+    /// Records written at more than one offset (no idempotence, plus retries).
+    pub duplicates: Vec<u64>,
+    /// A producer's later record landed at an earlier offset of the same partition.
+    pub nonmonotonic_sends: Vec<(ProducerId, TopicPartition)>,
+    /// Acknowledged records never delivered, though a later offset of the partition was (and
+    /// not committed past: those are `skipped`).
+    pub lost_writes: Vec<(TopicPartition, Offset)>,
+    /// Records delivered to the same group more than once (at-least-once redelivery).
+    pub redeliveries: Vec<(String, TopicPartition, Offset)>,
+    /// One consumer, reading on without a reset, jumped over records that are still in the log.
+    pub poll_skips: Vec<(ConsumerId, TopicPartition, Offset, Offset)>,
+    /// One consumer, reading on without a reset, went backwards.
+    pub nonmonotonic_polls: Vec<(ConsumerId, TopicPartition)>,
+    /// Records sent with acks=0 that never reached the log (nobody was told).
+    pub lost_unconfirmed: usize,
+    /// Acknowledged records the group committed past without any member finishing processing them
+    /// (at-most-once loss, or records before an `auto.offset.reset=latest` start).
+    pub skipped: Vec<(String, TopicPartition, Offset)>,
+}
+
+/// The whole cluster and its clients.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cluster {
+    pub brokers: Vec<Broker>,
+    pub topics: BTreeMap<String, Topic>,
+    pub producers: BTreeMap<ProducerId, Producer>,
+    pub groups: BTreeMap<String, ConsumerGroup>,
+    pub consumers: BTreeMap<ConsumerId, Consumer>,
+    pub controller: Controller,
+    pub settings: ClusterSettings,
+    /// acks=all requests waiting for the high watermark.
+    pub parked: Vec<ParkedProduce>,
+    /// Each producer's idea of each partition's leader (refreshed after errors).
+    client_leaders: BTreeMap<(ProducerId, TopicPartition), BrokerId>,
+    pub ledger: Ledger,
+    /// Produce errors answered so far, by Kafka error code.
+    pub produce_errors: BTreeMap<&'static str, u64>,
+    /// Follower truncations so far.
+    pub truncations: u64,
+    pub sends: Vec<Send>,
+    /// Producers sending steadily.
+    pub rates: BTreeMap<ProducerId, ProducerRate>,
+    /// Recent lag samples, oldest first, at most [`LAG_HISTORY_TICKS_MAX`].
+    pub lag_history: std::collections::VecDeque<LagSample>,
+    /// Recent partition health, oldest first, at most [`LAG_HISTORY_TICKS_MAX`].
+    pub replication_history: std::collections::VecDeque<ReplicationSample>,
+    rng: Rng,
+}
+
+pub use super::group::Consumer;
+
+impl Cluster {
+    /// A cluster of `brokers` brokers (1 to 9) and no topics.
+    pub fn new(brokers: u8, rng: Rng) -> Cluster {
+        let brokers = brokers.clamp(1, BROKERS_MAX);
+        let ids: Vec<BrokerId> = (1..=brokers).map(BrokerId).collect();
+        let controller = Controller::new(&ids, Tick(0));
+        Cluster {
+            brokers: ids
+                .iter()
+                .map(|id| {
+                    let mut b = Broker::new(*id);
+                    b.metadata_offset = controller.end_offset();
+                    b.registered = true;
+                    b
+                })
+                .collect(),
+            topics: BTreeMap::new(),
+            producers: BTreeMap::new(),
+            groups: BTreeMap::new(),
+            consumers: BTreeMap::new(),
+            controller,
+            settings: ClusterSettings::default(),
+            parked: Vec::new(),
+            client_leaders: BTreeMap::new(),
+            ledger: Ledger::default(),
+            produce_errors: BTreeMap::new(),
+            truncations: 0,
+            sends: Vec::new(),
+            rates: BTreeMap::new(),
+            lag_history: std::collections::VecDeque::new(),
+            replication_history: std::collections::VecDeque::new(),
+            rng,
+        }
+    }
+
+    fn broker_node(&self, id: BrokerId) -> Result<&Broker, BrokerRejection> {
+        self.brokers.iter().find(|b| b.id == id).ok_or_else(|| {
+            invalid(
+                format!("there is no {id}"),
+                format!("brokers are numbered 1 to {}", self.brokers.len()),
+            )
+        })
+    }
+
+    fn broker_mut(&mut self, id: BrokerId) -> &mut Broker {
+        self.brokers
+            .iter_mut()
+            .find(|b| b.id == id)
+            .expect("validated")
+    }
+
+    /// Brokers the controller would place replicas on and elect: registered, unfenced, running.
+    pub fn live_brokers(&self) -> Vec<BrokerId> {
+        self.brokers
+            .iter()
+            .filter(|b| b.running() && self.controller.eligible(b.id))
+            .map(|b| b.id)
+            .collect()
+    }
+
+    fn topic(&self, name: &str) -> Result<&Topic, BrokerRejection> {
+        self.topics
+            .get(name)
+            .ok_or_else(|| BrokerRejection::UnknownTopic(name.to_string()))
+    }
+
+    fn producer(&self, id: ProducerId) -> Result<&Producer, BrokerRejection> {
+        self.producers
+            .get(&id)
+            .ok_or(BrokerRejection::UnknownProducer(id))
+    }
+
+    fn consumer(&self, id: ConsumerId) -> Result<&Consumer, BrokerRejection> {
+        self.consumers
+            .get(&id)
+            .ok_or(BrokerRejection::UnknownConsumer(id))
+    }
+
+    /// Applies a command at `now`. On rejection nothing changes.
+    pub fn apply(
+        &mut self,
+        command: &BrokerCommand,
+        now: Tick,
+    ) -> Result<Vec<BrokerEvent>, BrokerRejection> {
+        self.validate(command)?;
+        let mut events = Vec::new();
+        let mut group_events = Vec::new();
+        let metadata_before = self.controller.end_offset();
+        match command {
+            BrokerCommand::CreateTopic {
+                name,
+                partitions,
+                settings,
+            } => {
+                let ids = self.live_brokers();
+                let first = self.rng.below(ids.len() as u64) as usize;
+                let topic = Topic::new(name, *partitions, *settings, &ids, first);
+                self.controller.topic_created(&topic, now);
+                self.topics.insert(name.clone(), topic);
+                events.push(BrokerEvent::TopicCreated {
+                    topic: name.clone(),
+                    partitions: *partitions,
+                });
+            }
+            BrokerCommand::SetTopicSettings { topic, settings } => {
+                let t = self.topics.get_mut(topic).expect("validated");
+                t.settings = *settings;
+                for partition in &mut t.partitions {
+                    for replica in partition.replica.values_mut() {
+                        replica.log.set_config(settings.log);
+                    }
+                }
+                if settings.unclean_leader_election && self.controller.active.is_some() {
+                    self.controller.elect_offline(&mut self.topics, now);
+                }
+                events.push(BrokerEvent::TopicSettingsChanged {
+                    topic: topic.clone(),
+                });
+            }
+            BrokerCommand::AddProducer { config } => {
+                let id = ProducerId(self.producers.keys().last().map_or(1, |p| p.0 + 1));
+                let rng = self.rng.fork(&format!("producer/{}", id.0));
+                self.producers.insert(id, Producer::new(id, *config, rng));
+                events.push(BrokerEvent::ProducerAdded { producer: id });
+            }
+            BrokerCommand::SetProducerConfig { producer, config } => {
+                self.producers.get_mut(producer).expect("validated").config = *config;
+            }
+            BrokerCommand::Produce {
+                producer,
+                topic,
+                partition,
+                key,
+                value,
+                count,
+                header,
+            } => {
+                let spec = ProduceSpec {
+                    topic,
+                    partition: *partition,
+                    key,
+                    value,
+                    header: header.as_ref(),
+                };
+                self.produce(*producer, &spec, 1, *count, now)?;
+                self.flush_producers(now, &mut events);
+            }
+            BrokerCommand::SetProducerRate {
+                producer,
+                topic,
+                key,
+                value,
+                records_per_tick,
+            } => {
+                if *records_per_tick == 0 {
+                    self.rates.remove(producer);
+                } else {
+                    let rate = ProducerRate {
+                        topic: topic.clone(),
+                        key: key.clone(),
+                        value: value.clone(),
+                        records_per_tick: *records_per_tick,
+                        next_n: 1,
+                    };
+                    self.rates.insert(*producer, rate);
+                }
+                events.push(BrokerEvent::RateChanged {
+                    producer: *producer,
+                    records_per_tick: *records_per_tick,
+                });
+            }
+            BrokerCommand::ResetGroupOffsets { group, to_earliest } => {
+                let targets: Vec<(TopicPartition, Offset)> = self
+                    .lags()
+                    .into_iter()
+                    .filter(|(g, _, _)| g == group)
+                    .filter_map(|(_, tp, _)| {
+                        let p = self.topics.get(&tp.topic)?.partition(tp.partition)?;
+                        Some((tp, if *to_earliest { p.log_start() } else { p.hw }))
+                    })
+                    .collect();
+                let g = self.groups.get_mut(group).expect("validated");
+                for (tp, offset) in &targets {
+                    g.committed.insert(
+                        tp.clone(),
+                        super::group::Commit {
+                            offset: *offset,
+                            at: now,
+                        },
+                    );
+                }
+                events.push(BrokerEvent::GroupOffsetsReset {
+                    group: group.clone(),
+                    to_earliest: *to_earliest,
+                    partitions: targets.len(),
+                });
+            }
+            BrokerCommand::AddBroker => {
+                let id = BrokerId(self.brokers.len() as u8 + 1);
+                self.brokers.push(Broker::new(id));
+                events.push(BrokerEvent::BrokerAdded { broker: id });
+                self.run_controller(now);
+            }
+            BrokerCommand::AddConsumer {
+                group,
+                topics,
+                instance_id,
+                config,
+            } => {
+                let id = ConsumerId(self.consumers.keys().last().map_or(1, |c| c.0 + 1));
+                let g = self
+                    .groups
+                    .entry(group.clone())
+                    .or_insert_with(|| ConsumerGroup::new(group, Strategy::Range));
+                let consumer = group::join(
+                    g,
+                    id,
+                    instance_id.clone(),
+                    topics.iter().cloned().collect(),
+                    *config,
+                    now,
+                    &mut group_events,
+                );
+                self.consumers.insert(id, consumer);
+                events.push(BrokerEvent::ConsumerAdded {
+                    consumer: id,
+                    group: group.clone(),
+                });
+            }
+            BrokerCommand::SetConsumerConfig { consumer, config } => {
+                self.consumers.get_mut(consumer).expect("validated").config = *config;
+            }
+            BrokerCommand::CloseConsumer { consumer } => {
+                let (g, c) = self.group_and_consumer(*consumer);
+                group::close(g, c, now, &mut group_events);
+            }
+            BrokerCommand::CrashConsumer { consumer } => {
+                let c = self.consumers.get_mut(consumer).expect("validated");
+                group::crash(c, now, &mut group_events);
+            }
+            BrokerCommand::RestartConsumer { consumer } => {
+                let (g, c) = self.group_and_consumer(*consumer);
+                group::restart(g, c, now, &mut group_events);
+            }
+            BrokerCommand::CommitConsumer {
+                consumer,
+                asynchronous,
+            } => {
+                let (g, c) = self.group_and_consumer(*consumer);
+                if *asynchronous && matches!(g.state, group::GroupState::PreparingRebalance { .. })
+                {
+                    // commitAsync fails in the background and is not retried: the offsets stay where they were.
+                    events.push(BrokerEvent::AsyncCommitFailed {
+                        consumer: *consumer,
+                        reason: "REBALANCE_IN_PROGRESS".into(),
+                    });
+                } else {
+                    group::commit_now(g, c, now, &mut group_events);
+                }
+            }
+            BrokerCommand::SeekConsumer {
+                consumer,
+                topic,
+                partition,
+                offset,
+            } => {
+                let c = self.consumers.get_mut(consumer).expect("validated");
+                let tp = TopicPartition {
+                    topic: topic.clone(),
+                    partition: *partition,
+                };
+                c.stuck.remove(&tp);
+                c.position_epoch += 1;
+                c.positions.insert(tp, *offset);
+            }
+            BrokerCommand::SetGroupStrategy { group, strategy } => {
+                let g = self.groups.get_mut(group).expect("validated");
+                g.strategy = *strategy;
+                g.start_rebalance(now, "the assignor changed", &mut group_events);
+            }
+            BrokerCommand::KillBroker { broker } => {
+                self.stop_broker(*broker, BrokerProcess::Crashed);
+                events.push(BrokerEvent::BrokerKilled { broker: *broker });
+            }
+            BrokerCommand::ShutdownBroker { broker } => {
+                if self.controller.active.is_some()
+                    && self.broker_node(*broker)?.reachable(Link::Controller)
+                {
+                    self.controller.shut_down(*broker, &mut self.topics, now);
+                }
+                self.stop_broker(*broker, BrokerProcess::Stopped);
+                events.push(BrokerEvent::BrokerStopped { broker: *broker });
+            }
+            BrokerCommand::RestartBroker { broker } => {
+                let b = self.broker_mut(*broker);
+                b.process = BrokerProcess::Running;
+                b.metadata_offset = 0;
+                b.last_heartbeat_sent = None;
+                b.registered = false;
+                events.push(BrokerEvent::BrokerRestarted { broker: *broker });
+                self.run_controller(now);
+            }
+            BrokerCommand::SlowBroker {
+                broker,
+                fetch_every_ticks,
+            } => {
+                self.broker_mut(*broker).fetch_every_ticks = *fetch_every_ticks;
+                events.push(BrokerEvent::BrokerSlowed {
+                    broker: *broker,
+                    fetch_every_ticks: *fetch_every_ticks,
+                });
+            }
+            BrokerCommand::CutLink { broker, link, cut } => {
+                self.broker_mut(*broker).set_cut(*link, *cut);
+                events.push(BrokerEvent::LinkChanged {
+                    broker: *broker,
+                    link: *link,
+                    cut: *cut,
+                });
+            }
+            BrokerCommand::HealBroker { broker } => {
+                self.broker_mut(*broker).heal();
+                events.push(BrokerEvent::BrokerHealed { broker: *broker });
+            }
+            BrokerCommand::KillController { controller } => {
+                self.controller.kill_node(*controller, now);
+                events.push(BrokerEvent::ControllerKilled {
+                    controller: *controller,
+                });
+            }
+            BrokerCommand::RestartController { controller } => {
+                self.controller.restart_node(*controller);
+                events.push(BrokerEvent::ControllerRestarted {
+                    controller: *controller,
+                });
+            }
+            BrokerCommand::ElectPreferredLeaders => {
+                if self.controller.active.is_some() {
+                    self.controller.elect_preferred(&mut self.topics, now);
+                }
+            }
+            BrokerCommand::SetClusterSettings { settings } => {
+                self.settings = *settings;
+                events.push(BrokerEvent::ClusterSettingsChanged);
+            }
+            BrokerCommand::AlterTopicConfig {
+                topic,
+                min_insync_replicas,
+                unclean_leader_election,
+            } => {
+                let t = self.topics.get_mut(topic).expect("validated");
+                if let Some(n) = min_insync_replicas {
+                    t.settings.min_insync_replicas = *n;
+                }
+                if let Some(on) = unclean_leader_election {
+                    t.settings.unclean_leader_election = *on;
+                }
+                if t.settings.unclean_leader_election && self.controller.active.is_some() {
+                    self.controller.elect_offline(&mut self.topics, now);
+                }
+                events.push(BrokerEvent::TopicSettingsChanged {
+                    topic: topic.clone(),
+                });
+            }
+        }
+        events.extend(group_events.into_iter().map(BrokerEvent::Group));
+        self.settle(metadata_before, now, &mut events);
+        Ok(events)
+    }
+
+    fn group_and_consumer(&mut self, consumer: ConsumerId) -> (&mut ConsumerGroup, &mut Consumer) {
+        let c = self.consumers.get_mut(&consumer).expect("validated");
+        let g = self
+            .groups
+            .get_mut(&c.group)
+            .expect("a consumer's group exists");
+        (g, c)
+    }
+
+    /// One tick: producers send what is ready, groups rebalance and consumers poll, and every
+    /// few ticks retention and the log cleaner run.
+    pub fn tick(&mut self, now: Tick) -> Vec<BrokerEvent> {
+        let mut events = Vec::new();
+        let metadata_before = self.controller.end_offset();
+        self.run_controller(now);
+        self.replay_metadata(now);
+        self.refresh_serving();
+        let rates: Vec<(ProducerId, ProducerRate)> =
+            self.rates.iter().map(|(p, r)| (*p, r.clone())).collect();
+        for (producer, rate) in rates {
+            let spec = ProduceSpec {
+                topic: &rate.topic,
+                partition: None,
+                key: &rate.key,
+                value: &rate.value,
+                header: None,
+            };
+            match self.produce(producer, &spec, rate.next_n, rate.records_per_tick, now) {
+                Ok(()) => {
+                    if let Some(r) = self.rates.get_mut(&producer) {
+                        r.next_n += u64::from(rate.records_per_tick);
+                    }
+                }
+                Err(e) => {
+                    let tp = TopicPartition {
+                        topic: rate.topic.clone(),
+                        partition: PartitionId(0),
+                    };
+                    events.push(BrokerEvent::SendFailed {
+                        producer,
+                        tp,
+                        count: usize::from(rate.records_per_tick),
+                        reason: e.to_string(),
+                    });
+                }
+            }
+        }
+        self.flush_producers(now, &mut events);
+        self.replicate(now, &mut events);
+        self.complete_parked(now, &mut events);
+        self.refresh_serving();
+        let mut group_events = Vec::new();
+        for g in self.groups.values_mut() {
+            group::tick(g, &mut self.consumers, &self.topics, now, &mut group_events);
+        }
+        events.extend(group_events.into_iter().map(BrokerEvent::Group));
+        self.sample_lag(now);
+        self.sample_replication(now);
+        if now.0.is_multiple_of(RETENTION_CHECK_TICKS)
+            || now.0.is_multiple_of(CLEANER_INTERVAL_TICKS)
+        {
+            self.clean_logs(now, &mut events);
+        }
+        self.settle(metadata_before, now, &mut events);
+        self.controller.compact_log();
+        events
+    }
+
+    pub fn hash_into(&self, hasher: &mut StateHasher) {
+        // A compact fingerprint: every record, every commit, every consumer position and the sends.
+        for (name, topic) in &self.topics {
+            hasher.str(name);
+            for p in &topic.partitions {
+                hasher.u64(p.hw.0);
+                hasher.u64(u64::from(p.leader.map_or(0, |b| b.0)));
+                hasher.u64(u64::from(p.leader_epoch));
+                hasher.u64(u64::from(p.partition_epoch));
+                hasher.bytes(&p.isr.iter().map(|b| b.0).collect::<Vec<u8>>());
+                for (b, r) in &p.replica {
+                    hasher.u64(u64::from(b.0));
+                    hasher.u64(r.log.leo().0);
+                    hasher.u64(r.hw.0);
+                    hasher.u64(u64::from(r.known_epoch));
+                }
+                if let Some(log) = p.elected_leader_log() {
+                    hasher.u64(log.log_start().0);
+                    hasher.u64(log.leo().0);
+                    hasher.u64(log.segments().len() as u64);
+                    for r in log.records() {
+                        hasher.u64(r.offset.0);
+                        hasher.u64(r.timestamp.0);
+                        hasher.bytes(r.key.as_deref().unwrap_or(b"\x00null"));
+                        hasher.bytes(r.value.as_deref().unwrap_or(b"\x00null"));
+                    }
+                }
+            }
+        }
+        for (name, g) in &self.groups {
+            hasher.str(name);
+            hasher.u64(g.generation as u64);
+            hasher.u64(g.members.len() as u64);
+            for (tp, c) in &g.committed {
+                hasher.str(&tp.to_string());
+                hasher.u64(c.offset.0);
+            }
+        }
+        for c in self.consumers.values() {
+            hasher.u64(u64::from(c.id.0));
+            hasher.str(&c.member_id);
+            hasher.u64(c.deliveries_total);
+            for (tp, o) in &c.positions {
+                hasher.str(&tp.to_string());
+                hasher.u64(o.0);
+            }
+        }
+        for s in &self.sends {
+            hasher.u64(s.offsets().count() as u64);
+            hasher.u64(s.first_offset().map_or(u64::MAX, |o| o.0));
+        }
+        hasher.u64(self.controller.end_offset() as u64);
+        hasher.u64(u64::from(self.controller.term));
+        hasher.u64(self.ledger.acked);
+        hasher.u64(self.ledger.lost.len() as u64);
+        hasher.u64(self.parked.len() as u64);
+        for b in &self.brokers {
+            hasher.u64(b.metadata_offset as u64);
+            hasher.u64(u64::from(b.running()));
+        }
+        for p in self.producers.values() {
+            hasher.u64(p.acked_records);
+            hasher.u64(p.pending_records() as u64);
+        }
+    }
+
+    /// Names of every group, for views.
+    pub fn group_names(&self) -> BTreeSet<&str> {
+        self.groups.keys().map(String::as_str).collect()
+    }
+}

@@ -1,0 +1,512 @@
+//! The producer client: choosing a partition (explicit, keyed murmur2, KIP-794 sticky or
+//! round-robin for null keys), batching in the record accumulator (`batch.size`, `linger`), and
+//! per-partition sequence numbers for the idempotent producer. Sending, faults and retries are
+//! driven by [`super::cluster`], which owns the network between producer and broker.
+
+use super::compression::Codec;
+use super::log::NewRecord;
+use super::partitioner::partition_for_key;
+use super::PartitionId;
+use sim::clock::Tick;
+use sim::rng::Rng;
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
+
+/// Most records waiting in one producer's accumulator.
+pub const ACCUMULATED_RECORDS_MAX: usize = 10_000;
+/// `retry.backoff.max.ms` (1 s), in ticks.
+pub const RETRY_BACKOFF_MAX_TICKS: u64 = 10;
+
+/// A producer client's id (also its idempotent producer id).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ProducerId(pub u32);
+
+impl fmt::Display for ProducerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "producer-{}", self.0)
+    }
+}
+
+/// How records without a key are spread (`partitioner.class`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NullKeyPartitioner {
+    /// KIP-794 (Kafka 3.3+): stick to one partition until about `batch.size` bytes went to it.
+    Sticky,
+    /// `RoundRobinPartitioner`: a per-topic counter over the available partitions.
+    RoundRobin,
+}
+
+/// Producer settings, with time in ticks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProducerConfig {
+    pub null_key_partitioner: NullKeyPartitioner,
+    pub batch_size_bytes: u64,
+    pub linger_ticks: u64,
+    pub idempotence: bool,
+    /// Attempts after the first before a send fails.
+    pub retries: u32,
+    pub retry_backoff_ticks: u64,
+    /// `max.in.flight.requests.per.connection`: above 1 without idempotence, retries can reorder.
+    pub max_in_flight: u8,
+    /// Chance that a request or its response is lost on the network, in permille (a lab knob).
+    pub network_fault_permille: u16,
+    /// `compression.type` for whole batches.
+    pub compression: Codec,
+    /// `acks`: how much of a write the producer waits for.
+    pub acks: Acks,
+}
+
+/// `acks`. At replication factor 1, `One` and `All` behave alike; `Zero` sends and forgets: no
+/// response, no offset, no retry, so a request lost on the network is lost for good.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Acks {
+    Zero,
+    One,
+    All,
+}
+
+impl Acks {
+    pub const ALL: [Acks; 3] = [Acks::Zero, Acks::One, Acks::All];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Acks::Zero => "0",
+            Acks::One => "1",
+            Acks::All => "all",
+        }
+    }
+}
+
+impl Default for ProducerConfig {
+    /// Kafka 4.x defaults: idempotence on, `linger.ms` 5 (here 0 ticks, so one click sends), 16 KiB batches.
+    /// Kafka retries without a count limit until `delivery.timeout.ms` (120 s) passes, backing
+    /// off exponentially from `retry.backoff.ms` (100 ms) to `retry.backoff.max.ms` (1 s); here
+    /// 100 retries with backoff doubling from 1 tick up to [`RETRY_BACKOFF_MAX_TICKS`] last about
+    /// as long.
+    fn default() -> Self {
+        ProducerConfig {
+            null_key_partitioner: NullKeyPartitioner::Sticky,
+            batch_size_bytes: 16_384,
+            linger_ticks: 0,
+            idempotence: true,
+            retries: 100,
+            retry_backoff_ticks: 1,
+            max_in_flight: 5,
+            network_fault_permille: 0,
+            compression: Codec::None,
+            acks: Acks::All,
+        }
+    }
+}
+
+/// Records for one partition, accumulated into a batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProducerBatch {
+    pub topic: String,
+    pub partition: PartitionId,
+    pub records: Vec<NewRecord>,
+    /// One id per record, unique per cluster: how the history checks recognise a record.
+    pub send_ids: Vec<u64>,
+    pub bytes: u64,
+    pub created_at: Tick,
+    /// Base sequence, given when the batch is first sent by an idempotent producer.
+    pub base_sequence: Option<u32>,
+    /// The producer epoch the sequence belongs to.
+    pub producer_epoch: u16,
+    pub attempts: u32,
+    /// When a retry may go out.
+    pub retry_at: Option<Tick>,
+}
+
+/// A producer client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Producer {
+    pub id: ProducerId,
+    pub config: ProducerConfig,
+    /// Open batches, one per partition.
+    open: BTreeMap<String, BTreeMap<PartitionId, ProducerBatch>>,
+    /// Records in `open` and `queued` (kept as a count: this is on the per-record path).
+    held_records: usize,
+    /// Closed batches waiting to be sent or retried, oldest first.
+    queued: VecDeque<ProducerBatch>,
+    sticky: BTreeMap<String, (PartitionId, u64)>,
+    round_robin: BTreeMap<String, u32>,
+    next_sequence: BTreeMap<(String, PartitionId), u32>,
+    /// Bumped when the broker has lost this producer's earlier records (KIP-360): sequences
+    /// start over under the new epoch.
+    pub epoch: u16,
+    rng: Rng,
+    pub sent_records: u64,
+    pub acked_records: u64,
+    /// Records given up on (failed, or of unknown fate), counted by the cluster when it tells the
+    /// producer so.
+    pub failed_records: u64,
+    /// Of those, records that may have been written: the producer cannot know (a timeout, or
+    /// NOT_ENOUGH_REPLICAS_AFTER_APPEND, or a write that reached a log).
+    pub unknown_records: u64,
+    pub retried_batches: u64,
+}
+
+impl Producer {
+    pub fn new(id: ProducerId, config: ProducerConfig, rng: Rng) -> Producer {
+        Producer {
+            id,
+            config,
+            open: BTreeMap::new(),
+            held_records: 0,
+            queued: VecDeque::new(),
+            sticky: BTreeMap::new(),
+            round_robin: BTreeMap::new(),
+            next_sequence: BTreeMap::new(),
+            epoch: 0,
+            rng,
+            sent_records: 0,
+            acked_records: 0,
+            failed_records: 0,
+            unknown_records: 0,
+            retried_batches: 0,
+        }
+    }
+
+    /// Records accumulated and not yet acknowledged or failed.
+    pub fn pending_records(&self) -> usize {
+        self.held_records
+    }
+
+    /// Picks the partition for a record (`KafkaProducer.partition` and `BuiltInPartitioner`):
+    /// explicit, then keyed murmur2 over all partitions, then the null-key partitioner over the
+    /// partitions that have a leader (`available`, never empty here).
+    pub fn choose_partition(
+        &mut self,
+        topic: &str,
+        partitions: u32,
+        available: &[PartitionId],
+        explicit: Option<PartitionId>,
+        record: &NewRecord,
+    ) -> PartitionId {
+        if let Some(p) = explicit {
+            return p;
+        }
+        if let Some(key) = &record.key {
+            return partition_for_key(key, partitions).unwrap_or(PartitionId(0));
+        }
+        match self.config.null_key_partitioner {
+            NullKeyPartitioner::RoundRobin => {
+                if !self.round_robin.contains_key(topic) {
+                    self.round_robin.insert(topic.to_string(), 0);
+                }
+                let counter = self.round_robin.get_mut(topic).expect("inserted above");
+                let chosen = available[*counter as usize % available.len()];
+                *counter = counter.wrapping_add(1);
+                chosen
+            }
+            NullKeyPartitioner::Sticky => {
+                let batch_size = self.config.batch_size_bytes;
+                let current = self.sticky.get(topic).copied();
+                let (partition, produced) = match current {
+                    Some((p, produced)) if produced < batch_size && available.contains(&p) => {
+                        (p, produced)
+                    }
+                    _ => (
+                        available[self.rng.below(available.len() as u64) as usize],
+                        0,
+                    ),
+                };
+                let state = (partition, produced + record.size_bytes());
+                match self.sticky.get_mut(topic) {
+                    Some(slot) => *slot = state,
+                    None => {
+                        self.sticky.insert(topic.to_string(), state);
+                    }
+                }
+                partition
+            }
+        }
+    }
+
+    /// Adds a record to its partition's open batch; a full batch is closed first.
+    pub fn accumulate(
+        &mut self,
+        topic: &str,
+        partition: PartitionId,
+        record: NewRecord,
+        send_id: u64,
+        now: Tick,
+    ) -> Result<(), &'static str> {
+        if self.pending_records() >= ACCUMULATED_RECORDS_MAX {
+            return Err("the producer's buffer is full (buffer.memory)");
+        }
+        let size = record.size_bytes();
+        if !self.open.contains_key(topic) {
+            self.open.insert(topic.to_string(), BTreeMap::new());
+        }
+        let batches = self.open.get_mut(topic).expect("inserted above");
+        if batches
+            .get(&partition)
+            .is_some_and(|open| open.bytes + size > self.config.batch_size_bytes)
+        {
+            let full = batches.remove(&partition).expect("checked above");
+            self.queued.push_back(full);
+        }
+        let batch = batches.entry(partition).or_insert_with(|| ProducerBatch {
+            topic: topic.to_string(),
+            partition,
+            records: Vec::new(),
+            send_ids: Vec::new(),
+            bytes: 0,
+            created_at: now,
+            base_sequence: None,
+            producer_epoch: 0,
+            attempts: 0,
+            retry_at: None,
+        });
+        batch.bytes += size;
+        batch.records.push(record);
+        batch.send_ids.push(send_id);
+        self.sent_records += 1;
+        self.held_records += 1;
+        Ok(())
+    }
+
+    /// Batches to send now: open batches that are full or have lingered long enough, and queued
+    /// batches whose retry time has come. Respects `max.in.flight` per partition, and gives an
+    /// idempotent producer's batches their sequence numbers on first send.
+    pub fn drain(&mut self, now: Tick) -> Vec<ProducerBatch> {
+        for batches in self.open.values_mut() {
+            let ready: Vec<PartitionId> = batches
+                .iter()
+                .filter(|(_, b)| {
+                    b.bytes >= self.config.batch_size_bytes
+                        || now.ticks_since(b.created_at) >= self.config.linger_ticks
+                })
+                .map(|(p, _)| *p)
+                .collect();
+            for partition in ready {
+                let batch = batches.remove(&partition).expect("listed above");
+                self.queued.push_back(batch);
+            }
+        }
+        let mut out = Vec::new();
+        let mut in_flight: BTreeMap<(String, PartitionId), u8> = BTreeMap::new();
+        let mut waiting = VecDeque::new();
+        while let Some(mut batch) = self.queued.pop_front() {
+            let key = (batch.topic.clone(), batch.partition);
+            let slots = in_flight.entry(key.clone()).or_insert(0);
+            let due = batch.retry_at.is_none_or(|t| t <= now);
+            // One partition's batches go in order: a batch waiting for a retry holds back later
+            // ones when at most one request may be in flight, and always for the idempotent
+            // producer (a later sequence would only be refused as out of order).
+            let blocked = *slots >= self.config.max_in_flight;
+            if !due || blocked {
+                if !due && (self.config.max_in_flight == 1 || self.config.idempotence) {
+                    *slots = self.config.max_in_flight;
+                }
+                waiting.push_back(batch);
+                continue;
+            }
+            *slots += 1;
+            if self.config.idempotence && batch.base_sequence.is_none() {
+                let next = self.next_sequence.entry(key).or_insert(0);
+                batch.base_sequence = Some(*next);
+                batch.producer_epoch = self.epoch;
+                *next = next.wrapping_add(batch.records.len() as u32);
+            }
+            batch.attempts += 1;
+            self.held_records -= batch.records.len();
+            out.push(batch);
+        }
+        self.queued = waiting;
+        out
+    }
+
+    /// Puts a batch back for a retry after the backoff, or reports that it is out of retries.
+    /// The idempotent producer's identity on the broker: its id under its current epoch.
+    pub fn stamp_id(id: ProducerId, epoch: u16) -> u64 {
+        (u64::from(epoch) << 32) | u64::from(id.0)
+    }
+
+    /// Whether a batch of `topic`/`partition` with a sequence below `sequence` waits to be sent.
+    pub fn holds_earlier(&self, topic: &str, partition: PartitionId, sequence: u32) -> bool {
+        self.queued.iter().any(|b| {
+            b.topic == topic
+                && b.partition == partition
+                && b.base_sequence.is_some_and(|s| s < sequence)
+        })
+    }
+
+    /// KIP-360: the broker lost records this producer had sent, so the sequence gap will never
+    /// fill. The producer bumps its epoch and numbers every unsent batch afresh.
+    pub fn bump_epoch(&mut self) {
+        self.epoch = self.epoch.wrapping_add(1);
+        self.next_sequence.clear();
+        for batch in &mut self.queued {
+            batch.base_sequence = None;
+        }
+    }
+
+    pub fn retry_later(
+        &mut self,
+        mut batch: ProducerBatch,
+        now: Tick,
+    ) -> Result<(), Box<ProducerBatch>> {
+        if batch.attempts > self.config.retries {
+            return Err(Box::new(batch));
+        }
+        self.retried_batches += 1;
+        let doublings = batch.attempts.saturating_sub(1).min(16);
+        let backoff = (self.config.retry_backoff_ticks << doublings)
+            .min(RETRY_BACKOFF_MAX_TICKS.max(self.config.retry_backoff_ticks));
+        batch.retry_at = Some(now.plus(backoff));
+        // Keep the partition's order: a retry goes before the partition's later batches (by
+        // sequence for the idempotent producer, like Kafka's in-sequence re-enqueue; otherwise
+        // after earlier retries, before fresh batches).
+        let position = self
+            .queued
+            .iter()
+            .position(|b| {
+                b.topic == batch.topic
+                    && b.partition == batch.partition
+                    && match (batch.base_sequence, b.base_sequence) {
+                        (Some(mine), Some(theirs)) => theirs > mine,
+                        (Some(_), None) => true,
+                        (None, _) => b.retry_at.is_none(),
+                    }
+            })
+            .unwrap_or(self.queued.len());
+        self.held_records += batch.records.len();
+        self.queued.insert(position, batch);
+        Ok(())
+    }
+
+    /// Whether the network loses this attempt's request or response: (request lost, response lost).
+    pub fn roll_network_fault(&mut self) -> (bool, bool) {
+        if !self.rng.chance_permille(self.config.network_fault_permille) {
+            return (false, false);
+        }
+        let request_lost = self.rng.chance_permille(500);
+        (request_lost, !request_lost)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sim::rng::Seed;
+
+    fn producer(config: ProducerConfig) -> Producer {
+        Producer::new(ProducerId(1), config, Rng::new(Seed(1)))
+    }
+
+    fn all(n: u32) -> Vec<PartitionId> {
+        (0..n).map(PartitionId).collect()
+    }
+
+    #[test]
+    fn keyed_records_use_murmur2_and_explicit_wins() {
+        let mut p = producer(ProducerConfig::default());
+        assert_eq!(
+            p.choose_partition("t", 12, &all(12), None, &NewRecord::keyed("user-1", "v")),
+            PartitionId(8)
+        );
+        assert_eq!(
+            p.choose_partition(
+                "t",
+                12,
+                &all(12),
+                Some(PartitionId(3)),
+                &NewRecord::keyed("user-1", "v")
+            ),
+            PartitionId(3)
+        );
+    }
+
+    #[test]
+    fn sticky_switches_after_a_batch_worth_of_bytes() {
+        let mut p = producer(ProducerConfig {
+            batch_size_bytes: 100,
+            ..ProducerConfig::default()
+        });
+        let record = NewRecord::unkeyed("0123456789"); // 18 bytes
+        let picks: Vec<PartitionId> = (0..30)
+            .map(|_| p.choose_partition("t", 6, &all(6), None, &record))
+            .collect();
+        // 6 records (108 bytes) per stick, then a random new choice.
+        assert!(picks[..6].iter().all(|x| *x == picks[0]));
+        let switches = picks.windows(2).filter(|w| w[0] != w[1]).count();
+        assert!((1..=5).contains(&switches), "{picks:?}");
+    }
+
+    #[test]
+    fn round_robin_cycles_over_available_partitions() {
+        let mut p = producer(ProducerConfig {
+            null_key_partitioner: NullKeyPartitioner::RoundRobin,
+            ..ProducerConfig::default()
+        });
+        let available = [PartitionId(0), PartitionId(2), PartitionId(3)];
+        let picks: Vec<u32> = (0..6)
+            .map(|_| {
+                p.choose_partition("t", 4, &available, None, &NewRecord::unkeyed("v"))
+                    .0
+            })
+            .collect();
+        assert_eq!(picks, vec![0, 2, 3, 0, 2, 3]);
+    }
+
+    #[test]
+    fn batches_close_when_full_or_lingered_and_get_sequences() {
+        let mut p = producer(ProducerConfig {
+            batch_size_bytes: 40,
+            linger_ticks: 3,
+            ..ProducerConfig::default()
+        });
+        for _ in 0..5 {
+            p.accumulate(
+                "t",
+                PartitionId(0),
+                NewRecord::unkeyed("0123456789"),
+                0,
+                Tick(0),
+            )
+            .unwrap();
+        }
+        // 18 bytes each: batches of 2, 2, and an open one with 1.
+        let sent = p.drain(Tick(0));
+        assert_eq!(
+            sent.iter().map(|b| b.records.len()).collect::<Vec<_>>(),
+            vec![2, 2]
+        );
+        assert_eq!(
+            sent.iter().map(|b| b.base_sequence).collect::<Vec<_>>(),
+            vec![Some(0), Some(2)]
+        );
+        assert!(p.drain(Tick(2)).is_empty(), "the last batch lingers");
+        let last = p.drain(Tick(3));
+        assert_eq!((last.len(), last[0].base_sequence), (1, Some(4)));
+    }
+
+    #[test]
+    fn retries_keep_order_and_run_out() {
+        let mut p = producer(ProducerConfig {
+            retries: 1,
+            max_in_flight: 1,
+            ..ProducerConfig::default()
+        });
+        p.accumulate("t", PartitionId(0), NewRecord::unkeyed("a"), 0, Tick(0))
+            .unwrap();
+        let first = p.drain(Tick(0)).remove(0);
+        p.accumulate("t", PartitionId(0), NewRecord::unkeyed("b"), 1, Tick(0))
+            .unwrap();
+        p.retry_later(first, Tick(0)).unwrap();
+        assert!(
+            p.drain(Tick(0)).is_empty(),
+            "with one request in flight, b waits behind a's retry"
+        );
+        let again = p.drain(Tick(1));
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].records[0], NewRecord::unkeyed("a"));
+        assert!(
+            p.retry_later(again[0].clone(), Tick(1)).is_err(),
+            "out of retries"
+        );
+    }
+}

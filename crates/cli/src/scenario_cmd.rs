@@ -1,0 +1,158 @@
+//! `lab scenario run FILE`: runs a scenario file (the lesson format: front matter for the seed and
+//! preset, ```` ```steps ```` blocks, optional ```` ```check ```` goals) and prints the trace and
+//! a summary, with every goal's verdict.
+
+use lab::broker::group::GroupEvent;
+use lab::broker::narrate;
+use lab::check::Verdict;
+use lab::state::Event;
+use lab::lesson::parse_lesson;
+use lab::metric::Observation;
+use std::fmt::Write as _;
+
+/// Runs the command; returns its standard output.
+pub fn run(args: &[String]) -> Result<String, String> {
+    let mut verbose = false;
+    let mut file = None;
+    let mut rest = args.iter();
+    match rest.next().map(String::as_str) {
+        Some("run") => {}
+        Some(other) => {
+            return Err(format!(
+                "unknown scenario command \"{other}\" (try: lab scenario run FILE)"
+            ))
+        }
+        None => return Err("try: lab scenario run FILE".into()),
+    }
+    for arg in rest {
+        match arg.as_str() {
+            "--verbose" => verbose = true,
+            flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
+            path if file.is_none() => file = Some(path.to_string()),
+            extra => return Err(format!("unexpected argument \"{extra}\"")),
+        }
+    }
+    let file = file.ok_or("give a scenario FILE")?;
+    let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {file}: {e}"))?;
+    let lesson = parse_lesson(&text).map_err(|e| format!("{file}: {e}"))?;
+    let steps: Vec<_> = lesson.steps().cloned().collect();
+    if steps.is_empty() {
+        return Err(format!("{file} has no ```steps block to run"));
+    }
+    let ran = lab::steps::run(lesson.meta.config, &steps).map_err(|e| {
+        format!(
+            "{file}: step {} was refused: {} (hint: {})",
+            e.step + 1,
+            e.message,
+            e.hint
+        )
+    })?;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# {} (seed {}, preset {})",
+        lesson.meta.title,
+        lesson.meta.config.seed.0,
+        lesson.meta.config.preset.name()
+    );
+    for (at, event) in &ran.trace {
+        let Event::Broker(event) = event else {
+            continue;
+        };
+        if !verbose
+            && matches!(
+                event,
+                lab::broker::cluster::BrokerEvent::Group(GroupEvent::Polled { .. })
+            )
+        {
+            continue;
+        }
+        let _ = writeln!(out, "{at:>6}  {}", narrate::event(event));
+    }
+    let head = ran.timeline.head();
+    let journal = ran.timeline.journal();
+    let _ = writeln!(
+        out,
+        "\n## Summary at {} after {} commands",
+        journal.end(),
+        journal.entries().len()
+    );
+    if let Some(cluster) = head.broker() {
+        for topic in cluster.topics.values() {
+            let _ = writeln!(
+                out,
+                "topic {}: {} records in {} partitions",
+                topic.name,
+                topic.record_count(),
+                topic.partitions.len()
+            );
+            if topic.settings.replication_factor < 2 {
+                continue;
+            }
+            for p in &topic.partitions {
+                let leader = p.leader.map_or("none".to_string(), |b| b.0.to_string());
+                let replicas: Vec<String> = p
+                    .replica
+                    .iter()
+                    .map(|(b, r)| format!("{}:{}/{}", b.0, r.log.leo(), r.hw))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "  {}-{}: leader {leader}, epoch {}, ISR {}, HW {}, replicas LEO/HW {}",
+                    topic.name,
+                    p.id,
+                    p.leader_epoch,
+                    narrate::brokers(&p.isr),
+                    p.hw,
+                    replicas.join(" ")
+                );
+            }
+        }
+        let ledger = &cluster.ledger;
+        if ledger.acked > 0 || !ledger.lost.is_empty() {
+            let _ = writeln!(
+                out,
+                "ledger: {} acknowledged, {} lost ({} with acks=all)",
+                ledger.acked,
+                ledger.lost.len(),
+                ledger.lost_acks_all()
+            );
+        }
+        for (name, g) in &cluster.groups {
+            let lag: u64 = cluster
+                .lags()
+                .iter()
+                .filter(|(n, _, _)| n == name)
+                .map(|(_, _, l)| l)
+                .sum();
+            let _ = writeln!(
+                out,
+                "group {name}: {} member(s), generation {}, {} rebalance(s), lag {lag}",
+                g.members.len(),
+                g.generation,
+                g.rebalances
+            );
+        }
+        let report = cluster.history_report();
+        let _ = writeln!(
+            out,
+            "history: {} written twice, {} reordered, {} delivered again, {} skipped, {} lost",
+            report.duplicates.len(),
+            report.nonmonotonic_sends.len(),
+            report.redeliveries.len(),
+            report.skipped.len(),
+            report.lost_writes.len()
+        );
+    }
+    let observation = Observation { lab: head, journal };
+    for check in lesson.checks() {
+        let _ = match check.when.evaluate(&observation) {
+            Verdict::Met => writeln!(out, "goal {}: met", check.id),
+            Verdict::NotYet(reasons) => {
+                writeln!(out, "goal {}: not met ({})", check.id, reasons.join("; "))
+            }
+        };
+    }
+    let _ = writeln!(out, "state hash {:016x}", head.state_hash());
+    Ok(out)
+}

@@ -1,0 +1,256 @@
+//! `lab sql`: runs SQL over the lab's sample tables and the learner's CSV files, natively, with
+//! the same engine, messages and carets as the SQL lab.
+
+use crate::sql_format::{render, Format};
+use lab::sql::csv::from_csv;
+use lab::sql::datasets::{load_samples, Size};
+use lab::sql::{Session, SqlError};
+use std::io::Read;
+
+pub const HELP: &str = "\
+usage: lab sql [--table NAME=FILE.csv]... [--format table|csv|json] [--large] [QUERY]
+
+Runs one or more ;-separated SQL statements, from QUERY or, without it, from standard input,
+over the sample tables (push_events, rides, drivers, customers, users, orders, events) and the
+CSV files given with --table.
+
+  --table NAME=FILE.csv  import FILE.csv as table NAME (a header row, column types inferred);
+                         may be repeated
+  --format table         an aligned table per statement, NULL shown as NULL (the default)
+  --format csv           CSV per statement, a blank line between them
+  --format json          one JSON object per line and statement:
+                         {\"columns\": [...], \"types\": [...], \"rows\": [[...], ...]},
+                         {\"explain\": \"...\"} for EXPLAIN, {\"done\": \"...\"} otherwise
+  --large                200,000 rows per sample fact table instead of 5,000
+
+Exit status: 0 when every statement ran; 1 when a statement or a CSV file was refused
+(the message, a caret under the position in the query, and a hint on standard error);
+2 for a usage error (an unknown option, a file that cannot be read).";
+
+/// Why the command stopped.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// Bad arguments or an unreadable file: one line, exit code 2.
+    Usage(String),
+    /// The engine refused a statement or a CSV file: the output of the statements before it,
+    /// then its message, caret and hint; exit code 1.
+    Sql { output: String, message: String },
+}
+
+/// What the arguments ask for.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Options {
+    tables: Vec<(String, String)>,
+    format: Option<Format>,
+    large: bool,
+    query: Option<String>,
+    help: bool,
+}
+
+fn usage(message: impl Into<String>) -> Failure {
+    Failure::Usage(message.into())
+}
+
+/// A name SQL can use unquoted: a letter or `_`, then letters, digits and `_`.
+fn plain_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn parse_args(args: &[String]) -> Result<Options, Failure> {
+    let mut options = Options::default();
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value.to_string())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value = |what: &str| {
+            inline
+                .clone()
+                .or_else(|| rest.next().cloned())
+                .ok_or_else(|| usage(format!("{flag} needs {what}")))
+        };
+        match flag {
+            "--table" => {
+                let spec = value("NAME=FILE.csv")?;
+                let (name, file) = spec
+                    .split_once('=')
+                    .ok_or_else(|| usage(format!("--table wants NAME=FILE.csv, not \"{spec}\"")))?;
+                if !plain_identifier(name) {
+                    return Err(usage(format!(
+                        "table name \"{name}\" must be letters, digits and _, not starting with a digit"
+                    )));
+                }
+                options.tables.push((name.to_string(), file.to_string()));
+            }
+            "--format" => {
+                let name = value("table, csv or json")?;
+                options.format = Some(Format::parse(&name).ok_or_else(|| {
+                    usage(format!(
+                        "--format must be table, csv or json, not \"{name}\""
+                    ))
+                })?);
+            }
+            "--large" => options.large = true,
+            "--help" | "-h" => options.help = true,
+            "--" => {
+                for query in rest.by_ref() {
+                    set_query(&mut options, query)?;
+                }
+            }
+            flag if flag.starts_with('-') && flag.len() > 1 => {
+                return Err(usage(format!("unknown option {flag} (see lab sql --help)")))
+            }
+            _ => set_query(&mut options, arg)?,
+        }
+    }
+    Ok(options)
+}
+
+fn set_query(options: &mut Options, query: &str) -> Result<(), Failure> {
+    if options.query.is_some() {
+        return Err(usage(
+            "give the statements as one QUERY argument (quote it), or on standard input",
+        ));
+    }
+    options.query = Some(query.to_string());
+    Ok(())
+}
+
+/// An engine error as the lab shows it: the message with its position, the query's line with a
+/// caret under the column, and the hint.
+pub fn describe(error: &SqlError, source: &str) -> String {
+    let mut out = error.to_string();
+    if let Some(caret) = error.caret(source) {
+        out.push('\n');
+        out.push_str(&caret);
+    }
+    if let Some(hint) = &error.hint {
+        out.push_str("\nhint: ");
+        out.push_str(hint);
+    }
+    out
+}
+
+/// Runs the command; returns its standard output.
+pub fn run(args: &[String], stdin: &mut dyn Read) -> Result<String, Failure> {
+    let options = parse_args(args)?;
+    if options.help {
+        return Ok(format!("{HELP}\n"));
+    }
+    let mut session = Session::new();
+    load_samples(
+        &mut session,
+        if options.large {
+            Size::Large
+        } else {
+            Size::Small
+        },
+    );
+    for (name, file) in &options.tables {
+        let bytes = std::fs::read(file).map_err(|e| usage(format!("cannot read {file}: {e}")))?;
+        let table = from_csv(&bytes).map_err(|e| Failure::Sql {
+            output: String::new(),
+            message: format!("{file}: {}", describe(&e, "")),
+        })?;
+        session.add_table(name, table).map_err(|e| Failure::Sql {
+            output: String::new(),
+            message: describe(&e, ""),
+        })?;
+    }
+    let sql = match options.query {
+        Some(query) => query,
+        None => {
+            let mut text = String::new();
+            stdin.read_to_string(&mut text).map_err(|e| {
+                usage(format!(
+                    "cannot read the statements from standard input: {e}"
+                ))
+            })?;
+            text
+        }
+    };
+    if sql.trim().is_empty() {
+        return Err(usage("no statement given (see lab sql --help)"));
+    }
+    let format = options.format.unwrap_or(Format::Table);
+    match session.execute_until_error(&sql) {
+        (outcomes, None) => Ok(render(&outcomes, format)),
+        (outcomes, Some(e)) => Err(Failure::Sql {
+            output: render(&outcomes, format),
+            message: describe(&e, &sql),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn usage_error(list: &[&str]) -> String {
+        match run(&args(list), &mut &b""[..]) {
+            Err(Failure::Usage(message)) => message,
+            other => panic!("{list:?}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn options_parse_in_both_spellings() {
+        let o = parse_args(&args(&[
+            "--table",
+            "a=x.csv",
+            "--table=b=y.csv",
+            "--format=json",
+            "--large",
+            "SELECT 1",
+        ]))
+        .unwrap();
+        assert_eq!(
+            o.tables,
+            [("a".into(), "x.csv".into()), ("b".into(), "y.csv".into())]
+        );
+        assert_eq!((o.format, o.large), (Some(Format::Json), true));
+        assert_eq!(o.query.as_deref(), Some("SELECT 1"));
+        let o = parse_args(&args(&["--", "-1"])).unwrap();
+        assert_eq!(o.query.as_deref(), Some("-1"));
+    }
+
+    #[test]
+    fn bad_arguments_are_usage_errors() {
+        assert!(usage_error(&["--format", "xml", "SELECT 1"]).contains("table, csv or json"));
+        assert!(usage_error(&["--format"]).contains("--format needs"));
+        assert!(usage_error(&["--table", "x", "SELECT 1"]).contains("NAME=FILE.csv"));
+        assert!(usage_error(&["--table", "my-t=x.csv", "SELECT 1"]).contains("letters, digits"));
+        assert!(usage_error(&["--bogus"]).contains("unknown option --bogus"));
+        assert!(usage_error(&["SELECT 1", "SELECT 2"]).contains("one QUERY"));
+        assert!(usage_error(&["  \n"]).contains("no statement"));
+        assert!(
+            usage_error(&["--table", "t=/nonexistent/x.csv", "SELECT 1"]).contains("cannot read")
+        );
+    }
+
+    #[test]
+    fn errors_show_message_caret_and_hint() {
+        let e = SqlError::new(
+            lab::sql::ErrorKind::UnknownTable,
+            "unknown table \"ridez\"",
+        )
+        .with_hint("did you mean \"rides\"?")
+        .at(Some(lab::sql::Position { line: 2, column: 6 }));
+        assert_eq!(
+            describe(&e, "SELECT *\nFROM ridez"),
+            "unknown table \"ridez\" (line 2, column 6)\nFROM ridez\n     ^\nhint: did you mean \"rides\"?"
+        );
+        assert!(run(&args(&["--help"]), &mut &b""[..])
+            .unwrap()
+            .contains("Exit status"));
+    }
+}

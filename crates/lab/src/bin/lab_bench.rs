@@ -1,0 +1,68 @@
+//! `lab-bench`: prints the core's benchmark tables (run with `cargo run --release -p lab-core --bin lab-bench`).
+//! `lab-bench sql [ROWS [NAME]]` prints only the SQL table, or its queries whose name contains
+//! NAME (the quick loop while tuning the engine).
+
+use std::time::Instant;
+
+// The benchmark harness is the one place that reads a real clock (see clippy.toml).
+#[allow(clippy::disallowed_methods)]
+fn main() {
+    let origin = Instant::now();
+    let mut now_ms = || origin.elapsed().as_secs_f64() * 1000.0;
+    if std::env::args().nth(1).as_deref() == Some("sql") {
+        let rows = std::env::args()
+            .nth(2)
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(1_000_000);
+        let only = std::env::args().nth(3).unwrap_or_default();
+        print_sql(rows, &only, &mut now_ms);
+        return;
+    }
+    let commands = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(100_000);
+    let report = lab::bench::scrub_benchmark(commands, 1000, 9, &mut now_ms);
+    println!("### Scrub benchmark (native, release)\n");
+    print!("{}", report.table());
+    let records = std::env::args()
+        .nth(2)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
+    use lab::bench::{broker_throughput, ClusterShape};
+    let single = broker_throughput(records, ClusterShape::Single, &mut now_ms);
+    let replicated = broker_throughput(records, ClusterShape::ReplicatedWithFaults, &mut now_ms);
+    for (title, run) in [
+        ("Broker throughput, replication factor 1", &single),
+        ("Replicated throughput under a fault schedule", &replicated),
+    ] {
+        println!("\n### {title} (native, release)\n");
+        println!("| measure | value |\n|---|---|");
+        for (measure, value) in run.rows() {
+            println!("| {measure} | {value} |");
+        }
+    }
+    println!(
+        "\nReplicated / single throughput in the same run: {:.2}",
+        replicated.records_per_second() / single.records_per_second().max(1.0)
+    );
+    let sql_rows = std::env::args()
+        .nth(3)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
+    print_sql(sql_rows, "", &mut now_ms);
+    let fork = lab::bench::fork_benchmark(3000, 5, &mut now_ms);
+    println!("\n### Fork and compare at a past tick (native, release)\n");
+    println!("| measure | value |\n|---|---|");
+    for (measure, value) in fork.rows() {
+        println!("| {measure} | {value} |");
+    }
+}
+
+fn print_sql(rows: usize, only: &str, now_ms: &mut dyn FnMut() -> f64) {
+    println!("\n### SQL over {rows} rows (native, release, best of 3)\n");
+    println!("| query | ms | result |\n|---|---|---|");
+    for (name, ms, summary) in lab::bench::sql_benchmark_of(rows, 3, only, now_ms) {
+        println!("| {name} | {ms:.1} | {summary} |");
+    }
+}

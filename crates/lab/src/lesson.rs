@@ -1,0 +1,949 @@
+//! Lessons as data: a markdown file with front matter, prose, live widgets and goals.
+//!
+//! ````text
+//! ---
+//! id: time-and-replay
+//! title: Time, seeds and replay
+//! track: Foundations
+//! order: 1
+//! summary: One sentence for the lesson index.
+//! seed: 42
+//! preset: two-sources
+//! ---
+//! Prose in markdown...
+//! ```widget time-controls
+//! ```
+//! ```check
+//! id: reach-50
+//! goal: Let the clock run to tick 50.
+//! when: tick >= 50
+//! hint: Press Play.
+//! solution: Press Play and wait about ten seconds.
+//! ```
+//! ````
+//!
+//! ## SQL lessons
+//!
+//! An `sql:` line in the front matter gives the lesson a SQL lab: `sql: small` loads the sample
+//! tables with 5,000 rows per fact table, `sql: large` with 200,000 ([`crate::sql::datasets`]).
+//! `preset:` keeps its meaning, so a lesson with a broker preset *and* `sql:` also queries
+//! the broker's topics, live, at the tick on screen (see [`sql`]). The SQL widgets are `sql` (the
+//! editor and the last run's result, at most one per lesson), `sql-trace` and `sql-schema`. A
+//! ```` ```sql-example ```` block shows a query with a button that puts it into the editor, and a
+//! ```` ```sql-check ```` block is a goal graded on the editor's latest result:
+//!
+//! ````text
+//! ```widget sql
+//! caption: Your query
+//! query: SELECT * FROM push_events LIMIT 10
+//! ```
+//! ```sql-check
+//! id: uv
+//! goal: Count the distinct users per event type.
+//! expected:
+//!   SELECT event_type, count(DISTINCT cuid) FROM push_events GROUP BY event_type
+//! ordered: false
+//! hint: count(DISTINCT ...) counts values once.
+//! solution: Group by event_type and count distinct cuid.
+//! answer:
+//!   SELECT event_type, count(DISTINCT cuid) AS uv
+//!   FROM push_events
+//!   GROUP BY event_type
+//! ```
+//! ````
+//!
+//! `expected` is the reference query (its result is the answer; the query is not shown),
+//! `ordered` says whether the rows' order counts (default `false`), `answer` is a query shown
+//! with the solution, and the lint checks that it grades correct. In ```` ```sql-check ```` and
+//! widget blocks an indented line continues the value above it, so queries can span lines.
+//!
+//! Parsing is strict (unknown keys, widget kinds and metrics are errors with a line number) so
+//! that the lesson lint catches mistakes before a learner does. Rendering the prose is the UI's
+//! job; this module only splits the file into [`Block`]s.
+
+use crate::check::Condition;
+use crate::journal::Journal;
+use crate::state::{Lab, LabConfig, Preset};
+use crate::metric::Observation;
+use crate::rng::Seed;
+use crate::sql::datasets::Size;
+use std::collections::BTreeSet;
+use std::fmt;
+
+pub mod sql;
+
+/// The live widgets a lesson can embed. The UI renders each; the compiler makes sure it has a
+/// renderer for every kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WidgetKind {
+    /// Play, pause, step, speed, scrubber, reset, share link.
+    TimeControls,
+    /// The sources and their most recent events.
+    Stream,
+    /// Buttons to emit events, change chances and add sources.
+    Emitter,
+    /// A chart of events per tick.
+    EventsChart,
+    /// The most recent events, newest first.
+    Trace,
+    /// The journal: seed, preset and every command with its tick.
+    Journal,
+    /// The state's fingerprint, live and replayed.
+    StateHash,
+    /// Brokers, topics and partition logs as offset cells, with a record inspector.
+    Cluster,
+    /// Send records and configure producers.
+    Producer,
+    /// Consumer groups: members, assignments, positions, commits, lag; add, crash, restart.
+    Groups,
+    /// Consumer lag per partition over time.
+    LagChart,
+    /// Create topics and edit their retention, compaction and segment settings.
+    TopicConfig,
+    /// Duplicates, redeliveries, skipped records and reordering found in the history.
+    Deliveries,
+    /// A RabbitMQ-style queue: ready messages, consumers, acknowledgements.
+    Queue,
+    /// Brokers with their status and fault buttons, and per partition the replica rows with
+    /// LEO and HW markers, the leader, the ISR and the epoch.
+    Replicas,
+    /// The controller quorum, broker registrations and the election timeline.
+    Controller,
+    /// The acknowledged-writes ledger: acknowledged, still present, lost (and why).
+    Ledger,
+    /// Under-replicated and offline partitions over time.
+    ReplicationChart,
+    /// Fork the timeline at the tick on screen with other settings, and compare the outcomes.
+    Compare,
+    /// The SQL editor and the result of the last run (grid, clause-by-clause trace, plan, chart).
+    /// The lesson's ```` ```sql-check ```` goals grade that result.
+    Sql,
+    /// The last run's trace on its own: the table after each clause, with the rows that survive
+    /// a filter and the input rows that formed each group.
+    SqlTrace,
+    /// The tables the lesson's queries can read: columns, types, row counts and a preview.
+    SqlSchema,
+}
+
+impl WidgetKind {
+    pub const ALL: [WidgetKind; 22] = [
+        WidgetKind::TimeControls,
+        WidgetKind::Stream,
+        WidgetKind::Emitter,
+        WidgetKind::EventsChart,
+        WidgetKind::Trace,
+        WidgetKind::Journal,
+        WidgetKind::StateHash,
+        WidgetKind::Cluster,
+        WidgetKind::Producer,
+        WidgetKind::Groups,
+        WidgetKind::LagChart,
+        WidgetKind::TopicConfig,
+        WidgetKind::Deliveries,
+        WidgetKind::Queue,
+        WidgetKind::Replicas,
+        WidgetKind::Controller,
+        WidgetKind::Ledger,
+        WidgetKind::ReplicationChart,
+        WidgetKind::Compare,
+        WidgetKind::Sql,
+        WidgetKind::SqlTrace,
+        WidgetKind::SqlSchema,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            WidgetKind::TimeControls => "time-controls",
+            WidgetKind::Stream => "stream",
+            WidgetKind::Emitter => "emitter",
+            WidgetKind::EventsChart => "events-chart",
+            WidgetKind::Trace => "trace",
+            WidgetKind::Journal => "journal",
+            WidgetKind::StateHash => "state-hash",
+            WidgetKind::Cluster => "cluster",
+            WidgetKind::Producer => "producer",
+            WidgetKind::Groups => "groups",
+            WidgetKind::LagChart => "lag-chart",
+            WidgetKind::TopicConfig => "topic-config",
+            WidgetKind::Deliveries => "deliveries",
+            WidgetKind::Queue => "queue",
+            WidgetKind::Replicas => "replicas",
+            WidgetKind::Controller => "controller",
+            WidgetKind::Ledger => "ledger",
+            WidgetKind::ReplicationChart => "replication-chart",
+            WidgetKind::Compare => "compare",
+            WidgetKind::Sql => "sql",
+            WidgetKind::SqlTrace => "sql-trace",
+            WidgetKind::SqlSchema => "sql-schema",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<WidgetKind> {
+        WidgetKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// Widgets that show the Kafka cluster, and so need a broker preset.
+    pub fn needs_broker(self) -> bool {
+        matches!(
+            self,
+            WidgetKind::Cluster
+                | WidgetKind::Producer
+                | WidgetKind::Groups
+                | WidgetKind::LagChart
+                | WidgetKind::TopicConfig
+                | WidgetKind::Deliveries
+                | WidgetKind::Replicas
+                | WidgetKind::Controller
+                | WidgetKind::Ledger
+                | WidgetKind::ReplicationChart
+                | WidgetKind::Compare
+        )
+    }
+
+    /// Widgets of the SQL lab, which need an `sql:` line in the front matter.
+    pub fn needs_sql(self) -> bool {
+        matches!(
+            self,
+            WidgetKind::Sql | WidgetKind::SqlTrace | WidgetKind::SqlSchema
+        )
+    }
+}
+
+/// Front matter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LessonMeta {
+    pub id: String,
+    pub title: String,
+    pub track: String,
+    pub order: u32,
+    pub summary: String,
+    pub config: LabConfig,
+    /// The SQL lab of the lesson, if it has one: the size of the sample tables it loads
+    /// (`sql: small` or `sql: large`).
+    pub sql: Option<Size>,
+}
+
+/// An embedded widget.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WidgetSpec {
+    pub kind: WidgetKind,
+    /// Optional caption shown above the widget.
+    pub caption: Option<String>,
+    /// The SQL the editor starts with (`sql` widgets only).
+    pub query: Option<String>,
+}
+
+/// A goal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckSpec {
+    pub id: String,
+    pub goal: String,
+    pub when: Condition,
+    pub when_text: String,
+    pub hint: String,
+    pub solution: String,
+}
+
+/// A goal graded by comparing results: the learner's latest query result against the result of
+/// a reference query on the same tables (see [`sql`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SqlCheckSpec {
+    pub id: String,
+    pub goal: String,
+    /// The reference query. Its result is the answer; the query itself is never shown.
+    pub expected: String,
+    /// Whether the rows' order counts (the exercise asks for an ORDER BY). Default: false, the
+    /// results are compared as multisets.
+    pub ordered: bool,
+    pub hint: String,
+    /// How to get there, in words.
+    pub solution: String,
+    /// A query that solves the exercise, shown with the solution. The lint checks that it grades
+    /// correct.
+    pub answer: String,
+}
+
+/// A piece of a lesson, in reading order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Block {
+    Markdown(String),
+    Widget(WidgetSpec),
+    Check(CheckSpec),
+    /// A goal graded on the SQL lab's latest result.
+    SqlCheck(SqlCheckSpec),
+    /// A query shown as code, with a button that puts it into the lesson's SQL editor.
+    SqlExample(String),
+    /// Steps the learner can run with one click (see [`crate::steps`]); the source text is kept
+    /// for display.
+    Steps {
+        text: String,
+        steps: Vec<crate::steps::Step>,
+    },
+}
+
+/// A parsed lesson.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lesson {
+    pub meta: LessonMeta,
+    pub blocks: Vec<Block>,
+}
+
+impl Lesson {
+    /// The goals checked on the lab's state (```` ```check ```` blocks).
+    pub fn checks(&self) -> impl Iterator<Item = &CheckSpec> {
+        self.blocks.iter().filter_map(|b| match b {
+            Block::Check(c) => Some(c),
+            _ => None,
+        })
+    }
+
+    /// The goals graded on a query's result (```` ```sql-check ```` blocks).
+    pub fn sql_checks(&self) -> impl Iterator<Item = &SqlCheckSpec> {
+        self.blocks.iter().filter_map(|b| match b {
+            Block::SqlCheck(c) => Some(c),
+            _ => None,
+        })
+    }
+
+    /// The ids of every goal of either kind, in reading order.
+    pub fn goal_ids(&self) -> impl Iterator<Item = &str> {
+        self.blocks.iter().filter_map(|b| match b {
+            Block::Check(c) => Some(c.id.as_str()),
+            Block::SqlCheck(c) => Some(c.id.as_str()),
+            _ => None,
+        })
+    }
+
+    /// How many goals the lesson has, of either kind.
+    pub fn goal_count(&self) -> usize {
+        self.goal_ids().count()
+    }
+
+    /// The queries of the ```` ```sql-example ```` blocks.
+    pub fn sql_examples(&self) -> impl Iterator<Item = &str> {
+        self.blocks.iter().filter_map(|b| match b {
+            Block::SqlExample(text) => Some(text.as_str()),
+            _ => None,
+        })
+    }
+
+    /// Every step of every ```` ```steps ```` block, in order: the lesson as a runnable scenario.
+    pub fn steps(&self) -> impl Iterator<Item = &crate::steps::Step> {
+        self.blocks.iter().flat_map(|b| match b {
+            Block::Steps { steps, .. } => steps.as_slice(),
+            _ => &[],
+        })
+    }
+
+    pub fn widgets(&self) -> impl Iterator<Item = &WidgetSpec> {
+        self.blocks.iter().filter_map(|b| match b {
+            Block::Widget(w) => Some(w),
+            _ => None,
+        })
+    }
+}
+
+/// A problem in a lesson file; `line` is 1-based.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LessonError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for LessonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+fn error(line: usize, message: impl Into<String>) -> LessonError {
+    LessonError {
+        line,
+        message: message.into(),
+    }
+}
+
+/// Splits `key: value` and checks the key is allowed.
+fn key_value<'a>(
+    line_no: usize,
+    line: &'a str,
+    allowed: &[&str],
+) -> Result<(&'a str, &'a str), LessonError> {
+    let (key, value) = line.split_once(':').ok_or_else(|| {
+        error(
+            line_no,
+            format!("expected \"key: value\", found \"{line}\""),
+        )
+    })?;
+    let key = key.trim();
+    if !allowed.contains(&key) {
+        return Err(error(
+            line_no,
+            format!("unknown key \"{key}\" (allowed: {})", allowed.join(", ")),
+        ));
+    }
+    Ok((key, value.trim()))
+}
+
+const META_KEYS: &[&str] = &[
+    "id", "title", "track", "order", "summary", "seed", "preset", "sql",
+];
+const WIDGET_KEYS: &[&str] = &["caption", "query"];
+const CHECK_KEYS: &[&str] = &["id", "goal", "when", "hint", "solution"];
+const SQL_CHECK_KEYS: &[&str] = &[
+    "id", "goal", "expected", "ordered", "hint", "solution", "answer",
+];
+
+/// The fenced blocks a lesson gives meaning to.
+#[derive(Clone, Copy)]
+enum FenceKind {
+    Widget,
+    Check,
+    Steps,
+    SqlCheck,
+    SqlExample,
+}
+
+/// A field of a block: the line of its key, the key, and its value.
+type Field<'a> = (usize, &'a str, String);
+
+/// Whether a block's line continues the value of the line above it.
+fn is_continuation(line: &str) -> bool {
+    line.starts_with([' ', '\t'])
+}
+
+/// Reads `key: value` lines, where indented lines continue the value above them: they are joined
+/// with newlines, without their common indentation. A key given twice is an error.
+fn fields<'a>(body: &[(usize, &'a str)], allowed: &[&str]) -> Result<Vec<Field<'a>>, LessonError> {
+    let mut out: Vec<(usize, &'a str, String, Vec<&'a str>)> = Vec::new();
+    for &(n, line) in body {
+        if is_continuation(line) {
+            match out.last_mut() {
+                Some(field) => field.3.push(line),
+                None => {
+                    return Err(error(
+                        n,
+                        "an indented line continues the \"key: value\" line above it, and there is none",
+                    ))
+                }
+            }
+            continue;
+        }
+        let (key, value) = key_value(n, line, allowed)?;
+        if out.iter().any(|f| f.1 == key) {
+            return Err(error(n, format!("\"{key}\" is given twice")));
+        }
+        out.push((n, key, value.to_string(), Vec::new()));
+    }
+    Ok(out
+        .into_iter()
+        .map(|(n, key, first, more)| {
+            // Spaces and tabs are one byte each, so the slice below stays on a char boundary.
+            let indent = more
+                .iter()
+                .map(|l| l.len() - l.trim_start_matches([' ', '\t']).len())
+                .min()
+                .unwrap_or(0);
+            let mut value = first;
+            for line in more {
+                if !value.is_empty() {
+                    value.push('\n');
+                }
+                value.push_str(line[indent..].trim_end());
+            }
+            (n, key, value)
+        })
+        .collect())
+}
+
+/// Parses a lesson file.
+pub fn parse_lesson(source: &str) -> Result<Lesson, LessonError> {
+    let lines: Vec<&str> = source.lines().collect();
+    if lines.first().map(|l| l.trim()) != Some("---") {
+        return Err(error(
+            1,
+            "a lesson starts with front matter between two \"---\" lines",
+        ));
+    }
+    let close = lines[1..]
+        .iter()
+        .position(|l| l.trim() == "---")
+        .map(|p| p + 1)
+        .ok_or_else(|| error(1, "the front matter is not closed with \"---\""))?;
+    let meta = parse_meta(&lines[1..close])?;
+    let mut blocks = Vec::new();
+    let mut prose = String::new();
+    let mut i = close + 1;
+    while i < lines.len() {
+        let line = lines[i];
+        let fence = line.trim_start().strip_prefix("```").map(str::trim);
+        let (fence_kind, kind_text) = match fence {
+            Some("check") => (FenceKind::Check, ""),
+            Some("steps") => (FenceKind::Steps, ""),
+            Some("sql-check") => (FenceKind::SqlCheck, ""),
+            Some("sql-example") => (FenceKind::SqlExample, ""),
+            Some(info) if info == "widget" || info.starts_with("widget ") => {
+                (FenceKind::Widget, info["widget".len()..].trim())
+            }
+            _ => {
+                prose.push_str(line);
+                prose.push('\n');
+                i += 1;
+                // Keep ordinary fenced code blocks whole, so "```" inside them is not misread.
+                if let Some(info) = fence {
+                    if !info.is_empty() || line.trim() == "```" {
+                        while i < lines.len() {
+                            prose.push_str(lines[i]);
+                            prose.push('\n');
+                            i += 1;
+                            if lines[i - 1].trim() == "```" {
+                                break;
+                            }
+                        }
+                    }
+                }
+                continue;
+            }
+        };
+        let start = i + 1;
+        let end = lines[start..]
+            .iter()
+            .position(|l| l.trim() == "```")
+            .map(|p| start + p)
+            .ok_or_else(|| error(i + 1, "this block is not closed with ```"))?;
+        if !prose.trim().is_empty() {
+            blocks.push(Block::Markdown(std::mem::take(&mut prose)));
+        }
+        prose.clear();
+        let body: Vec<(usize, &str)> = (start..end)
+            .map(|n| (n + 1, lines[n]))
+            .filter(|(_, l)| !l.trim().is_empty())
+            .collect();
+        blocks.push(match fence_kind {
+            FenceKind::Widget => parse_widget(i + 1, kind_text, &body)?,
+            FenceKind::Check => parse_check(i + 1, &body)?,
+            FenceKind::SqlCheck => parse_sql_check(i + 1, &body)?,
+            FenceKind::SqlExample => {
+                let text = lines[start..end].join("\n");
+                if text.trim().is_empty() {
+                    return Err(error(i + 1, "an sql-example block needs a query"));
+                }
+                Block::SqlExample(text.trim_end().to_string())
+            }
+            FenceKind::Steps => {
+                let text = lines[start..end].join("\n");
+                let steps = crate::steps::parse_steps(&text)
+                    .map_err(|e| error(start + e.line, format!("in steps: {}", e.message)))?;
+                Block::Steps { text, steps }
+            }
+        });
+        i = end + 1;
+    }
+    if !prose.trim().is_empty() {
+        blocks.push(Block::Markdown(prose));
+    }
+    let lesson = Lesson { meta, blocks };
+    let mut seen = BTreeSet::new();
+    for id in lesson.goal_ids() {
+        if !seen.insert(id) {
+            return Err(error(1, format!("two goals share the id \"{id}\"")));
+        }
+    }
+    Ok(lesson)
+}
+
+fn parse_meta(lines: &[&str]) -> Result<LessonMeta, LessonError> {
+    let mut meta = LessonMeta {
+        id: String::new(),
+        title: String::new(),
+        track: String::new(),
+        order: 0,
+        summary: String::new(),
+        config: LabConfig::default(),
+        sql: None,
+    };
+    for (offset, line) in lines.iter().enumerate() {
+        let line_no = offset + 2;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let (key, value) = key_value(line_no, line, META_KEYS)?;
+        match key {
+            "id" => {
+                if value.is_empty()
+                    || !value
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                {
+                    return Err(error(
+                        line_no,
+                        "an id uses lowercase letters, digits and '-'",
+                    ));
+                }
+                meta.id = value.to_string();
+            }
+            "title" => meta.title = value.to_string(),
+            "track" => meta.track = value.to_string(),
+            "summary" => meta.summary = value.to_string(),
+            "order" => {
+                meta.order = value
+                    .parse()
+                    .map_err(|_| error(line_no, "order is a whole number"))?
+            }
+            "seed" => {
+                meta.config.seed = Seed(
+                    value
+                        .parse()
+                        .map_err(|_| error(line_no, "seed is a whole number"))?,
+                )
+            }
+            "preset" => {
+                meta.config.preset = Preset::from_name(value).ok_or_else(|| {
+                    let known: Vec<&str> = Preset::ALL.iter().map(|s| s.name()).collect();
+                    error(
+                        line_no,
+                        format!("unknown preset \"{value}\" (known: {})", known.join(", ")),
+                    )
+                })?
+            }
+            "sql" => {
+                meta.sql = Some(match value {
+                    "small" => Size::Small,
+                    "large" => Size::Large,
+                    _ => {
+                        return Err(error(
+                            line_no,
+                            format!("unknown sql size \"{value}\" (known: small, large)"),
+                        ))
+                    }
+                })
+            }
+            _ => unreachable!("key_value only returns allowed keys"),
+        }
+    }
+    for (key, value) in [
+        ("id", &meta.id),
+        ("title", &meta.title),
+        ("track", &meta.track),
+        ("summary", &meta.summary),
+    ] {
+        if value.is_empty() {
+            return Err(error(1, format!("the front matter needs \"{key}\"")));
+        }
+    }
+    Ok(meta)
+}
+
+fn parse_widget(
+    line_no: usize,
+    kind_text: &str,
+    body: &[(usize, &str)],
+) -> Result<Block, LessonError> {
+    let kind = WidgetKind::from_name(kind_text).ok_or_else(|| {
+        let known: Vec<&str> = WidgetKind::ALL.iter().map(|k| k.name()).collect();
+        error(
+            line_no,
+            format!(
+                "unknown widget \"{kind_text}\" (known: {})",
+                known.join(", ")
+            ),
+        )
+    })?;
+    let mut spec = WidgetSpec {
+        kind,
+        caption: None,
+        query: None,
+    };
+    for (n, key, value) in fields(body, WIDGET_KEYS)? {
+        match key {
+            "caption" => spec.caption = Some(value),
+            _ if kind != WidgetKind::Sql => {
+                return Err(error(n, "only an sql widget takes a \"query\""))
+            }
+            _ => spec.query = Some(value),
+        }
+    }
+    Ok(Block::Widget(spec))
+}
+
+fn parse_sql_check(line_no: usize, body: &[(usize, &str)]) -> Result<Block, LessonError> {
+    let mut fields = fields(body, SQL_CHECK_KEYS)?;
+    let mut take = |key: &str, required: bool| -> Result<Option<(usize, String)>, LessonError> {
+        let found = fields
+            .iter()
+            .position(|f| f.1 == key)
+            .map(|at| fields.remove(at))
+            .filter(|f| !f.2.trim().is_empty())
+            .map(|(n, _, v)| (n, v));
+        if required && found.is_none() {
+            return Err(error(line_no, format!("an sql-check needs \"{key}\"")));
+        }
+        Ok(found)
+    };
+    let mut required = |key: &str| -> Result<String, LessonError> {
+        Ok(take(key, true)?.map(|(_, v)| v).unwrap_or_default())
+    };
+    let id = required("id")?;
+    let goal = required("goal")?;
+    let expected = required("expected")?;
+    let hint = required("hint")?;
+    let solution = required("solution")?;
+    let answer = required("answer")?;
+    let ordered = match take("ordered", false)? {
+        None => false,
+        Some((_, v)) if v == "true" => true,
+        Some((_, v)) if v == "false" => false,
+        Some((n, v)) => {
+            return Err(error(
+                n,
+                format!("\"ordered\" is true or false, not \"{v}\""),
+            ))
+        }
+    };
+    Ok(Block::SqlCheck(SqlCheckSpec {
+        id,
+        goal,
+        expected,
+        ordered,
+        hint,
+        solution,
+        answer,
+    }))
+}
+
+fn parse_check(line_no: usize, body: &[(usize, &str)]) -> Result<Block, LessonError> {
+    let mut fields: [Option<(usize, String)>; 5] = Default::default();
+    for (n, line) in body {
+        let (key, value) = key_value(*n, line, CHECK_KEYS)?;
+        let slot = CHECK_KEYS
+            .iter()
+            .position(|k| *k == key)
+            .expect("allowed key");
+        if fields[slot].is_some() {
+            return Err(error(*n, format!("\"{key}\" is given twice")));
+        }
+        fields[slot] = Some((*n, value.to_string()));
+    }
+    let mut take = |key: &str| {
+        let slot = CHECK_KEYS
+            .iter()
+            .position(|k| *k == key)
+            .expect("known key");
+        fields[slot]
+            .take()
+            .filter(|(_, v)| !v.is_empty())
+            .ok_or_else(|| error(line_no, format!("a goal needs \"{key}\"")))
+    };
+    let (_, id) = take("id")?;
+    let (_, goal) = take("goal")?;
+    let (when_line, when_text) = take("when")?;
+    let (_, hint) = take("hint")?;
+    let (_, solution) = take("solution")?;
+    let when =
+        Condition::parse(&when_text).map_err(|e| error(when_line, format!("in \"when\", {e}")))?;
+    Ok(Block::Check(CheckSpec {
+        id,
+        goal,
+        when,
+        when_text,
+        hint,
+        solution,
+    }))
+}
+
+/// Problems that parsing cannot see: goals that name state this lesson's lab does not have, and
+/// lessons without a goal or widget. Checked against the lesson's starting state.
+pub fn lint(lesson: &Lesson) -> Vec<String> {
+    let mut problems = Vec::new();
+    let lab = Lab::new(&lesson.meta.config);
+    let journal = Journal::new(lesson.meta.config);
+    let observation = Observation {
+        lab: &lab,
+        journal: &journal,
+    };
+    for check in lesson.checks() {
+        for metric in check.when.metrics() {
+            if observation.value(metric).is_none() {
+                problems.push(format!(
+                    "goal \"{}\" names {}, which the \"{}\" preset does not have",
+                    check.id,
+                    metric.name(),
+                    lesson.meta.config.preset.name()
+                ));
+            }
+        }
+    }
+    if lesson.widgets().any(|w| w.kind == WidgetKind::Queue) && lab.queue().is_none() {
+        problems.push(format!(
+            "widget \"queue\" needs the queue-vs-log preset, not \"{}\"",
+            lesson.meta.config.preset.name()
+        ));
+    }
+    for widget in lesson.widgets() {
+        if widget.kind.needs_broker() && lab.broker().is_none() {
+            problems.push(format!(
+                "widget \"{}\" shows a Kafka cluster, which the \"{}\" preset does not have",
+                widget.kind.name(),
+                lesson.meta.config.preset.name()
+            ));
+        }
+    }
+    let steps: Vec<crate::steps::Step> = lesson.steps().cloned().collect();
+    if !steps.is_empty() {
+        if lab.broker().is_none() {
+            problems.push("steps drive a Kafka cluster, which this preset does not have".into());
+        } else if let Err(e) = crate::steps::run(lesson.meta.config, &steps) {
+            problems.push(format!(
+                "step {} of the lesson's steps is refused: {}",
+                e.step + 1,
+                e.message
+            ));
+        }
+    }
+    problems.extend(sql::lint(lesson, &lab));
+    if lesson.goal_count() == 0 {
+        problems.push("the lesson has no goal (```check or ```sql-check block)".into());
+    }
+    if lesson.widgets().next().is_none() {
+        problems.push("the lesson has no live widget (```widget block)".into());
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "---\nid: demo\ntitle: Demo\ntrack: Foundations\norder: 2\nsummary: A demo.\nseed: 7\npreset: quiet\n---\n# Hello\n\nSome *prose*.\n\n```widget time-controls\ncaption: Drive time\n```\n\n```rust\nlet x = 1;\n```\n\n```check\nid: run\ngoal: Run.\nwhen: tick >= 10\nhint: Press play.\nsolution: Press play and wait.\n```\nBye.\n";
+
+    #[test]
+    fn parses_blocks_in_order() {
+        let lesson = parse_lesson(GOOD).unwrap();
+        assert_eq!(lesson.meta.id, "demo");
+        assert_eq!(lesson.meta.order, 2);
+        assert_eq!(
+            lesson.meta.config,
+            LabConfig {
+                seed: Seed(7),
+                preset: Preset::Quiet
+            }
+        );
+        assert_eq!(lesson.blocks.len(), 5);
+        assert!(matches!(&lesson.blocks[0], Block::Markdown(m) if m.contains("# Hello")));
+        assert!(
+            matches!(&lesson.blocks[1], Block::Widget(w) if w.kind == WidgetKind::TimeControls && w.caption.as_deref() == Some("Drive time"))
+        );
+        assert!(matches!(&lesson.blocks[2], Block::Markdown(m) if m.contains("```rust")));
+        assert!(matches!(&lesson.blocks[3], Block::Check(c) if c.id == "run"));
+        assert!(matches!(&lesson.blocks[4], Block::Markdown(m) if m.trim() == "Bye."));
+        assert_eq!(lint(&lesson), Vec::<String>::new());
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let bad_widget = GOOD.replace("widget time-controls", "widget time-machine");
+        let e = parse_lesson(&bad_widget).unwrap_err();
+        assert_eq!(e.line, 14);
+        assert!(e.message.contains("unknown widget \"time-machine\""));
+        let bad_metric = GOOD.replace("tick >= 10", "tock >= 10");
+        let e = parse_lesson(&bad_metric).unwrap_err();
+        assert_eq!(e.line, 25);
+        assert!(e.message.contains("did you mean \"tick\""), "{e}");
+        let missing = GOOD.replace("hint: Press play.\n", "");
+        assert!(parse_lesson(&missing)
+            .unwrap_err()
+            .message
+            .contains("needs \"hint\""));
+        assert!(parse_lesson("no front matter").is_err());
+        assert!(parse_lesson(&GOOD.replace("order: 2", "order: two")).is_err());
+        assert!(parse_lesson(&GOOD.replace("preset: quiet", "preset: loud")).is_err());
+        assert!(parse_lesson(&GOOD.replace("```\nBye.", "\nBye.")).is_err());
+    }
+
+    #[test]
+    fn lint_finds_goals_on_missing_state() {
+        let lesson = parse_lesson(&GOOD.replace("tick >= 10", "source.zebra.events >= 1")).unwrap();
+        assert_eq!(lint(&lesson).len(), 1);
+    }
+
+    const SQL: &str = "---\nid: sql-demo\ntitle: SQL\ntrack: SQL\norder: 1\nsummary: S.\npreset: quiet\nsql: small\n---\nProse.\n\n```widget sql\ncaption: Try it\nquery:\n  SELECT *\n    FROM drivers\n  LIMIT 3\n```\n\n```sql-example\nSELECT city FROM drivers\n```\n\n```sql-check\nid: per-city\ngoal: Count drivers per city.\nexpected:\n  SELECT city, count(*)\n  FROM drivers GROUP BY city\nhint: GROUP BY city.\nsolution: Group the drivers\n  by city.\nanswer: SELECT city, count(driver_id) AS n FROM drivers GROUP BY 1\n```\n";
+
+    #[test]
+    fn parses_sql_lessons() {
+        let lesson = parse_lesson(SQL).unwrap();
+        assert_eq!(lesson.meta.sql, Some(Size::Small));
+        let widget = lesson.widgets().next().unwrap();
+        assert_eq!(widget.kind, WidgetKind::Sql);
+        assert_eq!(
+            widget.query.as_deref(),
+            Some("SELECT *\n  FROM drivers\nLIMIT 3")
+        );
+        assert_eq!(
+            lesson.sql_examples().collect::<Vec<_>>(),
+            ["SELECT city FROM drivers"]
+        );
+        let check = lesson.sql_checks().next().unwrap();
+        assert_eq!(
+            check.expected,
+            "SELECT city, count(*)\nFROM drivers GROUP BY city"
+        );
+        assert_eq!(check.solution, "Group the drivers\nby city.");
+        assert!(!check.ordered);
+        assert_eq!(lesson.goal_count(), 1);
+        assert_eq!(lint(&lesson), Vec::<String>::new());
+    }
+
+    #[test]
+    fn sql_blocks_refuse_mistakes() {
+        let e = |text: String| parse_lesson(&text).unwrap_err().message;
+        assert!(e(SQL.replace("sql: small", "sql: huge")).contains("unknown sql size"));
+        assert!(e(SQL.replace("hint: GROUP BY city.\n", "")).contains("needs \"hint\""));
+        assert!(
+            e(SQL.replace("hint: GROUP", "ordered: yes\nhint: GROUP")).contains("true or false")
+        );
+        assert!(e(SQL.replace("caption: Try it", "answer: x")).contains("unknown key"));
+        assert!(e(SQL.replace("```widget sql", "```widget stream")).contains("only an sql widget"));
+        assert!(e(SQL.replace("id: per-city", "  id: per-city")).contains("none"));
+        assert!(e(SQL.replace("goal: Count", "id: again\ngoal: Count")).contains("given twice"));
+        let both = SQL.replace(
+            "```sql-check",
+            "```check\nid: per-city\ngoal: g\nwhen: tick >= 1\nhint: h\nsolution: s\n```\n```sql-check",
+        );
+        assert!(e(both).contains("two goals share the id"));
+    }
+
+    #[test]
+    fn lint_runs_the_reference_and_the_answer() {
+        let problems = |text: String| lint(&parse_lesson(&text).unwrap());
+        // A broken reference query (an unknown column) fails the lint.
+        let broken = problems(SQL.replace("SELECT city, count(*)", "SELECT town, count(*)"));
+        assert_eq!(broken.len(), 1, "{broken:?}");
+        assert!(broken[0].contains("the expected query fails"), "{broken:?}");
+        assert!(broken[0].contains("\"town\""), "{broken:?}");
+        let syntax = problems(SQL.replace("FROM drivers GROUP", "FROM drivers GRUOP"));
+        assert!(syntax[0].contains("the expected query fails"), "{syntax:?}");
+        // An answer that grades wrong, a reference with no rows, an ordered check without ORDER BY.
+        let wrong = problems(SQL.replace("count(driver_id)", "count(rating)"));
+        assert!(wrong[0].contains("not graded correct"), "{wrong:?}");
+        let empty = problems(
+            SQL.replace(
+                "FROM drivers GROUP BY city",
+                "FROM drivers WHERE false GROUP BY city",
+            )
+            .replace("GROUP BY 1", "HAVING false"),
+        );
+        assert!(empty.iter().any(|p| p.contains("no rows")), "{empty:?}");
+        let unordered = problems(SQL.replace("hint: GROUP", "ordered: true\nhint: GROUP"));
+        assert!(unordered[0].contains("no ORDER BY"), "{unordered:?}");
+        let example = problems(SQL.replace("SELECT city FROM drivers", "SELEKT city"));
+        assert!(example[0].contains("does not parse"), "{example:?}");
+        // SQL blocks need the front matter's sql line and one editor.
+        let no_lab = problems(SQL.replace("sql: small\n", ""));
+        assert_eq!(no_lab.len(), 2, "{no_lab:?}");
+        let no_editor = problems(
+            SQL.replace("```widget sql\n", "```widget sql-schema\n")
+                .replace("query:\n  SELECT *\n    FROM drivers\n  LIMIT 3\n", ""),
+        );
+        assert!(no_editor[0].contains("no sql widget"), "{no_editor:?}");
+    }
+}

@@ -1,0 +1,736 @@
+//! The whole lab state at one tick, and the only two ways it changes: [`Lab::apply`] a
+//! [`Command`], or [`Lab::advance`] the clock by one tick.
+//!
+//! Commands are validated before anything is touched, so a rejected command leaves the state
+//! exactly as it was and is never written to the journal. Applying a command or a tick returns
+//! the [`Event`]s it caused; the most recent are kept in a bounded trace for the UI.
+//!
+//! ```
+//! use lab::state::{Command, Lab, LabConfig, Preset};
+//! use lab::rng::Seed;
+//! use lab::stream::SourceId;
+//! let mut lab = Lab::new(&LabConfig { seed: Seed(1), preset: Preset::TwoSources });
+//! lab.apply(&Command::Emit { source: SourceId(0), count: 3 }).unwrap();
+//! assert_eq!(lab.stream().events_total(), 3);
+//! assert!(lab.apply(&Command::Emit { source: SourceId(9), count: 1 }).is_err());
+//! ```
+
+use crate::broker::cluster::{BrokerCommand, BrokerEvent, BrokerRejection, Cluster};
+use crate::broker::log::LogConfig;
+use crate::broker::node::ClusterSettings;
+use crate::broker::producer::ProducerConfig;
+use crate::broker::topic::TopicSettings;
+use crate::clock::Tick;
+use crate::queue::{ClassicQueue, QueueCommand, QueueEvent};
+use crate::rng::{Rng, Seed};
+use crate::state_hash::StateHasher;
+use sim::codec::{DecodeError, Reader, Writer};
+use crate::stream::{
+    AddSourceError, Emission, SourceId, Stream, CHANCE_PERMILLE_MAX, EMIT_COUNT_MAX, SOURCES_MAX,
+};
+use std::collections::VecDeque;
+use std::fmt;
+
+/// Events kept in the trace the UI shows.
+pub const TRACE_EVENTS_MAX: usize = 200;
+
+/// A named starting state. Lessons pick one in their front matter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Preset {
+    /// One silent source, "a": nothing happens until the learner acts.
+    Quiet,
+    /// Sources "a" (30% per tick) and "b" (10% per tick).
+    TwoSources,
+    /// Four sources at different rates.
+    Busy,
+    /// A Kafka cluster: three brokers, topic "orders" with three partitions, one producer.
+    Broker,
+    /// The broker preset plus a compacted topic "profiles" (one partition, small segments).
+    BrokerCompacted,
+    /// The broker preset beside a RabbitMQ-style queue, for contrast.
+    QueueVsLog,
+    /// A replicated cluster: three brokers, topic "orders" with three partitions, replication
+    /// factor 3 and min.insync.replicas 2, replica.lag.time.max 10 s, one acks=all producer.
+    Replicated,
+}
+
+impl Preset {
+    pub const ALL: [Preset; 7] = [
+        Preset::Quiet,
+        Preset::TwoSources,
+        Preset::Busy,
+        Preset::Broker,
+        Preset::BrokerCompacted,
+        Preset::QueueVsLog,
+        Preset::Replicated,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Quiet => "quiet",
+            Preset::TwoSources => "two-sources",
+            Preset::Busy => "busy",
+            Preset::Broker => "broker",
+            Preset::BrokerCompacted => "broker-compacted",
+            Preset::QueueVsLog => "queue-vs-log",
+            Preset::Replicated => "replicated",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Preset> {
+        Preset::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// Stable tag used by the journal encoding.
+    pub fn tag(self) -> u8 {
+        match self {
+            Preset::Quiet => 0,
+            Preset::TwoSources => 1,
+            Preset::Busy => 2,
+            Preset::Broker => 3,
+            Preset::BrokerCompacted => 4,
+            Preset::QueueVsLog => 5,
+            Preset::Replicated => 6,
+        }
+    }
+
+    pub fn from_tag(tag: u8) -> Option<Preset> {
+        Preset::ALL.into_iter().find(|s| s.tag() == tag)
+    }
+
+    fn sources(self) -> &'static [(&'static str, u16)] {
+        match self {
+            Preset::Quiet => &[("a", 0)],
+            Preset::TwoSources => &[("a", 300), ("b", 100)],
+            Preset::Busy => &[
+                ("orders", 500),
+                ("clicks", 800),
+                ("payments", 150),
+                ("alerts", 20),
+            ],
+            Preset::Broker
+            | Preset::BrokerCompacted
+            | Preset::QueueVsLog
+            | Preset::Replicated => &[],
+        }
+    }
+
+    /// The broker count and commands that build this preset's cluster, if it has one.
+    fn cluster_setup(self) -> Option<(u8, Vec<BrokerCommand>)> {
+        let orders = BrokerCommand::CreateTopic {
+            name: "orders".into(),
+            partitions: 3,
+            settings: TopicSettings::default(),
+        };
+        let producer = BrokerCommand::AddProducer {
+            config: ProducerConfig::default(),
+        };
+        match self {
+            Preset::Quiet | Preset::TwoSources | Preset::Busy => None,
+            Preset::Broker | Preset::QueueVsLog => Some((3, vec![orders, producer])),
+            Preset::Replicated => {
+                let settings = BrokerCommand::SetClusterSettings {
+                    settings: ClusterSettings {
+                        replica_lag_max_ticks: 100,
+                        ..ClusterSettings::default()
+                    },
+                };
+                let orders = BrokerCommand::CreateTopic {
+                    name: "orders".into(),
+                    partitions: 3,
+                    settings: TopicSettings {
+                        replication_factor: 3,
+                        min_insync_replicas: 2,
+                        ..TopicSettings::default()
+                    },
+                };
+                Some((3, vec![settings, orders, producer]))
+            }
+            Preset::BrokerCompacted => {
+                let log = LogConfig {
+                    cleanup_compact: true,
+                    cleanup_delete: false,
+                    segment_bytes: 300,
+                    delete_retention_ticks: 100,
+                    ..LogConfig::default()
+                };
+                let profiles = BrokerCommand::CreateTopic {
+                    name: "profiles".into(),
+                    partitions: 1,
+                    settings: TopicSettings {
+                        log,
+                        ..TopicSettings::default()
+                    },
+                };
+                Some((3, vec![orders, profiles, producer]))
+            }
+        }
+    }
+}
+
+/// Everything besides commands that fixes a lab's story.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LabConfig {
+    pub seed: Seed,
+    pub preset: Preset,
+}
+
+impl Default for LabConfig {
+    fn default() -> Self {
+        LabConfig {
+            seed: Seed(1),
+            preset: Preset::TwoSources,
+        }
+    }
+}
+
+/// What a learner (or a lesson, or a replay) can ask of the lab. A closed set: the journal stores
+/// these and nothing else.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Emit `count` events from a source right now.
+    Emit { source: SourceId, count: u16 },
+    /// Change how likely a source is to emit on each tick.
+    SetChance {
+        source: SourceId,
+        chance_per_tick_permille: u16,
+    },
+    /// Add a source that starts silent.
+    AddSource { name: String },
+    /// Anything done to the Kafka cluster of a broker preset.
+    Broker(BrokerCommand),
+    /// Anything done to the classic queue of the queue-vs-log preset.
+    Queue(QueueCommand),
+}
+
+/// What happened. Applying events never fails; they are the lab's narration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    Emitted(Emission),
+    ChanceChanged {
+        source: SourceId,
+        from_permille: u16,
+        to_permille: u16,
+    },
+    SourceAdded {
+        source: SourceId,
+        name: String,
+    },
+    Broker(BrokerEvent),
+    Queue(QueueEvent),
+}
+
+/// An event with the tick it happened at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TracedEvent {
+    pub at: Tick,
+    pub event: Event,
+}
+
+/// Why a command was refused, phrased for the learner, with a hint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rejection {
+    UnknownSource(SourceId),
+    EmitCountOutOfRange {
+        count: u16,
+    },
+    ChanceOutOfRange {
+        chance_per_tick_permille: u16,
+    },
+    BadSourceName {
+        name: String,
+        why: &'static str,
+    },
+    DuplicateSourceName {
+        name: String,
+    },
+    TooManySources,
+    /// A broker command in a lab without a cluster.
+    NoBroker,
+    Broker(BrokerRejection),
+    /// A queue command in a lab without a queue.
+    NoQueue,
+    Queue {
+        message: String,
+        hint: String,
+    },
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rejection::UnknownSource(id) => write!(f, "there is no source {id}"),
+            Rejection::EmitCountOutOfRange { count } => {
+                write!(f, "cannot emit {count} events at once")
+            }
+            Rejection::ChanceOutOfRange {
+                chance_per_tick_permille,
+            } => {
+                write!(
+                    f,
+                    "a chance of {chance_per_tick_permille}‰ per tick is impossible"
+                )
+            }
+            Rejection::BadSourceName { name, why } => {
+                write!(f, "\"{name}\" is not a valid source name: {why}")
+            }
+            Rejection::DuplicateSourceName { name } => {
+                write!(f, "a source named \"{name}\" already exists")
+            }
+            Rejection::TooManySources => write!(f, "this lab already has {SOURCES_MAX} sources"),
+            Rejection::NoBroker => write!(f, "this lab has no Kafka cluster"),
+            Rejection::Broker(r) => write!(f, "{r}"),
+            Rejection::NoQueue => write!(f, "this lab has no queue"),
+            Rejection::Queue { message, .. } => write!(f, "{message}"),
+        }
+    }
+}
+
+impl Rejection {
+    /// What to do instead.
+    pub fn hint(&self) -> String {
+        match self {
+            Rejection::UnknownSource(_) => "pick one of the sources listed in the lab".into(),
+            Rejection::EmitCountOutOfRange { .. } => {
+                format!("emit between 1 and {EMIT_COUNT_MAX} events")
+            }
+            Rejection::ChanceOutOfRange { .. } => {
+                format!("use 0 (never) to {CHANCE_PERMILLE_MAX} (every tick)")
+            }
+            Rejection::BadSourceName { .. } => "try a short name such as \"sensor-2\"".into(),
+            Rejection::DuplicateSourceName { .. } => "choose a name not used yet".into(),
+            Rejection::TooManySources => "reset the lab, or reuse an existing source".into(),
+            Rejection::NoBroker => "open the broker lab".into(),
+            Rejection::Broker(r) => r.hint(),
+            Rejection::NoQueue => "open the queue-vs-log lesson".into(),
+            Rejection::Queue { hint, .. } => hint.clone(),
+        }
+    }
+}
+
+/// The complete state of a lab at one tick.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lab {
+    config: LabConfig,
+    now: Tick,
+    stream: Stream,
+    /// The Kafka cluster of a broker preset.
+    broker: Option<Cluster>,
+    /// The classic queue of the queue-vs-log preset.
+    queue: Option<ClassicQueue>,
+    trace: VecDeque<TracedEvent>,
+}
+
+impl Lab {
+    /// The state at tick 0 for `config`.
+    pub fn new(config: &LabConfig) -> Lab {
+        let root = Rng::new(config.seed);
+        let mut stream = Stream::new(root.fork("stream"));
+        for (name, chance) in config.preset.sources() {
+            stream
+                .add_source(name, *chance)
+                .expect("built-in scenarios hold valid, distinct sources within limits");
+        }
+        let broker = config.preset.cluster_setup().map(|(brokers, setup)| {
+            let mut cluster = Cluster::new(brokers, root.fork("broker"));
+            for command in &setup {
+                cluster
+                    .apply(command, Tick::ZERO)
+                    .expect("built-in scenarios are valid");
+            }
+            cluster
+        });
+        Lab {
+            config: *config,
+            now: Tick::ZERO,
+            stream,
+            broker,
+            queue: (config.preset == Preset::QueueVsLog).then(ClassicQueue::default),
+            trace: VecDeque::new(),
+        }
+    }
+
+    /// The Kafka cluster, in broker presets.
+    pub fn broker(&self) -> Option<&Cluster> {
+        self.broker.as_ref()
+    }
+
+    /// The classic queue, in the queue-vs-log preset.
+    pub fn queue(&self) -> Option<&ClassicQueue> {
+        self.queue.as_ref()
+    }
+
+    pub fn config(&self) -> &LabConfig {
+        &self.config
+    }
+
+    pub fn now(&self) -> Tick {
+        self.now
+    }
+
+    pub fn stream(&self) -> &Stream {
+        &self.stream
+    }
+
+    /// The most recent events, oldest first, at most [`TRACE_EVENTS_MAX`].
+    pub fn trace(&self) -> impl DoubleEndedIterator<Item = &TracedEvent> + ExactSizeIterator {
+        self.trace.iter()
+    }
+
+    /// Checks a command against the current state without changing anything.
+    pub fn validate(&self, command: &Command) -> Result<(), Rejection> {
+        match command {
+            Command::Emit { source, count } => {
+                self.known_source(*source)?;
+                if *count == 0 || *count > EMIT_COUNT_MAX {
+                    return Err(Rejection::EmitCountOutOfRange { count: *count });
+                }
+                Ok(())
+            }
+            Command::SetChance {
+                source,
+                chance_per_tick_permille,
+            } => {
+                self.known_source(*source)?;
+                if *chance_per_tick_permille > CHANCE_PERMILLE_MAX {
+                    return Err(Rejection::ChanceOutOfRange {
+                        chance_per_tick_permille: *chance_per_tick_permille,
+                    });
+                }
+                Ok(())
+            }
+            Command::AddSource { name } => {
+                self.stream.check_new_source(name, 0).map_err(|e| match e {
+                    AddSourceError::BadName(why) => Rejection::BadSourceName {
+                        name: name.clone(),
+                        why,
+                    },
+                    AddSourceError::DuplicateName => {
+                        Rejection::DuplicateSourceName { name: name.clone() }
+                    }
+                    AddSourceError::TooMany => Rejection::TooManySources,
+                    AddSourceError::ChanceOutOfRange => Rejection::ChanceOutOfRange {
+                        chance_per_tick_permille: 0,
+                    },
+                })
+            }
+            Command::Broker(command) => self
+                .broker
+                .as_ref()
+                .ok_or(Rejection::NoBroker)?
+                .validate(command)
+                .map_err(Rejection::Broker),
+            Command::Queue(command) => self
+                .queue
+                .as_ref()
+                .ok_or(Rejection::NoQueue)?
+                .validate(command)
+                .map_err(|(message, hint)| Rejection::Queue { message, hint }),
+        }
+    }
+
+    fn known_source(&self, source: SourceId) -> Result<(), Rejection> {
+        self.stream
+            .source(source)
+            .map(|_| ())
+            .ok_or(Rejection::UnknownSource(source))
+    }
+
+    /// Applies a command at the current tick. On rejection the state is unchanged.
+    pub fn apply(&mut self, command: &Command) -> Result<Vec<Event>, Rejection> {
+        self.validate(command)?;
+        let events = match command {
+            Command::Emit { source, count } => (0..*count)
+                .map(|_| Event::Emitted(self.stream.emit(*source, self.now, true)))
+                .collect(),
+            Command::SetChance {
+                source,
+                chance_per_tick_permille,
+            } => {
+                let from = self.stream.set_chance(*source, *chance_per_tick_permille);
+                vec![Event::ChanceChanged {
+                    source: *source,
+                    from_permille: from,
+                    to_permille: *chance_per_tick_permille,
+                }]
+            }
+            Command::AddSource { name } => {
+                let source = self
+                    .stream
+                    .add_source(name, 0)
+                    .expect("validate() accepted this source");
+                vec![Event::SourceAdded {
+                    source,
+                    name: name.clone(),
+                }]
+            }
+            Command::Broker(command) => {
+                let cluster = self.broker.as_mut().ok_or(Rejection::NoBroker)?;
+                let events = cluster
+                    .apply(command, self.now)
+                    .map_err(Rejection::Broker)?;
+                events.into_iter().map(Event::Broker).collect()
+            }
+            Command::Queue(command) => {
+                let queue = self.queue.as_mut().ok_or(Rejection::NoQueue)?;
+                let events = queue
+                    .apply(command)
+                    .map_err(|(message, hint)| Rejection::Queue { message, hint })?;
+                events.into_iter().map(Event::Queue).collect()
+            }
+        };
+        self.record(&events);
+        Ok(events)
+    }
+
+    /// Closes the current tick (sources roll their chances, the cluster's clients and brokers
+    /// do their periodic work) and moves the clock to the next one.
+    pub fn advance(&mut self) -> Vec<Event> {
+        let mut events: Vec<Event> = self
+            .stream
+            .close_tick(self.now)
+            .into_iter()
+            .map(Event::Emitted)
+            .collect();
+        if let Some(cluster) = &mut self.broker {
+            events.extend(cluster.tick(self.now).into_iter().map(Event::Broker));
+        }
+        if let Some(queue) = &mut self.queue {
+            events.extend(queue.tick(self.now).into_iter().map(Event::Queue));
+        }
+        self.record(&events);
+        self.now = self.now.next();
+        events
+    }
+
+    fn record(&mut self, events: &[Event]) {
+        for event in events {
+            if self.trace.len() == TRACE_EVENTS_MAX {
+                self.trace.pop_front();
+            }
+            self.trace.push_back(TracedEvent {
+                at: self.now,
+                event: event.clone(),
+            });
+        }
+    }
+
+    /// A fingerprint of the complete state (see [`crate::state_hash`]).
+    pub fn state_hash(&self) -> u64 {
+        let mut hasher = StateHasher::new();
+        hasher.u64(self.config.seed.0);
+        hasher.u64(u64::from(self.config.preset.tag()));
+        hasher.u64(self.now.0);
+        self.stream.hash_into(&mut hasher);
+        hasher.u64(self.trace.len() as u64);
+        for traced in &self.trace {
+            hasher.u64(traced.at.0);
+            match &traced.event {
+                Event::Emitted(e) => {
+                    hasher.u64(0);
+                    hasher.u64(e.seq.0);
+                    hasher.u64(u64::from(e.source.0));
+                    hasher.u64(u64::from(e.value));
+                    hasher.u64(u64::from(e.by_hand));
+                }
+                Event::ChanceChanged {
+                    source,
+                    from_permille,
+                    to_permille,
+                } => {
+                    hasher.u64(1);
+                    hasher.u64(u64::from(source.0));
+                    hasher.u64(u64::from(*from_permille));
+                    hasher.u64(u64::from(*to_permille));
+                }
+                Event::SourceAdded { source, name } => {
+                    hasher.u64(2);
+                    hasher.u64(u64::from(source.0));
+                    hasher.str(name);
+                }
+                Event::Broker(event) => {
+                    hasher.u64(3);
+                    hasher.str(&format!("{event:?}"));
+                }
+                Event::Queue(event) => {
+                    hasher.u64(4);
+                    hasher.str(&format!("{event:?}"));
+                }
+            }
+        }
+        if let Some(cluster) = &self.broker {
+            cluster.hash_into(&mut hasher);
+        }
+        if let Some(queue) = &self.queue {
+            queue.hash_into(&mut hasher);
+        }
+        hasher.finish()
+    }
+}
+
+impl sim::model::Refusal for Rejection {
+    fn hint(&self) -> String {
+        Rejection::hint(self)
+    }
+}
+
+/// The kernel drives a lab through this: the inherent methods above, and the journal bytes of
+/// [`crate::command_codec`].
+impl sim::model::Model for Lab {
+    type Config = LabConfig;
+    type Command = Command;
+    type Event = Event;
+    type Rejection = Rejection;
+
+    fn new(config: &LabConfig) -> Lab {
+        Lab::new(config)
+    }
+
+    fn now(&self) -> Tick {
+        self.now
+    }
+
+    fn validate(&self, command: &Command) -> Result<(), Rejection> {
+        Lab::validate(self, command)
+    }
+
+    fn apply(&mut self, command: &Command) -> Result<Vec<Event>, Rejection> {
+        Lab::apply(self, command)
+    }
+
+    fn tick(&mut self) -> Vec<Event> {
+        self.advance()
+    }
+
+    fn state_hash(&self) -> u64 {
+        Lab::state_hash(self)
+    }
+
+    fn encode_config(config: &LabConfig, w: &mut Writer) {
+        crate::command_codec::encode_config(w, config);
+    }
+
+    fn decode_config(r: &mut Reader<'_>) -> Result<LabConfig, DecodeError> {
+        crate::command_codec::decode_config(r)
+    }
+
+    fn encode_command(command: &Command, w: &mut Writer) {
+        crate::command_codec::encode_command(w, command);
+    }
+
+    fn decode_command(r: &mut Reader<'_>) -> Result<Command, DecodeError> {
+        crate::command_codec::decode_command(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lab() -> Lab {
+        Lab::new(&LabConfig::default())
+    }
+
+    #[test]
+    fn scenarios_round_trip_by_name_and_tag() {
+        for s in Preset::ALL {
+            assert_eq!(Preset::from_name(s.name()), Some(s));
+            assert_eq!(Preset::from_tag(s.tag()), Some(s));
+            Lab::new(&LabConfig {
+                seed: Seed(3),
+                preset: s,
+            });
+        }
+        assert_eq!(Preset::from_name("nope"), None);
+    }
+
+    #[test]
+    fn rejected_commands_change_nothing() {
+        let mut lab = lab();
+        lab.advance();
+        let before = lab.clone();
+        for bad in [
+            Command::Emit {
+                source: SourceId(7),
+                count: 1,
+            },
+            Command::Emit {
+                source: SourceId(0),
+                count: 0,
+            },
+            Command::Emit {
+                source: SourceId(0),
+                count: EMIT_COUNT_MAX + 1,
+            },
+            Command::SetChance {
+                source: SourceId(0),
+                chance_per_tick_permille: 1001,
+            },
+            Command::AddSource {
+                name: "Bad Name".into(),
+            },
+            Command::AddSource { name: "a".into() },
+        ] {
+            let rejection = lab.apply(&bad).unwrap_err();
+            assert!(!rejection.to_string().is_empty() && !rejection.hint().is_empty());
+            assert_eq!(lab, before);
+        }
+    }
+
+    #[test]
+    fn events_are_stamped_with_the_tick_and_traced() {
+        let mut lab = lab();
+        for _ in 0..5 {
+            lab.advance();
+        }
+        let events = lab
+            .apply(&Command::Emit {
+                source: SourceId(1),
+                count: 2,
+            })
+            .unwrap();
+        assert_eq!(events.len(), 2);
+        let last = lab.trace().last().unwrap();
+        assert_eq!(last.at, Tick(5));
+        assert!(matches!(&last.event, Event::Emitted(e) if e.by_hand && e.source == SourceId(1)));
+    }
+
+    #[test]
+    fn trace_is_bounded() {
+        let mut lab = lab();
+        for _ in 0..5 {
+            lab.apply(&Command::Emit {
+                source: SourceId(0),
+                count: EMIT_COUNT_MAX,
+            })
+            .unwrap();
+        }
+        assert_eq!(lab.trace().len(), TRACE_EVENTS_MAX);
+    }
+
+    #[test]
+    fn add_source_then_drive_it() {
+        let mut lab = lab();
+        let events = lab
+            .apply(&Command::AddSource {
+                name: "sensor".into(),
+            })
+            .unwrap();
+        assert_eq!(
+            events,
+            vec![Event::SourceAdded {
+                source: SourceId(2),
+                name: "sensor".into()
+            }]
+        );
+        lab.apply(&Command::SetChance {
+            source: SourceId(2),
+            chance_per_tick_permille: 1000,
+        })
+        .unwrap();
+        let emitted = lab.advance();
+        assert!(emitted
+            .iter()
+            .any(|e| matches!(e, Event::Emitted(x) if x.source == SourceId(2))));
+    }
+}

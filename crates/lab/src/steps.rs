@@ -1,0 +1,428 @@
+//! Preset steps: a small line-based language for driving a broker lab, used by lesson files
+//! (```` ```steps ```` blocks) and by `lab scenario run`. One step per line; `#` starts a comment.
+//!
+//! ```text
+//! topic payments partitions=6 policy=compact segment=300 retention=500
+//! producer idempotence=off faults=20 compression=gzip linger=2 batch=16384 partitioner=round-robin
+//! produce orders key=user-{n} value=order-{n} count=20 partition=1 header=source:web
+//! rate orders 5 key=user-{n}   # keep sending 5 records every tick (rate orders 0 stops)
+//! broker                       # add a broker
+//! reset-offsets g to=earliest  # only while the group has no running member
+//! consumer g topic=orders commit=auto reset=earliest poll=1 processing=0 session=30 static=c-1
+//! assignor g cooperative-sticky
+//! tick 10
+//! crash 1        # also: restart 1, close 1, commit 1 (consumer ids as shown in the lab)
+//! topic ledger partitions=1 rf=3 min-isr=2 unclean=off
+//! producer acks=all          # acks=0, 1 or all
+//! topic-config ledger min-isr=1 unclean=on
+//! cluster lag=100 session=90 heartbeat=20 timeout=300 rebalance=off fetch=1000
+//! kill-broker 1              # also: restart-broker 1, shutdown-broker 1, heal-broker 1
+//! slow-broker 2 every=20     # fetch only every 20 ticks (every=1 is normal)
+//! cut-broker 1 from=controller   # or from=brokers, from=clients; reconnect-broker 1 from=...
+//! kill-controller 1          # also: restart-controller 1
+//! elect-preferred
+//! ```
+//!
+//! ```
+//! use lab::steps::{parse_steps, Step};
+//! let steps = parse_steps("produce orders count=3\ntick 5").unwrap();
+//! assert_eq!(steps.len(), 2);
+//! assert!(matches!(steps[1], Step::Ticks(5)));
+//! ```
+
+use crate::broker::assignor::Strategy;
+use crate::broker::cluster::BrokerCommand;
+use crate::broker::compression::Codec;
+use crate::broker::controller::ControllerId;
+use crate::broker::group::{CommitPolicy, ConsumerConfig, ConsumerId, OffsetReset};
+use crate::broker::log::LogConfig;
+use crate::broker::node::{ClusterSettings, Link};
+use crate::broker::producer::Acks;
+use crate::broker::producer::{NullKeyPartitioner, ProducerConfig, ProducerId};
+use crate::broker::topic::TopicSettings;
+use crate::broker::{BrokerId, PartitionId};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Most ticks one `tick` step may advance.
+pub const TICKS_PER_STEP_MAX: u64 = 100_000;
+
+/// One step of a scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    Ticks(u64),
+    Broker(BrokerCommand),
+}
+
+/// A step that does not parse; `line` is 1-based within the block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for StepError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+struct Line<'a> {
+    words: Vec<&'a str>,
+    options: BTreeMap<&'a str, &'a str>,
+}
+
+fn split(text: &str) -> Result<Line<'_>, String> {
+    let mut words = Vec::new();
+    let mut options = BTreeMap::new();
+    for token in text.split_whitespace() {
+        match token.split_once('=') {
+            Some((k, v)) => {
+                if options.insert(k, v).is_some() {
+                    return Err(format!("\"{k}\" is given twice"));
+                }
+            }
+            None => words.push(token),
+        }
+    }
+    Ok(Line { words, options })
+}
+
+impl<'a> Line<'a> {
+    fn take(&mut self, key: &str) -> Option<&'a str> {
+        self.options.remove(key)
+    }
+
+    fn number(&mut self, key: &str, max: u64) -> Result<Option<u64>, String> {
+        match self.take(key) {
+            None => Ok(None),
+            Some(v) => match v.parse::<u64>() {
+                Ok(n) if n <= max => Ok(Some(n)),
+                _ => Err(format!(
+                    "{key} must be a whole number from 0 to {max}, not \"{v}\""
+                )),
+            },
+        }
+    }
+
+    fn choice<T: Copy>(&mut self, key: &str, choices: &[(&str, T)]) -> Result<Option<T>, String> {
+        match self.take(key) {
+            None => Ok(None),
+            Some(v) => choices
+                .iter()
+                .find(|(name, _)| *name == v)
+                .map(|(_, t)| Some(*t))
+                .ok_or_else(|| {
+                    let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+                    format!("{key} is one of {}, not \"{v}\"", names.join(", "))
+                }),
+        }
+    }
+
+    fn done(self) -> Result<(), String> {
+        match self.options.keys().next() {
+            Some(k) => Err(format!("unknown option \"{k}\"")),
+            None => Ok(()),
+        }
+    }
+
+    fn word(&self, i: usize, what: &str) -> Result<&'a str, String> {
+        self.words
+            .get(i)
+            .copied()
+            .ok_or_else(|| format!("expected {what}"))
+    }
+}
+
+fn consumer_id(text: &str) -> Result<ConsumerId, String> {
+    let digits = text.strip_prefix("consumer-").unwrap_or(text);
+    digits
+        .parse()
+        .map(ConsumerId)
+        .map_err(|_| format!("\"{text}\" is not a consumer id (try 1 or consumer-1)"))
+}
+
+fn broker_id(text: &str) -> Result<BrokerId, String> {
+    let digits = text.strip_prefix("broker-").unwrap_or(text);
+    digits
+        .parse()
+        .map(BrokerId)
+        .map_err(|_| format!("\"{text}\" is not a broker id (try 1 or broker-1)"))
+}
+
+fn parse_step(text: &str) -> Result<Step, String> {
+    let mut line = split(text)?;
+    let verb = line.word(0, "a step")?;
+    let step = match verb {
+        "tick" | "ticks" => {
+            let n: u64 = line.word(1, "a number of ticks")?.parse().map_err(|_| "tick takes a whole number".to_string())?;
+            if n == 0 || n > TICKS_PER_STEP_MAX {
+                return Err(format!("tick takes 1 to {TICKS_PER_STEP_MAX}"));
+            }
+            Step::Ticks(n)
+        }
+        "produce" => Step::Broker(BrokerCommand::Produce {
+            producer: ProducerId(line.number("producer", 1000)?.unwrap_or(1) as u32),
+            topic: line.word(1, "a topic")?.to_string(),
+            partition: line.number("partition", 1000)?.map(|p| PartitionId(p as u32)),
+            key: line.take("key").map(str::to_string),
+            value: Some(line.take("value").unwrap_or("value-{n}").to_string()).filter(|v| v != "null"),
+            count: line.number("count", 1000)?.unwrap_or(1) as u16,
+            header: match line.take("header") {
+                None => None,
+                Some(h) => Some(h.split_once(':').map(|(n, v)| (n.to_string(), v.to_string())).ok_or("a header is written name:value")?),
+            },
+        }),
+        "rate" => Step::Broker(BrokerCommand::SetProducerRate {
+            producer: ProducerId(line.number("producer", 1000)?.unwrap_or(1) as u32),
+            topic: line.word(1, "a topic")?.to_string(),
+            key: line.take("key").map(str::to_string),
+            value: Some(line.take("value").unwrap_or("value-{n}").to_string()).filter(|v| v != "null"),
+            records_per_tick: line.word(2, "records per tick")?.parse().map_err(|_| "rate takes a whole number of records per tick".to_string())?,
+        }),
+        "broker" => Step::Broker(BrokerCommand::AddBroker),
+        "reset-offsets" => Step::Broker(BrokerCommand::ResetGroupOffsets {
+            group: line.word(1, "a group id")?.to_string(),
+            to_earliest: line.choice("to", &[("earliest", true), ("latest", false)])?.ok_or("reset-offsets needs to=earliest or to=latest")?,
+        }),
+        "topic" => {
+            let defaults = LogConfig::default();
+            let policy = line.choice("policy", &[("delete", (true, false)), ("compact", (false, true)), ("compact,delete", (true, true))])?.unwrap_or((true, false));
+            let log = LogConfig {
+                segment_bytes: line.number("segment", 1 << 30)?.unwrap_or(defaults.segment_bytes),
+                retention_ticks: line.number("retention", 1 << 40)?.or(defaults.retention_ticks),
+                cleanup_delete: policy.0,
+                cleanup_compact: policy.1,
+                ..defaults
+            };
+            Step::Broker(BrokerCommand::CreateTopic {
+                name: line.word(1, "a topic name")?.to_string(),
+                partitions: line.number("partitions", 64)?.unwrap_or(1) as u32,
+                settings: TopicSettings {
+                    log,
+                    replication_factor: line.number("rf", 9)?.map_or(1, |n| n as u8),
+                    min_insync_replicas: line.number("min-isr", 9)?.map_or(1, |n| n as u8),
+                    unclean_leader_election: line.choice("unclean", &[("on", true), ("off", false)])?.unwrap_or(false),
+                    ..TopicSettings::default()
+                },
+            })
+        }
+        "topic-config" => Step::Broker(BrokerCommand::AlterTopicConfig {
+            topic: line.word(1, "a topic name")?.to_string(),
+            min_insync_replicas: line.number("min-isr", 9)?.map(|n| n as u8),
+            unclean_leader_election: line.choice("unclean", &[("on", true), ("off", false)])?,
+        }),
+        "cluster" => {
+            let d = ClusterSettings::default();
+            Step::Broker(BrokerCommand::SetClusterSettings {
+                settings: ClusterSettings {
+                    replica_lag_max_ticks: line.number("lag", 100_000)?.unwrap_or(d.replica_lag_max_ticks),
+                    session_timeout_ticks: line.number("session", 100_000)?.unwrap_or(d.session_timeout_ticks),
+                    heartbeat_interval_ticks: line.number("heartbeat", 100_000)?.unwrap_or(d.heartbeat_interval_ticks),
+                    request_timeout_ticks: line.number("timeout", 100_000)?.unwrap_or(d.request_timeout_ticks),
+                    fetch_max_records: line.number("fetch", 100_000)?.map_or(d.fetch_max_records, |n| n as u32),
+                    auto_leader_rebalance: line.choice("rebalance", &[("on", true), ("off", false)])?.unwrap_or(d.auto_leader_rebalance),
+                    ..d
+                },
+            })
+        }
+        "kill-broker" => Step::Broker(BrokerCommand::KillBroker { broker: broker_id(line.word(1, "a broker id")?)? }),
+        "restart-broker" => Step::Broker(BrokerCommand::RestartBroker { broker: broker_id(line.word(1, "a broker id")?)? }),
+        "shutdown-broker" => Step::Broker(BrokerCommand::ShutdownBroker { broker: broker_id(line.word(1, "a broker id")?)? }),
+        "heal-broker" => Step::Broker(BrokerCommand::HealBroker { broker: broker_id(line.word(1, "a broker id")?)? }),
+        "slow-broker" => Step::Broker(BrokerCommand::SlowBroker {
+            broker: broker_id(line.word(1, "a broker id")?)?,
+            fetch_every_ticks: line.number("every", 255)?.map_or(10, |n| n as u8),
+        }),
+        "cut-broker" | "reconnect-broker" => Step::Broker(BrokerCommand::CutLink {
+            broker: broker_id(line.word(1, "a broker id")?)?,
+            link: line.choice("from", &Link::ALL.map(|l| (l.name(), l)))?.ok_or("say which link: from=brokers, from=controller or from=clients")?,
+            cut: verb == "cut-broker",
+        }),
+        "kill-controller" | "restart-controller" => {
+            let id = line.word(1, "a controller id")?;
+            let controller = ControllerId(id.trim_start_matches('C').parse().map_err(|_| format!("\"{id}\" is not a controller id (1, 2 or 3)"))?);
+            Step::Broker(if verb == "kill-controller" { BrokerCommand::KillController { controller } } else { BrokerCommand::RestartController { controller } })
+        }
+        "elect-preferred" => Step::Broker(BrokerCommand::ElectPreferredLeaders),
+        "producer" => {
+            let d = ProducerConfig::default();
+            let on_off = [("on", true), ("off", false)];
+            Step::Broker(BrokerCommand::SetProducerConfig {
+                producer: ProducerId(line.number("id", 1000)?.unwrap_or(1) as u32),
+                config: ProducerConfig {
+                    idempotence: line.choice("idempotence", &on_off)?.unwrap_or(d.idempotence),
+                    acks: line.choice("acks", &[("0", Acks::Zero), ("1", Acks::One), ("all", Acks::All)])?.unwrap_or(d.acks),
+                    network_fault_permille: line.number("faults", 100)?.map_or(d.network_fault_permille, |p| p as u16 * 10),
+                    linger_ticks: line.number("linger", 10_000)?.unwrap_or(d.linger_ticks),
+                    batch_size_bytes: line.number("batch", 1 << 20)?.unwrap_or(d.batch_size_bytes),
+                    max_in_flight: line.number("inflight", 10)?.map_or(d.max_in_flight, |n| n as u8),
+                    retries: line.number("retries", 100)?.map_or(d.retries, |n| n as u32),
+                    compression: line.choice("compression", &Codec::ALL.map(|c| (c.name(), c)))?.unwrap_or(d.compression),
+                    null_key_partitioner: line
+                        .choice("partitioner", &[("sticky", NullKeyPartitioner::Sticky), ("round-robin", NullKeyPartitioner::RoundRobin)])?
+                        .unwrap_or(d.null_key_partitioner),
+                    ..d
+                },
+            })
+        }
+        "consumer" => {
+            let d = ConsumerConfig::default();
+            let commit = line
+                .choice("commit", &[("auto", CommitPolicy::Auto { interval_ticks: 5 }), ("after", CommitPolicy::AfterProcessing), ("before", CommitPolicy::BeforeProcessing), ("manual", CommitPolicy::Manual)])?
+                .unwrap_or(d.commit);
+            Step::Broker(BrokerCommand::AddConsumer {
+                group: line.word(1, "a group id")?.to_string(),
+                topics: vec![line.take("topic").ok_or("a consumer needs topic=NAME")?.to_string()],
+                instance_id: line.take("static").map(str::to_string),
+                config: ConsumerConfig {
+                    commit,
+                    auto_offset_reset: line.choice("reset", &[("earliest", OffsetReset::Earliest), ("latest", OffsetReset::Latest), ("none", OffsetReset::None)])?.unwrap_or(OffsetReset::Earliest),
+                    poll_interval_ticks: line.number("poll", 10_000)?.unwrap_or(d.poll_interval_ticks).max(1),
+                    processing_ticks: line.number("processing", 10_000)?.unwrap_or(d.processing_ticks),
+                    session_timeout_ticks: line.number("session", 10_000)?.unwrap_or(d.session_timeout_ticks).max(1),
+                    max_poll_records: line.number("max-poll", 10_000)?.map_or(d.max_poll_records, |n| n.max(1) as u32),
+                },
+            })
+        }
+        "crash" => Step::Broker(BrokerCommand::CrashConsumer { consumer: consumer_id(line.word(1, "a consumer")?)? }),
+        "restart" => Step::Broker(BrokerCommand::RestartConsumer { consumer: consumer_id(line.word(1, "a consumer")?)? }),
+        "close" => Step::Broker(BrokerCommand::CloseConsumer { consumer: consumer_id(line.word(1, "a consumer")?)? }),
+        "commit" => Step::Broker(BrokerCommand::CommitConsumer {
+            consumer: consumer_id(line.word(1, "a consumer")?)?,
+            asynchronous: line.choice("mode", &[("sync", false), ("async", true)])?.unwrap_or(false),
+        }),
+        "assignor" => {
+            let group = line.word(1, "a group id")?.to_string();
+            let name = line.word(2, "an assignor")?;
+            let strategy = Strategy::from_name(name).ok_or_else(|| format!("\"{name}\" is not an assignor (range, roundrobin, sticky, cooperative-sticky)"))?;
+            Step::Broker(BrokerCommand::SetGroupStrategy { group, strategy })
+        }
+        other => return Err(format!("unknown step \"{other}\" (tick, topic, topic-config, cluster, producer, produce, rate, broker, consumer, crash, restart, close, commit, assignor, kill-broker, restart-broker, shutdown-broker, slow-broker, cut-broker, reconnect-broker, heal-broker, kill-controller, restart-controller, elect-preferred)")),
+    };
+    let extra = line.words.len()
+        > match verb {
+            "assignor" | "rate" => 3,
+            "tick" | "ticks" | "produce" | "topic" | "consumer" | "crash" | "restart" | "close"
+            | "commit" | "topic-config" | "kill-broker" | "restart-broker" | "shutdown-broker"
+            | "heal-broker" | "slow-broker" | "cut-broker" | "reconnect-broker"
+            | "kill-controller" | "restart-controller" => 2,
+            _ => 1,
+        };
+    if extra {
+        return Err(format!("too many words for \"{verb}\""));
+    }
+    line.done()?;
+    Ok(step)
+}
+
+/// A scenario that ran: its timeline and everything that happened, tick by tick.
+pub struct ScenarioRun {
+    pub timeline: crate::timeline::Timeline,
+    pub trace: Vec<(crate::clock::Tick, crate::state::Event)>,
+}
+
+/// Why a scenario stopped: the step (0-based) and what refused it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioError {
+    pub step: usize,
+    pub message: String,
+    pub hint: String,
+}
+
+/// Runs steps on a fresh lab, recording every event.
+pub fn run(config: crate::state::LabConfig, steps: &[Step]) -> Result<ScenarioRun, ScenarioError> {
+    use crate::state::Command;
+    let mut timeline = crate::timeline::Timeline::new(config);
+    let mut trace = Vec::new();
+    for (index, step) in steps.iter().enumerate() {
+        match step {
+            Step::Ticks(n) => {
+                for _ in 0..*n {
+                    let at = timeline.end();
+                    let events = timeline.advance_head().map_err(|e| ScenarioError {
+                        step: index,
+                        message: e.to_string(),
+                        hint: "use fewer ticks".into(),
+                    })?;
+                    trace.extend(events.into_iter().map(|e| (at, e)));
+                }
+            }
+            Step::Broker(command) => {
+                let at = timeline.end();
+                let applied = timeline
+                    .apply_at(at, Command::Broker(command.clone()))
+                    .map_err(|e| ScenarioError {
+                        step: index,
+                        message: e.to_string(),
+                        hint: e.hint(),
+                    })?;
+                trace.extend(applied.events.into_iter().map(|e| (at, e)));
+            }
+        }
+    }
+    Ok(ScenarioRun { timeline, trace })
+}
+
+/// Parses a block of steps.
+pub fn parse_steps(text: &str) -> Result<Vec<Step>, StepError> {
+    let mut steps = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let content = raw.split('#').next().unwrap_or("").trim();
+        if content.is_empty() {
+            continue;
+        }
+        steps.push(parse_step(content).map_err(|message| StepError {
+            line: i + 1,
+            message,
+        })?);
+    }
+    Ok(steps)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_step_parses() {
+        let text = "topic pay partitions=6 policy=compact segment=300 retention=500\nproducer idempotence=off faults=20 compression=gzip partitioner=round-robin\nproduce orders key=user-{n} count=20 partition=1 value=null\nconsumer g topic=orders commit=before reset=latest static=c-1\nassignor g cooperative-sticky\ntick 10\ncrash consumer-1 # a comment\nrestart 1\nclose 2\ncommit 3\n";
+        let steps = parse_steps(text).unwrap();
+        assert_eq!(steps.len(), 10);
+        assert!(matches!(
+            &steps[2],
+            Step::Broker(BrokerCommand::Produce {
+                value: None,
+                count: 20,
+                ..
+            })
+        ));
+        assert!(matches!(
+            &steps[6],
+            Step::Broker(BrokerCommand::CrashConsumer {
+                consumer: ConsumerId(1)
+            })
+        ));
+    }
+
+    #[test]
+    fn errors_name_the_line_and_the_problem() {
+        for (text, needle) in [
+            ("tick 0", "1 to"),
+            ("tick x", "whole number"),
+            ("produce", "expected a topic"),
+            ("produce t count=-1", "count must be"),
+            ("produce t colour=red", "unknown option \"colour\""),
+            ("consumer g", "topic=NAME"),
+            ("assignor g fastest", "not an assignor"),
+            ("crash bob", "not a consumer id"),
+            ("fly away", "unknown step"),
+            ("produce t key=a key=b", "given twice"),
+            ("tick 5 6", "too many words"),
+        ] {
+            let err = parse_steps(&format!("# header\n{text}")).unwrap_err();
+            assert_eq!(err.line, 2);
+            assert!(err.message.contains(needle), "{text}: {}", err.message);
+        }
+    }
+}

@@ -1,0 +1,684 @@
+//! Every Kafka lesson's goals can be met by doing what its solution says: each test drives the
+//! lesson's own lab (seed and scenario from its front matter) through the solution's steps and
+//! checks the goal with the lesson's own condition.
+
+use lab::broker::cluster::BrokerCommand as B;
+use lab::broker::compression::Codec;
+use lab::broker::group::{CommitPolicy, ConsumerConfig, ConsumerId, OffsetReset};
+use lab::broker::log::LogConfig;
+use lab::broker::producer::{NullKeyPartitioner, ProducerConfig, ProducerId};
+use lab::broker::topic::{Partition, TopicSettings};
+use lab::broker::BrokerId;
+use lab::check::Verdict;
+use lab::state::Command;
+use lab::lesson::{parse_lesson, Lesson};
+use lab::metric::{Metric, Observation};
+use lab::steps::{parse_steps, Step};
+use lab::timeline::Timeline;
+
+fn lesson(file: &str) -> Lesson {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../lessons")
+        .join(file);
+    parse_lesson(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+struct Run {
+    lesson: Lesson,
+    timeline: Timeline,
+}
+
+impl Run {
+    fn new(file: &str) -> Run {
+        let lesson = lesson(file);
+        let timeline = Timeline::new(lesson.meta.config);
+        Run { lesson, timeline }
+    }
+
+    fn run(&mut self, command: B) {
+        let end = self.timeline.end();
+        self.timeline
+            .apply_at(end, Command::Broker(command.clone()))
+            .unwrap_or_else(|e| panic!("{command:?}: {e}"));
+    }
+
+    fn ticks(&mut self, n: u64) {
+        for _ in 0..n {
+            self.timeline.advance_head().unwrap();
+        }
+    }
+
+    fn send(&mut self, topic: &str, key: Option<&str>, value: Option<&str>, count: u16) {
+        self.run(B::Produce {
+            producer: ProducerId(1),
+            topic: topic.into(),
+            partition: None,
+            key: key.map(str::to_string),
+            value: value.map(str::to_string),
+            count,
+            header: None,
+        });
+    }
+
+    /// Runs steps written in the scenario language (the verbs of `lab scenario run`), the way a
+    /// lesson's solution describes its clicks.
+    fn steps(&mut self, text: &str) {
+        for step in parse_steps(text).unwrap_or_else(|e| panic!("{text}: {e}")) {
+            match step {
+                Step::Ticks(n) => self.ticks(n),
+                Step::Broker(command) => self.run(command),
+            }
+        }
+    }
+
+    /// A metric's value at the head, by name.
+    fn value(&self, metric: &str) -> i64 {
+        let observation = Observation {
+            lab: self.timeline.head(),
+            journal: self.timeline.journal(),
+        };
+        observation
+            .value(&Metric::parse(metric).unwrap())
+            .unwrap_or_else(|| panic!("{metric} is not available"))
+    }
+
+    fn partition(&self, id: u32) -> &Partition {
+        &self.timeline.head().broker().unwrap().topics["orders"].partitions[id as usize]
+    }
+
+    fn consumer(&mut self, group: &str, config: ConsumerConfig) {
+        self.run(B::AddConsumer {
+            group: group.into(),
+            topics: vec!["orders".into()],
+            instance_id: None,
+            config,
+        });
+    }
+
+    fn owner_of_records(&self, group: &str) -> ConsumerId {
+        let cluster = self.timeline.head().broker().unwrap();
+        *cluster
+            .consumers
+            .iter()
+            .find(|(_, c)| c.group == group && (c.deliveries_total > 0 || !c.in_process.is_empty()))
+            .expect("a member read something")
+            .0
+    }
+
+    fn met(&self, goal: &str) -> bool {
+        let check = self
+            .lesson
+            .checks()
+            .find(|c| c.id == goal)
+            .unwrap_or_else(|| panic!("no goal {goal}"));
+        let observation = Observation {
+            lab: self.timeline.head(),
+            journal: self.timeline.journal(),
+        };
+        check.when.evaluate(&observation) == Verdict::Met
+    }
+
+    fn assert_met(&self, goal: &str) {
+        let check = self.lesson.checks().find(|c| c.id == goal).unwrap();
+        let observation = Observation {
+            lab: self.timeline.head(),
+            journal: self.timeline.journal(),
+        };
+        assert_eq!(
+            check.when.evaluate(&observation),
+            Verdict::Met,
+            "{} / {goal}",
+            self.lesson.meta.id
+        );
+    }
+}
+
+fn ui_default() -> ConsumerConfig {
+    ConsumerConfig {
+        auto_offset_reset: OffsetReset::Earliest,
+        commit: CommitPolicy::Auto { interval_ticks: 5 },
+        ..ConsumerConfig::default()
+    }
+}
+
+#[test]
+fn commit_log() {
+    let mut r = Run::new("10-kafka-commit-log.md");
+    assert!(!r.met("send-10"));
+    r.send("orders", Some("user-{n}"), Some("order {n}"), 10);
+    r.assert_met("send-10");
+    r.consumer("g", ui_default());
+    r.ticks(12);
+    r.assert_met("read-all");
+}
+
+#[test]
+fn keys() {
+    let mut r = Run::new("11-kafka-keys.md");
+    r.send("orders", Some("user-7"), Some("v"), 20);
+    r.assert_met("one-key");
+    r.send("orders", None, Some("v"), 30);
+    assert!(
+        !r.met("spread"),
+        "the sticky partitioner keeps 30 small records together"
+    );
+    r.run(B::SetProducerConfig {
+        producer: ProducerId(1),
+        config: ProducerConfig {
+            null_key_partitioner: NullKeyPartitioner::RoundRobin,
+            ..ProducerConfig::default()
+        },
+    });
+    r.send("orders", None, Some("v"), 30);
+    r.assert_met("spread");
+}
+
+#[test]
+fn groups() {
+    let mut r = Run::new("12-kafka-groups.md");
+    for _ in 0..3 {
+        r.consumer("g", ui_default());
+    }
+    r.ticks(3);
+    r.assert_met("three-members");
+    r.consumer("g", ui_default());
+    r.ticks(3);
+    r.assert_met("idle");
+    r.run(B::SetGroupStrategy {
+        group: "g".into(),
+        strategy: lab::broker::assignor::Strategy::CooperativeSticky,
+    });
+    r.ticks(3);
+    r.run(B::CrashConsumer {
+        consumer: ConsumerId(1),
+    });
+    r.ticks(40);
+    r.assert_met("cooperative");
+}
+
+#[test]
+fn delivery() {
+    let mut r = Run::new("13-kafka-delivery.md");
+    r.consumer("g", ui_default());
+    r.consumer("g", ui_default());
+    r.ticks(3);
+    r.send("orders", Some("user-{n}"), Some("v"), 20);
+    r.ticks(2);
+    let victim = r.owner_of_records("g");
+    r.run(B::CrashConsumer { consumer: victim });
+    r.ticks(40);
+    r.assert_met("at-least-once");
+    let before = ConsumerConfig {
+        commit: CommitPolicy::BeforeProcessing,
+        processing_ticks: 10,
+        ..ui_default()
+    };
+    r.run(B::AddConsumer {
+        group: "h".into(),
+        topics: vec!["orders".into()],
+        instance_id: None,
+        config: before,
+    });
+    r.run(B::AddConsumer {
+        group: "h".into(),
+        topics: vec!["orders".into()],
+        instance_id: None,
+        config: before,
+    });
+    r.ticks(3);
+    r.send("orders", Some("user-{n}"), Some("v"), 20);
+    r.ticks(2);
+    let victim = r.owner_of_records("h");
+    r.run(B::CrashConsumer { consumer: victim });
+    r.ticks(40);
+    r.assert_met("at-most-once");
+}
+
+#[test]
+fn retention() {
+    let mut r = Run::new("14-kafka-retention.md");
+    let log = LogConfig {
+        segment_bytes: 300,
+        retention_ticks: Some(50),
+        ..LogConfig::default()
+    };
+    r.run(B::SetTopicSettings {
+        topic: "orders".into(),
+        settings: TopicSettings {
+            log,
+            ..TopicSettings::default()
+        },
+    });
+    r.send("orders", Some("user-{n}"), Some("order {n}"), 20);
+    r.ticks(80);
+    r.assert_met("delete-segments");
+    r.consumer(
+        "g",
+        ConsumerConfig {
+            poll_interval_ticks: 200,
+            ..ui_default()
+        },
+    );
+    for _ in 0..10 {
+        r.send("orders", Some("user-{n}"), Some("order {n}"), 20);
+        r.ticks(30);
+    }
+    r.assert_met("fall-off");
+}
+
+#[test]
+fn compaction() {
+    let mut r = Run::new("15-kafka-compaction.md");
+    r.send("profiles", Some("user-1"), Some("v{n}"), 20);
+    r.ticks(20);
+    assert!(
+        !r.met("compact"),
+        "one batch sits whole in the active segment, which is never cleaned"
+    );
+    for _ in 0..4 {
+        r.send("profiles", Some("user-1"), Some("v{n}"), 5);
+    }
+    r.ticks(20);
+    r.assert_met("compact");
+    r.send("profiles", Some("user-1"), None, 1);
+    r.assert_met("tombstone");
+    let refused = r.timeline.apply_at(
+        r.timeline.end(),
+        Command::Broker(B::Produce {
+            producer: ProducerId(1),
+            topic: "profiles".into(),
+            partition: None,
+            key: None,
+            value: Some("v".into()),
+            count: 1,
+            header: None,
+        }),
+    );
+    assert!(
+        refused.is_err(),
+        "a compacted topic refuses keyless records"
+    );
+}
+
+#[test]
+fn batching_and_compression() {
+    let mut r = Run::new("16-kafka-batching-compression.md");
+    r.run(B::SetProducerConfig {
+        producer: ProducerId(1),
+        config: ProducerConfig {
+            batch_size_bytes: 64,
+            ..ProducerConfig::default()
+        },
+    });
+    r.send("orders", Some("user-{n}"), Some("order {n}"), 100);
+    r.ticks(2);
+    r.assert_met("tiny-batches");
+    for codec in [Codec::Gzip, Codec::Zstd, Codec::Lz4, Codec::Snappy] {
+        let mut r = Run::new("16-kafka-batching-compression.md");
+        r.run(B::SetProducerConfig {
+            producer: ProducerId(1),
+            config: ProducerConfig {
+                compression: codec,
+                ..ProducerConfig::default()
+            },
+        });
+        r.send("orders", Some("user-{n}"), Some("order {n}"), 300);
+        r.ticks(2);
+        let observation = lab::metric::Observation {
+            lab: r.timeline.head(),
+            journal: r.timeline.journal(),
+        };
+        let per_record = observation
+            .value(&lab::metric::Metric::parse("topic.orders.bytes_per_record").unwrap())
+            .unwrap();
+        eprintln!("{codec:?}: {per_record} bytes per record");
+        if matches!(codec, Codec::Gzip | Codec::Zstd) {
+            r.assert_met("compressed");
+        }
+    }
+}
+
+#[test]
+fn queue_versus_log() {
+    use lab::queue::QueueCommand as Q;
+    let mut r = Run::new("17-kafka-queue-vs-log.md");
+    let queue = |r: &mut Run, command: Q| {
+        let end = r.timeline.end();
+        r.timeline.apply_at(end, Command::Queue(command)).unwrap();
+    };
+    queue(
+        &mut r,
+        Q::AddConsumer {
+            prefetch: 5,
+            processing_ticks: 2,
+        },
+    );
+    queue(
+        &mut r,
+        Q::AddConsumer {
+            prefetch: 5,
+            processing_ticks: 2,
+        },
+    );
+    queue(&mut r, Q::Publish { count: 10 });
+    r.ticks(10);
+    r.assert_met("queue-drained");
+    r.send("orders", Some("user-{n}"), Some("order {n}"), 10);
+    r.consumer("billing", ui_default());
+    r.consumer("audit", ui_default());
+    r.ticks(5);
+    r.assert_met("replay");
+}
+
+// The replication lessons (issue 4). Their solutions are written as steps in the scenario
+// language; each mirrors the clicks the solution text describes, tick for tick.
+
+/// Sends 30 records with the producer panel's default key, as the replication lessons do.
+const SEND_30: &str = "produce orders key=user-{n} value=order-{n} count=30\n";
+
+#[test]
+fn replication_and_the_isr() {
+    let mut r = Run::new("18-kafka-replication-isr.md");
+    assert!(!r.met("hw-waits") && !r.met("follower-out"));
+    // A follower slowed to one fetch every 20 ticks stays in the ISR, and the HW waits for it.
+    r.steps("slow-broker 3 every=20\ntick 1");
+    r.steps(SEND_30);
+    r.ticks(3);
+    r.assert_met("hw-waits");
+    let p = r.partition(0);
+    assert_eq!(
+        p.leader,
+        Some(BrokerId(1)),
+        "seed 20: broker 1 leads orders-0"
+    );
+    assert_eq!((p.replica[&BrokerId(1)].log.leo().0, p.hw.0), (7, 0));
+    assert!(!r.met("follower-out"));
+    // Slow but catching up: it never leaves the ISR, and the HW catches up with its fetches.
+    for _ in 0..4 {
+        r.steps(SEND_30);
+        r.ticks(40);
+    }
+    assert!(
+        !r.met("follower-out"),
+        "a slow follower that catches up stays in sync"
+    );
+    assert!(!r.met("hw-waits"));
+
+    // A much slower follower of an idle partition is never dropped: it is behind on nothing.
+    let mut r = Run::new("18-kafka-replication-isr.md");
+    r.steps("slow-broker 3 every=100\ntick 150");
+    assert!(
+        !r.met("follower-out"),
+        "an idle partition never shrinks its ISR"
+    );
+    // The solution: slow it down, give it something to be behind on, wait past the lag time.
+    let mut r = Run::new("18-kafka-replication-isr.md");
+    r.steps("slow-broker 3 every=100\ntick 1");
+    r.steps(SEND_30);
+    r.ticks(99);
+    assert!(
+        !r.met("follower-out"),
+        "not before replica.lag.time.max has passed"
+    );
+    r.ticks(11);
+    r.assert_met("follower-out");
+    assert_eq!(r.partition(0).isr, vec![BrokerId(1), BrokerId(2)]);
+    assert_eq!(
+        r.value("topic.orders.hw"),
+        30,
+        "the HW moved on without broker 3"
+    );
+    // Normal speed: it catches up and rejoins.
+    r.steps("slow-broker 3 every=1\ntick 5");
+    assert_eq!(r.value("topic.orders.isr_min"), 3);
+    assert!(!r.met("follower-out"));
+}
+
+const ACKS_FAULTS: &str = "slow-broker 2 every=50\nslow-broker 3 every=50\ntick 1
+produce orders key=user-{n} value=order-{n} count=50 partition=0\ntick 1
+kill-broker 1\ntick 100\n";
+
+#[test]
+fn acks_and_durability() {
+    let mut r = Run::new("19-kafka-acks-durability.md");
+    assert!(!r.met("acks1-loses") && !r.met("nothing-lost"));
+    // acks=1: the leader answers before any follower has the records; a clean election loses them.
+    r.steps("producer acks=1 idempotence=off");
+    r.steps(ACKS_FAULTS);
+    r.assert_met("acks1-loses");
+    assert_eq!(r.value("lost_acked"), 50);
+    assert_eq!(r.value("elections"), 1);
+    r.steps("restart-broker 1\ntick 60");
+    assert!(r.value("truncations") >= 1);
+    assert!(!r.met("nothing-lost"), "acks=1 is the wrong setting");
+
+    // acks=all (the default): the same faults lose nothing.
+    let mut r = Run::new("19-kafka-acks-durability.md");
+    r.steps(ACKS_FAULTS);
+    assert!(
+        !r.met("nothing-lost"),
+        "broker 1 has not come back to truncate its tail yet"
+    );
+    assert_eq!(r.value("lost_acked"), 0);
+    r.steps("restart-broker 1\ntick 60");
+    r.assert_met("nothing-lost");
+    assert!(!r.met("acks1-loses"));
+    assert_eq!(r.value("acked"), 50);
+
+    // The lesson's one-click steps reproduce the acks=1 loss.
+    let mut r = Run::new("19-kafka-acks-durability.md");
+    for step in r.lesson.steps().cloned().collect::<Vec<_>>() {
+        match step {
+            Step::Ticks(n) => r.ticks(n),
+            Step::Broker(command) => r.run(command),
+        }
+    }
+    r.assert_met("acks1-loses");
+}
+
+#[test]
+fn leader_failover() {
+    let mut r = Run::new("20-kafka-leader-failover.md");
+    assert!(!r.met("failover") && !r.met("preferred-back"));
+    assert_eq!(r.partition(0).leader, Some(BrokerId(1)));
+    r.steps(SEND_30);
+    r.steps("tick 5\nkill-broker 1\ntick 50");
+    assert!(
+        !r.met("failover"),
+        "no election before the session timeout fences broker 1"
+    );
+    r.ticks(50);
+    r.assert_met("failover");
+    let p = r.partition(0);
+    assert_eq!((p.leader, p.leader_epoch), (Some(BrokerId(2)), 1));
+    assert!(!r.met("preferred-back"));
+    r.steps("restart-broker 1\ntick 20");
+    assert!(
+        !r.met("preferred-back"),
+        "a restarted broker does not take its leadership back by itself"
+    );
+    assert_eq!(
+        r.value("under_replicated"),
+        0,
+        "broker 1 is back in every ISR"
+    );
+    r.steps("elect-preferred");
+    r.assert_met("preferred-back");
+    let p = r.partition(0);
+    assert_eq!((p.leader, p.leader_epoch), (Some(BrokerId(1)), 2));
+    // A controlled shutdown moves leadership at once, without waiting for a session to expire.
+    let elections = r.value("elections");
+    r.steps("shutdown-broker 1");
+    assert_eq!(r.value("elections"), elections + 1);
+    assert_eq!(r.partition(0).leader, Some(BrokerId(2)));
+}
+
+/// The faults of the unclean-election lesson, up to restarting broker 2, after `settings`.
+fn unclean_faults(settings: &str) -> String {
+    format!(
+        "{settings}
+produce orders key=user-{{n}} value=order-{{n}} count=30\ntick 5
+kill-broker 2\nkill-broker 3\ntick 100
+produce orders key=user-{{n}} value=late-{{n}} count=20\ntick 5
+kill-broker 1\ntick 100
+restart-broker 2\ntick 10\n"
+    )
+}
+
+#[test]
+fn unclean_election() {
+    let file = "21-kafka-unclean-election.md";
+    let mut r = Run::new(file);
+    assert!(!r.met("lose-acked") && !r.met("prevent"));
+    // The lesson's steps reproduce the loss of committed, acknowledged records.
+    for step in r.lesson.steps().cloned().collect::<Vec<_>>() {
+        match step {
+            Step::Ticks(n) => r.ticks(n),
+            Step::Broker(command) => r.run(command),
+        }
+    }
+    r.assert_met("lose-acked");
+    assert_eq!(r.value("lost_acked_all"), 20);
+    assert!(
+        r.value("truncations") >= 1,
+        "broker 1 cut its committed tail"
+    );
+    assert!(!r.met("prevent"));
+
+    // Prevention 1: unclean election off. The partitions wait offline for broker 1.
+    let mut r = Run::new(file);
+    r.steps(&unclean_faults("topic-config orders min-isr=1 unclean=off"));
+    r.assert_met("prevent");
+    assert!(!r.met("lose-acked"));
+    assert_eq!(r.value("offline"), 3);
+    r.steps("restart-broker 1\nrestart-broker 3\ntick 30");
+    assert_eq!((r.value("lost_acked"), r.value("acked")), (0, 50));
+    assert_eq!(r.partition(0).leader, Some(BrokerId(1)));
+
+    // Prevention 2: min.insync.replicas=2 refuses the late writes; the unclean election loses nothing.
+    let mut r = Run::new(file);
+    r.steps(&unclean_faults("topic-config orders min-isr=2 unclean=on"));
+    r.assert_met("prevent");
+    assert!(!r.met("lose-acked"));
+    assert!(r.value("unclean_elections") >= 1);
+
+    // Not a prevention: unclean election on and min ISR 1, but no late writes to lose (luck).
+    let mut r = Run::new(file);
+    r.steps(
+        "topic-config orders min-isr=1 unclean=on
+produce orders key=user-{n} value=order-{n} count=30\ntick 5
+kill-broker 2\nkill-broker 3\ntick 100\nkill-broker 1\ntick 100\nrestart-broker 2\ntick 10",
+    );
+    assert!(!r.met("prevent") && !r.met("lose-acked"));
+}
+
+#[test]
+fn the_controller() {
+    let file = "22-kafka-controller.md";
+    let mut r = Run::new(file);
+    assert!(!r.met("controller-failover") && !r.met("fenced-alive") && !r.met("zombie-safe"));
+    r.steps(SEND_30);
+    r.steps("tick 5\nkill-controller 1\ntick 15");
+    r.steps(SEND_30);
+    r.ticks(5);
+    r.assert_met("controller-failover");
+    assert_eq!(r.value("controller_term"), 2);
+    assert_eq!(
+        r.value("acked"),
+        60,
+        "writes went on without an active controller"
+    );
+    // Broker 1 cut off from the controller: fenced although it runs, and deposed.
+    r.steps("restart-controller 1\ncut-broker 1 from=controller\ntick 100");
+    r.assert_met("fenced-alive");
+    let p = r.partition(0);
+    assert_eq!((p.leader, p.leader_epoch), (Some(BrokerId(2)), 1));
+    assert!(
+        p.replica[&BrokerId(1)].leading.is_some(),
+        "broker 1 still thinks it leads: a zombie"
+    );
+    assert!(!r.met("zombie-safe"));
+    // The zombie appends what the producer sends it, but cannot commit it.
+    r.steps("produce orders key=user-{n} value=order-{n} count=30 partition=0\ntick 20");
+    let zombie = &r.partition(0).replica[&BrokerId(1)];
+    assert!(zombie.log.leo() > zombie.hw, "appended above a frozen HW");
+    assert!(!r.met("zombie-safe"));
+    r.steps("reconnect-broker 1 from=controller\ntick 20");
+    r.assert_met("zombie-safe");
+    assert_eq!(r.value("acked"), 90);
+
+    // Killing the broker instead of cutting it off does not meet "fenced while running".
+    let mut r = Run::new(file);
+    r.steps("kill-broker 1\ntick 100");
+    assert!(!r.met("fenced-alive"));
+    // Without a majority of controllers nobody fences a dead broker.
+    let mut r = Run::new(file);
+    r.steps("kill-controller 1\nkill-controller 2\ntick 20\nkill-broker 3\ntick 150");
+    assert_eq!((r.value("fenced"), r.value("elections")), (0, 0));
+    assert_eq!(r.value("controller_term"), 1);
+}
+
+const MIN_ISR_FAULTS: &str = "produce orders key=user-{n} value=order-{n} count=20\ntick 1
+kill-broker 3\ntick 100
+produce orders key=user-{n} value=order-{n} count=20\ntick 5
+kill-broker 2\ntick 100\n";
+
+#[test]
+fn min_insync_replicas() {
+    let file = "23-kafka-min-isr.md";
+    let mut r = Run::new(file);
+    assert!(!r.met("refused") && !r.met("available-again") && !r.met("hw-frozen"));
+    r.steps(MIN_ISR_FAULTS);
+    assert_eq!(
+        r.value("acked"),
+        40,
+        "one broker down: writes still accepted"
+    );
+    assert_eq!(r.value("not_enough_replicas"), 0);
+    r.steps("produce orders key=user-{n} value=order-{n} count=20\ntick 20");
+    r.assert_met("refused");
+    assert!(!r.met("available-again") && !r.met("hw-frozen"));
+    assert_eq!(
+        r.value("topic.orders.records"),
+        40,
+        "refused writes are not appended"
+    );
+    r.steps("topic-config orders min-isr=1\ntick 30");
+    r.assert_met("available-again");
+    assert_eq!(r.value("acked"), 60);
+
+    // acks=1 instead: acknowledged, but invisible above the frozen HW; not "available again".
+    let mut r = Run::new(file);
+    r.steps(MIN_ISR_FAULTS);
+    r.steps("producer acks=1 idempotence=off");
+    r.steps("produce orders key=user-{n} value=order-{n} count=20\ntick 5");
+    r.assert_met("hw-frozen");
+    assert!(!r.met("available-again") && !r.met("refused"));
+    assert_eq!(
+        (r.value("topic.orders.records"), r.value("topic.orders.hw")),
+        (60, 40)
+    );
+    // Broker 2 comes back and rejoins: the HW moves again.
+    r.steps("restart-broker 2\ntick 30");
+    assert_eq!(r.value("topic.orders.hw"), 60);
+    assert!(!r.met("hw-frozen"));
+}
+
+/// Cutting both followers off from the brokers (instead of killing them) also leaves the leader
+/// alone in the ISR, and it stays alone: a follower that no longer fetches must not rejoin on the
+/// strength of an old fetch (before that fix the ISR flapped every tick, and acks=all writes were
+/// accepted and timed out instead of being refused).
+#[test]
+fn min_insync_replicas_with_cut_followers() {
+    let mut r = Run::new("23-kafka-min-isr.md");
+    r.steps("cut-broker 2 from=brokers\ncut-broker 3 from=brokers");
+    r.steps("produce orders key=k{n} count=10 partition=0\ntick 102");
+    for _ in 0..20 {
+        assert_eq!(r.partition(0).isr, vec![BrokerId(1)]);
+        r.ticks(1);
+    }
+    r.steps("produce orders key=k{n} count=10 partition=0\ntick 5");
+    r.assert_met("refused");
+    r.steps("heal-broker 2\nheal-broker 3\ntick 10");
+    assert_eq!(r.partition(0).isr.len(), 3, "healed followers rejoin");
+}

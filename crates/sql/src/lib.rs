@@ -1,0 +1,24 @@
+//! The SQL lab's engine: SQL text parsed by `sqlparser` (pinned), bound and planned here, and
+//! executed on columnar in-memory tables with PostgreSQL/DuckDB semantics. Every query can also
+//! return a trace: the intermediate table after each logical step, so a learner sees how a query
+//! is evaluated clause by clause. See `shared/specs/sql.md`.
+
+pub mod bind;
+pub mod column;
+pub mod csv;
+pub mod datasets;
+pub mod error;
+pub mod exec;
+pub mod expr;
+pub mod functions;
+pub mod grade;
+pub mod keys;
+pub mod plan;
+pub mod session;
+pub mod sort;
+pub mod value;
+
+pub use column::{Column, ColumnData, Field, Table};
+pub use error::{ErrorKind, Position, SqlError};
+pub use session::{Outcome, QueryResult, Session};
+pub use value::{DataType, Value};

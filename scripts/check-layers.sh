@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The crate graph ARCHITECTURE.md promises, checked on the normal (non-dev) dependency trees:
+#   - sim, the kernel, depends on no other crate of the workspace;
+#   - an engine (every crates/* folder but sim, lab and cli) depends on sim and on no other engine;
+#   - no crate but the app (the root package) depends on a browser crate.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+browser='^(yew|yew-router|web-sys|gloo|gloo-.*|wasm-bindgen|wasm-bindgen-futures|js-sys|getrandom|plotters-canvas)$'
+package_of() { awk -F'"' '/^name = / { print $2; exit }' "crates/$1/Cargo.toml"; }
+deps_of() { cargo tree -p "$1" -e normal --prefix none --format '{p}' | awk '{ print $1 }' | sort -u | grep -vx "$1"; }
+engines=()
+for dir in crates/*/; do
+  name=$(basename "$dir")
+  case "$name" in sim|lab|cli) ;; *) engines+=("$(package_of "$name")") ;; esac
+done
+failed=0
+for dir in crates/*/; do
+  crate=$(package_of "$(basename "$dir")")
+  deps=$(deps_of "$crate")
+  if bad=$(grep -E "$browser" <<<"$deps"); then
+    echo "$crate depends on browser crates: $(tr '\n' ' ' <<<"$bad")"; failed=1
+  fi
+  case "$crate" in
+    sim)
+      for other in "${engines[@]}" lab lab-cli; do
+        if grep -qx "$other" <<<"$deps"; then echo "the kernel (sim) depends on $other"; failed=1; fi
+      done ;;
+    lab|lab-cli) ;;
+    *)
+      for other in "${engines[@]}"; do
+        if [ "$other" != "$crate" ] && grep -qx "$other" <<<"$deps"; then
+          echo "engine $crate depends on engine $other: wire engines together in crates/lab"; failed=1
+        fi
+      done ;;
+  esac
+done
+[ "$failed" = 0 ] && echo "crate layers hold: kernel sim; engines ${engines[*]}; composition lab; cli lab-cli"
+exit "$failed"
