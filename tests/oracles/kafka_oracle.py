@@ -5,7 +5,7 @@ Reads one JSON request per line on stdin, writes one JSON answer per line on std
   {"op": "assign", "strategy": "range", "topics": {"t": 3},
    "members": [{"id": "c1", "instance_id": null, "topics": ["t"]}]}  -> {"c1": {"t": [0, 1, 2]}}
 Range, sticky and cooperative-sticky come from kafka-python 3.0.12; round-robin from aiokafka
-0.14.0, because kafka-python's round-robin crashes when subscriptions differ (spec §2.5).
+0.14.0, because kafka-python's round-robin crashes when subscriptions differ (docs/testing.md).
 Run with PYTHONHASHSEED=0 (the sticky assignor iterates sets).
 """
 import json
@@ -51,7 +51,7 @@ def by_topic(pairs):
 
 def assign(request):
     cluster = Cluster(request["topics"])
-    # Static members first (kafka-python groups static/dynamic on unsorted input; spec §2.5 defect 2).
+    # Static members first (kafka-python groups static/dynamic on unsorted input; docs/testing.md defect 2).
     members = sorted(request["members"], key=lambda m: m.get("instance_id") is None)
     strategy = request["strategy"]
     if strategy == "roundrobin":

@@ -1,4 +1,4 @@
-"""Fills in the expected results of sqllogictest files from real engines (spec §4.2 "completion
+"""Fills in the expected results of sqllogictest files from real engines (the sqllogictest crate's "completion
 mode"), so that no expected result ever comes from the engine under test.
 
     target/oracle-venv/bin/python tests/oracles/slt_expected.py tests/slt/*.slt          # rewrite

@@ -1,4 +1,4 @@
-"""SQL oracle for crates/lab-cli/tests/sql_differential.rs (shared/specs/sql.md §4.4, §4.5).
+"""SQL oracle for crates/sql/tests/sql_differential.rs (docs/testing.md, "SQL: differential runs").
 
 Reads one JSON request per line on stdin and answers each with one JSON line on stdout:
 
@@ -10,7 +10,7 @@ Reads one JSON request per line on stdin and answers each with one JSON line on 
       -> {"duckdb": result | null, "sqlite": result | null}
       where result is {"rows": [[value, ...], ...], "types": [type, ...]} or {"error": "..."}
 
-Values are normalized as §4.5 says: booleans become 0/1, DECIMALs become floats, NaN and
+Values are normalized as docs/testing.md says: booleans become 0/1, DECIMALs become floats, NaN and
 infinities become strings; dates and other values their text. SQLite runs with
 case_sensitive_like, so LIKE is case-sensitive as in DuckDB and the engine under test.
 Pinned packages: tests/oracles/requirements.txt (duckdb); sqlite3 is the standard library's.

@@ -1,6 +1,6 @@
 //! Consumer-group partition assignors, producing the same assignments as the Java client's
 //! `RangeAssignor`, `RoundRobinAssignor`, `StickyAssignor` and `CooperativeStickyAssignor`
-//! (`shared/specs/broker.md` §2).
+//! (Kafka's Java assignors, KIP-54, KIP-341, KIP-429).
 //!
 //! Input is what the group leader sees in one rebalance: the partition count of every topic and,
 //! per member, its subscription, optional static `group.instance.id`, and (for the sticky
@@ -286,7 +286,7 @@ fn round_robin(group: &Group) -> Vec<(String, Tp)> {
     out
 }
 
-/// Previous ownership after resolving conflicts (spec §2.4, "Ownership input").
+/// Previous ownership after resolving conflicts (Kafka's AbstractStickyAssignor, "Ownership input").
 #[derive(Default)]
 struct Ownership {
     /// The partitions each member validly owned, by member id.
@@ -434,7 +434,7 @@ fn flatten<P: IntoIterator<Item = Tp>>(assignment: BTreeMap<&str, P>) -> Vec<(St
         .collect()
 }
 
-/// Spec §2.4 A: identical subscriptions.
+/// Kafka's AbstractStickyAssignor case A: identical subscriptions.
 fn constrained(group: &Group) -> StickyResult {
     let ownership = constrained_ownership(group);
     let Some(first) = group.members.first() else {
@@ -515,7 +515,7 @@ fn constrained(group: &Group) -> StickyResult {
     }
 }
 
-/// Spec §2.4 B: different subscriptions.
+/// Kafka's AbstractStickyAssignor case B: different subscriptions.
 fn general(group: &Group) -> StickyResult {
     let ownership = general_ownership(group);
     let by_id: BTreeMap<&str, &Member> = group.members.iter().map(|m| (m.id.as_str(), m)).collect();

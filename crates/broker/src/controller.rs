@@ -1,4 +1,4 @@
-//! The KRaft controller (spec §1.7 and §1.9): a small quorum of controller nodes with one active
+//! The KRaft controller (KRaft's PartitionChangeBuilder, KIP-631; KIP-631 and KIP-497): a small quorum of controller nodes with one active
 //! controller, broker registrations with broker epochs, heartbeats and fencing, leader elections
 //! (clean, unclean, preferred, on controlled shutdown), AlterPartition, and the metadata log that
 //! is the source of every partition's leader, ISR and epochs. Brokers learn changes by replaying
@@ -291,7 +291,7 @@ impl Controller {
     }
 
     /// Fences `broker`: it leaves every ISR it is in (but never empties one) and loses its
-    /// leaderships, which go to the next eligible replicas (spec §1.7).
+    /// leaderships, which go to the next eligible replicas (KRaft's PartitionChangeBuilder, KIP-631).
     pub fn fence(
         &mut self,
         broker: BrokerId,
@@ -358,7 +358,7 @@ impl Controller {
         }
     }
 
-    /// The leader and ISR after the current leader is gone, from the ISR `isr` (§1.7).
+    /// The leader and ISR after the current leader is gone, from the ISR `isr` (KRaft's PartitionChangeBuilder, KIP-631).
     fn choose_leader(
         &self,
         p: &Partition,
@@ -429,7 +429,7 @@ impl Controller {
         moved
     }
 
-    /// AlterPartition from `leader` (§1.9): accepted only from the current leader, on the current
+    /// AlterPartition from `leader` (KIP-631 and KIP-497): accepted only from the current leader, on the current
     /// partition epoch, adding only eligible replicas; bumps the partition epoch.
     pub fn alter_partition(
         &mut self,

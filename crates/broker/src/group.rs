@@ -1,4 +1,4 @@
-//! Consumer groups with the classic protocol (spec §1.12): members join, the first to join leads
+//! Consumer groups with the classic protocol (Kafka's classic group coordinator, KIP-429): members join, the first to join leads
 //! and runs the assignor, the generation increments on every completed rebalance; eager assignors
 //! revoke everything first, cooperative-sticky only what moves (then a second round hands it
 //! over); crashed members are removed after `session.timeout`; static members (KIP-345) can
@@ -345,7 +345,7 @@ fn leader_view<'a>(
     Some((partition.leader_log()?, partition.hw))
 }
 
-/// KIP-320 (spec §1.6): when the partition's leader epoch changed since the consumer last
+/// KIP-320 (KIP-320): when the partition's leader epoch changed since the consumer last
 /// validated its position, it asks the leader where its last-read epoch ends. A position past
 /// that end sits on records the new leader does not have: with a reset policy the consumer seeks
 /// back to the end (`Truncation detected ... resetting offset`), without one it stops reading the

@@ -1,11 +1,18 @@
-//! The Kafka-style broker model (Kafka 4.x semantics; see `shared/specs/broker.md`).
+//! # broker: the Kafka-style broker engine
 //!
-//! The partition log with segments, retention and compaction ([`log`]); replication, the ISR and
-//! the high watermark ([`replication`]); the KRaft controller and elections ([`controller`]);
-//! brokers as machines with faults ([`node`]); the acknowledged-writes ledger ([`ledger`]);
-//! producers, consumer groups and the cluster that drives them ([`cluster`]). The key partitioner
+//! Kafka 4.x semantics, each module naming the KIPs and Kafka classes it follows: the partition
+//! log with segments, retention and compaction ([`log`]); replication, the ISR and the high
+//! watermark ([`replication`]); the KRaft controller and elections ([`controller`]); brokers as
+//! machines with faults ([`node`]); the acknowledged-writes ledger ([`ledger`]); producers,
+//! consumer groups and the cluster that drives them ([`cluster`]). The key partitioner
 //! ([`partitioner`]) and the assignors ([`assignor`]) are bit-for-bit with the Java client and
-//! checked against kafka-python and aiokafka by the differential tests in `crates/lab-cli/tests/`.
+//! checked against kafka-python and aiokafka by the differential tests in `crates/cli/tests/`.
+//!
+//! Beside the broker, two smaller models the Kafka lessons contrast it with: event sources that
+//! emit on a per-tick chance ([`stream`]) and a RabbitMQ-style classic queue ([`queue`]).
+//!
+//! The engine depends only on the kernel (`sim`): it knows nothing of SQL, of the other engines
+//! or of the browser. `crates/lab` composes it with them.
 
 pub mod assignor;
 pub mod cluster;

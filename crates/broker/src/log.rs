@@ -1,6 +1,6 @@
 //! A partition's log on one replica: record batches in segments, offsets, the log start offset,
-//! and the two ways old data goes away: retention (§1.10 of `shared/specs/broker.md`) deletes
-//! whole segments, oldest first; compaction (§1.11) keeps the latest record of every key.
+//! and the two ways old data goes away: retention (Kafka's UnifiedLog retention) deletes
+//! whole segments, oldest first; compaction (Kafka's LogCleaner, KIP-534) keeps the latest record of every key.
 //!
 //! Time is in ticks (the lab's milliseconds). Sizes are Kafka's on-disk sizes: a record batch
 //! costs a 61-byte header plus its records (each a few bytes of framing plus key, value and
@@ -507,7 +507,7 @@ impl PartitionLog {
         i.checked_sub(1).map(|i| self.epochs[i].0)
     }
 
-    /// `LeaderEpochFileCache.endOffsetFor` (spec §1.8): for the latest epoch, (epoch, LEO); else
+    /// `LeaderEpochFileCache.endOffsetFor` (KIP-101 and KIP-279): for the latest epoch, (epoch, LEO); else
     /// the largest cached epoch at or below `epoch` and the start of the next one; for an epoch
     /// older than the cache, (`epoch`, start of the first entry). `None` with an empty cache.
     pub fn end_offset_for(&self, epoch: u32) -> Option<(u32, Offset)> {
@@ -604,7 +604,7 @@ impl PartitionLog {
     }
 
     /// Cuts the log back so that `offset` is its new LEO (a follower reconciling with its leader,
-    /// spec §1.8). Below the log start, the log restarts empty at `offset`.
+    /// KIP-101 and KIP-279). Below the log start, the log restarts empty at `offset`.
     pub fn truncate_to(&mut self, offset: Offset) {
         // Epochs that start at or past the cut go too, even ones that got no records
         // (`LeaderEpochFileCache.truncateFromEnd`).
@@ -671,7 +671,7 @@ impl PartitionLog {
         }
     }
 
-    /// One retention check (§1.10): with `cleanup.policy` including delete, deletes the oldest
+    /// One retention check (Kafka's UnifiedLog retention): with `cleanup.policy` including delete, deletes the oldest
     /// segments breaching `retention.bytes`, then those breaching `retention.ms`, stopping at the
     /// first segment kept. Never deletes data at or above `hw`, nor an empty last segment.
     pub fn apply_retention(&mut self, now: Tick, hw: Offset) -> RetentionOutcome {
@@ -783,7 +783,7 @@ impl PartitionLog {
         (dirty * 1000 / (clean + dirty)) as u16
     }
 
-    /// One log-cleaner pass (§1.11) if the log is eligible: its dirty ratio exceeds
+    /// One log-cleaner pass (Kafka's LogCleaner, KIP-534) if the log is eligible: its dirty ratio exceeds
     /// `min.cleanable.dirty.ratio`, or a dirty record is older than `max.compaction.lag`.
     pub fn compact(&mut self, now: Tick, hw: Offset) -> Option<CompactionOutcome> {
         if !self.config.cleanup_compact {

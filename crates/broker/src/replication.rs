@@ -1,4 +1,4 @@
-//! Replication inside one partition (spec §1.3-1.5 and §1.8): what each replica knows, how a
+//! Replication inside one partition (Kafka's Partition.scala: acks, ISR and high watermark; KIP-101 and KIP-279): what each replica knows, how a
 //! follower fetches from its leader and reconciles a divergent tail by leader epoch, how the
 //! leader tracks its followers, proposes ISR changes, and moves the high watermark.
 //!
@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 pub struct FollowerProgress {
     /// The follower's LEO as of its last fetch; unknown until it fetches from this leader.
     pub leo: Option<Offset>,
-    /// The latest time the follower was caught up with the leader's LEO (§1.4).
+    /// The latest time the follower was caught up with the leader's LEO (Kafka's Partition.maybeShrinkIsr and replica.lag.time.max.ms).
     pub last_caught_up: Tick,
     pub last_fetch_at: Option<Tick>,
     /// The leader's LEO when the follower last fetched.
@@ -204,7 +204,7 @@ pub enum FetchOutcome {
     Full,
 }
 
-/// One fetch by `follower` from `leader` (both replicas of `partition`), spec §1.4 and §1.8: the
+/// One fetch by `follower` from `leader` (both replicas of `partition`), Kafka's Partition.maybeShrinkIsr and replica.lag.time.max.ms; KIP-101 and KIP-279: the
 /// divergence check by last fetched epoch, the copy, the leader's bookkeeping of the follower's
 /// LEO and caught-up time, and the follower's new HW.
 pub fn fetch(
@@ -240,7 +240,7 @@ fn fetch_between(
     if let Some(last_epoch) = f.log.latest_epoch() {
         let (epoch, end) = l.log.end_offset_for(last_epoch).unwrap_or((0, Offset(0)));
         if epoch < last_epoch || end < fetch_offset {
-            // Diverging epoch: cut to where the two logs can agree (spec §1.8 steps 3 and 4).
+            // Diverging epoch: cut to where the two logs can agree (KIP-101 and KIP-279, steps 3 and 4).
             let (own_epoch, own_end) = f
                 .log
                 .end_offset_for(epoch)
@@ -312,7 +312,7 @@ fn fetch_between(
     FetchOutcome::Copied { records }
 }
 
-/// Whether `follower` is caught up in the sense of §1.5: fetched within the lag time.
+/// Whether `follower` is caught up in the sense of Kafka's Partition.maybeIncrementLeaderHW: fetched within the lag time.
 fn caught_up(progress: &FollowerProgress, now: Tick, rules: &ReplicationRules) -> bool {
     now.ticks_since(progress.last_caught_up) <= rules.replica_lag_max_ticks
 }
@@ -353,7 +353,7 @@ pub fn advance_hw(
     }
 }
 
-/// The ISR the leader would ask the controller for now (§1.4), in assignment order, or `None`
+/// The ISR the leader would ask the controller for now (Kafka's Partition.maybeShrinkIsr and replica.lag.time.max.ms), in assignment order, or `None`
 /// when it would not change or a change is already in flight: out-of-sync followers leave, and
 /// eligible followers that reached the HW (and the epoch's start) join.
 pub fn proposed_isr(

@@ -1,4 +1,4 @@
-//! Assignor properties (spec §4.4, a port of Java's `AbstractStickyAssignorTest` checks) over
+//! Assignor properties (Kafka's AbstractStickyAssignorTest, a port of Java's `AbstractStickyAssignorTest` checks) over
 //! random groups: validity for every assignor, range's contiguous quotas, round-robin and sticky
 //! balance, stickiness, and the two rounds of a cooperative rebalance.
 

@@ -1,4 +1,4 @@
-//! Named broker presets, each checking one behaviour of spec §1.10-1.12 end to end through
+//! Named broker presets, each checking one behaviour of Kafka's retention, LogCleaner and group coordinator end to end through
 //! the cluster's commands and ticks: delivery, eager and cooperative rebalancing, session
 //! timeouts, static members, at-least-once and at-most-once, a slow consumer falling off the
 //! log, idempotence against duplicates, compaction's key rule.

@@ -1,4 +1,4 @@
-//! Log and storage properties (shared/specs/broker.md §4.5) over random sequences of appends,
+//! Log and storage properties (docs/testing.md) over random sequences of appends,
 //! retention checks and compaction passes: offsets strictly increase and are never reused,
 //! retention deletes only a prefix of whole committed segments, and compaction keeps the latest
 //! value of every key, the order, the offsets and the active segment.

@@ -1,4 +1,4 @@
-//! Differential tests against real Kafka client code (shared/specs/broker.md §2.5, §3): murmur2 and
+//! Differential tests against real Kafka client code (docs/testing.md; Kafka's Utils.murmur2): murmur2 and
 //! the keyed partition for thousands of random keys, range and round-robin assignments exactly for
 //! random groups, sticky and cooperative-sticky exactly for fresh groups with identical
 //! subscriptions. The oracle is `tests/oracles/kafka_oracle.py` (kafka-python 3.0.12, aiokafka
@@ -91,7 +91,7 @@ fn murmur2_and_partition_match_kafka_python_for_random_keys() {
 }
 
 /// A random group. `identical`: all members subscribe to the same topics. `statics`: some members
-/// are static (listed first, as the oracle needs; spec §2.5 defect 2).
+/// are static (listed first, as the oracle needs; docs/testing.md defect 2).
 fn random_group(rng: &mut Rng, identical: bool, statics: bool) -> Group {
     let topic_count = 1 + rng.below(4) as usize;
     let topics: Vec<(String, u32)> = (0..topic_count)
@@ -186,7 +186,7 @@ fn range_matches_kafka_python_with_static_and_dynamic_members() {
 
 #[test]
 fn roundrobin_matches_aiokafka_with_different_subscriptions() {
-    // aiokafka has no static-member ordering, so members here are dynamic (spec §2.5).
+    // aiokafka has no static-member ordering, so members here are dynamic (docs/testing.md).
     compare_assignments(Strategy::RoundRobin, false, false, 11);
 }
 

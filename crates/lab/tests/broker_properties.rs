@@ -168,7 +168,7 @@ proptest! {
                 }
             }
         }
-        // Jepsen's poll checks (spec §4.2): a consumer that is not reset never skips or goes back.
+        // Jepsen's poll checks (Jepsen's Kafka workload checks): a consumer that is not reset never skips or goes back.
         let report = timeline.head().broker().unwrap().history_report();
         prop_assert!(report.poll_skips.is_empty(), "poll-skip: {:?}", report.poll_skips);
         prop_assert!(report.nonmonotonic_polls.is_empty(), "nonmonotonic-poll: {:?}", report.nonmonotonic_polls);

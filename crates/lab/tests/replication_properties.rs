@@ -1,4 +1,4 @@
-//! Property tests over random fault schedules on a replicated cluster (spec §4.1 and §4.5): kills,
+//! Property tests over random fault schedules on a replicated cluster (the TLA+ models of Kafka replication for KIP-101, KIP-279 and KIP-320; docs/testing.md): kills,
 //! restarts, controlled shutdowns, network partitions from the brokers, the controller or the
 //! clients, slow followers, controller crashes, produce with random acks, min.insync.replicas
 //! changes, and (in one variant) unclean leader election switched on and off.
@@ -391,7 +391,7 @@ proptest! {
     }
 }
 
-/// The properties above are not vacuous: the worked example of spec §1.8 breaks exactly them.
+/// The properties above are not vacuous: the worked example of KIP-101 and KIP-279 breaks exactly them.
 #[test]
 fn the_worked_example_violates_the_expected_properties() {
     let config = LabConfig {

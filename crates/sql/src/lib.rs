@@ -1,7 +1,8 @@
 //! The SQL lab's engine: SQL text parsed by `sqlparser` (pinned), bound and planned here, and
 //! executed on columnar in-memory tables with PostgreSQL/DuckDB semantics. Every query can also
 //! return a trace: the intermediate table after each logical step, so a learner sees how a query
-//! is evaluated clause by clause. See `shared/specs/sql.md`.
+//! is evaluated clause by clause. The dialect and the semantics chosen where PostgreSQL, DuckDB
+//! and SQLite differ are in ARCHITECTURE.md; the oracles it is tested against, in docs/testing.md.
 
 pub mod bind;
 pub mod column;

@@ -1,5 +1,5 @@
 //! Runs every sqllogictest file under `tests/slt/` (repository root) against the SQL engine, with
-//! the `sqllogictest` crate (spec §4.1, §4.2). Each file gets a fresh session; every record runs
+//! the `sqllogictest` crate (the format of SQLite's sqllogictest; see docs/testing.md). Each file gets a fresh session; every record runs
 //! (a failure does not stop the file) and all failures are listed at the end.
 //!
 //! The files are hand-written per feature, plus curated records from the SQLite and DuckDB

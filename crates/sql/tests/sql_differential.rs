@@ -1,5 +1,5 @@
-//! Random differential testing of the SQL engine against DuckDB and SQLite (shared/specs/sql.md
-//! §4.4, §4.5), and a fuzz run over mutated queries.
+//! Random differential testing of the SQL engine against DuckDB and SQLite (docs/testing.md,
+//! "SQL: differential runs"), and a fuzz run over mutated queries.
 //!
 //! `random_queries_match_duckdb_and_sqlite`: a seeded generator makes "worlds" of three small
 //! tables (BIGINT, DOUBLE and TEXT columns over small domains with about 20% NULLs, loaded with
@@ -13,7 +13,7 @@
 //! plus LIMIT/OFFSET (so the order is total). Our engine runs in-process; every world and query
 //! goes in one batch to `tests/oracles/sql_oracle.py` (one process), which runs them on DuckDB
 //! (PyPI `duckdb`, pinned in tests/oracles/requirements.txt) and SQLite (Python's `sqlite3`).
-//! Results are compared after the §4.5 normalization: booleans as 0/1, numbers of either type by
+//! Results are compared after the normalization of docs/testing.md: booleans as 0/1, numbers of either type by
 //! value with a 1e-9 relative tolerance, rows as multisets unless the query orders them totally.
 //! The generator steers clear of the documented semantic differences instead of excusing them:
 //! integer `/` is rendered as DuckDB's `//` (which truncates like ours and SQLite's `/`), data and
@@ -130,7 +130,7 @@ const TABLES: [TableDef; 3] = [
 const DOUBLES: [&str; 9] = [
     "-1.5", "-0.25", "0.0", "0.5", "1.0", "1.75", "2.5", "3.0", "4.25",
 ];
-/// Lower-case text only: SQLite's LIKE and ours then agree (spec §4.5).
+/// Lower-case text only: SQLite's LIKE and ours then agree (docs/testing.md).
 const TEXTS: [&str; 11] = [
     "", "a", "ab", "abc", "b", "ba", "bab", "c", "a_c", "x%y", "aa",
 ];
@@ -1945,7 +1945,7 @@ impl Gen {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Results and their comparison (spec §4.5 normalization)
+// Results and their comparison (normalized as docs/testing.md says)
 // ---------------------------------------------------------------------------------------------
 
 #[derive(Clone, Debug)]

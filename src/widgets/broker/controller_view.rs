@@ -1,4 +1,4 @@
-//! The KRaft controller (spec §1.7 and §1.9): the quorum's nodes with kill and restart buttons, the
+//! The KRaft controller (KRaft's PartitionChangeBuilder, KIP-631; KIP-631 and KIP-497): the quorum's nodes with kill and restart buttons, the
 //! active controller and its term, every broker's registration (broker epoch, heartbeat, fenced),
 //! and the election timeline read from the metadata log. The timeline comes from the end of the
 //! journal, so after scrubbing back the changes still to come are listed too (dimmed); each row

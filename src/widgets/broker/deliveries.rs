@@ -1,4 +1,4 @@
-//! What the history shows about delivery guarantees (spec §4.2): records written twice,
+//! What the history shows about delivery guarantees (Jepsen's Kafka workload checks): records written twice,
 //! reordered sends, records delivered more than once, records committed past without processing.
 
 use super::with_cluster;

@@ -1,4 +1,4 @@
-//! The replicas view (spec §1.3-1.8): every broker with its status and a button for each fault
+//! The replicas view (Kafka's Partition.scala and KIP-101/KIP-279): every broker with its status and a button for each fault
 //! (kill, restart, controlled shutdown, slow down, cut a link, heal), then per partition one row
 //! per replica: its log as bands of leader epochs, its log end offset and high watermark, the
 //! leader's crown, ISR membership and what the replica believes about leadership.

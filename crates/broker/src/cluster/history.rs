@@ -1,10 +1,10 @@
-//! What the recorded history says (spec §4.2's anomalies) and consumer lag, for the views and
+//! What the recorded history says (the anomalies of Jepsen's Kafka workload checks) and consumer lag, for the views and
 //! the goals.
 
 use super::*;
 
 impl Cluster {
-    /// The anomalies of spec §4.2 in everything recorded so far.
+    /// The anomalies of Jepsen's Kafka workload checks in everything recorded so far.
     pub fn history_report(&self) -> HistoryReport {
         let mut report = HistoryReport {
             lost_unconfirmed: self

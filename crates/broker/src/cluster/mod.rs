@@ -1,8 +1,8 @@
 //! The cluster: brokers, topics, producers, consumer groups and consumers, driven by
 //! [`BrokerCommand`]s and by time ([`Cluster::tick`]). It owns the network between clients and
 //! brokers (where the lab's faults live), the broker side of the idempotent producer, periodic
-//! retention and compaction, and a history of every send and delivery for the checks of spec
-//! §4.2 ([`Cluster::history_report`]). Replication runs here each tick: the controller's
+//! retention and compaction, and a history of every send and delivery for Jepsen's
+//! Kafka workload checks ([`Cluster::history_report`]). Replication runs here each tick: the controller's
 //! heartbeats and fencing, brokers replaying the metadata log, follower fetches, ISR changes,
 //! the high watermark, and acks=all requests parked until it covers them.
 
@@ -468,7 +468,7 @@ pub enum BrokerEvent {
         tp: TopicPartition,
         isr: Vec<BrokerId>,
     },
-    /// A follower cut its divergent tail (spec §1.8).
+    /// A follower cut its divergent tail (KIP-101 and KIP-279).
     Truncated {
         tp: TopicPartition,
         broker: BrokerId,
@@ -546,7 +546,7 @@ impl Send {
     }
 }
 
-/// The anomalies of spec §4.2 found in the recorded history.
+/// The anomalies of Jepsen's Kafka workload checks found in the recorded history.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HistoryReport {
     /// Records written at more than one offset (no idempotence, plus retries).

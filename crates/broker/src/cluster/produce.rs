@@ -2,7 +2,7 @@
 //! (possibly lossy) network to the leader the producer believes in; the leader's checks
 //! (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, idempotent sequences), the append, and the
 //! answer: at once for acks=0 and 1, from the purgatory once the high watermark covers the batch
-//! for acks=all (spec §1.3). Acknowledged records enter the ledger.
+//! for acks=all (Kafka's delayed produce: Partition.checkEnoughReplicasReachOffset). Acknowledged records enter the ledger.
 
 use super::*;
 
@@ -395,7 +395,7 @@ impl Cluster {
         self.retry_or_fail(id, batch, now, &reason, maybe_written, events);
     }
 
-    /// Answers the parked acks=all requests whose time has come (spec §1.3): success once the
+    /// Answers the parked acks=all requests whose time has come (Kafka's delayed produce: Partition.checkEnoughReplicasReachOffset): success once the
     /// high watermark covers the batch (or NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank
     /// meanwhile), NOT_LEADER_OR_FOLLOWER if the leader lost its leadership, REQUEST_TIMED_OUT
     /// when the deadline passes.

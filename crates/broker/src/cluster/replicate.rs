@@ -1,4 +1,4 @@
-//! The cluster's replication round each tick (spec §1.4-1.9): the controller's work (controller
+//! The cluster's replication round each tick (Kafka's ReplicaManager and KRaft controller, KIP-631): the controller's work (controller
 //! elections, registrations, heartbeats, fencing, preferred leaders), brokers replaying the
 //! metadata log, follower fetches, ISR changes through AlterPartition and the high watermark, and
 //! what clients can reach afterwards; plus retention and compaction on every replica.
