@@ -7,11 +7,10 @@
 //! means; the store only reports it).
 
 use lab::clock::Tick;
-use lab::state::{Command, Lab, LabConfig};
 use lab::metric::Observation;
 use lab::share_link;
+use lab::state::{Command, Lab, LabConfig};
 use lab::timeline::Timeline;
-use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -28,10 +27,12 @@ pub struct Notice {
     pub hint: String,
 }
 
-/// One lab's state as the UI sees it.
+/// One lab's state as the UI sees it. A value: the reducer builds the next session from a copy
+/// and never changes the one it was given (the timeline is copied on write, and cloning it copies
+/// pointers: see [`Timeline::head_shared`]).
 #[derive(Clone)]
 pub struct LabSession {
-    timeline: Rc<RefCell<Timeline>>,
+    timeline: Rc<Timeline>,
     default_config: LabConfig,
     /// The tick on screen.
     pub cursor: Tick,
@@ -121,9 +122,9 @@ impl LabSession {
             ),
         };
         let cursor = timeline.end();
-        let view = Rc::new(timeline.head().clone());
+        let view = timeline.head_shared();
         LabSession {
-            timeline: Rc::new(RefCell::new(timeline)),
+            timeline: Rc::new(timeline),
             default_config: config,
             cursor,
             view,
@@ -137,15 +138,14 @@ impl LabSession {
     }
 
     pub fn end(&self) -> Tick {
-        self.timeline.borrow().end()
+        self.timeline.end()
     }
 
     /// Runs `f` with the journal (for the journal widget and goals).
     pub fn with_observation<R>(&self, f: impl FnOnce(&Observation<'_>) -> R) -> R {
-        let timeline = self.timeline.borrow();
         f(&Observation {
             lab: &self.view,
-            journal: timeline.journal(),
+            journal: self.timeline.journal(),
         })
     }
 
@@ -162,32 +162,35 @@ impl LabSession {
 
     /// Runs `f` with the whole timeline (for forks and comparisons).
     pub fn with_timeline<R>(&self, f: impl FnOnce(&Timeline) -> R) -> R {
-        f(&self.timeline.borrow())
+        f(&self.timeline)
     }
 
     /// Runs `f` with the state at the end of the journal (the election timeline shows the
     /// future too, so a learner who scrubbed back can jump forward again).
     pub fn with_head<R>(&self, f: impl FnOnce(&Lab) -> R) -> R {
-        f(self.timeline.borrow().head())
+        f(self.timeline.head())
     }
 
     /// The share link text for the whole journal.
     pub fn share_link(&self) -> String {
-        share_link::encode(self.timeline.borrow().journal())
+        share_link::encode(self.timeline.journal())
     }
 
     /// A state hash computed by replaying the journal from tick 0 up to the cursor, to show
     /// that replay agrees with what is on screen.
     pub fn replayed_hash(&self) -> Option<u64> {
-        lab::journal::replay(self.timeline.borrow().journal(), self.cursor)
+        lab::journal::replay(self.timeline.journal(), self.cursor)
             .ok()
             .map(|lab| lab.state_hash())
     }
 
     fn move_to(&mut self, at: Tick) {
-        let timeline = self.timeline.borrow();
-        self.cursor = at.min(timeline.end());
-        self.view = Rc::new(timeline.state_at(self.cursor));
+        self.cursor = at.min(self.timeline.end());
+        self.view = if self.cursor == self.timeline.end() {
+            self.timeline.head_shared()
+        } else {
+            Rc::new(self.timeline.state_at(self.cursor))
+        };
     }
 
     fn forward(&mut self, ticks: u32) {
@@ -198,7 +201,7 @@ impl LabSession {
                 continue;
             }
             self.journal_revision += 1;
-            let advanced = self.timeline.borrow_mut().advance_head();
+            let advanced = Rc::make_mut(&mut self.timeline).advance_head();
             if let Err(e) = advanced {
                 self.playing = false;
                 self.notice = Some(Notice {
@@ -211,18 +214,18 @@ impl LabSession {
             self.cursor = self.end();
         }
         if self.cursor == self.end() {
-            self.view = Rc::new(self.timeline.borrow().head().clone());
+            self.view = self.timeline.head_shared();
         }
     }
 
     fn command(&mut self, command: Command) {
         let ticks_dropped = self.end().ticks_since(self.cursor);
-        let result = self.timeline.borrow_mut().apply_at(self.cursor, command);
+        let result = Rc::make_mut(&mut self.timeline).apply_at(self.cursor, command);
         match result {
             Ok(applied) => {
                 self.journal_revision += 1;
                 self.cursor = self.end();
-                self.view = Rc::new(self.timeline.borrow().head().clone());
+                self.view = self.timeline.head_shared();
                 self.notice = (ticks_dropped > 0).then(|| Notice {
                     is_error: false,
                     text: format!(
@@ -295,11 +298,11 @@ impl Reducible for LabSession {
                 });
             }
             LabAction::Load(loaded) => {
-                next.timeline = Rc::new(RefCell::new((*loaded.timeline).clone()));
+                next.timeline = loaded.timeline;
                 next.journal_revision += 1;
                 next.playing = false;
                 next.cursor = next.end();
-                next.view = Rc::new(next.timeline.borrow().head().clone());
+                next.view = next.timeline.head_shared();
                 next.notice = Some(loaded.notice);
                 next.loaded_from = Some(loaded.from);
             }
@@ -378,5 +381,43 @@ mod tests {
         let reopened = LabSession::open(LabConfig::default(), Some(&s.share_link()));
         assert_eq!(reopened.view.state_hash(), s.view.state_hash());
         assert_eq!(s.replayed_hash(), Some(s.view.state_hash()));
+    }
+
+    /// The reducer is pure: the session it was given is unchanged, whatever the action.
+    #[test]
+    fn reducing_leaves_the_previous_session_as_it_was() {
+        let before = Rc::new(LabSession::open(LabConfig::default(), None));
+        let before = reduce(before, LabAction::Forward(20));
+        let (end, hash, journal) = (
+            before.end(),
+            before.view.state_hash(),
+            before.with_timeline(|t| t.journal().clone()),
+        );
+        let emit = Command::Emit {
+            source: SourceId(0),
+            count: 4,
+        };
+        for action in [
+            LabAction::Forward(7),
+            LabAction::Command(emit.clone()),
+            LabAction::Seek(Tick(5)),
+            LabAction::Reset,
+        ] {
+            let after = reduce(before.clone(), action.clone());
+            assert_ne!(after.revision, before.revision, "{action:?}");
+            assert_eq!(before.end(), end, "{action:?}");
+            assert_eq!(before.view.state_hash(), hash, "{action:?}");
+            assert_eq!(
+                before.with_timeline(|t| t.journal().clone()),
+                journal,
+                "{action:?}"
+            );
+        }
+        let forked = reduce(
+            reduce(before.clone(), LabAction::Seek(Tick(5))),
+            LabAction::Command(emit),
+        );
+        assert_eq!(forked.end(), Tick(5));
+        assert_eq!(before.end(), end);
     }
 }

@@ -10,6 +10,7 @@ use crate::clock::Tick;
 use crate::codec::{DecodeError, Reader, Writer};
 use crate::model::Model;
 use std::fmt;
+use std::rc::Rc;
 
 /// Most commands one journal may hold.
 pub const JOURNAL_COMMANDS_MAX: usize = 200_000;
@@ -24,9 +25,13 @@ pub struct Entry<C> {
 }
 
 /// Config, timed commands and the end of time so far.
+///
+/// The entries are shared (`Rc`, copied on write): cloning a journal, which the app's store does
+/// on every change to keep its reducer pure, copies a pointer, and moving time forward never
+/// copies them at all.
 pub struct Journal<M: Model> {
     config: M::Config,
-    entries: Vec<Entry<M::Command>>,
+    entries: Rc<Vec<Entry<M::Command>>>,
     end: Tick,
 }
 
@@ -36,7 +41,7 @@ impl<M: Model> Clone for Journal<M> {
     fn clone(&self) -> Self {
         Journal {
             config: self.config,
-            entries: self.entries.clone(),
+            entries: Rc::clone(&self.entries),
             end: self.end,
         }
     }
@@ -100,7 +105,7 @@ impl<M: Model> Journal<M> {
     pub fn new(config: M::Config) -> Journal<M> {
         Journal {
             config,
-            entries: Vec::new(),
+            entries: Rc::new(Vec::new()),
             end: Tick::ZERO,
         }
     }
@@ -127,7 +132,7 @@ impl<M: Model> Journal<M> {
         }
         Ok(Journal {
             config,
-            entries,
+            entries: Rc::new(entries),
             end,
         })
     }
@@ -149,7 +154,7 @@ impl<M: Model> Journal<M> {
         if self.entries.len() >= JOURNAL_COMMANDS_MAX {
             return Err(JournalError::TooManyCommands);
         }
-        self.entries.push(Entry {
+        Rc::make_mut(&mut self.entries).push(Entry {
             at: self.end,
             command,
         });
@@ -168,7 +173,7 @@ impl<M: Model> Journal<M> {
     pub(crate) fn truncate_after(&mut self, at: Tick) -> usize {
         let keep = self.entries.partition_point(|e| e.at <= at);
         let dropped = self.entries.len() - keep;
-        self.entries.truncate(keep);
+        Rc::make_mut(&mut self.entries).truncate(keep);
         self.end = self.end.min(at);
         dropped
     }
@@ -179,7 +184,7 @@ impl<M: Model> Journal<M> {
         M::encode_config(&self.config, &mut w);
         w.varint(self.entries.len() as u64);
         let mut previous = Tick::ZERO;
-        for entry in &self.entries {
+        for entry in self.entries.iter() {
             w.varint(entry.at.ticks_since(previous));
             previous = entry.at;
             M::encode_command(&entry.command, &mut w);
@@ -281,7 +286,11 @@ mod tests {
     #[test]
     fn order_and_limits_are_enforced() {
         assert_eq!(
-            Journal::<Counter>::from_parts(CounterConfig { seed: 1 }, vec![add(5, 1), add(2, 1)], Tick(9)),
+            Journal::<Counter>::from_parts(
+                CounterConfig { seed: 1 },
+                vec![add(5, 1), add(2, 1)],
+                Tick(9)
+            ),
             Err(JournalError::OutOfOrder { index: 1 })
         );
         assert_eq!(

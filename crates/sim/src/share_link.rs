@@ -143,10 +143,7 @@ mod tests {
         let decode = decode::<Counter>;
         assert_eq!(decode("https://example.org/x"), Err(Error::Foreign));
         assert_eq!(decode(""), Err(Error::Foreign));
-        assert_eq!(
-            decode("fl9.AAAA"),
-            Err(Error::UnknownVersion("fl9".into()))
-        );
+        assert_eq!(decode("fl9.AAAA"), Err(Error::UnknownVersion("fl9".into())));
         assert!(matches!(decode("fl1.!!!"), Err(Error::Damaged(_))));
         let link = encode(timeline().journal());
         let cut = &link[..link.len() - 5];
@@ -162,7 +159,8 @@ mod tests {
             at: Tick(1),
             command: CounterCommand::Add(0),
         }];
-        let journal = Journal::<Counter>::from_parts(CounterConfig { seed: 1 }, entries, Tick(2)).unwrap();
+        let journal =
+            Journal::<Counter>::from_parts(CounterConfig { seed: 1 }, entries, Tick(2)).unwrap();
         assert!(matches!(
             open::<Counter>(&encode(&journal)),
             Err(ShareLinkError::Unreplayable(_))

@@ -1,6 +1,12 @@
 //! A stable 64-bit fingerprint of lab state (FNV-1a), used to prove determinism: the same journal
 //! must give the same hash live, replayed, and on any machine. `std`'s `DefaultHasher` is not used
 //! because its algorithm is not guaranteed to stay the same between Rust releases.
+//!
+//! A state hashes its fields, never their `Debug` text (whose wording may change): by hand with
+//! [`StateHasher::u64`] and [`StateHasher::str`], or, for plain data such as events, through a
+//! derived `std::hash::Hash`, which feeds the fields in declaration order to the
+//! [`std::hash::Hasher`] implemented here. That implementation fixes every integer's width and byte
+//! order (a `usize` counts as a little-endian `u64`), so a 64-bit machine and wasm32 agree.
 
 const FNV_OFFSET: u64 = 0xCBF2_9CE4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01B3;
@@ -51,6 +57,66 @@ impl StateHasher {
     }
 }
 
+/// Integers at fixed widths, little-endian: `usize` and `isize` as 64-bit, so the hash of a
+/// derived `Hash` is the same on 32- and 64-bit targets.
+impl std::hash::Hasher for StateHasher {
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        self.bytes(bytes);
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.bytes(&[i]);
+    }
+
+    fn write_u16(&mut self, i: u16) {
+        self.bytes(&i.to_le_bytes());
+    }
+
+    fn write_u32(&mut self, i: u32) {
+        self.bytes(&i.to_le_bytes());
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.bytes(&i.to_le_bytes());
+    }
+
+    fn write_u128(&mut self, i: u128) {
+        self.bytes(&i.to_le_bytes());
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+
+    fn write_i8(&mut self, i: i8) {
+        self.write_u8(i as u8);
+    }
+
+    fn write_i16(&mut self, i: i16) {
+        self.write_u16(i as u16);
+    }
+
+    fn write_i32(&mut self, i: i32) {
+        self.write_u32(i as u32);
+    }
+
+    fn write_i64(&mut self, i: i64) {
+        self.write_u64(i as u64);
+    }
+
+    fn write_i128(&mut self, i: i128) {
+        self.write_u128(i as u128);
+    }
+
+    fn write_isize(&mut self, i: isize) {
+        self.write_u64(i as i64 as u64);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,5 +137,15 @@ mod tests {
         b.str("a");
         b.str("bc");
         assert_ne!(a.finish(), b.finish());
+    }
+
+    #[test]
+    fn derived_hashes_use_fixed_widths() {
+        use std::hash::Hash;
+        let mut by_usize = StateHasher::new();
+        7usize.hash(&mut by_usize);
+        let mut by_u64 = StateHasher::new();
+        by_u64.u64(7);
+        assert_eq!(by_usize.finish(), by_u64.finish());
     }
 }

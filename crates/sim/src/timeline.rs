@@ -42,7 +42,9 @@ impl<M> Clone for Checkpoint<M> {
 pub struct Timeline<M: Model> {
     journal: Journal<M>,
     checkpoints: Vec<Checkpoint<M>>,
-    head: M,
+    /// The state at the journal's end. Shared (`Rc`, copied on write) with the newest checkpoint
+    /// and with whoever holds [`Timeline::head_shared`] (the app's view), so neither costs a copy.
+    head: Rc<M>,
     work_since_checkpoint: u64,
 }
 
@@ -58,10 +60,10 @@ impl<M: Model> Timeline<M> {
     /// A fresh run at tick 0.
     pub fn new(config: M::Config) -> Timeline<M> {
         let journal = Journal::new(config);
-        let head = M::new(&config);
+        let head = Rc::new(M::new(&config));
         Timeline {
             checkpoints: vec![Checkpoint {
-                state: Rc::new(head.clone()),
+                state: Rc::clone(&head),
                 next_entry: 0,
             }],
             journal,
@@ -78,12 +80,12 @@ impl<M: Model> Timeline<M> {
         let mut next = 0;
         loop {
             while let Some(entry) = entries.get(next).filter(|e| e.at == timeline.head.now()) {
-                timeline.head.apply(&entry.command).map_err(|rejection| {
-                    JournalError::Rejected {
+                Rc::make_mut(&mut timeline.head)
+                    .apply(&entry.command)
+                    .map_err(|rejection| JournalError::Rejected {
                         index: next,
                         rejection,
-                    }
-                })?;
+                    })?;
                 timeline.journal.push(entry.command.clone())?;
                 timeline.work_since_checkpoint += 1;
                 next += 1;
@@ -104,6 +106,12 @@ impl<M: Model> Timeline<M> {
         &self.head
     }
 
+    /// The state at the journal's end, shared: holding it costs nothing until the timeline moves
+    /// on (then the timeline copies its head once, and the holder keeps this one).
+    pub fn head_shared(&self) -> Rc<M> {
+        Rc::clone(&self.head)
+    }
+
     pub fn end(&self) -> Tick {
         self.journal.end()
     }
@@ -117,24 +125,29 @@ impl<M: Model> Timeline<M> {
     pub fn state_at(&self, at: Tick) -> M {
         let at = at.min(self.end());
         if at == self.end() {
-            return self.head.clone();
+            return (*self.head).clone();
         }
         let index = self.checkpoints.partition_point(|c| c.state.now() <= at) - 1;
         let checkpoint = &self.checkpoints[index];
         let mut state = (*checkpoint.state).clone();
-        replay_into(&mut state, self.journal.entries(), checkpoint.next_entry, at)
-            .expect("a timeline's journal only holds commands that replayed when accepted");
+        replay_into(
+            &mut state,
+            self.journal.entries(),
+            checkpoint.next_entry,
+            at,
+        )
+        .expect("a timeline's journal only holds commands that replayed when accepted");
         state
     }
 
     /// Moves the end of time forward by one tick and returns what happened in the tick closed.
     pub fn advance_head(&mut self) -> Result<Vec<M::Event>, JournalErrorOf<M>> {
         self.journal.advance_end()?;
-        let events = self.head.tick();
+        let events = Rc::make_mut(&mut self.head).tick();
         self.work_since_checkpoint += 1;
         if self.work_since_checkpoint >= CHECKPOINT_WORK {
             self.checkpoints.push(Checkpoint {
-                state: Rc::new(self.head.clone()),
+                state: Rc::clone(&self.head),
                 next_entry: self.journal.entries().len(),
             });
             self.work_since_checkpoint = 0;
@@ -155,7 +168,12 @@ impl<M: Model> Timeline<M> {
         }
         let at = at.min(self.end());
         if at == self.end() {
-            let events = self.head.apply(&command).map_err(TimelineError::Rejected)?;
+            self.head
+                .validate(&command)
+                .map_err(TimelineError::Rejected)?;
+            let events = Rc::make_mut(&mut self.head)
+                .apply(&command)
+                .map_err(TimelineError::Rejected)?;
             self.journal.push(command).map_err(TimelineError::Journal)?;
             self.work_since_checkpoint += 1;
             return Ok(Applied {
@@ -173,7 +191,7 @@ impl<M: Model> Timeline<M> {
             .expect("the tick-0 checkpoint is never dropped");
         self.work_since_checkpoint = at.ticks_since(last.state.now())
             + (self.journal.entries().len() - last.next_entry) as u64;
-        self.head = forked;
+        self.head = Rc::new(forked);
         self.journal.push(command).map_err(TimelineError::Journal)?;
         self.work_since_checkpoint += 1;
         Ok(Applied {
@@ -285,5 +303,25 @@ mod tests {
             Timeline::<Counter>::from_journal(journal),
             Err(JournalError::Rejected { index: 1, .. })
         ));
+    }
+
+    /// A clone (the app's reducer keeps the previous session) is a separate timeline: changing
+    /// one never shows in the other, and a shared head stays as it was when taken.
+    #[test]
+    fn clones_and_shared_heads_are_unaffected_by_later_changes() {
+        let mut original = fresh();
+        for _ in 0..10 {
+            original.advance_head().unwrap();
+        }
+        let kept = original.clone();
+        let shown = original.head_shared();
+        original.apply_at(Tick(10), add(3)).unwrap();
+        original.advance_head().unwrap();
+        original.apply_at(Tick(4), add(9)).unwrap();
+        assert_eq!((kept.end(), kept.head().by_hand), (Tick(10), 0));
+        assert_eq!(kept.journal().entries().len(), 0);
+        assert_eq!((shown.now(), shown.by_hand), (Tick(10), 0));
+        assert_eq!((original.end(), original.head().by_hand), (Tick(4), 9));
+        assert_eq!(kept.state_at(Tick(10)), *shown);
     }
 }

@@ -1,0 +1,490 @@
+//! Share links already handed out must keep their meaning. `tests/pinned/links.txt` holds one
+//! `fl1.` link per starting preset, together covering every command tag of the journal format,
+//! each with the tick it ends at and the state hash it replays to. Any change to the journal's
+//! bytes, a command's meaning or the simulation that alters what an old link shows fails here.
+//! Then either the change is a mistake, or the link format's version is bumped (`fl2.`) with a
+//! decoder kept for `fl1.`.
+//!
+//! The file is written by `UPDATE_PINNED_LINKS=1 cargo test -p lab --test pinned_links`, which is
+//! only right when the state hash function itself changed on purpose (the links stay; only their
+//! fingerprints are re-recorded) or a new command gets its first pinned link.
+
+use lab::broker::assignor::Strategy;
+use lab::broker::cluster::BrokerCommand as B;
+use lab::broker::controller::ControllerId;
+use lab::broker::group::{CommitPolicy, ConsumerConfig, ConsumerId};
+use lab::broker::log::Offset;
+use lab::broker::node::{ClusterSettings, Link};
+use lab::broker::producer::{Acks, ProducerConfig, ProducerId};
+use lab::broker::queue::{QueueCommand, QueueConsumerId};
+use lab::broker::topic::TopicSettings;
+use lab::broker::{BrokerId, PartitionId};
+use lab::clock::Tick;
+use lab::codec::{DecodeError, Reader, Writer};
+use lab::rng::Seed;
+use lab::share_link;
+use lab::sim::model::Model;
+use lab::state::{Command, Lab, LabConfig, Preset};
+use lab::stream::SourceId;
+use lab::timeline::Timeline;
+use std::collections::BTreeSet;
+
+const FIXTURE: &str = "tests/pinned/links.txt";
+
+/// The journal format's command tags: the top-level tag, and for broker and queue commands the
+/// tag of the inner command. Found by asking the decoder, so a tag added to the codec is seen here
+/// without editing this test.
+fn known_tags() -> BTreeSet<(u8, Option<u8>)> {
+    let unknown = |bytes: &[u8], what: &str| {
+        matches!(
+            <Lab as Model>::decode_command(&mut Reader::new(bytes)),
+            Err(DecodeError::Invalid(w)) if w == what
+        )
+    };
+    let mut tags = BTreeSet::new();
+    for tag in 0..=u8::MAX {
+        if unknown(&[tag], "command") {
+            continue;
+        }
+        let inner = match tag {
+            3 => Some("broker command"),
+            4 => Some("queue command"),
+            _ => None,
+        };
+        match inner {
+            None => {
+                tags.insert((tag, None));
+            }
+            Some(what) => {
+                for sub in 0..=u8::MAX {
+                    if !unknown(&[tag, sub], what) {
+                        tags.insert((tag, Some(sub)));
+                    }
+                }
+            }
+        }
+    }
+    tags
+}
+
+fn tags_of(command: &Command) -> (u8, Option<u8>) {
+    let mut w = Writer::new();
+    <Lab as Model>::encode_command(command, &mut w);
+    let bytes = w.into_bytes();
+    match bytes[0] {
+        3 | 4 => (bytes[0], Some(bytes[1])),
+        tag => (tag, None),
+    }
+}
+
+/// What each preset's pinned journal does: (tick, command), ending at `end`.
+fn journal_of(preset: Preset) -> (Vec<(u64, Command)>, u64) {
+    let b = Command::Broker;
+    let consumer = ConsumerId(1);
+    let produce = |key: Option<&str>, value: Option<&str>, count: u16| {
+        b(B::Produce {
+            producer: ProducerId(1),
+            topic: if preset == Preset::BrokerCompacted && key.is_some() {
+                "profiles".into()
+            } else {
+                "orders".into()
+            },
+            partition: None,
+            key: key.map(str::to_string),
+            value: value.map(str::to_string),
+            count,
+            header: None,
+        })
+    };
+    match preset {
+        Preset::Quiet | Preset::TwoSources | Preset::Busy => (
+            vec![
+                (
+                    0,
+                    Command::Emit {
+                        source: SourceId(0),
+                        count: 3,
+                    },
+                ),
+                (
+                    5,
+                    Command::SetChance {
+                        source: SourceId(0),
+                        chance_per_tick_permille: 900,
+                    },
+                ),
+                (
+                    9,
+                    Command::AddSource {
+                        name: "sensor-2".into(),
+                    },
+                ),
+                (
+                    12,
+                    Command::SetChance {
+                        source: SourceId(1),
+                        chance_per_tick_permille: 250,
+                    },
+                ),
+                (
+                    30,
+                    Command::Emit {
+                        source: SourceId(1),
+                        count: 7,
+                    },
+                ),
+            ],
+            80,
+        ),
+        Preset::Broker => (
+            vec![
+                (
+                    0,
+                    b(B::AddConsumer {
+                        group: "g".into(),
+                        topics: vec!["orders".into()],
+                        instance_id: None,
+                        config: ConsumerConfig::default(),
+                    }),
+                ),
+                (0, produce(Some("user-{n}"), Some("v{n}"), 12)),
+                (
+                    2,
+                    b(B::CreateTopic {
+                        name: "events".into(),
+                        partitions: 2,
+                        settings: TopicSettings::default(),
+                    }),
+                ),
+                (
+                    3,
+                    b(B::SetTopicSettings {
+                        topic: "events".into(),
+                        settings: TopicSettings::default(),
+                    }),
+                ),
+                (
+                    4,
+                    b(B::AddProducer {
+                        config: ProducerConfig::default(),
+                    }),
+                ),
+                (
+                    5,
+                    b(B::SetProducerConfig {
+                        producer: ProducerId(2),
+                        config: ProducerConfig {
+                            idempotence: false,
+                            acks: Acks::One,
+                            ..ProducerConfig::default()
+                        },
+                    }),
+                ),
+                (
+                    6,
+                    b(B::SetProducerRate {
+                        producer: ProducerId(2),
+                        topic: "events".into(),
+                        key: None,
+                        value: Some("e{n}".into()),
+                        records_per_tick: 2,
+                    }),
+                ),
+                (8, b(B::AddBroker)),
+                (
+                    10,
+                    b(B::SetConsumerConfig {
+                        consumer,
+                        config: ConsumerConfig {
+                            commit: CommitPolicy::Manual,
+                            ..ConsumerConfig::default()
+                        },
+                    }),
+                ),
+                (
+                    20,
+                    b(B::CommitConsumer {
+                        consumer,
+                        asynchronous: false,
+                    }),
+                ),
+                (
+                    21,
+                    b(B::SetGroupStrategy {
+                        group: "g".into(),
+                        strategy: Strategy::CooperativeSticky,
+                    }),
+                ),
+                (
+                    24,
+                    b(B::SeekConsumer {
+                        consumer,
+                        topic: "orders".into(),
+                        partition: PartitionId(0),
+                        offset: Offset(0),
+                    }),
+                ),
+                (26, b(B::CrashConsumer { consumer })),
+                (40, b(B::RestartConsumer { consumer })),
+                (50, b(B::CloseConsumer { consumer })),
+                (
+                    60,
+                    b(B::ResetGroupOffsets {
+                        group: "g".into(),
+                        to_earliest: true,
+                    }),
+                ),
+            ],
+            90,
+        ),
+        Preset::BrokerCompacted => (
+            vec![
+                (0, produce(Some("user-{n}"), Some("profile-{n}"), 20)),
+                (10, produce(Some("user-1"), None, 1)),
+                (11, produce(None, Some("order-{n}"), 5)),
+            ],
+            200,
+        ),
+        Preset::QueueVsLog => (
+            vec![
+                (
+                    0,
+                    Command::Queue(QueueCommand::AddConsumer {
+                        prefetch: 2,
+                        processing_ticks: 3,
+                    }),
+                ),
+                (0, Command::Queue(QueueCommand::Publish { count: 10 })),
+                (0, produce(None, Some("v{n}"), 10)),
+                (
+                    5,
+                    Command::Queue(QueueCommand::CrashConsumer {
+                        consumer: QueueConsumerId(1),
+                    }),
+                ),
+            ],
+            40,
+        ),
+        Preset::Replicated => (
+            vec![
+                (0, produce(Some("k{n}"), Some("v{n}"), 30)),
+                (
+                    10,
+                    b(B::KillBroker {
+                        broker: BrokerId(1),
+                    }),
+                ),
+                (
+                    40,
+                    b(B::RestartBroker {
+                        broker: BrokerId(1),
+                    }),
+                ),
+                (
+                    80,
+                    b(B::ShutdownBroker {
+                        broker: BrokerId(2),
+                    }),
+                ),
+                (
+                    100,
+                    b(B::RestartBroker {
+                        broker: BrokerId(2),
+                    }),
+                ),
+                (
+                    110,
+                    b(B::SlowBroker {
+                        broker: BrokerId(3),
+                        fetch_every_ticks: 30,
+                    }),
+                ),
+                (
+                    120,
+                    b(B::CutLink {
+                        broker: BrokerId(2),
+                        link: Link::Clients,
+                        cut: true,
+                    }),
+                ),
+                (
+                    130,
+                    b(B::HealBroker {
+                        broker: BrokerId(2),
+                    }),
+                ),
+                (
+                    131,
+                    b(B::HealBroker {
+                        broker: BrokerId(3),
+                    }),
+                ),
+                (
+                    140,
+                    b(B::KillController {
+                        controller: ControllerId(1),
+                    }),
+                ),
+                (
+                    170,
+                    b(B::RestartController {
+                        controller: ControllerId(1),
+                    }),
+                ),
+                (
+                    200,
+                    b(B::SetClusterSettings {
+                        settings: ClusterSettings {
+                            replica_lag_max_ticks: 50,
+                            ..ClusterSettings::default()
+                        },
+                    }),
+                ),
+                (
+                    210,
+                    b(B::AlterTopicConfig {
+                        topic: "orders".into(),
+                        min_insync_replicas: Some(1),
+                        unclean_leader_election: Some(true),
+                    }),
+                ),
+                (260, b(B::ElectPreferredLeaders)),
+                (270, produce(Some("k{n}"), Some("w{n}"), 10)),
+            ],
+            320,
+        ),
+    }
+}
+
+/// Runs a preset's pinned journal through a live timeline.
+fn record(preset: Preset) -> Timeline {
+    let (commands, end) = journal_of(preset);
+    let mut timeline = Timeline::new(LabConfig {
+        seed: Seed(2024),
+        preset,
+    });
+    for (at, command) in commands {
+        while timeline.end() < Tick(at) {
+            timeline.advance_head().unwrap();
+        }
+        if let Err(e) = timeline.apply_at(Tick(at), command.clone()) {
+            panic!("{}: {command:?} at tick {at} refused: {e}", preset.name());
+        }
+    }
+    while timeline.end() < Tick(end) {
+        timeline.advance_head().unwrap();
+    }
+    timeline
+}
+
+struct Pinned {
+    preset: String,
+    end: u64,
+    hash: String,
+    link: String,
+}
+
+fn read_fixture() -> Vec<Pinned> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let [preset, end, hash, link] = fields[..] else {
+                panic!("bad fixture line: {line}");
+            };
+            Pinned {
+                preset: preset.into(),
+                end: end.parse().unwrap(),
+                hash: hash.into(),
+                link: link.into(),
+            }
+        })
+        .collect()
+}
+
+fn write_fixture() {
+    let mut out = String::from(
+        "# Pinned share links: preset, end tick, state hash at the end, link. See tests/pinned_links.rs.\n",
+    );
+    for preset in Preset::ALL {
+        let timeline = record(preset);
+        out.push_str(&format!(
+            "{} {} {:016x} {}\n",
+            preset.name(),
+            timeline.end().0,
+            timeline.head().state_hash(),
+            share_link::encode(timeline.journal())
+        ));
+    }
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, out).unwrap();
+}
+
+#[test]
+fn pinned_links_replay_to_their_pinned_states() {
+    if std::env::var_os("UPDATE_PINNED_LINKS").is_some() {
+        write_fixture();
+    }
+    let pinned = read_fixture();
+    let presets: BTreeSet<&str> = pinned.iter().map(|p| p.preset.as_str()).collect();
+    let all: BTreeSet<&str> = Preset::ALL.iter().map(|p| p.name()).collect();
+    assert_eq!(presets, all, "every preset has a pinned link");
+    let mut covered = BTreeSet::new();
+    for p in &pinned {
+        let timeline = share_link::open(&p.link)
+            .unwrap_or_else(|e| panic!("{}: the pinned link no longer opens: {e}", p.preset));
+        assert_eq!(timeline.journal().config().preset.name(), p.preset);
+        assert_eq!(timeline.end(), Tick(p.end), "{}", p.preset);
+        assert_eq!(
+            format!("{:016x}", timeline.head().state_hash()),
+            p.hash,
+            "{}: the pinned link now replays to another state",
+            p.preset
+        );
+        // The link is what this version would write for the same journal: the format is stable
+        // in both directions.
+        assert_eq!(
+            share_link::encode(timeline.journal()),
+            p.link,
+            "{}",
+            p.preset
+        );
+        covered.extend(
+            timeline
+                .journal()
+                .entries()
+                .iter()
+                .map(|e| tags_of(&e.command)),
+        );
+    }
+    let missing: Vec<_> = known_tags().difference(&covered).copied().collect();
+    assert!(
+        missing.is_empty(),
+        "command tags with no pinned link (top-level tag, inner tag): {missing:?}; add the new \
+         command to journal_of() and re-record with UPDATE_PINNED_LINKS=1"
+    );
+}
+
+/// The pinned journals are what `journal_of` builds today: re-recording would change nothing
+/// but the hash when only the hash function changed.
+#[test]
+fn pinned_links_hold_the_journals_this_file_describes() {
+    let pinned = read_fixture();
+    for preset in Preset::ALL {
+        let timeline = record(preset);
+        let p = pinned.iter().find(|p| p.preset == preset.name()).unwrap();
+        assert_eq!(
+            &share_link::decode(&p.link).unwrap(),
+            timeline.journal(),
+            "{}",
+            preset.name()
+        );
+        assert_eq!(
+            timeline.head(),
+            &share_link::open(&p.link).unwrap().head().clone()
+        );
+    }
+}
