@@ -32,14 +32,13 @@
 //! (which aborts, and cannot be caught) fails that case only.
 //!
 //! Environment: `FLOWLAB_SQL_SEED` (run another seed), `FLOWLAB_SQL_QUERIES` (queries per run),
-//! `FLOWLAB_SQL_SHRINK` (how many mismatches to shrink and print in full), `FLOWLAB_SQL_KNOWN_BUGS=0`
-//! (steer around the constructs of the engine bugs found so far; all are fixed),
+//! `FLOWLAB_SQL_SHRINK` (how many mismatches to shrink and print in full),
 //! `FLOWLAB_PYTHON` (a Python with the oracles' packages; scripts/test.sh sets it).
 
+use serde_json::{json, Value as Json};
 use sim::rng::{Rng, Seed};
 use sql::exec::Limits;
 use sql::{Outcome, Session, Value};
-use serde_json::{json, Value as Json};
 use std::cmp::Ordering;
 use std::io::{BufRead, BufReader, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -901,46 +900,8 @@ impl Scope {
     }
 }
 
-/// Engine bugs this test found (each pinned by a test below, all fixed); the generator can steer
-/// around their constructs with `FLOWLAB_SQL_KNOWN_BUGS=0` while a new bug is open.
-#[derive(Clone, Copy)]
-struct KnownBugs {
-    /// ORDER BY after UNION/INTERSECT/EXCEPT is ignored.
-    set_op_order: bool,
-    /// count(NULL) counts rows.
-    count_null: bool,
-    /// Aggregates inside a window function's arguments or OVER clause are refused.
-    window_over_aggregate: bool,
-    /// `x IN (subquery)` is NULL, not FALSE, when x is NULL and the subquery is empty.
-    null_in_empty_subquery: bool,
-    /// A scalar subquery that returns NULL is typed NULL (from its value, not its column), which
-    /// then fails in aggregates: `max((SELECT max(d) FROM t WHERE FALSE)) <> 1`.
-    empty_scalar_subquery_type: bool,
-    /// `CAST(NULL AS DOUBLE)` loses its type inside CASE and aggregates (they see TEXT), and
-    /// count() counts it as a value.
-    typed_null_cast: bool,
-}
-
-impl KnownBugs {
-    fn from_env() -> KnownBugs {
-        // Every one of these bugs is fixed: the generator produces all of their constructs. The
-        // switches stay so that a new engine bug can be steered around while it is open
-        // (FLOWLAB_SQL_KNOWN_BUGS=0 avoids them).
-        let avoid = std::env::var("FLOWLAB_SQL_KNOWN_BUGS").is_ok_and(|v| v == "0");
-        KnownBugs {
-            set_op_order: avoid,
-            count_null: avoid,
-            window_over_aggregate: avoid,
-            null_in_empty_subquery: avoid,
-            empty_scalar_subquery_type: avoid,
-            typed_null_cast: avoid,
-        }
-    }
-}
-
 struct Gen {
     rng: Rng,
-    avoid: KnownBugs,
     aliases: usize,
     /// Subqueries left for the current query.
     subqueries: u32,
@@ -973,10 +934,6 @@ impl Gen {
     /// nothing gives it a type is TEXT in PostgreSQL and here but an integer in DuckDB.
     fn literal(&mut self, ty: Ty) -> Expr {
         if self.chance(4) {
-            if self.avoid.typed_null_cast {
-                let v = simple_literal(ty);
-                return Expr::Func("nullif", vec![v.clone(), v], ty);
-            }
             return Expr::Lit(format!("CAST(NULL AS {})", ty.sql()), ty);
         }
         let text = match ty {
@@ -1051,17 +1008,10 @@ impl Gen {
     /// An aggregate's argument. Never a bare NULL: PostgreSQL, and we, type min/max/sum(NULL) as
     /// TEXT where DuckDB picks an integer (a documented difference).
     fn agg_arg(&mut self, inner: &Scope, t: Ty, count: bool) -> Box<Expr> {
-        let saved = self.subqueries;
-        if self.avoid.empty_scalar_subquery_type {
-            self.subqueries = 0;
-        }
         let mut a = self.expr(inner, t, 1);
-        while matches!(&a, Expr::Lit(l, _) if l.contains("NULL"))
-            && (!count || self.avoid.count_null)
-        {
+        while matches!(&a, Expr::Lit(l, _) if l.contains("NULL")) && !count {
             a = self.expr(inner, t, 1);
         }
-        self.subqueries = saved;
         Box::new(a)
     }
 
@@ -1371,10 +1321,7 @@ impl Gen {
                 self.subqueries -= 1;
                 let (l, r) = self.comparable();
                 let q = self.simple_select(&[r], true, sc);
-                let mut x = self.expr(sc, l, d);
-                if self.avoid.null_in_empty_subquery {
-                    x = Expr::Func("coalesce", vec![x, simple_literal(l)], l);
-                }
+                let x = self.expr(sc, l, d);
                 Expr::InSub(b(x), Box::new(Query::Select(q)), self.chance(30))
             }
             12 if self.subqueries > 0 => {
@@ -1430,11 +1377,7 @@ impl Gen {
             })),
             ty,
         );
-        Some(if self.avoid.empty_scalar_subquery_type {
-            Expr::Func("coalesce", vec![scalar, simple_literal(ty)], ty)
-        } else {
-            scalar
-        })
+        Some(scalar)
     }
 
     /// One table with a fresh alias, and the scope of its columns.
@@ -1714,7 +1657,6 @@ impl Gen {
             Some(_) => g.leaf(sc, Ty::Int),
             None => g.key(sc),
         };
-        let avoid_aggregates = self.avoid.window_over_aggregate && sc.keys.is_some();
         let partition = if self.chance(50) {
             vec![part(self)]
         } else {
@@ -1755,19 +1697,7 @@ impl Gen {
                 order.push((u, false, false));
             }
         }
-        let saved = self.subqueries;
-        if self.avoid.empty_scalar_subquery_type {
-            self.subqueries = 0;
-        }
         let arg = |g: &mut Gen, t: Ty| match &sc.keys {
-            Some(keys) if avoid_aggregates => {
-                let matching: Vec<Expr> = keys.iter().filter(|k| k.ty() == t).cloned().collect();
-                if matching.is_empty() {
-                    simple_literal(t)
-                } else {
-                    g.pick(&matching)
-                }
-            }
             Some(_) => g.leaf(sc, t),
             None => g.expr(sc, t, 1),
         };
@@ -1813,7 +1743,6 @@ impl Gen {
                 (f, vec![arg(self, t)], Some(frame), t)
             }
         };
-        self.subqueries = saved;
         // An aggregate over the whole partition ignores ORDER BY only without one.
         if matches!(func, "sum" | "count" | "min" | "max" | "avg")
             && frame.is_none()
@@ -1867,8 +1796,7 @@ impl Gen {
             let mut items = Vec::new();
             for i in 0..n {
                 let t = ty_at(self, i);
-                let windows_ok = !(self.avoid.window_over_aggregate && keys.is_empty());
-                if tys.is_none() && t != Ty::Bool && windows_ok && self.chance(12) {
+                if tys.is_none() && t != Ty::Bool && self.chance(12) {
                     items.push(self.window(&gsc));
                 } else if i < keys.len() && keys[i].ty() == t && self.chance(70) {
                     items.push(keys[i].clone());
@@ -1926,7 +1854,7 @@ impl Gen {
             let tys: Vec<Ty> = left.items.iter().map(Expr::ty).collect();
             let right = self.select(false, Some(&tys));
             let op = self.pick(&["UNION", "UNION", "INTERSECT", "EXCEPT"]);
-            let order = if !self.avoid.set_op_order && self.chance(50) {
+            let order = if self.chance(50) {
                 Some(self.order_by(tys.len(), true))
             } else {
                 None
@@ -2469,7 +2397,6 @@ fn random_queries_match_duckdb_and_sqlite() {
     let root = Rng::new(Seed(seed));
     let mut gen = Gen {
         rng: root.fork("sql-differential/queries"),
-        avoid: KnownBugs::from_env(),
         aliases: 0,
         subqueries: 0,
         correlate: false,
@@ -2825,8 +2752,7 @@ fn mutated_queries_never_panic() {
             let root = Rng::new(Seed(seed));
             let mut gen = Gen {
                 rng: root.fork("sql-fuzz/queries"),
-                avoid: KnownBugs::from_env(),
-                aliases: 0,
+                        aliases: 0,
                 subqueries: 0,
                 correlate: false,
                 correlated: 0,
@@ -3008,9 +2934,9 @@ fn deep_nesting_never_overflows_the_stack() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Engine bugs the differential run found, one minimal case each (expected results from DuckDB
-// 2.0.0 and SQLite 3.40, which agree). The generator steers around them (`KnownBugs`) until they
-// are fixed: then drop the `ignore` and the matching `KnownBugs` field.
+// Regressions: the engine bugs the differential run found (all fixed), one minimal case each
+// (expected results from DuckDB 2.0.0 and SQLite 3.40, which agree). The generator produces every
+// one of these constructs, so a return of any of them also shows up as a mismatch.
 // ---------------------------------------------------------------------------------------------
 
 const BUG_TABLE: &str = "CREATE TABLE t (a BIGINT, d DOUBLE); \
@@ -3037,7 +2963,7 @@ fn result_rows(sql: &str) -> Result<Vec<String>, String> {
 }
 
 #[test]
-fn known_bug_order_by_after_a_set_operation() {
+fn regression_order_by_after_a_set_operation() {
     assert_eq!(
         result_rows("SELECT a FROM t UNION ALL SELECT a FROM t ORDER BY 1 DESC NULLS LAST LIMIT 3"),
         Ok(vec!["4".into(), "4".into(), "3".into()])
@@ -3045,7 +2971,7 @@ fn known_bug_order_by_after_a_set_operation() {
 }
 
 #[test]
-fn known_bug_count_of_a_constant_null() {
+fn regression_count_of_a_constant_null() {
     assert_eq!(
         result_rows("SELECT count(NULL), count(CAST(NULL AS DOUBLE)) FROM t"),
         Ok(vec!["0|0".into()])
@@ -3053,7 +2979,7 @@ fn known_bug_count_of_a_constant_null() {
 }
 
 #[test]
-fn known_bug_a_typed_null_keeps_its_type() {
+fn regression_a_typed_null_keeps_its_type() {
     assert_eq!(
         result_rows("SELECT CASE WHEN TRUE THEN CAST(NULL AS DOUBLE) END / 4.0"),
         Ok(vec!["NULL".into()])
@@ -3065,7 +2991,7 @@ fn known_bug_a_typed_null_keeps_its_type() {
 }
 
 #[test]
-fn known_bug_window_over_an_aggregate() {
+fn regression_window_over_an_aggregate() {
     assert_eq!(
         result_rows("SELECT a, sum(min(d)) OVER (ORDER BY a) FROM t GROUP BY a ORDER BY a"),
         Ok(vec![
@@ -3078,7 +3004,7 @@ fn known_bug_window_over_an_aggregate() {
 }
 
 #[test]
-fn known_bug_null_in_an_empty_subquery() {
+fn regression_null_in_an_empty_subquery() {
     assert_eq!(
         result_rows(
             "SELECT NULL IN (SELECT a FROM t WHERE FALSE), NULL NOT IN (SELECT a FROM t WHERE FALSE)"
@@ -3092,7 +3018,7 @@ fn known_bug_null_in_an_empty_subquery() {
 }
 
 #[test]
-fn known_bug_scalar_subquery_type_when_it_returns_null() {
+fn regression_scalar_subquery_type_when_it_returns_null() {
     assert_eq!(
         result_rows("SELECT CASE WHEN TRUE THEN (SELECT max(d) FROM t WHERE FALSE) END + 1.0"),
         Ok(vec!["NULL".into()])
