@@ -122,4 +122,13 @@ mod tests {
             .unwrap_err()
             .contains("shape"));
     }
+
+    /// A history saved by the version before the crate split loads unchanged.
+    #[test]
+    fn history_saved_by_an_earlier_version_still_loads() {
+        let saved = include_str!("../../../tests/fixtures/sql-history-v1.json");
+        let queries = parse(saved).unwrap();
+        assert_eq!(queries.len(), 3);
+        assert_eq!(queries[1], "SELECT * FROM rides\nWHERE fare > 20\nLIMIT 5");
+    }
 }
