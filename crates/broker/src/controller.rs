@@ -88,20 +88,20 @@ pub struct MetadataRecord {
 /// The controller quorum and the metadata it owns.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Controller {
-    pub nodes: Vec<ControllerNode>,
-    pub active: Option<ControllerId>,
-    pub term: u32,
+    pub(crate) nodes: Vec<ControllerNode>,
+    pub(crate) active: Option<ControllerId>,
+    pub(crate) term: u32,
     /// When the quorum lost its active controller.
-    pub vacant_since: Option<Tick>,
-    pub registrations: BTreeMap<BrokerId, Registration>,
+    pub(crate) vacant_since: Option<Tick>,
+    pub(crate) registrations: BTreeMap<BrokerId, Registration>,
     /// The newest metadata records, oldest first; the first has offset `log_start`.
-    pub log: Vec<MetadataRecord>,
+    pub(crate) log: Vec<MetadataRecord>,
     /// Offset of `log[0]`: records before it were folded into the snapshot.
-    pub log_start: usize,
+    pub(crate) log_start: usize,
     /// Leader elections so far (leader changes after creation, including going offline), and
     /// how many were unclean; counted here because old records give way to snapshots.
-    pub elections: u64,
-    pub unclean_elections: u64,
+    pub(crate) elections: u64,
+    pub(crate) unclean_elections: u64,
     next_broker_epoch: u64,
 }
 
@@ -118,6 +118,47 @@ pub enum AlterPartitionError {
 }
 
 impl Controller {
+    pub fn nodes(&self) -> &[ControllerNode] {
+        &self.nodes
+    }
+
+    pub fn active(&self) -> Option<ControllerId> {
+        self.active
+    }
+
+    pub fn term(&self) -> u32 {
+        self.term
+    }
+
+    /// When the quorum lost its active controller.
+    pub fn vacant_since(&self) -> Option<Tick> {
+        self.vacant_since
+    }
+
+    pub fn registrations(&self) -> &BTreeMap<BrokerId, Registration> {
+        &self.registrations
+    }
+
+    /// The newest metadata records, oldest first; the first has offset `log_start`.
+    pub fn log(&self) -> &[MetadataRecord] {
+        &self.log
+    }
+
+    /// Offset of `log[0]`: records before it were folded into the snapshot.
+    pub fn log_start(&self) -> usize {
+        self.log_start
+    }
+
+    /// Leader elections so far (leader changes after creation, including going offline), and
+    /// how many were unclean; counted here because old records give way to snapshots.
+    pub fn elections(&self) -> u64 {
+        self.elections
+    }
+
+    pub fn unclean_elections(&self) -> u64 {
+        self.unclean_elections
+    }
+
     /// A quorum of [`CONTROLLER_NODES`] with C1 active and `brokers` registered and unfenced.
     pub fn new(brokers: &[BrokerId], now: Tick) -> Controller {
         let mut c = Controller {

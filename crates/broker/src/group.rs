@@ -124,39 +124,98 @@ pub enum ConsumerStatus {
 /// A consumer client.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Consumer {
-    pub id: ConsumerId,
-    pub group: String,
+    pub(crate) id: ConsumerId,
+    pub(crate) group: String,
     /// The member id it has now (a restarted dynamic member gets a new one).
-    pub member_id: String,
-    pub instance_id: Option<String>,
-    pub topics: BTreeSet<String>,
-    pub config: ConsumerConfig,
-    pub status: ConsumerStatus,
+    pub(crate) member_id: String,
+    pub(crate) instance_id: Option<String>,
+    pub(crate) topics: BTreeSet<String>,
+    pub(crate) config: ConsumerConfig,
+    pub(crate) status: ConsumerStatus,
     /// Partitions it owns now.
-    pub owned: BTreeSet<TopicPartition>,
+    pub(crate) owned: BTreeSet<TopicPartition>,
     /// Next offset to fetch, per owned partition.
-    pub positions: BTreeMap<TopicPartition, Offset>,
+    pub(crate) positions: BTreeMap<TopicPartition, Offset>,
     /// Bumped whenever positions change other than by reading on (assignment, seek, reset,
     /// crash): the delivery checks compare offsets only within one epoch.
-    pub position_epoch: u32,
+    pub(crate) position_epoch: u32,
     /// Fetched, being processed until the tick given.
-    pub in_process: Vec<InProcess>,
-    pub deliveries: Vec<Delivery>,
-    pub deliveries_total: u64,
-    pub last_poll: Option<Tick>,
-    pub last_commit: Tick,
+    pub(crate) in_process: Vec<InProcess>,
+    pub(crate) deliveries: Vec<Delivery>,
+    pub(crate) deliveries_total: u64,
+    pub(crate) last_poll: Option<Tick>,
+    pub(crate) last_commit: Tick,
     /// Partitions it stopped reading (offset out of range with no reset policy).
-    pub stuck: BTreeSet<TopicPartition>,
+    pub(crate) stuck: BTreeSet<TopicPartition>,
     /// Times a position was reset because it fell out of the log.
-    pub offset_resets: u32,
+    pub(crate) offset_resets: u32,
     /// Per partition, for KIP-320: the leader epoch of the last record read, the partition
     /// leader epoch the position was last validated in, and the position after that record
     /// (a position moved by anything else is not validated against it).
-    pub read_epochs: BTreeMap<TopicPartition, (u32, u32, Offset)>,
+    pub(crate) read_epochs: BTreeMap<TopicPartition, (u32, u32, Offset)>,
     restarts: u32,
 }
 
 impl Consumer {
+    pub fn id(&self) -> ConsumerId {
+        self.id
+    }
+
+    /// Its group id.
+    pub fn group(&self) -> &str {
+        &self.group
+    }
+
+    /// The member id it has now (a restarted dynamic member gets a new one).
+    pub fn member_id(&self) -> &str {
+        &self.member_id
+    }
+
+    pub fn instance_id(&self) -> Option<&str> {
+        self.instance_id.as_deref()
+    }
+
+    pub fn topics(&self) -> &BTreeSet<String> {
+        &self.topics
+    }
+
+    pub fn config(&self) -> &ConsumerConfig {
+        &self.config
+    }
+
+    pub fn status(&self) -> ConsumerStatus {
+        self.status
+    }
+
+    /// Partitions it owns now.
+    pub fn owned(&self) -> &BTreeSet<TopicPartition> {
+        &self.owned
+    }
+
+    /// Next offset to fetch, per owned partition.
+    pub fn positions(&self) -> &BTreeMap<TopicPartition, Offset> {
+        &self.positions
+    }
+
+    /// Fetched, being processed until the tick given.
+    pub fn in_process(&self) -> &[InProcess] {
+        &self.in_process
+    }
+
+    /// Records handed to the application, oldest first.
+    pub fn deliveries(&self) -> &[Delivery] {
+        &self.deliveries
+    }
+
+    pub fn deliveries_total(&self) -> u64 {
+        self.deliveries_total
+    }
+
+    /// Times a position was reset because it fell out of the log.
+    pub fn offset_resets(&self) -> u32 {
+        self.offset_resets
+    }
+
     pub fn is_running(&self) -> bool {
         self.status == ConsumerStatus::Running
     }
@@ -198,22 +257,22 @@ pub struct Commit {
 /// A consumer group at its coordinator.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConsumerGroup {
-    pub name: String,
-    pub strategy: Strategy,
-    pub state: GroupState,
-    pub generation: i32,
-    pub leader: Option<String>,
-    pub members: BTreeMap<String, GroupMember>,
+    pub(crate) name: String,
+    pub(crate) strategy: Strategy,
+    pub(crate) state: GroupState,
+    pub(crate) generation: i32,
+    pub(crate) leader: Option<String>,
+    pub(crate) members: BTreeMap<String, GroupMember>,
     /// Join order of the current round (the first is the leader).
     join_order: Vec<String>,
-    pub committed: BTreeMap<TopicPartition, Commit>,
+    pub(crate) committed: BTreeMap<TopicPartition, Commit>,
     /// The coordinator's last assignment, by member id (kept for static members' rejoins).
-    pub assignment: BTreeMap<String, BTreeSet<TopicPartition>>,
-    pub rebalances: u32,
+    pub(crate) assignment: BTreeMap<String, BTreeSet<TopicPartition>>,
+    pub(crate) rebalances: u32,
 }
 
 /// What happened in a group, for the trace.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum GroupEvent {
     RebalanceStarted {
         group: String,
@@ -286,6 +345,39 @@ impl ConsumerGroup {
             assignment: BTreeMap::new(),
             rebalances: 0,
         }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn strategy(&self) -> Strategy {
+        self.strategy
+    }
+
+    pub fn state(&self) -> &GroupState {
+        &self.state
+    }
+
+    pub fn generation(&self) -> i32 {
+        self.generation
+    }
+
+    /// The member id of the group leader (the member that computes the assignment).
+    pub fn leader(&self) -> Option<&str> {
+        self.leader.as_deref()
+    }
+
+    pub fn members(&self) -> &BTreeMap<String, GroupMember> {
+        &self.members
+    }
+
+    pub fn committed(&self) -> &BTreeMap<TopicPartition, Commit> {
+        &self.committed
+    }
+
+    pub fn rebalances(&self) -> u32 {
+        self.rebalances
     }
 
     /// Starts (or restarts) a rebalance: every member must join again.

@@ -45,8 +45,8 @@ pub struct Entry {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Ledger {
     entries: BTreeMap<TopicPartition, Vec<Entry>>,
-    pub lost: Vec<LostWrite>,
-    pub acked: u64,
+    pub(crate) lost: Vec<LostWrite>,
+    pub(crate) acked: u64,
 }
 
 /// Whether `partition`'s elected leader holds the record (records below its log start were
@@ -60,6 +60,14 @@ pub fn leader_has(partition: &Partition, offset: Offset, epoch: u32) -> Option<b
 }
 
 impl Ledger {
+    pub fn lost(&self) -> &[LostWrite] {
+        &self.lost
+    }
+
+    pub fn acked(&self) -> u64 {
+        self.acked
+    }
+
     /// Notes acknowledged records of `tp` (one batch), and checks them at once: a deposed leader
     /// that still believes it leads can acknowledge records the real leader will never have.
     pub fn acknowledged(

@@ -4,9 +4,10 @@
 //! log with segments, retention and compaction ([`log`]); replication, the ISR and the high
 //! watermark ([`replication`]); the KRaft controller and elections ([`controller`]); brokers as
 //! machines with faults ([`node`]); the acknowledged-writes ledger ([`ledger`]); producers,
-//! consumer groups and the cluster that drives them ([`cluster`]). The key partitioner
-//! ([`partitioner`]) and the assignors ([`assignor`]) are bit-for-bit with the Java client and
-//! checked against kafka-python and aiokafka by the differential tests in `crates/cli/tests/`.
+//! consumer groups and the cluster that drives them ([`cluster`]); the replication invariants
+//! every tick must keep ([`invariants`]). The key partitioner ([`partitioner`]) and the assignors
+//! ([`assignor`]) are bit-for-bit with the Java client and checked against kafka-python and
+//! aiokafka by the differential tests in `crates/cli/tests/`.
 //!
 //! Beside the broker, two smaller models the Kafka lessons contrast it with: event sources that
 //! emit on a per-tick chance ([`stream`]) and a RabbitMQ-style classic queue ([`queue`]).
@@ -20,6 +21,7 @@ pub mod command_codec;
 pub mod compression;
 pub mod controller;
 pub mod group;
+pub mod invariants;
 pub mod ledger;
 pub mod log;
 pub mod narrate;

@@ -1,8 +1,11 @@
-//! One line of plain English per broker command and event: the lab's trace and journal views and
-//! the `lab` CLI print these, so they live beside the model they describe.
+//! One line of plain English per broker command and event, and per metadata-log record the
+//! election timeline shows: the lab's trace, journal and controller views and the `lab` CLI
+//! print these, so they live beside the model they describe (and read the same everywhere).
 
 use super::cluster::{BrokerCommand, BrokerEvent};
+use super::controller::MetadataChange;
 use super::group::{CommitPolicy, GroupEvent, OffsetReset};
+use super::topic::ElectionKind;
 
 fn quoted(text: &Option<String>) -> String {
     text.as_ref()
@@ -229,6 +232,95 @@ pub fn brokers(ids: &[super::BrokerId]) -> String {
     format!("{{{}}}", ids.join(","))
 }
 
+/// What a metadata-log record on the election timeline is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetadataNote {
+    /// A new active controller, after the first.
+    Controller,
+    Fenced,
+    Unfenced,
+    /// A partition lost its leader: no eligible replica.
+    Offline,
+    /// A clean leader election (preferred, controlled shutdown, failover...).
+    Election,
+    Unclean,
+    /// The ISR changed and the leader did not.
+    Isr,
+}
+
+impl MetadataNote {
+    /// A one-word tag: "controller", "fenced", "unfenced", "offline", "election", "unclean", "isr".
+    pub fn tag(self) -> &'static str {
+        match self {
+            MetadataNote::Controller => "controller",
+            MetadataNote::Fenced => "fenced",
+            MetadataNote::Unfenced => "unfenced",
+            MetadataNote::Offline => "offline",
+            MetadataNote::Election => "election",
+            MetadataNote::Unclean => "unclean",
+            MetadataNote::Isr => "isr",
+        }
+    }
+}
+
+/// Describes a metadata-log record as the election timeline lists it, if it belongs there:
+/// leader elections, controller elections after the first, fencing and unfencing always; changes
+/// of the ISR alone only `with_isr`. Topic creation, registrations and the rest are left out.
+pub fn metadata_change(change: &MetadataChange, with_isr: bool) -> Option<(MetadataNote, String)> {
+    match change {
+        MetadataChange::ControllerElected { controller, term } if *term > 1 => Some((
+            MetadataNote::Controller,
+            format!(
+                "C{} becomes the active controller (term {term})",
+                controller.0
+            ),
+        )),
+        MetadataChange::BrokerFenced { broker, reason } => {
+            Some((MetadataNote::Fenced, format!("{broker} fenced: {reason}")))
+        }
+        MetadataChange::BrokerUnfenced { broker } => {
+            Some((MetadataNote::Unfenced, format!("{broker} unfenced")))
+        }
+        MetadataChange::PartitionChanged {
+            topic,
+            partition,
+            leader,
+            isr,
+            leader_epoch,
+            election,
+            ..
+        } => {
+            let tp = format!("{topic}-{}", partition.0);
+            let isr = brokers(isr);
+            match (election, leader) {
+                (Some(ElectionKind::Initial), _) => None,
+                (Some(_), None) => Some((
+                    MetadataNote::Offline,
+                    format!(
+                        "{tp} goes offline: no eligible replica (epoch {leader_epoch}, ISR {isr})"
+                    ),
+                )),
+                (Some(kind), Some(leader)) => Some((
+                    if *kind == ElectionKind::Unclean {
+                        MetadataNote::Unclean
+                    } else {
+                        MetadataNote::Election
+                    },
+                    format!(
+                        "{tp}: {leader} leads, {} election, epoch {leader_epoch}, ISR {isr}",
+                        kind.name()
+                    ),
+                )),
+                (None, _) if with_isr => {
+                    Some((MetadataNote::Isr, format!("{tp}: ISR becomes {isr}")))
+                }
+                (None, _) => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 fn group_event(event: &GroupEvent) -> String {
     match event {
         GroupEvent::RebalanceStarted { group, reason } => format!("{group} starts rebalancing: {reason}"),
@@ -261,10 +353,11 @@ fn list(tps: &[super::group::TopicPartition]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::controller::ControllerId;
     use crate::group::TopicPartition;
     use crate::log::Offset;
     use crate::producer::ProducerId;
-    use crate::PartitionId;
+    use crate::{BrokerId, PartitionId};
 
     #[test]
     fn lines_read_naturally() {
@@ -296,5 +389,97 @@ mod tests {
             command(&produce),
             "producer-1 sends 1 record to orders (key \"user-{n}\", value null)"
         );
+    }
+
+    fn partition_changed(
+        leader: Option<u8>,
+        isr: &[u8],
+        election: Option<ElectionKind>,
+    ) -> MetadataChange {
+        MetadataChange::PartitionChanged {
+            topic: "orders".into(),
+            partition: PartitionId(0),
+            leader: leader.map(BrokerId),
+            isr: isr.iter().copied().map(BrokerId).collect(),
+            leader_epoch: 3,
+            partition_epoch: 7,
+            election,
+        }
+    }
+
+    #[test]
+    fn the_election_timeline_reads_naturally() {
+        let line = |change: &MetadataChange| metadata_change(change, false);
+        assert_eq!(
+            line(&partition_changed(
+                Some(2),
+                &[2, 3],
+                Some(ElectionKind::Unclean)
+            )),
+            Some((
+                MetadataNote::Unclean,
+                "orders-0: broker 2 leads, unclean election, epoch 3, ISR {2,3}".into()
+            ))
+        );
+        let failover = line(&partition_changed(Some(2), &[2], Some(ElectionKind::Clean)));
+        assert_eq!(
+            failover.as_ref().map(|(n, _)| *n),
+            Some(MetadataNote::Election)
+        );
+        assert_eq!(
+            line(&partition_changed(None, &[1], Some(ElectionKind::Clean))),
+            Some((
+                MetadataNote::Offline,
+                "orders-0 goes offline: no eligible replica (epoch 3, ISR {1})".into()
+            ))
+        );
+        let controller = |term| MetadataChange::ControllerElected {
+            controller: ControllerId(2),
+            term,
+        };
+        assert_eq!(
+            line(&controller(4)),
+            Some((
+                MetadataNote::Controller,
+                "C2 becomes the active controller (term 4)".into()
+            ))
+        );
+        assert_eq!(
+            line(&controller(1)),
+            None,
+            "the first controller is not news"
+        );
+        let fenced = MetadataChange::BrokerFenced {
+            broker: BrokerId(1),
+            reason: "its session expired",
+        };
+        assert_eq!(
+            line(&fenced),
+            Some((
+                MetadataNote::Fenced,
+                "broker 1 fenced: its session expired".into()
+            ))
+        );
+        let unfenced = MetadataChange::BrokerUnfenced {
+            broker: BrokerId(1),
+        };
+        assert_eq!(
+            line(&unfenced),
+            Some((MetadataNote::Unfenced, "broker 1 unfenced".into()))
+        );
+    }
+
+    #[test]
+    fn isr_changes_and_topic_creation_are_shown_only_when_asked() {
+        let isr_only = partition_changed(Some(1), &[1, 2], None);
+        assert_eq!(metadata_change(&isr_only, false), None);
+        assert_eq!(
+            metadata_change(&isr_only, true),
+            Some((MetadataNote::Isr, "orders-0: ISR becomes {1,2}".into()))
+        );
+        let created = partition_changed(Some(1), &[1, 2, 3], Some(ElectionKind::Initial));
+        assert_eq!(metadata_change(&created, true), None);
+        assert_eq!(MetadataNote::Isr.tag(), "isr");
+        assert_eq!(MetadataNote::Unclean.tag(), "unclean");
     }
 }

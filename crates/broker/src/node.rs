@@ -17,7 +17,7 @@ pub enum BrokerProcess {
 }
 
 /// A network link a fault can cut.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Link {
     /// Replication traffic to and from the other brokers.
     Brokers,
@@ -55,20 +55,47 @@ pub const FETCH_EVERY_TICKS_MAX: u8 = 100;
 /// One broker.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Broker {
-    pub id: BrokerId,
-    pub process: BrokerProcess,
+    pub(crate) id: BrokerId,
+    pub(crate) process: BrokerProcess,
     /// Fetches from leaders once every this many ticks (1 is normal; more is a slow disk or GC).
-    pub fetch_every_ticks: u8,
+    pub(crate) fetch_every_ticks: u8,
     /// Links cut by a network partition, in [`Link::ALL`] order.
     cut: [bool; 3],
     /// How many metadata-log records it has replayed.
-    pub metadata_offset: usize,
-    pub last_heartbeat_sent: Option<Tick>,
+    pub(crate) metadata_offset: usize,
+    pub(crate) last_heartbeat_sent: Option<Tick>,
     /// Registered with the controller since it last started.
-    pub registered: bool,
+    pub(crate) registered: bool,
 }
 
 impl Broker {
+    pub fn id(&self) -> BrokerId {
+        self.id
+    }
+
+    pub fn process(&self) -> BrokerProcess {
+        self.process
+    }
+
+    /// Fetches from leaders once every this many ticks (1 is normal; more is a slow disk or GC).
+    pub fn fetch_every_ticks(&self) -> u8 {
+        self.fetch_every_ticks
+    }
+
+    /// How many metadata-log records it has replayed.
+    pub fn metadata_offset(&self) -> usize {
+        self.metadata_offset
+    }
+
+    pub fn last_heartbeat_sent(&self) -> Option<Tick> {
+        self.last_heartbeat_sent
+    }
+
+    /// Registered with the controller since it last started.
+    pub fn registered(&self) -> bool {
+        self.registered
+    }
+
     pub fn new(id: BrokerId) -> Broker {
         Broker {
             id,

@@ -121,8 +121,8 @@ pub struct ProducerBatch {
 /// A producer client.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Producer {
-    pub id: ProducerId,
-    pub config: ProducerConfig,
+    pub(crate) id: ProducerId,
+    pub(crate) config: ProducerConfig,
     /// Open batches, one per partition.
     open: BTreeMap<String, BTreeMap<PartitionId, ProducerBatch>>,
     /// Records in `open` and `queued` (kept as a count: this is on the per-record path).
@@ -134,20 +134,58 @@ pub struct Producer {
     next_sequence: BTreeMap<(String, PartitionId), u32>,
     /// Bumped when the broker has lost this producer's earlier records (KIP-360): sequences
     /// start over under the new epoch.
-    pub epoch: u16,
+    pub(crate) epoch: u16,
     rng: Rng,
-    pub sent_records: u64,
-    pub acked_records: u64,
+    pub(crate) sent_records: u64,
+    pub(crate) acked_records: u64,
     /// Records given up on (failed, or of unknown fate), counted by the cluster when it tells the
     /// producer so.
-    pub failed_records: u64,
+    pub(crate) failed_records: u64,
     /// Of those, records that may have been written: the producer cannot know (a timeout, or
     /// NOT_ENOUGH_REPLICAS_AFTER_APPEND, or a write that reached a log).
-    pub unknown_records: u64,
-    pub retried_batches: u64,
+    pub(crate) unknown_records: u64,
+    pub(crate) retried_batches: u64,
 }
 
 impl Producer {
+    pub fn id(&self) -> ProducerId {
+        self.id
+    }
+
+    pub fn config(&self) -> &ProducerConfig {
+        &self.config
+    }
+
+    /// Bumped when the broker has lost this producer's earlier records (KIP-360): sequences
+    /// start over under the new epoch.
+    pub fn epoch(&self) -> u16 {
+        self.epoch
+    }
+
+    pub fn sent_records(&self) -> u64 {
+        self.sent_records
+    }
+
+    pub fn acked_records(&self) -> u64 {
+        self.acked_records
+    }
+
+    /// Records given up on (failed, or of unknown fate), counted by the cluster when it tells the
+    /// producer so.
+    pub fn failed_records(&self) -> u64 {
+        self.failed_records
+    }
+
+    /// Of those, records that may have been written: the producer cannot know (a timeout, or
+    /// NOT_ENOUGH_REPLICAS_AFTER_APPEND, or a write that reached a log).
+    pub fn unknown_records(&self) -> u64 {
+        self.unknown_records
+    }
+
+    pub fn retried_batches(&self) -> u64 {
+        self.retried_batches
+    }
+
     pub fn new(id: ProducerId, config: ProducerConfig, rng: Rng) -> Producer {
         Producer {
             id,

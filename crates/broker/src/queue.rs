@@ -61,7 +61,7 @@ pub enum QueueCommand {
 }
 
 /// What happened in the queue.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum QueueEvent {
     Published {
         count: u16,

@@ -38,19 +38,19 @@ pub struct LeaderState {
 /// One replica of a partition on one broker.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Replica {
-    pub log: PartitionLog,
+    pub(crate) log: PartitionLog,
     /// This replica's high watermark: the leader's own, or what a follower last heard.
-    pub hw: Offset,
+    pub(crate) hw: Offset,
     /// What the broker believes, from the metadata it has replayed.
-    pub known_leader: Option<BrokerId>,
-    pub known_epoch: u32,
-    pub known_isr: Vec<BrokerId>,
-    pub known_partition_epoch: u32,
+    pub(crate) known_leader: Option<BrokerId>,
+    pub(crate) known_epoch: u32,
+    pub(crate) known_isr: Vec<BrokerId>,
+    pub(crate) known_partition_epoch: u32,
     /// Set while the broker believes it leads.
-    pub leading: Option<LeaderState>,
+    pub(crate) leading: Option<LeaderState>,
     /// The idempotent producers' next expected sequence here, by producer id (rebuilt from the
     /// log when the log is truncated).
-    pub sequences: BTreeMap<u64, u32>,
+    pub(crate) sequences: BTreeMap<u64, u32>,
 }
 
 /// Broker-level settings that shape replication, in ticks.
@@ -63,6 +63,43 @@ pub struct ReplicationRules {
 }
 
 impl Replica {
+    pub fn log(&self) -> &PartitionLog {
+        &self.log
+    }
+
+    /// This replica's high watermark: the leader's own, or what a follower last heard.
+    pub fn hw(&self) -> Offset {
+        self.hw
+    }
+
+    /// What the broker believes, from the metadata it has replayed.
+    pub fn known_leader(&self) -> Option<BrokerId> {
+        self.known_leader
+    }
+
+    pub fn known_epoch(&self) -> u32 {
+        self.known_epoch
+    }
+
+    pub fn known_isr(&self) -> &[BrokerId] {
+        &self.known_isr
+    }
+
+    pub fn known_partition_epoch(&self) -> u32 {
+        self.known_partition_epoch
+    }
+
+    /// Set while the broker believes it leads.
+    pub fn leading(&self) -> Option<&LeaderState> {
+        self.leading.as_ref()
+    }
+
+    /// The idempotent producers' next expected sequence here, by producer id (rebuilt from the
+    /// log when the log is truncated).
+    pub fn sequences(&self) -> &BTreeMap<u64, u32> {
+        &self.sequences
+    }
+
     /// A replica of a new partition, where everyone starts in sync in epoch 0.
     pub fn new(
         log: PartitionLog,

@@ -47,7 +47,7 @@ pub struct Source {
 }
 
 /// An event a source emitted.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Emission {
     pub seq: EventSeq,
     pub at: Tick,

@@ -70,7 +70,7 @@ pub fn check_topic_name(name: &str) -> Result<(), &'static str> {
 }
 
 /// Why a partition's leader changed, as the controller records it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ElectionKind {
     /// The topic was created.
     Initial,
@@ -102,29 +102,80 @@ impl ElectionKind {
 /// One partition of a topic.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Partition {
-    pub id: PartitionId,
+    pub(crate) id: PartitionId,
     /// Replica assignment; the first is the preferred leader.
-    pub replicas: Vec<BrokerId>,
+    pub(crate) replicas: Vec<BrokerId>,
     /// The controller's view (the latest partition change in the metadata log): the leader, or
     /// none while the partition is offline.
-    pub leader: Option<BrokerId>,
+    pub(crate) leader: Option<BrokerId>,
     /// The controller's in-sync replicas; never empty.
-    pub isr: Vec<BrokerId>,
+    pub(crate) isr: Vec<BrokerId>,
     /// Bumped on every leader change.
-    pub leader_epoch: u32,
+    pub(crate) leader_epoch: u32,
     /// Bumped on any change of leader or ISR.
-    pub partition_epoch: u32,
+    pub(crate) partition_epoch: u32,
     /// How the current leader got there.
-    pub last_election: ElectionKind,
+    pub(crate) last_election: ElectionKind,
     /// Each replica's own state, by broker.
-    pub replica: BTreeMap<BrokerId, Replica>,
+    pub(crate) replica: BTreeMap<BrokerId, Replica>,
     /// The high watermark consumers see: the serving leader's.
-    pub hw: Offset,
+    pub(crate) hw: Offset,
     /// Whether clients can read and write now: the leader is running, reachable, and knows it leads.
-    pub serving: bool,
+    pub(crate) serving: bool,
 }
 
 impl Partition {
+    pub fn id(&self) -> PartitionId {
+        self.id
+    }
+
+    /// The replica assignment; the first is the preferred leader.
+    pub fn replicas(&self) -> &[BrokerId] {
+        &self.replicas
+    }
+
+    /// The controller's leader (from the latest partition change in the metadata log), or none
+    /// while the partition is offline.
+    pub fn leader(&self) -> Option<BrokerId> {
+        self.leader
+    }
+
+    /// The controller's in-sync replicas; never empty.
+    pub fn isr(&self) -> &[BrokerId] {
+        &self.isr
+    }
+
+    /// Bumped on every leader change.
+    pub fn leader_epoch(&self) -> u32 {
+        self.leader_epoch
+    }
+
+    /// Bumped on any change of leader or ISR.
+    pub fn partition_epoch(&self) -> u32 {
+        self.partition_epoch
+    }
+
+    /// How the current leader got there.
+    pub fn last_election(&self) -> ElectionKind {
+        self.last_election
+    }
+
+    /// Each replica's own state (log, high watermark, what its broker believes), by broker.
+    pub fn replica_states(&self) -> &BTreeMap<BrokerId, Replica> {
+        &self.replica
+    }
+
+    /// The high watermark consumers see: the serving leader's.
+    pub fn hw(&self) -> Offset {
+        self.hw
+    }
+
+    /// Whether clients can read and write now: the leader is running, reachable, and knows it
+    /// leads.
+    pub fn serving(&self) -> bool {
+        self.serving
+    }
+
     /// The serving leader's log, when clients can reach one.
     pub fn leader_log(&self) -> Option<&PartitionLog> {
         if !self.serving {
@@ -173,9 +224,9 @@ impl Partition {
 /// A topic and its partitions.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Topic {
-    pub name: String,
-    pub settings: TopicSettings,
-    pub partitions: Vec<Partition>,
+    pub(crate) name: String,
+    pub(crate) settings: TopicSettings,
+    pub(crate) partitions: Vec<Partition>,
 }
 
 impl Topic {
@@ -222,6 +273,19 @@ impl Topic {
             settings,
             partitions,
         }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn settings(&self) -> &TopicSettings {
+        &self.settings
+    }
+
+    /// Its partitions, by id (0, 1, ...).
+    pub fn partitions(&self) -> &[Partition] {
+        &self.partitions
     }
 
     pub fn partition(&self, id: PartitionId) -> Option<&Partition> {

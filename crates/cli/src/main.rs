@@ -9,7 +9,8 @@
 //!   over the sample tables and CSV files (`lab sql --help`).
 //!
 //! Bad input gets a one-line error naming the problem and exit code 2, never a panic; a SQL
-//! statement the engine refuses gets the lab's message, caret and hint, and exit code 1.
+//! statement the engine refuses gets the lab's message, caret and hint, and exit code 1, and so
+//! does a scenario that breaks a replication invariant (after its trace and summary).
 
 mod assign_cmd;
 mod partition_cmd;
@@ -30,7 +31,17 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("partition") => partition_cmd::run(&args[1..]),
         Some("assign") => assign_cmd::run(&args[1..]),
-        Some("scenario") => scenario_cmd::run(&args[1..]),
+        Some("scenario") => match scenario_cmd::run(&args[1..]) {
+            Ok(report) if report.breaches > 0 => {
+                print!("{}", report.output);
+                eprintln!(
+                    "lab: the scenario broke {} replication invariant(s)",
+                    report.breaches
+                );
+                return ExitCode::from(1);
+            }
+            result => result.map(|report| report.output),
+        },
         Some("sql") => match sql_cmd::run(&args[1..], &mut std::io::stdin().lock()) {
             Ok(output) => Ok(output),
             Err(sql_cmd::Failure::Usage(message)) => Err(message),

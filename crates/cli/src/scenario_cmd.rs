@@ -1,17 +1,35 @@
 //! `lab scenario run FILE`: runs a scenario file (the lesson format: front matter for the seed and
 //! preset, ```` ```steps ```` blocks, optional ```` ```check ```` goals) and prints the trace and
-//! a summary, with every goal's verdict.
+//! a summary, with every goal's verdict. The replication invariants ([`invariants`]) are checked
+//! after every tick and command; the summary lists each one broken (the first time, per
+//! partition), and says when unclean leader election permits it. Any other is a breach.
 
-use lab::broker::group::GroupEvent;
+use lab::broker::group::{GroupEvent, TopicPartition};
+use lab::broker::invariants::{self, Violation};
 use lab::broker::narrate;
 use lab::check::Verdict;
-use lab::state::Event;
+use lab::clock::Tick;
 use lab::lesson::parse_lesson;
 use lab::metric::Observation;
+use lab::state::Event;
 use std::fmt::Write as _;
 
+/// What a run printed, and how many invariants it broke that unclean election does not permit.
+pub struct Report {
+    pub output: String,
+    pub breaches: usize,
+}
+
+/// An invariant broken, first seen at a tick.
+struct Finding {
+    at: Tick,
+    violation: Violation,
+    /// Unclean leader election permits it, and was enabled or happened.
+    permitted: bool,
+}
+
 /// Runs the command; returns its standard output.
-pub fn run(args: &[String]) -> Result<String, String> {
+pub fn run(args: &[String]) -> Result<Report, String> {
     let mut verbose = false;
     let mut file = None;
     let mut rest = args.iter();
@@ -39,7 +57,25 @@ pub fn run(args: &[String]) -> Result<String, String> {
     if steps.is_empty() {
         return Err(format!("{file} has no ```steps block to run"));
     }
-    let ran = lab::steps::run(lesson.meta.config, &steps).map_err(|e| {
+    let mut checker = invariants::Checker::new();
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut seen: std::collections::BTreeSet<(&'static str, TopicPartition)> = Default::default();
+    let watch = |at: Tick, lab: &lab::state::Lab| {
+        let Some(cluster) = lab.broker() else {
+            return;
+        };
+        for violation in checker.check(cluster) {
+            if seen.insert((violation.invariant(), violation.tp().clone())) {
+                let permitted = checker.permits(&violation);
+                findings.push(Finding {
+                    at,
+                    violation,
+                    permitted,
+                });
+            }
+        }
+    };
+    let ran = lab::steps::run_watched(lesson.meta.config, &steps, watch).map_err(|e| {
         format!(
             "{file}: step {} was refused: {} (hint: {})",
             e.step + 1,
@@ -78,47 +114,47 @@ pub fn run(args: &[String]) -> Result<String, String> {
         journal.entries().len()
     );
     if let Some(cluster) = head.broker() {
-        for topic in cluster.topics.values() {
+        for topic in cluster.topics().values() {
             let _ = writeln!(
                 out,
                 "topic {}: {} records in {} partitions",
-                topic.name,
+                topic.name(),
                 topic.record_count(),
-                topic.partitions.len()
+                topic.partitions().len()
             );
-            if topic.settings.replication_factor < 2 {
+            if topic.settings().replication_factor < 2 {
                 continue;
             }
-            for p in &topic.partitions {
-                let leader = p.leader.map_or("none".to_string(), |b| b.0.to_string());
+            for p in topic.partitions() {
+                let leader = p.leader().map_or("none".to_string(), |b| b.0.to_string());
                 let replicas: Vec<String> = p
-                    .replica
+                    .replica_states()
                     .iter()
-                    .map(|(b, r)| format!("{}:{}/{}", b.0, r.log.leo(), r.hw))
+                    .map(|(b, r)| format!("{}:{}/{}", b.0, r.log().leo(), r.hw()))
                     .collect();
                 let _ = writeln!(
                     out,
                     "  {}-{}: leader {leader}, epoch {}, ISR {}, HW {}, replicas LEO/HW {}",
-                    topic.name,
-                    p.id,
-                    p.leader_epoch,
-                    narrate::brokers(&p.isr),
-                    p.hw,
+                    topic.name(),
+                    p.id(),
+                    p.leader_epoch(),
+                    narrate::brokers(p.isr()),
+                    p.hw(),
                     replicas.join(" ")
                 );
             }
         }
-        let ledger = &cluster.ledger;
-        if ledger.acked > 0 || !ledger.lost.is_empty() {
+        let ledger = cluster.ledger();
+        if ledger.acked() > 0 || !ledger.lost().is_empty() {
             let _ = writeln!(
                 out,
                 "ledger: {} acknowledged, {} lost ({} with acks=all)",
-                ledger.acked,
-                ledger.lost.len(),
+                ledger.acked(),
+                ledger.lost().len(),
                 ledger.lost_acks_all()
             );
         }
-        for (name, g) in &cluster.groups {
+        for (name, g) in cluster.groups() {
             let lag: u64 = cluster
                 .lags()
                 .iter()
@@ -128,9 +164,9 @@ pub fn run(args: &[String]) -> Result<String, String> {
             let _ = writeln!(
                 out,
                 "group {name}: {} member(s), generation {}, {} rebalance(s), lag {lag}",
-                g.members.len(),
-                g.generation,
-                g.rebalances
+                g.members().len(),
+                g.generation(),
+                g.rebalances()
             );
         }
         let report = cluster.history_report();
@@ -144,6 +180,7 @@ pub fn run(args: &[String]) -> Result<String, String> {
             report.lost_writes.len()
         );
     }
+    write_findings(&mut out, &findings);
     let observation = Observation { lab: head, journal };
     for check in lesson.checks() {
         let _ = match check.when.evaluate(&observation) {
@@ -154,5 +191,77 @@ pub fn run(args: &[String]) -> Result<String, String> {
         };
     }
     let _ = writeln!(out, "state hash {:016x}", head.state_hash());
-    Ok(out)
+    Ok(Report {
+        output: out,
+        breaches: findings.iter().filter(|f| !f.permitted).count(),
+    })
+}
+
+/// The invariants broken, if any: those unclean election permits, then the breaches.
+fn write_findings(out: &mut String, findings: &[Finding]) {
+    for (permitted, heading) in [
+        (true, "broken, as unclean leader election permits"),
+        (false, "broken (a bug in the model)"),
+    ] {
+        let these: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.permitted == permitted)
+            .collect();
+        if these.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "invariants: {} {heading}:", these.len());
+        for f in these {
+            let _ = writeln!(
+                out,
+                "{:>6}  {}: {}",
+                f.at.to_string(),
+                f.violation.invariant(),
+                f.violation
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lab::broker::log::Offset;
+    use lab::broker::{BrokerId, PartitionId};
+
+    #[test]
+    fn findings_say_which_unclean_election_permits_and_which_are_bugs() {
+        let tp = TopicPartition {
+            topic: "orders".into(),
+            partition: PartitionId(0),
+        };
+        let findings = [
+            Finding {
+                at: Tick(7),
+                violation: Violation::EmptyIsr { tp: tp.clone() },
+                permitted: false,
+            },
+            Finding {
+                at: Tick(5),
+                violation: Violation::LogMatching {
+                    tp,
+                    brokers: (BrokerId(1), BrokerId(2)),
+                    below: Offset(10),
+                },
+                permitted: true,
+            },
+        ];
+        let mut out = String::new();
+        write_findings(&mut out, &findings);
+        assert_eq!(
+            out,
+            "invariants: 1 broken, as unclean leader election permits:\n    \
+             t5  LogMatching: orders-0: broker 1 and broker 2 hold different records below \
+             offset 10, their lesser HW\ninvariants: 1 broken (a bug in the model):\n    \
+             t7  IsrNotEmpty: orders-0 has an empty ISR\n"
+        );
+        let mut none = String::new();
+        write_findings(&mut none, &[]);
+        assert_eq!(none, "", "nothing is printed when every invariant holds");
+    }
 }

@@ -320,9 +320,9 @@ pub fn broker_throughput(
     let start = now_ms();
     let mut produced = 0u64;
     let consumed = |c: &Cluster| {
-        c.consumers
+        c.consumers()
             .values()
-            .map(|c| c.deliveries_total)
+            .map(|c| c.deliveries_total())
             .sum::<u64>()
     };
     let mut faults = 0u64;
@@ -375,7 +375,7 @@ pub fn broker_throughput(
         ticks: now.0,
         elapsed_ms,
         elections: cluster.elections().0,
-        lost_acked: cluster.ledger.lost.len(),
+        lost_acked: cluster.ledger().lost().len(),
     }
 }
 

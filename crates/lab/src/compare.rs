@@ -132,15 +132,15 @@ impl Changes {
         };
         let mut commands = Vec::new();
         if self.acks.is_some() {
-            for p in cluster.producers.values() {
+            for p in cluster.producers().values() {
                 commands.push(Command::Broker(BrokerCommand::SetProducerConfig {
-                    producer: p.id,
-                    config: self.producer(p.config),
+                    producer: p.id(),
+                    config: self.producer(*p.config()),
                 }));
             }
         }
         if self.min_insync_replicas.is_some() || self.unclean_leader_election.is_some() {
-            for topic in cluster.topics.keys() {
+            for topic in cluster.topics().keys() {
                 commands.push(Command::Broker(BrokerCommand::AlterTopicConfig {
                     topic: topic.clone(),
                     min_insync_replicas: self.min_insync_replicas,
@@ -191,18 +191,18 @@ pub struct LedgerCounts {
 /// Counts the ledger of `cluster`: one presence check per acknowledged record.
 pub fn ledger_counts(cluster: &Cluster) -> LedgerCounts {
     let mut counts = LedgerCounts {
-        acknowledged: cluster.ledger.acked,
-        lost: cluster.ledger.lost.len() as u64,
-        lost_acks_all: cluster.ledger.lost_acks_all() as u64,
+        acknowledged: cluster.ledger().acked(),
+        lost: cluster.ledger().lost().len() as u64,
+        lost_acks_all: cluster.ledger().lost_acks_all() as u64,
         ..LedgerCounts::default()
     };
-    for topic in cluster.topics.values() {
-        for p in &topic.partitions {
+    for topic in cluster.topics().values() {
+        for p in topic.partitions() {
             let tp = crate::broker::group::TopicPartition {
-                topic: topic.name.clone(),
-                partition: p.id,
+                topic: topic.name().to_string(),
+                partition: p.id(),
             };
-            for entry in cluster.ledger.entries(&tp).iter().filter(|e| !e.lost) {
+            for entry in cluster.ledger().entries(&tp).iter().filter(|e| !e.lost) {
                 match ledger::leader_has(p, entry.offset, entry.epoch) {
                     Some(true) => counts.present += 1,
                     None => counts.unknown += 1,
@@ -217,7 +217,12 @@ pub fn ledger_counts(cluster: &Cluster) -> LedgerCounts {
 /// The outcome of the state `lab`.
 pub fn outcome(lab: &Lab) -> Option<Outcome> {
     let cluster = lab.broker()?;
-    let partitions = || cluster.topics.values().flat_map(|t| t.partitions.iter());
+    let partitions = || {
+        cluster
+            .topics()
+            .values()
+            .flat_map(|t| t.partitions().iter())
+    };
     let (elections, unclean_elections) = cluster.elections();
     Some(Outcome {
         end: lab.now(),
@@ -226,14 +231,18 @@ pub fn outcome(lab: &Lab) -> Option<Outcome> {
         unclean_elections,
         offline: partitions().filter(|p| p.offline()).count(),
         under_replicated: partitions().filter(|p| p.under_replicated()).count(),
-        truncations: cluster.truncations,
+        truncations: cluster.truncations(),
         not_enough_replicas: cluster
-            .produce_errors
+            .produce_errors()
             .get("NOT_ENOUGH_REPLICAS")
             .copied()
             .unwrap_or(0),
-        produce_errors: cluster.produce_errors.values().sum(),
-        failed_records: cluster.producers.values().map(|p| p.failed_records).sum(),
+        produce_errors: cluster.produce_errors().values().sum(),
+        failed_records: cluster
+            .producers()
+            .values()
+            .map(|p| p.failed_records())
+            .sum(),
         state_hash: lab.state_hash(),
     })
 }

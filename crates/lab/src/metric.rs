@@ -312,9 +312,9 @@ impl Observation<'_> {
             Metric::Acked => count(
                 self.lab
                     .broker()?
-                    .producers
+                    .producers()
                     .values()
-                    .map(|p| p.acked_records)
+                    .map(|p| p.acked_records())
                     .sum(),
             ),
             Metric::Duplicates => {
@@ -326,7 +326,7 @@ impl Observation<'_> {
             Metric::Consumers => count(
                 self.lab
                     .broker()?
-                    .consumers
+                    .consumers()
                     .values()
                     .filter(|c| c.is_running())
                     .count() as u64,
@@ -334,8 +334,8 @@ impl Observation<'_> {
             Metric::QueueReady => count(self.lab.queue()?.ready.len() as u64),
             Metric::QueueDeleted => count(self.lab.queue()?.deleted),
             Metric::QueueRedelivered => count(self.lab.queue()?.redeliveries),
-            Metric::LostAcked => count(self.lab.broker()?.ledger.lost.len() as u64),
-            Metric::LostAckedAll => count(self.lab.broker()?.ledger.lost_acks_all() as u64),
+            Metric::LostAcked => count(self.lab.broker()?.ledger().lost().len() as u64),
+            Metric::LostAckedAll => count(self.lab.broker()?.ledger().lost_acks_all() as u64),
             Metric::UnderReplicated => {
                 count(partitions(self.lab.broker()?, |p| p.under_replicated()))
             }
@@ -345,7 +345,7 @@ impl Observation<'_> {
             Metric::BrokersUp => count(
                 self.lab
                     .broker()?
-                    .brokers
+                    .brokers()
                     .iter()
                     .filter(|b| b.running())
                     .count() as u64,
@@ -353,24 +353,24 @@ impl Observation<'_> {
             Metric::Fenced => {
                 let c = self.lab.broker()?;
                 count(
-                    c.controller
-                        .registrations
+                    c.controller()
+                        .registrations()
                         .values()
                         .filter(|r| r.fenced)
                         .count() as u64,
                 )
             }
-            Metric::ControllerTerm => i64::from(self.lab.broker()?.controller.term),
-            Metric::Truncations => count(self.lab.broker()?.truncations),
+            Metric::ControllerTerm => i64::from(self.lab.broker()?.controller().term()),
+            Metric::Truncations => count(self.lab.broker()?.truncations()),
             Metric::NotEnoughReplicas => {
-                let errors = &self.lab.broker()?.produce_errors;
+                let errors = &self.lab.broker()?.produce_errors();
                 let n = |code: &str| errors.get(code).copied().unwrap_or(0);
                 count(n("NOT_ENOUGH_REPLICAS") + n("NOT_ENOUGH_REPLICAS_AFTER_APPEND"))
             }
             Metric::Timeouts => count(
                 self.lab
                     .broker()?
-                    .produce_errors
+                    .produce_errors()
                     .get("REQUEST_TIMED_OUT")
                     .copied()
                     .unwrap_or(0),
@@ -378,12 +378,14 @@ impl Observation<'_> {
             Metric::FailedSends => count(
                 self.lab
                     .broker()?
-                    .sends
+                    .sends()
                     .iter()
                     .filter(|s| s.outcome == crate::broker::cluster::SendOutcome::Failed)
                     .count() as u64,
             ),
-            Metric::Topic(name, field) => topic_value(self.lab.broker()?.topics.get(name)?, field),
+            Metric::Topic(name, field) => {
+                topic_value(self.lab.broker()?.topics().get(name)?, field)
+            }
             Metric::Group(name, field) => group_value(self.lab.broker()?, name, field),
         })
     }
@@ -395,9 +397,9 @@ fn partitions(
     pred: impl Fn(&crate::broker::topic::Partition) -> bool,
 ) -> u64 {
     cluster
-        .topics
+        .topics()
         .values()
-        .flat_map(|t| t.partitions.iter())
+        .flat_map(|t| t.partitions().iter())
         .filter(|p| pred(p))
         .count() as u64
 }
@@ -405,22 +407,22 @@ fn partitions(
 fn topic_value(topic: &crate::broker::topic::Topic, field: &str) -> i64 {
     let logs = || {
         topic
-            .partitions
+            .partitions()
             .iter()
             .filter_map(|p| p.elected_leader_log())
     };
-    let parts = || topic.partitions.iter();
+    let parts = || topic.partitions().iter();
     let n = match field {
-        "hw" => parts().map(|p| p.hw.0).sum(),
-        "isr_min" => parts().map(|p| p.isr.len() as u64).min().unwrap_or(0),
+        "hw" => parts().map(|p| p.hw().0).sum(),
+        "isr_min" => parts().map(|p| p.isr().len() as u64).min().unwrap_or(0),
         "leader_epoch" => parts()
-            .map(|p| u64::from(p.leader_epoch))
+            .map(|p| u64::from(p.leader_epoch()))
             .max()
             .unwrap_or(0),
         "under_replicated" => parts().filter(|p| p.under_replicated()).count() as u64,
         "offline" => parts().filter(|p| p.offline()).count() as u64,
         "records" => topic.record_count() as u64,
-        "partitions" => topic.partitions.len() as u64,
+        "partitions" => topic.partitions().len() as u64,
         "segments" => logs().map(|l| l.segments().len() as u64).sum(),
         "log_start" => logs().map(|l| l.log_start().0).sum(),
         "busiest" => logs().map(|l| l.record_count() as u64).max().unwrap_or(0),
@@ -441,36 +443,36 @@ fn topic_value(topic: &crate::broker::topic::Topic, field: &str) -> i64 {
 }
 
 fn group_value(cluster: &crate::broker::cluster::Cluster, name: &str, field: &str) -> i64 {
-    let Some(group) = cluster.groups.get(name) else {
+    let Some(group) = cluster.groups().get(name) else {
         return 0;
     };
     let members = || {
         cluster
-            .consumers
+            .consumers()
             .values()
-            .filter(|c| c.group == name && c.is_running())
+            .filter(|c| c.group() == name && c.is_running())
     };
     let report = || cluster.history_report();
     let n = match field {
-        "members" => group.members.len() as u64,
-        "generation" => u64::try_from(group.generation).unwrap_or(0),
+        "members" => group.members().len() as u64,
+        "generation" => u64::try_from(group.generation()).unwrap_or(0),
         "lag" => cluster
             .lags()
             .iter()
             .filter(|(g, _, _)| g == name)
             .map(|(_, _, lag)| lag)
             .sum(),
-        "rebalances" => u64::from(group.rebalances),
-        "idle" => members().filter(|c| c.owned.is_empty()).count() as u64,
-        "delivered" => members().map(|c| c.deliveries_total).sum(),
+        "rebalances" => u64::from(group.rebalances()),
+        "idle" => members().filter(|c| c.owned().is_empty()).count() as u64,
+        "delivered" => members().map(|c| c.deliveries_total()).sum(),
         "redeliveries" => report().redeliveries.iter().filter(|r| r.0 == name).count() as u64,
         "resets" => cluster
-            .consumers
+            .consumers()
             .values()
-            .filter(|c| c.group == name)
-            .map(|c| u64::from(c.offset_resets))
+            .filter(|c| c.group() == name)
+            .map(|c| u64::from(c.offset_resets()))
             .sum(),
-        "cooperative" => u64::from(group.strategy.is_cooperative()),
+        "cooperative" => u64::from(group.strategy().is_cooperative()),
         _ => report().skipped.iter().filter(|r| r.0 == name).count() as u64,
     };
     i64::try_from(n).unwrap_or(i64::MAX)

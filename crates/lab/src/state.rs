@@ -30,6 +30,7 @@ use crate::stream::{
 };
 use std::collections::VecDeque;
 use std::fmt;
+use std::hash::Hash;
 
 /// Events kept in the trace the UI shows.
 pub const TRACE_EVENTS_MAX: usize = 200;
@@ -204,7 +205,7 @@ pub enum Command {
 }
 
 /// What happened. Applying events never fails; they are the lab's narration.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Event {
     Emitted(Emission),
     ChanceChanged {
@@ -493,7 +494,12 @@ impl Lab {
             .map(Event::Emitted)
             .collect();
         if let Some(cluster) = &mut self.broker {
+            // Debug builds check the replication invariants after every tick (no state kept).
+            #[cfg(debug_assertions)]
+            let mut invariants = crate::broker::invariants::Checker::watching(cluster);
             events.extend(cluster.tick(self.now).into_iter().map(Event::Broker));
+            #[cfg(debug_assertions)]
+            invariants.assert_hold(cluster, self.now);
         }
         if let Some(queue) = &mut self.queue {
             events.extend(queue.tick(self.now).into_iter().map(Event::Queue));
@@ -525,38 +531,7 @@ impl Lab {
         hasher.u64(self.trace.len() as u64);
         for traced in &self.trace {
             hasher.u64(traced.at.0);
-            match &traced.event {
-                Event::Emitted(e) => {
-                    hasher.u64(0);
-                    hasher.u64(e.seq.0);
-                    hasher.u64(u64::from(e.source.0));
-                    hasher.u64(u64::from(e.value));
-                    hasher.u64(u64::from(e.by_hand));
-                }
-                Event::ChanceChanged {
-                    source,
-                    from_permille,
-                    to_permille,
-                } => {
-                    hasher.u64(1);
-                    hasher.u64(u64::from(source.0));
-                    hasher.u64(u64::from(*from_permille));
-                    hasher.u64(u64::from(*to_permille));
-                }
-                Event::SourceAdded { source, name } => {
-                    hasher.u64(2);
-                    hasher.u64(u64::from(source.0));
-                    hasher.str(name);
-                }
-                Event::Broker(event) => {
-                    hasher.u64(3);
-                    hasher.str(&format!("{event:?}"));
-                }
-                Event::Queue(event) => {
-                    hasher.u64(4);
-                    hasher.str(&format!("{event:?}"));
-                }
-            }
+            traced.event.hash(&mut hasher);
         }
         if let Some(cluster) = &self.broker {
             cluster.hash_into(&mut hasher);

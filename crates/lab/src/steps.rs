@@ -332,6 +332,16 @@ pub struct ScenarioError {
 
 /// Runs steps on a fresh lab, recording every event.
 pub fn run(config: crate::state::LabConfig, steps: &[Step]) -> Result<ScenarioRun, ScenarioError> {
+    run_watched(config, steps, |_, _| {})
+}
+
+/// [`run`], showing `watch` the lab after every tick and every command, with the tick the trace
+/// lists them at (`lab scenario run` checks the replication invariants there).
+pub fn run_watched(
+    config: crate::state::LabConfig,
+    steps: &[Step],
+    mut watch: impl FnMut(crate::clock::Tick, &crate::state::Lab),
+) -> Result<ScenarioRun, ScenarioError> {
     use crate::state::Command;
     let mut timeline = crate::timeline::Timeline::new(config);
     let mut trace = Vec::new();
@@ -346,6 +356,7 @@ pub fn run(config: crate::state::LabConfig, steps: &[Step]) -> Result<ScenarioRu
                         hint: "use fewer ticks".into(),
                     })?;
                     trace.extend(events.into_iter().map(|e| (at, e)));
+                    watch(at, timeline.head());
                 }
             }
             Step::Broker(command) => {
@@ -358,6 +369,7 @@ pub fn run(config: crate::state::LabConfig, steps: &[Step]) -> Result<ScenarioRu
                         hint: e.hint(),
                     })?;
                 trace.extend(applied.events.into_iter().map(|e| (at, e)));
+                watch(at, timeline.head());
             }
         }
     }

@@ -32,7 +32,7 @@ fn text_or_null(bytes: &Option<Vec<u8>>) -> Value {
 
 /// A topic's records below the high watermark, oldest first per partition.
 pub fn topic_table(cluster: &Cluster, topic: &str) -> Option<Table> {
-    let t = cluster.topics.get(topic)?;
+    let t = cluster.topics().get(topic)?;
     let fields = vec![
         field("partition", DataType::BigInt),
         field("offset", DataType::BigInt),
@@ -44,18 +44,18 @@ pub fn topic_table(cluster: &Cluster, topic: &str) -> Option<Table> {
     ];
     let mut columns: Vec<Column> = fields.iter().map(|f| Column::empty(f.data_type)).collect();
     let mut rows = 0;
-    for p in &t.partitions {
+    for p in t.partitions() {
         let Some(log) = p.elected_leader_log() else {
             continue;
         };
-        for r in log.records().filter(|r| r.offset < p.hw) {
+        for r in log.records().filter(|r| r.offset < p.hw()) {
             let headers: Vec<String> = r
                 .headers
                 .iter()
                 .map(|(k, v)| format!("{k}={}", String::from_utf8_lossy(v)))
                 .collect();
             let row = [
-                Value::BigInt(i64::from(p.id.0)),
+                Value::BigInt(i64::from(p.id().0)),
                 Value::BigInt(r.offset.0 as i64),
                 Value::Timestamp(EPOCH_MICROS + r.timestamp.0 as i64 * MICROS_PER_TICK),
                 Value::BigInt(r.timestamp.0 as i64),
@@ -94,17 +94,17 @@ pub fn partitions_table(cluster: &Cluster) -> Table {
         field("under_replicated", DataType::Boolean),
     ];
     let mut rows = Vec::new();
-    for t in cluster.topics.values() {
-        for p in &t.partitions {
-            let isr: Vec<String> = p.isr.iter().map(|b| b.0.to_string()).collect();
+    for t in cluster.topics().values() {
+        for p in t.partitions() {
+            let isr: Vec<String> = p.isr().iter().map(|b| b.0.to_string()).collect();
             rows.push(vec![
-                Value::text(&t.name),
-                Value::BigInt(i64::from(p.id.0)),
-                p.leader
+                Value::text(t.name()),
+                Value::BigInt(i64::from(p.id().0)),
+                p.leader()
                     .map_or(Value::Null, |b| Value::BigInt(i64::from(b.0))),
                 Value::text(&isr.join(",")),
-                Value::BigInt(i64::from(p.leader_epoch)),
-                Value::BigInt(p.hw.0 as i64),
+                Value::BigInt(i64::from(p.leader_epoch())),
+                Value::BigInt(p.hw().0 as i64),
                 Value::BigInt(p.leo().0 as i64),
                 Value::BigInt(p.log_start().0 as i64),
                 Value::Boolean(p.under_replicated()),
@@ -127,15 +127,15 @@ pub fn lag_table(cluster: &Cluster) -> Table {
     let mut rows = Vec::new();
     for (group, tp, lag) in cluster.lags() {
         let committed = cluster
-            .groups
+            .groups()
             .get(&group)
-            .and_then(|g| g.committed.get(&tp))
+            .and_then(|g| g.committed().get(&tp))
             .map_or(Value::Null, |c| Value::BigInt(c.offset.0 as i64));
         let hw = cluster
-            .topics
+            .topics()
             .get(&tp.topic)
             .and_then(|t| t.partition(tp.partition))
-            .map_or(Value::Null, |p| Value::BigInt(p.hw.0 as i64));
+            .map_or(Value::Null, |p| Value::BigInt(p.hw().0 as i64));
         rows.push(vec![
             Value::text(&group),
             Value::text(&tp.topic),
@@ -152,7 +152,7 @@ pub fn lag_table(cluster: &Cluster) -> Table {
 /// `session`, replacing what an earlier state registered. A learner's table with a topic's name
 /// keeps it (the topic is then reachable only through the system tables).
 pub fn register(session: &mut Session, cluster: &Cluster) {
-    for name in cluster.topics.keys() {
+    for name in cluster.topics().keys() {
         if let Some(table) = topic_table(cluster, name) {
             session.add_live(name, table);
         }

@@ -82,8 +82,8 @@ fn check_invariants(
     seeked: &BTreeSet<String>,
 ) -> Result<BTreeMap<(String, TopicPartition), Offset>, TestCaseError> {
     let cluster = lab.broker().expect("broker preset");
-    for topic in cluster.topics.values() {
-        for p in &topic.partitions {
+    for topic in cluster.topics().values() {
+        for p in topic.partitions() {
             let log = p
                 .leader_log()
                 .expect("RF=1 partitions always have a leader");
@@ -93,18 +93,18 @@ fn check_invariants(
                 "offsets strictly increase"
             );
             prop_assert!(
-                log.log_start() <= p.hw && p.hw <= log.leo(),
+                log.log_start() <= p.hw() && p.hw() <= log.leo(),
                 "log start <= HW <= LEO"
             );
         }
     }
-    for (name, g) in &cluster.groups {
-        let members_running = g.members.values().all(|m| {
-            cluster.consumers.get(&m.consumer).is_some_and(|c| {
+    for (name, g) in cluster.groups() {
+        let members_running = g.members().values().all(|m| {
+            cluster.consumers().get(&m.consumer).is_some_and(|c| {
                 c.is_running()
-                    && c.member_id
+                    && c.member_id()
                         == *g
-                            .members
+                            .members()
                             .iter()
                             .find(|(_, x)| x.consumer == m.consumer)
                             .unwrap()
@@ -113,11 +113,11 @@ fn check_invariants(
         });
         let mut owners: BTreeMap<&TopicPartition, u32> = BTreeMap::new();
         for c in cluster
-            .consumers
+            .consumers()
             .values()
-            .filter(|c| c.group == *name && c.is_running())
+            .filter(|c| c.group() == *name && c.is_running())
         {
-            for tp in &c.owned {
+            for tp in c.owned() {
                 *owners.entry(tp).or_default() += 1;
             }
         }
@@ -125,13 +125,13 @@ fn check_invariants(
             owners.values().all(|n| *n == 1),
             "no partition is owned twice in {name}"
         );
-        if g.state == GroupState::Stable && members_running && !g.members.is_empty() {
+        if *g.state() == GroupState::Stable && members_running && !g.members().is_empty() {
             prop_assert_eq!(owners.len(), 3, "a stable group owns every partition");
         }
     }
     let mut committed = BTreeMap::new();
-    for (name, g) in &cluster.groups {
-        for (tp, c) in &g.committed {
+    for (name, g) in cluster.groups() {
+        for (tp, c) in g.committed() {
             let key = (name.clone(), tp.clone());
             if let Some(before) = committed_before.get(&key) {
                 prop_assert!(

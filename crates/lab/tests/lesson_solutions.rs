@@ -83,7 +83,7 @@ impl Run {
     }
 
     fn partition(&self, id: u32) -> &Partition {
-        &self.timeline.head().broker().unwrap().topics["orders"].partitions[id as usize]
+        &self.timeline.head().broker().unwrap().topics()["orders"].partitions()[id as usize]
     }
 
     fn consumer(&mut self, group: &str, config: ConsumerConfig) {
@@ -98,9 +98,11 @@ impl Run {
     fn owner_of_records(&self, group: &str) -> ConsumerId {
         let cluster = self.timeline.head().broker().unwrap();
         *cluster
-            .consumers
+            .consumers()
             .iter()
-            .find(|(_, c)| c.group == group && (c.deliveries_total > 0 || !c.in_process.is_empty()))
+            .find(|(_, c)| {
+                c.group() == group && (c.deliveries_total() > 0 || !c.in_process().is_empty())
+            })
             .expect("a member read something")
             .0
     }
@@ -387,11 +389,14 @@ fn replication_and_the_isr() {
     r.assert_met("hw-waits");
     let p = r.partition(0);
     assert_eq!(
-        p.leader,
+        p.leader(),
         Some(BrokerId(1)),
         "seed 20: broker 1 leads orders-0"
     );
-    assert_eq!((p.replica[&BrokerId(1)].log.leo().0, p.hw.0), (7, 0));
+    assert_eq!(
+        (p.replica_states()[&BrokerId(1)].log().leo().0, p.hw().0),
+        (7, 0)
+    );
     assert!(!r.met("follower-out"));
     // Slow but catching up: it never leaves the ISR, and the HW catches up with its fetches.
     for _ in 0..4 {
@@ -422,7 +427,7 @@ fn replication_and_the_isr() {
     );
     r.ticks(11);
     r.assert_met("follower-out");
-    assert_eq!(r.partition(0).isr, vec![BrokerId(1), BrokerId(2)]);
+    assert_eq!(r.partition(0).isr(), vec![BrokerId(1), BrokerId(2)]);
     assert_eq!(
         r.value("topic.orders.hw"),
         30,
@@ -480,7 +485,7 @@ fn acks_and_durability() {
 fn leader_failover() {
     let mut r = Run::new("20-kafka-leader-failover.md");
     assert!(!r.met("failover") && !r.met("preferred-back"));
-    assert_eq!(r.partition(0).leader, Some(BrokerId(1)));
+    assert_eq!(r.partition(0).leader(), Some(BrokerId(1)));
     r.steps(SEND_30);
     r.steps("tick 5\nkill-broker 1\ntick 50");
     assert!(
@@ -490,7 +495,7 @@ fn leader_failover() {
     r.ticks(50);
     r.assert_met("failover");
     let p = r.partition(0);
-    assert_eq!((p.leader, p.leader_epoch), (Some(BrokerId(2)), 1));
+    assert_eq!((p.leader(), p.leader_epoch()), (Some(BrokerId(2)), 1));
     assert!(!r.met("preferred-back"));
     r.steps("restart-broker 1\ntick 20");
     assert!(
@@ -505,12 +510,12 @@ fn leader_failover() {
     r.steps("elect-preferred");
     r.assert_met("preferred-back");
     let p = r.partition(0);
-    assert_eq!((p.leader, p.leader_epoch), (Some(BrokerId(1)), 2));
+    assert_eq!((p.leader(), p.leader_epoch()), (Some(BrokerId(1)), 2));
     // A controlled shutdown moves leadership at once, without waiting for a session to expire.
     let elections = r.value("elections");
     r.steps("shutdown-broker 1");
     assert_eq!(r.value("elections"), elections + 1);
-    assert_eq!(r.partition(0).leader, Some(BrokerId(2)));
+    assert_eq!(r.partition(0).leader(), Some(BrokerId(2)));
 }
 
 /// The faults of the unclean-election lesson, up to restarting broker 2, after `settings`.
@@ -553,7 +558,7 @@ fn unclean_election() {
     assert_eq!(r.value("offline"), 3);
     r.steps("restart-broker 1\nrestart-broker 3\ntick 30");
     assert_eq!((r.value("lost_acked"), r.value("acked")), (0, 50));
-    assert_eq!(r.partition(0).leader, Some(BrokerId(1)));
+    assert_eq!(r.partition(0).leader(), Some(BrokerId(1)));
 
     // Prevention 2: min.insync.replicas=2 refuses the late writes; the unclean election loses nothing.
     let mut r = Run::new(file);
@@ -592,16 +597,19 @@ fn the_controller() {
     r.steps("restart-controller 1\ncut-broker 1 from=controller\ntick 100");
     r.assert_met("fenced-alive");
     let p = r.partition(0);
-    assert_eq!((p.leader, p.leader_epoch), (Some(BrokerId(2)), 1));
+    assert_eq!((p.leader(), p.leader_epoch()), (Some(BrokerId(2)), 1));
     assert!(
-        p.replica[&BrokerId(1)].leading.is_some(),
+        p.replica_states()[&BrokerId(1)].leading().is_some(),
         "broker 1 still thinks it leads: a zombie"
     );
     assert!(!r.met("zombie-safe"));
     // The zombie appends what the producer sends it, but cannot commit it.
     r.steps("produce orders key=user-{n} value=order-{n} count=30 partition=0\ntick 20");
-    let zombie = &r.partition(0).replica[&BrokerId(1)];
-    assert!(zombie.log.leo() > zombie.hw, "appended above a frozen HW");
+    let zombie = &r.partition(0).replica_states()[&BrokerId(1)];
+    assert!(
+        zombie.log().leo() > zombie.hw(),
+        "appended above a frozen HW"
+    );
     assert!(!r.met("zombie-safe"));
     r.steps("reconnect-broker 1 from=controller\ntick 20");
     r.assert_met("zombie-safe");
@@ -674,11 +682,11 @@ fn min_insync_replicas_with_cut_followers() {
     r.steps("cut-broker 2 from=brokers\ncut-broker 3 from=brokers");
     r.steps("produce orders key=k{n} count=10 partition=0\ntick 102");
     for _ in 0..20 {
-        assert_eq!(r.partition(0).isr, vec![BrokerId(1)]);
+        assert_eq!(r.partition(0).isr(), vec![BrokerId(1)]);
         r.ticks(1);
     }
     r.steps("produce orders key=k{n} count=10 partition=0\ntick 5");
     r.assert_met("refused");
     r.steps("heal-broker 2\nheal-broker 3\ntick 10");
-    assert_eq!(r.partition(0).isr.len(), 3, "healed followers rejoin");
+    assert_eq!(r.partition(0).isr().len(), 3, "healed followers rejoin");
 }

@@ -3,30 +3,32 @@
 //! clients, slow followers, controller crashes, produce with random acks, min.insync.replicas
 //! changes, and (in one variant) unclean leader election switched on and off.
 //!
-//! After every step: the ISR is never empty, the leader is in it, a fenced broker is only ever a
-//! lone ISR member, log start <= HW <= LEO on every replica, offsets strictly increase, and a
-//! leader's HW never goes back within its epoch. While unclean election has never been on:
-//! every ISR member holds the leader's records below the leader's HW (StrongIsr), any two replicas
-//! agree below the lesser of their HWs (log matching), and no acknowledged acks=all record is
-//! lost. With unclean election, exactly those three may fail, and the ledger must still see every
-//! loss. Independently of the ledger, the test remembers every record's value and checks, from
-//! the leader's log itself, which acknowledged records are gone.
+//! After every step, the replication invariants of `broker::invariants` hold: the ISR is never
+//! empty, the leader is in it, a fenced broker is only ever a lone ISR member, log start <= HW <=
+//! LEO on every replica, offsets strictly increase, a leader's HW never goes back within its
+//! epoch, and every ISR member holds the leader's records below the leader's HW (StrongIsr).
+//! While unclean election has never been on, also: any two replicas agree below the lesser of
+//! their HWs (log matching), and no acknowledged acks=all record is lost. With unclean election,
+//! exactly those two may fail, and the ledger must still see every loss. Independently of the
+//! ledger, the test remembers every record's value and checks, from the leader's log itself,
+//! which acknowledged records are gone: a second opinion on the ledger.
 
 use lab::broker::cluster::{BrokerCommand as B, Cluster, SendOutcome};
 use lab::broker::controller::ControllerId;
 use lab::broker::group::TopicPartition;
-use lab::broker::log::{Offset, PartitionLog};
+use lab::broker::invariants::{Checker, Violation};
+use lab::broker::log::Offset;
 use lab::broker::node::{ClusterSettings, Link};
 use lab::broker::producer::{Acks, ProducerConfig, ProducerId};
 use lab::broker::topic::Partition;
 use lab::broker::{BrokerId, PartitionId};
 use lab::clock::Tick;
-use lab::state::{Command, LabConfig, Preset};
 use lab::rng::Seed;
 use lab::share_link;
+use lab::state::{Command, LabConfig, Preset};
 use lab::timeline::Timeline;
 use proptest::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 #[derive(Clone, Debug)]
 enum Step {
@@ -72,143 +74,62 @@ fn step(unclean: bool) -> impl Strategy<Value = Step> {
     ]
 }
 
-/// Whether two logs hold the same records (by leader epoch) at every offset below `end`, with
-/// both reaching `end`.
-fn agree_below(a: &PartitionLog, b: &PartitionLog, end: Offset) -> bool {
-    if a.leo() < end || b.leo() < end {
-        return false;
-    }
-    let from = a.log_start().max(b.log_start());
-    let mut boundaries: BTreeSet<Offset> = a
-        .epochs()
-        .iter()
-        .chain(b.epochs())
-        .map(|(_, start)| (*start).max(from))
-        .filter(|o| *o < end)
-        .collect();
-    if from < end {
-        boundaries.insert(from);
-    }
-    boundaries.iter().all(|o| a.epoch_at(*o) == b.epoch_at(*o))
-}
-
 struct Watch {
-    /// (partition, leader, epoch) -> the HW last seen.
-    leader_hw: BTreeMap<(TopicPartition, BrokerId, u32), Offset>,
-    unclean_ever: bool,
-    /// Whether switching unclean election on relaxes the checks (off: report every violation).
+    checker: Checker,
+    /// Whether unclean election relaxes the checks (off: report every violation).
     relax_when_unclean: bool,
     /// Every record's value, by send id.
     values: Vec<String>,
 }
 
-fn tp(p: &Partition) -> TopicPartition {
-    TopicPartition {
-        topic: "orders".into(),
-        partition: p.id,
+impl Watch {
+    fn new(relax_when_unclean: bool) -> Watch {
+        Watch {
+            checker: Checker::new(),
+            relax_when_unclean,
+            values: Vec::new(),
+        }
+    }
+
+    fn unclean_ever(&self) -> bool {
+        self.checker.unclean_seen()
     }
 }
 
-/// The clean-election properties, which unclean election may break.
-const STRONG_ISR: &str = "StrongIsr";
-const LOG_MATCHING: &str = "LogMatching";
-const NO_ACKS_ALL_LOSS: &str = "NoCommittedRecordLost";
+fn tp(p: &Partition) -> TopicPartition {
+    TopicPartition {
+        topic: "orders".into(),
+        partition: p.id(),
+    }
+}
 
-/// Checks the universal invariants (failing the test) and returns which clean-election
-/// properties are violated now.
+/// Runs the invariant checker, failing the test on a universal invariant (and, when relaxing,
+/// on any violation unclean election does not permit); returns the invariants broken now.
 fn check(cluster: &Cluster, watch: &mut Watch) -> Result<BTreeSet<&'static str>, TestCaseError> {
-    let topic = &cluster.topics["orders"];
-    watch.unclean_ever |= topic.settings.unclean_leader_election && watch.relax_when_unclean;
-    let mut violated = BTreeSet::new();
-    for p in &topic.partitions {
-        prop_assert!(!p.isr.is_empty(), "{}: the ISR is never empty", tp(p));
-        if let Some(l) = p.leader {
+    let found = watch.checker.check(cluster);
+    for v in &found {
+        prop_assert!(v.unclean_may_break(), "{}: {v}", v.invariant());
+        if watch.relax_when_unclean {
             prop_assert!(
-                p.isr.contains(&l),
-                "{}: the leader {l} is in the ISR {:?}",
-                tp(p),
-                p.isr
+                watch.checker.permits(v),
+                "without unclean election, {} must hold: {v} (lost: {:?})",
+                v.invariant(),
+                cluster.ledger().lost()
             );
         }
-        for b in &p.isr {
-            let fenced = cluster.controller.registrations[b].fenced;
-            prop_assert!(
-                !fenced || p.isr.len() == 1,
-                "{}: fenced {b} in ISR {:?}",
-                tp(p),
-                p.isr
-            );
-        }
-        for (b, r) in &p.replica {
-            prop_assert!(
-                r.log.log_start() <= r.hw && r.hw <= r.log.leo(),
-                "{}: log start <= HW <= LEO on {b}",
-                tp(p)
-            );
-            let offsets: Vec<u64> = r.log.records().map(|x| x.offset.0).collect();
-            prop_assert!(
-                offsets.windows(2).all(|w| w[0] < w[1]),
-                "offsets strictly increase on {b}"
-            );
-            let running = cluster.brokers.iter().any(|x| x.id == *b && x.running());
-            if r.leading.is_some() && running {
-                let key = (tp(p), *b, r.known_epoch);
-                if let Some(before) = watch.leader_hw.insert(key, r.hw) {
-                    prop_assert!(
-                        r.hw >= before,
-                        "{}: leader {b}'s HW went back from {before} to {} in epoch {}",
-                        tp(p),
-                        r.hw,
-                        r.known_epoch
-                    );
-                }
-            }
-        }
-        if let Some(leader) = p.leader.and_then(|l| p.replica.get(&l)) {
-            if p.isr
-                .iter()
-                .any(|m| !agree_below(&leader.log, &p.replica[m].log, leader.hw))
-            {
-                violated.insert(STRONG_ISR);
-            }
-        }
-        let replicas: Vec<&lab::broker::replication::Replica> = p.replica.values().collect();
-        for (i, a) in replicas.iter().enumerate() {
-            for b in &replicas[i + 1..] {
-                if !agree_below(&a.log, &b.log, a.hw.min(b.hw)) {
-                    violated.insert(LOG_MATCHING);
-                }
-            }
-        }
     }
-    if cluster.ledger.lost_acks_all() > 0 {
-        violated.insert(NO_ACKS_ALL_LOSS);
-    }
-    if watch.relax_when_unclean {
-        prop_assert!(
-            !violated.contains(STRONG_ISR),
-            "StrongIsr holds even with unclean election"
-        );
-    }
-    if !watch.unclean_ever && watch.relax_when_unclean {
-        prop_assert!(
-            violated.is_empty(),
-            "without unclean election, {violated:?} must hold (lost: {:?})",
-            cluster.ledger.lost
-        );
-    }
-    Ok(violated)
+    Ok(found.iter().map(Violation::invariant).collect())
 }
 
 /// The test's own verdict on each acknowledged record: is the value it was sent with still at
 /// its offset on the leader? Compared with the ledger's.
 fn check_ledger(cluster: &Cluster, watch: &Watch) -> Result<(), TestCaseError> {
-    let lost: BTreeSet<u64> = cluster.ledger.lost.iter().map(|l| l.send).collect();
-    for (id, send) in cluster.sends.iter().enumerate() {
+    let lost: BTreeSet<u64> = cluster.ledger().lost().iter().map(|l| l.send).collect();
+    for (id, send) in cluster.sends().iter().enumerate() {
         if send.outcome != SendOutcome::Acked {
             continue;
         }
-        let p = &cluster.topics["orders"].partitions[send.tp.partition.0 as usize];
+        let p = &cluster.topics()["orders"].partitions()[send.tp.partition.0 as usize];
         let Some(log) = p.elected_leader_log() else {
             continue;
         };
@@ -227,7 +148,7 @@ fn check_ledger(cluster: &Cluster, watch: &Watch) -> Result<(), TestCaseError> {
                     .map(|x| x.offset == offset && x.value.as_deref() == Some(value))
             })
             .unwrap_or(false);
-        if watch.unclean_ever {
+        if watch.unclean_ever() {
             prop_assert!(
                 present || lost.contains(&(id as u64)),
                 "the ledger missed a loss at {}@{offset}",
@@ -263,12 +184,7 @@ fn run(seed: u64, steps: &[Step]) -> Result<(Timeline, Watch), TestCaseError> {
     timeline
         .apply_at(Tick(0), Command::Broker(B::SetClusterSettings { settings }))
         .unwrap();
-    let mut watch = Watch {
-        leader_hw: BTreeMap::new(),
-        unclean_ever: false,
-        relax_when_unclean: true,
-        values: Vec::new(),
-    };
+    let mut watch = Watch::new(true);
     for (i, step) in steps.iter().enumerate() {
         match step {
             Step::Ticks(n) => {
@@ -278,7 +194,7 @@ fn run(seed: u64, steps: &[Step]) -> Result<(Timeline, Watch), TestCaseError> {
                 }
             }
             Step::Produce { partition, count } => {
-                let before = timeline.head().broker().unwrap().sends.len();
+                let before = timeline.head().broker().unwrap().sends().len();
                 let command = B::Produce {
                     producer: ProducerId(1),
                     topic: "orders".into(),
@@ -291,7 +207,7 @@ fn run(seed: u64, steps: &[Step]) -> Result<(Timeline, Watch), TestCaseError> {
                 let accepted = timeline
                     .apply_at(timeline.end(), Command::Broker(command))
                     .is_ok();
-                let after = timeline.head().broker().unwrap().sends.len();
+                let after = timeline.head().broker().unwrap().sends().len();
                 if accepted {
                     prop_assert_eq!(after - before, usize::from(*count));
                     watch
@@ -342,16 +258,13 @@ fn run(seed: u64, steps: &[Step]) -> Result<(Timeline, Watch), TestCaseError> {
     }
     let cluster = timeline.head().broker().unwrap();
     check_ledger(cluster, &watch)?;
-    if !watch.unclean_ever {
+    if !watch.unclean_ever() {
         // With clean elections, the only losses are acks=0/1 writes that were never committed:
         // no leader of their epoch ever had its high watermark above them.
-        for lost in &cluster.ledger.lost {
+        for lost in cluster.ledger().lost() {
             let committed_to = watch
-                .leader_hw
-                .iter()
-                .filter(|((tp, _, epoch), _)| *tp == lost.tp && *epoch == lost.epoch)
-                .map(|(_, hw)| *hw)
-                .max()
+                .checker
+                .highest_leader_hw(&lost.tp, lost.epoch)
                 .unwrap_or(Offset(0));
             prop_assert!(
                 lost.acks != Acks::All && lost.offset >= committed_to,
@@ -369,13 +282,13 @@ proptest! {
     #[test]
     fn clean_elections_keep_every_invariant(seed in any::<u64>(), steps in proptest::collection::vec(step(false), 1..60)) {
         let (timeline, watch) = run(seed, &steps)?;
-        prop_assert!(!watch.unclean_ever);
+        prop_assert!(!watch.unclean_ever());
         let cluster = timeline.head().broker().unwrap();
         prop_assert_eq!(cluster.elections().1, 0, "no unclean election happened");
         // After healing, every partition is online and fully replicated again.
-        for p in &cluster.topics["orders"].partitions {
-            prop_assert!(p.leader.is_some(), "{} is back online", tp(p));
-            prop_assert_eq!(p.isr.len(), 3, "{} is fully in sync again: {:?}", tp(p), p.isr);
+        for p in cluster.topics()["orders"].partitions() {
+            prop_assert!(p.leader().is_some(), "{} is back online", tp(p));
+            prop_assert_eq!(p.isr().len(), 3, "{} is fully in sync again: {:?}", tp(p), p.isr());
         }
         let replayed = Timeline::from_journal(timeline.journal().clone()).unwrap();
         prop_assert_eq!(replayed.head().state_hash(), timeline.head().state_hash());
@@ -383,7 +296,7 @@ proptest! {
         prop_assert_eq!(via_link.head().state_hash(), timeline.head().state_hash());
     }
 
-    /// Unclean election may be switched on: only the three expected properties may fail, and the
+    /// Unclean election may be switched on: only the two expected properties may fail, and the
     /// ledger sees every loss.
     #[test]
     fn unclean_elections_break_only_what_they_should(seed in any::<u64>(), steps in proptest::collection::vec(step(true), 1..60)) {
@@ -405,25 +318,22 @@ fn the_worked_example_violates_the_expected_properties() {
     .unwrap();
     let lesson = lab::lesson::parse_lesson(&text).unwrap();
     let steps: Vec<lab::steps::Step> = lesson.steps().cloned().collect();
-    let ran = lab::steps::run(config, &steps).unwrap();
-    let end = ran.timeline.end();
-    let mut watch = Watch {
-        leader_hw: BTreeMap::new(),
-        unclean_ever: false,
-        relax_when_unclean: false,
-        values: Vec::new(),
-    };
+    let mut watch = Watch::new(false);
     let mut violated = BTreeSet::new();
-    for t in 0..=end.0 {
-        let lab = ran.timeline.state_at(Tick(t));
+    let ran = lab::steps::run_watched(config, &steps, |_, lab| {
         violated.extend(
             check(lab.broker().unwrap(), &mut watch).expect("the universal invariants hold"),
         );
-    }
-    assert_eq!(violated, BTreeSet::from([LOG_MATCHING, NO_ACKS_ALL_LOSS]));
+    })
+    .unwrap();
+    assert_eq!(
+        violated,
+        BTreeSet::from(["LogMatching", "NoCommittedRecordLost"])
+    );
+    assert!(watch.unclean_ever());
     let cluster = ran.timeline.head().broker().unwrap();
     assert_eq!(
-        cluster.ledger.lost_acks_all(),
+        cluster.ledger().lost_acks_all(),
         20,
         "twenty committed acks=all records lost"
     );
@@ -463,7 +373,7 @@ fn a_broker_behind_the_metadata_log_start_loads_the_snapshot() {
         },
     );
     let mut cycles: u32 = 0;
-    while timeline.head().broker().unwrap().controller.log_start == 0 {
+    while timeline.head().broker().unwrap().controller().log_start() == 0 {
         apply(
             &mut timeline,
             B::KillBroker {
@@ -486,15 +396,15 @@ fn a_broker_behind_the_metadata_log_start_loads_the_snapshot() {
         assert!(cycles < 5_000, "the log never compacted");
     }
     let cluster = timeline.head().broker().unwrap();
-    assert!(cluster.controller.log.len() <= METADATA_LOG_RECORDS_MAX);
+    assert!(cluster.controller().log().len() <= METADATA_LOG_RECORDS_MAX);
     let behind = cluster
-        .brokers
+        .brokers()
         .iter()
-        .find(|b| b.id == BrokerId(3))
+        .find(|b| b.id() == BrokerId(3))
         .unwrap()
-        .metadata_offset;
+        .metadata_offset();
     assert!(
-        behind < cluster.controller.log_start,
+        behind < cluster.controller().log_start(),
         "broker 3 is behind the snapshot"
     );
     apply(
@@ -507,15 +417,20 @@ fn a_broker_behind_the_metadata_log_start_loads_the_snapshot() {
         timeline.advance_head().unwrap();
     }
     let cluster = timeline.head().broker().unwrap();
-    for p in &cluster.topics["orders"].partitions {
-        let r = &p.replica[&BrokerId(3)];
+    for p in cluster.topics()["orders"].partitions() {
+        let r = &p.replica_states()[&BrokerId(3)];
         assert_eq!(
-            (r.known_leader, r.known_epoch),
-            (p.leader, p.leader_epoch),
+            (r.known_leader(), r.known_epoch()),
+            (p.leader(), p.leader_epoch()),
             "{}",
             tp(p)
         );
-        assert!(p.isr.contains(&BrokerId(3)), "{} ISR {:?}", tp(p), p.isr);
+        assert!(
+            p.isr().contains(&BrokerId(3)),
+            "{} ISR {:?}",
+            tp(p),
+            p.isr()
+        );
     }
     let replayed = Timeline::from_journal(timeline.journal().clone()).unwrap();
     assert_eq!(replayed.head().state_hash(), timeline.head().state_hash());

@@ -32,7 +32,7 @@ fn cell(
         record.map_or("removed", |r| key_class(r.key.as_deref())),
         record.filter(|r| r.is_tombstone()).map(|_| "tombstone"),
         segment_start.then_some("segment-start"),
-        (offset >= partition.hw).then_some("uncommitted"),
+        (offset >= partition.hw()).then_some("uncommitted"),
         selected.then_some("selected"),
     );
     let title = match record {
@@ -65,7 +65,10 @@ pub fn ClusterView() -> Html {
     };
     with_cluster(&session, |cluster| {
         let inspected = selected.as_ref().and_then(|s| {
-            let partition = cluster.topics.get(&s.tp.topic)?.partition(s.tp.partition)?;
+            let partition = cluster
+                .topics()
+                .get(&s.tp.topic)?
+                .partition(s.tp.partition)?;
             let record = partition
                 .leader_log()?
                 .records()
@@ -77,47 +80,47 @@ pub fn ClusterView() -> Html {
             <div class="cluster-view">
                 <p class="muted small">{ "Kafka 4.x semantics (KRaft). Time is in ticks; one tick stands for about 100 ms." }</p>
                 <ul class="brokers" aria-label="Brokers">
-                    if cluster.brokers.len() < usize::from(lab::broker::cluster::BROKERS_MAX) {
+                    if cluster.brokers().len() < usize::from(lab::broker::cluster::BROKERS_MAX) {
                         <li><button class="ghost small-button add-broker" onclick={{
                             let session = session.clone();
                             Callback::from(move |_| super::send(&session, lab::broker::cluster::BrokerCommand::AddBroker))
                         }}>{ "+ broker" }</button></li>
                     }
-                    { for cluster.brokers.iter().map(|b| html! {
-                        <li class="broker-chip">{ format!("broker {}", b.id.0) }<span class="muted small">{ format!(" leads {}", super::leader_count(cluster, b.id)) }</span></li>
+                    { for cluster.brokers().iter().map(|b| html! {
+                        <li class="broker-chip">{ format!("broker {}", b.id().0) }<span class="muted small">{ format!(" leads {}", super::leader_count(cluster, b.id())) }</span></li>
                     }) }
                 </ul>
-                { for cluster.topics.values().map(|topic| {
-                    let policy = match (topic.settings.log.cleanup_delete, topic.settings.log.cleanup_compact) {
+                { for cluster.topics().values().map(|topic| {
+                    let policy = match (topic.settings().log.cleanup_delete, topic.settings().log.cleanup_compact) {
                         (true, true) => "compact,delete",
                         (false, true) => "compact",
                         _ => "delete",
                     };
                     html! {
-                        <section class="topic" aria-label={format!("Topic {}", topic.name)}>
-                            <h4>{ &topic.name }<span class="muted small">{ format!(" · {} partitions · cleanup.policy={policy} · {} records", topic.partitions.len(), topic.record_count()) }</span></h4>
-                            { for topic.partitions.iter().map(|p| {
-                                let tp = TopicPartition { topic: topic.name.clone(), partition: p.id };
+                        <section class="topic" aria-label={format!("Topic {}", topic.name())}>
+                            <h4>{ &topic.name() }<span class="muted small">{ format!(" · {} partitions · cleanup.policy={policy} · {} records", topic.partitions().len(), topic.record_count()) }</span></h4>
+                            { for topic.partitions().iter().map(|p| {
+                                let tp = TopicPartition { topic: topic.name().to_string(), partition: p.id() };
                                 let Some(log) = p.leader_log() else {
-                                    let why = match p.leader {
+                                    let why = match p.leader() {
                                         None => "offline: no replica can lead".to_string(),
                                         Some(b) => format!("leader b{} cannot serve clients now (down, cut off or unaware it leads)", b.0),
                                     };
                                     return html! {
-                                        <div class="partition-row is-unavailable" data-partition={format!("{}-{}", topic.name, p.id.0)}>
-                                            <div class="partition-head"><strong>{ format!("p{}", p.id.0) }</strong><span class="bad small">{ format!(" {why}") }</span></div>
+                                        <div class="partition-row is-unavailable" data-partition={format!("{}-{}", topic.name(), p.id().0)}>
+                                            <div class="partition-head"><strong>{ format!("p{}", p.id().0) }</strong><span class="bad small">{ format!(" {why}") }</span></div>
                                         </div>
                                     };
                                 };
                                 let first = Offset(log.leo().0.saturating_sub(CELLS_PER_ROW).max(log.log_start().0));
                                 let records: Vec<&Record> = log.records().filter(|r| r.offset >= first).collect();
                                 let bases: Vec<Offset> = log.segments().iter().map(|s| s.base_offset).collect();
-                                let commits: Vec<String> = cluster.groups.iter().filter_map(|(name, g)| g.committed.get(&tp).map(|c| format!("{name} committed {} (lag {})", c.offset, g.lag(&tp, p.hw)))).collect();
+                                let commits: Vec<String> = cluster.groups().iter().filter_map(|(name, g)| g.committed().get(&tp).map(|c| format!("{name} committed {} (lag {})", c.offset, g.lag(&tp, p.hw())))).collect();
                                 html! {
-                                    <div class="partition-row" data-partition={format!("{}-{}", topic.name, p.id.0)}>
+                                    <div class="partition-row" data-partition={format!("{}-{}", topic.name(), p.id().0)}>
                                         <div class="partition-head">
-                                            <strong>{ format!("p{}", p.id.0) }</strong>
-                                            <span class="muted small">{ format!(" leader b{} · log start {} · HW {} · LEO {} · {} segment(s)", p.leader.map_or(0, |b| b.0), log.log_start(), p.hw, log.leo(), log.segments().len()) }</span>
+                                            <strong>{ format!("p{}", p.id().0) }</strong>
+                                            <span class="muted small">{ format!(" leader b{} · log start {} · HW {} · LEO {} · {} segment(s)", p.leader().map_or(0, |b| b.0), log.log_start(), p.hw(), log.leo(), log.segments().len()) }</span>
                                         </div>
                                         <div class="log-cells" role="group" aria-label={format!("Offsets {} to {} of {tp}", first, log.leo())}>
                                             if first > log.log_start() { <span class="log-more" title="older offsets">{ "…" }</span> }
@@ -129,7 +132,7 @@ pub fn ClusterView() -> Html {
                                                 let is_selected = selected.as_ref().is_some_and(|s| s.tp == tp && s.offset == offset);
                                                 cell(p, &tp, offset, record, bases.contains(&offset) && o > 0, is_selected, on_select.clone())
                                             }) }</>
-                                            <span class="hw-marker" title="high watermark: consumers read below it">{ format!("HW {}", p.hw) }</span>
+                                            <span class="hw-marker" title="high watermark: consumers read below it">{ format!("HW {}", p.hw()) }</span>
                                         </div>
                                         if !commits.is_empty() { <p class="commits small">{ commits.join(" · ") }</p> }
                                     </div>
@@ -148,7 +151,7 @@ pub fn ClusterView() -> Html {
                                 <div><dt>{ "value" }</dt><dd>{ if r.is_tombstone() { "null (tombstone)".to_string() } else { show_bytes(r.value.as_deref()) } }</dd></div>
                                 <div><dt>{ "timestamp" }</dt><dd>{ r.timestamp.to_string() }</dd></div>
                                 <div><dt>{ "headers" }</dt><dd>{ if r.headers.is_empty() { "none".to_string() } else { r.headers.iter().map(|(n, v)| format!("{n}:{}", String::from_utf8_lossy(v))).collect::<Vec<_>>().join(", ") } }</dd></div>
-                                <div><dt>{ "key → partition" }</dt><dd>{ r.key.as_deref().map_or_else(|| "sticky / round-robin".to_string(), |k| format!("murmur2 {} → p{}", lab::broker::partitioner::murmur2(k), lab::broker::partitioner::partition_for_key(k, cluster.topics[&tp.topic].partitions.len() as u32).map_or(0, |p: PartitionId| p.0))) }</dd></div>
+                                <div><dt>{ "key → partition" }</dt><dd>{ r.key.as_deref().map_or_else(|| "sticky / round-robin".to_string(), |k| format!("murmur2 {} → p{}", lab::broker::partitioner::murmur2(k), lab::broker::partitioner::partition_for_key(k, cluster.topics()[&tp.topic].partitions().len() as u32).map_or(0, |p: PartitionId| p.0))) }</dd></div>
                             </dl>
                         },
                         None => html! { <p class="muted small">{ "Select a cell to inspect its record. Colours are keys; outlined cells begin a segment; grey cells are null keys; striped ones were removed by compaction." }</p> },

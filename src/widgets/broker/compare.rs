@@ -166,7 +166,10 @@ pub fn Compare() -> Html {
             }
         })
     };
-    let brokers_max = session.view.broker().map_or(3, |c| c.brokers.len().max(1));
+    let brokers_max = session
+        .view
+        .broker()
+        .map_or(3, |c| c.brokers().len().max(1));
     let on_open = {
         let (session, made) = (session.clone(), made.clone());
         Callback::from(move |_: MouseEvent| {

@@ -7,8 +7,8 @@
 use super::{send, with_cluster};
 use crate::store::{LabAction, LabHandle};
 use lab::broker::cluster::{BrokerCommand, Cluster};
-use lab::broker::controller::{MetadataChange, MetadataRecord};
-use lab::broker::topic::ElectionKind;
+use lab::broker::controller::MetadataRecord;
+use lab::broker::narrate::{self, MetadataNote};
 use lab::clock::Tick;
 use yew::prelude::*;
 
@@ -21,78 +21,19 @@ pub struct TimelineRow {
     pub at: Tick,
     pub offset: u64,
     pub term: u32,
-    /// "election", "unclean", "offline", "controller", "fenced", "isr" (a CSS modifier).
-    pub kind: &'static str,
+    pub note: MetadataNote,
     pub text: String,
 }
 
-fn isr_text(isr: &[lab::broker::BrokerId]) -> String {
-    let ids: Vec<String> = isr.iter().map(|b| b.0.to_string()).collect();
-    format!("{{{}}}", ids.join(","))
-}
-
-/// The metadata record as a timeline row, if it belongs there: leader elections, controller
-/// elections and fencing always; ISR-only changes when `with_isr`.
+/// The metadata record as a timeline row, if it belongs there (see
+/// [`narrate::metadata_change`], which words it).
 pub fn timeline_row(record: &MetadataRecord, with_isr: bool) -> Option<TimelineRow> {
-    let (kind, text) = match &record.change {
-        MetadataChange::ControllerElected { controller, term } if *term > 1 => (
-            "controller",
-            format!(
-                "C{} becomes the active controller (term {term})",
-                controller.0
-            ),
-        ),
-        MetadataChange::BrokerFenced { broker, reason } => {
-            ("fenced", format!("broker {} fenced: {reason}", broker.0))
-        }
-        MetadataChange::BrokerUnfenced { broker } => {
-            ("unfenced", format!("broker {} unfenced", broker.0))
-        }
-        MetadataChange::PartitionChanged {
-            topic,
-            partition,
-            leader,
-            isr,
-            leader_epoch,
-            election,
-            ..
-        } => match election {
-            Some(ElectionKind::Initial) => return None,
-            Some(_) if leader.is_none() => (
-                "offline",
-                format!(
-                    "{topic}-{} goes offline: no eligible replica (epoch {leader_epoch}, ISR {})",
-                    partition.0,
-                    isr_text(isr)
-                ),
-            ),
-            Some(kind) => (
-                if *kind == ElectionKind::Unclean {
-                    "unclean"
-                } else {
-                    "election"
-                },
-                format!(
-                    "{topic}-{}: broker {} leads, {} election, epoch {leader_epoch}, ISR {}",
-                    partition.0,
-                    leader.map_or(0, |b| b.0),
-                    kind.name(),
-                    isr_text(isr)
-                ),
-            ),
-            None if with_isr => (
-                "isr",
-                format!("{topic}-{}: ISR becomes {}", partition.0, isr_text(isr)),
-            ),
-            None => return None,
-        },
-        _ => return None,
-    };
+    let (note, text) = narrate::metadata_change(&record.change, with_isr)?;
     Some(TimelineRow {
         at: record.at,
         offset: record.offset,
         term: record.term,
-        kind,
+        note,
         text,
     })
 }
@@ -100,8 +41,8 @@ pub fn timeline_row(record: &MetadataRecord, with_isr: bool) -> Option<TimelineR
 /// The newest rows of `cluster`'s metadata log, newest first.
 pub fn timeline_rows(cluster: &Cluster, with_isr: bool) -> Vec<TimelineRow> {
     cluster
-        .controller
-        .log
+        .controller()
+        .log()
         .iter()
         .rev()
         .filter_map(|r| timeline_row(r, with_isr))
@@ -110,12 +51,12 @@ pub fn timeline_rows(cluster: &Cluster, with_isr: bool) -> Vec<TimelineRow> {
 }
 
 fn controller_nodes(session: &LabHandle, cluster: &Cluster) -> Html {
-    let c = &cluster.controller;
+    let c = cluster.controller();
     html! {
         <ul class="controller-nodes" aria-label="Controller quorum">
-            { for c.nodes.iter().map(|node| {
+            { for c.nodes().iter().map(|node| {
                 let id = node.id;
-                let active = c.active == Some(id);
+                let active = c.active() == Some(id);
                 let (kill, restart) = (session.clone(), session.clone());
                 html! {
                     <li class={classes!("controller-node", active.then_some("is-active"), (!node.running).then_some("is-down"))} data-controller={id.0.to_string()}>
@@ -143,7 +84,7 @@ fn registrations(cluster: &Cluster, now: Tick) -> Html {
             <caption class="visually-hidden">{ "Broker registrations" }</caption>
             <thead><tr><th scope="col">{ "broker" }</th><th scope="col" class="num">{ "broker epoch" }</th><th scope="col" class="num">{ "ticks since heartbeat" }</th><th scope="col">{ "state" }</th></tr></thead>
             <tbody>
-                { for cluster.controller.registrations.iter().map(|(b, r)| {
+                { for cluster.controller().registrations().iter().map(|(b, r)| {
                     let state = match (r.fenced, r.shutting_down) {
                         (_, true) => "shutting down",
                         (true, false) => "fenced",
@@ -179,15 +120,15 @@ pub fn ControllerView() -> Html {
     });
     let end = session.end();
     with_cluster(&session, |cluster| {
-        let c = &cluster.controller;
+        let c = cluster.controller();
         // Records this far into the metadata log exist at the tick on screen; later ones are
         // still to come.
         let seen = c.end_offset() as u64;
-        let status = match c.active {
-            Some(id) => format!("Active controller: C{} · term {}", id.0, c.term),
+        let status = match c.active() {
+            Some(id) => format!("Active controller: C{} · term {}", id.0, c.term()),
             None => format!(
                 "No active controller{} · {} of {} nodes running: an election needs a majority",
-                c.vacant_since
+                c.vacant_since()
                     .map_or(String::new(), |t| format!(" since tick {}", t.0)),
                 c.running_nodes(),
                 c.quorum_size()
@@ -208,7 +149,7 @@ pub fn ControllerView() -> Html {
         };
         html! {
             <div class="controller-view">
-                <p class={classes!("controller-status", c.active.is_none().then_some("bad"))} role="status">{ status }</p>
+                <p class={classes!("controller-status", c.active().is_none().then_some("bad"))} role="status">{ status }</p>
                 { controller_nodes(&session, cluster) }
                 <h4>{ "Broker registrations" }</h4>
                 { registrations(cluster, session.view.now()) }
@@ -223,7 +164,7 @@ pub fn ControllerView() -> Html {
                             let after = Tick((row.at.0 + 1).min(end.0));
                             let before = Tick(row.at.0.saturating_sub(1));
                             html! {
-                                <li class={classes!("election-row", format!("row-{}", row.kind), future.then_some("future"))} data-tick={row.at.0.to_string()}>
+                                <li class={classes!("election-row", format!("row-{}", row.note.tag()), future.then_some("future"))} data-tick={row.at.0.to_string()}>
                                     <button type="button" class="ghost jump-after" onclick={jump(after)}
                                         title={format!("Jump to tick {}, just after this change", after.0)}
                                         aria-label={format!("Jump to tick {}, just after: {}", after.0, row.text)}>

@@ -23,8 +23,16 @@ pub fn Deliveries() -> Html {
     });
     with_cluster(&session, |cluster| {
         let report = &*report;
-        let acked: u64 = cluster.producers.values().map(|p| p.acked_records).sum();
-        let delivered: u64 = cluster.consumers.values().map(|c| c.deliveries_total).sum();
+        let acked: u64 = cluster
+            .producers()
+            .values()
+            .map(|p| p.acked_records())
+            .sum();
+        let delivered: u64 = cluster
+            .consumers()
+            .values()
+            .map(|c| c.deliveries_total())
+            .sum();
         let row = |label: &str, count: usize, meaning: &str, examples: Vec<String>| {
             html! {
                 <tr class={classes!((count > 0).then_some("anomaly"))}>
@@ -41,7 +49,7 @@ pub fn Deliveries() -> Html {
                 <table class="delivery-table">
                     <tbody>
                         { row("written twice", report.duplicates.len(), "a retried batch was appended again (no idempotence).",
-                            take(report.duplicates.iter().map(|id| cluster.sends[*id as usize].offsets().map(|o| format!("{}@{o}", cluster.sends[*id as usize].tp)).collect::<Vec<_>>().join("=")).collect())) }
+                            take(report.duplicates.iter().map(|id| cluster.sends()[*id as usize].offsets().map(|o| format!("{}@{o}", cluster.sends()[*id as usize].tp)).collect::<Vec<_>>().join("=")).collect())) }
                         { row("reordered", report.nonmonotonic_sends.len(), "a producer's later record landed before an earlier one.",
                             take(report.nonmonotonic_sends.iter().map(|(p, tp)| format!("{p} on {tp}")).collect())) }
                         { row("delivered again", report.redeliveries.len(), "processed, not committed, then read again after a crash or rebalance: at-least-once.",

@@ -14,22 +14,22 @@ use yew::prelude::*;
 /// `--reset-offsets --to-earliest|--to-latest`, allowed on an inactive group only.
 fn reset_buttons(session: &crate::store::LabHandle, group: &ConsumerGroup, active: bool) -> Html {
     let button = |label: &'static str, to_earliest: bool| {
-        let (session, name) = (session.clone(), group.name.clone());
+        let (session, name) = (session.clone(), group.name().to_string());
         html! {
             <button class="small-button reset-offsets" disabled={active} title={if active { "Only a group with no running member can be reset" } else { "Move every committed offset" }}
-                onclick={Callback::from(move |_| send(&session, BrokerCommand::ResetGroupOffsets { group: name.clone(), to_earliest }))}>{ label }</button>
+                onclick={Callback::from(move |_| send(&session, BrokerCommand::ResetGroupOffsets { group: name.to_string(), to_earliest }))}>{ label }</button>
         }
     };
     html! { <p class="small">{ "Reset offsets: " }{ button("to earliest", true) }{ " " }{ button("to latest", false) }</p> }
 }
 
 fn group_view(session: &crate::store::LabHandle, cluster: &Cluster, group: &ConsumerGroup) -> Html {
-    let state = match &group.state {
+    let state = match &group.state() {
         GroupState::Empty => "Empty".to_string(),
         GroupState::PreparingRebalance { reason, .. } => format!("Rebalancing ({reason})"),
         GroupState::Stable => "Stable".to_string(),
     };
-    let name = group.name.clone();
+    let name = group.name().to_string();
     let on_strategy = {
         let session = session.clone();
         Callback::from(move |e: Event| {
@@ -40,7 +40,7 @@ fn group_view(session: &crate::store::LabHandle, cluster: &Cluster, group: &Cons
                 send(
                     &session,
                     BrokerCommand::SetGroupStrategy {
-                        group: name.clone(),
+                        group: name.to_string(),
                         strategy,
                     },
                 );
@@ -54,14 +54,14 @@ fn group_view(session: &crate::store::LabHandle, cluster: &Cluster, group: &Cons
     // Seek every owned partition back to its log start: the consumer reads its history again.
     let replay = |c: &lab::broker::group::Consumer| {
         let seeks: Vec<BrokerCommand> = c
-            .owned
+            .owned()
             .iter()
             .map(|tp| BrokerCommand::SeekConsumer {
-                consumer: c.id,
+                consumer: c.id(),
                 topic: tp.topic.clone(),
                 partition: tp.partition,
                 offset: cluster
-                    .topics
+                    .topics()
                     .get(&tp.topic)
                     .and_then(|t| t.partition(tp.partition))
                     .map_or(lab::broker::log::Offset(0), |p| p.log_start()),
@@ -74,51 +74,51 @@ fn group_view(session: &crate::store::LabHandle, cluster: &Cluster, group: &Cons
         }
     };
     let members: Vec<_> = cluster
-        .consumers
+        .consumers()
         .values()
-        .filter(|c| c.group == group.name && c.status != ConsumerStatus::Closed)
+        .filter(|c| c.group() == group.name() && c.status() != ConsumerStatus::Closed)
         .collect();
     let lags: Vec<_> = cluster
         .lags()
         .into_iter()
-        .filter(|(g, _, _)| *g == group.name)
+        .filter(|(g, _, _)| *g == group.name())
         .collect();
     html! {
-        <section class="group" data-group={group.name.clone()}>
+        <section class="group" data-group={group.name().to_string()}>
             <h4>
-                { format!("group {}", group.name) }
-                <span class="muted small">{ format!(" · {state} · generation {} · leader {} · {} rebalance(s)", group.generation, group.leader.clone().unwrap_or_else(|| "none".into()), group.rebalances) }</span>
+                { format!("group {}", group.name()) }
+                <span class="muted small">{ format!(" · {state} · generation {} · leader {} · {} rebalance(s)", group.generation(), group.leader().unwrap_or("none"), group.rebalances()) }</span>
             </h4>
             <label class="small">{ "assignor " }
-                <select class="assignor-select" onchange={on_strategy} aria-label={format!("Assignor of {}", group.name)}>
-                    { for Strategy::ALL.iter().map(|s| html! { <option value={s.name()} selected={*s == group.strategy}>{ format!("{}{}", s.name(), if s.is_cooperative() { " (cooperative)" } else { " (eager)" }) }</option> }) }
+                <select class="assignor-select" onchange={on_strategy} aria-label={format!("Assignor of {}", group.name())}>
+                    { for Strategy::ALL.iter().map(|s| html! { <option value={s.name()} selected={*s == group.strategy()}>{ format!("{}{}", s.name(), if s.is_cooperative() { " (cooperative)" } else { " (eager)" }) }</option> }) }
                 </select>
             </label>
             <table class="members">
                 <thead><tr><th scope="col">{ "consumer" }</th><th scope="col">{ "status" }</th><th scope="col">{ "partitions → position" }</th><th scope="col">{ "actions" }</th></tr></thead>
                 <tbody>
                     { for members.iter().map(|c| {
-                        let status = match c.status {
-                            ConsumerStatus::Running if !c.in_process.is_empty() => format!("processing {}", c.records_in_process()),
+                        let status = match c.status() {
+                            ConsumerStatus::Running if !c.in_process().is_empty() => format!("processing {}", c.records_in_process()),
                             ConsumerStatus::Running => "running".into(),
                             ConsumerStatus::Crashed { since } => format!("crashed at {since}"),
                             ConsumerStatus::Closed => "closed".into(),
                         };
-                        let owned: Vec<String> = c.owned.iter().map(|tp| format!("{tp}→{}", c.positions.get(tp).map_or("?".into(), |o| o.to_string()))).collect();
+                        let owned: Vec<String> = c.owned().iter().map(|tp| format!("{tp}→{}", c.positions().get(tp).map_or("?".into(), |o| o.to_string()))).collect();
                         html! {
-                            <tr class={classes!("member", (!c.is_running()).then_some("member-down"))} data-consumer={c.id.0.to_string()}>
-                                <td>{ c.id.to_string() }{ c.instance_id.as_ref().map(|i| format!(" (static {i})")).unwrap_or_default() }</td>
+                            <tr class={classes!("member", (!c.is_running()).then_some("member-down"))} data-consumer={c.id().0.to_string()}>
+                                <td>{ c.id().to_string() }{ c.instance_id().as_ref().map(|i| format!(" (static {i})")).unwrap_or_default() }</td>
                                 <td>{ status }</td>
                                 <td>{ if owned.is_empty() { "idle".to_string() } else { owned.join(", ") } }</td>
                                 <td class="actions">
                                     if c.is_running() {
-                                        { action("Crash", "crash-button", BrokerCommand::CrashConsumer { consumer: c.id }) }
-                                        { action("Close", "close-button", BrokerCommand::CloseConsumer { consumer: c.id }) }
-                                        { action("Commit", "commit-button", BrokerCommand::CommitConsumer { consumer: c.id, asynchronous: false }) }
-                                        { action("Commit async", "commit-async-button", BrokerCommand::CommitConsumer { consumer: c.id, asynchronous: true }) }
+                                        { action("Crash", "crash-button", BrokerCommand::CrashConsumer { consumer: c.id() }) }
+                                        { action("Close", "close-button", BrokerCommand::CloseConsumer { consumer: c.id() }) }
+                                        { action("Commit", "commit-button", BrokerCommand::CommitConsumer { consumer: c.id(), asynchronous: false }) }
+                                        { action("Commit async", "commit-async-button", BrokerCommand::CommitConsumer { consumer: c.id(), asynchronous: true }) }
                                         { replay(c) }
                                     } else {
-                                        { action("Restart", "restart-button", BrokerCommand::RestartConsumer { consumer: c.id }) }
+                                        { action("Restart", "restart-button", BrokerCommand::RestartConsumer { consumer: c.id() }) }
                                     }
                                 </td>
                             </tr>
@@ -131,9 +131,9 @@ fn group_view(session: &crate::store::LabHandle, cluster: &Cluster, group: &Cons
                 <thead><tr><th scope="col">{ "partition" }</th><th scope="col" class="num">{ "HW" }</th><th scope="col" class="num">{ "committed" }</th><th scope="col" class="num">{ "lag" }</th><th scope="col" class="num">{ "lag (ticks)" }</th></tr></thead>
                 <tbody>
                     { for lags.iter().map(|(_, tp, lag)| {
-                        let hw = cluster.topics.get(&tp.topic).and_then(|t| t.partition(tp.partition)).map_or(0, |p| p.hw.0);
-                        let committed = group.committed.get(tp).map_or("-".to_string(), |c| c.offset.to_string());
-                        html! { <tr><td>{ tp.to_string() }</td><td class="num">{ hw }</td><td class="num">{ committed }</td><td class="num">{ lag }</td><td class="num">{ cluster.lag_ticks(&group.name, tp, session.view.now()) }</td></tr> }
+                        let hw = cluster.topics().get(&tp.topic).and_then(|t| t.partition(tp.partition)).map_or(0, |p| p.hw().0);
+                        let committed = group.committed().get(tp).map_or("-".to_string(), |c| c.offset.to_string());
+                        html! { <tr><td>{ tp.to_string() }</td><td class="num">{ hw }</td><td class="num">{ committed }</td><td class="num">{ lag }</td><td class="num">{ cluster.lag_ticks(group.name(), tp, session.view.now()) }</td></tr> }
                     }) }
                 </tbody>
             </table>
@@ -153,10 +153,10 @@ pub fn GroupsPanel() -> Html {
     let processing = use_state(|| "0".to_string());
     let error = use_state(|| None::<String>);
     with_cluster(&session, |cluster| {
-        let topic_name = if cluster.topics.contains_key(&*topic) {
+        let topic_name = if cluster.topics().contains_key(&*topic) {
             (*topic).clone()
         } else {
-            cluster.topics.keys().next().cloned().unwrap_or_default()
+            cluster.topics().keys().next().cloned().unwrap_or_default()
         };
         let on_add = {
             let (session, error) = (session.clone(), error.clone());
@@ -210,16 +210,16 @@ pub fn GroupsPanel() -> Html {
         };
         html! {
             <div class="groups-panel">
-                if cluster.groups.is_empty() {
+                if cluster.groups().is_empty() {
                     <p class="muted">{ "No consumer groups yet. Add a consumer below: the group is created when its first member joins." }</p>
                 }
-                { for cluster.groups.values().map(|g| group_view(&session, cluster, g)) }
+                { for cluster.groups().values().map(|g| group_view(&session, cluster, g)) }
                 <form class="add-consumer" novalidate=true onsubmit={on_add}>
                     <strong>{ "Add a consumer" }</strong>
                     <label>{ "group " }<input class="group-input" type="text" value={(*group).clone()} oninput={bind(&group)} /></label>
                     <label>{ "topic " }
                         <select onchange={bind_select(&topic)}>
-                            { for cluster.topics.keys().map(|t| html! { <option value={t.clone()} selected={*t == topic_name}>{ t }</option> }) }
+                            { for cluster.topics().keys().map(|t| html! { <option value={t.clone()} selected={*t == topic_name}>{ t }</option> }) }
                         </select>
                     </label>
                     <label>{ "static id " }<input class="instance-input" type="text" placeholder="optional" value={(*instance).clone()} oninput={bind(&instance)} /></label>

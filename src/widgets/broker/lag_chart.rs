@@ -12,7 +12,7 @@ fn lag_series(view: &lab::state::Lab) -> Vec<(String, Vec<(u64, u64)>)> {
         return Vec::new();
     };
     let mut by_line: BTreeMap<String, Vec<(u64, u64)>> = BTreeMap::new();
-    for sample in &cluster.lag_history {
+    for sample in cluster.lag_history() {
         for (group, tp, lag) in &sample.lags {
             by_line
                 .entry(format!("{group} {tp}"))

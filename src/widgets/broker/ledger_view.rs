@@ -64,7 +64,7 @@ pub fn LedgerView() -> Html {
     });
     with_cluster(&session, |cluster| {
         let c = *counts;
-        let lost = &cluster.ledger.lost;
+        let lost = &cluster.ledger().lost();
         let by_acks = |acks: Acks| lost.iter().filter(|l| l.acks == acks).count();
         let runs = lost_runs(lost);
         let jump = |at: Tick| {

@@ -35,10 +35,10 @@ pub fn with_cluster(session: &LabHandle, body: impl FnOnce(&Cluster) -> Html) ->
 /// How many partitions `broker` leads.
 pub fn leader_count(cluster: &Cluster, broker: lab::broker::BrokerId) -> usize {
     cluster
-        .topics
+        .topics()
         .values()
-        .flat_map(|t| t.partitions.iter())
-        .filter(|p| p.leader == Some(broker))
+        .flat_map(|t| t.partitions().iter())
+        .filter(|p| p.leader() == Some(broker))
         .count()
 }
 

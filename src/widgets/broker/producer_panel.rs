@@ -136,15 +136,15 @@ pub fn ProducerPanel() -> Html {
     let producer = use_state(|| "1".to_string());
     let error = use_state(|| None::<String>);
     with_cluster(&session, |cluster| {
-        let topic_name = if cluster.topics.contains_key(&*topic) {
+        let topic_name = if cluster.topics().contains_key(&*topic) {
             (*topic).clone()
         } else {
-            cluster.topics.keys().next().cloned().unwrap_or_default()
+            cluster.topics().keys().next().cloned().unwrap_or_default()
         };
         let partitions = cluster
-            .topics
+            .topics()
             .get(&topic_name)
-            .map_or(0, |t| t.partitions.len() as u32);
+            .map_or(0, |t| t.partitions().len() as u32);
         let producer_id = ProducerId(producer.parse().unwrap_or(1));
         let on_send = {
             let (session, error, key, value, count, partition) = (
@@ -200,7 +200,7 @@ pub fn ProducerPanel() -> Html {
                 rate.clone(),
             );
             let topic_name = topic_name.clone();
-            let running = cluster.rates.contains_key(&producer_id);
+            let running = cluster.rates().contains_key(&producer_id);
             Callback::from(move |_: MouseEvent| {
                 let per_tick = if running {
                     Ok(0)
@@ -227,7 +227,7 @@ pub fn ProducerPanel() -> Html {
             })
         };
         let steady = cluster
-            .rates
+            .rates()
             .get(&producer_id)
             .map(|r| format!("{} record(s) per tick to {}", r.records_per_tick, r.topic));
         let on_add = {
@@ -241,20 +241,20 @@ pub fn ProducerPanel() -> Html {
                 )
             })
         };
-        let current = cluster.producers.get(&producer_id);
+        let current = cluster.producers().get(&producer_id);
         html! {
             <div class="producer-panel">
                 <form class="send-form" novalidate=true onsubmit={on_send}>
-                    if cluster.producers.len() > 1 {
+                    if cluster.producers().len() > 1 {
                         <label>{ "producer " }
                             <select onchange={bind_select(&producer)}>
-                                { for cluster.producers.keys().map(|p| html! { <option value={p.0.to_string()} selected={*p == producer_id}>{ p.to_string() }</option> }) }
+                                { for cluster.producers().keys().map(|p| html! { <option value={p.0.to_string()} selected={*p == producer_id}>{ p.to_string() }</option> }) }
                             </select>
                         </label>
                     }
                     <label>{ "topic " }
                         <select class="topic-select" onchange={bind_select(&topic)}>
-                            { for cluster.topics.keys().map(|t| html! { <option value={t.clone()} selected={*t == topic_name}>{ t }</option> }) }
+                            { for cluster.topics().keys().map(|t| html! { <option value={t.clone()} selected={*t == topic_name}>{ t }</option> }) }
                         </select>
                     </label>
                     <label>{ "key " }<input class="key-input" type="text" placeholder="empty = null key" value={(*key).clone()} oninput={bind(&key)} /></label>
@@ -278,13 +278,13 @@ pub fn ProducerPanel() -> Html {
                     { steady.map(|s| html! { <span class="small muted">{ format!(" now: {s}") }</span> }).unwrap_or_default() }
                 </p>
                 if let Some(p) = current {
-                    <p class="small producer-summary">{ format!("{} (acks={}): {} sent · {} acknowledged · {} failed · {} unknown (may be written) · {} batch retries · {} waiting", p.id, p.config.acks.name(), p.sent_records, p.acked_records, p.failed_records - p.unknown_records, p.unknown_records, p.retried_batches, p.pending_records()) }</p>
-                    if !cluster.produce_errors.is_empty() {
-                        <p class="small produce-errors">{ "Errors answered: " }{ cluster.produce_errors.iter().map(|(code, n)| format!("{code} ×{n}")).collect::<Vec<_>>().join(" · ") }</p>
+                    <p class="small producer-summary">{ format!("{} (acks={}): {} sent · {} acknowledged · {} failed · {} unknown (may be written) · {} batch retries · {} waiting", p.id(), p.config().acks.name(), p.sent_records(), p.acked_records(), p.failed_records() - p.unknown_records(), p.unknown_records(), p.retried_batches(), p.pending_records()) }</p>
+                    if !cluster.produce_errors().is_empty() {
+                        <p class="small produce-errors">{ "Errors answered: " }{ cluster.produce_errors().iter().map(|(code, n)| format!("{code} ×{n}")).collect::<Vec<_>>().join(" · ") }</p>
                     }
                     <details class="producer-settings">
-                        <summary>{ format!("{} settings", p.id) }</summary>
-                        <ProducerSettings key={format!("{}-{:?}", p.id.0, p.config)} producer={p.id} config={p.config} />
+                        <summary>{ format!("{} settings", p.id()) }</summary>
+                        <ProducerSettings key={format!("{}-{:?}", p.id().0, p.config())} producer={p.id()} config={*p.config()} />
                     </details>
                 }
                 <button class="ghost" onclick={on_add}>{ "+ Add a producer" }</button>

@@ -35,7 +35,7 @@ fn badge(class: &'static str, text: impl Into<String>) -> Badge {
 /// What a broker looks like from outside: crashed, stopped, fenced, partitioned, slow or alive.
 pub fn broker_badges(broker: &Broker, registration: Option<&Registration>) -> Vec<Badge> {
     let mut badges = Vec::new();
-    match broker.process {
+    match broker.process() {
         BrokerProcess::Crashed => badges.push(badge("bad", "crashed")),
         BrokerProcess::Stopped => badges.push(badge("muted", "stopped")),
         BrokerProcess::Running => {}
@@ -62,7 +62,7 @@ pub fn broker_badges(broker: &Broker, registration: Option<&Registration>) -> Ve
     if broker.is_slow() {
         badges.push(badge(
             "warn",
-            format!("slow: fetches every {} ticks", broker.fetch_every_ticks),
+            format!("slow: fetches every {} ticks", broker.fetch_every_ticks()),
         ));
     }
     if badges.is_empty() {
@@ -107,7 +107,7 @@ fn BrokerCard(props: &BrokerCardProps) -> Html {
     let session = crate::widgets::use_lab();
     let slow = use_state(|| SLOW_CHOICES[1]);
     let b = &props.broker;
-    let id = b.id;
+    let id = b.id();
     let running = b.running();
     let name = format!("broker {}", id.0);
     let on_slow_choice = {
@@ -189,10 +189,10 @@ fn BrokerCard(props: &BrokerCardProps) -> Html {
 
 /// Where a replica's log starts and ends, and its epochs, as percentages of `scale` offsets.
 fn replica_bar(p: &Partition, broker: BrokerId, scale: u64) -> Html {
-    let Some(replica) = p.replica.get(&broker) else {
+    let Some(replica) = p.replica_states().get(&broker) else {
         return html! {};
     };
-    let log = &replica.log;
+    let log = &replica.log();
     let pct = |o: Offset| (o.0.min(scale) as f64) * 100.0 / (scale.max(1) as f64);
     let leo = log.leo();
     let epochs = log.epochs();
@@ -213,7 +213,7 @@ fn replica_bar(p: &Partition, broker: BrokerId, scale: u64) -> Html {
         broker.0,
         log.log_start(),
         leo,
-        replica.hw,
+        replica.hw(),
         bands
             .iter()
             .map(|(e, s, end)| format!("{e} at {s}–{}", end.0.saturating_sub(1)))
@@ -229,22 +229,22 @@ fn replica_bar(p: &Partition, broker: BrokerId, scale: u64) -> Html {
                     <span class="epoch-label">{ format!("e{epoch}") }</span>
                 </span>
             }) }
-            if replica.hw < leo {
-                <span class="uncommitted-tail" style={format!("left:{:.2}%;width:{:.2}%", pct(replica.hw), pct(leo) - pct(replica.hw))}
-                    title={format!("offsets {}–{} are above this replica's high watermark", replica.hw, leo.0.saturating_sub(1))}></span>
+            if replica.hw() < leo {
+                <span class="uncommitted-tail" style={format!("left:{:.2}%;width:{:.2}%", pct(replica.hw()), pct(leo) - pct(replica.hw()))}
+                    title={format!("offsets {}–{} are above this replica's high watermark", replica.hw(), leo.0.saturating_sub(1))}></span>
             }
-            <span class="hw-tick" style={format!("left:{:.2}%", pct(replica.hw))} title={format!("high watermark {}", replica.hw)}></span>
+            <span class="hw-tick" style={format!("left:{:.2}%", pct(replica.hw()))} title={format!("high watermark {}", replica.hw())}></span>
         </div>
     }
 }
 
 fn replica_row(cluster: &Cluster, p: &Partition, broker: BrokerId, scale: u64) -> Html {
-    let node = cluster.brokers.iter().find(|b| b.id == broker);
+    let node = cluster.brokers().iter().find(|b| b.id() == broker);
     let running = node.is_some_and(Broker::running);
-    let is_leader = p.leader == Some(broker);
-    let in_isr = p.isr.contains(&broker);
-    let preferred = p.replicas.first() == Some(&broker);
-    let replica = p.replica.get(&broker);
+    let is_leader = p.leader() == Some(broker);
+    let in_isr = p.isr().contains(&broker);
+    let preferred = p.replicas().first() == Some(&broker);
+    let replica = p.replica_states().get(&broker);
     let mut badges = Vec::new();
     if in_isr {
         badges.push(badge("ok", "ISR"));
@@ -258,22 +258,22 @@ fn replica_row(cluster: &Cluster, p: &Partition, broker: BrokerId, scale: u64) -
         badges.push(badge("bad", "down"));
     }
     if let Some(r) = replica {
-        let believes_leader = r.leading.is_some();
+        let believes_leader = r.leading().is_some();
         if believes_leader && !is_leader {
             badges.push(badge(
                 "bad",
-                format!("still thinks it leads (epoch {})", r.known_epoch),
+                format!("still thinks it leads (epoch {})", r.known_epoch()),
             ));
-        } else if running && !believes_leader && r.known_epoch < p.leader_epoch {
+        } else if running && !believes_leader && r.known_epoch() < p.leader_epoch() {
             badges.push(badge(
                 "muted",
-                format!("knows epoch {} of {}", r.known_epoch, p.leader_epoch),
+                format!("knows epoch {} of {}", r.known_epoch(), p.leader_epoch()),
             ));
         }
     }
     let numbers = replica.map_or_else(
         || "no replica".to_string(),
-        |r| format!("LEO {} · HW {}", r.log.leo(), r.hw),
+        |r| format!("LEO {} · HW {}", r.log().leo(), r.hw()),
     );
     html! {
         <li class={classes!("replica-row", is_leader.then_some("is-leader"), (!running).then_some("is-down"))} data-replica={broker.0.to_string()}>
@@ -290,37 +290,37 @@ fn replica_row(cluster: &Cluster, p: &Partition, broker: BrokerId, scale: u64) -
 
 fn partition_view(cluster: &Cluster, topic: &Topic, p: &Partition) -> Html {
     let scale = p
-        .replica
+        .replica_states()
         .values()
-        .map(|r| r.log.leo().0)
+        .map(|r| r.log().leo().0)
         .max()
         .unwrap_or(0)
         .max(1);
-    let min_isr = p.effective_min_isr(&topic.settings);
+    let min_isr = p.effective_min_isr(topic.settings());
     let mut badges = Vec::new();
     if p.offline() {
         badges.push(badge("bad", "offline"));
-    } else if p.isr.len() < min_isr {
+    } else if p.isr().len() < min_isr {
         badges.push(badge("bad", format!("ISR below min {min_isr}")));
     } else if p.under_replicated() {
         badges.push(badge("warn", "under-replicated"));
     }
-    if !p.offline() && !p.serving {
+    if !p.offline() && !p.serving() {
         badges.push(badge("warn", "not serving"));
     }
     let leader = p
-        .leader
+        .leader()
         .map_or_else(|| "no leader".to_string(), |b| format!("leader b{}", b.0));
-    let isr: Vec<String> = p.isr.iter().map(|b| b.0.to_string()).collect();
+    let isr: Vec<String> = p.isr().iter().map(|b| b.0.to_string()).collect();
     html! {
-        <section class="replica-partition" data-partition={format!("{}-{}", topic.name, p.id.0)} aria-label={format!("Partition {}-{}", topic.name, p.id.0)}>
-            <h4>{ format!("{}-{}", topic.name, p.id.0) }{ " " }{ badges_html(&badges) }</h4>
+        <section class="replica-partition" data-partition={format!("{}-{}", topic.name(), p.id().0)} aria-label={format!("Partition {}-{}", topic.name(), p.id().0)}>
+            <h4>{ format!("{}-{}", topic.name(), p.id().0) }{ " " }{ badges_html(&badges) }</h4>
             <p class="muted small partition-facts">
                 { format!("{leader} · leader epoch {} · partition epoch {} · ISR {{{}}} · min ISR {min_isr} · HW {} · last election: {}",
-                    p.leader_epoch, p.partition_epoch, isr.join(","), p.hw, p.last_election.name()) }
+                    p.leader_epoch(), p.partition_epoch(), isr.join(","), p.hw(), p.last_election().name()) }
             </p>
             <ul class="replica-rows">
-                { for p.replicas.iter().map(|b| replica_row(cluster, p, *b, scale)) }
+                { for p.replicas().iter().map(|b| replica_row(cluster, p, *b, scale)) }
             </ul>
         </section>
     }
@@ -330,7 +330,7 @@ fn partition_view(cluster: &Cluster, topic: &Topic, p: &Partition) -> Html {
 pub fn Replicas() -> Html {
     let session = crate::widgets::use_lab();
     with_cluster(&session, |cluster| {
-        let metadata_len = cluster.controller.end_offset();
+        let metadata_len = cluster.controller().end_offset();
         let on_preferred = {
             let session = session.clone();
             Callback::from(move |_| send(&session, BrokerCommand::ElectPreferredLeaders))
@@ -339,9 +339,9 @@ pub fn Replicas() -> Html {
             <div class="replicas">
                 <p class="muted small">{ "Kafka 4.x with KRaft (strict min-ISR high watermark of 3.7+). One tick is about 100 ms." }</p>
                 <ul class="broker-cards" aria-label="Brokers">
-                    { for cluster.brokers.iter().map(|b| html! {
-                        <BrokerCard key={b.id.0} broker={b.clone()} registration={cluster.controller.registrations.get(&b.id).cloned()}
-                            leads={super::leader_count(cluster, b.id)} metadata_behind={metadata_len.saturating_sub(b.metadata_offset)} />
+                    { for cluster.brokers().iter().map(|b| html! {
+                        <BrokerCard key={b.id().0} broker={b.clone()} registration={cluster.controller().registrations().get(&b.id()).cloned()}
+                            leads={super::leader_count(cluster, b.id())} metadata_behind={metadata_len.saturating_sub(b.metadata_offset())} />
                     }) }
                 </ul>
                 <p class="replica-actions">
@@ -349,11 +349,11 @@ pub fn Replicas() -> Html {
                         title="kafka-leader-election --election-type PREFERRED: move leadership back to the first replica where it is in sync">{ "Elect preferred leaders" }</button>
                     <span class="muted small">{ " Bands are leader epochs; the bar after the tick is above the high watermark (not yet committed)." }</span>
                 </p>
-                { for cluster.topics.values().map(|topic| html! {
+                { for cluster.topics().values().map(|topic| html! {
                     <div class="replica-topic">
-                        <h3 class="replica-topic-name">{ format!("{} · RF {} · min.insync.replicas {} · unclean election {}", topic.name, topic.settings.replication_factor,
-                            topic.settings.min_insync_replicas, if topic.settings.unclean_leader_election { "on" } else { "off" }) }</h3>
-                        { for topic.partitions.iter().map(|p| partition_view(cluster, topic, p)) }
+                        <h3 class="replica-topic-name">{ format!("{} · RF {} · min.insync.replicas {} · unclean election {}", topic.name(), topic.settings().replication_factor,
+                            topic.settings().min_insync_replicas, if topic.settings().unclean_leader_election { "on" } else { "off" }) }</h3>
+                        { for topic.partitions().iter().map(|p| partition_view(cluster, topic, p)) }
                     </div>
                 }) }
             </div>
@@ -367,11 +367,22 @@ mod tests {
 
     #[test]
     fn badges_say_what_is_wrong() {
-        let mut b = Broker::new(BrokerId(1));
-        assert_eq!(broker_badges(&b, None)[0].text, "alive");
-        b.set_cut(Link::Controller, true);
-        b.fetch_every_ticks = 20;
-        let texts: Vec<String> = broker_badges(&b, None)
+        let mut cluster = Cluster::new(1, lab::rng::Rng::new(lab::rng::Seed(1)));
+        assert_eq!(broker_badges(&cluster.brokers()[0], None)[0].text, "alive");
+        let broker = BrokerId(1);
+        let mut apply = |command: BrokerCommand| {
+            cluster.apply(&command, lab::clock::Tick(0)).unwrap();
+        };
+        apply(BrokerCommand::CutLink {
+            broker,
+            link: Link::Controller,
+            cut: true,
+        });
+        apply(BrokerCommand::SlowBroker {
+            broker,
+            fetch_every_ticks: 20,
+        });
+        let texts: Vec<String> = broker_badges(&cluster.brokers()[0], None)
             .into_iter()
             .map(|b| b.text)
             .collect();
@@ -382,14 +393,17 @@ mod tests {
                 "slow: fetches every 20 ticks"
             ]
         );
-        b.process = BrokerProcess::Crashed;
+        cluster
+            .apply(&BrokerCommand::KillBroker { broker }, lab::clock::Tick(0))
+            .unwrap();
+        let b = &cluster.brokers()[0];
         let fenced = Registration {
             broker_epoch: 2,
             last_heartbeat: lab::clock::Tick(0),
             fenced: true,
             shutting_down: false,
         };
-        let texts: Vec<String> = broker_badges(&b, Some(&fenced))
+        let texts: Vec<String> = broker_badges(b, Some(&fenced))
             .into_iter()
             .map(|b| b.text)
             .collect();

@@ -11,7 +11,7 @@ fn health_series(view: &lab::state::Lab) -> Vec<(String, Vec<(u64, u64)>)> {
     let Some(cluster) = view.broker() else {
         return Vec::new();
     };
-    let history = &cluster.replication_history;
+    let history = cluster.replication_history();
     if history.is_empty() {
         return Vec::new();
     }
@@ -48,8 +48,12 @@ pub fn ReplicationChart() -> Html {
     let canvas = use_node_ref();
     let error = crate::widgets::chart_canvas::use_chart_canvas(canvas.clone(), draw);
     with_cluster(&session, |cluster| {
-        let history = &cluster.replication_history;
-        let partitions: usize = cluster.topics.values().map(|t| t.partitions.len()).sum();
+        let history = cluster.replication_history();
+        let partitions: usize = cluster
+            .topics()
+            .values()
+            .map(|t| t.partitions().len())
+            .sum();
         let summary = match (history.front(), history.back()) {
             (Some(first), Some(last)) => {
                 let worst_offline = history.iter().map(|s| s.offline).max().unwrap_or(0);

@@ -192,10 +192,10 @@ pub fn TopicConfig() -> Html {
     let new_min_isr = use_state(|| "1".to_string());
     let error = use_state(|| None::<String>);
     with_cluster(&session, |cluster| {
-        let topic = if cluster.topics.contains_key(&*selected) {
+        let topic = if cluster.topics().contains_key(&*selected) {
             (*selected).clone()
         } else {
-            cluster.topics.keys().next().cloned().unwrap_or_default()
+            cluster.topics().keys().next().cloned().unwrap_or_default()
         };
         let on_create = {
             let (session, error, name, partitions) = (
@@ -247,12 +247,12 @@ pub fn TopicConfig() -> Html {
             <div class="topic-config">
                 <label>{ "topic " }
                     <select class="config-topic-select" onchange={bind_select(&selected)}>
-                        { for cluster.topics.keys().map(|t| html! { <option value={t.clone()} selected={*t == topic}>{ t }</option> }) }
+                        { for cluster.topics().keys().map(|t| html! { <option value={t.clone()} selected={*t == topic}>{ t }</option> }) }
                     </select>
                 </label>
-                if let Some(t) = cluster.topics.get(&topic) {
-                    <SettingsEditor key={format!("{topic}-{:?}", t.settings)} topic={AttrValue::from(topic.clone())} settings={t.settings} />
-                    <ReplicationEditor key={format!("r-{topic}-{:?}", t.settings)} topic={AttrValue::from(topic.clone())} settings={t.settings} />
+                if let Some(t) = cluster.topics().get(&topic) {
+                    <SettingsEditor key={format!("{topic}-{:?}", t.settings())} topic={AttrValue::from(topic.clone())} settings={*t.settings()} />
+                    <ReplicationEditor key={format!("r-{topic}-{:?}", t.settings())} topic={AttrValue::from(topic.clone())} settings={*t.settings()} />
                 }
                 <form class="create-topic" novalidate=true onsubmit={on_create}>
                     <strong>{ "New topic " }</strong>

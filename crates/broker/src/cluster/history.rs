@@ -206,3 +206,72 @@ impl Cluster {
             .unwrap_or(0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::group::OffsetReset;
+    use sim::rng::Seed;
+
+    #[test]
+    fn the_poll_checkers_flag_injected_anomalies() {
+        let mut cluster = Cluster::new(3, Rng::new(Seed(5)));
+        let mut now = Tick(0);
+        let commands = [
+            BrokerCommand::CreateTopic {
+                name: "orders".into(),
+                partitions: 1,
+                settings: TopicSettings::default(),
+            },
+            BrokerCommand::AddProducer {
+                config: ProducerConfig::default(),
+            },
+            BrokerCommand::AddConsumer {
+                group: "g".into(),
+                topics: vec!["orders".into()],
+                instance_id: None,
+                config: ConsumerConfig {
+                    auto_offset_reset: OffsetReset::Earliest,
+                    ..ConsumerConfig::default()
+                },
+            },
+        ];
+        for command in &commands {
+            cluster.apply(command, now).unwrap();
+        }
+        let mut ticks = |cluster: &mut Cluster, n: u64| {
+            for _ in 0..n {
+                cluster.tick(now);
+                now = now.next();
+            }
+        };
+        ticks(&mut cluster, 3);
+        let produce = BrokerCommand::Produce {
+            producer: ProducerId(1),
+            topic: "orders".into(),
+            partition: None,
+            key: Some("key-{n}".into()),
+            value: Some("v{n}".into()),
+            count: 10,
+            header: None,
+        };
+        cluster.apply(&produce, Tick(3)).unwrap();
+        ticks(&mut cluster, 3);
+        let consumer = cluster.consumers.get_mut(&ConsumerId(1)).unwrap();
+        let template = consumer.deliveries[0].clone();
+        consumer.deliveries.clear();
+        for offset in [0, 1, 5, 3] {
+            consumer.deliveries.push(crate::group::Delivery {
+                offset: Offset(offset),
+                ..template.clone()
+            });
+        }
+        let report = cluster.history_report();
+        assert_eq!(
+            report.poll_skips.len(),
+            1,
+            "1 → 5 jumps over records still in the log"
+        );
+        assert_eq!(report.nonmonotonic_polls.len(), 1, "5 → 3 goes backwards");
+    }
+}

@@ -24,6 +24,7 @@ use sim::state_hash::StateHasher;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+mod apply;
 mod history;
 mod produce;
 mod replicate;
@@ -192,7 +193,7 @@ pub enum BrokerCommand {
 }
 
 /// A produce request's error, as the producer sees it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ProduceError {
     /// No leader known: the partition is offline.
     LeaderNotAvailable,
@@ -339,7 +340,7 @@ pub struct ProducerRate {
 }
 
 /// What happened, for the trace and the views.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum BrokerEvent {
     AsyncCommitFailed {
         consumer: ConsumerId,
@@ -572,29 +573,29 @@ pub struct HistoryReport {
 /// The whole cluster and its clients.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cluster {
-    pub brokers: Vec<Broker>,
-    pub topics: BTreeMap<String, Topic>,
-    pub producers: BTreeMap<ProducerId, Producer>,
-    pub groups: BTreeMap<String, ConsumerGroup>,
-    pub consumers: BTreeMap<ConsumerId, Consumer>,
-    pub controller: Controller,
-    pub settings: ClusterSettings,
+    brokers: Vec<Broker>,
+    topics: BTreeMap<String, Topic>,
+    producers: BTreeMap<ProducerId, Producer>,
+    groups: BTreeMap<String, ConsumerGroup>,
+    consumers: BTreeMap<ConsumerId, Consumer>,
+    controller: Controller,
+    settings: ClusterSettings,
     /// acks=all requests waiting for the high watermark.
-    pub parked: Vec<ParkedProduce>,
+    parked: Vec<ParkedProduce>,
     /// Each producer's idea of each partition's leader (refreshed after errors).
     client_leaders: BTreeMap<(ProducerId, TopicPartition), BrokerId>,
-    pub ledger: Ledger,
+    ledger: Ledger,
     /// Produce errors answered so far, by Kafka error code.
-    pub produce_errors: BTreeMap<&'static str, u64>,
+    produce_errors: BTreeMap<&'static str, u64>,
     /// Follower truncations so far.
-    pub truncations: u64,
-    pub sends: Vec<Send>,
+    truncations: u64,
+    sends: Vec<Send>,
     /// Producers sending steadily.
-    pub rates: BTreeMap<ProducerId, ProducerRate>,
+    rates: BTreeMap<ProducerId, ProducerRate>,
     /// Recent lag samples, oldest first, at most [`LAG_HISTORY_TICKS_MAX`].
-    pub lag_history: std::collections::VecDeque<LagSample>,
+    lag_history: std::collections::VecDeque<LagSample>,
     /// Recent partition health, oldest first, at most [`LAG_HISTORY_TICKS_MAX`].
-    pub replication_history: std::collections::VecDeque<ReplicationSample>,
+    replication_history: std::collections::VecDeque<ReplicationSample>,
     rng: Rng,
 }
 
@@ -635,8 +636,9 @@ impl Cluster {
         }
     }
 
-    fn broker_node(&self, id: BrokerId) -> Result<&Broker, BrokerRejection> {
-        self.brokers.iter().find(|b| b.id == id).ok_or_else(|| {
+    /// The broker `id`, or a refusal naming the brokers there are.
+    fn existing_broker(&self, id: BrokerId) -> Result<&Broker, BrokerRejection> {
+        self.broker(id).ok_or_else(|| {
             invalid(
                 format!("there is no {id}"),
                 format!("brokers are numbered 1 to {}", self.brokers.len()),
@@ -660,323 +662,109 @@ impl Cluster {
             .collect()
     }
 
-    fn topic(&self, name: &str) -> Result<&Topic, BrokerRejection> {
-        self.topics
-            .get(name)
+    fn existing_topic(&self, name: &str) -> Result<&Topic, BrokerRejection> {
+        self.topic(name)
             .ok_or_else(|| BrokerRejection::UnknownTopic(name.to_string()))
     }
 
-    fn producer(&self, id: ProducerId) -> Result<&Producer, BrokerRejection> {
-        self.producers
-            .get(&id)
+    fn existing_producer(&self, id: ProducerId) -> Result<&Producer, BrokerRejection> {
+        self.producer(id)
             .ok_or(BrokerRejection::UnknownProducer(id))
     }
 
-    fn consumer(&self, id: ConsumerId) -> Result<&Consumer, BrokerRejection> {
-        self.consumers
-            .get(&id)
+    fn existing_consumer(&self, id: ConsumerId) -> Result<&Consumer, BrokerRejection> {
+        self.consumer(id)
             .ok_or(BrokerRejection::UnknownConsumer(id))
     }
 
-    /// Applies a command at `now`. On rejection nothing changes.
-    pub fn apply(
-        &mut self,
-        command: &BrokerCommand,
-        now: Tick,
-    ) -> Result<Vec<BrokerEvent>, BrokerRejection> {
-        self.validate(command)?;
-        let mut events = Vec::new();
-        let mut group_events = Vec::new();
-        let metadata_before = self.controller.end_offset();
-        match command {
-            BrokerCommand::CreateTopic {
-                name,
-                partitions,
-                settings,
-            } => {
-                let ids = self.live_brokers();
-                let first = self.rng.below(ids.len() as u64) as usize;
-                let topic = Topic::new(name, *partitions, *settings, &ids, first);
-                self.controller.topic_created(&topic, now);
-                self.topics.insert(name.clone(), topic);
-                events.push(BrokerEvent::TopicCreated {
-                    topic: name.clone(),
-                    partitions: *partitions,
-                });
-            }
-            BrokerCommand::SetTopicSettings { topic, settings } => {
-                let t = self.topics.get_mut(topic).expect("validated");
-                t.settings = *settings;
-                for partition in &mut t.partitions {
-                    for replica in partition.replica.values_mut() {
-                        replica.log.set_config(settings.log);
-                    }
-                }
-                if settings.unclean_leader_election && self.controller.active.is_some() {
-                    self.controller.elect_offline(&mut self.topics, now);
-                }
-                events.push(BrokerEvent::TopicSettingsChanged {
-                    topic: topic.clone(),
-                });
-            }
-            BrokerCommand::AddProducer { config } => {
-                let id = ProducerId(self.producers.keys().last().map_or(1, |p| p.0 + 1));
-                let rng = self.rng.fork(&format!("producer/{}", id.0));
-                self.producers.insert(id, Producer::new(id, *config, rng));
-                events.push(BrokerEvent::ProducerAdded { producer: id });
-            }
-            BrokerCommand::SetProducerConfig { producer, config } => {
-                self.producers.get_mut(producer).expect("validated").config = *config;
-            }
-            BrokerCommand::Produce {
-                producer,
-                topic,
-                partition,
-                key,
-                value,
-                count,
-                header,
-            } => {
-                let spec = ProduceSpec {
-                    topic,
-                    partition: *partition,
-                    key,
-                    value,
-                    header: header.as_ref(),
-                };
-                self.produce(*producer, &spec, 1, *count, now)?;
-                self.flush_producers(now, &mut events);
-            }
-            BrokerCommand::SetProducerRate {
-                producer,
-                topic,
-                key,
-                value,
-                records_per_tick,
-            } => {
-                if *records_per_tick == 0 {
-                    self.rates.remove(producer);
-                } else {
-                    let rate = ProducerRate {
-                        topic: topic.clone(),
-                        key: key.clone(),
-                        value: value.clone(),
-                        records_per_tick: *records_per_tick,
-                        next_n: 1,
-                    };
-                    self.rates.insert(*producer, rate);
-                }
-                events.push(BrokerEvent::RateChanged {
-                    producer: *producer,
-                    records_per_tick: *records_per_tick,
-                });
-            }
-            BrokerCommand::ResetGroupOffsets { group, to_earliest } => {
-                let targets: Vec<(TopicPartition, Offset)> = self
-                    .lags()
-                    .into_iter()
-                    .filter(|(g, _, _)| g == group)
-                    .filter_map(|(_, tp, _)| {
-                        let p = self.topics.get(&tp.topic)?.partition(tp.partition)?;
-                        Some((tp, if *to_earliest { p.log_start() } else { p.hw }))
-                    })
-                    .collect();
-                let g = self.groups.get_mut(group).expect("validated");
-                for (tp, offset) in &targets {
-                    g.committed.insert(
-                        tp.clone(),
-                        super::group::Commit {
-                            offset: *offset,
-                            at: now,
-                        },
-                    );
-                }
-                events.push(BrokerEvent::GroupOffsetsReset {
-                    group: group.clone(),
-                    to_earliest: *to_earliest,
-                    partitions: targets.len(),
-                });
-            }
-            BrokerCommand::AddBroker => {
-                let id = BrokerId(self.brokers.len() as u8 + 1);
-                self.brokers.push(Broker::new(id));
-                events.push(BrokerEvent::BrokerAdded { broker: id });
-                self.run_controller(now);
-            }
-            BrokerCommand::AddConsumer {
-                group,
-                topics,
-                instance_id,
-                config,
-            } => {
-                let id = ConsumerId(self.consumers.keys().last().map_or(1, |c| c.0 + 1));
-                let g = self
-                    .groups
-                    .entry(group.clone())
-                    .or_insert_with(|| ConsumerGroup::new(group, Strategy::Range));
-                let consumer = group::join(
-                    g,
-                    id,
-                    instance_id.clone(),
-                    topics.iter().cloned().collect(),
-                    *config,
-                    now,
-                    &mut group_events,
-                );
-                self.consumers.insert(id, consumer);
-                events.push(BrokerEvent::ConsumerAdded {
-                    consumer: id,
-                    group: group.clone(),
-                });
-            }
-            BrokerCommand::SetConsumerConfig { consumer, config } => {
-                self.consumers.get_mut(consumer).expect("validated").config = *config;
-            }
-            BrokerCommand::CloseConsumer { consumer } => {
-                let (g, c) = self.group_and_consumer(*consumer);
-                group::close(g, c, now, &mut group_events);
-            }
-            BrokerCommand::CrashConsumer { consumer } => {
-                let c = self.consumers.get_mut(consumer).expect("validated");
-                group::crash(c, now, &mut group_events);
-            }
-            BrokerCommand::RestartConsumer { consumer } => {
-                let (g, c) = self.group_and_consumer(*consumer);
-                group::restart(g, c, now, &mut group_events);
-            }
-            BrokerCommand::CommitConsumer {
-                consumer,
-                asynchronous,
-            } => {
-                let (g, c) = self.group_and_consumer(*consumer);
-                if *asynchronous && matches!(g.state, group::GroupState::PreparingRebalance { .. })
-                {
-                    // commitAsync fails in the background and is not retried: the offsets stay where they were.
-                    events.push(BrokerEvent::AsyncCommitFailed {
-                        consumer: *consumer,
-                        reason: "REBALANCE_IN_PROGRESS".into(),
-                    });
-                } else {
-                    group::commit_now(g, c, now, &mut group_events);
-                }
-            }
-            BrokerCommand::SeekConsumer {
-                consumer,
-                topic,
-                partition,
-                offset,
-            } => {
-                let c = self.consumers.get_mut(consumer).expect("validated");
-                let tp = TopicPartition {
-                    topic: topic.clone(),
-                    partition: *partition,
-                };
-                c.stuck.remove(&tp);
-                c.position_epoch += 1;
-                c.positions.insert(tp, *offset);
-            }
-            BrokerCommand::SetGroupStrategy { group, strategy } => {
-                let g = self.groups.get_mut(group).expect("validated");
-                g.strategy = *strategy;
-                g.start_rebalance(now, "the assignor changed", &mut group_events);
-            }
-            BrokerCommand::KillBroker { broker } => {
-                self.stop_broker(*broker, BrokerProcess::Crashed);
-                events.push(BrokerEvent::BrokerKilled { broker: *broker });
-            }
-            BrokerCommand::ShutdownBroker { broker } => {
-                if self.controller.active.is_some()
-                    && self.broker_node(*broker)?.reachable(Link::Controller)
-                {
-                    self.controller.shut_down(*broker, &mut self.topics, now);
-                }
-                self.stop_broker(*broker, BrokerProcess::Stopped);
-                events.push(BrokerEvent::BrokerStopped { broker: *broker });
-            }
-            BrokerCommand::RestartBroker { broker } => {
-                let b = self.broker_mut(*broker);
-                b.process = BrokerProcess::Running;
-                b.metadata_offset = 0;
-                b.last_heartbeat_sent = None;
-                b.registered = false;
-                events.push(BrokerEvent::BrokerRestarted { broker: *broker });
-                self.run_controller(now);
-            }
-            BrokerCommand::SlowBroker {
-                broker,
-                fetch_every_ticks,
-            } => {
-                self.broker_mut(*broker).fetch_every_ticks = *fetch_every_ticks;
-                events.push(BrokerEvent::BrokerSlowed {
-                    broker: *broker,
-                    fetch_every_ticks: *fetch_every_ticks,
-                });
-            }
-            BrokerCommand::CutLink { broker, link, cut } => {
-                self.broker_mut(*broker).set_cut(*link, *cut);
-                events.push(BrokerEvent::LinkChanged {
-                    broker: *broker,
-                    link: *link,
-                    cut: *cut,
-                });
-            }
-            BrokerCommand::HealBroker { broker } => {
-                self.broker_mut(*broker).heal();
-                events.push(BrokerEvent::BrokerHealed { broker: *broker });
-            }
-            BrokerCommand::KillController { controller } => {
-                self.controller.kill_node(*controller, now);
-                events.push(BrokerEvent::ControllerKilled {
-                    controller: *controller,
-                });
-            }
-            BrokerCommand::RestartController { controller } => {
-                self.controller.restart_node(*controller);
-                events.push(BrokerEvent::ControllerRestarted {
-                    controller: *controller,
-                });
-            }
-            BrokerCommand::ElectPreferredLeaders => {
-                if self.controller.active.is_some() {
-                    self.controller.elect_preferred(&mut self.topics, now);
-                }
-            }
-            BrokerCommand::SetClusterSettings { settings } => {
-                self.settings = *settings;
-                events.push(BrokerEvent::ClusterSettingsChanged);
-            }
-            BrokerCommand::AlterTopicConfig {
-                topic,
-                min_insync_replicas,
-                unclean_leader_election,
-            } => {
-                let t = self.topics.get_mut(topic).expect("validated");
-                if let Some(n) = min_insync_replicas {
-                    t.settings.min_insync_replicas = *n;
-                }
-                if let Some(on) = unclean_leader_election {
-                    t.settings.unclean_leader_election = *on;
-                }
-                if t.settings.unclean_leader_election && self.controller.active.is_some() {
-                    self.controller.elect_offline(&mut self.topics, now);
-                }
-                events.push(BrokerEvent::TopicSettingsChanged {
-                    topic: topic.clone(),
-                });
-            }
-        }
-        events.extend(group_events.into_iter().map(BrokerEvent::Group));
-        self.settle(metadata_before, now, &mut events);
-        Ok(events)
+    /// Every broker, by id (1, 2, ...).
+    pub fn brokers(&self) -> &[Broker] {
+        &self.brokers
     }
 
-    fn group_and_consumer(&mut self, consumer: ConsumerId) -> (&mut ConsumerGroup, &mut Consumer) {
-        let c = self.consumers.get_mut(&consumer).expect("validated");
-        let g = self
-            .groups
-            .get_mut(&c.group)
-            .expect("a consumer's group exists");
-        (g, c)
+    pub fn broker(&self, id: BrokerId) -> Option<&Broker> {
+        self.brokers.iter().find(|b| b.id == id)
+    }
+
+    /// Every topic, by name.
+    pub fn topics(&self) -> &BTreeMap<String, Topic> {
+        &self.topics
+    }
+
+    pub fn topic(&self, name: &str) -> Option<&Topic> {
+        self.topics.get(name)
+    }
+
+    /// Every producer, by id.
+    pub fn producers(&self) -> &BTreeMap<ProducerId, Producer> {
+        &self.producers
+    }
+
+    pub fn producer(&self, id: ProducerId) -> Option<&Producer> {
+        self.producers.get(&id)
+    }
+
+    /// Every consumer group, by group id.
+    pub fn groups(&self) -> &BTreeMap<String, ConsumerGroup> {
+        &self.groups
+    }
+
+    pub fn group(&self, name: &str) -> Option<&ConsumerGroup> {
+        self.groups.get(name)
+    }
+
+    /// Every consumer (running, crashed or closed), by id.
+    pub fn consumers(&self) -> &BTreeMap<ConsumerId, Consumer> {
+        &self.consumers
+    }
+
+    pub fn consumer(&self, id: ConsumerId) -> Option<&Consumer> {
+        self.consumers.get(&id)
+    }
+
+    /// The KRaft quorum and its metadata log.
+    pub fn controller(&self) -> &Controller {
+        &self.controller
+    }
+
+    /// The broker-level settings.
+    pub fn settings(&self) -> &ClusterSettings {
+        &self.settings
+    }
+
+    /// Every acknowledged write and those of them lost.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// Produce errors answered so far, by Kafka error code.
+    pub fn produce_errors(&self) -> &BTreeMap<&'static str, u64> {
+        &self.produce_errors
+    }
+
+    /// Follower truncations so far.
+    pub fn truncations(&self) -> u64 {
+        self.truncations
+    }
+
+    /// Every record a producer was asked to send, by send id (its index).
+    pub fn sends(&self) -> &[Send] {
+        &self.sends
+    }
+
+    /// Producers sending steadily, and what they send.
+    pub fn rates(&self) -> &BTreeMap<ProducerId, ProducerRate> {
+        &self.rates
+    }
+
+    /// Recent lag samples, oldest first, at most [`LAG_HISTORY_TICKS_MAX`].
+    pub fn lag_history(&self) -> &std::collections::VecDeque<LagSample> {
+        &self.lag_history
+    }
+
+    /// Recent partition health, oldest first, at most [`LAG_HISTORY_TICKS_MAX`].
+    pub fn replication_history(&self) -> &std::collections::VecDeque<ReplicationSample> {
+        &self.replication_history
     }
 
     /// One tick: producers send what is ready, groups rebalance and consumers poll, and every
@@ -1103,9 +891,20 @@ impl Cluster {
             hasher.u64(p.pending_records() as u64);
         }
     }
+}
 
-    /// Names of every group, for views.
-    pub fn group_names(&self) -> BTreeSet<&str> {
-        self.groups.keys().map(String::as_str).collect()
+/// Mutable access for tests that build broken states by hand (the engine never does).
+#[cfg(test)]
+impl Cluster {
+    pub(crate) fn topics_mut(&mut self) -> &mut BTreeMap<String, Topic> {
+        &mut self.topics
+    }
+
+    pub(crate) fn controller_mut(&mut self) -> &mut Controller {
+        &mut self.controller
+    }
+
+    pub(crate) fn ledger_mut(&mut self) -> &mut Ledger {
+        &mut self.ledger
     }
 }

@@ -30,9 +30,7 @@ impl Cluster {
             .map(|p| p.id)
             .collect();
         let producer = self.producers.get_mut(&producer_id).expect("validated");
-        if producer.pending_records() + count as usize
-            > crate::producer::ACCUMULATED_RECORDS_MAX
-        {
+        if producer.pending_records() + count as usize > crate::producer::ACCUMULATED_RECORDS_MAX {
             return Err(BrokerRejection::Limit(
                 "the producer's buffer is full (buffer.memory)".into(),
             ));
@@ -157,7 +155,7 @@ impl Cluster {
             return self.produce_error(id, batch, now, error, events);
         };
         if !self
-            .broker_node(broker)
+            .existing_broker(broker)
             .is_ok_and(|b| b.reachable(Link::Clients))
         {
             let error = ProduceError::BrokerUnreachable(broker);
@@ -402,7 +400,7 @@ impl Cluster {
     pub(super) fn complete_parked(&mut self, now: Tick, events: &mut Vec<BrokerEvent>) {
         let parked = std::mem::take(&mut self.parked);
         for request in parked {
-            let b = self.broker_node(request.broker).expect("brokers stay");
+            let b = self.existing_broker(request.broker).expect("brokers stay");
             let (running, reachable) = (b.running(), b.reachable(Link::Clients));
             let t = &self.topics[&request.batch.topic];
             let p = &t.partitions[request.batch.partition.0 as usize];

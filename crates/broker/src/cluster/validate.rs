@@ -1,59 +1,59 @@
 //! Checking a command before anything changes: names, limits, ranges and the cluster's state
 //! (a broker to kill must be running, a topic's replication factor needs live brokers), each
-//! refusal with a hint for the learner.
+//! refusal with a hint for the learner. [`Cluster::validate`] routes a command to the checks of
+//! its family (topics, producers, consumers and groups, brokers, the controller), the same
+//! families [`Cluster::apply`] uses.
 
 use super::*;
+use crate::controller::ControllerNode;
 
 impl Cluster {
-    /// Checks a command without changing anything.
+    /// Checks a command without changing anything: routes it to the checks of its family.
     pub fn validate(&self, command: &BrokerCommand) -> Result<(), BrokerRejection> {
+        use BrokerCommand as C;
         match command {
-            BrokerCommand::CreateTopic {
+            C::CreateTopic { .. } | C::SetTopicSettings { .. } | C::AlterTopicConfig { .. } => {
+                self.validate_topic_command(command)
+            }
+            C::AddProducer { .. }
+            | C::SetProducerConfig { .. }
+            | C::Produce { .. }
+            | C::SetProducerRate { .. } => self.validate_producer_command(command),
+            C::AddConsumer { .. }
+            | C::SetConsumerConfig { .. }
+            | C::CloseConsumer { .. }
+            | C::CrashConsumer { .. }
+            | C::RestartConsumer { .. }
+            | C::CommitConsumer { .. }
+            | C::SeekConsumer { .. }
+            | C::ResetGroupOffsets { .. }
+            | C::SetGroupStrategy { .. } => self.validate_consumer_command(command),
+            C::AddBroker
+            | C::KillBroker { .. }
+            | C::ShutdownBroker { .. }
+            | C::RestartBroker { .. }
+            | C::SlowBroker { .. }
+            | C::CutLink { .. }
+            | C::HealBroker { .. } => self.validate_broker_command(command),
+            C::KillController { .. }
+            | C::RestartController { .. }
+            | C::ElectPreferredLeaders
+            | C::SetClusterSettings { .. } => self.validate_controller_command(command),
+        }
+    }
+
+    // Topics.
+
+    fn validate_topic_command(&self, command: &BrokerCommand) -> Result<(), BrokerRejection> {
+        use BrokerCommand as C;
+        match command {
+            C::CreateTopic {
                 name,
                 partitions,
                 settings,
-            } => {
-                check_topic_name(name).map_err(|why| {
-                    invalid(
-                        format!("\"{name}\" is not a valid topic name: {why}"),
-                        "try a name such as orders",
-                    )
-                })?;
-                if self.topics.contains_key(name) {
-                    return Err(invalid(
-                        format!("topic \"{name}\" already exists (TOPIC_ALREADY_EXISTS)"),
-                        "pick another name",
-                    ));
-                }
-                if self.topics.len() >= TOPICS_MAX {
-                    return Err(BrokerRejection::Limit(format!(
-                        "this lab already has {TOPICS_MAX} topics"
-                    )));
-                }
-                if *partitions == 0 || *partitions > TOPIC_PARTITIONS_MAX {
-                    return Err(invalid(
-                        format!(
-                            "a topic has 1 to {TOPIC_PARTITIONS_MAX} partitions, not {partitions}"
-                        ),
-                        "Kafka needs at least one partition",
-                    ));
-                }
-                check_settings(settings)?;
-                let live = self.live_brokers().len();
-                if usize::from(settings.replication_factor) > live {
-                    return Err(invalid(
-                        format!(
-                            "replication factor {} needs {} live brokers, and {live} are up \
-                             (INVALID_REPLICATION_FACTOR)",
-                            settings.replication_factor, settings.replication_factor
-                        ),
-                        "lower the replication factor, or add or restart brokers",
-                    ));
-                }
-                Ok(())
-            }
-            BrokerCommand::SetTopicSettings { topic, settings } => {
-                let t = self.topic(topic)?;
+            } => self.check_new_topic(name, *partitions, settings),
+            C::SetTopicSettings { topic, settings } => {
+                let t = self.existing_topic(topic)?;
                 if settings.replication_factor != t.settings.replication_factor {
                     return Err(invalid(
                         format!(
@@ -65,75 +65,12 @@ impl Cluster {
                 }
                 check_settings(settings)
             }
-            BrokerCommand::KillBroker { broker } | BrokerCommand::ShutdownBroker { broker } => {
-                if !self.broker_node(*broker)?.running() {
-                    return Err(invalid(
-                        format!("{broker} is already down"),
-                        "restart it first",
-                    ));
-                }
-                Ok(())
-            }
-            BrokerCommand::RestartBroker { broker } => {
-                if self.broker_node(*broker)?.running() {
-                    return Err(invalid(
-                        format!("{broker} is already running"),
-                        "kill or shut it down first",
-                    ));
-                }
-                Ok(())
-            }
-            BrokerCommand::SlowBroker {
-                broker,
-                fetch_every_ticks,
-            } => {
-                self.broker_node(*broker)?;
-                if *fetch_every_ticks == 0 || *fetch_every_ticks > FETCH_EVERY_TICKS_MAX {
-                    return Err(invalid(
-                        format!(
-                            "a broker fetches every 1 to {FETCH_EVERY_TICKS_MAX} ticks, not {fetch_every_ticks}"
-                        ),
-                        "1 is normal speed; 20 is a badly stalled follower",
-                    ));
-                }
-                Ok(())
-            }
-            BrokerCommand::CutLink { broker, .. } | BrokerCommand::HealBroker { broker } => {
-                self.broker_node(*broker).map(|_| ())
-            }
-            BrokerCommand::KillController { controller }
-            | BrokerCommand::RestartController { controller } => {
-                let kill = matches!(command, BrokerCommand::KillController { .. });
-                let node = self
-                    .controller
-                    .nodes
-                    .iter()
-                    .find(|n| n.id == *controller)
-                    .ok_or_else(|| {
-                        invalid(
-                            format!("there is no {controller}"),
-                            "the quorum has controllers C1, C2 and C3",
-                        )
-                    })?;
-                match (kill, node.running) {
-                    (true, false) => Err(invalid(
-                        format!("{controller} is already down"),
-                        "restart it first",
-                    )),
-                    (false, true) => Err(invalid(
-                        format!("{controller} is already running"),
-                        "kill it first",
-                    )),
-                    _ => Ok(()),
-                }
-            }
-            BrokerCommand::ElectPreferredLeaders => Ok(()),
-            BrokerCommand::AlterTopicConfig {
+            C::AlterTopicConfig {
                 topic,
                 min_insync_replicas,
                 unclean_leader_election,
             } => {
-                let t = self.topic(topic)?;
+                let t = self.existing_topic(topic)?;
                 check_settings(&TopicSettings {
                     min_insync_replicas: min_insync_replicas
                         .unwrap_or(t.settings.min_insync_replicas),
@@ -142,10 +79,60 @@ impl Cluster {
                     ..t.settings
                 })
             }
-            BrokerCommand::SetClusterSettings { settings } => {
-                settings.check().map_err(|(what, hint)| invalid(what, hint))
-            }
-            BrokerCommand::AddProducer { config } => {
+            other => unreachable!("validate routed {other:?} here"),
+        }
+    }
+
+    fn check_new_topic(
+        &self,
+        name: &str,
+        partitions: u32,
+        settings: &TopicSettings,
+    ) -> Result<(), BrokerRejection> {
+        check_topic_name(name).map_err(|why| {
+            invalid(
+                format!("\"{name}\" is not a valid topic name: {why}"),
+                "try a name such as orders",
+            )
+        })?;
+        if self.topics.contains_key(name) {
+            return Err(invalid(
+                format!("topic \"{name}\" already exists (TOPIC_ALREADY_EXISTS)"),
+                "pick another name",
+            ));
+        }
+        if self.topics.len() >= TOPICS_MAX {
+            return Err(BrokerRejection::Limit(format!(
+                "this lab already has {TOPICS_MAX} topics"
+            )));
+        }
+        if partitions == 0 || partitions > TOPIC_PARTITIONS_MAX {
+            return Err(invalid(
+                format!("a topic has 1 to {TOPIC_PARTITIONS_MAX} partitions, not {partitions}"),
+                "Kafka needs at least one partition",
+            ));
+        }
+        check_settings(settings)?;
+        let live = self.live_brokers().len();
+        if usize::from(settings.replication_factor) > live {
+            return Err(invalid(
+                format!(
+                    "replication factor {} needs {} live brokers, and {live} are up \
+                     (INVALID_REPLICATION_FACTOR)",
+                    settings.replication_factor, settings.replication_factor
+                ),
+                "lower the replication factor, or add or restart brokers",
+            ));
+        }
+        Ok(())
+    }
+
+    // Producers.
+
+    fn validate_producer_command(&self, command: &BrokerCommand) -> Result<(), BrokerRejection> {
+        use BrokerCommand as C;
+        match command {
+            C::AddProducer { config } => {
                 if self.producers.len() >= PRODUCERS_MAX {
                     return Err(BrokerRejection::Limit(format!(
                         "this lab already has {PRODUCERS_MAX} producers"
@@ -153,59 +140,11 @@ impl Cluster {
                 }
                 check_producer_config(config)
             }
-            BrokerCommand::SetProducerConfig { producer, config } => {
-                self.producer(*producer)?;
+            C::SetProducerConfig { producer, config } => {
+                self.existing_producer(*producer)?;
                 check_producer_config(config)
             }
-            BrokerCommand::SetProducerRate {
-                producer,
-                topic,
-                key,
-                value,
-                records_per_tick,
-            } => {
-                self.producer(*producer)?;
-                let t = self.topic(topic)?;
-                if *records_per_tick > PRODUCE_COUNT_MAX {
-                    return Err(invalid(
-                        format!("a rate of {records_per_tick} records per tick is more than this lab sends"),
-                        format!("use 0 (stop) to {PRODUCE_COUNT_MAX}"),
-                    ));
-                }
-                check_text("key", key)?;
-                check_text("value", value)?;
-                if t.settings.log.cleanup_compact && key.is_none() && *records_per_tick > 0 {
-                    return Err(BrokerRejection::RecordRefused(
-                        LogError::NullKeyOnCompactedTopic.to_string(),
-                    ));
-                }
-                Ok(())
-            }
-            BrokerCommand::ResetGroupOffsets { group, .. } => {
-                if !self.groups.contains_key(group) {
-                    return Err(BrokerRejection::UnknownGroup(group.clone()));
-                }
-                if self
-                    .consumers
-                    .values()
-                    .any(|c| c.group == *group && c.is_running())
-                {
-                    return Err(invalid(
-                        format!("group {group} still has running members; offsets can only be reset on an inactive group"),
-                        "close or crash its consumers first, then reset",
-                    ));
-                }
-                Ok(())
-            }
-            BrokerCommand::AddBroker => {
-                if self.brokers.len() >= usize::from(BROKERS_MAX) {
-                    return Err(BrokerRejection::Limit(format!(
-                        "a lab cluster has at most {BROKERS_MAX} brokers"
-                    )));
-                }
-                Ok(())
-            }
-            BrokerCommand::Produce {
+            C::Produce {
                 producer,
                 topic,
                 partition,
@@ -220,126 +159,113 @@ impl Cluster {
                     }
                     check_text("header", &Some(format!("{name}{header_value}")))?;
                 }
-                self.producer(*producer)?;
-                let t = self.topic(topic)?;
-                if let Some(p) = partition {
-                    if t.partition(*p).is_none() {
-                        return Err(invalid(
-                            format!(
-                                "topic \"{topic}\" has no partition {} (it has {})",
-                                p.0,
-                                t.partitions.len()
-                            ),
-                            "partitions are numbered from 0",
-                        ));
-                    }
-                }
-                if *count == 0 || *count > PRODUCE_COUNT_MAX {
-                    return Err(invalid(
-                        format!("cannot send {count} records at once"),
-                        format!("send 1 to {PRODUCE_COUNT_MAX}"),
-                    ));
-                }
-                check_text("key", key)?;
-                check_text("value", value)?;
-                if t.settings.log.cleanup_compact && key.is_none() {
-                    return Err(BrokerRejection::RecordRefused(
-                        LogError::NullKeyOnCompactedTopic.to_string(),
-                    ));
-                }
-                Ok(())
+                self.existing_producer(*producer)?;
+                self.check_produce(topic, *partition, key, value, *count)
             }
-            BrokerCommand::AddConsumer {
+            C::SetProducerRate {
+                producer,
+                topic,
+                key,
+                value,
+                records_per_tick,
+            } => {
+                self.existing_producer(*producer)?;
+                self.check_rate(topic, key, value, *records_per_tick)
+            }
+            other => unreachable!("validate routed {other:?} here"),
+        }
+    }
+
+    fn check_produce(
+        &self,
+        topic: &str,
+        partition: Option<PartitionId>,
+        key: &Option<String>,
+        value: &Option<String>,
+        count: u16,
+    ) -> Result<(), BrokerRejection> {
+        let t = self.existing_topic(topic)?;
+        if let Some(p) = partition {
+            if t.partition(p).is_none() {
+                return Err(invalid(
+                    format!(
+                        "topic \"{topic}\" has no partition {} (it has {})",
+                        p.0,
+                        t.partitions.len()
+                    ),
+                    "partitions are numbered from 0",
+                ));
+            }
+        }
+        if count == 0 || count > PRODUCE_COUNT_MAX {
+            return Err(invalid(
+                format!("cannot send {count} records at once"),
+                format!("send 1 to {PRODUCE_COUNT_MAX}"),
+            ));
+        }
+        check_text("key", key)?;
+        check_text("value", value)?;
+        if t.settings.log.cleanup_compact && key.is_none() {
+            return Err(BrokerRejection::RecordRefused(
+                LogError::NullKeyOnCompactedTopic.to_string(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_rate(
+        &self,
+        topic: &str,
+        key: &Option<String>,
+        value: &Option<String>,
+        records_per_tick: u16,
+    ) -> Result<(), BrokerRejection> {
+        let t = self.existing_topic(topic)?;
+        if records_per_tick > PRODUCE_COUNT_MAX {
+            return Err(invalid(
+                format!(
+                    "a rate of {records_per_tick} records per tick is more than this lab sends"
+                ),
+                format!("use 0 (stop) to {PRODUCE_COUNT_MAX}"),
+            ));
+        }
+        check_text("key", key)?;
+        check_text("value", value)?;
+        if t.settings.log.cleanup_compact && key.is_none() && records_per_tick > 0 {
+            return Err(BrokerRejection::RecordRefused(
+                LogError::NullKeyOnCompactedTopic.to_string(),
+            ));
+        }
+        Ok(())
+    }
+
+    // Consumers and groups.
+
+    fn validate_consumer_command(&self, command: &BrokerCommand) -> Result<(), BrokerRejection> {
+        use BrokerCommand as C;
+        match command {
+            C::AddConsumer {
                 group,
                 topics,
                 instance_id,
                 config,
             } => {
-                if group.is_empty()
-                    || group.len() > GROUP_NAME_LEN_MAX
-                    || !group
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
-                {
-                    return Err(invalid(
-                        format!("\"{group}\" is not a valid group id"),
-                        "use letters, digits, '.', '_' and '-'",
-                    ));
-                }
-                if self.consumers.len() >= CONSUMERS_MAX {
-                    return Err(BrokerRejection::Limit(format!(
-                        "this lab already has {CONSUMERS_MAX} consumers"
-                    )));
-                }
-                if !self.groups.contains_key(group) && self.groups.len() >= GROUPS_MAX {
-                    return Err(BrokerRejection::Limit(format!(
-                        "this lab already has {GROUPS_MAX} groups"
-                    )));
-                }
-                if topics.is_empty() {
-                    return Err(invalid(
-                        "a consumer must subscribe to at least one topic",
-                        "pick a topic",
-                    ));
-                }
-                for t in topics {
-                    self.topic(t)?;
-                }
-                if let Some(instance) = instance_id {
-                    if instance.is_empty() || instance.len() > GROUP_NAME_LEN_MAX {
-                        return Err(invalid(
-                            "a group.instance.id is 1 to 40 characters",
-                            "try c-1",
-                        ));
-                    }
-                    if self.consumers.values().any(|c| {
-                        c.group == *group
-                            && c.instance_id.as_ref() == Some(instance)
-                            && c.status != group::ConsumerStatus::Closed
-                    }) {
-                        return Err(invalid(format!("group.instance.id \"{instance}\" is already used in {group} (FENCED_INSTANCE_ID)"), "restart that consumer instead"));
-                    }
-                }
+                self.check_new_consumer(group, topics, instance_id)?;
                 check_consumer_config(config)
             }
-            BrokerCommand::SetConsumerConfig { consumer, config } => {
-                self.consumer(*consumer)?;
+            C::SetConsumerConfig { consumer, config } => {
+                self.existing_consumer(*consumer)?;
                 check_consumer_config(config)
             }
-            BrokerCommand::CloseConsumer { consumer }
-            | BrokerCommand::CrashConsumer { consumer }
-            | BrokerCommand::CommitConsumer { consumer, .. } => {
-                let c = self.consumer(*consumer)?;
-                if !c.is_running() {
-                    return Err(invalid(
-                        format!("{consumer} is not running"),
-                        "restart it first",
-                    ));
-                }
-                let rebalancing = self.groups.get(&c.group).is_some_and(|g| {
-                    matches!(g.state, group::GroupState::PreparingRebalance { .. })
-                });
-                if matches!(
-                    command,
-                    BrokerCommand::CommitConsumer {
-                        asynchronous: false,
-                        ..
-                    }
-                ) && rebalancing
-                {
-                    return Err(invalid(
-                        format!(
-                            "commitSync failed: {} is rebalancing (REBALANCE_IN_PROGRESS)",
-                            c.group
-                        ),
-                        "a synchronous commit throws here; commit again once the rebalance is over",
-                    ));
-                }
-                Ok(())
+            C::CloseConsumer { consumer } | C::CrashConsumer { consumer } => {
+                self.running_consumer(*consumer).map(|_| ())
             }
-            BrokerCommand::RestartConsumer { consumer } => {
-                let c = self.consumer(*consumer)?;
-                if c.is_running() {
+            C::CommitConsumer {
+                consumer,
+                asynchronous,
+            } => self.check_commit(*consumer, *asynchronous),
+            C::RestartConsumer { consumer } => {
+                if self.existing_consumer(*consumer)?.is_running() {
                     return Err(invalid(
                         format!("{consumer} is already running"),
                         "crash or close it first",
@@ -347,31 +273,236 @@ impl Cluster {
                 }
                 Ok(())
             }
-            BrokerCommand::SeekConsumer {
+            C::SeekConsumer {
                 consumer,
                 topic,
                 partition,
                 ..
-            } => {
-                let c = self.consumer(*consumer)?;
-                let tp = TopicPartition {
-                    topic: topic.clone(),
-                    partition: *partition,
-                };
-                if !c.owned.contains(&tp) {
+            } => self.check_seek(*consumer, topic, *partition),
+            C::ResetGroupOffsets { group, .. } => self.check_offsets_reset(group),
+            C::SetGroupStrategy { group, .. } => self
+                .group(group)
+                .map(|_| ())
+                .ok_or_else(|| BrokerRejection::UnknownGroup(group.clone())),
+            other => unreachable!("validate routed {other:?} here"),
+        }
+    }
+
+    fn check_new_consumer(
+        &self,
+        group: &str,
+        topics: &[String],
+        instance_id: &Option<String>,
+    ) -> Result<(), BrokerRejection> {
+        if group.is_empty()
+            || group.len() > GROUP_NAME_LEN_MAX
+            || !group
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        {
+            return Err(invalid(
+                format!("\"{group}\" is not a valid group id"),
+                "use letters, digits, '.', '_' and '-'",
+            ));
+        }
+        if self.consumers.len() >= CONSUMERS_MAX {
+            return Err(BrokerRejection::Limit(format!(
+                "this lab already has {CONSUMERS_MAX} consumers"
+            )));
+        }
+        if !self.groups.contains_key(group) && self.groups.len() >= GROUPS_MAX {
+            return Err(BrokerRejection::Limit(format!(
+                "this lab already has {GROUPS_MAX} groups"
+            )));
+        }
+        if topics.is_empty() {
+            return Err(invalid(
+                "a consumer must subscribe to at least one topic",
+                "pick a topic",
+            ));
+        }
+        for t in topics {
+            self.existing_topic(t)?;
+        }
+        let Some(instance) = instance_id else {
+            return Ok(());
+        };
+        if instance.is_empty() || instance.len() > GROUP_NAME_LEN_MAX {
+            return Err(invalid(
+                "a group.instance.id is 1 to 40 characters",
+                "try c-1",
+            ));
+        }
+        if self.consumers.values().any(|c| {
+            c.group == group
+                && c.instance_id.as_ref() == Some(instance)
+                && c.status != group::ConsumerStatus::Closed
+        }) {
+            return Err(invalid(format!("group.instance.id \"{instance}\" is already used in {group} (FENCED_INSTANCE_ID)"), "restart that consumer instead"));
+        }
+        Ok(())
+    }
+
+    /// The consumer, if it is running (closing, crashing and committing need one).
+    fn running_consumer(&self, consumer: ConsumerId) -> Result<&Consumer, BrokerRejection> {
+        let c = self.existing_consumer(consumer)?;
+        if !c.is_running() {
+            return Err(invalid(
+                format!("{consumer} is not running"),
+                "restart it first",
+            ));
+        }
+        Ok(c)
+    }
+
+    fn check_commit(
+        &self,
+        consumer: ConsumerId,
+        asynchronous: bool,
+    ) -> Result<(), BrokerRejection> {
+        let c = self.running_consumer(consumer)?;
+        let rebalancing = self
+            .groups
+            .get(&c.group)
+            .is_some_and(|g| matches!(g.state, group::GroupState::PreparingRebalance { .. }));
+        if !asynchronous && rebalancing {
+            return Err(invalid(
+                format!(
+                    "commitSync failed: {} is rebalancing (REBALANCE_IN_PROGRESS)",
+                    c.group
+                ),
+                "a synchronous commit throws here; commit again once the rebalance is over",
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_seek(
+        &self,
+        consumer: ConsumerId,
+        topic: &str,
+        partition: PartitionId,
+    ) -> Result<(), BrokerRejection> {
+        let c = self.existing_consumer(consumer)?;
+        let tp = TopicPartition {
+            topic: topic.to_string(),
+            partition,
+        };
+        if !c.owned.contains(&tp) {
+            return Err(invalid(
+                format!("{consumer} does not own {tp}"),
+                "a consumer can only seek in partitions it is assigned",
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_offsets_reset(&self, group: &str) -> Result<(), BrokerRejection> {
+        if !self.groups.contains_key(group) {
+            return Err(BrokerRejection::UnknownGroup(group.to_string()));
+        }
+        if self
+            .consumers
+            .values()
+            .any(|c| c.group == group && c.is_running())
+        {
+            return Err(invalid(
+                format!("group {group} still has running members; offsets can only be reset on an inactive group"),
+                "close or crash its consumers first, then reset",
+            ));
+        }
+        Ok(())
+    }
+
+    // Brokers and the controller.
+
+    fn validate_broker_command(&self, command: &BrokerCommand) -> Result<(), BrokerRejection> {
+        use BrokerCommand as C;
+        match command {
+            C::AddBroker => {
+                if self.brokers.len() >= usize::from(BROKERS_MAX) {
+                    return Err(BrokerRejection::Limit(format!(
+                        "a lab cluster has at most {BROKERS_MAX} brokers"
+                    )));
+                }
+                Ok(())
+            }
+            C::KillBroker { broker } | C::ShutdownBroker { broker } => {
+                if !self.existing_broker(*broker)?.running() {
                     return Err(invalid(
-                        format!("{consumer} does not own {tp}"),
-                        "a consumer can only seek in partitions it is assigned",
+                        format!("{broker} is already down"),
+                        "restart it first",
                     ));
                 }
                 Ok(())
             }
-            BrokerCommand::SetGroupStrategy { group, .. } => self
-                .groups
-                .get(group)
-                .map(|_| ())
-                .ok_or_else(|| BrokerRejection::UnknownGroup(group.clone())),
+            C::RestartBroker { broker } => {
+                if self.existing_broker(*broker)?.running() {
+                    return Err(invalid(
+                        format!("{broker} is already running"),
+                        "kill or shut it down first",
+                    ));
+                }
+                Ok(())
+            }
+            C::SlowBroker {
+                broker,
+                fetch_every_ticks,
+            } => {
+                self.existing_broker(*broker)?;
+                if *fetch_every_ticks == 0 || *fetch_every_ticks > FETCH_EVERY_TICKS_MAX {
+                    return Err(invalid(
+                        format!(
+                            "a broker fetches every 1 to {FETCH_EVERY_TICKS_MAX} ticks, not {fetch_every_ticks}"
+                        ),
+                        "1 is normal speed; 20 is a badly stalled follower",
+                    ));
+                }
+                Ok(())
+            }
+            C::CutLink { broker, .. } | C::HealBroker { broker } => {
+                self.existing_broker(*broker).map(|_| ())
+            }
+            other => unreachable!("validate routed {other:?} here"),
         }
+    }
+
+    fn validate_controller_command(&self, command: &BrokerCommand) -> Result<(), BrokerRejection> {
+        use BrokerCommand as C;
+        match command {
+            C::KillController { controller } => match self.controller_node(*controller)? {
+                node if !node.running => Err(invalid(
+                    format!("{controller} is already down"),
+                    "restart it first",
+                )),
+                _ => Ok(()),
+            },
+            C::RestartController { controller } => match self.controller_node(*controller)? {
+                node if node.running => Err(invalid(
+                    format!("{controller} is already running"),
+                    "kill it first",
+                )),
+                _ => Ok(()),
+            },
+            C::ElectPreferredLeaders => Ok(()),
+            C::SetClusterSettings { settings } => {
+                settings.check().map_err(|(what, hint)| invalid(what, hint))
+            }
+            other => unreachable!("validate routed {other:?} here"),
+        }
+    }
+
+    fn controller_node(&self, id: ControllerId) -> Result<&ControllerNode, BrokerRejection> {
+        self.controller
+            .nodes
+            .iter()
+            .find(|n| n.id == id)
+            .ok_or_else(|| {
+                invalid(
+                    format!("there is no {id}"),
+                    "the quorum has controllers C1, C2 and C3",
+                )
+            })
     }
 }
 
