@@ -82,7 +82,7 @@ fn LiveTables() -> Html {
     let key = (session.cursor, session.journal_revision);
     use_effect_with(key, move |_| {
         if let Some(sql) = sql {
-            if view.broker().is_some() {
+            if view.cluster().is_some() {
                 sql.dispatch(SqlAction::SetLive(view));
             }
         }

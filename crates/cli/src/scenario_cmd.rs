@@ -61,7 +61,7 @@ pub fn run(args: &[String]) -> Result<Report, String> {
     let mut findings: Vec<Finding> = Vec::new();
     let mut seen: std::collections::BTreeSet<(&'static str, TopicPartition)> = Default::default();
     let watch = |at: Tick, lab: &lab::state::Lab| {
-        let Some(cluster) = lab.broker() else {
+        let Some(cluster) = lab.cluster() else {
             return;
         };
         for violation in checker.check(cluster) {
@@ -113,7 +113,7 @@ pub fn run(args: &[String]) -> Result<Report, String> {
         journal.end(),
         journal.entries().len()
     );
-    if let Some(cluster) = head.broker() {
+    if let Some(cluster) = head.cluster() {
         for topic in cluster.topics().values() {
             let _ = writeln!(
                 out,

@@ -127,7 +127,7 @@ impl Changes {
 
     /// The commands that put the changes in place on `lab`: one per producer, one per topic.
     pub fn commands(&self, lab: &Lab) -> Vec<Command> {
-        let Some(cluster) = lab.broker() else {
+        let Some(cluster) = lab.cluster() else {
             return Vec::new();
         };
         let mut commands = Vec::new();
@@ -216,7 +216,7 @@ pub fn ledger_counts(cluster: &Cluster) -> LedgerCounts {
 
 /// The outcome of the state `lab`.
 pub fn outcome(lab: &Lab) -> Option<Outcome> {
-    let cluster = lab.broker()?;
+    let cluster = lab.cluster()?;
     let partitions = || {
         cluster
             .topics()

@@ -780,7 +780,7 @@ pub fn lint(lesson: &Lesson) -> Vec<String> {
         ));
     }
     for widget in lesson.widgets() {
-        if widget.kind.needs_broker() && lab.broker().is_none() {
+        if widget.kind.needs_broker() && lab.cluster().is_none() {
             problems.push(format!(
                 "widget \"{}\" shows a Kafka cluster, which the \"{}\" preset does not have",
                 widget.kind.name(),
@@ -790,7 +790,7 @@ pub fn lint(lesson: &Lesson) -> Vec<String> {
     }
     let steps: Vec<crate::steps::Step> = lesson.steps().cloned().collect();
     if !steps.is_empty() {
-        if lab.broker().is_none() {
+        if lab.cluster().is_none() {
             problems.push("steps drive a Kafka cluster, which this preset does not have".into());
         } else if let Err(e) = crate::steps::run(lesson.meta.config, &steps) {
             problems.push(format!(

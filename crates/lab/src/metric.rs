@@ -311,21 +311,21 @@ impl Observation<'_> {
             }
             Metric::Acked => count(
                 self.lab
-                    .broker()?
+                    .cluster()?
                     .producers()
                     .values()
                     .map(|p| p.acked_records())
                     .sum(),
             ),
             Metric::Duplicates => {
-                count(self.lab.broker()?.history_report().duplicates.len() as u64)
+                count(self.lab.cluster()?.history_report().duplicates.len() as u64)
             }
             Metric::Reordered => {
-                count(self.lab.broker()?.history_report().nonmonotonic_sends.len() as u64)
+                count(self.lab.cluster()?.history_report().nonmonotonic_sends.len() as u64)
             }
             Metric::Consumers => count(
                 self.lab
-                    .broker()?
+                    .cluster()?
                     .consumers()
                     .values()
                     .filter(|c| c.is_running())
@@ -334,24 +334,24 @@ impl Observation<'_> {
             Metric::QueueReady => count(self.lab.queue()?.ready.len() as u64),
             Metric::QueueDeleted => count(self.lab.queue()?.deleted),
             Metric::QueueRedelivered => count(self.lab.queue()?.redeliveries),
-            Metric::LostAcked => count(self.lab.broker()?.ledger().lost().len() as u64),
-            Metric::LostAckedAll => count(self.lab.broker()?.ledger().lost_acks_all() as u64),
+            Metric::LostAcked => count(self.lab.cluster()?.ledger().lost().len() as u64),
+            Metric::LostAckedAll => count(self.lab.cluster()?.ledger().lost_acks_all() as u64),
             Metric::UnderReplicated => {
-                count(partitions(self.lab.broker()?, |p| p.under_replicated()))
+                count(partitions(self.lab.cluster()?, |p| p.under_replicated()))
             }
-            Metric::Offline => count(partitions(self.lab.broker()?, |p| p.offline())),
-            Metric::Elections => count(self.lab.broker()?.elections().0),
-            Metric::UncleanElections => count(self.lab.broker()?.elections().1),
+            Metric::Offline => count(partitions(self.lab.cluster()?, |p| p.offline())),
+            Metric::Elections => count(self.lab.cluster()?.elections().0),
+            Metric::UncleanElections => count(self.lab.cluster()?.elections().1),
             Metric::BrokersUp => count(
                 self.lab
-                    .broker()?
+                    .cluster()?
                     .brokers()
                     .iter()
                     .filter(|b| b.running())
                     .count() as u64,
             ),
             Metric::Fenced => {
-                let c = self.lab.broker()?;
+                let c = self.lab.cluster()?;
                 count(
                     c.controller()
                         .registrations()
@@ -360,16 +360,16 @@ impl Observation<'_> {
                         .count() as u64,
                 )
             }
-            Metric::ControllerTerm => i64::from(self.lab.broker()?.controller().term()),
-            Metric::Truncations => count(self.lab.broker()?.truncations()),
+            Metric::ControllerTerm => i64::from(self.lab.cluster()?.controller().term()),
+            Metric::Truncations => count(self.lab.cluster()?.truncations()),
             Metric::NotEnoughReplicas => {
-                let errors = &self.lab.broker()?.produce_errors();
+                let errors = &self.lab.cluster()?.produce_errors();
                 let n = |code: &str| errors.get(code).copied().unwrap_or(0);
                 count(n("NOT_ENOUGH_REPLICAS") + n("NOT_ENOUGH_REPLICAS_AFTER_APPEND"))
             }
             Metric::Timeouts => count(
                 self.lab
-                    .broker()?
+                    .cluster()?
                     .produce_errors()
                     .get("REQUEST_TIMED_OUT")
                     .copied()
@@ -377,16 +377,16 @@ impl Observation<'_> {
             ),
             Metric::FailedSends => count(
                 self.lab
-                    .broker()?
+                    .cluster()?
                     .sends()
                     .iter()
                     .filter(|s| s.outcome == crate::broker::cluster::SendOutcome::Failed)
                     .count() as u64,
             ),
             Metric::Topic(name, field) => {
-                topic_value(self.lab.broker()?.topics().get(name)?, field)
+                topic_value(self.lab.cluster()?.topics().get(name)?, field)
             }
-            Metric::Group(name, field) => group_value(self.lab.broker()?, name, field),
+            Metric::Group(name, field) => group_value(self.lab.cluster()?, name, field),
         })
     }
 }

@@ -316,7 +316,7 @@ pub struct Lab {
     now: Tick,
     stream: Stream,
     /// The Kafka cluster of a broker preset.
-    broker: Option<Cluster>,
+    cluster: Option<Cluster>,
     /// The classic queue of the queue-vs-log preset.
     queue: Option<ClassicQueue>,
     trace: VecDeque<TracedEvent>,
@@ -332,7 +332,7 @@ impl Lab {
                 .add_source(name, *chance)
                 .expect("built-in scenarios hold valid, distinct sources within limits");
         }
-        let broker = config.preset.cluster_setup().map(|(brokers, setup)| {
+        let cluster = config.preset.cluster_setup().map(|(brokers, setup)| {
             let mut cluster = Cluster::new(brokers, root.fork("broker"));
             for command in &setup {
                 cluster
@@ -345,15 +345,15 @@ impl Lab {
             config: *config,
             now: Tick::ZERO,
             stream,
-            broker,
+            cluster,
             queue: (config.preset == Preset::QueueVsLog).then(ClassicQueue::default),
             trace: VecDeque::new(),
         }
     }
 
     /// The Kafka cluster, in broker presets.
-    pub fn broker(&self) -> Option<&Cluster> {
-        self.broker.as_ref()
+    pub fn cluster(&self) -> Option<&Cluster> {
+        self.cluster.as_ref()
     }
 
     /// The classic queue, in the queue-vs-log preset.
@@ -416,7 +416,7 @@ impl Lab {
                 })
             }
             Command::Broker(command) => self
-                .broker
+                .cluster
                 .as_ref()
                 .ok_or(Rejection::NoBroker)?
                 .validate(command)
@@ -466,7 +466,7 @@ impl Lab {
                 }]
             }
             Command::Broker(command) => {
-                let cluster = self.broker.as_mut().ok_or(Rejection::NoBroker)?;
+                let cluster = self.cluster.as_mut().ok_or(Rejection::NoBroker)?;
                 let events = cluster
                     .apply(command, self.now)
                     .map_err(Rejection::Broker)?;
@@ -493,7 +493,7 @@ impl Lab {
             .into_iter()
             .map(Event::Emitted)
             .collect();
-        if let Some(cluster) = &mut self.broker {
+        if let Some(cluster) = &mut self.cluster {
             // Debug builds check the replication invariants after every tick (no state kept).
             #[cfg(debug_assertions)]
             let mut invariants = crate::broker::invariants::Checker::watching(cluster);
@@ -533,7 +533,7 @@ impl Lab {
             hasher.u64(traced.at.0);
             traced.event.hash(&mut hasher);
         }
-        if let Some(cluster) = &self.broker {
+        if let Some(cluster) = &self.cluster {
             cluster.hash_into(&mut hasher);
         }
         if let Some(queue) = &self.queue {

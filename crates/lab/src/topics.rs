@@ -204,7 +204,7 @@ mod tests {
             timeline.advance_head().unwrap();
         }
         let mut session = Session::new();
-        register(&mut session, timeline.head().broker().unwrap());
+        register(&mut session, timeline.head().cluster().unwrap());
         let out = session
             .execute("SELECT partition, count(*) AS n FROM orders GROUP BY partition ORDER BY partition; SELECT sum(hw) FROM kafka_partitions; SELECT sum(lag) FROM kafka_consumer_lag")
             .unwrap();
@@ -229,7 +229,7 @@ mod tests {
         assert_eq!(lag.table.row(0)[0], Value::BigInt(0), "the group caught up");
         // At tick 0 nothing was consumed yet: the lag table shows it.
         let mut earlier = Session::new();
-        register(&mut earlier, timeline.state_at(Tick(0)).broker().unwrap());
+        register(&mut earlier, timeline.state_at(Tick(0)).cluster().unwrap());
         assert!(
             earlier.execute("INSERT INTO orders VALUES (1)").is_err(),
             "topics are read-only"

@@ -81,7 +81,7 @@ fn check_invariants(
     committed_before: &BTreeMap<(String, TopicPartition), Offset>,
     seeked: &BTreeSet<String>,
 ) -> Result<BTreeMap<(String, TopicPartition), Offset>, TestCaseError> {
-    let cluster = lab.broker().expect("broker preset");
+    let cluster = lab.cluster().expect("broker preset");
     for topic in cluster.topics().values() {
         for p in topic.partitions() {
             let log = p
@@ -169,7 +169,7 @@ proptest! {
             }
         }
         // Jepsen's poll checks (Jepsen's Kafka workload checks): a consumer that is not reset never skips or goes back.
-        let report = timeline.head().broker().unwrap().history_report();
+        let report = timeline.head().cluster().unwrap().history_report();
         prop_assert!(report.poll_skips.is_empty(), "poll-skip: {:?}", report.poll_skips);
         prop_assert!(report.nonmonotonic_polls.is_empty(), "nonmonotonic-poll: {:?}", report.nonmonotonic_polls);
         let replayed = Timeline::from_journal(timeline.journal().clone()).unwrap();

@@ -83,7 +83,7 @@ impl Run {
     }
 
     fn partition(&self, id: u32) -> &Partition {
-        &self.timeline.head().broker().unwrap().topics()["orders"].partitions()[id as usize]
+        &self.timeline.head().cluster().unwrap().topics()["orders"].partitions()[id as usize]
     }
 
     fn consumer(&mut self, group: &str, config: ConsumerConfig) {
@@ -96,7 +96,7 @@ impl Run {
     }
 
     fn owner_of_records(&self, group: &str) -> ConsumerId {
-        let cluster = self.timeline.head().broker().unwrap();
+        let cluster = self.timeline.head().cluster().unwrap();
         *cluster
             .consumers()
             .iter()

@@ -190,11 +190,11 @@ fn run(seed: u64, steps: &[Step]) -> Result<(Timeline, Watch), TestCaseError> {
             Step::Ticks(n) => {
                 for _ in 0..*n {
                     timeline.advance_head().unwrap();
-                    check(timeline.head().broker().unwrap(), &mut watch)?;
+                    check(timeline.head().cluster().unwrap(), &mut watch)?;
                 }
             }
             Step::Produce { partition, count } => {
-                let before = timeline.head().broker().unwrap().sends().len();
+                let before = timeline.head().cluster().unwrap().sends().len();
                 let command = B::Produce {
                     producer: ProducerId(1),
                     topic: "orders".into(),
@@ -207,7 +207,7 @@ fn run(seed: u64, steps: &[Step]) -> Result<(Timeline, Watch), TestCaseError> {
                 let accepted = timeline
                     .apply_at(timeline.end(), Command::Broker(command))
                     .is_ok();
-                let after = timeline.head().broker().unwrap().sends().len();
+                let after = timeline.head().cluster().unwrap().sends().len();
                 if accepted {
                     prop_assert_eq!(after - before, usize::from(*count));
                     watch
@@ -216,11 +216,11 @@ fn run(seed: u64, steps: &[Step]) -> Result<(Timeline, Watch), TestCaseError> {
                 } else {
                     prop_assert_eq!(after, before, "a refused produce sends nothing");
                 }
-                check(timeline.head().broker().unwrap(), &mut watch)?;
+                check(timeline.head().cluster().unwrap(), &mut watch)?;
             }
             Step::Do(command) => {
                 let _ = timeline.apply_at(timeline.end(), Command::Broker(command.clone()));
-                check(timeline.head().broker().unwrap(), &mut watch)?;
+                check(timeline.head().cluster().unwrap(), &mut watch)?;
             }
         }
     }
@@ -254,9 +254,9 @@ fn run(seed: u64, steps: &[Step]) -> Result<(Timeline, Watch), TestCaseError> {
     }
     for _ in 0..80 {
         timeline.advance_head().unwrap();
-        check(timeline.head().broker().unwrap(), &mut watch)?;
+        check(timeline.head().cluster().unwrap(), &mut watch)?;
     }
-    let cluster = timeline.head().broker().unwrap();
+    let cluster = timeline.head().cluster().unwrap();
     check_ledger(cluster, &watch)?;
     if !watch.unclean_ever() {
         // With clean elections, the only losses are acks=0/1 writes that were never committed:
@@ -283,7 +283,7 @@ proptest! {
     fn clean_elections_keep_every_invariant(seed in any::<u64>(), steps in proptest::collection::vec(step(false), 1..60)) {
         let (timeline, watch) = run(seed, &steps)?;
         prop_assert!(!watch.unclean_ever());
-        let cluster = timeline.head().broker().unwrap();
+        let cluster = timeline.head().cluster().unwrap();
         prop_assert_eq!(cluster.elections().1, 0, "no unclean election happened");
         // After healing, every partition is online and fully replicated again.
         for p in cluster.topics()["orders"].partitions() {
@@ -322,7 +322,7 @@ fn the_worked_example_violates_the_expected_properties() {
     let mut violated = BTreeSet::new();
     let ran = lab::steps::run_watched(config, &steps, |_, lab| {
         violated.extend(
-            check(lab.broker().unwrap(), &mut watch).expect("the universal invariants hold"),
+            check(lab.cluster().unwrap(), &mut watch).expect("the universal invariants hold"),
         );
     })
     .unwrap();
@@ -331,7 +331,7 @@ fn the_worked_example_violates_the_expected_properties() {
         BTreeSet::from(["LogMatching", "NoCommittedRecordLost"])
     );
     assert!(watch.unclean_ever());
-    let cluster = ran.timeline.head().broker().unwrap();
+    let cluster = ran.timeline.head().cluster().unwrap();
     assert_eq!(
         cluster.ledger().lost_acks_all(),
         20,
@@ -373,7 +373,7 @@ fn a_broker_behind_the_metadata_log_start_loads_the_snapshot() {
         },
     );
     let mut cycles: u32 = 0;
-    while timeline.head().broker().unwrap().controller().log_start() == 0 {
+    while timeline.head().cluster().unwrap().controller().log_start() == 0 {
         apply(
             &mut timeline,
             B::KillBroker {
@@ -395,7 +395,7 @@ fn a_broker_behind_the_metadata_log_start_loads_the_snapshot() {
         cycles += 1;
         assert!(cycles < 5_000, "the log never compacted");
     }
-    let cluster = timeline.head().broker().unwrap();
+    let cluster = timeline.head().cluster().unwrap();
     assert!(cluster.controller().log().len() <= METADATA_LOG_RECORDS_MAX);
     let behind = cluster
         .brokers()
@@ -416,7 +416,7 @@ fn a_broker_behind_the_metadata_log_start_loads_the_snapshot() {
     for _ in 0..40 {
         timeline.advance_head().unwrap();
     }
-    let cluster = timeline.head().broker().unwrap();
+    let cluster = timeline.head().cluster().unwrap();
     for p in cluster.topics()["orders"].partitions() {
         let r = &p.replica_states()[&BrokerId(3)];
         assert_eq!(

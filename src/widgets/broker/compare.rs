@@ -168,7 +168,7 @@ pub fn Compare() -> Html {
     };
     let brokers_max = session
         .view
-        .broker()
+        .cluster()
         .map_or(3, |c| c.brokers().len().max(1));
     let on_open = {
         let (session, made) = (session.clone(), made.clone());

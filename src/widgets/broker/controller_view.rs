@@ -112,7 +112,7 @@ pub fn ControllerView() -> Html {
         let session = session.clone();
         move |&(_, with_isr)| {
             session.with_head(|head| {
-                head.broker()
+                head.cluster()
                     .map(|c| timeline_rows(c, with_isr))
                     .unwrap_or_default()
             })

@@ -16,7 +16,7 @@ pub fn Deliveries() -> Html {
     let report = use_memo(session.refresh_key(REFRESH_EVERY_WHILE_PLAYING), {
         let view = session.view.clone();
         move |_| {
-            view.broker()
+            view.cluster()
                 .map(|c| c.history_report())
                 .unwrap_or_default()
         }

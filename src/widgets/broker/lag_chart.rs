@@ -8,7 +8,7 @@ use yew::prelude::*;
 
 /// One line per group and partition: (tick, lag) samples, oldest first.
 fn lag_series(view: &lab::state::Lab) -> Vec<(String, Vec<(u64, u64)>)> {
-    let Some(cluster) = view.broker() else {
+    let Some(cluster) = view.cluster() else {
         return Vec::new();
     };
     let mut by_line: BTreeMap<String, Vec<(u64, u64)>> = BTreeMap::new();

@@ -60,7 +60,7 @@ pub fn LedgerView() -> Html {
     let session = crate::widgets::use_lab();
     let counts = use_memo(session.refresh_key(REFRESH_EVERY_WHILE_PLAYING), {
         let view = session.view.clone();
-        move |_| view.broker().map(ledger_counts).unwrap_or_default()
+        move |_| view.cluster().map(ledger_counts).unwrap_or_default()
     });
     with_cluster(&session, |cluster| {
         let c = *counts;

@@ -26,7 +26,7 @@ pub fn send(session: &LabHandle, command: BrokerCommand) {
 
 /// Renders `body` with the cluster, or a note when this lab has none.
 pub fn with_cluster(session: &LabHandle, body: impl FnOnce(&Cluster) -> Html) -> Html {
-    match session.view.broker() {
+    match session.view.cluster() {
         Some(cluster) => body(cluster),
         None => html! { <p class="muted">{ "This lab has no Kafka cluster." }</p> },
     }

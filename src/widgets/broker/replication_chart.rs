@@ -8,7 +8,7 @@ use yew::prelude::*;
 
 /// (name, (tick, value) points) for the under-replicated and offline lines.
 fn health_series(view: &lab::state::Lab) -> Vec<(String, Vec<(u64, u64)>)> {
-    let Some(cluster) = view.broker() else {
+    let Some(cluster) = view.cluster() else {
         return Vec::new();
     };
     let history = cluster.replication_history();

@@ -39,7 +39,7 @@ pub fn session(size: Size, lab: Option<&Lab>) -> Session {
 
 /// Registers the broker's topics and system tables as of `lab` (nothing without a broker).
 pub fn register_live(session: &mut Session, lab: &Lab) {
-    if let Some(cluster) = lab.broker() {
+    if let Some(cluster) = lab.cluster() {
         crate::topics::register(session, cluster);
     }
 }
@@ -203,7 +203,7 @@ pub(super) fn lint(lesson: &Lesson, start: &Lab) -> Vec<String> {
     }
     // The states a learner meets: the first tick, and the end of the lesson's steps.
     let steps: Vec<crate::steps::Step> = lesson.steps().cloned().collect();
-    let after_steps = if steps.is_empty() || start.broker().is_none() {
+    let after_steps = if steps.is_empty() || start.cluster().is_none() {
         None
     } else {
         crate::steps::run(lesson.meta.config, &steps).ok()
