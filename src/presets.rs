@@ -43,8 +43,8 @@ pub fn run(preset: &Lesson) -> Result<Timeline, String> {
 mod tests {
     use super::*;
     use lab::check::Verdict;
-    use lab::state::Preset;
     use lab::metric::Observation;
+    use lab::state::Preset;
 
     #[test]
     fn every_preset_parses_runs_and_meets_its_goal() {

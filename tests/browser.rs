@@ -5,9 +5,9 @@
 
 use flowlab::progress::{ProgressHandle, ProgressState};
 use flowlab::widgets::{self, lab_provider::LabProvider};
-use lab::state::{LabConfig, Preset};
 use lab::lesson::{parse_lesson, Block, WidgetKind};
 use lab::rng::Seed;
+use lab::state::{LabConfig, Preset};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;

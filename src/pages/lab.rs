@@ -5,8 +5,8 @@ use crate::pages::sql_lab::SqlLabPage;
 use crate::pages::use_share_param;
 use crate::route::LABS;
 use crate::widgets::{self, broker::presets_panel::PresetsPanel, lab_provider::LabProvider};
-use lab::state::{LabConfig, Preset};
 use lab::lesson::WidgetKind;
+use lab::state::{LabConfig, Preset};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]

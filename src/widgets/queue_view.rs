@@ -2,8 +2,8 @@
 //! messages, and the count of messages deleted by acknowledgement.
 
 use crate::store::LabAction;
-use lab::state::Command;
 use lab::queue::{QueueCommand, QueueConsumerId};
+use lab::state::Command;
 use yew::prelude::*;
 
 #[component]

@@ -356,13 +356,13 @@ pub fn SqlGoal(props: &SqlGoalProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::super::sql::store::{SqlAction, SqlLab};
-    use lab::state::{Command, LabConfig, Preset};
     use lab::lesson::sql::{grade_result, SqlVerdict};
     use lab::lesson::{parse_lesson, Block};
     use lab::rng::Seed;
-    use lab::steps::{parse_steps, Step};
     use lab::sql::datasets::Size;
     use lab::sql::grade::Grade;
+    use lab::state::{Command, LabConfig, Preset};
+    use lab::steps::{parse_steps, Step};
     use lab::timeline::Timeline;
     use std::rc::Rc;
     use yew::Reducible;

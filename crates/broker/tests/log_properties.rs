@@ -4,8 +4,8 @@
 //! value of every key, the order, the offsets and the active segment.
 
 use broker::log::{LogConfig, NewRecord, Offset, PartitionLog, Record};
-use sim::clock::Tick;
 use proptest::prelude::*;
+use sim::clock::Tick;
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug)]

@@ -239,12 +239,9 @@ mod tests {
 
     #[test]
     fn errors_show_message_caret_and_hint() {
-        let e = SqlError::new(
-            lab::sql::ErrorKind::UnknownTable,
-            "unknown table \"ridez\"",
-        )
-        .with_hint("did you mean \"rides\"?")
-        .at(Some(lab::sql::Position { line: 2, column: 6 }));
+        let e = SqlError::new(lab::sql::ErrorKind::UnknownTable, "unknown table \"ridez\"")
+            .with_hint("did you mean \"rides\"?")
+            .at(Some(lab::sql::Position { line: 2, column: 6 }));
         assert_eq!(
             describe(&e, "SELECT *\nFROM ridez"),
             "unknown table \"ridez\" (line 2, column 6)\nFROM ridez\n     ^\nhint: did you mean \"rides\"?"

@@ -8,8 +8,8 @@
 
 use crate::clock::Tick;
 use crate::journal::{replay, Entry, Journal};
-use crate::state::{Command, LabConfig, Preset};
 use crate::rng::{Rng, Seed};
+use crate::state::{Command, LabConfig, Preset};
 use crate::stream::SourceId;
 use crate::timeline::Timeline;
 

@@ -104,4 +104,3 @@ pub(crate) fn decode_command(r: &mut Reader<'_>) -> Result<Command, DecodeError>
         _ => return Err(DecodeError::Invalid("command")),
     })
 }
-

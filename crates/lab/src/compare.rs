@@ -372,8 +372,8 @@ pub fn fork_and_compare(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::{LabConfig, Preset};
     use crate::rng::Seed;
+    use crate::state::{LabConfig, Preset};
     use crate::steps::{parse_steps, run};
 
     const UNCLEAN: &str = "topic-config orders min-isr=1 unclean=on\nproduce orders key=k{n} value=a{n} count=100 partition=0\ntick 5\ncut-broker 2 from=brokers\ncut-broker 3 from=brokers\ntick 110\nproduce orders key=k{n} value=b{n} count=20 partition=0\ntick 3\nkill-broker 1\nheal-broker 2\nheal-broker 3\ntick 100\nproduce orders key=k{n} value=c{n} count=10 partition=0\ntick 5\nrestart-broker 1\ntick 20\n";

@@ -63,10 +63,10 @@
 
 use crate::check::Condition;
 use crate::journal::Journal;
-use crate::state::{Lab, LabConfig, Preset};
 use crate::metric::Observation;
 use crate::rng::Seed;
 use crate::sql::datasets::Size;
+use crate::state::{Lab, LabConfig, Preset};
 use std::collections::BTreeSet;
 use std::fmt;
 

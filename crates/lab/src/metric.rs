@@ -320,9 +320,13 @@ impl Observation<'_> {
             Metric::Duplicates => {
                 count(self.lab.cluster()?.history_report().duplicates.len() as u64)
             }
-            Metric::Reordered => {
-                count(self.lab.cluster()?.history_report().nonmonotonic_sends.len() as u64)
-            }
+            Metric::Reordered => count(
+                self.lab
+                    .cluster()?
+                    .history_report()
+                    .nonmonotonic_sends
+                    .len() as u64,
+            ),
             Metric::Consumers => count(
                 self.lab
                     .cluster()?

@@ -24,10 +24,10 @@ use crate::clock::Tick;
 use crate::queue::{ClassicQueue, QueueCommand, QueueEvent};
 use crate::rng::{Rng, Seed};
 use crate::state_hash::StateHasher;
-use sim::codec::{DecodeError, Reader, Writer};
 use crate::stream::{
     AddSourceError, Emission, SourceId, Stream, CHANCE_PERMILLE_MAX, EMIT_COUNT_MAX, SOURCES_MAX,
 };
+use sim::codec::{DecodeError, Reader, Writer};
 use std::collections::VecDeque;
 use std::fmt;
 use std::hash::Hash;
@@ -109,10 +109,9 @@ impl Preset {
                 ("payments", 150),
                 ("alerts", 20),
             ],
-            Preset::Broker
-            | Preset::BrokerCompacted
-            | Preset::QueueVsLog
-            | Preset::Replicated => &[],
+            Preset::Broker | Preset::BrokerCompacted | Preset::QueueVsLog | Preset::Replicated => {
+                &[]
+            }
         }
     }
 

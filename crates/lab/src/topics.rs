@@ -3,10 +3,10 @@
 //! consumer-group lag. They are rebuilt from the lab's state at the tick being looked at, so a
 //! query over a topic follows the time controls like every other view.
 
+use crate::broker::cluster::Cluster;
 use sql::column::{Column, Field, Table};
 use sql::session::Session;
 use sql::value::{DataType, Value};
-use crate::broker::cluster::Cluster;
 
 /// The partitions system table's name.
 pub const PARTITIONS_TABLE: &str = "kafka_partitions";
@@ -168,9 +168,9 @@ mod tests {
     use crate::broker::group::ConsumerConfig;
     use crate::broker::producer::ProducerId;
     use crate::clock::Tick;
-    use crate::state::{Command, LabConfig, Preset};
     use crate::rng::Seed;
     use crate::sql::session::Outcome;
+    use crate::state::{Command, LabConfig, Preset};
     use crate::timeline::Timeline;
 
     #[test]

@@ -10,9 +10,9 @@ use lab::broker::producer::{NullKeyPartitioner, ProducerConfig, ProducerId};
 use lab::broker::topic::{Partition, TopicSettings};
 use lab::broker::BrokerId;
 use lab::check::Verdict;
-use lab::state::Command;
 use lab::lesson::{parse_lesson, Lesson};
 use lab::metric::{Metric, Observation};
+use lab::state::Command;
 use lab::steps::{parse_steps, Step};
 use lab::timeline::Timeline;
 

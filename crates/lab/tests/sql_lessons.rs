@@ -3,12 +3,12 @@
 //! learner would see), the numbers the prose quotes are the engine's, and the lint catches a
 //! broken reference query in a real lesson.
 
-use lab::state::Lab;
 use lab::lesson::sql::{grade_result, result_of, session, summary, SqlVerdict};
 use lab::lesson::{lint, parse_lesson, Lesson};
-use lab::steps::Step;
 use lab::sql::grade::Grade;
 use lab::sql::{Session, Table, Value};
+use lab::state::Lab;
+use lab::steps::Step;
 use lab::timeline::Timeline;
 use std::path::{Path, PathBuf};
 

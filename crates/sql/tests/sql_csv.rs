@@ -2,10 +2,10 @@
 //! import gives the same table for random tables of every type CSV can carry, and import returns
 //! an error, never a panic, on any bytes.
 
+use proptest::prelude::*;
 use sql::csv::{from_csv, to_csv};
 use sql::value::days_from_civil;
 use sql::{Column, ColumnData, DataType, Field, Table, Value};
-use proptest::prelude::*;
 
 /// Dates and timestamps CSV writes as `YYYY-MM-DD`: years 1 to 9999.
 fn day_range() -> std::ops::RangeInclusive<i32> {

@@ -22,10 +22,10 @@
 //! parse.
 
 use super::{Lesson, SqlCheckSpec, WidgetKind};
-use crate::state::Lab;
 use crate::sql::datasets::{self, Size};
 use crate::sql::grade::{grade, Grade};
 use crate::sql::{ErrorKind, Outcome, Session, SqlError, Table, Value};
+use crate::state::Lab;
 
 /// A session with the sample tables at `size`, and the live tables of `lab` if it has a broker.
 pub fn session(size: Size, lab: Option<&Lab>) -> Session {

@@ -73,4 +73,3 @@ pub fn session(rows: usize) -> Session {
     session.add_sample("d", d);
     session
 }
-

@@ -3,9 +3,9 @@
 //! the same tables natively and in wasm: no `powf`, `exp` or `ln`, whose last bit depends on the
 //! platform's math library.
 
-use sim::rng::{Rng, Seed};
 use crate::column::{Column, ColumnData, Field, Table};
 use crate::value::{days_from_civil, MICROS_PER_DAY};
+use sim::rng::{Rng, Seed};
 use std::rc::Rc;
 
 /// A labelled random stream for one table.

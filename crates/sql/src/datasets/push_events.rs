@@ -16,8 +16,8 @@
 //! from how active the user is).
 
 use super::gen::{column, day, nullable, pool, table, Gen};
-use sim::rng::Seed;
 use crate::column::{ColumnData, Table};
+use sim::rng::Seed;
 use std::rc::Rc;
 
 const DAYS: i32 = 14;

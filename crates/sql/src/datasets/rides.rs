@@ -12,8 +12,8 @@
 //! - `customers(customer_id, name, city, signed_up)`.
 
 use super::gen::{at, cents, column, day, ids, nullable, pool, table, Gen};
-use sim::rng::Seed;
 use crate::column::{Column, ColumnData::*, Table};
+use sim::rng::Seed;
 use std::rc::Rc;
 
 const CITIES: [&str; 6] = ["Amsterdam", "Berlin", "Lisbon", "Madrid", "Paris", "Warsaw"];

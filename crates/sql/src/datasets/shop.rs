@@ -15,8 +15,8 @@
 //!   arrival (`occurred_at`) order.
 
 use super::gen::{at, cents, column, day, ids, nullable, pool, table, Gen};
-use sim::rng::Seed;
 use crate::column::{ColumnData::*, Table};
+use sim::rng::Seed;
 use std::rc::Rc;
 
 const COUNTRIES: [&str; 8] = ["DE", "FR", "NL", "PL", "ES", "IT", "GB", "US"];
