@@ -5,7 +5,7 @@
 
 use crate::broker::cluster::Cluster;
 use sql::column::{Column, Field, Table};
-use sql::session::Session;
+use sql::session::{LiveTables, Session};
 use sql::value::{DataType, Value};
 
 /// The partitions system table's name.
@@ -148,17 +148,31 @@ pub fn lag_table(cluster: &Cluster) -> Table {
     Table::from_rows(fields, &rows)
 }
 
-/// Registers every topic and the two system tables of `cluster` as read-only tables of
-/// `session`, replacing what an earlier state registered. A learner's table with a topic's name
-/// keeps it (the topic is then reachable only through the system tables).
-pub fn register(session: &mut Session, cluster: &Cluster) {
-    for name in cluster.topics().keys() {
-        if let Some(table) = topic_table(cluster, name) {
-            session.add_live(name, table);
-        }
+/// A cluster's topics and its two system tables, as the SQL engine's live tables.
+pub struct TopicTables<'a>(pub &'a Cluster);
+
+impl LiveTables for TopicTables<'_> {
+    fn live_tables(&self) -> Vec<(String, Table)> {
+        let cluster = self.0;
+        let topics = cluster
+            .topics()
+            .keys()
+            .filter_map(|name| Some((name.clone(), topic_table(cluster, name)?)));
+        topics
+            .chain([
+                (PARTITIONS_TABLE.to_string(), partitions_table(cluster)),
+                (LAG_TABLE.to_string(), lag_table(cluster)),
+            ])
+            .collect()
     }
-    session.add_live(PARTITIONS_TABLE, partitions_table(cluster));
-    session.add_live(LAG_TABLE, lag_table(cluster));
+}
+
+/// Registers every topic and the two system tables of `cluster` as read-only tables of
+/// `session`, replacing what an earlier state registered (a topic not created yet at this tick
+/// is not there). A learner's table with a topic's name keeps it (the topic is then reachable
+/// only through the system tables).
+pub fn register(session: &mut Session, cluster: &Cluster) {
+    session.set_live(&TopicTables(cluster));
 }
 
 #[cfg(test)]
@@ -233,6 +247,37 @@ mod tests {
         assert!(
             earlier.execute("INSERT INTO orders VALUES (1)").is_err(),
             "topics are read-only"
+        );
+    }
+
+    /// Registering the state at an earlier tick forgets what only a later state had: scrubbing
+    /// back before a topic was created makes its table disappear.
+    #[test]
+    fn a_topic_not_created_yet_at_the_tick_on_screen_is_not_a_table() {
+        let mut timeline = Timeline::new(LabConfig {
+            seed: Seed(1),
+            preset: Preset::Broker,
+        });
+        for _ in 0..5 {
+            timeline.advance_head().unwrap();
+        }
+        let create = BrokerCommand::CreateTopic {
+            name: "events".into(),
+            partitions: 2,
+            settings: Default::default(),
+        };
+        timeline.apply_at(Tick(5), Command::Broker(create)).unwrap();
+        let mut session = Session::new();
+        session.execute("CREATE TABLE mine (x BIGINT)").unwrap();
+        register(&mut session, timeline.state_at(Tick(5)).cluster().unwrap());
+        assert!(session.execute("SELECT count(*) FROM events").is_ok());
+        register(&mut session, timeline.state_at(Tick(2)).cluster().unwrap());
+        let gone = session.execute("SELECT count(*) FROM events").unwrap_err();
+        assert_eq!(gone.kind, sql::ErrorKind::UnknownTable);
+        assert!(session.execute("SELECT count(*) FROM orders").is_ok());
+        assert!(
+            session.execute("SELECT count(*) FROM mine").is_ok(),
+            "scratch tables stay"
         );
     }
 }

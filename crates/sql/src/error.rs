@@ -11,6 +11,8 @@ pub enum ErrorKind {
     Syntax,
     UnknownTable,
     UnknownColumn,
+    /// A column name more than one table in scope has.
+    AmbiguousColumn,
     UnknownFunction,
     /// Two types that do not go together.
     Type,
@@ -18,6 +20,9 @@ pub enum ErrorKind {
     Unsupported,
     /// The query would use more rows or work than a query may.
     Limit,
+    /// The query nests deeper than the binder goes (expressions or subqueries); the syntax
+    /// tree is then too deep to drop safely as well.
+    TooDeep,
     /// Something failed while running (division by zero, overflow, a bad cast).
     Runtime,
     /// A write to a sample table, or a table that exists already.

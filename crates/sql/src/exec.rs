@@ -7,19 +7,37 @@ use super::column::{Column, ColumnData, Field, Table, NULL_ROW};
 use super::error::{ErrorKind, SqlError};
 use super::expr::Expr;
 use super::keys::{self, KeyIds, Map};
-use super::plan::{AggCall, AggFn, Bound, JoinKind, Node, Plan, SetOp, WindowCall, WindowFn};
+use super::plan::{
+    AggCall, AggFn, Bound, FrameUnits, JoinKind, Node, Plan, PlanField, SetOp, WindowCall, WindowFn,
+};
 use super::sort::{sort_indices, top_k, SortKeys};
 use super::value::{DataType, Interval, Value};
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::rc::Rc;
 
-mod correlated;
 mod recursive;
+mod subquery;
 
-/// A step's table, and for the trace: the input rows that survived a filter, the input rows
-/// forming each group.
-type StepOutput = (Table, Option<Vec<usize>>, Option<Vec<Vec<usize>>>);
+/// What one step produced: its table, and for the trace how it came from its input.
+struct StepOutput {
+    table: Table,
+    /// For a filter: the input rows (of the first [`TRACE_ROWS_MAX`]) that survived.
+    survivors: Option<Vec<usize>>,
+    /// For GROUP BY: the input rows (of the first [`TRACE_ROWS_MAX`]) forming each group.
+    groups: Option<Vec<Vec<usize>>>,
+}
+
+impl From<Table> for StepOutput {
+    /// A step that only produced a table.
+    fn from(table: Table) -> StepOutput {
+        StepOutput {
+            table,
+            survivors: None,
+            groups: None,
+        }
+    }
+}
 
 /// How much a query may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,14 +78,17 @@ pub struct TraceStep {
     pub groups: Option<Vec<Vec<usize>>>,
 }
 
-/// Runs plans within limits, optionally recording a trace.
+/// Runs a query's plans within limits, optionally recording a trace. One per query: its work
+/// counts every step of the query, every run of its subqueries included.
 pub struct Executor {
     pub limits: Limits,
     pub work: u64,
     pub trace: Option<Vec<TraceStep>>,
     /// Hash indexes on base-table columns that correlated subqueries filter by (built once per
     /// query): (the table's address, column) to the rows holding each value.
-    outer_indexes: Map<(usize, usize), Rc<correlated::ValueIndex>>,
+    outer_indexes: Map<(usize, usize), Rc<subquery::ValueIndex>>,
+    /// What each uncorrelated subquery computed, by its address: each runs once per query.
+    once: Map<usize, subquery::Once>,
 }
 
 fn limit_error(what: String) -> SqlError {
@@ -82,7 +103,17 @@ impl Executor {
             work: 0,
             trace: traced.then(Vec::new),
             outer_indexes: Map::default(),
+            once: Map::default(),
         }
+    }
+
+    /// Runs a query's plan: its uncorrelated subqueries first, once each (the trace shows each
+    /// one's result as a step before the query's own), then the plan.
+    pub fn execute(&mut self, plan: &Plan) -> Result<Table, SqlError> {
+        for subquery in plan.uncorrelated_subqueries() {
+            self.once(&subquery)?;
+        }
+        self.run(plan)
     }
 
     fn charge(&mut self, rows: usize, label: &str) -> Result<(), SqlError> {
@@ -109,32 +140,33 @@ impl Executor {
         survivors: Option<Vec<usize>>,
         groups: Option<Vec<Vec<usize>>>,
     ) {
+        if self.trace.is_none() || matches!(plan.node, Node::Rename { .. }) {
+            return;
+        }
+        let shown = shown_table(
+            table,
+            &plan.fields,
+            matches!(plan.node, Node::Window { .. }),
+        );
+        self.push_step(TraceStep {
+            label: plan.label.clone(),
+            operator: plan.operator(),
+            table: shown,
+            rows: table.rows,
+            survivors,
+            groups,
+        });
+    }
+
+    fn push_step(&mut self, step: TraceStep) {
         if let Some(trace) = &mut self.trace {
-            if matches!(plan.node, Node::Rename { .. }) {
-                return;
-            }
-            let visible: Vec<usize> = (0..plan.fields.len())
-                .filter(|i| !plan.fields[*i].hidden || matches!(plan.node, Node::Window { .. }))
-                .collect();
-            let head = table.head(TRACE_ROWS_MAX);
-            let shown = Table {
-                fields: visible.iter().map(|i| head.fields[*i].clone()).collect(),
-                columns: visible.iter().map(|i| head.columns[*i].clone()).collect(),
-                rows: head.rows,
-            };
-            trace.push(TraceStep {
-                label: plan.label.clone(),
-                operator: plan.operator(),
-                table: shown,
-                rows: table.rows,
-                survivors,
-                groups,
-            });
+            trace.push(step);
         }
     }
 
     /// Runs `f` with the trace off (a subquery's runs, a recursive CTE's rounds: the trace shows
-    /// their result as one step), then turns it back on.
+    /// an uncorrelated subquery's or a recursive CTE's result as one step, a correlated
+    /// subquery's within the step using it), then turns it back on.
     fn untraced<T>(
         &mut self,
         f: impl FnOnce(&mut Executor) -> Result<T, SqlError>,
@@ -163,15 +195,16 @@ impl Executor {
         }
     }
 
-    /// Runs `plan` and returns its output table. Each kind of step is its own method, so this
-    /// frame, which every level of a deep plan keeps on the stack, stays small.
-    pub fn run(&mut self, plan: &Plan) -> Result<Table, SqlError> {
-        let (mut table, survivors, groups) = match &plan.node {
-            Node::Scan { table } => ((**table).clone(), None, None),
-            Node::Values { table } => (table.clone(), None, None),
-            Node::Rename { input } => (self.run(input)?, None, None),
+    /// Runs `plan` (a query's, or a part of one: a query starts at [`Executor::execute`]) and
+    /// returns its output table. Each kind of step is its own method, so this frame, which every
+    /// level of a deep plan keeps on the stack, stays small.
+    fn run(&mut self, plan: &Plan) -> Result<Table, SqlError> {
+        let step: StepOutput = match &plan.node {
+            Node::Scan { table } => (**table).clone().into(),
+            Node::Values { rows } => self.values(rows, &plan.fields)?.into(),
+            Node::Rename { input } => self.run(input)?.into(),
             Node::Filter { input, predicate } => self.filter(input, predicate)?,
-            Node::Project { input, exprs } => (self.project(input, exprs)?, None, None),
+            Node::Project { input, exprs } => self.project(input, exprs)?.into(),
             Node::Join {
                 left,
                 right,
@@ -181,30 +214,31 @@ impl Executor {
             } => {
                 let l = self.input(left)?;
                 let r = self.input(right)?;
-                let joined = self.join(&l, &r, *kind, keys, residual.as_ref(), &plan.label)?;
-                (joined, None, None)
+                self.join(&l, &r, *kind, keys, residual.as_ref(), &plan.label)?
+                    .into()
             }
             Node::Aggregate {
                 input,
                 group_by,
                 aggregates,
             } => self.aggregate(input, group_by, aggregates)?,
-            Node::Window { input, calls } => (self.windows(input, calls)?, None, None),
+            Node::Window { input, calls } => self.windows(input, calls)?.into(),
             Node::Sort { input, keys } => {
                 let input = self.input(input)?;
-                let order = sort_indices(&input, keys)?;
+                let keys = self.resolve_keys(keys, &input)?;
+                let order = sort_indices(&input, &keys)?;
                 let indices: Vec<u32> = order.into_iter().map(|i| i as u32).collect();
-                (input.take(&indices), None, None)
+                input.take(&indices).into()
             }
             Node::Limit {
                 input,
                 limit,
                 offset,
-            } => (self.limit(input, *limit, *offset)?, None, None),
+            } => self.limit(input, *limit, *offset)?.into(),
             Node::Distinct { input } => {
                 let input = self.run(input)?;
                 let keep = first_of_each(&input);
-                (input.filter(&keep), None, None)
+                input.filter(&keep).into()
             }
             Node::SetOperation {
                 left,
@@ -214,20 +248,23 @@ impl Executor {
             } => {
                 let l = self.run(left)?;
                 let r = self.run(right)?;
-                (set_operation(&l, &r, *op, *all), None, None)
+                set_operation(&l, &r, *op, *all).into()
             }
             Node::RecursiveUnion {
                 anchor,
                 recursive,
                 working,
                 all,
-            } => (
-                self.recursive_union(plan, anchor, recursive, working, *all)?,
-                None,
-                None,
-            ),
-            Node::WorkingTable { working } => (working.0.borrow().clone(), None, None),
+            } => self
+                .recursive_union(plan, anchor, recursive, working, *all)?
+                .into(),
+            Node::WorkingTable { working } => working.0.borrow().clone().into(),
         };
+        let StepOutput {
+            mut table,
+            survivors,
+            groups,
+        } = step;
         table.fields = plan
             .fields
             .iter()
@@ -246,14 +283,44 @@ impl Executor {
     fn filter(&mut self, input: &Plan, predicate: &Expr) -> Result<StepOutput, SqlError> {
         if let Some(table) = self.outer_lookup(input, predicate)? {
             let keep = truth(&self.resolve(predicate, &table)?.eval(&table)?);
-            return Ok((table.filter(&keep), None, None));
+            return Ok(table.filter(&keep).into());
         }
         let input = self.input(input)?;
         let keep = truth(&self.resolve(predicate, &input)?.eval(&input)?);
         let survivors = (0..input.rows.min(TRACE_ROWS_MAX))
             .filter(|i| keep[*i])
             .collect();
-        Ok((input.filter(&keep), Some(survivors), None))
+        Ok(StepOutput {
+            table: input.filter(&keep),
+            survivors: Some(survivors),
+            groups: None,
+        })
+    }
+
+    /// VALUES: each row's cells evaluated (a literal as it is) and put in its column's type.
+    fn values(&mut self, rows: &[Vec<Expr>], fields: &[PlanField]) -> Result<Table, SqlError> {
+        let one_row = Table {
+            fields: Vec::new(),
+            columns: Vec::new(),
+            rows: 1,
+        };
+        let mut columns: Vec<Column> = fields
+            .iter()
+            .map(|f| Column::with_capacity(f.data_type, rows.len()))
+            .collect();
+        for row in rows {
+            for (column, cell) in columns.iter_mut().zip(row) {
+                match cell {
+                    Expr::Literal(v) => column.push(v),
+                    e => column.push(&self.resolve(e, &one_row)?.eval_row(&one_row, 0)?),
+                }
+            }
+        }
+        Ok(Table {
+            fields: Vec::new(),
+            columns,
+            rows: rows.len(),
+        })
     }
 
     fn project(&mut self, input: &Plan, exprs: &[Expr]) -> Result<Table, SqlError> {
@@ -287,7 +354,11 @@ impl Executor {
             }
         }
         let (table, groups) = aggregate(&input, &keys, &calls)?;
-        Ok((table, None, Some(groups)))
+        Ok(StepOutput {
+            table,
+            survivors: None,
+            groups: Some(groups),
+        })
     }
 
     /// Window functions: the input's columns plus one per call.
@@ -302,6 +373,7 @@ impl Executor {
             for key in &mut call.order_by {
                 key.expr = self.resolve(&key.expr, &input)?.into_owned();
             }
+            check_offset(&call)?;
             columns.push(window(&input, &call)?);
         }
         Ok(Table {
@@ -322,8 +394,9 @@ impl Executor {
                 Some(n),
             ) => {
                 let rows = self.input(sorted)?;
+                let keys = self.resolve_keys(keys, &rows)?;
                 let k = (n.saturating_add(offset)).min(rows.rows as u64) as usize;
-                let order = top_k(&rows, keys, k)?;
+                let order = top_k(&rows, &keys, k)?;
                 let indices: Vec<u32> = order.into_iter().map(|i| i as u32).collect();
                 let table = rows.take(&indices);
                 self.charge(table.rows, &input.label)?;
@@ -419,14 +492,12 @@ impl Executor {
         keys: &[(Expr, Expr)],
         label: &str,
     ) -> Result<Pairs, SqlError> {
-        let lk: Vec<Cow<Column>> = keys
-            .iter()
-            .map(|(a, _)| a.eval_cow(l))
-            .collect::<Result<_, _>>()?;
-        let rk: Vec<Cow<Column>> = keys
-            .iter()
-            .map(|(_, b)| b.eval_cow(r))
-            .collect::<Result<_, _>>()?;
+        let mut lk: Vec<Cow<Column>> = Vec::with_capacity(keys.len());
+        let mut rk: Vec<Cow<Column>> = Vec::with_capacity(keys.len());
+        for (a, b) in keys {
+            lk.push(self.resolve(a, l)?.eval_cow(l)?);
+            rk.push(self.resolve(b, r)?.eval_cow(r)?);
+        }
         // Key ids over the right's rows then the left's: equal keys on both sides share one.
         let mut ids: Option<KeyIds> = None;
         for (b, a) in rk.iter().zip(&lk) {
@@ -471,6 +542,20 @@ impl Executor {
             }
         }
         Ok(pairs)
+    }
+}
+
+/// The first [`TRACE_ROWS_MAX`] rows of a step's table, with the columns the trace shows: the
+/// visible ones (a window step's too, since they are its point).
+fn shown_table(table: &Table, fields: &[PlanField], all: bool) -> Table {
+    let visible: Vec<usize> = (0..fields.len())
+        .filter(|i| all || !fields[*i].hidden)
+        .collect();
+    let head = table.head(TRACE_ROWS_MAX);
+    Table {
+        fields: visible.iter().map(|i| head.fields[*i].clone()).collect(),
+        columns: visible.iter().map(|i| head.columns[*i].clone()).collect(),
+        rows: head.rows,
     }
 }
 
@@ -837,6 +922,20 @@ fn aggregate(
     ))
 }
 
+/// lag()'s or lead()'s offset once its subquery has run: a scalar subquery the binder took for
+/// one can still have given NULL.
+fn check_offset(call: &WindowCall) -> Result<(), SqlError> {
+    let lag_or_lead = matches!(call.func, WindowFn::Lag | WindowFn::Lead);
+    match call.args.get(1) {
+        Some(Expr::Literal(Value::BigInt(_))) | None => Ok(()),
+        Some(_) if !lag_or_lead => Ok(()),
+        Some(_) => Err(SqlError::new(
+            ErrorKind::Type,
+            "the offset of lag()/lead() must be a whole-number literal",
+        )),
+    }
+}
+
 /// One window function over `input`: partitions sorted by their ORDER BY, then the function per
 /// row within its frame.
 fn window(input: &Table, call: &WindowCall) -> Result<Column, SqlError> {
@@ -914,7 +1013,7 @@ fn window(input: &Table, call: &WindowCall) -> Result<Column, SqlError> {
                 match b {
                     Bound::UnboundedPreceding => 0,
                     Bound::UnboundedFollowing => len,
-                    Bound::CurrentRow if call.frame.rows => {
+                    Bound::CurrentRow if call.frame.units == FrameUnits::Rows => {
                         if is_start {
                             k
                         } else {

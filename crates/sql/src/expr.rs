@@ -2,17 +2,20 @@
 //! a table, column at a time, with three-valued logic. Comparisons and arithmetic on BIGINT and
 //! DOUBLE columns run on the typed vectors; everything else goes value by value.
 //!
-//! A correlated subquery is an expression too ([`Expr::Subquery`]): its plan reads the outer
-//! row through [`Expr::Outer`]. The executor runs it once per distinct outer row before the
-//! expression is evaluated and puts the results in its place ([`Expr::Computed`]).
+//! A subquery is an expression too ([`Expr::Subquery`]) holding its own plan. An uncorrelated
+//! one runs once per query; a correlated one reads the outer row through [`Expr::Outer`] and runs
+//! once per distinct outer row. Either way the executor runs it before the expression is
+//! evaluated and puts its results in its place ([`Expr::Literal`], [`Expr::InValues`],
+//! [`Expr::Computed`]), so evaluation itself never runs a plan.
 
 use super::column::{Column, ColumnData, Table};
-use super::error::{ErrorKind, SqlError};
+use super::error::{ErrorKind, Position, SqlError};
 use super::functions::{self, ScalarFn};
 use super::plan::Plan;
 use super::value::{cmp_f64, DataType, Interval, Value, MICROS_PER_DAY};
 use std::cell::RefCell;
 use std::cmp::Ordering;
+use std::convert::Infallible;
 use std::rc::Rc;
 
 /// The values of the outer row a correlated subquery is running for, set by the executor before
@@ -26,7 +29,7 @@ impl PartialEq for OuterRow {
     }
 }
 
-/// What a correlated subquery gives for each outer row.
+/// What a subquery gives (for each outer row, when it is correlated).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SubqueryKind {
     /// `[NOT] EXISTS (...)`: whether it returns any row.
@@ -37,16 +40,40 @@ pub enum SubqueryKind {
     In { negated: bool },
 }
 
-/// A correlated subquery: a plan that reads the outer row's values (its [`Expr::Outer`]s).
-#[derive(Debug, PartialEq)]
-pub struct Correlated {
+/// A subquery in an expression: its plan, and what the expression takes from its rows.
+#[derive(Debug)]
+pub struct Subquery {
     pub plan: Plan,
-    pub outer_row: Rc<OuterRow>,
+    /// The outer row its plan reads (its [`Expr::Outer`]s) when it is correlated; `None` when it
+    /// reads none, and then it runs once per query, however many rows use it.
+    pub outer_row: Option<Rc<OuterRow>>,
     pub kind: SubqueryKind,
     /// The scalar's type, or for IN the type both sides are compared in.
     pub data_type: DataType,
-    /// The subquery's text, for EXPLAIN and errors.
+    /// The subquery's text, for EXPLAIN, the trace and errors.
     pub text: String,
+    /// Where it is in the query text, for its errors.
+    pub position: Option<Position>,
+}
+
+impl Subquery {
+    pub fn is_correlated(&self) -> bool {
+        self.outer_row.is_some()
+    }
+}
+
+/// Two bindings of the same uncorrelated subquery are equal (a select item and its repetition
+/// in GROUP BY); a correlated one is equal only to itself, since its outer row is its own. The
+/// cheap fields are compared first, the plans only when all those agree.
+impl PartialEq for Subquery {
+    fn eq(&self, other: &Subquery) -> bool {
+        std::ptr::eq(self, other)
+            || (self.text == other.text
+                && self.kind == other.kind
+                && self.data_type == other.data_type
+                && self.outer_row == other.outer_row
+                && self.plan == other.plan)
+    }
 }
 
 /// A binary operator.
@@ -135,7 +162,8 @@ pub enum Expr {
         list: Vec<Expr>,
         negated: bool,
     },
-    /// `x IN (subquery)` with the subquery's values computed before the query runs.
+    /// `x IN (subquery)` with the subquery's values computed: what the executor puts in place of
+    /// an uncorrelated IN [`Expr::Subquery`] once it has run.
     InValues {
         expr: Box<Expr>,
         values: Rc<ValueSet>,
@@ -162,14 +190,26 @@ pub enum Expr {
         index: usize,
         data_type: DataType,
     },
-    /// A correlated subquery; `args` are the outer row's values it reads, over the outer query's
-    /// columns (for IN, then the operand).
+    /// A subquery; `args` are the outer row's values it reads when it is correlated, over the
+    /// outer query's columns, then for IN the operand.
     Subquery {
-        subquery: Rc<Correlated>,
+        subquery: Rc<Subquery>,
         args: Vec<Expr>,
     },
     /// A correlated subquery's results, one per row of the table being evaluated.
     Computed(Rc<Column>),
+    /// The `index`-th aggregate of the SELECT being bound: only between binding its expressions
+    /// and planning its GROUP BY, which makes it a column of the aggregate's output.
+    Aggregate {
+        index: usize,
+        data_type: DataType,
+    },
+    /// The `index`-th window function of the SELECT being bound: only until it is planned, which
+    /// makes it a column of the window step's output.
+    Window {
+        index: usize,
+        data_type: DataType,
+    },
 }
 
 impl Expr {
@@ -178,7 +218,9 @@ impl Expr {
             Expr::Column { data_type, .. }
             | Expr::Binary { data_type, .. }
             | Expr::Case { data_type, .. }
-            | Expr::Function { data_type, .. } => *data_type,
+            | Expr::Function { data_type, .. }
+            | Expr::Aggregate { data_type, .. }
+            | Expr::Window { data_type, .. } => *data_type,
             Expr::Literal(v) => v.data_type(),
             Expr::Outer { data_type, .. } => *data_type,
             Expr::Subquery { subquery, .. } => match subquery.kind {
@@ -197,33 +239,77 @@ impl Expr {
         }
     }
 
-    /// Whether a correlated subquery is in this expression.
+    /// Whether a subquery is in this expression.
     pub fn has_subquery(&self) -> bool {
-        let mut found = false;
-        let _ = self.transform(&mut |e| {
-            found |= matches!(e, Expr::Subquery { .. });
-            Ok(found.then(|| e.clone()))
-        });
-        found
+        self.contains(&|e| matches!(e, Expr::Subquery { .. }))
     }
 
-    /// The correlated subqueries in this expression (for EXPLAIN).
-    pub fn subqueries(&self) -> Vec<Rc<Correlated>> {
+    /// Whether `found` holds for this expression or one inside it (a subquery's arguments
+    /// included, its plan not).
+    pub fn contains(&self, found: &dyn Fn(&Expr) -> bool) -> bool {
+        found(self) || self.any_child(&mut |c| c.contains(found))
+    }
+
+    /// The subqueries in this expression, outermost first.
+    pub fn subqueries(&self) -> Vec<Rc<Subquery>> {
         let mut out = Vec::new();
-        let _ = self.transform(&mut |e| {
-            if let Expr::Subquery { subquery, .. } = e {
-                out.push(subquery.clone());
-            }
-            Ok(None)
-        });
+        self.collect_subqueries(&mut out);
         out
+    }
+
+    fn collect_subqueries(&self, out: &mut Vec<Rc<Subquery>>) {
+        if let Expr::Subquery { subquery, .. } = self {
+            out.push(subquery.clone());
+        }
+        self.any_child(&mut |c| {
+            c.collect_subqueries(out);
+            false
+        });
+    }
+
+    /// Whether `f` holds for one of the expressions directly inside this one, tried in order
+    /// until it does (a walk without the copy [`Expr::transform`] makes).
+    fn any_child(&self, f: &mut dyn FnMut(&Expr) -> bool) -> bool {
+        match self {
+            Expr::Column { .. }
+            | Expr::Literal(_)
+            | Expr::Outer { .. }
+            | Expr::Computed(_)
+            | Expr::Aggregate { .. }
+            | Expr::Window { .. } => false,
+            Expr::Subquery { args, .. } | Expr::Function { args, .. } => args.iter().any(f),
+            Expr::Binary { left, right, .. } | Expr::IsDistinct { left, right, .. } => {
+                f(left) || f(right)
+            }
+            Expr::Like { expr, pattern, .. } => f(expr) || f(pattern),
+            Expr::Not(e)
+            | Expr::Negate(e)
+            | Expr::Cast { expr: e, .. }
+            | Expr::IsNull { expr: e, .. }
+            | Expr::InValues { expr: e, .. } => f(e),
+            Expr::InList { expr, list, .. } => f(expr) || list.iter().any(f),
+            Expr::Case {
+                operand,
+                whens,
+                otherwise,
+                ..
+            } => {
+                operand.as_deref().is_some_and(&mut *f)
+                    || whens.iter().any(|(w, t)| f(w) || f(t))
+                    || otherwise.as_deref().is_some_and(f)
+            }
+        }
     }
 
     /// Every column this expression reads.
     pub fn columns(&self, out: &mut Vec<usize>) {
         match self {
             Expr::Column { index, .. } => out.push(*index),
-            Expr::Literal(_) | Expr::Outer { .. } | Expr::Computed(_) => {}
+            Expr::Literal(_)
+            | Expr::Outer { .. }
+            | Expr::Computed(_)
+            | Expr::Aggregate { .. }
+            | Expr::Window { .. } => {}
             Expr::Subquery { args, .. } => args.iter().for_each(|e| e.columns(out)),
             Expr::Binary { left, right, .. } | Expr::IsDistinct { left, right, .. } => {
                 left.columns(out);
@@ -258,7 +344,7 @@ impl Expr {
 
     /// Rewrites column positions (`map(i)` is column i's new position).
     pub fn remap(&self, map: &dyn Fn(usize) -> usize) -> Expr {
-        let mut f = |e: &Expr| {
+        let mut f = |e: &Expr| -> Result<_, Infallible> {
             Ok(match e {
                 Expr::Column { index, data_type } => Some(Expr::Column {
                     index: map(*index),
@@ -267,24 +353,30 @@ impl Expr {
                 _ => None,
             })
         };
-        self.transform(&mut f)
-            .expect("renumbering columns cannot fail")
+        match self.transform(&mut f) {
+            Ok(e) => e,
+            Err(never) => match never {},
+        }
     }
 
     /// Rebuilds the expression top-down: where `f` returns a replacement it is used as is,
-    /// elsewhere the node is kept and its children are transformed.
-    pub fn transform(
+    /// elsewhere the node is kept and its children are transformed. The first error `f` returns
+    /// stops the walk.
+    pub fn transform<E>(
         &self,
-        f: &mut dyn FnMut(&Expr) -> Result<Option<Expr>, SqlError>,
-    ) -> Result<Expr, SqlError> {
+        f: &mut dyn FnMut(&Expr) -> Result<Option<Expr>, E>,
+    ) -> Result<Expr, E> {
         if let Some(replaced) = f(self)? {
             return Ok(replaced);
         }
-        let mut t = |e: &Expr| -> Result<Box<Expr>, SqlError> { Ok(Box::new(e.transform(f)?)) };
+        let mut t = |e: &Expr| -> Result<Box<Expr>, E> { Ok(Box::new(e.transform(f)?)) };
         Ok(match self {
-            Expr::Column { .. } | Expr::Literal(_) | Expr::Outer { .. } | Expr::Computed(_) => {
-                self.clone()
-            }
+            Expr::Column { .. }
+            | Expr::Literal(_)
+            | Expr::Outer { .. }
+            | Expr::Computed(_)
+            | Expr::Aggregate { .. }
+            | Expr::Window { .. } => self.clone(),
             Expr::Subquery { subquery, args } => {
                 let mut out = Vec::with_capacity(args.len());
                 for a in args {
@@ -479,6 +571,12 @@ impl Expr {
                 ))
                 .with_hint("use it in WHERE, HAVING or the SELECT list, or rewrite it as a JOIN"))
             }
+            Expr::Aggregate { .. } | Expr::Window { .. } => {
+                return Err(
+                    SqlError::unsupported("an aggregate or window function here")
+                        .with_hint("use it in the SELECT list, HAVING or ORDER BY"),
+                )
+            }
             Expr::Literal(v) => v.clone(),
             Expr::Binary {
                 op, left, right, ..
@@ -580,6 +678,19 @@ impl Expr {
                 functions::call(*func, &values)?
             }
         })
+    }
+}
+
+/// `e` cast to `to` unless it already has that type (a NULL literal too: CAST(NULL AS t) has
+/// type t).
+pub fn coerce(e: Expr, to: DataType) -> Expr {
+    if e.data_type() == to || to == DataType::Null {
+        e
+    } else {
+        Expr::Cast {
+            expr: Box::new(e),
+            to,
+        }
     }
 }
 

@@ -1,10 +1,11 @@
 //! Logical plans: one node per step of a query's logical evaluation order (FROM and JOINs, WHERE,
 //! GROUP BY, HAVING, window functions, SELECT, DISTINCT, ORDER BY, LIMIT), each with its output
 //! columns and a label naming the clause it comes from. The executor runs them bottom-up; the
-//! trace shows each node's output; EXPLAIN prints the tree.
+//! trace shows each node's output; EXPLAIN prints the tree, with the subqueries an expression
+//! holds under the node that evaluates it.
 
 use super::column::Table;
-use super::expr::Expr;
+use super::expr::{Expr, Subquery};
 use super::value::DataType;
 use std::rc::Rc;
 
@@ -94,10 +95,19 @@ pub enum Bound {
 }
 
 /// A window frame.
+/// What a window frame's bounds count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameUnits {
+    /// Physical rows: `CURRENT ROW` is this row alone.
+    Rows,
+    /// Peers by the ORDER BY value: `CURRENT ROW` reaches the row's last peer. Only UNBOUNDED
+    /// and CURRENT ROW bounds are supported.
+    Range,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Frame {
-    /// ROWS (true) or RANGE (false; only UNBOUNDED and CURRENT ROW bounds, peers included).
-    pub rows: bool,
+    pub units: FrameUnits,
     pub start: Bound,
     pub end: Bound,
 }
@@ -150,8 +160,10 @@ pub enum Node {
     Scan {
         table: Rc<Table>,
     },
+    /// `VALUES` rows (and the one empty row of a SELECT without FROM), each cell of its column's
+    /// type: constants folded to literals, subqueries and outer values evaluated when it runs.
     Values {
-        table: Table,
+        rows: Vec<Vec<Expr>>,
     },
     Filter {
         input: Box<Plan>,
@@ -309,8 +321,13 @@ impl Plan {
             columns.join(", ")
         ));
         for subquery in self.expressions().iter().flat_map(|e| e.subqueries()) {
+            let (operator, runs) = if subquery.is_correlated() {
+                ("CorrelatedSubquery", "runs once per distinct outer row")
+            } else {
+                ("Subquery", "runs once, before the query")
+            };
             out.push_str(&format!(
-                "{}CorrelatedSubquery: runs once per distinct outer row: {}\n",
+                "{}{operator}: {runs}: {}\n",
                 "  ".repeat(depth + 1),
                 subquery.text
             ));
@@ -321,9 +338,31 @@ impl Plan {
         }
     }
 
+    /// The uncorrelated subqueries in this plan, its subqueries' plans included, each once, in
+    /// the order they are to run: inputs before the steps reading them, a subquery's own
+    /// subqueries before it.
+    pub fn uncorrelated_subqueries(&self) -> Vec<Rc<Subquery>> {
+        let mut out = Vec::new();
+        self.collect_uncorrelated(&mut out);
+        out
+    }
+
+    fn collect_uncorrelated(&self, out: &mut Vec<Rc<Subquery>>) {
+        for child in self.children() {
+            child.collect_uncorrelated(out);
+        }
+        for subquery in self.expressions().iter().flat_map(|e| e.subqueries()) {
+            subquery.plan.collect_uncorrelated(out);
+            if !subquery.is_correlated() && !out.iter().any(|s| Rc::ptr_eq(s, &subquery)) {
+                out.push(subquery);
+            }
+        }
+    }
+
     /// The expressions this node evaluates.
     fn expressions(&self) -> Vec<&Expr> {
         match &self.node {
+            Node::Values { rows } => rows.iter().flatten().collect(),
             Node::Filter { predicate, .. } => vec![predicate],
             Node::Project { exprs, .. } => exprs.iter().collect(),
             Node::Join { keys, residual, .. } => keys

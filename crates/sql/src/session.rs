@@ -1,16 +1,20 @@
 //! A SQL session: the catalog (read-only sample tables, and a scratch space for the learner's
-//! own tables) and the statements run against it.
+//! own tables), and the dispatcher that parses statements and runs each: a query through the
+//! binder and the executor, EXPLAIN through the binder alone ([`Session::explain`]), and the
+//! statements that change the scratch tables through `ddl.rs`.
 
-use super::bind::{self, position, Binder};
-use super::column::{Column, Field, Table};
+use super::bind::{position, Binder};
+use super::column::Table;
 use super::error::{ErrorKind, Position, SqlError};
 use super::exec::{Executor, Limits, TraceStep};
 use super::plan::Plan;
 use sqlparser::ast::{self, Spanned};
 use sqlparser::dialect::GenericDialect;
-use sqlparser::parser::Parser;
+use sqlparser::parser::{Parser, ParserError};
 use std::collections::BTreeMap;
 use std::rc::Rc;
+
+mod ddl;
 
 /// What one statement produced.
 #[derive(Clone, Debug, PartialEq)]
@@ -59,7 +63,8 @@ pub enum TableSource {
     Sample(Rc<Table>),
     /// Created by the learner in this session.
     Scratch(Rc<Table>),
-    /// A broker topic or system table, rebuilt from the lab's state on screen; read-only.
+    /// A table another part of the lab keeps (a broker topic, say), registered through
+    /// [`LiveTables`] and replaced whenever its state moves; read-only.
     Live(Rc<Table>),
 }
 
@@ -69,6 +74,13 @@ impl TableSource {
             TableSource::Sample(t) | TableSource::Scratch(t) | TableSource::Live(t) => t,
         }
     }
+}
+
+/// Tables kept up to date from outside the engine: the lab registers a broker's topics this
+/// way, so the engine reads them without knowing what a topic is.
+pub trait LiveTables {
+    /// Every table, by name, as of now.
+    fn live_tables(&self) -> Vec<(String, Table)>;
 }
 
 /// A SQL session.
@@ -107,11 +119,16 @@ impl Session {
         );
     }
 
-    /// Adds (or refreshes) a live table, unless the learner has a table of that name.
-    pub fn add_live(&mut self, name: &str, table: Table) {
-        let key = name.to_ascii_lowercase();
-        if !matches!(self.tables.get(&key), Some(TableSource::Scratch(_))) {
-            self.tables.insert(key, TableSource::Live(Rc::new(table)));
+    /// Replaces every live table with those of `source`: a table `source` no longer has (a
+    /// topic that did not exist yet at the tick on screen) is gone. A learner's table of the same
+    /// name wins over a live one.
+    pub fn set_live(&mut self, source: &dyn LiveTables) {
+        self.tables
+            .retain(|_, table| !matches!(table, TableSource::Live(_)));
+        for (name, table) in source.live_tables() {
+            self.tables
+                .entry(name.to_ascii_lowercase())
+                .or_insert_with(|| TableSource::Live(Rc::new(table)));
         }
     }
 
@@ -178,9 +195,7 @@ impl Session {
                     .next()
                     .unwrap_or(&text)
                     .to_string();
-                let hint = if message.contains("RecursionLimitExceeded")
-                    || message.contains("recursion limit")
-                {
+                let hint = if e == ParserError::RecursionLimitExceeded {
                     "the query nests too deeply".to_string()
                 } else if top_as_a_name(sql) {
                     "TOP after SELECT is read as SQL Server's TOP n: write a column named top as \"top\"".to_string()
@@ -218,20 +233,14 @@ impl Session {
             Err(e) => return (Vec::new(), Some(e)),
         };
         if statements.is_empty() {
-            let e = SqlError::new(ErrorKind::Syntax, "there is no statement to run")
-                .with_hint("write a query, e.g. SELECT 1");
-            return (Vec::new(), Some(e));
+            return (Vec::new(), Some(no_statement("run")));
         }
         let mut out = Vec::with_capacity(statements.len());
         for statement in &statements {
             match self.statement(statement, traced) {
                 Ok(o) => out.push(o),
                 Err(e) => {
-                    if e.kind == ErrorKind::Limit && e.message.contains("levels deep") {
-                        // A syntax tree this deep would overflow the stack while being dropped
-                        // (drop recurses); it is small (the text is bounded), so it is leaked.
-                        std::mem::forget(statements);
-                    }
+                    dispose(statements, Some(&e));
                     return (out, Some(e));
                 }
             }
@@ -239,18 +248,53 @@ impl Session {
         (out, None)
     }
 
-    /// Plans a query.
-    pub fn plan(&self, q: &ast::Query) -> Result<Plan, SqlError> {
-        let limits = self.limits;
-        let mut runner = move |plan: &Plan| Executor::new(limits, false).run(plan);
-        let mut binder = Binder::new(self, &mut runner);
-        binder.query(q)
+    /// EXPLAIN of the text's first statement (a query, or `EXPLAIN` of one): the plan tree, one
+    /// node per line, root first. The query is bound and planned, not run: nothing it would
+    /// compute, read or write happens, and what follows it is not looked at.
+    pub fn explain(&self, sql: &str) -> Result<String, SqlError> {
+        let statements = Session::parse(sql)?;
+        let result = match statements.first() {
+            None => Err(no_statement("explain")),
+            Some(s @ ast::Statement::Explain { .. }) => self.explain_statement(s),
+            Some(s) => self.explain_query(s),
+        };
+        dispose(statements, result.as_ref().err());
+        result
     }
 
+    /// `EXPLAIN <query>`, as typed.
+    fn explain_statement(&self, statement: &ast::Statement) -> Result<String, SqlError> {
+        match statement {
+            ast::Statement::Explain { analyze: true, .. } => {
+                Err(SqlError::unsupported("EXPLAIN ANALYZE")
+                    .with_hint("run the query with its trace instead"))
+            }
+            ast::Statement::Explain { statement, .. } => self.explain_query(statement),
+            other => self.explain_query(other),
+        }
+    }
+
+    /// The plan of a query statement; other statements have none.
+    fn explain_query(&self, statement: &ast::Statement) -> Result<String, SqlError> {
+        match statement {
+            ast::Statement::Query(q) => Ok(self.plan(q)?.explain()),
+            other => Err(SqlError::unsupported(format!(
+                "EXPLAIN of {}",
+                statement_kind(other)
+            ))),
+        }
+    }
+
+    /// Plans a query: binds it, running nothing.
+    pub fn plan(&self, q: &ast::Query) -> Result<Plan, SqlError> {
+        Binder::new(self).query(q)
+    }
+
+    /// Plans and runs a query, within the session's limits.
     fn query(&self, q: &ast::Query, traced: bool) -> Result<QueryResult, SqlError> {
         let plan = self.plan(q)?;
         let mut executor = Executor::new(self.limits, traced);
-        let table = executor.run(&plan)?;
+        let table = executor.execute(&plan)?;
         Ok(QueryResult {
             table,
             work: executor.work,
@@ -258,218 +302,43 @@ impl Session {
         })
     }
 
-    fn scratch_name(&self, name: &ast::ObjectName, creating: bool) -> Result<String, SqlError> {
-        let n = name.to_string().to_ascii_lowercase();
-        let n = n.trim_matches('"').to_string();
-        match self.tables.get(&n) {
-            Some(TableSource::Sample(_) | TableSource::Live(_)) => Err(SqlError::new(
-                ErrorKind::Catalog,
-                format!("\"{n}\" is a sample or live table, which is read-only"),
-            )
-            .with_hint(format!(
-                "copy it first: CREATE TABLE my_{n} AS SELECT * FROM {n}"
-            ))
-            .at(position(name.span()))),
-            Some(_) if creating => Err(SqlError::new(
-                ErrorKind::Catalog,
-                format!("a table named \"{n}\" exists already"),
-            )
-            .with_hint("pick another name, or DROP TABLE it first")
-            .at(position(name.span()))),
-            None if !creating => Err(SqlError::new(
-                ErrorKind::UnknownTable,
-                format!("there is no table \"{n}\""),
-            )
-            .at(position(name.span()))),
-            _ => Ok(n),
-        }
-    }
-
+    /// Runs one statement.
     fn statement(&mut self, statement: &ast::Statement, traced: bool) -> Result<Outcome, SqlError> {
         match statement {
             ast::Statement::Query(q) => Ok(Outcome::Rows(self.query(q, traced)?)),
-            ast::Statement::Explain {
-                statement, analyze, ..
-            } => {
-                if *analyze {
-                    return Err(SqlError::unsupported("EXPLAIN ANALYZE")
-                        .with_hint("run the query with its trace instead"));
-                }
-                match statement.as_ref() {
-                    ast::Statement::Query(q) => Ok(Outcome::Explain(self.plan(q)?.explain())),
-                    other => Err(SqlError::unsupported(format!(
-                        "EXPLAIN of {}",
-                        statement_kind(other)
-                    ))),
-                }
+            ast::Statement::Explain { .. } => {
+                Ok(Outcome::Explain(self.explain_statement(statement)?))
             }
-            ast::Statement::CreateTable(ct) => {
-                let name = self.scratch_name(&ct.name, true)?;
-                let table = match &ct.query {
-                    Some(q) => {
-                        let result = self.query(q, false)?.table;
-                        Table {
-                            fields: result
-                                .fields
-                                .iter()
-                                .map(|f| Field {
-                                    name: f.name.clone(),
-                                    data_type: f.data_type,
-                                })
-                                .collect(),
-                            ..result
-                        }
-                    }
-                    None => {
-                        if ct.columns.is_empty() {
-                            return Err(SqlError::new(
-                                ErrorKind::Syntax,
-                                "a table needs at least one column",
-                            ));
-                        }
-                        let mut fields: Vec<Field> = Vec::new();
-                        for c in &ct.columns {
-                            let fname = c.name.value.to_ascii_lowercase();
-                            if fields.iter().any(|f| f.name == fname) {
-                                return Err(SqlError::new(
-                                    ErrorKind::Catalog,
-                                    format!("column \"{fname}\" is listed twice"),
-                                )
-                                .at(position(c.name.span)));
-                            }
-                            fields.push(Field {
-                                name: fname,
-                                data_type: bind::data_type(&c.data_type)
-                                    .map_err(|e| e.at(position(c.name.span)))?,
-                            });
-                        }
-                        Table::empty(fields)
-                    }
-                };
-                let rows = table.rows;
-                self.tables
-                    .insert(name.clone(), TableSource::Scratch(Rc::new(table)));
-                let rows = if rows == 1 {
-                    "1 row".to_string()
-                } else {
-                    format!("{rows} rows")
-                };
-                Ok(Outcome::Done(format!("created table {name} ({rows})")))
-            }
-            ast::Statement::Insert(insert) => {
-                let ast::TableObject::TableName(tname) = &insert.table else {
-                    return Err(SqlError::unsupported("INSERT into a table function"));
-                };
-                let name = self.scratch_name(tname, false)?;
-                let target = self.tables[&name].table().clone();
-                let Some(source) = &insert.source else {
-                    return Err(SqlError::unsupported("INSERT without VALUES or SELECT"));
-                };
-                let rows = self.query(source, false)?.table;
-                let positions: Vec<usize> = if insert.columns.is_empty() {
-                    (0..target.fields.len()).collect()
-                } else {
-                    insert
-                        .columns
-                        .iter()
-                        .map(|c| {
-                            let cname = c.to_string().to_ascii_lowercase();
-                            target.column_index(&cname).ok_or_else(|| {
-                                SqlError::new(
-                                    ErrorKind::UnknownColumn,
-                                    format!("table {name} has no column \"{cname}\""),
-                                )
-                                .at(position(c.span()))
-                            })
-                        })
-                        .collect::<Result<_, _>>()?
-                };
-                if rows.fields.len() != positions.len() {
-                    return Err(SqlError::new(
-                        ErrorKind::Type,
-                        format!(
-                            "INSERT has {} target columns but the rows have {} values",
-                            positions.len(),
-                            rows.fields.len()
-                        ),
-                    ));
-                }
-                let mut columns: Vec<Column> = target.columns.clone();
-                for r in 0..rows.rows {
-                    for (k, column) in columns.iter_mut().enumerate() {
-                        let v = match positions.iter().position(|p| *p == k) {
-                            Some(src) => super::expr::cast(
-                                &rows.columns[src].get(r),
-                                target.fields[k].data_type,
-                            )
-                            .map_err(|e| {
-                                SqlError::new(
-                                    ErrorKind::Type,
-                                    format!(
-                                        "row {}: column {}: {}",
-                                        r + 1,
-                                        target.fields[k].name,
-                                        e.message
-                                    ),
-                                )
-                            })?,
-                            None => super::value::Value::Null,
-                        };
-                        column.push(&v);
-                    }
-                }
-                let inserted = rows.rows;
-                let total = target.rows + inserted;
-                if total > self.limits.rows_max {
-                    return Err(SqlError::new(
-                        ErrorKind::Limit,
-                        format!(
-                            "table {name} would have {total} rows, more than {}",
-                            self.limits.rows_max
-                        ),
-                    ));
-                }
-                let table = Table {
-                    fields: target.fields.clone(),
-                    columns,
-                    rows: total,
-                };
-                self.tables
-                    .insert(name.clone(), TableSource::Scratch(Rc::new(table)));
-                Ok(Outcome::Done(format!(
-                    "inserted {inserted} row(s) into {name}"
-                )))
-            }
+            ast::Statement::CreateTable(ct) => self.create_table(ct),
+            ast::Statement::Insert(insert) => self.insert(insert),
             ast::Statement::Drop {
                 object_type,
                 if_exists,
                 names,
                 ..
-            } => {
-                if *object_type != ast::ObjectType::Table {
-                    return Err(SqlError::unsupported(format!("DROP {object_type}")));
-                }
-                let mut dropped = Vec::new();
-                for n in names {
-                    match self.scratch_name(n, false) {
-                        Ok(name) => {
-                            self.tables.remove(&name);
-                            dropped.push(name);
-                        }
-                        Err(e) if *if_exists && e.kind == ErrorKind::UnknownTable => {}
-                        Err(e) => return Err(e),
-                    }
-                }
-                Ok(Outcome::Done(if dropped.is_empty() {
-                    "nothing to drop".into()
-                } else {
-                    format!("dropped {}", dropped.join(", "))
-                }))
-            }
+            } => self.drop_tables(*object_type, *if_exists, names),
             other => Err(SqlError::unsupported(statement_kind(other))
                 .with_hint("the lab runs SELECT, EXPLAIN, CREATE TABLE [AS], INSERT and DROP TABLE")
                 .at(position(other.span()))),
         }
+    }
+}
+
+/// The error for text with no statement in it.
+fn no_statement(what: &str) -> SqlError {
+    SqlError::new(
+        ErrorKind::Syntax,
+        format!("there is no statement to {what}"),
+    )
+    .with_hint("write a query, e.g. SELECT 1")
+}
+
+/// Drops parsed statements, except after an [`ErrorKind::TooDeep`] error: a syntax tree that
+/// deep would overflow the stack while being dropped (drop recurses); it is small (the text is
+/// bounded), so it is leaked.
+fn dispose(statements: Vec<ast::Statement>, error: Option<&SqlError>) {
+    if error.is_some_and(|e| e.kind == ErrorKind::TooDeep) {
+        std::mem::forget(statements);
     }
 }
 
@@ -482,7 +351,49 @@ fn statement_kind(s: &ast::Statement) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::column::Field;
     use crate::value::{DataType, Value};
+
+    struct Fixed(Vec<&'static str>);
+
+    impl LiveTables for Fixed {
+        fn live_tables(&self) -> Vec<(String, Table)> {
+            let one = |n: i64| {
+                Table::from_rows(
+                    vec![Field {
+                        name: "n".into(),
+                        data_type: DataType::BigInt,
+                    }],
+                    &[vec![Value::BigInt(n)]],
+                )
+            };
+            self.0
+                .iter()
+                .enumerate()
+                .map(|(i, name)| (name.to_string(), one(i as i64)))
+                .collect()
+        }
+    }
+
+    #[test]
+    fn live_tables_are_replaced_whole_and_never_shadow_the_learners() {
+        let mut s = session();
+        s.set_live(&Fixed(vec!["a", "T", "b"]));
+        assert_eq!(rows(&mut s, "SELECT n FROM a"), ["0"]);
+        assert_eq!(rows(&mut s, "SELECT n FROM b"), ["2"]);
+        assert_eq!(
+            rows(&mut s, "SELECT count(*) FROM t"),
+            ["4"],
+            "the learner's t wins"
+        );
+        s.set_live(&Fixed(vec!["b"]));
+        assert_eq!(rows(&mut s, "SELECT n FROM b"), ["0"]);
+        assert!(s.execute("SELECT n FROM a").is_err(), "a is gone");
+        assert!(
+            s.execute("DROP TABLE b").is_err(),
+            "live tables are read-only"
+        );
+    }
 
     fn session() -> Session {
         let mut s = Session::new();
@@ -724,6 +635,148 @@ mod tests {
         let group = &r.trace.as_ref().unwrap()[2];
         assert_eq!(group.groups.as_ref().unwrap(), &vec![vec![0], vec![1]]);
         let _ = (DataType::Text, Value::Null);
+    }
+
+    #[test]
+    fn explain_plans_without_running_anything() {
+        let mut s = session();
+        // Running it would divide by zero (once the subquery ran: the binder no longer runs it).
+        let sql = "SELECT v FROM t WHERE v > (SELECT 1 / 0)";
+        assert_eq!(s.execute(sql).unwrap_err().kind, ErrorKind::Runtime);
+        let plan = s.explain(sql).unwrap();
+        assert!(
+            plan.contains("    Subquery: runs once, before the query: (SELECT 1 / 0)"),
+            "{plan}"
+        );
+        // Over the budget when run; planned all the same.
+        s.limits = Limits {
+            rows_max: 50,
+            work_max: 1_000,
+        };
+        let runaway = "SELECT count(*) FROM t a, t b, t c, t d, t e";
+        assert_eq!(s.execute(runaway).unwrap_err().kind, ErrorKind::Limit);
+        assert!(s.explain(runaway).unwrap().contains("NestedLoopJoin"));
+        // The EXPLAIN statement is the same function.
+        let Outcome::Explain(typed) = s.execute(&format!("EXPLAIN {sql}")).unwrap().remove(0)
+        else {
+            panic!()
+        };
+        assert_eq!(typed, plan);
+        assert_eq!(s.explain(&format!("explain {sql}")).unwrap(), plan);
+        // The first statement only, and only a query.
+        assert_eq!(
+            s.explain("SELECT v FROM t; DROP TABLE t").unwrap(),
+            s.explain("SELECT v FROM t").unwrap()
+        );
+        let e = s.explain("CREATE TABLE u AS SELECT 1 AS x").unwrap_err();
+        assert_eq!(
+            e.message,
+            "EXPLAIN of the statement CREATE TABLE is not supported here"
+        );
+        assert!(s.table("u").is_none() && s.table("t").is_some());
+        let e = s.explain("EXPLAIN ANALYZE SELECT 1").unwrap_err();
+        assert_eq!(e.message, "EXPLAIN ANALYZE is not supported here");
+        let e = s.explain("SELECT v FROM").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Syntax);
+        assert_eq!(s.explain(" ").unwrap_err().kind, ErrorKind::Syntax);
+    }
+
+    #[test]
+    fn error_kinds_not_messages_steer_name_resolution() {
+        let mut s = session();
+        s.execute("CREATE TABLE u (g TEXT, w BIGINT); INSERT INTO u VALUES ('a', 10)")
+            .unwrap();
+        // An ambiguous name: its own kind, the same words.
+        let e = s.execute("SELECT g FROM t, u").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::AmbiguousColumn);
+        assert_eq!(e.message, "column \"g\" is ambiguous: it is in t and u");
+        assert_eq!(e.hint.as_deref(), Some("qualify it, e.g. t.g"));
+        assert_eq!(e.position, Some(Position { line: 1, column: 8 }));
+        // Ambiguous inside a subquery is an error there, not a reason to look outside.
+        let e = s
+            .execute("SELECT (SELECT max(g) FROM t, u) FROM t AS o")
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::AmbiguousColumn, "{e}");
+        // Unknown inside a subquery is looked up outside (a correlated subquery).
+        assert_eq!(
+            rows(
+                &mut s,
+                "SELECT (SELECT max(w) FROM u WHERE u.g = t.g) FROM t ORDER BY v"
+            ),
+            ["10", "10", "NULL", "NULL"]
+        );
+        // A name ambiguous in FROM falls back to the select alias in ORDER BY and GROUP BY.
+        assert_eq!(
+            rows(&mut s, "SELECT t.v AS g FROM t, u ORDER BY g + 1 DESC"),
+            ["3", "2", "1", "NULL"]
+        );
+        assert_eq!(
+            rows(&mut s, "SELECT t.v AS g FROM t, u GROUP BY g ORDER BY 1"),
+            ["1", "2", "3", "NULL"]
+        );
+        // Nesting too deep: its own kind (the syntax tree is leaked, not dropped), same words.
+        let deep = format!("SELECT {}1", "1 + ".repeat(200));
+        let e = s.execute(&deep).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::TooDeep);
+        assert_eq!(e.message, "the expression nests more than 128 levels deep");
+        assert_eq!(s.explain(&deep).unwrap_err().kind, ErrorKind::TooDeep);
+        // The parser's recursion limit, told by its error's kind.
+        let e = s.execute(&format!("SELECT {}1{}", "(".repeat(60), ")".repeat(60)));
+        let e = e.unwrap_err();
+        assert_eq!(e.message, "recursion limit exceeded");
+        assert_eq!(e.hint.as_deref(), Some("the query nests too deeply"));
+        // The ungrouped column's caret, found from the column, not from the message.
+        let e = s
+            .execute("SELECT g FROM t GROUP BY v HAVING t.d > 1")
+            .unwrap_err();
+        assert_eq!(
+            e.message,
+            "column \"t.g\" must appear in the GROUP BY clause or be used in an aggregate function"
+        );
+        assert_eq!(e.position, Some(Position { line: 1, column: 8 }));
+    }
+
+    #[test]
+    fn window_functions_do_not_nest() {
+        let mut s = session();
+        for sql in [
+            "SELECT sum(row_number() OVER ()) OVER () FROM t",
+            "SELECT lag(v, 1, rank() OVER (ORDER BY v)) OVER () FROM t",
+            "SELECT row_number() OVER (ORDER BY rank() OVER (ORDER BY v)) FROM t",
+        ] {
+            let e = s.execute(sql).unwrap_err();
+            assert_eq!(e.message, "window functions cannot be nested", "{sql}");
+        }
+        // The grouped query's aggregates may still appear inside a window function.
+        assert_eq!(
+            rows(
+                &mut s,
+                "SELECT g, sum(count(*)) OVER (ORDER BY max(v)) FROM t GROUP BY g ORDER BY 1"
+            ),
+            ["a|2", "b|3", "NULL|4"]
+        );
+    }
+
+    #[test]
+    fn subqueries_in_values_and_dml_run_with_the_statement() {
+        let mut s = session();
+        s.execute("INSERT INTO t VALUES ('c', (SELECT max(v) + 1 FROM t), (SELECT avg(d) FROM t))")
+            .unwrap();
+        assert_eq!(
+            rows(&mut s, "SELECT v, d FROM t WHERE g = 'c'"),
+            ["4|2.6666666666666665"]
+        );
+        s.execute("CREATE TABLE u AS SELECT v FROM t WHERE v > (SELECT avg(v) FROM t)")
+            .unwrap();
+        assert_eq!(rows(&mut s, "SELECT v FROM u ORDER BY v"), ["3", "4"]);
+        // A VALUES row reading the outer row, inside a correlated subquery.
+        assert_eq!(
+            rows(
+                &mut s,
+                "SELECT (SELECT x.column1 FROM (VALUES (t.v * 10)) x) FROM t WHERE v < 3 ORDER BY v"
+            ),
+            ["10", "20"]
+        );
     }
 
     #[test]

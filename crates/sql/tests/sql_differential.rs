@@ -2393,6 +2393,8 @@ fn random_queries_match_duckdb_and_sqlite() {
     let seed = env_u64("FLOWLAB_SQL_SEED").unwrap_or(DEFAULT_SEED);
     let total = env_u64("FLOWLAB_SQL_QUERIES").map_or(DEFAULT_QUERIES, |n| n as usize);
     let worlds_n = total.div_ceil(QUERIES_PER_WORLD);
+    // Wall-clock time for the run's report only; nothing the engine computes depends on it.
+    #[allow(clippy::disallowed_methods)]
     let started = Instant::now();
     let root = Rng::new(Seed(seed));
     let mut gen = Gen {
@@ -2748,6 +2750,8 @@ fn mutated_queries_never_panic() {
     let worker = std::thread::Builder::new()
         .stack_size(256 << 20)
         .spawn(move || {
+            // Wall-clock time for the run's report only.
+            #[allow(clippy::disallowed_methods)]
             let started = Instant::now();
             let root = Rng::new(Seed(seed));
             let mut gen = Gen {

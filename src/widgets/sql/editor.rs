@@ -24,11 +24,13 @@ pub fn kind_name(kind: ErrorKind) -> &'static str {
     match kind {
         ErrorKind::Syntax => "Syntax error",
         ErrorKind::UnknownTable => "Unknown table",
-        ErrorKind::UnknownColumn => "Unknown column",
+        // An ambiguous name is one no single column answers to.
+        ErrorKind::UnknownColumn | ErrorKind::AmbiguousColumn => "Unknown column",
         ErrorKind::UnknownFunction => "Unknown function",
         ErrorKind::Type => "Type error",
         ErrorKind::Unsupported => "Not supported",
-        ErrorKind::Limit => "Over budget",
+        // Nesting deeper than the engine goes is a budget like the others.
+        ErrorKind::Limit | ErrorKind::TooDeep => "Over budget",
         ErrorKind::Runtime => "Error while running",
         ErrorKind::Catalog => "Table error",
     }

@@ -1,6 +1,6 @@
-//! The EXPLAIN view: the plan tree of the last query (`EXPLAIN <query>`, run on a copy of the
-//! session), root first, each node indented under its parent with its operator, its clause and
-//! its output columns.
+//! The EXPLAIN view: the plan tree of the last query (`Session::explain`, which plans it without
+//! running anything), root first, each node indented under its parent with its operator, its
+//! clause and its output columns; a subquery is listed under the node that uses it.
 
 use super::editor::error_panel;
 use super::store::SqlAction;

@@ -71,7 +71,7 @@ pub fn SqlResults() -> Html {
                     <strong class="sql-row-count">{ rows_text(r.table.rows) }</strong>
                     { format!(" · {} column{}", r.table.fields.len(), if r.table.fields.len() == 1 { "" } else { "s" }) }
                     { format!(" · {:.0} ms", run.elapsed_ms) }
-                    <span class="sql-work" title={format!("the rows the query read and produced in all, over every step and every run of a correlated subquery: what its budget counts (it stops past {})", format_count(lab::sql::exec::Limits::default().work_max))}>
+                    <span class="sql-work" title={format!("the rows the query read and produced in all, over every step and every run of a subquery: what its budget counts (it stops past {})", format_count(lab::sql::exec::Limits::default().work_max))}>
                         { format!(" · {} rows touched", format_count(r.work)) }
                     </span>
                     if capped {

@@ -7,10 +7,10 @@
 //! own error handling: every failure, budget errors included, is a [`SqlError`] to show.
 
 use super::history;
-use lab::state::Lab;
 use lab::sql::datasets::{self, Size};
 use lab::sql::session::{Outcome, QueryResult, Session};
 use lab::sql::{SqlError, Table};
+use lab::state::Lab;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -71,7 +71,7 @@ impl Run {
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlanOf {
     pub run_id: u64,
-    /// The text planned (`EXPLAIN ...`), which error positions refer to.
+    /// The text planned (the run's), which error positions refer to.
     pub sql: String,
     pub result: Result<String, SqlError>,
 }
@@ -125,7 +125,8 @@ impl PartialEq for SqlLab {
 pub enum SqlAction {
     /// Runs the text (one or more `;`-separated statements).
     Run(String),
-    /// Plans the last run's text with EXPLAIN (on a copy of the session: nothing it says runs).
+    /// Plans the last run's first statement ([`Session::explain`]: bound and planned, nothing
+    /// run).
     Explain,
     /// Puts text into the editor.
     SetDraft(String),
@@ -247,35 +248,10 @@ impl Reducible for SqlLab {
                 let Some(run) = &next.run else {
                     return self;
                 };
-                let text = run.sql.trim().trim_end_matches(';').trim();
-                let already = text
-                    .get(..7)
-                    .is_some_and(|w| w.eq_ignore_ascii_case("explain"));
-                let sql = if already {
-                    text.to_string()
-                } else {
-                    format!("EXPLAIN {text}")
-                };
-                // On a copy: EXPLAIN of the first statement, and whatever follows it, must not
-                // change the learner's tables.
-                let mut scratch = next.session.clone();
-                let result = scratch.execute(&sql).and_then(|outcomes| {
-                    outcomes
-                        .into_iter()
-                        .find_map(|o| match o {
-                            Outcome::Explain(p) => Some(p),
-                            _ => None,
-                        })
-                        .ok_or_else(|| {
-                            SqlError::new(
-                                lab::sql::ErrorKind::Unsupported,
-                                "there is no query to explain",
-                            )
-                        })
-                });
+                let result = next.session.explain(&run.sql);
                 next.plan = Some(Rc::new(PlanOf {
                     run_id: run.id,
-                    sql,
+                    sql: run.sql.clone(),
                     result,
                 }));
             }

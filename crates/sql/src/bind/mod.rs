@@ -2,14 +2,15 @@
 //! (qualified or unqualified columns, ambiguity errors, select aliases usable in GROUP BY,
 //! HAVING and ORDER BY but not in WHERE, positional `GROUP BY 1` / `ORDER BY 1`), types checked,
 //! aggregates and window functions pulled out of the expressions that use them, and a plan built
-//! in the logical evaluation order (`query_to_plan` / `select_to_plan` in DataFusion).
+//! in the logical evaluation order (`query_to_plan` / `select_to_plan` in DataFusion). Binding
+//! runs nothing: subqueries become plans inside expressions, which the executor runs.
 
 use super::error::{did_you_mean, ErrorKind, Position, SqlError};
-use super::expr::{BinOp, Correlated, Expr, OuterRow, SubqueryKind};
+use super::expr::{coerce, BinOp, Expr, OuterRow, Subquery, SubqueryKind};
 use super::functions::ScalarFn;
 use super::plan::{
-    AggCall, AggFn, Bound, Frame, JoinKind, Node, Plan, PlanField, SetOp, SortKey, WindowCall,
-    WindowFn, WorkingTable,
+    AggCall, AggFn, Bound, Frame, FrameUnits, JoinKind, Node, Plan, PlanField, SetOp, SortKey,
+    WindowCall, WindowFn, WorkingTable,
 };
 use super::session::Session;
 use super::value::{DataType, Value};
@@ -18,9 +19,9 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 mod expr;
+mod function;
+mod select;
 
-/// Column positions at or above this stand for the `n`-th aggregate of a SELECT being bound
-/// (below 2^31, so it fits wasm32's 32-bit `usize`; no table has 2^28 columns).
 /// Items as SQL prints them, separated by commas (for step labels).
 fn comma_list<T: std::fmt::Display>(items: &[T]) -> String {
     items
@@ -32,13 +33,6 @@ fn comma_list<T: std::fmt::Display>(items: &[T]) -> String {
 
 /// The label of the projection that drops ORDER BY keys not in the select list.
 const DROP_KEYS_LABEL: &str = "drop the ORDER BY keys";
-const AGG_BASE: usize = 1 << 28;
-/// Column positions at or above this stand for the `n`-th window function.
-const WINDOW_BASE: usize = 1 << 29;
-
-/// Runs an uncorrelated subquery while binding (for `IN (SELECT ...)`, `EXISTS`, scalar
-/// subqueries); provided by the session so the binder stays free of execution.
-pub type SubqueryRunner<'a> = dyn FnMut(&Plan) -> Result<super::column::Table, SqlError> + 'a;
 
 /// [`position`] under another name, for closures that shadow it.
 fn bind_position(span: sqlparser::tokenizer::Span) -> Option<Position> {
@@ -58,7 +52,6 @@ pub struct Binder<'a> {
     session: &'a Session,
     /// Visible CTEs, innermost last.
     ctes: Vec<BTreeMap<String, Plan>>,
-    run: &'a mut SubqueryRunner<'a>,
     /// How deep the expression and query being bound nest (bounded so the stack is too).
     depth: usize,
     query_depth: usize,
@@ -86,7 +79,7 @@ pub const QUERY_DEPTH_MAX: usize = 16;
 
 fn too_deep(what: &str, max: usize) -> SqlError {
     SqlError::new(
-        ErrorKind::Limit,
+        ErrorKind::TooDeep,
         format!("the {what} nests more than {max} levels deep"),
     )
     .with_hint("split it up, e.g. with a WITH clause")
@@ -106,8 +99,11 @@ enum Clause {
     Plain(&'static str),
     /// SELECT, HAVING, ORDER BY: aggregates and windows are collected.
     Collecting,
-    /// Inside an aggregate's or window's arguments: no nesting.
+    /// Inside an aggregate's arguments: no nesting.
     InsideAggregate,
+    /// Inside a window function's arguments and OVER: the grouped query's aggregates are
+    /// collected, no window function nests.
+    InsideWindow,
 }
 
 fn ident_name(i: &ast::Ident) -> String {
@@ -191,6 +187,89 @@ fn conjuncts(e: Expr, out: &mut Vec<Expr>) {
     }
 }
 
+/// Checks that a recursive CTE's recursive part has its anchor's columns, each of a type that
+/// casts to the anchor's: the anchor fixes the types (as in PostgreSQL).
+fn recursive_types(
+    cte: &ast::Cte,
+    name: &str,
+    anchor: &[PlanField],
+    recursive: &[PlanField],
+) -> Result<(), SqlError> {
+    let span = cte.alias.name.span;
+    if anchor.len() != recursive.len() {
+        return Err(SqlError::new(
+            ErrorKind::Type,
+            format!(
+                "the recursive CTE \"{name}\" has {} columns in its anchor and {} in its recursive part",
+                anchor.len(),
+                recursive.len()
+            ),
+        )
+        .at(position(span)));
+    }
+    for (i, (a, b)) in anchor.iter().zip(recursive).enumerate() {
+        let column = cte
+            .alias
+            .columns
+            .get(i)
+            .map_or_else(|| a.name.clone(), |c| ident_name(&c.name));
+        if a.data_type != b.data_type
+            && (a.data_type == DataType::Null
+                || DataType::common(a.data_type, b.data_type) != Some(a.data_type))
+        {
+            return Err(SqlError::new(
+                ErrorKind::Type,
+                format!(
+                    "column \"{column}\" of the recursive CTE \"{name}\" is {} in its anchor but {} in its recursive part",
+                    a.data_type, b.data_type
+                ),
+            )
+            .with_hint(format!("CAST it in the anchor, e.g. CAST(... AS {})", b.data_type))
+            .at(position(span)));
+        }
+    }
+    Ok(())
+}
+
+/// A join condition split into hash-join keys (equalities between an expression over the
+/// left side and one over the right, the right's renumbered over its own columns) and the rest.
+fn hash_keys(predicate: Option<Expr>, n_left: usize) -> (Vec<(Expr, Expr)>, Vec<Expr>) {
+    let mut keys = Vec::new();
+    let mut residual = Vec::new();
+    let mut parts = Vec::new();
+    if let Some(p) = predicate {
+        conjuncts(p, &mut parts);
+    }
+    let side = |e: &Expr| match (min_column(e), max_column(e)) {
+        (Some(_), Some(hi)) if hi < n_left => Some(true),
+        (Some(lo), Some(_)) if lo >= n_left => Some(false),
+        _ => None,
+    };
+    for part in parts {
+        if let Expr::Binary {
+            op: BinOp::Eq,
+            left: a,
+            right: b,
+            ..
+        } = &part
+        {
+            match (side(a), side(b)) {
+                (Some(true), Some(false)) => {
+                    keys.push(((**a).clone(), b.remap(&|i| i - n_left)));
+                    continue;
+                }
+                (Some(false), Some(true)) => {
+                    keys.push(((**b).clone(), a.remap(&|i| i - n_left)));
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        residual.push(part);
+    }
+    (keys, residual)
+}
+
 fn and_all(mut parts: Vec<Expr>) -> Option<Expr> {
     let first = parts.pop()?;
     Some(parts.into_iter().rev().fold(first, |acc, e| Expr::Binary {
@@ -213,25 +292,11 @@ fn min_column(e: &Expr) -> Option<usize> {
     cols.into_iter().min()
 }
 
-/// Casts `e` to `to` unless it already has that type.
-fn coerce(e: Expr, to: DataType) -> Expr {
-    if e.data_type() == to || to == DataType::Null {
-        e
-    } else {
-        // A NULL literal too: CAST(NULL AS t) has type t.
-        Expr::Cast {
-            expr: Box::new(e),
-            to,
-        }
-    }
-}
-
 impl<'a> Binder<'a> {
-    pub fn new(session: &'a Session, run: &'a mut SubqueryRunner<'a>) -> Binder<'a> {
+    pub fn new(session: &'a Session) -> Binder<'a> {
         Binder {
             session,
             ctes: Vec::new(),
-            run,
             depth: 0,
             query_depth: 0,
             outer: Vec::new(),
@@ -323,39 +388,7 @@ impl<'a> Binder<'a> {
         if !recursive.reads(&working) {
             return Ok(None);
         }
-        if anchor.fields.len() != recursive.fields.len() {
-            return Err(SqlError::new(
-                ErrorKind::Type,
-                format!(
-                    "the recursive CTE \"{name}\" has {} columns in its anchor and {} in its recursive part",
-                    anchor.fields.len(),
-                    recursive.fields.len()
-                ),
-            )
-            .at(position(span)));
-        }
-        // The anchor fixes the types (as in PostgreSQL); the recursive part is cast to them.
-        for (i, (a, b)) in anchor.fields.iter().zip(&recursive.fields).enumerate() {
-            let column = cte
-                .alias
-                .columns
-                .get(i)
-                .map_or_else(|| a.name.clone(), |c| ident_name(&c.name));
-            if a.data_type != b.data_type
-                && (a.data_type == DataType::Null
-                    || DataType::common(a.data_type, b.data_type) != Some(a.data_type))
-            {
-                return Err(SqlError::new(
-                    ErrorKind::Type,
-                    format!(
-                        "column \"{column}\" of the recursive CTE \"{name}\" is {} in its anchor but {} in its recursive part",
-                        a.data_type, b.data_type
-                    ),
-                )
-                .with_hint(format!("CAST it in the anchor, e.g. CAST(... AS {})", b.data_type))
-                .at(position(span)));
-            }
-        }
+        recursive_types(cte, name, &anchor.fields, &recursive.fields)?;
         let recursive = cast_to(recursive, &anchor.fields);
         // The CTE's own column names (the trace shows this step's table under them).
         let mut fields = anchor.fields.clone();
@@ -391,7 +424,7 @@ impl<'a> Binder<'a> {
                 }
             },
         };
-        let mut plan = match q.body.as_ref() {
+        let plan = match q.body.as_ref() {
             ast::SetExpr::Select(select) => self.select(select, &order_by)?,
             body => {
                 let plan = self.set_expr(body)?;
@@ -402,99 +435,10 @@ impl<'a> Binder<'a> {
                 }
             }
         };
-        if let Some(limit) = &q.limit_clause {
-            let (limit, offset) = match limit {
-                ast::LimitClause::LimitOffset {
-                    limit,
-                    offset,
-                    limit_by,
-                } => {
-                    if !limit_by.is_empty() {
-                        return Err(SqlError::unsupported("LIMIT BY"));
-                    }
-                    (limit.clone(), offset.as_ref().map(|o| o.value.clone()))
-                }
-                ast::LimitClause::OffsetCommaLimit { offset, limit } => {
-                    (Some(limit.clone()), Some(offset.clone()))
-                }
-            };
-            let count = |e: &ast::Expr, what: &str| -> Result<u64, SqlError> {
-                match e {
-                    ast::Expr::Value(v) => match &v.value {
-                        ast::Value::Number(n, _) => n.parse().map_err(|_| {
-                            SqlError::new(
-                                ErrorKind::Type,
-                                format!("{what} must be a whole number, not {n}"),
-                            )
-                            .at(position(v.span))
-                        }),
-                        ast::Value::Null => Ok(u64::MAX),
-                        _ => Err(SqlError::new(
-                            ErrorKind::Type,
-                            format!("{what} must be a whole number"),
-                        )
-                        .at(position(v.span))),
-                    },
-                    other => Err(SqlError::unsupported(format!("{what} {other}"))
-                        .with_hint(format!("{what} takes a number"))
-                        .at(position(other.span()))),
-                }
-            };
-            let limit_n = limit.as_ref().map(|l| count(l, "LIMIT")).transpose()?;
-            let offset_n = offset
-                .as_ref()
-                .map(|o| count(o, "OFFSET"))
-                .transpose()?
-                .unwrap_or(0);
-            let mut label = String::new();
-            if let Some(l) = &limit {
-                label.push_str(&format!("LIMIT {l}"));
-            }
-            if let Some(o) = &offset {
-                label.push_str(&format!(
-                    "{}OFFSET {o}",
-                    if label.is_empty() { "" } else { " " }
-                ));
-            }
-            let limit = limit_n.filter(|l| *l != u64::MAX);
-            // LIMIT goes under the projection that drops hidden ORDER BY keys, so that it sits
-            // right on the sort (which then only has to find the first rows).
-            plan = match plan {
-                Plan {
-                    node: Node::Project { input, exprs },
-                    fields,
-                    label: drop_label,
-                } if matches!(input.node, Node::Sort { .. }) && drop_label == DROP_KEYS_LABEL => {
-                    let limited = Plan {
-                        fields: input.fields.clone(),
-                        node: Node::Limit {
-                            input,
-                            limit,
-                            offset: offset_n,
-                        },
-                        label,
-                    };
-                    Plan {
-                        node: Node::Project {
-                            input: Box::new(limited),
-                            exprs,
-                        },
-                        fields,
-                        label: drop_label,
-                    }
-                }
-                plan => Plan {
-                    fields: plan.fields.clone(),
-                    node: Node::Limit {
-                        input: Box::new(plan),
-                        limit,
-                        offset: offset_n,
-                    },
-                    label,
-                },
-            };
+        match &q.limit_clause {
+            Some(clause) => limit(plan, clause),
+            None => Ok(plan),
         }
-        Ok(plan)
     }
 
     fn set_expr(&mut self, body: &ast::SetExpr) -> Result<Plan, SqlError> {
@@ -567,11 +511,11 @@ impl<'a> Binder<'a> {
         }
     }
 
+    /// VALUES: each column's type is the common type of its cells, each cell cast to it.
     fn values(&mut self, values: &ast::Values) -> Result<Plan, SqlError> {
         let width = values.rows.first().map_or(0, |r| r.content.len());
-        let mut rows: Vec<Vec<Value>> = Vec::new();
+        let mut rows: Vec<Vec<Expr>> = Vec::new();
         let mut types = vec![DataType::Null; width];
-        let empty = super::column::Table::empty(Vec::new());
         for row in &values.rows {
             if row.content.len() != width {
                 return Err(SqlError::new(
@@ -582,21 +526,19 @@ impl<'a> Binder<'a> {
             }
             let mut out = Vec::with_capacity(width);
             for (i, e) in row.content.iter().enumerate() {
-                let bound =
-                    self.expr(e, &[], Clause::Plain("VALUES"), &mut Collected::default())?;
-                let v = bound.eval_row(&empty_one(&empty), 0)?;
-                types[i] = DataType::common(types[i], v.data_type()).ok_or_else(|| {
+                let cell = self.values_cell(e)?;
+                types[i] = DataType::common(types[i], cell.data_type()).ok_or_else(|| {
                     type_error(
                         format!(
                             "VALUES column {} mixes {} and {}",
                             i + 1,
                             types[i],
-                            v.data_type()
+                            cell.data_type()
                         ),
                         e.span(),
                     )
                 })?;
-                out.push(v);
+                out.push(cell);
             }
             rows.push(out);
         }
@@ -614,30 +556,39 @@ impl<'a> Binder<'a> {
                 hidden: false,
             })
             .collect();
-        let rows: Vec<Vec<Value>> = rows
+        let rows: Vec<Vec<Expr>> = rows
             .into_iter()
             .map(|r| {
                 r.into_iter()
                     .zip(&fields)
-                    .map(|(v, f)| super::expr::cast(&v, f.data_type))
-                    .collect::<Result<Vec<Value>, SqlError>>()
+                    .map(|(cell, f)| match cell {
+                        Expr::Literal(v) => Ok(Expr::Literal(super::expr::cast(&v, f.data_type)?)),
+                        cell => Ok(coerce(cell, f.data_type)),
+                    })
+                    .collect::<Result<Vec<Expr>, SqlError>>()
             })
             .collect::<Result<_, _>>()?;
-        let table = super::column::Table::from_rows(
-            fields
-                .iter()
-                .map(|f| super::column::Field {
-                    name: f.name.clone(),
-                    data_type: f.data_type,
-                })
-                .collect(),
-            &rows,
-        );
         Ok(Plan {
-            node: Node::Values { table },
+            node: Node::Values { rows },
             fields,
             label: "VALUES".into(),
         })
+    }
+
+    /// One VALUES cell. A constant is evaluated now, and its value's type is its column's
+    /// (`VALUES (NULL)` is TEXT); a cell with a subquery or an outer query's value is evaluated
+    /// when the plan runs, and its expression's type is its column's.
+    fn values_cell(&mut self, e: &ast::Expr) -> Result<Expr, SqlError> {
+        let bound = self.expr(e, &[], Clause::Plain("VALUES"), &mut Collected::default())?;
+        if bound.contains(&|x| matches!(x, Expr::Subquery { .. } | Expr::Outer { .. })) {
+            return Ok(bound);
+        }
+        let one_row = super::column::Table {
+            fields: Vec::new(),
+            columns: Vec::new(),
+            rows: 1,
+        };
+        Ok(Expr::Literal(bound.eval_row(&one_row, 0)?))
     }
 
     /// FROM: one relation, or several (a comma is a CROSS JOIN).
@@ -654,18 +605,13 @@ impl<'a> Binder<'a> {
                 Some(left) => self.cross(left, p),
             });
         }
-        Ok(plan.unwrap_or_else(|| {
-            // SELECT without FROM: one row, no columns.
-            let table = super::column::Table {
-                fields: Vec::new(),
-                columns: Vec::new(),
-                rows: 1,
-            };
-            Plan {
-                node: Node::Values { table },
-                fields: Vec::new(),
-                label: "(no FROM: one row)".into(),
-            }
+        // SELECT without FROM: one row, no columns.
+        Ok(plan.unwrap_or_else(|| Plan {
+            node: Node::Values {
+                rows: vec![Vec::new()],
+            },
+            fields: Vec::new(),
+            label: "(no FROM: one row)".into(),
         }))
     }
 
@@ -784,85 +730,9 @@ impl<'a> Binder<'a> {
         let n_left = left.fields.len();
         let mut fields = left.fields.clone();
         fields.extend(right.fields.clone());
-        let mut predicate: Option<Expr> = None;
-        let mut using_label = String::new();
-        match constraint {
-            ast::JoinConstraint::None => {
-                if kind != JoinKind::Cross {
-                    return Err(SqlError::new(
-                        ErrorKind::Syntax,
-                        format!("{} needs ON or USING", kind.name()),
-                    )
-                    .with_hint("add ON left.key = right.key, or write CROSS JOIN"));
-                }
-            }
-            ast::JoinConstraint::On(e) => {
-                predicate = Some(self.condition(e, &fields, "JOIN ... ON")?);
-            }
-            ast::JoinConstraint::Using(names) => {
-                let mut named = Vec::new();
-                for n in names {
-                    named.push((object_name(n)?, n.span()));
-                }
-                predicate = using(&left, &right, &mut fields, &named)?;
-                using_label = format!(" USING ({})", comma_list(names));
-            }
-            ast::JoinConstraint::Natural => {
-                // Every visible column name the two sides share (none is refused, as DuckDB
-                // does: PostgreSQL would pair every row, rarely what was meant).
-                let mut named: Vec<(String, sqlparser::tokenizer::Span)> = Vec::new();
-                for f in left.fields.iter().filter(|f| !f.hidden) {
-                    let shared = right.fields.iter().any(|r| !r.hidden && r.name == f.name);
-                    if shared && !named.iter().any(|(n, _)| *n == f.name) {
-                        named.push((f.name.clone(), sqlparser::tokenizer::Span::empty()));
-                    }
-                }
-                if named.is_empty() {
-                    return Err(SqlError::new(
-                        ErrorKind::UnknownColumn,
-                        "NATURAL JOIN: the two sides share no column name",
-                    )
-                    .with_hint("write CROSS JOIN to pair every row, or JOIN ... ON a condition"));
-                }
-                predicate = using(&left, &right, &mut fields, &named)?;
-                let names: Vec<&str> = named.iter().map(|(n, _)| n.as_str()).collect();
-                using_label = format!(" (NATURAL: USING ({}))", names.join(", "));
-            }
-        }
-        // Equality conditions between the two sides become hash-join keys.
-        let mut keys = Vec::new();
-        let mut residual = Vec::new();
-        if let Some(p) = predicate.clone() {
-            let mut parts = Vec::new();
-            conjuncts(p, &mut parts);
-            for part in parts {
-                if let Expr::Binary {
-                    op: BinOp::Eq,
-                    left: a,
-                    right: b,
-                    ..
-                } = &part
-                {
-                    let side = |e: &Expr| match (min_column(e), max_column(e)) {
-                        (Some(_), Some(hi)) if hi < n_left => Some(true),
-                        (Some(lo), Some(_)) if lo >= n_left => Some(false),
-                        _ => None,
-                    };
-                    match (side(a), side(b)) {
-                        (Some(true), Some(false)) => {
-                            keys.push(((**a).clone(), b.remap(&|i| i - n_left)));
-                            continue;
-                        }
-                        (Some(false), Some(true)) => {
-                            keys.push(((**b).clone(), a.remap(&|i| i - n_left)));
-                            continue;
-                        }
-                        _ => {}
-                    }
-                }
-                residual.push(part);
-            }
-        }
+        let (predicate, using_label) =
+            self.join_condition(kind, constraint, &left, &right, &mut fields)?;
+        let (keys, residual) = hash_keys(predicate, n_left);
         let on_text = match constraint {
             ast::JoinConstraint::On(e) => format!(" ON {e}"),
             _ => using_label,
@@ -886,6 +756,67 @@ impl<'a> Binder<'a> {
         })
     }
 
+    /// A join's condition over both sides' `fields` (ON, USING or NATURAL; none for CROSS
+    /// JOIN), and for USING and NATURAL the label's words for it. USING hides the right side's
+    /// copies of its columns.
+    fn join_condition(
+        &mut self,
+        kind: JoinKind,
+        constraint: &ast::JoinConstraint,
+        left: &Plan,
+        right: &Plan,
+        fields: &mut [PlanField],
+    ) -> Result<(Option<Expr>, String), SqlError> {
+        match constraint {
+            ast::JoinConstraint::None => {
+                if kind != JoinKind::Cross {
+                    return Err(SqlError::new(
+                        ErrorKind::Syntax,
+                        format!("{} needs ON or USING", kind.name()),
+                    )
+                    .with_hint("add ON left.key = right.key, or write CROSS JOIN"));
+                }
+                Ok((None, String::new()))
+            }
+            ast::JoinConstraint::On(e) => Ok((
+                Some(self.condition(e, fields, "JOIN ... ON")?),
+                String::new(),
+            )),
+            ast::JoinConstraint::Using(names) => {
+                let mut named = Vec::new();
+                for n in names {
+                    named.push((object_name(n)?, n.span()));
+                }
+                let predicate = using(left, right, fields, &named)?;
+                Ok((predicate, format!(" USING ({})", comma_list(names))))
+            }
+            ast::JoinConstraint::Natural => {
+                // Every visible column name the two sides share (none is refused, as DuckDB
+                // does: PostgreSQL would pair every row, rarely what was meant).
+                let mut named: Vec<(String, sqlparser::tokenizer::Span)> = Vec::new();
+                for f in left.fields.iter().filter(|f| !f.hidden) {
+                    let shared = right.fields.iter().any(|r| !r.hidden && r.name == f.name);
+                    if shared && !named.iter().any(|(n, _)| *n == f.name) {
+                        named.push((f.name.clone(), sqlparser::tokenizer::Span::empty()));
+                    }
+                }
+                if named.is_empty() {
+                    return Err(SqlError::new(
+                        ErrorKind::UnknownColumn,
+                        "NATURAL JOIN: the two sides share no column name",
+                    )
+                    .with_hint("write CROSS JOIN to pair every row, or JOIN ... ON a condition"));
+                }
+                let predicate = using(left, right, fields, &named)?;
+                let names: Vec<&str> = named.iter().map(|(n, _)| n.as_str()).collect();
+                Ok((
+                    predicate,
+                    format!(" (NATURAL: USING ({}))", names.join(", ")),
+                ))
+            }
+        }
+    }
+
     /// A boolean condition (WHERE, ON) over `fields`.
     fn condition(
         &mut self,
@@ -902,358 +833,6 @@ impl<'a> Binder<'a> {
             )
             .with_hint("compare it with something, e.g. x = 1")),
         }
-    }
-
-    /// One SELECT, in the logical order FROM, WHERE, GROUP BY, HAVING, window functions, SELECT,
-    /// DISTINCT, ORDER BY (LIMIT is the query's).
-    fn select(&mut self, s: &ast::Select, order_by: &[ast::OrderByExpr]) -> Result<Plan, SqlError> {
-        if s.top.is_some() {
-            return Err(SqlError::unsupported("SELECT TOP n (SQL Server's way to limit rows)")
-                .with_hint("write LIMIT n at the end of the query; a column named top is written \"top\"")
-                .at(position(s.select_token.0.span)));
-        }
-        if s.into.is_some()
-            || !s.lateral_views.is_empty()
-            || s.prewhere.is_some()
-            || !s.connect_by.is_empty()
-            || !s.cluster_by.is_empty()
-            || !s.distribute_by.is_empty()
-            || !s.sort_by.is_empty()
-            || !s.named_window.is_empty()
-            || s.qualify.is_some()
-            || s.top.is_some()
-        {
-            return Err(SqlError::unsupported(
-                "this SELECT clause (INTO, QUALIFY, WINDOW, TOP, LATERAL VIEW, ...)",
-            )
-            .at(position(s.select_token.0.span)));
-        }
-        let distinct = match &s.distinct {
-            None | Some(ast::Distinct::All) => false,
-            Some(ast::Distinct::Distinct) => true,
-            Some(ast::Distinct::On(_)) => {
-                return Err(SqlError::unsupported("DISTINCT ON")
-                    .with_hint("use row_number() OVER (PARTITION BY ...) = 1 instead"))
-            }
-        };
-        let mut plan = self.from(&s.from)?;
-        if let Some(w) = &s.selection {
-            let predicate = self.condition(w, &plan.fields, "WHERE")?;
-            plan = Plan {
-                fields: plan.fields.clone(),
-                node: Node::Filter {
-                    input: Box::new(plan),
-                    predicate,
-                },
-                label: format!("WHERE {w}"),
-            };
-        }
-        let from_fields = plan.fields.clone();
-
-        // SELECT items, with aggregates and windows collected.
-        let mut collected = Collected::default();
-        let mut items: Vec<(Expr, String, Option<ast::Expr>)> = Vec::new();
-        for item in &s.projection {
-            match item {
-                ast::SelectItem::UnnamedExpr(e) => {
-                    let bound = self.expr(e, &from_fields, Clause::Collecting, &mut collected)?;
-                    items.push((bound, output_name(e), Some(e.clone())));
-                }
-                ast::SelectItem::ExprWithAlias { expr, alias } => {
-                    let bound =
-                        self.expr(expr, &from_fields, Clause::Collecting, &mut collected)?;
-                    items.push((bound, ident_name(alias), Some(expr.clone())));
-                }
-                ast::SelectItem::Wildcard(_) => {
-                    if from_fields.iter().all(|f| f.hidden) {
-                        return Err(SqlError::new(ErrorKind::Syntax, "SELECT * with no FROM")
-                            .with_hint("name a table in FROM"));
-                    }
-                    for (i, f) in from_fields.iter().enumerate().filter(|(_, f)| !f.hidden) {
-                        items.push((
-                            Expr::Column {
-                                index: i,
-                                data_type: f.data_type,
-                            },
-                            f.name.clone(),
-                            None,
-                        ));
-                    }
-                }
-                ast::SelectItem::QualifiedWildcard(kind, _) => {
-                    let q = match kind {
-                        ast::SelectItemQualifiedWildcardKind::ObjectName(n) => object_name(n)?,
-                        ast::SelectItemQualifiedWildcardKind::Expr(e) => {
-                            return Err(SqlError::unsupported(format!("{e}.*")))
-                        }
-                    };
-                    let before = items.len();
-                    for (i, f) in from_fields.iter().enumerate() {
-                        if f.qualifier.as_deref() == Some(q.as_str()) {
-                            items.push((
-                                Expr::Column {
-                                    index: i,
-                                    data_type: f.data_type,
-                                },
-                                f.name.clone(),
-                                None,
-                            ));
-                        }
-                    }
-                    if items.len() == before {
-                        return Err(SqlError::new(
-                            ErrorKind::UnknownTable,
-                            format!("there is no table \"{q}\" in FROM"),
-                        ));
-                    }
-                }
-                other => return Err(SqlError::unsupported(format!("{other}"))),
-            }
-        }
-        let aliases: BTreeMap<String, ast::Expr> = items
-            .iter()
-            .filter_map(|(_, name, ast)| ast.clone().map(|a| (name.clone(), a)))
-            .collect();
-
-        // GROUP BY.
-        let group_asts: Vec<ast::Expr> = match &s.group_by {
-            ast::GroupByExpr::Expressions(exprs, modifiers) => {
-                if !modifiers.is_empty() {
-                    return Err(SqlError::unsupported("ROLLUP, CUBE and GROUPING SETS"));
-                }
-                exprs.clone()
-            }
-            ast::GroupByExpr::All(_) => {
-                return Err(
-                    SqlError::unsupported("GROUP BY ALL").with_hint("list the grouping columns")
-                )
-            }
-        };
-        let mut group_by = Vec::new();
-        for g in &group_asts {
-            let resolved = self.group_item(g, &items, &aliases, &from_fields)?;
-            group_by.push(resolved);
-        }
-        let having = match &s.having {
-            Some(h) => {
-                let bound = self.expr_with_aliases(h, &from_fields, &aliases, &mut collected)?;
-                Some((bound, h.clone()))
-            }
-            None => None,
-        };
-        // ORDER BY keys bound now too: they may add aggregates.
-        let mut order_keys = Vec::new();
-        for o in order_by {
-            order_keys.push(self.order_key(o, &items, &aliases, &from_fields, &mut collected)?);
-        }
-        let aggregating =
-            !group_by.is_empty() || !collected.aggregates.is_empty() || having.is_some();
-        let mut pre_window_fields = from_fields.clone();
-        if aggregating {
-            let n_groups = group_by.len();
-            let mut fields: Vec<PlanField> = group_by
-                .iter()
-                .zip(&group_asts)
-                .map(|(e, ast)| {
-                    let (qualifier, name) = match e {
-                        Expr::Column { index, .. } => (
-                            from_fields[*index].qualifier.clone(),
-                            from_fields[*index].name.clone(),
-                        ),
-                        _ => (None, output_name(ast)),
-                    };
-                    PlanField {
-                        qualifier,
-                        name,
-                        data_type: e.data_type(),
-                        hidden: false,
-                    }
-                })
-                .collect();
-            for a in &collected.aggregates {
-                fields.push(PlanField {
-                    qualifier: None,
-                    name: a.func.name().into(),
-                    data_type: a.data_type,
-                    hidden: false,
-                });
-            }
-            let group_label = if group_asts.is_empty() {
-                "aggregate over all rows".to_string()
-            } else {
-                format!("GROUP BY {}", comma_list(&group_asts))
-            };
-            plan = Plan {
-                node: Node::Aggregate {
-                    input: Box::new(plan),
-                    group_by: group_by.clone(),
-                    aggregates: collected.aggregates.clone(),
-                },
-                fields: fields.clone(),
-                label: group_label,
-            };
-            let rewrite = |e: &Expr| post_aggregate(e, &group_by, n_groups, &from_fields);
-            for item in &mut items {
-                item.0 = rewrite(&item.0).map_err(|e| locate_ungrouped(e, item.2.as_ref()))?;
-            }
-            for key in &mut order_keys {
-                key.expr = rewrite(&key.expr)?;
-            }
-            for w in &mut collected.windows {
-                for a in &mut w.args {
-                    *a = rewrite(a)?;
-                }
-                for p in &mut w.partition_by {
-                    *p = rewrite(p)?;
-                }
-                for k in &mut w.order_by {
-                    k.expr = rewrite(&k.expr)?;
-                }
-            }
-            if let Some((h, h_ast)) = having {
-                let predicate = rewrite(&h).map_err(|e| locate_ungrouped(e, Some(&h_ast)))?;
-                if !matches!(predicate.data_type(), DataType::Boolean | DataType::Null) {
-                    return Err(type_error(
-                        format!("HAVING must be BOOLEAN, not {}", predicate.data_type()),
-                        h_ast.span(),
-                    ));
-                }
-                plan = Plan {
-                    fields: plan.fields.clone(),
-                    node: Node::Filter {
-                        input: Box::new(plan),
-                        predicate,
-                    },
-                    label: format!("HAVING {h_ast}"),
-                };
-            }
-            pre_window_fields = fields;
-        }
-        // Window functions: computed over the rows so far, appended as columns.
-        let n_pre = pre_window_fields.len();
-        if !collected.windows.is_empty() {
-            let mut fields = pre_window_fields.clone();
-            for w in &collected.windows {
-                fields.push(PlanField {
-                    qualifier: None,
-                    name: window_name(w.func).into(),
-                    data_type: w.data_type,
-                    hidden: true,
-                });
-            }
-            plan = Plan {
-                node: Node::Window {
-                    input: Box::new(plan),
-                    calls: collected.windows.clone(),
-                },
-                fields,
-                label: "window functions".into(),
-            };
-        }
-        let unplace = |e: &Expr| -> Expr {
-            e.remap(&|i| {
-                if i >= WINDOW_BASE {
-                    n_pre + (i - WINDOW_BASE)
-                } else {
-                    i
-                }
-            })
-        };
-        // SELECT, with any ORDER BY keys not in the select list carried as hidden columns.
-        let mut exprs: Vec<Expr> = items.iter().map(|(e, _, _)| unplace(e)).collect();
-        let mut fields: Vec<PlanField> = items
-            .iter()
-            .zip(&exprs)
-            .map(|((e, name, _), bound)| PlanField {
-                qualifier: match e {
-                    Expr::Column { index, .. } if *index < plan.fields.len() => {
-                        plan.fields[*index].qualifier.clone()
-                    }
-                    _ => None,
-                },
-                name: name.clone(),
-                data_type: bound.data_type(),
-                hidden: false,
-            })
-            .collect();
-        let visible = exprs.len();
-        let mut sort_keys = Vec::new();
-        for key in &order_keys {
-            let e = unplace(&key.expr);
-            let index = match exprs.iter().position(|x| *x == e) {
-                Some(i) => i,
-                None => {
-                    if distinct {
-                        return Err(SqlError::new(
-                            ErrorKind::Type,
-                            "for SELECT DISTINCT, ORDER BY expressions must appear in the select list",
-                        )
-                        .with_hint("add the expression to the SELECT list"));
-                    }
-                    exprs.push(e.clone());
-                    fields.push(PlanField {
-                        qualifier: None,
-                        name: format!("(order key {})", sort_keys.len() + 1),
-                        data_type: e.data_type(),
-                        hidden: true,
-                    });
-                    exprs.len() - 1
-                }
-            };
-            sort_keys.push(SortKey {
-                expr: Expr::Column {
-                    index,
-                    data_type: e.data_type(),
-                },
-                descending: key.descending,
-                nulls_first: key.nulls_first,
-            });
-        }
-        let select_label = format!("SELECT {}", comma_list(&s.projection));
-        plan = Plan {
-            node: Node::Project {
-                input: Box::new(plan),
-                exprs,
-            },
-            fields: fields.clone(),
-            label: select_label,
-        };
-        if distinct {
-            plan = Plan {
-                fields: plan.fields.clone(),
-                node: Node::Distinct {
-                    input: Box::new(plan),
-                },
-                label: "DISTINCT".into(),
-            };
-        }
-        if !sort_keys.is_empty() {
-            plan = Plan {
-                fields: plan.fields.clone(),
-                node: Node::Sort {
-                    input: Box::new(plan),
-                    keys: sort_keys,
-                },
-                label: format!("ORDER BY {}", comma_list(order_by)),
-            };
-        }
-        if fields.len() > visible {
-            let exprs = (0..visible)
-                .map(|i| Expr::Column {
-                    index: i,
-                    data_type: fields[i].data_type,
-                })
-                .collect();
-            plan = Plan {
-                node: Node::Project {
-                    input: Box::new(plan),
-                    exprs,
-                },
-                fields: fields[..visible].to_vec(),
-                label: DROP_KEYS_LABEL.into(),
-            };
-        }
-        Ok(plan)
     }
 
     /// ORDER BY over a set operation's output columns (by name or position).
@@ -1310,120 +889,105 @@ impl<'a> Binder<'a> {
             },
         })
     }
+}
 
-    fn group_item(
-        &mut self,
-        g: &ast::Expr,
-        items: &[(Expr, String, Option<ast::Expr>)],
-        aliases: &BTreeMap<String, ast::Expr>,
-        fields: &[PlanField],
-    ) -> Result<Expr, SqlError> {
-        // GROUP BY 2: the second select item.
-        if let ast::Expr::Value(v) = g {
-            if let ast::Value::Number(n, _) = &v.value {
-                let i: usize = n.parse().unwrap_or(0);
-                let Some((_, _, Some(ast))) = items.get(i.wrapping_sub(1)) else {
-                    return Err(SqlError::new(
-                        ErrorKind::UnknownColumn,
-                        format!("GROUP BY position {n} is not in the select list"),
-                    )
-                    .at(position(v.span)));
-                };
-                return self.expr(
-                    ast,
-                    fields,
-                    Clause::Plain("GROUP BY"),
-                    &mut Collected::default(),
-                );
-            }
-        }
-        match self.expr(
-            g,
+/// LIMIT and OFFSET over `plan`. Over ORDER BY they go under the projection that drops hidden
+/// ORDER BY keys, right on the sort (which then only has to find the first rows).
+fn limit(plan: Plan, clause: &ast::LimitClause) -> Result<Plan, SqlError> {
+    let (limit, offset, label) = limit_offset(clause)?;
+    Ok(match plan {
+        Plan {
+            node: Node::Project { input, exprs },
             fields,
-            Clause::Plain("GROUP BY"),
-            &mut Collected::default(),
-        ) {
-            Ok(e) => Ok(e),
-            Err(e) if e.kind == ErrorKind::UnknownColumn => match g {
-                // GROUP BY an output alias (PostgreSQL prefers input columns, as done above).
-                ast::Expr::Identifier(i) => match aliases.get(&ident_name(i)) {
-                    Some(ast) => self.expr(
-                        ast,
-                        fields,
-                        Clause::Plain("GROUP BY"),
-                        &mut Collected::default(),
-                    ),
-                    None => Err(e),
+            label: drop_label,
+        } if matches!(input.node, Node::Sort { .. }) && drop_label == DROP_KEYS_LABEL => {
+            let limited = Plan {
+                fields: input.fields.clone(),
+                node: Node::Limit {
+                    input,
+                    limit,
+                    offset,
                 },
-                _ => Err(e),
+                label,
+            };
+            Plan {
+                node: Node::Project {
+                    input: Box::new(limited),
+                    exprs,
+                },
+                fields,
+                label: drop_label,
+            }
+        }
+        plan => Plan {
+            fields: plan.fields.clone(),
+            node: Node::Limit {
+                input: Box::new(plan),
+                limit,
+                offset,
             },
-            Err(e) => Err(e),
-        }
-    }
+            label,
+        },
+    })
+}
 
-    fn order_key(
-        &mut self,
-        o: &ast::OrderByExpr,
-        items: &[(Expr, String, Option<ast::Expr>)],
-        aliases: &BTreeMap<String, ast::Expr>,
-        fields: &[PlanField],
-        collected: &mut Collected,
-    ) -> Result<SortKey, SqlError> {
-        let (descending, nulls_first) = sort_options(&o.options);
-        let expr = match &o.expr {
-            // ORDER BY 1: the first select item.
-            ast::Expr::Value(v) if matches!(v.value, ast::Value::Number(..)) => {
-                let ast::Value::Number(n, _) = &v.value else {
-                    unreachable!()
-                };
-                let i: usize = n.parse().unwrap_or(0);
-                items
-                    .get(i.wrapping_sub(1))
-                    .map(|(e, _, _)| e.clone())
-                    .ok_or_else(|| {
-                        SqlError::new(
-                            ErrorKind::UnknownColumn,
-                            format!("ORDER BY position {n} is not in the select list"),
-                        )
-                        .at(position(v.span))
-                    })?
+/// LIMIT's count (none for no LIMIT or LIMIT NULL), OFFSET's (0 without one), and the step's
+/// label.
+fn limit_offset(clause: &ast::LimitClause) -> Result<(Option<u64>, u64, String), SqlError> {
+    let (limit, offset) = match clause {
+        ast::LimitClause::LimitOffset {
+            limit,
+            offset,
+            limit_by,
+        } => {
+            if !limit_by.is_empty() {
+                return Err(SqlError::unsupported("LIMIT BY"));
             }
-            // A bare name matches an output column first (PostgreSQL).
-            ast::Expr::Identifier(i) if items.iter().any(|(_, n, _)| *n == ident_name(i)) => {
-                let name = ident_name(i);
-                items
-                    .iter()
-                    .find(|(_, n, _)| *n == name)
-                    .map(|(e, _, _)| e.clone())
-                    .expect("checked")
-            }
-            e => self.expr_with_aliases(e, fields, aliases, collected)?,
-        };
-        Ok(SortKey {
-            expr,
-            descending,
-            nulls_first,
-        })
-    }
-
-    /// Binds `e`, falling back to select aliases for names FROM does not have (HAVING, ORDER BY).
-    fn expr_with_aliases(
-        &mut self,
-        e: &ast::Expr,
-        fields: &[PlanField],
-        aliases: &BTreeMap<String, ast::Expr>,
-        collected: &mut Collected,
-    ) -> Result<Expr, SqlError> {
-        match self.expr(e, fields, Clause::Collecting, collected) {
-            Err(err) if err.kind == ErrorKind::UnknownColumn && !aliases.is_empty() => {
-                let substituted = substitute_aliases(e, aliases);
-                if substituted == *e {
-                    return Err(err);
-                }
-                self.expr(&substituted, fields, Clause::Collecting, collected)
-            }
-            other => other,
+            (limit.clone(), offset.as_ref().map(|o| o.value.clone()))
         }
+        ast::LimitClause::OffsetCommaLimit { offset, limit } => {
+            (Some(limit.clone()), Some(offset.clone()))
+        }
+    };
+    let limit_n = limit.as_ref().map(|l| count(l, "LIMIT")).transpose()?;
+    let offset_n = offset
+        .as_ref()
+        .map(|o| count(o, "OFFSET"))
+        .transpose()?
+        .unwrap_or(0);
+    let mut label = String::new();
+    if let Some(l) = &limit {
+        label.push_str(&format!("LIMIT {l}"));
+    }
+    if let Some(o) = &offset {
+        label.push_str(&format!(
+            "{}OFFSET {o}",
+            if label.is_empty() { "" } else { " " }
+        ));
+    }
+    Ok((limit_n.filter(|l| *l != u64::MAX), offset_n, label))
+}
+
+/// LIMIT's or OFFSET's number (`u64::MAX` for NULL).
+fn count(e: &ast::Expr, what: &str) -> Result<u64, SqlError> {
+    match e {
+        ast::Expr::Value(v) => match &v.value {
+            ast::Value::Number(n, _) => n.parse().map_err(|_| {
+                SqlError::new(
+                    ErrorKind::Type,
+                    format!("{what} must be a whole number, not {n}"),
+                )
+                .at(position(v.span))
+            }),
+            ast::Value::Null => Ok(u64::MAX),
+            _ => Err(
+                SqlError::new(ErrorKind::Type, format!("{what} must be a whole number"))
+                    .at(position(v.span)),
+            ),
+        },
+        other => Err(SqlError::unsupported(format!("{what} {other}"))
+            .with_hint(format!("{what} takes a number"))
+            .at(position(other.span()))),
     }
 }
 
@@ -1445,94 +1009,6 @@ pub fn window_name(f: WindowFn) -> &'static str {
 fn sort_options(o: &ast::OrderByOptions) -> (bool, bool) {
     let descending = matches!(o.sort, Some(ast::OrderBySort::Desc));
     (descending, o.nulls_first.unwrap_or(false))
-}
-
-/// The name a SELECT item gets without an alias: the column's name, or the function's, or the
-/// expression's text.
-fn output_name(e: &ast::Expr) -> String {
-    match e {
-        ast::Expr::Identifier(i) => ident_name(i),
-        ast::Expr::CompoundIdentifier(parts) => parts.last().map(ident_name).unwrap_or_default(),
-        ast::Expr::Function(f) => object_name(&f.name).unwrap_or_else(|_| f.name.to_string()),
-        ast::Expr::Nested(inner) => output_name(inner),
-        ast::Expr::Cast { expr, .. } => output_name(expr),
-        other => other.to_string(),
-    }
-}
-
-/// Replaces bare identifiers that name a select alias by the aliased expression.
-fn substitute_aliases(e: &ast::Expr, aliases: &BTreeMap<String, ast::Expr>) -> ast::Expr {
-    let mut out = e.clone();
-    fn walk(e: &mut ast::Expr, aliases: &BTreeMap<String, ast::Expr>) {
-        match e {
-            ast::Expr::Identifier(i) => {
-                if let Some(a) = aliases.get(&ident_name(i)) {
-                    *e = ast::Expr::Nested(Box::new(a.clone()));
-                }
-            }
-            ast::Expr::BinaryOp { left, right, .. } => {
-                walk(left, aliases);
-                walk(right, aliases);
-            }
-            ast::Expr::UnaryOp { expr, .. }
-            | ast::Expr::Nested(expr)
-            | ast::Expr::IsNull(expr)
-            | ast::Expr::IsNotNull(expr) => walk(expr, aliases),
-            ast::Expr::Between {
-                expr, low, high, ..
-            } => {
-                walk(expr, aliases);
-                walk(low, aliases);
-                walk(high, aliases);
-            }
-            ast::Expr::InList { expr, list, .. } => {
-                walk(expr, aliases);
-                list.iter_mut().for_each(|x| walk(x, aliases));
-            }
-            _ => {}
-        }
-    }
-    walk(&mut out, aliases);
-    out
-}
-
-/// After GROUP BY: grouping expressions become the aggregate's output columns, aggregate
-/// placeholders its aggregate columns; any other column reference is the classic error.
-fn post_aggregate(
-    e: &Expr,
-    group_by: &[Expr],
-    n_groups: usize,
-    from: &[PlanField],
-) -> Result<Expr, SqlError> {
-    let mut f = |x: &Expr| -> Result<Option<Expr>, SqlError> {
-        if let Some(i) = group_by.iter().position(|g| g == x) {
-            return Ok(Some(Expr::Column {
-                index: i,
-                data_type: x.data_type(),
-            }));
-        }
-        match x {
-            Expr::Column { index, data_type } if *index >= WINDOW_BASE => Ok(Some(Expr::Column {
-                index: *index,
-                data_type: *data_type,
-            })),
-            Expr::Column { index, data_type } if *index >= AGG_BASE => Ok(Some(Expr::Column {
-                index: n_groups + (index - AGG_BASE),
-                data_type: *data_type,
-            })),
-            Expr::Column { index, .. } => {
-                let f = &from[*index];
-                let name = match &f.qualifier {
-                    Some(q) => format!("{q}.{}", f.name),
-                    None => f.name.clone(),
-                };
-                Err(SqlError::new(ErrorKind::Type, format!("column \"{name}\" must appear in the GROUP BY clause or be used in an aggregate function"))
-                    .with_hint(format!("every output row stands for a group, and \"{}\" has many values per group: add it to GROUP BY, or wrap it in an aggregate such as max({})", f.name, f.name)))
-            }
-            _ => Ok(None),
-        }
-    };
-    e.transform(&mut f)
 }
 
 /// `JOIN ... USING (names)`: the equalities between the sides' columns of those names (each
@@ -1582,72 +1058,6 @@ fn using(
         });
     }
     Ok(and_all(parts))
-}
-
-/// Puts the caret of an error about an ungrouped column (`column "x" must appear in the GROUP
-/// BY clause ...`) under that column's first use outside an aggregate in `e`.
-fn locate_ungrouped(err: SqlError, e: Option<&ast::Expr>) -> SqlError {
-    let name = err.message.split('"').nth(1).unwrap_or_default();
-    let name = name.rsplit('.').next().unwrap_or_default().to_string();
-    match e.and_then(|e| column_use(e, &name)) {
-        Some(span) if err.position.is_none() => err.at(position(span)),
-        _ => err,
-    }
-}
-
-/// Where `e` names column `name` outside an aggregate's arguments.
-fn column_use(e: &ast::Expr, name: &str) -> Option<sqlparser::tokenizer::Span> {
-    let find = |e: &ast::Expr| column_use(e, name);
-    match e {
-        ast::Expr::Identifier(i) => (ident_name(i) == name).then_some(i.span),
-        ast::Expr::CompoundIdentifier(parts) => parts
-            .last()
-            .filter(|i| ident_name(i) == name)
-            .map(|i| i.span),
-        ast::Expr::BinaryOp { left, right, .. } => find(left).or_else(|| find(right)),
-        ast::Expr::UnaryOp { expr, .. }
-        | ast::Expr::Nested(expr)
-        | ast::Expr::Cast { expr, .. }
-        | ast::Expr::IsNull(expr)
-        | ast::Expr::IsNotNull(expr)
-        | ast::Expr::IsTrue(expr)
-        | ast::Expr::IsFalse(expr) => find(expr),
-        ast::Expr::Between {
-            expr, low, high, ..
-        } => find(expr).or_else(|| find(low)).or_else(|| find(high)),
-        ast::Expr::InList { expr, list, .. } => find(expr).or_else(|| list.iter().find_map(find)),
-        ast::Expr::Like { expr, pattern, .. } | ast::Expr::ILike { expr, pattern, .. } => {
-            find(expr).or_else(|| find(pattern))
-        }
-        ast::Expr::Case {
-            operand,
-            conditions,
-            else_result,
-            ..
-        } => operand
-            .as_deref()
-            .and_then(find)
-            .or_else(|| {
-                conditions
-                    .iter()
-                    .find_map(|c| find(&c.condition).or_else(|| find(&c.result)))
-            })
-            .or_else(|| else_result.as_deref().and_then(find)),
-        ast::Expr::Function(f) => {
-            let fname = f.name.to_string().to_lowercase();
-            if AggFn::from_name(&fname).is_some() || f.over.is_some() {
-                return None;
-            }
-            match &f.args {
-                ast::FunctionArguments::List(l) => l.args.iter().find_map(|a| match a {
-                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => find(e),
-                    _ => None,
-                }),
-                _ => None,
-            }
-        }
-        _ => None,
-    }
 }
 
 /// The same plan under a new table alias (and optionally new column names).
@@ -1725,14 +1135,5 @@ fn cast_to(plan: Plan, fields: &[PlanField]) -> Plan {
         },
         fields: fields.to_vec(),
         label,
-    }
-}
-
-/// A one-row, no-column table, to evaluate constant expressions on.
-fn empty_one(_t: &super::column::Table) -> super::column::Table {
-    super::column::Table {
-        fields: Vec::new(),
-        columns: Vec::new(),
-        rows: 1,
     }
 }
