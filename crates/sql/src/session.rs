@@ -120,15 +120,17 @@ impl Session {
     }
 
     /// Replaces every live table with those of `source`: a table `source` no longer has (a
-    /// topic that did not exist yet at the tick on screen) is gone. A learner's table of the same
-    /// name wins over a live one.
+    /// topic that did not exist yet at the tick on screen) is gone. A live table takes the place of
+    /// a sample table of the same name (a lesson's `orders` topic over the shop's `orders`), and a
+    /// learner's own table wins over both.
     pub fn set_live(&mut self, source: &dyn LiveTables) {
         self.tables
             .retain(|_, table| !matches!(table, TableSource::Live(_)));
         for (name, table) in source.live_tables() {
-            self.tables
-                .entry(name.to_ascii_lowercase())
-                .or_insert_with(|| TableSource::Live(Rc::new(table)));
+            let key = name.to_ascii_lowercase();
+            if !matches!(self.tables.get(&key), Some(TableSource::Scratch(_))) {
+                self.tables.insert(key, TableSource::Live(Rc::new(table)));
+            }
         }
     }
 
