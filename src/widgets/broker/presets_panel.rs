@@ -29,7 +29,7 @@ pub fn PresetsPanel() -> Html {
                         notice: Notice {
                             is_error: false,
                             text: format!(
-                                "Preset loaded: {} steps ran to tick {}.",
+                                "Scenario loaded: {} steps ran to tick {}.",
                                 preset.steps().count(),
                                 end.0
                             ),
