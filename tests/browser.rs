@@ -440,7 +440,7 @@ async fn a_preset_loads_and_a_fork_without_unclean_election_loses_nothing() {
     ))
     .await;
     click(&root, r#"[data-preset="failover-unclean-truncation"]"#).await;
-    assert!(text(&root, ".notice").contains("Preset loaded"));
+    assert!(text(&root, ".notice").contains("Scenario loaded"));
     assert!(text(&root, ".tc-status").contains("(live)"));
     assert!(
         text(&root, ".preset-goal").contains("✓"),
