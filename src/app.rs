@@ -59,6 +59,39 @@ fn Header() -> Html {
     }
 }
 
+/// Every route change starts the new page at its top with its heading focused, as a full page
+/// load would: without this, "Next lesson" lands at the bottom of the next lesson, and a screen
+/// reader stays on a link that is gone. The first render (a page opened by its URL) is left alone.
+#[component]
+fn RouteFocus() -> Html {
+    let route = use_route::<Route>();
+    let first = use_mut_ref(|| true);
+    use_effect_with(route, move |_| {
+        if std::mem::replace(&mut *first.borrow_mut(), false) {
+            return;
+        }
+        // After the new page is in the DOM: the switch renders in the same pass as this effect.
+        gloo_timers::callback::Timeout::new(0, focus_page_heading).forget();
+    });
+    html! {}
+}
+
+fn focus_page_heading() {
+    use wasm_bindgen::JsCast;
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    window.scroll_to_with_x_and_y(0.0, 0.0);
+    let heading = window
+        .document()
+        .and_then(|d| d.query_selector("main h1").ok().flatten())
+        .and_then(|h| h.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(heading) = heading {
+        let _ = heading.set_attribute("tabindex", "-1");
+        let _ = heading.focus();
+    }
+}
+
 #[component]
 pub fn App() -> Html {
     let progress: ProgressHandle = use_reducer(progress::load);
@@ -68,6 +101,7 @@ pub fn App() -> Html {
             <ContextProvider<UseStateHandle<Theme>> context={theme}>
                 <ContextProvider<ProgressHandle> context={progress}>
                     <Header />
+                    <RouteFocus />
                     <main id="main" tabindex="-1">
                         <Switch<Route> render={switch} />
                     </main>

@@ -27,7 +27,9 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     if props.id.as_str() == "sql" {
         return html! { <SqlLabPage title={title} /> };
     }
-    let key = share.clone().unwrap_or_default();
+    // Each lab page owns its lab: a key per page (and per share link) makes Yew build a fresh
+    // provider, with this page's preset, instead of reusing the previous page's session.
+    let key = format!("{}|{}", props.id, share.clone().unwrap_or_default());
     let replication = props.id.as_str() == "replication";
     let (lead, config, top, grid): (&str, LabConfig, Vec<WidgetKind>, Vec<(WidgetKind, &str)>) = match props.id.as_str() {
         "replication" => (

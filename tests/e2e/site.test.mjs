@@ -790,3 +790,40 @@ test("SQL over live topics: the query reads the cluster at the tick on screen", 
     await done(page);
   }
 });
+
+// The learner's experience (issue 12): bugs a newcomer hits first.
+
+test("each lab page owns its lab: moving between labs never shows another page's state, and Reset keeps the page's preset", async () => {
+  const page = await openPage({ width: 1280, height: 800 });
+  await go(page, "#/");
+  await page.click('nav[aria-label="Main"] >> text=Playground');
+  await page.waitForSelector(".lab-page .widget-stream, .lab-page [data-widget=stream]");
+  await page.click('nav[aria-label="Main"] >> text=Kafka lab');
+  await page.waitForSelector(".send-button");
+  assert.equal(await page.locator("text=This lab has no Kafka cluster").count(), 0, "the Kafka lab has its cluster");
+  await page.click('nav[aria-label="Main"] >> text=Replication');
+  await page.waitForSelector(ORDERS0);
+  assert.match(await page.textContent(".topic-config"), /replication factor 3/, "the replication lab opens with RF 3");
+  await page.click(".tc-reset");
+  assert.match(await page.textContent(".topic-config"), /replication factor 3/, "Reset returns to this page's preset");
+  assert.match(await page.textContent(ORDERS0), /leader b1/);
+  await page.click('nav[aria-label="Main"] >> text=Playground');
+  await page.waitForSelector(".lab-page h1");
+  assert.equal(await page.locator(".send-button").count(), 0, "the playground has sources, not a producer");
+  await done(page);
+});
+
+test("a route change starts the new page at its top with its heading focused", async () => {
+  for (const [width, height] of [[1280, 800], [390, 844]]) {
+    const page = await openPage({ width, height });
+    await go(page, "#/lessons/time-and-replay");
+    await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    assert.ok(await page.evaluate(() => window.scrollY) > 500, "the lesson is long enough to scroll");
+    const title = await page.textContent("main h1");
+    await page.click(".lesson-next a");
+    await page.waitForFunction((t) => document.querySelector("main h1")?.textContent !== t, title);
+    await page.waitForFunction(() => document.activeElement?.tagName === "H1", null, { timeout: 5000 });
+    assert.equal(await page.evaluate(() => window.scrollY), 0, `the next lesson opens at its top (${width}px)`);
+    await done(page);
+  }
+});
