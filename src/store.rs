@@ -49,6 +49,10 @@ pub struct LabSession {
     pub journal_revision: u64,
     /// What the timeline was loaded from ([`LabAction::Load`]), until a reset.
     pub loaded_from: Option<String>,
+    /// The timeline and cursor before the last fork, while nothing else has changed the journal
+    /// since: [`LabAction::Undo`] brings the dropped future back. Keeping it costs a pointer
+    /// (timelines are shared, copied on write).
+    undo: Option<(Rc<Timeline>, Tick)>,
 }
 
 impl PartialEq for LabSession {
@@ -70,6 +74,8 @@ pub enum LabAction {
     SetSpeed(u32),
     Reset,
     Command(Command),
+    /// Brings back the future the last fork dropped (see [`LabSession::can_undo`]).
+    Undo,
     DismissNotice,
     /// Replaces the lab with another timeline (a preset that ran, a fork), at its end.
     Load(Loaded),
@@ -134,7 +140,13 @@ impl LabSession {
             revision: 0,
             journal_revision: 0,
             loaded_from: None,
+            undo: None,
         }
+    }
+
+    /// Whether the last command forked the past and its dropped future can still be restored.
+    pub fn can_undo(&self) -> bool {
+        self.undo.is_some()
     }
 
     pub fn end(&self) -> Tick {
@@ -201,6 +213,7 @@ impl LabSession {
                 continue;
             }
             self.journal_revision += 1;
+            self.undo = None;
             let advanced = Rc::make_mut(&mut self.timeline).advance_head();
             if let Err(e) = advanced {
                 self.playing = false;
@@ -220,10 +233,12 @@ impl LabSession {
 
     fn command(&mut self, command: Command) {
         let ticks_dropped = self.end().ticks_since(self.cursor);
+        let before = (Rc::clone(&self.timeline), self.cursor);
         let result = Rc::make_mut(&mut self.timeline).apply_at(self.cursor, command);
         match result {
             Ok(applied) => {
                 self.journal_revision += 1;
+                self.undo = (ticks_dropped > 0).then_some(before);
                 self.cursor = self.end();
                 self.view = self.timeline.head_shared();
                 self.notice = (ticks_dropped > 0).then(|| Notice {
@@ -235,7 +250,7 @@ impl LabSession {
                         applied.dropped_commands,
                         plural(applied.dropped_commands as u64, "command"),
                     ),
-                    hint: "Acting in the past forks history, like committing on an old git commit.".into(),
+                    hint: "Acting in the past forks history, like committing on an old git commit. Undo brings the old future back.".into(),
                 });
             }
             Err(e) => {
@@ -299,6 +314,7 @@ impl Reducible for LabSession {
             }
             LabAction::Load(loaded) => {
                 next.timeline = loaded.timeline;
+                next.undo = None;
                 next.journal_revision += 1;
                 next.playing = false;
                 next.cursor = next.end();
@@ -307,6 +323,22 @@ impl Reducible for LabSession {
                 next.loaded_from = Some(loaded.from);
             }
             LabAction::Command(command) => next.command(command),
+            LabAction::Undo => {
+                if let Some((timeline, cursor)) = next.undo.take() {
+                    next.timeline = timeline;
+                    next.journal_revision += 1;
+                    next.playing = false;
+                    next.move_to(cursor);
+                    next.notice = Some(Notice {
+                        is_error: false,
+                        text: format!(
+                            "The old future is back: the journal runs to tick {} again.",
+                            next.end().0
+                        ),
+                        hint: "You are at the tick where you had forked.".into(),
+                    });
+                }
+            }
             LabAction::DismissNotice => next.notice = None,
         }
         Rc::new(next)
@@ -419,5 +451,44 @@ mod tests {
         );
         assert_eq!(forked.end(), Tick(5));
         assert_eq!(before.end(), end);
+    }
+
+    /// A fork can be undone until the journal changes again; undoing restores the old future
+    /// exactly (same journal, same state) and puts the cursor back where the fork happened.
+    #[test]
+    fn undo_brings_back_the_future_a_fork_dropped() {
+        let emit = |count| {
+            LabAction::Command(Command::Emit {
+                source: SourceId(0),
+                count,
+            })
+        };
+        let mut s = Rc::new(LabSession::open(LabConfig::default(), None));
+        s = reduce(s, LabAction::Forward(10));
+        s = reduce(s, emit(2));
+        s = reduce(s, LabAction::Forward(30));
+        assert!(!s.can_undo(), "nothing was forked");
+        let (journal, hash) = (
+            s.with_timeline(|t| t.journal().clone()),
+            s.view.state_hash(),
+        );
+        s = reduce(s, LabAction::Seek(Tick(5)));
+        s = reduce(s, emit(3));
+        assert_eq!(s.end(), Tick(5));
+        assert!(s.can_undo());
+        s = reduce(s, LabAction::Undo);
+        assert!(!s.can_undo());
+        assert_eq!(s.with_timeline(|t| t.journal().clone()), journal);
+        assert_eq!((s.cursor, s.end()), (Tick(5), Tick(40)));
+        s = reduce(s, LabAction::Seek(Tick(40)));
+        assert_eq!(s.view.state_hash(), hash);
+        // Once time moves on after a fork, the old future is gone for good.
+        s = reduce(s, LabAction::Seek(Tick(5)));
+        s = reduce(s, emit(3));
+        s = reduce(s, LabAction::Forward(1));
+        assert!(!s.can_undo());
+        let end = s.end();
+        s = reduce(s, LabAction::Undo);
+        assert_eq!(s.end(), end, "Undo with nothing to undo changes nothing");
     }
 }

@@ -117,9 +117,16 @@ fn LabNotice() -> Html {
         let session = session.clone();
         Callback::from(move |_| session.dispatch(LabAction::DismissNotice))
     };
+    let undo = session.can_undo().then(|| {
+        let session = session.clone();
+        Callback::from(move |_| session.dispatch(LabAction::Undo))
+    });
     html! {
         <div class={classes!("notice", notice.is_error.then_some("notice-error"))} role={if notice.is_error { "alert" } else { "status" }}>
             <p><strong>{ notice.text }</strong>{ " " }{ notice.hint }</p>
+            if let Some(undo) = undo {
+                <button class="undo-fork" onclick={undo}>{ "Undo" }</button>
+            }
             <button class="ghost" onclick={dismiss} aria-label="Dismiss this message">{ "✕" }</button>
         </div>
     }

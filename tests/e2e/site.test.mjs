@@ -208,6 +208,12 @@ test("forking the past is explained", async () => {
   assert.match(await page.textContent(".notice"), /New timeline from tick 4: the old future \(11 ticks, 1 command\) was dropped/);
   assert.equal(await status(page), "tick 4 (live)");
   await shot(page, "fork");
+  // Undo brings the dropped future back (issue 12), at the tick where the fork happened.
+  await page.click(".notice .undo-fork");
+  assert.match(await page.textContent(".notice"), /The old future is back: the journal runs to tick 15 again/);
+  assert.equal(await status(page), "tick 4 of 15 (replaying the past)");
+  assert.equal(await page.locator(".journal-list li.future").count(), 1);
+  assert.equal(await page.locator(".notice .undo-fork").count(), 0);
   await done(page);
 });
 
