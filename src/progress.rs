@@ -154,7 +154,7 @@ impl Reducible for ProgressState {
 
 pub type ProgressHandle = UseReducerHandle<ProgressState>;
 
-fn storage() -> Option<web_sys::Storage> {
+pub fn storage() -> Option<web_sys::Storage> {
     if cfg!(target_arch = "wasm32") {
         web_sys::window()?.local_storage().ok().flatten()
     } else {

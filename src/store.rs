@@ -149,6 +149,47 @@ impl LabSession {
         self.undo.is_some()
     }
 
+    /// The lab a learner left on this page, from its saved journal (share-link text), resumed at
+    /// its end. A saved lab that does not replay, or that was saved for another preset or seed
+    /// (the lesson changed since), gives a fresh lab with a notice saying why, as `Err`, so the
+    /// caller can keep the text aside instead of losing it. An empty saved lab opens quietly.
+    pub fn resume(config: LabConfig, saved: &str) -> Result<LabSession, LabSession> {
+        let fresh_with = |text: String| {
+            let mut session = LabSession::open(config, None);
+            session.notice = Some(Notice {
+                is_error: true,
+                text,
+                hint: "This page opened a fresh lab; the saved one was kept aside.".into(),
+            });
+            session
+        };
+        let timeline = match share_link::open(saved) {
+            Ok(timeline) => timeline,
+            Err(e) => {
+                return Err(fresh_with(capitalise(&format!(
+                    "your saved lab could not be read: {e}"
+                ))))
+            }
+        };
+        if *timeline.journal().config() != config {
+            return Err(fresh_with(
+                "Your saved lab was made for another version of this page.".into(),
+            ));
+        }
+        let mut session = LabSession::open(config, None);
+        if timeline.end() > Tick::ZERO || !timeline.journal().entries().is_empty() {
+            session.notice = Some(Notice {
+                is_error: false,
+                text: format!("Resumed where you left off: tick {}.", timeline.end().0),
+                hint: "Reset starts this lab over.".into(),
+            });
+            session.cursor = timeline.end();
+            session.view = timeline.head_shared();
+            session.timeline = Rc::new(timeline);
+        }
+        Ok(session)
+    }
+
     pub fn end(&self) -> Tick {
         self.timeline.end()
     }
@@ -490,5 +531,56 @@ mod tests {
         let end = s.end();
         s = reduce(s, LabAction::Undo);
         assert_eq!(s.end(), end, "Undo with nothing to undo changes nothing");
+    }
+
+    /// A saved lab resumes where it was; a damaged one, or one saved for another preset, opens a
+    /// fresh lab with a notice (the caller keeps the text aside).
+    #[test]
+    fn saved_labs_resume_and_bad_ones_are_refused_with_a_notice() {
+        let mut s = Rc::new(LabSession::open(LabConfig::default(), None));
+        s = reduce(s, LabAction::Forward(25));
+        s = reduce(
+            s,
+            LabAction::Command(Command::Emit {
+                source: SourceId(1),
+                count: 2,
+            }),
+        );
+        let saved = s.share_link();
+        let resumed = LabSession::resume(LabConfig::default(), &saved)
+            .ok()
+            .unwrap();
+        assert_eq!((resumed.cursor, resumed.end()), (Tick(25), Tick(25)));
+        assert_eq!(resumed.view.state_hash(), s.view.state_hash());
+        assert!(resumed
+            .notice
+            .unwrap()
+            .text
+            .contains("Resumed where you left off: tick 25"));
+        let empty = LabSession::open(LabConfig::default(), None).share_link();
+        assert!(LabSession::resume(LabConfig::default(), &empty)
+            .ok()
+            .unwrap()
+            .notice
+            .is_none());
+        let damaged = LabSession::resume(LabConfig::default(), "fl1.garbage")
+            .err()
+            .unwrap();
+        assert_eq!(damaged.end(), Tick(0));
+        assert!(damaged
+            .notice
+            .unwrap()
+            .text
+            .starts_with("Your saved lab could not be read"));
+        let other = LabConfig {
+            preset: lab::state::Preset::Busy,
+            ..LabConfig::default()
+        };
+        let moved = LabSession::resume(other, &saved).err().unwrap();
+        assert!(moved
+            .notice
+            .unwrap()
+            .text
+            .contains("another version of this page"));
     }
 }

@@ -84,7 +84,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
         <section class="page lab-page">
             <h1>{ title }</h1>
             <p class="lead">{ lead }</p>
-            <LabProvider key={key} config={config} share={share}>
+            <LabProvider key={key} config={config} share={share} persist={AttrValue::from(format!("lab.{}", props.id))}>
                 if replication {
                     <figure class="widget widget-presets" data-widget="presets">
                         <figcaption>{ "Failover scenarios" }</figcaption>

@@ -53,7 +53,7 @@ pub fn LessonPage(props: &LessonPageProps) -> Html {
                 <progress max={goals.to_string()} value={done.to_string()} aria-label="Goals completed"></progress>
                 { format!(" {done} of {goals} goals done") }
             </p>
-            <LabProvider key={key} config={lesson.meta.config} share={share}>
+            <LabProvider key={key} config={lesson.meta.config} share={share} persist={AttrValue::from(format!("lesson.{}", lesson.meta.id))}>
                 <SqlLessonProvider size={lesson.meta.sql} query={AttrValue::from(query)}>
                     { for lesson.blocks.iter().map(|block| match block {
                         Block::Markdown(text) => html! { <div class="prose">{ markdown::render(text) }</div> },

@@ -1,5 +1,6 @@
-//! Hosts one lab session: creates it (fresh, or from a share link), runs the play timer, listens
-//! for the time keys, shows the session's notice, and provides the session to the widgets inside.
+//! Hosts one lab session: creates it (fresh, from a share link, or resumed from what this page
+//! saved), runs the play timer, listens for the time keys, saves the journal while paused, shows
+//! the session's notice, and provides the session to the widgets inside.
 
 use crate::store::{LabAction, LabHandle, LabSession};
 use gloo_timers::callback::Interval;
@@ -16,6 +17,10 @@ pub struct LabProviderProps {
     /// Share-link text to open, if the URL carried one.
     #[prop_or_default]
     pub share: Option<String>,
+    /// Where this page keeps its lab between visits (a lesson's or a lab page's id), so a reload
+    /// resumes where the learner was. A lab opened from a share link is not saved over it.
+    #[prop_or_default]
+    pub persist: Option<AttrValue>,
     #[prop_or_default]
     pub children: Children,
 }
@@ -32,6 +37,34 @@ pub fn action_for_key(key: &str) -> Option<LabAction> {
     }
 }
 
+/// Prefix of the `localStorage` keys of saved labs; the value is the journal's share-link text.
+pub const SAVED_LAB_KEY_PREFIX: &str = "flowlab.lab.";
+
+/// The session to start with: the share link if the URL has one, else what this page saved
+/// (unreadable saved text is moved to `<key>.unreadable`, never lost), else a fresh lab.
+fn first_session(config: LabConfig, share: Option<&str>, persist: Option<&str>) -> LabSession {
+    if share.is_some() {
+        return LabSession::open(config, share);
+    }
+    let key = persist.map(|id| format!("{SAVED_LAB_KEY_PREFIX}{id}"));
+    let storage = crate::progress::storage();
+    let saved = key
+        .as_ref()
+        .zip(storage.as_ref())
+        .and_then(|(key, storage)| storage.get_item(key).ok().flatten());
+    match saved.map(|text| (LabSession::resume(config, &text), text)) {
+        None => LabSession::open(config, None),
+        Some((Ok(session), _)) => session,
+        Some((Err(session), text)) => {
+            if let (Some(key), Some(storage)) = (key, storage) {
+                let _ = storage.set_item(&format!("{key}.unreadable"), &text);
+                let _ = storage.remove_item(&key);
+            }
+            session
+        }
+    }
+}
+
 /// (milliseconds between fires, ticks per fire) for a speed in ticks per second.
 pub fn timer_for(speed_ticks_per_second: u32) -> (u32, u32) {
     let speed = speed_ticks_per_second.max(1);
@@ -44,8 +77,29 @@ pub fn LabProvider(props: &LabProviderProps) -> Html {
     let session = {
         let config = props.config;
         let share = props.share.clone();
-        use_reducer(move || LabSession::open(config, share.as_deref()))
+        let persist = props.persist.clone();
+        use_reducer(move || first_session(config, share.as_deref(), persist.as_deref()))
     };
+    {
+        // Saved while paused (encoding the journal on every tick of Play would cost frames), and
+        // so also when Play stops.
+        let key = props
+            .persist
+            .as_ref()
+            .filter(|_| props.share.is_none())
+            .map(|id| format!("{SAVED_LAB_KEY_PREFIX}{id}"));
+        let session = session.clone();
+        use_effect_with(
+            (session.journal_revision, session.playing),
+            move |&(revision, playing)| {
+                if let (Some(key), Some(storage), false, true) =
+                    (key, crate::progress::storage(), playing, revision > 0)
+                {
+                    let _ = storage.set_item(&key, &session.share_link());
+                }
+            },
+        );
+    }
     {
         let dispatcher = session.dispatcher();
         use_effect_with(

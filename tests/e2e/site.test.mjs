@@ -833,3 +833,24 @@ test("a route change starts the new page at its top with its heading focused", a
     await done(page);
   }
 });
+
+test("a reload resumes the lab where the learner left it; a damaged saved lab is kept aside with a notice", async () => {
+  const page = await openPage({ width: 1280, height: 800 });
+  await go(page, "#/lessons/time-and-replay");
+  for (let i = 0; i < 7; i++) await page.click(".tc-step");
+  assert.equal(await status(page), "tick 7 (live)");
+  await page.reload();
+  await page.waitForSelector(".tc-status");
+  assert.equal(await status(page), "tick 7 (live)");
+  assert.match(await page.textContent(".notice"), /Resumed where you left off: tick 7/);
+  // Another page keeps its own lab.
+  await go(page, "#/labs/stream");
+  assert.equal(await status(page), "tick 0 (live)");
+  // Damaged saved text opens a fresh lab, says so, and is kept aside.
+  await page.evaluate(() => localStorage.setItem("flowlab.lab.lesson.time-and-replay", "fl1.damaged!!"));
+  await go(page, "#/lessons/time-and-replay");
+  assert.equal(await status(page), "tick 0 (live)");
+  assert.match(await page.textContent(".notice"), /Your saved lab could not be read/);
+  assert.equal(await page.evaluate(() => localStorage.getItem("flowlab.lab.lesson.time-and-replay.unreadable")), "fl1.damaged!!");
+  await done(page);
+});
