@@ -61,6 +61,22 @@ impl PartialEq for LabSession {
     }
 }
 
+/// A lab resumed from saved text ([`LabSession::resume`]).
+pub struct Resumed {
+    pub session: LabSession,
+    /// The saved text could not be used: keep it aside.
+    pub refused: bool,
+}
+
+impl Resumed {
+    fn refused(session: LabSession) -> Resumed {
+        Resumed {
+            session,
+            refused: true,
+        }
+    }
+}
+
 /// What the UI can ask of a lab.
 #[derive(Clone, Debug, PartialEq)]
 pub enum LabAction {
@@ -151,9 +167,10 @@ impl LabSession {
 
     /// The lab a learner left on this page, from its saved journal (share-link text), resumed at
     /// its end. A saved lab that does not replay, or that was saved for another preset or seed
-    /// (the lesson changed since), gives a fresh lab with a notice saying why, as `Err`, so the
-    /// caller can keep the text aside instead of losing it. An empty saved lab opens quietly.
-    pub fn resume(config: LabConfig, saved: &str) -> Result<LabSession, LabSession> {
+    /// (the lesson changed since), gives a fresh lab with a notice saying why and `refused` set,
+    /// so the caller can keep the text aside instead of losing it. An empty saved lab opens
+    /// quietly.
+    pub fn resume(config: LabConfig, saved: &str) -> Resumed {
         let fresh_with = |text: String| {
             let mut session = LabSession::open(config, None);
             session.notice = Some(Notice {
@@ -166,13 +183,13 @@ impl LabSession {
         let timeline = match share_link::open(saved) {
             Ok(timeline) => timeline,
             Err(e) => {
-                return Err(fresh_with(capitalise(&format!(
+                return Resumed::refused(fresh_with(capitalise(&format!(
                     "your saved lab could not be read: {e}"
                 ))))
             }
         };
         if *timeline.journal().config() != config {
-            return Err(fresh_with(
+            return Resumed::refused(fresh_with(
                 "Your saved lab was made for another version of this page.".into(),
             ));
         }
@@ -187,7 +204,10 @@ impl LabSession {
             session.view = timeline.head_shared();
             session.timeline = Rc::new(timeline);
         }
-        Ok(session)
+        Resumed {
+            session,
+            refused: false,
+        }
     }
 
     pub fn end(&self) -> Tick {
@@ -547,9 +567,9 @@ mod tests {
             }),
         );
         let saved = s.share_link();
-        let resumed = LabSession::resume(LabConfig::default(), &saved)
-            .ok()
-            .unwrap();
+        let resumed = LabSession::resume(LabConfig::default(), &saved);
+        assert!(!resumed.refused);
+        let resumed = resumed.session;
         assert_eq!((resumed.cursor, resumed.end()), (Tick(25), Tick(25)));
         assert_eq!(resumed.view.state_hash(), s.view.state_hash());
         assert!(resumed
@@ -558,14 +578,11 @@ mod tests {
             .text
             .contains("Resumed where you left off: tick 25"));
         let empty = LabSession::open(LabConfig::default(), None).share_link();
-        assert!(LabSession::resume(LabConfig::default(), &empty)
-            .ok()
-            .unwrap()
-            .notice
-            .is_none());
-        let damaged = LabSession::resume(LabConfig::default(), "fl1.garbage")
-            .err()
-            .unwrap();
+        let quiet = LabSession::resume(LabConfig::default(), &empty);
+        assert!(!quiet.refused && quiet.session.notice.is_none());
+        let damaged = LabSession::resume(LabConfig::default(), "fl1.garbage");
+        assert!(damaged.refused);
+        let damaged = damaged.session;
         assert_eq!(damaged.end(), Tick(0));
         assert!(damaged
             .notice
@@ -576,7 +593,9 @@ mod tests {
             preset: lab::state::Preset::Busy,
             ..LabConfig::default()
         };
-        let moved = LabSession::resume(other, &saved).err().unwrap();
+        let moved = LabSession::resume(other, &saved);
+        assert!(moved.refused);
+        let moved = moved.session;
         assert!(moved
             .notice
             .unwrap()

@@ -52,17 +52,17 @@ fn first_session(config: LabConfig, share: Option<&str>, persist: Option<&str>) 
         .as_ref()
         .zip(storage.as_ref())
         .and_then(|(key, storage)| storage.get_item(key).ok().flatten());
-    match saved.map(|text| (LabSession::resume(config, &text), text)) {
-        None => LabSession::open(config, None),
-        Some((Ok(session), _)) => session,
-        Some((Err(session), text)) => {
-            if let (Some(key), Some(storage)) = (key, storage) {
-                let _ = storage.set_item(&format!("{key}.unreadable"), &text);
-                let _ = storage.remove_item(&key);
-            }
-            session
+    let Some(text) = saved else {
+        return LabSession::open(config, None);
+    };
+    let resumed = LabSession::resume(config, &text);
+    if resumed.refused {
+        if let (Some(key), Some(storage)) = (key, storage) {
+            let _ = storage.set_item(&format!("{key}.unreadable"), &text);
+            let _ = storage.remove_item(&key);
         }
     }
+    resumed.session
 }
 
 /// (milliseconds between fires, ticks per fire) for a speed in ticks per second.
