@@ -5,7 +5,7 @@
 
 use super::bind::{position, Binder};
 use super::column::Table;
-use super::error::{ErrorKind, Position, SqlError};
+use super::error::{did_you_mean, ErrorKind, Position, SqlError};
 use super::exec::{Executor, Limits, TraceStep};
 use super::plan::Plan;
 use sqlparser::ast::{self, Spanned};
@@ -44,6 +44,81 @@ fn top_as_a_name(sql: &str) -> bool {
             && words.get(at).is_some_and(|w| w == "top")
             && words.get(at + 1).is_none_or(|n| n.parse::<u64>().is_err())
     })
+}
+
+/// Keywords a learner types, for "did you mean" on a syntax error.
+const KEYWORDS: &[&str] = &[
+    "SELECT",
+    "FROM",
+    "WHERE",
+    "GROUP",
+    "ORDER",
+    "HAVING",
+    "LIMIT",
+    "OFFSET",
+    "JOIN",
+    "INNER",
+    "LEFT",
+    "RIGHT",
+    "OUTER",
+    "CROSS",
+    "UNION",
+    "EXCEPT",
+    "INTERSECT",
+    "DISTINCT",
+    "BETWEEN",
+    "CASE",
+    "WHEN",
+    "THEN",
+    "ELSE",
+    "WITH",
+    "VALUES",
+    "INSERT",
+    "CREATE",
+    "TABLE",
+    "DELETE",
+    "EXISTS",
+    "LIKE",
+    "ILIKE",
+    "NULL",
+    "PARTITION",
+    "OVER",
+    "RECURSIVE",
+    "EXPLAIN",
+];
+
+/// A keyword the failing token (or the word before it: `SELECT city FORM rides` fails at
+/// `rides`, after `FORM` was read as an alias) looks like a misspelling of, as a suggestion.
+/// Words shorter than 4 letters are left alone: `id` is not a misspelled `IN`.
+fn misspelled_keyword(sql: &str, message: &str, at: Option<Position>) -> Option<String> {
+    let found = message.rsplit_once("found: ")?.1.trim();
+    // The word before the failing token: the text up to the error's position, last word.
+    let offset = at.and_then(|p| {
+        let line_start: usize = sql
+            .split_inclusive('\n')
+            .take(p.line.checked_sub(1)?)
+            .map(str::len)
+            .sum();
+        let column = sql[line_start..]
+            .char_indices()
+            .nth(p.column.checked_sub(1)?)?
+            .0;
+        Some(line_start + column)
+    });
+    let before = offset.and_then(|o| {
+        sql[..o]
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .rfind(|w| !w.is_empty())
+    });
+    [Some(found), before]
+        .into_iter()
+        .flatten()
+        .find_map(|word| {
+            let is_keyword = KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(word));
+            (word.chars().count() >= 4 && !is_keyword)
+                .then(|| did_you_mean(word, KEYWORDS.iter().copied()))
+                .flatten()
+        })
 }
 
 /// A query's result table, and its trace when one was asked for.
@@ -201,6 +276,10 @@ impl Session {
                     "the query nests too deeply".to_string()
                 } else if top_as_a_name(sql) {
                     "TOP after SELECT is read as SQL Server's TOP n: write a column named top as \"top\"".to_string()
+                } else if let Some(suggestion) =
+                    misspelled_keyword(sql, &message, parser_position(&text))
+                {
+                    format!("{suggestion} (a keyword looks misspelled near the caret)")
                 } else {
                     "check the SQL near the caret".to_string()
                 };
@@ -375,6 +454,33 @@ mod tests {
                 .map(|(i, name)| (name.to_string(), one(i as i64)))
                 .collect()
         }
+    }
+
+    #[test]
+    fn a_misspelled_keyword_gets_a_did_you_mean() {
+        let hint = |sql: &str| {
+            Session::new()
+                .execute(sql)
+                .unwrap_err()
+                .hint
+                .unwrap_or_default()
+        };
+        assert!(
+            hint("SELEC 1").contains("did you mean \"SELECT\"?"),
+            "{}",
+            hint("SELEC 1")
+        );
+        let form = hint("SELECT city FORM drivers");
+        assert!(form.contains("did you mean \"FROM\"?"), "{form}");
+        assert!(hint("SELECT 1 WHER 1 = 1").contains("\"WHERE\""));
+        // Not every syntax error is a typo.
+        assert_eq!(hint("SELECT id FROM"), "check the SQL near the caret");
+        assert_eq!(hint("SELECT (1"), "check the SQL near the caret");
+        let nowhere = Some(Position { line: 0, column: 0 });
+        assert_eq!(
+            misspelled_keyword("SELEC", "found: SELEC", nowhere).as_deref(),
+            Some("did you mean \"SELECT\"?")
+        );
     }
 
     #[test]
