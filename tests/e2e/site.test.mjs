@@ -453,6 +453,7 @@ test("fork and compare: scrub back before the unclean election and fork with it 
     await page.click(".fork-button");
     await page.waitForSelector(".comparison");
     assert.match(await page.textContent('.compare-table tr[data-row="lost with acks=all"]'), /20\s*0 ▼/);
+    assert.match(await page.textContent(".compare-legend"), /produce errors: every error a producer's request got back, once per attempt/);
     assert.match(await page.textContent(".fork-summary"), /nothing acknowledged was lost/);
     const overflow = await overflowOf(page);
     assert.ok(overflow <= 1, `the comparison at ${width}px scrolls sideways by ${overflow}px`);

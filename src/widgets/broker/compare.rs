@@ -105,7 +105,12 @@ fn comparison_view(c: &Comparison, stale: bool, on_open: Callback<MouseEvent>) -
                     }) }
                 </tbody>
             </table>
-            if !c.change_refusals.is_empty() {
+            <p class="small muted compare-legend">
+                <strong>{ "produce errors" }</strong>
+                { ": every error a producer's request got back, once per attempt, so a batch retried twice counts twice: LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS (refused before the append), NOT_ENOUGH_REPLICAS_AFTER_APPEND, REQUEST_TIMED_OUT and network errors. Records a producer stopped retrying are counted under " }
+                <strong>{ "records producers gave up on" }</strong>{ "." }
+            </p>
+                        if !c.change_refusals.is_empty() {
                 <p class="small bad">{ format!("Settings the fork refused: {}", c.change_refusals.join("; ")) }</p>
             }
             if !c.refused.is_empty() {
