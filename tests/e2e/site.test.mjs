@@ -855,3 +855,20 @@ test("a reload resumes the lab where the learner left it; a damaged saved lab is
   assert.equal(await page.evaluate(() => localStorage.getItem("flowlab.lab.lesson.time-and-replay.unreadable")), "fl1.damaged!!");
   await done(page);
 });
+
+test("the SQL lab's result tabs follow the arrow keys", async () => {
+  const page = await openPage({ width: 1280, height: 800 });
+  await go(page, "#/labs/sql");
+  await runSql(page, "SELECT cuid, event_type FROM push_events LIMIT 3");
+  await page.focus('[data-tab="result"]');
+  await page.keyboard.press("ArrowRight");
+  await page.waitForFunction(() => document.activeElement?.dataset.tab === "trace");
+  assert.equal(await page.getAttribute('[data-tab="trace"]', "aria-selected"), "true");
+  assert.ok(await page.isVisible(".trace-label"), "the trace is shown");
+  await page.keyboard.press("End");
+  await page.waitForFunction(() => document.activeElement?.dataset.tab === "chart");
+  await page.keyboard.press("ArrowRight");
+  await page.waitForFunction(() => document.activeElement?.dataset.tab === "result");
+  assert.equal(await page.getAttribute('[data-tab="trace"]', "tabindex"), "-1", "one tab stop for the tab list");
+  await done(page);
+});

@@ -31,6 +31,21 @@ impl Tab {
         }
     }
 
+    /// The tab a key moves to from this one, as the WAI-ARIA tabs pattern has it: the arrows
+    /// move to the neighbour (wrapping around), Home and End to the first and last.
+    fn after_key(self, key: &str) -> Option<Tab> {
+        let at = Tab::ALL.iter().position(|t| *t == self)?;
+        let n = Tab::ALL.len();
+        let to = match key {
+            "ArrowRight" => (at + 1) % n,
+            "ArrowLeft" => (at + n - 1) % n,
+            "Home" => 0,
+            "End" => n - 1,
+            _ => return None,
+        };
+        Some(Tab::ALL[to])
+    }
+
     fn id(self) -> &'static str {
         match self {
             Tab::Result => "result",
@@ -106,11 +121,22 @@ pub fn SqlResults() -> Html {
         let selected = *t == current;
         html! {
             <button role="tab" id={format!("sql-tab-{}", t.id())} class={classes!("sql-tab", selected.then_some("is-selected"))}
-                aria-selected={selected.to_string()} aria-controls="sql-tabpanel" onclick={select} data-tab={t.id()}>
+                aria-selected={selected.to_string()} aria-controls="sql-tabpanel" onclick={select} data-tab={t.id()}
+                tabindex={if selected { "0" } else { "-1" }}>
                 { t.name() }
             </button>
         }
     });
+    let on_tab_key = {
+        let tab = tab.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if let Some(next) = current.after_key(&e.key()) {
+                e.prevent_default();
+                tab.set(next);
+                focus_tab(next);
+            }
+        })
+    };
     let body = match current {
         Tab::Result if rows.is_some() => html! { <ResultGrid order={order.clone()} /> },
         Tab::Result => html! {},
@@ -129,11 +155,41 @@ pub fn SqlResults() -> Html {
                     <button class="sql-export" onclick={on_export}>{ "⬇ Download CSV" }</button>
                 }
             </div>
-            <div class="sql-tabs" role="tablist" aria-label="Views of the result">{ for tabs }</div>
+            <div class="sql-tabs" role="tablist" aria-label="Views of the result" onkeydown={on_tab_key}>{ for tabs }</div>
             <div id="sql-tabpanel" role="tabpanel" class={classes!("sql-tabpanel", format!("tab-{}", current.id()))}
                 aria-labelledby={format!("sql-tab-{}", current.id())}>
                 { body }
             </div>
         </div>
+    }
+}
+
+/// Moves keyboard focus to a tab's button (after the render that selects it).
+fn focus_tab(tab: Tab) {
+    gloo_timers::callback::Timeout::new(0, move || {
+        use wasm_bindgen::JsCast;
+        let button = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(&format!("sql-tab-{}", tab.id())))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(button) = button {
+            let _ = button.focus();
+        }
+    })
+    .forget();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Tab;
+
+    #[test]
+    fn arrow_keys_move_between_tabs_and_wrap() {
+        assert_eq!(Tab::Result.after_key("ArrowRight"), Some(Tab::Trace));
+        assert_eq!(Tab::Chart.after_key("ArrowRight"), Some(Tab::Result));
+        assert_eq!(Tab::Result.after_key("ArrowLeft"), Some(Tab::Chart));
+        assert_eq!(Tab::Plan.after_key("Home"), Some(Tab::Result));
+        assert_eq!(Tab::Trace.after_key("End"), Some(Tab::Chart));
+        assert_eq!(Tab::Trace.after_key("Enter"), None);
     }
 }
