@@ -38,10 +38,7 @@ fn Header() -> Html {
         <header class="site-header">
             <a class="skip-link" href="#main" onclick={Callback::from(|e: MouseEvent| {
                 e.prevent_default();
-                if let Some(main) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("main")) {
-                    use wasm_bindgen::JsCast;
-                    if let Ok(main) = main.dyn_into::<web_sys::HtmlElement>() { let _ = main.focus(); }
-                }
+                crate::focus::focus("#main", false);
             })}>{ "Skip to content" }</a>
             <Link<Route> to={Route::Home} classes="brand"><img src="favicon.svg" alt="" />{ "Flowlab" }</Link<Route>>
             <nav aria-label="Main">
@@ -77,19 +74,10 @@ fn RouteFocus() -> Html {
 }
 
 fn focus_page_heading() {
-    use wasm_bindgen::JsCast;
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    window.scroll_to_with_x_and_y(0.0, 0.0);
-    let heading = window
-        .document()
-        .and_then(|d| d.query_selector("main h1").ok().flatten())
-        .and_then(|h| h.dyn_into::<web_sys::HtmlElement>().ok());
-    if let Some(heading) = heading {
-        let _ = heading.set_attribute("tabindex", "-1");
-        let _ = heading.focus();
+    if let Some(window) = web_sys::window() {
+        window.scroll_to_with_x_and_y(0.0, 0.0);
     }
+    crate::focus::focus("main h1", true);
 }
 
 #[component]

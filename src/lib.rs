@@ -7,6 +7,7 @@
 pub mod app;
 pub mod charts;
 pub mod files;
+pub mod focus;
 pub mod lessons;
 pub mod markdown;
 pub mod pages;

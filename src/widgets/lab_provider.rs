@@ -37,8 +37,11 @@ pub fn action_for_key(key: &str) -> Option<LabAction> {
     }
 }
 
-/// Prefix of the `localStorage` keys of saved labs; the value is the journal's share-link text.
-pub const SAVED_LAB_KEY_PREFIX: &str = "flowlab.lab.";
+/// The `localStorage` key of the lab saved for page `id`; the value is the journal's share-link
+/// text.
+fn saved_lab_key(id: &str) -> String {
+    format!("flowlab.lab.{id}")
+}
 
 /// The session to start with: the share link if the URL has one, else what this page saved
 /// (unreadable saved text is moved to `<key>.unreadable`, never lost), else a fresh lab.
@@ -46,7 +49,7 @@ fn first_session(config: LabConfig, share: Option<&str>, persist: Option<&str>) 
     if share.is_some() {
         return LabSession::open(config, share);
     }
-    let key = persist.map(|id| format!("{SAVED_LAB_KEY_PREFIX}{id}"));
+    let key = persist.map(saved_lab_key);
     let storage = crate::progress::storage();
     let saved = key
         .as_ref()
@@ -87,7 +90,7 @@ pub fn LabProvider(props: &LabProviderProps) -> Html {
             .persist
             .as_ref()
             .filter(|_| props.share.is_none())
-            .map(|id| format!("{SAVED_LAB_KEY_PREFIX}{id}"));
+            .map(|id| saved_lab_key(id));
         let session = session.clone();
         use_effect_with(
             (session.journal_revision, session.playing),

@@ -133,7 +133,7 @@ pub fn SqlResults() -> Html {
             if let Some(next) = current.after_key(&e.key()) {
                 e.prevent_default();
                 tab.set(next);
-                focus_tab(next);
+                crate::focus::focus_after_render(format!("#sql-tab-{}", next.id()), false);
             }
         })
     };
@@ -162,21 +162,6 @@ pub fn SqlResults() -> Html {
             </div>
         </div>
     }
-}
-
-/// Moves keyboard focus to a tab's button (after the render that selects it).
-fn focus_tab(tab: Tab) {
-    gloo_timers::callback::Timeout::new(0, move || {
-        use wasm_bindgen::JsCast;
-        let button = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id(&format!("sql-tab-{}", tab.id())))
-            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
-        if let Some(button) = button {
-            let _ = button.focus();
-        }
-    })
-    .forget();
 }
 
 #[cfg(test)]
