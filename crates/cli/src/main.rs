@@ -7,6 +7,8 @@
 //! - `lab scenario run [--verbose] FILE`: runs a scenario file and prints its trace and summary.
 //! - `lab sql [--table NAME=FILE.csv]... [--format table|csv|json] [--large] [QUERY]`: runs SQL
 //!   over the sample tables and CSV files (`lab sql --help`).
+//! - `lab schema check|encode|decode`: Avro compatibility as a Schema Registry checks it, and Avro
+//!   binary to and from Avro's JSON encoding (see `schema_cmd`).
 //!
 //! Bad input gets a one-line error naming the problem and exit code 2, never a panic; a SQL
 //! statement the engine refuses gets the lab's message, caret and hint, and exit code 1, and so
@@ -15,6 +17,7 @@
 mod assign_cmd;
 mod partition_cmd;
 mod scenario_cmd;
+mod schema_cmd;
 mod sql_cmd;
 mod sql_format;
 
@@ -24,7 +27,10 @@ const USAGE: &str = "usage:
   lab partition --partitions N [--hex] [--json] KEY...
   lab assign --strategy range|roundrobin|sticky|cooperative-sticky FILE|-
   lab scenario run [--verbose] FILE
-  lab sql [--table NAME=FILE.csv]... [--format table|csv|json] [--large] [QUERY]";
+  lab sql [--table NAME=FILE.csv]... [--format table|csv|json] [--large] [QUERY]
+  lab schema check [--mode backward|forward|full|backward_transitive|forward_transitive|full_transitive] NEW.avsc [OLD.avsc...]
+  lab schema encode SCHEMA.avsc   (Avro JSON values on standard input, one a line; hex out)
+  lab schema decode SCHEMA.avsc   (hex on standard input, one a line; Avro JSON out)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -52,14 +58,23 @@ fn main() -> ExitCode {
                 return ExitCode::from(1);
             }
         },
+        Some("schema") => match schema_cmd::run(&args[1..], &mut std::io::stdin().lock()) {
+            Ok(output) => Ok(output),
+            Err(schema_cmd::Failure::Usage(message)) => Err(message),
+            Err(schema_cmd::Failure::Invalid { output, message }) => {
+                let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), output.as_bytes());
+                eprintln!("lab: {message}");
+                return ExitCode::from(1);
+            }
+        },
         Some("--help" | "-h" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
         }
         Some(other) => Err(format!(
-            "unknown command \"{other}\" (try partition, assign, scenario or sql)"
+            "unknown command \"{other}\" (try partition, assign, scenario, sql or schema)"
         )),
-        None => Err("no command given (try partition, assign, scenario or sql)".into()),
+        None => Err("no command given (try partition, assign, scenario, sql or schema)".into()),
     };
     match result {
         Ok(output) => {

@@ -2,27 +2,15 @@
 //! input, several statements in one run, and errors (a refused statement exits 1 with the lab's
 //! message, a caret and a hint; a usage error exits 2).
 
-use std::io::Write;
+mod common;
+
+use common::run_lab;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 /// Runs `lab sql ARGS`, with `stdin` on standard input.
 fn lab_sql(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lab"))
-        .arg("sql")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    run_lab(&[&["sql"], args].concat(), stdin)
 }
 
 /// Standard output of a run that must succeed.
