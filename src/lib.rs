@@ -8,6 +8,7 @@ pub mod app;
 pub mod charts;
 pub mod files;
 pub mod focus;
+pub mod icons;
 pub mod lessons;
 pub mod markdown;
 pub mod pages;

@@ -26,7 +26,8 @@ pub struct LabInfo {
     /// The URL id: `#/labs/{id}`.
     pub id: &'static str,
     pub title: &'static str,
-    /// The home page card's heading and text.
+    /// The lab's name on its button in the home page's track map (`blurb` is the button's
+    /// tooltip).
     pub card: &'static str,
     pub blurb: &'static str,
 }

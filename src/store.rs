@@ -10,6 +10,7 @@ use lab::clock::Tick;
 use lab::metric::Observation;
 use lab::share_link;
 use lab::state::{Command, Lab, LabConfig};
+use lab::steps::Step;
 use lab::timeline::Timeline;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -90,9 +91,14 @@ pub enum LabAction {
     SetSpeed(u32),
     Reset,
     Command(Command),
+    /// Pauses and runs steps of the steps language (a steps block, a "Do it" button): each
+    /// command at the cursor, then the ticks, as `lab scenario run` does.
+    Steps(Rc<Vec<Step>>),
     /// Brings back the future the last fork dropped (see [`LabSession::can_undo`]).
     Undo,
     DismissNotice,
+    /// Shows a notice that no lab action caused (a lesson's own message).
+    Notify(Notice),
     /// Replaces the lab with another timeline (a preset that ran, a fork), at its end.
     Load(Loaded),
 }
@@ -292,6 +298,29 @@ impl LabSession {
         }
     }
 
+    /// Runs steps as one action: if they fork the past, the fork's notice and one Undo (back to
+    /// before the first step) outlive the steps after it, which would otherwise clear them.
+    fn run_steps(&mut self, steps: &[Step]) {
+        self.playing = false;
+        let before = (Rc::clone(&self.timeline), self.cursor);
+        let mut fork_notice = None;
+        for step in steps {
+            match step {
+                Step::Ticks(n) => self.forward(u32::try_from(*n).unwrap_or(u32::MAX)),
+                Step::Broker(command) => self.command(Command::Broker(command.clone())),
+            }
+            if fork_notice.is_none() && self.undo.is_some() {
+                fork_notice = self.notice.clone();
+            }
+        }
+        if let Some(notice) = fork_notice {
+            self.undo = Some(before);
+            if !self.notice.as_ref().is_some_and(|n| n.is_error) {
+                self.notice = Some(notice);
+            }
+        }
+    }
+
     fn command(&mut self, command: Command) {
         let ticks_dropped = self.end().ticks_since(self.cursor);
         let before = (Rc::clone(&self.timeline), self.cursor);
@@ -384,6 +413,7 @@ impl Reducible for LabSession {
                 next.loaded_from = Some(loaded.from);
             }
             LabAction::Command(command) => next.command(command),
+            LabAction::Steps(steps) => next.run_steps(&steps),
             LabAction::Undo => {
                 if let Some((timeline, cursor)) = next.undo.take() {
                     next.timeline = timeline;
@@ -401,6 +431,7 @@ impl Reducible for LabSession {
                 }
             }
             LabAction::DismissNotice => next.notice = None,
+            LabAction::Notify(notice) => next.notice = Some(notice),
         }
         Rc::new(next)
     }
@@ -416,6 +447,30 @@ mod tests {
 
     fn reduce(session: Rc<LabSession>, action: LabAction) -> Rc<LabSession> {
         session.reduce(action)
+    }
+
+    #[test]
+    fn steps_in_the_past_fork_once_with_one_undo() {
+        let config = LabConfig {
+            seed: lab::rng::Seed(28),
+            preset: lab::state::Preset::Replicated,
+        };
+        let steps = |text: &str| LabAction::Steps(Rc::new(lab::steps::parse_steps(text).unwrap()));
+        let mut s = Rc::new(LabSession::open(config, None));
+        s = reduce(s, steps("produce orders count=30\ntick 5"));
+        assert_eq!((s.cursor, s.end()), (Tick(5), Tick(5)));
+        s = reduce(s, LabAction::Seek(Tick(2)));
+        s = reduce(s, steps("kill-broker 2\nkill-broker 3\ntick 100"));
+        assert_eq!((s.cursor, s.end()), (Tick(102), Tick(102)));
+        let notice = s.notice.clone().expect("the fork is explained");
+        assert!(
+            notice.text.contains("New timeline from tick 2"),
+            "{}",
+            notice.text
+        );
+        assert!(s.can_undo(), "the later steps did not take Undo away");
+        s = reduce(s, LabAction::Undo);
+        assert_eq!((s.cursor, s.end()), (Tick(2), Tick(5)));
     }
 
     #[test]

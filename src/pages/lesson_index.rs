@@ -1,9 +1,10 @@
-//! The lesson index: lessons grouped by track with progress, and the progress panel (export,
-//! import, forget; unreadable saved progress reported and downloadable).
+//! The lesson index: lessons grouped by track with progress (the goals done, and how many of them
+//! the learner met on their own, by the steps block, or after the solution), and the progress
+//! panel (export, import, forget; unreadable saved progress reported and downloadable).
 
 use crate::files::download;
 use crate::lessons::catalog;
-use crate::progress::{self, ProgressAction, ProgressHandle};
+use crate::progress::{self, MetBy, Progress, ProgressAction, ProgressHandle};
 use crate::route::Route;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
@@ -89,7 +90,7 @@ fn ProgressPanel() -> Html {
             </p>
             <form class="import-form" onsubmit={on_import}>
                 <label for="import-text">{ "Import progress: paste an exported file's contents, or choose the file" }</label>
-                <textarea id="import-text" rows="3" value={(*import_text).clone()} oninput={on_text} placeholder="{\"schema\": 1, \"completed\": {…}}" />
+                <textarea id="import-text" rows="3" value={(*import_text).clone()} oninput={on_text} placeholder="{\"schema\": 2, \"completed\": {…}}" />
                 <div>
                     <button type="submit">{ "Import pasted progress" }</button>{ " " }
                     <input type="file" accept=".json,application/json" onchange={on_file} aria-label="Import progress from a file" />
@@ -100,6 +101,31 @@ fn ProgressPanel() -> Html {
             }
         </section>
     }
+}
+
+/// How the goals done in these lessons were met: "2 by you · 1 by the lesson's steps", or nothing
+/// when none is done.
+fn provenance(progress: &Progress, lessons: &[&lab::lesson::Lesson]) -> Html {
+    let count = |by| -> usize {
+        lessons
+            .iter()
+            .map(|l| progress.done_by(&l.meta.id, by))
+            .sum()
+    };
+    let parts: Vec<String> = [
+        (MetBy::Learner, "by you"),
+        (MetBy::Steps, "by the lesson's steps"),
+        (MetBy::Solution, "after the solution"),
+    ]
+    .into_iter()
+    .map(|(by, words)| (count(by), words))
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, words)| format!("{n} {words}"))
+    .collect();
+    if parts.is_empty() {
+        return html! {};
+    }
+    html! { <span class="goal-provenance">{ parts.join(" · ") }</span> }
 }
 
 #[component]
@@ -115,7 +141,7 @@ pub fn LessonIndex() -> Html {
                 let done: usize = lessons.iter().map(|l| progress.progress.done_count(&l.meta.id).min(l.goal_count())).sum();
                 html! {
                     <section class="track">
-                        <h2>{ track }<span class="track-progress">{ format!("{done} / {goals} goals") }</span></h2>
+                        <h2>{ track }<span class="track-progress">{ format!("{done} / {goals} goals") }{ provenance(&progress.progress, &lessons) }</span></h2>
                         <ol class="lesson-list">
                             { for lessons.iter().map(|lesson| {
                                 let goals = lesson.goal_count();
@@ -123,7 +149,7 @@ pub fn LessonIndex() -> Html {
                                 html! {
                                     <li class={classes!("lesson-item", (done == goals).then_some("complete"))}>
                                         <Link<Route> to={Route::Lesson { id: lesson.meta.id.clone() }}>{ &lesson.meta.title }</Link<Route>>
-                                        <span class="lesson-done">{ if done == goals { "✓ complete".to_string() } else { format!("{done} / {goals} goals") } }</span>
+                                        <span class="lesson-done">{ if done == goals { "✓ complete".to_string() } else { format!("{done} / {goals} goals") } }{ provenance(&progress.progress, &[lesson]) }</span>
                                         <p class="muted">{ &lesson.meta.summary }</p>
                                     </li>
                                 }

@@ -1,7 +1,9 @@
-//! A lesson goal, checked live against the lab on screen. Shows whether it is met (or was met
-//! earlier: progress is saved), why not yet, a hint and a revealable solution.
+//! A lesson goal, checked live against the lab on screen. Shows whether it is met, or was met
+//! earlier and how (by the learner, by the steps block, after seeing the solution: progress is
+//! saved), why not yet in plain sentences, a hint and a revealable solution.
 
-use crate::progress::{ProgressAction, ProgressHandle};
+use super::lab_provider::use_steps_ran;
+use crate::progress::{MetBy, ProgressAction, ProgressHandle};
 use lab::check::Verdict;
 use lab::lesson::CheckSpec;
 use std::rc::Rc;
@@ -18,22 +20,24 @@ pub fn Goal(props: &GoalProps) -> Html {
     let session = super::use_lab();
     let show_hint = use_state(|| false);
     let show_solution = use_state(|| false);
-    let verdict = session.with_observation(|observation| props.check.when.evaluate(observation));
+    use_solution_shown(&props.lesson, &props.check.id, *show_solution);
+    let verdict = session.with_observation(|observation| props.check.evaluate(observation));
     let met_now = verdict == Verdict::Met;
-    let done = use_goal_done(&props.lesson, &props.check.id, met_now);
+    let met_by = use_goal_met(&props.lesson, &props.check.id, met_now);
     let status = match &verdict {
         Verdict::Met => html! { <p class="goal-status ok" role="status">{ "✓ Goal met." }</p> },
         Verdict::NotYet(reasons) => html! {
             <div class="goal-status" role="status">
-                if done { <p class="ok">{ "✓ Done earlier. Not true at this tick:" }</p> } else { <p>{ "Not yet:" }</p> }
-                <ul>{ for reasons.iter().map(|r| html! { <li>{ r }</li> }) }</ul>
+                if met_by.is_some() { <p class="muted">{ "Not true at this tick:" }</p> } else { <p>{ "Not yet:" }</p> }
+                <ul class="goal-reasons">{ for reasons.iter().map(|r| html! { <li>{ r }</li> }) }</ul>
             </div>
         },
     };
     html! {
-        <section class={classes!("goal", (done || met_now).then_some("goal-done"))} data-goal={props.check.id.clone()}
-            aria-label={format!("Goal: {}", props.check.goal)}>
-            <h3><span class="goal-mark" aria-hidden="true">{ if done || met_now { "✓" } else { "○" } }</span>{ &props.check.goal }</h3>
+        <section class={classes!("goal", (met_by.is_some() || met_now).then_some("goal-done"))} data-goal={props.check.id.clone()}
+            data-met-by={met_by.map(met_by_name)} aria-label={format!("Goal: {}", props.check.goal)}>
+            <h3><span class="goal-mark" aria-hidden="true">{ if met_by.is_some() || met_now { "✓" } else { "○" } }</span>{ &props.check.goal }</h3>
+            { met_by_badge(met_by) }
             { status }
             { goal_buttons(&show_hint, &show_solution) }
             if *show_hint { <p class="hint">{ &props.check.hint }</p> }
@@ -42,19 +46,67 @@ pub fn Goal(props: &GoalProps) -> Html {
     }
 }
 
-/// Whether saved progress has the goal done; the first time it is met, saves it as done. Every
-/// kind of goal (```` ```check ````, ```` ```sql-check ````) completes this way.
+/// How saved progress says the goal was met, as the goal shows it ("✓ done by the lesson's steps").
+pub fn met_by_badge(met_by: Option<MetBy>) -> Html {
+    match met_by {
+        Some(by) => {
+            html! { <p class={classes!("goal-met-by", format!("met-by-{}", met_by_name(by)))}>{ by.mark() }</p> }
+        }
+        None => html! {},
+    }
+}
+
+/// The name of a [`MetBy`] in `data-met-by` and class names.
+pub fn met_by_name(by: MetBy) -> &'static str {
+    match by {
+        MetBy::Learner => "learner",
+        MetBy::Solution => "solution",
+        MetBy::Steps => "steps",
+    }
+}
+
+/// How saved progress says the goal was met, if it was; the first time it is met, saves it as
+/// met by the steps block (when the lab on screen is what the lesson's steps block made it), after
+/// seeing the solution (when the learner opened it), or by the learner.
 #[hook]
-pub fn use_goal_done(lesson: &AttrValue, goal: &str, met_now: bool) -> bool {
+pub fn use_goal_met(lesson: &AttrValue, goal: &str, met_now: bool) -> Option<MetBy> {
     let progress = use_context::<ProgressHandle>().expect("the app provides progress");
-    let done = progress.progress.is_done(lesson, goal);
+    let steps_ran = use_steps_ran();
+    let recorded = progress.progress.met_by(lesson, goal);
+    let by = if steps_ran.now {
+        MetBy::Steps
+    } else if progress.progress.saw_solution(lesson, goal) {
+        MetBy::Solution
+    } else {
+        MetBy::Learner
+    };
     let (lesson, goal) = (lesson.to_string(), goal.to_string());
-    use_effect_with((met_now, done), move |&(met_now, done)| {
+    use_effect_with((met_now, recorded.is_some()), move |&(met_now, done)| {
         if met_now && !done {
-            progress.dispatch(ProgressAction::Complete { lesson, goal });
+            progress.dispatch(ProgressAction::Complete { lesson, goal, by });
         }
     });
-    done
+    recorded
+}
+
+/// Whether saved progress has the goal done (see [`use_goal_met`]). Every kind of goal
+/// (```` ```check ````, ```` ```sql-check ````) completes this way.
+#[hook]
+pub fn use_goal_done(lesson: &AttrValue, goal: &str, met_now: bool) -> bool {
+    use_goal_met(lesson, goal, met_now).is_some()
+}
+
+/// Records that the learner opened the goal's solution, so that meeting it afterwards counts as
+/// "after seeing the solution".
+#[hook]
+pub fn use_solution_shown(lesson: &AttrValue, goal: &str, shown: bool) {
+    let progress = use_context::<ProgressHandle>().expect("the app provides progress");
+    let (lesson, goal) = (lesson.to_string(), goal.to_string());
+    use_effect_with(shown, move |&shown| {
+        if shown && !progress.progress.saw_solution(&lesson, &goal) {
+            progress.dispatch(ProgressAction::SawSolution { lesson, goal });
+        }
+    });
 }
 
 /// A goal's "Hint" and "Show solution" buttons, each toggling its state.

@@ -1,6 +1,6 @@
 //! Hosts one lab session: creates it (fresh, from a share link, or resumed from what this page
 //! saved), runs the play timer, listens for the time keys, saves the journal while paused, shows
-//! the session's notice, and provides the session to the widgets inside.
+//! the session's notice as a toast, and provides the session to the widgets inside.
 
 use crate::store::{LabAction, LabHandle, LabSession};
 use gloo_timers::callback::Interval;
@@ -75,6 +75,44 @@ pub fn timer_for(speed_ticks_per_second: u32) -> (u32, u32) {
     (period_ms, (speed * period_ms / 1000).max(1))
 }
 
+/// Whether the lab's latest change came from a lesson's steps block rather than from the
+/// learner: a goal met then is credited to the steps block. The steps block calls
+/// [`StepsRan::mark`] right before each action it dispatches; the provider notes the session
+/// revision that action led to, so any later change (the learner's own action) ends it.
+#[derive(Clone, Default)]
+pub struct StepsRan {
+    /// The session on screen is the one the steps block's last action led to.
+    pub now: bool,
+    marks: std::rc::Rc<std::cell::RefCell<StepsMarks>>,
+}
+
+#[derive(Default)]
+struct StepsMarks {
+    /// The steps block dispatched since the provider last rendered.
+    pending: bool,
+    /// The session revision the steps block's last action led to.
+    revision: Option<u64>,
+}
+
+impl StepsRan {
+    /// Says that the next action comes from a steps block.
+    pub fn mark(&self) {
+        self.marks.borrow_mut().pending = true;
+    }
+}
+
+impl PartialEq for StepsRan {
+    fn eq(&self, other: &Self) -> bool {
+        self.now == other.now && std::rc::Rc::ptr_eq(&self.marks, &other.marks)
+    }
+}
+
+/// The [`StepsRan`] of the lab in context (never from steps outside a provider).
+#[hook]
+pub fn use_steps_ran() -> StepsRan {
+    use_context::<StepsRan>().unwrap_or_default()
+}
+
 #[component]
 pub fn LabProvider(props: &LabProviderProps) -> Html {
     let session = {
@@ -82,6 +120,16 @@ pub fn LabProvider(props: &LabProviderProps) -> Html {
         let share = props.share.clone();
         let persist = props.persist.clone();
         use_reducer(move || first_session(config, share.as_deref(), persist.as_deref()))
+    };
+    let steps_ran = {
+        let marks = use_mut_ref(StepsMarks::default);
+        let mut seen = marks.borrow_mut();
+        if std::mem::take(&mut seen.pending) {
+            seen.revision = Some(session.revision);
+        }
+        let now = seen.revision == Some(session.revision);
+        drop(seen);
+        StepsRan { now, marks }
     };
     {
         // Saved while paused (encoding the journal on every tick of Play would cost frames), and
@@ -154,19 +202,52 @@ pub fn LabProvider(props: &LabProviderProps) -> Html {
         });
     }
     html! {
-        <ContextProvider<LabHandle> context={session.clone()}>
+        <ContextProvider<LabHandle> context={session.clone()}><ContextProvider<StepsRan> context={steps_ran}>
             <div class="lab-session">
                 <LabNotice />
                 { props.children.clone() }
             </div>
-        </ContextProvider<LabHandle>>
+        </ContextProvider<StepsRan>></ContextProvider<LabHandle>>
     }
 }
 
-/// The session's notice (a rejected command, a bad share link, a fork), dismissable.
+/// How long a notice stays before it dismisses itself, in milliseconds: long enough to read
+/// twice; an error, which says what to do next, stays longer.
+fn toast_lifetime_ms(is_error: bool) -> u32 {
+    if is_error {
+        15_000
+    } else {
+        8_000
+    }
+}
+
+/// The session's notice (a rejected command, a bad share link, a fork) as a toast in a corner of
+/// the screen, where it covers no content. It dismisses itself after [`toast_lifetime_ms`],
+/// except while the pointer or focus is on it or while it offers Undo; it can be dismissed at
+/// any time.
 #[component]
 fn LabNotice() -> Html {
     let session = super::use_lab();
+    let held = use_state(|| false);
+    let can_undo = session.can_undo();
+    {
+        let session = session.clone();
+        use_effect_with(
+            (session.notice.clone(), *held, can_undo),
+            move |(notice, held, can_undo)| {
+                let timer = notice
+                    .as_ref()
+                    .filter(|_| !*held && !*can_undo)
+                    .map(|notice| {
+                        gloo_timers::callback::Timeout::new(
+                            toast_lifetime_ms(notice.is_error),
+                            move || session.dispatch(LabAction::DismissNotice),
+                        )
+                    });
+                move || drop(timer)
+            },
+        );
+    }
     let Some(notice) = session.notice.clone() else {
         return html! {};
     };
@@ -174,12 +255,19 @@ fn LabNotice() -> Html {
         let session = session.clone();
         Callback::from(move |_| session.dispatch(LabAction::DismissNotice))
     };
-    let undo = session.can_undo().then(|| {
+    let undo = can_undo.then(|| {
         let session = session.clone();
         Callback::from(move |_| session.dispatch(LabAction::Undo))
     });
+    let hold = |on: bool| {
+        let held = held.clone();
+        Callback::from(move |_: web_sys::Event| held.set(on))
+    };
     html! {
-        <div class={classes!("notice", notice.is_error.then_some("notice-error"))} role={if notice.is_error { "alert" } else { "status" }}>
+        <div class={classes!("notice", "toast", notice.is_error.then_some("notice-error"))}
+            role={if notice.is_error { "alert" } else { "status" }}
+            onmouseenter={hold(true).reform(|e: MouseEvent| e.into())} onmouseleave={hold(false).reform(|e: MouseEvent| e.into())}
+            onfocusin={hold(true).reform(|e: FocusEvent| e.into())} onfocusout={hold(false).reform(|e: FocusEvent| e.into())}>
             <p><strong>{ notice.text }</strong>{ " " }{ notice.hint }</p>
             if let Some(undo) = undo {
                 <button class="undo-fork" onclick={undo}>{ "Undo" }</button>

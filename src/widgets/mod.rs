@@ -8,6 +8,8 @@ pub mod events_chart;
 pub mod goal;
 pub mod journal_view;
 pub mod lab_provider;
+pub mod lesson_layout;
+pub mod predict;
 pub mod queue_view;
 pub mod sql;
 pub mod sql_lesson;

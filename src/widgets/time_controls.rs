@@ -1,6 +1,7 @@
 //! Time controls shared by every lab: play/pause, step back and forward, speed, a scrubber over
 //! the whole journal, reset and "copy share link".
 
+use crate::icons::{icon, Icon};
 use crate::route::Route;
 use crate::share;
 use crate::store::{LabAction, SPEEDS_TICKS_PER_SECOND};
@@ -77,12 +78,13 @@ pub fn TimeControls() -> Html {
             <div class="tc-buttons">
                 <button class="primary tc-play" onclick={dispatch(LabAction::TogglePlay)} aria-pressed={session.playing.to_string()}
                     title="Play or pause the clock (Space)">
-                    { if session.playing { "⏸ Pause" } else { "▶ Play" } }
+                    { icon(if session.playing { Icon::Pause } else { Icon::Play }) }
+                    { if session.playing { "Pause" } else { "Play" } }
                 </button>
                 <button class="tc-back" onclick={dispatch(LabAction::StepBack)} disabled={cursor == Tick::ZERO}
-                    aria-label="Step back one tick" title="Step back one tick (,)">{ "◀ Back" }</button>
+                    aria-label="Step back one tick" title="Step back one tick (,)">{ icon(Icon::StepBack) }{ "Back" }</button>
                 <button class="tc-step" onclick={dispatch(LabAction::Forward(1))}
-                    aria-label="Step forward one tick" title="Step forward one tick (.)">{ "Step ▶" }</button>
+                    aria-label="Step forward one tick" title="Step forward one tick (.)">{ "Step" }{ icon(Icon::StepForward) }</button>
                 <label class="tc-speed">
                     { "Speed " }
                     <select onchange={on_speed} aria-label="Speed in ticks per second">
@@ -93,7 +95,7 @@ pub fn TimeControls() -> Html {
                         }) }
                     </select>
                 </label>
-                <button class="tc-reset" onclick={dispatch(LabAction::Reset)} title="Forget the journal and start again at tick 0">{ "Reset" }</button>
+                <button class="tc-reset" onclick={dispatch(LabAction::Reset)} title="Forget the journal and start again at tick 0">{ icon(Icon::Reset) }{ "Reset" }</button>
                 <button class="tc-share" onclick={on_share} title="Copy a link that reopens this lab with its whole history">{ "Copy share link" }</button>
             </div>
             <div class="tc-scrub">

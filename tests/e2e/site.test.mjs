@@ -1,82 +1,14 @@
 // End to end: the release build (dist/) served on 127.0.0.1, driven in Debian's headless Chromium
-// through playwright-core. Visits every route and every lesson, uses the time controls, share
-// links, goals, progress and themes, fails on any console error, and saves screenshots in
-// target/e2e-screenshots/. Run by scripts/test.sh after `trunk build --release`.
-import { test, before, after } from "node:test";
+// through playwright-core (see harness.mjs). Visits every route and every lesson, uses the time
+// controls, share links, goals, progress and themes, fails on any console error, and saves
+// screenshots in target/e2e-screenshots/. Run by scripts/test.sh after `trunk build --release`.
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "../../tools/node_modules/playwright-core/index.mjs";
-import { serve } from "./server.mjs";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, SHOTS, LESSON_IDS, origin, setup, openPage, go, statusBecomes, status, shot, done, overflowOf, runSql, showPane } from "./harness.mjs";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-// FLOWLAB_DIST points the test at another build (several people may share one checkout's dist/).
-const DIST = process.env.FLOWLAB_DIST || join(ROOT, "dist");
-const SHOTS = join(ROOT, "target", "e2e-screenshots");
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-
-const LESSON_IDS = readdirSync(join(ROOT, "lessons")).filter((f) => f.endsWith(".md")).sort().map((f) => {
-  const id = /^id:\s*(\S+)/m.exec(readFileSync(join(ROOT, "lessons", f), "utf8"));
-  assert.ok(id, `${f} has an id`);
-  return id[1];
-});
-
-let browser, server, origin;
-
-before(async () => {
-  assert.ok(existsSync(join(DIST, "index.html")), "dist/ is missing: run `trunk build --release` first");
-  mkdirSync(SHOTS, { recursive: true });
-  ({ server, origin } = await serve(DIST));
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-/** A fresh page that records console errors and uncaught exceptions. */
-async function openPage({ width = 1280, height = 900, colorScheme = "light", init } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, colorScheme });
-  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin });
-  if (init) await context.addInitScript(init);
-  const page = await context.newPage();
-  const errors = [];
-  page.on("console", (m) => { if (m.type() === "error") errors.push(`console: ${m.text()}`); });
-  page.on("pageerror", (e) => errors.push(`page error: ${e.message}`));
-  page.on("requestfailed", (r) => errors.push(`request failed: ${r.url()}`));
-  page.errors = errors;
-  return page;
-}
-
-async function go(page, hash) {
-  await page.goto(`${origin}/${hash}`);
-  await page.waitForSelector("main h1");
-}
-
-/** Waits (up to 5 s) until the time controls say `want`, then returns what they say. */
-async function statusBecomes(page, want) {
-  await page
-    .waitForFunction((w) => document.querySelector(".tc-status")?.textContent.trim() === w, want, { timeout: 5000 })
-    .catch(() => {});
-  return status(page);
-}
-
-async function status(page) {
-  return (await page.textContent(".tc-status")).trim();
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
-
-async function done(page) {
-  assert.deepEqual(page.errors, [], "no console errors");
-  assert.equal(await page.isVisible("#fatal"), false, "the panic panel stayed hidden");
-  await page.context().close();
-}
+setup();
 
 test("every route renders, at phone and desktop widths, in both themes", async () => {
   const routes = [["#/", "Learn data systems"], ["#/lessons", "Lessons"], ["#/labs/stream", "Event stream playground"], ["#/labs/broker", "Kafka broker lab"],
@@ -137,8 +69,8 @@ test("every lesson: time controls, a goal met, progress saved", async () => {
   const first = page.locator(".lesson-item").first();
   assert.match(await first.textContent(), /[1-9] \/ \d+ goals|complete/);
   const saved = JSON.parse(await page.evaluate(() => localStorage.getItem("flowlab.progress")));
-  assert.equal(saved.schema, 1);
-  assert.ok(saved.completed[LESSON_IDS[0]].includes("reach-50"));
+  assert.equal(saved.schema, 2);
+  assert.equal(saved.completed[LESSON_IDS[0]]["reach-50"], "learner");
   await done(page);
 });
 
@@ -385,9 +317,6 @@ test("queue versus log: the queue deletes on acknowledgement", async () => {
 
 // The replication lab (issue 4, "Lab page (UI)").
 
-async function overflowOf(page) {
-  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-}
 
 const ORDERS0 = '[data-partition="orders-0"] .partition-facts';
 
@@ -399,6 +328,7 @@ test("the replication lab: kill the leader and watch the election, at phone and 
     await page.fill(".send-count", "30");
     await page.click(".send-button");
     for (let i = 0; i < 5; i++) await page.click(".tc-step");
+    await page.click('[data-broker="1"] .broker-menu > summary');
     await page.click('[data-broker="1"] .kill-broker');
     assert.match(await page.textContent('[data-broker="1"] .broker-card-head'), /crashed/);
     await page.selectOption(".tc-speed select", "100");
@@ -412,6 +342,7 @@ test("the replication lab: kill the leader and watch the election, at phone and 
     assert.ok(overflow <= 1, `the replication lab at ${width}px scrolls sideways by ${overflow}px`);
     await shot(page, `replication-election-${width}-${colorScheme}`);
     // Bring it back: it registers with a new broker epoch and rejoins the ISR.
+    await page.click('[data-broker="1"] .broker-menu > summary');
     await page.click('[data-broker="1"] .restart-broker');
     await page.click(".tc-play");
     await page.waitForFunction((sel) => /ISR \{[^}]*1[^}]*\}/.test(document.querySelector(sel).textContent), ORDERS0);
@@ -429,8 +360,10 @@ test("every failover preset loads, runs and meets its goal", async () => {
   for (const id of ids) {
     await page.click(`[data-preset="${id}"]`);
     await page.waitForSelector(`[data-preset="${id}"][aria-pressed="true"]`);
-    assert.match(await page.textContent(".notice"), /Scenario loaded: \d+ steps ran to tick \d+/);
+    assert.match(await page.textContent(".notice"), /Scenario ready: \d+ of \d+ steps ran to tick \d+, just before the failure/);
     assert.match(await status(page), /\(live\)$/);
+    assert.equal(await page.locator(".preset-goal.is-met").count(), 0, `${id} waits before its failure`);
+    await page.click(".run-steps");
     await page.waitForSelector(".preset-goal.is-met");
     await shot(page, `replication-preset-${id}`);
   }
@@ -442,6 +375,7 @@ test("fork and compare: scrub back before the unclean election and fork with it 
     const page = await openPage({ width, height: 900, colorScheme });
     await go(page, "#/labs/replication");
     await page.click('[data-preset="failover-unclean-truncation"]');
+    await page.click(".run-steps");
     await page.waitForSelector(".preset-goal.is-met");
     assert.ok(Number(await page.textContent(".ledger-lost")) >= 20);
     assert.match(await page.textContent(".election-timeline"), /unclean election/);
@@ -478,6 +412,7 @@ test("replication lab frame cost: Step with 3 brokers and 12 replicated partitio
   await page.selectOption(".send-form .topic-select", "big");
   await page.fill(".rate-input", "20");
   await page.click(".rate-button");
+  await page.click('[data-broker="3"] .broker-menu > summary');
   await page.click('[data-broker="3"] .slow-broker');
   const measure = (n) => page.evaluate(async (n) => {
     const status = document.querySelector(".tc-status");
@@ -508,13 +443,6 @@ test("replication lab frame cost: Step with 3 brokers and 12 replicated partitio
 // The SQL lab (issue 5, "Lab page (UI)").
 
 /** Puts `sql` in the editor, runs it (the button, or Ctrl+Enter) and waits for the result. */
-async function runSql(page, sql, { keys = false } = {}) {
-  const before = Number((await page.getAttribute(".sql-results", "data-run")) || 0);
-  await page.fill("#sql-input", sql);
-  if (keys) await page.press("#sql-input", "Control+Enter");
-  else await page.click(".sql-run");
-  await page.waitForSelector(`.sql-results[data-run="${before + 1}"]`, { timeout: 120000 });
-}
 
 test("the SQL lab: a query, its trace, plan and chart, and errors with carets, at phone and desktop widths in both themes", async () => {
   for (const [width, colorScheme] of [[1280, "light"], [360, "light"], [1280, "dark"], [360, "dark"]]) {
@@ -574,7 +502,8 @@ test("the SQL lab: a query, its trace, plan and chart, and errors with carets, a
     await runSql(page, "SELECT event_type, count(*\nFROM push_events", { keys: true });
     assert.equal(await page.getAttribute(".sql-error", "data-kind"), "Syntax error");
     assert.match(await page.textContent(".sql-error-message"), /line 2, column 1/);
-    assert.equal(await page.textContent(".sql-caret"), "FROM push_events\n^");
+    assert.equal(await page.textContent(".sql-caret"), "FROM push_events");
+    assert.equal(await page.textContent(".sql-caret .caret-at"), "FROM");
     assert.match(await page.textContent(".sql-error-message"), /Expected: \), found: FROM/);
     assert.match(await page.textContent(".sql-error .hint"), /near the caret/);
     assert.equal(await page.textContent(".sql-highlight .tok-error"), "FROM");
@@ -585,7 +514,8 @@ test("the SQL lab: a query, its trace, plan and chart, and errors with carets, a
     await runSql(page, "SELECT event_type, cuid, count(*)\nFROM push_events\nGROUP BY event_type");
     assert.match(await page.textContent(".sql-error-message"), /"push_events.cuid" must appear in the GROUP BY clause/);
     assert.match(await page.textContent(".sql-error .hint"), /add it to GROUP BY, or wrap it in an aggregate/);
-    assert.equal(await page.textContent(".sql-caret"), "SELECT event_type, cuid, count(*)\n                   ^");
+    assert.equal(await page.textContent(".sql-caret"), "SELECT event_type, cuid, count(*)");
+    assert.equal(await page.textContent(".sql-caret .caret-at"), "cuid");
     overflow = await overflowOf(page);
     assert.ok(overflow <= 1, `the error at ${width}px scrolls sideways by ${overflow}px`);
     await shot(page, `sql-group-by-error-${width}-${colorScheme}`);
@@ -772,15 +702,19 @@ test("SQL over live topics: the query reads the cluster at the tick on screen", 
     await go(page, "#/lessons/sql-live-topics");
     const perPartition = '[data-goal="per-partition"]';
     const answer = "SELECT partition, count(*) FROM orders GROUP BY partition";
-    // Nothing written yet: nothing to compare, even for an empty result.
+    // Nothing written yet: nothing to compare, even for an empty result. (On a phone the editor
+    // is behind the Lab tab and the goals behind the Lesson tab.)
+    await showPane(page, "lab");
     await runSql(page, answer);
-    await page.waitForSelector(`${perPartition}[data-verdict="nothing"]`);
+    await page.waitForSelector(`${perPartition}[data-verdict="nothing"]`, { state: "attached" });
+    await showPane(page, "text");
     await page.click(".run-steps");
     await page.waitForFunction(() => /tick 60 \(live\)/.test(document.querySelector(".tc-status").textContent));
+    await showPane(page, "lab");
     await runSql(page, "SELECT partition, max(offset) FROM orders GROUP BY partition");
-    await page.waitForSelector(`${perPartition}[data-verdict="wrong"]`);
+    await page.waitForSelector(`${perPartition}[data-verdict="wrong"]`, { state: "attached" });
     await runSql(page, answer);
-    await page.waitForSelector(`${perPartition}.goal-done[data-verdict="correct"]`);
+    await page.waitForSelector(`${perPartition}.goal-done[data-verdict="correct"]`, { state: "attached" });
     assert.match(await page.textContent(".sql-summary"), /3 rows/);
     // Back in time: fewer records, and the goal still grades against the tick the query ran at.
     await page.focus(".scrubber");
@@ -790,7 +724,7 @@ test("SQL over live topics: the query reads the cluster at the tick on screen", 
     const early = Number(await page.textContent(".grid-cell.num"));
     assert.ok(early > 0 && early < 180, `${early} records at tick 20`);
     await runSql(page, "SELECT group_id, sum(lag) FROM kafka_consumer_lag GROUP BY group_id");
-    await page.waitForSelector('[data-goal="lag-per-group"].goal-done');
+    await page.waitForSelector('[data-goal="lag-per-group"].goal-done', { state: "attached" });
     const overflow = await overflowOf(page);
     assert.ok(overflow <= 1, `the live SQL lesson at ${width}px scrolls sideways by ${overflow}px`);
     await shot(page, `sql-live-topics-${width}-${colorScheme}`);

@@ -2,7 +2,8 @@
 //! and the two ways old data goes away: retention (Kafka's UnifiedLog retention) deletes
 //! whole segments, oldest first; compaction (Kafka's LogCleaner, KIP-534) keeps the latest record of every key.
 //!
-//! Time is in ticks (the lab's milliseconds). Sizes are Kafka's on-disk sizes: a record batch
+//! Time is in ticks; one tick stands for [`MS_PER_TICK`] ms, so `retention.ms` is
+//! `retention_ticks * MS_PER_TICK`. Sizes are Kafka's on-disk sizes: a record batch
 //! costs a 61-byte header plus its records (each a few bytes of framing plus key, value and
 //! headers); a compressed batch costs what its codec produced.
 //!
@@ -27,6 +28,21 @@ pub const RECORD_FRAMING_BYTES: u64 = 8;
 pub const PARTITION_RECORDS_MAX: usize = 200_000;
 /// Longest key or value, in bytes.
 pub const RECORD_FIELD_BYTES_MAX: usize = 64 * 1024;
+/// Milliseconds of lab time per tick (the lab's convention: one tick is about 100 ms).
+pub const MS_PER_TICK: u64 = 100;
+/// Default `retention.ms`, in ticks: 10 minutes of lab time, about a minute of play at 100
+/// ticks/s. Kafka's own default, 7 days, is 6,048,000 ticks: no lab run would ever see it.
+pub const RETENTION_TICKS_DEFAULT: u64 = 6_000;
+/// Default `segment.ms`, in ticks: half the retention, so that even a quiet partition's segment
+/// rolls and can expire within a run (Kafka's default is 7 days, like its retention).
+pub const SEGMENT_TICKS_DEFAULT: u64 = RETENTION_TICKS_DEFAULT / 2;
+/// Default `delete.retention.ms`, in ticks: one minute of lab time (Kafka's is 1 day).
+pub const DELETE_RETENTION_TICKS_DEFAULT: u64 = 600;
+
+/// `ticks` of lab time in milliseconds (saturating).
+pub fn ticks_to_ms(ticks: u64) -> u64 {
+    ticks.saturating_mul(MS_PER_TICK)
+}
 
 /// A record's position in its partition.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -195,7 +211,7 @@ impl Segment {
 pub struct LogConfig {
     pub segment_bytes: u64,
     pub segment_ticks: u64,
-    /// `retention.ms`; `None` keeps data forever.
+    /// `retention.ms`, in ticks; `None` keeps data forever.
     pub retention_ticks: Option<u64>,
     /// `retention.bytes`; `None` (Kafka's -1) means no size limit.
     pub retention_bytes: Option<u64>,
@@ -210,17 +226,18 @@ pub struct LogConfig {
 }
 
 impl Default for LogConfig {
-    /// Kafka's defaults, with a smaller segment so segments are visible in a lab.
+    /// Kafka's defaults scaled to a lab: smaller segments so segments are visible, and times a
+    /// learner can watch pass (see [`RETENTION_TICKS_DEFAULT`]).
     fn default() -> LogConfig {
         LogConfig {
             segment_bytes: 4096,
-            segment_ticks: 7 * 24 * 3600 * 1000,
-            retention_ticks: Some(7 * 24 * 3600 * 1000),
+            segment_ticks: SEGMENT_TICKS_DEFAULT,
+            retention_ticks: Some(RETENTION_TICKS_DEFAULT),
             retention_bytes: None,
             cleanup_delete: true,
             cleanup_compact: false,
             min_cleanable_dirty_ratio_permille: 500,
-            delete_retention_ticks: 24 * 3600 * 1000,
+            delete_retention_ticks: DELETE_RETENTION_TICKS_DEFAULT,
             min_compaction_lag_ticks: 0,
             max_compaction_lag_ticks: None,
         }
@@ -920,6 +937,25 @@ mod tests {
             log.read(Offset(6), Offset(5), 10),
             Err(LogError::OffsetOutOfRange { .. })
         ));
+    }
+
+    #[test]
+    fn default_retention_passes_within_a_lab_run() {
+        assert_eq!(ticks_to_ms(RETENTION_TICKS_DEFAULT), 600_000, "10 minutes");
+        let mut log = PartitionLog::new(LogConfig::default());
+        put(&mut log, 0, "k", "first");
+        // A quiet partition: the next record comes after segment.ms, so the first segment rolls.
+        put(&mut log, SEGMENT_TICKS_DEFAULT + 1, "k", "second");
+        assert_eq!(log.segments().len(), 2);
+        let hw = log.leo();
+        assert_eq!(
+            log.apply_retention(Tick(RETENTION_TICKS_DEFAULT), hw)
+                .deleted_segments,
+            0,
+            "not older than retention.ms yet"
+        );
+        let outcome = log.apply_retention(Tick(RETENTION_TICKS_DEFAULT + 1), hw);
+        assert_eq!((outcome.deleted_segments, log.log_start()), (1, Offset(1)));
     }
 
     #[test]

@@ -22,6 +22,43 @@
 //! ```
 //! ````
 //!
+//! A check may word some of its comparisons itself, where the generated sentence would be
+//! clumsy: `feedback:` takes one indented `COMPARISON: SENTENCE` line each (see
+//! [`crate::check::Feedback`]):
+//!
+//! ````text
+//! ```check
+//! id: reach-50
+//! goal: Let the clock run to tick 50.
+//! when: end_tick >= 50
+//! feedback:
+//!   end_tick >= 50: The clock is at tick {end_tick}: run it to tick 50.
+//! hint: Press Play.
+//! solution: Press Play and wait about five seconds.
+//! ```
+//! ````
+//!
+//! ## Predictions
+//!
+//! A ```` ```predict ```` block is a goal answered *before* the lab shows the answer: the learner
+//! picks one of the `choices` while the `reveal` condition (a check expression) is false; once it
+//! holds, the answer and the `explanation` are shown. The goal is met by picking `answer` (the
+//! text of one choice) before the reveal. Choices are indented lines:
+//!
+//! ````text
+//! ```predict
+//! id: guess-survivors
+//! question: How many of the 50 acknowledged records survive the unclean election?
+//! choices:
+//!   All 50
+//!   30
+//!   None
+//! answer: 30
+//! explanation: Broker 2 left the ISR before the last 20 were written.
+//! reveal: unclean_elections >= 1
+//! ```
+//! ````
+//!
 //! ## SQL lessons
 //!
 //! An `sql:` line in the front matter gives the lesson a SQL lab: `sql: small` loads the sample
@@ -61,7 +98,7 @@
 //! that the lesson lint catches mistakes before a learner does. Rendering the prose is the UI's
 //! job; this module only splits the file into [`Block`]s.
 
-use crate::check::Condition;
+use crate::check::{Condition, Feedback, Verdict};
 use crate::journal::Journal;
 use crate::metric::Observation;
 use crate::rng::Seed;
@@ -70,6 +107,7 @@ use crate::state::{Lab, LabConfig, Preset};
 use std::collections::BTreeSet;
 use std::fmt;
 
+pub mod instructions;
 pub mod sql;
 
 /// The live widgets a lesson can embed. The UI renders each; the compiler makes sure it has a
@@ -240,8 +278,31 @@ pub struct CheckSpec {
     pub goal: String,
     pub when: Condition,
     pub when_text: String,
+    /// The lesson's own sentences for some of the comparisons (`feedback:`).
+    pub feedback: Feedback,
     pub hint: String,
     pub solution: String,
+}
+
+impl CheckSpec {
+    /// Checks the goal, saying why not in plain sentences (the lesson's own where it has them).
+    pub fn evaluate(&self, observation: &Observation<'_>) -> Verdict {
+        self.when.evaluate_with(observation, &self.feedback)
+    }
+}
+
+/// A goal answered before the run: a question with choices, picked while `reveal` is false.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PredictSpec {
+    pub id: String,
+    pub question: String,
+    pub choices: Vec<String>,
+    /// The index in `choices` of the right answer.
+    pub answer: usize,
+    /// Why the answer is right, shown once the reveal condition holds.
+    pub explanation: String,
+    /// When the lab has shown the answer: predictions are taken only while it is false.
+    pub reveal: Condition,
 }
 
 /// A goal graded by comparing results: the learner's latest query result against the result of
@@ -271,6 +332,8 @@ pub enum Block {
     Check(CheckSpec),
     /// A goal graded on the SQL lab's latest result.
     SqlCheck(SqlCheckSpec),
+    /// A goal answered before the lab shows the answer.
+    Predict(PredictSpec),
     /// A query shown as code, with a button that puts it into the lesson's SQL editor.
     SqlExample(String),
     /// Steps the learner can run with one click (see [`crate::steps`]); the source text is kept
@@ -286,6 +349,8 @@ pub enum Block {
 pub struct Lesson {
     pub meta: LessonMeta,
     pub blocks: Vec<Block>,
+    /// The prose's "Do it" links, in reading order (see [`instructions`]).
+    pub instructions: Vec<instructions::Instruction>,
 }
 
 impl Lesson {
@@ -305,16 +370,25 @@ impl Lesson {
         })
     }
 
-    /// The ids of every goal of either kind, in reading order.
-    pub fn goal_ids(&self) -> impl Iterator<Item = &str> {
+    /// The goals answered before the run (```` ```predict ```` blocks).
+    pub fn predictions(&self) -> impl Iterator<Item = &PredictSpec> {
         self.blocks.iter().filter_map(|b| match b {
-            Block::Check(c) => Some(c.id.as_str()),
-            Block::SqlCheck(c) => Some(c.id.as_str()),
+            Block::Predict(p) => Some(p),
             _ => None,
         })
     }
 
-    /// How many goals the lesson has, of either kind.
+    /// The ids of every goal of any kind, in reading order.
+    pub fn goal_ids(&self) -> impl Iterator<Item = &str> {
+        self.blocks.iter().filter_map(|b| match b {
+            Block::Check(c) => Some(c.id.as_str()),
+            Block::SqlCheck(c) => Some(c.id.as_str()),
+            Block::Predict(p) => Some(p.id.as_str()),
+            _ => None,
+        })
+    }
+
+    /// How many goals the lesson has, of any kind.
     pub fn goal_count(&self) -> usize {
         self.goal_ids().count()
     }
@@ -389,7 +463,15 @@ const META_KEYS: &[&str] = &[
     "id", "title", "track", "order", "summary", "seed", "preset", "sql",
 ];
 const WIDGET_KEYS: &[&str] = &["caption", "query"];
-const CHECK_KEYS: &[&str] = &["id", "goal", "when", "hint", "solution"];
+const CHECK_KEYS: &[&str] = &["id", "goal", "when", "feedback", "hint", "solution"];
+const PREDICT_KEYS: &[&str] = &[
+    "id",
+    "question",
+    "choices",
+    "answer",
+    "explanation",
+    "reveal",
+];
 const SQL_CHECK_KEYS: &[&str] = &[
     "id", "goal", "expected", "ordered", "hint", "solution", "answer",
 ];
@@ -399,6 +481,7 @@ const SQL_CHECK_KEYS: &[&str] = &[
 enum FenceKind {
     Widget,
     Check,
+    Predict,
     Steps,
     SqlCheck,
     SqlExample,
@@ -472,13 +555,16 @@ pub fn parse_lesson(source: &str) -> Result<Lesson, LessonError> {
         .ok_or_else(|| error(1, "the front matter is not closed with \"---\""))?;
     let meta = parse_meta(&lines[1..close])?;
     let mut blocks = Vec::new();
+    let mut do_links = Vec::new();
     let mut prose = String::new();
+    let mut prose_line = close + 2;
     let mut i = close + 1;
     while i < lines.len() {
         let line = lines[i];
         let fence = line.trim_start().strip_prefix("```").map(str::trim);
         let (fence_kind, kind_text) = match fence {
             Some("check") => (FenceKind::Check, ""),
+            Some("predict") => (FenceKind::Predict, ""),
             Some("steps") => (FenceKind::Steps, ""),
             Some("sql-check") => (FenceKind::SqlCheck, ""),
             Some("sql-example") => (FenceKind::SqlExample, ""),
@@ -486,6 +572,9 @@ pub fn parse_lesson(source: &str) -> Result<Lesson, LessonError> {
                 (FenceKind::Widget, info["widget".len()..].trim())
             }
             _ => {
+                if prose.is_empty() {
+                    prose_line = i + 1;
+                }
                 prose.push_str(line);
                 prose.push('\n');
                 i += 1;
@@ -512,6 +601,7 @@ pub fn parse_lesson(source: &str) -> Result<Lesson, LessonError> {
             .map(|p| start + p)
             .ok_or_else(|| error(i + 1, "this block is not closed with ```"))?;
         if !prose.trim().is_empty() {
+            do_links.extend(prose_instructions(&prose, prose_line)?);
             blocks.push(Block::Markdown(std::mem::take(&mut prose)));
         }
         prose.clear();
@@ -522,6 +612,7 @@ pub fn parse_lesson(source: &str) -> Result<Lesson, LessonError> {
         blocks.push(match fence_kind {
             FenceKind::Widget => parse_widget(i + 1, kind_text, &body)?,
             FenceKind::Check => parse_check(i + 1, &body)?,
+            FenceKind::Predict => parse_predict(i + 1, &body)?,
             FenceKind::SqlCheck => parse_sql_check(i + 1, &body)?,
             FenceKind::SqlExample => {
                 let text = lines[start..end].join("\n");
@@ -540,9 +631,14 @@ pub fn parse_lesson(source: &str) -> Result<Lesson, LessonError> {
         i = end + 1;
     }
     if !prose.trim().is_empty() {
+        do_links.extend(prose_instructions(&prose, prose_line)?);
         blocks.push(Block::Markdown(prose));
     }
-    let lesson = Lesson { meta, blocks };
+    let lesson = Lesson {
+        meta,
+        blocks,
+        instructions: do_links,
+    };
     let mut seen = BTreeSet::new();
     for id in lesson.goal_ids() {
         if !seen.insert(id) {
@@ -550,6 +646,14 @@ pub fn parse_lesson(source: &str) -> Result<Lesson, LessonError> {
         }
     }
     Ok(lesson)
+}
+
+/// The "Do it" links of one stretch of prose starting at line `first_line`.
+fn prose_instructions(
+    prose: &str,
+    first_line: usize,
+) -> Result<Vec<instructions::Instruction>, LessonError> {
+    instructions::find_instructions(prose, first_line).map_err(|e| error(e.line, e.message))
 }
 
 fn parse_meta(lines: &[&str]) -> Result<LessonMeta, LessonError> {
@@ -711,44 +815,138 @@ fn parse_sql_check(line_no: usize, body: &[(usize, &str)]) -> Result<Block, Less
     }))
 }
 
-fn parse_check(line_no: usize, body: &[(usize, &str)]) -> Result<Block, LessonError> {
-    let mut fields: [Option<(usize, String)>; 5] = Default::default();
-    for (n, line) in body {
-        let (key, value) = key_value(*n, line, CHECK_KEYS)?;
-        let slot = CHECK_KEYS
-            .iter()
-            .position(|k| *k == key)
-            .expect("allowed key");
-        if fields[slot].is_some() {
-            return Err(error(*n, format!("\"{key}\" is given twice")));
-        }
-        fields[slot] = Some((*n, value.to_string()));
+/// Takes the fields of a block one key at a time: each required key must be there and not empty.
+struct BlockFields<'a> {
+    line_no: usize,
+    kind: &'static str,
+    fields: Vec<Field<'a>>,
+}
+
+impl BlockFields<'_> {
+    /// The key's line and value, if it is there and not empty.
+    fn optional(&mut self, key: &str) -> Option<(usize, String)> {
+        let at = self.fields.iter().position(|f| f.1 == key)?;
+        let (n, _, value) = self.fields.remove(at);
+        (!value.trim().is_empty()).then_some((n, value))
     }
-    let mut take = |key: &str| {
-        let slot = CHECK_KEYS
-            .iter()
-            .position(|k| *k == key)
-            .expect("known key");
-        fields[slot]
-            .take()
-            .filter(|(_, v)| !v.is_empty())
-            .ok_or_else(|| error(line_no, format!("a goal needs \"{key}\"")))
+
+    fn required(&mut self, key: &str) -> Result<(usize, String), LessonError> {
+        self.optional(key)
+            .ok_or_else(|| error(self.line_no, format!("{} needs \"{key}\"", self.kind)))
+    }
+}
+
+fn parse_check(line_no: usize, body: &[(usize, &str)]) -> Result<Block, LessonError> {
+    let mut fields = BlockFields {
+        line_no,
+        kind: "a goal",
+        fields: fields(body, CHECK_KEYS)?,
     };
-    let (_, id) = take("id")?;
-    let (_, goal) = take("goal")?;
-    let (when_line, when_text) = take("when")?;
-    let (_, hint) = take("hint")?;
-    let (_, solution) = take("solution")?;
+    let (_, id) = fields.required("id")?;
+    let (_, goal) = fields.required("goal")?;
+    let (when_line, when_text) = fields.required("when")?;
+    let (_, hint) = fields.required("hint")?;
+    let (_, solution) = fields.required("solution")?;
     let when =
         Condition::parse(&when_text).map_err(|e| error(when_line, format!("in \"when\", {e}")))?;
+    let feedback = match fields.optional("feedback") {
+        None => Feedback::default(),
+        Some((n, text)) => {
+            Feedback::parse(&text, &when).map_err(|e| error(n, format!("in \"feedback\", {e}")))?
+        }
+    };
     Ok(Block::Check(CheckSpec {
         id,
         goal,
         when,
         when_text,
+        feedback,
         hint,
         solution,
     }))
+}
+
+fn parse_predict(line_no: usize, body: &[(usize, &str)]) -> Result<Block, LessonError> {
+    let mut fields = BlockFields {
+        line_no,
+        kind: "a prediction",
+        fields: fields(body, PREDICT_KEYS)?,
+    };
+    let (_, id) = fields.required("id")?;
+    let (_, question) = fields.required("question")?;
+    let (choices_line, choices_text) = fields.required("choices")?;
+    let (answer_line, answer_text) = fields.required("answer")?;
+    let (_, explanation) = fields.required("explanation")?;
+    let (reveal_line, reveal_text) = fields.required("reveal")?;
+    let choices: Vec<String> = choices_text
+        .lines()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_string)
+        .collect();
+    if choices.len() < 2 {
+        return Err(error(
+            choices_line,
+            "a prediction needs at least two choices, one per indented line",
+        ));
+    }
+    if let Some(twice) = choices
+        .iter()
+        .enumerate()
+        .find(|(i, c)| choices[..*i].contains(c))
+    {
+        return Err(error(
+            choices_line,
+            format!("the choice \"{}\" is given twice", twice.1),
+        ));
+    }
+    let answer = choices
+        .iter()
+        .position(|c| *c == answer_text)
+        .ok_or_else(|| {
+            error(
+                answer_line,
+                format!(
+                    "the answer \"{answer_text}\" is not one of the choices ({})",
+                    choices.join(" / ")
+                ),
+            )
+        })?;
+    let reveal = Condition::parse(&reveal_text)
+        .map_err(|e| error(reveal_line, format!("in \"reveal\", {e}")))?;
+    Ok(Block::Predict(PredictSpec {
+        id,
+        question,
+        choices,
+        answer,
+        explanation,
+        reveal,
+    }))
+}
+
+/// Predictions whose reveal names state the lab does not have, or already holds at the start
+/// (the learner could never answer before the lab shows the answer).
+fn lint_predictions(lesson: &Lesson, start: &Observation<'_>) -> Vec<String> {
+    let mut problems = Vec::new();
+    for predict in lesson.predictions() {
+        for metric in predict.reveal.metrics() {
+            if start.value(metric).is_none() {
+                problems.push(format!(
+                    "prediction \"{}\" is revealed by {}, which the \"{}\" preset does not have",
+                    predict.id,
+                    metric.name(),
+                    lesson.meta.config.preset.name()
+                ));
+            }
+        }
+        if predict.reveal.evaluate(start) == Verdict::Met {
+            problems.push(format!(
+                "prediction \"{}\" is revealed at the start, so it can never be answered before",
+                predict.id
+            ));
+        }
+    }
+    problems
 }
 
 /// Problems that parsing cannot see: goals that name state this lesson's lab does not have, and
@@ -800,6 +998,7 @@ pub fn lint(lesson: &Lesson) -> Vec<String> {
             ));
         }
     }
+    problems.extend(lint_predictions(lesson, &observation));
     problems.extend(sql::lint(lesson, &lab));
     if lesson.goal_count() == 0 {
         problems.push("the lesson has no goal (```check or ```sql-check block)".into());
@@ -864,6 +1063,61 @@ mod tests {
     fn lint_finds_goals_on_missing_state() {
         let lesson = parse_lesson(&GOOD.replace("tick >= 10", "source.zebra.events >= 1")).unwrap();
         assert_eq!(lint(&lesson).len(), 1);
+    }
+
+    const PREDICT: &str = "```predict\nid: guess\nquestion: How far?\nchoices:\n  Tick 5\n  Tick 10\nanswer: Tick 10\nexplanation: Because.\nreveal: tick >= 10\n```\n";
+
+    #[test]
+    fn predictions_are_goals_with_choices() {
+        let lesson = parse_lesson(&format!("{GOOD}{PREDICT}")).unwrap();
+        let predict = lesson.predictions().next().unwrap();
+        assert_eq!(predict.choices, ["Tick 5", "Tick 10"]);
+        assert_eq!((predict.answer, predict.question.as_str()), (1, "How far?"));
+        assert_eq!(lesson.goal_ids().collect::<Vec<_>>(), ["run", "guess"]);
+        assert_eq!(lesson.goal_count(), 2);
+        assert_eq!(lint(&lesson), Vec::<String>::new());
+        let e = |text: String| parse_lesson(&format!("{GOOD}{text}")).unwrap_err().message;
+        assert!(e(PREDICT.replace("answer: Tick 10", "answer: Tick 7"))
+            .contains("not one of the choices"));
+        assert!(e(PREDICT.replace("  Tick 10\n", "")).contains("at least two choices"));
+        assert!(e(PREDICT.replace("  Tick 10\n", "  Tick 5\n")).contains("given twice"));
+        assert!(e(PREDICT.replace("explanation: Because.\n", "")).contains("needs \"explanation\""));
+        assert!(e(PREDICT.replace("tick >= 10", "tock >= 10")).contains("in \"reveal\""));
+        assert!(e(PREDICT.replace("id: guess", "id: run")).contains("two goals share the id"));
+        let at_start = parse_lesson(&format!(
+            "{GOOD}{}",
+            PREDICT.replace("tick >= 10", "tick >= 0")
+        ))
+        .unwrap();
+        assert!(
+            lint(&at_start)[0].contains("revealed at the start"),
+            "{:?}",
+            lint(&at_start)
+        );
+    }
+
+    #[test]
+    fn checks_take_their_own_feedback() {
+        let worded = GOOD.replace(
+            "hint: Press play.",
+            "feedback:\n  tick >= 10: The lab shows tick {tick}; play on to tick 10.\nhint: Press play.",
+        );
+        let lesson = parse_lesson(&worded).unwrap();
+        let check = lesson.checks().next().unwrap();
+        let lab = Lab::new(&lesson.meta.config);
+        let journal = Journal::new(lesson.meta.config);
+        let observation = Observation {
+            lab: &lab,
+            journal: &journal,
+        };
+        assert_eq!(
+            check.evaluate(&observation),
+            Verdict::NotYet(vec!["The lab shows tick 0; play on to tick 10.".into()])
+        );
+        let wrong = worded.replace("tick >= 10: The", "tick >= 11: The");
+        let e = parse_lesson(&wrong).unwrap_err();
+        assert!(e.message.contains("does not check"), "{e}");
+        assert_eq!(e.line, 26);
     }
 
     const SQL: &str = "---\nid: sql-demo\ntitle: SQL\ntrack: SQL\norder: 1\nsummary: S.\npreset: quiet\nsql: small\n---\nProse.\n\n```widget sql\ncaption: Try it\nquery:\n  SELECT *\n    FROM drivers\n  LIMIT 3\n```\n\n```sql-example\nSELECT city FROM drivers\n```\n\n```sql-check\nid: per-city\ngoal: Count drivers per city.\nexpected:\n  SELECT city, count(*)\n  FROM drivers GROUP BY city\nhint: GROUP BY city.\nsolution: Group the drivers\n  by city.\nanswer: SELECT city, count(driver_id) AS n FROM drivers GROUP BY 1\n```\n";

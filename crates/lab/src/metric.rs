@@ -79,37 +79,306 @@ pub const METRIC_NAMES: &[(&str, &str)] = &[
     ),
 ];
 
+/// A field of `topic.NAME.FIELD` or `group.NAME.FIELD`: its name in goals, and how feedback
+/// words it (`{}` stands for the topic's or group's name).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Field {
+    pub name: &'static str,
+    pub words: Words,
+}
+
+const fn field(name: &'static str, words: Words) -> Field {
+    Field { name, words }
+}
+
 /// Fields of `topic.NAME.FIELD`.
-pub const TOPIC_FIELDS: &[&str] = &[
-    "records",
-    "partitions",
-    "segments",
-    "log_start",
-    "bytes",
-    "busiest",
-    "quietest",
-    "gaps",
-    "tombstones",
-    "bytes_per_record",
-    "hw",
-    "isr_min",
-    "leader_epoch",
-    "under_replicated",
-    "offline",
+pub const TOPIC_FIELDS: &[Field] = &[
+    field(
+        "records",
+        count("record in topic {}", "records in topic {}"),
+    ),
+    field(
+        "partitions",
+        count("partition of topic {}", "partitions of topic {}"),
+    ),
+    field(
+        "segments",
+        count("log segment of topic {}", "log segments of topic {}"),
+    ),
+    field(
+        "log_start",
+        level(
+            "the total of the log start offsets of topic {}",
+            Unit::Plain,
+        ),
+    ),
+    field("bytes", level("the size of topic {} on disk", Unit::Bytes)),
+    field(
+        "busiest",
+        level(
+            "the size of the busiest partition of topic {}",
+            Unit::Things("record", "records"),
+        ),
+    ),
+    field(
+        "quietest",
+        level(
+            "the size of the quietest partition of topic {}",
+            Unit::Things("record", "records"),
+        ),
+    ),
+    field(
+        "gaps",
+        count(
+            "offset compaction emptied in topic {}",
+            "offsets compaction emptied in topic {}",
+        ),
+    ),
+    field(
+        "tombstones",
+        count("tombstone in topic {}", "tombstones in topic {}"),
+    ),
+    field(
+        "bytes_per_record",
+        level("the average record size in topic {}", Unit::Bytes),
+    ),
+    field(
+        "hw",
+        level("the total of the high watermarks of topic {}", Unit::Plain),
+    ),
+    field(
+        "isr_min",
+        level(
+            "the smallest ISR of topic {}",
+            Unit::Things("replica", "replicas"),
+        ),
+    ),
+    field(
+        "leader_epoch",
+        level("the highest leader epoch of topic {}", Unit::Plain),
+    ),
+    field(
+        "under_replicated",
+        count(
+            "under-replicated partition of topic {}",
+            "under-replicated partitions of topic {}",
+        ),
+    ),
+    field(
+        "offline",
+        count(
+            "partition of topic {} offline (no leader)",
+            "partitions of topic {} offline (no leader)",
+        ),
+    ),
 ];
 /// Fields of `group.NAME.FIELD`.
-pub const GROUP_FIELDS: &[&str] = &[
-    "members",
-    "generation",
-    "lag",
-    "rebalances",
-    "idle",
-    "delivered",
-    "redeliveries",
-    "skipped",
-    "resets",
-    "cooperative",
+pub const GROUP_FIELDS: &[Field] = &[
+    field(
+        "members",
+        count("member in group {}", "members in group {}"),
+    ),
+    field(
+        "generation",
+        level("the generation of group {}", Unit::Plain),
+    ),
+    field(
+        "lag",
+        level("the lag of group {}", Unit::Things("record", "records")),
+    ),
+    field(
+        "rebalances",
+        so_far("rebalance of group {}", "rebalances of group {}"),
+    ),
+    field(
+        "idle",
+        count("idle member in group {}", "idle members in group {}"),
+    ),
+    field(
+        "delivered",
+        so_far(
+            "record delivered to group {}",
+            "records delivered to group {}",
+        ),
+    ),
+    field(
+        "redeliveries",
+        so_far(
+            "record delivered again to group {}",
+            "records delivered again to group {}",
+        ),
+    ),
+    field(
+        "skipped",
+        so_far("record group {} skipped", "records group {} skipped"),
+    ),
+    field(
+        "resets",
+        so_far("offset reset in group {}", "offset resets in group {}"),
+    ),
+    field(
+        "cooperative",
+        Words::Flag {
+            yes: "group {} uses a cooperative assignor",
+            no: "group {} uses an eager assignor",
+        },
+    ),
 ];
+
+/// How goal feedback words a metric, before the name of its source, topic or group is filled
+/// in for `{}`. Every metric has words ([`Metric::describe`]); goal feedback
+/// ([`crate::check`]) builds its sentences from them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Words {
+    /// A number of things, read after the number: "1 broker running", "3 brokers running".
+    /// `so_far` marks counts that only grow, which read "so far" (or "yet" at zero).
+    Count {
+        one: &'static str,
+        many: &'static str,
+        so_far: bool,
+    },
+    /// A quantity with a unit, named by a noun phrase: "the clock" is "tick 12".
+    Level { noun: &'static str, unit: Unit },
+    /// Something true (1) or false (0), as a statement of each.
+    Flag { yes: &'static str, no: &'static str },
+}
+
+const fn count(one: &'static str, many: &'static str) -> Words {
+    Words::Count {
+        one,
+        many,
+        so_far: false,
+    }
+}
+
+const fn so_far(one: &'static str, many: &'static str) -> Words {
+    Words::Count {
+        one,
+        many,
+        so_far: true,
+    }
+}
+
+const fn level(noun: &'static str, unit: Unit) -> Words {
+    Words::Level { noun, unit }
+}
+
+/// The unit a [`Words::Level`] is measured in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// A tick of the clock: "tick 12".
+    Tick,
+    /// A chance per tick stored in permille, shown as a percentage: "30%".
+    Permille,
+    /// Bytes: "1,200 bytes".
+    Bytes,
+    /// Things with a singular and a plural: "1 replica", "3 replicas".
+    Things(&'static str, &'static str),
+    /// A bare number (an offset, an epoch, a term).
+    Plain,
+}
+
+impl Unit {
+    /// A value in this unit: "tick 12", "30%", "3 replicas".
+    pub fn format(self, value: i64) -> String {
+        match self {
+            Unit::Tick => format!("tick {}", grouped(value)),
+            Unit::Permille if value % 10 == 0 => format!("{}%", value / 10),
+            Unit::Permille => format!("{}.{}%", value / 10, (value % 10).abs()),
+            Unit::Bytes if value == 1 => "1 byte".into(),
+            Unit::Bytes => format!("{} bytes", grouped(value)),
+            Unit::Things(one, _) if value == 1 => format!("1 {one}"),
+            Unit::Things(_, many) => format!("{} {many}", grouped(value)),
+            Unit::Plain => grouped(value),
+        }
+    }
+}
+
+/// A number with thousands separators: 12,345.
+pub fn grouped(value: i64) -> String {
+    let digits = value.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    if value < 0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// A metric's [`Words`] with its source, topic or group named: what goal feedback says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Description {
+    Count {
+        one: String,
+        many: String,
+        so_far: bool,
+    },
+    Level {
+        noun: String,
+        unit: Unit,
+    },
+    Flag {
+        yes: String,
+        no: String,
+    },
+}
+
+impl Words {
+    /// The words with `name` (quoted) in place of `{}`.
+    pub fn naming(self, name: &str) -> Description {
+        let fill = |text: &str| text.replace("{}", &format!("\u{201c}{name}\u{201d}"));
+        match self {
+            Words::Count { one, many, so_far } => Description::Count {
+                one: fill(one),
+                many: fill(many),
+                so_far,
+            },
+            Words::Level { noun, unit } => Description::Level {
+                noun: fill(noun),
+                unit,
+            },
+            Words::Flag { yes, no } => Description::Flag {
+                yes: fill(yes),
+                no: fill(no),
+            },
+        }
+    }
+}
+
+impl Description {
+    /// A noun phrase for the metric itself: "the number of brokers running", "the clock".
+    pub fn subject(&self) -> String {
+        match self {
+            Description::Count { many, .. } => format!("the number of {many}"),
+            Description::Level { noun, .. } => noun.clone(),
+            Description::Flag { yes, .. } => format!("whether {yes}"),
+        }
+    }
+
+    /// A value as short as it can be said after the subject: "3", "tick 12", "30%", "yes".
+    pub fn brief(&self, value: i64) -> String {
+        match self {
+            Description::Count { .. } => grouped(value),
+            Description::Level { unit, .. } => unit.format(value),
+            Description::Flag { .. } => if value != 0 { "yes" } else { "no" }.into(),
+        }
+    }
+
+    /// A value in the metric's own terms: "3 brokers running", "tick 12", "30%".
+    pub fn amount(&self, value: i64) -> String {
+        match self {
+            Description::Count { one, .. } if value == 1 => format!("1 {one}"),
+            Description::Count { many, .. } => format!("{} {many}", grouped(value)),
+            Description::Level { unit, .. } => unit.format(value),
+            Description::Flag { yes, no } => if value != 0 { yes } else { no }.clone(),
+        }
+    }
+}
 
 /// A metric a goal can mention. `source.NAME.events` and `source.NAME.chance` take a source name.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -145,9 +414,9 @@ pub enum Metric {
     Timeouts,
     FailedSends,
     /// `topic.NAME.FIELD`, a field from [`TOPIC_FIELDS`].
-    Topic(String, &'static str),
+    Topic(String, &'static Field),
     /// `group.NAME.FIELD`, a field from [`GROUP_FIELDS`]; a group that does not exist yet has zeros.
-    Group(String, &'static str),
+    Group(String, &'static Field),
 }
 
 impl Metric {
@@ -193,26 +462,12 @@ impl Metric {
             ["source", source, "events"] if !source.is_empty() => {
                 Ok(Metric::SourceEvents(source.to_string()))
             }
-            ["topic", topic, field] if !topic.is_empty() => TOPIC_FIELDS
-                .iter()
-                .find(|f| *f == field)
+            ["topic", topic, field] if !topic.is_empty() => find_field(TOPIC_FIELDS, field)
                 .map(|f| Metric::Topic(topic.to_string(), f))
-                .ok_or_else(|| {
-                    format!(
-                        "topics have no \"{field}\"; use one of {}",
-                        TOPIC_FIELDS.join(", ")
-                    )
-                }),
-            ["group", group, field] if !group.is_empty() => GROUP_FIELDS
-                .iter()
-                .find(|f| *f == field)
+                .map_err(|known| format!("topics have no \"{field}\"; use one of {known}")),
+            ["group", group, field] if !group.is_empty() => find_field(GROUP_FIELDS, field)
                 .map(|f| Metric::Group(group.to_string(), f))
-                .ok_or_else(|| {
-                    format!(
-                        "groups have no \"{field}\"; use one of {}",
-                        GROUP_FIELDS.join(", ")
-                    )
-                }),
+                .map_err(|known| format!("groups have no \"{field}\"; use one of {known}")),
             ["source", source, "chance"] if !source.is_empty() => {
                 Ok(Metric::SourceChance(source.to_string()))
             }
@@ -268,11 +523,120 @@ impl Metric {
             Metric::NotEnoughReplicas => "not_enough_replicas",
             Metric::Timeouts => "timeouts",
             Metric::FailedSends => "failed_sends",
-            Metric::Topic(t, f) => return format!("topic.{t}.{f}"),
-            Metric::Group(g, f) => return format!("group.{g}.{f}"),
+            Metric::Topic(t, f) => return format!("topic.{t}.{}", f.name),
+            Metric::Group(g, f) => return format!("group.{g}.{}", f.name),
         };
         plain.to_string()
     }
+}
+
+impl Metric {
+    /// How goal feedback talks about this metric.
+    pub fn describe(&self) -> Description {
+        let plain = |words: Words| words.naming("");
+        match self {
+            Metric::Tick => plain(level("the tick on screen", Unit::Tick)),
+            Metric::EndTick => plain(level("the furthest tick the clock has run to", Unit::Tick)),
+            Metric::TicksBehindEnd => plain(level(
+                "how far back from the latest tick you are looking",
+                Unit::Things("tick", "ticks"),
+            )),
+            Metric::Commands => plain(so_far("command in the journal", "commands in the journal")),
+            Metric::Events => plain(so_far("event emitted", "events emitted")),
+            Metric::EventsByHand => plain(so_far(
+                "event emitted with the Emit button",
+                "events emitted with the Emit button",
+            )),
+            Metric::Sources => plain(count("event source", "event sources")),
+            Metric::MaxChance => plain(level(
+                "the highest chance per tick of any source",
+                Unit::Permille,
+            )),
+            Metric::SourceEvents(name) => {
+                so_far("event from source {}", "events from source {}").naming(name)
+            }
+            Metric::SourceChance(name) => {
+                level("the chance per tick of source {}", Unit::Permille).naming(name)
+            }
+            Metric::Acked => plain(so_far(
+                "record acknowledged to a producer",
+                "records acknowledged to producers",
+            )),
+            Metric::Duplicates => plain(so_far(
+                "record written more than once",
+                "records written more than once",
+            )),
+            Metric::Reordered => plain(so_far(
+                "partition where a producer's records landed out of order",
+                "partitions where a producer's records landed out of order",
+            )),
+            Metric::Consumers => plain(count("consumer running", "consumers running")),
+            Metric::QueueReady => plain(count(
+                "message waiting in the queue",
+                "messages waiting in the queue",
+            )),
+            Metric::QueueDeleted => plain(so_far(
+                "queue message acknowledged and deleted",
+                "queue messages acknowledged and deleted",
+            )),
+            Metric::QueueRedelivered => plain(so_far(
+                "queue message delivered again after a crash",
+                "queue messages delivered again after a crash",
+            )),
+            Metric::LostAcked => plain(so_far(
+                "acknowledged record lost",
+                "acknowledged records lost",
+            )),
+            Metric::LostAckedAll => plain(so_far(
+                "acknowledged acks=all record lost",
+                "acknowledged acks=all records lost",
+            )),
+            Metric::UnderReplicated => plain(count(
+                "under-replicated partition",
+                "under-replicated partitions",
+            )),
+            Metric::Offline => plain(count(
+                "partition offline (no leader)",
+                "partitions offline (no leader)",
+            )),
+            Metric::Elections => plain(so_far("leader election", "leader elections")),
+            Metric::UncleanElections => plain(so_far(
+                "unclean leader election",
+                "unclean leader elections",
+            )),
+            Metric::BrokersUp => plain(count("broker running", "brokers running")),
+            Metric::Fenced => plain(count(
+                "broker fenced by the controller",
+                "brokers fenced by the controller",
+            )),
+            Metric::ControllerTerm => plain(level("the controller quorum's term", Unit::Plain)),
+            Metric::Truncations => plain(so_far(
+                "log truncation on a follower",
+                "log truncations on followers",
+            )),
+            Metric::NotEnoughReplicas => plain(so_far(
+                "write refused for too few in-sync replicas",
+                "writes refused for too few in-sync replicas",
+            )),
+            Metric::Timeouts => plain(so_far(
+                "acks=all write that timed out",
+                "acks=all writes that timed out",
+            )),
+            Metric::FailedSends => plain(so_far(
+                "record the producer gave up on",
+                "records the producer gave up on",
+            )),
+            Metric::Topic(name, field) | Metric::Group(name, field) => field.words.naming(name),
+        }
+    }
+}
+
+/// The field called `name`, or the list of known names.
+fn find_field(fields: &'static [Field], name: &str) -> Result<&'static Field, String> {
+    fields
+        .iter()
+        .find(|f| f.name == name)
+        .ok_or_else(|| fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", "))
 }
 
 /// What a goal is checked against.
@@ -388,9 +752,9 @@ impl Observation<'_> {
                     .count() as u64,
             ),
             Metric::Topic(name, field) => {
-                topic_value(self.lab.cluster()?.topics().get(name)?, field)
+                topic_value(self.lab.cluster()?.topics().get(name)?, field.name)
             }
-            Metric::Group(name, field) => group_value(self.lab.cluster()?, name, field),
+            Metric::Group(name, field) => group_value(self.lab.cluster()?, name, field.name),
         })
     }
 }
@@ -499,6 +863,72 @@ mod tests {
             Metric::parse("source.a.events").unwrap(),
             Metric::SourceEvents("a".into())
         );
+    }
+
+    /// Whether a word looks like `topic.NAME.FIELD` (two dots or more).
+    fn has_dotted_name(text: &str) -> bool {
+        text.split_whitespace()
+            .any(|word| word.matches('.').count() >= 2)
+    }
+
+    /// Every metric a goal can name, with sample names for sources, topics and groups.
+    fn every_metric() -> Vec<Metric> {
+        let plain = METRIC_NAMES.iter().map(|(name, _)| name.to_string());
+        let named = ["source.a.events", "source.a.chance"].map(String::from);
+        let topics = TOPIC_FIELDS
+            .iter()
+            .map(|f| format!("topic.orders.{}", f.name));
+        let groups = GROUP_FIELDS.iter().map(|f| format!("group.g.{}", f.name));
+        plain
+            .chain(named)
+            .chain(topics)
+            .chain(groups)
+            .map(|name| Metric::parse(&name).unwrap())
+            .collect()
+    }
+
+    /// Goal feedback is built from these words: each metric has its own, and none of them is
+    /// the metric's name in goal syntax (snake_case or dotted; a plain word such as "tick" may
+    /// of course appear).
+    #[test]
+    fn every_metric_has_words_a_learner_reads() {
+        let mut subjects = std::collections::BTreeSet::new();
+        for metric in every_metric() {
+            let description = metric.describe();
+            let subject = description.subject();
+            let texts = [0, 1, 2, 1500]
+                .into_iter()
+                .flat_map(|v| [description.amount(v), description.brief(v)])
+                .chain([subject.clone()]);
+            for text in texts {
+                assert!(
+                    !text.contains('_') && !has_dotted_name(&text) && !text.trim().is_empty(),
+                    "{}: \"{text}\"",
+                    metric.name()
+                );
+            }
+            assert!(
+                subjects.insert(subject),
+                "{} reads like another metric",
+                metric.name()
+            );
+        }
+        assert_eq!(
+            subjects.len(),
+            METRIC_NAMES.len() + 2 + TOPIC_FIELDS.len() + GROUP_FIELDS.len()
+        );
+    }
+
+    #[test]
+    fn units_format_values() {
+        assert_eq!(Unit::Tick.format(12), "tick 12");
+        assert_eq!(Unit::Permille.format(300), "30%");
+        assert_eq!(Unit::Permille.format(5), "0.5%");
+        assert_eq!(Unit::Bytes.format(1), "1 byte");
+        assert_eq!(Unit::Things("replica", "replicas").format(1), "1 replica");
+        assert_eq!(grouped(1_234_567), "1,234,567");
+        assert_eq!(grouped(-1000), "-1,000");
+        assert_eq!(grouped(999), "999");
     }
 
     #[test]

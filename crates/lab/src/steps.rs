@@ -21,7 +21,16 @@
 //! cut-broker 1 from=controller   # or from=brokers, from=clients; reconnect-broker 1 from=...
 //! kill-controller 1          # also: restart-controller 1
 //! elect-preferred
+//! pause "The controller elects broker 2"   # a key moment: a narrated run stops here
 //! ```
+//!
+//! A `pause` line is not a step: [`parse_steps`] checks it and leaves it out, so [`run`] and
+//! `lab scenario run` never see it. It marks a *key moment* ([`KeyMoment`]) of a [`Script`]: a
+//! narrated run ([`Narration`]) applies the steps one by one on the lab's clock and stops there
+//! with the caption until the learner continues. The steps before a script's first key moment
+//! are its *setup* (a preset opens there, just before the failure). The caption is written in
+//! double quotes and may hold `#`. A key moment lands between steps, so a `tick` step is split
+//! where the moment falls (`tick 75`, `pause "..."`, `tick 25`), which changes no journal.
 //!
 //! ```
 //! use lab::steps::{parse_steps, Step};
@@ -376,20 +385,176 @@ pub fn run_watched(
     Ok(ScenarioRun { timeline, trace })
 }
 
-/// Parses a block of steps.
+/// Parses a block of steps (its key moments are checked, then left out: see [`Script`]).
 pub fn parse_steps(text: &str) -> Result<Vec<Step>, StepError> {
-    let mut steps = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        let content = raw.split('#').next().unwrap_or("").trim();
-        if content.is_empty() {
-            continue;
-        }
-        steps.push(parse_step(content).map_err(|message| StepError {
-            line: i + 1,
-            message,
-        })?);
+    Script::parse(text).map(|script| script.steps)
+}
+
+/// A key moment of a script: where a narrated run stops with a caption (`pause "..."`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyMoment {
+    /// The index of the step it comes before (`steps.len()` for a moment after the last step).
+    pub before_step: usize,
+    /// Its 1-based line in the block.
+    pub line: usize,
+    pub caption: String,
+}
+
+/// A steps block as written: the steps, the line each one is on, and the key moments.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Script {
+    pub steps: Vec<Step>,
+    /// The 1-based line of each step in the block (`step_lines[i]` is the line of `steps[i]`).
+    pub step_lines: Vec<usize>,
+    pub moments: Vec<KeyMoment>,
+}
+
+/// The caption of a `pause` line: `"..."`, optionally followed by a comment.
+fn pause_caption(rest: &str) -> Result<String, String> {
+    let usage = "pause takes a caption in double quotes: pause \"The leader crashes\"";
+    let quoted = rest.trim().strip_prefix('"').ok_or(usage)?;
+    let (caption, after) = quoted.split_once('"').ok_or(usage)?;
+    let after = after.trim();
+    if !(after.is_empty() || after.starts_with('#')) {
+        return Err(format!("unexpected \"{after}\" after the caption"));
     }
-    Ok(steps)
+    if caption.trim().is_empty() {
+        return Err("a pause needs a caption saying what to look at".into());
+    }
+    Ok(caption.trim().to_string())
+}
+
+impl Script {
+    /// Parses a block: one step or `pause "caption"` per line; `#` starts a comment.
+    pub fn parse(text: &str) -> Result<Script, StepError> {
+        let mut script = Script::default();
+        for (i, raw) in text.lines().enumerate() {
+            let line = i + 1;
+            let at = |message| StepError { line, message };
+            let trimmed = raw.trim_start();
+            if let Some(rest) = trimmed
+                .strip_prefix("pause")
+                .filter(|r| r.is_empty() || r.starts_with(char::is_whitespace))
+            {
+                script.moments.push(KeyMoment {
+                    before_step: script.steps.len(),
+                    line,
+                    caption: pause_caption(rest).map_err(at)?,
+                });
+                continue;
+            }
+            let content = raw.split('#').next().unwrap_or("").trim();
+            if content.is_empty() {
+                continue;
+            }
+            script.steps.push(parse_step(content).map_err(at)?);
+            script.step_lines.push(line);
+        }
+        Ok(script)
+    }
+
+    /// The steps before the first key moment (all of them when there is none): what runs at
+    /// once when a preset opens, so that it waits just before the failure.
+    pub fn setup(&self) -> &[Step] {
+        let end = self
+            .moments
+            .first()
+            .map_or(self.steps.len(), |m| m.before_step);
+        &self.steps[..end]
+    }
+}
+
+/// What a narrated run does next ([`Narration::next`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Beat<'a> {
+    /// Apply step `step`, a command.
+    Apply {
+        step: usize,
+        command: &'a BrokerCommand,
+    },
+    /// Run the clock `ticks` ticks, part of step `step`; `done` of its `total` ticks have then run.
+    Advance {
+        step: usize,
+        ticks: u64,
+        done: u64,
+        total: u64,
+    },
+    /// Stop at a key moment until the learner continues.
+    Moment(&'a KeyMoment),
+    /// Every step ran.
+    End,
+}
+
+/// How far a narrated run of a [`Script`] is: the next step, the ticks of it already run and
+/// how many key moments were shown. Applying its beats in order gives the same journal as
+/// [`run`] over the same steps, whatever the ticks per beat (the tests check it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Narration {
+    step: usize,
+    ticks_run: u64,
+    moments_shown: usize,
+}
+
+impl Narration {
+    /// A run from the first step.
+    pub fn from_the_top() -> Narration {
+        Narration::default()
+    }
+
+    /// A run that starts after the script's [setup](Script::setup), its first key moment
+    /// already shown (the preset waiting just before the failure).
+    pub fn after_setup(script: &Script) -> Narration {
+        Narration {
+            step: script.setup().len(),
+            ticks_run: 0,
+            moments_shown: script.moments.len().min(1),
+        }
+    }
+
+    /// The next beat, moving past it. A `tick` step is run `ticks_per_beat` ticks at a time.
+    pub fn next<'a>(&mut self, script: &'a Script, ticks_per_beat: u64) -> Beat<'a> {
+        if let Some(moment) = script
+            .moments
+            .get(self.moments_shown)
+            .filter(|m| m.before_step == self.step && self.ticks_run == 0)
+        {
+            self.moments_shown += 1;
+            return Beat::Moment(moment);
+        }
+        let step = self.step;
+        match script.steps.get(step) {
+            None => Beat::End,
+            Some(Step::Broker(command)) => {
+                self.step += 1;
+                Beat::Apply { step, command }
+            }
+            Some(Step::Ticks(total)) => {
+                let ticks = ticks_per_beat.max(1).min(total - self.ticks_run);
+                self.ticks_run += ticks;
+                let done = self.ticks_run;
+                if done == *total {
+                    self.step += 1;
+                    self.ticks_run = 0;
+                }
+                Beat::Advance {
+                    step,
+                    ticks,
+                    done,
+                    total: *total,
+                }
+            }
+        }
+    }
+
+    /// Whether every step ran and every key moment was shown.
+    pub fn is_finished(&self, script: &Script) -> bool {
+        self.step >= script.steps.len() && self.moments_shown >= script.moments.len()
+    }
+
+    /// The index of the step the run is in or about to start.
+    pub fn step(&self) -> usize {
+        self.step
+    }
 }
 
 #[cfg(test)]
@@ -436,5 +601,138 @@ mod tests {
             assert_eq!(err.line, 2);
             assert!(err.message.contains(needle), "{text}: {}", err.message);
         }
+    }
+
+    const NARRATED: &str = "produce orders count=5 partition=0\ntick 3\npause \"The leader # is about to crash\"  # why\nkill-broker 1\ntick 80\npause \"Broker 2 leads\"\nrestart-broker 1\ntick 20\npause \"Done\"";
+
+    #[test]
+    fn pauses_are_key_moments_between_steps_not_steps() {
+        let script = Script::parse(NARRATED).unwrap();
+        assert_eq!(script.steps, parse_steps(NARRATED).unwrap());
+        assert_eq!(script.steps.len(), 6);
+        assert_eq!(script.step_lines, vec![1, 2, 4, 5, 7, 8]);
+        let moments: Vec<(usize, usize, &str)> = script
+            .moments
+            .iter()
+            .map(|m| (m.before_step, m.line, m.caption.as_str()))
+            .collect();
+        assert_eq!(
+            moments,
+            vec![
+                (2, 3, "The leader # is about to crash"),
+                (4, 6, "Broker 2 leads"),
+                (6, 9, "Done")
+            ]
+        );
+        assert_eq!(script.setup(), &script.steps[..2]);
+        assert_eq!(Script::parse("tick 4").unwrap().setup().len(), 1);
+    }
+
+    #[test]
+    fn a_pause_needs_a_quoted_caption() {
+        for (text, needle) in [
+            ("pause", "double quotes"),
+            ("pause the leader crashes", "double quotes"),
+            ("pause \"unterminated", "double quotes"),
+            ("pause \"  \"", "needs a caption"),
+            ("pause \"a\" b", "unexpected \"b\""),
+        ] {
+            let err = Script::parse(&format!("tick 1\n{text}")).unwrap_err();
+            assert_eq!(err.line, 2, "{text}");
+            assert!(err.message.contains(needle), "{text}: {}", err.message);
+        }
+        assert!(parse_steps("pauses 3")
+            .unwrap_err()
+            .message
+            .contains("unknown step"));
+    }
+
+    /// Applies a narration's beats to `timeline` until the end, as the app's narrator does,
+    /// collecting the captions of the key moments it passes.
+    fn narrate(
+        timeline: &mut crate::timeline::Timeline,
+        script: &Script,
+        mut narration: Narration,
+        ticks_per_beat: u64,
+    ) -> Vec<String> {
+        let mut captions = Vec::new();
+        loop {
+            match narration.next(script, ticks_per_beat) {
+                Beat::End => break,
+                Beat::Moment(m) => captions.push(m.caption.clone()),
+                Beat::Apply { command, .. } => {
+                    let at = timeline.end();
+                    timeline
+                        .apply_at(at, crate::state::Command::Broker(command.clone()))
+                        .unwrap();
+                }
+                Beat::Advance { ticks, .. } => {
+                    for _ in 0..ticks {
+                        timeline.advance_head().unwrap();
+                    }
+                }
+            }
+        }
+        assert!(narration.is_finished(script));
+        captions
+    }
+
+    fn replicated() -> crate::state::LabConfig {
+        crate::state::LabConfig {
+            seed: crate::rng::Seed(1),
+            preset: crate::state::Preset::Replicated,
+        }
+    }
+
+    #[test]
+    fn a_narrated_run_journals_what_the_one_click_run_does() {
+        let script = Script::parse(NARRATED).unwrap();
+        let one_click = run(replicated(), &script.steps).unwrap().timeline;
+        for ticks_per_beat in [1, 7, u64::MAX] {
+            let mut timeline = crate::timeline::Timeline::new(replicated());
+            let captions = narrate(
+                &mut timeline,
+                &script,
+                Narration::from_the_top(),
+                ticks_per_beat,
+            );
+            assert_eq!(
+                captions,
+                ["The leader # is about to crash", "Broker 2 leads", "Done"]
+            );
+            assert_eq!(
+                timeline.journal(),
+                one_click.journal(),
+                "{ticks_per_beat} ticks per beat"
+            );
+        }
+    }
+
+    #[test]
+    fn a_preset_opens_after_its_setup_and_plays_the_failure_to_the_same_journal() {
+        let script = Script::parse(NARRATED).unwrap();
+        let one_click = run(replicated(), &script.steps).unwrap().timeline;
+        let mut timeline = run(replicated(), script.setup()).unwrap().timeline;
+        assert_eq!(timeline.end().0, 3);
+        let narration = Narration::after_setup(&script);
+        assert_eq!(narration.step(), 2);
+        let captions = narrate(&mut timeline, &script, narration, 10);
+        assert_eq!(captions, ["Broker 2 leads", "Done"]);
+        assert_eq!(timeline.journal(), one_click.journal());
+    }
+
+    #[test]
+    fn ticks_run_in_beats_and_report_their_progress() {
+        let script = Script::parse("tick 5").unwrap();
+        let mut narration = Narration::from_the_top();
+        let mut seen = Vec::new();
+        while let Beat::Advance {
+            ticks, done, total, ..
+        } = narration.next(&script, 2)
+        {
+            seen.push((ticks, done, total));
+        }
+        assert_eq!(seen, vec![(2, 2, 5), (2, 4, 5), (1, 5, 5)]);
+        assert_eq!(narration.next(&script, 2), Beat::End);
     }
 }

@@ -577,35 +577,18 @@ kill-broker 2\nkill-broker 3\ntick 100\nkill-broker 1\ntick 100\nrestart-broker 
     assert!(!r.met("prevent") && !r.met("lose-acked"));
 }
 
-/// Issue 12: the numbered instructions, followed as written, lose the 20 records the prose
-/// promises, and the prose says why time must move after each send: with the clock paused between
-/// sending and killing, the followers never fetch the first 30 records, and all 50 are lost.
+/// The unclean-election lesson warns that killing brokers before time moves loses all 50
+/// records, not the 20 its instructions lose (those are checked, with every other lesson's
+/// numbered instructions, in `lesson_instructions.rs`).
 #[test]
-fn unclean_election_instructions_as_written() {
+fn unclean_election_warning_as_written() {
     let file = "21-kafka-unclean-election.md";
     let text = std::fs::read_to_string(format!(
         "{}/../../lessons/{file}",
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();
-    let steps_after_sends = text
-        .lines()
-        .filter(|l| {
-            l.contains("Send 30 records, then press **Step** 5 times")
-                || l.contains("Send 20 more records and press **Step** 5 times")
-        })
-        .count();
-    assert_eq!(
-        steps_after_sends, 2,
-        "steps 1 and 3 tell the learner to let time move"
-    );
-    // 1. Alter, send 30, Step x5. 2. Kill 2 and 3, Play ~100 ticks. 3. Send 20, Step x5.
-    // 4. Kill 1, Play ~100 ticks. 5. Restart 2. 6. Restart 1 and 3.
-    let mut r = Run::new(file);
-    r.steps(&unclean_faults("topic-config orders min-isr=1 unclean=on"));
-    r.steps("restart-broker 1\nrestart-broker 3\ntick 30");
-    assert_eq!(r.value("lost_acked_all"), 20, "the prose's number");
-    r.assert_met("lose-acked");
+    assert!(text.contains("then all 50 records of this lesson are lost, not 20"));
     // Without the Steps the loss is 50, as the prose warns.
     let mut r = Run::new(file);
     r.steps(

@@ -153,14 +153,14 @@ fn journal_of(preset: Preset) -> (Vec<(u64, Command)>, u64) {
                     b(B::CreateTopic {
                         name: "events".into(),
                         partitions: 2,
-                        settings: TopicSettings::default(),
+                        settings: settings_when_pinned(),
                     }),
                 ),
                 (
                     3,
                     b(B::SetTopicSettings {
                         topic: "events".into(),
-                        settings: TopicSettings::default(),
+                        settings: settings_when_pinned(),
                     }),
                 ),
                 (
@@ -487,4 +487,14 @@ fn pinned_links_hold_the_journals_this_file_describes() {
             &share_link::open(&p.link).unwrap().head().clone()
         );
     }
+}
+
+/// The topic settings the pinned link was recorded with: the defaults of the time, when
+/// retention defaulted to Kafka's 7 days counted in ticks (the lab's defaults are now minutes).
+fn settings_when_pinned() -> TopicSettings {
+    let mut settings = TopicSettings::default();
+    settings.log.segment_ticks = 604_800_000;
+    settings.log.retention_ticks = Some(604_800_000);
+    settings.log.delete_retention_ticks = 86_400_000;
+    settings
 }

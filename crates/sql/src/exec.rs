@@ -546,17 +546,50 @@ impl Executor {
 }
 
 /// The first [`TRACE_ROWS_MAX`] rows of a step's table, with the columns the trace shows: the
-/// visible ones (a window step's too, since they are its point).
+/// visible ones (a window step's too, since they are its point), each under a label of its own
+/// ([`distinct_labels`]).
 fn shown_table(table: &Table, fields: &[PlanField], all: bool) -> Table {
     let visible: Vec<usize> = (0..fields.len())
         .filter(|i| all || !fields[*i].hidden)
         .collect();
     let head = table.head(TRACE_ROWS_MAX);
+    let shown: Vec<&PlanField> = visible.iter().map(|i| &fields[*i]).collect();
     Table {
-        fields: visible.iter().map(|i| head.fields[*i].clone()).collect(),
+        fields: visible
+            .iter()
+            .zip(distinct_labels(&shown))
+            .map(|(i, name)| Field {
+                name,
+                data_type: head.fields[*i].data_type,
+            })
+            .collect(),
         columns: visible.iter().map(|i| head.columns[*i].clone()).collect(),
         rows: head.rows,
     }
+}
+
+/// Column labels a learner can tell apart: a name two columns share is qualified by each one's
+/// table or alias (a join's `a.id` and `b.id`); columns still alike after that are numbered from
+/// the second on (`count #2`).
+fn distinct_labels(fields: &[&PlanField]) -> Vec<String> {
+    let shared = |name: &str| fields.iter().filter(|f| f.name == name).count() > 1;
+    let qualified: Vec<String> = fields
+        .iter()
+        .map(|f| match &f.qualifier {
+            Some(q) if shared(&f.name) => format!("{q}.{}", f.name),
+            _ => f.name.clone(),
+        })
+        .collect();
+    qualified
+        .iter()
+        .enumerate()
+        .map(
+            |(i, label)| match qualified[..i].iter().filter(|l| *l == label).count() {
+                0 => label.clone(),
+                earlier => format!("{label} #{}", earlier + 1),
+            },
+        )
+        .collect()
 }
 
 /// A join's output rows as (left row, right row), [`NULL_ROW`] for a missing side.
@@ -1115,4 +1148,81 @@ fn window(input: &Table, call: &WindowCall) -> Result<Column, SqlError> {
         });
     }
     Ok(Column::from_values(call.data_type, out.iter()))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Outcome, Session};
+
+    /// The column labels of each step of `sql`'s trace, by the step's label.
+    fn step_columns(sql: &str) -> Vec<(String, Vec<String>)> {
+        let mut s = Session::new();
+        s.execute(
+            "CREATE TABLE a (id BIGINT, name TEXT); CREATE TABLE b (id BIGINT, a_id BIGINT, fare DOUBLE, tip DOUBLE);
+             INSERT INTO a VALUES (1, 'x'); INSERT INTO b VALUES (7, 1, 10.0, 1.0)",
+        )
+        .unwrap();
+        let Some(Outcome::Rows(result)) = s.execute_traced(sql).unwrap().pop() else {
+            panic!("{sql} returns no rows")
+        };
+        result
+            .trace
+            .unwrap()
+            .into_iter()
+            .map(|step| {
+                let names = step.table.fields.into_iter().map(|f| f.name).collect();
+                (step.label, names)
+            })
+            .collect()
+    }
+
+    fn columns_of(sql: &str, step: &str) -> Vec<String> {
+        step_columns(sql)
+            .into_iter()
+            .find(|(label, _)| label.contains(step))
+            .unwrap_or_else(|| panic!("{sql} has no step {step}: {:?}", step_columns(sql)))
+            .1
+    }
+
+    #[test]
+    fn a_join_qualifies_the_names_both_sides_have() {
+        let sql = "SELECT a.id, b.id FROM a JOIN b ON b.a_id = a.id";
+        assert_eq!(
+            columns_of(sql, "INNER JOIN"),
+            ["a.id", "name", "b.id", "a_id", "fare", "tip"]
+        );
+        assert_eq!(columns_of(sql, "SELECT"), ["a.id", "b.id"]);
+        // A self join, by its aliases.
+        assert_eq!(
+            columns_of("SELECT x.id FROM a x CROSS JOIN a y", "CROSS JOIN"),
+            ["x.id", "x.name", "y.id", "y.name"]
+        );
+        // A name only one side has stays bare.
+        assert_eq!(columns_of("SELECT * FROM a", "FROM a"), ["id", "name"]);
+    }
+
+    #[test]
+    fn aggregates_are_named_by_their_call_and_alike_columns_numbered() {
+        let sql = "SELECT a_id, sum(fare), sum(tip), count(*), count(DISTINCT tip), max(fare + tip) FROM b GROUP BY a_id";
+        assert_eq!(
+            columns_of(sql, "GROUP BY"),
+            [
+                "a_id",
+                "sum(fare)",
+                "sum(tip)",
+                "count(*)",
+                "count(DISTINCT tip)",
+                "max(…)"
+            ]
+        );
+        // PostgreSQL names both output columns "count": the second is numbered.
+        assert_eq!(
+            columns_of("SELECT count(*), count(fare) FROM b", "SELECT"),
+            ["count", "count #2"]
+        );
+        assert_eq!(
+            columns_of("SELECT 1 AS n, 2 AS n, 3 AS n", "SELECT"),
+            ["n", "n #2", "n #3"]
+        );
+    }
 }

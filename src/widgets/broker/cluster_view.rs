@@ -1,7 +1,11 @@
 //! The cluster view: brokers, then every topic's partitions as logs of offset cells coloured by
-//! key, with segment boundaries, the log start, the high watermark, each group's committed offset,
-//! and a record inspector for the cell the learner selects.
+//! key, with segment boundaries, the log start and the high watermark; each consumer group's
+//! committed offset is a marker above its cell and the cells of its lag (up to the high
+//! watermark) are underlined with stripes ([`super::lag_track::cell_marks`]); and a record
+//! inspector for the cell the learner selects.
 
+use super::lag_track::{cell_marks, CellMarks, GroupCommit};
+use super::topic_config::{duration_words, group_digits};
 use super::{key_class, show_bytes, with_cluster};
 use lab::broker::group::TopicPartition;
 use lab::broker::log::{Offset, Record};
@@ -12,10 +16,31 @@ use yew::prelude::*;
 /// Offsets shown per partition row (the most recent ones).
 pub const CELLS_PER_ROW: u64 = 40;
 
+/// A topic's retention as ticks and lab time: "6,000 ticks (10 min)", or "forever".
+fn retention_words(ticks: Option<u64>) -> String {
+    ticks.map_or_else(
+        || "forever".to_string(),
+        |t| {
+            format!(
+                "{} ticks ({})",
+                group_digits(t),
+                duration_words(lab::broker::log::ticks_to_ms(t))
+            )
+        },
+    )
+}
+
 #[derive(Clone, PartialEq)]
 struct Selected {
     tp: TopicPartition,
     offset: Offset,
+}
+
+/// Where a cell sits in its log: the first of a segment, selected, and its group marks.
+struct CellPlace {
+    segment_start: bool,
+    selected: bool,
+    marks: CellMarks,
 }
 
 fn cell(
@@ -23,10 +48,14 @@ fn cell(
     tp: &TopicPartition,
     offset: Offset,
     record: Option<&Record>,
-    segment_start: bool,
-    selected: bool,
+    place: CellPlace,
     onclick: Callback<Selected>,
 ) -> Html {
+    let CellPlace {
+        segment_start,
+        selected,
+        marks,
+    } = place;
     let class = classes!(
         "log-cell",
         record.map_or("removed", |r| key_class(r.key.as_deref())),
@@ -34,6 +63,7 @@ fn cell(
         segment_start.then_some("segment-start"),
         (offset >= partition.hw()).then_some("uncommitted"),
         selected.then_some("selected"),
+        marks.in_lag.then_some("in-lag"),
     );
     let title = match record {
         Some(r) => format!(
@@ -43,6 +73,14 @@ fn cell(
             show_bytes(r.value.as_deref())
         ),
         None => format!("offset {offset} · removed by compaction"),
+    } + &if marks.committed_by.is_empty() {
+        String::new()
+    } else {
+        format!(" · committed offset of {}", marks.committed_by.join(", "))
+    } + if marks.in_lag {
+        " · not yet consumed (lag)"
+    } else {
+        ""
     };
     let select = Selected {
         tp: tp.clone(),
@@ -51,6 +89,7 @@ fn cell(
     html! {
         <button key={offset.0} class={class} title={title.clone()} aria-label={title} aria-pressed={selected.to_string()}
             onclick={Callback::from(move |_| onclick.emit(select.clone()))}>
+            if !marks.committed_by.is_empty() { <span class="commit-marker" aria-hidden="true">{ marks.committed_by.join(",") }</span> }
         </button>
     }
 }
@@ -98,7 +137,7 @@ pub fn ClusterView() -> Html {
                     };
                     html! {
                         <section class="topic" aria-label={format!("Topic {}", topic.name())}>
-                            <h4>{ &topic.name() }<span class="muted small">{ format!(" · {} partitions · cleanup.policy={policy} · {} records", topic.partitions().len(), topic.record_count()) }</span></h4>
+                            <h4>{ &topic.name() }<span class="muted small">{ format!(" · {} partitions · cleanup.policy={policy} · retention {} · {} records", topic.partitions().len(), retention_words(topic.settings().log.retention_ticks), topic.record_count()) }</span></h4>
                             { for topic.partitions().iter().map(|p| {
                                 let tp = TopicPartition { topic: topic.name().to_string(), partition: p.id() };
                                 let Some(log) = p.leader_log() else {
@@ -115,26 +154,34 @@ pub fn ClusterView() -> Html {
                                 let first = Offset(log.leo().0.saturating_sub(CELLS_PER_ROW).max(log.log_start().0));
                                 let records: Vec<&Record> = log.records().filter(|r| r.offset >= first).collect();
                                 let bases: Vec<Offset> = log.segments().iter().map(|s| s.base_offset).collect();
-                                let commits: Vec<String> = cluster.groups().iter().filter_map(|(name, g)| g.committed().get(&tp).map(|c| format!("{name} committed {} (lag {})", c.offset, g.lag(&tp, p.hw())))).collect();
+                                let commits: Vec<GroupCommit> = cluster.groups().iter().filter_map(|(name, g)| g.committed().get(&tp).map(|c| GroupCommit { group: name.clone(), committed: Some(c.offset.0) })).collect();
+                                let hw = p.hw().0;
+                                let before_window: Vec<&str> = commits.iter().filter(|c| c.committed.is_some_and(|o| o < first.0)).map(|c| c.group.as_str()).collect();
+                                let at_end: Vec<&str> = commits.iter().filter(|c| c.committed.is_some_and(|o| o >= log.leo().0)).map(|c| c.group.as_str()).collect();
                                 html! {
                                     <div class="partition-row" data-partition={format!("{}-{}", topic.name(), p.id().0)}>
                                         <div class="partition-head">
                                             <strong>{ format!("p{}", p.id().0) }</strong>
                                             <span class="muted small">{ format!(" leader b{} · log start {} · HW {} · LEO {} · {} segment(s)", p.leader().map_or(0, |b| b.0), log.log_start(), p.hw(), log.leo(), log.segments().len()) }</span>
                                         </div>
-                                        <div class="log-cells" role="group" aria-label={format!("Offsets {} to {} of {tp}", first, log.leo())}>
+                                        <div class={classes!("log-cells", (!commits.is_empty()).then_some("has-commits"))} role="group" aria-label={format!("Offsets {} to {} of {tp}", first, log.leo())}>
                                             if first > log.log_start() { <span class="log-more" title="older offsets">{ "…" }</span> }
+                                            if !before_window.is_empty() { <span class="commit-off-row" title="committed offsets older than the cells shown">{ format!("◂{}", before_window.join(",")) }</span> }
                                             if log.log_start() > Offset(0) && first == log.log_start() { <span class="log-start-marker" title="log start: older offsets were deleted">{ "⟨" }</span> }
                                             // Keyed by offset: as the window slides, the cells that stay are moved, not rewritten.
                                             <>{ for (first.0..log.leo().0).map(|o| {
                                                 let offset = Offset(o);
                                                 let record = records.iter().find(|r| r.offset == offset).copied();
                                                 let is_selected = selected.as_ref().is_some_and(|s| s.tp == tp && s.offset == offset);
-                                                cell(p, &tp, offset, record, bases.contains(&offset) && o > 0, is_selected, on_select.clone())
+                                                let place = CellPlace { segment_start: bases.contains(&offset) && o > 0, selected: is_selected, marks: cell_marks(o, hw, &commits) };
+                                                cell(p, &tp, offset, record, place, on_select.clone())
                                             }) }</>
+                                            if !at_end.is_empty() { <span class="commit-at-end" title="committed up to the log end: nothing left to read">{ format!("{}▾", at_end.join(",")) }</span> }
                                             <span class="hw-marker" title="high watermark: consumers read below it">{ format!("HW {}", p.hw()) }</span>
                                         </div>
-                                        if !commits.is_empty() { <p class="commits small">{ commits.join(" · ") }</p> }
+                                        if !commits.is_empty() {
+                                            <p class="commits small">{ commits.iter().map(|c| format!("{} committed {} (lag {})", c.group, c.committed.unwrap_or(0), c.lag(hw))).collect::<Vec<_>>().join(" · ") }</p>
+                                        }
                                     </div>
                                 }
                             }) }

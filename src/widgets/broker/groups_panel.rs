@@ -1,8 +1,10 @@
 //! The consumer-group panel: per group its assignor, state, generation and leader; per member its
 //! status, partitions, positions and actions (crash, restart, close, commit); per partition the
-//! committed offset and lag; and a form to add consumers (group, topic, static id, commit policy,
-//! offset reset, poll interval, processing time).
+//! committed offset as a marker on the partition's offset track with the lag up to the high
+//! watermark shaded ([`super::lag_track`]), and the numbers; and a form to add consumers (group,
+//! topic, static id, commit policy, offset reset, poll interval, processing time).
 
+use super::lag_track::{offset_track, GroupCommit, LogBounds};
 use super::{bind, bind_select, parse_number, send, with_cluster};
 use lab::broker::assignor::Strategy;
 use lab::broker::cluster::{BrokerCommand, Cluster};
@@ -107,9 +109,12 @@ fn group_view(session: &crate::store::LabHandle, cluster: &Cluster, group: &Cons
                         let owned: Vec<String> = c.owned().iter().map(|tp| format!("{tp}→{}", c.positions().get(tp).map_or("?".into(), |o| o.to_string()))).collect();
                         html! {
                             <tr class={classes!("member", (!c.is_running()).then_some("member-down"))} data-consumer={c.id().0.to_string()}>
-                                <td>{ c.id().to_string() }{ c.instance_id().as_ref().map(|i| format!(" (static {i})")).unwrap_or_default() }</td>
-                                <td>{ status }</td>
-                                <td>{ if owned.is_empty() { "idle".to_string() } else { owned.join(", ") } }</td>
+                                <td><span class="nowrap">{ c.id().to_string() }</span>{ c.instance_id().as_ref().map(|i| format!(" (static {i})")).unwrap_or_default() }</td>
+                                <td class="member-status">{ status }</td>
+                                <td class="owned">
+                                    if owned.is_empty() { { "idle" } }
+                                    { for owned.iter().enumerate().map(|(i, o)| html! { <>{ if i > 0 { ", " } else { "" } }<span class="nowrap">{ o }</span></> }) }
+                                </td>
                                 <td class="actions">
                                     if c.is_running() {
                                         { action("Crash", "crash-button", BrokerCommand::CrashConsumer { consumer: c.id() }) }
@@ -127,16 +132,29 @@ fn group_view(session: &crate::store::LabHandle, cluster: &Cluster, group: &Cons
                 </tbody>
             </table>
             { reset_buttons(session, group, members.iter().any(|c| c.is_running())) }
-            <table class="lags">
-                <thead><tr><th scope="col">{ "partition" }</th><th scope="col" class="num">{ "HW" }</th><th scope="col" class="num">{ "committed" }</th><th scope="col" class="num">{ "lag" }</th><th scope="col" class="num">{ "lag (ticks)" }</th></tr></thead>
+            <div class="lags-scroll"><table class="lags">
+                <thead><tr><th scope="col">{ "partition" }</th><th scope="col" class="lag-cell" title="The group's committed offset (▾) and its lag up to the high watermark (stripes)">{ "offsets" }</th><th scope="col" class="num">{ "HW" }</th><th scope="col" class="num">{ "committed" }</th><th scope="col" class="num">{ "lag" }</th><th scope="col" class="num">{ "lag (ticks)" }</th></tr></thead>
                 <tbody>
                     { for lags.iter().map(|(_, tp, lag)| {
-                        let hw = cluster.topics().get(&tp.topic).and_then(|t| t.partition(tp.partition)).map_or(0, |p| p.hw().0);
-                        let committed = group.committed().get(tp).map_or("-".to_string(), |c| c.offset.to_string());
-                        html! { <tr><td>{ tp.to_string() }</td><td class="num">{ hw }</td><td class="num">{ committed }</td><td class="num">{ lag }</td><td class="num">{ cluster.lag_ticks(group.name(), tp, session.view.now()) }</td></tr> }
+                        let partition = cluster.topics().get(&tp.topic).and_then(|t| t.partition(tp.partition));
+                        let bounds = LogBounds {
+                            log_start: partition.map_or(0, |p| p.log_start().0),
+                            hw: partition.map_or(0, |p| p.hw().0),
+                            leo: partition.map_or(0, |p| p.leo().0),
+                        };
+                        let commit = GroupCommit { group: group.name().to_string(), committed: group.committed().get(tp).map(|c| c.offset.0) };
+                        let committed = commit.committed.map_or("-".to_string(), |c| c.to_string());
+                        html! {
+                            <tr data-lag-partition={tp.to_string()}>
+                                <th scope="row">{ tp.to_string() }</th>
+                                <td class="lag-cell">{ offset_track(&tp.to_string(), bounds, std::slice::from_ref(&commit)) }</td>
+                                <td class="num">{ bounds.hw }</td><td class="num">{ committed }</td><td class="num">{ lag }</td>
+                                <td class="num">{ cluster.lag_ticks(group.name(), tp, session.view.now()) }</td>
+                            </tr>
+                        }
                     }) }
                 </tbody>
-            </table>
+            </table></div>
         </section>
     }
 }

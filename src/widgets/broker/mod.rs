@@ -1,12 +1,14 @@
 //! Widgets of the broker lab. They read the cluster from the lab session (the state at the tick on
 //! screen) and dispatch [`lab::broker::cluster::BrokerCommand`]s.
 
+pub mod broker_node;
 pub mod cluster_view;
 pub mod compare;
 pub mod controller_view;
 pub mod deliveries;
 pub mod groups_panel;
 pub mod lag_chart;
+pub mod lag_track;
 pub mod ledger_view;
 pub mod presets_panel;
 pub mod producer_panel;

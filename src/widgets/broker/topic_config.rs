@@ -1,14 +1,81 @@
 //! Create topics (with a replication factor and min.insync.replicas), edit a topic's segment,
 //! retention, cleanup and compaction settings, and alter its replication settings
-//! (min.insync.replicas, unclean.leader.election.enable) as `kafka-configs --alter` does.
+//! (min.insync.replicas, unclean.leader.election.enable) as `kafka-configs --alter` does. Times
+//! are typed in ticks; beside each, the same time in Kafka's milliseconds and in words.
 
 use super::{bind, bind_select, parse_number, parse_optional_number, send, with_cluster};
 use lab::broker::cluster::BrokerCommand;
 use lab::broker::cluster::BROKERS_MAX;
 use lab::broker::compression::Codec;
-use lab::broker::log::LogConfig;
+use lab::broker::log::{ticks_to_ms, LogConfig, RETENTION_TICKS_DEFAULT};
 use lab::broker::topic::{TimestampType, TopicSettings, TOPIC_PARTITIONS_MAX};
 use yew::prelude::*;
+
+/// `n` with thousands separators: 604800000 → "604,800,000".
+pub fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Milliseconds in the largest unit that fits, to one decimal: "10 min", "1.5 h", "7 days".
+pub fn duration_words(ms: u64) -> String {
+    const UNITS: [(u64, &str); 5] = [
+        (86_400_000, "days"),
+        (3_600_000, "h"),
+        (60_000, "min"),
+        (1_000, "s"),
+        (1, "ms"),
+    ];
+    let (size, unit) = UNITS
+        .into_iter()
+        .find(|(size, _)| ms >= *size)
+        .unwrap_or((1, "ms"));
+    let tenths = (ms * 10 + size / 2) / size;
+    if tenths % 10 == 0 {
+        format!("{} {unit}", tenths / 10)
+    } else {
+        format!("{}.{} {unit}", tenths / 10, tenths % 10)
+    }
+}
+
+/// What a time typed in ticks means: "= 600,000 ms (10 min)", "forever" when empty (if
+/// `empty_is_forever`), nothing when it is not a number yet.
+pub fn ticks_hint(text: &str, empty_is_forever: bool) -> String {
+    match text.trim().parse::<u64>() {
+        Ok(ticks) => {
+            let ms = ticks_to_ms(ticks);
+            format!("= {} ms ({})", group_digits(ms), duration_words(ms))
+        }
+        Err(_) if text.trim().is_empty() && empty_is_forever => {
+            "forever (retention.ms = -1)".to_string()
+        }
+        Err(_) => String::new(),
+    }
+}
+
+/// A number field for a time in ticks, with its meaning in ms and words under it.
+fn ticks_field(
+    label: &str,
+    class: &'static str,
+    state: &UseStateHandle<String>,
+    empty_is_forever: bool,
+    title: String,
+) -> Html {
+    html! {
+        <label>{ format!("{label} ") }
+            <input class={classes!("num-input", class)} type="number" min="1" placeholder={empty_is_forever.then_some("forever")}
+                title={title} value={(**state).clone()} oninput={bind(state)} />
+            <span class="retention-hint" aria-live="polite">{ ticks_hint(state, empty_is_forever) }</span>
+        </label>
+    }
+}
 
 #[derive(Properties, PartialEq)]
 struct EditorProps {
@@ -120,14 +187,17 @@ fn SettingsEditor(props: &EditorProps) -> Html {
     html! {
         <form class="settings-form topic-settings" novalidate=true onsubmit={on_apply}>
             <label>{ "segment.bytes " }<input class="num-input segment-input" type="number" value={(*segment).clone()} oninput={bind(&segment)} /></label>
-            <label>{ "retention (ticks) " }<input class="num-input retention-input" type="number" placeholder="forever" value={(*retention).clone()} oninput={bind(&retention)} /></label>
+            { ticks_field("retention (ticks)", "retention-input", &retention, true, format!(
+                "retention.ms in ticks (one tick is {} ms). This lab's default is {} ticks, {}; Kafka's is 7 days, {} ticks, which no lab run would reach. Empty keeps records forever.",
+                ticks_to_ms(1), group_digits(RETENTION_TICKS_DEFAULT), duration_words(ticks_to_ms(RETENTION_TICKS_DEFAULT)), group_digits(7 * 86_400_000 / ticks_to_ms(1)))) }
             <label>{ "retention.bytes " }<input class="num-input" type="number" placeholder="no limit" value={(*retention_bytes).clone()} oninput={bind(&retention_bytes)} /></label>
             <label>{ "cleanup.policy " }
                 <select class="policy-select" onchange={bind_select(&policy)}>
                     { for ["delete", "compact", "compact,delete"].iter().map(|p| html! { <option value={*p} selected={*policy == *p}>{ *p }</option> }) }
                 </select>
             </label>
-            <label>{ "delete.retention (ticks) " }<input class="num-input" type="number" value={(*delete_retention).clone()} oninput={bind(&delete_retention)} /></label>
+            { ticks_field("delete.retention (ticks)", "delete-retention-input", &delete_retention, false,
+                "delete.retention.ms in ticks: how long a compacted topic keeps a tombstone".to_string()) }
             <label>{ "min.cleanable.dirty.ratio " }<input class="num-input" type="text" inputmode="decimal" value={(*ratio).clone()} oninput={bind(&ratio)} /></label>
             <label class="check"><input type="checkbox" checked={*log_append} onchange={{ let s = log_append.clone(); Callback::from(move |e: Event| s.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().checked())) }} />{ " LogAppendTime" }</label>
             <label>{ "compression.type " }
@@ -266,4 +336,24 @@ pub fn TopicConfig() -> Html {
             </div>
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_in_ticks_are_shown_in_ms_and_words() {
+        assert_eq!(group_digits(604_800_000), "604,800,000");
+        assert_eq!(group_digits(999), "999");
+        assert_eq!(group_digits(1_000), "1,000");
+        assert_eq!(ticks_hint("6000", true), "= 600,000 ms (10 min)");
+        assert_eq!(ticks_hint("50", true), "= 5,000 ms (5 s)");
+        assert_eq!(ticks_hint("6048000", true), "= 604,800,000 ms (7 days)");
+        assert_eq!(ticks_hint("900", false), "= 90,000 ms (1.5 min)");
+        assert_eq!(ticks_hint("", true), "forever (retention.ms = -1)");
+        assert_eq!(ticks_hint("", false), "");
+        assert_eq!(ticks_hint("x", true), "");
+        assert_eq!(duration_words(0), "0 ms");
+    }
 }

@@ -1,20 +1,20 @@
 //! The SQL editor: a plain `<textarea>` (so typing, selection, undo and screen readers work as
-//! everywhere) over a `<pre>` of coloured spans that shows through its transparent text. Ctrl or
-//! Cmd+Enter runs, as does the Run button; the history restores earlier queries; an error shows
-//! its message, the offending line with a caret under the column, and the hint, and the editor
-//! underlines the token at that position.
+//! everywhere) over a `<pre>` of coloured spans that shows through its transparent text. Long
+//! lines wrap: the `<pre>` is in the flow and sets the height, the textarea lies exactly over it
+//! with the same box and wrapping rules and never scrolls itself, and the frame around both
+//! scrolls them together past its maximum height. Ctrl or Cmd+Enter runs, as does the Run
+//! button; the history restores earlier queries; an error shows its message, the offending line
+//! (wrapped like the editor's) with the token at the error's column marked and a caret under it,
+//! and the hint, and the editor underlines the same token.
 
-use super::highlight::{offset_of, tokenize};
+use super::highlight::{offset_of, tokenize, TokenKind};
 use super::store::{Run, SqlAction};
 use super::use_sql;
 use gloo_timers::callback::Timeout;
 use lab::sql::{ErrorKind, SqlError};
-use web_sys::{HtmlElement, HtmlTextAreaElement};
+use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
-/// Visible lines of the editor, at least and at most.
-const LINES_MIN: usize = 4;
-const LINES_MAX: usize = 16;
 /// How long the button shows "Running…" before the query runs, so that the state paints before
 /// the engine holds the main thread.
 const PAINT_DELAY_MS: u32 = 30;
@@ -43,7 +43,7 @@ fn highlighted(sql: &str, error_at: Option<usize>) -> Html {
     let spans = tokens.iter().map(|t| {
         let text = &sql[t.start..t.end];
         let is_error = error_at.is_some_and(|at| {
-            !marked && t.kind != super::highlight::TokenKind::Space && at >= t.start && at < t.end
+            !marked && t.kind != TokenKind::Space && at >= t.start && at < t.end
         });
         marked |= is_error;
         match (t.kind.class(), is_error) {
@@ -64,9 +64,31 @@ fn highlighted(sql: &str, error_at: Option<usize>) -> Html {
     }
 }
 
-/// The error panel: message, position, the caret line, the hint.
+/// The line of `sql` an error is on, with the token at its column marked: (before, the token,
+/// after). The token is the one the editor underlines; a position past the line's end or on a
+/// space marks that one character (a space when there is none).
+pub fn error_line(error: &SqlError, sql: &str) -> Option<(String, String, String)> {
+    let p = error.position?;
+    let line = sql.lines().nth(p.line.checked_sub(1)?)?;
+    let at = offset_of(line, 1, p.column).min(line.len());
+    let token = tokenize(line)
+        .into_iter()
+        .find(|t| t.kind != TokenKind::Space && at >= t.start && at < t.end);
+    let end = match token {
+        Some(t) => t.end,
+        None => line[at..].chars().next().map_or(at, |c| at + c.len_utf8()),
+    };
+    let start = token.map_or(at, |t| t.start);
+    let marked = if start == end { " " } else { &line[start..end] };
+    Some((
+        line[..start].to_string(),
+        marked.to_string(),
+        line[end..].to_string(),
+    ))
+}
+
+/// The error panel: message, position, the line with the marked token and its caret, the hint.
 pub fn error_panel(error: &SqlError, sql: &str) -> Html {
-    let caret = error.caret(sql);
     html! {
         <div class="sql-error" role="alert" data-kind={kind_name(error.kind)}>
             <p class="sql-error-message">
@@ -76,8 +98,8 @@ pub fn error_panel(error: &SqlError, sql: &str) -> Html {
                     <span class="muted">{ format!(" (line {}, column {})", p.line, p.column) }</span>
                 }
             </p>
-            if let Some((line, mark)) = caret.as_deref().and_then(|c| c.split_once('\n')) {
-                <pre class="sql-caret" aria-label="Where the error is">{ line }{ "\n" }<span class="caret-mark">{ mark }</span></pre>
+            if let Some((before, marked, after)) = error_line(error, sql) {
+                <pre class="sql-caret" aria-label="Where the error is">{ before }<span class="caret-at">{ marked }</span>{ after }</pre>
             }
             if let Some(hint) = &error.hint {
                 <p class="hint">{ hint }</p>
@@ -91,7 +113,6 @@ pub fn SqlEditor() -> Html {
     let lab = use_sql();
     let text = use_state(|| lab.draft.text.to_string());
     let running = use_state(|| false);
-    let highlight_ref = use_node_ref();
     {
         let (text, draft) = (text.clone(), lab.draft.clone());
         use_effect_with(draft.revision, move |revision| {
@@ -130,16 +151,6 @@ pub fn SqlEditor() -> Html {
             }
         })
     };
-    let on_scroll = {
-        let highlight_ref = highlight_ref.clone();
-        Callback::from(move |e: Event| {
-            let area: HtmlElement = e.target_unchecked_into();
-            if let Some(pre) = highlight_ref.cast::<HtmlElement>() {
-                pre.set_scroll_top(area.scroll_top());
-                pre.set_scroll_left(area.scroll_left());
-            }
-        })
-    };
     let on_run = {
         let run = run.clone();
         Callback::from(move |_: MouseEvent| run.emit(()))
@@ -150,16 +161,17 @@ pub fn SqlEditor() -> Html {
     let error_at = error
         .filter(|(_, sql)| *sql == text.as_str())
         .and_then(|(e, sql)| e.position.map(|p| offset_of(sql, p.line, p.column)));
-    let lines = text.lines().count().clamp(LINES_MIN, LINES_MAX);
     let history = lab.history.clone();
     html! {
         <div class="sql-editor">
             <label class="visually-hidden" for="sql-input">{ "SQL query" }</label>
-            <div class="sql-code" style={format!("--lines: {lines}")}>
-                <pre class="sql-highlight" aria-hidden="true" ref={highlight_ref}>{ highlighted(&text, error_at) }</pre>
-                <textarea id="sql-input" class="sql-input" value={(*text).clone()} oninput={on_input}
-                    onkeydown={on_key} onscroll={on_scroll} spellcheck="false" autocapitalize="off"
-                    autocomplete="off" wrap="off" aria-describedby="sql-keys" />
+            <div class="sql-code">
+                <div class="sql-code-stack">
+                    <pre class="sql-highlight" aria-hidden="true">{ highlighted(&text, error_at) }</pre>
+                    <textarea id="sql-input" class="sql-input" value={(*text).clone()} oninput={on_input}
+                        onkeydown={on_key} spellcheck="false" autocapitalize="off"
+                        autocomplete="off" aria-describedby="sql-keys" />
+                </div>
             </div>
             <div class="sql-actions">
                 <button class="primary sql-run" onclick={on_run} disabled={*running} aria-busy={running.to_string()}>
@@ -206,5 +218,43 @@ fn HistoryList(props: &HistoryListProps) -> Html {
                 <button class="ghost small history-clear" onclick={clear}>{ "Clear history" }</button>
             }
         </details>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_line;
+    use lab::sql::{ErrorKind, Position, SqlError};
+
+    fn marked(sql: &str, line: usize, column: usize) -> Option<(String, String, String)> {
+        let e = SqlError::new(ErrorKind::Syntax, "x").at(Some(Position { line, column }));
+        error_line(&e, sql)
+    }
+
+    fn parts(before: &str, token: &str, after: &str) -> Option<(String, String, String)> {
+        Some((before.into(), token.into(), after.into()))
+    }
+
+    #[test]
+    fn the_error_line_marks_the_token_at_the_column() {
+        let sql = "SELECT event_type, count(*\nFROM push_events";
+        assert_eq!(marked(sql, 2, 1), parts("", "FROM", " push_events"));
+        assert_eq!(
+            marked(sql, 1, 20),
+            parts("SELECT event_type, ", "count", "(*")
+        );
+        // Inside a token, the whole token; on a space, that space; past the end, a space.
+        assert_eq!(
+            marked(sql, 1, 10),
+            parts("SELECT ", "event_type", ", count(*")
+        );
+        assert_eq!(marked("a  b", 1, 2), parts("a", " ", " b"));
+        assert_eq!(marked("SELECT (1", 1, 10), parts("SELECT (1", " ", ""));
+        // Columns count characters, not bytes.
+        assert_eq!(
+            marked("SELECT 'é', zz", 1, 13),
+            parts("SELECT 'é', ", "zz", "")
+        );
+        assert_eq!(marked(sql, 3, 1), None);
     }
 }

@@ -1,12 +1,14 @@
 //! The result grid: a fixed-row-height scroller that renders only the rows in view (plus a few
 //! either side), so 100,000 rows cost what 40 do. A click on a column header sorts the result
 //! in the browser (ascending, descending, then back to the query's order); NULLs always sort
-//! last. NULL has its own style, numbers are right-aligned.
+//! last. NULL has its own style, numbers are right-aligned with thousands separators (drawn, not
+//! copied). A value longer than its column is cut with its whole text in the title, and a click
+//! or tap on it opens it whole (wrapped, with a Copy button) under the grid.
 
-use super::{is_numeric, use_sql};
+use super::{format_count, is_numeric, shown_text, use_sql, value_html};
 use lab::sql::{Column, Table, Value};
 use std::rc::Rc;
-use web_sys::HtmlElement;
+use web_sys::{Element, HtmlElement};
 use yew::prelude::*;
 
 /// Height of one row, in CSS pixels (the stylesheet's `--grid-row` must match).
@@ -45,8 +47,13 @@ pub fn sort_order(column: &Column, rows: usize, descending: bool) -> Vec<usize> 
     order
 }
 
-/// Column widths, in characters, from the header and the first rows' values.
-pub fn column_widths(table: &Table) -> Vec<usize> {
+/// The widest a column starts, in characters: longer values are cut, whole in their title and
+/// in the panel a click on them opens.
+pub const COLUMN_CHARS_MAX: usize = 36;
+
+/// What each column needs, in characters: its header, or its widest value as shown among the
+/// first rows (numbers with their separators).
+pub fn natural_widths(table: &Table) -> Vec<usize> {
     table
         .fields
         .iter()
@@ -54,18 +61,33 @@ pub fn column_widths(table: &Table) -> Vec<usize> {
         .map(|(f, c)| {
             let header = f.name.chars().count() + f.data_type.name().len() + 3;
             let values = (0..table.rows.min(200))
-                .map(|i| c.get(i).to_string().chars().count())
+                .map(|i| shown_text(&c.get(i)).chars().count())
                 .max()
                 .unwrap_or(0);
-            header.max(values).clamp(6, 36)
+            header.max(values)
         })
         .collect()
 }
 
-/// Column widths (in characters) and the CSS grid template of a result: the row numbers, then
-/// each column at least as wide as its header and first values, sharing what room is left.
-pub fn grid_template(table: &Table) -> (Vec<usize>, String) {
-    let widths = column_widths(table);
+/// How a result is laid out: each column's width in characters, the CSS grid template (the row
+/// numbers, then each column at least that wide, sharing what room is left), the rows' least
+/// width (their columns' sum: a definite width, so a long value is cut instead of widening its
+/// column in its own row) and whether some value is longer than its column.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GridLayout {
+    pub widths: Vec<usize>,
+    pub template: String,
+    pub min_width: String,
+    pub cuts: bool,
+}
+
+pub fn grid_layout(table: &Table) -> GridLayout {
+    let natural = natural_widths(table);
+    let cuts = natural.iter().any(|w| *w > COLUMN_CHARS_MAX);
+    let widths: Vec<usize> = natural
+        .iter()
+        .map(|w| (*w).clamp(6, COLUMN_CHARS_MAX))
+        .collect();
     let digits = table.rows.min(GRID_ROWS_MAX).to_string().len();
     let template = format!(
         "calc({}ch + 1.1rem) {}",
@@ -76,7 +98,17 @@ pub fn grid_template(table: &Table) -> (Vec<usize>, String) {
             .collect::<Vec<_>>()
             .join(" ")
     );
-    (widths, template)
+    let chars = digits.max(2) + widths.iter().sum::<usize>();
+    let min_width = format!(
+        "calc({chars}ch + {:.1}rem)",
+        1.1 * (widths.len() + 1) as f64
+    );
+    GridLayout {
+        widths,
+        template,
+        min_width,
+        cuts,
+    }
 }
 
 /// How the grid is sorted: by which column, which way.
@@ -173,9 +205,10 @@ pub fn ResultGrid(props: &ResultGridProps) -> Html {
         use_memo(run_id, move |_| {
             run.as_ref()
                 .and_then(|r| r.rows())
-                .map_or_else(|| (Vec::new(), String::new()), |r| grid_template(&r.table))
+                .map_or_else(GridLayout::default, |r| grid_layout(&r.table))
         })
     };
+    let opened = use_state_eq(|| None::<OpenedCell>);
     let Some(result) = run.as_ref().and_then(|r| r.rows()) else {
         return html! {};
     };
@@ -190,7 +223,27 @@ pub fn ResultGrid(props: &ResultGridProps) -> Html {
             view.set((top, f64::from(el.client_height())));
         })
     };
-    let (widths, template) = &*layout;
+    let GridLayout {
+        widths,
+        template,
+        min_width,
+        cuts,
+    } = &*layout;
+    let on_click = {
+        let opened = opened.clone();
+        Callback::from(move |e: MouseEvent| {
+            if let Some((shown_row, row, column)) =
+                e.target_dyn_into::<Element>().and_then(|t| cut_cell_at(&t))
+            {
+                opened.set(Some(OpenedCell {
+                    run_id,
+                    shown_row,
+                    row,
+                    column,
+                }));
+            }
+        })
+    };
     let numeric: Vec<bool> = table
         .fields
         .iter()
@@ -239,25 +292,35 @@ pub fn ResultGrid(props: &ResultGridProps) -> Html {
     let body = (first..end).map(|i| {
         let r = order.row(i);
         html! {
-            <div role="row" class={classes!("grid-row", (i % 2 == 1).then_some("odd"))} key={i} aria-rowindex={(i + 2).to_string()}>
+            <div role="row" class={classes!("grid-row", (i % 2 == 1).then_some("odd"))} key={i} aria-rowindex={(i + 2).to_string()} data-row={r.to_string()}>
                 <span role="rowheader" class="grid-rownum">{ i + 1 }</span>
                 { for table.columns.iter().enumerate().map(|(c, column)| {
                     let v = column.get(r);
                     if v.is_null() {
                         html! { <span role="cell" class={classes!("grid-cell", "null", numeric[c].then_some("num"))}>{ "NULL" }</span> }
                     } else {
-                        let text = v.to_string();
-                        let title = (text.chars().count() > widths.get(c).copied().unwrap_or(0)).then(|| text.clone());
-                        html! { <span role="cell" class={classes!("grid-cell", numeric[c].then_some("num"))} title={title}>{ text }</span> }
+                        let long = shown_text(&v).chars().count() > widths.get(c).copied().unwrap_or(0);
+                        html! {
+                            <span role="cell" class={classes!("grid-cell", numeric[c].then_some("num"), long.then_some("long"))}
+                                title={long.then(|| v.to_string())} data-col={c.to_string()}>{ value_html(&v) }</span>
+                        }
                     }
                 }) }
             </div>
         }
     });
+    let opened_value = (*opened)
+        .filter(|o| o.run_id == run_id && o.row < table.rows && o.column < table.columns.len())
+        .map(|o| (o, table.columns[o.column].get(o.row)));
+    let close = {
+        let opened = opened.clone();
+        Callback::from(move |_: MouseEvent| opened.set(None))
+    };
     html! {
+        <>
         <div class="result-grid" role="table" aria-label="Query result" aria-rowcount={(rows + 1).to_string()}
-            ref={scroller} onscroll={on_scroll} tabindex="0"
-            style={format!("--grid-columns: {template}; --grid-rows: {rows}")}>
+            ref={scroller} onscroll={on_scroll} onclick={on_click} tabindex="0"
+            style={format!("--grid-columns: {template}; --grid-width: {min_width}; --grid-rows: {rows}")}>
             <div role="row" class="grid-head" aria-rowindex="1">
                 <span role="columnheader" class="grid-rownum">{ "#" }</span>
                 { for header }
@@ -268,6 +331,87 @@ pub fn ResultGrid(props: &ResultGridProps) -> Html {
                 </div>
             </div>
         </div>
+        if let Some((o, value)) = opened_value {
+            <OpenedValue shown_row={o.shown_row} column={table.fields[o.column].name.clone()}
+                text={value.to_string()} on_close={close} />
+        } else if *cuts {
+            <p class="grid-cut-note small muted">{ "Values cut off with … are whole in their tooltip; click or tap one to read it here." }</p>
+        }
+        </>
+    }
+}
+
+/// A cell whose value the panel under the grid shows whole: which run, the row as numbered on
+/// screen and in the result, and the column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct OpenedCell {
+    run_id: u64,
+    shown_row: usize,
+    row: usize,
+    column: usize,
+}
+
+/// The cell under a click when its value is cut off on screen (a value that shows whole needs no
+/// panel): its row as numbered on screen (0-based) and in the result, and its column, from the
+/// cell's and its row's attributes.
+fn cut_cell_at(target: &Element) -> Option<(usize, usize, usize)> {
+    let cell = target.closest("[role=cell]").ok()??;
+    if cell.scroll_width() <= cell.client_width() {
+        return None;
+    }
+    let row_element = cell.parent_element()?;
+    let shown_row = row_element
+        .get_attribute("aria-rowindex")?
+        .parse::<usize>()
+        .ok()?
+        .checked_sub(2)?;
+    let row = row_element.get_attribute("data-row")?.parse().ok()?;
+    let column = cell.get_attribute("data-col")?.parse().ok()?;
+    Some((shown_row, row, column))
+}
+
+#[derive(Properties, PartialEq)]
+struct OpenedValueProps {
+    /// The row as numbered on screen (0-based).
+    shown_row: usize,
+    column: AttrValue,
+    /// The value as the engine prints it (numbers raw, as the CSV export writes them).
+    text: AttrValue,
+    on_close: Callback<MouseEvent>,
+}
+
+/// The panel under the grid with one value whole: its row and column, the value (wrapping), and
+/// a button that copies it and says whether the browser let it.
+#[component]
+fn OpenedValue(props: &OpenedValueProps) -> Html {
+    // None until a copy is tried; then whether the clipboard took it.
+    let copied = use_state_eq(|| None::<bool>);
+    {
+        let copied = copied.clone();
+        use_effect_with(props.text.clone(), move |_| copied.set(None));
+    }
+    let copy = {
+        let (text, copied) = (props.text.clone(), copied.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (text, copied) = (text.clone(), copied.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                copied.set(Some(crate::share::copy_to_clipboard(&text).await));
+            });
+        })
+    };
+    let chars = props.text.chars().count() as u64;
+    html! {
+        <section class="grid-opened" aria-label="The whole value">
+            <div class="grid-opened-head">
+                <span class="small muted">{ format!("Row {} · {} · {} characters", format_count(props.shown_row as u64 + 1), props.column, format_count(chars)) }</span>
+                <span class="small grid-opened-copied" role="status">
+                    { match *copied { Some(true) => "Copied", Some(false) => "The browser refused: select the text to copy it", None => "" } }
+                </span>
+                <button class="small-button grid-opened-copy" onclick={copy}>{ "Copy" }</button>
+                <button class="ghost grid-opened-close" onclick={props.on_close.clone()} aria-label="Close the value">{ "✕" }</button>
+            </div>
+            <pre class="grid-opened-value">{ props.text.clone() }</pre>
+        </section>
     }
 }
 
@@ -284,6 +428,38 @@ mod tests {
         assert!(end - first <= 11 + 2 * OVERSCAN_ROWS);
         assert_eq!(window(1e9, 280.0, 10), (10, 10));
         assert_eq!(window(0.0, 280.0, 0), (0, 0));
+    }
+
+    #[test]
+    fn columns_fit_numbers_with_separators_and_cut_long_text() {
+        use lab::sql::Field;
+        let table = Table::from_rows(
+            vec![
+                Field {
+                    name: "n".into(),
+                    data_type: DataType::BigInt,
+                },
+                Field {
+                    name: "note".into(),
+                    data_type: DataType::Text,
+                },
+            ],
+            &[
+                vec![Value::BigInt(1_234_567_890), Value::text("short")],
+                vec![Value::BigInt(1), Value::text(&"x".repeat(80))],
+            ],
+        );
+        assert_eq!(natural_widths(&table), [13, 80]);
+        let layout = grid_layout(&table);
+        assert_eq!(layout.widths, [13, COLUMN_CHARS_MAX]);
+        assert!(layout.cuts);
+        assert!(layout.template.contains("minmax(calc(13ch + 1.1rem), 1fr)"));
+        assert_eq!(layout.min_width, "calc(51ch + 3.3rem)");
+        let short = Table::from_rows(
+            table.fields.clone(),
+            &[vec![Value::BigInt(1), Value::text("a")]],
+        );
+        assert!(!grid_layout(&short).cuts);
     }
 
     #[test]

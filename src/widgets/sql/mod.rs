@@ -68,17 +68,49 @@ pub fn SqlProvider(props: &SqlProviderProps) -> Html {
     }
 }
 
+/// A plain decimal number's text in the parts it is shown in: its sign, the digits before the
+/// point in groups of three (`["1", "234", "567"]`) and the rest, the point and the decimals as
+/// they were (`.25`).
+#[derive(Debug, PartialEq, Eq)]
+pub struct DigitGroups<'t> {
+    pub sign: &'t str,
+    pub groups: Vec<&'t str>,
+    pub rest: &'t str,
+}
+
+impl DigitGroups<'_> {
+    /// The number with thousands separators: `-1,234,567.25`.
+    pub fn to_text(&self) -> String {
+        format!("{}{}{}", self.sign, self.groups.join(","), self.rest)
+    }
+}
+
+/// The parts of `text` when it is a plain decimal number (`-1234567.25`), `None` for any other
+/// text (`NaN`, `Infinity`).
+pub fn digit_groups(text: &str) -> Option<DigitGroups<'_>> {
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let sign = &text[..text.len() - unsigned.len()];
+    let (int, rest) = unsigned.split_at(unsigned.find('.').unwrap_or(unsigned.len()));
+    let decimals = rest.strip_prefix('.').unwrap_or(rest);
+    if int.is_empty()
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !decimals.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let head = match int.len() % 3 {
+        0 => 3,
+        n => n,
+    };
+    let mut groups = vec![&int[..head]];
+    groups.extend((head..int.len()).step_by(3).map(|at| &int[at..at + 3]));
+    Some(DigitGroups { sign, groups, rest })
+}
+
 /// 12345 as "12,345".
 pub fn format_count(n: u64) -> String {
     let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    digit_groups(&digits).map_or(digits.clone(), |g| g.to_text())
 }
 
 /// "1 row" or "3 rows".
@@ -95,14 +127,47 @@ pub fn is_numeric(data_type: DataType) -> bool {
     data_type.is_numeric()
 }
 
-/// One cell: NULL in its own style, numbers right-aligned, long text cut (whole in the title).
+/// A value as the grids show it: numbers with thousands separators (`1,234,567.25`, the
+/// decimals as they are), anything else as the engine prints it.
+pub fn shown_text(value: &Value) -> String {
+    let text = value.to_string();
+    match value {
+        Value::BigInt(_) | Value::Double(_) => {
+            digit_groups(&text).map_or(text.clone(), |g| g.to_text())
+        }
+        _ => text,
+    }
+}
+
+/// A value's content in a cell. A number's separators are drawn by the stylesheet before each
+/// `.digit-group`, so they show but are not part of the text: copying a cell copies the number
+/// as it is (`1234567.25`), as the CSV export writes it.
+pub fn value_html(value: &Value) -> Html {
+    let text = value.to_string();
+    let groups = match value {
+        Value::BigInt(_) | Value::Double(_) => digit_groups(&text),
+        _ => None,
+    };
+    match groups {
+        Some(DigitGroups { sign, groups, rest }) => html! {
+            <>
+                { sign }{ groups[0] }
+                { for groups[1..].iter().map(|g| html! { <span class="digit-group">{ *g }</span> }) }
+                { rest }
+            </>
+        },
+        None => html! { { text } },
+    }
+}
+
+/// One cell: NULL in its own style, numbers right-aligned with separators, long text cut (whole
+/// in the title).
 pub fn cell(value: &Value, numeric: bool) -> Html {
     if value.is_null() {
         return html! { <td class={classes!("null", numeric.then_some("num"))}>{ "NULL" }</td> };
     }
-    let text = value.to_string();
-    let title = (text.chars().count() > 40).then(|| text.clone());
-    html! { <td class={classes!(numeric.then_some("num"))} title={title}>{ text }</td> }
+    let title = (shown_text(value).chars().count() > 40).then(|| value.to_string());
+    html! { <td class={classes!(numeric.then_some("num"))} title={title}>{ value_html(value) }</td> }
 }
 
 /// A small table (a preview, a trace step): the first `max_rows` rows and `max_columns` columns,
@@ -149,6 +214,37 @@ pub fn mini_table(
 
 #[cfg(test)]
 mod tests {
+    use super::{digit_groups, shown_text, DigitGroups};
+    use lab::sql::Value;
+
+    #[test]
+    fn numbers_are_shown_with_separators_and_their_decimals_kept() {
+        assert_eq!(
+            digit_groups("-1234567.25"),
+            Some(DigitGroups {
+                sign: "-",
+                groups: vec!["1", "234", "567"],
+                rest: ".25"
+            })
+        );
+        assert_eq!(shown_text(&Value::BigInt(1_234_567)), "1,234,567");
+        assert_eq!(shown_text(&Value::BigInt(-999)), "-999");
+        assert_eq!(shown_text(&Value::BigInt(-1000)), "-1,000");
+        assert_eq!(shown_text(&Value::Double(1234.5)), "1,234.5");
+        assert_eq!(
+            shown_text(&Value::Double(0.30000000000000004)),
+            "0.30000000000000004"
+        );
+        assert_eq!(shown_text(&Value::Double(123456.0)), "123,456.0");
+        assert_eq!(shown_text(&Value::Double(f64::NAN)), "NaN");
+        assert_eq!(shown_text(&Value::Double(f64::NEG_INFINITY)), "-Infinity");
+        // Text that looks like a number is text.
+        assert_eq!(shown_text(&Value::text("1234567")), "1234567");
+        assert_eq!(digit_groups("12a"), None);
+        assert_eq!(digit_groups("-"), None);
+        assert_eq!(digit_groups(".5"), None);
+    }
+
     #[test]
     fn counts_have_thousands_separators() {
         assert_eq!(super::format_count(0), "0");

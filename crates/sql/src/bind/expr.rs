@@ -292,8 +292,13 @@ impl<'a> Binder<'a> {
         span: sqlparser::tokenizer::Span,
     ) -> Result<Expr, SqlError> {
         let x = self.expr_in(x, scope)?;
-        let lo = self.expr_in(low, scope)?;
-        let hi = self.expr_in(high, scope)?;
+        let t = Some(x.data_type());
+        let lo = self
+            .expr_in(low, scope)
+            .map_err(|e| hint_to_quote(e, low, t))?;
+        let hi = self
+            .expr_in(high, scope)
+            .map_err(|e| hint_to_quote(e, high, t))?;
         let ge = self.compare(BinOp::GtEq, x.clone(), lo, span)?;
         let le = self.compare(BinOp::LtEq, x, hi, span)?;
         let both = Expr::Binary {
@@ -322,8 +327,7 @@ impl<'a> Binder<'a> {
                 .at(position(span)));
         }
         let escape = like_escape(like.escape_char)?;
-        let x = self.expr_in(like.expr, scope)?;
-        let p = self.expr_in(like.pattern, scope)?;
+        let (x, p) = self.compared(like.expr, like.pattern, scope)?;
         for (side, t) in [("value", x.data_type()), ("pattern", p.data_type())] {
             if !matches!(t, DataType::Text | DataType::Null) {
                 return Err(
@@ -344,16 +348,24 @@ impl<'a> Binder<'a> {
     /// `x [NOT] IN (a, b, ...)`, all compared in one common type.
     fn in_list(
         &mut self,
-        x: &ast::Expr,
+        x_ast: &ast::Expr,
         list: &[ast::Expr],
         negated: bool,
         scope: &mut Scope,
     ) -> Result<Expr, SqlError> {
-        let x = self.expr_in(x, scope)?;
+        let x = match self.expr_in(x_ast, scope) {
+            Ok(x) => x,
+            Err(e) => {
+                let listed = list.iter().find_map(|i| self.expr_in(i, scope).ok());
+                return Err(hint_to_quote(e, x_ast, listed.map(|i| i.data_type())));
+            }
+        };
         let mut t = x.data_type();
         let mut items = Vec::new();
         for item in list {
-            let b = self.expr_in(item, scope)?;
+            let b = self
+                .expr_in(item, scope)
+                .map_err(|e| hint_to_quote(e, item, Some(x.data_type())))?;
             t = DataType::common(t, b.data_type()).ok_or_else(|| {
                 type_error(
                     format!("IN compares {} with {}", x.data_type(), b.data_type()),
@@ -438,7 +450,9 @@ impl<'a> Binder<'a> {
         let mut whens = Vec::new();
         let mut t = DataType::Null;
         for cw in conditions {
-            let w = self.expr_in(&cw.condition, scope)?;
+            let w = self.expr_in(&cw.condition, scope).map_err(|e| {
+                hint_to_quote(e, &cw.condition, operand_b.as_ref().map(Expr::data_type))
+            })?;
             if operand_b.is_none() && !matches!(w.data_type(), DataType::Boolean | DataType::Null) {
                 return Err(type_error(
                     format!("CASE WHEN needs a BOOLEAN condition, not {}", w.data_type()),
@@ -666,6 +680,22 @@ impl<'a> Binder<'a> {
         Ok((pending, fields))
     }
 
+    /// The two sides of a comparison (`=`, `<>`, `<`, LIKE, IS DISTINCT FROM), bound; when one
+    /// is a bare word that names no column and the other is TEXT, the error's hint says to quote
+    /// the word.
+    fn compared(
+        &mut self,
+        a: &ast::Expr,
+        b: &ast::Expr,
+        scope: &mut Scope,
+    ) -> Result<(Expr, Expr), SqlError> {
+        match (self.expr_in(a, scope), self.expr_in(b, scope)) {
+            (Ok(l), Ok(r)) => Ok((l, r)),
+            (Err(e), r) => Err(hint_to_quote(e, a, r.ok().map(|r| r.data_type()))),
+            (Ok(l), Err(e)) => Err(hint_to_quote(e, b, Some(l.data_type()))),
+        }
+    }
+
     /// Two expressions cast to a type they can be compared in.
     pub(super) fn comparable(
         &mut self,
@@ -673,8 +703,7 @@ impl<'a> Binder<'a> {
         b: &ast::Expr,
         scope: &mut Scope,
     ) -> Result<(Expr, Expr), SqlError> {
-        let l = self.expr_in(a, scope)?;
-        let r = self.expr_in(b, scope)?;
+        let (l, r) = self.compared(a, b, scope)?;
         let t = DataType::common(l.data_type(), r.data_type()).ok_or_else(|| {
             type_error(
                 format!("cannot compare {} with {}", l.data_type(), r.data_type()),
@@ -744,13 +773,14 @@ impl<'a> Binder<'a> {
                 )
             }
         };
-        let l = self.expr_in(left, scope)?;
-        let r = self.expr_in(right, scope)?;
         if bop.is_comparison() {
+            let (l, r) = self.compared(left, right, scope)?;
             let l = as_date(l, r.data_type(), left)?;
             let r = as_date(r, l.data_type(), right)?;
             return self.compare(bop, l, r, span);
         }
+        let l = self.expr_in(left, scope)?;
+        let r = self.expr_in(right, scope)?;
         let (lt, rt) = (l.data_type(), r.data_type());
         let data_type = operator_type(bop, lt, rt).ok_or_else(|| {
             type_error(
@@ -934,7 +964,8 @@ fn interval(iv: &ast::Interval, span: sqlparser::tokenizer::Span) -> Result<Expr
     Ok(Expr::Literal(Value::Interval(parsed)))
 }
 
-/// The error for a name no column in scope has, with a did-you-mean or the columns there are.
+/// The error for a name no column in scope has, in PostgreSQL's words (`column "x" does not
+/// exist`, `column t.x does not exist`), with a did-you-mean or the columns there are.
 fn unknown_column(
     qualifier: Option<String>,
     name: &str,
@@ -943,11 +974,11 @@ fn unknown_column(
 ) -> SqlError {
     let full = match &qualifier {
         Some(q) => format!("{q}.{name}"),
-        None => name.to_string(),
+        None => format!("\"{name}\""),
     };
     let mut err = SqlError::new(
         ErrorKind::UnknownColumn,
-        format!("there is no column \"{full}\""),
+        format!("column {full} does not exist"),
     )
     .at(position(span));
     let candidates: Vec<String> = fields
@@ -968,6 +999,32 @@ fn unknown_column(
         }
     });
     err
+}
+
+/// `err` with the hint to quote `word` when it is why the comparison failed: a bare word that
+/// names no column, compared with TEXT (`event_type = click`), is most likely text missing its
+/// single quotes. A close column name (a did-you-mean) stays in the hint as the other reading.
+fn hint_to_quote(err: SqlError, word: &ast::Expr, other: Option<DataType>) -> SqlError {
+    let ast::Expr::Identifier(ident) = word else {
+        return err;
+    };
+    if err.kind != ErrorKind::UnknownColumn || other != Some(DataType::Text) {
+        return err;
+    }
+    let text = &ident.value;
+    let quoted = format!("'{}'", text.replace('\'', "''"));
+    let mut hint = format!("to compare with the text {text}, write it in single quotes: {quoted}");
+    if ident.quote_style == Some('"') {
+        hint = format!("double quotes name a column; {hint}");
+    }
+    if let Some(close) = err
+        .hint
+        .as_deref()
+        .filter(|h| h.starts_with("did you mean"))
+    {
+        hint = format!("{hint} (or, for a column, {close})");
+    }
+    err.with_hint(hint)
 }
 
 /// Whether operator nesting in `e` goes deeper than `max`, found with an explicit stack (other
@@ -1031,5 +1088,81 @@ impl PendingSubquery {
             }),
             args,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{ErrorKind, Session, SqlError};
+
+    fn error(sql: &str) -> SqlError {
+        let mut s = Session::new();
+        s.execute("CREATE TABLE t (kind TEXT, n BIGINT)").unwrap();
+        s.execute(sql).unwrap_err()
+    }
+
+    fn hint(sql: &str) -> String {
+        error(sql).hint.unwrap_or_default()
+    }
+
+    #[test]
+    fn a_bare_word_compared_with_text_is_told_to_take_quotes() {
+        let quote = "to compare with the text click, write it in single quotes: 'click'";
+        for sql in [
+            "SELECT * FROM t WHERE kind = click",
+            "SELECT * FROM t WHERE click <> kind",
+            "SELECT * FROM t WHERE lower(kind) = click",
+            "SELECT * FROM t WHERE kind IN ('view', click)",
+            "SELECT * FROM t WHERE click IN ('view', 'buy')",
+            "SELECT * FROM t WHERE kind LIKE click",
+            "SELECT * FROM t WHERE kind IS DISTINCT FROM click",
+            "SELECT * FROM t WHERE kind BETWEEN 'a' AND click",
+            "SELECT CASE kind WHEN click THEN 1 END FROM t",
+        ] {
+            assert_eq!(hint(sql), quote, "{sql}");
+        }
+        // The error itself is still the unknown column, where the word is.
+        let e = error("SELECT * FROM t WHERE kind = click");
+        assert_eq!(e.kind, ErrorKind::UnknownColumn);
+        assert_eq!(e.message, "column \"click\" does not exist");
+        assert_eq!(
+            error("SELECT t.click FROM t").message,
+            "column t.click does not exist"
+        );
+        assert_eq!(e.position.map(|p| p.column), Some(30));
+    }
+
+    #[test]
+    fn the_quote_hint_keeps_the_words_case_and_escapes_its_quotes() {
+        assert_eq!(
+            hint("SELECT * FROM t WHERE kind = Click"),
+            "to compare with the text Click, write it in single quotes: 'Click'"
+        );
+        assert_eq!(
+            hint("SELECT * FROM t WHERE kind = \"it's\""),
+            "double quotes name a column; to compare with the text it's, write it in single quotes: 'it''s'"
+        );
+        // A close column name is the other reading.
+        assert_eq!(
+            hint("SELECT * FROM t WHERE kind = kinds"),
+            "to compare with the text kinds, write it in single quotes: 'kinds' (or, for a column, did you mean \"kind\"?)"
+        );
+    }
+
+    #[test]
+    fn no_quote_hint_where_text_is_not_what_is_compared() {
+        for sql in [
+            "SELECT * FROM t WHERE n = click",
+            "SELECT * FROM t WHERE kind = t.click",
+            "SELECT * FROM t WHERE click = missing",
+            "SELECT kind || click FROM t",
+            "SELECT CASE WHEN click THEN 1 END FROM t",
+        ] {
+            assert!(!hint(sql).contains("single quotes"), "{sql}: {}", hint(sql));
+        }
+        assert_eq!(
+            hint("SELECT * FROM t WHERE n = click"),
+            "the columns are: kind, n"
+        );
     }
 }

@@ -374,7 +374,7 @@ fn group(plan: Plan, bound: &mut Bound) -> Result<Plan, SqlError> {
         .collect();
     fields.extend(bound.collected.aggregates.iter().map(|a| PlanField {
         qualifier: None,
-        name: a.func.name().into(),
+        name: aggregate_name(a, from),
         data_type: a.data_type,
         hidden: false,
     }));
@@ -461,6 +461,19 @@ fn post_aggregate(e: &Expr, group_by: &[Expr]) -> Result<Expr, Ungrouped> {
             _ => Ok(None),
         }
     })
+}
+
+/// An aggregate's column in the aggregate step, named by its call over `from` (the trace shows
+/// `sum(fare)` and `sum(tip)`, not two columns named `sum`); an argument other than a column is
+/// shown as `…`.
+fn aggregate_name(a: &AggCall, from: &[PlanField]) -> String {
+    let distinct = if a.distinct { "DISTINCT " } else { "" };
+    let arg = match &a.arg {
+        None => "*",
+        Some(Expr::Column { index, .. }) => from.get(*index).map_or("…", |f| f.name.as_str()),
+        Some(_) => "…",
+    };
+    format!("{}({distinct}{arg})", a.func.name())
 }
 
 /// The classic error for an ungrouped column, with the caret under its first use outside an
