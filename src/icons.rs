@@ -62,3 +62,44 @@ pub fn icon(icon: Icon) -> Html {
         </svg>
     }
 }
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    /// The media-control symbols (U+23E9 to U+23FA: ⏩ ⏭ ⏮ ⏯ ⏸ ⏹ ⏺...) that Debian's Chromium draws as
+    /// empty boxes: no page text or lesson may use them; an [`super::Icon`] draws them instead.
+    fn missing_glyphs(text: &str) -> Vec<char> {
+        text.chars()
+            .filter(|c| ('\u{23E9}'..='\u{23FA}').contains(c))
+            .collect()
+    }
+
+    fn files(dir: &std::path::Path, ext: &str, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                files(&path, ext, out);
+            } else if path.extension().is_some_and(|e| e == ext) {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn no_page_or_lesson_uses_a_glyph_the_fonts_lack() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut paths = Vec::new();
+        files(&root.join("src"), "rs", &mut paths);
+        files(&root.join("lessons"), "md", &mut paths);
+        let found: Vec<String> = paths
+            .iter()
+            .filter(|p| !p.ends_with("icons.rs"))
+            .filter_map(|p| {
+                let glyphs = missing_glyphs(&std::fs::read_to_string(p).unwrap());
+                (!glyphs.is_empty()).then(|| format!("{}: {glyphs:?}", p.display()))
+            })
+            .collect();
+        assert!(paths.len() > 50, "read the sources");
+        assert!(found.is_empty(), "{found:?}");
+        assert_eq!(missing_glyphs("⏸ Pause"), ['⏸']);
+    }
+}

@@ -403,6 +403,7 @@ test("fork and compare: scrub back before the unclean election and fork with it 
 test("replication lab frame cost: Step with 3 brokers and 12 replicated partitions under load", async () => {
   const page = await openPage();
   await go(page, "#/labs/replication");
+  await page.click(".new-topic summary");
   await page.fill(".topic-name-input", "big");
   await page.fill(".partitions-input", "12");
   await page.fill(".rf-input", "3");
@@ -410,6 +411,7 @@ test("replication lab frame cost: Step with 3 brokers and 12 replicated partitio
   await page.click(".create-topic-button");
   assert.equal(await page.locator('[data-partition^="big-"]').count() / 2, 12, "12 partitions in the replicas and cluster views");
   await page.selectOption(".send-form .topic-select", "big");
+  await page.click(".steady-send summary");
   await page.fill(".rate-input", "20");
   await page.click(".rate-button");
   await page.click('[data-broker="3"] .broker-menu > summary');

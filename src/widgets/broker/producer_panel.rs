@@ -270,13 +270,16 @@ pub fn ProducerPanel() -> Html {
                     <button type="submit" class="primary send-button">{ "Send" }</button>
                     <p class="field-error" role="alert">{ (*error).clone().unwrap_or_default() }</p>
                 </form>
-                <p class="muted small">{ "{n} in the key or value becomes 1, 2, 3… for each record sent. An empty key is a null key; an empty value is a tombstone." }</p>
-                <p class="rate-row">
-                    <label>{ "steady rate " }<input class="num-input rate-input" type="number" min="1" value={(*rate).clone()} oninput={bind(&rate)} disabled={steady.is_some()} /></label>
-                    { " records per tick " }
-                    <button class="rate-button" onclick={on_rate}>{ if steady.is_some() { "Stop sending" } else { "Send steadily" } }</button>
-                    { steady.map(|s| html! { <span class="small muted">{ format!(" now: {s}") }</span> }).unwrap_or_default() }
-                </p>
+                <p class="muted small send-help">{ "{n} becomes 1, 2, 3… per record · empty key: a null key · empty value: a tombstone" }</p>
+                <details class="steady-send" open={steady.is_some()}>
+                    <summary>{ "Send steadily" }</summary>
+                    <p class="rate-row">
+                        <label>{ "steady rate " }<input class="num-input rate-input" type="number" min="1" value={(*rate).clone()} oninput={bind(&rate)} disabled={steady.is_some()} /></label>
+                        { " records per tick " }
+                        <button class="rate-button" onclick={on_rate}>{ if steady.is_some() { "Stop sending" } else { "Send steadily" } }</button>
+                        { steady.map(|s| html! { <span class="small muted">{ format!(" now: {s}") }</span> }).unwrap_or_default() }
+                    </p>
+                </details>
                 if let Some(p) = current {
                     <p class="small producer-summary">{ format!("{} (acks={}): {} sent · {} acknowledged · {} failed · {} unknown (may be written) · {} batch retries · {} waiting", p.id(), p.config().acks.name(), p.sent_records(), p.acked_records(), p.failed_records() - p.unknown_records(), p.unknown_records(), p.retried_batches(), p.pending_records()) }</p>
                     if !cluster.produce_errors().is_empty() {

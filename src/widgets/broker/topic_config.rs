@@ -313,6 +313,12 @@ pub fn TopicConfig() -> Html {
                 }
             })
         };
+        // In a replicated lab the replication settings are what the lessons use; the log's own
+        // settings and a new topic wait, folded, so the lab beside a lesson stays short.
+        let replicated = cluster
+            .topics()
+            .values()
+            .any(|t| t.settings().replication_factor > 1);
         html! {
             <div class="topic-config">
                 <label>{ "topic " }
@@ -321,9 +327,14 @@ pub fn TopicConfig() -> Html {
                     </select>
                 </label>
                 if let Some(t) = cluster.topics().get(&topic) {
-                    <SettingsEditor key={format!("{topic}-{:?}", t.settings())} topic={AttrValue::from(topic.clone())} settings={*t.settings()} />
                     <ReplicationEditor key={format!("r-{topic}-{:?}", t.settings())} topic={AttrValue::from(topic.clone())} settings={*t.settings()} />
+                    <details class="log-settings" open={!replicated}>
+                        <summary>{ "Log settings: segments, retention, cleanup, compression" }</summary>
+                        <SettingsEditor key={format!("{topic}-{:?}", t.settings())} topic={AttrValue::from(topic.clone())} settings={*t.settings()} />
+                    </details>
                 }
+                <details class="new-topic" open={!replicated}>
+                <summary>{ "New topic" }</summary>
                 <form class="create-topic" novalidate=true onsubmit={on_create}>
                     <strong>{ "New topic " }</strong>
                     <label>{ "name " }<input class="topic-name-input" type="text" placeholder="payments" value={(*name).clone()} oninput={bind(&name)} /></label>
@@ -333,6 +344,7 @@ pub fn TopicConfig() -> Html {
                     <button type="submit" class="create-topic-button">{ "Create topic" }</button>
                     <p class="field-error" role="alert">{ (*error).clone().unwrap_or_default() }</p>
                 </form>
+                </details>
             </div>
         }
     })
