@@ -260,7 +260,13 @@ pub fn Narrator(props: &NarratorProps) -> Html {
     let on_skip = {
         let (told, session, script) = (told.clone(), session.clone(), props.script.clone());
         Callback::from(move |_: MouseEvent| {
-            let (next, actions) = told.skip(&script);
+            // Once a run has finished (or was stopped), "all at once" runs the block again from
+            // its first step, as "Play these steps" does.
+            let from = match told.mode {
+                Mode::Finished => Told::start(&script, Start::FromTheTop),
+                _ => (*told).clone(),
+            };
+            let (next, actions) = from.skip(&script);
             steps_ran.mark();
             actions.into_iter().for_each(|a| session.dispatch(a));
             told.set(next);
@@ -287,7 +293,10 @@ pub fn Narrator(props: &NarratorProps) -> Html {
     let mode = told.mode;
     let bar = use_node_ref();
     let skip = html! {
-        <button type="button" class="run-steps" onclick={on_skip}>{ icon(Icon::SkipToEnd) }{ "Skip to the end" }</button>
+        <button type="button" class="run-steps" onclick={on_skip}>
+            { icon(Icon::SkipToEnd) }
+            { if mode == Mode::Finished { "Run them all at once" } else { "Skip to the end" } }
+        </button>
     };
     let stop = html! {
         <button type="button" class="narration-stop" onclick={on_stop}>{ icon(Icon::Stop) }{ "Stop" }</button>

@@ -101,3 +101,18 @@ test("a failover preset opens paused just before the failure, and 'Play the fail
     await done(skipper);
   }
 });
+
+test("after a run, the steps block runs again from the top, also after Reset", async () => {
+  const page = await openPage({ width: 1280, height: 800 });
+  await go(page, "#/lessons/kafka-unclean-election");
+  const block = page.locator(".steps-block").first();
+  await block.locator(".run-steps").click();
+  const end = await status(page);
+  assert.match(end, /^tick \d+ \(live\)$/);
+  assert.match(await block.locator(".run-steps").textContent(), /Run them all at once/);
+  await page.click(".tc-reset");
+  assert.equal(await status(page), "tick 0 (live)");
+  await block.locator(".run-steps").click();
+  assert.equal(await status(page), end, "the same steps ran again, to the same tick");
+  await done(page);
+});

@@ -269,6 +269,8 @@ pub struct ConsumerGroup {
     /// The coordinator's last assignment, by member id (kept for static members' rejoins).
     pub(crate) assignment: BTreeMap<String, BTreeSet<TopicPartition>>,
     pub(crate) rebalances: u32,
+    /// `rebalances` when the assignor last changed.
+    pub(crate) rebalances_at_strategy_change: u32,
 }
 
 /// What happened in a group, for the trace.
@@ -344,6 +346,7 @@ impl ConsumerGroup {
             committed: BTreeMap::new(),
             assignment: BTreeMap::new(),
             rebalances: 0,
+            rebalances_at_strategy_change: 0,
         }
     }
 
@@ -378,6 +381,11 @@ impl ConsumerGroup {
 
     pub fn rebalances(&self) -> u32 {
         self.rebalances
+    }
+
+    /// Rebalances completed since the assignor last changed (the change's own among them).
+    pub fn rebalances_since_strategy_change(&self) -> u32 {
+        self.rebalances - self.rebalances_at_strategy_change
     }
 
     /// Starts (or restarts) a rebalance: every member must join again.

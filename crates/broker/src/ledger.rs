@@ -47,6 +47,9 @@ pub struct Ledger {
     entries: BTreeMap<TopicPartition, Vec<Entry>>,
     pub(crate) lost: Vec<LostWrite>,
     pub(crate) acked: u64,
+    /// Records acknowledged while the controller quorum had no active controller: the data path
+    /// (produce, replicate, acknowledge) runs without the controller.
+    pub(crate) acked_without_controller: u64,
 }
 
 /// Whether `partition`'s elected leader holds the record (records below its log start were
@@ -62,6 +65,11 @@ pub fn leader_has(partition: &Partition, offset: Offset, epoch: u32) -> Option<b
 impl Ledger {
     pub fn lost(&self) -> &[LostWrite] {
         &self.lost
+    }
+
+    /// Records acknowledged while no controller was active.
+    pub fn acked_without_controller(&self) -> u64 {
+        self.acked_without_controller
     }
 
     pub fn acked(&self) -> u64 {

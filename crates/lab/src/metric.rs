@@ -26,6 +26,10 @@ pub const METRIC_NAMES: &[(&str, &str)] = &[
     ),
     ("acked", "records the broker acknowledged to producers"),
     (
+        "acked_without_controller",
+        "records acknowledged while no controller was active",
+    ),
+    (
         "duplicates",
         "records written at more than one offset (retries without idempotence)",
     ),
@@ -128,6 +132,13 @@ pub const TOPIC_FIELDS: &[Field] = &[
         ),
     ),
     field(
+        "quietest_keyless",
+        level(
+            "the fewest keyless records in one partition of topic {}",
+            Unit::Things("record", "records"),
+        ),
+    ),
+    field(
         "gaps",
         count(
             "offset compaction emptied in topic {}",
@@ -189,6 +200,13 @@ pub const GROUP_FIELDS: &[Field] = &[
     field(
         "rebalances",
         so_far("rebalance of group {}", "rebalances of group {}"),
+    ),
+    field(
+        "rebalances_since_assignor",
+        so_far(
+            "rebalance of group {} since its assignor changed",
+            "rebalances of group {} since its assignor changed",
+        ),
     ),
     field(
         "idle",
@@ -394,6 +412,7 @@ pub enum Metric {
     SourceEvents(String),
     SourceChance(String),
     Acked,
+    AckedWithoutController,
     Duplicates,
     Reordered,
     Consumers,
@@ -432,6 +451,7 @@ impl Metric {
             Metric::Sources,
             Metric::MaxChance,
             Metric::Acked,
+            Metric::AckedWithoutController,
             Metric::Duplicates,
             Metric::Reordered,
             Metric::Consumers,
@@ -504,6 +524,7 @@ impl Metric {
             Metric::SourceEvents(s) => return format!("source.{s}.events"),
             Metric::SourceChance(s) => return format!("source.{s}.chance"),
             Metric::Acked => "acked",
+            Metric::AckedWithoutController => "acked_without_controller",
             Metric::Duplicates => "duplicates",
             Metric::Reordered => "reordered",
             Metric::Consumers => "consumers",
@@ -561,6 +582,10 @@ impl Metric {
             Metric::Acked => plain(so_far(
                 "record acknowledged to a producer",
                 "records acknowledged to producers",
+            )),
+            Metric::AckedWithoutController => plain(so_far(
+                "record acknowledged while no controller was active",
+                "records acknowledged while no controller was active",
             )),
             Metric::Duplicates => plain(so_far(
                 "record written more than once",
@@ -702,6 +727,9 @@ impl Observation<'_> {
             Metric::QueueReady => count(self.lab.queue()?.ready.len() as u64),
             Metric::QueueDeleted => count(self.lab.queue()?.deleted),
             Metric::QueueRedelivered => count(self.lab.queue()?.redeliveries),
+            Metric::AckedWithoutController => {
+                count(self.lab.cluster()?.ledger().acked_without_controller())
+            }
             Metric::LostAcked => count(self.lab.cluster()?.ledger().lost().len() as u64),
             Metric::LostAckedAll => count(self.lab.cluster()?.ledger().lost_acks_all() as u64),
             Metric::UnderReplicated => {
@@ -795,6 +823,10 @@ fn topic_value(topic: &crate::broker::topic::Topic, field: &str) -> i64 {
         "log_start" => logs().map(|l| l.log_start().0).sum(),
         "busiest" => logs().map(|l| l.record_count() as u64).max().unwrap_or(0),
         "quietest" => logs().map(|l| l.record_count() as u64).min().unwrap_or(0),
+        "quietest_keyless" => logs()
+            .map(|l| l.records().filter(|r| r.key.is_none()).count() as u64)
+            .min()
+            .unwrap_or(0),
         // Offsets between the log start and the end that no longer hold a record: compaction's work.
         "gaps" => logs()
             .map(|l| (l.leo().0 - l.log_start().0).saturating_sub(l.record_count() as u64))
@@ -831,6 +863,7 @@ fn group_value(cluster: &crate::broker::cluster::Cluster, name: &str, field: &st
             .map(|(_, _, lag)| lag)
             .sum(),
         "rebalances" => u64::from(group.rebalances()),
+        "rebalances_since_assignor" => u64::from(group.rebalances_since_strategy_change()),
         "idle" => members().filter(|c| c.owned().is_empty()).count() as u64,
         "delivered" => members().map(|c| c.deliveries_total()).sum(),
         "redeliveries" => report().redeliveries.iter().filter(|r| r.0 == name).count() as u64,

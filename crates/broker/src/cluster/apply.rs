@@ -184,6 +184,7 @@ impl Cluster {
             C::SetGroupStrategy { group, strategy } => {
                 let g = self.groups.get_mut(group).expect("validated");
                 g.strategy = *strategy;
+                g.rebalances_at_strategy_change = g.rebalances;
                 g.start_rebalance(now, "the assignor changed", group_events);
             }
             other => unreachable!("dispatch routed {other:?} here"),

@@ -365,7 +365,11 @@ impl Cluster {
                 lost: false,
             })
         });
+        let before = self.ledger.acked;
         self.ledger.acknowledged(&tp, entries, partition, now);
+        if self.controller.active().is_none() {
+            self.ledger.acked_without_controller += self.ledger.acked - before;
+        }
     }
 
     /// A produce error: stale metadata is dropped, and the batch is retried while retries last.
