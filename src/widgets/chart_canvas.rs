@@ -15,6 +15,17 @@ pub fn use_chart_canvas(
     canvas: NodeRef,
     draw: fn(HtmlCanvasElement, &Lab, Palette, f64) -> Result<(), String>,
 ) -> Option<String> {
+    use_chart_canvas_with(canvas, (), draw)
+}
+
+/// [`use_chart_canvas`] for a drawing that also depends on the widget's own `setting` (an alert
+/// threshold): it redraws when the setting changes too.
+#[hook]
+pub fn use_chart_canvas_with<S, D>(canvas: NodeRef, setting: S, draw: D) -> Option<String>
+where
+    S: PartialEq + Clone + 'static,
+    D: Fn(HtmlCanvasElement, &Lab, Palette, f64) -> Result<(), String> + 'static,
+{
     let session = super::use_lab();
     let error = use_state(|| None::<String>);
     let theme = use_context::<UseStateHandle<Theme>>().map_or(Theme::Light, |t| *t);
@@ -22,7 +33,7 @@ pub fn use_chart_canvas(
     let view: Rc<Lab> = session.view.clone();
     {
         let error = error.clone();
-        use_effect_with((refresh, theme), move |(_, theme)| {
+        use_effect_with((refresh, theme, setting), move |(_, theme, _)| {
             if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
                 let scale = charts::fit_to_screen(&element, 0.32, (170.0, 260.0));
                 error.set(draw(element, &view, charts::palette(*theme), scale).err());

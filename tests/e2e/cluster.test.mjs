@@ -189,3 +189,27 @@ test("retention is typed in ticks and shown in ms and words, with a default a la
   assert.equal(await page.textContent(hint), "forever (retention.ms = -1)");
   await done(page);
 });
+
+test("the lag chart alerts above its threshold, with each partition's lag in records and in time", async () => {
+  const page = await openPage({ width: 1280, height: 800 });
+  await go(page, "#/labs/broker");
+  await page.fill(".poll-input", "10");
+  await page.fill(".processing-input", "3");
+  await page.click(".add-consumer-button");
+  await step(page, 5);
+  assert.match(await page.textContent(".lag-chart .lag-ok"), /No alert: every partition's lag is at most 50 records/);
+  await send(page, 300);
+  await step(page, 5);
+  const alerts = page.locator(".lag-alerts li");
+  assert.ok(await alerts.count() >= 1, "300 records to a slow group pass the 50-record threshold");
+  assert.match(await alerts.first().textContent(), /^Alert: group g is \d+ records behind on orders-\d, \d+ ticks \([\d.]+ s\) behind in time\.$/);
+  assert.match(await page.getAttribute(".lag-chart canvas", "aria-label"), /alert threshold at 50 records/);
+  await page.fill(".lag-threshold-input", "1000");
+  await page.waitForSelector(".lag-chart .lag-ok");
+  assert.equal(await alerts.count(), 0);
+  // A bad threshold stays at the field and keeps the last good one.
+  await page.fill(".lag-threshold-input", "0");
+  assert.match(await page.textContent(".lag-chart .field-error"), /whole number of records from 1/);
+  assert.match(await page.getAttribute(".lag-chart canvas", "aria-label"), /alert threshold at 1000 records/);
+  await done(page);
+});

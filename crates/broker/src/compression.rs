@@ -159,20 +159,25 @@ pub fn encoded_len(codec: Codec, records: &[NewRecord]) -> u64 {
         Codec::None => records
             .iter()
             .enumerate()
-            .map(|(i, r)| record_len(i, r))
+            .map(|(i, r)| record_len(r, i as u64, 0))
             .sum(),
         _ => compress(codec, &encode_records(records)).len() as u64,
     }
 }
 
-/// Bytes of a zig-zag varint.
+/// Bytes of a zig-zag varint or varlong (Kafka's `ByteUtils.sizeOfVarint`, `sizeOfVarlong`).
 fn varint_len(value: i64) -> u64 {
     let v = ((value << 1) ^ (value >> 63)) as u64;
     u64::from((64 - v.leading_zeros()).max(1).div_ceil(7))
 }
 
-/// Bytes [`encode_records`] writes for record `index`, without writing them.
-fn record_len(index: usize, r: &NewRecord) -> u64 {
+/// Most framing bytes of one record besides its key, value and headers (Kafka's
+/// `DefaultRecord.MAX_RECORD_OVERHEAD`: a 5-byte length, a 10-byte timestamp delta, a 5-byte
+/// offset delta and the attributes byte).
+const RECORD_OVERHEAD_MAX: u64 = 21;
+
+/// Bytes of a record's key, value and headers with their lengths (`DefaultRecord.sizeOf`).
+fn fields_len(r: &NewRecord) -> u64 {
     let field = |f: &Option<Vec<u8>>| {
         f.as_ref().map_or(varint_len(-1), |b| {
             varint_len(b.len() as i64) + b.len() as u64
@@ -188,14 +193,20 @@ fn record_len(index: usize, r: &NewRecord) -> u64 {
                 + v.len() as u64
         })
         .sum();
-    let body = 1
-        + varint_len(0)
-        + varint_len(index as i64)
-        + field(&r.key)
-        + field(&r.value)
-        + varint_len(r.headers.len() as i64)
-        + headers;
+    field(&r.key) + field(&r.value) + varint_len(r.headers.len() as i64) + headers
+}
+
+/// Bytes of record `r` in Kafka's v2 format at `offset_delta` and `timestamp_delta_ms` within
+/// its batch (`DefaultRecord.sizeInBytes`): a varint body length, then the attributes byte, the
+/// timestamp delta (varlong), the offset delta (varint), key, value and headers.
+pub fn record_len(r: &NewRecord, offset_delta: u64, timestamp_delta_ms: i64) -> u64 {
+    let body = 1 + varint_len(timestamp_delta_ms) + varint_len(offset_delta as i64) + fields_len(r);
     varint_len(body as i64) + body
+}
+
+/// The most bytes record `r` can take in any batch (`DefaultRecord.recordSizeUpperBound`).
+pub fn record_len_upper_bound(r: &NewRecord) -> u64 {
+    RECORD_OVERHEAD_MAX + fields_len(r)
 }
 
 #[cfg(test)]

@@ -12,8 +12,14 @@ use std::fmt;
 
 /// Controller nodes in the quorum.
 pub const CONTROLLER_NODES: u8 = 3;
-/// Ticks without an active controller before the quorum elects one (Raft's election timeout).
-pub const CONTROLLER_ELECTION_TICKS: u64 = 10;
+/// `controller.quorum.fetch.timeout.ms` (2 s) in ticks: how long a follower of the quorum goes
+/// without a good fetch from the active controller before it stands as a candidate.
+pub const CONTROLLER_FETCH_TIMEOUT_TICKS: u64 = 20;
+/// Ticks without an active controller before the quorum has elected one: the fetch timeout, then
+/// one vote round (a tick here). Kafka's KRaft (`QuorumConfig`, `QuorumState`) notices a crashed
+/// controller this way, about 2 s; a split vote would add a random 1 to 2 s
+/// (`controller.quorum.election.timeout.ms`), which the lab does not draw.
+pub const CONTROLLER_ELECTION_TICKS: u64 = CONTROLLER_FETCH_TIMEOUT_TICKS + 1;
 /// Metadata records kept; older ones give way to a snapshot (the controllers' current view),
 /// which a broker that fell further behind loads instead of replaying.
 pub const METADATA_LOG_RECORDS_MAX: usize = 5_000;

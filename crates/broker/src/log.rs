@@ -22,7 +22,9 @@ use std::rc::Rc;
 
 /// Bytes of a record batch's header (Kafka's v2 format).
 pub const BATCH_HEADER_BYTES: u64 = 61;
-/// Framing bytes of one record besides its key, value and headers (length, attributes, deltas).
+/// Framing bytes of one record besides its key, value and headers (length, attributes, deltas):
+/// a flat approximation of the varints. The producer's batching counts the exact v2 size
+/// (`compression::record_len`), as Kafka's Java client does.
 pub const RECORD_FRAMING_BYTES: u64 = 8;
 /// Most records one partition log may hold (a lab limit, so a tab never runs out of memory).
 pub const PARTITION_RECORDS_MAX: usize = 200_000;
@@ -1095,6 +1097,48 @@ mod tests {
         }
         log.compact(Tick(300), log.leo()).unwrap();
         assert!(!tombstone_kept(&log), "dropped once the horizon passed");
+    }
+
+    /// LogCleaner.shouldRetainRecord: a key's latest record stays if it has a value, and a
+    /// zero-length value is a value; only a null value is a tombstone.
+    #[test]
+    fn a_zero_length_value_is_an_ordinary_record_that_compaction_keeps() {
+        let mut log = small(|c| {
+            c.cleanup_compact = true;
+            c.delete_retention_ticks = 100;
+            c.min_cleanable_dirty_ratio_permille = 0;
+        });
+        put(&mut log, 0, "k", "0123456789");
+        put(&mut log, 1, "k", "");
+        assert!(log.records().all(|r| !r.is_tombstone()));
+        let empty_kept = |log: &PartitionLog| {
+            log.records()
+                .any(|r| r.key.as_deref() == Some(b"k".as_slice()) && r.value == Some(Vec::new()))
+        };
+        for i in 0..6 {
+            put(&mut log, 2 + i, "other", "0123456789");
+        }
+        let outcome = log.compact(Tick(10), log.leo()).unwrap();
+        assert_eq!(outcome.removed_tombstones, 0);
+        assert!(
+            empty_kept(&log),
+            "the latest record of k, with its empty value"
+        );
+        assert_eq!(
+            log.records()
+                .filter(|r| r.key.as_deref() == Some(b"k".as_slice()))
+                .count(),
+            1,
+            "the empty value superseded the older one"
+        );
+        for i in 0..4 {
+            put(&mut log, 200 + i, "more", "0123456789");
+        }
+        log.compact(Tick(300), log.leo());
+        assert!(
+            empty_kept(&log),
+            "no delete horizon applies: it is not a tombstone"
+        );
     }
 
     #[test]

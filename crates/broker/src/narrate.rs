@@ -220,6 +220,7 @@ pub fn event(event: &BrokerEvent) -> String {
         BrokerEvent::LeaderChanged { tp, leader: None, leader_epoch, .. } => format!("{tp} is offline in epoch {leader_epoch}: no in-sync replica can lead"),
         BrokerEvent::IsrChanged { tp, isr } => format!("{tp}'s ISR is now {}", brokers(isr)),
         BrokerEvent::Truncated { tp, broker, from, to } => format!("{broker} cut its copy of {tp} from LEO {from} back to {to} to match the leader"),
+        BrokerEvent::ProduceFailed { producer, tp, error } if error.from_client() => format!("{producer}'s request to {tp} failed with {}: {error}", error.code()),
         BrokerEvent::ProduceFailed { producer, tp, error } => format!("{tp} answered {producer} with {}: {error}", error.code()),
         BrokerEvent::AckedWritesLost { tp, count } => format!("{count} acknowledged record(s) of {tp} are gone from its leader"),
         BrokerEvent::ClusterSettingsChanged => "the brokers' settings changed".into(),

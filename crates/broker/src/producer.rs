@@ -2,9 +2,23 @@
 //! round-robin for null keys), batching in the record accumulator (`batch.size`, `linger`), and
 //! per-partition sequence numbers for the idempotent producer. Sending, faults and retries are
 //! driven by [`super::cluster`], which owns the network between producer and broker.
+//!
+//! A batch fills as in Kafka's Java client (`RecordAccumulator.append`,
+//! `MemoryRecordsBuilder.hasRoomFor` and `isFull`): `batch.size` counts the 61-byte batch header
+//! (`DefaultRecordBatch.RECORD_BATCH_OVERHEAD`) as well as the records. A new batch's buffer, its
+//! write limit, is `batch.size` or, if larger, the first record's upper bound (the header plus
+//! `DefaultRecord.recordSizeUpperBound`); the first record always fits, and a next one fits if
+//! the header, the records so far and it together stay within the write limit. So
+//! `batch.size=64` holds a single record of the usual size (61 + about 20 bytes), and a 16 KiB
+//! batch holds about 16,323 bytes of records. Records are counted at their exact v2 size
+//! ([`compression::record_len`]: varint lengths and deltas), not at the log's flat
+//! [`super::log::RECORD_FRAMING_BYTES`] approximation. For a compressed batch the records so
+//! far count at their size times the estimated compression ratio times 1.05
+//! (`COMPRESSION_RATE_ESTIMATION_FACTOR`); the ratio is Java's `CompressionRatioEstimator`, kept
+//! per producer, topic and codec here (the Java client keeps one per process).
 
-use super::compression::Codec;
-use super::log::NewRecord;
+use super::compression::{self, Codec};
+use super::log::{ticks_to_ms, NewRecord, BATCH_HEADER_BYTES};
 use super::partitioner::partition_for_key;
 use super::PartitionId;
 use sim::clock::Tick;
@@ -16,6 +30,12 @@ use std::fmt;
 pub const ACCUMULATED_RECORDS_MAX: usize = 10_000;
 /// `retry.backoff.max.ms` (1 s), in ticks.
 pub const RETRY_BACKOFF_MAX_TICKS: u64 = 10;
+/// `MemoryRecordsBuilder.COMPRESSION_RATE_ESTIMATION_FACTOR`: the margin on the estimated ratio.
+const COMPRESSION_RATE_ESTIMATION_FACTOR: f32 = 1.05;
+/// `CompressionRatioEstimator.COMPRESSION_RATIO_IMPROVING_STEP`.
+const COMPRESSION_RATIO_IMPROVING_STEP: f32 = 0.005;
+/// `CompressionRatioEstimator.COMPRESSION_RATIO_DETERIORATE_STEP`.
+const COMPRESSION_RATIO_DETERIORATE_STEP: f32 = 0.05;
 
 /// A producer client's id (also its idempotent producer id).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -99,6 +119,36 @@ impl Default for ProducerConfig {
     }
 }
 
+/// An estimated compression ratio (compressed over uncompressed bytes), a Java `float`.
+#[derive(Clone, Copy, Debug)]
+pub struct Ratio(pub f32);
+
+impl Ratio {
+    /// `CompressionType.rate`, where every codec's estimate starts.
+    const INITIAL: Ratio = Ratio(1.0);
+
+    /// `CompressionRatioEstimator.updateEstimation`: worse news moves the estimate up fast,
+    /// better news moves it down slowly, never below what was observed.
+    fn updated(self, observed: f32) -> Ratio {
+        let current = self.0;
+        if observed > current {
+            Ratio((current + COMPRESSION_RATIO_DETERIORATE_STEP).max(observed))
+        } else if observed < current {
+            Ratio((current - COMPRESSION_RATIO_IMPROVING_STEP).max(observed))
+        } else {
+            self
+        }
+    }
+}
+
+impl PartialEq for Ratio {
+    fn eq(&self, other: &Ratio) -> bool {
+        self.0.to_bits() == other.0.to_bits()
+    }
+}
+
+impl Eq for Ratio {}
+
 /// Records for one partition, accumulated into a batch.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProducerBatch {
@@ -107,7 +157,13 @@ pub struct ProducerBatch {
     pub records: Vec<NewRecord>,
     /// One id per record, unique per cluster: how the history checks recognise a record.
     pub send_ids: Vec<u64>,
+    /// Exact v2 bytes of the records, uncompressed (`uncompressedRecordsSizeInBytes`).
     pub bytes: u64,
+    /// The buffer's size: `batch.size`, or the first record's upper bound if larger.
+    pub write_limit: u64,
+    /// The codec the batch was opened with, and the ratio estimated for it then.
+    pub codec: Codec,
+    pub estimated_ratio: Ratio,
     pub created_at: Tick,
     /// Base sequence, given when the batch is first sent by an idempotent producer.
     pub base_sequence: Option<u32>,
@@ -116,6 +172,97 @@ pub struct ProducerBatch {
     pub attempts: u32,
     /// When a retry may go out.
     pub retry_at: Option<Tick>,
+}
+
+impl ProducerBatch {
+    /// An empty batch whose buffer fits `first` (`RecordAccumulator.append`).
+    fn open(
+        topic: &str,
+        partition: PartitionId,
+        batch_size: u64,
+        first: &NewRecord,
+        (codec, estimated_ratio): (Codec, Ratio),
+        now: Tick,
+    ) -> ProducerBatch {
+        let upper_bound = BATCH_HEADER_BYTES + compression::record_len_upper_bound(first);
+        ProducerBatch {
+            topic: topic.to_string(),
+            partition,
+            records: Vec::new(),
+            send_ids: Vec::new(),
+            bytes: 0,
+            write_limit: batch_size.max(upper_bound),
+            codec,
+            estimated_ratio,
+            created_at: now,
+            base_sequence: None,
+            producer_epoch: 0,
+            attempts: 0,
+            retry_at: None,
+        }
+    }
+
+    /// `MemoryRecordsBuilder.estimatedBytesWritten`: the header plus the records, scaled by the
+    /// estimated ratio and its 1.05 margin when compressed (Java's float arithmetic, truncated).
+    fn estimated_bytes(&self) -> u64 {
+        let records = match self.codec {
+            Codec::None => self.bytes,
+            _ => {
+                (self.bytes as f32 * self.estimated_ratio.0 * COMPRESSION_RATE_ESTIMATION_FACTOR)
+                    as u64
+            }
+        };
+        BATCH_HEADER_BYTES + records
+    }
+
+    /// `MemoryRecordsBuilder.isFull`: a batch with records that reached its write limit.
+    fn is_full(&self) -> bool {
+        !self.records.is_empty() && self.write_limit <= self.estimated_bytes()
+    }
+
+    /// `MemoryRecordsBuilder.hasRoomFor`: the first record always fits; a next one if the
+    /// estimate plus its exact size (uncompressed) stays within the write limit (so a full batch
+    /// has no room: every record takes bytes).
+    fn has_room_for(&self, record: &NewRecord, now: Tick) -> bool {
+        self.records.is_empty()
+            || self.estimated_bytes() + self.size_of_next(record, now) <= self.write_limit
+    }
+
+    /// Exact bytes of `record` appended next: its offset and timestamp deltas from the first
+    /// (a record without a timestamp is stamped when it is sent, as `KafkaProducer.send` does).
+    fn size_of_next(&self, record: &NewRecord, now: Tick) -> u64 {
+        let at = record.timestamp.unwrap_or(now);
+        let base = self
+            .records
+            .first()
+            .map_or(at, |r| r.timestamp.unwrap_or(self.created_at));
+        let delta_ms = ticks_to_ms(at.0) as i64 - ticks_to_ms(base.0) as i64;
+        compression::record_len(record, self.records.len() as u64, delta_ms)
+    }
+
+    fn push(&mut self, record: NewRecord, send_id: u64, now: Tick) {
+        self.bytes += self.size_of_next(&record, now);
+        self.records.push(record);
+        self.send_ids.push(send_id);
+    }
+
+    /// The compression ratio this batch achieved (`MemoryRecordsBuilder.compressionRatio`).
+    fn observed_ratio(&self) -> f32 {
+        compression::encoded_len(self.codec, &self.records) as f32 / self.bytes.max(1) as f32
+    }
+}
+
+/// The estimated compression ratio for `topic` with `codec` (`CompressionRatioEstimator.estimation`).
+fn estimated_ratio(
+    ratios: &BTreeMap<String, BTreeMap<Codec, Ratio>>,
+    topic: &str,
+    codec: Codec,
+) -> Ratio {
+    ratios
+        .get(topic)
+        .and_then(|by_codec| by_codec.get(&codec))
+        .copied()
+        .unwrap_or(Ratio::INITIAL)
 }
 
 /// A producer client.
@@ -132,6 +279,8 @@ pub struct Producer {
     sticky: BTreeMap<String, (PartitionId, u64)>,
     round_robin: BTreeMap<String, u32>,
     next_sequence: BTreeMap<(String, PartitionId), u32>,
+    /// `CompressionRatioEstimator`: the estimated ratio per topic and codec.
+    ratios: BTreeMap<String, BTreeMap<Codec, Ratio>>,
     /// Bumped when the broker has lost this producer's earlier records (KIP-360): sequences
     /// start over under the new epoch.
     pub(crate) epoch: u16,
@@ -196,6 +345,7 @@ impl Producer {
             sticky: BTreeMap::new(),
             round_robin: BTreeMap::new(),
             next_sequence: BTreeMap::new(),
+            ratios: BTreeMap::new(),
             epoch: 0,
             rng,
             sent_records: 0,
@@ -274,33 +424,26 @@ impl Producer {
         if self.pending_records() >= ACCUMULATED_RECORDS_MAX {
             return Err("the producer's buffer is full (buffer.memory)");
         }
-        let size = record.size_bytes();
         if !self.open.contains_key(topic) {
             self.open.insert(topic.to_string(), BTreeMap::new());
         }
         let batches = self.open.get_mut(topic).expect("inserted above");
         if batches
             .get(&partition)
-            .is_some_and(|open| open.bytes + size > self.config.batch_size_bytes)
+            .is_some_and(|open| !open.has_room_for(&record, now))
         {
             let full = batches.remove(&partition).expect("checked above");
             self.queued.push_back(full);
         }
-        let batch = batches.entry(partition).or_insert_with(|| ProducerBatch {
-            topic: topic.to_string(),
-            partition,
-            records: Vec::new(),
-            send_ids: Vec::new(),
-            bytes: 0,
-            created_at: now,
-            base_sequence: None,
-            producer_epoch: 0,
-            attempts: 0,
-            retry_at: None,
-        });
-        batch.bytes += size;
-        batch.records.push(record);
-        batch.send_ids.push(send_id);
+        let (batch_size, codec) = (self.config.batch_size_bytes, self.config.compression);
+        let ratios = &self.ratios;
+        batches
+            .entry(partition)
+            .or_insert_with(|| {
+                let ratio = estimated_ratio(ratios, topic, codec);
+                ProducerBatch::open(topic, partition, batch_size, &record, (codec, ratio), now)
+            })
+            .push(record, send_id, now);
         self.sent_records += 1;
         self.held_records += 1;
         Ok(())
@@ -314,8 +457,7 @@ impl Producer {
             let ready: Vec<PartitionId> = batches
                 .iter()
                 .filter(|(_, b)| {
-                    b.bytes >= self.config.batch_size_bytes
-                        || now.ticks_since(b.created_at) >= self.config.linger_ticks
+                    b.is_full() || now.ticks_since(b.created_at) >= self.config.linger_ticks
                 })
                 .map(|(p, _)| *p)
                 .collect();
@@ -349,6 +491,9 @@ impl Producer {
                 batch.producer_epoch = self.epoch;
                 *next = next.wrapping_add(batch.records.len() as u32);
             }
+            if batch.attempts == 0 {
+                self.note_ratio(&batch);
+            }
             batch.attempts += 1;
             self.held_records -= batch.records.len();
             out.push(batch);
@@ -357,7 +502,21 @@ impl Producer {
         out
     }
 
-    /// Puts a batch back for a retry after the backoff, or reports that it is out of retries.
+    /// A compressed batch closes on its first send and updates its topic's estimate
+    /// (`ProducerBatch.close`).
+    fn note_ratio(&mut self, batch: &ProducerBatch) {
+        if batch.codec == Codec::None {
+            return;
+        }
+        let updated = estimated_ratio(&self.ratios, &batch.topic, batch.codec)
+            .updated(batch.observed_ratio());
+        if !self.ratios.contains_key(&batch.topic) {
+            self.ratios.insert(batch.topic.clone(), BTreeMap::new());
+        }
+        let topic = self.ratios.get_mut(&batch.topic).expect("inserted above");
+        topic.insert(batch.codec, updated);
+    }
+
     /// The idempotent producer's identity on the broker: its id under its current epoch.
     pub fn stamp_id(id: ProducerId, epoch: u16) -> u64 {
         (u64::from(epoch) << 32) | u64::from(id.0)
@@ -382,6 +541,7 @@ impl Producer {
         }
     }
 
+    /// Puts a batch back for a retry after the backoff, or reports that it is out of retries.
     pub fn retry_later(
         &mut self,
         mut batch: ProducerBatch,
@@ -493,7 +653,7 @@ mod tests {
     #[test]
     fn batches_close_when_full_or_lingered_and_get_sequences() {
         let mut p = producer(ProducerConfig {
-            batch_size_bytes: 40,
+            batch_size_bytes: 61 + 2 * 17,
             linger_ticks: 3,
             ..ProducerConfig::default()
         });
@@ -507,7 +667,7 @@ mod tests {
             )
             .unwrap();
         }
-        // 18 bytes each: batches of 2, 2, and an open one with 1.
+        // 17 bytes each, after the 61-byte header: batches of 2, 2, and an open one with 1.
         let sent = p.drain(Tick(0));
         assert_eq!(
             sent.iter().map(|b| b.records.len()).collect::<Vec<_>>(),
@@ -520,6 +680,133 @@ mod tests {
         assert!(p.drain(Tick(2)).is_empty(), "the last batch lingers");
         let last = p.drain(Tick(3));
         assert_eq!((last.len(), last[0].base_sequence), (1, Some(4)));
+    }
+
+    /// A record with a 10-byte key and a 20-byte value: 37 bytes at offset deltas 0 to 63 (length
+    /// 1 + attributes 1 + timestamp delta 1 + offset delta 1 + key 11 + value 21 + headers 1),
+    /// 38 from 64 on (the zig-zag offset delta takes 2 bytes).
+    fn record_37() -> NewRecord {
+        NewRecord::keyed("k123456789", "v1234567890123456789")
+    }
+
+    /// Sizes of the batches `count` copies of `record` make at `config`, all sent at tick 0.
+    fn batch_sizes(config: ProducerConfig, record: &NewRecord, count: usize) -> Vec<usize> {
+        let mut p = producer(config);
+        for id in 0..count {
+            p.accumulate("t", PartitionId(0), record.clone(), id as u64, Tick(0))
+                .unwrap();
+        }
+        p.drain(Tick(0)).iter().map(|b| b.records.len()).collect()
+    }
+
+    fn batch_size(bytes: u64) -> ProducerConfig {
+        ProducerConfig {
+            batch_size_bytes: bytes,
+            linger_ticks: 0,
+            ..ProducerConfig::default()
+        }
+    }
+
+    #[test]
+    fn batch_size_counts_the_header_so_64_bytes_hold_one_record() {
+        // Lesson 16's records: 20 to 22 bytes, so 61 + 20 already passes 64.
+        let record = NewRecord::keyed("user-1", "order 1");
+        assert_eq!(compression::record_len(&record, 1, 0), 20);
+        assert_eq!(batch_sizes(batch_size(64), &record, 5), vec![1; 5]);
+    }
+
+    #[test]
+    fn exactly_n_records_fit_where_the_formula_says() {
+        assert_eq!(compression::record_len(&record_37(), 63, 0), 37);
+        assert_eq!(compression::record_len(&record_37(), 64, 0), 38);
+        // 61 + 3 × 37 = 172: three fit, a fourth does not; one byte less and only two do.
+        assert_eq!(batch_sizes(batch_size(172), &record_37(), 7), vec![3, 3, 1]);
+        assert_eq!(
+            batch_sizes(batch_size(171), &record_37(), 7),
+            vec![2, 2, 2, 1]
+        );
+        // The default 16 KiB: the most n with 61 + 64 × 37 + (n - 64) × 38 <= 16,384.
+        let fits =
+            |n: u64| 61 + (0..n).map(|d| if d < 64 { 37 } else { 38 }).sum::<u64>() <= 16_384;
+        let n = (1..).take_while(|n| fits(*n)).last().unwrap();
+        assert_eq!(n, 431);
+        let sizes = batch_sizes(ProducerConfig::default(), &record_37(), 1_000);
+        assert_eq!(sizes, vec![431, 431, 138]);
+    }
+
+    #[test]
+    fn batch_size_zero_leaves_only_the_first_records_upper_bound() {
+        // The buffer is the header plus the first record's upper bound (21 bytes of overhead
+        // plus key, value and headers): 61 + 21 + 11 + 21 + 1 = 115, and 61 + 37 + 37 > 115.
+        assert_eq!(batch_sizes(batch_size(0), &record_37(), 3), vec![1, 1, 1]);
+        // That bound leaves 17 bytes of slack after a small record: a second 17-byte record
+        // (no key, a 10-byte value) fills it exactly, as in the Java client.
+        let tiny = NewRecord::unkeyed("0123456789");
+        assert_eq!(compression::record_len(&tiny, 1, 0), 17);
+        assert_eq!(batch_sizes(batch_size(0), &tiny, 5), vec![2, 2, 1]);
+    }
+
+    #[test]
+    fn a_record_sent_a_tick_later_carries_a_longer_timestamp_delta() {
+        let mut p = producer(ProducerConfig {
+            linger_ticks: 5,
+            ..ProducerConfig::default()
+        });
+        for tick in [0, 1] {
+            p.accumulate("t", PartitionId(0), record_37(), tick, Tick(tick))
+                .unwrap();
+        }
+        // 100 ms is zig-zag 200: a 2-byte varlong.
+        let sent = p.drain(Tick(5));
+        assert_eq!(sent[0].bytes, 37 + 38);
+        // A first record's own timestamp is the base, whenever it is sent.
+        let stamped = NewRecord {
+            timestamp: Some(Tick(1_000)),
+            ..record_37()
+        };
+        p.accumulate("t", PartitionId(0), stamped, 2, Tick(6))
+            .unwrap();
+        assert_eq!(p.drain(Tick(11))[0].bytes, 37);
+    }
+
+    #[test]
+    fn a_compressed_batch_counts_its_records_at_the_estimated_ratio_and_margin() {
+        let gzip = ProducerConfig {
+            compression: Codec::Gzip,
+            ..batch_size(172)
+        };
+        // The ratio starts at 1.0: two records count as (74 × 1.05) as int = 77, and
+        // 61 + 77 + 37 = 175 > 172, so two fit where three fit uncompressed.
+        assert_eq!(batch_sizes(gzip, &record_37(), 5), vec![2, 2, 1]);
+    }
+
+    #[test]
+    fn the_ratio_estimate_follows_java() {
+        // CompressionRatioEstimatorTest's cases: up by at least 0.05, down by at most 0.005,
+        // never below the observed ratio.
+        for (current, observed, expected) in [
+            (0.8f32, 0.84f32, 0.85f32),
+            (0.6, 0.7, 0.7),
+            (0.6, 0.4, 0.595),
+            (0.004, 0.001, 0.001),
+        ] {
+            assert_eq!(
+                Ratio(current).updated(observed),
+                Ratio(expected),
+                "{current} {observed}"
+            );
+        }
+        let mut p = producer(ProducerConfig {
+            compression: Codec::Gzip,
+            ..ProducerConfig::default()
+        });
+        for id in 0..50 {
+            p.accumulate("t", PartitionId(0), record_37(), id, Tick(0))
+                .unwrap();
+        }
+        p.drain(Tick(0));
+        assert_eq!(estimated_ratio(&p.ratios, "t", Codec::Gzip), Ratio(0.995));
+        assert_eq!(estimated_ratio(&p.ratios, "t", Codec::Lz4), Ratio::INITIAL);
     }
 
     #[test]

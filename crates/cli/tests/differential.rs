@@ -7,6 +7,9 @@
 use lab::broker::assignor::{assign, Group, Member, Strategy};
 use lab::broker::partitioner::{murmur2, partition_for_key};
 use lab::rng::{Rng, Seed};
+mod common;
+
+use common::run_lab;
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::PathBuf;
@@ -202,36 +205,26 @@ fn cooperative_sticky_matches_kafka_python_for_fresh_groups() {
 
 #[test]
 fn the_cli_prints_what_the_library_computes() {
-    let lab = env!("CARGO_BIN_EXE_lab");
-    let out = Command::new(lab)
-        .args([
+    let out = run_lab(
+        &[
             "partition",
             "--partitions",
             "1000",
             "--hex",
             "--json",
             "3231",
-        ])
-        .output()
-        .unwrap();
+        ],
+        "",
+    );
     assert!(out.status.success());
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "{\"hash\":-973932308,\"key\":\"3231\",\"partition\":340}\n"
     );
-    let mut child = Command::new(lab)
-        .args(["assign", "--strategy", "range", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(br#"{"topics": {"t0": 3, "t1": 3}, "members": [{"id": "C0", "topics": ["t0", "t1"]}, {"id": "C1", "topics": ["t0", "t1"]}]}"#)
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = run_lab(
+        &["assign", "--strategy", "range", "-"],
+        r#"{"topics": {"t0": 3, "t1": 3}, "members": [{"id": "C0", "topics": ["t0", "t1"]}, {"id": "C1", "topics": ["t0", "t1"]}]}"#,
+    );
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "{\"C0\":{\"t0\":[0,1],\"t1\":[0,1]},\"C1\":{\"t0\":[2],\"t1\":[2]}}\n"
@@ -242,7 +235,7 @@ fn the_cli_prints_what_the_library_computes() {
         &["partition", "--partitions", "x", "k"],
         &["frobnicate"],
     ] {
-        let out = Command::new(lab).args(bad).output().unwrap();
+        let out = run_lab(bad, "");
         assert_eq!(out.status.code(), Some(2), "{bad:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(

@@ -5,6 +5,7 @@
 //! topic payments partitions=6 policy=compact segment=300 retention=500
 //! producer idempotence=off faults=20 compression=gzip linger=2 batch=16384 partitioner=round-robin
 //! produce orders key=user-{n} value=order-{n} count=20 partition=1 header=source:web
+//! produce profiles key=user-1 value=null   # a tombstone (a null value); value= is zero-length
 //! rate orders 5 key=user-{n}   # keep sending 5 records every tick (rate orders 0 stops)
 //! broker                       # add a broker
 //! reset-offsets g to=earliest  # only while the group has no running member
@@ -560,6 +561,20 @@ impl Narration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn value_null_is_a_tombstone_and_an_empty_value_is_zero_length() {
+        let steps = parse_steps("produce profiles key=k value=null\nproduce profiles key=k value=")
+            .unwrap();
+        let values: Vec<Option<String>> = steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Broker(BrokerCommand::Produce { value, .. }) => Some(value.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(values, vec![None, Some(String::new())]);
+    }
 
     #[test]
     fn every_step_parses() {

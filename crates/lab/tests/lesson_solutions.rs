@@ -291,6 +291,12 @@ fn compaction() {
     }
     r.ticks(20);
     r.assert_met("compact");
+    r.send("profiles", Some("user-2"), Some(""), 1);
+    r.ticks(1);
+    assert!(
+        !r.met("tombstone"),
+        "an empty value is an ordinary record, not a tombstone"
+    );
     r.send("profiles", Some("user-1"), None, 1);
     r.assert_met("tombstone");
     let refused = r.timeline.apply_at(
@@ -618,7 +624,7 @@ fn the_controller() {
     // Writes acknowledged before the controller dies do not count: the goal is about the data
     // path running while no controller is active.
     r.steps(SEND_30);
-    r.steps("tick 5\nkill-controller 1\ntick 15");
+    r.steps("tick 5\nkill-controller 1\ntick 25");
     assert_eq!(r.value("controller_term"), 2);
     assert_eq!(r.value("acked_without_controller"), 0);
     assert!(
@@ -640,7 +646,13 @@ fn the_controller() {
         30,
         "acknowledged with no active controller"
     );
-    r.ticks(10);
+    r.ticks(15);
+    assert_eq!(
+        r.value("controller_term"),
+        1,
+        "20 ticks of controller.quorum.fetch.timeout.ms, then a vote"
+    );
+    r.ticks(5);
     r.assert_met("controller-failover");
     assert_eq!(r.value("controller_term"), 2);
     // Broker 1 cut off from the controller: fenced although it runs, and deposed.

@@ -1,6 +1,11 @@
 //! The producer panel: send records (key, value, count, partition) and configure the producer
 //! (acks, partitioner, linger, batch size, idempotence, in-flight requests, retries, network
-//! faults); the produce errors brokers answered, by Kafka error code.
+//! faults); the produce errors the producer got, by Kafka error code: those brokers answered and
+//! those its own network client raised (NETWORK_EXCEPTION, a client-side REQUEST_TIMED_OUT).
+//!
+//! An empty value field sends a zero-length value, an ordinary record that compaction keeps; a
+//! tombstone is a null value, sent with the "null value" box ticked (Kafka's
+//! LogCleaner.shouldRetainRecord tells the two apart).
 
 use super::{bind, bind_select, parse_number, send, with_cluster};
 use lab::broker::cluster::{BrokerCommand, PRODUCE_COUNT_MAX};
@@ -123,12 +128,19 @@ fn ProducerSettings(props: &SettingsProps) -> Html {
     }
 }
 
+/// The value a record is sent with: `None` (a tombstone) when the null box is ticked, otherwise
+/// the field's text, so an empty field is a zero-length value.
+fn record_value(text: &str, null: bool) -> Option<String> {
+    (!null).then(|| text.to_string())
+}
+
 #[component]
 pub fn ProducerPanel() -> Html {
     let session = crate::widgets::use_lab();
     let topic = use_state(String::new);
     let key = use_state(|| "user-{n}".to_string());
     let value = use_state(|| "order {n}".to_string());
+    let null_value = use_state(|| false);
     let count = use_state(|| "1".to_string());
     let partition = use_state(|| "auto".to_string());
     let header = use_state(String::new);
@@ -155,7 +167,7 @@ pub fn ProducerPanel() -> Html {
                 count.clone(),
                 partition.clone(),
             );
-            let header = header.clone();
+            let (header, null_value) = (header.clone(), null_value.clone());
             let topic_name = topic_name.clone();
             Callback::from(move |e: SubmitEvent| {
                 e.prevent_default();
@@ -181,7 +193,7 @@ pub fn ProducerPanel() -> Html {
                                 topic: topic_name.clone(),
                                 partition,
                                 key: text(&key),
-                                value: text(&value),
+                                value: record_value(&value, *null_value),
                                 count: n as u16,
                                 header,
                             },
@@ -199,6 +211,7 @@ pub fn ProducerPanel() -> Html {
                 value.clone(),
                 rate.clone(),
             );
+            let null_value = null_value.clone();
             let topic_name = topic_name.clone();
             let running = cluster.rates().contains_key(&producer_id);
             Callback::from(move |_: MouseEvent| {
@@ -217,7 +230,7 @@ pub fn ProducerPanel() -> Html {
                                 producer: producer_id,
                                 topic: topic_name.clone(),
                                 key: text(&key),
-                                value: text(&value),
+                                value: record_value(&value, *null_value),
                                 records_per_tick: n as u16,
                             },
                         );
@@ -241,6 +254,12 @@ pub fn ProducerPanel() -> Html {
                 )
             })
         };
+        let toggle_null = {
+            let null_value = null_value.clone();
+            Callback::from(move |e: Event| {
+                null_value.set(e.target_unchecked_into::<HtmlInputElement>().checked())
+            })
+        };
         let current = cluster.producers().get(&producer_id);
         html! {
             <div class="producer-panel">
@@ -258,7 +277,8 @@ pub fn ProducerPanel() -> Html {
                         </select>
                     </label>
                     <label>{ "key " }<input class="key-input" type="text" placeholder="empty = null key" value={(*key).clone()} oninput={bind(&key)} /></label>
-                    <label>{ "value " }<input class="value-input" type="text" placeholder="empty = null (tombstone)" value={(*value).clone()} oninput={bind(&value)} /></label>
+                    <label>{ "value " }<input class="value-input" type="text" placeholder="empty = zero-length value" value={(*value).clone()} oninput={bind(&value)} disabled={*null_value} /></label>
+                    <label class="check"><input class="null-value-input" type="checkbox" checked={*null_value} onchange={toggle_null} />{ " null value (tombstone)" }</label>
                     <label>{ "count " }<input class="count-input send-count" type="number" min="1" value={(*count).clone()} oninput={bind(&count)} /></label>
                     <label>{ "partition " }
                         <select class="partition-select" onchange={bind_select(&partition)}>
@@ -270,7 +290,7 @@ pub fn ProducerPanel() -> Html {
                     <button type="submit" class="primary send-button">{ "Send" }</button>
                     <p class="field-error" role="alert">{ (*error).clone().unwrap_or_default() }</p>
                 </form>
-                <p class="muted small send-help">{ "{n} becomes 1, 2, 3… per record · empty key: a null key · empty value: a tombstone" }</p>
+                <p class="muted small send-help">{ "{n} becomes 1, 2, 3… per record · empty key: a null key · empty value: a zero-length value, which compaction keeps · a tombstone is a null value: tick null value" }</p>
                 <details class="steady-send" open={steady.is_some()}>
                     <summary>{ "Send steadily" }</summary>
                     <p class="rate-row">
@@ -283,7 +303,7 @@ pub fn ProducerPanel() -> Html {
                 if let Some(p) = current {
                     <p class="small producer-summary">{ format!("{} (acks={}): {} sent · {} acknowledged · {} failed · {} unknown (may be written) · {} batch retries · {} waiting", p.id(), p.config().acks.name(), p.sent_records(), p.acked_records(), p.failed_records() - p.unknown_records(), p.unknown_records(), p.retried_batches(), p.pending_records()) }</p>
                     if !cluster.produce_errors().is_empty() {
-                        <p class="small produce-errors">{ "Errors answered: " }{ cluster.produce_errors().iter().map(|(code, n)| format!("{code} ×{n}")).collect::<Vec<_>>().join(" · ") }</p>
+                        <p class="small produce-errors">{ "Errors the producer got: " }{ cluster.produce_errors().iter().map(|(code, n)| format!("{code} ×{n}")).collect::<Vec<_>>().join(" · ") }</p>
                     }
                     <details class="producer-settings">
                         <summary>{ format!("{} settings", p.id()) }</summary>

@@ -197,9 +197,12 @@ pub enum BrokerCommand {
 pub enum ProduceError {
     /// No leader known: the partition is offline.
     LeaderNotAvailable,
-    /// The broker cannot be reached (down, or cut off from clients).
-    BrokerUnreachable(BrokerId),
-    /// The broker asked is not the partition's leader (stale metadata).
+    /// The broker's process is down: a killed process resets its connections, so the client fails
+    /// the requests in flight to it, and any it sends there, as "Disconnected from node N"
+    /// (Kafka's Sender.handleProduceResponse).
+    Disconnected(BrokerId),
+    /// A live broker asked is not the partition's leader: stale metadata after leadership moved,
+    /// or a parked acks=all request whose leader lost its leadership.
     NotLeaderOrFollower(BrokerId),
     /// acks=all refused before appending: fewer in-sync replicas than the minimum.
     NotEnoughReplicas { isr: usize, min: usize },
@@ -207,6 +210,10 @@ pub enum ProduceError {
     NotEnoughReplicasAfterAppend { isr: usize, min: usize },
     /// acks=all: the high watermark did not reach the batch within request.timeout.
     RequestTimedOut,
+    /// No answer at all within `request.timeout.ms`: the broker is cut off from clients, so
+    /// neither the request, nor its answer, nor a connection reset gets through, and the client
+    /// gives up on the request itself (Kafka's NetworkClient.handleTimedOutRequests).
+    ClientTimedOut(BrokerId),
 }
 
 impl ProduceError {
@@ -214,7 +221,17 @@ impl ProduceError {
     pub fn maybe_written(&self) -> bool {
         matches!(
             self,
-            ProduceError::NotEnoughReplicasAfterAppend { .. } | ProduceError::RequestTimedOut
+            ProduceError::NotEnoughReplicasAfterAppend { .. }
+                | ProduceError::RequestTimedOut
+                | ProduceError::ClientTimedOut(_)
+        )
+    }
+
+    /// Raised by the producer's own network client rather than answered by a broker.
+    pub fn from_client(&self) -> bool {
+        matches!(
+            self,
+            ProduceError::Disconnected(_) | ProduceError::ClientTimedOut(_)
         )
     }
 
@@ -222,11 +239,11 @@ impl ProduceError {
     pub fn code(&self) -> &'static str {
         match self {
             ProduceError::LeaderNotAvailable => "LEADER_NOT_AVAILABLE",
-            ProduceError::BrokerUnreachable(_) => "NETWORK_EXCEPTION",
+            ProduceError::Disconnected(_) => "NETWORK_EXCEPTION",
             ProduceError::NotLeaderOrFollower(_) => "NOT_LEADER_OR_FOLLOWER",
             ProduceError::NotEnoughReplicas { .. } => "NOT_ENOUGH_REPLICAS",
             ProduceError::NotEnoughReplicasAfterAppend { .. } => "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
-            ProduceError::RequestTimedOut => "REQUEST_TIMED_OUT",
+            ProduceError::RequestTimedOut | ProduceError::ClientTimedOut(_) => "REQUEST_TIMED_OUT",
         }
     }
 }
@@ -235,7 +252,9 @@ impl fmt::Display for ProduceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ProduceError::LeaderNotAvailable => write!(f, "the partition has no leader"),
-            ProduceError::BrokerUnreachable(b) => write!(f, "{b} cannot be reached"),
+            ProduceError::Disconnected(b) => {
+                write!(f, "disconnected from {b}, whose process is down")
+            }
             ProduceError::NotLeaderOrFollower(b) => write!(f, "{b} is not the leader"),
             ProduceError::NotEnoughReplicas { isr, min } => {
                 write!(f, "only {isr} in-sync replica(s), {min} required")
@@ -246,6 +265,9 @@ impl fmt::Display for ProduceError {
             ),
             ProduceError::RequestTimedOut => {
                 write!(f, "the high watermark did not reach the records in time")
+            }
+            ProduceError::ClientTimedOut(b) => {
+                write!(f, "no answer from {b} within request.timeout")
             }
         }
     }
@@ -262,6 +284,18 @@ pub struct ParkedProduce {
     pub deadline: Tick,
     /// The network will drop the response.
     pub response_lost: bool,
+}
+
+/// A produce request sent into a link cut from clients. It never reaches the broker, and nothing
+/// comes back, not even a connection reset: the client fails it with REQUEST_TIMED_OUT once
+/// `request.timeout.ms` has passed. (A cut drops what crosses it; the lab does not model TCP
+/// delivering the request late, after the link is restored.)
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnansweredProduce {
+    pub producer: ProducerId,
+    pub batch: ProducerBatch,
+    pub broker: BrokerId,
+    pub deadline: Tick,
 }
 
 /// Why a command was refused, with a hint for the learner.
@@ -582,10 +616,12 @@ pub struct Cluster {
     settings: ClusterSettings,
     /// acks=all requests waiting for the high watermark.
     parked: Vec<ParkedProduce>,
+    /// Requests sent into a link cut from clients, waiting for the client's request timeout.
+    unanswered: Vec<UnansweredProduce>,
     /// Each producer's idea of each partition's leader (refreshed after errors).
     client_leaders: BTreeMap<(ProducerId, TopicPartition), BrokerId>,
     ledger: Ledger,
-    /// Produce errors answered so far, by Kafka error code.
+    /// Produce errors so far, by Kafka error code: answered by brokers or raised by the client.
     produce_errors: BTreeMap<&'static str, u64>,
     /// Follower truncations so far.
     truncations: u64,
@@ -624,6 +660,7 @@ impl Cluster {
             controller,
             settings: ClusterSettings::default(),
             parked: Vec::new(),
+            unanswered: Vec::new(),
             client_leaders: BTreeMap::new(),
             ledger: Ledger::default(),
             produce_errors: BTreeMap::new(),
@@ -737,7 +774,7 @@ impl Cluster {
         &self.ledger
     }
 
-    /// Produce errors answered so far, by Kafka error code.
+    /// Produce errors so far, by Kafka error code: answered by brokers or raised by the client.
     pub fn produce_errors(&self) -> &BTreeMap<&'static str, u64> {
         &self.produce_errors
     }
@@ -808,6 +845,7 @@ impl Cluster {
         self.flush_producers(now, &mut events);
         self.replicate(now, &mut events);
         self.complete_parked(now, &mut events);
+        self.expire_unanswered(now, &mut events);
         self.refresh_serving();
         let mut group_events = Vec::new();
         for g in self.groups.values_mut() {
@@ -881,7 +919,8 @@ impl Cluster {
         hasher.u64(u64::from(self.controller.term));
         hasher.u64(self.ledger.acked);
         hasher.u64(self.ledger.lost.len() as u64);
-        hasher.u64(self.parked.len() as u64);
+        // The requests in flight, wherever they wait.
+        hasher.u64((self.parked.len() + self.unanswered.len()) as u64);
         for b in &self.brokers {
             hasher.u64(b.metadata_offset as u64);
             hasher.u64(u64::from(b.running()));

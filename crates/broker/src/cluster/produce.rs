@@ -3,6 +3,14 @@
 //! (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, idempotent sequences), the append, and the
 //! answer: at once for acks=0 and 1, from the purgatory once the high watermark covers the batch
 //! for acks=all (Kafka's delayed produce: Partition.checkEnoughReplicasReachOffset). Acknowledged records enter the ledger.
+//!
+//! What the client hears when the leader it believes in cannot answer follows Kafka's Java
+//! client (Sender.handleProduceResponse, NetworkClient.handleTimedOutRequests): a broker whose
+//! process is down answers nothing, its connection is reset, and the requests in flight to it
+//! fail with NETWORK_EXCEPTION; a broker cut off from clients is silent, so they fail with
+//! REQUEST_TIMED_OUT once `request.timeout.ms` has passed. NOT_LEADER_OR_FOLLOWER comes only from
+//! a live broker that does not lead the partition (any more). All three are retriable and make
+//! the producer refresh its metadata.
 
 use super::*;
 
@@ -154,11 +162,14 @@ impl Cluster {
             let error = ProduceError::LeaderNotAvailable;
             return self.produce_error(id, batch, now, error, events);
         };
-        if !self
+        let (cut, running) = self
             .existing_broker(broker)
-            .is_ok_and(|b| b.reachable(Link::Clients))
-        {
-            let error = ProduceError::BrokerUnreachable(broker);
+            .map_or((false, false), |b| (b.is_cut(Link::Clients), b.running()));
+        if cut {
+            return self.send_into_cut(id, batch, broker, now);
+        }
+        if !running {
+            let error = ProduceError::Disconnected(broker);
             return self.produce_error(id, batch, now, error, events);
         }
         let rules = self.rules();
@@ -204,12 +215,7 @@ impl Cluster {
                     tp: tp.clone(),
                 });
                 let seq = batch.base_sequence.unwrap_or(0);
-                let earlier_in_flight = self.parked.iter().any(|p| {
-                    p.producer == id
-                        && p.batch.topic == batch.topic
-                        && p.batch.partition == batch.partition
-                        && p.batch.base_sequence.is_some_and(|s| s < seq)
-                });
+                let earlier_in_flight = self.in_flight_before(id, &batch, seq);
                 let producer = self.producers.get_mut(&id).expect("exists");
                 let gap_never_fills = !earlier_in_flight
                     && !producer.holds_earlier(&batch.topic, batch.partition, seq);
@@ -326,6 +332,49 @@ impl Cluster {
         self.acknowledge(id, &batch, broker, now);
     }
 
+    /// Whether a request of `id` for the batch's partition with a sequence below `seq` is still
+    /// in flight (parked on a leader, or unanswered in a cut link).
+    fn in_flight_before(&self, id: ProducerId, batch: &ProducerBatch, seq: u32) -> bool {
+        let earlier = |producer: ProducerId, other: &ProducerBatch| {
+            producer == id
+                && other.topic == batch.topic
+                && other.partition == batch.partition
+                && other.base_sequence.is_some_and(|s| s < seq)
+        };
+        self.parked.iter().any(|p| earlier(p.producer, &p.batch))
+            || self
+                .unanswered
+                .iter()
+                .any(|u| earlier(u.producer, &u.batch))
+    }
+
+    /// A request sent to a broker cut off from clients: an acks=0 send is done once it leaves
+    /// (nobody waits for an answer), any other waits for the client's request timeout.
+    fn send_into_cut(&mut self, id: ProducerId, batch: ProducerBatch, broker: BrokerId, now: Tick) {
+        if self.producers[&id].config.acks == Acks::Zero {
+            self.set_outcome(&batch, SendOutcome::Unconfirmed);
+            return;
+        }
+        self.unanswered.push(UnansweredProduce {
+            producer: id,
+            batch,
+            broker,
+            deadline: now.plus(self.settings.request_timeout_ticks),
+        });
+    }
+
+    /// Fails the requests lost in a cut link whose `request.timeout.ms` has passed.
+    pub(super) fn expire_unanswered(&mut self, now: Tick, events: &mut Vec<BrokerEvent>) {
+        let (expired, waiting) = std::mem::take(&mut self.unanswered)
+            .into_iter()
+            .partition(|u| now >= u.deadline);
+        self.unanswered = waiting;
+        for request in expired {
+            let error = ProduceError::ClientTimedOut(request.broker);
+            self.produce_error(request.producer, request.batch, now, error, events);
+        }
+    }
+
     pub(super) fn set_outcome(&mut self, batch: &ProducerBatch, outcome: SendOutcome) {
         for send_id in &batch.send_ids {
             self.sends[*send_id as usize].outcome = outcome;
@@ -400,21 +449,27 @@ impl Cluster {
     /// Answers the parked acks=all requests whose time has come (Kafka's delayed produce: Partition.checkEnoughReplicasReachOffset): success once the
     /// high watermark covers the batch (or NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank
     /// meanwhile), NOT_LEADER_OR_FOLLOWER if the leader lost its leadership, REQUEST_TIMED_OUT
-    /// when the deadline passes.
+    /// when the deadline passes. No answer crosses a link cut from clients, so the client times
+    /// the request out itself; a leader whose process ended answers nothing (see
+    /// [`Cluster::closed_connection_error`]).
     pub(super) fn complete_parked(&mut self, now: Tick, events: &mut Vec<BrokerEvent>) {
         let parked = std::mem::take(&mut self.parked);
         for request in parked {
             let b = self.existing_broker(request.broker).expect("brokers stay");
-            let (running, reachable) = (b.running(), b.reachable(Link::Clients));
+            let (running, cut) = (b.running(), b.is_cut(Link::Clients));
             let t = &self.topics[&request.batch.topic];
             let p = &t.partitions[request.batch.partition.0 as usize];
             let min_isr = p.effective_min_isr(&t.settings);
             let replica = p.replica.get(&request.broker);
             let leads = replica
                 .is_some_and(|r| r.leading.is_some() && r.known_epoch == request.leader_epoch);
-            let error = if !running || !leads {
+            let error = if cut {
+                (now >= request.deadline).then_some(ProduceError::ClientTimedOut(request.broker))
+            } else if !running {
+                Some(self.closed_connection_error(&request))
+            } else if !leads {
                 Some(ProduceError::NotLeaderOrFollower(request.broker))
-            } else if replica.is_some_and(|r| r.hw > request.last_offset) && reachable {
+            } else if replica.is_some_and(|r| r.hw > request.last_offset) {
                 let isr = replica.map_or(0, |r| r.maximal_isr().len());
                 if isr < min_isr {
                     Some(ProduceError::NotEnoughReplicasAfterAppend { isr, min: min_isr })
@@ -452,6 +507,24 @@ impl Cluster {
                 }
                 None => self.parked.push(request),
             }
+        }
+    }
+
+    /// What the producer hears about a request parked on a leader whose process ended. A
+    /// controlled shutdown hands the leadership over first, and the broker, still running, answers
+    /// its parked requests NOT_LEADER_OR_FOLLOWER before it exits; a killed process (or one that
+    /// stopped without the controller moving its leadership) takes them down with its
+    /// connections: NETWORK_EXCEPTION.
+    fn closed_connection_error(&self, request: &ParkedProduce) -> ProduceError {
+        let stopped = self
+            .broker(request.broker)
+            .is_some_and(|b| b.process() == BrokerProcess::Stopped);
+        let partition =
+            &self.topics[&request.batch.topic].partitions[request.batch.partition.0 as usize];
+        if stopped && partition.leader != Some(request.broker) {
+            ProduceError::NotLeaderOrFollower(request.broker)
+        } else {
+            ProduceError::Disconnected(request.broker)
         }
     }
 
