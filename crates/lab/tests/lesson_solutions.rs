@@ -498,7 +498,7 @@ fn acks_and_durability() {
 
 #[test]
 fn leader_failover() {
-    let mut r = Run::new("20-kafka-leader-failover.md");
+    let mut r = Run::new("21-kafka-leader-failover.md");
     assert!(!r.met("failover") && !r.met("preferred-back"));
     assert_eq!(r.partition(0).leader(), Some(BrokerId(1)));
     r.steps(SEND_30);
@@ -547,7 +547,7 @@ restart-broker 2\ntick 10\n"
 
 #[test]
 fn unclean_election() {
-    let file = "21-kafka-unclean-election.md";
+    let file = "22-kafka-unclean-election.md";
     let mut r = Run::new(file);
     assert!(!r.met("lose-acked") && !r.met("prevent"));
     // The lesson's steps reproduce the loss of committed, acknowledged records.
@@ -597,7 +597,7 @@ kill-broker 2\nkill-broker 3\ntick 100\nkill-broker 1\ntick 100\nrestart-broker 
 /// numbered instructions, in `lesson_instructions.rs`).
 #[test]
 fn unclean_election_warning_as_written() {
-    let file = "21-kafka-unclean-election.md";
+    let file = "22-kafka-unclean-election.md";
     let text = std::fs::read_to_string(format!(
         "{}/../../lessons/{file}",
         env!("CARGO_MANIFEST_DIR")
@@ -618,7 +618,7 @@ kill-broker 1\ntick 100\nrestart-broker 2\ntick 10\nrestart-broker 1\nrestart-br
 
 #[test]
 fn the_controller() {
-    let file = "22-kafka-controller.md";
+    let file = "23-kafka-controller.md";
     let mut r = Run::new(file);
     assert!(!r.met("controller-failover") && !r.met("fenced-alive") && !r.met("zombie-safe"));
     // Writes acknowledged before the controller dies do not count: the goal is about the data
@@ -699,7 +699,7 @@ kill-broker 2\ntick 100\n";
 
 #[test]
 fn min_insync_replicas() {
-    let file = "23-kafka-min-isr.md";
+    let file = "20-kafka-min-isr.md";
     let mut r = Run::new(file);
     assert!(!r.met("refused") && !r.met("available-again") && !r.met("hw-frozen"));
     r.steps(MIN_ISR_FAULTS);
@@ -744,7 +744,7 @@ fn min_insync_replicas() {
 /// accepted and timed out instead of being refused).
 #[test]
 fn min_insync_replicas_with_cut_followers() {
-    let mut r = Run::new("23-kafka-min-isr.md");
+    let mut r = Run::new("20-kafka-min-isr.md");
     r.steps("cut-broker 2 from=brokers\ncut-broker 3 from=brokers");
     r.steps("produce orders key=k{n} count=10 partition=0\ntick 102");
     for _ in 0..20 {

@@ -97,7 +97,7 @@ fn acks_1_loses_every_record_the_followers_had_not_fetched() {
 
 #[test]
 fn a_dead_leader_is_replaced_only_after_the_session_timeout() {
-    let mut lab = Experiment::new("20-kafka-leader-failover.md", "guess-detection");
+    let mut lab = Experiment::new("21-kafka-leader-failover.md", "guess-detection");
     lab.run("produce orders key=user-{n} value=order-{n} count=30\ntick 5\nkill-broker 1");
     let mut ticks = 0;
     while !lab.revealed() {
@@ -115,7 +115,7 @@ fn a_dead_leader_is_replaced_only_after_the_session_timeout() {
 
 #[test]
 fn an_unclean_leader_keeps_only_what_it_had() {
-    let lesson_file = "21-kafka-unclean-election.md";
+    let lesson_file = "22-kafka-unclean-election.md";
     let mut lab = Experiment::new(lesson_file, "guess-survivors");
     lab.run(
         "topic-config orders min-isr=1 unclean=on\n\
