@@ -235,10 +235,6 @@ pub fn parse_schema_json(json: &Value) -> Result<ParsedSchema, SchemaError> {
     })
 }
 
-const PRIMITIVES: [&str; 8] = [
-    "null", "boolean", "int", "long", "float", "double", "bytes", "string",
-];
-
 fn primitive(name: &str) -> Option<Schema> {
     Some(match name {
         "null" => Schema::Null,
@@ -356,7 +352,7 @@ impl Parser {
                     .ok_or_else(|| SchemaError("a map needs \"values\"".into()))?;
                 Ok(Schema::Map(Box::new(self.parse(values, namespace)?)))
             }
-            name if PRIMITIVES.contains(&name) => Ok(primitive(name).expect("a primitive")),
+            // A primitive in object form ({"type": "int", ...}) or a named type's name.
             name => self.reference(name, namespace),
         }
     }
@@ -377,7 +373,7 @@ impl Parser {
         };
         let full = FullName::qualify(name, &namespace);
         check_full_name(&full)?;
-        if PRIMITIVES.contains(&full.to_string().as_str()) {
+        if primitive(&full.to_string()).is_some() {
             return fail(format!(
                 "\"{full}\" is a primitive type and cannot be redefined"
             ));

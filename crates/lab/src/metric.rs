@@ -312,20 +312,14 @@ impl Unit {
     }
 }
 
-/// A number with thousands separators: 12,345.
+/// A number with thousands separators: 12,345 and -12,345.
 pub fn grouped(value: i64) -> String {
-    let digits = value.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
+    let magnitude = crate::sim::text::group_thousands(value.unsigned_abs());
     if value < 0 {
-        out.insert(0, '-');
+        format!("-{magnitude}")
+    } else {
+        magnitude
     }
-    out
 }
 
 /// A metric's [`Words`] with its source, topic or group named: what goal feedback says.

@@ -7,9 +7,7 @@
 use lab::check::Verdict;
 use lab::lesson::{parse_lesson, Block, Lesson};
 use lab::metric::Observation;
-use lab::state::Command;
-use lab::steps::Step;
-use lab::timeline::Timeline;
+use lab::steps::{self, Step};
 use std::path::{Path, PathBuf};
 
 fn lesson_files() -> Vec<PathBuf> {
@@ -35,43 +33,29 @@ fn lessons() -> Vec<(String, Lesson)> {
         .collect()
 }
 
-fn run(timeline: &mut Timeline, steps: &[Step]) -> Result<(), String> {
-    for step in steps {
-        match step {
-            Step::Ticks(n) => {
-                for _ in 0..*n {
-                    timeline.advance_head().map_err(|e| e.to_string())?;
-                }
-            }
-            Step::Broker(command) => {
-                let end = timeline.end();
-                timeline
-                    .apply_at(end, Command::Broker(command.clone()))
-                    .map_err(|e| format!("{command:?} was refused: {e}"))?;
-            }
-        }
-    }
-    Ok(())
-}
-
 #[test]
 fn every_instruction_does_what_its_prose_promises() {
     let mut problems = Vec::new();
     let mut promises_checked = 0;
     for (name, lesson) in lessons() {
-        let mut timeline = Timeline::new(lesson.meta.config);
+        // Each instruction runs after all the ones before it, from the lesson's fresh lab.
+        let mut steps: Vec<Step> = Vec::new();
         for instruction in &lesson.instructions {
-            if let Err(e) = run(&mut timeline, &instruction.steps) {
-                problems.push(format!("{name}:{}: {e}", instruction.line));
-                break;
-            }
+            steps.extend(instruction.steps.iter().cloned());
+            let ran = match steps::run(lesson.meta.config, &steps) {
+                Ok(ran) => ran,
+                Err(e) => {
+                    problems.push(format!("{name}:{}: {}", instruction.line, e.message));
+                    break;
+                }
+            };
             let Some(promise) = &instruction.promise else {
                 continue;
             };
             promises_checked += 1;
             let observation = Observation {
-                lab: timeline.head(),
-                journal: timeline.journal(),
+                lab: ran.timeline.head(),
+                journal: ran.timeline.journal(),
             };
             if let Verdict::NotYet(reasons) = promise.condition.evaluate(&observation) {
                 problems.push(format!(

@@ -1,5 +1,19 @@
-//! Small text helpers every engine's error messages share: the edit distance behind
-//! "did you mean ...?" suggestions for mistyped table, column, function and metric names.
+//! Small text helpers every engine's messages share: the edit distance behind "did you mean
+//! ...?" suggestions for mistyped table, column, function and metric names, and whole numbers
+//! written with thousands separators.
+
+/// `n` with thousands separators: 604800000 → "604,800,000".
+pub fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
 
 /// Levenshtein distance (insertions, deletions and substitutions of one character each cost 1).
 pub fn edit_distance(a: &str, b: &str) -> usize {
@@ -37,6 +51,15 @@ pub fn did_you_mean<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(group_thousands(0), "0");
+        assert_eq!(group_thousands(999), "999");
+        assert_eq!(group_thousands(1_000), "1,000");
+        assert_eq!(group_thousands(604_800_000), "604,800,000");
+        assert_eq!(group_thousands(u64::MAX), "18,446,744,073,709,551,615");
+    }
 
     #[test]
     fn edit_distance_basics() {

@@ -5,12 +5,13 @@
 //! inspector for the cell the learner selects.
 
 use super::lag_track::{cell_marks, CellMarks, GroupCommit};
-use super::topic_config::{duration_words, group_digits};
+use super::topic_config::duration_words;
 use super::{key_class, show_bytes, with_cluster};
 use lab::broker::group::TopicPartition;
 use lab::broker::log::{Offset, Record};
 use lab::broker::topic::Partition;
 use lab::broker::PartitionId;
+use lab::sim::text::group_thousands;
 use yew::prelude::*;
 
 /// Offsets shown per partition row (the most recent ones).
@@ -23,7 +24,7 @@ fn retention_words(ticks: Option<u64>) -> String {
         |t| {
             format!(
                 "{} ticks ({})",
-                group_digits(t),
+                group_thousands(t),
                 duration_words(lab::broker::log::ticks_to_ms(t))
             )
         },

@@ -9,20 +9,8 @@ use lab::broker::cluster::BROKERS_MAX;
 use lab::broker::compression::Codec;
 use lab::broker::log::{ticks_to_ms, LogConfig, RETENTION_TICKS_DEFAULT};
 use lab::broker::topic::{TimestampType, TopicSettings, TOPIC_PARTITIONS_MAX};
+use lab::sim::text::group_thousands;
 use yew::prelude::*;
-
-/// `n` with thousands separators: 604800000 → "604,800,000".
-pub fn group_digits(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
 
 /// Milliseconds in the largest unit that fits, to one decimal: "10 min", "1.5 h", "7 days".
 pub fn duration_words(ms: u64) -> String {
@@ -51,7 +39,7 @@ pub fn ticks_hint(text: &str, empty_is_forever: bool) -> String {
     match text.trim().parse::<u64>() {
         Ok(ticks) => {
             let ms = ticks_to_ms(ticks);
-            format!("= {} ms ({})", group_digits(ms), duration_words(ms))
+            format!("= {} ms ({})", group_thousands(ms), duration_words(ms))
         }
         Err(_) if text.trim().is_empty() && empty_is_forever => {
             "forever (retention.ms = -1)".to_string()
@@ -189,7 +177,7 @@ fn SettingsEditor(props: &EditorProps) -> Html {
             <label>{ "segment.bytes " }<input class="num-input segment-input" type="number" value={(*segment).clone()} oninput={bind(&segment)} /></label>
             { ticks_field("retention (ticks)", "retention-input", &retention, true, format!(
                 "retention.ms in ticks (one tick is {} ms). This lab's default is {} ticks, {}; Kafka's is 7 days, {} ticks, which no lab run would reach. Empty keeps records forever.",
-                ticks_to_ms(1), group_digits(RETENTION_TICKS_DEFAULT), duration_words(ticks_to_ms(RETENTION_TICKS_DEFAULT)), group_digits(7 * 86_400_000 / ticks_to_ms(1)))) }
+                ticks_to_ms(1), group_thousands(RETENTION_TICKS_DEFAULT), duration_words(ticks_to_ms(RETENTION_TICKS_DEFAULT)), group_thousands(7 * 86_400_000 / ticks_to_ms(1)))) }
             <label>{ "retention.bytes " }<input class="num-input" type="number" placeholder="no limit" value={(*retention_bytes).clone()} oninput={bind(&retention_bytes)} /></label>
             <label>{ "cleanup.policy " }
                 <select class="policy-select" onchange={bind_select(&policy)}>
@@ -356,9 +344,6 @@ mod tests {
 
     #[test]
     fn times_in_ticks_are_shown_in_ms_and_words() {
-        assert_eq!(group_digits(604_800_000), "604,800,000");
-        assert_eq!(group_digits(999), "999");
-        assert_eq!(group_digits(1_000), "1,000");
         assert_eq!(ticks_hint("6000", true), "= 600,000 ms (10 min)");
         assert_eq!(ticks_hint("50", true), "= 5,000 ms (5 s)");
         assert_eq!(ticks_hint("6048000", true), "= 604,800,000 ms (7 days)");

@@ -109,8 +109,7 @@ pub fn digit_groups(text: &str) -> Option<DigitGroups<'_>> {
 
 /// 12345 as "12,345".
 pub fn format_count(n: u64) -> String {
-    let digits = n.to_string();
-    digit_groups(&digits).map_or(digits.clone(), |g| g.to_text())
+    lab::sim::text::group_thousands(n)
 }
 
 /// "1 row" or "3 rows".
