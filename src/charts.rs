@@ -163,7 +163,9 @@ pub fn lines(
     let last = points().map(|p| p.0).max().unwrap_or(1).max(first + 1);
     let peak = points().map(|p| p.1).max().unwrap_or(0).max(1);
     let label_font = label_font(palette, scale);
-    let mut chart = builder(&root, scale, 42.0)
+    // Room for the widest tick label (about 7 CSS px a digit) beside the axis description.
+    let y_labels_css_px = (22.0 + 7.0 * peak.to_string().len() as f64).max(42.0);
+    let mut chart = builder(&root, scale, y_labels_css_px)
         .build_cartesian_2d(first..last, 0u64..peak + peak / 10 + 1)
         .map_err(|e| e.to_string())?;
     themed(

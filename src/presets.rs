@@ -85,6 +85,10 @@ mod tests {
                         .apply_at(at, Command::Broker(command.clone()))
                         .unwrap();
                 }
+                Beat::ApplyLab { command, .. } => {
+                    let at = opened.timeline.end();
+                    opened.timeline.apply_at(at, command.clone()).unwrap();
+                }
                 Beat::Advance { ticks, .. } => {
                     for _ in 0..ticks {
                         opened.timeline.advance_head().unwrap();

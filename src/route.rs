@@ -53,6 +53,12 @@ pub const LABS: &[LabInfo] = &[
         blurb: "Replicas, the ISR, the high watermark and KRaft elections: kill brokers, cut the network, and count what acknowledged writes survive.",
     },
     LabInfo {
+        id: "overview",
+        title: "Cluster overview",
+        card: "Cluster overview",
+        blurb: "A Control Center-style dashboard of the replicated cluster: under-replicated and offline partitions, per-broker traffic and consumer lag in records and seconds, each named by its JMX metric. Kill a broker and watch the numbers move.",
+    },
+    LabInfo {
         id: "sql",
         title: "SQL lab",
         card: "SQL lab",

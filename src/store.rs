@@ -308,6 +308,7 @@ impl LabSession {
             match step {
                 Step::Ticks(n) => self.forward(u32::try_from(*n).unwrap_or(u32::MAX)),
                 Step::Broker(command) => self.command(Command::Broker(command.clone())),
+                Step::Lab(command) => self.command(command.clone()),
             }
             if fork_notice.is_none() && self.undo.is_some() {
                 fork_notice = self.notice.clone();

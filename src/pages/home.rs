@@ -18,6 +18,8 @@ struct Track<'a> {
     blurb: &'static str,
     lessons: Vec<&'a Lesson>,
     lab: Option<&'static LabInfo>,
+    /// A second lab on the same cluster, linked beside the first.
+    also: Option<&'static LabInfo>,
 }
 
 /// A track still to be written: named on the map so the learner sees where Flowlab goes.
@@ -73,24 +75,28 @@ fn tracks(catalog: &Catalog) -> Vec<Track<'_>> {
             blurb: "Logical time, replay and forks: how every lab here works, and why it is deterministic.",
             lessons: named("Foundations"),
             lab: lab("stream"),
+            also: None,
         },
         Track {
             name: "Kafka".into(),
             blurb: "The commit log: partitions and keys, consumer groups, delivery semantics, retention, compaction and batching.",
             lessons: log,
             lab: lab("broker"),
+            also: None,
         },
         Track {
             name: "Replication".into(),
             blurb: "Replicas, the ISR and the high watermark; acks, leader failover, unclean elections and the KRaft controller.",
             lessons: replication,
             lab: lab("replication"),
+            also: lab("overview"),
         },
         Track {
             name: "SQL".into(),
             blurb: "Queries evaluated clause by clause over sample tables and live topics: filters, GROUP BY, joins, window functions.",
             lessons: named("SQL"),
             lab: lab("sql"),
+            also: None,
         },
     ];
     for (name, lessons) in catalog.tracks() {
@@ -100,6 +106,7 @@ fn tracks(catalog: &Catalog) -> Vec<Track<'_>> {
                 blurb: "",
                 lessons,
                 lab: None,
+                also: None,
             });
         }
     }
@@ -186,6 +193,8 @@ struct TrackView {
     goals: usize,
     /// The track's lab: its id, its short name and what it is.
     lab: Option<(&'static str, &'static str, &'static str)>,
+    /// A second lab, the same way.
+    also: Option<(&'static str, &'static str, &'static str)>,
 }
 
 fn track_view(progress: &Progress, track: &Track<'_>) -> TrackView {
@@ -207,6 +216,7 @@ fn track_view(progress: &Progress, track: &Track<'_>) -> TrackView {
         goals_done: track.lessons.iter().map(|l| goals_done(progress, l)).sum(),
         goals: track.lessons.iter().map(|l| l.goal_count()).sum(),
         lab: track.lab.map(|lab| (lab.id, lab.card, lab.blurb)),
+        also: track.also.map(|lab| (lab.id, lab.card, lab.blurb)),
     }
 }
 
@@ -262,11 +272,11 @@ fn TrackStop(props: &TrackStopProps) -> Html {
                     } else {
                         <span class="track-done">{ icon(Icon::Check) }{ "Every goal done" }</span>
                     }
-                    if let Some((id, name, blurb)) = track.lab {
+                    { for track.lab.into_iter().chain(track.also).map(|(id, name, blurb)| html! {
                         <Link<Route> to={Route::Lab { id: id.to_string() }} classes="button track-lab">
                             <span title={blurb}>{ name }</span>
                         </Link<Route>>
-                    }
+                    }) }
                 </p>
             </div>
         </li>

@@ -3,11 +3,12 @@
 use crate::pages::not_found::NotFound;
 use crate::pages::sql_lab::SqlLabPage;
 use crate::pages::use_share_param;
-use crate::route::LABS;
+use crate::route::{Route, LABS};
 use crate::widgets::{self, broker::presets_panel::PresetsPanel, lab_provider::LabProvider};
 use lab::lesson::WidgetKind;
 use lab::state::{LabConfig, Preset};
 use yew::prelude::*;
+use yew_router::prelude::Link;
 
 #[derive(Properties, PartialEq)]
 pub struct LabPageProps {
@@ -31,6 +32,18 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     // provider, with this page's preset, instead of reusing the previous page's session.
     let key = format!("{}|{}", props.id, share.clone().unwrap_or_default());
     let replication = props.id.as_str() == "replication";
+    // The replication lab and the overview show the same cluster two ways: each links the other.
+    let companion = match props.id.as_str() {
+        "replication" => Some((
+            "overview",
+            "See this cluster's numbers as an operator does: the cluster overview",
+        )),
+        "overview" => Some((
+            "replication",
+            "See the replicas, the ISR and the elections behind these numbers: the replication lab",
+        )),
+        _ => None,
+    };
     let (lead, config, top, grid): (&str, LabConfig, Vec<WidgetKind>, Vec<(WidgetKind, &str)>) = match props.id.as_str() {
         "replication" => (
             "Three brokers, a KRaft controller quorum and topic orders with replication factor 3 and min.insync.replicas 2. \
@@ -49,6 +62,18 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                 (WidgetKind::Trace, "Event trace"),
                 (WidgetKind::Journal, "Journal"),
                 (WidgetKind::StateHash, "Determinism check"),
+            ],
+        ),
+        "overview" => (
+            "The numbers an operator watches, as Confluent Control Center shows them, on the replicated cluster (three brokers, topic orders with replication factor 3 and min.insync.replicas 2). \
+             Start traffic, press Play, then kill a broker and watch which numbers move, and when.",
+            LabConfig { preset: Preset::Replicated, ..LabConfig::default() },
+            vec![WidgetKind::TimeControls, WidgetKind::Overview],
+            vec![
+                (WidgetKind::LagChart, "Consumer lag over time"),
+                (WidgetKind::Groups, "Consumer groups"),
+                (WidgetKind::ReplicationChart, "Partition health"),
+                (WidgetKind::Trace, "Event trace"),
             ],
         ),
         "broker" => (
@@ -84,6 +109,9 @@ pub fn LabPage(props: &LabPageProps) -> Html {
         <section class="page lab-page">
             <h1>{ title }</h1>
             <p class="lead">{ lead }</p>
+            if let Some((to, text)) = companion {
+                <p class="lab-companion"><Link<Route> to={Route::Lab { id: to.to_string() }}>{ text }</Link<Route>></p>
+            }
             <LabProvider key={key} config={config} share={share} persist={AttrValue::from(format!("lab.{}", props.id))}>
                 if replication {
                     <figure class="widget widget-presets" data-widget="presets">

@@ -36,6 +36,9 @@ fn describe(lab: &lab::state::Lab, command: &Command) -> String {
         Command::Queue(lab::queue::QueueCommand::CrashConsumer { consumer }) => {
             format!("Crash {consumer}")
         }
+        Command::Registry(_) | Command::ProduceAvro { .. } | Command::ReadWith { .. } => {
+            lab::schemas::describe_command(command)
+        }
     }
 }
 

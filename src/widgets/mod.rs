@@ -11,6 +11,7 @@ pub mod lab_provider;
 pub mod lesson_layout;
 pub mod predict;
 pub mod queue_view;
+pub mod schema_registry;
 pub mod sql;
 pub mod sql_lesson;
 pub mod state_hash;
@@ -52,9 +53,11 @@ pub fn render(kind: WidgetKind, caption: Option<&str>) -> Html {
         WidgetKind::Ledger => html! { <broker::ledger_view::LedgerView /> },
         WidgetKind::ReplicationChart => html! { <broker::replication_chart::ReplicationChart /> },
         WidgetKind::Compare => html! { <broker::compare::Compare /> },
+        WidgetKind::Overview => html! { <broker::overview::Overview /> },
         WidgetKind::Sql => html! { <sql_lesson::SqlLessonEditor /> },
         WidgetKind::SqlTrace => html! { <sql_lesson::SqlLessonTrace /> },
         WidgetKind::SqlSchema => html! { <sql_lesson::SqlLessonSchema /> },
+        WidgetKind::SchemaRegistry => html! { <schema_registry::SchemaRegistry /> },
     };
     html! {
         <figure class={classes!("widget", format!("widget-{}", kind.name()))} data-widget={kind.name()}>

@@ -382,6 +382,10 @@ mod tests {
                     let end = timeline.end();
                     timeline.apply_at(end, Command::Broker(c)).unwrap();
                 }
+                Step::Lab(c) => {
+                    let end = timeline.end();
+                    timeline.apply_at(end, c).unwrap();
+                }
             }
         }
         timeline

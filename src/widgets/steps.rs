@@ -144,6 +144,13 @@ impl Told {
                 next.delay_ms = COMMAND_BEAT_MS;
                 Some(LabAction::Command(Command::Broker(command.clone())))
             }
+            Beat::ApplyLab { step, command } => {
+                next.caption = lab::schemas::describe_command(command);
+                next.line = script.step_lines.get(step).copied();
+                next.playing_step = Some(step);
+                next.delay_ms = COMMAND_BEAT_MS;
+                Some(LabAction::Command(command.clone()))
+            }
             Beat::Advance {
                 step,
                 ticks,
@@ -181,6 +188,7 @@ impl Told {
                 Beat::Apply { command, .. } => {
                     actions.push(LabAction::Command(Command::Broker(command.clone())))
                 }
+                Beat::ApplyLab { command, .. } => actions.push(LabAction::Command(command.clone())),
                 Beat::Advance { ticks, .. } => {
                     actions.push(LabAction::Forward(ticks_as_u32(ticks)))
                 }

@@ -29,6 +29,9 @@ pub fn describe(lab: &lab::state::Lab, traced: &TracedEvent) -> String {
         Event::SourceAdded { name, .. } => format!("source {name} added"),
         Event::Broker(event) => lab::broker::narrate::event(event),
         Event::Queue(event) => lab::queue::ClassicQueue::narrate(event),
+        Event::Registry(_) | Event::ReaderChosen { .. } => {
+            lab::schemas::describe_event(&traced.event)
+        }
     }
 }
 

@@ -8,6 +8,9 @@ Reads one JSON request per line on standard input and writes one JSON answer per
       -> {"hex": fastavro's binary, "decoded": fastavro's Avro JSON of OUR bytes}
   {"op": "canonical", "schema": SCHEMA}
       -> {"canonical": fastavro's Parsing Canonical Form, "fingerprint": CRC-64-AVRO as hex}
+  {"op": "resolve", "writer": SCHEMA, "reader": SCHEMA, "hex": HEX}
+      -> {"decoded": fastavro's Avro JSON (in the reader schema) of the bytes written with the
+                     writer schema, read by schemaless_reader(buf, writer, reader)}
 Any exception becomes {"error": message}.
 """
 import io
@@ -45,7 +48,53 @@ def canonical(request):
     return {"canonical": form, "fingerprint": fingerprint(form, "CRC-64-AVRO")}
 
 
-OPS = {"compat": compat, "encode": encode, "canonical": canonical}
+def defaults_as_bytes(schema, datum, named):
+    """fastavro fills a bytes or fixed field's default with the JSON string itself (code points
+    U+0000 to U+00FF, one per byte), which its JSON writer then refuses: turn those into bytes.
+    `schema` is fastavro's parsed form (named types defined once, then referred to by name)."""
+    if isinstance(schema, str):
+        if schema in named:
+            return defaults_as_bytes(named[schema], datum, named)
+        return datum.encode("latin-1") if schema == "bytes" and isinstance(datum, str) else datum
+    if isinstance(schema, list):
+        for branch in schema:
+            b = named.get(branch, branch) if isinstance(branch, str) else branch
+            if not isinstance(b, dict):
+                continue
+            fits = (
+                b["type"] == "record" and isinstance(datum, dict) and {f["name"] for f in b["fields"]} == set(datum)
+                or b["type"] == "map" and isinstance(datum, dict)
+                or b["type"] == "array" and isinstance(datum, list)
+            )
+            if fits:
+                return defaults_as_bytes(branch, datum, named)
+        return datum
+    kind = schema["type"]
+    if kind in ("record", "enum", "fixed"):
+        named[schema["name"]] = schema
+    if kind == "record":
+        return {f["name"]: defaults_as_bytes(f["type"], datum[f["name"]], named) for f in schema["fields"]}
+    if kind == "array":
+        return [defaults_as_bytes(schema["items"], d, named) for d in datum]
+    if kind == "map":
+        return {k: defaults_as_bytes(schema["values"], d, named) for k, d in datum.items()}
+    if kind in ("fixed", "bytes") and isinstance(datum, str):
+        return datum.encode("latin-1")
+    return datum
+
+
+def resolve(request):
+    writer = parse_schema(request["writer"])
+    reader = parse_schema(request["reader"])
+    datum = fastavro.schemaless_reader(io.BytesIO(bytes.fromhex(request["hex"])), writer, reader)
+    parsed = parse_schema(request["reader"], _write_hint=False)
+    datum = defaults_as_bytes(parsed, datum, {})
+    text = io.StringIO()
+    fastavro.json_writer(text, request["reader"], [datum])
+    return {"decoded": json.loads(text.getvalue())}
+
+
+OPS = {"compat": compat, "encode": encode, "canonical": canonical, "resolve": resolve}
 
 for line in sys.stdin:
     request = json.loads(line)

@@ -4,13 +4,27 @@ Reads one JSON request per line on stdin, writes one JSON answer per line on std
   {"op": "murmur2", "key_hex": "3231", "partitions": 12}  -> {"hash": -973932308, "partition": 4}
   {"op": "assign", "strategy": "range", "topics": {"t": 3},
    "members": [{"id": "c1", "instance_id": null, "topics": ["t"]}]}  -> {"c1": {"t": [0, 1, 2]}}
+  {"op": "read_committed", "fetch_offset": 0, "batches": [{"base_offset": 0, "records": 2,
+   "producer_id": 1000, "epoch": 0, "transactional": true, "control": null}, ...],
+   "aborted": [[1000, 0]]}  -> {"offsets": [2, 3], "next": 7}
 Range, sticky and cooperative-sticky come from kafka-python 3.0.12; round-robin from aiokafka
 0.14.0, because kafka-python's round-robin crashes when subscriptions differ (docs/testing.md).
+read_committed is kafka-python 3.0.12's fetcher filter (`Fetcher.PartitionRecords`) over record
+batches built with its own `DefaultRecordBatchBuilder`; a control batch (a transaction marker) is
+a builder that also sets attribute bit 5, with key `>hh` (version 0, type) and value `>hi`
+(version 0, coordinator epoch 0), as the broker writes them.
 Run with PYTHONHASHSEED=0 (the sticky assignor iterates sets).
 """
 import json
+import struct
 import sys
 from types import SimpleNamespace
+
+from kafka.consumer.fetcher import Fetcher
+from kafka.consumer.fetcher import IsolationLevel
+from kafka.record.default_records import DefaultRecordBatchBuilder
+from kafka.record.memory_records import MemoryRecords
+from kafka.structs import TopicPartition as KafkaTopicPartition
 
 from kafka.partitioner import murmur2
 from kafka.coordinator.assignors.range import RangePartitionAssignor
@@ -83,6 +97,43 @@ def assign(request):
     return out
 
 
+class ControlBatchBuilder(DefaultRecordBatchBuilder):
+    """A builder for a transaction marker: kafka-python's clients never write control batches."""
+
+    def _get_attributes(self, include_compression_type=True):
+        return super()._get_attributes(include_compression_type) | self.CONTROL_MASK
+
+
+def record_batch(spec):
+    """One v2 record batch as bytes, at its base offset."""
+    control = spec["control"]
+    builder_class = ControlBatchBuilder if control else DefaultRecordBatchBuilder
+    builder = builder_class(
+        magic=2, compression_type=0, is_transactional=spec["transactional"] or bool(control),
+        producer_id=spec["producer_id"], producer_epoch=spec["epoch"], base_sequence=0,
+        batch_size=1 << 20)
+    if control:
+        key = struct.pack(">hh", 0, {"abort": 0, "commit": 1}[control])
+        builder.append(0, timestamp=0, key=key, value=struct.pack(">hi", 0, 0), headers=[])
+    else:
+        for i in range(spec["records"]):
+            builder.append(i, timestamp=0, key=None, value=b"v", headers=[])
+    buffer = builder.build()
+    struct.pack_into(">q", buffer, 0, spec["base_offset"])
+    return bytes(buffer)
+
+
+def read_committed(request):
+    """The offsets a read_committed consumer returns from these batches, and its next position."""
+    records = MemoryRecords(b"".join(record_batch(b) for b in request["batches"]))
+    aborted = [SimpleNamespace(producer_id=pid, first_offset=first) for pid, first in request["aborted"]]
+    partition = Fetcher.PartitionRecords(
+        request["fetch_offset"], KafkaTopicPartition("t", 0), records,
+        isolation_level=IsolationLevel.READ_COMMITTED, aborted_transactions=aborted)
+    offsets = [r.offset for r in partition.take()]
+    return {"offsets": offsets, "next": partition.next_fetch_offset}
+
+
 def answer(request):
     if request["op"] == "murmur2":
         key = bytes.fromhex(request["key_hex"])
@@ -90,6 +141,8 @@ def answer(request):
         return {"hash": h, "partition": (h & 0x7FFFFFFF) % request["partitions"]}
     if request["op"] == "assign":
         return assign(request)
+    if request["op"] == "read_committed":
+        return read_committed(request)
     raise ValueError(f"unknown op {request['op']}")
 
 

@@ -306,7 +306,7 @@ impl Checker<'_> {
 
 /// The writer's field a reader field reads: by its name, else by its aliases. (Java refuses a
 /// reader field whose name and aliases find two writer fields; the first is taken here.)
-fn writer_field<'a>(writer: &'a Record, reader_field: &Field) -> Option<&'a Field> {
+pub(crate) fn writer_field<'a>(writer: &'a Record, reader_field: &Field) -> Option<&'a Field> {
     std::iter::once(&reader_field.name)
         .chain(&reader_field.aliases)
         .find_map(|name| writer.fields.iter().find(|f| &f.name == name))

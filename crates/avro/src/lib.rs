@@ -28,4 +28,5 @@ pub mod binary;
 pub mod canonical;
 pub mod compat;
 pub mod registry;
+pub mod resolve;
 pub mod schema;

@@ -487,13 +487,14 @@ fn compatibility_encoding_and_fingerprints_agree_with_the_oracles() {
         requests.push(json!({"op": "compat", "reader": writer, "writer": reader}));
         requests.push(json!({"op": "encode", "schema": writer, "value": value, "ours": hex}));
         requests.push(json!({"op": "canonical", "schema": writer}));
+        requests.push(json!({"op": "resolve", "writer": writer, "reader": reader, "hex": hex}));
         cases.push((writer, reader, ours_writer, ours_reader, value, hex));
     }
     assert!(cases.len() >= 2_000, "only {} valid pairs", cases.len());
     let answers = Oracle { requests }.ask();
     let mut mismatches = Vec::new();
-    let (mut compatible, mut incompatible) = (0, 0);
-    for (case, answers) in cases.iter().zip(answers.chunks(4)) {
+    let (mut compatible, mut incompatible, mut resolved) = (0, 0, 0);
+    for (case, answers) in cases.iter().zip(answers.chunks(5)) {
         let (writer, reader, ours_writer, ours_reader, value, hex) = case;
         for (answer, (r, w), (rj, wj)) in [
             (&answers[0], (ours_reader, ours_writer), (reader, writer)),
@@ -527,6 +528,34 @@ fn compatibility_encoding_and_fingerprints_agree_with_the_oracles() {
                 encoded["hex"]
             ));
         }
+        // Schema resolution: where the reader can read the writer, our decoding of the writer's
+        // bytes into the reader schema must give fastavro's value.
+        if avro::compat::check(ours_reader, ours_writer).is_compatible() {
+            resolved += 1;
+            let bytes: Vec<u8> = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                .collect();
+            let theirs = &answers[4]["decoded"];
+            match avro::resolve::decode_resolved(ours_writer, ours_reader, &bytes) {
+                Ok(ours)
+                    if ours.value == *theirs
+                        || floats_equal_as_f32(
+                            &same_kind_branches(&ours.value),
+                            &same_kind_branches(theirs),
+                        ) => {}
+                // Both refuse bytes that are not UTF-8 read as a string.
+                Err(e)
+                    if e.message.contains("not UTF-8")
+                        && answers[4]["error"]
+                            .as_str()
+                            .is_some_and(|t| t.starts_with("UnicodeDecodeError")) => {}
+                ours => mismatches.push(format!(
+                    "resolve: writer {writer}\n reader {reader}\n value {value}\n ours {ours:?}\n fastavro {}",
+                    answers[4]
+                )),
+            }
+        }
         let canonical = &answers[3];
         let form = avro::canonical::canonical_form(ours_writer);
         let fingerprint = format!(
@@ -541,7 +570,7 @@ fn compatibility_encoding_and_fingerprints_agree_with_the_oracles() {
             ));
         }
     }
-    println!("avro differential: {} pairs, {compatible} compatible and {incompatible} incompatible directions, {} mismatches", cases.len(), mismatches.len());
+    println!("avro differential: {} pairs, {compatible} compatible and {incompatible} incompatible directions, {resolved} resolved reads, {} mismatches", cases.len(), mismatches.len());
     assert!(
         mismatches.is_empty(),
         "{} mismatches, first ones:\n{}",
@@ -557,6 +586,49 @@ fn compatibility_encoding_and_fingerprints_agree_with_the_oracles() {
         compatible > 500 && incompatible > 500,
         "both verdicts are exercised: {compatible} / {incompatible}"
     );
+    assert!(resolved > 500, "only {resolved} resolved reads");
+}
+
+/// A value with the union branches a promotion can reach under one name: a reader union with
+/// both `string` and `bytes` (or several numeric types) gets the writer's exact type from us, as
+/// Java's resolving decoder picks it, and the first promotable branch from fastavro.
+fn same_kind_branches(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let key = match k.as_str() {
+                        "string" | "bytes" => "string or bytes",
+                        "int" | "long" | "float" | "double" => "number",
+                        other => other,
+                    };
+                    (key.to_string(), same_kind_branches(v))
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(same_kind_branches).collect()),
+        other => other.clone(),
+    }
+}
+
+/// JSON values equal, numbers compared as 32-bit floats. An int or long read as a `float` is
+/// narrowed to 32 bits here, as Java's resolving decoder does; fastavro keeps Python's 64-bit
+/// float, so the two agree only at float precision.
+fn floats_equal_as_f32(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            x.as_f64().map(|x| x as f32) == y.as_f64().map(|y| y as f32)
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| floats_equal_as_f32(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| floats_equal_as_f32(v, w)))
+        }
+        _ => a == b,
+    }
 }
 
 /// JSON values equal, numbers compared as floats (fastavro prints 1.0 where we print 1).

@@ -3,14 +3,18 @@
 //! and only ever extended: new commands take new tags.
 
 use super::assignor::Strategy;
-use super::cluster::{BrokerCommand, TEXT_FIELD_LEN_MAX};
+use super::cluster::{BrokerCommand, RAW_VALUE_LEN_MAX, TEXT_FIELD_LEN_MAX};
 use super::compression::Codec;
 use super::controller::ControllerId;
-use super::group::{CommitPolicy, ConsumerConfig, ConsumerId, OffsetReset};
-use super::log::{LogConfig, Offset};
+use super::group::{
+    CommitPolicy, ConsumerConfig, ConsumerId, GroupProtocol, OffsetReset,
+    MAX_POLL_INTERVAL_TICKS_DEFAULT,
+};
+use super::log::{IsolationLevel, LogConfig, Offset};
 use super::node::{ClusterSettings, Link};
 use super::producer::{Acks, NullKeyPartitioner, ProducerConfig, ProducerId};
 use super::topic::{TimestampType, TopicSettings};
+use super::transaction::TRANSACTIONAL_ID_LEN_MAX;
 use super::BrokerId;
 use super::PartitionId;
 use sim::codec::{DecodeError, Reader, Writer};
@@ -219,6 +223,61 @@ fn read_consumer_config(r: &mut Reader<'_>) -> Result<ConsumerConfig, DecodeErro
         poll_interval_ticks: r.varint()?,
         processing_ticks: r.varint()?,
         session_timeout_ticks: r.varint()?,
+        isolation: IsolationLevel::ReadUncommitted,
+        max_poll_interval_ticks: MAX_POLL_INTERVAL_TICKS_DEFAULT,
+        protocol: GroupProtocol::Classic,
+    })
+}
+
+/// The liveness fields (tags 60 and 61: after the extended encoding of tags 46 and 47):
+/// `max.poll.interval.ms` and `group.protocol`.
+fn consumer_config_liveness(w: &mut Writer, c: &ConsumerConfig) {
+    w.varint(c.max_poll_interval_ticks);
+    w.u8(match c.protocol {
+        GroupProtocol::Classic => 0,
+        GroupProtocol::Consumer => 1,
+    });
+}
+
+fn read_consumer_config_liveness(r: &mut Reader<'_>) -> Result<ConsumerConfig, DecodeError> {
+    let config = read_consumer_config_extended(r)?;
+    let max_poll_interval_ticks = r.varint()?;
+    let protocol = match r.u8()? {
+        0 => GroupProtocol::Classic,
+        1 => GroupProtocol::Consumer,
+        _ => return Err(DecodeError::Invalid("group protocol")),
+    };
+    Ok(ConsumerConfig {
+        max_poll_interval_ticks,
+        protocol,
+        ..config
+    })
+}
+
+/// Whether a consumer config needs the extended encoding (tags 46 and 47): fields added after
+/// the first journal format, away from their defaults. Old configs keep their old bytes.
+fn consumer_config_extended(c: &ConsumerConfig) -> bool {
+    c.isolation != IsolationLevel::ReadUncommitted
+}
+
+/// The fields the extended encoding adds after [`consumer_config`].
+fn consumer_config_extension(w: &mut Writer, c: &ConsumerConfig) {
+    w.u8(match c.isolation {
+        IsolationLevel::ReadUncommitted => 0,
+        IsolationLevel::ReadCommitted => 1,
+    });
+}
+
+fn read_consumer_config_extended(r: &mut Reader<'_>) -> Result<ConsumerConfig, DecodeError> {
+    let config = read_consumer_config(r)?;
+    let isolation = match r.u8()? {
+        0 => IsolationLevel::ReadUncommitted,
+        1 => IsolationLevel::ReadCommitted,
+        _ => return Err(DecodeError::Invalid("isolation level")),
+    };
+    Ok(ConsumerConfig {
+        isolation,
+        ..config
     })
 }
 
@@ -305,7 +364,13 @@ pub fn encode(w: &mut Writer, command: &BrokerCommand) {
             instance_id,
             config,
         } => {
-            w.u8(5);
+            let liveness = !config.liveness_is_default();
+            let extended = consumer_config_extended(config) || liveness;
+            w.u8(match (liveness, extended) {
+                (true, _) => 60,
+                (false, true) => 46,
+                (false, false) => 5,
+            });
             w.str(group);
             w.varint(topics.len() as u64);
             for t in topics {
@@ -313,11 +378,29 @@ pub fn encode(w: &mut Writer, command: &BrokerCommand) {
             }
             opt_str(w, instance_id);
             consumer_config(w, config);
+            if extended {
+                consumer_config_extension(w, config);
+            }
+            if liveness {
+                consumer_config_liveness(w, config);
+            }
         }
         BrokerCommand::SetConsumerConfig { consumer, config } => {
-            w.u8(6);
+            let liveness = !config.liveness_is_default();
+            let extended = consumer_config_extended(config) || liveness;
+            w.u8(match (liveness, extended) {
+                (true, _) => 61,
+                (false, true) => 47,
+                (false, false) => 6,
+            });
             w.varint(u64::from(consumer.0));
             consumer_config(w, config);
+            if extended {
+                consumer_config_extension(w, config);
+            }
+            if liveness {
+                consumer_config_liveness(w, config);
+            }
         }
         BrokerCommand::CloseConsumer { consumer } => {
             w.u8(7);
@@ -409,6 +492,58 @@ pub fn encode(w: &mut Writer, command: &BrokerCommand) {
             opt_u64(w, min_insync_replicas.map(u64::from));
             w.u8(unclean_leader_election.map_or(0, |on| u8::from(on) + 1));
         }
+        BrokerCommand::InitTransactions {
+            producer,
+            transactional_id,
+            timeout_ticks,
+        } => {
+            w.u8(40);
+            w.varint(u64::from(producer.0));
+            w.str(transactional_id);
+            w.varint(*timeout_ticks);
+        }
+        BrokerCommand::BeginTransaction { producer } => {
+            w.u8(41);
+            w.varint(u64::from(producer.0));
+        }
+        BrokerCommand::CommitTransaction { producer } => {
+            w.u8(42);
+            w.varint(u64::from(producer.0));
+        }
+        BrokerCommand::AbortTransaction { producer } => {
+            w.u8(43);
+            w.varint(u64::from(producer.0));
+        }
+        BrokerCommand::SendOffsetsToTransaction { producer, consumer } => {
+            w.u8(44);
+            w.varint(u64::from(producer.0));
+            w.varint(u64::from(consumer.0));
+        }
+        BrokerCommand::ProcessInTransaction {
+            producer,
+            consumer,
+            topic,
+        } => {
+            w.u8(45);
+            w.varint(u64::from(producer.0));
+            w.varint(u64::from(consumer.0));
+            w.str(topic);
+        }
+        BrokerCommand::ProduceBytes {
+            producer,
+            topic,
+            key,
+            value,
+        } => {
+            w.u8(80);
+            w.varint(u64::from(producer.0));
+            w.str(topic);
+            opt_str(w, key);
+            w.varint(value.len() as u64);
+            for byte in value {
+                w.u8(*byte);
+            }
+        }
     }
 }
 
@@ -416,6 +551,9 @@ pub fn encode(w: &mut Writer, command: &BrokerCommand) {
 pub fn decode(r: &mut Reader<'_>) -> Result<BrokerCommand, DecodeError> {
     let consumer = |r: &mut Reader<'_>| -> Result<ConsumerId, DecodeError> {
         Ok(ConsumerId(small(r, "consumer id")?))
+    };
+    let producer = |r: &mut Reader<'_>| -> Result<ProducerId, DecodeError> {
+        Ok(ProducerId(small(r, "producer id")?))
     };
     Ok(match r.u8()? {
         0 => BrokerCommand::CreateTopic {
@@ -461,22 +599,59 @@ pub fn decode(r: &mut Reader<'_>) -> Result<BrokerCommand, DecodeError> {
             group: r.str(NAME_LEN_MAX)?,
             to_earliest: flag(r)?,
         },
-        5 => {
+        tag @ (5 | 46 | 60) => {
             let group = r.str(NAME_LEN_MAX)?;
             let n = r.varint_at_most(64, "topic count")? as usize;
             let topics = (0..n)
                 .map(|_| r.str(NAME_LEN_MAX))
                 .collect::<Result<Vec<_>, _>>()?;
+            let instance_id = read_opt_str(r, NAME_LEN_MAX)?;
+            let config = match tag {
+                60 => read_consumer_config_liveness(r)?,
+                46 => read_consumer_config_extended(r)?,
+                _ => read_consumer_config(r)?,
+            };
             BrokerCommand::AddConsumer {
                 group,
                 topics,
-                instance_id: read_opt_str(r, NAME_LEN_MAX)?,
-                config: read_consumer_config(r)?,
+                instance_id,
+                config,
             }
         }
         6 => BrokerCommand::SetConsumerConfig {
             consumer: consumer(r)?,
             config: read_consumer_config(r)?,
+        },
+        47 => BrokerCommand::SetConsumerConfig {
+            consumer: consumer(r)?,
+            config: read_consumer_config_extended(r)?,
+        },
+        61 => BrokerCommand::SetConsumerConfig {
+            consumer: consumer(r)?,
+            config: read_consumer_config_liveness(r)?,
+        },
+        40 => BrokerCommand::InitTransactions {
+            producer: producer(r)?,
+            transactional_id: r.str(TRANSACTIONAL_ID_LEN_MAX)?,
+            timeout_ticks: r.varint()?,
+        },
+        41 => BrokerCommand::BeginTransaction {
+            producer: producer(r)?,
+        },
+        42 => BrokerCommand::CommitTransaction {
+            producer: producer(r)?,
+        },
+        43 => BrokerCommand::AbortTransaction {
+            producer: producer(r)?,
+        },
+        44 => BrokerCommand::SendOffsetsToTransaction {
+            producer: producer(r)?,
+            consumer: consumer(r)?,
+        },
+        45 => BrokerCommand::ProcessInTransaction {
+            producer: producer(r)?,
+            consumer: consumer(r)?,
+            topic: r.str(NAME_LEN_MAX)?,
         },
         7 => BrokerCommand::CloseConsumer {
             consumer: consumer(r)?,
@@ -552,6 +727,15 @@ pub fn decode(r: &mut Reader<'_>) -> Result<BrokerCommand, DecodeError> {
                 _ => return Err(DecodeError::Invalid("unclean election flag")),
             },
         },
+        80 => BrokerCommand::ProduceBytes {
+            producer: ProducerId(small(r, "producer id")?),
+            topic: r.str(NAME_LEN_MAX)?,
+            key: read_opt_str(r, TEXT_FIELD_LEN_MAX * 4)?,
+            value: {
+                let len = r.varint_at_most(RAW_VALUE_LEN_MAX as u64, "value length")?;
+                (0..len).map(|_| r.u8()).collect::<Result<_, _>>()?
+            },
+        },
         _ => return Err(DecodeError::Invalid("broker command")),
     })
 }
@@ -569,6 +753,12 @@ mod tests {
             ..LogConfig::default()
         };
         let commands = vec![
+            BrokerCommand::ProduceBytes {
+                producer: ProducerId(2),
+                topic: "t".into(),
+                key: None,
+                value: vec![0, 0, 0, 0, 42, 0x36],
+            },
             BrokerCommand::CreateTopic {
                 name: "t".into(),
                 partitions: 6,
@@ -622,6 +812,24 @@ mod tests {
                 config: ConsumerConfig {
                     auto_offset_reset: OffsetReset::None,
                     commit: CommitPolicy::Manual,
+                    ..ConsumerConfig::default()
+                },
+            },
+            BrokerCommand::AddConsumer {
+                group: "k".into(),
+                topics: vec!["t".into()],
+                instance_id: None,
+                config: ConsumerConfig {
+                    protocol: GroupProtocol::Consumer,
+                    isolation: IsolationLevel::ReadCommitted,
+                    ..ConsumerConfig::default()
+                },
+            },
+            BrokerCommand::SetConsumerConfig {
+                consumer: ConsumerId(5),
+                config: ConsumerConfig {
+                    max_poll_interval_ticks: 50,
+                    processing_ticks: 80,
                     ..ConsumerConfig::default()
                 },
             },
@@ -702,6 +910,45 @@ mod tests {
                 min_insync_replicas: Some(2),
                 unclean_leader_election: Some(true),
             },
+            BrokerCommand::InitTransactions {
+                producer: ProducerId(2),
+                transactional_id: "payments-1".into(),
+                timeout_ticks: 600,
+            },
+            BrokerCommand::BeginTransaction {
+                producer: ProducerId(2),
+            },
+            BrokerCommand::CommitTransaction {
+                producer: ProducerId(2),
+            },
+            BrokerCommand::AbortTransaction {
+                producer: ProducerId(2),
+            },
+            BrokerCommand::SendOffsetsToTransaction {
+                producer: ProducerId(2),
+                consumer: ConsumerId(3),
+            },
+            BrokerCommand::ProcessInTransaction {
+                producer: ProducerId(2),
+                consumer: ConsumerId(3),
+                topic: "out".into(),
+            },
+            BrokerCommand::AddConsumer {
+                group: "g".into(),
+                topics: vec!["t".into()],
+                instance_id: None,
+                config: ConsumerConfig {
+                    isolation: IsolationLevel::ReadCommitted,
+                    ..ConsumerConfig::default()
+                },
+            },
+            BrokerCommand::SetConsumerConfig {
+                consumer: ConsumerId(4),
+                config: ConsumerConfig {
+                    isolation: IsolationLevel::ReadCommitted,
+                    ..ConsumerConfig::default()
+                },
+            },
             BrokerCommand::SetClusterSettings {
                 settings: ClusterSettings {
                     replica_lag_max_ticks: 50,
@@ -718,5 +965,65 @@ mod tests {
             assert_eq!(decode(&mut r).unwrap(), command);
             assert!(r.finish().is_ok());
         }
+    }
+
+    #[test]
+    fn a_default_consumer_config_keeps_its_old_bytes() {
+        let bytes = |config: ConsumerConfig| {
+            let mut w = Writer::new();
+            encode(
+                &mut w,
+                &BrokerCommand::SetConsumerConfig {
+                    consumer: ConsumerId(1),
+                    config,
+                },
+            );
+            w.into_bytes()
+        };
+        let old = bytes(ConsumerConfig::default());
+        assert_eq!(old[0], 6);
+        let extended = bytes(ConsumerConfig {
+            isolation: IsolationLevel::ReadCommitted,
+            ..ConsumerConfig::default()
+        });
+        assert_eq!(extended[0], 47);
+        assert_eq!(
+            extended[1..old.len()],
+            old[1..],
+            "the old fields, then the new ones"
+        );
+    }
+
+    #[test]
+    fn liveness_settings_take_tags_60_and_61_after_the_older_fields() {
+        let bytes = |command: &BrokerCommand| {
+            let mut w = Writer::new();
+            encode(&mut w, command);
+            w.into_bytes()
+        };
+        let slow = ConsumerConfig {
+            max_poll_interval_ticks: 50,
+            ..ConsumerConfig::default()
+        };
+        let set = |config| BrokerCommand::SetConsumerConfig {
+            consumer: ConsumerId(1),
+            config,
+        };
+        let old = bytes(&set(ConsumerConfig::default()));
+        let extended = bytes(&set(slow));
+        assert_eq!(extended[0], 61);
+        assert_eq!(extended[1..old.len()], old[1..], "the old fields first");
+        // Then the isolation byte of tags 46/47, then max.poll.interval and group.protocol.
+        assert_eq!(extended[old.len()..], [0, 50, 0]);
+        let add = BrokerCommand::AddConsumer {
+            group: "g".into(),
+            topics: vec!["t".into()],
+            instance_id: None,
+            config: ConsumerConfig {
+                protocol: GroupProtocol::Consumer,
+                ..ConsumerConfig::default()
+            },
+        };
+        assert_eq!(bytes(&add)[0], 60);
     }
 }

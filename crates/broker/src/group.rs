@@ -5,9 +5,18 @@
 //! come back within it without a rebalance. Consumers poll up to the high watermark, process for
 //! a while, and commit by one of four policies, which is what makes delivery at-least-once or
 //! at-most-once (and visibly so: every delivery is recorded).
+//!
+//! Liveness (Kafka 4.x `AbstractCoordinator`): heartbeats run on a background thread, so a
+//! consumer busy processing still heartbeats; `max.poll.interval.ms` is what catches it. When two
+//! polls are further apart than that, a dynamic member sends LeaveGroup (a rebalance follows) and a
+//! static member sends nothing (it is removed only if its session then times out); either way the
+//! commit it makes when it finally finishes fails with `CommitFailedException`, and its next poll
+//! rejoins. A member joins a rebalance from `poll()`, so it joins once its current batch is
+//! processed. Groups created with `group.protocol=consumer` run KIP-848 instead ([`kip848`]).
 
 use super::assignor::{self, Member, Strategy};
-use super::log::{Offset, PartitionLog};
+use super::kip848::{self, Coordinator, HeartbeatResponse, RequestEpoch};
+use super::log::{IsolationLevel, Offset, PartitionLog};
 use super::topic::Topic;
 use super::PartitionId;
 use sim::clock::Tick;
@@ -63,6 +72,35 @@ pub enum CommitPolicy {
     Manual,
 }
 
+/// `group.protocol`: the classic rebalance protocol (still the default in Kafka 4.x) or KIP-848's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum GroupProtocol {
+    Classic,
+    /// `group.protocol=consumer` (KIP-848).
+    Consumer,
+}
+
+impl GroupProtocol {
+    /// The config value.
+    pub fn name(self) -> &'static str {
+        match self {
+            GroupProtocol::Classic => "classic",
+            GroupProtocol::Consumer => "consumer",
+        }
+    }
+}
+
+/// The classic consumer's `heartbeat.interval.ms`: 3 s.
+pub const CLASSIC_HEARTBEAT_INTERVAL_TICKS: u64 = 30;
+/// Kafka's `session.timeout.ms` default since 3.0 (KIP-735): 45 s. The lab's consumers default
+/// to [`LAB_SESSION_TIMEOUT_TICKS`] so that a crash is noticed within a lesson's patience; the
+/// groups panel states both.
+pub const KAFKA_SESSION_TIMEOUT_MS: u64 = 45_000;
+/// The lab's default `session.timeout.ms`: 30 ticks, 3 s.
+pub const LAB_SESSION_TIMEOUT_TICKS: u64 = 30;
+/// `max.poll.interval.ms` default: 300 s.
+pub const MAX_POLL_INTERVAL_TICKS_DEFAULT: u64 = 3_000;
+
 /// A consumer's settings, with time in ticks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ConsumerConfig {
@@ -74,6 +112,23 @@ pub struct ConsumerConfig {
     /// Ticks spent processing what one poll returned.
     pub processing_ticks: u64,
     pub session_timeout_ticks: u64,
+    /// `isolation.level`: read_committed reads to the last stable offset and skips aborted
+    /// transactions.
+    pub isolation: IsolationLevel,
+    /// `max.poll.interval.ms`: the longest gap between two polls before the consumer leaves
+    /// (also the classic JoinGroup rebalance timeout and KIP-848's `RebalanceTimeoutMs`).
+    pub max_poll_interval_ticks: u64,
+    /// `group.protocol`; the first member decides the group's.
+    pub protocol: GroupProtocol,
+}
+
+impl ConsumerConfig {
+    /// Whether the liveness fields (max.poll.interval.ms, group.protocol) keep their defaults:
+    /// the journal then writes the bytes it wrote before they existed.
+    pub fn liveness_is_default(&self) -> bool {
+        self.max_poll_interval_ticks == MAX_POLL_INTERVAL_TICKS_DEFAULT
+            && self.protocol == GroupProtocol::Classic
+    }
 }
 
 impl Default for ConsumerConfig {
@@ -84,7 +139,10 @@ impl Default for ConsumerConfig {
             max_poll_records: 10,
             poll_interval_ticks: 1,
             processing_ticks: 0,
-            session_timeout_ticks: 30,
+            session_timeout_ticks: LAB_SESSION_TIMEOUT_TICKS,
+            max_poll_interval_ticks: MAX_POLL_INTERVAL_TICKS_DEFAULT,
+            protocol: GroupProtocol::Classic,
+            isolation: IsolationLevel::ReadUncommitted,
         }
     }
 }
@@ -154,6 +212,27 @@ pub struct Consumer {
     /// (a position moved by anything else is not validated against it).
     pub(crate) read_epochs: BTreeMap<TopicPartition, (u32, u32, Offset)>,
     restarts: u32,
+    /// Its last call to `poll()`: the start of the `max.poll.interval.ms` timer.
+    pub(crate) poll_timer_from: Tick,
+    /// Its poll timer expired and it left the group (or, static, stopped heartbeating); its
+    /// next poll rejoins.
+    pub(crate) poll_timed_out: bool,
+    /// Commits that failed with `CommitFailedException`.
+    pub(crate) commit_failures: u32,
+    /// Its KIP-848 side, for a `group.protocol=consumer` group.
+    pub(crate) modern: ModernClient,
+}
+
+/// A KIP-848 consumer's membership as the client sees it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ModernClient {
+    /// The member epoch of the last answer; `None` until it joins (or after it left or was fenced).
+    pub member_epoch: Option<u32>,
+    pub next_heartbeat_at: Tick,
+    /// An assignment received and not reconciled yet (it runs from `poll()`).
+    pub received: Option<BTreeSet<TopicPartition>>,
+    /// It reconciled: the next heartbeat goes out at once to acknowledge.
+    pub acknowledge: bool,
 }
 
 impl Consumer {
@@ -224,6 +303,26 @@ impl Consumer {
     pub fn records_in_process(&self) -> usize {
         self.in_process.iter().map(|p| p.offsets.len()).sum()
     }
+
+    /// Its poll timer expired: it is out of the group until its next poll.
+    pub fn poll_timed_out(&self) -> bool {
+        self.poll_timed_out
+    }
+
+    /// Commits that failed with `CommitFailedException`.
+    pub fn commit_failures(&self) -> u32 {
+        self.commit_failures
+    }
+
+    /// Its KIP-848 membership as the client sees it.
+    pub fn modern(&self) -> &ModernClient {
+        &self.modern
+    }
+
+    /// Still processing a batch, so not inside `poll()` (where rebalances are joined).
+    fn busy(&self, now: Tick) -> bool {
+        self.in_process.iter().any(|p| p.done_at > now)
+    }
 }
 
 /// A group member as the coordinator sees it.
@@ -266,11 +365,40 @@ pub struct ConsumerGroup {
     /// Join order of the current round (the first is the leader).
     join_order: Vec<String>,
     pub(crate) committed: BTreeMap<TopicPartition, Commit>,
+    /// Partitions whose offsets an open transaction holds (KIP-447): fetching their committed
+    /// offset answers UNSTABLE_OFFSET_COMMIT until it ends. Set by the cluster from the
+    /// transaction coordinator.
+    pub(crate) unstable_offsets: BTreeSet<TopicPartition>,
     /// The coordinator's last assignment, by member id (kept for static members' rejoins).
     pub(crate) assignment: BTreeMap<String, BTreeSet<TopicPartition>>,
     pub(crate) rebalances: u32,
     /// `rebalances` when the assignor last changed.
     pub(crate) rebalances_at_strategy_change: u32,
+    /// `group.protocol` of its members.
+    pub(crate) protocol: GroupProtocol,
+    /// The KIP-848 coordinator state (unused by a classic group).
+    pub(crate) coordinator: Coordinator,
+    pub(crate) liveness: Liveness,
+}
+
+/// What liveness and rebalancing cost a group so far, the same measure for every protocol.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Liveness {
+    /// Members whose `max.poll.interval.ms` expired.
+    pub poll_timeouts: u32,
+    /// Commits that failed with `CommitFailedException`.
+    pub commit_failures: u32,
+    /// Static members that took their place back with no rebalance (KIP-345; KIP-848's
+    /// replacement of a member that left with epoch −2).
+    pub static_rejoins: u32,
+    /// Member-ticks a running member could not fetch because its group was rebalancing (the
+    /// eager protocol's stop-the-world).
+    pub paused_member_ticks: u64,
+    /// Partition-ticks a subscribed partition had no running owner.
+    pub unowned_partition_ticks: u64,
+    /// Coordination requests: classic heartbeats (every 3 s) plus JoinGroup and SyncGroup per
+    /// member per round; KIP-848 `ConsumerGroupHeartbeat`s.
+    pub requests: u64,
 }
 
 /// What happened in a group, for the trace.
@@ -331,6 +459,40 @@ pub enum GroupEvent {
         /// Seeked to `end` (a reset policy is set), or stopped (`auto.offset.reset=none`).
         reset: bool,
     },
+    /// "consumer poll timeout has expired": `left` when it sent LeaveGroup (dynamic members).
+    PollTimeout {
+        consumer: ConsumerId,
+        member: String,
+        left: bool,
+    },
+    /// `CommitFailedException`: the consumer is no longer in the group's generation.
+    CommitFailed {
+        consumer: ConsumerId,
+    },
+    /// A static member rejoined under a new member id; `rebalance` is false when it got its
+    /// assignment back at once (KIP-345).
+    StaticRejoined {
+        group: String,
+        old: String,
+        new: String,
+        rebalance: bool,
+    },
+    /// KIP-848: the coordinator's side.
+    Coordinator {
+        group: String,
+        event: kip848::CoordinatorEvent,
+    },
+    /// KIP-848: a member reconciled to what its heartbeat answer said.
+    Reconciled {
+        consumer: ConsumerId,
+        epoch: u32,
+        owned: Vec<TopicPartition>,
+    },
+    /// KIP-848: a heartbeat was refused with this error code.
+    HeartbeatRefused {
+        consumer: ConsumerId,
+        code: &'static str,
+    },
 }
 
 impl ConsumerGroup {
@@ -344,9 +506,74 @@ impl ConsumerGroup {
             members: BTreeMap::new(),
             join_order: Vec::new(),
             committed: BTreeMap::new(),
+            unstable_offsets: BTreeSet::new(),
             assignment: BTreeMap::new(),
             rebalances: 0,
             rebalances_at_strategy_change: 0,
+            protocol: GroupProtocol::Classic,
+            coordinator: Coordinator::default(),
+            liveness: Liveness::default(),
+        }
+    }
+
+    /// A group whose members speak `protocol`.
+    pub fn with_protocol(name: &str, strategy: Strategy, protocol: GroupProtocol) -> ConsumerGroup {
+        ConsumerGroup {
+            protocol,
+            ..ConsumerGroup::new(name, strategy)
+        }
+    }
+
+    pub fn protocol(&self) -> GroupProtocol {
+        self.protocol
+    }
+
+    /// The KIP-848 coordinator state.
+    pub fn coordinator(&self) -> &Coordinator {
+        &self.coordinator
+    }
+
+    pub fn liveness(&self) -> &Liveness {
+        &self.liveness
+    }
+
+    /// No member at the coordinator (an empty group may change protocol).
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty() && self.coordinator.members.is_empty()
+    }
+
+    /// The liveness and KIP-848 state, for the state hash: written only for a KIP-848 group or
+    /// once a poll timeout happened, so older journals keep their fingerprints.
+    pub fn hash_liveness_into(&self, hasher: &mut sim::state_hash::StateHasher) {
+        let l = &self.liveness;
+        if self.protocol == GroupProtocol::Classic && l.poll_timeouts == 0 && l.static_rejoins == 0
+        {
+            return;
+        }
+        for n in [l.poll_timeouts, l.commit_failures, l.static_rejoins] {
+            hasher.u64(u64::from(n));
+        }
+        for n in [l.paused_member_ticks, l.unowned_partition_ticks, l.requests] {
+            hasher.u64(n);
+        }
+        let c = &self.coordinator;
+        hasher.u64(u64::from(c.group_epoch));
+        hasher.u64(u64::from(c.target_epoch));
+        for (id, m) in &c.members {
+            hasher.str(id);
+            hasher.u64(u64::from(m.reconciliation.epoch));
+            hasher.u64(m.reconciliation.state as u64);
+            hasher.u64(m.reconciliation.assigned.len() as u64);
+            hasher.u64(m.reconciliation.pending_revocation.len() as u64);
+            hasher.u64(u64::from(m.left_static));
+        }
+    }
+
+    /// Rebalance rounds: classic generations completed, or KIP-848 target assignments computed.
+    pub fn rebalance_rounds(&self) -> u32 {
+        match self.protocol {
+            GroupProtocol::Classic => self.rebalances,
+            GroupProtocol::Consumer => self.coordinator.targets_computed,
         }
     }
 
@@ -511,6 +738,15 @@ fn commit_positions(
     now: Tick,
     events: &mut Vec<GroupEvent>,
 ) {
+    if consumer.poll_timed_out {
+        // Out of the group since its poll timeout: the commit is refused.
+        consumer.commit_failures += 1;
+        group.liveness.commit_failures += 1;
+        events.push(GroupEvent::CommitFailed {
+            consumer: consumer.id,
+        });
+        return;
+    }
     let offsets: Vec<(TopicPartition, Offset)> = consumer
         .positions
         .iter()
@@ -608,18 +844,20 @@ pub fn join(
     events: &mut Vec<GroupEvent>,
 ) -> Consumer {
     let member_id = format!("{id}");
-    group.members.insert(
-        member_id.clone(),
-        GroupMember {
-            consumer: id,
-            instance_id: instance_id.clone(),
-            topics: topics.clone(),
-            last_heartbeat: now,
-            joined: false,
-            generation: -1,
-        },
-    );
-    group.start_rebalance(now, "a member joined", events);
+    if group.protocol == GroupProtocol::Classic {
+        group.members.insert(
+            member_id.clone(),
+            GroupMember {
+                consumer: id,
+                instance_id: instance_id.clone(),
+                topics: topics.clone(),
+                last_heartbeat: now,
+                joined: false,
+                generation: -1,
+            },
+        );
+        group.start_rebalance(now, "a member joined", events);
+    }
     Consumer {
         id,
         group: group.name.clone(),
@@ -640,6 +878,13 @@ pub fn join(
         offset_resets: 0,
         read_epochs: BTreeMap::new(),
         restarts: 0,
+        poll_timer_from: now,
+        poll_timed_out: false,
+        commit_failures: 0,
+        modern: ModernClient {
+            next_heartbeat_at: now,
+            ..ModernClient::default()
+        },
     }
 }
 
@@ -660,6 +905,9 @@ pub fn close(
     }
     consumer.owned.clear();
     consumer.positions.clear();
+    if group.protocol == GroupProtocol::Consumer {
+        leave_modern(group, consumer, now, events);
+    }
     if consumer.instance_id.is_some() {
         consumer.status = ConsumerStatus::Crashed { since: now };
         return;
@@ -703,15 +951,33 @@ pub fn restart(
     consumer.stuck.clear();
     consumer.last_poll = None;
     consumer.last_commit = now;
-    if consumer.instance_id.is_some() && group.members.contains_key(&consumer.member_id) {
-        let member = group.members.get_mut(&consumer.member_id).expect("checked");
-        member.last_heartbeat = now;
-        if member.generation == group.generation && group.state == GroupState::Stable {
-            // Same assignment as before the crash, read from where the group committed.
-            if let Some(previous) = group.assignment.get(&consumer.member_id) {
-                consumer.owned = previous.clone();
-            }
+    rejoin(group, consumer, now, events);
+}
+
+/// The consumer joins again after a restart or a poll timeout: a KIP-848 member heartbeats at
+/// epoch 0; a classic static member still in the group takes its place back; anyone else joins
+/// as a new member.
+fn rejoin(
+    group: &mut ConsumerGroup,
+    consumer: &mut Consumer,
+    now: Tick,
+    events: &mut Vec<GroupEvent>,
+) {
+    consumer.poll_timed_out = false;
+    consumer.poll_timer_from = now;
+    if group.protocol == GroupProtocol::Consumer {
+        if consumer.instance_id.is_none() {
+            consumer.restarts += 1;
+            consumer.member_id = format!("{}-{}", consumer.id, consumer.restarts);
         }
+        consumer.modern = ModernClient {
+            next_heartbeat_at: now,
+            ..ModernClient::default()
+        };
+        return;
+    }
+    if consumer.instance_id.is_some() && group.members.contains_key(&consumer.member_id) {
+        rejoin_static(group, consumer, now, events);
         return;
     }
     consumer.restarts += 1;
@@ -730,6 +996,47 @@ pub fn restart(
     group.start_rebalance(now, "a member joined", events);
 }
 
+/// KIP-345 (Kafka's `updateStaticMemberThenRebalanceOrCompleteJoin`): a static member rejoining
+/// within its session gets a new member id in place of the old; while the group is stable it
+/// gets the current assignment back with no rebalance, otherwise it joins the rebalance under way.
+fn rejoin_static(
+    group: &mut ConsumerGroup,
+    consumer: &mut Consumer,
+    now: Tick,
+    events: &mut Vec<GroupEvent>,
+) {
+    let old = consumer.member_id.clone();
+    consumer.restarts += 1;
+    let new = format!("{}-{}", consumer.id, consumer.restarts);
+    let mut member = group.members.remove(&old).expect("checked by the caller");
+    member.last_heartbeat = now;
+    group.members.insert(new.clone(), member);
+    if group.leader.as_deref() == Some(old.as_str()) {
+        group.leader = Some(new.clone());
+    }
+    for joined in group.join_order.iter_mut().filter(|m| **m == old) {
+        *joined = new.clone();
+    }
+    let assignment = group.assignment.remove(&old);
+    consumer.member_id = new.clone();
+    let stable = group.state == GroupState::Stable;
+    if stable {
+        group.liveness.static_rejoins += 1;
+    }
+    if let Some(previous) = assignment {
+        if stable {
+            consumer.owned = previous.clone();
+        }
+        group.assignment.insert(new.clone(), previous);
+    }
+    events.push(GroupEvent::StaticRejoined {
+        group: group.name.clone(),
+        old,
+        new,
+        rebalance: !stable,
+    });
+}
+
 /// One tick of the coordinator and of every consumer in the group.
 pub fn tick(
     group: &mut ConsumerGroup,
@@ -738,13 +1045,114 @@ pub fn tick(
     now: Tick,
     events: &mut Vec<GroupEvent>,
 ) {
-    // Heartbeats, and members whose session expired.
+    expire_poll_timers(group, consumers, now, events);
+    match group.protocol {
+        GroupProtocol::Classic => coordinate_classic(group, consumers, topics, now, events),
+        GroupProtocol::Consumer => coordinate_modern(group, consumers, topics, now, events),
+    }
+    measure(group, consumers, topics, now);
+    let name = group.name.clone();
+    for consumer in consumers
+        .values_mut()
+        .filter(|c| c.group == name && c.is_running())
+    {
+        poll(group, consumer, topics, now, events);
+    }
+}
+
+/// The heartbeat thread's check (`AbstractCoordinator`'s "consumer poll timeout has expired"):
+/// a consumer whose last `poll()` is more than `max.poll.interval.ms` ago drops its partitions
+/// and leaves: a dynamic member with LeaveGroup (KIP-848: epoch −1), a static one silently
+/// (KIP-848: epoch −2). The batch it is processing goes on; its commit will fail.
+fn expire_poll_timers(
+    group: &mut ConsumerGroup,
+    consumers: &mut BTreeMap<ConsumerId, Consumer>,
+    now: Tick,
+    events: &mut Vec<GroupEvent>,
+) {
+    let name = group.name.clone();
+    for consumer in consumers.values_mut().filter(|c| {
+        c.group == name
+            && c.is_running()
+            && !c.poll_timed_out
+            && now.ticks_since(c.poll_timer_from) > c.config.max_poll_interval_ticks
+    }) {
+        consumer.poll_timed_out = true;
+        consumer.owned.clear();
+        consumer.positions.clear();
+        consumer.position_epoch += 1;
+        group.liveness.poll_timeouts += 1;
+        let dynamic = consumer.instance_id.is_none();
+        events.push(GroupEvent::PollTimeout {
+            consumer: consumer.id,
+            member: consumer.member_id.clone(),
+            left: dynamic,
+        });
+        match group.protocol {
+            GroupProtocol::Consumer => leave_modern(group, consumer, now, events),
+            GroupProtocol::Classic if dynamic => {
+                if group.members.remove(&consumer.member_id).is_some() {
+                    group.assignment.remove(&consumer.member_id);
+                    events.push(GroupEvent::MemberRemoved {
+                        group: name.clone(),
+                        member: consumer.member_id.clone(),
+                        reason: "poll timeout expired (LeaveGroup)",
+                    });
+                    group.start_rebalance(now, "a member's poll timeout expired", events);
+                }
+            }
+            GroupProtocol::Classic => {}
+        }
+    }
+}
+
+/// What the tick cost the group: members stopped by an eager rebalance (done with their batch and
+/// waiting in `poll()` for the round to end), partitions no running member owns.
+fn measure(
+    group: &mut ConsumerGroup,
+    consumers: &BTreeMap<ConsumerId, Consumer>,
+    topics: &BTreeMap<String, Topic>,
+    now: Tick,
+) {
+    let running: Vec<&Consumer> = consumers
+        .values()
+        .filter(|c| c.group == group.name && c.is_running())
+        .collect();
+    if matches!(group.state, GroupState::PreparingRebalance { .. })
+        && !group.strategy.is_cooperative()
+    {
+        group.liveness.paused_member_ticks +=
+            running.iter().filter(|c| !c.busy(now)).count() as u64;
+    }
+    let subscribed: BTreeSet<&String> = running.iter().flat_map(|c| &c.topics).collect();
+    let partitions: u64 = subscribed
+        .iter()
+        .filter_map(|t| topics.get(*t))
+        .map(|t| t.partitions.len() as u64)
+        .sum();
+    let owned: u64 = running.iter().map(|c| c.owned.len() as u64).sum();
+    group.liveness.unowned_partition_ticks += partitions.saturating_sub(owned);
+}
+
+/// The classic coordinator's tick: heartbeats (from a background thread, every 3 s), expired
+/// sessions, and the rebalance round under way.
+fn coordinate_classic(
+    group: &mut ConsumerGroup,
+    consumers: &mut BTreeMap<ConsumerId, Consumer>,
+    topics: &BTreeMap<String, Topic>,
+    now: Tick,
+    events: &mut Vec<GroupEvent>,
+) {
     let mut expired = Vec::new();
     for (member_id, member) in group.members.iter_mut() {
         let consumer = consumers.get(&member.consumer);
-        let alive = consumer.is_some_and(|c| c.is_running() && c.member_id == *member_id);
+        let alive = consumer
+            .is_some_and(|c| c.is_running() && c.member_id == *member_id && !c.poll_timed_out);
         if alive {
             member.last_heartbeat = now;
+            if now.0.is_multiple_of(CLASSIC_HEARTBEAT_INTERVAL_TICKS) {
+                group.liveness.requests += 1;
+            }
         } else if now.ticks_since(member.last_heartbeat)
             >= consumer.map_or(0, |c| c.config.session_timeout_ticks)
         {
@@ -764,13 +1172,179 @@ pub fn tick(
     if matches!(group.state, GroupState::PreparingRebalance { .. }) {
         rebalance_step(group, consumers, topics, now, events);
     }
+}
+
+/// The KIP-848 tick: the coordinator expires sessions and rebalance timeouts; each running
+/// member reconciles what it received (from `poll()`), then heartbeats when its interval is up
+/// or it has something to acknowledge.
+fn coordinate_modern(
+    group: &mut ConsumerGroup,
+    consumers: &mut BTreeMap<ConsumerId, Consumer>,
+    topics: &BTreeMap<String, Topic>,
+    now: Tick,
+    events: &mut Vec<GroupEvent>,
+) {
+    let counts: BTreeMap<String, u32> = topics
+        .iter()
+        .map(|(name, t)| (name.clone(), t.partitions.len() as u32))
+        .collect();
+    let mut coordinator_events = Vec::new();
+    group.coordinator.expire(now, &mut coordinator_events);
     let name = group.name.clone();
     for consumer in consumers
         .values_mut()
-        .filter(|c| c.group == name && c.is_running())
+        .filter(|c| c.group == name && c.is_running() && !c.poll_timed_out)
     {
-        poll(group, consumer, topics, now, events);
+        reconcile_client(group, consumer, now, events);
+        if consumer.modern.acknowledge || now >= consumer.modern.next_heartbeat_at {
+            heartbeat(
+                group,
+                consumer,
+                &counts,
+                now,
+                &mut coordinator_events,
+                events,
+            );
+            reconcile_client(group, consumer, now, events);
+        }
     }
+    group.state = if group.coordinator.members.is_empty() {
+        GroupState::Empty
+    } else {
+        GroupState::Stable
+    };
+    group.liveness.static_rejoins += coordinator_events
+        .iter()
+        .filter(|e| matches!(e, kip848::CoordinatorEvent::StaticReplaced { .. }))
+        .count() as u32;
+    events.extend(
+        coordinator_events
+            .into_iter()
+            .map(|event| GroupEvent::Coordinator {
+                group: name.clone(),
+                event,
+            }),
+    );
+}
+
+/// One `ConsumerGroupHeartbeat` with the partitions the consumer owns, and what the answer does.
+fn heartbeat(
+    group: &mut ConsumerGroup,
+    consumer: &mut Consumer,
+    counts: &BTreeMap<String, u32>,
+    now: Tick,
+    coordinator_events: &mut Vec<kip848::CoordinatorEvent>,
+    events: &mut Vec<GroupEvent>,
+) {
+    let request = kip848::Heartbeat {
+        member_id: &consumer.member_id,
+        epoch: consumer
+            .modern
+            .member_epoch
+            .map_or(RequestEpoch::Join, RequestEpoch::Member),
+        instance_id: consumer.instance_id.as_deref(),
+        topics: &consumer.topics,
+        owned: &consumer.owned,
+        rebalance_timeout_ticks: consumer.config.max_poll_interval_ticks,
+    };
+    let response = group
+        .coordinator
+        .heartbeat(&request, counts, now, coordinator_events);
+    group.liveness.requests += 1;
+    consumer.modern.next_heartbeat_at = now.plus(kip848::HEARTBEAT_INTERVAL_TICKS);
+    consumer.modern.acknowledge = false;
+    match response {
+        HeartbeatResponse::Assignment { epoch, assigned } => {
+            consumer.modern.member_epoch = Some(epoch);
+            consumer.modern.received = (assigned != consumer.owned).then_some(assigned);
+        }
+        HeartbeatResponse::Fenced { code } => {
+            events.push(GroupEvent::HeartbeatRefused {
+                consumer: consumer.id,
+                code,
+            });
+            // Fenced: the partitions are lost (no commit), and it rejoins at epoch 0 at once.
+            consumer.owned.clear();
+            consumer.positions.clear();
+            consumer.position_epoch += 1;
+            consumer.restarts += 1;
+            consumer.member_id = format!("{}-{}", consumer.id, consumer.restarts);
+            consumer.modern = ModernClient {
+                next_heartbeat_at: now.plus(1),
+                ..ModernClient::default()
+            };
+        }
+        HeartbeatResponse::UnreleasedInstanceId => events.push(GroupEvent::HeartbeatRefused {
+            consumer: consumer.id,
+            code: "UNRELEASED_INSTANCE_ID",
+        }),
+        HeartbeatResponse::Left => consumer.modern.member_epoch = None,
+    }
+}
+
+/// The client's reconciliation, run from `poll()` (so not while a batch is being processed):
+/// revoke what the answer no longer lists (committing first), take what it adds, and acknowledge.
+fn reconcile_client(
+    group: &mut ConsumerGroup,
+    consumer: &mut Consumer,
+    now: Tick,
+    events: &mut Vec<GroupEvent>,
+) {
+    if consumer.busy(now) {
+        return;
+    }
+    let Some(assigned) = consumer.modern.received.take() else {
+        return;
+    };
+    let to_revoke: BTreeSet<TopicPartition> =
+        consumer.owned.difference(&assigned).cloned().collect();
+    revoke(group, consumer, &to_revoke, now, events);
+    consumer.owned = assigned;
+    consumer.modern.acknowledge = true;
+    events.push(GroupEvent::Reconciled {
+        consumer: consumer.id,
+        epoch: consumer.modern.member_epoch.unwrap_or(0),
+        owned: consumer.owned.iter().cloned().collect(),
+    });
+}
+
+/// A KIP-848 leave heartbeat: epoch −1 for a dynamic member (it is removed at once), −2 for a
+/// static one (it keeps its place and assignment until its session times out).
+fn leave_modern(
+    group: &mut ConsumerGroup,
+    consumer: &mut Consumer,
+    now: Tick,
+    events: &mut Vec<GroupEvent>,
+) {
+    let Some(_) = consumer.modern.member_epoch else {
+        return;
+    };
+    let mut coordinator_events = Vec::new();
+    let request = kip848::Heartbeat {
+        member_id: &consumer.member_id,
+        epoch: if consumer.instance_id.is_some() {
+            RequestEpoch::StaticLeave
+        } else {
+            RequestEpoch::Leave
+        },
+        instance_id: consumer.instance_id.as_deref(),
+        topics: &consumer.topics,
+        owned: &consumer.owned,
+        rebalance_timeout_ticks: consumer.config.max_poll_interval_ticks,
+    };
+    group
+        .coordinator
+        .heartbeat(&request, &BTreeMap::new(), now, &mut coordinator_events);
+    group.liveness.requests += 1;
+    consumer.modern = ModernClient::default();
+    events.extend(
+        coordinator_events
+            .into_iter()
+            .map(|event| GroupEvent::Coordinator {
+                group: group.name.clone(),
+                event,
+            }),
+    );
 }
 
 /// Running members (re)join; once every member has, the leader assigns and the group is stable.
@@ -787,10 +1361,10 @@ fn rebalance_step(
         if member.joined {
             continue;
         }
-        let Some(consumer) = consumers
-            .get_mut(&member.consumer)
-            .filter(|c| c.is_running() && c.member_id == *member_id)
-        else {
+        // JoinGroup is sent from poll(): not while a batch is being processed.
+        let Some(consumer) = consumers.get_mut(&member.consumer).filter(|c| {
+            c.is_running() && c.member_id == *member_id && !c.poll_timed_out && !c.busy(now)
+        }) else {
             continue;
         };
         if !group.strategy.is_cooperative() {
@@ -837,6 +1411,8 @@ fn rebalance_step(
     };
     group.generation += 1;
     group.rebalances += 1;
+    // A JoinGroup and a SyncGroup per member.
+    group.liveness.requests += 2 * group.members.len() as u64;
     group.leader = Some(leader.clone());
     group.state = GroupState::Stable;
     let mut summary = BTreeMap::new();
@@ -905,6 +1481,15 @@ fn poll(
     let due = consumer
         .last_poll
         .is_none_or(|t| now.ticks_since(t) >= consumer.config.poll_interval_ticks);
+    if consumer.in_process.is_empty() && due {
+        // The application calls poll(): the poll timer restarts, and a consumer that left on a
+        // poll timeout rejoins.
+        consumer.poll_timer_from = now;
+        if consumer.poll_timed_out {
+            rejoin(group, consumer, now, events);
+            return;
+        }
+    }
     if !consumer.in_process.is_empty()
         || !due
         || rebalancing_eagerly
@@ -926,10 +1511,17 @@ fn poll(
         .cloned()
         .collect();
     for tp in unpositioned {
+        // OffsetFetch with require_stable: UNSTABLE_OFFSET_COMMIT while a transaction holds this
+        // partition's offset; the consumer asks again at its next poll.
+        if group.unstable_offsets.contains(&tp) {
+            continue;
+        }
         let Some((log, hw)) = leader_view(topics, &tp) else {
             continue;
         };
-        match starting_offset(group, &tp, consumer.config.auto_offset_reset, log, hw) {
+        // ListOffsets(latest) answers the LSO to a read_committed consumer.
+        let end = log.fetch_upper(hw, consumer.config.isolation);
+        match starting_offset(group, &tp, consumer.config.auto_offset_reset, log, end) {
             Some(offset) => {
                 consumer.positions.insert(tp, offset);
                 consumer.position_epoch += 1;
@@ -965,12 +1557,13 @@ fn poll(
         let Some(position) = consumer.positions.get(&tp).copied() else {
             continue;
         };
-        let records = match log.read(position, hw, budget) {
-            Ok(records) => records,
+        let isolation = consumer.config.isolation;
+        let fetched_now = match log.fetch(position, hw, budget, isolation) {
+            Ok(fetched) => fetched,
             Err(_) => {
                 let target = match consumer.config.auto_offset_reset {
                     OffsetReset::Earliest => log.log_start(),
-                    OffsetReset::Latest => hw,
+                    OffsetReset::Latest => log.fetch_upper(hw, isolation),
                     OffsetReset::None => {
                         events.push(GroupEvent::OffsetOutOfRange {
                             consumer: consumer.id,
@@ -991,9 +1584,18 @@ fn poll(
                 consumer.offset_resets += 1;
                 consumer.position_epoch += 1;
                 consumer.positions.insert(tp.clone(), target);
-                log.read(target, hw, budget).unwrap_or_default()
+                match log.fetch(target, hw, budget, isolation) {
+                    Ok(fetched) => fetched,
+                    Err(_) => continue,
+                }
             }
         };
+        // The position steps over markers and skipped aborted records even when none is returned.
+        let current = consumer.positions.get(&tp).copied().unwrap_or(position);
+        if fetched_now.next > current {
+            consumer.positions.insert(tp.clone(), fetched_now.next);
+        }
+        let records = fetched_now.records;
         if let (Some(first), Some(last)) = (records.first(), records.last()) {
             events.push(GroupEvent::Polled {
                 consumer: consumer.id,
@@ -1002,9 +1604,6 @@ fn poll(
                 count: records.len(),
             });
             budget -= records.len();
-            consumer
-                .positions
-                .insert(tp.clone(), Offset(last.offset.0 + 1));
             let leader_epoch = topics[&tp.topic].partitions[tp.partition.0 as usize].leader_epoch;
             if let Some(read_epoch) = log.epoch_at(last.offset) {
                 let after = Offset(last.offset.0 + 1);

@@ -16,7 +16,7 @@
 //! setting, or the controller's count of unclean elections).
 
 use crate::cluster::Cluster;
-use crate::group::TopicPartition;
+use crate::group::{ConsumerId, TopicPartition};
 use crate::log::{Offset, PartitionLog};
 use crate::narrate;
 use crate::producer::Acks;
@@ -473,6 +473,74 @@ fn agree_below(a: &PartitionLog, b: &PartitionLog, end: Offset) -> bool {
     boundaries.iter().all(|o| a.epoch_at(*o) == b.epoch_at(*o))
 }
 
+/// A broken consumer-group invariant (KIP-848's, which the classic protocol keeps too for
+/// partitions held by running consumers).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GroupViolation {
+    /// Two running consumers of one group own the same partition.
+    TwoOwners {
+        group: String,
+        tp: TopicPartition,
+        consumers: (ConsumerId, ConsumerId),
+    },
+    /// The KIP-848 coordinator counts a partition as owned (assigned or pending revocation) by
+    /// two members.
+    TwoOwnersAtCoordinator {
+        group: String,
+        tp: TopicPartition,
+        members: Vec<String>,
+    },
+    /// A KIP-848 member's epoch is past its group's epoch.
+    MemberEpochAhead {
+        group: String,
+        member: String,
+        epoch: u32,
+        group_epoch: u32,
+    },
+}
+
+/// The group invariants, checked in any state: never two owners of a partition, on the
+/// consumers' side or at the coordinator, and member epoch ≤ group epoch. (Convergence once
+/// churn stops, the third, is `kip848::Coordinator::converged`, asserted by the property tests.)
+pub fn group_violations(cluster: &Cluster) -> Vec<GroupViolation> {
+    let mut found = Vec::new();
+    let mut owner: BTreeMap<(&str, &TopicPartition), ConsumerId> = BTreeMap::new();
+    for c in cluster.consumers().values().filter(|c| c.is_running()) {
+        for tp in c.owned() {
+            if let Some(first) = owner.insert((c.group(), tp), c.id()) {
+                found.push(GroupViolation::TwoOwners {
+                    group: c.group().to_string(),
+                    tp: tp.clone(),
+                    consumers: (first, c.id()),
+                });
+            }
+        }
+    }
+    for (name, g) in cluster.groups() {
+        let coordinator = g.coordinator();
+        for (tp, members) in coordinator.owners() {
+            if members.len() > 1 {
+                found.push(GroupViolation::TwoOwnersAtCoordinator {
+                    group: name.clone(),
+                    tp,
+                    members,
+                });
+            }
+        }
+        for (id, m) in &coordinator.members {
+            if m.reconciliation.epoch > coordinator.group_epoch {
+                found.push(GroupViolation::MemberEpochAhead {
+                    group: name.clone(),
+                    member: id.clone(),
+                    epoch: m.reconciliation.epoch,
+                    group_epoch: coordinator.group_epoch,
+                });
+            }
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -568,6 +636,7 @@ mod tests {
             uncompressed_bytes: 10,
             size_bytes: 10,
             delete_horizon: None,
+            kind: crate::log::BatchKind::Data,
         }
     }
 

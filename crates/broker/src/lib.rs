@@ -3,7 +3,7 @@
 //! Kafka 4.x semantics, each module naming the KIPs and Kafka classes it follows: the partition
 //! log with segments, retention and compaction ([`log`]); replication, the ISR and the high
 //! watermark ([`replication`]); the KRaft controller and elections ([`controller`]); brokers as
-//! machines with faults ([`node`]); the acknowledged-writes ledger ([`ledger`]); producers,
+//! machines with faults ([`node`]); the acknowledged-writes ledger ([`ledger`]); the overview's JMX-style metrics ([`metrics`]); producers,
 //! consumer groups and the cluster that drives them ([`cluster`]); the replication invariants
 //! every tick must keep ([`invariants`]). The key partitioner ([`partitioner`]) and the assignors
 //! ([`assignor`]) are bit-for-bit with the Java client and checked against kafka-python and
@@ -22,8 +22,10 @@ pub mod compression;
 pub mod controller;
 pub mod group;
 pub mod invariants;
+pub mod kip848;
 pub mod ledger;
 pub mod log;
+pub mod metrics;
 pub mod narrate;
 pub mod node;
 pub mod partitioner;
@@ -32,6 +34,7 @@ pub mod queue;
 pub mod replication;
 pub mod stream;
 pub mod topic;
+pub mod transaction;
 
 use std::fmt;
 

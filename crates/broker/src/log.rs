@@ -20,6 +20,23 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
 
+mod txn;
+pub use txn::{
+    stamp_epoch, stamp_producer, AbortedTxn, ControlType, Fetched, IsolationLevel, StableView,
+};
+
+/// What a batch carries (attribute bits 4 and 5 of the v2 batch header).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum BatchKind {
+    /// Records outside any transaction.
+    #[default]
+    Data,
+    /// A transaction's records (bit 4, `isTransactional`).
+    Transactional,
+    /// A transaction marker: a control batch (bit 5) of one record.
+    Control(ControlType),
+}
+
 /// Bytes of a record batch's header (Kafka's v2 format).
 pub const BATCH_HEADER_BYTES: u64 = 61;
 /// Framing bytes of one record besides its key, value and headers (length, attributes, deltas):
@@ -154,9 +171,24 @@ pub struct Batch {
     pub size_bytes: u64,
     /// Set by the first compaction pass that sees a tombstone in this batch (KIP-534).
     pub delete_horizon: Option<Tick>,
+    /// Plain data, a transaction's data, or a transaction marker.
+    pub kind: BatchKind,
 }
 
 impl Batch {
+    /// The producer stamp and the sequence after this batch, for the idempotent producer's
+    /// checks; a transaction marker has none (its sequence is -1 in Kafka).
+    pub fn next_sequence(&self) -> Option<(u64, u32)> {
+        if matches!(self.kind, BatchKind::Control(_)) {
+            return None;
+        }
+        let stamp = self.producer?;
+        Some((
+            stamp.producer_id,
+            stamp.base_sequence.wrapping_add(self.records.len() as u32),
+        ))
+    }
+
     /// Keeps the records `keep` accepts (asking once per record); copies them first only if they
     /// are shared and some go.
     fn retain_records(&mut self, keep: impl FnMut(&Record) -> bool) {
@@ -395,6 +427,27 @@ impl PartitionLog {
         producer: Option<ProducerStamp>,
         encoded_bytes: Option<u64>,
     ) -> Result<(Offset, Offset), LogError> {
+        self.append_kind(
+            records,
+            now,
+            leader_epoch,
+            producer,
+            encoded_bytes,
+            BatchKind::Data,
+        )
+    }
+
+    /// [`PartitionLog::append_encoded`] for a batch of the given kind (a transaction's data, or
+    /// a marker).
+    pub fn append_kind(
+        &mut self,
+        records: Vec<NewRecord>,
+        now: Tick,
+        leader_epoch: u32,
+        producer: Option<ProducerStamp>,
+        encoded_bytes: Option<u64>,
+        kind: BatchKind,
+    ) -> Result<(Offset, Offset), LogError> {
         if records.is_empty() {
             return Err(LogError::EmptyBatch);
         }
@@ -443,6 +496,7 @@ impl PartitionLog {
             uncompressed_bytes,
             size_bytes,
             delete_horizon: None,
+            kind,
         });
         Ok((first, Offset(self.leo.0 - 1)))
     }
@@ -543,6 +597,22 @@ impl PartitionLog {
             found,
             self.epochs.get(i).map_or(self.leo, |(_, start)| *start),
         ))
+    }
+
+    /// Bytes of the stored batches holding any offset in `from..to`: what a consumer's fetch of
+    /// those records carries (whole batches).
+    pub fn batch_bytes_between(&self, from: Offset, to: Offset) -> u64 {
+        let first_segment = self
+            .segments
+            .partition_point(|s| s.base_offset <= from)
+            .saturating_sub(1);
+        self.segments[first_segment..]
+            .iter()
+            .flat_map(|s| s.batches.iter())
+            .skip_while(|b| b.records.last().is_some_and(|r| r.offset < from))
+            .take_while(|b| b.records.first().is_none_or(|r| r.offset < to))
+            .map(|b| b.size_bytes)
+            .sum()
     }
 
     /// Copies of the batches holding offsets from `from`, at most about `max_records` records

@@ -4,8 +4,14 @@
 
 use super::cluster::{BrokerCommand, BrokerEvent};
 use super::controller::MetadataChange;
-use super::group::{CommitPolicy, GroupEvent, OffsetReset};
+use super::group::{
+    CommitPolicy, ConsumerConfig, GroupEvent, GroupProtocol, OffsetReset,
+    MAX_POLL_INTERVAL_TICKS_DEFAULT,
+};
+use super::kip848::CoordinatorEvent;
+use super::log::{ControlType, IsolationLevel, MS_PER_TICK};
 use super::topic::ElectionKind;
+use super::transaction::TxnError;
 
 fn quoted(text: &Option<String>) -> String {
     text.as_ref()
@@ -36,6 +42,16 @@ pub fn command(command: &BrokerCommand) -> String {
                 if *to_earliest { "earliest" } else { "latest" }
             )
         }
+        BrokerCommand::ProduceBytes {
+            producer,
+            topic,
+            key,
+            value,
+        } => format!(
+            "{producer} sends 1 record to {topic} (key {}, a {}-byte value)",
+            quoted(key),
+            value.len()
+        ),
         BrokerCommand::SetProducerRate {
             producer,
             topic,
@@ -96,7 +112,12 @@ pub fn command(command: &BrokerCommand) -> String {
             let static_id = instance_id
                 .as_ref()
                 .map_or(String::new(), |i| format!(", static as {i}"));
-            format!("Add a consumer to {group} reading {} ({commit}, auto.offset.reset={reset}{static_id})", topics.join(", "))
+            let isolation = match config.isolation {
+                IsolationLevel::ReadUncommitted => String::new(),
+                level => format!(", isolation.level={}", level.name()),
+            };
+            let liveness = liveness_settings(config);
+            format!("Add a consumer to {group} reading {} ({commit}, auto.offset.reset={reset}{isolation}{liveness}{static_id})", topics.join(", "))
         }
         BrokerCommand::SetConsumerConfig { consumer, .. } => format!("Configure {consumer}"),
         BrokerCommand::CloseConsumer { consumer } => format!("Close {consumer}"),
@@ -170,6 +191,32 @@ pub fn command(command: &BrokerCommand) -> String {
             "Set replica.lag.time.max={} ticks, broker.session.timeout={} ticks",
             settings.replica_lag_max_ticks, settings.session_timeout_ticks
         ),
+        BrokerCommand::InitTransactions {
+            producer,
+            transactional_id,
+            timeout_ticks,
+        } => format!(
+            "{producer} calls initTransactions() as transactional.id={transactional_id} \
+             (transaction.timeout.ms={})",
+            crate::log::ticks_to_ms(*timeout_ticks)
+        ),
+        BrokerCommand::BeginTransaction { producer } => format!("{producer} begins a transaction"),
+        BrokerCommand::CommitTransaction { producer } => {
+            format!("{producer} commits its transaction")
+        }
+        BrokerCommand::AbortTransaction { producer } => {
+            format!("{producer} aborts its transaction")
+        }
+        BrokerCommand::SendOffsetsToTransaction { producer, consumer } => {
+            format!("{producer} sends {consumer}'s positions to its transaction")
+        }
+        BrokerCommand::ProcessInTransaction {
+            producer,
+            consumer,
+            topic,
+        } => format!(
+            "{producer} writes to {topic}, in its transaction, what {consumer} read since its last commit"
+        ),
     }
 }
 
@@ -224,6 +271,15 @@ pub fn event(event: &BrokerEvent) -> String {
         BrokerEvent::ProduceFailed { producer, tp, error } => format!("{tp} answered {producer} with {}: {error}", error.code()),
         BrokerEvent::AckedWritesLost { tp, count } => format!("{count} acknowledged record(s) of {tp} are gone from its leader"),
         BrokerEvent::ClusterSettingsChanged => "the brokers' settings changed".into(),
+        BrokerEvent::TransactionsInitialized { producer, transactional_id, pid, epoch } => format!("{producer} is {transactional_id}: {pid}, epoch {epoch} (older instances are fenced)"),
+        BrokerEvent::TransactionEnded { producer, transactional_id, outcome: ControlType::Commit } => format!("the coordinator decides to commit {producer}'s transaction ({transactional_id}: PrepareCommit)"),
+        BrokerEvent::TransactionEnded { producer, transactional_id, outcome: ControlType::Abort } => format!("the coordinator decides to abort {producer}'s transaction ({transactional_id}: PrepareAbort)"),
+        BrokerEvent::TransactionCompleted { transactional_id, outcome } => format!("{transactional_id}'s transaction is complete: every partition holds its {} marker", outcome.name()),
+        BrokerEvent::TransactionTimedOut { transactional_id } => format!("{transactional_id}'s transaction ran past transaction.timeout.ms: the coordinator bumps its epoch and aborts it"),
+        BrokerEvent::TransactionError { producer, error: TxnError::ProducerFenced } => format!("{producer} is fenced (PRODUCER_FENCED): a newer instance has its transactional.id; it can only close"),
+        BrokerEvent::TransactionError { producer, error } => format!("{producer}'s transaction failed with {error}: it can only abort"),
+        BrokerEvent::MarkerWritten { tp, outcome: ControlType::Commit, offset } => format!("{tp} appended a COMMIT marker at offset {offset}"),
+        BrokerEvent::MarkerWritten { tp, outcome: ControlType::Abort, offset } => format!("{tp} appended an ABORT marker at offset {offset}"),
     }
 }
 
@@ -322,6 +378,36 @@ pub fn metadata_change(change: &MetadataChange, with_isr: bool) -> Option<(Metad
     }
 }
 
+/// The non-default liveness settings of a consumer, as a ", ..." suffix.
+fn liveness_settings(config: &ConsumerConfig) -> String {
+    let mut out = String::new();
+    if config.protocol != GroupProtocol::Classic {
+        out += &format!(", group.protocol={}", config.protocol.name());
+    }
+    if config.max_poll_interval_ticks != MAX_POLL_INTERVAL_TICKS_DEFAULT {
+        out += &format!(
+            ", max.poll.interval.ms={}",
+            config.max_poll_interval_ticks * MS_PER_TICK
+        );
+    }
+    if config.processing_ticks > 0 {
+        out += &format!(
+            ", {} ms processing per poll",
+            config.processing_ticks * MS_PER_TICK
+        );
+    }
+    out
+}
+
+fn coordinator_event(group: &str, event: &CoordinatorEvent) -> String {
+    match event {
+        CoordinatorEvent::TargetComputed { epoch } => format!("{group}: group epoch {epoch}, the coordinator computes a new target assignment (uniform assignor)"),
+        CoordinatorEvent::Reconciled { member, epoch, state } => format!("{group}: {member} is {state} at member epoch {epoch}"),
+        CoordinatorEvent::StaticReplaced { old, new } => format!("{group}: static member {old} is replaced by {new}, keeping its assignment, with no epoch bump"),
+        CoordinatorEvent::Removed { member, reason } => format!("{member} leaves {group}: {reason}"),
+    }
+}
+
 fn group_event(event: &GroupEvent) -> String {
     match event {
         GroupEvent::RebalanceStarted { group, reason } => format!("{group} starts rebalancing: {reason}"),
@@ -341,6 +427,14 @@ fn group_event(event: &GroupEvent) -> String {
         GroupEvent::LostInProcessing { consumer, records } => format!("{consumer} crashed while processing {records} record(s)"),
         GroupEvent::LogTruncated { consumer, tp, position, end, reset: true } => format!("{consumer} found {tp} truncated below its position {position} after a leader change: it seeks back to {end} (KIP-320)"),
         GroupEvent::LogTruncated { consumer, tp, position, end, reset: false } => format!("{consumer} found {tp} truncated below its position {position} (the leader's log ends at {end}) and auto.offset.reset=none: it stops reading it (LogTruncationException)"),
+        GroupEvent::PollTimeout { consumer, member, left: true } => format!("{consumer} ({member}) went longer than max.poll.interval.ms between polls: its heartbeat thread sends LeaveGroup, though it is alive and still processing"),
+        GroupEvent::PollTimeout { consumer, member, left: false } => format!("{consumer} ({member}) went longer than max.poll.interval.ms between polls: as a static member it sends no LeaveGroup and stops heartbeating; it is removed only if its session times out"),
+        GroupEvent::CommitFailed { consumer } => format!("{consumer}'s commit fails with CommitFailedException: it left the group when its poll timeout expired"),
+        GroupEvent::StaticRejoined { group, old, new, rebalance: false } => format!("static member {old} rejoins {group} as {new} and gets its assignment back: no rebalance"),
+        GroupEvent::StaticRejoined { group, old, new, rebalance: true } => format!("static member {old} rejoins {group} as {new} during a rebalance"),
+        GroupEvent::Coordinator { group, event } => coordinator_event(group, event),
+        GroupEvent::Reconciled { consumer, epoch, owned } => format!("{consumer} reconciles at member epoch {epoch}: owns {}", list(owned)),
+        GroupEvent::HeartbeatRefused { consumer, code } => format!("{consumer}'s heartbeat is refused with {code}"),
     }
 }
 

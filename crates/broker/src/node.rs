@@ -2,6 +2,7 @@
 //! network links (to the other brokers, to the controller, to clients), how slow it is, and how
 //! far it has replayed the metadata log. Also the broker-level settings of the cluster.
 
+use super::metrics::TrafficMeter;
 use super::BrokerId;
 use sim::clock::Tick;
 use std::fmt;
@@ -66,6 +67,8 @@ pub struct Broker {
     pub(crate) last_heartbeat_sent: Option<Tick>,
     /// Registered with the controller since it last started.
     pub(crate) registered: bool,
+    /// Its client and replication traffic, for the overview's rates.
+    pub(crate) traffic: TrafficMeter,
 }
 
 impl Broker {
@@ -96,6 +99,11 @@ impl Broker {
         self.registered
     }
 
+    /// Its client and replication traffic, for the overview's rates.
+    pub fn traffic(&self) -> &TrafficMeter {
+        &self.traffic
+    }
+
     pub fn new(id: BrokerId) -> Broker {
         Broker {
             id,
@@ -105,6 +113,7 @@ impl Broker {
             metadata_offset: 0,
             last_heartbeat_sent: None,
             registered: false,
+            traffic: TrafficMeter::default(),
         }
     }
 

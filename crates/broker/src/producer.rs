@@ -294,6 +294,8 @@ pub struct Producer {
     /// NOT_ENOUGH_REPLICAS_AFTER_APPEND, or a write that reached a log).
     pub(crate) unknown_records: u64,
     pub(crate) retried_batches: u64,
+    /// The transactional side, once `initTransactions()` was called with a `transactional.id`.
+    pub(crate) txn: Option<crate::transaction::TxnClient>,
 }
 
 impl Producer {
@@ -353,7 +355,32 @@ impl Producer {
             failed_records: 0,
             unknown_records: 0,
             retried_batches: 0,
+            txn: None,
         }
+    }
+
+    /// The transactional side, if this producer has a `transactional.id`.
+    pub fn transaction(&self) -> Option<&crate::transaction::TxnClient> {
+        self.txn.as_ref()
+    }
+
+    /// The coordinator gave this instance `epoch` (`initTransactions()`, or an EndTxn under
+    /// transaction version 2): it sends under it, its sequences from 0 again.
+    pub(crate) fn take_epoch(&mut self, epoch: u16) {
+        self.epoch = epoch;
+        self.next_sequence.clear();
+    }
+
+    /// `abortTransaction()` drops what was not sent yet; returns those batches.
+    pub(crate) fn drop_unsent(&mut self) -> Vec<ProducerBatch> {
+        let mut dropped: Vec<ProducerBatch> = self
+            .open
+            .values_mut()
+            .flat_map(|batches| std::mem::take(batches).into_values())
+            .collect();
+        dropped.extend(self.queued.drain(..));
+        self.held_records = 0;
+        dropped
     }
 
     /// Records accumulated and not yet acknowledged or failed.
@@ -363,7 +390,7 @@ impl Producer {
 
     /// Picks the partition for a record (`KafkaProducer.partition` and `BuiltInPartitioner`):
     /// explicit, then keyed murmur2 over all partitions, then the null-key partitioner over the
-    /// partitions that have a leader (`available`, never empty here).
+    /// partitions that have a leader (`available`; all of them when none has).
     pub fn choose_partition(
         &mut self,
         topic: &str,
@@ -378,6 +405,15 @@ impl Producer {
         if let Some(key) = &record.key {
             return partition_for_key(key, partitions).unwrap_or(PartitionId(0));
         }
+        // With no partition leader known, Kafka's partitioners pick among all partitions
+        // (BuiltInPartitioner, RoundRobinPartitioner): the send then waits for a leader.
+        let every: Vec<PartitionId>;
+        let available = if available.is_empty() {
+            every = (0..partitions.max(1)).map(PartitionId).collect();
+            &every[..]
+        } else {
+            available
+        };
         match self.config.null_key_partitioner {
             NullKeyPartitioner::RoundRobin => {
                 if !self.round_robin.contains_key(topic) {
@@ -648,6 +684,18 @@ mod tests {
             })
             .collect();
         assert_eq!(picks, vec![0, 2, 3, 0, 2, 3]);
+    }
+
+    #[test]
+    fn with_every_partition_offline_null_keys_still_get_a_partition() {
+        for partitioner in [NullKeyPartitioner::RoundRobin, NullKeyPartitioner::Sticky] {
+            let mut p = producer(ProducerConfig {
+                null_key_partitioner: partitioner,
+                ..ProducerConfig::default()
+            });
+            let chosen = p.choose_partition("t", 3, &[], None, &NewRecord::unkeyed("v"));
+            assert!(chosen.0 < 3, "{partitioner:?} chose {chosen:?}");
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! (which brokers are eligible, the broker-level settings) as arguments, so the rules read as in
 //! Kafka's `Partition.scala` and `AbstractFetcherThread`.
 
-use super::log::{Offset, PartitionLog};
+use super::log::{Batch, Offset, PartitionLog};
 use super::topic::Partition;
 use super::BrokerId;
 use sim::clock::Tick;
@@ -200,9 +200,8 @@ impl Replica {
     fn rebuild_sequences(&mut self) {
         self.sequences.clear();
         for batch in self.log.segments().iter().flat_map(|s| s.batches.iter()) {
-            if let Some(stamp) = batch.producer {
-                let next = stamp.base_sequence + batch.records.len() as u32;
-                self.sequences.insert(stamp.producer_id, next);
+            if let Some((producer_id, next)) = batch.next_sequence() {
+                self.sequences.insert(producer_id, next);
             }
         }
     }
@@ -228,8 +227,8 @@ impl FollowerProgress {
 /// What one follower fetch did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FetchOutcome {
-    /// Copied `records` records (possibly none: already caught up).
-    Copied { records: usize },
+    /// Copied `records` records taking `bytes` bytes (possibly none: already caught up).
+    Copied { records: usize, bytes: u64 },
     /// The follower's tail diverged from the leader's log and was cut from `from` to `to`.
     Truncated { from: Offset, to: Offset },
     /// The follower's fetch offset fell below the leader's log start: it starts over there.
@@ -332,13 +331,8 @@ fn fetch_between(
     progress.leader_leo_at_last_fetch = leader_leo;
     progress.last_fetch_at = Some(now);
     let records: usize = batches.iter().map(|b| b.records.len()).sum();
-    let stamps: Vec<(u64, u32)> = batches
-        .iter()
-        .filter_map(|b| {
-            b.producer
-                .map(|s| (s.producer_id, s.base_sequence + b.records.len() as u32))
-        })
-        .collect();
+    let bytes: u64 = batches.iter().map(|b| b.size_bytes).sum();
+    let stamps: Vec<(u64, u32)> = batches.iter().filter_map(Batch::next_sequence).collect();
     if f.log.append_replicated(batches, now).is_err() {
         return FetchOutcome::Full;
     }
@@ -346,7 +340,7 @@ fn fetch_between(
         f.note_sequence(producer_id, next);
     }
     f.hw = f.hw.max(leader_hw.min(f.log.leo()));
-    FetchOutcome::Copied { records }
+    FetchOutcome::Copied { records, bytes }
 }
 
 /// Whether `follower` is caught up in the sense of Kafka's Partition.maybeIncrementLeaderHW: fetched within the lag time.

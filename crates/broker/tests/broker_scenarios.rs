@@ -436,17 +436,21 @@ fn idempotence_prevents_the_duplicates_that_retries_cause() {
         }
         lab.ticks(30);
         let report = lab.cluster.history_report();
+        let discarded = lab
+            .events
+            .iter()
+            .filter(|e| matches!(e, BrokerEvent::DuplicateDiscarded { .. }))
+            .count() as u64;
+        assert_eq!(lab.cluster.retries_deduplicated(), discarded);
         if idempotence {
             assert!(report.duplicates.is_empty(), "{report:?}");
-            assert!(lab
-                .events
-                .iter()
-                .any(|e| matches!(e, BrokerEvent::DuplicateDiscarded { .. })));
+            assert!(discarded >= 1, "a lost response's retry is recognised");
         } else {
             assert!(
                 !report.duplicates.is_empty(),
                 "lost responses and retries write records twice"
             );
+            assert_eq!(discarded, 0, "without sequences nothing is recognised");
         }
     }
 }
@@ -481,6 +485,55 @@ fn retries_without_idempotence_can_reorder_with_several_requests_in_flight() {
     assert!(
         found,
         "some seed shows a later send landing at an earlier offset"
+    );
+}
+
+#[test]
+fn an_idempotent_producer_keeps_order_because_the_leader_refuses_sequence_gaps() {
+    let mut refused = 0;
+    for seed in 0..20 {
+        let mut lab = Lab::new(1, TopicSettings::default());
+        lab.cluster = Cluster::new(1, Rng::new(Seed(seed)));
+        lab.run(C::CreateTopic {
+            name: "orders".into(),
+            partitions: 1,
+            settings: TopicSettings::default(),
+        });
+        let config = ProducerConfig {
+            network_fault_permille: 300,
+            retries: 20,
+            max_in_flight: 5,
+            retry_backoff_ticks: 3,
+            ..ProducerConfig::default()
+        };
+        lab.run(C::AddProducer { config });
+        for _ in 0..20 {
+            lab.produce(1, 1);
+            lab.ticks(1);
+        }
+        lab.ticks(40);
+        let report = lab.cluster.history_report();
+        assert!(
+            report.nonmonotonic_sends.is_empty(),
+            "seed {seed}: {report:?}"
+        );
+        assert!(report.duplicates.is_empty(), "seed {seed}: {report:?}");
+        let errors = lab.cluster.produce_errors();
+        let gaps = errors
+            .get("OUT_OF_ORDER_SEQUENCE_NUMBER")
+            .copied()
+            .unwrap_or(0);
+        let events = lab
+            .events
+            .iter()
+            .filter(|e| matches!(e, BrokerEvent::OutOfOrderRejected { .. }))
+            .count() as u64;
+        assert_eq!(gaps, events, "seed {seed}: every refusal is counted");
+        refused += gaps;
+    }
+    assert!(
+        refused >= 1,
+        "with five requests in flight, a lost request makes a later batch arrive ahead of its sequence"
     );
 }
 

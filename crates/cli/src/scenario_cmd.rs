@@ -2,11 +2,13 @@
 //! preset, ```` ```steps ```` blocks, optional ```` ```check ```` goals) and prints the trace and
 //! a summary, with every goal's verdict. The replication invariants ([`invariants`]) are checked
 //! after every tick and command; the summary lists each one broken (the first time, per
-//! partition), and says when unclean leader election permits it. Any other is a breach.
+//! partition), and says when unclean leader election permits it. Any other is a breach, and so is
+//! any broken transaction invariant ([`TxnChecker`]), checked at the same points.
 
 use lab::broker::group::{GroupEvent, TopicPartition};
 use lab::broker::invariants::{self, Violation};
 use lab::broker::narrate;
+use lab::broker::transaction::invariants::TxnChecker;
 use lab::check::Verdict;
 use lab::clock::Tick;
 use lab::lesson::parse_lesson;
@@ -59,11 +61,16 @@ pub fn run(args: &[String]) -> Result<Report, String> {
     }
     let mut checker = invariants::Checker::new();
     let mut findings: Vec<Finding> = Vec::new();
+    let mut txn_checker = TxnChecker::new();
+    let mut txn_findings: Vec<(Tick, String)> = Vec::new();
     let mut seen: std::collections::BTreeSet<(&'static str, TopicPartition)> = Default::default();
     let watch = |at: Tick, lab: &lab::state::Lab| {
         let Some(cluster) = lab.cluster() else {
             return;
         };
+        for v in txn_checker.check(cluster, at) {
+            txn_findings.push((at, format!("{}: {v}", v.invariant())));
+        }
         for violation in checker.check(cluster) {
             if seen.insert((violation.invariant(), violation.tp().clone())) {
                 let permitted = checker.permits(&violation);
@@ -181,6 +188,16 @@ pub fn run(args: &[String]) -> Result<Report, String> {
         );
     }
     write_findings(&mut out, &findings);
+    if !txn_findings.is_empty() {
+        let _ = writeln!(
+            out,
+            "transaction invariants: {} broken (a bug in the model):",
+            txn_findings.len()
+        );
+        for (at, line) in &txn_findings {
+            let _ = writeln!(out, "{:>6}  {line}", at.to_string());
+        }
+    }
     let observation = Observation { lab: head, journal };
     for check in lesson.checks() {
         let _ = match check.when.evaluate(&observation) {
@@ -193,7 +210,7 @@ pub fn run(args: &[String]) -> Result<Report, String> {
     let _ = writeln!(out, "state hash {:016x}", head.state_hash());
     Ok(Report {
         output: out,
-        breaches: findings.iter().filter(|f| !f.permitted).count(),
+        breaches: findings.iter().filter(|f| !f.permitted).count() + txn_findings.len(),
     })
 }
 

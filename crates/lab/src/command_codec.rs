@@ -24,6 +24,10 @@ const TAG_SET_CHANCE: u8 = 1;
 const TAG_ADD_SOURCE: u8 = 2;
 const TAG_BROKER: u8 = 3;
 const TAG_QUEUE: u8 = 4;
+// Tags 10 to 19: the Schema Registry.
+const TAG_REGISTRY: u8 = 10;
+const TAG_PRODUCE_AVRO: u8 = 11;
+const TAG_READ_WITH: u8 = 12;
 
 pub(crate) fn encode_command(w: &mut Writer, command: &Command) {
     match command {
@@ -69,6 +73,27 @@ pub(crate) fn encode_command(w: &mut Writer, command: &Command) {
                 }
             }
         }
+        Command::Registry(command) => {
+            w.u8(TAG_REGISTRY);
+            registry::command_codec::encode(w, command);
+        }
+        Command::ProduceAvro {
+            producer,
+            topic,
+            schema,
+            value,
+        } => {
+            w.u8(TAG_PRODUCE_AVRO);
+            w.varint(u64::from(producer.0));
+            w.str(topic);
+            w.str(schema);
+            w.str(value);
+        }
+        Command::ReadWith { subject, version } => {
+            w.u8(TAG_READ_WITH);
+            w.str(subject);
+            w.varint(version.map_or(0, |v| u64::from(v.0)));
+        }
     }
 }
 
@@ -100,6 +125,22 @@ pub(crate) fn decode_command(r: &mut Reader<'_>) -> Result<Command, DecodeError>
         }),
         TAG_ADD_SOURCE => Command::AddSource {
             name: r.str(SOURCE_NAME_LEN_MAX * 4)?,
+        },
+        TAG_REGISTRY => Command::Registry(registry::command_codec::decode(r)?),
+        TAG_PRODUCE_AVRO => Command::ProduceAvro {
+            producer: broker::producer::ProducerId(
+                r.varint_at_most(u64::from(u32::MAX), "producer")? as u32,
+            ),
+            topic: r.str(registry::SUBJECT_LEN_MAX)?,
+            schema: r.str(registry::SCHEMA_LEN_MAX)?,
+            value: r.str(crate::schemas::VALUE_JSON_LEN_MAX)?,
+        },
+        TAG_READ_WITH => Command::ReadWith {
+            subject: r.str(registry::SUBJECT_LEN_MAX)?,
+            version: match r.varint_at_most(u64::from(u32::MAX), "version")? {
+                0 => None,
+                v => Some(registry::Version(v as u32)),
+            },
         },
         _ => return Err(DecodeError::Invalid("command")),
     })

@@ -153,6 +153,9 @@ pub enum WidgetKind {
     ReplicationChart,
     /// Fork the timeline at the tick on screen with other settings, and compare the outcomes.
     Compare,
+    /// The cluster overview: health tiles named by their JMX metrics, per-broker traffic and
+    /// partitions with a fault button each, and consumer lag in records and seconds.
+    Overview,
     /// The SQL editor and the result of the last run (grid, clause-by-clause trace, plan, chart).
     /// The lesson's ```` ```sql-check ```` goals grade that result.
     Sql,
@@ -161,10 +164,14 @@ pub enum WidgetKind {
     SqlTrace,
     /// The tables the lesson's queries can read: columns, types, row counts and a preview.
     SqlSchema,
+    /// The Schema Registry: subjects, versions and ids, each subject's compatibility level, a
+    /// schema editor with a dry-run check, an Avro producer, and a topic's records as wire bytes
+    /// and as decoded by the chosen reader schema.
+    SchemaRegistry,
 }
 
 impl WidgetKind {
-    pub const ALL: [WidgetKind; 22] = [
+    pub const ALL: [WidgetKind; 24] = [
         WidgetKind::TimeControls,
         WidgetKind::Stream,
         WidgetKind::Emitter,
@@ -184,9 +191,11 @@ impl WidgetKind {
         WidgetKind::Ledger,
         WidgetKind::ReplicationChart,
         WidgetKind::Compare,
+        WidgetKind::Overview,
         WidgetKind::Sql,
         WidgetKind::SqlTrace,
         WidgetKind::SqlSchema,
+        WidgetKind::SchemaRegistry,
     ];
 
     pub fn name(self) -> &'static str {
@@ -210,9 +219,11 @@ impl WidgetKind {
             WidgetKind::Ledger => "ledger",
             WidgetKind::ReplicationChart => "replication-chart",
             WidgetKind::Compare => "compare",
+            WidgetKind::Overview => "overview",
             WidgetKind::Sql => "sql",
             WidgetKind::SqlTrace => "sql-trace",
             WidgetKind::SqlSchema => "sql-schema",
+            WidgetKind::SchemaRegistry => "schema-registry",
         }
     }
 
@@ -235,6 +246,8 @@ impl WidgetKind {
                 | WidgetKind::Ledger
                 | WidgetKind::ReplicationChart
                 | WidgetKind::Compare
+                | WidgetKind::Overview
+                | WidgetKind::SchemaRegistry
         )
     }
 

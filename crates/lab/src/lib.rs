@@ -1,8 +1,8 @@
 //! # lab: the composition of Flowlab's engines
 //!
 //! The engines know nothing of each other; this crate wires them on one clock. A [`state::Lab`]
-//! holds the event sources, the Kafka-style cluster and the classic queue of its starting
-//! [`state::Preset`], and implements [`sim::model::Model`], so the kernel's journal, timeline and
+//! holds the event sources, the Kafka-style cluster, the classic queue and the Schema Registry
+//! ([`schemas`]) of its starting [`state::Preset`], and implements [`sim::model::Model`], so the kernel's journal, timeline and
 //! share links work on it unchanged. Here also live the things that span engines: the broker's
 //! topics as SQL tables ([`topics`]), metrics and goals ([`metric`], [`check`]), the steps
 //! language ([`steps`]), fork and compare ([`compare`]), lessons and their lint ([`lesson`]) and the
@@ -24,6 +24,7 @@
 //! ```
 
 pub use broker::{self, queue, stream};
+pub use registry;
 pub use sim::{self, clock, codec, rng, state_hash};
 pub use sql;
 
@@ -34,6 +35,7 @@ pub mod compare;
 pub mod journal;
 pub mod lesson;
 pub mod metric;
+pub mod schemas;
 pub mod share_link;
 pub mod state;
 pub mod steps;

@@ -5,6 +5,7 @@
 //! ask "has the learner rewound?"). Names are parsed once, so a lesson that mentions a metric that
 //! does not exist fails the lesson lint rather than a learner.
 
+use crate::broker::metrics::{cluster_metrics, group_lags};
 use crate::journal::Journal;
 use crate::state::Lab;
 
@@ -23,6 +24,10 @@ pub const METRIC_NAMES: &[(&str, &str)] = &[
     (
         "max_chance",
         "the highest chance per tick of any source, in permille",
+    ),
+    (
+        "registrations_refused",
+        "schema registrations the Schema Registry refused with 409 (incompatible)",
     ),
     ("acked", "records the broker acknowledged to producers"),
     (
@@ -80,6 +85,31 @@ pub const METRIC_NAMES: &[(&str, &str)] = &[
     (
         "failed_sends",
         "records the producer gave up on, known not written",
+    ),
+    (
+        "retries_deduplicated",
+        "retried batches a leader recognised by their sequence number and did not write again",
+    ),
+    (
+        "out_of_order",
+        "batches a leader refused with OUT_OF_ORDER_SEQUENCE_NUMBER (a sequence gap)",
+    ),
+    (
+        "under_min_isr",
+        "partitions whose leader has fewer in-sync replicas than min.insync.replicas (UnderMinIsrPartitionCount summed)",
+    ),
+    (
+        "out_of_sync_replicas",
+        "replicas outside their partition's ISR, summed over partitions",
+    ),
+    (
+        "fenced_producers",
+        "transactional producers fenced for good (PRODUCER_FENCED) by a newer instance",
+    ),
+    ("committed_txns", "transactions committed (CompleteCommit)"),
+    (
+        "aborted_txns",
+        "transactions aborted (CompleteAbort), by the producer, a new instance or the timeout",
     ),
 ];
 
@@ -182,6 +212,20 @@ pub const TOPIC_FIELDS: &[Field] = &[
             "partitions of topic {} offline (no leader)",
         ),
     ),
+    field(
+        "lso",
+        level(
+            "the total of the last stable offsets of topic {}",
+            Unit::Plain,
+        ),
+    ),
+    field(
+        "markers",
+        count(
+            "transaction marker in topic {}",
+            "transaction markers in topic {}",
+        ),
+    ),
 ];
 /// Fields of `group.NAME.FIELD`.
 pub const GROUP_FIELDS: &[Field] = &[
@@ -196,6 +240,13 @@ pub const GROUP_FIELDS: &[Field] = &[
     field(
         "lag",
         level("the lag of group {}", Unit::Things("record", "records")),
+    ),
+    field(
+        "lag_seconds",
+        level(
+            "the age of the oldest record group {} has not committed",
+            Unit::Things("second", "seconds"),
+        ),
     ),
     field(
         "rebalances",
@@ -235,11 +286,150 @@ pub const GROUP_FIELDS: &[Field] = &[
         so_far("offset reset in group {}", "offset resets in group {}"),
     ),
     field(
+        "aborted_seen",
+        so_far(
+            "record of an aborted transaction delivered to group {}",
+            "records of aborted transactions delivered to group {}",
+        ),
+    ),
+    field(
+        "duplicate_values",
+        so_far(
+            "value group {} got more than once",
+            "values group {} got more than once",
+        ),
+    ),
+    field(
         "cooperative",
         Words::Flag {
             yes: "group {} uses a cooperative assignor",
             no: "group {} uses an eager assignor",
         },
+    ),
+    field(
+        "kip848",
+        Words::Flag {
+            yes: "group {} runs the KIP-848 consumer protocol",
+            no: "group {} runs the classic protocol",
+        },
+    ),
+    field(
+        "poll_timeouts",
+        so_far(
+            "member of group {} that left because its poll interval expired",
+            "members of group {} that left because their poll interval expired",
+        ),
+    ),
+    field(
+        "commit_failures",
+        so_far(
+            "commit in group {} that failed with CommitFailedException",
+            "commits in group {} that failed with CommitFailedException",
+        ),
+    ),
+    field(
+        "static_rejoins",
+        so_far(
+            "static member of group {} that took its place back without a rebalance",
+            "static members of group {} that took their place back without a rebalance",
+        ),
+    ),
+    field(
+        "paused_member_ticks",
+        so_far(
+            "member-tick group {} stopped consuming for a rebalance",
+            "member-ticks group {} stopped consuming for a rebalance",
+        ),
+    ),
+    field(
+        "unowned_partition_ticks",
+        so_far(
+            "partition-tick of group {} with no running owner",
+            "partition-ticks of group {} with no running owner",
+        ),
+    ),
+    field(
+        "rounds",
+        so_far(
+            "rebalance round of group {} (classic generation or KIP-848 target assignment)",
+            "rebalance rounds of group {} (classic generations or KIP-848 target assignments)",
+        ),
+    ),
+    field(
+        "requests",
+        so_far(
+            "coordination request of group {} (heartbeat, JoinGroup or SyncGroup)",
+            "coordination requests of group {} (heartbeats, JoinGroups and SyncGroups)",
+        ),
+    ),
+    field(
+        "group_epoch",
+        level("the KIP-848 group epoch of group {}", Unit::Plain),
+    ),
+    field(
+        "stable_members",
+        count(
+            "member of group {} STABLE at the target epoch",
+            "members of group {} STABLE at the target epoch",
+        ),
+    ),
+];
+
+/// Fields of `subject.NAME.FIELD` (a Schema Registry subject, e.g. `users-value`).
+pub const SUBJECT_FIELDS: &[Field] = &[
+    field(
+        "versions",
+        count("version of subject {}", "versions of subject {}"),
+    ),
+    field(
+        "reader_version",
+        level(
+            "the version of subject {} its consumers read with (0: the writer's)",
+            Unit::Plain,
+        ),
+    ),
+    field(
+        "backward",
+        Words::Flag {
+            yes: "subject {} requires new schemas to read old data",
+            no: "subject {} does not require new schemas to read old data",
+        },
+    ),
+    field(
+        "forward",
+        Words::Flag {
+            yes: "subject {} requires old schemas to read new data",
+            no: "subject {} does not require old schemas to read new data",
+        },
+    ),
+];
+
+/// Fields of `avro.TOPIC.FIELD`: a topic's records as its consumers' Avro deserializer reads them.
+pub const AVRO_FIELDS: &[Field] = &[
+    field(
+        "decoded",
+        count("record of {} decoded", "records of {} decoded"),
+    ),
+    field(
+        "defaults",
+        count(
+            "record of {} read with a default filled in",
+            "records of {} read with defaults filled in",
+        ),
+    ),
+    field(
+        "unreadable",
+        count(
+            "record of {} the reader schema cannot read",
+            "records of {} the reader schema cannot read",
+        ),
+    ),
+    field(
+        "writer_ids",
+        count(
+            "writer schema id among the records of {}",
+            "writer schema ids among the records of {}",
+        ),
     ),
 ];
 
@@ -426,6 +616,18 @@ pub enum Metric {
     NotEnoughReplicas,
     Timeouts,
     FailedSends,
+    RetriesDeduplicated,
+    OutOfOrder,
+    UnderMinIsr,
+    OutOfSyncReplicas,
+    FencedProducers,
+    CommittedTxns,
+    AbortedTxns,
+    RegistrationsRefused,
+    /// `subject.NAME.FIELD`, a field from [`SUBJECT_FIELDS`].
+    Subject(String, &'static Field),
+    /// `avro.TOPIC.FIELD`, a field from [`AVRO_FIELDS`].
+    Avro(String, &'static Field),
     /// `topic.NAME.FIELD`, a field from [`TOPIC_FIELDS`].
     Topic(String, &'static Field),
     /// `group.NAME.FIELD`, a field from [`GROUP_FIELDS`]; a group that does not exist yet has zeros.
@@ -444,6 +646,7 @@ impl Metric {
             Metric::EventsByHand,
             Metric::Sources,
             Metric::MaxChance,
+            Metric::RegistrationsRefused,
             Metric::Acked,
             Metric::AckedWithoutController,
             Metric::Duplicates,
@@ -465,6 +668,13 @@ impl Metric {
             Metric::NotEnoughReplicas,
             Metric::Timeouts,
             Metric::FailedSends,
+            Metric::RetriesDeduplicated,
+            Metric::OutOfOrder,
+            Metric::UnderMinIsr,
+            Metric::OutOfSyncReplicas,
+            Metric::FencedProducers,
+            Metric::CommittedTxns,
+            Metric::AbortedTxns,
         ]
         .into_iter()
         .find(|m| m.name() == name);
@@ -482,6 +692,12 @@ impl Metric {
             ["group", group, field] if !group.is_empty() => find_field(GROUP_FIELDS, field)
                 .map(|f| Metric::Group(group.to_string(), f))
                 .map_err(|known| format!("groups have no \"{field}\"; use one of {known}")),
+            ["subject", subject, field] if !subject.is_empty() => find_field(SUBJECT_FIELDS, field)
+                .map(|f| Metric::Subject(subject.to_string(), f))
+                .map_err(|known| format!("subjects have no \"{field}\"; use one of {known}")),
+            ["avro", topic, field] if !topic.is_empty() => find_field(AVRO_FIELDS, field)
+                .map(|f| Metric::Avro(topic.to_string(), f))
+                .map_err(|known| format!("avro.TOPIC has no \"{field}\"; use one of {known}")),
             ["source", source, "chance"] if !source.is_empty() => {
                 Ok(Metric::SourceChance(source.to_string()))
             }
@@ -494,6 +710,8 @@ impl Metric {
                         "source.NAME.chance",
                         "topic.NAME.records",
                         "group.NAME.lag",
+                        "subject.NAME.versions",
+                        "avro.TOPIC.defaults",
                     ])
                     .min_by_key(|known| sim::text::edit_distance(name, known))
                     .unwrap_or("tick");
@@ -538,6 +756,16 @@ impl Metric {
             Metric::NotEnoughReplicas => "not_enough_replicas",
             Metric::Timeouts => "timeouts",
             Metric::FailedSends => "failed_sends",
+            Metric::RetriesDeduplicated => "retries_deduplicated",
+            Metric::OutOfOrder => "out_of_order",
+            Metric::UnderMinIsr => "under_min_isr",
+            Metric::OutOfSyncReplicas => "out_of_sync_replicas",
+            Metric::FencedProducers => "fenced_producers",
+            Metric::CommittedTxns => "committed_txns",
+            Metric::AbortedTxns => "aborted_txns",
+            Metric::RegistrationsRefused => "registrations_refused",
+            Metric::Subject(s, f) => return format!("subject.{s}.{}", f.name),
+            Metric::Avro(t, f) => return format!("avro.{t}.{}", f.name),
             Metric::Topic(t, f) => return format!("topic.{t}.{}", f.name),
             Metric::Group(g, f) => return format!("group.{g}.{}", f.name),
         };
@@ -645,7 +873,37 @@ impl Metric {
                 "record the producer gave up on",
                 "records the producer gave up on",
             )),
-            Metric::Topic(name, field) | Metric::Group(name, field) => field.words.naming(name),
+            Metric::RetriesDeduplicated => plain(so_far(
+                "retried batch the leader recognised and did not write again",
+                "retried batches the leader recognised and did not write again",
+            )),
+            Metric::OutOfOrder => plain(so_far(
+                "batch refused for arriving ahead of its sequence",
+                "batches refused for arriving ahead of their sequence",
+            )),
+            Metric::UnderMinIsr => plain(count(
+                "partition below its minimum in-sync replicas",
+                "partitions below their minimum in-sync replicas",
+            )),
+            Metric::OutOfSyncReplicas => {
+                plain(count("replica out of sync", "replicas out of sync"))
+            }
+            Metric::FencedProducers => plain(count(
+                "producer fenced by a newer instance",
+                "producers fenced by a newer instance",
+            )),
+            Metric::CommittedTxns => {
+                plain(so_far("transaction committed", "transactions committed"))
+            }
+            Metric::AbortedTxns => plain(so_far("transaction aborted", "transactions aborted")),
+            Metric::RegistrationsRefused => plain(so_far(
+                "schema registration refused (409)",
+                "schema registrations refused (409)",
+            )),
+            Metric::Topic(name, field)
+            | Metric::Group(name, field)
+            | Metric::Subject(name, field)
+            | Metric::Avro(name, field) => field.words.naming(name),
         }
     }
 }
@@ -773,10 +1031,35 @@ impl Observation<'_> {
                     .filter(|s| s.outcome == crate::broker::cluster::SendOutcome::Failed)
                     .count() as u64,
             ),
+            Metric::RetriesDeduplicated => count(self.lab.cluster()?.retries_deduplicated()),
+            Metric::OutOfOrder => count(
+                self.lab
+                    .cluster()?
+                    .produce_errors()
+                    .get("OUT_OF_ORDER_SEQUENCE_NUMBER")
+                    .copied()
+                    .unwrap_or(0),
+            ),
+            Metric::UnderMinIsr => count(u64::from(
+                cluster_metrics(self.lab.cluster()?, self.lab.now()).under_min_isr,
+            )),
+            Metric::OutOfSyncReplicas => count(u64::from(
+                cluster_metrics(self.lab.cluster()?, self.lab.now()).out_of_sync_replicas,
+            )),
+            Metric::FencedProducers => count(self.lab.cluster()?.fenced_producers()),
+            Metric::CommittedTxns => count(self.lab.cluster()?.transactions_ended().0),
+            Metric::AbortedTxns => count(self.lab.cluster()?.transactions_ended().1),
+            Metric::RegistrationsRefused => count(self.lab.registry()?.refused_registrations()),
+            Metric::Subject(name, field) => {
+                crate::schemas::subject_value(self.lab, name, field.name)?
+            }
+            Metric::Avro(topic, field) => crate::schemas::avro_value(self.lab, topic, field.name)?,
             Metric::Topic(name, field) => {
                 topic_value(self.lab.cluster()?.topics().get(name)?, field.name)
             }
-            Metric::Group(name, field) => group_value(self.lab.cluster()?, name, field.name),
+            Metric::Group(name, field) => {
+                group_value(self.lab.cluster()?, name, field.name, self.lab.now())
+            }
         })
     }
 }
@@ -811,6 +1094,10 @@ fn topic_value(topic: &crate::broker::topic::Topic, field: &str) -> i64 {
             .unwrap_or(0),
         "under_replicated" => parts().filter(|p| p.under_replicated()).count() as u64,
         "offline" => parts().filter(|p| p.offline()).count() as u64,
+        "lso" => parts()
+            .map(|p| p.leader_log().map_or(0, |l| l.last_stable_offset(p.hw()).0))
+            .sum(),
+        "markers" => logs().map(|l| l.marker_offsets().len() as u64).sum(),
         "records" => topic.record_count() as u64,
         "partitions" => topic.partitions().len() as u64,
         "segments" => logs().map(|l| l.segments().len() as u64).sum(),
@@ -836,7 +1123,15 @@ fn topic_value(topic: &crate::broker::topic::Topic, field: &str) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-fn group_value(cluster: &crate::broker::cluster::Cluster, name: &str, field: &str) -> i64 {
+use crate::broker::group::GroupProtocol;
+use crate::broker::kip848::MemberState;
+
+fn group_value(
+    cluster: &crate::broker::cluster::Cluster,
+    name: &str,
+    field: &str,
+    now: crate::clock::Tick,
+) -> i64 {
     let Some(group) = cluster.groups().get(name) else {
         return 0;
     };
@@ -848,7 +1143,29 @@ fn group_value(cluster: &crate::broker::cluster::Cluster, name: &str, field: &st
     };
     let report = || cluster.history_report();
     let n = match field {
-        "members" => group.members().len() as u64,
+        "members" => match group.protocol() {
+            GroupProtocol::Classic => group.members().len() as u64,
+            GroupProtocol::Consumer => group.coordinator().members.len() as u64,
+        },
+        "kip848" => u64::from(group.protocol() == GroupProtocol::Consumer),
+        "poll_timeouts" => u64::from(group.liveness().poll_timeouts),
+        "commit_failures" => u64::from(group.liveness().commit_failures),
+        "static_rejoins" => u64::from(group.liveness().static_rejoins),
+        "paused_member_ticks" => group.liveness().paused_member_ticks,
+        "unowned_partition_ticks" => group.liveness().unowned_partition_ticks,
+        "rounds" => u64::from(group.rebalance_rounds()),
+        "requests" => group.liveness().requests,
+        "group_epoch" => u64::from(group.coordinator().group_epoch),
+        "stable_members" => {
+            let c = group.coordinator();
+            c.members
+                .values()
+                .filter(|m| {
+                    m.reconciliation.state == MemberState::Stable
+                        && m.reconciliation.epoch == c.target_epoch
+                })
+                .count() as u64
+        }
         "generation" => u64::try_from(group.generation()).unwrap_or(0),
         "lag" => cluster
             .lags()
@@ -856,6 +1173,15 @@ fn group_value(cluster: &crate::broker::cluster::Cluster, name: &str, field: &st
             .filter(|(g, _, _)| g == name)
             .map(|(_, _, lag)| lag)
             .sum(),
+        // Whole seconds of the oldest uncommitted record's age (a tick is 100 ms).
+        "lag_seconds" => {
+            group_lags(cluster, now)
+                .iter()
+                .find(|g| g.group == name)
+                .map_or(0, |g| g.max_ticks())
+                * crate::broker::log::MS_PER_TICK
+                / 1000
+        }
         "rebalances" => u64::from(group.rebalances()),
         "rebalances_since_assignor" => u64::from(group.rebalances_since_strategy_change()),
         "idle" => members().filter(|c| c.owned().is_empty()).count() as u64,
@@ -868,6 +1194,8 @@ fn group_value(cluster: &crate::broker::cluster::Cluster, name: &str, field: &st
             .map(|c| u64::from(c.offset_resets()))
             .sum(),
         "cooperative" => u64::from(group.strategy().is_cooperative()),
+        "aborted_seen" => cluster.aborted_records_delivered(name),
+        "duplicate_values" => cluster.duplicate_values_delivered(name),
         _ => report().skipped.iter().filter(|r| r.0 == name).count() as u64,
     };
     i64::try_from(n).unwrap_or(i64::MAX)
@@ -906,10 +1234,16 @@ mod tests {
             .iter()
             .map(|f| format!("topic.orders.{}", f.name));
         let groups = GROUP_FIELDS.iter().map(|f| format!("group.g.{}", f.name));
+        let subjects = SUBJECT_FIELDS
+            .iter()
+            .map(|f| format!("subject.users-value.{}", f.name));
+        let avro = AVRO_FIELDS.iter().map(|f| format!("avro.users.{}", f.name));
         plain
             .chain(named)
             .chain(topics)
             .chain(groups)
+            .chain(subjects)
+            .chain(avro)
             .map(|name| Metric::parse(&name).unwrap())
             .collect()
     }
@@ -942,7 +1276,12 @@ mod tests {
         }
         assert_eq!(
             subjects.len(),
-            METRIC_NAMES.len() + 2 + TOPIC_FIELDS.len() + GROUP_FIELDS.len()
+            METRIC_NAMES.len()
+                + 2
+                + TOPIC_FIELDS.len()
+                + GROUP_FIELDS.len()
+                + SUBJECT_FIELDS.len()
+                + AVRO_FIELDS.len()
         );
     }
 
@@ -998,5 +1337,93 @@ mod tests {
             journal: timeline.journal(),
         };
         assert_eq!(obs.value(&Metric::EventsByHand), Some(4));
+    }
+
+    /// The overview's numbers as goals: a crashed broker in the replicated preset leaves each
+    /// partition one replica out of sync, at (not under) its minimum ISR; a crashed consumer's
+    /// lag in time grows one second per ten ticks.
+    #[test]
+    fn overview_metrics_follow_a_crash() {
+        use crate::broker::cluster::BrokerCommand as B;
+        use crate::broker::group::{ConsumerConfig, ConsumerId, OffsetReset};
+        use crate::broker::producer::ProducerId;
+        use crate::broker::BrokerId;
+        use crate::state::Preset;
+        let mut timeline = Timeline::new(LabConfig {
+            preset: Preset::Replicated,
+            ..LabConfig::default()
+        });
+        let at = |timeline: &mut Timeline, tick: u64, command: B| {
+            while timeline.head().now().0 < tick {
+                timeline.advance_head().unwrap();
+            }
+            timeline
+                .apply_at(Tick(tick), Command::Broker(command))
+                .unwrap();
+        };
+        at(
+            &mut timeline,
+            0,
+            B::AddConsumer {
+                group: "g".into(),
+                topics: vec!["orders".into()],
+                instance_id: None,
+                config: ConsumerConfig {
+                    auto_offset_reset: OffsetReset::Earliest,
+                    ..ConsumerConfig::default()
+                },
+            },
+        );
+        at(
+            &mut timeline,
+            10,
+            B::CrashConsumer {
+                consumer: ConsumerId(1),
+            },
+        );
+        at(
+            &mut timeline,
+            20,
+            B::Produce {
+                producer: ProducerId(1),
+                topic: "orders".into(),
+                partition: None,
+                key: None,
+                value: Some("v{n}".into()),
+                count: 6,
+                header: None,
+            },
+        );
+        at(
+            &mut timeline,
+            20,
+            B::KillBroker {
+                broker: BrokerId(3),
+            },
+        );
+        while timeline.head().now().0 < 220 {
+            timeline.advance_head().unwrap();
+        }
+        let observe = |tick: u64, metric: &str| {
+            let lab = timeline.state_at(Tick(tick));
+            let obs = Observation {
+                lab: &lab,
+                journal: timeline.journal(),
+            };
+            obs.value(&Metric::parse(metric).unwrap()).unwrap()
+        };
+        assert_eq!(observe(15, "out_of_sync_replicas"), 0);
+        assert_eq!(observe(220, "out_of_sync_replicas"), 3);
+        assert_eq!(
+            observe(220, "under_min_isr"),
+            0,
+            "ISR 2 is min.insync.replicas 2"
+        );
+        assert_eq!(observe(15, "group.g.lag_seconds"), 0);
+        assert_eq!(
+            observe(220, "group.g.lag_seconds"),
+            20,
+            "written at tick 20"
+        );
     }
 }

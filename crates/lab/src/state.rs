@@ -27,8 +27,9 @@ use crate::state_hash::StateHasher;
 use crate::stream::{
     AddSourceError, Emission, SourceId, Stream, CHANCE_PERMILLE_MAX, EMIT_COUNT_MAX, SOURCES_MAX,
 };
+use registry::{Registry, RegistryCommand, RegistryEvent, Version};
 use sim::codec::{DecodeError, Reader, Writer};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::hash::Hash;
 
@@ -53,10 +54,13 @@ pub enum Preset {
     /// A replicated cluster: three brokers, topic "orders" with three partitions, replication
     /// factor 3 and min.insync.replicas 2, replica.lag.time.max 10 s, one acks=all producer.
     Replicated,
+    /// A Kafka cluster with a Schema Registry: topics "users" and "numbers" (one partition
+    /// each), one producer, and the value schema of "users" registered as version 1.
+    SchemaRegistry,
 }
 
 impl Preset {
-    pub const ALL: [Preset; 7] = [
+    pub const ALL: [Preset; 8] = [
         Preset::Quiet,
         Preset::TwoSources,
         Preset::Busy,
@@ -64,6 +68,7 @@ impl Preset {
         Preset::BrokerCompacted,
         Preset::QueueVsLog,
         Preset::Replicated,
+        Preset::SchemaRegistry,
     ];
 
     pub fn name(self) -> &'static str {
@@ -75,6 +80,7 @@ impl Preset {
             Preset::BrokerCompacted => "broker-compacted",
             Preset::QueueVsLog => "queue-vs-log",
             Preset::Replicated => "replicated",
+            Preset::SchemaRegistry => "schema-registry",
         }
     }
 
@@ -92,6 +98,7 @@ impl Preset {
             Preset::BrokerCompacted => 4,
             Preset::QueueVsLog => 5,
             Preset::Replicated => 6,
+            Preset::SchemaRegistry => 10,
         }
     }
 
@@ -109,9 +116,11 @@ impl Preset {
                 ("payments", 150),
                 ("alerts", 20),
             ],
-            Preset::Broker | Preset::BrokerCompacted | Preset::QueueVsLog | Preset::Replicated => {
-                &[]
-            }
+            Preset::Broker
+            | Preset::BrokerCompacted
+            | Preset::QueueVsLog
+            | Preset::Replicated
+            | Preset::SchemaRegistry => &[],
         }
     }
 
@@ -128,6 +137,14 @@ impl Preset {
         match self {
             Preset::Quiet | Preset::TwoSources | Preset::Busy => None,
             Preset::Broker | Preset::QueueVsLog => Some((3, vec![orders, producer])),
+            Preset::SchemaRegistry => {
+                let topic = |name: &str| BrokerCommand::CreateTopic {
+                    name: name.into(),
+                    partitions: 1,
+                    settings: TopicSettings::default(),
+                };
+                Some((3, vec![topic("users"), topic("numbers"), producer]))
+            }
             Preset::Replicated => {
                 let settings = BrokerCommand::SetClusterSettings {
                     settings: ClusterSettings {
@@ -168,6 +185,15 @@ impl Preset {
     }
 }
 
+/// The schema-registry preset's registry: the value schema of "users" as version 1.
+fn preset_registry() -> Registry {
+    let mut registry = Registry::default();
+    registry
+        .register(&registry::value_subject("users"), crate::schemas::USERS_V1)
+        .expect("the preset's schema is valid");
+    registry
+}
+
 /// Everything besides commands that fixes a lab's story.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LabConfig {
@@ -201,6 +227,23 @@ pub enum Command {
     Broker(BrokerCommand),
     /// Anything done to the classic queue of the queue-vs-log preset.
     Queue(QueueCommand),
+    /// Anything asked of the Schema Registry (set a subject's level, register a schema).
+    Registry(RegistryCommand),
+    /// A producer's Avro serializer sends `value` (Avro's JSON encoding) written with `schema`
+    /// to `topic`: it registers the schema under `<topic>-value` first (auto.register.schemas),
+    /// and sends nothing when the registry refuses it.
+    ProduceAvro {
+        producer: crate::broker::producer::ProducerId,
+        topic: String,
+        schema: String,
+        value: String,
+    },
+    /// The consumers of a subject's topic read with this version of it (None: with each
+    /// record's writer schema).
+    ReadWith {
+        subject: String,
+        version: Option<Version>,
+    },
 }
 
 /// What happened. Applying events never fails; they are the lab's narration.
@@ -218,6 +261,11 @@ pub enum Event {
     },
     Broker(BrokerEvent),
     Queue(QueueEvent),
+    Registry(RegistryEvent),
+    ReaderChosen {
+        subject: String,
+        version: Option<Version>,
+    },
 }
 
 /// An event with the tick it happened at.
@@ -254,6 +302,13 @@ pub enum Rejection {
         message: String,
         hint: String,
     },
+    /// A registry command in a lab without a Schema Registry.
+    NoRegistry,
+    /// The registry, a serializer or a deserializer refused (an invalid schema, an unknown subject...).
+    Registry {
+        message: String,
+        hint: String,
+    },
 }
 
 impl fmt::Display for Rejection {
@@ -282,6 +337,8 @@ impl fmt::Display for Rejection {
             Rejection::Broker(r) => write!(f, "{r}"),
             Rejection::NoQueue => write!(f, "this lab has no queue"),
             Rejection::Queue { message, .. } => write!(f, "{message}"),
+            Rejection::NoRegistry => write!(f, "this lab has no Schema Registry"),
+            Rejection::Registry { message, .. } => write!(f, "{message}"),
         }
     }
 }
@@ -304,6 +361,8 @@ impl Rejection {
             Rejection::Broker(r) => r.hint(),
             Rejection::NoQueue => "open the queue-vs-log lesson".into(),
             Rejection::Queue { hint, .. } => hint.clone(),
+            Rejection::NoRegistry => "open the Schema Registry lesson".into(),
+            Rejection::Registry { hint, .. } => hint.clone(),
         }
     }
 }
@@ -318,6 +377,10 @@ pub struct Lab {
     cluster: Option<Cluster>,
     /// The classic queue of the queue-vs-log preset.
     queue: Option<ClassicQueue>,
+    /// The Schema Registry of the schema-registry preset.
+    registry: Option<Registry>,
+    /// The reader version chosen per subject (absent: read with the writer's schema).
+    readers: BTreeMap<String, Version>,
     trace: VecDeque<TracedEvent>,
 }
 
@@ -346,8 +409,20 @@ impl Lab {
             stream,
             cluster,
             queue: (config.preset == Preset::QueueVsLog).then(ClassicQueue::default),
+            registry: (config.preset == Preset::SchemaRegistry).then(preset_registry),
+            readers: BTreeMap::new(),
             trace: VecDeque::new(),
         }
+    }
+
+    /// The Schema Registry, in the schema-registry preset.
+    pub fn registry(&self) -> Option<&Registry> {
+        self.registry.as_ref()
+    }
+
+    /// The reader version chosen for a subject's consumers (None: each record's writer schema).
+    pub fn reader_version(&self, subject: &str) -> Option<Version> {
+        self.readers.get(subject).copied()
     }
 
     /// The Kafka cluster, in broker presets.
@@ -426,6 +501,30 @@ impl Lab {
                 .ok_or(Rejection::NoQueue)?
                 .validate(command)
                 .map_err(|(message, hint)| Rejection::Queue { message, hint }),
+            Command::Registry(command) => self
+                .registry
+                .as_ref()
+                .ok_or(Rejection::NoRegistry)?
+                .validate(command)
+                .map_err(crate::schemas::registry_rejection),
+            Command::ProduceAvro {
+                producer,
+                topic,
+                schema,
+                value,
+            } => crate::schemas::validate_produce_avro(
+                self.registry.as_ref().ok_or(Rejection::NoRegistry)?,
+                self.cluster.as_ref().ok_or(Rejection::NoBroker)?,
+                *producer,
+                topic,
+                schema,
+                value,
+            ),
+            Command::ReadWith { subject, version } => crate::schemas::validate_reader(
+                self.registry.as_ref().ok_or(Rejection::NoRegistry)?,
+                subject,
+                *version,
+            ),
         }
     }
 
@@ -478,6 +577,43 @@ impl Lab {
                     .map_err(|(message, hint)| Rejection::Queue { message, hint })?;
                 events.into_iter().map(Event::Queue).collect()
             }
+            Command::Registry(command) => {
+                let registry = self.registry.as_mut().ok_or(Rejection::NoRegistry)?;
+                let event = registry
+                    .apply(command)
+                    .map_err(crate::schemas::registry_rejection)?;
+                vec![Event::Registry(event)]
+            }
+            Command::ProduceAvro {
+                producer,
+                topic,
+                schema,
+                value,
+            } => {
+                let (Some(registry), Some(cluster)) = (&mut self.registry, &mut self.cluster)
+                else {
+                    return Err(Rejection::NoRegistry);
+                };
+                // A send the cluster refuses after the registration must leave no trace.
+                let before = registry.clone();
+                let sent = crate::schemas::produce_avro(
+                    registry, cluster, self.now, *producer, topic, schema, value,
+                );
+                if sent.is_err() {
+                    *registry = before;
+                }
+                sent?
+            }
+            Command::ReadWith { subject, version } => {
+                match version {
+                    Some(v) => self.readers.insert(subject.clone(), *v),
+                    None => self.readers.remove(subject),
+                };
+                vec![Event::ReaderChosen {
+                    subject: subject.clone(),
+                    version: *version,
+                }]
+            }
         };
         self.record(&events);
         Ok(events)
@@ -496,9 +632,23 @@ impl Lab {
             // Debug builds check the replication invariants after every tick (no state kept).
             #[cfg(debug_assertions)]
             let mut invariants = crate::broker::invariants::Checker::watching(cluster);
+            #[cfg(debug_assertions)]
+            let mut txn_invariants =
+                crate::broker::transaction::invariants::TxnChecker::watching(cluster);
             events.extend(cluster.tick(self.now).into_iter().map(Event::Broker));
             #[cfg(debug_assertions)]
             invariants.assert_hold(cluster, self.now);
+            #[cfg(debug_assertions)]
+            txn_invariants.assert_hold(cluster, self.now);
+            #[cfg(debug_assertions)]
+            {
+                let broken = crate::broker::invariants::group_violations(cluster);
+                assert!(
+                    broken.is_empty(),
+                    "group invariants broken at {}: {broken:?}",
+                    self.now
+                );
+            }
         }
         if let Some(queue) = &mut self.queue {
             events.extend(queue.tick(self.now).into_iter().map(Event::Queue));
@@ -537,6 +687,14 @@ impl Lab {
         }
         if let Some(queue) = &self.queue {
             queue.hash_into(&mut hasher);
+        }
+        if let Some(registry) = &self.registry {
+            registry.hash_into(&mut hasher);
+            hasher.u64(self.readers.len() as u64);
+            for (subject, version) in &self.readers {
+                hasher.str(subject);
+                hasher.u64(u64::from(version.0));
+            }
         }
         hasher.finish()
     }

@@ -22,8 +22,23 @@
 //! cut-broker 1 from=controller   # or from=brokers, from=clients; reconnect-broker 1 from=...
 //! kill-controller 1          # also: restart-controller 1
 //! elect-preferred
+//! add-producer               # another producer client (ids count up from 1)
+//! consumer g topic=orders isolation=read_committed   # or read_uncommitted (the default)
+//! consumer g topic=orders processing=80 max-poll-interval=50   # a slow consumer, max.poll.interval.ms in ticks
+//! consumer g topic=orders protocol=consumer   # group.protocol=consumer (KIP-848); classic is the default
+//! init-txn 1 id=payments-1 timeout=600   # initTransactions(); timeout in ticks (600 = 60 s)
+//! begin 1                    # also: commit-txn 1, abort-txn 1
+//! process 2 1 to=totals      # producer 2 copies what consumer 1 read since its commit, in its txn
+//! send-offsets 2 1           # sendOffsetsToTransaction: consumer 1's positions join producer 2's txn
 //! pause "The controller elects broker 2"   # a key moment: a narrated run stops here
+//! compat users-value forward # a subject's compatibility level (backward, full_transitive, none...)
+//! register users-value {"type":"record","name":"User","fields":[{"name":"id","type":"long"}]}
+//! produce-avro users {"type":"record","name":"User","fields":[{"name":"id","type":"long"}]} {"id":7}
+//! read-with users-value 2    # consumers of users read with version 2 (read-with users-value writer: none)
 //! ```
+//!
+//! The registry steps take JSON as the rest of the line (a schema, then for `produce-avro` a
+//! value in Avro's JSON encoding), so they cannot hold `#` or `;`.
 //!
 //! A `pause` line is not a step: [`parse_steps`] checks it and leaves it out, so [`run`] and
 //! `lab scenario run` never see it. It marks a *key moment* ([`KeyMoment`]) of a [`Script`]: a
@@ -44,12 +59,13 @@ use crate::broker::assignor::Strategy;
 use crate::broker::cluster::BrokerCommand;
 use crate::broker::compression::Codec;
 use crate::broker::controller::ControllerId;
-use crate::broker::group::{CommitPolicy, ConsumerConfig, ConsumerId, OffsetReset};
-use crate::broker::log::LogConfig;
+use crate::broker::group::{CommitPolicy, ConsumerConfig, ConsumerId, GroupProtocol, OffsetReset};
+use crate::broker::log::{IsolationLevel, LogConfig};
 use crate::broker::node::{ClusterSettings, Link};
 use crate::broker::producer::Acks;
 use crate::broker::producer::{NullKeyPartitioner, ProducerConfig, ProducerId};
 use crate::broker::topic::TopicSettings;
+use crate::broker::transaction::TRANSACTION_TIMEOUT_TICKS_DEFAULT;
 use crate::broker::{BrokerId, PartitionId};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -62,6 +78,8 @@ pub const TICKS_PER_STEP_MAX: u64 = 100_000;
 pub enum Step {
     Ticks(u64),
     Broker(BrokerCommand),
+    /// A lab command that is not the cluster's (the Schema Registry's).
+    Lab(crate::state::Command),
 }
 
 /// A step that does not parse; `line` is 1-based within the block.
@@ -152,6 +170,14 @@ fn consumer_id(text: &str) -> Result<ConsumerId, String> {
         .map_err(|_| format!("\"{text}\" is not a consumer id (try 1 or consumer-1)"))
 }
 
+fn producer_id(text: &str) -> Result<ProducerId, String> {
+    let digits = text.strip_prefix("producer-").unwrap_or(text);
+    digits
+        .parse()
+        .map(ProducerId)
+        .map_err(|_| format!("\"{text}\" is not a producer id (try 1 or producer-1)"))
+}
+
 fn broker_id(text: &str) -> Result<BrokerId, String> {
     let digits = text.strip_prefix("broker-").unwrap_or(text);
     digits
@@ -160,7 +186,105 @@ fn broker_id(text: &str) -> Result<BrokerId, String> {
         .map_err(|_| format!("\"{text}\" is not a broker id (try 1 or broker-1)"))
 }
 
+/// The first JSON value of `text` and the text after it.
+fn json_prefix(text: &str, what: &str) -> Result<(String, String), String> {
+    let text = text.trim_start();
+    let mut values = serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>();
+    match values.next() {
+        Some(Ok(_)) => {
+            let end = values.byte_offset();
+            Ok((text[..end].to_string(), text[end..].trim().to_string()))
+        }
+        Some(Err(e)) => Err(format!("{what} is not JSON: {e}")),
+        None => Err(format!("expected {what} in JSON")),
+    }
+}
+
+/// The registry's steps: their JSON arguments are the rest of the line.
+fn parse_registry_step(verb: &str, rest: &str) -> Option<Result<Step, String>> {
+    use crate::state::Command;
+    use registry::RegistryCommand;
+    let word = |rest: &str, what: &str| -> Result<(String, String), String> {
+        let rest = rest.trim_start();
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        if end == 0 {
+            return Err(format!("expected {what}"));
+        }
+        Ok((rest[..end].to_string(), rest[end..].trim().to_string()))
+    };
+    let parsed = (|| match verb {
+        "compat" => {
+            let (subject, rest) = word(rest, "a subject")?;
+            let (name, rest) = word(&rest, "a compatibility level")?;
+            let level = registry::Level::parse(&name).ok_or_else(|| {
+                let names: Vec<&str> = registry::Level::ALL.iter().map(|l| l.name()).collect();
+                format!(
+                    "\"{name}\" is not a compatibility level ({})",
+                    names.join(", ").to_lowercase()
+                )
+            })?;
+            no_more(&rest, verb)?;
+            Ok(Step::Lab(Command::Registry(
+                RegistryCommand::SetCompatibility { subject, level },
+            )))
+        }
+        "register" => {
+            let (subject, rest) = word(rest, "a subject")?;
+            let (schema, rest) = json_prefix(&rest, "the schema")?;
+            no_more(&rest, verb)?;
+            Ok(Step::Lab(Command::Registry(RegistryCommand::Register {
+                subject,
+                schema,
+            })))
+        }
+        "produce-avro" => {
+            let (topic, rest) = word(rest, "a topic")?;
+            let (schema, rest) = json_prefix(&rest, "the schema")?;
+            let (value, rest) = json_prefix(&rest, "the value")?;
+            no_more(&rest, verb)?;
+            Ok(Step::Lab(Command::ProduceAvro {
+                producer: ProducerId(1),
+                topic,
+                schema,
+                value,
+            }))
+        }
+        "read-with" => {
+            let (subject, rest) = word(rest, "a subject")?;
+            let (which, rest) = word(&rest, "a version number, or writer")?;
+            no_more(&rest, verb)?;
+            let version = match which.as_str() {
+                "writer" => None,
+                n => Some(registry::Version(
+                    n.parse()
+                        .ok()
+                        .filter(|v| *v > 0)
+                        .ok_or_else(|| format!("\"{n}\" is not a version (1, 2, ... or writer)"))?,
+                )),
+            };
+            Ok(Step::Lab(Command::ReadWith { subject, version }))
+        }
+        _ => Err(String::new()),
+    })();
+    match parsed {
+        Err(e) if e.is_empty() => None,
+        other => Some(other),
+    }
+}
+
+fn no_more(rest: &str, verb: &str) -> Result<(), String> {
+    if rest.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("too many words for \"{verb}\": \"{rest}\""))
+    }
+}
+
 fn parse_step(text: &str) -> Result<Step, String> {
+    let (verb, rest) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
+    if let Some(step) = parse_registry_step(verb, rest) {
+        return step;
+    }
     let mut line = split(text)?;
     let verb = line.word(0, "a step")?;
     let step = match verb {
@@ -292,6 +416,11 @@ fn parse_step(text: &str) -> Result<Step, String> {
                     processing_ticks: line.number("processing", 10_000)?.unwrap_or(d.processing_ticks),
                     session_timeout_ticks: line.number("session", 10_000)?.unwrap_or(d.session_timeout_ticks).max(1),
                     max_poll_records: line.number("max-poll", 10_000)?.map_or(d.max_poll_records, |n| n.max(1) as u32),
+                    isolation: line
+                        .choice("isolation", &[("read_uncommitted", IsolationLevel::ReadUncommitted), ("read_committed", IsolationLevel::ReadCommitted)])?
+                        .unwrap_or(d.isolation),
+                    max_poll_interval_ticks: line.number("max-poll-interval", 100_000)?.unwrap_or(d.max_poll_interval_ticks).max(1),
+                    protocol: line.choice("protocol", &[("classic", GroupProtocol::Classic), ("consumer", GroupProtocol::Consumer)])?.unwrap_or(d.protocol),
                 },
             })
         }
@@ -308,15 +437,34 @@ fn parse_step(text: &str) -> Result<Step, String> {
             let strategy = Strategy::from_name(name).ok_or_else(|| format!("\"{name}\" is not an assignor (range, roundrobin, sticky, cooperative-sticky)"))?;
             Step::Broker(BrokerCommand::SetGroupStrategy { group, strategy })
         }
-        other => return Err(format!("unknown step \"{other}\" (tick, topic, topic-config, cluster, producer, produce, rate, broker, consumer, crash, restart, close, commit, assignor, kill-broker, restart-broker, shutdown-broker, slow-broker, cut-broker, reconnect-broker, heal-broker, kill-controller, restart-controller, elect-preferred)")),
+        "add-producer" => Step::Broker(BrokerCommand::AddProducer { config: ProducerConfig::default() }),
+        "init-txn" => Step::Broker(BrokerCommand::InitTransactions {
+            producer: producer_id(line.word(1, "a producer")?)?,
+            transactional_id: line.take("id").ok_or("init-txn needs id=TRANSACTIONAL_ID")?.to_string(),
+            timeout_ticks: line.number("timeout", 1 << 20)?.unwrap_or(TRANSACTION_TIMEOUT_TICKS_DEFAULT),
+        }),
+        "begin" => Step::Broker(BrokerCommand::BeginTransaction { producer: producer_id(line.word(1, "a producer")?)? }),
+        "commit-txn" => Step::Broker(BrokerCommand::CommitTransaction { producer: producer_id(line.word(1, "a producer")?)? }),
+        "abort-txn" => Step::Broker(BrokerCommand::AbortTransaction { producer: producer_id(line.word(1, "a producer")?)? }),
+        "send-offsets" => Step::Broker(BrokerCommand::SendOffsetsToTransaction {
+            producer: producer_id(line.word(1, "a producer")?)?,
+            consumer: consumer_id(line.word(2, "a consumer")?)?,
+        }),
+        "process" => Step::Broker(BrokerCommand::ProcessInTransaction {
+            producer: producer_id(line.word(1, "a producer")?)?,
+            consumer: consumer_id(line.word(2, "a consumer")?)?,
+            topic: line.take("to").ok_or("process needs to=TOPIC")?.to_string(),
+        }),
+        other => return Err(format!("unknown step \"{other}\" (tick, topic, topic-config, cluster, producer, add-producer, produce, rate, broker, consumer, crash, restart, close, commit, assignor, kill-broker, restart-broker, shutdown-broker, slow-broker, cut-broker, reconnect-broker, heal-broker, kill-controller, restart-controller, elect-preferred, init-txn, begin, commit-txn, abort-txn, send-offsets, process, compat, register, produce-avro, read-with)")),
     };
     let extra = line.words.len()
         > match verb {
-            "assignor" | "rate" => 3,
+            "assignor" | "rate" | "send-offsets" | "process" => 3,
             "tick" | "ticks" | "produce" | "topic" | "consumer" | "crash" | "restart" | "close"
             | "commit" | "topic-config" | "kill-broker" | "restart-broker" | "shutdown-broker"
             | "heal-broker" | "slow-broker" | "cut-broker" | "reconnect-broker"
-            | "kill-controller" | "restart-controller" => 2,
+            | "kill-controller" | "restart-controller" | "init-txn" | "begin" | "commit-txn"
+            | "abort-txn" => 2,
             _ => 1,
         };
     if extra {
@@ -369,15 +517,18 @@ pub fn run_watched(
                     watch(at, timeline.head());
                 }
             }
-            Step::Broker(command) => {
+            Step::Broker(_) | Step::Lab(_) => {
                 let at = timeline.end();
-                let applied = timeline
-                    .apply_at(at, Command::Broker(command.clone()))
-                    .map_err(|e| ScenarioError {
-                        step: index,
-                        message: e.to_string(),
-                        hint: e.hint(),
-                    })?;
+                let command = match step {
+                    Step::Broker(command) => Command::Broker(command.clone()),
+                    Step::Lab(command) => command.clone(),
+                    Step::Ticks(_) => unreachable!("matched above"),
+                };
+                let applied = timeline.apply_at(at, command).map_err(|e| ScenarioError {
+                    step: index,
+                    message: e.to_string(),
+                    hint: e.hint(),
+                })?;
                 trace.extend(applied.events.into_iter().map(|e| (at, e)));
                 watch(at, timeline.head());
             }
@@ -473,6 +624,11 @@ pub enum Beat<'a> {
         step: usize,
         command: &'a BrokerCommand,
     },
+    /// Apply step `step`, a lab command that is not the cluster's.
+    ApplyLab {
+        step: usize,
+        command: &'a crate::state::Command,
+    },
     /// Run the clock `ticks` ticks, part of step `step`; `done` of its `total` ticks have then run.
     Advance {
         step: usize,
@@ -529,6 +685,10 @@ impl Narration {
                 self.step += 1;
                 Beat::Apply { step, command }
             }
+            Some(Step::Lab(command)) => {
+                self.step += 1;
+                Beat::ApplyLab { step, command }
+            }
             Some(Step::Ticks(total)) => {
                 let ticks = ticks_per_beat.max(1).min(total - self.ticks_run);
                 self.ticks_run += ticks;
@@ -574,6 +734,39 @@ mod tests {
             })
             .collect();
         assert_eq!(values, vec![None, Some(String::new())]);
+    }
+
+    #[test]
+    fn transaction_steps_parse() {
+        let text = "add-producer\ninit-txn 2 id=pay-1 timeout=50\nbegin producer-2\ncommit-txn 2\nabort-txn 2\nsend-offsets 2 1\nprocess 2 consumer-1 to=out\nconsumer g topic=t isolation=read_committed\n";
+        let steps = parse_steps(text).unwrap();
+        assert_eq!(steps.len(), 8);
+        assert!(matches!(
+            &steps[1],
+            Step::Broker(BrokerCommand::InitTransactions {
+                producer: ProducerId(2),
+                timeout_ticks: 50,
+                ..
+            })
+        ));
+        assert!(matches!(
+            &steps[7],
+            Step::Broker(BrokerCommand::AddConsumer {
+                config: ConsumerConfig {
+                    isolation: IsolationLevel::ReadCommitted,
+                    ..
+                },
+                ..
+            })
+        ));
+        assert!(
+            parse_steps("init-txn 1").is_err(),
+            "a transactional.id is required"
+        );
+        assert!(
+            parse_steps("process 1 2").is_err(),
+            "an output topic is required"
+        );
     }
 
     #[test]
@@ -680,6 +873,10 @@ mod tests {
                     timeline
                         .apply_at(at, crate::state::Command::Broker(command.clone()))
                         .unwrap();
+                }
+                Beat::ApplyLab { command, .. } => {
+                    let at = timeline.end();
+                    timeline.apply_at(at, command.clone()).unwrap();
                 }
                 Beat::Advance { ticks, .. } => {
                     for _ in 0..ticks {

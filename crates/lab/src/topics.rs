@@ -30,7 +30,8 @@ fn text_or_null(bytes: &Option<Vec<u8>>) -> Value {
         .map_or(Value::Null, |b| Value::text(&String::from_utf8_lossy(b)))
 }
 
-/// A topic's records below the high watermark, oldest first per partition.
+/// A topic's records below the high watermark, oldest first per partition, as a read_uncommitted
+/// consumer gets them: transaction markers are left out (no client ever gets one).
 pub fn topic_table(cluster: &Cluster, topic: &str) -> Option<Table> {
     let t = cluster.topics().get(topic)?;
     let fields = vec![
@@ -48,7 +49,11 @@ pub fn topic_table(cluster: &Cluster, topic: &str) -> Option<Table> {
         let Some(log) = p.elected_leader_log() else {
             continue;
         };
-        for r in log.records().filter(|r| r.offset < p.hw()) {
+        let markers = log.marker_offsets();
+        for r in log
+            .records()
+            .filter(|r| r.offset < p.hw() && !markers.contains_key(&r.offset))
+        {
             let headers: Vec<String> = r
                 .headers
                 .iter()

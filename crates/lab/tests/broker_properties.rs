@@ -51,6 +51,7 @@ fn consumer_config() -> impl Strategy<Value = ConsumerConfig> {
             poll_interval_ticks,
             processing_ticks,
             session_timeout_ticks,
+            ..ConsumerConfig::default()
         },
     )
 }

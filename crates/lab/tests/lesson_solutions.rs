@@ -36,9 +36,13 @@ impl Run {
     }
 
     fn run(&mut self, command: B) {
+        self.apply(Command::Broker(command));
+    }
+
+    fn apply(&mut self, command: Command) {
         let end = self.timeline.end();
         self.timeline
-            .apply_at(end, Command::Broker(command.clone()))
+            .apply_at(end, command.clone())
             .unwrap_or_else(|e| panic!("{command:?}: {e}"));
     }
 
@@ -67,6 +71,7 @@ impl Run {
             match step {
                 Step::Ticks(n) => self.ticks(n),
                 Step::Broker(command) => self.run(command),
+                Step::Lab(command) => self.apply(command),
             }
         }
     }
@@ -491,6 +496,7 @@ fn acks_and_durability() {
         match step {
             Step::Ticks(n) => r.ticks(n),
             Step::Broker(command) => r.run(command),
+            Step::Lab(command) => r.apply(command),
         }
     }
     r.assert_met("acks1-loses");
@@ -555,6 +561,7 @@ fn unclean_election() {
         match step {
             Step::Ticks(n) => r.ticks(n),
             Step::Broker(command) => r.run(command),
+            Step::Lab(command) => r.apply(command),
         }
     }
     r.assert_met("lose-acked");
@@ -755,4 +762,323 @@ fn min_insync_replicas_with_cut_followers() {
     r.assert_met("refused");
     r.steps("heal-broker 2\nheal-broker 3\ntick 10");
     assert_eq!(r.partition(0).isr().len(), 3, "healed followers rejoin");
+}
+
+const LOSSY_ONE_IN_FLIGHT: &str = "producer idempotence=off faults=30 inflight=1
+produce orders key=user-{n} value=order-{n} count=50\ntick 20";
+const LOSSY_FIVE_IN_FLIGHT: &str = "producer idempotence=off faults=30 inflight=5 batch=200
+produce orders key=user-{n} value=order-{n} count=50\ntick 20";
+const LOSSY_IDEMPOTENT: &str = "producer faults=30 batch=200
+produce orders key=user-{n} value=order-{n} count=50\ntick 20";
+
+#[test]
+fn idempotent_producer() {
+    let file = "24-kafka-idempotence.md";
+    let mut r = Run::new(file);
+    assert!(!r.met("twice") && !r.met("overtaken") && !r.met("exactly-once-writes"));
+    // Idempotence off, one request in flight: lost answers write batches twice, nothing reorders.
+    r.steps(LOSSY_ONE_IN_FLIGHT);
+    r.assert_met("twice");
+    assert!(
+        !r.met("overtaken"),
+        "with one request in flight a retry cannot be overtaken"
+    );
+    // Five in flight and small batches: a retried batch lands behind later ones.
+    r.steps(LOSSY_FIVE_IN_FLIGHT);
+    r.assert_met("overtaken");
+    // Idempotence on without a Reset: the leader deduplicates, but the history keeps the
+    // earlier duplicates, so the goal waits for a clean run.
+    r.steps(LOSSY_IDEMPOTENT);
+    assert!(r.value("retries_deduplicated") >= 1 && r.value("out_of_order") >= 1);
+    assert!(!r.met("exactly-once-writes"));
+    // The solution, after Reset.
+    let mut r = Run::new(file);
+    r.steps(LOSSY_IDEMPOTENT);
+    r.assert_met("exactly-once-writes");
+    assert_eq!(
+        r.value("topic.orders.records"),
+        50,
+        "each record written once"
+    );
+
+    // The goal needs the concept: idempotence on, a lossy network, several batches in flight.
+    for (settings, why) in [
+        (
+            "producer idempotence=off faults=30 batch=200",
+            "idempotence off",
+        ),
+        ("producer batch=200", "no lost answers to recognise"),
+        (
+            "producer faults=30 batch=200 inflight=1",
+            "one in flight: no gap to refuse",
+        ),
+    ] {
+        let mut r = Run::new(file);
+        r.steps(&format!(
+            "{settings}\nproduce orders key=user-{{n}} value=order-{{n}} count=50\ntick 20"
+        ));
+        assert!(!r.met("exactly-once-writes"), "{why}");
+    }
+}
+
+/// The Schema Registry lesson: each goal needs its concept. A field without a default is refused
+/// under BACKWARD (and only a refused-then-fixed evolution meets the first goal), consumers on
+/// version 2 read version 1 records with the default, FORWARD accepts the change BACKWARD
+/// refused while old readers keep reading, and FULL takes only a change both ways can read.
+#[test]
+fn schema_registry() {
+    let file = "29-kafka-schema-registry.md";
+    let mut r = Run::new(file);
+    let goals = [
+        "backward-evolve",
+        "old-with-defaults",
+        "forward-evolve",
+        "full-evolve",
+    ];
+    assert!(goals.iter().all(|g| !r.met(g)));
+    let instructions = r.lesson.instructions.clone();
+    assert_eq!(instructions.len(), 10);
+    let steps = |n: usize| -> Vec<Step> { instructions[n - 1].steps.clone() };
+    let run_all = |r: &mut Run, steps: Vec<Step>| {
+        for step in steps {
+            match step {
+                Step::Ticks(n) => r.ticks(n),
+                Step::Broker(command) => r.run(command),
+                Step::Lab(command) => r.apply(command),
+            }
+        }
+    };
+    // A version 2 with a default, registered without the refusal first, is not the lesson's goal.
+    let mut shortcut = Run::new(file);
+    run_all(&mut shortcut, steps(1));
+    run_all(&mut shortcut, steps(3));
+    run_all(&mut shortcut, steps(4));
+    assert!(!shortcut.met("backward-evolve"), "no refusal seen yet");
+
+    run_all(&mut r, steps(1));
+    run_all(&mut r, steps(2));
+    assert_eq!(r.value("registrations_refused"), 1);
+    assert_eq!(r.value("subject.users-value.versions"), 1);
+    let registry = r.timeline.head().registry().unwrap();
+    assert!(registry
+        .last_refusal()
+        .unwrap()
+        .contains("READER_FIELD_MISSING_DEFAULT_VALUE"));
+    run_all(&mut r, steps(3));
+    run_all(&mut r, steps(4));
+    r.assert_met("backward-evolve");
+    assert!(
+        !r.met("old-with-defaults"),
+        "consumers still read with the writer's schema"
+    );
+    run_all(&mut r, steps(5));
+    r.assert_met("old-with-defaults");
+    // The wire format of the first record and of the linked list.
+    run_all(&mut r, steps(6));
+    let head = r.timeline.head();
+    let users = lab::schemas::decode_topic(head, "users");
+    assert_eq!(
+        users[0].bytes.as_deref().unwrap(),
+        [0x00, 0, 0, 0, 1, 0x02, 0x06, b'a', b'n', b'n', 0x00]
+    );
+    let numbers = lab::schemas::decode_topic(head, "numbers");
+    assert_eq!(
+        numbers[0].bytes.as_deref().unwrap(),
+        [0, 0, 0, 0, 3, 2, 2, 4, 0]
+    );
+    // BACKWARD refuses version 3 (country has no default); FORWARD takes it.
+    let mut backward = Run::new(file);
+    for n in 1..=6 {
+        run_all(&mut backward, steps(n));
+    }
+    run_all(&mut backward, steps(8));
+    // The registration, then the serializer's own attempt to register before sending: both 409.
+    assert_eq!(backward.value("registrations_refused"), 3);
+    assert_eq!(
+        backward.value("avro.users.writer_ids"),
+        2,
+        "the refused send reached nothing"
+    );
+    assert_eq!(backward.value("subject.users-value.versions"), 2);
+    assert!(!backward.met("forward-evolve"));
+    run_all(&mut r, steps(7));
+    run_all(&mut r, steps(8));
+    r.assert_met("forward-evolve");
+    run_all(&mut r, steps(9));
+    assert!(
+        !r.met("forward-evolve"),
+        "consumers on version 3 cannot read the old records"
+    );
+    assert_eq!(r.value("avro.users.unreadable"), 2);
+    run_all(&mut r, steps(10));
+    r.assert_met("full-evolve");
+    assert_eq!(r.value("avro.users.unreadable"), 0);
+}
+
+/// A Do-it link's steps (separated by "; ") as step lines.
+fn lines(text: &str) -> String {
+    text.replace("; ", "\n")
+}
+
+#[test]
+fn transactions() {
+    let groups = "consumer audit topic=orders; consumer ledger topic=orders isolation=read_committed; tick 3";
+    let mut r = Run::new("25-kafka-transactions.md");
+    r.steps(&lines(groups));
+    // Without a transaction nothing holds the read_committed group back.
+    r.steps(&lines(
+        "produce orders partition=0 value=plain-{n} count=3; tick 5",
+    ));
+    assert!(!r.met("lso-holds"));
+    let mut r = Run::new("25-kafka-transactions.md");
+    r.steps(&lines(groups));
+    r.steps(&lines("init-txn 1 id=payments-1; begin 1; produce orders partition=0 value=draft-{n} count=3; tick 5"));
+    r.assert_met("lso-holds");
+    assert!(!r.met("committed-only"));
+    r.steps(&lines("abort-txn 1; tick 5"));
+    assert!(!r.met("committed-only"), "nothing committed yet");
+    r.steps(&lines(
+        "begin 1; produce orders partition=0 value=payment-{n} count=2; commit-txn 1; tick 5",
+    ));
+    r.assert_met("committed-only");
+}
+
+#[test]
+fn zombie_fencing() {
+    let setup = "topic payments partitions=1; topic totals partitions=1; produce payments value=payment-{n} count=5; consumer processor topic=payments commit=manual isolation=read_committed; consumer reader topic=totals isolation=read_committed; consumer raw topic=totals; add-producer; init-txn 2 id=processor-1; tick 5";
+    let round = |p: u32| {
+        format!("begin {p}; process {p} 1 to=totals; send-offsets {p} 1; commit-txn {p}; tick 5")
+    };
+    let mut r = Run::new("26-kafka-zombie-fencing.md");
+    r.steps(&lines(setup));
+    assert!(!r.met("offsets-in-transaction"));
+    // Committing the output without the offsets leaves the input uncommitted.
+    r.steps(&lines(
+        "begin 2; process 2 1 to=totals; commit-txn 2; tick 5",
+    ));
+    assert!(!r.met("offsets-in-transaction"));
+    let mut r = Run::new("26-kafka-zombie-fencing.md");
+    r.steps(&lines(setup));
+    r.steps(&lines(&round(2)));
+    r.assert_met("offsets-in-transaction");
+    r.steps(&lines("produce payments value=refund-{n} count=5; tick 3; begin 2; process 2 1 to=totals; send-offsets 2 1; tick 3"));
+    // A new instance with another transactional.id fences nobody.
+    let mut other = Run::new("26-kafka-zombie-fencing.md");
+    other.steps(&lines(setup));
+    other.steps(&lines(&round(2)));
+    other.steps(&lines("produce payments value=refund-{n} count=5; tick 3; begin 2; process 2 1 to=totals; send-offsets 2 1; tick 3"));
+    other.steps(&lines("crash 1; add-producer; init-txn 3 id=processor-2; restart 1; tick 40; commit-txn 2; tick 2"));
+    assert!(!other.met("zombie-fenced"));
+    r.steps(&lines("crash 1; add-producer; init-txn 3 id=processor-1; restart 1; tick 40; commit-txn 2; tick 2"));
+    r.assert_met("zombie-fenced");
+    assert!(!r.met("exactly-once"));
+    r.steps(&lines(&round(3)));
+    r.assert_met("exactly-once");
+}
+
+const SLOW_MEMBER: &str = "consumer g topic=orders commit=after processing=80 max-poll-interval=50
+consumer g topic=orders commit=after
+tick 5
+produce orders key=user-{n} value=order-{n} count=30
+tick 100";
+const STATIC_RESTART: &str = "consumer s topic=orders static=s-1 session=300
+consumer s topic=orders static=s-2 session=300
+tick 10\ncrash 1\ntick 20\nrestart 1\ntick 10";
+
+#[test]
+fn group_liveness() {
+    let file = "27-kafka-group-liveness.md";
+    let mut r = Run::new(file);
+    assert!(!r.met("poll-timeout") && !r.met("static-restart"));
+    r.steps(SLOW_MEMBER);
+    r.assert_met("poll-timeout");
+    // The goal needs a batch longer than the poll interval: heartbeats alone change nothing.
+    let mut r = Run::new(file);
+    r.steps(&SLOW_MEMBER.replace("max-poll-interval=50", "max-poll-interval=100"));
+    assert!(
+        !r.met("poll-timeout"),
+        "processing within max.poll.interval.ms"
+    );
+    // Static members take their place back; dynamic ones cost a rebalance.
+    let mut r = Run::new(file);
+    r.steps(STATIC_RESTART);
+    r.assert_met("static-restart");
+    let mut r = Run::new(file);
+    r.steps(
+        &STATIC_RESTART
+            .replace(" static=s-1", "")
+            .replace(" static=s-2", ""),
+    );
+    assert!(
+        !r.met("static-restart"),
+        "dynamic members rebalance on restart"
+    );
+    // A static member back after its session timed out is a new member.
+    let mut r = Run::new(file);
+    r.steps(&STATIC_RESTART.replace("session=300", "session=15"));
+    assert!(
+        !r.met("static-restart"),
+        "restarted after its session expired"
+    );
+}
+
+const THREE_GROUPS: &str = "topic events partitions=6
+rate events 6 key=k-{n}
+consumer eager topic=events processing=20
+consumer eager topic=events processing=20
+consumer coop topic=events processing=20
+consumer coop topic=events processing=20
+assignor coop cooperative-sticky
+consumer kip topic=events processing=20 protocol=consumer
+consumer kip topic=events processing=20 protocol=consumer
+tick 150";
+const CHURN: &str = "consumer eager topic=events processing=20
+consumer coop topic=events processing=20
+consumer kip topic=events processing=20 protocol=consumer
+tick 97\nclose 1\nclose 3\nclose 5\ntick 200";
+
+#[test]
+fn new_group_protocol() {
+    let file = "28-kafka-new-group-protocol.md";
+    let mut r = Run::new(file);
+    r.steps(THREE_GROUPS);
+    assert!(!r.met("compare"), "no churn yet");
+    r.steps(CHURN);
+    r.assert_met("compare");
+    for group in ["eager", "coop", "kip"] {
+        println!(
+            "{group}: stopped member-ticks {}, unowned partition-ticks {}, rounds {}, requests {}",
+            r.value(&format!("group.{group}.paused_member_ticks")),
+            r.value(&format!("group.{group}.unowned_partition_ticks")),
+            r.value(&format!("group.{group}.rounds")),
+            r.value(&format!("group.{group}.requests")),
+        );
+    }
+    // The comparison needs the three protocols: a third classic group in place of KIP-848 fails.
+    let mut r = Run::new(file);
+    r.steps(&format!("{THREE_GROUPS}\n{CHURN}").replace(" protocol=consumer", ""));
+    assert!(!r.met("compare"), "kip must run group.protocol=consumer");
+    // And a cooperative group in place of the eager one never stops its members.
+    let mut r = Run::new(file);
+    r.steps(&format!(
+        "{THREE_GROUPS}\nassignor eager cooperative-sticky\n{CHURN}"
+    ));
+    assert!(!r.met("compare"), "eager must be eager");
+    // Mixing protocols in one group and a session timeout with group.protocol=consumer are refused.
+    let mut r = Run::new(file);
+    r.steps(THREE_GROUPS);
+    for refused in [
+        "consumer kip topic=events processing=20",
+        "consumer kip topic=events protocol=consumer session=100",
+        "assignor kip range",
+    ] {
+        let Step::Broker(command) = parse_steps(refused).unwrap().remove(0) else {
+            panic!("{refused} is a broker step")
+        };
+        let end = r.timeline.end();
+        assert!(
+            r.timeline.apply_at(end, Command::Broker(command)).is_err(),
+            "{refused}"
+        );
+    }
 }

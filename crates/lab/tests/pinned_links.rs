@@ -1,5 +1,6 @@
 //! Share links already handed out must keep their meaning. `tests/pinned/links.txt` holds one
-//! `fl1.` link per starting preset, together covering every command tag of the journal format,
+//! `fl1.` link per starting preset (and more for commands added later, see `later_journals`),
+//! together covering every command tag of the journal format,
 //! each with the tick it ends at and the state hash it replays to. Any change to the journal's
 //! bytes, a command's meaning or the simulation that alters what an old link shows fails here.
 //! Then either the change is a mistake, or the link format's version is bumped (`fl2.`) with a
@@ -12,8 +13,8 @@
 use lab::broker::assignor::Strategy;
 use lab::broker::cluster::BrokerCommand as B;
 use lab::broker::controller::ControllerId;
-use lab::broker::group::{CommitPolicy, ConsumerConfig, ConsumerId};
-use lab::broker::log::Offset;
+use lab::broker::group::{CommitPolicy, ConsumerConfig, ConsumerId, GroupProtocol};
+use lab::broker::log::{IsolationLevel, Offset};
 use lab::broker::node::{ClusterSettings, Link};
 use lab::broker::producer::{Acks, ProducerConfig, ProducerId};
 use lab::broker::queue::{QueueCommand, QueueConsumerId};
@@ -21,6 +22,7 @@ use lab::broker::topic::TopicSettings;
 use lab::broker::{BrokerId, PartitionId};
 use lab::clock::Tick;
 use lab::codec::{DecodeError, Reader, Writer};
+use lab::registry::{Level, RegistryCommand, Version};
 use lab::rng::Seed;
 use lab::share_link;
 use lab::sim::model::Model;
@@ -74,6 +76,116 @@ fn tags_of(command: &Command) -> (u8, Option<u8>) {
     match bytes[0] {
         3 | 4 => (bytes[0], Some(bytes[1])),
         tag => (tag, None),
+    }
+}
+
+/// Journals pinned after a preset's first one, for commands added later: a link recorded
+/// before a command existed keeps its bytes, so the new command gets a link of its own.
+fn later_journals(preset: Preset) -> Vec<(Vec<(u64, Command)>, u64)> {
+    let b = Command::Broker;
+    let producer = ProducerId(1);
+    match preset {
+        // Transactions, read_committed, KIP-848 and max.poll.interval.ms (Kafka 4 clients).
+        Preset::Broker => vec![(
+            vec![
+                (
+                    0,
+                    b(B::CreateTopic {
+                        name: "enriched".into(),
+                        partitions: 1,
+                        settings: TopicSettings::default(),
+                    }),
+                ),
+                (
+                    0,
+                    b(B::AddConsumer {
+                        group: "committed".into(),
+                        topics: vec!["orders".into()],
+                        instance_id: None,
+                        config: ConsumerConfig {
+                            isolation: IsolationLevel::ReadCommitted,
+                            commit: CommitPolicy::Manual,
+                            ..ConsumerConfig::default()
+                        },
+                    }),
+                ),
+                (
+                    0,
+                    b(B::AddConsumer {
+                        group: "modern".into(),
+                        topics: vec!["orders".into()],
+                        instance_id: Some("modern-1".into()),
+                        config: ConsumerConfig {
+                            protocol: GroupProtocol::Consumer,
+                            ..ConsumerConfig::default()
+                        },
+                    }),
+                ),
+                (
+                    1,
+                    b(B::InitTransactions {
+                        producer,
+                        transactional_id: "tx-1".into(),
+                        timeout_ticks: 600,
+                    }),
+                ),
+                (2, b(B::BeginTransaction { producer })),
+                (
+                    2,
+                    b(B::Produce {
+                        producer,
+                        topic: "orders".into(),
+                        partition: None,
+                        key: Some("user-{n}".into()),
+                        value: Some("v{n}".into()),
+                        count: 6,
+                        header: None,
+                    }),
+                ),
+                (4, b(B::AbortTransaction { producer })),
+                (6, b(B::BeginTransaction { producer })),
+                (
+                    6,
+                    b(B::ProcessInTransaction {
+                        producer,
+                        consumer: ConsumerId(1),
+                        topic: "enriched".into(),
+                    }),
+                ),
+                (
+                    7,
+                    b(B::SendOffsetsToTransaction {
+                        producer,
+                        consumer: ConsumerId(1),
+                    }),
+                ),
+                (8, b(B::CommitTransaction { producer })),
+                (
+                    9,
+                    b(B::SetConsumerConfig {
+                        consumer: ConsumerId(1),
+                        config: ConsumerConfig {
+                            isolation: IsolationLevel::ReadCommitted,
+                            ..ConsumerConfig::default()
+                        },
+                    }),
+                ),
+                (
+                    10,
+                    b(B::SetConsumerConfig {
+                        consumer: ConsumerId(2),
+                        config: ConsumerConfig {
+                            protocol: GroupProtocol::Consumer,
+                            max_poll_interval_ticks: 50,
+                            processing_ticks: 80,
+                            ..ConsumerConfig::default()
+                        },
+                    }),
+                ),
+            ],
+            200,
+        )],
+        _ => Vec::new(),
     }
 }
 
@@ -353,12 +465,86 @@ fn journal_of(preset: Preset) -> (Vec<(u64, Command)>, u64) {
             ],
             320,
         ),
+        Preset::SchemaRegistry => {
+            let v2 = r#"{"type":"record","name":"User","fields":[{"name":"id","type":"long"},{"name":"name","type":"string"},{"name":"email","type":["null","string"],"default":null},{"name":"plan","type":"string","default":"free"}]}"#;
+            let avro = |at: u64, schema: &str, value: &str| {
+                (
+                    at,
+                    Command::ProduceAvro {
+                        producer: ProducerId(1),
+                        topic: "users".into(),
+                        schema: schema.into(),
+                        value: value.into(),
+                    },
+                )
+            };
+            (
+                vec![
+                    avro(
+                        0,
+                        lab::schemas::USERS_V1,
+                        r#"{"id":1,"name":"a","email":null}"#,
+                    ),
+                    (
+                        3,
+                        Command::Registry(RegistryCommand::Register {
+                            subject: "users-value".into(),
+                            schema: v2.replace(r#","default":"free""#, ""),
+                        }),
+                    ),
+                    (
+                        4,
+                        Command::Registry(RegistryCommand::SetCompatibility {
+                            subject: "users-value".into(),
+                            level: Level::Forward,
+                        }),
+                    ),
+                    avro(
+                        6,
+                        v2,
+                        r#"{"id":2,"name":"b","email":{"string":"b@x"},"plan":"pro"}"#,
+                    ),
+                    (
+                        8,
+                        Command::ReadWith {
+                            subject: "users-value".into(),
+                            version: Some(Version(2)),
+                        },
+                    ),
+                    (
+                        9,
+                        b(B::ProduceBytes {
+                            producer: ProducerId(1),
+                            topic: "numbers".into(),
+                            key: Some("k".into()),
+                            value: vec![0, 0, 0, 0, 1, 0x36],
+                        }),
+                    ),
+                ],
+                20,
+            )
+        }
     }
 }
 
 /// Runs a preset's pinned journal through a live timeline.
 fn record(preset: Preset) -> Timeline {
     let (commands, end) = journal_of(preset);
+    record_journal(preset, commands, end)
+}
+
+/// Every pinned journal of a preset: its first, then the later ones.
+fn record_all(preset: Preset) -> Vec<Timeline> {
+    std::iter::once(record(preset))
+        .chain(
+            later_journals(preset)
+                .into_iter()
+                .map(|(commands, end)| record_journal(preset, commands, end)),
+        )
+        .collect()
+}
+
+fn record_journal(preset: Preset, commands: Vec<(u64, Command)>, end: u64) -> Timeline {
     let mut timeline = Timeline::new(LabConfig {
         seed: Seed(2024),
         preset,
@@ -408,8 +594,8 @@ fn write_fixture() {
     let mut out = String::from(
         "# Pinned share links: preset, end tick, state hash at the end, link. See tests/pinned_links.rs.\n",
     );
-    for preset in Preset::ALL {
-        let timeline = record(preset);
+    for timeline in Preset::ALL.into_iter().flat_map(record_all) {
+        let preset = timeline.journal().config().preset;
         out.push_str(&format!(
             "{} {} {:016x} {}\n",
             preset.name(),
@@ -464,7 +650,7 @@ fn pinned_links_replay_to_their_pinned_states() {
     assert!(
         missing.is_empty(),
         "command tags with no pinned link (top-level tag, inner tag): {missing:?}; add the new \
-         command to journal_of() and re-record with UPDATE_PINNED_LINKS=1"
+         command to later_journals() and re-record with UPDATE_PINNED_LINKS=1"
     );
 }
 
@@ -473,14 +659,18 @@ fn pinned_links_replay_to_their_pinned_states() {
 #[test]
 fn pinned_links_hold_the_journals_this_file_describes() {
     let pinned = read_fixture();
-    for preset in Preset::ALL {
-        let timeline = record(preset);
-        let p = pinned.iter().find(|p| p.preset == preset.name()).unwrap();
+    let recorded: Vec<Timeline> = Preset::ALL.into_iter().flat_map(record_all).collect();
+    assert_eq!(
+        pinned.len(),
+        recorded.len(),
+        "one fixture line per pinned journal"
+    );
+    for (p, timeline) in pinned.iter().zip(&recorded) {
         assert_eq!(
             &share_link::decode(&p.link).unwrap(),
             timeline.journal(),
             "{}",
-            preset.name()
+            p.preset
         );
         assert_eq!(
             timeline.head(),

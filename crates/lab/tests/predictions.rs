@@ -52,6 +52,10 @@ impl Experiment {
                         .apply_at(end, lab::state::Command::Broker(command))
                         .unwrap();
                 }
+                lab::steps::Step::Lab(command) => {
+                    let end = self.timeline.end();
+                    self.timeline.apply_at(end, command).unwrap();
+                }
             }
         }
     }
@@ -135,6 +139,48 @@ fn an_unclean_leader_keeps_only_what_it_had() {
         lab.answer()
     );
     // The lesson's steps block runs the same experiment and reveals the answer too.
+    let steps: Vec<_> = lesson(lesson_file).steps().cloned().collect();
+    let run = lab::steps::run(*lab.timeline.journal().config(), &steps).unwrap();
+    let after = Observation {
+        lab: run.timeline.head(),
+        journal: run.timeline.journal(),
+    };
+    assert_eq!(lab.predict.reveal.evaluate(&after), Verdict::Met);
+}
+
+/// Lesson 24's first experiment: idempotence off, one request in flight, a lossy network.
+const RETRIES_WITHOUT_IDEMPOTENCE: &str = "producer idempotence=off faults=30 inflight=1
+produce orders key=user-{n} value=order-{n} count=50\ntick 20";
+
+#[test]
+fn a_lost_answer_makes_a_plain_producer_write_a_batch_twice() {
+    let mut lab = Experiment::new("24-kafka-idempotence.md", "guess-duplicates");
+    lab.run(RETRIES_WITHOUT_IDEMPOTENCE);
+    assert!(lab.revealed());
+    assert_eq!(lab.value("acked"), 50, "every record acknowledged once");
+    assert!(
+        lab.value("topic.orders.records") > 50,
+        "the log holds more records than were sent"
+    );
+    assert_eq!(lab.value("failed_sends"), 0, "nothing lost");
+    assert!(lab.answer().starts_with("More than 50"), "{}", lab.answer());
+}
+
+#[test]
+fn an_idempotent_leader_refuses_a_batch_that_skips_a_sequence() {
+    let lesson_file = "24-kafka-idempotence.md";
+    let mut lab = Experiment::new(lesson_file, "guess-gap");
+    lab.run("producer faults=30 batch=200\nproduce orders key=user-{n} value=order-{n} count=50");
+    lab.run("tick 20");
+    assert!(lab.revealed());
+    assert_eq!(
+        (lab.value("duplicates"), lab.value("reordered")),
+        (0, 0),
+        "refused, then appended in order: nothing twice, nothing out of order"
+    );
+    assert_eq!(lab.value("topic.orders.records"), 50);
+    assert!(lab.answer().starts_with("Refuses"), "{}", lab.answer());
+    // The lesson's narrated steps run the same experiment and reveal the answer too.
     let steps: Vec<_> = lesson(lesson_file).steps().cloned().collect();
     let run = lab::steps::run(*lab.timeline.journal().config(), &steps).unwrap();
     let after = Observation {

@@ -67,6 +67,10 @@ impl SqlLesson {
                         .apply_at(end, lab::state::Command::Broker(command))
                         .unwrap();
                 }
+                Step::Lab(command) => {
+                    let end = self.timeline.end();
+                    self.timeline.apply_at(end, command).unwrap();
+                }
             }
         }
         self.refresh();

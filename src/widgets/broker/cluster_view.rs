@@ -2,13 +2,16 @@
 //! key, with segment boundaries, the log start and the high watermark; each consumer group's
 //! committed offset is a marker above its cell and the cells of its lag (up to the high
 //! watermark) are underlined with stripes ([`super::lag_track::cell_marks`]); and a record
-//! inspector for the cell the learner selects.
+//! inspector for the cell the learner selects. Transactions show in the log too: a marker
+//! (COMMIT or ABORT, a control record with its own offset) is a lettered cell, records of aborted
+//! transactions are faded, and a partition with transactions shows its last stable offset (LSO)
+//! beside the HW.
 
 use super::lag_track::{cell_marks, CellMarks, GroupCommit};
 use super::topic_config::duration_words;
 use super::{key_class, show_bytes, with_cluster};
 use lab::broker::group::TopicPartition;
-use lab::broker::log::{Offset, Record};
+use lab::broker::log::{ControlType, Offset, Record};
 use lab::broker::topic::Partition;
 use lab::broker::PartitionId;
 use lab::sim::text::group_thousands;
@@ -37,11 +40,14 @@ struct Selected {
     offset: Offset,
 }
 
-/// Where a cell sits in its log: the first of a segment, selected, and its group marks.
+/// Where a cell sits in its log: the first of a segment, selected, its group marks, and what
+/// transactions made of it (a marker, or a record of an aborted transaction).
 struct CellPlace {
     segment_start: bool,
     selected: bool,
     marks: CellMarks,
+    marker: Option<ControlType>,
+    aborted: bool,
 }
 
 fn cell(
@@ -56,24 +62,37 @@ fn cell(
         segment_start,
         selected,
         marks,
+        marker,
+        aborted,
     } = place;
     let class = classes!(
         "log-cell",
-        record.map_or("removed", |r| key_class(r.key.as_deref())),
+        match marker {
+            Some(ControlType::Commit) => "marker-commit",
+            Some(ControlType::Abort) => "marker-abort",
+            None => record.map_or("removed", |r| key_class(r.key.as_deref())),
+        },
+        aborted.then_some("aborted"),
         record.filter(|r| r.is_tombstone()).map(|_| "tombstone"),
         segment_start.then_some("segment-start"),
         (offset >= partition.hw()).then_some("uncommitted"),
         selected.then_some("selected"),
         marks.in_lag.then_some("in-lag"),
     );
-    let title = match record {
-        Some(r) => format!(
+    let title = match (marker, record) {
+        (Some(m), _) => format!("offset {offset} · {} marker (a control record)", m.name()),
+        (None, Some(r)) if aborted => format!(
+            "offset {} · value {} · of an aborted transaction",
+            r.offset,
+            show_bytes(r.value.as_deref())
+        ),
+        (None, Some(r)) => format!(
             "offset {} · key {} · value {}",
             r.offset,
             show_bytes(r.key.as_deref()),
             show_bytes(r.value.as_deref())
         ),
-        None => format!("offset {offset} · removed by compaction"),
+        (None, None) => format!("offset {offset} · removed by compaction"),
     } + &if marks.committed_by.is_empty() {
         String::new()
     } else {
@@ -90,6 +109,7 @@ fn cell(
     html! {
         <button key={offset.0} class={class} title={title.clone()} aria-label={title} aria-pressed={selected.to_string()}
             onclick={Callback::from(move |_| onclick.emit(select.clone()))}>
+            if let Some(m) = marker { <span class="marker-letter" aria-hidden="true">{ &m.name()[..1] }</span> }
             if !marks.committed_by.is_empty() { <span class="commit-marker" aria-hidden="true">{ marks.committed_by.join(",") }</span> }
         </button>
     }
@@ -104,17 +124,16 @@ pub fn ClusterView() -> Html {
         Callback::from(move |s: Selected| selected.set(Some(s)))
     };
     with_cluster(&session, |cluster| {
+        let lags = cluster.lags();
         let inspected = selected.as_ref().and_then(|s| {
             let partition = cluster
                 .topics()
                 .get(&s.tp.topic)?
                 .partition(s.tp.partition)?;
-            let record = partition
-                .leader_log()?
-                .records()
-                .find(|r| r.offset == s.offset)?
-                .clone();
-            Some((s.tp.clone(), record))
+            let log = partition.leader_log()?;
+            let record = log.records().find(|r| r.offset == s.offset)?.clone();
+            let marker = log.marker_offsets().get(&s.offset).copied();
+            Some((s.tp.clone(), record, marker))
         });
         html! {
             <div class="cluster-view">
@@ -157,6 +176,10 @@ pub fn ClusterView() -> Html {
                                 let bases: Vec<Offset> = log.segments().iter().map(|s| s.base_offset).collect();
                                 let commits: Vec<GroupCommit> = cluster.groups().iter().filter_map(|(name, g)| g.committed().get(&tp).map(|c| GroupCommit { group: name.clone(), committed: Some(c.offset.0) })).collect();
                                 let hw = p.hw().0;
+                                let markers = log.marker_offsets();
+                                let aborted = if markers.is_empty() { Default::default() } else { log.hidden_from_read_committed(log.leo()) };
+                                let lso = log.last_stable_offset(p.hw());
+                                let transactional = !markers.is_empty() || lso < p.hw();
                                 let before_window: Vec<&str> = commits.iter().filter(|c| c.committed.is_some_and(|o| o < first.0)).map(|c| c.group.as_str()).collect();
                                 let at_end: Vec<&str> = commits.iter().filter(|c| c.committed.is_some_and(|o| o >= log.leo().0)).map(|c| c.group.as_str()).collect();
                                 html! {
@@ -164,6 +187,7 @@ pub fn ClusterView() -> Html {
                                         <div class="partition-head">
                                             <strong>{ format!("p{}", p.id().0) }</strong>
                                             <span class="muted small">{ format!(" leader b{} · log start {} · HW {} · LEO {} · {} segment(s)", p.leader().map_or(0, |b| b.0), log.log_start(), p.hw(), log.leo(), log.segments().len()) }</span>
+                                            if transactional { <span class="small lso-note" title="last stable offset: read_committed consumers read below it">{ format!(" · LSO {lso}") }</span> }
                                         </div>
                                         <div class={classes!("log-cells", (!commits.is_empty()).then_some("has-commits"))} role="group" aria-label={format!("Offsets {} to {} of {tp}", first, log.leo())}>
                                             if first > log.log_start() { <span class="log-more" title="older offsets">{ "…" }</span> }
@@ -174,14 +198,20 @@ pub fn ClusterView() -> Html {
                                                 let offset = Offset(o);
                                                 let record = records.iter().find(|r| r.offset == offset).copied();
                                                 let is_selected = selected.as_ref().is_some_and(|s| s.tp == tp && s.offset == offset);
-                                                let place = CellPlace { segment_start: bases.contains(&offset) && o > 0, selected: is_selected, marks: cell_marks(o, hw, &commits) };
+                                                let marker = markers.get(&offset).copied();
+                                                let place = CellPlace { segment_start: bases.contains(&offset) && o > 0, selected: is_selected, marks: cell_marks(o, hw, &commits), marker, aborted: marker.is_none() && aborted.contains(&offset) };
                                                 cell(p, &tp, offset, record, place, on_select.clone())
                                             }) }</>
                                             if !at_end.is_empty() { <span class="commit-at-end" title="committed up to the log end: nothing left to read">{ format!("{}▾", at_end.join(",")) }</span> }
+                                            if transactional && lso < p.hw() { <span class="lso-marker" title="last stable offset: an open transaction starts here, read_committed consumers wait">{ format!("LSO {lso}") }</span> }
                                             <span class="hw-marker" title="high watermark: consumers read below it">{ format!("HW {}", p.hw()) }</span>
                                         </div>
                                         if !commits.is_empty() {
-                                            <p class="commits small">{ commits.iter().map(|c| format!("{} committed {} (lag {})", c.group, c.committed.unwrap_or(0), c.lag(hw))).collect::<Vec<_>>().join(" · ") }</p>
+                                            // The cluster's lag: to the LSO for a read_committed group.
+                                            <p class="commits small">{ commits.iter().map(|c| {
+                                                let lag = lags.iter().find(|(g, t, _)| *g == c.group && *t == tp).map_or(c.lag(hw), |(_, _, lag)| *lag);
+                                                format!("{} committed {} (lag {lag})", c.group, c.committed.unwrap_or(0))
+                                            }).collect::<Vec<_>>().join(" · ") }</p>
                                         }
                                     </div>
                                 }
@@ -191,10 +221,13 @@ pub fn ClusterView() -> Html {
                 }) }
                 <div class="inspector" aria-live="polite">
                     { match inspected {
-                        Some((tp, r)) => html! {
+                        Some((tp, r, marker)) => html! {
                             <dl class="facts">
                                 <div><dt>{ "partition" }</dt><dd>{ tp.to_string() }</dd></div>
                                 <div><dt>{ "offset" }</dt><dd>{ r.offset.0 }</dd></div>
+                                if let Some(m) = marker {
+                                    <div><dt>{ "control record" }</dt><dd>{ format!("{} marker: consumers never get it, their positions step over it", m.name()) }</dd></div>
+                                }
                                 <div><dt>{ "key" }</dt><dd>{ show_bytes(r.key.as_deref()) }</dd></div>
                                 <div><dt>{ "value" }</dt><dd>{ if r.is_tombstone() { "null (tombstone)".to_string() } else { show_bytes(r.value.as_deref()) } }</dd></div>
                                 <div><dt>{ "timestamp" }</dt><dd>{ r.timestamp.to_string() }</dd></div>
@@ -202,7 +235,7 @@ pub fn ClusterView() -> Html {
                                 <div><dt>{ "key → partition" }</dt><dd>{ r.key.as_deref().map_or_else(|| "sticky / round-robin".to_string(), |k| format!("murmur2 {} → p{}", lab::broker::partitioner::murmur2(k), lab::broker::partitioner::partition_for_key(k, cluster.topics()[&tp.topic].partitions().len() as u32).map_or(0, |p: PartitionId| p.0))) }</dd></div>
                             </dl>
                         },
-                        None => html! { <p class="muted small">{ "Select a cell to inspect its record. Colours are keys; outlined cells begin a segment; grey cells are null keys; striped ones were removed by compaction." }</p> },
+                        None => html! { <p class="muted small">{ "Select a cell to inspect its record. Colours are keys; outlined cells begin a segment; grey cells are null keys; striped ones were removed by compaction; lettered ones are transaction markers (C commit, A abort), and faded, crossed ones records of aborted transactions." }</p> },
                     } }
                 </div>
             </div>

@@ -2,15 +2,20 @@
 //! status, partitions, positions and actions (crash, restart, close, commit); per partition the
 //! committed offset as a marker on the partition's offset track with the lag up to the high
 //! watermark shaded ([`super::lag_track`]), and the numbers; and a form to add consumers (group,
-//! topic, static id, commit policy, offset reset, poll interval, processing time).
+//! topic, static id, commit policy, offset reset, poll interval, processing time, group.protocol,
+//! max.poll.interval.ms, isolation.level). A KIP-848 group shows its group and target epochs and each member's
+//! epoch and reconciliation state; every group shows what liveness and rebalancing cost it so far.
 
 use super::lag_track::{offset_track, GroupCommit, LogBounds};
 use super::{bind, bind_select, parse_number, send, with_cluster};
 use lab::broker::assignor::Strategy;
 use lab::broker::cluster::{BrokerCommand, Cluster};
 use lab::broker::group::{
-    CommitPolicy, ConsumerConfig, ConsumerGroup, ConsumerStatus, GroupState, OffsetReset,
+    CommitPolicy, Consumer, ConsumerConfig, ConsumerGroup, ConsumerStatus, GroupProtocol,
+    GroupState, OffsetReset, KAFKA_SESSION_TIMEOUT_MS, LAB_SESSION_TIMEOUT_TICKS,
+    MAX_POLL_INTERVAL_TICKS_DEFAULT,
 };
+use lab::broker::log::{IsolationLevel, MS_PER_TICK};
 use yew::prelude::*;
 
 /// `--reset-offsets --to-earliest|--to-latest`, allowed on an inactive group only.
@@ -23,6 +28,85 @@ fn reset_buttons(session: &crate::store::LabHandle, group: &ConsumerGroup, activ
         }
     };
     html! { <p class="small">{ "Reset offsets: " }{ button("to earliest", true) }{ " " }{ button("to latest", false) }</p> }
+}
+
+/// The group's header line: classic generation and leader, or KIP-848 epochs.
+fn group_summary(group: &ConsumerGroup, state: &str) -> String {
+    match group.protocol() {
+        GroupProtocol::Classic => format!(
+            " · classic · {state} · generation {} · leader {} · {} rebalance(s)",
+            group.generation(),
+            group.leader().unwrap_or("none"),
+            group.rebalances()
+        ),
+        GroupProtocol::Consumer => {
+            let c = group.coordinator();
+            format!(
+                " · group.protocol=consumer (KIP-848) · group epoch {} · target epoch {} · {} target assignment(s)",
+                c.group_epoch, c.target_epoch, c.targets_computed
+            )
+        }
+    }
+}
+
+/// What liveness and rebalancing cost the group so far.
+fn liveness_line(group: &ConsumerGroup) -> Html {
+    let l = group.liveness();
+    html! {
+        <p class="small group-liveness" data-liveness={group.name().to_string()}>
+            <span class="nowrap">{ format!("rounds {}", group.rebalance_rounds()) }</span>{ " · " }
+            <span class="nowrap" title="Member-ticks a running member waited in an eager rebalance with nothing to read">{ format!("stopped member-ticks {}", l.paused_member_ticks) }</span>{ " · " }
+            <span class="nowrap" title="Partition-ticks no running member owned">{ format!("unowned partition-ticks {}", l.unowned_partition_ticks) }</span>{ " · " }
+            <span class="nowrap" title="Heartbeats, JoinGroups and SyncGroups">{ format!("requests {}", l.requests) }</span>{ " · " }
+            <span class={classes!("nowrap", (l.poll_timeouts > 0).then_some("warn"))}>{ format!("poll timeouts {}", l.poll_timeouts) }</span>{ " · " }
+            <span class={classes!("nowrap", (l.commit_failures > 0).then_some("warn"))}>{ format!("failed commits {}", l.commit_failures) }</span>{ " · " }
+            <span class="nowrap">{ format!("static rejoins {}", l.static_rejoins) }</span>
+        </p>
+    }
+}
+
+/// A member's status: running, processing, out on a poll timeout, crashed or closed; for KIP-848
+/// its member epoch and reconciliation state at the coordinator.
+/// A member's status line; with `transactions` in the cluster it also names the member's
+/// isolation level and how many records it got, which is where the two levels differ.
+/// One line each (so a phone's narrow column wraps between them): what it does, its KIP-848
+/// epoch and state, its failed commits.
+fn member_status(group: &ConsumerGroup, c: &Consumer, transactions: bool) -> Html {
+    let base = match c.status() {
+        ConsumerStatus::Running if c.poll_timed_out() => "left (poll timeout)".to_string(),
+        ConsumerStatus::Running if !c.in_process().is_empty() => {
+            format!("processing {}", c.records_in_process())
+        }
+        ConsumerStatus::Running => "running".into(),
+        ConsumerStatus::Crashed { since } => format!("crashed at {since}"),
+        ConsumerStatus::Closed => "closed".into(),
+    };
+    let failed = match c.commit_failures() {
+        0 => String::new(),
+        n => format!("{n} CommitFailedException"),
+    };
+    let modern = (group.protocol() == GroupProtocol::Consumer)
+        .then(|| group.coordinator().members.get(c.member_id()))
+        .flatten()
+        .map(|m| {
+            format!(
+                "epoch {} · {}",
+                m.reconciliation.epoch, m.reconciliation.state
+            )
+        })
+        .unwrap_or_default();
+    let isolation = match (c.config().isolation, transactions) {
+        (level, true) => format!(" · {} · got {}", level.name(), c.deliveries_total()),
+        (IsolationLevel::ReadCommitted, false) => " · read_committed".to_string(),
+        (IsolationLevel::ReadUncommitted, false) => String::new(),
+    };
+    html! {
+        <>
+            { format!("{base}{isolation}") }
+            if !modern.is_empty() { <div class="small member-epoch">{ modern }</div> }
+            if !failed.is_empty() { <div class="small warn commit-failed">{ failed }</div> }
+        </>
+    }
 }
 
 fn group_view(session: &crate::store::LabHandle, cluster: &Cluster, group: &ConsumerGroup) -> Html {
@@ -89,22 +173,27 @@ fn group_view(session: &crate::store::LabHandle, cluster: &Cluster, group: &Cons
         <section class="group" data-group={group.name().to_string()}>
             <h4>
                 { format!("group {}", group.name()) }
-                <span class="muted small">{ format!(" · {state} · generation {} · leader {} · {} rebalance(s)", group.generation(), group.leader().unwrap_or("none"), group.rebalances()) }</span>
+                <span class="muted small">{ group_summary(group, &state) }</span>
             </h4>
-            <label class="small">{ "assignor " }
-                <select class="assignor-select" onchange={on_strategy} aria-label={format!("Assignor of {}", group.name())}>
-                    { for Strategy::ALL.iter().map(|s| html! { <option value={s.name()} selected={*s == group.strategy()}>{ format!("{}{}", s.name(), if s.is_cooperative() { " (cooperative)" } else { " (eager)" }) }</option> }) }
-                </select>
-            </label>
+            if group.protocol() == GroupProtocol::Classic {
+                <label class="small">{ "assignor " }
+                    <select class="assignor-select" onchange={on_strategy} aria-label={format!("Assignor of {}", group.name())}>
+                        { for Strategy::ALL.iter().map(|s| html! { <option value={s.name()} selected={*s == group.strategy()}>{ format!("{}{}", s.name(), if s.is_cooperative() { " (cooperative)" } else { " (eager)" }) }</option> }) }
+                    </select>
+                </label>
+            } else {
+                <p class="small">{ "assignor: uniform, run by the broker (group.consumer.assignors)" }</p>
+            }
+            { liveness_line(group) }
             <table class="members">
                 <thead><tr><th scope="col">{ "consumer" }</th><th scope="col">{ "status" }</th><th scope="col">{ "partitions → position" }</th><th scope="col">{ "actions" }</th></tr></thead>
                 <tbody>
                     { for members.iter().map(|c| {
-                        let status = match c.status() {
-                            ConsumerStatus::Running if !c.in_process().is_empty() => format!("processing {}", c.records_in_process()),
-                            ConsumerStatus::Running => "running".into(),
-                            ConsumerStatus::Crashed { since } => format!("crashed at {since}"),
-                            ConsumerStatus::Closed => "closed".into(),
+                        let status = member_status(group, c, !cluster.coordinator().is_empty());
+                        let slow = c.config().processing_ticks > 0;
+                        let pace = BrokerCommand::SetConsumerConfig {
+                            consumer: c.id(),
+                            config: ConsumerConfig { processing_ticks: if slow { 0 } else { 80 }, ..*c.config() },
                         };
                         let owned: Vec<String> = c.owned().iter().map(|tp| format!("{tp}→{}", c.positions().get(tp).map_or("?".into(), |o| o.to_string()))).collect();
                         html! {
@@ -122,6 +211,7 @@ fn group_view(session: &crate::store::LabHandle, cluster: &Cluster, group: &Cons
                                         { action("Commit", "commit-button", BrokerCommand::CommitConsumer { consumer: c.id(), asynchronous: false }) }
                                         { action("Commit async", "commit-async-button", BrokerCommand::CommitConsumer { consumer: c.id(), asynchronous: true }) }
                                         { replay(c) }
+                                        { action(if slow { "Process fast" } else { "Process slowly (8 s)" }, "pace-button", pace) }
                                     } else {
                                         { action("Restart", "restart-button", BrokerCommand::RestartConsumer { consumer: c.id() }) }
                                     }
@@ -169,6 +259,9 @@ pub fn GroupsPanel() -> Html {
     let reset = use_state(|| "earliest".to_string());
     let poll_every = use_state(|| "1".to_string());
     let processing = use_state(|| "0".to_string());
+    let protocol = use_state(|| "classic".to_string());
+    let max_poll = use_state(|| MAX_POLL_INTERVAL_TICKS_DEFAULT.to_string());
+    let isolation = use_state(|| "read_uncommitted".to_string());
     let error = use_state(|| None::<String>);
     with_cluster(&session, |cluster| {
         let topic_name = if cluster.topics().contains_key(&*topic) {
@@ -186,6 +279,8 @@ pub fn GroupsPanel() -> Html {
                 poll_every.clone(),
                 processing.clone(),
             );
+            let (protocol, max_poll) = (protocol.clone(), max_poll.clone());
+            let isolation = isolation.clone();
             let topic_name = topic_name.clone();
             Callback::from(move |e: SubmitEvent| {
                 e.prevent_default();
@@ -204,6 +299,22 @@ pub fn GroupsPanel() -> Html {
                         },
                         poll_interval_ticks: parse_number(&poll_every, "poll every", 1, 10_000)?,
                         processing_ticks: parse_number(&processing, "processing time", 0, 10_000)?,
+                        max_poll_interval_ticks: parse_number(
+                            &max_poll,
+                            "max.poll.interval",
+                            1,
+                            100_000,
+                        )?,
+                        protocol: if *protocol == "consumer" {
+                            GroupProtocol::Consumer
+                        } else {
+                            GroupProtocol::Classic
+                        },
+                        isolation: if *isolation == "read_committed" {
+                            IsolationLevel::ReadCommitted
+                        } else {
+                            IsolationLevel::ReadUncommitted
+                        },
                         ..ConsumerConfig::default()
                     })
                 })();
@@ -258,6 +369,24 @@ pub fn GroupsPanel() -> Html {
                     </label>
                     <label>{ "poll every (ticks) " }<input class="num-input poll-input" type="number" min="1" value={(*poll_every).clone()} oninput={bind(&poll_every)} /></label>
                     <label>{ "processing (ticks) " }<input class="num-input processing-input" type="number" min="0" value={(*processing).clone()} oninput={bind(&processing)} /></label>
+                    <label>{ "max.poll.interval (ticks) " }<input class="num-input max-poll-input" type="number" min="1" value={(*max_poll).clone()} oninput={bind(&max_poll)} /></label>
+                    <label>{ "group.protocol " }
+                        <select class="protocol-select" onchange={bind_select(&protocol)}>
+                            <option value="classic" selected={*protocol == "classic"}>{ "classic (the default)" }</option>
+                            <option value="consumer" selected={*protocol == "consumer"}>{ "consumer (KIP-848)" }</option>
+                        </select>
+                    </label>
+                    <label>{ "isolation.level " }
+                        <select class="isolation-select" onchange={bind_select(&isolation)}>
+                            <option value="read_uncommitted" selected={*isolation == "read_uncommitted"}>{ "read_uncommitted (the default)" }</option>
+                            <option value="read_committed" selected={*isolation == "read_committed"}>{ "read_committed" }</option>
+                        </select>
+                    </label>
+                    <p class="small muted session-note">{ format!(
+                        "session.timeout.ms: {} s in this lab so crashes show quickly (Kafka's default is {} s); heartbeats every 3 s (KIP-848: the broker's 5 s and 45 s apply).",
+                        LAB_SESSION_TIMEOUT_TICKS * MS_PER_TICK / 1000,
+                        KAFKA_SESSION_TIMEOUT_MS / 1000
+                    ) }</p>
                     <button type="submit" class="primary add-consumer-button">{ "Add consumer" }</button>
                     <p class="field-error" role="alert">{ (*error).clone().unwrap_or_default() }</p>
                 </form>

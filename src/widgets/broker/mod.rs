@@ -10,11 +10,13 @@ pub mod groups_panel;
 pub mod lag_chart;
 pub mod lag_track;
 pub mod ledger_view;
+pub mod overview;
 pub mod presets_panel;
 pub mod producer_panel;
 pub mod replicas;
 pub mod replication_chart;
 pub mod topic_config;
+pub mod transaction_panel;
 
 use crate::store::{LabAction, LabHandle};
 use lab::broker::cluster::{BrokerCommand, Cluster};

@@ -1,7 +1,8 @@
 //! The producer panel: send records (key, value, count, partition) and configure the producer
 //! (acks, partitioner, linger, batch size, idempotence, in-flight requests, retries, network
 //! faults); the produce errors the producer got, by Kafka error code: those brokers answered and
-//! those its own network client raised (NETWORK_EXCEPTION, a client-side REQUEST_TIMED_OUT).
+//! those its own network client raised (NETWORK_EXCEPTION, a client-side REQUEST_TIMED_OUT);
+//! and its transactions ([`super::transaction_panel`]).
 //!
 //! An empty value field sends a zero-length value, an ordinary record that compaction keeps; a
 //! tombstone is a null value, sent with the "null value" box ticked (Kafka's
@@ -305,6 +306,7 @@ pub fn ProducerPanel() -> Html {
                     if !cluster.produce_errors().is_empty() {
                         <p class="small produce-errors">{ "Errors the producer got: " }{ cluster.produce_errors().iter().map(|(code, n)| format!("{code} ×{n}")).collect::<Vec<_>>().join(" · ") }</p>
                     }
+                    <super::transaction_panel::TransactionControls producer={p.id()} />
                     <details class="producer-settings">
                         <summary>{ format!("{} settings", p.id()) }</summary>
                         <ProducerSettings key={format!("{}-{:?}", p.id().0, p.config())} producer={p.id()} config={*p.config()} />

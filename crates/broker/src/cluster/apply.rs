@@ -54,6 +54,7 @@ impl Cluster {
             C::AddProducer { .. }
             | C::SetProducerConfig { .. }
             | C::Produce { .. }
+            | C::ProduceBytes { .. }
             | C::SetProducerRate { .. } => self.apply_producer_command(command, out)?,
             C::AddConsumer { .. }
             | C::SetConsumerConfig { .. }
@@ -75,6 +76,14 @@ impl Cluster {
             | C::RestartController { .. }
             | C::ElectPreferredLeaders
             | C::SetClusterSettings { .. } => self.apply_controller_command(command, out),
+            C::InitTransactions { .. }
+            | C::BeginTransaction { .. }
+            | C::CommitTransaction { .. }
+            | C::AbortTransaction { .. }
+            | C::SendOffsetsToTransaction { .. }
+            | C::ProcessInTransaction { .. } => {
+                self.apply_transaction_command(command, out.now, &mut out.events)?
+            }
         }
         Ok(())
     }
@@ -126,9 +135,27 @@ impl Cluster {
                     partition: *partition,
                     key,
                     value,
+                    raw_value: None,
                     header: header.as_ref(),
                 };
                 self.produce(*producer, &spec, 1, *count, out.now)?;
+                self.flush_producers(out.now, &mut out.events);
+            }
+            C::ProduceBytes {
+                producer,
+                topic,
+                key,
+                value,
+            } => {
+                let spec = ProduceSpec {
+                    topic,
+                    partition: None,
+                    key,
+                    value: &None,
+                    raw_value: Some(value),
+                    header: None,
+                };
+                self.produce(*producer, &spec, 1, 1, out.now)?;
                 self.flush_producers(out.now, &mut out.events);
             }
             C::SetProducerRate {
@@ -377,10 +404,13 @@ impl Cluster {
         out: &mut Applied,
     ) {
         let id = ConsumerId(self.consumers.keys().last().map_or(1, |c| c.0 + 1));
-        let g = self
-            .groups
-            .entry(group.to_string())
-            .or_insert_with(|| ConsumerGroup::new(group, Strategy::Range));
+        let g = self.groups.entry(group.to_string()).or_insert_with(|| {
+            ConsumerGroup::with_protocol(group, Strategy::Range, config.protocol)
+        });
+        if g.is_empty() {
+            // An empty group takes the protocol of whoever joins (Kafka converts empty groups freely).
+            g.protocol = config.protocol;
+        }
         let consumer = group::join(
             g,
             id,

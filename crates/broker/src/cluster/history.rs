@@ -64,9 +64,21 @@ impl Cluster {
                             .get(&d.tp.topic)
                             .and_then(|t| t.partition(d.tp.partition))
                             .and_then(|p| p.leader_log());
+                        // Markers are never returned, and read_committed skips aborted records.
                         let skipped_present = log.is_some_and(|l| {
-                            l.records()
-                                .any(|r| r.offset > previous && r.offset < d.offset)
+                            let unseen = match c.config.isolation {
+                                crate::log::IsolationLevel::ReadCommitted => {
+                                    l.hidden_from_read_committed(l.leo())
+                                }
+                                crate::log::IsolationLevel::ReadUncommitted => {
+                                    l.marker_offsets().into_keys().collect()
+                                }
+                            };
+                            l.records().any(|r| {
+                                r.offset > previous
+                                    && r.offset < d.offset
+                                    && !unseen.contains(&r.offset)
+                            })
                         });
                         if skipped_present {
                             report
@@ -77,6 +89,8 @@ impl Cluster {
                 }
             }
         }
+        // Records of aborted transactions are discarded on purpose: neither lost nor skipped.
+        let aborted = self.aborted_offsets();
         for (name, g) in &self.groups {
             // Delivery counts per partition, indexed by offset: one pass, then O(1) lookups.
             let mut delivered: BTreeMap<&TopicPartition, Vec<u32>> = BTreeMap::new();
@@ -122,7 +136,7 @@ impl Cluster {
             {
                 let tp: &TopicPartition = &send.tp;
                 for offset in send.offsets() {
-                    if seen(tp, offset) {
+                    if seen(tp, offset) || aborted.get(tp).is_some_and(|a| a.contains(&offset)) {
                         continue;
                     }
                     if g.committed.get(tp).is_some_and(|c| c.offset > offset) {
@@ -141,6 +155,27 @@ impl Cluster {
         report
     }
 
+    /// Offsets of aborted transactions' records and markers, per partition (none without
+    /// transactions).
+    pub(super) fn aborted_offsets(&self) -> BTreeMap<TopicPartition, BTreeSet<Offset>> {
+        let mut out = BTreeMap::new();
+        if self.coordinator.is_empty() {
+            return out;
+        }
+        for (name, t) in &self.topics {
+            for p in &t.partitions {
+                if let Some(log) = p.leader_log() {
+                    let tp = TopicPartition {
+                        topic: name.clone(),
+                        partition: p.id,
+                    };
+                    out.insert(tp, log.hidden_from_read_committed(log.leo()));
+                }
+            }
+        }
+        out
+    }
+
     /// Every group's lag (HW minus committed) on each partition of the topics it subscribes to.
     pub fn lags(&self) -> Vec<(String, TopicPartition, u64)> {
         let mut out = Vec::new();
@@ -151,6 +186,8 @@ impl Cluster {
                 .flat_map(|m| m.topics.iter())
                 .chain(g.committed.keys().map(|tp| &tp.topic))
                 .collect();
+            // A read_committed group's lag ends at the LSO (`SubscriptionState.partitionLag`).
+            let isolation = transact::group_isolation(&self.consumers, name);
             for topic in topics {
                 let Some(t) = self.topics.get(topic) else {
                     continue;
@@ -160,7 +197,10 @@ impl Cluster {
                         topic: topic.clone(),
                         partition: p.id,
                     };
-                    let lag = g.lag(&tp, p.hw);
+                    let end = p
+                        .leader_log()
+                        .map_or(p.hw, |log| log.fetch_upper(p.hw, isolation));
+                    let lag = g.lag(&tp, end);
                     out.push((name.clone(), tp, lag));
                 }
             }
@@ -176,7 +216,15 @@ impl Cluster {
             self.lag_history.pop_front();
         }
         let lags = self.lags();
-        self.lag_history.push_back(LagSample { at: now, lags });
+        let lag_ticks = lags
+            .iter()
+            .map(|(group, tp, _)| self.lag_ticks(group, tp, now))
+            .collect();
+        self.lag_history.push_back(LagSample {
+            at: now,
+            lags,
+            lag_ticks,
+        });
     }
 
     /// Consumer lag in time: ticks since the first record the group has not committed was

@@ -17,6 +17,7 @@ use super::producer::{Producer, ProducerBatch, ProducerConfig, ProducerId};
 use super::replication::{self, FetchOutcome, ReplicationRules};
 use super::topic::ElectionKind;
 use super::topic::{check_topic_name, TimestampType, Topic, TopicSettings, TOPIC_PARTITIONS_MAX};
+use super::transaction::{Coordinator, Pid, TxnError};
 use super::{BrokerId, PartitionId};
 use sim::clock::Tick;
 use sim::rng::Rng;
@@ -28,6 +29,7 @@ mod apply;
 mod history;
 mod produce;
 mod replicate;
+mod transact;
 mod validate;
 
 pub const BROKERS_MAX: u8 = 9;
@@ -60,10 +62,15 @@ pub struct ReplicationSample {
 pub struct LagSample {
     pub at: Tick,
     pub lags: Vec<(String, TopicPartition, u64)>,
+    /// Each of `lags` in time, in the same order: ticks since the first record the group has
+    /// not committed was appended ([`Cluster::lag_ticks`]).
+    pub lag_ticks: Vec<u64>,
 }
 
 /// Longest key or value a learner can type.
 pub const TEXT_FIELD_LEN_MAX: usize = 200;
+/// Longest raw value one ProduceBytes may carry.
+pub const RAW_VALUE_LEN_MAX: usize = 4096;
 
 /// What a learner or a lesson can ask of the cluster.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -94,6 +101,14 @@ pub enum BrokerCommand {
         count: u16,
         /// One record header (name, value), or none.
         header: Option<(String, String)>,
+    },
+    /// Sends one record whose value is raw bytes, e.g. a value a Schema Registry serializer
+    /// framed (magic byte, schema id, Avro binary). The lab builds these; no step types bytes.
+    ProduceBytes {
+        producer: ProducerId,
+        topic: String,
+        key: Option<String>,
+        value: Vec<u8>,
     },
     /// Keeps sending `records_per_tick` records every tick (0 stops), like a service under load.
     SetProducerRate {
@@ -189,6 +204,37 @@ pub enum BrokerCommand {
         topic: String,
         min_insync_replicas: Option<u8>,
         unclean_leader_election: Option<bool>,
+    },
+    /// `initTransactions()` with a `transactional.id` and `transaction.timeout.ms` (in ticks): the
+    /// coordinator gives the producer its id and a new epoch, fencing any older instance.
+    InitTransactions {
+        producer: ProducerId,
+        transactional_id: String,
+        timeout_ticks: u64,
+    },
+    /// `beginTransaction()`.
+    BeginTransaction {
+        producer: ProducerId,
+    },
+    /// `commitTransaction()`: flush, then EndTxn(COMMIT).
+    CommitTransaction {
+        producer: ProducerId,
+    },
+    /// `abortTransaction()`: drop unsent records, then EndTxn(ABORT).
+    AbortTransaction {
+        producer: ProducerId,
+    },
+    /// `sendOffsetsToTransaction(consumer positions, consumer.groupMetadata())` (KIP-447).
+    SendOffsetsToTransaction {
+        producer: ProducerId,
+        consumer: ConsumerId,
+    },
+    /// A stream processor's step: the producer sends, inside its transaction, a copy to `topic`
+    /// of every record the consumer read past its group's committed offsets.
+    ProcessInTransaction {
+        producer: ProducerId,
+        consumer: ConsumerId,
+        topic: String,
     },
 }
 
@@ -359,6 +405,8 @@ pub struct ProduceSpec<'a> {
     pub partition: Option<PartitionId>,
     pub key: &'a Option<String>,
     pub value: &'a Option<String>,
+    /// Raw value bytes, sent as they are instead of `value` when set.
+    pub raw_value: Option<&'a [u8]>,
     pub header: Option<&'a (String, String)>,
 }
 
@@ -521,6 +569,40 @@ pub enum BrokerEvent {
         count: usize,
     },
     ClusterSettingsChanged,
+    /// `initTransactions()` returned: the instance sends as `pid` under `epoch`.
+    TransactionsInitialized {
+        producer: ProducerId,
+        transactional_id: String,
+        pid: Pid,
+        epoch: u16,
+    },
+    /// The coordinator accepted EndTxn: the outcome is decided (PrepareCommit or PrepareAbort).
+    TransactionEnded {
+        producer: ProducerId,
+        transactional_id: String,
+        outcome: crate::log::ControlType,
+    },
+    /// Every marker of the transaction is below its high watermark (CompleteCommit or
+    /// CompleteAbort).
+    TransactionCompleted {
+        transactional_id: String,
+        outcome: crate::log::ControlType,
+    },
+    /// The coordinator aborted a transaction open longer than its timeout, bumping the epoch.
+    TransactionTimedOut {
+        transactional_id: String,
+    },
+    /// A transactional request failed: fenced (fatal) or abortable.
+    TransactionError {
+        producer: ProducerId,
+        error: TxnError,
+    },
+    /// A transaction marker was appended on the partition's leader.
+    MarkerWritten {
+        tp: TopicPartition,
+        outcome: crate::log::ControlType,
+        offset: Offset,
+    },
 }
 
 /// How a send ended, from the producer's point of view.
@@ -625,6 +707,9 @@ pub struct Cluster {
     produce_errors: BTreeMap<&'static str, u64>,
     /// Follower truncations so far.
     truncations: u64,
+    /// Retried batches a leader recognised by their producer id, epoch and sequence and did not
+    /// write again (the idempotent producer's deduplication, KIP-98).
+    retries_deduplicated: u64,
     sends: Vec<Send>,
     /// Producers sending steadily.
     rates: BTreeMap<ProducerId, ProducerRate>,
@@ -632,6 +717,8 @@ pub struct Cluster {
     lag_history: std::collections::VecDeque<LagSample>,
     /// Recent partition health, oldest first, at most [`LAG_HISTORY_TICKS_MAX`].
     replication_history: std::collections::VecDeque<ReplicationSample>,
+    /// The transaction coordinator: every `transactional.id`'s producer id, epoch and state.
+    coordinator: Coordinator,
     rng: Rng,
 }
 
@@ -665,10 +752,12 @@ impl Cluster {
             ledger: Ledger::default(),
             produce_errors: BTreeMap::new(),
             truncations: 0,
+            retries_deduplicated: 0,
             sends: Vec::new(),
             rates: BTreeMap::new(),
             lag_history: std::collections::VecDeque::new(),
             replication_history: std::collections::VecDeque::new(),
+            coordinator: Coordinator::default(),
             rng,
         }
     }
@@ -784,6 +873,11 @@ impl Cluster {
         self.truncations
     }
 
+    /// Retried batches a leader recognised as already written and did not write again.
+    pub fn retries_deduplicated(&self) -> u64 {
+        self.retries_deduplicated
+    }
+
     /// Every record a producer was asked to send, by send id (its index).
     pub fn sends(&self) -> &[Send] {
         &self.sends
@@ -820,6 +914,7 @@ impl Cluster {
                 partition: None,
                 key: &rate.key,
                 value: &rate.value,
+                raw_value: None,
                 header: None,
             };
             match self.produce(producer, &spec, rate.next_n, rate.records_per_tick, now) {
@@ -846,11 +941,14 @@ impl Cluster {
         self.replicate(now, &mut events);
         self.complete_parked(now, &mut events);
         self.expire_unanswered(now, &mut events);
+        self.run_transactions(now, &mut events);
         self.refresh_serving();
         let mut group_events = Vec::new();
+        self.mark_unstable_offsets();
         for g in self.groups.values_mut() {
             group::tick(g, &mut self.consumers, &self.topics, now, &mut group_events);
         }
+        self.count_consumer_fetches(&group_events, now);
         events.extend(group_events.into_iter().map(BrokerEvent::Group));
         self.sample_lag(now);
         self.sample_replication(now);
@@ -901,6 +999,9 @@ impl Cluster {
                 hasher.str(&tp.to_string());
                 hasher.u64(c.offset.0);
             }
+            // Absent for classic groups without a poll timeout (every pinned link's), so their
+            // fingerprints stay the ones they always had.
+            g.hash_liveness_into(hasher);
         }
         for c in self.consumers.values() {
             hasher.u64(u64::from(c.id.0));
@@ -924,10 +1025,32 @@ impl Cluster {
         for b in &self.brokers {
             hasher.u64(b.metadata_offset as u64);
             hasher.u64(u64::from(b.running()));
+            b.traffic.hash_into(hasher);
         }
         for p in self.producers.values() {
             hasher.u64(p.acked_records);
             hasher.u64(p.pending_records() as u64);
+        }
+        // Absent while zero, so the fingerprints of journals without a deduplicated retry (every
+        // pinned link's) are the ones they always had.
+        if self.retries_deduplicated > 0 {
+            hasher.u64(self.retries_deduplicated);
+        }
+        // Likewise absent without transactions.
+        if !self.coordinator.is_empty() {
+            self.coordinator.hash_into(hasher);
+            for p in self.producers.values() {
+                if let Some(txn) = &p.txn {
+                    txn.hash_into(hasher);
+                }
+            }
+            for topic in self.topics.values() {
+                for p in &topic.partitions {
+                    if let Some(log) = p.elected_leader_log() {
+                        hasher.u64(log.last_stable_offset(p.hw).0);
+                    }
+                }
+            }
         }
     }
 }

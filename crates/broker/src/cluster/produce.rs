@@ -56,7 +56,7 @@ impl Cluster {
             };
             let record = NewRecord {
                 key: fill(key),
-                value: fill(value),
+                value: spec.raw_value.map(<[u8]>::to_vec).or_else(|| fill(value)),
                 headers: headers.clone(),
                 timestamp: Some(now),
             };
@@ -129,7 +129,7 @@ impl Cluster {
     pub(super) fn send_batch(
         &mut self,
         id: ProducerId,
-        mut batch: ProducerBatch,
+        batch: ProducerBatch,
         now: Tick,
         events: &mut Vec<BrokerEvent>,
     ) {
@@ -172,6 +172,12 @@ impl Cluster {
             let error = ProduceError::Disconnected(broker);
             return self.produce_error(id, batch, now, error, events);
         }
+        // A transactional producer's batch: its partition joins the transaction first, and the
+        // leader checks it belongs there under the current epoch.
+        let broker_producer = self.broker_producer_id(id);
+        let Some((mut batch, kind)) = self.transactional_append(id, batch, &tp, now, events) else {
+            return;
+        };
         let rules = self.rules();
         let topic = self
             .topics
@@ -196,13 +202,14 @@ impl Cluster {
             return self.produce_error(id, batch, now, error, events);
         }
         let leader_epoch = replica.known_epoch;
-        let producer_key = Producer::stamp_id(id, batch.producer_epoch);
+        let producer_key = Producer::stamp_id(broker_producer, batch.producer_epoch);
         let expected = batch.base_sequence.map(|seq| {
             let next = replica.sequences.get(&producer_key).copied().unwrap_or(0);
             (seq, next)
         });
         match expected {
             Some((seq, next)) if seq < next => {
+                self.retries_deduplicated += 1;
                 events.push(BrokerEvent::DuplicateDiscarded {
                     producer: id,
                     tp: tp.clone(),
@@ -210,6 +217,10 @@ impl Cluster {
                 });
             }
             Some((seq, next)) if seq > next => {
+                *self
+                    .produce_errors
+                    .entry("OUT_OF_ORDER_SEQUENCE_NUMBER")
+                    .or_default() += 1;
                 events.push(BrokerEvent::OutOfOrderRejected {
                     producer: id,
                     tp: tp.clone(),
@@ -266,11 +277,20 @@ impl Cluster {
                     .compression
                     .unwrap_or(self.producers[&id].config.compression);
                 let encoded = crate::compression::encoded_len(codec, &records);
-                match replica
-                    .log
-                    .append_encoded(records, now, leader_epoch, stamp, Some(encoded))
-                {
+                match replica.log.append_kind(
+                    records,
+                    now,
+                    leader_epoch,
+                    stamp,
+                    Some(encoded),
+                    kind,
+                ) {
                     Ok((base, _)) => {
+                        let bytes = crate::log::BATCH_HEADER_BYTES + encoded;
+                        crate::metrics::count_traffic(&mut self.brokers, broker, now, |t| {
+                            t.bytes_in += bytes;
+                            t.messages_in += count as u64;
+                        });
                         for (i, send_id) in batch.send_ids.iter().enumerate() {
                             self.sends[*send_id as usize]
                                 .written_at(Offset(base.0 + i as u64), leader_epoch);
@@ -582,5 +602,30 @@ impl Cluster {
             count: batch.send_ids.len(),
             reason: reason.to_string(),
         });
+    }
+
+    /// Counts each consumer fetch as bytes out of the partition's leader: the stored batches
+    /// holding the records fetched (a fetch returns whole batches, as Kafka's does).
+    pub(super) fn count_consumer_fetches(&mut self, events: &[GroupEvent], now: Tick) {
+        for event in events {
+            let GroupEvent::Polled {
+                tp, from, count, ..
+            } = event
+            else {
+                continue;
+            };
+            let Some(p) = self
+                .topics
+                .get(&tp.topic)
+                .and_then(|t| t.partition(tp.partition))
+            else {
+                continue;
+            };
+            let (Some(leader), Some(log)) = (p.leader, p.leader_log()) else {
+                continue;
+            };
+            let bytes = log.batch_bytes_between(*from, Offset(from.0 + *count as u64));
+            crate::metrics::count_traffic(&mut self.brokers, leader, now, |t| t.bytes_out += bytes);
+        }
     }
 }

@@ -4,6 +4,7 @@
 //! what clients can reach afterwards; plus retention and compaction on every replica.
 
 use super::*;
+use crate::metrics::Traffic;
 
 impl Cluster {
     /// A broker's process ends: its replicas forget what they knew (their logs stay on disk).
@@ -159,6 +160,8 @@ impl Cluster {
         let brokers: BTreeMap<BrokerId, &Broker> = self.brokers.iter().map(|b| (b.id, b)).collect();
         let controller = &mut self.controller;
         let controller_up = controller.active.is_some();
+        // This round's traffic by broker id, counted once the brokers are no longer borrowed.
+        let mut traffic = [Traffic::default(); BROKERS_MAX as usize + 1];
         for topic in self.topics.values_mut() {
             for p in &mut topic.partitions {
                 let min_isr = p.effective_min_isr(&topic.settings);
@@ -180,6 +183,10 @@ impl Cluster {
                             continue;
                         }
                         let outcome = replication::fetch(p, follower, leader, now, &rules);
+                        if let FetchOutcome::Copied { bytes, .. } = outcome {
+                            traffic[usize::from(follower.0)].replication_bytes_in += bytes;
+                            traffic[usize::from(leader.0)].replication_bytes_out += bytes;
+                        }
                         if let FetchOutcome::Truncated { from, to } = outcome {
                             self.truncations += 1;
                             events.push(BrokerEvent::Truncated {
@@ -213,9 +220,17 @@ impl Cluster {
                     if let Some(isr) = proposal {
                         let epochs = (r.known_epoch, r.known_partition_epoch);
                         if reaches_controller {
+                            let isr_before = p.isr.len();
                             let accepted = controller
                                 .alter_partition(&topic.name, p, leader, epochs, isr, now)
                                 .is_ok();
+                            if accepted {
+                                count_isr_change(
+                                    &mut traffic[usize::from(leader.0)],
+                                    isr_before,
+                                    p.isr.len(),
+                                );
+                            }
                             let (isr, epochs) =
                                 (p.isr.clone(), (p.leader_epoch, p.partition_epoch));
                             let replicas = p.replicas.clone();
@@ -234,6 +249,12 @@ impl Cluster {
                     let r = p.replica.get_mut(&leader).expect("listed");
                     replication::advance_hw(r, min_isr, now, &rules, |b| controller.eligible(b));
                 }
+            }
+        }
+        for b in &mut self.brokers {
+            let counted = traffic[usize::from(b.id.0)];
+            if counted != Traffic::default() {
+                b.traffic.record(now, |t| t.add(&counted));
             }
         }
     }
@@ -397,4 +418,11 @@ impl Cluster {
     pub fn elections(&self) -> (u64, u64) {
         (self.controller.elections, self.controller.unclean_elections)
     }
+}
+
+/// An accepted AlterPartition is an ISR shrink or an expansion on its leader (Kafka's
+/// `IsrShrinksPerSec` and `IsrExpandsPerSec`, marked when the leader's own request succeeds).
+fn count_isr_change(traffic: &mut Traffic, before: usize, after: usize) {
+    traffic.isr_shrinks += u64::from(after < before);
+    traffic.isr_expands += u64::from(after > before);
 }

@@ -18,6 +18,7 @@ impl Cluster {
             C::AddProducer { .. }
             | C::SetProducerConfig { .. }
             | C::Produce { .. }
+            | C::ProduceBytes { .. }
             | C::SetProducerRate { .. } => self.validate_producer_command(command),
             C::AddConsumer { .. }
             | C::SetConsumerConfig { .. }
@@ -39,6 +40,12 @@ impl Cluster {
             | C::RestartController { .. }
             | C::ElectPreferredLeaders
             | C::SetClusterSettings { .. } => self.validate_controller_command(command),
+            C::InitTransactions { .. }
+            | C::BeginTransaction { .. }
+            | C::CommitTransaction { .. }
+            | C::AbortTransaction { .. }
+            | C::SendOffsetsToTransaction { .. }
+            | C::ProcessInTransaction { .. } => self.validate_transaction_command(command),
         }
     }
 
@@ -141,7 +148,13 @@ impl Cluster {
                 check_producer_config(config)
             }
             C::SetProducerConfig { producer, config } => {
-                self.existing_producer(*producer)?;
+                let p = self.existing_producer(*producer)?;
+                if p.txn.is_some() && !config.idempotence {
+                    return Err(invalid(
+                        format!("{producer} is transactional"),
+                        "a transactional producer needs enable.idempotence=true",
+                    ));
+                }
                 check_producer_config(config)
             }
             C::Produce {
@@ -160,7 +173,27 @@ impl Cluster {
                     check_text("header", &Some(format!("{name}{header_value}")))?;
                 }
                 self.existing_producer(*producer)?;
-                self.check_produce(topic, *partition, key, value, *count)
+                self.check_produce(topic, *partition, key, value, *count)?;
+                self.check_transactional_send(*producer, topic, false)
+            }
+            C::ProduceBytes {
+                producer,
+                topic,
+                key,
+                value,
+            } => {
+                if value.len() > RAW_VALUE_LEN_MAX {
+                    return Err(invalid(
+                        format!(
+                            "the value is {} bytes, more than {RAW_VALUE_LEN_MAX}",
+                            value.len()
+                        ),
+                        "send a smaller value",
+                    ));
+                }
+                self.existing_producer(*producer)?;
+                self.check_produce(topic, None, key, &None, 1)?;
+                self.check_transactional_send(*producer, topic, false)
             }
             C::SetProducerRate {
                 producer,
@@ -170,7 +203,11 @@ impl Cluster {
                 records_per_tick,
             } => {
                 self.existing_producer(*producer)?;
-                self.check_rate(topic, key, value, *records_per_tick)
+                self.check_rate(topic, key, value, *records_per_tick)?;
+                if *records_per_tick > 0 {
+                    self.check_transactional_send(*producer, topic, true)?;
+                }
+                Ok(())
             }
             other => unreachable!("validate routed {other:?} here"),
         }
@@ -251,10 +288,17 @@ impl Cluster {
                 config,
             } => {
                 self.check_new_consumer(group, topics, instance_id)?;
+                self.check_group_protocol(group, config.protocol)?;
                 check_consumer_config(config)
             }
             C::SetConsumerConfig { consumer, config } => {
-                self.existing_consumer(*consumer)?;
+                let c = self.existing_consumer(*consumer)?;
+                if c.config.protocol != config.protocol {
+                    return Err(invalid(
+                        "group.protocol is fixed when a consumer is created",
+                        "add a new consumer with the other protocol (to a group of its own)",
+                    ));
+                }
                 check_consumer_config(config)
             }
             C::CloseConsumer { consumer } | C::CrashConsumer { consumer } => {
@@ -280,10 +324,18 @@ impl Cluster {
                 ..
             } => self.check_seek(*consumer, topic, *partition),
             C::ResetGroupOffsets { group, .. } => self.check_offsets_reset(group),
-            C::SetGroupStrategy { group, .. } => self
-                .group(group)
-                .map(|_| ())
-                .ok_or_else(|| BrokerRejection::UnknownGroup(group.clone())),
+            C::SetGroupStrategy { group, .. } => {
+                let g = self
+                    .group(group)
+                    .ok_or_else(|| BrokerRejection::UnknownGroup(group.clone()))?;
+                if g.protocol() == group::GroupProtocol::Consumer {
+                    return Err(invalid(
+                        format!("{group} uses group.protocol=consumer: the broker assigns partitions, so partition.assignment.strategy does not apply"),
+                        "the broker's assignor is set by group.consumer.assignors (uniform by default)",
+                    ));
+                }
+                Ok(())
+            }
             other => unreachable!("validate routed {other:?} here"),
         }
     }
@@ -341,6 +393,29 @@ impl Cluster {
             return Err(invalid(format!("group.instance.id \"{instance}\" is already used in {group} (FENCED_INSTANCE_ID)"), "restart that consumer instead"));
         }
         Ok(())
+    }
+
+    /// A group runs one protocol: mixing classic and consumer members (Kafka's online migration)
+    /// is not modelled, so a consumer must match a non-empty group's protocol.
+    fn check_group_protocol(
+        &self,
+        group: &str,
+        protocol: group::GroupProtocol,
+    ) -> Result<(), BrokerRejection> {
+        match self.groups.get(group) {
+            Some(g) if !g.is_empty() && g.protocol() != protocol => Err(invalid(
+                format!(
+                    "{group} runs group.protocol={}; this lab does not mix protocols in one group",
+                    g.protocol().name()
+                ),
+                format!(
+                    "use group.protocol={} for {group}, or another group id for {} members",
+                    g.protocol().name(),
+                    protocol.name()
+                ),
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// The consumer, if it is running (closing, crashing and committing need one).
@@ -606,6 +681,20 @@ pub(super) fn check_consumer_config(config: &ConsumerConfig) -> Result<(), Broke
         return Err(invalid(
             "poll interval and session timeout must be at least 1 tick",
             "try 1 and 30",
+        ));
+    }
+    if config.max_poll_interval_ticks == 0 {
+        return Err(invalid(
+            "max.poll.interval.ms must be at least 1 tick",
+            "Kafka's default is 300 s (3000 ticks)",
+        ));
+    }
+    if config.protocol == group::GroupProtocol::Consumer
+        && config.session_timeout_ticks != group::LAB_SESSION_TIMEOUT_TICKS
+    {
+        return Err(invalid(
+            "session.timeout.ms cannot be set with group.protocol=consumer",
+            "the broker's group.consumer.session.timeout.ms (45 s) applies; leave the session timeout alone",
         ));
     }
     if matches!(
