@@ -535,15 +535,8 @@ impl PartitionLog {
             });
         }
         let upper = upper.min(self.leo);
-        // Find the segment, then the batch, by offset instead of scanning from the start.
-        let first_segment = self
-            .segments
-            .partition_point(|s| s.base_offset <= from)
-            .saturating_sub(1);
-        Ok(self.segments[first_segment..]
-            .iter()
-            .flat_map(|s| s.batches.iter())
-            .skip_while(|b| b.records.last().is_some_and(|r| r.offset < from))
+        Ok(self
+            .batches_at(from)
             .flat_map(|b| b.records.iter())
             .skip_while(|r| r.offset < from)
             .take_while(|r| r.offset < upper)
@@ -599,9 +592,9 @@ impl PartitionLog {
         ))
     }
 
-    /// Bytes of the stored batches holding any offset in `from..to`: what a consumer's fetch of
-    /// those records carries (whole batches).
-    pub fn batch_bytes_between(&self, from: Offset, to: Offset) -> u64 {
+    /// The stored batches from the one holding `from` (or the first after it) on, found by
+    /// offset (segment, then batch) instead of a scan from the log's start.
+    pub(crate) fn batches_at(&self, from: Offset) -> impl Iterator<Item = &Batch> + '_ {
         let first_segment = self
             .segments
             .partition_point(|s| s.base_offset <= from)
@@ -609,7 +602,13 @@ impl PartitionLog {
         self.segments[first_segment..]
             .iter()
             .flat_map(|s| s.batches.iter())
-            .skip_while(|b| b.records.last().is_some_and(|r| r.offset < from))
+            .skip_while(move |b| b.records.last().is_none_or(|r| r.offset < from))
+    }
+
+    /// Bytes of the stored batches holding any offset in `from..to`: what a consumer's fetch of
+    /// those records carries (whole batches).
+    pub fn batch_bytes_between(&self, from: Offset, to: Offset) -> u64 {
+        self.batches_at(from)
             .take_while(|b| b.records.first().is_none_or(|r| r.offset < to))
             .map(|b| b.size_bytes)
             .sum()
@@ -618,17 +617,9 @@ impl PartitionLog {
     /// Copies of the batches holding offsets from `from`, at most about `max_records` records
     /// (whole batches; at least one), trimmed to start at `from`: what a follower's fetch gets.
     pub fn batches_from(&self, from: Offset, max_records: usize) -> Vec<Batch> {
-        let first_segment = self
-            .segments
-            .partition_point(|s| s.base_offset <= from)
-            .saturating_sub(1);
         let mut out: Vec<Batch> = Vec::new();
         let mut taken = 0;
-        for batch in self.segments[first_segment..]
-            .iter()
-            .flat_map(|s| s.batches.iter())
-            .filter(|b| b.records.last().is_some_and(|r| r.offset >= from))
-        {
+        for batch in self.batches_at(from).filter(|b| !b.records.is_empty()) {
             if taken >= max_records && !out.is_empty() {
                 break;
             }

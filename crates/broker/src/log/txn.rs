@@ -214,12 +214,7 @@ impl PartitionLog {
         };
         let mut pending = aborted.into_iter().peekable();
         let mut aborted_producers: BTreeSet<u64> = BTreeSet::new();
-        let batches = self
-            .segments
-            .iter()
-            .flat_map(|s| s.batches.iter())
-            .skip_while(|b| b.records.last().is_some_and(|r| r.offset < from));
-        for batch in batches {
+        for batch in self.batches_at(from) {
             let (Some(first), Some(last)) = (batch.records.first(), batch.records.last()) else {
                 continue;
             };
