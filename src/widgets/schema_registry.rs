@@ -5,6 +5,7 @@
 //! schema id, Avro payload) beside the value the chosen reader schema decodes.
 
 use crate::store::LabAction;
+use lab::registry::avro::binary::hex;
 use lab::registry::{CompatibilityVerdict, Level, Registry, RegistryCommand, Version};
 use lab::schemas::{decode_topic, DecodedRecord};
 use lab::state::Command;
@@ -13,14 +14,6 @@ use yew::prelude::*;
 
 /// Records listed, newest last.
 const RECORDS_SHOWN: usize = 12;
-
-fn hex(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
 
 /// The topic whose values a subject describes (TopicNameStrategy), if it is a value subject.
 fn topic_of(subject: &str) -> Option<&str> {
@@ -46,8 +39,10 @@ fn latest_text(registry: &Registry, subject: &str) -> String {
 fn record_row(record: &DecodedRecord) -> Html {
     let bytes = record.bytes.as_deref().unwrap_or_default();
     let (magic, id, payload) = match bytes {
-        [m, a, b, c, d, rest @ ..] => (hex(&[*m]), hex(&[*a, *b, *c, *d]), hex(rest)),
-        other => (String::new(), String::new(), hex(other)),
+        [m, a, b, c, d, rest @ ..] => {
+            (hex(&[*m], " "), hex(&[*a, *b, *c, *d], " "), hex(rest, " "))
+        }
+        other => (String::new(), String::new(), hex(other, " ")),
     };
     let decoded = match &record.decoded {
         Ok(value) => html! { <code class="registry-decoded">{ value.to_string() }</code> },
@@ -55,16 +50,16 @@ fn record_row(record: &DecodedRecord) -> Html {
     };
     html! {
         <tr class="registry-record">
-            <td>{ record.offset }</td>
-            <td class="registry-bytes">
+            <td data-label="offset">{ record.offset }</td>
+            <td class="registry-bytes" data-label="bytes">
                 <span class="wire-magic" title="magic byte">{ magic }</span>{ " " }
                 <span class="wire-id" title="schema id, 4 bytes big-endian">{ id }</span>{ " " }
                 <span class="wire-payload" title="Avro binary">{ payload }</span>
             </td>
-            <td>
+            <td data-label="writer">
                 { record.writer_id.map_or(String::new(), |id| format!("id {id}")) }
             </td>
-            <td>
+            <td data-label="as the consumers read it">
                 { decoded }
                 if !record.defaults_filled.is_empty() {
                     <span class="registry-defaults small">{ format!(" defaults: {}", record.defaults_filled.join(", ")) }</span>
@@ -161,14 +156,14 @@ pub fn SchemaRegistry() -> Html {
         html! {
             <tr class={classes!("registry-subject", (*name == *subject).then_some("selected"))} data-subject={name.clone()}>
                 <td><button class="link-button" onclick={pick}>{ name.clone() }</button></td>
-                <td class="registry-versions">{ versions.join(", ") }</td>
-                <td>
+                <td class="registry-versions" data-label="versions">{ versions.join(", ") }</td>
+                <td data-label="compatibility">
                     <select class="registry-level" aria-label={format!("compatibility of {name}")} onchange={on_level}>
-                        { for Level::ALL.iter().map(|l| html! { <option value={l.name()} selected={*l == level}>{ l.name() }</option> }) }
+                        { for Level::all().map(|l| html! { <option value={l.name()} selected={l == level}>{ l.name() }</option> }) }
                     </select>
                     <div class="small muted">{ level.upgrade_order() }</div>
                 </td>
-                <td>
+                <td data-label="consumers read with">
                     <select class="registry-reader" aria-label={format!("reader schema of {name}")} onchange={on_reader}>
                         <option value="writer" selected={reader.is_none()}>{ "writer's schema" }</option>
                         { for (1..=s.versions().len() as u32).map(|v| html! { <option value={v.to_string()} selected={reader == Some(Version(v))}>{ format!("version {v}") }</option> }) }
@@ -185,7 +180,7 @@ pub fn SchemaRegistry() -> Html {
     html! {
         <div class="schema-registry">
             <div class="table-scroll">
-                <table class="members registry-subjects">
+                <table class="members stack-table registry-subjects">
                     <thead><tr><th scope="col">{ "subject" }</th><th scope="col">{ "versions" }</th><th scope="col">{ "compatibility" }</th><th scope="col">{ "consumers read with" }</th></tr></thead>
                     <tbody>{ for subjects }</tbody>
                 </table>
@@ -226,7 +221,7 @@ pub fn SchemaRegistry() -> Html {
                 <h4>{ format!("Records of {topic}") }</h4>
                 if skipped > 0 { <p class="small muted">{ format!("{skipped} older records not shown") }</p> }
                 <div class="table-scroll">
-                    <table class="members registry-records">
+                    <table class="members stack-table registry-records">
                         <thead><tr><th scope="col">{ "offset" }</th><th scope="col">{ "bytes: magic | id | Avro" }</th><th scope="col">{ "writer" }</th><th scope="col">{ "as the consumers read it" }</th></tr></thead>
                         <tbody>{ for records.iter().skip(skipped).map(record_row) }</tbody>
                     </table>

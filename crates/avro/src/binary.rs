@@ -441,25 +441,27 @@ fn number(x: f64, path: &str) -> Result<Value, CodecError> {
         })
 }
 
+/// Bytes as lowercase hex, two digits each, `separator` between them: `""` for the compact
+/// form `lab schema encode` prints, `" "` for people to read.
+pub fn hex(bytes: &[u8], separator: &str) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(separator)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::schema::parse_schema;
     use serde_json::json;
 
-    fn hex(bytes: &[u8]) -> String {
-        bytes
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-
     fn round_trip(schema: &str, value: Value) -> String {
         let schema = parse_schema(schema).unwrap();
         let bytes = encode(&schema, &value).unwrap();
         assert_eq!(decode(&schema, &bytes).unwrap(), value, "{schema:?}");
-        hex(&bytes)
+        hex(&bytes, " ")
     }
 
     #[test]
@@ -539,7 +541,7 @@ mod tests {
     fn maps_encode_in_key_order_so_bytes_are_deterministic() {
         let schema = parse_schema(r#"{"type":"map","values":"int"}"#).unwrap();
         let a = encode(&schema, &json!({"b": 2, "a": 1})).unwrap();
-        assert_eq!(hex(&a), "04 02 61 02 02 62 04 00");
+        assert_eq!(hex(&a, " "), "04 02 61 02 02 62 04 00");
     }
 
     #[test]

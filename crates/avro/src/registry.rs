@@ -56,11 +56,15 @@ impl Mode {
         )
     }
 
-    fn new_reads_old(self) -> bool {
+    /// Whether the new schema must read data written with the old ones (BACKWARD and FULL):
+    /// consumers may upgrade first.
+    pub fn new_reads_old(self) -> bool {
         !matches!(self, Mode::Forward | Mode::ForwardTransitive)
     }
 
-    fn old_reads_new(self) -> bool {
+    /// Whether the old schemas must read data written with the new one (FORWARD and FULL):
+    /// producers may upgrade first.
+    pub fn old_reads_new(self) -> bool {
         !matches!(self, Mode::Backward | Mode::BackwardTransitive)
     }
 }

@@ -482,7 +482,7 @@ fn compatibility_encoding_and_fingerprints_agree_with_the_oracles() {
         let value = generator.value(&writer, &mut Map::new(), "");
         let bytes = avro::binary::encode(&ours_writer, &value)
             .unwrap_or_else(|e| panic!("{writer} {value}: {e}"));
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = avro::binary::hex(&bytes, "");
         requests.push(json!({"op": "compat", "reader": reader, "writer": writer}));
         requests.push(json!({"op": "compat", "reader": writer, "writer": reader}));
         requests.push(json!({"op": "encode", "schema": writer, "value": value, "ours": hex}));

@@ -587,19 +587,40 @@ mod tests {
             .collect()
     }
 
+    /// A member that has been at `epoch` since the previous heartbeat.
     fn member(
         state: MemberState,
         epoch: u32,
         assigned: Partitions,
         revoking: Partitions,
     ) -> Reconciliation {
-        Reconciliation {
-            state,
-            epoch,
-            previous_epoch: epoch,
-            assigned,
-            pending_revocation: revoking,
-        }
+        expect(state, epoch, epoch, assigned, revoking)
+    }
+
+    /// The starting points the cases share, as Kafka's `CurrentAssignmentBuilderTest` sets them
+    /// up: stable at epoch 10 with a-1..3 and b-4..6.
+    fn stable_at_10() -> Reconciliation {
+        member(Stable, 10, tps(&[1, 2, 3], &[4, 5, 6]), tps(&[], &[]))
+    }
+
+    /// At epoch 10, still to revoke a-1 and b-4.
+    fn unrevoked_at_10() -> Reconciliation {
+        member(
+            UnrevokedPartitions,
+            10,
+            tps(&[2, 3], &[5, 6]),
+            tps(&[1], &[4]),
+        )
+    }
+
+    /// At epoch 11, waiting for partitions other members still own.
+    fn unreleased_at_11() -> Reconciliation {
+        member(
+            UnreleasedPartitions,
+            11,
+            tps(&[2, 3], &[5, 6]),
+            tps(&[], &[]),
+        )
     }
 
     fn run(
@@ -643,7 +664,7 @@ mod tests {
 
     #[test]
     fn stable_to_stable() {
-        let m = member(Stable, 10, tps(&[1, 2, 3], &[4, 5, 6]), tps(&[], &[]));
+        let m = stable_at_10();
         let next = run(&m, 11, &tps(&[1, 2, 3], &[4, 5, 6]), true, None);
         assert_eq!(
             next,
@@ -653,7 +674,7 @@ mod tests {
 
     #[test]
     fn stable_to_stable_with_new_partitions() {
-        let m = member(Stable, 10, tps(&[1, 2, 3], &[4, 5, 6]), tps(&[], &[]));
+        let m = stable_at_10();
         let next = run(&m, 11, &tps(&[1, 2, 3, 4], &[4, 5, 6, 7]), false, None);
         assert_eq!(
             next,
@@ -669,7 +690,7 @@ mod tests {
 
     #[test]
     fn stable_to_unrevoked_partitions() {
-        let m = member(Stable, 10, tps(&[1, 2, 3], &[4, 5, 6]), tps(&[], &[]));
+        let m = stable_at_10();
         let next = run(&m, 11, &tps(&[2, 3, 4], &[5, 6, 7]), false, None);
         assert_eq!(
             next,
@@ -685,7 +706,7 @@ mod tests {
 
     #[test]
     fn stable_to_unreleased_partitions() {
-        let m = member(Stable, 10, tps(&[1, 2, 3], &[4, 5, 6]), tps(&[], &[]));
+        let m = stable_at_10();
         let next = run(&m, 11, &tps(&[1, 2, 3, 4], &[4, 5, 6, 7]), true, None);
         assert_eq!(
             next,
@@ -701,7 +722,7 @@ mod tests {
 
     #[test]
     fn stable_to_unreleased_when_owned_partitions_hold_nothing_revoked() {
-        let m = member(Stable, 10, tps(&[1, 2, 3], &[4, 5, 6]), tps(&[], &[]));
+        let m = stable_at_10();
         let subscribed: BTreeSet<String> = ["a".to_string(), "b".to_string()].into();
         let is_owned = |tp: &TopicPartition| tp.topic == "b";
         let next = reconcile(
@@ -728,12 +749,7 @@ mod tests {
 
     #[test]
     fn unrevoked_partitions_to_stable() {
-        let m = member(
-            UnrevokedPartitions,
-            10,
-            tps(&[2, 3], &[5, 6]),
-            tps(&[1], &[4]),
-        );
+        let m = unrevoked_at_10();
         let owned = tps(&[2, 3], &[5, 6]);
         let next = run(&m, 11, &tps(&[2, 3], &[5, 6]), false, Some(&owned));
         assert_eq!(
@@ -744,12 +760,7 @@ mod tests {
 
     #[test]
     fn remains_in_unrevoked_partitions() {
-        let m = member(
-            UnrevokedPartitions,
-            10,
-            tps(&[2, 3], &[5, 6]),
-            tps(&[1], &[4]),
-        );
+        let m = unrevoked_at_10();
         let target = tps(&[3], &[6]);
         assert_eq!(run(&m, 12, &target, false, None), m);
         assert_eq!(
@@ -764,12 +775,7 @@ mod tests {
 
     #[test]
     fn unrevoked_partitions_to_unrevoked_partitions() {
-        let m = member(
-            UnrevokedPartitions,
-            10,
-            tps(&[2, 3], &[5, 6]),
-            tps(&[1], &[4]),
-        );
+        let m = unrevoked_at_10();
         let next = run(
             &m,
             12,
@@ -818,12 +824,7 @@ mod tests {
 
     #[test]
     fn unreleased_partitions_to_stable() {
-        let m = member(
-            UnreleasedPartitions,
-            11,
-            tps(&[2, 3], &[5, 6]),
-            tps(&[], &[]),
-        );
+        let m = unreleased_at_11();
         let next = run(&m, 12, &tps(&[2, 3], &[5, 6]), true, None);
         assert_eq!(
             next,
@@ -833,12 +834,7 @@ mod tests {
 
     #[test]
     fn unreleased_partitions_to_stable_once_released() {
-        let m = member(
-            UnreleasedPartitions,
-            11,
-            tps(&[2, 3], &[5, 6]),
-            tps(&[], &[]),
-        );
+        let m = unreleased_at_11();
         let next = run(&m, 11, &tps(&[2, 3, 4], &[5, 6, 7]), false, None);
         assert_eq!(
             next,
@@ -848,24 +844,14 @@ mod tests {
 
     #[test]
     fn remains_in_unreleased_partitions() {
-        let m = member(
-            UnreleasedPartitions,
-            11,
-            tps(&[2, 3], &[5, 6]),
-            tps(&[], &[]),
-        );
+        let m = unreleased_at_11();
         let next = run(&m, 11, &tps(&[2, 3, 4], &[5, 6, 7]), true, None);
         assert_eq!(next, m);
     }
 
     #[test]
     fn unreleased_partitions_to_unrevoked_partitions() {
-        let m = member(
-            UnreleasedPartitions,
-            11,
-            tps(&[2, 3], &[5, 6]),
-            tps(&[], &[]),
-        );
+        let m = unreleased_at_11();
         let next = run(&m, 12, &tps(&[3], &[6]), true, None);
         assert_eq!(
             next,

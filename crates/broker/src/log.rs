@@ -406,8 +406,7 @@ impl PartitionLog {
         self.segments.iter().flat_map(Segment::records)
     }
 
-    /// Appends one batch at `now`; returns the first and last offsets given. `encoded_bytes` is the
-    /// size of the compressed records when a codec was used (`None`: uncompressed).
+    /// Appends one uncompressed data batch at `now`; returns the first and last offsets given.
     pub fn append(
         &mut self,
         records: Vec<NewRecord>,
@@ -415,30 +414,11 @@ impl PartitionLog {
         leader_epoch: u32,
         producer: Option<ProducerStamp>,
     ) -> Result<(Offset, Offset), LogError> {
-        self.append_encoded(records, now, leader_epoch, producer, None)
+        self.append_kind(records, now, leader_epoch, producer, None, BatchKind::Data)
     }
 
-    /// [`PartitionLog::append`] for a batch whose records take `encoded_bytes` once compressed.
-    pub fn append_encoded(
-        &mut self,
-        records: Vec<NewRecord>,
-        now: Tick,
-        leader_epoch: u32,
-        producer: Option<ProducerStamp>,
-        encoded_bytes: Option<u64>,
-    ) -> Result<(Offset, Offset), LogError> {
-        self.append_kind(
-            records,
-            now,
-            leader_epoch,
-            producer,
-            encoded_bytes,
-            BatchKind::Data,
-        )
-    }
-
-    /// [`PartitionLog::append_encoded`] for a batch of the given kind (a transaction's data, or
-    /// a marker).
+    /// [`PartitionLog::append`] for a batch of the given kind (data, a transaction's data, or a
+    /// marker) whose records take `encoded_bytes` once compressed (`None`: uncompressed).
     pub fn append_kind(
         &mut self,
         records: Vec<NewRecord>,

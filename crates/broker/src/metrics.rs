@@ -323,8 +323,7 @@ fn broker_metrics(cluster: &Cluster, id: BrokerId, now: Tick) -> BrokerMetrics {
 /// Every group's lag, in records and in time, on each partition of the topics it reads.
 pub fn group_lags(cluster: &Cluster, now: Tick) -> Vec<GroupLag> {
     let mut out: Vec<GroupLag> = Vec::new();
-    for (group, tp, records) in cluster.lags() {
-        let ticks = cluster.lag_ticks(&group, &tp, now);
+    for ((group, tp, records), ticks) in cluster.lags_with_ticks(now) {
         let lag = PartitionLag { tp, records, ticks };
         match out.last_mut().filter(|g| g.group == group) {
             Some(g) => g.partitions.push(lag),
@@ -335,6 +334,13 @@ pub fn group_lags(cluster: &Cluster, now: Tick) -> Vec<GroupLag> {
         }
     }
     out
+}
+
+/// One group's lag, or None when it reads no partition.
+pub fn group_lag(cluster: &Cluster, group: &str, now: Tick) -> Option<GroupLag> {
+    group_lags(cluster, now)
+        .into_iter()
+        .find(|g| g.group == group)
 }
 
 #[cfg(test)]
@@ -394,6 +400,19 @@ mod tests {
                 value: Some("v{n}".into()),
                 count,
                 header: None,
+            });
+        }
+
+        /// A consumer in group `g` reading `orders` from its start.
+        fn add_consumer_from_earliest(&mut self) {
+            self.run(C::AddConsumer {
+                group: "g".into(),
+                topics: vec!["orders".into()],
+                instance_id: None,
+                config: ConsumerConfig {
+                    auto_offset_reset: OffsetReset::Earliest,
+                    ..ConsumerConfig::default()
+                },
             });
         }
 
@@ -522,15 +541,7 @@ mod tests {
             .sum();
         assert_eq!(led.replication_bytes_out, copied);
         assert_eq!(led.bytes_out, 0, "no consumer yet");
-        lab.run(C::AddConsumer {
-            group: "g".into(),
-            topics: vec!["orders".into()],
-            instance_id: None,
-            config: ConsumerConfig {
-                auto_offset_reset: OffsetReset::Earliest,
-                ..ConsumerConfig::default()
-            },
-        });
+        lab.add_consumer_from_earliest();
         lab.ticks(20);
         assert_eq!(
             totals(&lab, leader).bytes_out,
@@ -585,15 +596,7 @@ mod tests {
     #[test]
     fn lag_in_time_is_the_age_of_the_first_uncommitted_record() {
         let mut lab = Lab::new(1);
-        lab.run(C::AddConsumer {
-            group: "g".into(),
-            topics: vec!["orders".into()],
-            instance_id: None,
-            config: ConsumerConfig {
-                auto_offset_reset: OffsetReset::Earliest,
-                ..ConsumerConfig::default()
-            },
-        });
+        lab.add_consumer_from_earliest();
         lab.ticks(10);
         lab.run(C::CrashConsumer {
             consumer: crate::group::ConsumerId(1),

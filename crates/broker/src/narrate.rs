@@ -277,6 +277,8 @@ pub fn event(event: &BrokerEvent) -> String {
         BrokerEvent::TransactionCompleted { transactional_id, outcome } => format!("{transactional_id}'s transaction is complete: every partition holds its {} marker", outcome.name()),
         BrokerEvent::TransactionTimedOut { transactional_id } => format!("{transactional_id}'s transaction ran past transaction.timeout.ms: the coordinator bumps its epoch and aborts it"),
         BrokerEvent::TransactionError { producer, error: TxnError::ProducerFenced } => format!("{producer} is fenced (PRODUCER_FENCED): a newer instance has its transactional.id; it can only close"),
+        BrokerEvent::TransactionError { producer, error } if error.is_group_metadata_mismatch() => format!("the group coordinator refused {producer}'s offsets with {error}: the consumer's group metadata is stale (it is no longer that member, or of an older generation), so a zombie cannot commit them; {producer} can only abort"),
+        BrokerEvent::TransactionError { producer, error: TxnError::OutOfOrderSequenceNumber } => format!("{producer} lost records on the leader (OUT_OF_ORDER_SEQUENCE_NUMBER): in a transaction it cannot bump its epoch by itself, so it can only abort"),
         BrokerEvent::TransactionError { producer, error } => format!("{producer}'s transaction failed with {error}: it can only abort"),
         BrokerEvent::MarkerWritten { tp, outcome: ControlType::Commit, offset } => format!("{tp} appended a COMMIT marker at offset {offset}"),
         BrokerEvent::MarkerWritten { tp, outcome: ControlType::Abort, offset } => format!("{tp} appended an ABORT marker at offset {offset}"),

@@ -25,7 +25,9 @@
 //! the replication lessons' subject, not this one's), so a transition takes effect at once and
 //! the coordinator epoch written in markers is 0; transactional ids never expire (7 days of lab
 //! time never pass); the offsets of a transaction (`TxnOffsetCommit`) are kept here until its
-//! COMMIT rather than as pending records in `__consumer_offsets`.
+//! COMMIT rather than as pending records in `__consumer_offsets`, and the group coordinator checks
+//! their group metadata ([`GroupMetadata`]) once, when they are sent; a KIP-848 member's stale
+//! epoch (STALE_MEMBER_EPOCH) leaves the transaction abortable like the classic errors.
 
 pub mod invariants;
 
@@ -129,6 +131,18 @@ pub enum TxnError {
     ConcurrentTransactions,
     /// The request does not fit the transaction's state.
     InvalidTxnState,
+    /// The leader lacks the producer's earlier records (a gap that will never fill): for a
+    /// transactional producer the transaction is only abortable (`TransactionManager`), where an
+    /// idempotent one bumps its epoch by itself.
+    OutOfOrderSequenceNumber,
+    /// TxnOffsetCommit from a member the group coordinator no longer knows (KIP-447).
+    UnknownMemberId,
+    /// TxnOffsetCommit from a classic member of an older generation (KIP-447).
+    IllegalGeneration,
+    /// TxnOffsetCommit from a KIP-848 member with another member epoch than the coordinator's.
+    StaleMemberEpoch,
+    /// TxnOffsetCommit naming a static member's `group.instance.id` under another member id.
+    FencedInstanceId,
 }
 
 impl TxnError {
@@ -139,8 +153,41 @@ impl TxnError {
             TxnError::InvalidProducerEpoch => "INVALID_PRODUCER_EPOCH",
             TxnError::ConcurrentTransactions => "CONCURRENT_TRANSACTIONS",
             TxnError::InvalidTxnState => "INVALID_TXN_STATE",
+            TxnError::OutOfOrderSequenceNumber => "OUT_OF_ORDER_SEQUENCE_NUMBER",
+            TxnError::UnknownMemberId => "UNKNOWN_MEMBER_ID",
+            TxnError::IllegalGeneration => "ILLEGAL_GENERATION",
+            TxnError::StaleMemberEpoch => "STALE_MEMBER_EPOCH",
+            TxnError::FencedInstanceId => "FENCED_INSTANCE_ID",
         }
     }
+
+    /// The errors of a TxnOffsetCommit whose group metadata is stale.
+    pub const GROUP_METADATA_MISMATCH: [TxnError; 4] = [
+        TxnError::UnknownMemberId,
+        TxnError::IllegalGeneration,
+        TxnError::StaleMemberEpoch,
+        TxnError::FencedInstanceId,
+    ];
+
+    /// The group coordinator refused the offsets: the consumer's group metadata is stale.
+    pub fn is_group_metadata_mismatch(self) -> bool {
+        TxnError::GROUP_METADATA_MISMATCH.contains(&self)
+    }
+}
+
+/// What `consumer.groupMetadata()` returns, taken when `sendOffsetsToTransaction(offsets,
+/// groupMetadata)` is called and carried in its TxnOffsetCommit to the group coordinator, which
+/// refuses a member it no longer knows or of another generation (KIP-447).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupMetadata {
+    pub group: String,
+    /// Empty for a classic member that has not completed a join since it (re)started.
+    pub member_id: String,
+    /// Classic: the generation of its last assignment; KIP-848: its member epoch; -1 for none
+    /// (not joined yet). `None` for a member the coordinator no longer knows: the client still
+    /// holds the generation it had, a number the lab does not keep (its member id decides).
+    pub generation: Option<i32>,
+    pub instance_id: Option<String>,
 }
 
 impl fmt::Display for TxnError {

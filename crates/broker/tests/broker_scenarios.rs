@@ -16,36 +16,12 @@ use sim::clock::Tick;
 use sim::rng::{Rng, Seed};
 use std::collections::BTreeSet;
 
-struct Lab {
-    cluster: Cluster,
-    now: Tick,
-    events: Vec<BrokerEvent>,
-}
+mod common;
+use common::Lab;
 
 impl Lab {
     fn new(partitions: u32, settings: TopicSettings) -> Lab {
-        let mut lab = Lab {
-            cluster: Cluster::new(3, Rng::new(Seed(5))),
-            now: Tick(0),
-            events: Vec::new(),
-        };
-        lab.run(C::CreateTopic {
-            name: "orders".into(),
-            partitions,
-            settings,
-        });
-        lab.run(C::AddProducer {
-            config: ProducerConfig::default(),
-        });
-        lab
-    }
-
-    fn run(&mut self, command: C) {
-        let events = self
-            .cluster
-            .apply(&command, self.now)
-            .unwrap_or_else(|e| panic!("{command:?}: {e}"));
-        self.events.extend(events);
+        Lab::start(Cluster::new(3, Rng::new(Seed(5))), partitions, settings)
     }
 
     fn produce(&mut self, producer: u32, count: u16) {
@@ -60,28 +36,8 @@ impl Lab {
         });
     }
 
-    fn consumer(
-        &mut self,
-        group: &str,
-        config: ConsumerConfig,
-        instance: Option<&str>,
-    ) -> ConsumerId {
-        self.run(C::AddConsumer {
-            group: group.into(),
-            topics: vec!["orders".into()],
-            instance_id: instance.map(str::to_string),
-            config,
-        });
-        *self.cluster.consumers().keys().last().unwrap()
-    }
-
     fn ticks(&mut self, n: u64) {
-        for _ in 0..n {
-            let events = self.cluster.tick(self.now);
-            self.events.extend(events);
-            self.now = self.now.next();
-            self.check_no_double_ownership();
-        }
+        self.ticks_checking(n, Lab::check_no_double_ownership);
     }
 
     /// KIP-848 TLA+ NoDoubleClientAssignment, applied to the classic protocol.
@@ -97,10 +53,6 @@ impl Lab {
                 );
             }
         }
-    }
-
-    fn group(&self, name: &str) -> &broker::group::ConsumerGroup {
-        &self.cluster.groups()[name]
     }
 
     fn lag(&self, name: &str) -> u64 {
@@ -455,31 +407,48 @@ fn idempotence_prevents_the_duplicates_that_retries_cause() {
     }
 }
 
+/// A producer that loses 30% of its requests and retries them, five requests in flight.
+fn retrying_five_in_flight() -> ProducerConfig {
+    ProducerConfig {
+        network_fault_permille: 300,
+        retries: 20,
+        max_in_flight: 5,
+        retry_backoff_ticks: 3,
+        ..ProducerConfig::default()
+    }
+}
+
+/// One broker seeded with `seed`, `orders` with one partition, and producer 1 with `config`
+/// sending one record a tick for 20 ticks; then 40 ticks for the retries to settle.
+fn send_twenty_one_a_tick(seed: u64, config: ProducerConfig) -> Lab {
+    let mut lab = Lab {
+        cluster: Cluster::new(1, Rng::new(Seed(seed))),
+        now: Tick(0),
+        events: Vec::new(),
+    };
+    lab.run(C::CreateTopic {
+        name: "orders".into(),
+        partitions: 1,
+        settings: TopicSettings::default(),
+    });
+    lab.run(C::AddProducer { config });
+    for _ in 0..20 {
+        lab.produce(1, 1);
+        lab.ticks(1);
+    }
+    lab.ticks(40);
+    lab
+}
+
 #[test]
 fn retries_without_idempotence_can_reorder_with_several_requests_in_flight() {
     let mut found = false;
     for seed in 0..20 {
-        let mut lab = Lab::new(1, TopicSettings::default());
-        lab.cluster = Cluster::new(1, Rng::new(Seed(seed)));
-        lab.run(C::CreateTopic {
-            name: "orders".into(),
-            partitions: 1,
-            settings: TopicSettings::default(),
-        });
         let config = ProducerConfig {
             idempotence: false,
-            network_fault_permille: 300,
-            retries: 20,
-            max_in_flight: 5,
-            retry_backoff_ticks: 3,
-            ..ProducerConfig::default()
+            ..retrying_five_in_flight()
         };
-        lab.run(C::AddProducer { config });
-        for _ in 0..20 {
-            lab.produce(1, 1);
-            lab.ticks(1);
-        }
-        lab.ticks(40);
+        let lab = send_twenty_one_a_tick(seed, config);
         found |= !lab.cluster.history_report().nonmonotonic_sends.is_empty();
     }
     assert!(
@@ -492,26 +461,7 @@ fn retries_without_idempotence_can_reorder_with_several_requests_in_flight() {
 fn an_idempotent_producer_keeps_order_because_the_leader_refuses_sequence_gaps() {
     let mut refused = 0;
     for seed in 0..20 {
-        let mut lab = Lab::new(1, TopicSettings::default());
-        lab.cluster = Cluster::new(1, Rng::new(Seed(seed)));
-        lab.run(C::CreateTopic {
-            name: "orders".into(),
-            partitions: 1,
-            settings: TopicSettings::default(),
-        });
-        let config = ProducerConfig {
-            network_fault_permille: 300,
-            retries: 20,
-            max_in_flight: 5,
-            retry_backoff_ticks: 3,
-            ..ProducerConfig::default()
-        };
-        lab.run(C::AddProducer { config });
-        for _ in 0..20 {
-            lab.produce(1, 1);
-            lab.ticks(1);
-        }
-        lab.ticks(40);
+        let lab = send_twenty_one_a_tick(seed, retrying_five_in_flight());
         let report = lab.cluster.history_report();
         assert!(
             report.nonmonotonic_sends.is_empty(),

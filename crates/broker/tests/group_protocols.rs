@@ -9,42 +9,21 @@ use broker::group::{
     CommitPolicy, ConsumerConfig, ConsumerId, GroupEvent, GroupProtocol, OffsetReset,
 };
 use broker::invariants::group_violations;
-use broker::producer::{ProducerConfig, ProducerId};
+use broker::producer::ProducerId;
 use broker::topic::TopicSettings;
 use proptest::prelude::*;
-use sim::clock::Tick;
 use sim::rng::{Rng, Seed};
 
-struct Lab {
-    cluster: Cluster,
-    now: Tick,
-    events: Vec<BrokerEvent>,
-}
+mod common;
+use common::Lab;
 
 impl Lab {
     fn new(partitions: u32) -> Lab {
-        let mut lab = Lab {
-            cluster: Cluster::new(1, Rng::new(Seed(7))),
-            now: Tick(0),
-            events: Vec::new(),
-        };
-        lab.run(C::CreateTopic {
-            name: "orders".into(),
+        Lab::start(
+            Cluster::new(1, Rng::new(Seed(7))),
             partitions,
-            settings: TopicSettings::default(),
-        });
-        lab.run(C::AddProducer {
-            config: ProducerConfig::default(),
-        });
-        lab
-    }
-
-    fn run(&mut self, command: C) {
-        let events = self
-            .cluster
-            .apply(&command, self.now)
-            .unwrap_or_else(|e| panic!("{command:?}: {e}"));
-        self.events.extend(events);
+            TopicSettings::default(),
+        )
     }
 
     fn rate(&mut self, records_per_tick: u16) {
@@ -57,33 +36,11 @@ impl Lab {
         });
     }
 
-    fn consumer(
-        &mut self,
-        group: &str,
-        config: ConsumerConfig,
-        instance: Option<&str>,
-    ) -> ConsumerId {
-        self.run(C::AddConsumer {
-            group: group.into(),
-            topics: vec!["orders".into()],
-            instance_id: instance.map(str::to_string),
-            config,
-        });
-        *self.cluster.consumers().keys().last().unwrap()
-    }
-
     fn ticks(&mut self, n: u64) {
-        for _ in 0..n {
-            let events = self.cluster.tick(self.now);
-            self.events.extend(events);
-            self.now = self.now.next();
-            let broken = group_violations(&self.cluster);
-            assert!(broken.is_empty(), "at {}: {broken:?}", self.now);
-        }
-    }
-
-    fn group(&self, name: &str) -> &broker::group::ConsumerGroup {
-        &self.cluster.groups()[name]
+        self.ticks_checking(n, |lab| {
+            let broken = group_violations(&lab.cluster);
+            assert!(broken.is_empty(), "at {}: {broken:?}", lab.now);
+        });
     }
 
     fn count(&self, f: impl Fn(&GroupEvent) -> bool) -> usize {

@@ -104,7 +104,7 @@ fn encode_line(schema: &ParsedSchema, line: &str) -> Result<String, String> {
     let value: serde_json::Value =
         serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
     let bytes = avro::binary::encode(schema, &value).map_err(|e| e.to_string())?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(avro::binary::hex(&bytes, ""))
 }
 
 fn decode_line(schema: &ParsedSchema, line: &str) -> Result<String, String> {

@@ -6,6 +6,7 @@
 //! batches built with its own builder. The oracle is `tests/oracles/kafka_oracle.py` (kafka-python 3.0.12, aiokafka
 //! 0.14.0, installed by scripts/test.sh from tests/oracles/requirements.txt).
 
+use avro::binary::hex;
 use lab::broker::assignor::{assign, Group, Member, Strategy};
 use lab::broker::partitioner::{murmur2, partition_for_key};
 use lab::rng::{Rng, Seed};
@@ -60,10 +61,6 @@ fn oracle(requests: &[Value]) -> Vec<Value> {
     answers
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[test]
 fn murmur2_and_partition_match_kafka_python_for_random_keys() {
     let mut rng = Rng::new(Seed(2)).fork("differential/murmur2");
@@ -80,7 +77,7 @@ fn murmur2_and_partition_match_kafka_python_for_random_keys() {
     }
     let requests: Vec<Value> = cases
         .iter()
-        .map(|(k, n)| json!({"op": "murmur2", "key_hex": hex(k), "partitions": n}))
+        .map(|(k, n)| json!({"op": "murmur2", "key_hex": hex(k, ""), "partitions": n}))
         .collect();
     let answers = oracle(&requests);
     let mut mismatches = 0;
@@ -89,7 +86,10 @@ fn murmur2_and_partition_match_kafka_python_for_random_keys() {
             json!({"hash": murmur2(key), "partition": partition_for_key(key, *n).unwrap().0});
         if &ours != answer {
             mismatches += 1;
-            eprintln!("key {} / {n}: ours {ours}, kafka-python {answer}", hex(key));
+            eprintln!(
+                "key {} / {n}: ours {ours}, kafka-python {answer}",
+                hex(key, "")
+            );
         }
     }
     assert_eq!(mismatches, 0, "{mismatches} of {KEYS} keys differ");

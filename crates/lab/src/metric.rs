@@ -5,7 +5,7 @@
 //! ask "has the learner rewound?"). Names are parsed once, so a lesson that mentions a metric that
 //! does not exist fails the lesson lint rather than a learner.
 
-use crate::broker::metrics::{cluster_metrics, group_lags};
+use crate::broker::metrics::{cluster_metrics, group_lag};
 use crate::journal::Journal;
 use crate::state::Lab;
 
@@ -110,6 +110,10 @@ pub const METRIC_NAMES: &[(&str, &str)] = &[
     (
         "aborted_txns",
         "transactions aborted (CompleteAbort), by the producer, a new instance or the timeout",
+    ),
+    (
+        "refused_txn_offsets",
+        "offsets sent to a transaction that the group coordinator refused: the consumer's group metadata was stale (KIP-447)",
     ),
 ];
 
@@ -623,6 +627,7 @@ pub enum Metric {
     FencedProducers,
     CommittedTxns,
     AbortedTxns,
+    RefusedTxnOffsets,
     RegistrationsRefused,
     /// `subject.NAME.FIELD`, a field from [`SUBJECT_FIELDS`].
     Subject(String, &'static Field),
@@ -675,6 +680,7 @@ impl Metric {
             Metric::FencedProducers,
             Metric::CommittedTxns,
             Metric::AbortedTxns,
+            Metric::RefusedTxnOffsets,
         ]
         .into_iter()
         .find(|m| m.name() == name);
@@ -763,6 +769,7 @@ impl Metric {
             Metric::FencedProducers => "fenced_producers",
             Metric::CommittedTxns => "committed_txns",
             Metric::AbortedTxns => "aborted_txns",
+            Metric::RefusedTxnOffsets => "refused_txn_offsets",
             Metric::RegistrationsRefused => "registrations_refused",
             Metric::Subject(s, f) => return format!("subject.{s}.{}", f.name),
             Metric::Avro(t, f) => return format!("avro.{t}.{}", f.name),
@@ -896,6 +903,10 @@ impl Metric {
                 plain(so_far("transaction committed", "transactions committed"))
             }
             Metric::AbortedTxns => plain(so_far("transaction aborted", "transactions aborted")),
+            Metric::RefusedTxnOffsets => plain(so_far(
+                "transaction's offsets refused for stale group metadata",
+                "transactions' offsets refused for stale group metadata",
+            )),
             Metric::RegistrationsRefused => plain(so_far(
                 "schema registration refused (409)",
                 "schema registrations refused (409)",
@@ -1049,6 +1060,7 @@ impl Observation<'_> {
             Metric::FencedProducers => count(self.lab.cluster()?.fenced_producers()),
             Metric::CommittedTxns => count(self.lab.cluster()?.transactions_ended().0),
             Metric::AbortedTxns => count(self.lab.cluster()?.transactions_ended().1),
+            Metric::RefusedTxnOffsets => count(self.lab.cluster()?.refused_txn_offsets()),
             Metric::RegistrationsRefused => count(self.lab.registry()?.refused_registrations()),
             Metric::Subject(name, field) => {
                 crate::schemas::subject_value(self.lab, name, field.name)?
@@ -1167,18 +1179,10 @@ fn group_value(
                 .count() as u64
         }
         "generation" => u64::try_from(group.generation()).unwrap_or(0),
-        "lag" => cluster
-            .lags()
-            .iter()
-            .filter(|(g, _, _)| g == name)
-            .map(|(_, _, lag)| lag)
-            .sum(),
+        "lag" => group_lag(cluster, name, now).map_or(0, |g| g.total_records()),
         // Whole seconds of the oldest uncommitted record's age (a tick is 100 ms).
         "lag_seconds" => {
-            group_lags(cluster, now)
-                .iter()
-                .find(|g| g.group == name)
-                .map_or(0, |g| g.max_ticks())
+            group_lag(cluster, name, now).map_or(0, |g| g.max_ticks())
                 * crate::broker::log::MS_PER_TICK
                 / 1000
         }

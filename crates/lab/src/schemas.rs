@@ -226,20 +226,18 @@ pub(crate) fn subject_value(lab: &Lab, subject: &str, field: &str) -> Option<i64
     Some(match field {
         "versions" => versions as i64,
         "reader_version" => lab.reader_version(subject).map_or(0, |v| i64::from(v.0)),
-        "forward" => i64::from(matches!(
-            registry.level(subject),
-            registry::Level::Forward
-                | registry::Level::ForwardTransitive
-                | registry::Level::Full
-                | registry::Level::FullTransitive
-        )),
-        "backward" => i64::from(matches!(
-            registry.level(subject),
-            registry::Level::Backward
-                | registry::Level::BackwardTransitive
-                | registry::Level::Full
-                | registry::Level::FullTransitive
-        )),
+        "forward" => i64::from(
+            registry
+                .level(subject)
+                .mode()
+                .is_some_and(|m| m.old_reads_new()),
+        ),
+        "backward" => i64::from(
+            registry
+                .level(subject)
+                .mode()
+                .is_some_and(|m| m.new_reads_old()),
+        ),
         _ => return None,
     })
 }
@@ -370,7 +368,7 @@ mod tests {
             [
                 Step::Lab(Command::Registry(RegistryCommand::SetCompatibility {
                     subject: "users-value".into(),
-                    level: registry::Level::FullTransitive,
+                    level: registry::Level::Check(registry::Mode::FullTransitive),
                 })),
                 Step::Lab(Command::Registry(RegistryCommand::Register {
                     subject: "users-value".into(),

@@ -217,7 +217,7 @@ fn parse_registry_step(verb: &str, rest: &str) -> Option<Result<Step, String>> {
             let (subject, rest) = word(rest, "a subject")?;
             let (name, rest) = word(&rest, "a compatibility level")?;
             let level = registry::Level::parse(&name).ok_or_else(|| {
-                let names: Vec<&str> = registry::Level::ALL.iter().map(|l| l.name()).collect();
+                let names: Vec<&str> = registry::Level::all().map(|l| l.name()).collect();
                 format!(
                     "\"{name}\" is not a compatibility level ({})",
                     names.join(", ").to_lowercase()

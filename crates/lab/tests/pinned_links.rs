@@ -22,7 +22,7 @@ use lab::broker::topic::TopicSettings;
 use lab::broker::{BrokerId, PartitionId};
 use lab::clock::Tick;
 use lab::codec::{DecodeError, Reader, Writer};
-use lab::registry::{Level, RegistryCommand, Version};
+use lab::registry::{Level, Mode, RegistryCommand, Version};
 use lab::rng::Seed;
 use lab::share_link;
 use lab::sim::model::Model;
@@ -496,7 +496,7 @@ fn journal_of(preset: Preset) -> (Vec<(u64, Command)>, u64) {
                         4,
                         Command::Registry(RegistryCommand::SetCompatibility {
                             subject: "users-value".into(),
-                            level: Level::Forward,
+                            level: Level::Check(Mode::Forward),
                         }),
                     ),
                     avro(

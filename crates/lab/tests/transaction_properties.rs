@@ -2,14 +2,17 @@
 //! on a replicated cluster: transactional producers that begin, send, commit and abort; new
 //! instances with the same `transactional.id` that fence the old ones (which carry on as
 //! zombies); a processor that sends its consumer's offsets to its transaction; plain producers;
-//! broker kills and restarts (so markers must survive failovers); consumer crashes.
+//! broker kills and restarts (so markers must survive failovers); consumer crashes; a processor
+//! consumer that stalls past `max.poll.interval.ms` and leaves its group.
 //!
 //! After every command and tick the transaction invariants of `broker::transaction::invariants`
 //! hold: no read_committed delivery at or above the LSO, of an aborted transaction, or a marker;
 //! LSO <= HW <= LEO with the LSO monotonic per leader epoch; every COMMIT marker decided by the
 //! coordinator; one marker type per (PID, epoch); no transaction overdue; only allowed
 //! transitions. The test also checks on its own that a producer fenced before a step never gets a
-//! commit decided in it, and that once the brokers are back every transaction settles.
+//! commit decided in it, that offsets sent with the metadata of a consumer no longer in its group
+//! (KIP-447) leave the transaction abortable and never commit, and that once the brokers are back
+//! every transaction settles.
 
 use lab::broker::cluster::{BrokerCommand as B, BrokerEvent, Cluster};
 use lab::broker::group::{CommitPolicy, ConsumerConfig, ConsumerId, OffsetReset};
@@ -26,6 +29,7 @@ use proptest::prelude::*;
 use std::collections::BTreeSet;
 
 const TXN_ID: &str = "processor-1";
+const PROCESSOR: ConsumerId = ConsumerId(1);
 
 #[derive(Clone, Debug)]
 enum Step {
@@ -78,7 +82,32 @@ fn step() -> impl Strategy<Value = Step> {
         3 => broker.prop_map(|broker| Step::Do(B::RestartBroker { broker })),
         1 => consumer.clone().prop_map(|consumer| Step::Do(B::CrashConsumer { consumer })),
         2 => consumer.prop_map(|consumer| Step::Do(B::RestartConsumer { consumer })),
+        1 => any::<bool>().prop_map(|stalls| Step::Do(processor_config(stalls))),
     ]
+}
+
+/// The processor's consumer: manual commits, read_committed; when it `stalls`, each poll takes
+/// 30 ticks to process and it leaves its group after 10 without a poll.
+fn processor_config(stalls: bool) -> B {
+    let config = ConsumerConfig {
+        auto_offset_reset: OffsetReset::Earliest,
+        commit: CommitPolicy::Manual,
+        isolation: IsolationLevel::ReadCommitted,
+        ..ConsumerConfig::default()
+    };
+    let config = if stalls {
+        ConsumerConfig {
+            processing_ticks: 30,
+            max_poll_interval_ticks: 10,
+            ..config
+        }
+    } else {
+        config
+    };
+    B::SetConsumerConfig {
+        consumer: PROCESSOR,
+        config,
+    }
 }
 
 struct World {
@@ -87,6 +116,10 @@ struct World {
     checker: TxnChecker,
     /// The transactional instances' producer ids, oldest first.
     instances: Vec<ProducerId>,
+    /// Producers whose open transaction holds a TxnOffsetCommit the group coordinator refused.
+    refused_offsets: BTreeSet<ProducerId>,
+    /// Offsets sent for a consumer no longer in its group, so far.
+    stale_sends: u32,
 }
 
 impl World {
@@ -152,6 +185,8 @@ impl World {
             cluster,
             now: Tick(0),
             instances: Vec::new(),
+            refused_offsets: BTreeSet::new(),
+            stale_sends: 0,
         };
         world.new_instance();
         world
@@ -178,7 +213,6 @@ impl World {
 
     fn command(&self, index: usize, call: &Txn) -> Option<B> {
         let producer = *self.instances.get(index)?;
-        let processor = ConsumerId(1);
         Some(match call {
             Txn::Begin => B::BeginTransaction { producer },
             Txn::Send { partition, count } => B::Produce {
@@ -194,12 +228,12 @@ impl World {
             Txn::Abort => B::AbortTransaction { producer },
             Txn::Process => B::ProcessInTransaction {
                 producer,
-                consumer: processor,
+                consumer: PROCESSOR,
                 topic: "out".into(),
             },
             Txn::SendOffsets => B::SendOffsetsToTransaction {
                 producer,
-                consumer: processor,
+                consumer: PROCESSOR,
             },
         })
     }
@@ -223,13 +257,60 @@ impl World {
             .collect()
     }
 
+    /// Whether the processor's consumer is running but no longer a member of its group.
+    fn processor_left_its_group(&self) -> bool {
+        let c = &self.cluster.consumers()[&PROCESSOR];
+        c.is_running()
+            && !self.cluster.groups()[c.group()]
+                .members()
+                .contains_key(c.member_id())
+    }
+
     /// Applies `command` (a refusal changes nothing) and checks what it did.
     fn apply(&mut self, command: &B) -> Result<(), TestCaseError> {
         let fenced = self.fenced();
+        let stale = self.processor_left_its_group();
         if let Ok(events) = self.cluster.apply(command, self.now) {
             no_fenced_commit(&fenced, &events)?;
+            self.no_refused_offsets_commit(&events)?;
+            match command {
+                B::BeginTransaction { producer } => {
+                    self.refused_offsets.remove(producer);
+                }
+                B::SendOffsetsToTransaction { producer, .. } if stale => {
+                    let state = self.cluster.producers()[producer]
+                        .transaction()
+                        .map(|t| t.state);
+                    prop_assert!(
+                        matches!(state, Some(ClientTxnState::AbortableError(e)) if e.is_group_metadata_mismatch())
+                            || matches!(state, Some(ClientTxnState::Fatal(_))),
+                        "{producer} sent a departed member's offsets and is {state:?}"
+                    );
+                    self.refused_offsets.insert(*producer);
+                    self.stale_sends += 1;
+                }
+                _ => {}
+            }
         }
         self.check()
+    }
+
+    /// No transaction holding offsets the group coordinator refused ever commits.
+    fn no_refused_offsets_commit(&self, events: &[BrokerEvent]) -> Result<(), TestCaseError> {
+        for event in events {
+            if let BrokerEvent::TransactionEnded {
+                producer,
+                outcome: ControlType::Commit,
+                ..
+            } = event
+            {
+                prop_assert!(
+                    !self.refused_offsets.contains(producer),
+                    "{producer} committed a transaction whose offsets were refused"
+                );
+            }
+        }
+        Ok(())
     }
 
     fn ticks(&mut self, n: u64) -> Result<(), TestCaseError> {
@@ -238,6 +319,7 @@ impl World {
             let events = self.cluster.tick(self.now);
             self.now = self.now.next();
             no_fenced_commit(&fenced, &events)?;
+            self.no_refused_offsets_commit(&events)?;
             self.check()?;
         }
         Ok(())
@@ -398,6 +480,25 @@ fn a_fixed_schedule_covers_every_path() {
         ),
         Step::Instance(1, Commit),
         Step::Ticks(10),
+        // The processor stalls and leaves its group; instance 1 still holds a valid epoch, but
+        // the offsets it sends for that consumer are refused and only an abort is left.
+        Step::Do(processor_config(true)),
+        Step::Do(B::Produce {
+            producer: ProducerId(1),
+            topic: "orders".into(),
+            partition: Some(PartitionId(0)),
+            key: None,
+            value: Some("input-{n}".into()),
+            count: 2,
+            header: None,
+        }),
+        Step::Ticks(15),
+        Step::Instance(1, Begin),
+        Step::Instance(1, SendOffsets),
+        Step::Instance(1, Commit),
+        Step::Instance(1, Abort),
+        Step::Do(processor_config(false)),
+        Step::Ticks(30),
     ];
     let world = run(3, &steps).unwrap();
     let (committed, aborted) = world.cluster.transactions_ended();
@@ -407,6 +508,10 @@ fn a_fixed_schedule_covers_every_path() {
         "aborted {aborted}: one by the producer, one by the fence"
     );
     assert_eq!(world.cluster.fenced_producers(), 1);
+    assert_eq!(
+        world.stale_sends, 1,
+        "a departed member's offsets were sent once"
+    );
     let processor = &world.cluster.groups()["processor"];
     assert!(
         processor.committed().values().any(|c| c.offset.0 > 0),

@@ -54,7 +54,7 @@ mod tests {
         let commands = [
             RegistryCommand::SetCompatibility {
                 subject: "users-value".into(),
-                level: Level::FullTransitive,
+                level: Level::Check(crate::Mode::FullTransitive),
             },
             RegistryCommand::Register {
                 subject: "s".into(),

@@ -34,15 +34,18 @@
 pub mod command_codec;
 pub mod wire;
 
+pub use avro;
 use avro::binary::encode;
 use avro::compat::{Incompatibility, IncompatibilityKind};
-use avro::registry::{check_new_version, Failure, Mode};
+pub use avro::registry::Mode;
+use avro::registry::{check_new_version, Failure};
 use avro::resolve::decode_resolved;
 use avro::schema::{parse_schema, ParsedSchema};
 use serde_json::Value;
 use sim::state_hash::StateHasher;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 
 /// Longest subject name accepted (Confluent allows any string; the lab keeps it short).
 pub const SUBJECT_LEN_MAX: usize = 255;
@@ -69,41 +72,42 @@ impl fmt::Display for Version {
     }
 }
 
-/// A subject's compatibility level (`schema.compatibility.level`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+/// A subject's compatibility level (`schema.compatibility.level`): NONE, or one of the
+/// checker's modes (BACKWARD by default; FORWARD, FULL and their `_TRANSITIVE` forms).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Level {
     /// No check at all.
     None,
-    #[default]
-    Backward,
-    BackwardTransitive,
-    Forward,
-    ForwardTransitive,
-    Full,
-    FullTransitive,
+    /// New versions are checked under this mode.
+    Check(Mode),
+}
+
+/// The lab's trace fingerprint hashes events with `Hash`: a level hashes as its journal tag, the
+/// discriminant it had when each level was a variant of its own, so old fingerprints hold.
+impl Hash for Level {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        isize::from(self.tag()).hash(state);
+    }
+}
+
+impl Default for Level {
+    /// BACKWARD, the registry's default.
+    fn default() -> Self {
+        Level::Check(Mode::Backward)
+    }
 }
 
 impl Level {
-    pub const ALL: [Level; 7] = [
-        Level::None,
-        Level::Backward,
-        Level::BackwardTransitive,
-        Level::Forward,
-        Level::ForwardTransitive,
-        Level::Full,
-        Level::FullTransitive,
-    ];
+    /// Every level: NONE, then the modes.
+    pub fn all() -> impl Iterator<Item = Level> {
+        std::iter::once(Level::None).chain(Mode::ALL.map(Level::Check))
+    }
 
     /// The mode the checker runs, or None for NONE.
-    fn mode(self) -> Option<Mode> {
+    pub fn mode(self) -> Option<Mode> {
         match self {
             Level::None => None,
-            Level::Backward => Some(Mode::Backward),
-            Level::BackwardTransitive => Some(Mode::BackwardTransitive),
-            Level::Forward => Some(Mode::Forward),
-            Level::ForwardTransitive => Some(Mode::ForwardTransitive),
-            Level::Full => Some(Mode::Full),
-            Level::FullTransitive => Some(Mode::FullTransitive),
+            Level::Check(mode) => Some(mode),
         }
     }
 
@@ -114,39 +118,35 @@ impl Level {
 
     /// Reads a level in either case (`backward`, `FULL_TRANSITIVE`, `none`).
     pub fn parse(text: &str) -> Option<Level> {
-        Level::ALL
-            .into_iter()
-            .find(|l| l.name().eq_ignore_ascii_case(text))
+        Level::all().find(|l| l.name().eq_ignore_ascii_case(text))
     }
 
     /// Stable tag in journal bytes.
     pub fn tag(self) -> u8 {
         match self {
             Level::None => 0,
-            Level::Backward => 1,
-            Level::BackwardTransitive => 2,
-            Level::Forward => 3,
-            Level::ForwardTransitive => 4,
-            Level::Full => 5,
-            Level::FullTransitive => 6,
+            Level::Check(Mode::Backward) => 1,
+            Level::Check(Mode::BackwardTransitive) => 2,
+            Level::Check(Mode::Forward) => 3,
+            Level::Check(Mode::ForwardTransitive) => 4,
+            Level::Check(Mode::Full) => 5,
+            Level::Check(Mode::FullTransitive) => 6,
         }
     }
 
     pub fn from_tag(tag: u8) -> Option<Level> {
-        Level::ALL.into_iter().find(|l| l.tag() == tag)
+        Level::all().find(|l| l.tag() == tag)
     }
 
     /// Which side of an application upgrades first under this level.
     pub fn upgrade_order(self) -> &'static str {
-        match self {
-            Level::None => "no guarantee: readers may fail on any change",
-            Level::Backward | Level::BackwardTransitive => {
-                "consumers first (the new schema reads old data)"
-            }
-            Level::Forward | Level::ForwardTransitive => {
-                "producers first (old schemas read new data)"
-            }
-            Level::Full | Level::FullTransitive => "either side first",
+        let Some(mode) = self.mode() else {
+            return "no guarantee: readers may fail on any change";
+        };
+        match (mode.new_reads_old(), mode.old_reads_new()) {
+            (true, true) => "either side first",
+            (true, false) => "consumers first (the new schema reads old data)",
+            (false, _) => "producers first (old schemas read new data)",
         }
     }
 }
@@ -542,6 +542,12 @@ impl Registry {
     /// The 409 message if `parsed` may not join `subject` under its level.
     fn incompatibility(&self, subject: &str, parsed: &ParsedSchema) -> Option<String> {
         let level = self.level(subject);
+        let failure = self.failure(subject, level, parsed)?;
+        Some(incompatible_message(subject, level, &failure))
+    }
+
+    /// The first version of `subject` that `parsed` fails against under `level`, if any.
+    fn failure(&self, subject: &str, level: Level, parsed: &ParsedSchema) -> Option<Failure> {
         let mode = level.mode()?;
         let versions: Vec<ParsedSchema> = self
             .subjects
@@ -553,8 +559,7 @@ impl Registry {
                     .collect()
             })
             .unwrap_or_default();
-        let failure = check_new_version(mode, parsed, &versions)?;
-        Some(incompatible_message(subject, level, &failure))
+        check_new_version(mode, parsed, &versions)
     }
 
     /// The dry run: would `schema` pass `subject`'s level? (Compatible when the subject has
@@ -566,35 +571,14 @@ impl Registry {
     ) -> Result<CompatibilityVerdict, RegistryError> {
         let parsed = parse(schema)?;
         let level = self.level(subject);
-        let versions: Vec<ParsedSchema> = self
-            .subjects
-            .get(subject)
-            .map(|s| {
-                s.versions
-                    .iter()
-                    .map(|id| self.schemas[id.0 as usize - 1].parsed.clone())
-                    .collect()
-            })
-            .unwrap_or_default();
-        let failure = level
-            .mode()
-            .and_then(|mode| check_new_version(mode, &parsed, &versions));
-        Ok(match failure {
+        Ok(match self.failure(subject, level, &parsed) {
             None => CompatibilityVerdict {
                 is_compatible: true,
                 messages: Vec::new(),
             },
             Some(failure) => CompatibilityVerdict {
                 is_compatible: false,
-                messages: failure
-                    .incompatibilities
-                    .iter()
-                    .map(|i| difference(i, failure.direction))
-                    .chain([format!(
-                        "{{oldSchemaVersion: {}}}, {{compatibility: '{level}'}}",
-                        failure.version
-                    )])
-                    .collect(),
+                messages: failure_details(level, &failure),
             },
         })
     }
@@ -742,16 +726,24 @@ fn difference(i: &Incompatibility, direction: &str) -> String {
 
 /// The 409's message, as the registry answers an incompatible registration.
 pub fn incompatible_message(subject: &str, level: Level, failure: &Failure) -> String {
-    let details: Vec<String> = failure
+    format!(
+        "Schema being registered is incompatible with an earlier schema for subject \"{subject}\", details: [{}]; error code: 409",
+        failure_details(level, failure).join(", ")
+    )
+}
+
+/// The checker's differences, then the version compared and the level, as the registry lists
+/// them in a 409 and in a compatibility check's `messages`.
+fn failure_details(level: Level, failure: &Failure) -> Vec<String> {
+    failure
         .incompatibilities
         .iter()
         .map(|i| difference(i, failure.direction))
-        .collect();
-    format!(
-        "Schema being registered is incompatible with an earlier schema for subject \"{subject}\", details: [{}, {{oldSchemaVersion: {}}}, {{compatibility: '{level}'}}]; error code: 409",
-        details.join(", "),
-        failure.version
-    )
+        .chain([format!(
+            "{{oldSchemaVersion: {}}}, {{compatibility: '{level}'}}",
+            failure.version
+        )])
+        .collect()
 }
 
 #[cfg(test)]
@@ -858,7 +850,7 @@ mod tests {
         // FORWARD_TRANSITIVE would still accept v1 as "already there" without checking.
         r.apply(&RegistryCommand::SetCompatibility {
             subject: "users-value".into(),
-            level: Level::Full,
+            level: Level::Check(Mode::Full),
         })
         .unwrap();
         assert!(matches!(
@@ -873,12 +865,12 @@ mod tests {
     #[test]
     fn levels_decide_which_changes_pass() {
         let cases = [
-            (Level::Backward, V2_NO_DEFAULT, false),
-            (Level::Forward, V2_NO_DEFAULT, true),
-            (Level::Full, V2_NO_DEFAULT, false),
-            (Level::Full, V2_DEFAULT, true),
+            (Level::Check(Mode::Backward), V2_NO_DEFAULT, false),
+            (Level::Check(Mode::Forward), V2_NO_DEFAULT, true),
+            (Level::Check(Mode::Full), V2_NO_DEFAULT, false),
+            (Level::Check(Mode::Full), V2_DEFAULT, true),
             (Level::None, r#""string""#, true),
-            (Level::Backward, r#""string""#, false),
+            (Level::Check(Mode::Backward), r#""string""#, false),
         ];
         for (level, new, ok) in cases {
             let mut r = Registry::default();
@@ -906,7 +898,10 @@ mod tests {
         let v1 = user(r#"{"name":"a","type":"int"},{"name":"b","type":"int"}"#);
         let v2 = user(r#"{"name":"a","type":"int"}"#);
         let v3 = user(r#"{"name":"a","type":"int"},{"name":"b","type":"string","default":""}"#);
-        for (level, ok) in [(Level::Forward, true), (Level::ForwardTransitive, false)] {
+        for (level, ok) in [
+            (Level::Check(Mode::Forward), true),
+            (Level::Check(Mode::ForwardTransitive), false),
+        ] {
             let mut r = Registry::default();
             register(&mut r, "s", &v1);
             register(&mut r, "s", &v2);
@@ -972,7 +967,7 @@ mod tests {
         assert!(r
             .apply(&RegistryCommand::SetCompatibility {
                 subject: "a b".into(),
-                level: Level::Full
+                level: Level::Check(Mode::Full)
             })
             .is_err());
     }

@@ -4,7 +4,9 @@
 //! watermark shaded ([`super::lag_track`]), and the numbers; and a form to add consumers (group,
 //! topic, static id, commit policy, offset reset, poll interval, processing time, group.protocol,
 //! max.poll.interval.ms, isolation.level). A KIP-848 group shows its group and target epochs and each member's
-//! epoch and reconciliation state; every group shows what liveness and rebalancing cost it so far.
+//! epoch and reconciliation state; every group shows what liveness and rebalancing cost it so far,
+//! and with two groups or more a table puts those costs side by side. In a narrow panel each
+//! member is a card of labelled lines (`.stack-table` in cluster.css).
 
 use super::lag_track::{offset_track, GroupCommit, LogBounds};
 use super::{bind, bind_select, parse_number, send, with_cluster};
@@ -62,6 +64,43 @@ fn liveness_line(group: &ConsumerGroup) -> Html {
             <span class={classes!("nowrap", (l.commit_failures > 0).then_some("warn"))}>{ format!("failed commits {}", l.commit_failures) }</span>{ " · " }
             <span class="nowrap">{ format!("static rejoins {}", l.static_rejoins) }</span>
         </p>
+    }
+}
+
+/// With two groups or more, what liveness and rebalancing cost each one, side by side: the numbers
+/// of each group's liveness line that tell the protocols apart, so they compare at a glance.
+fn comparison(cluster: &Cluster) -> Html {
+    if cluster.groups().len() < 2 {
+        return html! {};
+    }
+    let protocol = |g: &ConsumerGroup| match g.protocol() {
+        GroupProtocol::Consumer => "KIP-848",
+        GroupProtocol::Classic if g.strategy().is_cooperative() => "cooperative",
+        GroupProtocol::Classic => "eager",
+    };
+    html! {
+        <>
+        <table class="group-compare">
+            <caption>{ "The groups side by side" }</caption>
+            <thead><tr>
+                <th scope="col">{ "group" }</th><th scope="col" class="num">{ "rounds" }</th>
+                <th scope="col" class="num" title="Member-ticks a running member waited in an eager rebalance with nothing to read">{ "stopped" }</th>
+                <th scope="col" class="num" title="Partition-ticks a moving partition spent with no owner">{ "unowned" }</th>
+                <th scope="col" class="num" title="Heartbeats, JoinGroups and SyncGroups">{ "requests" }</th>
+            </tr></thead>
+            <tbody>
+                { for cluster.groups().values().map(|g| html! {
+                    <tr data-compare={g.name().to_string()}>
+                        <th scope="row">{ g.name().to_string() }<span class="compare-protocol">{ protocol(g) }</span></th><td class="num">{ g.rebalance_rounds() }</td>
+                        <td class={classes!("num", (g.liveness().paused_member_ticks > 0).then_some("warn"))}>{ g.liveness().paused_member_ticks }</td>
+                        <td class="num">{ g.liveness().unowned_partition_ticks }</td>
+                        <td class="num">{ g.liveness().requests }</td>
+                    </tr>
+                }) }
+            </tbody>
+        </table>
+        <p class="compare-legend">{ "stopped: member-ticks a running member had nothing to read (eager rounds). unowned: partition-ticks a moving partition had no owner. requests: heartbeats, JoinGroups and SyncGroups." }</p>
+        </>
     }
 }
 
@@ -185,7 +224,7 @@ fn group_view(session: &crate::store::LabHandle, cluster: &Cluster, group: &Cons
                 <p class="small">{ "assignor: uniform, run by the broker (group.consumer.assignors)" }</p>
             }
             { liveness_line(group) }
-            <table class="members">
+            <table class="members stack-table">
                 <thead><tr><th scope="col">{ "consumer" }</th><th scope="col">{ "status" }</th><th scope="col">{ "partitions → position" }</th><th scope="col">{ "actions" }</th></tr></thead>
                 <tbody>
                     { for members.iter().map(|c| {
@@ -198,9 +237,9 @@ fn group_view(session: &crate::store::LabHandle, cluster: &Cluster, group: &Cons
                         let owned: Vec<String> = c.owned().iter().map(|tp| format!("{tp}→{}", c.positions().get(tp).map_or("?".into(), |o| o.to_string()))).collect();
                         html! {
                             <tr class={classes!("member", (!c.is_running()).then_some("member-down"))} data-consumer={c.id().0.to_string()}>
-                                <td><span class="nowrap">{ c.id().to_string() }</span>{ c.instance_id().as_ref().map(|i| format!(" (static {i})")).unwrap_or_default() }</td>
-                                <td class="member-status">{ status }</td>
-                                <td class="owned">
+                                <td class="member-name"><span class="nowrap">{ c.id().to_string() }</span>{ c.instance_id().as_ref().map(|i| format!(" (static {i})")).unwrap_or_default() }</td>
+                                <td class="member-status" data-label="status">{ status }</td>
+                                <td class="owned" data-label="partitions → position">
                                     if owned.is_empty() { { "idle" } }
                                     { for owned.iter().enumerate().map(|(i, o)| html! { <>{ if i > 0 { ", " } else { "" } }<span class="nowrap">{ o }</span></> }) }
                                 </td>
@@ -342,6 +381,7 @@ pub fn GroupsPanel() -> Html {
                 if cluster.groups().is_empty() {
                     <p class="muted">{ "No consumer groups yet. Add a consumer below: the group is created when its first member joins." }</p>
                 }
+                { comparison(cluster) }
                 { for cluster.groups().values().map(|g| group_view(&session, cluster, g)) }
                 <form class="add-consumer" novalidate=true onsubmit={on_add}>
                     <strong>{ "Add a consumer" }</strong>

@@ -121,10 +121,10 @@ pub struct LagAlert {
 /// Every group and partition whose lag is above `threshold` (in `unit`) at `now`.
 pub fn lag_alerts(cluster: &Cluster, threshold: u64, unit: LagUnit, now: Tick) -> Vec<LagAlert> {
     cluster
-        .lags()
+        .lags_with_ticks(now)
         .into_iter()
-        .map(|(group, tp, lag)| LagAlert {
-            lag_ticks: cluster.lag_ticks(&group, &tp, now),
+        .map(|((group, tp, lag), lag_ticks)| LagAlert {
+            lag_ticks,
             partition: tp.to_string(),
             group,
             lag_records: lag,

@@ -106,8 +106,10 @@ pub fn offset_track(partition: &str, bounds: LogBounds, commits: &[GroupCommit])
                 <span class="track-lag" style={span(c.committed.unwrap_or(0), bounds.hw)}></span>
             }) }
             <span class="track-hw" style={format!("left:{:.2}%", pct(bounds.hw, scale))}></span>
-            { for commits.iter().filter_map(|c| c.committed.map(|o| (c, o))).map(|(c, o)| html! {
-                <span class="track-commit" style={format!("left:{:.2}%", pct(o, scale))}>{ format!("{}▾", c.group) }</span>
+            // Shifted back by as much of its own width as its offset is of the track, a group's
+            // label stays inside the track at offset 0 and at the end alike.
+            { for commits.iter().filter_map(|c| c.committed.map(|o| (c, pct(o, scale)))).map(|(c, at)| html! {
+                <span class="track-commit" style={format!("left:{at:.2}%;transform:translateX(-{at:.2}%)")}>{ format!("{}▾", c.group) }</span>
             }) }
         </div>
     }

@@ -2,7 +2,8 @@
 //! (acks, partitioner, linger, batch size, idempotence, in-flight requests, retries, network
 //! faults); the produce errors the producer got, by Kafka error code: those brokers answered and
 //! those its own network client raised (NETWORK_EXCEPTION, a client-side REQUEST_TIMED_OUT);
-//! and its transactions ([`super::transaction_panel`]).
+//! and its transactions ([`super::transaction_panel`]): a transactional producer's box comes
+//! first, and with several producers a button per transactional one shows its box.
 //!
 //! An empty value field sends a zero-length value, an ordinary record that compaction keeps; a
 //! tombstone is a null value, sent with the "null value" box ticked (Kafka's
@@ -131,6 +132,35 @@ fn ProducerSettings(props: &SettingsProps) -> Html {
 
 /// The value a record is sent with: `None` (a tombstone) when the null box is ticked, otherwise
 /// the field's text, so an empty field is a zero-length value.
+/// With several producers, one button per transactional producer (its state on it) that shows
+/// its transactions box: a lesson's processor instances are found without the producer select.
+fn transactional_picker(
+    cluster: &lab::broker::cluster::Cluster,
+    selected: &UseStateHandle<String>,
+    shown: ProducerId,
+) -> Html {
+    let transactional: Vec<_> = cluster
+        .producers()
+        .values()
+        .filter_map(|p| p.transaction().map(|t| (p.id(), t.state.describe())))
+        .collect();
+    if cluster.producers().len() < 2 || transactional.is_empty() {
+        return html! {};
+    }
+    html! {
+        <p class="txn-picker small">
+            <span class="muted">{ "Transactional producers: " }</span>
+            { for transactional.into_iter().map(|(id, state)| {
+                let selected = selected.clone();
+                html! {
+                    <button type="button" class="small-button txn-pick" aria-pressed={(id == shown).to_string()}
+                        onclick={Callback::from(move |_: MouseEvent| selected.set(id.0.to_string()))}>{ format!("{id}: {state}") }</button>
+                }
+            }) }
+        </p>
+    }
+}
+
 fn record_value(text: &str, null: bool) -> Option<String> {
     (!null).then(|| text.to_string())
 }
@@ -262,8 +292,15 @@ pub fn ProducerPanel() -> Html {
             })
         };
         let current = cluster.producers().get(&producer_id);
+        // A transactional producer's Begin, Commit and Abort come first: they are what its
+        // lessons are about. Before initTransactions() its form waits below the send form.
+        let transactional = current.filter(|p| p.transaction().is_some());
         html! {
             <div class="producer-panel">
+                { transactional_picker(cluster, &producer, producer_id) }
+                if let Some(p) = transactional {
+                    <super::transaction_panel::TransactionControls producer={p.id()} />
+                }
                 <form class="send-form" novalidate=true onsubmit={on_send}>
                     if cluster.producers().len() > 1 {
                         <label>{ "producer " }
@@ -306,7 +343,9 @@ pub fn ProducerPanel() -> Html {
                     if !cluster.produce_errors().is_empty() {
                         <p class="small produce-errors">{ "Errors the producer got: " }{ cluster.produce_errors().iter().map(|(code, n)| format!("{code} ×{n}")).collect::<Vec<_>>().join(" · ") }</p>
                     }
-                    <super::transaction_panel::TransactionControls producer={p.id()} />
+                    if transactional.is_none() {
+                        <super::transaction_panel::TransactionControls producer={p.id()} />
+                    }
                     <details class="producer-settings">
                         <summary>{ format!("{} settings", p.id()) }</summary>
                         <ProducerSettings key={format!("{}-{:?}", p.id().0, p.config())} producer={p.id()} config={*p.config()} />

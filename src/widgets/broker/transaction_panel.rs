@@ -31,9 +31,13 @@ fn command_button(
     }
 }
 
-/// What the producer's transactional side says now, in one line.
-fn status_line(cluster: &Cluster, producer: ProducerId) -> Option<String> {
-    let txn = cluster.producer(producer)?.transaction()?;
+/// What the producer's transactional side says now, in one line: its `transactional.id`, the
+/// producer id and epoch it holds, its client state (a chip coloured by how it is doing) and the
+/// coordinator's view of the transaction.
+fn status_line(cluster: &Cluster, producer: ProducerId) -> Html {
+    let Some(txn) = cluster.producer(producer).and_then(|p| p.transaction()) else {
+        return html! {};
+    };
     let identity = txn
         .pid
         .map(|(pid, epoch)| format!(" · {pid}, epoch {epoch}"))
@@ -43,11 +47,22 @@ fn status_line(cluster: &Cluster, producer: ProducerId) -> Option<String> {
         .get(&txn.transactional_id)
         .map(|m| format!(" · coordinator: {} (epoch {})", m.state.name(), m.epoch))
         .unwrap_or_default();
-    Some(format!(
-        "transactional.id={}{identity} · {}{coordinator}",
-        txn.transactional_id,
-        txn.state.describe()
-    ))
+    let tone = match txn.state {
+        ClientTxnState::Fatal(_) => "txn-state-bad",
+        ClientTxnState::AbortableError(_) => "txn-state-warn",
+        ClientTxnState::InTransaction | ClientTxnState::Committing | ClientTxnState::Aborting => {
+            "txn-state-open"
+        }
+        ClientTxnState::Initializing | ClientTxnState::Ready => "txn-state-ready",
+    };
+    html! {
+        <p class="small txn-status">
+            <span class="nowrap">{ format!("transactional.id={}", txn.transactional_id) }</span>
+            { identity }{ " · " }
+            <strong class={classes!("txn-state", tone)}>{ txn.state.describe() }</strong>
+            { coordinator }
+        </p>
+    }
 }
 
 #[component]
@@ -78,11 +93,15 @@ pub fn TransactionControls(props: &TransactionProps) -> Html {
                 );
             })
         };
+        // Folded: most producers of most lessons never become transactional.
         return html! {
-            <form class="txn-init" novalidate=true onsubmit={on_init}>
-                <label>{ "transactional.id " }<input class="txn-id-input" type="text" value={(*transactional_id).clone()} oninput={bind(&transactional_id)} /></label>
-                <button type="submit" class="small-button txn-init-button">{ "Init transactions" }</button>
-            </form>
+            <details class="txn-setup">
+                <summary>{ format!("Transactions: give {producer} a transactional.id") }</summary>
+                <form class="txn-init" novalidate=true onsubmit={on_init}>
+                    <label>{ "transactional.id " }<input class="txn-id-input" type="text" value={(*transactional_id).clone()} oninput={bind(&transactional_id)} /></label>
+                    <button type="submit" class="small-button txn-init-button">{ "Init transactions" }</button>
+                </form>
+            </details>
         };
     };
     let state = txn.state;
@@ -120,8 +139,9 @@ pub fn TransactionControls(props: &TransactionProps) -> Html {
         cluster.topics().keys().last().cloned().unwrap_or_default()
     };
     html! {
-        <div class="txn-controls" aria-label={format!("Transactions of {producer}")}>
-            <p class="small txn-status">{ status_line(cluster, producer).unwrap_or_default() }</p>
+        <div class="txn-controls" role="group" aria-label={format!("Transactions of {producer}")}>
+            <p class="txn-title"><strong>{ format!("Transactions of {producer}") }</strong></p>
+            { status_line(cluster, producer) }
             <div class="txn-buttons">
                 { command_button(&session, "Begin", "txn-begin", state == ClientTxnState::Ready, BrokerCommand::BeginTransaction { producer }) }
                 { command_button(&session, "Commit", "txn-commit", in_txn, BrokerCommand::CommitTransaction { producer }) }
@@ -133,6 +153,7 @@ pub fn TransactionControls(props: &TransactionProps) -> Html {
             </div>
             if in_txn && consumer_id.is_some() {
                 <div class="txn-processor">
+                    <span class="small txn-processor-help">{ "Consume-transform-produce: copy what a consumer read into a topic, and commit its offsets with the transaction (KIP-447)." }</span>
                     <label>{ "consumer " }
                         <select class="txn-consumer-select" onchange={bind_select(&consumer)}>
                             { for cluster.consumers().keys().map(|c| html! { <option value={c.0.to_string()} selected={Some(*c) == consumer_id}>{ c.to_string() }</option> }) }

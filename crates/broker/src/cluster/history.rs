@@ -215,16 +215,24 @@ impl Cluster {
         if self.lag_history.len() == LAG_HISTORY_TICKS_MAX {
             self.lag_history.pop_front();
         }
-        let lags = self.lags();
-        let lag_ticks = lags
-            .iter()
-            .map(|(group, tp, _)| self.lag_ticks(group, tp, now))
-            .collect();
+        let (lags, lag_ticks) = self.lags_with_ticks(now).into_iter().unzip();
         self.lag_history.push_back(LagSample {
             at: now,
             lags,
             lag_ticks,
         });
+    }
+
+    /// [`Cluster::lags`], each with its lag in time at `now` ([`Cluster::lag_ticks`]): what the
+    /// lag history samples, the overview lists and the lag alerts check.
+    pub fn lags_with_ticks(&self, now: Tick) -> Vec<((String, TopicPartition, u64), u64)> {
+        self.lags()
+            .into_iter()
+            .map(|lag| {
+                let ticks = self.lag_ticks(&lag.0, &lag.1, now);
+                (lag, ticks)
+            })
+            .collect()
     }
 
     /// Consumer lag in time: ticks since the first record the group has not committed was

@@ -821,6 +821,11 @@ impl Cluster {
         self.topics.get(name)
     }
 
+    /// The partition `tp` names, if its topic and partition exist.
+    pub fn partition_at(&self, tp: &TopicPartition) -> Option<&crate::topic::Partition> {
+        self.topics.get(&tp.topic)?.partition(tp.partition)
+    }
+
     /// Every producer, by id.
     pub fn producers(&self) -> &BTreeMap<ProducerId, Producer> {
         &self.producers

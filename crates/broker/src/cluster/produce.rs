@@ -29,22 +29,7 @@ impl Cluster {
             .iter()
             .map(|(n, v)| (n.clone(), v.as_bytes().to_vec()))
             .collect();
-        let t = &self.topics[topic];
-        let partitions = t.partitions.len() as u32;
-        let available: Vec<PartitionId> = t
-            .partitions
-            .iter()
-            .filter(|p| p.leader.is_some())
-            .map(|p| p.id)
-            .collect();
-        let producer = self.producers.get_mut(&producer_id).expect("validated");
-        if producer.pending_records() + count as usize > crate::producer::ACCUMULATED_RECORDS_MAX {
-            return Err(BrokerRejection::Limit(
-                "the producer's buffer is full (buffer.memory)".into(),
-            ));
-        }
-        let mut shared: BTreeMap<PartitionId, std::rc::Rc<TopicPartition>> = BTreeMap::new();
-        for n in first_n..first_n + u64::from(count) {
+        let records = (first_n..first_n + u64::from(count)).map(|n| {
             let fill = |text: &Option<String>| {
                 text.as_ref().map(|t| {
                     if t.contains("{n}") {
@@ -54,12 +39,42 @@ impl Cluster {
                     }
                 })
             };
-            let record = NewRecord {
+            NewRecord {
                 key: fill(key),
                 value: spec.raw_value.map(<[u8]>::to_vec).or_else(|| fill(value)),
                 headers: headers.clone(),
                 timestamp: Some(now),
-            };
+            }
+        });
+        self.accumulate_records(producer_id, topic, partition, records.collect(), now)
+    }
+
+    /// Puts `records` in the producer's accumulator for `topic` (in `partition`, or where its
+    /// partitioner puts each), each a send to follow; refused if the buffer would overflow.
+    pub(super) fn accumulate_records(
+        &mut self,
+        producer_id: ProducerId,
+        topic: &str,
+        partition: Option<PartitionId>,
+        records: Vec<NewRecord>,
+        now: Tick,
+    ) -> Result<(), BrokerRejection> {
+        let t = &self.topics[topic];
+        let partitions = t.partitions.len() as u32;
+        let available: Vec<PartitionId> = t
+            .partitions
+            .iter()
+            .filter(|p| p.leader.is_some())
+            .map(|p| p.id)
+            .collect();
+        let producer = self.producers.get_mut(&producer_id).expect("validated");
+        if producer.pending_records() + records.len() > crate::producer::ACCUMULATED_RECORDS_MAX {
+            return Err(BrokerRejection::Limit(
+                "the producer's buffer is full (buffer.memory)".into(),
+            ));
+        }
+        let mut shared: BTreeMap<PartitionId, std::rc::Rc<TopicPartition>> = BTreeMap::new();
+        for record in records {
             let chosen =
                 producer.choose_partition(topic, partitions, &available, partition, &record);
             let send_id = self.sends.len() as u64;
@@ -217,10 +232,6 @@ impl Cluster {
                 });
             }
             Some((seq, next)) if seq > next => {
-                *self
-                    .produce_errors
-                    .entry("OUT_OF_ORDER_SEQUENCE_NUMBER")
-                    .or_default() += 1;
                 events.push(BrokerEvent::OutOfOrderRejected {
                     producer: id,
                     tp: tp.clone(),
@@ -230,6 +241,14 @@ impl Cluster {
                 let producer = self.producers.get_mut(&id).expect("exists");
                 let gap_never_fills = !earlier_in_flight
                     && !producer.holds_earlier(&batch.topic, batch.partition, seq);
+                if gap_never_fills && producer.txn.is_some() {
+                    return self.sequence_gap_in_transaction(id, &batch, events);
+                }
+                *self
+                    .produce_errors
+                    .entry("OUT_OF_ORDER_SEQUENCE_NUMBER")
+                    .or_default() += 1;
+                let producer = self.producers.get_mut(&id).expect("exists");
                 if gap_never_fills {
                     producer.bump_epoch();
                     batch.base_sequence = None;
@@ -614,11 +633,7 @@ impl Cluster {
             else {
                 continue;
             };
-            let Some(p) = self
-                .topics
-                .get(&tp.topic)
-                .and_then(|t| t.partition(tp.partition))
-            else {
+            let Some(p) = self.partition_at(tp) else {
                 continue;
             };
             let (Some(leader), Some(log)) = (p.leader, p.leader_log()) else {

@@ -4,13 +4,19 @@
 //! tick: `initTransactions()` retries, `EndTxn` once a committing producer has flushed, the
 //! markers written to every partition's leader and re-written if a failover lost them,
 //! completion once each is below its high watermark (acks=all), the transaction's offsets
-//! committed to the group with its COMMIT, and the timeout scan. The coordinator's own state
+//! committed to the group with its COMMIT, and the timeout scan. Offsets carry the consumer's
+//! group metadata as it is when `sendOffsetsToTransaction` is called, and the group coordinator
+//! refuses them from a member it no longer knows or of another generation (KIP-447), so a zombie
+//! whose consumer left the group cannot commit them even under a current producer epoch. Such a
+//! refusal, like a leader's INVALID_PRODUCER_EPOCH or a sequence gap, leaves the transaction
+//! only abortable (Kafka's `TransactionManager`). The coordinator's own state
 //! machine is [`crate::transaction`]; the markers' effect on reads is [`crate::log`]'s.
 
 use super::*;
+use crate::group::GroupProtocol;
 use crate::log::{BatchKind, ControlType, IsolationLevel};
 use crate::transaction::{
-    ClientTxnState, Coordinator, InitOutcome, MarkerProgress, TxnClient, TxnError,
+    ClientTxnState, Coordinator, GroupMetadata, InitOutcome, MarkerProgress, TxnClient, TxnError,
     TIMEOUT_SCAN_INTERVAL_TICKS, TRANSACTIONAL_ID_LEN_MAX, TRANSACTION_MAX_TIMEOUT_TICKS,
 };
 
@@ -238,7 +244,12 @@ impl Cluster {
 
     /// A coordinator or leader answered `error`: PRODUCER_FENCED is fatal, anything else
     /// leaves the transaction only abortable.
-    fn txn_failed(&mut self, id: ProducerId, error: TxnError, events: &mut Vec<BrokerEvent>) {
+    pub(super) fn txn_failed(
+        &mut self,
+        id: ProducerId,
+        error: TxnError,
+        events: &mut Vec<BrokerEvent>,
+    ) {
         *self.produce_errors.entry(error.code()).or_default() += 1;
         let Some(txn) = self.producers.get_mut(&id).and_then(|p| p.txn.as_mut()) else {
             return;
@@ -393,6 +404,23 @@ impl Cluster {
         Some((batch, BatchKind::Transactional))
     }
 
+    /// OUT_OF_ORDER_SEQUENCE_NUMBER with a gap that will never fill, for a transactional
+    /// producer: the batch fails and the transaction can only be aborted (Kafka's
+    /// `TransactionManager`); the abort's epoch bump starts the sequences over, where an
+    /// idempotent producer bumps its epoch by itself.
+    pub(super) fn sequence_gap_in_transaction(
+        &mut self,
+        id: ProducerId,
+        batch: &ProducerBatch,
+        events: &mut Vec<BrokerEvent>,
+    ) {
+        let error = TxnError::OutOfOrderSequenceNumber;
+        let reason = "OUT_OF_ORDER_SEQUENCE_NUMBER: the leader lacks this producer's earlier \
+                      records (data was lost); the transaction must be aborted";
+        self.fail(id, batch, reason, false, events);
+        self.txn_failed(id, error, events);
+    }
+
     /// The producer id a batch of `id` carries: the coordinator's for a transactional producer.
     pub(super) fn broker_producer_id(&self, id: ProducerId) -> ProducerId {
         self.producers[&id]
@@ -402,7 +430,8 @@ impl Cluster {
             .map_or(id, |(pid, _)| ProducerId(pid.0))
     }
 
-    /// `sendOffsetsToTransaction`: the consumer's positions ride with the transaction.
+    /// `sendOffsetsToTransaction(offsets, consumer.groupMetadata())`: the consumer's positions
+    /// ride with the transaction, once the group coordinator accepted its group metadata.
     fn send_offsets(
         &mut self,
         id: ProducerId,
@@ -411,6 +440,10 @@ impl Cluster {
         events: &mut Vec<BrokerEvent>,
     ) {
         let c = &self.consumers[&consumer];
+        let metadata = self.group_metadata(c);
+        if let Err(error) = self.check_txn_offset_commit(&metadata) {
+            return self.txn_failed(id, error, events);
+        }
         let offsets: Vec<(TopicPartition, Offset)> = c
             .positions
             .iter()
@@ -432,6 +465,86 @@ impl Cluster {
         }
     }
 
+    /// What `consumer.groupMetadata()` returns now: the member id and generation (classic) or
+    /// member epoch (KIP-848) of its last answer from the group coordinator. A classic member's
+    /// generation is read from the coordinator's record of it, which the client got with its
+    /// assignment.
+    fn group_metadata(&self, c: &Consumer) -> GroupMetadata {
+        let group = &self.groups[&c.group];
+        let (member_id, generation) = match group.protocol() {
+            GroupProtocol::Classic => match group.members.get(&c.member_id) {
+                // The Java client learns its member id and generation when a join completes.
+                Some(m) if m.generation < 0 => (String::new(), Some(-1)),
+                Some(m) => (c.member_id.clone(), Some(m.generation)),
+                None => (c.member_id.clone(), None),
+            },
+            GroupProtocol::Consumer => (
+                c.member_id.clone(),
+                Some(
+                    c.modern
+                        .member_epoch
+                        .map_or(-1, |e| i32::try_from(e).unwrap_or(i32::MAX)),
+                ),
+            ),
+        };
+        GroupMetadata {
+            group: c.group.clone(),
+            member_id,
+            generation,
+            instance_id: c.instance_id.clone(),
+        }
+    }
+
+    /// The group coordinator's check of a TxnOffsetCommit's group metadata (KIP-447; Kafka's
+    /// `validateOffsetCommit` for classic and KIP-848 groups): metadata left empty is not checked,
+    /// a member it does not know is UNKNOWN_MEMBER_ID, a static member's instance id under
+    /// another member id FENCED_INSTANCE_ID, an older generation ILLEGAL_GENERATION (classic)
+    /// or another member epoch STALE_MEMBER_EPOCH (KIP-848).
+    fn check_txn_offset_commit(&self, metadata: &GroupMetadata) -> Result<(), TxnError> {
+        let group = &self.groups[&metadata.group];
+        let no_generation = metadata.generation.is_some_and(|g| g < 0);
+        let unchecked =
+            no_generation && metadata.member_id.is_empty() && metadata.instance_id.is_none();
+        if unchecked || (no_generation && group.is_empty()) {
+            return Ok(());
+        }
+        match group.protocol() {
+            GroupProtocol::Classic => {
+                if let Some(instance) = &metadata.instance_id {
+                    let holder = group
+                        .members
+                        .iter()
+                        .find(|(_, m)| m.instance_id.as_ref() == Some(instance));
+                    match holder {
+                        None => return Err(TxnError::UnknownMemberId),
+                        Some((member_id, _)) if *member_id != metadata.member_id => {
+                            return Err(TxnError::FencedInstanceId)
+                        }
+                        Some(_) => {}
+                    }
+                }
+                if !group.members.contains_key(&metadata.member_id) {
+                    return Err(TxnError::UnknownMemberId);
+                }
+                if metadata.generation != Some(group.generation()) {
+                    return Err(TxnError::IllegalGeneration);
+                }
+            }
+            GroupProtocol::Consumer => {
+                let member = group
+                    .coordinator()
+                    .members
+                    .get(&metadata.member_id)
+                    .ok_or(TxnError::UnknownMemberId)?;
+                let epoch = i32::try_from(member.reconciliation.epoch).unwrap_or(i32::MAX);
+                if metadata.generation != Some(epoch) {
+                    return Err(TxnError::StaleMemberEpoch);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The stream processor's step: a copy of every record `consumer` read past its group's
     /// committed offset goes to `topic` through the producer, inside its transaction.
     fn process_in_transaction(
@@ -444,11 +557,7 @@ impl Cluster {
         let c = &self.consumers[&consumer];
         let mut inputs: Vec<NewRecord> = Vec::new();
         for (tp, position) in c.positions.iter().filter(|(tp, _)| c.owned.contains(*tp)) {
-            let Some(p) = self
-                .topics
-                .get(&tp.topic)
-                .and_then(|t| t.partition(tp.partition))
-            else {
+            let Some(p) = self.partition_at(tp) else {
                 continue;
             };
             let Some(log) = p.leader_log() else {
@@ -475,50 +584,7 @@ impl Cluster {
                     }),
             );
         }
-        self.send_records(id, topic, inputs, now)
-    }
-
-    /// Accumulates ready-made records (the processor's output) as a Produce would.
-    fn send_records(
-        &mut self,
-        id: ProducerId,
-        topic: &str,
-        records: Vec<NewRecord>,
-        now: Tick,
-    ) -> Result<(), BrokerRejection> {
-        let t = &self.topics[topic];
-        let partitions = t.partitions.len() as u32;
-        let available: Vec<PartitionId> = t
-            .partitions
-            .iter()
-            .filter(|p| p.leader.is_some())
-            .map(|p| p.id)
-            .collect();
-        let producer = self.producers.get_mut(&id).expect("validated");
-        if producer.pending_records() + records.len() > crate::producer::ACCUMULATED_RECORDS_MAX {
-            return Err(BrokerRejection::Limit(
-                "the producer's buffer is full (buffer.memory)".into(),
-            ));
-        }
-        for record in records {
-            let chosen = producer.choose_partition(topic, partitions, &available, None, &record);
-            let send_id = self.sends.len() as u64;
-            producer
-                .accumulate(topic, chosen, record, send_id, now)
-                .map_err(|why| BrokerRejection::Limit(why.into()))?;
-            self.sends.push(Send {
-                producer: id,
-                tp: std::rc::Rc::new(TopicPartition {
-                    topic: topic.to_string(),
-                    partition: chosen,
-                }),
-                outcome: SendOutcome::Pending,
-                acks: producer.config.acks,
-                first_write: None,
-                more_writes: Vec::new(),
-            });
-        }
-        Ok(())
+        self.accumulate_records(id, topic, None, inputs, now)
     }
 
     /// Tells each group which of its partitions an open transaction holds offsets for.
@@ -660,6 +726,14 @@ impl Cluster {
             .count() as u64
     }
 
+    /// TxnOffsetCommits the group coordinator refused for stale group metadata (KIP-447).
+    pub fn refused_txn_offsets(&self) -> u64 {
+        TxnError::GROUP_METADATA_MISMATCH
+            .iter()
+            .filter_map(|e| self.produce_errors.get(e.code()))
+            .sum()
+    }
+
     /// Transactions completed so far: (committed, aborted).
     pub fn transactions_ended(&self) -> (u64, u64) {
         self.coordinator
@@ -691,12 +765,7 @@ impl Cluster {
             .collect();
         let mut seen: BTreeMap<(&str, &[u8]), u32> = BTreeMap::new();
         for (tp, offset) in offsets {
-            let Some(log) = self
-                .topics
-                .get(&tp.topic)
-                .and_then(|t| t.partition(tp.partition))
-                .and_then(|p| p.leader_log())
-            else {
+            let Some(log) = self.partition_at(tp).and_then(|p| p.leader_log()) else {
                 continue;
             };
             let Ok(records) = log.read(offset, log.leo(), 1) else {
@@ -1031,6 +1100,188 @@ mod tests {
             records_per_tick: 3,
         };
         refused(&mut run, rate, "inside begin / commit");
+    }
+
+    /// The processor's consumer (group `processor`, manual commits, read_committed) with
+    /// `config`'s processing and poll settings, and `out` for its results.
+    fn processor(run: &mut Run, instance_id: Option<&str>, config: ConsumerConfig) {
+        run.ok(BrokerCommand::CreateTopic {
+            name: "out".into(),
+            partitions: 1,
+            settings: TopicSettings::default(),
+        });
+        run.ok(BrokerCommand::AddConsumer {
+            group: "processor".into(),
+            topics: vec!["payments".into()],
+            instance_id: instance_id.map(str::to_string),
+            config: ConsumerConfig {
+                auto_offset_reset: OffsetReset::Earliest,
+                commit: CommitPolicy::Manual,
+                isolation: IsolationLevel::ReadCommitted,
+                ..config
+            },
+        });
+    }
+
+    fn send_offsets(p: u32, c: u32) -> BrokerCommand {
+        BrokerCommand::SendOffsetsToTransaction {
+            producer: ProducerId(p),
+            consumer: ConsumerId(c),
+        }
+    }
+
+    #[test]
+    fn a_zombie_whose_consumer_left_the_group_cannot_commit_its_offsets() {
+        let mut run = Run::new();
+        run.produce(1, 4);
+        run.ok(BrokerCommand::AddProducer {
+            config: ProducerConfig::default(),
+        });
+        // It processes each poll for 30 ticks, but leaves after 10 without a poll.
+        let slow = ConsumerConfig {
+            processing_ticks: 30,
+            max_poll_interval_ticks: 10,
+            ..ConsumerConfig::default()
+        };
+        processor(&mut run, None, slow);
+        run.init(2, "processor-1");
+        run.ticks(4);
+        let member = run.cluster.consumers[&ConsumerId(1)].member_id.clone();
+        assert!(run.cluster.groups["processor"]
+            .members
+            .contains_key(&member));
+        // While still a member of the current generation its offsets are accepted.
+        run.ok(begin(2));
+        run.ok(send_offsets(2, 1));
+        assert_eq!(run.state(2), ClientTxnState::InTransaction);
+        run.ok(commit(2));
+        run.ticks(12);
+        assert!(run.cluster.consumers[&ConsumerId(1)].poll_timed_out());
+        assert!(!run.cluster.groups["processor"]
+            .members
+            .contains_key(&member));
+        // Its producer's epoch is still current, but the group coordinator refuses the member.
+        run.ok(begin(2));
+        let events = run
+            .apply(send_offsets(2, 1))
+            .expect("accepted, then refused");
+        assert!(events.contains(&BrokerEvent::TransactionError {
+            producer: ProducerId(2),
+            error: TxnError::UnknownMemberId,
+        }));
+        assert_eq!(
+            run.state(2),
+            ClientTxnState::AbortableError(TxnError::UnknownMemberId)
+        );
+        assert!(run.apply(commit(2)).is_err(), "only abort is left");
+        run.ok(abort(2));
+        run.ticks(2);
+        assert_eq!(run.state(2), ClientTxnState::Ready);
+        assert_eq!(run.cluster.fenced_producers(), 0);
+    }
+
+    #[test]
+    fn the_group_coordinator_checks_the_metadata_the_offsets_carry() {
+        let mut run = Run::new();
+        processor(&mut run, Some("worker-a"), ConsumerConfig::default());
+        run.ticks(4);
+        let c = &run.cluster.consumers[&ConsumerId(1)];
+        let current = run.cluster.group_metadata(c);
+        let group = &run.cluster.groups["processor"];
+        assert_eq!(current.generation, Some(group.generation()));
+        assert_eq!(current.instance_id.as_deref(), Some("worker-a"));
+        let check = |metadata: GroupMetadata| run.cluster.check_txn_offset_commit(&metadata);
+        assert_eq!(check(current.clone()), Ok(()));
+        let older = GroupMetadata {
+            generation: Some(group.generation() - 1),
+            ..current.clone()
+        };
+        assert_eq!(check(older), Err(TxnError::IllegalGeneration));
+        let other_member = GroupMetadata {
+            member_id: "consumer-9".into(),
+            ..current.clone()
+        };
+        assert_eq!(check(other_member), Err(TxnError::FencedInstanceId));
+        let unknown = GroupMetadata {
+            member_id: "consumer-9".into(),
+            instance_id: None,
+            ..current.clone()
+        };
+        assert_eq!(check(unknown), Err(TxnError::UnknownMemberId));
+        let none = GroupMetadata {
+            member_id: String::new(),
+            generation: Some(-1),
+            instance_id: None,
+            ..current
+        };
+        assert_eq!(check(none), Ok(()), "TxnOffsetCommit may leave it out");
+        // A KIP-848 member is checked by its member epoch.
+        run.ok(BrokerCommand::AddConsumer {
+            group: "modern".into(),
+            topics: vec!["payments".into()],
+            instance_id: None,
+            config: ConsumerConfig {
+                protocol: GroupProtocol::Consumer,
+                ..ConsumerConfig::default()
+            },
+        });
+        run.ticks(4);
+        let current = run
+            .cluster
+            .group_metadata(&run.cluster.consumers[&ConsumerId(2)]);
+        assert!(current.generation.is_some_and(|epoch| epoch > 0));
+        let check = |metadata: GroupMetadata| run.cluster.check_txn_offset_commit(&metadata);
+        assert_eq!(check(current.clone()), Ok(()));
+        let stale = GroupMetadata {
+            generation: current.generation.map(|epoch| epoch - 1),
+            ..current
+        };
+        assert_eq!(check(stale), Err(TxnError::StaleMemberEpoch));
+    }
+
+    #[test]
+    fn a_sequence_gap_in_a_transaction_is_abortable_not_an_epoch_bump() {
+        let mut run = Run::new();
+        run.init(1, "payments-1");
+        run.ok(begin(1));
+        run.produce(1, 2);
+        run.ticks(3);
+        let epoch = run.cluster.producers[&ProducerId(1)].epoch();
+        // The leader loses what it knew of the producer's sequences (as after data loss).
+        for replica in run.cluster.topics.get_mut("payments").unwrap().partitions[0]
+            .replica
+            .values_mut()
+        {
+            replica.sequences.clear();
+        }
+        run.produce(1, 1);
+        run.ticks(2);
+        assert_eq!(
+            run.state(1),
+            ClientTxnState::AbortableError(TxnError::OutOfOrderSequenceNumber)
+        );
+        assert_eq!(
+            run.cluster.producers[&ProducerId(1)].epoch(),
+            epoch,
+            "no epoch bump of its own"
+        );
+        assert_eq!(
+            run.cluster.produce_errors()["OUT_OF_ORDER_SEQUENCE_NUMBER"],
+            1
+        );
+        assert!(run.apply(commit(1)).is_err(), "only abort is left");
+        run.ok(abort(1));
+        run.ticks(3);
+        assert_eq!(run.state(1), ClientTxnState::Ready);
+        assert!(
+            run.cluster.producers[&ProducerId(1)].epoch() > epoch,
+            "the abort bumped it"
+        );
+        run.ok(begin(1));
+        run.produce(1, 1);
+        run.ok(commit(1));
+        run.ticks(5);
+        assert_eq!(run.cluster.transactions_ended(), (1, 1));
     }
 
     #[test]
