@@ -50,6 +50,9 @@ pub struct LabSession {
     pub journal_revision: u64,
     /// What the timeline was loaded from ([`LabAction::Load`]), until a reset.
     pub loaded_from: Option<String>,
+    /// The latest action ran steps ([`LabAction::Steps`]: a "Do it" button, a steps block) and
+    /// nothing has changed since: a goal met now is credited to the lesson's steps.
+    pub by_steps: bool,
     /// The timeline and cursor before the last fork, while nothing else has changed the journal
     /// since: [`LabAction::Undo`] brings the dropped future back. Keeping it costs a pointer
     /// (timelines are shared, copied on write).
@@ -91,8 +94,9 @@ pub enum LabAction {
     SetSpeed(u32),
     Reset,
     Command(Command),
-    /// Pauses and runs steps of the steps language (a steps block, a "Do it" button): each
-    /// command at the cursor, then the ticks, as `lab scenario run` does.
+    /// Pauses and runs steps of the steps language (a "Do it" button, a steps block's beat or
+    /// its "Skip to the end"): each command at the cursor, then the ticks, as `lab scenario run`
+    /// does.
     Steps(Rc<Vec<Step>>),
     /// Brings back the future the last fork dropped (see [`LabSession::can_undo`]).
     Undo,
@@ -162,6 +166,7 @@ impl LabSession {
             revision: 0,
             journal_revision: 0,
             loaded_from: None,
+            by_steps: false,
             undo: None,
         }
     }
@@ -377,6 +382,7 @@ impl Reducible for LabSession {
     fn reduce(self: Rc<Self>, action: LabAction) -> Rc<Self> {
         let mut next = (*self).clone();
         next.revision += 1;
+        next.by_steps = matches!(action, LabAction::Steps(_));
         match action {
             LabAction::TogglePlay => next.playing = !next.playing,
             LabAction::Pause => next.playing = false,
@@ -460,7 +466,9 @@ mod tests {
         let mut s = Rc::new(LabSession::open(config, None));
         s = reduce(s, steps("produce orders count=30\ntick 5"));
         assert_eq!((s.cursor, s.end()), (Tick(5), Tick(5)));
+        assert!(s.by_steps, "the lab is what the steps made it");
         s = reduce(s, LabAction::Seek(Tick(2)));
+        assert!(!s.by_steps, "the learner moved since");
         s = reduce(s, steps("kill-broker 2\nkill-broker 3\ntick 100"));
         assert_eq!((s.cursor, s.end()), (Tick(102), Tick(102)));
         let notice = s.notice.clone().expect("the fork is explained");

@@ -2,8 +2,8 @@
 //! earlier and how (by the learner, by the steps block, after seeing the solution: progress is
 //! saved), why not yet in plain sentences, a hint and a revealable solution.
 
-use super::lab_provider::use_steps_ran;
 use crate::progress::{MetBy, ProgressAction, ProgressHandle};
+use crate::store::LabHandle;
 use lab::check::Verdict;
 use lab::lesson::CheckSpec;
 use std::rc::Rc;
@@ -71,9 +71,10 @@ pub fn met_by_name(by: MetBy) -> &'static str {
 #[hook]
 pub fn use_goal_met(lesson: &AttrValue, goal: &str, met_now: bool) -> Option<MetBy> {
     let progress = use_context::<ProgressHandle>().expect("the app provides progress");
-    let steps_ran = use_steps_ran();
+    // Outside a lab (an SQL lesson's goal) no steps run.
+    let by_steps = use_context::<LabHandle>().is_some_and(|session| session.by_steps);
     let recorded = progress.progress.met_by(lesson, goal);
-    let by = if steps_ran.now {
+    let by = if by_steps {
         MetBy::Steps
     } else if progress.progress.saw_solution(lesson, goal) {
         MetBy::Solution

@@ -75,44 +75,6 @@ pub fn timer_for(speed_ticks_per_second: u32) -> (u32, u32) {
     (period_ms, (speed * period_ms / 1000).max(1))
 }
 
-/// Whether the lab's latest change came from a lesson's steps block rather than from the
-/// learner: a goal met then is credited to the steps block. The steps block calls
-/// [`StepsRan::mark`] right before each action it dispatches; the provider notes the session
-/// revision that action led to, so any later change (the learner's own action) ends it.
-#[derive(Clone, Default)]
-pub struct StepsRan {
-    /// The session on screen is the one the steps block's last action led to.
-    pub now: bool,
-    marks: std::rc::Rc<std::cell::RefCell<StepsMarks>>,
-}
-
-#[derive(Default)]
-struct StepsMarks {
-    /// The steps block dispatched since the provider last rendered.
-    pending: bool,
-    /// The session revision the steps block's last action led to.
-    revision: Option<u64>,
-}
-
-impl StepsRan {
-    /// Says that the next action comes from a steps block.
-    pub fn mark(&self) {
-        self.marks.borrow_mut().pending = true;
-    }
-}
-
-impl PartialEq for StepsRan {
-    fn eq(&self, other: &Self) -> bool {
-        self.now == other.now && std::rc::Rc::ptr_eq(&self.marks, &other.marks)
-    }
-}
-
-/// The [`StepsRan`] of the lab in context (never from steps outside a provider).
-#[hook]
-pub fn use_steps_ran() -> StepsRan {
-    use_context::<StepsRan>().unwrap_or_default()
-}
-
 #[component]
 pub fn LabProvider(props: &LabProviderProps) -> Html {
     let session = {
@@ -120,16 +82,6 @@ pub fn LabProvider(props: &LabProviderProps) -> Html {
         let share = props.share.clone();
         let persist = props.persist.clone();
         use_reducer(move || first_session(config, share.as_deref(), persist.as_deref()))
-    };
-    let steps_ran = {
-        let marks = use_mut_ref(StepsMarks::default);
-        let mut seen = marks.borrow_mut();
-        if std::mem::take(&mut seen.pending) {
-            seen.revision = Some(session.revision);
-        }
-        let now = seen.revision == Some(session.revision);
-        drop(seen);
-        StepsRan { now, marks }
     };
     {
         // Saved while paused (encoding the journal on every tick of Play would cost frames), and
@@ -202,12 +154,12 @@ pub fn LabProvider(props: &LabProviderProps) -> Html {
         });
     }
     html! {
-        <ContextProvider<LabHandle> context={session.clone()}><ContextProvider<StepsRan> context={steps_ran}>
+        <ContextProvider<LabHandle> context={session.clone()}>
             <div class="lab-session">
                 <LabNotice />
                 { props.children.clone() }
             </div>
-        </ContextProvider<StepsRan>></ContextProvider<LabHandle>>
+        </ContextProvider<LabHandle>>
     }
 }
 

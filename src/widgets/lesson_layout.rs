@@ -5,7 +5,6 @@
 //! the text is seen to act). "Do it" buttons in the prose (see [`crate::markdown`]) run their
 //! steps on the lab.
 
-use super::lab_provider::StepsRan;
 use crate::store::{LabAction, LabHandle, Notice};
 use lab::steps::parse_steps;
 use std::rc::Rc;
@@ -48,10 +47,9 @@ pub fn LessonLayout(props: &LessonLayoutProps) -> Html {
         let (pane, scroll_y) = (pane.clone(), scroll_y.clone());
         Callback::from(move |_: MouseEvent| switch_pane(&pane, &scroll_y, target))
     };
-    let steps_ran = super::lab_provider::use_steps_ran();
     let on_text_click = {
         let session = session.clone();
-        Callback::from(move |event: MouseEvent| do_it(&session, &steps_ran, &event))
+        Callback::from(move |event: MouseEvent| do_it(&session, &event))
     };
     let tab = |target: Pane, id: &'static str, label: &'static str| {
         let selected = *pane == target;
@@ -125,7 +123,7 @@ fn switch_pane(
 
 /// Runs the steps of the "Do it" button the click landed on, if any, and marks it done. A goal
 /// it meets is credited to the lesson's steps, as one a steps block meets.
-fn do_it(session: &LabHandle, steps_ran: &StepsRan, event: &MouseEvent) {
+fn do_it(session: &LabHandle, event: &MouseEvent) {
     let button = event
         .target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
@@ -136,7 +134,6 @@ fn do_it(session: &LabHandle, steps_ran: &StepsRan, event: &MouseEvent) {
     let text = button.get_attribute("data-steps").unwrap_or_default();
     match parse_steps(&text) {
         Ok(steps) => {
-            steps_ran.mark();
             session.dispatch(LabAction::Steps(Rc::new(steps)));
             let _ = button.set_attribute("data-done", "true");
         }

@@ -6,16 +6,16 @@
 //! the time controls show. At a key moment (a `pause "..."` line, see [`lab::steps`]) the run
 //! stops with the moment's caption until the learner continues, as RaftScope and The Secret
 //! Lives of Data narrate. "Skip to the end" applies the rest at once, as the one-click run always
-//! did. Beats go through the same [`LabAction`]s in the same order whatever the pace, so the
-//! journal is the one the one-click run writes (`lab::steps` tests it).
+//! did. Every beat, and the skip, is a [`LabAction::Steps`], the action a "Do it" button
+//! dispatches: the same steps in the same order whatever the pace, so the journal is the one the
+//! one-click run writes (`lab::steps` tests it), and a goal they meet is credited to the steps.
 
 use super::lab_provider::timer_for;
 use crate::icons::{icon, Icon};
 use crate::store::{LabAction, LabHandle};
 use gloo_timers::callback::Timeout;
 use lab::broker::narrate;
-use lab::state::Command;
-use lab::steps::{Beat, Narration, Script};
+use lab::steps::{Beat, Narration, Script, Step};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -132,68 +132,55 @@ impl Told {
         }
     }
 
-    /// The next beat at `speed` ticks per second: the narrator after it, and what the lab does.
-    fn beat(&self, script: &Script, speed: u32) -> (Told, Option<LabAction>) {
+    /// The next beat at `speed` ticks per second: the narrator after it, and the step the lab
+    /// runs.
+    fn beat(&self, script: &Script, speed: u32) -> (Told, Option<Step>) {
         let (period_ms, ticks_per_beat) = timer_for(speed);
         let mut next = self.clone();
-        let action = match next.narration.next(script, u64::from(ticks_per_beat)) {
+        let beat = next.narration.next(script, u64::from(ticks_per_beat));
+        match beat {
             Beat::Apply { step, command } => {
                 next.caption = narrate::command(command);
                 next.line = script.step_lines.get(step).copied();
                 next.playing_step = Some(step);
                 next.delay_ms = COMMAND_BEAT_MS;
-                Some(LabAction::Command(Command::Broker(command.clone())))
             }
             Beat::ApplyLab { step, command } => {
                 next.caption = lab::schemas::describe_command(command);
                 next.line = script.step_lines.get(step).copied();
                 next.playing_step = Some(step);
                 next.delay_ms = COMMAND_BEAT_MS;
-                Some(LabAction::Command(command.clone()))
             }
             Beat::Advance {
-                step,
-                ticks,
-                done,
-                total,
+                step, done, total, ..
             } => {
                 next.caption = format!("The clock runs {total} ticks: {done} so far.");
                 next.line = script.step_lines.get(step).copied();
                 next.playing_step = Some(step);
                 next.delay_ms = period_ms;
-                Some(LabAction::Forward(ticks_as_u32(ticks)))
             }
             Beat::Moment(moment) => {
                 next.mode = Mode::AtMoment;
                 next.caption = moment.caption.clone();
                 next.line = Some(moment.line);
-                None
             }
             Beat::End => {
                 next.mode = Mode::Finished;
                 next.caption = format!("All {} steps ran.", script.steps.len());
                 next.line = None;
-                None
             }
-        };
-        (next, action)
+        }
+        (next, beat.step())
     }
 
-    /// Everything left, at once: the narrator at the end and the lab's actions in order.
-    fn skip(&self, script: &Script) -> (Told, Vec<LabAction>) {
+    /// Everything left, at once: the narrator at the end and the steps the lab runs, in order.
+    fn skip(&self, script: &Script) -> (Told, Vec<Step>) {
         let mut narration = self.narration;
-        let mut actions = vec![LabAction::Pause];
+        let mut steps = Vec::new();
         loop {
             match narration.next(script, u64::MAX) {
-                Beat::Apply { command, .. } => {
-                    actions.push(LabAction::Command(Command::Broker(command.clone())))
-                }
-                Beat::ApplyLab { command, .. } => actions.push(LabAction::Command(command.clone())),
-                Beat::Advance { ticks, .. } => {
-                    actions.push(LabAction::Forward(ticks_as_u32(ticks)))
-                }
-                Beat::Moment(_) => {}
                 Beat::End => break,
+                beat => steps.extend(beat.step()),
             }
         }
         let told = Told {
@@ -204,12 +191,8 @@ impl Told {
             playing_step: None,
             delay_ms: 0,
         };
-        (told, actions)
+        (told, steps)
     }
-}
-
-fn ticks_as_u32(ticks: u64) -> u32 {
-    u32::try_from(ticks).unwrap_or(u32::MAX)
 }
 
 #[derive(Properties, PartialEq)]
@@ -264,7 +247,6 @@ pub fn Narrator(props: &NarratorProps) -> Html {
             told.set(Told::start(&script, Start::FromTheTop).with_mode(Mode::Playing));
         })
     };
-    let steps_ran = super::lab_provider::use_steps_ran();
     let on_skip = {
         let (told, session, script) = (told.clone(), session.clone(), props.script.clone());
         Callback::from(move |_: MouseEvent| {
@@ -274,9 +256,8 @@ pub fn Narrator(props: &NarratorProps) -> Html {
                 Mode::Finished => Told::start(&script, Start::FromTheTop),
                 _ => (*told).clone(),
             };
-            let (next, actions) = from.skip(&script);
-            steps_ran.mark();
-            actions.into_iter().for_each(|a| session.dispatch(a));
+            let (next, steps) = from.skip(&script);
+            session.dispatch(LabAction::Steps(Rc::new(steps)));
             told.set(next);
         })
     };
@@ -430,16 +411,14 @@ fn where_label(told: &Told, script: &Script, start: Start) -> String {
 #[hook]
 fn use_beat_timer(session: &LabHandle, told: &UseStateHandle<Told>, script: &Rc<Script>) {
     let (session, told, script) = (session.clone(), told.clone(), script.clone());
-    let steps_ran = super::lab_provider::use_steps_ran();
     let speed = session.speed_ticks_per_second;
     use_effect_with(((*told).clone(), speed), move |(current, speed)| {
         let timer = (current.mode == Mode::Playing).then(|| {
             let (current, speed) = (current.clone(), *speed);
             Timeout::new(current.delay_ms, move || {
-                let (next, action) = current.beat(&script, speed);
-                if let Some(action) = action {
-                    steps_ran.mark();
-                    session.dispatch(action);
+                let (next, step) = current.beat(&script, speed);
+                if let Some(step) = step {
+                    session.dispatch(LabAction::Steps(Rc::new(vec![step])));
                 }
                 told.set(next);
             })
@@ -511,14 +490,14 @@ mod tests {
         assert_eq!(told.mode, Mode::AtMoment);
         assert_eq!(seen[0].0, Some(1));
         assert!(seen[0].1.contains("sends 3 records"), "{}", seen[0].1);
-        assert_eq!(seen[1].2, Some(LabAction::Forward(2)));
+        assert_eq!(seen[1].2, Some(Step::Ticks(2)));
         assert_eq!(seen[2].1, "The clock runs 4 ticks: 4 so far.");
         assert_eq!(
             seen.last().map(|s| (s.0, s.1.as_str())),
             Some((Some(3), "Look"))
         );
-        let (told, action) = told.with_mode(Mode::Playing).beat(&script, 50);
-        assert!(matches!(action, Some(LabAction::Command(_))));
+        let (told, step) = told.with_mode(Mode::Playing).beat(&script, 50);
+        assert!(matches!(step, Some(Step::Broker(_))));
         assert_eq!(told.beat(&script, 50).0.mode, Mode::Finished);
     }
 
@@ -552,14 +531,12 @@ mod tests {
         let script = script();
         let told = Told::start(&script, Start::FromTheTop);
         let (_, all) = told.skip(&script);
-        assert_eq!(all.len(), 4);
-        assert_eq!(all[0], LabAction::Pause);
-        assert_eq!(all[2], LabAction::Forward(4));
+        assert_eq!(all, script.steps, "from the top, every step as written");
         let (partway, _) = told.with_mode(Mode::Playing).beat(&script, 2);
         let (partway, _) = partway.beat(&script, 1);
         let (done, rest) = partway.skip(&script);
-        assert_eq!(rest[1], LabAction::Forward(3));
-        assert_eq!(rest.len(), 3);
+        assert_eq!(rest[0], Step::Ticks(3), "the tick step's ticks not yet run");
+        assert_eq!(rest.len(), 2);
         assert_eq!(done.mode, Mode::Finished);
     }
 

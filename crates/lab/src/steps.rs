@@ -498,10 +498,21 @@ pub fn run(config: crate::state::LabConfig, steps: &[Step]) -> Result<ScenarioRu
 pub fn run_watched(
     config: crate::state::LabConfig,
     steps: &[Step],
-    mut watch: impl FnMut(crate::clock::Tick, &crate::state::Lab),
+    watch: impl FnMut(crate::clock::Tick, &crate::state::Lab),
 ) -> Result<ScenarioRun, ScenarioError> {
-    use crate::state::Command;
     let mut timeline = crate::timeline::Timeline::new(config);
+    let trace = run_on(&mut timeline, steps, watch)?;
+    Ok(ScenarioRun { timeline, trace })
+}
+
+/// Runs steps at the end of `timeline`, after whatever it already holds (a test that set a lab
+/// up by hand), as [`run_watched`] does on a fresh lab; returns the events, tick by tick.
+pub fn run_on(
+    timeline: &mut crate::timeline::Timeline,
+    steps: &[Step],
+    mut watch: impl FnMut(crate::clock::Tick, &crate::state::Lab),
+) -> Result<Vec<(crate::clock::Tick, crate::state::Event)>, ScenarioError> {
+    use crate::state::Command;
     let mut trace = Vec::new();
     for (index, step) in steps.iter().enumerate() {
         match step {
@@ -534,7 +545,7 @@ pub fn run_watched(
             }
         }
     }
-    Ok(ScenarioRun { timeline, trace })
+    Ok(trace)
 }
 
 /// Parses a block of steps (its key moments are checked, then left out: see [`Script`]).
@@ -640,6 +651,19 @@ pub enum Beat<'a> {
     Moment(&'a KeyMoment),
     /// Every step ran.
     End,
+}
+
+impl Beat<'_> {
+    /// What the beat does to the lab, as a step to run (a command, or its ticks of a `tick`
+    /// step); nothing for a key moment or the end.
+    pub fn step(&self) -> Option<Step> {
+        match self {
+            Beat::Apply { command, .. } => Some(Step::Broker((*command).clone())),
+            Beat::ApplyLab { command, .. } => Some(Step::Lab((*command).clone())),
+            Beat::Advance { ticks, .. } => Some(Step::Ticks(*ticks)),
+            Beat::Moment(_) | Beat::End => None,
+        }
+    }
 }
 
 /// How far a narrated run of a [`Script`] is: the next step, the ticks of it already run and
@@ -868,20 +892,9 @@ mod tests {
             match narration.next(script, ticks_per_beat) {
                 Beat::End => break,
                 Beat::Moment(m) => captions.push(m.caption.clone()),
-                Beat::Apply { command, .. } => {
-                    let at = timeline.end();
-                    timeline
-                        .apply_at(at, crate::state::Command::Broker(command.clone()))
-                        .unwrap();
-                }
-                Beat::ApplyLab { command, .. } => {
-                    let at = timeline.end();
-                    timeline.apply_at(at, command.clone()).unwrap();
-                }
-                Beat::Advance { ticks, .. } => {
-                    for _ in 0..ticks {
-                        timeline.advance_head().unwrap();
-                    }
+                beat => {
+                    let steps: Vec<Step> = beat.step().into_iter().collect();
+                    run_on(timeline, &steps, |_, _| {}).unwrap();
                 }
             }
         }

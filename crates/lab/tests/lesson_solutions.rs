@@ -67,12 +67,14 @@ impl Run {
     /// Runs steps written in the scenario language (the verbs of `lab scenario run`), the way a
     /// lesson's solution describes its clicks.
     fn steps(&mut self, text: &str) {
-        for step in parse_steps(text).unwrap_or_else(|e| panic!("{text}: {e}")) {
-            match step {
-                Step::Ticks(n) => self.ticks(n),
-                Step::Broker(command) => self.run(command),
-                Step::Lab(command) => self.apply(command),
-            }
+        let steps = parse_steps(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        self.run_steps(&steps);
+    }
+
+    /// Runs parsed steps at the end of the lab, as `lab scenario run` does.
+    fn run_steps(&mut self, steps: &[Step]) {
+        if let Err(e) = lab::steps::run_on(&mut self.timeline, steps, |_, _| {}) {
+            panic!("{:?}: {} ({})", steps[e.step], e.message, e.hint);
         }
     }
 
@@ -492,13 +494,8 @@ fn acks_and_durability() {
 
     // The lesson's one-click steps reproduce the acks=1 loss.
     let mut r = Run::new("19-kafka-acks-durability.md");
-    for step in r.lesson.steps().cloned().collect::<Vec<_>>() {
-        match step {
-            Step::Ticks(n) => r.ticks(n),
-            Step::Broker(command) => r.run(command),
-            Step::Lab(command) => r.apply(command),
-        }
-    }
+    let steps: Vec<Step> = r.lesson.steps().cloned().collect();
+    r.run_steps(&steps);
     r.assert_met("acks1-loses");
 }
 
@@ -557,13 +554,8 @@ fn unclean_election() {
     let mut r = Run::new(file);
     assert!(!r.met("lose-acked") && !r.met("prevent"));
     // The lesson's steps reproduce the loss of committed, acknowledged records.
-    for step in r.lesson.steps().cloned().collect::<Vec<_>>() {
-        match step {
-            Step::Ticks(n) => r.ticks(n),
-            Step::Broker(command) => r.run(command),
-            Step::Lab(command) => r.apply(command),
-        }
-    }
+    let steps: Vec<Step> = r.lesson.steps().cloned().collect();
+    r.run_steps(&steps);
     r.assert_met("lose-acked");
     assert_eq!(r.value("lost_acked_all"), 20);
     assert!(
@@ -839,15 +831,7 @@ fn schema_registry() {
     let instructions = r.lesson.instructions.clone();
     assert_eq!(instructions.len(), 10);
     let steps = |n: usize| -> Vec<Step> { instructions[n - 1].steps.clone() };
-    let run_all = |r: &mut Run, steps: Vec<Step>| {
-        for step in steps {
-            match step {
-                Step::Ticks(n) => r.ticks(n),
-                Step::Broker(command) => r.run(command),
-                Step::Lab(command) => r.apply(command),
-            }
-        }
-    };
+    let run_all = |r: &mut Run, steps: Vec<Step>| r.run_steps(&steps);
     // A version 2 with a default, registered without the refusal first, is not the lesson's goal.
     let mut shortcut = Run::new(file);
     run_all(&mut shortcut, steps(1));
