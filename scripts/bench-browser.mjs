@@ -2,7 +2,9 @@
 //   - time from navigation to an interactive lesson (median of 5 cold loads)
 //   - the scrub benchmark page (#/bench), the same core code as the native lab-bench
 //   - the release bundle size (wasm + js), raw and brotli
-// Prints markdown tables. Run by scripts/bench.sh.
+//   - the point-in-time join (#/bench), next to the native time `lab-bench pit` wrote to target/bench-pit
+// Prints markdown tables. Run by scripts/bench.sh; `node scripts/bench-browser.mjs pit` runs only the
+// point-in-time join.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { brotliCompressSync, constants } from "node:zlib";
 import { dirname, join } from "node:path";
@@ -11,7 +13,8 @@ import { chromium } from "../tools/node_modules/playwright-core/index.mjs";
 import { serve } from "../tests/e2e/server.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-const DIST = join(ROOT, "dist");
+// FLOWLAB_DIST points the benchmark at another build (several people may share one checkout's dist/).
+const DIST = process.env.FLOWLAB_DIST || join(ROOT, "dist");
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function bundle() {
@@ -76,6 +79,7 @@ async function frameTime(browser) {
   for (let i = 0; i < 5; i++) await page.click(".send-button");
   await page.click(".add-consumer-button");
   await page.click(".add-consumer-button");
+  await page.click(".steady-send summary");
   await page.fill(".rate-input", "100");
   await page.click(".rate-button");
   const updates = await page.evaluate(async () => {
@@ -116,6 +120,39 @@ async function frameTime(browser) {
   console.log(`| animation-frame interval while playing at 100 ticks/s (${frames.length} frames) | ${stats(frames).join(" | ")} |`);
 }
 
+/**
+ * The point-in-time join in this browser (the bench page, the same generated rows as the native
+ * benchmark), next to the native medians and checksums `lab-bench pit target/bench-pit` wrote in
+ * the same scripts/bench.sh run: the WASM / native ratio, and whether both joins gave one answer.
+ */
+async function pitBench(page) {
+  await page.click(".bench-pit");
+  await page.waitForSelector(".pit-table", { timeout: 600000 });
+  const rows = await page.$$eval(".pit-table tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  let native = {};
+  try {
+    const text = readFileSync(join(ROOT, "target", "bench-pit", "native.txt"), "utf8");
+    native = Object.fromEntries(text.trim().split("\n").map((line) => line.split(" ")));
+  } catch (e) {
+    console.log(`\n(no native run to compare with: ${e.message.split("\n")[0]}; run lab-bench pit target/bench-pit)`);
+  }
+  console.log("\n### Point-in-time join (WebAssembly, headless Chromium, one thread)\n\n| measure | value |\n|---|---|");
+  for (const [m, v] of rows) console.log(`| ${m} | ${v} |`);
+  console.log("\n| variant | WASM (median) | native (median) | WASM / native | WASM / native, fastest runs | same answer |\n|---|---|---|---|---|---|");
+  for (const [variant, label] of [["plain", "point-in-time LEFT join"], ["cutoff", "with the created-time cutoff"]]) {
+    const cell = rows.find(([m]) => m.startsWith(label))?.[1] ?? "";
+    const wasm = parseFloat(cell);
+    const checksum = /(\d+) rows matched, checksum (-?\d+)/.exec(cell);
+    const ms = parseFloat(native[`${variant}_ms`]);
+    const fastest = /min ([0-9.]+)/.exec(cell);
+    const nativeMin = parseFloat(native[`${variant}_min_ms`]);
+    const minRatio = fastest && Number.isFinite(nativeMin) ? `${(parseFloat(fastest[1]) / nativeMin).toFixed(2)}x` : "-";
+    const same = checksum && native[`${variant}_matched`] === checksum[1] && native[`${variant}_weighted`] === checksum[2];
+    const ratio = Number.isFinite(ms) ? `${(wasm / ms).toFixed(2)}x` : "-";
+    console.log(`| ${label} | ${wasm.toFixed(1)} ms | ${Number.isFinite(ms) ? `${ms.toFixed(1)} ms` : "-"} | ${ratio} | ${minRatio} | ${Number.isFinite(ms) ? (same ? "yes" : "NO") : "-"} |`);
+  }
+}
+
 let origin;
 
 async function main() {
@@ -125,6 +162,14 @@ async function main() {
   origin = served.origin;
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-background-networking", "--disable-component-update"] });
+  if (process.argv[2] === "pit") {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${origin}/#/bench`);
+    await pitBench(page);
+    await browser.close();
+    server.close();
+    return;
+  }
   const lesson = /^id:\s*(\S+)/m.exec(readFileSync(join(ROOT, "lessons", readdirSync(join(ROOT, "lessons")).sort()[0]), "utf8"))[1];
   const interactive = [], painted = [];
   for (let i = 0; i < 5; i++) {
@@ -164,6 +209,7 @@ async function main() {
   console.log("\n### Fork and compare at a past tick (WebAssembly, headless Chromium)\n\n| measure | value |\n|---|---|");
   for (const [m, v] of forkRows) console.log(`| ${m} | ${v} |`);
   await sqlBench(browser, page);
+  await pitBench(page);
   await frameTime(browser);
   await browser.close();
   server.close();

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Prints Flowlab's benchmark tables: the scrub benchmark natively (release build of the lab crate), then
+# Prints Flowlab's benchmark tables: the scrub, broker, SQL, fork and point-in-time join benchmarks
+# natively (release build of the lab crate) with their native peers, then
 # in headless Chromium on the release site, the time to an interactive lesson, and bundle sizes.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
@@ -13,7 +14,17 @@ if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import duckdb' 2>/dev/nul
 else
   echo "(DuckDB comparison skipped: run scripts/test.sh once to create target/oracle-venv)"
 fi
-[ -f dist/index.html ] || trunk build --release
+# The point-in-time join: natively (median of 7; writes its rows and results to target/bench-pit),
+# then pandas, Polars and DuckDB on the same rows, each answer checked against ours.
+cargo run --quiet --release -p lab --bin lab-bench -- pit target/bench-pit 7
+if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import duckdb, pandas, polars' 2>/dev/null; then
+  "$venv/bin/python" scripts/bench_pit.py target/bench-pit 5
+else
+  echo "(pandas / Polars / DuckDB comparison skipped: run scripts/test.sh once to create target/oracle-venv)"
+fi
+# FLOWLAB_DIST points the browser benchmarks at another build (several people may share dist/).
+dist="${FLOWLAB_DIST:-dist}"
+[ -f "$dist/index.html" ] || trunk build --release --dist "$dist"
 # The SQL benchmark's browser peers (sql.js, DuckDB-WASM): only the benchmark needs them.
 [ -d tools/bench/node_modules/esbuild ] || (cd tools/bench && npm ci --no-audit --no-fund)
 # DuckDB-WASM's browser module imports apache-arrow (and its dependencies) by bare name: bundle them.

@@ -24,8 +24,8 @@ fi
 # The Python oracles live in their own virtual environment (system Pythons may refuse pip installs).
 ORACLE_VENV="$FLOWLAB_ROOT/target/oracle-venv"
 export FLOWLAB_PYTHON="$ORACLE_VENV/bin/python"
-if ! "$FLOWLAB_PYTHON" -c "import importlib.metadata as m; assert (m.version('kafka-python'), m.version('aiokafka'), m.version('duckdb'), m.version('avro'), m.version('fastavro')) == ('3.0.12', '0.14.0', '2.0.0', '1.12.1', '1.13.1')" 2>/dev/null; then
-  step "installing the Python oracles (kafka-python, aiokafka, duckdb, avro, fastavro from PyPI) in target/oracle-venv"
+if ! "$FLOWLAB_PYTHON" -c "import importlib.metadata as m; assert (m.version('kafka-python'), m.version('aiokafka'), m.version('duckdb'), m.version('avro'), m.version('fastavro'), m.version('pandas'), m.version('numpy'), m.version('polars')) == ('3.0.12', '0.14.0', '2.0.0', '1.12.1', '1.13.1', '3.1.1', '2.4.6', '2.1.0')" 2>/dev/null; then
+  step "installing the Python oracles (kafka-python, aiokafka, duckdb, avro, fastavro, pandas, numpy, polars from PyPI) in target/oracle-venv"
   if ! python3 -m venv "$ORACLE_VENV" 2>/dev/null; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     $SUDO apt-get update -qq

@@ -59,6 +59,12 @@ pub const LABS: &[LabInfo] = &[
         blurb: "A Control Center-style dashboard of the replicated cluster: under-replicated and offline partitions, per-broker traffic and consumer lag in records and seconds, each named by its JMX metric. Kill a broker and watch the numbers move.",
     },
     LabInfo {
+        id: "features",
+        title: "Feature store lab",
+        card: "Feature store lab",
+        blurb: "Feast's model on generated rides and spam data: point-in-time joins with a reason for every NULL, the naive join that leaks the future, the online store, materialization and training/serving skew.",
+    },
+    LabInfo {
         id: "sql",
         title: "SQL lab",
         card: "SQL lab",

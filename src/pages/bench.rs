@@ -2,9 +2,10 @@
 //! the same measurement exists natively (`lab-bench`) and in WebAssembly.
 
 use lab::bench::{
-    broker_throughput, fork_benchmark, scrub_benchmark, sql_benchmark, BrokerThroughput,
-    ClusterShape, ForkReport, ScrubReport,
+    broker_throughput, fork_benchmark, pit_benchmark, scrub_benchmark, sql_benchmark,
+    BrokerThroughput, ClusterShape, ForkReport, PitReport, ScrubReport,
 };
+use lab::features::samples::bench::PIT_SHAPE;
 use yew::prelude::*;
 
 /// Commands in the benchmark journal.
@@ -15,6 +16,8 @@ pub const BENCH_RECORDS: u64 = 1_000_000;
 pub const BENCH_SQL_ROWS: usize = 1_000_000;
 /// Ticks of the replicated lab the fork benchmark forks.
 pub const BENCH_FORK_TICKS: u64 = 3_000;
+/// Runs of each point-in-time join variant (the table gives their median).
+pub const BENCH_PIT_RUNS: usize = 5;
 
 fn clock() -> impl FnMut() -> f64 {
     let performance = web_sys::window().and_then(|w| w.performance());
@@ -43,6 +46,19 @@ pub fn BenchPage() -> Html {
     let running = use_state(|| false);
     let fork = use_state(|| None::<ForkReport>);
     let sql = use_state(|| None::<Vec<(String, f64, String)>>);
+    let pit = use_state(|| None::<PitReport>);
+    let on_pit = {
+        let (pit, running) = (pit.clone(), running.clone());
+        Callback::from(move |_: MouseEvent| {
+            running.set(true);
+            let (pit, running) = (pit.clone(), running.clone());
+            gloo_timers::callback::Timeout::new(30, move || {
+                pit.set(Some(pit_benchmark(PIT_SHAPE, BENCH_PIT_RUNS, &mut clock())));
+                running.set(false);
+            })
+            .forget();
+        })
+    };
     let on_sql = {
         let (sql, running) = (sql.clone(), running.clone());
         Callback::from(move |_: MouseEvent| {
@@ -126,6 +142,12 @@ pub fn BenchPage() -> Html {
             <button class="primary bench-sql" onclick={on_sql} disabled={*running}>{ if *running { "Running…" } else { "Run the SQL benchmark" } }</button>
             if let Some(rows) = (*sql).clone() {
                 { table("sql-table", rows.into_iter().map(|(name, ms, summary)| (name, format!("{ms:.1} ms ({summary})"))).collect()) }
+            }
+            <h2>{ "Point-in-time join" }</h2>
+            <p>{ format!("The feature store's training-set join (Feast's get_historical_features): {} feature rows and {} entity rows over {} keys, TTL one day, without and with the created-time cutoff, median of {BENCH_PIT_RUNS}. The same generated rows as the native benchmark and its pandas, Polars and DuckDB peers in scripts/bench.sh.", PIT_SHAPE.feature_rows, PIT_SHAPE.entity_rows, PIT_SHAPE.keys) }</p>
+            <button class="primary bench-pit" onclick={on_pit} disabled={*running}>{ if *running { "Running…" } else { "Run the point-in-time join benchmark" } }</button>
+            if let Some(report) = (*pit).clone() {
+                { table("pit-table", report.rows()) }
             }
         </section>
     }

@@ -30,10 +30,6 @@ struct Coming {
 
 const COMING: &[Coming] = &[
     Coming {
-        name: "Feature store",
-        blurb: "Point-in-time correct features, offline and online, and the training/serving skew they prevent.",
-    },
-    Coming {
         name: "Streaming",
         blurb: "Windows, watermarks and late events; stateful operators and exactly-once sinks.",
     },
@@ -98,9 +94,16 @@ fn tracks(catalog: &Catalog) -> Vec<Track<'_>> {
             lab: lab("sql"),
             also: None,
         },
+        Track {
+            name: "Feature store".into(),
+            blurb: "Point-in-time joins and the leakage they prevent, ASOF JOIN, the online store and materialization, training/serving skew, backfills.",
+            lessons: named("Feature store"),
+            lab: lab("features"),
+            also: None,
+        },
     ];
     for (name, lessons) in catalog.tracks() {
-        if !matches!(name, "Foundations" | "Kafka" | "SQL") {
+        if !matches!(name, "Foundations" | "Kafka" | "SQL" | "Feature store") {
             tracks.push(Track {
                 name: name.to_string(),
                 blurb: "",
@@ -288,11 +291,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_map_shows_foundations_kafka_replication_and_sql_with_every_lesson_once() {
+    fn the_map_shows_every_track_with_every_lesson_once() {
         let catalog = catalog();
         let tracks = tracks(&catalog);
         let names: Vec<&str> = tracks.iter().map(|t| t.name.as_str()).collect();
-        assert_eq!(names[..4], ["Foundations", "Kafka", "Replication", "SQL"]);
+        assert_eq!(
+            names[..5],
+            [
+                "Foundations",
+                "Kafka",
+                "Replication",
+                "SQL",
+                "Feature store"
+            ]
+        );
         let mut ids: Vec<&str> = tracks
             .iter()
             .flat_map(|t| t.lessons.iter().map(|l| l.meta.id.as_str()))

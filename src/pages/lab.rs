@@ -76,6 +76,20 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                 (WidgetKind::Trace, "Event trace"),
             ],
         ),
+        "features" => (
+            "A feature store after Feast, over generated rides and spam comments: build a training set with a point-in-time join, see why each NULL is NULL and what the naive join leaks, then materialize to the online store, serve, and compare what the model saw with what it was trained on.",
+            LabConfig { preset: Preset::FeatureStore, ..LabConfig::default() },
+            vec![WidgetKind::FeatureDefinitions],
+            vec![
+                (WidgetKind::TrainingSet, "Training set"),
+                (WidgetKind::FeatureTimeline, "One key over time"),
+                (WidgetKind::FeatureModel, "Model: offline vs later"),
+                (WidgetKind::OnlineStore, "Online store"),
+                (WidgetKind::SkewReport, "Training/serving skew"),
+                (WidgetKind::Journal, "Journal"),
+                (WidgetKind::StateHash, "Determinism check"),
+            ],
+        ),
         "broker" => (
             "A Kafka 4.x cluster: produce records, watch them land in partition logs, run consumer groups, and break things on purpose.",
             LabConfig { preset: Preset::Broker, ..LabConfig::default() },

@@ -39,6 +39,7 @@ fn describe(lab: &lab::state::Lab, command: &Command) -> String {
         Command::Registry(_) | Command::ProduceAvro { .. } | Command::ReadWith { .. } => {
             lab::schemas::describe_command(command)
         }
+        Command::Features(command) => lab::feature_lab::describe_command(command),
     }
 }
 

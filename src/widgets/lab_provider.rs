@@ -157,7 +157,7 @@ pub fn LabProvider(props: &LabProviderProps) -> Html {
         <ContextProvider<LabHandle> context={session.clone()}>
             <div class="lab-session">
                 <LabNotice />
-                { props.children.clone() }
+                <super::features::SelectionProvider>{ props.children.clone() }</super::features::SelectionProvider>
             </div>
         </ContextProvider<LabHandle>>
     }

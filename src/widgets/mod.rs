@@ -5,6 +5,7 @@ pub mod broker;
 pub mod chart_canvas;
 pub mod emitter;
 pub mod events_chart;
+pub mod features;
 pub mod goal;
 pub mod journal_view;
 pub mod lab_provider;
@@ -58,6 +59,12 @@ pub fn render(kind: WidgetKind, caption: Option<&str>) -> Html {
         WidgetKind::SqlTrace => html! { <sql_lesson::SqlLessonTrace /> },
         WidgetKind::SqlSchema => html! { <sql_lesson::SqlLessonSchema /> },
         WidgetKind::SchemaRegistry => html! { <schema_registry::SchemaRegistry /> },
+        WidgetKind::FeatureDefinitions => html! { <features::definitions::FeatureDefinitions /> },
+        WidgetKind::FeatureTimeline => html! { <features::timeline::FeatureTimeline /> },
+        WidgetKind::TrainingSet => html! { <features::training_set::TrainingSetView /> },
+        WidgetKind::FeatureModel => html! { <features::model_chart::FeatureModel /> },
+        WidgetKind::OnlineStore => html! { <features::online_store::OnlineStorePanel /> },
+        WidgetKind::SkewReport => html! { <features::skew::SkewReportView /> },
     };
     html! {
         <figure class={classes!("widget", format!("widget-{}", kind.name()))} data-widget={kind.name()}>

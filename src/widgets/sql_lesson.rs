@@ -4,6 +4,7 @@
 //!   lesson with a broker keeps the lab's live tables at the tick on screen ([`LiveTables`]): the
 //!   topics are registered again whenever the cursor or the journal moves, and before each run,
 //!   and each run remembers the state it read so that goals grade it against that same state.
+//!   A lesson with a feature store gets the store's sample tables the same way.
 //! - The widgets `sql` (the editor and the result's views), `sql-trace` and `sql-schema`.
 //! - [`SqlExampleBlock`]: a query from the prose, with buttons that put it into the editor or
 //!   run it; the latest run of that query shows under it (its first rows, or its error).
@@ -73,7 +74,8 @@ pub fn SqlLessonProvider(props: &SqlLessonProviderProps) -> Html {
     }
 }
 
-/// Sends the lab state on screen to the SQL lab whenever it changes, when it has a broker.
+/// Sends the lab state on screen to the SQL lab whenever it changes, when it has a broker (its
+/// topics) or a feature store (its sample tables).
 #[component]
 fn LiveTables() -> Html {
     let session = use_lab();
@@ -82,7 +84,7 @@ fn LiveTables() -> Html {
     let key = (session.cursor, session.journal_revision);
     use_effect_with(key, move |_| {
         if let Some(sql) = sql {
-            if view.cluster().is_some() {
+            if view.cluster().is_some() || view.features().is_some() {
                 sql.dispatch(SqlAction::SetLive(view));
             }
         }

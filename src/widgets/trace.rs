@@ -32,6 +32,7 @@ pub fn describe(lab: &lab::state::Lab, traced: &TracedEvent) -> String {
         Event::Registry(_) | Event::ReaderChosen { .. } => {
             lab::schemas::describe_event(&traced.event)
         }
+        Event::Features(event) => lab::feature_lab::describe_event(event),
     }
 }
 

@@ -7,14 +7,19 @@
 //! - `lab scenario run [--verbose] FILE`: runs a scenario file and prints its trace and summary.
 //! - `lab sql [--table NAME=FILE.csv]... [--format table|csv|json] [--large] [QUERY]`: runs SQL
 //!   over the sample tables and CSV files (`lab sql --help`).
+//! - `lab features historical --repo REPO.json --entities ENTITIES.csv --features VIEW:FEATURE,...`:
+//!   a training set by Feast's point-in-time join (`lab features --help`).
 //! - `lab schema check|encode|decode`: Avro compatibility as a Schema Registry checks it, and Avro
 //!   binary to and from Avro's JSON encoding (see `schema_cmd`).
 //!
 //! Bad input gets a one-line error naming the problem and exit code 2, never a panic; a SQL
 //! statement the engine refuses gets the lab's message, caret and hint, and exit code 1, and so
-//! does a scenario that breaks a replication invariant (after its trace and summary).
+//! does a scenario that breaks a replication invariant (after its trace and summary), and bad
+//! input to `lab features` (the message names the file and line, or the field, and a hint).
 
+mod args;
 mod assign_cmd;
+mod features_cmd;
 mod partition_cmd;
 mod scenario_cmd;
 mod schema_cmd;
@@ -28,6 +33,8 @@ const USAGE: &str = "usage:
   lab assign --strategy range|roundrobin|sticky|cooperative-sticky FILE|-
   lab scenario run [--verbose] FILE
   lab sql [--table NAME=FILE.csv]... [--format table|csv|json] [--large] [QUERY]
+  lab features historical --repo REPO.json --entities ENTITIES.csv --features VIEW:FEATURE[,VIEW:FEATURE...]
+      [--full-feature-names] [--created-cutoff] [--format table|csv|json]
   lab schema check [--mode backward|forward|full|backward_transitive|forward_transitive|full_transitive] NEW.avsc [OLD.avsc...]
   lab schema encode SCHEMA.avsc   (Avro JSON values on standard input, one a line; hex out)
   lab schema decode SCHEMA.avsc   (hex on standard input, one a line; Avro JSON out)";
@@ -58,6 +65,14 @@ fn main() -> ExitCode {
                 return ExitCode::from(1);
             }
         },
+        Some("features") => match features_cmd::run(&args[1..]) {
+            Ok(output) => Ok(output),
+            Err(features_cmd::Failure::Usage(message)) => Err(message),
+            Err(features_cmd::Failure::Invalid(message)) => {
+                eprintln!("lab: {message}");
+                return ExitCode::from(1);
+            }
+        },
         Some("schema") => match schema_cmd::run(&args[1..], &mut std::io::stdin().lock()) {
             Ok(output) => Ok(output),
             Err(schema_cmd::Failure::Usage(message)) => Err(message),
@@ -72,9 +87,11 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Some(other) => Err(format!(
-            "unknown command \"{other}\" (try partition, assign, scenario, sql or schema)"
+            "unknown command \"{other}\" (try partition, assign, scenario, sql, features or schema)"
         )),
-        None => Err("no command given (try partition, assign, scenario, sql or schema)".into()),
+        None => Err(
+            "no command given (try partition, assign, scenario, sql, features or schema)".into(),
+        ),
     };
     match result {
         Ok(output) => {

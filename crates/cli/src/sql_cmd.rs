@@ -1,6 +1,7 @@
 //! `lab sql`: runs SQL over the lab's sample tables and the learner's CSV files, natively, with
 //! the same engine, messages and carets as the SQL lab.
 
+use crate::args::{format_value, Args};
 use crate::sql_format::{render, Format};
 use lab::sql::csv::from_csv;
 use lab::sql::datasets::{load_samples, Size};
@@ -62,21 +63,11 @@ fn plain_identifier(name: &str) -> bool {
 
 fn parse_args(args: &[String]) -> Result<Options, Failure> {
     let mut options = Options::default();
-    let mut rest = args.iter();
-    while let Some(arg) = rest.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value.to_string())),
-            _ => (arg.as_str(), None),
-        };
-        let mut value = |what: &str| {
-            inline
-                .clone()
-                .or_else(|| rest.next().cloned())
-                .ok_or_else(|| usage(format!("{flag} needs {what}")))
-        };
-        match flag {
+    let mut args = Args::new(args);
+    while let Some(arg) = args.next_arg() {
+        match arg.flag {
             "--table" => {
-                let spec = value("NAME=FILE.csv")?;
+                let spec = args.value(&arg, "NAME=FILE.csv").map_err(usage)?;
                 let (name, file) = spec
                     .split_once('=')
                     .ok_or_else(|| usage(format!("--table wants NAME=FILE.csv, not \"{spec}\"")))?;
@@ -88,24 +79,20 @@ fn parse_args(args: &[String]) -> Result<Options, Failure> {
                 options.tables.push((name.to_string(), file.to_string()));
             }
             "--format" => {
-                let name = value("table, csv or json")?;
-                options.format = Some(Format::parse(&name).ok_or_else(|| {
-                    usage(format!(
-                        "--format must be table, csv or json, not \"{name}\""
-                    ))
-                })?);
+                let name = args.value(&arg, "table, csv or json").map_err(usage)?;
+                options.format = Some(format_value(&name).map_err(usage)?);
             }
             "--large" => options.large = true,
             "--help" | "-h" => options.help = true,
             "--" => {
-                for query in rest.by_ref() {
+                for query in args.remaining() {
                     set_query(&mut options, query)?;
                 }
             }
             flag if flag.starts_with('-') && flag.len() > 1 => {
                 return Err(usage(format!("unknown option {flag} (see lab sql --help)")))
             }
-            _ => set_query(&mut options, arg)?,
+            _ => set_query(&mut options, arg.whole)?,
         }
     }
     Ok(options)

@@ -138,6 +138,44 @@ fn csv_files_become_tables() {
 }
 
 #[test]
+fn asof_joins_run_over_csv_files() {
+    let trades = temp_file(
+        "trades.csv",
+        "id,ticker,at\n1,A,2024-01-02 09:30:00\n2,A,2024-01-02 10:15:00\n3,B,2024-01-02 09:00:00\n4,C,2024-01-02 11:00:00\n",
+    );
+    let prices = temp_file(
+        "prices.csv",
+        "ticker,at,price\nA,2024-01-02 09:00:00,10.5\nA,2024-01-02 10:00:00,11\nB,2024-01-02 09:05:00,20\n",
+    );
+    let tables = [
+        "--table".to_string(),
+        format!("trades={}", trades.display()),
+        "--table".to_string(),
+        format!("prices={}", prices.display()),
+    ];
+    let args = |rest: &[&str]| -> Vec<String> {
+        tables
+            .iter()
+            .cloned()
+            .chain(rest.iter().map(|s| s.to_string()))
+            .collect()
+    };
+    let query = "SELECT t.id, p.at AS priced_at, p.price FROM trades t ASOF LEFT JOIN prices p \
+                 ON t.ticker = p.ticker AND t.at >= p.at ORDER BY t.id";
+    let run = args(&["--format", "json", query]);
+    let out = ok(&run.iter().map(String::as_str).collect::<Vec<_>>());
+    // Trade 3 comes before B's first price and C has none: both keep their row, with NULLs.
+    assert_eq!(
+        out,
+        "{\"columns\":[\"id\",\"priced_at\",\"price\"],\"types\":[\"BIGINT\",\"TIMESTAMP\",\"DOUBLE\"],\
+         \"rows\":[[1,\"2024-01-02 09:00:00\",10.5],[2,\"2024-01-02 10:00:00\",11.0],[3,null,null],[4,null,null]]}\n"
+    );
+    let explain = args(&["--format", "json", &format!("EXPLAIN {query}")]);
+    let plan = ok(&explain.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(plan.contains("AsofSortMergeJoin"), "{plan}");
+}
+
+#[test]
 fn statements_come_from_standard_input() {
     let out = lab_sql(
         &["--format", "csv"],

@@ -183,6 +183,30 @@ mod tests {
         assert_eq!(report.jump_median_ms, 1.0);
         assert!(report.table().contains("| checkpoints held |"));
     }
+
+    #[test]
+    fn pit_benchmark_times_each_variant_and_reports_its_checksum() {
+        use crate::features::samples::bench::PitShape;
+        let shape = PitShape {
+            feature_rows: 5_000,
+            entity_rows: 500,
+            keys: 50,
+        };
+        let mut t = 0.0;
+        let report = pit_benchmark(shape, 3, &mut || {
+            t += 1.0;
+            t
+        });
+        assert_eq!(report.plain.median_ms, 1.0);
+        assert!(report.plain.checksum.matched > 250);
+        assert!(report.cutoff.checksum.matched <= report.plain.checksum.matched);
+        let lines = report.key_values();
+        assert!(lines.contains(&format!(
+            "plain_weighted {}\n",
+            report.plain.checksum.weighted
+        )));
+        assert!(report.rows()[0].1.starts_with("5000 feature rows"));
+    }
 }
 
 /// Throughput of the broker model: produce `records` keyed records through a 12-partition topic
@@ -568,4 +592,133 @@ pub fn sql_benchmark_of(
         out.push((name.to_string(), best, summary));
     }
     out
+}
+
+/// One variant of the point-in-time join benchmark: the median time of its runs and what the
+/// join produced (the checksum the peers are checked against).
+#[derive(Clone, Copy, Debug)]
+pub struct PitTiming {
+    pub median_ms: f64,
+    pub min_ms: f64,
+    pub max_ms: f64,
+    pub checksum: crate::features::samples::bench::PitChecksum,
+}
+
+/// The point-in-time join benchmark: Feast's `get_historical_features` over
+/// [`crate::features::samples::bench`]'s data, without and with the created-time cutoff.
+#[derive(Clone, Debug)]
+pub struct PitReport {
+    pub shape: crate::features::samples::bench::PitShape,
+    pub runs: usize,
+    pub generate_ms: f64,
+    pub plain: PitTiming,
+    pub cutoff: PitTiming,
+}
+
+/// The seed of the point-in-time join benchmark's data.
+pub const PIT_BENCH_SEED: Seed = Seed(13);
+
+/// Generates the benchmark's data (timed apart) and runs each variant `runs` times.
+pub fn pit_benchmark(
+    shape: crate::features::samples::bench::PitShape,
+    runs: usize,
+    now_ms: &mut dyn FnMut() -> f64,
+) -> PitReport {
+    let start = now_ms();
+    let data = crate::features::samples::bench::pit_bench(shape, PIT_BENCH_SEED);
+    let generate_ms = now_ms() - start;
+    PitReport {
+        shape,
+        runs: runs.max(1),
+        generate_ms,
+        plain: time_pit_join(&data, false, runs, now_ms),
+        cutoff: time_pit_join(&data, true, runs, now_ms),
+    }
+}
+
+/// Times the join alone: the data is in memory before, the checksum is taken after.
+fn time_pit_join(
+    data: &crate::features::samples::bench::PitBench,
+    created_cutoff: bool,
+    runs: usize,
+    now_ms: &mut dyn FnMut() -> f64,
+) -> PitTiming {
+    use crate::features::historical::{get_historical_features, HistoricalOptions};
+    use crate::features::samples::bench::pit_checksum;
+    let options = HistoricalOptions {
+        created_cutoff,
+        ..HistoricalOptions::default()
+    };
+    let mut times = Vec::with_capacity(runs.max(1));
+    let mut checksum = None;
+    for _ in 0..runs.max(1) {
+        let start = now_ms();
+        let set = get_historical_features(
+            &data.repo,
+            &data.sources,
+            &data.entities,
+            &data.refs,
+            options,
+        );
+        times.push(now_ms() - start);
+        checksum = set.as_ref().ok().map(pit_checksum);
+    }
+    times.sort_by(f64::total_cmp);
+    PitTiming {
+        median_ms: percentile(&times, 0.5),
+        min_ms: times[0],
+        max_ms: times[times.len() - 1],
+        checksum: checksum.unwrap_or(crate::features::samples::bench::PitChecksum {
+            matched: 0,
+            weighted: 0,
+        }),
+    }
+}
+
+impl PitReport {
+    /// Rows of (measure, value) for a table.
+    pub fn rows(&self) -> Vec<(String, String)> {
+        let timing = |t: &PitTiming| {
+            format!(
+                "{:.1} ms (min {:.1}, max {:.1}); {} rows matched, checksum {}",
+                t.median_ms, t.min_ms, t.max_ms, t.checksum.matched, t.checksum.weighted
+            )
+        };
+        vec![
+            (
+                "data".into(),
+                format!(
+                    "{} feature rows, {} entity rows, {} integer keys, TTL 1 day",
+                    self.shape.feature_rows, self.shape.entity_rows, self.shape.keys
+                ),
+            ),
+            (
+                "generate the data (not part of the join)".into(),
+                format!("{:.0} ms", self.generate_ms),
+            ),
+            (
+                format!("point-in-time LEFT join, median of {}", self.runs),
+                timing(&self.plain),
+            ),
+            (
+                format!("with the created-time cutoff, median of {}", self.runs),
+                timing(&self.cutoff),
+            ),
+        ]
+    }
+
+    /// The measurements as `name value` lines, for the peers' script to compare against.
+    pub fn key_values(&self) -> String {
+        let mut out = format!(
+            "feature_rows {}\nentity_rows {}\nkeys {}\nruns {}\n",
+            self.shape.feature_rows, self.shape.entity_rows, self.shape.keys, self.runs
+        );
+        for (name, t) in [("plain", &self.plain), ("cutoff", &self.cutoff)] {
+            out.push_str(&format!(
+                "{name}_ms {:.3}\n{name}_min_ms {:.3}\n{name}_matched {}\n{name}_weighted {}\n",
+                t.median_ms, t.min_ms, t.checksum.matched, t.checksum.weighted
+            ));
+        }
+        out
+    }
 }

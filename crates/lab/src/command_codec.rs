@@ -28,6 +28,8 @@ const TAG_QUEUE: u8 = 4;
 const TAG_REGISTRY: u8 = 10;
 const TAG_PRODUCE_AVRO: u8 = 11;
 const TAG_READ_WITH: u8 = 12;
+// Tags 20 to 29: the feature store.
+const TAG_FEATURES: u8 = 20;
 
 pub(crate) fn encode_command(w: &mut Writer, command: &Command) {
     match command {
@@ -94,6 +96,10 @@ pub(crate) fn encode_command(w: &mut Writer, command: &Command) {
             w.str(subject);
             w.varint(version.map_or(0, |v| u64::from(v.0)));
         }
+        Command::Features(command) => {
+            w.u8(TAG_FEATURES);
+            features::store::command_codec::encode(w, command);
+        }
     }
 }
 
@@ -142,6 +148,7 @@ pub(crate) fn decode_command(r: &mut Reader<'_>) -> Result<Command, DecodeError>
                 v => Some(registry::Version(v as u32)),
             },
         },
+        TAG_FEATURES => Command::Features(features::store::command_codec::decode(r)?),
         _ => return Err(DecodeError::Invalid("command")),
     })
 }

@@ -168,10 +168,27 @@ pub enum WidgetKind {
     /// schema editor with a dry-run check, an Avro producer, and a topic's records as wire bytes
     /// and as decoded by the chosen reader schema.
     SchemaRegistry,
+    /// The feature repository: entities, views with their TTLs (editable), feature services, the
+    /// request (which features, which entity rows) and the join's options.
+    FeatureDefinitions,
+    /// Per entity key, the view's rows at their event (and created) times, each entity row's time
+    /// with an arrow to the row it got, and the TTL window as a band.
+    FeatureTimeline,
+    /// The training set with a reason on every NULL, values from the future marked, and the
+    /// naive-join toggle.
+    TrainingSet,
+    /// A model trained on the training set: offline AUC next to AUC on later data.
+    FeatureModel,
+    /// The online store: materialize, incremental runs, write policy, TTL on read, read one
+    /// entity, freshness per view, and serving entity rows with a materialization schedule.
+    OnlineStore,
+    /// Training/serving skew: every logged online value against the point-in-time value, with
+    /// its cause.
+    SkewReport,
 }
 
 impl WidgetKind {
-    pub const ALL: [WidgetKind; 24] = [
+    pub const ALL: [WidgetKind; 30] = [
         WidgetKind::TimeControls,
         WidgetKind::Stream,
         WidgetKind::Emitter,
@@ -196,6 +213,12 @@ impl WidgetKind {
         WidgetKind::SqlTrace,
         WidgetKind::SqlSchema,
         WidgetKind::SchemaRegistry,
+        WidgetKind::FeatureDefinitions,
+        WidgetKind::FeatureTimeline,
+        WidgetKind::TrainingSet,
+        WidgetKind::FeatureModel,
+        WidgetKind::OnlineStore,
+        WidgetKind::SkewReport,
     ];
 
     pub fn name(self) -> &'static str {
@@ -224,6 +247,12 @@ impl WidgetKind {
             WidgetKind::SqlTrace => "sql-trace",
             WidgetKind::SqlSchema => "sql-schema",
             WidgetKind::SchemaRegistry => "schema-registry",
+            WidgetKind::FeatureDefinitions => "feature-definitions",
+            WidgetKind::FeatureTimeline => "feature-timeline",
+            WidgetKind::TrainingSet => "training-set",
+            WidgetKind::FeatureModel => "feature-model",
+            WidgetKind::OnlineStore => "online-store",
+            WidgetKind::SkewReport => "skew-report",
         }
     }
 
@@ -248,6 +277,19 @@ impl WidgetKind {
                 | WidgetKind::Compare
                 | WidgetKind::Overview
                 | WidgetKind::SchemaRegistry
+        )
+    }
+
+    /// Widgets that show the feature store, and so need the feature-store preset.
+    pub fn needs_feature_store(self) -> bool {
+        matches!(
+            self,
+            WidgetKind::FeatureDefinitions
+                | WidgetKind::FeatureTimeline
+                | WidgetKind::TrainingSet
+                | WidgetKind::FeatureModel
+                | WidgetKind::OnlineStore
+                | WidgetKind::SkewReport
         )
     }
 
@@ -991,6 +1033,13 @@ pub fn lint(lesson: &Lesson) -> Vec<String> {
         ));
     }
     for widget in lesson.widgets() {
+        if widget.kind.needs_feature_store() && lab.features().is_none() {
+            problems.push(format!(
+                "widget \"{}\" shows the feature store, which the \"{}\" preset does not have",
+                widget.kind.name(),
+                lesson.meta.config.preset.name()
+            ));
+        }
         if widget.kind.needs_broker() && lab.cluster().is_none() {
             problems.push(format!(
                 "widget \"{}\" shows a Kafka cluster, which the \"{}\" preset does not have",
@@ -1001,8 +1050,11 @@ pub fn lint(lesson: &Lesson) -> Vec<String> {
     }
     let steps: Vec<crate::steps::Step> = lesson.steps().cloned().collect();
     if !steps.is_empty() {
-        if lab.cluster().is_none() {
-            problems.push("steps drive a Kafka cluster, which this preset does not have".into());
+        if lab.cluster().is_none() && lab.features().is_none() {
+            problems.push(
+                "steps drive a Kafka cluster or a feature store, which this preset does not have"
+                    .into(),
+            );
         } else if let Err(e) = crate::steps::run(lesson.meta.config, &steps) {
             problems.push(format!(
                 "step {} of the lesson's steps is refused: {}",

@@ -24,6 +24,7 @@
 //! ```
 
 pub use broker::{self, queue, stream};
+pub use features;
 pub use registry;
 pub use sim::{self, clock, codec, rng, state_hash};
 pub use sql;
@@ -32,6 +33,8 @@ pub mod bench;
 pub mod check;
 mod command_codec;
 pub mod compare;
+pub mod feature_lab;
+pub mod feature_sources;
 pub mod journal;
 pub mod lesson;
 pub mod metric;

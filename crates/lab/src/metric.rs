@@ -496,7 +496,12 @@ impl Unit {
         match self {
             Unit::Tick => format!("tick {}", grouped(value)),
             Unit::Permille if value % 10 == 0 => format!("{}%", value / 10),
-            Unit::Permille => format!("{}.{}%", value / 10, (value % 10).abs()),
+            Unit::Permille => format!(
+                "{}{}.{}%",
+                if value < 0 { "-" } else { "" },
+                (value / 10).abs(),
+                (value % 10).abs()
+            ),
             Unit::Bytes if value == 1 => "1 byte".into(),
             Unit::Bytes => format!("{} bytes", grouped(value)),
             Unit::Things(one, _) if value == 1 => format!("1 {one}"),
@@ -637,6 +642,8 @@ pub enum Metric {
     Topic(String, &'static Field),
     /// `group.NAME.FIELD`, a field from [`GROUP_FIELDS`]; a group that does not exist yet has zeros.
     Group(String, &'static Field),
+    /// `features.FIELD`, a field from [`crate::feature_lab::FEATURE_FIELDS`].
+    Features(&'static Field),
 }
 
 impl Metric {
@@ -704,6 +711,11 @@ impl Metric {
             ["avro", topic, field] if !topic.is_empty() => find_field(AVRO_FIELDS, field)
                 .map(|f| Metric::Avro(topic.to_string(), f))
                 .map_err(|known| format!("avro.TOPIC has no \"{field}\"; use one of {known}")),
+            ["features", field] => find_field(crate::feature_lab::FEATURE_FIELDS, field)
+                .map(Metric::Features)
+                .map_err(|known| {
+                    format!("the feature store has no \"{field}\"; use one of {known}")
+                }),
             ["source", source, "chance"] if !source.is_empty() => {
                 Ok(Metric::SourceChance(source.to_string()))
             }
@@ -718,6 +730,7 @@ impl Metric {
                         "group.NAME.lag",
                         "subject.NAME.versions",
                         "avro.TOPIC.defaults",
+                        "features.rows",
                     ])
                     .min_by_key(|known| sim::text::edit_distance(name, known))
                     .unwrap_or("tick");
@@ -775,6 +788,7 @@ impl Metric {
             Metric::Avro(t, f) => return format!("avro.{t}.{}", f.name),
             Metric::Topic(t, f) => return format!("topic.{t}.{}", f.name),
             Metric::Group(g, f) => return format!("group.{g}.{}", f.name),
+            Metric::Features(f) => return format!("features.{}", f.name),
         };
         plain.to_string()
     }
@@ -915,6 +929,7 @@ impl Metric {
             | Metric::Group(name, field)
             | Metric::Subject(name, field)
             | Metric::Avro(name, field) => field.words.naming(name),
+            Metric::Features(field) => field.words.naming(""),
         }
     }
 }
@@ -1072,6 +1087,7 @@ impl Observation<'_> {
             Metric::Group(name, field) => {
                 group_value(self.lab.cluster()?, name, field.name, self.lab.now())
             }
+            Metric::Features(field) => crate::feature_lab::feature_value(self.lab, field.name)?,
         })
     }
 }
@@ -1294,6 +1310,8 @@ mod tests {
         assert_eq!(Unit::Tick.format(12), "tick 12");
         assert_eq!(Unit::Permille.format(300), "30%");
         assert_eq!(Unit::Permille.format(5), "0.5%");
+        assert_eq!(Unit::Permille.format(-5), "-0.5%");
+        assert_eq!(Unit::Permille.format(-125), "-12.5%");
         assert_eq!(Unit::Bytes.format(1), "1 byte");
         assert_eq!(Unit::Things("replica", "replicas").format(1), "1 replica");
         assert_eq!(grouped(1_234_567), "1,234,567");

@@ -27,6 +27,9 @@ use crate::state_hash::StateHasher;
 use crate::stream::{
     AddSourceError, Emission, SourceId, Stream, CHANCE_PERMILLE_MAX, EMIT_COUNT_MAX, SOURCES_MAX,
 };
+use features::model::FeatureError;
+use features::store::command::{FeatureCommand, FeatureEvent};
+use features::store::FeatureStore;
 use registry::{Registry, RegistryCommand, RegistryEvent, Version};
 use sim::codec::{DecodeError, Reader, Writer};
 use std::collections::{BTreeMap, VecDeque};
@@ -57,10 +60,13 @@ pub enum Preset {
     /// A Kafka cluster with a Schema Registry: topics "users" and "numbers" (one partition
     /// each), one producer, and the value schema of "users" registered as version 1.
     SchemaRegistry,
+    /// A feature store over the sample world of the seed: drivers and customers after Feast's
+    /// demo, and the spam-comments counters and embeddings.
+    FeatureStore,
 }
 
 impl Preset {
-    pub const ALL: [Preset; 8] = [
+    pub const ALL: [Preset; 9] = [
         Preset::Quiet,
         Preset::TwoSources,
         Preset::Busy,
@@ -69,6 +75,7 @@ impl Preset {
         Preset::QueueVsLog,
         Preset::Replicated,
         Preset::SchemaRegistry,
+        Preset::FeatureStore,
     ];
 
     pub fn name(self) -> &'static str {
@@ -81,6 +88,7 @@ impl Preset {
             Preset::QueueVsLog => "queue-vs-log",
             Preset::Replicated => "replicated",
             Preset::SchemaRegistry => "schema-registry",
+            Preset::FeatureStore => "feature-store",
         }
     }
 
@@ -99,6 +107,7 @@ impl Preset {
             Preset::QueueVsLog => 5,
             Preset::Replicated => 6,
             Preset::SchemaRegistry => 10,
+            Preset::FeatureStore => 20,
         }
     }
 
@@ -120,7 +129,8 @@ impl Preset {
             | Preset::BrokerCompacted
             | Preset::QueueVsLog
             | Preset::Replicated
-            | Preset::SchemaRegistry => &[],
+            | Preset::SchemaRegistry
+            | Preset::FeatureStore => &[],
         }
     }
 
@@ -135,7 +145,7 @@ impl Preset {
             config: ProducerConfig::default(),
         };
         match self {
-            Preset::Quiet | Preset::TwoSources | Preset::Busy => None,
+            Preset::Quiet | Preset::TwoSources | Preset::Busy | Preset::FeatureStore => None,
             Preset::Broker | Preset::QueueVsLog => Some((3, vec![orders, producer])),
             Preset::SchemaRegistry => {
                 let topic = |name: &str| BrokerCommand::CreateTopic {
@@ -244,6 +254,8 @@ pub enum Command {
         subject: String,
         version: Option<Version>,
     },
+    /// Anything asked of the feature store (a join option, a TTL, a materialization, a read).
+    Features(FeatureCommand),
 }
 
 /// What happened. Applying events never fails; they are the lab's narration.
@@ -266,6 +278,7 @@ pub enum Event {
         subject: String,
         version: Option<Version>,
     },
+    Features(FeatureEvent),
 }
 
 /// An event with the tick it happened at.
@@ -309,6 +322,10 @@ pub enum Rejection {
         message: String,
         hint: String,
     },
+    /// A feature-store command in a lab without a feature store.
+    NoFeatureStore,
+    /// The feature store refused (an unknown view, a bad time range...).
+    Features(FeatureError),
 }
 
 impl fmt::Display for Rejection {
@@ -339,6 +356,8 @@ impl fmt::Display for Rejection {
             Rejection::Queue { message, .. } => write!(f, "{message}"),
             Rejection::NoRegistry => write!(f, "this lab has no Schema Registry"),
             Rejection::Registry { message, .. } => write!(f, "{message}"),
+            Rejection::NoFeatureStore => write!(f, "this lab has no feature store"),
+            Rejection::Features(e) => write!(f, "{}", e.message),
         }
     }
 }
@@ -363,6 +382,8 @@ impl Rejection {
             Rejection::Queue { hint, .. } => hint.clone(),
             Rejection::NoRegistry => "open the Schema Registry lesson".into(),
             Rejection::Registry { hint, .. } => hint.clone(),
+            Rejection::NoFeatureStore => "open the feature store lab".into(),
+            Rejection::Features(e) => e.hint.clone(),
         }
     }
 }
@@ -381,6 +402,8 @@ pub struct Lab {
     registry: Option<Registry>,
     /// The reader version chosen per subject (absent: read with the writer's schema).
     readers: BTreeMap<String, Version>,
+    /// The feature store of the feature-store preset.
+    features: Option<FeatureStore>,
     trace: VecDeque<TracedEvent>,
 }
 
@@ -411,6 +434,7 @@ impl Lab {
             queue: (config.preset == Preset::QueueVsLog).then(ClassicQueue::default),
             registry: (config.preset == Preset::SchemaRegistry).then(preset_registry),
             readers: BTreeMap::new(),
+            features: (config.preset == Preset::FeatureStore).then(FeatureStore::new),
             trace: VecDeque::new(),
         }
     }
@@ -423,6 +447,11 @@ impl Lab {
     /// The reader version chosen for a subject's consumers (None: each record's writer schema).
     pub fn reader_version(&self, subject: &str) -> Option<Version> {
         self.readers.get(subject).copied()
+    }
+
+    /// The feature store, in the feature-store preset.
+    pub fn features(&self) -> Option<&FeatureStore> {
+        self.features.as_ref()
     }
 
     /// The Kafka cluster, in broker presets.
@@ -525,6 +554,12 @@ impl Lab {
                 subject,
                 *version,
             ),
+            Command::Features(command) => self
+                .features
+                .as_ref()
+                .ok_or(Rejection::NoFeatureStore)?
+                .validate(command)
+                .map_err(Rejection::Features),
         }
     }
 
@@ -614,6 +649,11 @@ impl Lab {
                     version: *version,
                 }]
             }
+            Command::Features(command) => {
+                let store = self.features.as_mut().ok_or(Rejection::NoFeatureStore)?;
+                let events = store.apply(command).map_err(Rejection::Features)?;
+                events.into_iter().map(Event::Features).collect()
+            }
         };
         self.record(&events);
         Ok(events)
@@ -695,6 +735,9 @@ impl Lab {
                 hasher.str(subject);
                 hasher.u64(u64::from(version.0));
             }
+        }
+        if let Some(features) = &self.features {
+            features.hash_into(&mut hasher);
         }
         hasher.finish()
     }

@@ -287,6 +287,9 @@ fn parse_step(text: &str) -> Result<Step, String> {
     }
     let mut line = split(text)?;
     let verb = line.word(0, "a step")?;
+    if let Some(step) = crate::feature_lab::parse_step(verb, &line.words[1..], &line.options) {
+        return step;
+    }
     let step = match verb {
         "tick" | "ticks" => {
             let n: u64 = line.word(1, "a number of ticks")?.parse().map_err(|_| "tick takes a whole number".to_string())?;

@@ -1,7 +1,7 @@
 //! Determinism: the same seed and commands give the same state, live or replayed, every time,
 //! and jumping around a timeline never disagrees with replaying from tick 0. Every preset is
 //! covered (event sources, the Kafka cluster, the compacted topic, the queue, the replicated
-//! cluster with faults), and states are compared whole (`Lab: PartialEq`), not by fingerprint.
+//! cluster with faults, the feature store), and states are compared whole (`Lab: PartialEq`), not by fingerprint.
 
 use lab::broker::cluster::BrokerCommand as B;
 use lab::broker::group::{ConsumerConfig, ConsumerId};
@@ -34,7 +34,50 @@ fn command() -> impl Strategy<Value = Command> {
         3 => source_command(),
         3 => broker_command().prop_map(Command::Broker),
         1 => queue_command().prop_map(Command::Queue),
+        2 => feature_command(),
     ]
+}
+
+/// Feature-store commands, written as steps (some refused: an unknown view, a reversed range).
+fn feature_command() -> impl Strategy<Value = Command> {
+    let views = prop_oneof![
+        Just("driver_hourly_stats"),
+        Just("customer_daily_profile"),
+        Just("user_comment_counters"),
+        Just("no_such_view"),
+    ];
+    let day = 1u8..16;
+    prop_oneof![
+        (views.clone(), 1u16..72).prop_map(|(v, h)| format!("ttl {v} {h}h")),
+        views.clone().prop_map(|v| format!("ttl {v} none")),
+        prop_oneof![Just("join latest-value"), Just("join point-in-time")].prop_map(str::to_string),
+        any::<bool>().prop_map(|on| format!("cutoff {}", if on { "on" } else { "off" })),
+        any::<bool>().prop_map(|on| format!("online-ttl {}", if on { "on" } else { "off" })),
+        prop_oneof![Just("last-write-wins"), Just("event-time-guarded")]
+            .prop_map(|p| format!("write-policy {p}")),
+        prop_oneof![Just("ride_labels"), Just("comments")].prop_map(|f| format!("entities {f}")),
+        prop_oneof![
+            Just("driver_activity"),
+            Just("ride_model"),
+            Just("spam_filter")
+        ]
+        .prop_map(|s| format!("request service={s}")),
+        (day.clone(), day.clone(), views)
+            .prop_map(|(a, b, v)| format!("materialize 2024-03-{a:02} 2024-03-{b:02} views={v}")),
+        day.clone()
+            .prop_map(|d| format!("materialize-incremental 2024-03-{d:02}")),
+        (1u16..300, day.clone())
+            .prop_map(|(k, d)| format!("read-online {k} at=2024-03-{d:02}T12:00")),
+        (day, prop_oneof![Just("1h"), Just("6h")]).prop_map(|(d, every)| format!(
+            "serve 2024-03-{d:02} 2024-03-{d:02}T06:00 every={every}"
+        )),
+    ]
+    .prop_map(
+        |line| match lab::steps::parse_steps(&line).map(|mut steps| steps.remove(0)) {
+            Ok(lab::steps::Step::Lab(command)) => command,
+            other => panic!("{line}: {other:?}"),
+        },
+    )
 }
 
 fn broker_command() -> impl Strategy<Value = B> {

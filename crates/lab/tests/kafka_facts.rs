@@ -1,4 +1,5 @@
-//! The Kafka facts table (`docs/kafka-facts.md`) stays in step with the Kafka lessons.
+//! The facts tables stay in step with their lessons: `docs/kafka-facts.md` with the Kafka
+//! lessons, `docs/feature-store-facts.md` with the feature store lessons.
 //!
 //! The table lists every fact about real Kafka that a Kafka lesson states, with the version it
 //! holds since and its source (KIP, JIRA or documentation). Each lesson has a section headed
@@ -11,18 +12,7 @@ use lab::lesson::parse_lesson;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-const FACTS: &str = "docs/kafka-facts.md";
-const TRACK: &str = "Kafka";
-
-/// FNV-1a, 64 bits: offset basis 0xcbf29ce484222325, prime 0x100000001b3.
-fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash
-}
+use lab::state_hash::fnv1a64;
 
 fn hex(hash: u64) -> String {
     format!("{hash:016x}")
@@ -37,7 +27,7 @@ struct Section {
 
 /// Parses the facts file into sections keyed by the lesson path in their heading. Problems with
 /// the file's own shape (a duplicate section) go to `problems`.
-fn parse_facts(text: &str, problems: &mut Vec<String>) -> BTreeMap<String, Section> {
+fn parse_facts(facts: &str, text: &str, problems: &mut Vec<String>) -> BTreeMap<String, Section> {
     let mut sections: BTreeMap<String, Section> = BTreeMap::new();
     let mut current: Option<String> = None;
     let mut expect_reviewed = false;
@@ -46,7 +36,7 @@ fn parse_facts(text: &str, problems: &mut Vec<String>) -> BTreeMap<String, Secti
             let name = heading.trim();
             if name.starts_with("lessons/") {
                 if sections.contains_key(name) {
-                    problems.push(format!("{FACTS}: the section `## {name}` appears twice"));
+                    problems.push(format!("{facts}: the section `## {name}` appears twice"));
                 }
                 sections.insert(
                     name.to_string(),
@@ -94,11 +84,21 @@ fn parse_facts(text: &str, problems: &mut Vec<String>) -> BTreeMap<String, Secti
 
 #[test]
 fn every_kafka_lesson_has_reviewed_facts() {
+    check_facts("docs/kafka-facts.md", "Kafka");
+}
+
+#[test]
+fn every_feature_store_lesson_has_reviewed_facts() {
+    check_facts("docs/feature-store-facts.md", "Feature store");
+}
+
+/// Every lesson of `track` has a reviewed, non-empty section in the facts file `facts`.
+fn check_facts(facts: &str, track: &str) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let facts_text = std::fs::read_to_string(root.join(FACTS))
-        .unwrap_or_else(|e| panic!("{FACTS} must exist: {e}"));
+    let facts_text = std::fs::read_to_string(root.join(facts))
+        .unwrap_or_else(|e| panic!("{facts} must exist: {e}"));
     let mut problems = Vec::new();
-    let sections = parse_facts(&facts_text, &mut problems);
+    let sections = parse_facts(facts, &facts_text, &mut problems);
 
     let mut files: Vec<_> = std::fs::read_dir(root.join("lessons"))
         .expect("lessons/ exists")
@@ -107,7 +107,7 @@ fn every_kafka_lesson_has_reviewed_facts() {
         .collect();
     files.sort();
 
-    let mut kafka_lessons = BTreeSet::new();
+    let mut track_lessons = BTreeSet::new();
     for file in &files {
         let name = format!(
             "lessons/{}",
@@ -124,30 +124,30 @@ fn every_kafka_lesson_has_reviewed_facts() {
                 continue;
             }
         };
-        if lesson.meta.track != TRACK {
+        if lesson.meta.track != track {
             continue;
         }
-        kafka_lessons.insert(name.clone());
+        track_lessons.insert(name.clone());
         let now = hex(fnv1a64(&bytes));
         match sections.get(&name) {
             None => problems.push(format!(
-                "{name} is a Kafka lesson but {FACTS} has no section for it: add `## {name}`, \
-                 a line `Reviewed against: {now}` and a table of the Kafka facts it states"
+                "{name} is a {track} lesson but {facts} has no section for it: add `## {name}`, \
+                 a line `Reviewed against: {now}` and a table of the facts it states"
             )),
             Some(section) => {
                 if section.rows == 0 {
                     problems.push(format!(
-                        "{FACTS}: the section for {name} has no facts table rows"
+                        "{facts}: the section for {name} has no facts table rows"
                     ));
                 }
                 match &section.reviewed {
                     None => problems.push(format!(
-                        "{FACTS}: the section for {name} must be followed by a line \
+                        "{facts}: the section for {name} must be followed by a line \
                          `Reviewed against: <16 lowercase hex digits>` (now: {now})"
                     )),
                     Some(reviewed) if *reviewed != now => problems.push(format!(
-                        "{name} changed since its Kafka facts were reviewed (reviewed against \
-                         {reviewed}, the file now hashes to {now}): check its rows in {FACTS} \
+                        "{name} changed since its facts were reviewed (reviewed against \
+                         {reviewed}, the file now hashes to {now}): check its rows in {facts} \
                          against the new text (add, fix or remove facts), then set its \
                          `Reviewed against:` line to {now}"
                     )),
@@ -157,27 +157,27 @@ fn every_kafka_lesson_has_reviewed_facts() {
         }
     }
     for name in sections.keys() {
-        if !kafka_lessons.contains(name) {
+        if !track_lessons.contains(name) {
             if root.join(name).is_file() {
                 problems.push(format!(
-                    "{FACTS}: the section `## {name}` names a lesson that is not in the {TRACK} \
+                    "{facts}: the section `## {name}` names a lesson that is not in the {track} \
                      track: remove the section"
                 ));
             } else {
                 problems.push(format!(
-                    "{FACTS}: the section `## {name}` names a lesson that does not exist: \
+                    "{facts}: the section `## {name}` names a lesson that does not exist: \
                      rename it to the lesson's new file name or remove it"
                 ));
             }
         }
     }
     assert!(
-        !kafka_lessons.is_empty(),
-        "no lesson with `track: {TRACK}` found"
+        !track_lessons.is_empty(),
+        "no lesson with `track: {track}` found"
     );
     assert!(
         problems.is_empty(),
-        "Kafka facts table out of date:\n{}",
+        "{facts} out of date:\n{}",
         problems.join("\n")
     );
 }

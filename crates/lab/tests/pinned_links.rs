@@ -27,6 +27,7 @@ use lab::rng::Seed;
 use lab::share_link;
 use lab::sim::model::Model;
 use lab::state::{Command, Lab, LabConfig, Preset};
+use lab::steps::{parse_steps, Step};
 use lab::stream::SourceId;
 use lab::timeline::Timeline;
 use std::collections::BTreeSet;
@@ -524,6 +525,43 @@ fn journal_of(preset: Preset) -> (Vec<(u64, Command)>, u64) {
                 20,
             )
         }
+        // Every feature-store command, written as the steps language writes them.
+        Preset::FeatureStore => (
+            [
+                "entities ride_labels",
+                "request service=ride_model",
+                "join latest-value",
+                "join point-in-time",
+                "cutoff on",
+                "full-names on",
+                "ttl customer_daily_profile 6h",
+                "ttl driver_hourly_stats none",
+                "write-policy event-time-guarded",
+                "online-ttl on",
+                "materialize 2024-03-05 2024-03-08 views=driver_hourly_stats",
+                "materialize-incremental 2024-03-09T06:00",
+                "read-online 17,203 at=2024-03-09T10:00",
+                "serve 2024-03-11 2024-03-11T12:00 every=1h",
+            ]
+            .iter()
+            .enumerate()
+            .map(|(i, line)| match parse_steps(line).unwrap().remove(0) {
+                Step::Lab(command) => (i as u64, command),
+                other => panic!("{line}: {other:?}"),
+            })
+            .chain(std::iter::once((
+                15,
+                Command::Features(
+                    lab::feature_lab::entity_rows_from_csv(
+                        "mine",
+                        "driver_id,customer_id,event_timestamp,score\n1001,7,2024-03-05 10:00:00,0.5\n1002,,2024-03-06 11:30:00,\n",
+                    )
+                    .unwrap(),
+                ),
+            )))
+            .collect(),
+            20,
+        ),
     }
 }
 

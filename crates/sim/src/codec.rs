@@ -61,6 +61,11 @@ impl Writer {
         }
     }
 
+    /// A signed integer as a zig-zag varint (small negative numbers stay small).
+    pub fn signed(&mut self, value: i64) {
+        self.varint(((value << 1) ^ (value >> 63)) as u64);
+    }
+
     pub fn str(&mut self, value: &str) {
         self.varint(value.len() as u64);
         self.bytes.extend_from_slice(value.as_bytes());
@@ -106,6 +111,12 @@ impl<'a> Reader<'a> {
             }
         }
         Err(DecodeError::Overlong)
+    }
+
+    /// A signed integer written by [`Writer::signed`].
+    pub fn signed(&mut self) -> Result<i64, DecodeError> {
+        let zigzag = self.varint()?;
+        Ok((zigzag >> 1) as i64 ^ -((zigzag & 1) as i64))
     }
 
     /// A varint that must fit `max`; `what` names the field in the error.
@@ -182,6 +193,16 @@ mod tests {
             let mut r = Reader::new(&bytes);
             for v in &values { prop_assert_eq!(r.varint().unwrap(), *v); }
             prop_assert_eq!(r.str(1000).unwrap(), text);
+            prop_assert!(r.finish().is_ok());
+        }
+
+        #[test]
+        fn signed_round_trips(values in proptest::collection::vec(any::<i64>(), 0..20)) {
+            let mut w = Writer::new();
+            for v in &values { w.signed(*v); }
+            let bytes = w.into_bytes();
+            let mut r = Reader::new(&bytes);
+            for v in &values { prop_assert_eq!(r.signed().unwrap(), *v); }
             prop_assert!(r.finish().is_ok());
         }
 

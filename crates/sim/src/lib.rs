@@ -57,6 +57,7 @@
 //! assert_eq!(reopened.head(), timeline.head());
 //! ```
 
+pub mod calendar;
 pub mod clock;
 pub mod codec;
 pub mod journal;

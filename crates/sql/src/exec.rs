@@ -16,7 +16,10 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::rc::Rc;
 
+mod asof;
 mod recursive;
+
+pub use asof::AsofTrace;
 mod subquery;
 
 /// What one step produced: its table, and for the trace how it came from its input.
@@ -26,6 +29,8 @@ struct StepOutput {
     survivors: Option<Vec<usize>>,
     /// For GROUP BY: the input rows (of the first [`TRACE_ROWS_MAX`]) forming each group.
     groups: Option<Vec<Vec<usize>>>,
+    /// For ASOF JOIN: the right row each of the first [`TRACE_ROWS_MAX`] left rows matched.
+    asof: Option<AsofTrace>,
 }
 
 impl From<Table> for StepOutput {
@@ -35,6 +40,7 @@ impl From<Table> for StepOutput {
             table,
             survivors: None,
             groups: None,
+            asof: None,
         }
     }
 }
@@ -76,6 +82,9 @@ pub struct TraceStep {
     /// For GROUP BY: the input rows (of the first [`TRACE_ROWS_MAX`]) forming each of the first
     /// [`TRACE_ROWS_MAX`] groups.
     pub groups: Option<Vec<Vec<usize>>>,
+    /// For ASOF JOIN: the right input row each of the first [`TRACE_ROWS_MAX`] left input rows
+    /// matched.
+    pub asof: Option<AsofTrace>,
 }
 
 /// Runs a query's plans within limits, optionally recording a trace. One per query: its work
@@ -133,16 +142,11 @@ impl Executor {
         Ok(())
     }
 
-    fn record(
-        &mut self,
-        plan: &Plan,
-        table: &Table,
-        survivors: Option<Vec<usize>>,
-        groups: Option<Vec<Vec<usize>>>,
-    ) {
+    fn record(&mut self, plan: &Plan, step: &StepOutput) {
         if self.trace.is_none() || matches!(plan.node, Node::Rename { .. }) {
             return;
         }
+        let table = &step.table;
         let shown = shown_table(
             table,
             &plan.fields,
@@ -153,8 +157,9 @@ impl Executor {
             operator: plan.operator(),
             table: shown,
             rows: table.rows,
-            survivors,
-            groups,
+            survivors: step.survivors.clone(),
+            groups: step.groups.clone(),
+            asof: step.asof.clone(),
         });
     }
 
@@ -184,7 +189,7 @@ impl Executor {
                 self.charge(table.rows, &plan.label)?;
                 if self.trace.is_some() {
                     let head = table.head(TRACE_ROWS_MAX);
-                    self.record(plan, &head, None, None);
+                    self.record(plan, &head.into());
                     if let Some(step) = self.trace.as_mut().and_then(|t| t.last_mut()) {
                         step.rows = table.rows;
                     }
@@ -216,6 +221,17 @@ impl Executor {
                 let r = self.input(right)?;
                 self.join(&l, &r, *kind, keys, residual.as_ref(), &plan.label)?
                     .into()
+            }
+            Node::AsofJoin {
+                left,
+                right,
+                keep_unmatched,
+                keys,
+                inequality,
+            } => {
+                let l = self.input(left)?;
+                let r = self.input(right)?;
+                self.asof_join(&l, &r, *keep_unmatched, keys, inequality, &plan.label)?
             }
             Node::Aggregate {
                 input,
@@ -260,12 +276,8 @@ impl Executor {
                 .into(),
             Node::WorkingTable { working } => working.0.borrow().clone().into(),
         };
-        let StepOutput {
-            mut table,
-            survivors,
-            groups,
-        } = step;
-        table.fields = plan
+        let mut step = step;
+        step.table.fields = plan
             .fields
             .iter()
             .map(|f| Field {
@@ -273,9 +285,9 @@ impl Executor {
                 data_type: f.data_type,
             })
             .collect();
-        self.charge(table.rows, &plan.label)?;
-        self.record(plan, &table, survivors, groups);
-        Ok(table)
+        self.charge(step.table.rows, &plan.label)?;
+        self.record(plan, &step);
+        Ok(step.table)
     }
 
     /// WHERE / HAVING: the rows where the predicate is true, and (for the trace) which of the
@@ -294,6 +306,7 @@ impl Executor {
             table: input.filter(&keep),
             survivors: Some(survivors),
             groups: None,
+            asof: None,
         })
     }
 
@@ -358,6 +371,7 @@ impl Executor {
             table,
             survivors: None,
             groups: Some(groups),
+            asof: None,
         })
     }
 
@@ -398,10 +412,10 @@ impl Executor {
                 let k = (n.saturating_add(offset)).min(rows.rows as u64) as usize;
                 let order = top_k(&rows, &keys, k)?;
                 let indices: Vec<u32> = order.into_iter().map(|i| i as u32).collect();
-                let table = rows.take(&indices);
-                self.charge(table.rows, &input.label)?;
-                self.record(input, &table, None, None);
-                table
+                let step = StepOutput::from(rows.take(&indices));
+                self.charge(step.table.rows, &input.label)?;
+                self.record(input, &step);
+                step.table
             }
             _ => self.run(input)?,
         };
@@ -483,6 +497,35 @@ impl Executor {
         Ok(combine(l, r, &pairs))
     }
 
+    /// Dense ids for a join's equality keys over the right's rows then the left's (equal keys on
+    /// both sides share one), and each side's rows with a NULL key.
+    fn join_keys(
+        &mut self,
+        l: &Table,
+        r: &Table,
+        keys: &[(Expr, Expr)],
+    ) -> Result<JoinKeys, SqlError> {
+        let mut lk: Vec<Cow<Column>> = Vec::with_capacity(keys.len());
+        let mut rk: Vec<Cow<Column>> = Vec::with_capacity(keys.len());
+        for (a, b) in keys {
+            lk.push(self.resolve(a, l)?.eval_cow(l)?);
+            rk.push(self.resolve(b, r)?.eval_cow(r)?);
+        }
+        let mut ids: Option<KeyIds> = None;
+        for (b, a) in rk.iter().zip(&lk) {
+            let k = keys::stacked_ids(&[b, a]);
+            ids = Some(match ids {
+                None => k,
+                Some(prev) => keys::combine(&prev, &k),
+            });
+        }
+        Ok(JoinKeys {
+            ids: ids.unwrap_or_else(|| keys::key_ids(&[], l.rows + r.rows)),
+            r_null: keys::any_null(&rk.iter().map(|c| &**c).collect::<Vec<_>>(), r.rows),
+            l_null: keys::any_null(&lk.iter().map(|c| &**c).collect::<Vec<_>>(), l.rows),
+        })
+    }
+
     /// The (left, right) row pairs with equal keys, in left order then right order: a hash join
     /// on dense key ids (NULL keys match nothing).
     fn hash_pairs(
@@ -492,24 +535,11 @@ impl Executor {
         keys: &[(Expr, Expr)],
         label: &str,
     ) -> Result<Pairs, SqlError> {
-        let mut lk: Vec<Cow<Column>> = Vec::with_capacity(keys.len());
-        let mut rk: Vec<Cow<Column>> = Vec::with_capacity(keys.len());
-        for (a, b) in keys {
-            lk.push(self.resolve(a, l)?.eval_cow(l)?);
-            rk.push(self.resolve(b, r)?.eval_cow(r)?);
-        }
-        // Key ids over the right's rows then the left's: equal keys on both sides share one.
-        let mut ids: Option<KeyIds> = None;
-        for (b, a) in rk.iter().zip(&lk) {
-            let k = keys::stacked_ids(&[b, a]);
-            ids = Some(match ids {
-                None => k,
-                Some(prev) => keys::combine(&prev, &k),
-            });
-        }
-        let ids = ids.unwrap_or_else(|| keys::key_ids(&[], l.rows + r.rows));
-        let r_null = keys::any_null(&rk.iter().map(|c| &**c).collect::<Vec<_>>(), r.rows);
-        let l_null = keys::any_null(&lk.iter().map(|c| &**c).collect::<Vec<_>>(), l.rows);
+        let JoinKeys {
+            ids,
+            r_null,
+            l_null,
+        } = self.join_keys(l, r, keys)?;
         // The right side's rows by key: the first row per key, then a chain through the rest.
         let mut first = vec![NULL_ROW; ids.count()];
         let mut next = vec![NULL_ROW; r.rows];
@@ -590,6 +620,14 @@ fn distinct_labels(fields: &[&PlanField]) -> Vec<String> {
             },
         )
         .collect()
+}
+
+/// A join's equality keys as dense ids: `ids.ids[j]` for right row `j`, `ids.ids[r.rows + i]`
+/// for left row `i`; rows with a NULL key marked in `r_null` / `l_null` (none when no row has).
+struct JoinKeys {
+    ids: KeyIds,
+    r_null: Option<Vec<bool>>,
+    l_null: Option<Vec<bool>>,
 }
 
 /// A join's output rows as (left row, right row), [`NULL_ROW`] for a missing side.

@@ -5,7 +5,7 @@
 //! holds under the node that evaluates it.
 
 use super::column::Table;
-use super::expr::{Expr, Subquery};
+use super::expr::{BinOp, Expr, Subquery};
 use super::value::DataType;
 use std::rc::Rc;
 
@@ -146,6 +146,28 @@ impl JoinKind {
     }
 }
 
+/// An ASOF JOIN's inequality, normalized to `left op right`: `left` over the left input, `right`
+/// over the right input, `op` one of `<`, `<=`, `>`, `>=`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AsofInequality {
+    pub left: Expr,
+    pub op: BinOp,
+    pub right: Expr,
+}
+
+impl AsofInequality {
+    /// Whether the match is the greatest right value below the left's (`>=`, `>`), rather than
+    /// the least one above it (`<=`, `<`).
+    pub fn looks_back(&self) -> bool {
+        matches!(self.op, BinOp::Gt | BinOp::GtEq)
+    }
+
+    /// Whether a right value equal to the left's matches.
+    pub fn inclusive(&self) -> bool {
+        matches!(self.op, BinOp::GtEq | BinOp::LtEq)
+    }
+}
+
 /// UNION, INTERSECT, EXCEPT.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SetOp {
@@ -181,6 +203,17 @@ pub enum Node {
         keys: Vec<(Expr, Expr)>,
         /// The rest of the ON condition, over the left's columns then the right's.
         residual: Option<Expr>,
+    },
+    /// ASOF JOIN (DuckDB's): for each left row, the one right row with equal keys nearest to it
+    /// in the inequality's direction; run as a sort-merge.
+    AsofJoin {
+        left: Box<Plan>,
+        right: Box<Plan>,
+        /// ASOF LEFT JOIN: keep unmatched left rows, with NULLs for the right's columns.
+        keep_unmatched: bool,
+        /// Equality keys: (expression over the left, expression over the right).
+        keys: Vec<(Expr, Expr)>,
+        inequality: AsofInequality,
     },
     Aggregate {
         input: Box<Plan>,
@@ -261,7 +294,9 @@ impl Plan {
             | Node::Limit { input, .. }
             | Node::Distinct { input }
             | Node::Rename { input } => vec![input],
-            Node::Join { left, right, .. } | Node::SetOperation { left, right, .. } => {
+            Node::Join { left, right, .. }
+            | Node::AsofJoin { left, right, .. }
+            | Node::SetOperation { left, right, .. } => {
                 vec![left, right]
             }
             Node::RecursiveUnion {
@@ -287,6 +322,7 @@ impl Plan {
             Node::Project { .. } => "Project",
             Node::Join { keys, .. } if !keys.is_empty() => "HashJoin",
             Node::Join { .. } => "NestedLoopJoin",
+            Node::AsofJoin { .. } => "AsofSortMergeJoin",
             Node::Aggregate { .. } => "HashAggregate",
             Node::Window { .. } => "Window",
             Node::Sort { .. } => "Sort",
@@ -369,6 +405,13 @@ impl Plan {
                 .iter()
                 .flat_map(|(a, b)| [a, b])
                 .chain(residual.as_ref())
+                .collect(),
+            Node::AsofJoin {
+                keys, inequality, ..
+            } => keys
+                .iter()
+                .flat_map(|(a, b)| [a, b])
+                .chain([&inequality.left, &inequality.right])
                 .collect(),
             Node::Aggregate {
                 group_by,

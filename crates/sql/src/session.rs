@@ -14,6 +14,7 @@ use sqlparser::parser::{Parser, ParserError};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+mod asof_syntax;
 mod ddl;
 
 /// What one statement produced.
@@ -260,9 +261,10 @@ impl Session {
                 format!("the SQL text is longer than {SQL_BYTES_MAX} bytes"),
             ));
         }
+        let rewritten = asof_syntax::duckdb_asof_as_semi(sql)?;
         Parser::new(&GenericDialect {})
             .with_recursion_limit(50)
-            .try_with_sql(sql)
+            .try_with_sql(&rewritten)
             .and_then(|mut p| p.parse_statements())
             .map_err(|e| {
                 let text = e.to_string();

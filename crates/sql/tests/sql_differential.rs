@@ -35,15 +35,15 @@
 //! `FLOWLAB_SQL_SHRINK` (how many mismatches to shrink and print in full),
 //! `FLOWLAB_PYTHON` (a Python with the oracles' packages; scripts/test.sh sets it).
 
+mod common;
+use common::oracle::Oracle;
 use serde_json::{json, Value as Json};
 use sim::rng::{Rng, Seed};
 use sql::exec::Limits;
 use sql::{Outcome, Session, Value};
 use std::cmp::Ordering;
-use std::io::{BufRead, BufReader, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::PathBuf;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::Command;
 use std::time::Instant;
 
 /// The seed of a run unless `FLOWLAB_SQL_SEED` names another.
@@ -2048,75 +2048,6 @@ fn show(res: &Res) -> String {
 // The oracle process
 // ---------------------------------------------------------------------------------------------
 
-struct Oracle {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    stdout: BufReader<ChildStdout>,
-}
-
-impl Oracle {
-    fn start() -> Oracle {
-        let script =
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/oracles/sql_oracle.py");
-        // scripts/test.sh points FLOWLAB_PYTHON at a virtual environment holding the oracles.
-        let python = std::env::var("FLOWLAB_PYTHON").unwrap_or_else(|_| "python3".into());
-        let mut child = Command::new(python)
-            .arg(&script)
-            .env("PYTHONHASHSEED", "0")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("python runs");
-        let stdin = child.stdin.take();
-        let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
-        Oracle {
-            child,
-            stdin,
-            stdout,
-        }
-    }
-
-    fn read_answer(&mut self) -> Json {
-        let mut line = String::new();
-        let n = self.stdout.read_line(&mut line).expect("oracle output");
-        assert!(
-            n > 0,
-            "the SQL oracle stopped (run scripts/test.sh, or set FLOWLAB_PYTHON to a Python with \
-             tests/oracles/requirements.txt installed; its error is above)"
-        );
-        serde_json::from_str(&line).expect("oracle prints JSON")
-    }
-
-    /// Sends every request at once (from a thread, so neither side blocks) and reads the answers.
-    fn batch(&mut self, requests: &[Json]) -> Vec<Json> {
-        let mut input = String::new();
-        for r in requests {
-            input.push_str(&r.to_string());
-            input.push('\n');
-        }
-        let mut stdin = self.stdin.take().expect("oracle stdin");
-        let writer = std::thread::spawn(move || {
-            let result = stdin
-                .write_all(input.as_bytes())
-                .and_then(|_| stdin.flush());
-            (stdin, result)
-        });
-        let answers: Vec<Json> = (0..requests.len()).map(|_| self.read_answer()).collect();
-        let (stdin, result) = writer.join().expect("writer thread");
-        result.expect("the oracle reads its input");
-        self.stdin = Some(stdin);
-        answers
-    }
-}
-
-impl Drop for Oracle {
-    fn drop(&mut self) {
-        drop(self.stdin.take());
-        let _ = self.child.wait();
-    }
-}
-
 fn setup_request(world: &World) -> Json {
     json!({"op": "setup", "sql": world.setup})
 }
@@ -2431,7 +2362,8 @@ fn random_queries_match_duckdb_and_sqlite() {
     }
     let ours_done = started.elapsed();
 
-    let mut oracle = Oracle::start();
+    let mut oracle =
+        Oracle::start(&std::env::var("FLOWLAB_PYTHON").unwrap_or_else(|_| "python3".into()));
     let answers = oracle.batch(&requests);
     let oracle_done = started.elapsed();
     let answers: Vec<&Json> = answers

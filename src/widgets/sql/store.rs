@@ -109,8 +109,8 @@ pub struct SqlLab {
     pub revision: u64,
     /// Save the history in the browser (off in tests that want a clean slate).
     persist_history: bool,
-    /// The lab state on screen, whose broker topics are live tables (lessons with a broker
-    /// scenario; see [`SqlAction::SetLive`]).
+    /// The lab state on screen, whose broker topics or feature-store tables are live tables
+    /// (lessons with a broker or a feature store; see [`SqlAction::SetLive`]).
     pub live: Option<Rc<Lab>>,
 }
 

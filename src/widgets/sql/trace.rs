@@ -2,10 +2,12 @@
 //! (FROM and JOINs, WHERE, GROUP BY, HAVING, window functions, SELECT, DISTINCT, ORDER BY,
 //! LIMIT), each with its row count. A filter (WHERE, HAVING) shows its input with the rows that
 //! survive highlighted and the others struck out; GROUP BY shows which input rows formed each
-//! group, in colour bands, next to the groups it made. Big steps show their first rows and say so.
+//! group, in colour bands, next to the groups it made; an ASOF JOIN marks each output row with the
+//! left row and the right row it came from, and lists the left rows that matched nothing. Big
+//! steps show their first rows and say so.
 
 use super::{format_count, mini_table, rows_text, use_sql};
-use lab::sql::exec::{TraceStep, TRACE_ROWS_MAX};
+use lab::sql::exec::{AsofTrace, TraceStep, TRACE_ROWS_MAX};
 use yew::prelude::*;
 
 /// Rows shown per step, and with "show more".
@@ -30,19 +32,80 @@ fn shown_note(shown: usize, total: usize, what: &str) -> Html {
     }
 }
 
+/// Which of the first left rows matched nothing, and what became of them.
+fn unmatched_note(asof: &AsofTrace, limit: usize) -> String {
+    let unmatched = asof.unmatched();
+    let of = asof.matches.len();
+    let fate = if asof.keep_unmatched {
+        "kept with NULLs (ASOF LEFT JOIN)"
+    } else {
+        "dropped (an inner ASOF JOIN keeps only matched rows)"
+    };
+    let mut listed: Vec<String> = unmatched
+        .iter()
+        .take(limit)
+        .map(|l| format!("L{}", l + 1))
+        .collect();
+    if unmatched.len() > limit {
+        listed.push("…".to_string());
+    }
+    match unmatched.len() {
+        _ if of == 0 => "The left input has no rows.".to_string(),
+        0 => format!("Each of the first {of} left rows found a match."),
+        n => format!(
+            "{n} of the first {of} left rows matched nothing and are {fate}: {}.",
+            listed.join(", ")
+        ),
+    }
+}
+
+/// An ASOF JOIN step: its output rows, each marked "L3 → R5" (1-based rows of the left and right
+/// inputs), and which left rows matched nothing (kept with NULLs, or dropped).
+fn asof_view(step: &TraceStep, asof: &AsofTrace, limit: usize) -> Html {
+    let behind = asof.output_rows();
+    let mark = |r: usize| match behind.get(r) {
+        Some((l, Some(m))) => (
+            None,
+            Some(
+                html! { <span class="asof-match" title={format!("left row {} matched right row {}", l + 1, m + 1)}>{ format!("L{} → R{}", l + 1, m + 1) }</span> },
+            ),
+        ),
+        Some((l, None)) => (
+            Some("asof-unmatched".to_string()),
+            Some(
+                html! { <span class="muted" title="no right row matched: its right columns are NULL">{ format!("L{} → none", l + 1) }</span> },
+            ),
+        ),
+        None => (None, None),
+    };
+    let unmatched_note = unmatched_note(asof, limit);
+    let shown = step.table.rows.min(limit);
+    html! {
+        <>
+            <p class="trace-explain small">
+                { "Each output row with the left row (L) and the right row (R) it joins, numbered as in the two input steps: the right row is the nearest one on the inequality's side with equal keys." }
+            </p>
+            { mini_table(&step.table, limit, STEP_COLUMNS, &mark, Some("match")) }
+            { shown_note(shown, step.rows, "rows") }
+            <p class="trace-explain small asof-unmatched-note">{ unmatched_note }</p>
+        </>
+    }
+}
+
 fn group_badge(g: usize) -> Html {
     html! { <span class={classes!("group-badge", format!("band-{}", g % BANDS))}>{ format!("g{}", g + 1) }</span> }
 }
 
 /// One step, drawn against its input (the step before it) when it filters or groups.
 fn step_view(n: usize, step: &TraceStep, input: Option<&TraceStep>, limit: usize) -> Html {
-    let kind = match (&step.survivors, &step.groups) {
-        (Some(_), _) if input.is_some() => "filter",
-        (_, Some(_)) if input.is_some() => "group",
+    let kind = match (&step.survivors, &step.groups, &step.asof) {
+        (Some(_), _, _) if input.is_some() => "filter",
+        (_, Some(_), _) if input.is_some() => "group",
+        (_, _, Some(_)) => "asof",
         _ => "plain",
     };
     let counts = match input {
-        Some(input) if kind != "plain" => format!(
+        Some(input) if kind == "filter" || kind == "group" => format!(
             "{} → {}",
             format_count(input.rows as u64),
             rows_text(step.rows)
@@ -77,6 +140,10 @@ fn step_view(n: usize, step: &TraceStep, input: Option<&TraceStep>, limit: usize
                 </>
             }
         }
+        ("asof", _) => match &step.asof {
+            Some(asof) => asof_view(step, asof, limit),
+            None => html! {},
+        },
         ("group", Some(input)) => {
             let groups = step.groups.as_deref().unwrap_or_default();
             let mut group_of = vec![None; input.table.rows];

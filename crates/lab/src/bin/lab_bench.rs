@@ -1,6 +1,8 @@
 //! `lab-bench`: prints the core's benchmark tables (run with `cargo run --release -p lab-core --bin lab-bench`).
 //! `lab-bench sql [ROWS [NAME]]` prints only the SQL table, or its queries whose name contains
-//! NAME (the quick loop while tuning the engine).
+//! NAME (the quick loop while tuning the engine). `lab-bench pit [DIR [RUNS]]` prints only the
+//! point-in-time join table and writes its data (`features.csv`, `entities.csv`) and results
+//! (`native.txt`) to DIR for `scripts/bench_pit.py`, the Python peers.
 
 use std::time::Instant;
 
@@ -16,6 +18,18 @@ fn main() {
             .unwrap_or(1_000_000);
         let only = std::env::args().nth(3).unwrap_or_default();
         print_sql(rows, &only, &mut now_ms);
+        return;
+    }
+    if std::env::args().nth(1).as_deref() == Some("pit") {
+        let dir = std::env::args().nth(2);
+        let runs = std::env::args()
+            .nth(3)
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(7);
+        if let Err(e) = print_pit(dir.as_deref(), runs, &mut now_ms) {
+            eprintln!("lab-bench pit: {e}");
+            std::process::exit(1);
+        }
         return;
     }
     let commands = std::env::args()
@@ -65,4 +79,28 @@ fn print_sql(rows: usize, only: &str, now_ms: &mut dyn FnMut() -> f64) {
     for (name, ms, summary) in lab::bench::sql_benchmark_of(rows, 3, only, now_ms) {
         println!("| {name} | {ms:.1} | {summary} |");
     }
+}
+
+/// The point-in-time join table; with a directory, also the data and results for the peers.
+fn print_pit(
+    dir: Option<&str>,
+    runs: usize,
+    now_ms: &mut dyn FnMut() -> f64,
+) -> std::io::Result<()> {
+    use lab::features::samples::bench::{pit_bench, PIT_SHAPE};
+    let report = lab::bench::pit_benchmark(PIT_SHAPE, runs, now_ms);
+    println!("\n### Point-in-time join (native, release, one thread)\n");
+    println!("| measure | value |\n|---|---|");
+    for (measure, value) in report.rows() {
+        println!("| {measure} | {value} |");
+    }
+    if let Some(dir) = dir {
+        let dir = std::path::Path::new(dir);
+        std::fs::create_dir_all(dir)?;
+        let data = pit_bench(PIT_SHAPE, lab::bench::PIT_BENCH_SEED);
+        std::fs::write(dir.join("features.csv"), data.features_csv())?;
+        std::fs::write(dir.join("entities.csv"), data.entities_csv())?;
+        std::fs::write(dir.join("native.txt"), report.key_values())?;
+    }
+    Ok(())
 }

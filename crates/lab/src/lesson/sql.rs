@@ -6,6 +6,9 @@
 //! has a broker, every topic is a table too, with `kafka_partitions` and `kafka_consumer_lag`
 //! ([`crate::topics`]), read from the lab's state at the tick on screen: the page registers
 //! them again before each run ([`register_live`]), so a query sees what the time controls show.
+//! When it has a feature store (`preset: feature-store`), the store's sample tables (view sources
+//! such as `driver_hourly_stats`, entity rows such as `ride_labels`) are tables too
+//! ([`crate::feature_lab::sql_tables`]), so an `ASOF JOIN` reads the rows the store joins.
 //!
 //! **Grading.** A goal's reference query runs on a copy of the learner's session, without the
 //! learner's scratch tables and with the live tables of the state the learner's query ran on, and
@@ -24,6 +27,7 @@
 use super::{Lesson, SqlCheckSpec, WidgetKind};
 use crate::sql::datasets::{self, Size};
 use crate::sql::grade::{grade, Grade};
+use crate::sql::session::LiveTables;
 use crate::sql::{ErrorKind, Outcome, Session, SqlError, Table, Value};
 use crate::state::Lab;
 
@@ -37,10 +41,25 @@ pub fn session(size: Size, lab: Option<&Lab>) -> Session {
     session
 }
 
-/// Registers the broker's topics and system tables as of `lab` (nothing without a broker).
+/// Registers the live tables of `lab`, replacing an earlier state's: the broker's topics and
+/// system tables, and the feature store's sample tables (nothing for a lab with neither).
 pub fn register_live(session: &mut Session, lab: &Lab) {
-    if let Some(cluster) = lab.cluster() {
-        crate::topics::register(session, cluster);
+    session.set_live(&LabTables(lab));
+}
+
+/// The tables a lab state adds to a SQL session.
+struct LabTables<'a>(&'a Lab);
+
+impl LiveTables for LabTables<'_> {
+    fn live_tables(&self) -> Vec<(String, Table)> {
+        let mut tables = Vec::new();
+        if let Some(cluster) = self.0.cluster() {
+            tables.extend(crate::topics::TopicTables(cluster).live_tables());
+        }
+        if let Some(store) = self.0.features() {
+            tables.extend(crate::feature_lab::sql_tables(store));
+        }
+        tables
     }
 }
 

@@ -18,6 +18,7 @@ use sqlparser::ast::{self, Spanned};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+mod asof;
 mod expr;
 mod function;
 mod select;
@@ -722,9 +723,15 @@ impl<'a> Binder<'a> {
             J::Right(c) | J::RightOuter(c) => (JoinKind::Right, c),
             J::FullOuter(c) => (JoinKind::Full, c),
             J::CrossJoin(c) => (JoinKind::Cross, c),
+            J::Semi(c) => return self.asof_join(left, right, false, None, c),
+            J::LeftSemi(c) => return self.asof_join(left, right, true, None, c),
+            J::AsOf {
+                match_condition,
+                constraint,
+            } => return self.asof_join(left, right, false, Some(match_condition), constraint),
             other => {
                 return Err(SqlError::unsupported(format!("the join {other:?}"))
-                    .with_hint("use INNER, LEFT, RIGHT, FULL or CROSS JOIN"))
+                    .with_hint("use INNER, LEFT, RIGHT, FULL, CROSS or ASOF [LEFT] JOIN"))
             }
         };
         let n_left = left.fields.len();

@@ -112,6 +112,7 @@ impl Executor {
                 rows: rows.rows,
                 survivors: None,
                 groups: None,
+                asof: None,
             });
         }
         let done = match subquery.kind {

@@ -1,0 +1,3 @@
+//! Helpers shared by the SQL engine's integration tests.
+
+pub mod oracle;
