@@ -91,6 +91,22 @@ for (const [width, height, colorScheme] of [[1280, 800, "light"], [390, 844, "da
     assert.match(await page.textContent(".fs-table thead"), /user_id/);
     assert.ok(await page.isVisible(".fs-auc-offline"), "a model for the spam labels");
     await widgetShot(page, "feature-timeline", `features-${width}-timeline-comments`);
+
+    // Entity rows of the learner's own, pasted as CSV: a bad time is refused with its line, good
+    // rows become a frame the training set is built for.
+    await page.click('.fs-frame[data-frame="ride_labels"]');
+    await page.click('.fs-service[data-service="driver_activity"]');
+    await page.click(".fs-paste summary");
+    await page.fill(".fs-paste-text", "driver_id,event_timestamp,label\n1767,yesterday,1\n");
+    await page.click(".fs-paste-add");
+    assert.match(await page.textContent(".fs-paste .fs-def-refusal"), /line 2/);
+    await widgetShot(page, "feature-definitions", `features-${width}-paste-refused`);
+    await page.fill(".fs-paste-text", "driver_id,event_timestamp,label\n1767,2024-03-05 10:00:00,1\n1682,2024-03-12 08:30:00,0\n");
+    await page.click(".fs-paste-add");
+    await page.waitForSelector('.fs-frame[data-frame="my_rows"][aria-pressed="true"]');
+    await page.click('.fs-filter[data-filter="all"]');
+    const trainingText = await page.textContent('[data-widget="training-set"]');
+    assert.equal(await page.locator(".fs-table .fs-trow").count(), 2, `the two pasted rows, joined: ${trainingText.slice(0, 400)}`);
     await done(page);
   });
 }

@@ -8,7 +8,7 @@
 //! Every change is a feature-store command, checked before it is sent: a refusal (an unreadable
 //! TTL, an empty request, a name collision) is shown where it was made, with its hint.
 
-use super::{current_frame, send};
+use super::send;
 use crate::store::{LabAction, LabHandle};
 use lab::feature_lab::{format_duration, parse_ttl};
 use lab::features::model::{FeatureRef, FeatureRepo, FeatureView};
@@ -79,14 +79,17 @@ fn capitalise(text: &str) -> String {
 /// The entities and the entity rows to build the training set for.
 fn entities_block(session: &LabHandle, store: &FeatureStore) -> Html {
     let repo = store.repo();
-    let frames = store.world().frames.iter().map(|(name, frame)| {
+    let frames = store.frame_names().into_iter().filter_map(|name| {
+        let frame = store.frame(name)?;
+        let name = name.to_string();
         let chosen = name == store.entity_frame_name();
         let onclick = send(session, FeatureCommand::UseEntities { frame: name.clone() });
+        Some(
         html! {
             <button class="fs-frame" data-frame={name.clone()} aria-pressed={chosen.to_string()} onclick={onclick}>
                 { name.clone() }<span class="fs-count">{ format!("{} rows", lab::sim::text::group_thousands(frame.rows.len() as u64)) }</span>
             </button>
-        }
+        })
     });
     html! {
         <div class="fs-block fs-entities">
@@ -100,7 +103,75 @@ fn entities_block(session: &LabHandle, store: &FeatureStore) -> Html {
             </ul>
             <h4>{ "Entity rows" }</h4>
             <div class="fs-buttons" role="group" aria-label="entity rows to build the training set for">{ for frames }</div>
+            <PastedEntities />
         </div>
+    }
+}
+
+/// An example of entity rows a learner can paste: join keys, `event_timestamp`, a label.
+const PASTE_EXAMPLE: &str =
+    "driver_id,event_timestamp,label\n1767,2024-03-05 10:00:00,1\n1682,2024-03-12 08:30:00,0";
+
+/// Entity rows of the learner's own, pasted as CSV: read by the SQL engine's CSV reader, typed as
+/// `lab features historical` types an entities file, added to the store and chosen.
+#[component]
+fn PastedEntities() -> Html {
+    let session = super::super::use_lab();
+    let name = use_state(|| "my_rows".to_string());
+    let text = use_state(String::new);
+    let error = use_state(|| None::<(String, String)>);
+    let on_name = {
+        let name = name.clone();
+        Callback::from(move |e: InputEvent| {
+            name.set(
+                e.target_unchecked_into::<web_sys::HtmlInputElement>()
+                    .value(),
+            )
+        })
+    };
+    let on_text = {
+        let text = text.clone();
+        Callback::from(move |e: InputEvent| {
+            text.set(
+                e.target_unchecked_into::<web_sys::HtmlTextAreaElement>()
+                    .value(),
+            )
+        })
+    };
+    let on_add = {
+        let (session, name, text, error) =
+            (session.clone(), name.clone(), text.clone(), error.clone());
+        Callback::from(move |_| {
+            let Some(store) = session.view.features() else {
+                return;
+            };
+            let added = lab::feature_lab::entity_rows_from_csv(name.trim(), &text)
+                .and_then(|command| store.validate(&command).map(|()| command));
+            match added {
+                Ok(command) => {
+                    error.set(None);
+                    session.dispatch(LabAction::Command(Command::Features(command)));
+                    session.dispatch(LabAction::Command(Command::Features(
+                        FeatureCommand::UseEntities {
+                            frame: name.trim().to_string(),
+                        },
+                    )));
+                }
+                Err(e) => error.set(Some((e.message, e.hint))),
+            }
+        })
+    };
+    html! {
+        <details class="fs-paste">
+            <summary>{ "Paste your own entity rows (CSV)" }</summary>
+            <label class="fs-paste-name">{ "name " }<input type="text" class="fs-paste-name-input" value={(*name).clone()} oninput={on_name} /></label>
+            <textarea class="fs-paste-text" rows="4" placeholder={PASTE_EXAMPLE} value={(*text).clone()} oninput={on_text} />
+            <button class="fs-paste-add" onclick={on_add}>{ "Use these rows" }</button>
+            <p class="small muted">{ "A header line with the join keys (driver_id, customer_id, user_id) and event_timestamp; other columns are kept." }</p>
+            if let Some((message, hint)) = (*error).clone() {
+                <p class="fs-def-refusal" role="alert"><strong>{ message }</strong><span class="fs-hint">{ format!(" Hint: {}.", hint.trim_end_matches('.')) }</span></p>
+            }
+        </details>
     }
 }
 
@@ -333,7 +404,7 @@ pub fn FeatureDefinitions() -> Html {
         return html! { <p class="muted">{ "This lab has no feature store." }</p> };
     };
     let repo = store.repo();
-    let frame_rows = current_frame(store).map_or(0, |f| f.rows.len());
+    let frame_rows = store.current_frame().ok().map_or(0, |f| f.rows.len());
     html! {
         <div class="fs-defs">
             <div class="fs-defs-top">

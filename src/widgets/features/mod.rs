@@ -15,7 +15,6 @@ pub mod training_set;
 use crate::store::LabAction;
 use lab::features::model::{EntityFrame, FeatureRepo};
 use lab::features::store::command::FeatureCommand;
-use lab::features::store::FeatureStore;
 use lab::features::value::{FeatureValue, KeyTuple, TimestampUs};
 use lab::state::Command;
 use yew::prelude::*;
@@ -67,11 +66,6 @@ pub fn send(session: &crate::store::LabHandle, command: FeatureCommand) -> Callb
     Callback::from(move |_: MouseEvent| {
         session.dispatch(LabAction::Command(Command::Features(command.clone())))
     })
-}
-
-/// The entity frame the store builds training sets for.
-pub fn current_frame(store: &FeatureStore) -> Option<&EntityFrame> {
-    store.world().frames.get(store.entity_frame_name())
 }
 
 /// An entity row's time (NULL or not a timestamp: none).

@@ -10,7 +10,7 @@
 //! command is first applied to a copy of the store, so a refusal is shown beside the form with
 //! its hint and nothing is journaled.
 
-use super::{current_frame, key_text, short_time, value_text};
+use super::{key_text, short_time, value_text};
 use crate::charts::{self, Palette, XAxis};
 use crate::store::{LabAction, LabHandle};
 use lab::feature_lab::{format_duration, key_value};
@@ -453,7 +453,9 @@ fn ViewFreshness() -> Html {
 
 /// The value of `column` in the first entity row, to start the key inputs from.
 fn first_row_value(store: &FeatureStore, column: &str) -> String {
-    current_frame(store)
+    store
+        .current_frame()
+        .ok()
         .and_then(|frame| {
             let i = frame.columns.iter().position(|c| c == column)?;
             frame.rows.first()?.get(i).map(ToString::to_string)

@@ -10,8 +10,8 @@
 //! width without scaling its text; below a minimum width it scrolls inside its box.
 
 use super::{
-    current_frame, key_columns, key_text, picked_in, row_key, row_time, short_day, short_time,
-    value_text, PickedRow,
+    key_columns, key_text, picked_in, row_key, row_time, short_day, short_time, value_text,
+    PickedRow,
 };
 use lab::feature_lab::format_duration;
 use lab::features::historical::{Leak, TrainingSet, ViewMatch};
@@ -447,7 +447,7 @@ pub fn FeatureTimeline() -> Html {
     let Ok(set) = &store.derived().training else {
         return html! { <p class="muted">{ "No training set to draw: see the error in the training set." }</p> };
     };
-    let Some(frame) = current_frame(store) else {
+    let Some(frame) = store.current_frame().ok() else {
         return html! {};
     };
     if frame.rows.is_empty() {

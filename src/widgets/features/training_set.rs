@@ -8,9 +8,7 @@
 //! join refuses (a join key the entity rows lack) is an error panel with the hint, and a button
 //! per feature service these entity rows can be joined with.
 
-use super::{
-    current_frame, key_columns, picked_in, row_time, send, short_time, value_text, PickedRow,
-};
+use super::{key_columns, picked_in, row_time, send, short_time, value_text, PickedRow};
 use lab::features::historical::{Leak, NullReason, TrainingSet, ViewMatch};
 use lab::features::model::{EntityFrame, FeatureError};
 use lab::features::store::command::FeatureCommand;
@@ -174,7 +172,9 @@ fn error_panel(
     store: &FeatureStore,
     error: &FeatureError,
 ) -> Html {
-    let fixes = current_frame(store)
+    let fixes = store
+        .current_frame()
+        .ok()
         .map(|frame| joinable_services(store, frame))
         .unwrap_or_default();
     html! {
@@ -269,7 +269,7 @@ pub fn TrainingSetView() -> Html {
         Ok(set) => set,
         Err(e) => return error_panel(&session, store, e),
     };
-    let Some(frame) = current_frame(store) else {
+    let Some(frame) = store.current_frame().ok() else {
         return html! {};
     };
     let frame_name = store.entity_frame_name().to_string();
