@@ -107,6 +107,15 @@ for (const [width, height, colorScheme] of [[1280, 800, "light"], [390, 844, "da
     await page.click('.fs-filter[data-filter="all"]');
     const trainingText = await page.textContent('[data-widget="training-set"]');
     assert.equal(await page.locator(".fs-table .fs-trow").count(), 2, `the two pasted rows, joined: ${trainingText.slice(0, 400)}`);
+
+    // A feature view of the learner's own, pasted as CSV, then requested: the pasted rows get it.
+    await page.click(".fs-paste-view summary");
+    await page.fill(".fs-paste-view-text", "driver_id,event_timestamp,rating\n1767,2024-03-05 09:00:00,4.5\n");
+    await page.click(".fs-paste-view-add");
+    await page.waitForSelector('li.fs-view[data-view="my_view"]');
+    assert.equal(await page.locator(".fs-paste-view .fs-def-refusal").count(), 0, "the view is accepted");
+    await page.click(".fs-paste-view-add");
+    assert.match(await page.textContent(".fs-paste-view .fs-def-refusal"), /cannot name a new feature view/);
     await done(page);
   });
 }

@@ -249,7 +249,8 @@ pub struct LabelledFrame {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SampleWorld {
     pub repo: FeatureRepo,
-    pub sources: BTreeMap<String, ViewRows>,
+    /// Source rows by view name, shared with every store opened on the world.
+    pub sources: std::rc::Rc<BTreeMap<String, ViewRows>>,
     /// Entity rows by name (`ride_labels`, `comments`).
     pub frames: BTreeMap<String, EntityFrame>,
     /// The label and split of each entity frame.
@@ -272,7 +273,7 @@ impl SampleWorld {
         ];
         let mut world = SampleWorld {
             repo: FeatureRepo::default(),
-            sources: BTreeMap::new(),
+            sources: std::rc::Rc::new(BTreeMap::new()),
             frames: BTreeMap::new(),
             labels: BTreeMap::new(),
             default_frame: "ride_labels".to_string(),
@@ -282,7 +283,7 @@ impl SampleWorld {
             world.repo.entities.extend(sample.repo.entities);
             world.repo.views.extend(sample.repo.views);
             world.repo.services.extend(sample.repo.services);
-            world.sources.extend(sample.sources);
+            std::rc::Rc::make_mut(&mut world.sources).extend(sample.sources);
             for (name, frame) in sample.entities {
                 let label = LabelledFrame {
                     label_column: label_column.to_string(),
@@ -306,7 +307,7 @@ impl SampleWorld {
     pub fn tables(&self) -> Vec<SampleTable> {
         FeatureSample {
             repo: self.repo.clone(),
-            sources: self.sources.clone(),
+            sources: (*self.sources).clone(),
             entities: self.frames.clone(),
         }
         .tables()

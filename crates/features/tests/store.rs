@@ -2,12 +2,14 @@
 //! bytes decode to the same command, and the derived facts follow the state (the naive join
 //! leaks, serving fills the log the skew report reads).
 
-use features::model::{EntityFrame, FeatureRef};
+use features::model::{
+    EntityFrame, FeatureDef, FeatureRef, FeatureRow, FeatureView, ViewRows, ViewSource,
+};
 use features::online::WritePolicy;
 use features::store::command::{FeatureCommand, JoinKind};
 use features::store::command_codec::{decode, encode};
 use features::store::FeatureStore;
-use features::value::{DurationUs, FeatureValue, TimestampUs};
+use features::value::{Dtype, DurationUs, FeatureValue, KeyTuple, TimestampUs};
 use proptest::prelude::*;
 use sim::codec::{Reader, Writer};
 use sim::state_hash::StateHasher;
@@ -186,6 +188,41 @@ fn command() -> impl Strategy<Value = FeatureCommand> {
                     rows,
                     timestamp_column: 1,
                 },
+            }),
+        (
+            name,
+            proptest::collection::vec((value(), value(), proptest::option::of(any::<i64>())), 0..4)
+        )
+            .prop_map(|(name, rows)| {
+                FeatureCommand::AddView {
+                    view: FeatureView {
+                        name: name.clone(),
+                        entities: vec!["driver".into()],
+                        ttl: None,
+                        source: ViewSource {
+                            table: name,
+                            timestamp_field: "event_timestamp".into(),
+                            created_timestamp_column: Some("created".into()),
+                        },
+                        features: vec![FeatureDef {
+                            name: "x".into(),
+                            dtype: Dtype::Float64,
+                        }],
+                    },
+                    rows: ViewRows {
+                        rows: rows
+                            .into_iter()
+                            .enumerate()
+                            .map(|(seq, (key, x, at))| FeatureRow {
+                                keys: KeyTuple(vec![key]),
+                                event_ts: at.map(TimestampUs),
+                                created_ts: None,
+                                seq: seq as u64,
+                                values: vec![x],
+                            })
+                            .collect(),
+                    },
+                }
             }),
         (ts.clone(), ts, 0i64..86_400_000_000).prop_map(|(from, to, every)| {
             FeatureCommand::Serve {

@@ -65,6 +65,85 @@ pub fn entity_rows_from_csv(name: &str, csv: &str) -> Result<FeatureCommand, Fea
     })
 }
 
+/// The command that adds a feature view pasted as CSV: keyed by `entity`'s join keys, timed by
+/// its `event_timestamp` column (and `created`, if present), every other column a feature typed
+/// from what the CSV reader infers.
+pub fn view_from_csv(
+    store: &FeatureStore,
+    name: &str,
+    entity: &str,
+    ttl: Option<DurationUs>,
+    csv: &str,
+) -> Result<FeatureCommand, FeatureError> {
+    use crate::feature_sources::{feast_type, view_rows, ENTITY_TIMESTAMP_COLUMN};
+    use features::model::{FeatureDef, FeatureView, ViewSource};
+    let table = sql::csv::from_csv(csv.as_bytes()).map_err(|e| {
+        FeatureError::new(
+            format!("the CSV does not read: {e}"),
+            "paste a header line, then one row per line",
+        )
+    })?;
+    let keys = store
+        .repo()
+        .entities
+        .iter()
+        .find(|e| e.name == entity)
+        .map(|e| e.join_keys.clone())
+        .ok_or_else(|| {
+            FeatureError::new(
+                format!("there is no entity `{entity}`"),
+                "pick driver, customer or user",
+            )
+        })?;
+    let created = table.column_index("created").map(|_| "created".to_string());
+    let features = table
+        .fields
+        .iter()
+        .filter(|f| {
+            !keys.contains(&f.name)
+                && f.name != ENTITY_TIMESTAMP_COLUMN
+                && Some(&f.name) != created.as_ref()
+        })
+        .map(|f| {
+            feast_type(f.data_type)
+                .map(|dtype| FeatureDef {
+                    name: f.name.clone(),
+                    dtype,
+                })
+                .ok_or_else(|| {
+                    FeatureError::new(
+                        format!("column `{}` has no values to type", f.name),
+                        "give it numbers, text, booleans or times",
+                    )
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let view = FeatureView {
+        name: name.to_string(),
+        entities: vec![entity.to_string()],
+        ttl,
+        source: ViewSource {
+            table: name.to_string(),
+            timestamp_field: ENTITY_TIMESTAMP_COLUMN.to_string(),
+            created_timestamp_column: created,
+        },
+        features,
+    };
+    let lines = crate::feature_sources::csv_record_lines(csv);
+    let rows = view_rows(
+        crate::feature_sources::NamedTable {
+            table: &table,
+            name,
+            lines: Some(&lines),
+        },
+        store.repo(),
+        &view,
+    )?;
+    let command = FeatureCommand::AddView { view, rows };
+    store.validate(&command)?;
+    Ok(command)
+}
+
 /// Parses a feature-store step, or `None` when `verb` is not one.
 pub(crate) fn parse_step(
     verb: &str,
@@ -284,6 +363,11 @@ pub fn describe_command(command: &FeatureCommand) -> String {
         FeatureCommand::AddEntities { name, frame } => {
             format!("Add {} entity rows of your own as {name}", frame.rows.len())
         }
+        FeatureCommand::AddView { view, rows } => format!(
+            "Add the feature view {} ({} rows) of your own",
+            view.name,
+            rows.rows.len()
+        ),
         FeatureCommand::Serve {
             from,
             to,
@@ -320,6 +404,7 @@ pub fn describe_event(event: &FeatureEvent) -> String {
             format!("online read: {present} present, {not_found} not found, {outside_max_age} outside max age")
         }
         FeatureEvent::EntitiesAdded { name, rows } => format!("{rows} entity rows added as {name}"),
+        FeatureEvent::ViewAdded { name, rows } => format!("feature view {name} added with {rows} rows"),
         FeatureEvent::Served { reads, materializations, rows_written } => format!(
             "served {reads} requests online; {materializations} materialization runs wrote {rows_written} key(s)"
         ),
@@ -753,6 +838,43 @@ mod tests {
             .unwrap_err();
         assert!(bad.message.contains("mine line 2"), "{bad}");
         assert!(entity_rows_from_csv("mine", "driver_id\n1\n").is_err());
+    }
+
+    #[test]
+    fn a_pasted_view_joins_like_the_samples() {
+        let mut lab = lab();
+        let csv = "driver_id,event_timestamp,created,rating,tier\n1767,2024-03-01 05:00:00,2024-03-01 05:00:00,4.5,gold\n1767,2024-03-01 06:00:00,,4.75,gold\n";
+        let store = lab.features().unwrap();
+        let command = view_from_csv(
+            store,
+            "ratings",
+            "driver",
+            Some(DurationUs(3_600 * US_PER_SECOND)),
+            csv,
+        )
+        .unwrap();
+        lab.apply(&Command::Features(command)).unwrap();
+        run(&mut lab, "request ratings:rating,ratings:tier");
+        let derived = lab.features().unwrap().derived();
+        let set = derived.training.as_ref().unwrap();
+        // Ride 1 (driver 1767 at 06:02:50) gets the 06:00 rating; ride 5 (06:21) too.
+        assert_eq!(set.rows[0].last(), Some(&FeatureValue::text("gold")));
+        assert_eq!(
+            set.rows[0][set.rows[0].len() - 2],
+            FeatureValue::Float(4.75)
+        );
+        let store = lab.features().unwrap();
+        let again = view_from_csv(store, "ratings", "driver", None, csv).unwrap_err();
+        assert!(again.message.contains("ratings"), "{again}");
+        let bad = view_from_csv(
+            store,
+            "other",
+            "driver",
+            None,
+            "driver_id,event_timestamp,x\n1,noon,2\n",
+        )
+        .unwrap_err();
+        assert!(bad.message.contains("other line 2"), "{bad}");
     }
 
     #[test]

@@ -290,6 +290,19 @@ pub fn sample_table(sample: &features::samples::SampleTable) -> Table {
     table_of(fields, &sample.rows)
 }
 
+/// The Feast type a SQL column's values take as a feature (a date becomes a timestamp at midnight;
+/// an interval or a column of NULLs has none).
+pub fn feast_type(data_type: DataType) -> Option<Dtype> {
+    match data_type {
+        DataType::BigInt => Some(Dtype::Int64),
+        DataType::Double => Some(Dtype::Float64),
+        DataType::Text => Some(Dtype::String),
+        DataType::Boolean => Some(Dtype::Bool),
+        DataType::Timestamp | DataType::Date => Some(Dtype::UnixTimestamp),
+        DataType::Interval | DataType::Null => None,
+    }
+}
+
 fn sql_type(dtype: Dtype) -> DataType {
     match dtype {
         Dtype::Int64 => DataType::BigInt,

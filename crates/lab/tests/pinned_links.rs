@@ -186,6 +186,30 @@ fn later_journals(preset: Preset) -> Vec<(Vec<(u64, Command)>, u64)> {
             ],
             200,
         )],
+        // A feature view of the learner's own (AddView), requested and served.
+        Preset::FeatureStore => {
+            let store = lab::features::store::FeatureStore::new();
+            let view = lab::feature_lab::view_from_csv(
+                &store,
+                "ratings",
+                "driver",
+                None,
+                "driver_id,event_timestamp,rating,tier\n1767,2024-03-01 05:00:00,4.5,gold\n1682,2024-03-01 06:00:00,,silver\n",
+            )
+            .unwrap();
+            let steps = [
+                "request ratings:rating,ratings:tier",
+                "serve 2024-03-01 2024-03-01T08:00 every=1h",
+            ];
+            let mut commands = vec![(0, Command::Features(view))];
+            for (i, line) in steps.iter().enumerate() {
+                match parse_steps(line).unwrap().remove(0) {
+                    Step::Lab(command) => commands.push((1 + i as u64, command)),
+                    other => panic!("{line}: {other:?}"),
+                }
+            }
+            vec![(commands, 10)]
+        }
         _ => Vec::new(),
     }
 }

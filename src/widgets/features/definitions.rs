@@ -108,6 +108,99 @@ fn entities_block(session: &LabHandle, store: &FeatureStore) -> Html {
     }
 }
 
+/// An example of a feature view a learner can paste: the entity's join key, `event_timestamp`,
+/// an optional `created`, then the features.
+const VIEW_EXAMPLE: &str = "driver_id,event_timestamp,rating,tier\n1767,2024-03-01 05:00:00,4.5,gold\n1682,2024-03-01 06:00:00,3.9,silver";
+
+/// A feature view of the learner's own, pasted as CSV: every column but the join key and the
+/// times is a feature, typed from the values; it joins like the sample views.
+#[component]
+fn PastedView() -> Html {
+    let session = super::super::use_lab();
+    let name = use_state(|| "my_view".to_string());
+    let entity = use_state(|| "driver".to_string());
+    let ttl = use_state(|| "1d".to_string());
+    let text = use_state(String::new);
+    let error = use_state(|| None::<(String, String)>);
+    let Some(store) = session.view.features() else {
+        return html! {};
+    };
+    let input = |state: &UseStateHandle<String>| {
+        let state = state.clone();
+        Callback::from(move |e: InputEvent| {
+            state.set(
+                e.target_unchecked_into::<web_sys::HtmlInputElement>()
+                    .value(),
+            )
+        })
+    };
+    let on_entity = {
+        let entity = entity.clone();
+        Callback::from(move |e: Event| {
+            entity.set(
+                e.target_unchecked_into::<web_sys::HtmlSelectElement>()
+                    .value(),
+            )
+        })
+    };
+    let on_text = {
+        let text = text.clone();
+        Callback::from(move |e: InputEvent| {
+            text.set(
+                e.target_unchecked_into::<web_sys::HtmlTextAreaElement>()
+                    .value(),
+            )
+        })
+    };
+    let on_add = {
+        let (session, name, entity, ttl, text, error) = (
+            session.clone(),
+            name.clone(),
+            entity.clone(),
+            ttl.clone(),
+            text.clone(),
+            error.clone(),
+        );
+        Callback::from(move |_| {
+            let Some(store) = session.view.features() else {
+                return;
+            };
+            let added = lab::feature_lab::parse_ttl(&ttl)
+                .map_err(|e| {
+                    lab::features::model::FeatureError::new(e, "write 30m, 2h, 1d or none")
+                })
+                .and_then(|ttl| {
+                    lab::feature_lab::view_from_csv(store, name.trim(), &entity, ttl, &text)
+                });
+            match added {
+                Ok(command) => {
+                    error.set(None);
+                    session.dispatch(LabAction::Command(Command::Features(command)));
+                }
+                Err(e) => error.set(Some((e.message, e.hint))),
+            }
+        })
+    };
+    html! {
+        <details class="fs-paste fs-paste-view">
+            <summary>{ "Add a feature view of your own (CSV)" }</summary>
+            <label class="fs-paste-name">{ "name " }<input type="text" class="fs-paste-view-name" value={(*name).clone()} oninput={input(&name)} /></label>
+            <label>{ " entity " }
+                <select class="fs-paste-view-entity" onchange={on_entity}>
+                    { for store.repo().entities.iter().map(|e| html! { <option value={e.name.clone()} selected={e.name == *entity}>{ e.name.clone() }</option> }) }
+                </select>
+            </label>
+            <label>{ " TTL " }<input type="text" class="fs-paste-view-ttl" size="5" value={(*ttl).clone()} oninput={input(&ttl)} /></label>
+            <textarea class="fs-paste-text fs-paste-view-text" rows="4" placeholder={VIEW_EXAMPLE} value={(*text).clone()} oninput={on_text} />
+            <button class="fs-paste-add fs-paste-view-add" onclick={on_add}>{ "Add the view" }</button>
+            <p class="small muted">{ "The entity's join key, event_timestamp and optionally created; every other column is a feature, typed from its values. Then tick its features above." }</p>
+            if let Some((message, hint)) = (*error).clone() {
+                <p class="fs-def-refusal" role="alert"><strong>{ message }</strong><span class="fs-hint">{ format!(" Hint: {}.", hint.trim_end_matches('.')) }</span></p>
+            }
+        </details>
+    }
+}
+
 /// An example of entity rows a learner can paste: join keys, `event_timestamp`, a label.
 const PASTE_EXAMPLE: &str =
     "driver_id,event_timestamp,label\n1767,2024-03-05 10:00:00,1\n1682,2024-03-12 08:30:00,0";
@@ -417,6 +510,7 @@ pub fn FeatureDefinitions() -> Html {
                 <span class="small muted">{ format!(" ({} features requested for {} entity rows)", store.requested().len(), lab::sim::text::group_thousands(frame_rows as u64)) }</span>
             </h4>
             <ul class="fs-view-list">{ for repo.views.iter().map(|view| view_card(&session, store, repo, view, &refusal)) }</ul>
+            <PastedView />
         </div>
     }
 }

@@ -3,7 +3,7 @@
 //! A closed set, like the lab's own commands: the journal stores these, so every field is plain
 //! data with a named limit, and [`super::command_codec`] gives each variant a tag that never changes.
 
-use crate::model::{EntityFrame, FeatureRef};
+use crate::model::{EntityFrame, FeatureRef, FeatureView, ViewRows};
 use crate::online::WritePolicy;
 use crate::value::{DurationUs, FeatureValue, TimestampUs};
 
@@ -17,6 +17,8 @@ pub const RANGE_US_MAX: i64 = 60 * 86_400 * 1_000_000;
 pub const MATERIALIZE_EVERY_US_MIN: i64 = 60 * 1_000_000;
 /// Most entity rows a learner may add (pasted as CSV).
 pub const ADDED_ENTITY_ROWS_MAX: usize = 5_000;
+/// Most features of an added view.
+pub const ADDED_VIEW_FEATURES_MAX: usize = 16;
 /// Most columns of added entity rows.
 pub const ADDED_ENTITY_COLUMNS_MAX: usize = 16;
 /// Longest text value a command carries (a key of an online read, a value of added entity rows).
@@ -87,6 +89,9 @@ pub enum FeatureCommand {
         to: TimestampUs,
         materialize_every: DurationUs,
     },
+    /// Add a feature view of the learner's own (pasted as CSV and typed by the lab) with its
+    /// source rows.
+    AddView { view: FeatureView, rows: ViewRows },
     /// Add entity rows of the learner's own (pasted as CSV and typed by the lab) under `name`,
     /// replacing rows added earlier under that name.
     AddEntities { name: String, frame: EntityFrame },
@@ -138,6 +143,10 @@ pub enum FeatureEvent {
         rows_written: u64,
     },
     EntitiesAdded {
+        name: String,
+        rows: u64,
+    },
+    ViewAdded {
         name: String,
         rows: u64,
     },

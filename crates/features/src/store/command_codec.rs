@@ -3,12 +3,15 @@
 //! decoder refuses a format version newer than it knows.
 
 use super::command::{
-    FeatureCommand, JoinKind, ADDED_ENTITY_COLUMNS_MAX, ADDED_ENTITY_ROWS_MAX, KEY_PARTS_MAX,
-    NAME_LEN_MAX, RANGE_US_MAX, REQUESTED_FEATURES_MAX, TEXT_LEN_MAX,
+    FeatureCommand, JoinKind, ADDED_ENTITY_COLUMNS_MAX, ADDED_ENTITY_ROWS_MAX,
+    ADDED_VIEW_FEATURES_MAX, KEY_PARTS_MAX, NAME_LEN_MAX, RANGE_US_MAX, REQUESTED_FEATURES_MAX,
+    TEXT_LEN_MAX,
 };
-use crate::model::{EntityFrame, FeatureRef};
+use crate::model::{
+    EntityFrame, FeatureDef, FeatureRef, FeatureRow, FeatureView, ViewRows, ViewSource,
+};
 use crate::online::WritePolicy;
-use crate::value::{DurationUs, FeatureValue, TimestampUs};
+use crate::value::{Dtype, DurationUs, FeatureValue, KeyTuple, TimestampUs};
 use sim::codec::{DecodeError, Reader, Writer};
 use std::rc::Rc;
 
@@ -28,6 +31,7 @@ const TAG_MATERIALIZE_INCREMENTAL: u8 = 9;
 const TAG_READ_ONLINE: u8 = 10;
 const TAG_SERVE: u8 = 11;
 const TAG_ADD_ENTITIES: u8 = 12;
+const TAG_ADD_VIEW: u8 = 13;
 
 pub fn encode(w: &mut Writer, command: &FeatureCommand) {
     w.u8(FORMAT_VERSION);
@@ -112,6 +116,11 @@ pub fn encode(w: &mut Writer, command: &FeatureCommand) {
             w.str(name);
             entity_frame(w, frame);
         }
+        FeatureCommand::AddView { view, rows } => {
+            w.u8(TAG_ADD_VIEW);
+            feature_view(w, view);
+            view_rows(w, rows);
+        }
     }
 }
 
@@ -191,6 +200,11 @@ pub fn decode(r: &mut Reader<'_>) -> Result<FeatureCommand, DecodeError> {
                 r.varint_at_most(RANGE_US_MAX as u64, "materialization interval")? as i64,
             ),
         },
+        TAG_ADD_VIEW => {
+            let view = read_feature_view(r)?;
+            let rows = read_view_rows(r, view.features.len())?;
+            FeatureCommand::AddView { view, rows }
+        }
         TAG_ADD_ENTITIES => FeatureCommand::AddEntities {
             name: r.str(NAME_LEN_MAX)?,
             frame: read_entity_frame(r)?,
@@ -283,5 +297,125 @@ fn read_typed_value(r: &mut Reader<'_>) -> Result<FeatureValue, DecodeError> {
         4 => FeatureValue::Bool(flag(r)?),
         5 => FeatureValue::Timestamp(TimestampUs(r.signed()?)),
         _ => return Err(DecodeError::Invalid("value")),
+    })
+}
+
+/// A view's definition: name, entities, TTL (0: unbounded), source columns, typed features.
+fn feature_view(w: &mut Writer, view: &FeatureView) {
+    w.str(&view.name);
+    w.varint(view.entities.len() as u64);
+    for entity in &view.entities {
+        w.str(entity);
+    }
+    w.varint(view.ttl.map_or(0, |d| d.0.max(1) as u64));
+    w.str(&view.source.table);
+    w.str(&view.source.timestamp_field);
+    w.str(
+        view.source
+            .created_timestamp_column
+            .as_deref()
+            .unwrap_or(""),
+    );
+    w.varint(view.features.len() as u64);
+    for feature in &view.features {
+        w.str(&feature.name);
+        w.u8(Dtype::ALL
+            .iter()
+            .position(|d| *d == feature.dtype)
+            .unwrap_or(0) as u8);
+    }
+}
+
+fn read_feature_view(r: &mut Reader<'_>) -> Result<FeatureView, DecodeError> {
+    let name = r.str(NAME_LEN_MAX)?;
+    let entity_count = r.varint_at_most(KEY_PARTS_MAX as u64, "view entities")?;
+    let entities = (0..entity_count)
+        .map(|_| r.str(NAME_LEN_MAX))
+        .collect::<Result<Vec<_>, _>>()?;
+    let ttl = match r.varint_at_most(i64::MAX as u64, "ttl")? {
+        0 => None,
+        us => Some(DurationUs(us as i64)),
+    };
+    let table = r.str(NAME_LEN_MAX)?;
+    let timestamp_field = r.str(NAME_LEN_MAX)?;
+    let created = r.str(NAME_LEN_MAX)?;
+    let feature_count = r.varint_at_most(ADDED_VIEW_FEATURES_MAX as u64, "view features")?;
+    let features = (0..feature_count)
+        .map(|_| {
+            Ok(FeatureDef {
+                name: r.str(NAME_LEN_MAX)?,
+                dtype: *Dtype::ALL
+                    .get(usize::from(r.u8()?))
+                    .ok_or(DecodeError::Invalid("dtype"))?,
+            })
+        })
+        .collect::<Result<Vec<_>, DecodeError>>()?;
+    Ok(FeatureView {
+        name,
+        entities,
+        ttl,
+        source: ViewSource {
+            table,
+            timestamp_field,
+            created_timestamp_column: (!created.is_empty()).then_some(created),
+        },
+        features,
+    })
+}
+
+/// A view's rows: per row its keys, event and created times (NULL-able) and feature values.
+fn view_rows(w: &mut Writer, rows: &ViewRows) {
+    w.varint(rows.rows.len() as u64);
+    for row in &rows.rows {
+        w.varint(row.keys.0.len() as u64);
+        for key in &row.keys.0 {
+            typed_value(w, key);
+        }
+        optional_time(w, row.event_ts);
+        optional_time(w, row.created_ts);
+        w.varint(row.seq);
+        for value in &row.values {
+            typed_value(w, value);
+        }
+    }
+}
+
+fn read_view_rows(r: &mut Reader<'_>, width: usize) -> Result<ViewRows, DecodeError> {
+    let count = r.varint_at_most(ADDED_ENTITY_ROWS_MAX as u64, "view rows")?;
+    let rows = (0..count)
+        .map(|_| {
+            let key_count = r.varint_at_most(KEY_PARTS_MAX as u64, "key parts")?;
+            let keys = (0..key_count)
+                .map(|_| read_typed_value(r))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(FeatureRow {
+                keys: KeyTuple(keys),
+                event_ts: read_optional_time(r)?,
+                created_ts: read_optional_time(r)?,
+                seq: r.varint()?,
+                values: (0..width)
+                    .map(|_| read_typed_value(r))
+                    .collect::<Result<Vec<_>, _>>()?,
+            })
+        })
+        .collect::<Result<Vec<_>, DecodeError>>()?;
+    Ok(ViewRows { rows })
+}
+
+fn optional_time(w: &mut Writer, ts: Option<TimestampUs>) {
+    match ts {
+        None => w.u8(0),
+        Some(ts) => {
+            w.u8(1);
+            w.signed(ts.0);
+        }
+    }
+}
+
+fn read_optional_time(r: &mut Reader<'_>) -> Result<Option<TimestampUs>, DecodeError> {
+    Ok(match r.u8()? {
+        0 => None,
+        1 => Some(TimestampUs(r.signed()?)),
+        _ => return Err(DecodeError::Invalid("time")),
     })
 }

@@ -86,7 +86,7 @@ impl FeatureStore {
         let skew = skew_report(
             self.online.log().entries(),
             &self.repo,
-            &self.world.sources,
+            &self.sources,
             SkewOptions {
                 created_cutoff: self.options.created_cutoff,
             },
@@ -117,7 +117,7 @@ impl FeatureStore {
     fn served_set(&self, frame: &EntityFrame) -> Result<TrainingSet, FeatureError> {
         get_historical_features(
             &self.repo,
-            &self.world.sources,
+            &self.sources,
             frame,
             &self.requested,
             HistoricalOptions {

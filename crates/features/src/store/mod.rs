@@ -14,13 +14,14 @@ mod serve;
 use crate::historical::{
     get_historical_features, latest_value_join, HistoricalOptions, TrainingSet,
 };
-use crate::model::{EntityFrame, FeatureError, FeatureRef, FeatureRepo, ViewRows};
+use crate::model::{EntityFrame, FeatureError, FeatureRef, FeatureRepo, FeatureView, ViewRows};
 use crate::online::{OnlineStore, WritePolicy};
 use crate::samples::SampleWorld;
 use crate::value::{DurationUs, FeatureValue, US_PER_SECOND};
 use command::{
     FeatureCommand, FeatureEvent, JoinKind, ADDED_ENTITY_COLUMNS_MAX, ADDED_ENTITY_ROWS_MAX,
-    NAME_LEN_MAX, RANGE_US_MAX, REQUESTED_FEATURES_MAX, TEXT_LEN_MAX, TTL_US_MAX,
+    ADDED_VIEW_FEATURES_MAX, NAME_LEN_MAX, RANGE_US_MAX, REQUESTED_FEATURES_MAX, TEXT_LEN_MAX,
+    TTL_US_MAX,
 };
 use sim::state_hash::StateHasher;
 use std::cell::OnceCell;
@@ -33,6 +34,8 @@ pub struct FeatureStore {
     /// Generated from the lab's seed and never changed: shared between clones of the lab.
     world: Rc<SampleWorld>,
     repo: FeatureRepo,
+    /// Each view's source rows: the world's, shared until the learner adds a view of their own.
+    sources: Rc<BTreeMap<String, ViewRows>>,
     entity_frame: String,
     requested: Vec<FeatureRef>,
     join: JoinKind,
@@ -50,6 +53,7 @@ impl PartialEq for FeatureStore {
     fn eq(&self, other: &FeatureStore) -> bool {
         Rc::ptr_eq(&self.world, &other.world)
             && self.repo == other.repo
+            && (Rc::ptr_eq(&self.sources, &other.sources) || self.sources == other.sources)
             && self.entity_frame == other.entity_frame
             && self.requested == other.requested
             && self.join == other.join
@@ -79,6 +83,7 @@ impl FeatureStore {
         let world = SAMPLE_WORLD.with(Rc::clone);
         FeatureStore {
             repo: world.repo.clone(),
+            sources: Rc::clone(&world.sources),
             entity_frame: world.default_frame.clone(),
             requested: world.default_features.clone(),
             world,
@@ -101,7 +106,7 @@ impl FeatureStore {
     }
 
     pub fn sources(&self) -> &BTreeMap<String, ViewRows> {
-        &self.world.sources
+        &self.sources
     }
 
     pub fn entity_frame_name(&self) -> &str {
@@ -161,7 +166,7 @@ impl FeatureStore {
         };
         join(
             &self.repo,
-            &self.world.sources,
+            &self.sources,
             frame,
             &self.requested,
             self.options,
@@ -178,6 +183,7 @@ impl FeatureStore {
                 Ok(())
             }
             FeatureCommand::AddEntities { name, frame } => self.check_added_frame(name, frame),
+            FeatureCommand::AddView { view, rows } => self.check_added_view(view, rows),
             FeatureCommand::Request { features } => self.check_request(features),
             FeatureCommand::SetJoin { .. }
             | FeatureCommand::SetCreatedCutoff { .. }
@@ -289,6 +295,14 @@ impl FeatureStore {
                 to,
                 materialize_every,
             } => vec![self.serve(*from, *to, *materialize_every)?],
+            FeatureCommand::AddView { view, rows } => {
+                self.repo.views.push(view.clone());
+                Rc::make_mut(&mut self.sources).insert(view.name.clone(), rows.clone());
+                vec![FeatureEvent::ViewAdded {
+                    name: view.name.clone(),
+                    rows: rows.rows.len() as u64,
+                }]
+            }
             FeatureCommand::AddEntities { name, frame } => {
                 self.added_frames
                     .insert(name.clone(), Rc::new(frame.clone()));
@@ -327,14 +341,8 @@ impl FeatureStore {
             rows: Vec::new(),
             timestamp_column: frame.timestamp_column,
         };
-        get_historical_features(
-            &self.repo,
-            &self.world.sources,
-            &empty,
-            features,
-            self.options,
-        )
-        .map(|_| ())
+        get_historical_features(&self.repo, &self.sources, &empty, features, self.options)
+            .map(|_| ())
     }
 
     fn unknown_frame(&self, frame: &str) -> FeatureError {
@@ -402,11 +410,90 @@ impl FeatureStore {
         Ok(())
     }
 
+    /// An added view must be new, over known entities, with distinct typed features, and rows
+    /// that fit it and the journal's limits.
+    fn check_added_view(&self, view: &FeatureView, rows: &ViewRows) -> Result<(), FeatureError> {
+        let refuse = |message: String, hint: &str| Err(FeatureError::new(message, hint));
+        let name_ok = |n: &str| !n.is_empty() && n.len() <= NAME_LEN_MAX;
+        if !name_ok(&view.name) || self.repo.views.iter().any(|v| v.name == view.name) {
+            return refuse(
+                format!("`{}` cannot name a new feature view", view.name),
+                "pick a short name no view has, such as my_driver_stats",
+            );
+        }
+        let join_keys = self.repo.join_keys(view)?;
+        if view.features.is_empty() || view.features.len() > ADDED_VIEW_FEATURES_MAX {
+            return refuse(
+                format!("a view with {} features", view.features.len()),
+                &format!("give 1 to {ADDED_VIEW_FEATURES_MAX} feature columns"),
+            );
+        }
+        for (i, feature) in view.features.iter().enumerate() {
+            let clash = join_keys.contains(&feature.name)
+                || feature.name == view.source.timestamp_field
+                || view.features[..i].iter().any(|f| f.name == feature.name);
+            if !name_ok(&feature.name) || clash {
+                return refuse(
+                    format!(
+                        "the feature name `{}` is empty, too long or used twice",
+                        feature.name
+                    ),
+                    "name each feature column once, apart from the keys and the times",
+                );
+            }
+        }
+        if rows.rows.len() > ADDED_ENTITY_ROWS_MAX {
+            return refuse(
+                format!("{} rows are too many", rows.rows.len()),
+                &format!("add at most {ADDED_ENTITY_ROWS_MAX} rows"),
+            );
+        }
+        for row in &rows.rows {
+            let typed = row
+                .values
+                .iter()
+                .zip(&view.features)
+                .all(|(value, feature)| value.dtype().is_none_or(|dtype| dtype == feature.dtype));
+            let long = row
+                .keys
+                .0
+                .iter()
+                .chain(&row.values)
+                .any(|v| matches!(v, FeatureValue::Str(t) if t.len() > TEXT_LEN_MAX));
+            if row.keys.0.len() != join_keys.len()
+                || row.values.len() != view.features.len()
+                || !typed
+                || long
+            {
+                return refuse(
+                    format!("a row of `{}` does not fit its definition", view.name),
+                    "give every row its keys, its times and one value of the declared type per feature",
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// A fingerprint of everything that can change (the world follows from the seed).
     pub fn hash_into(&self, hasher: &mut StateHasher) {
         for view in &self.repo.views {
             hasher.str(&view.name);
             hasher.u64(view.ttl.map_or(0, |d| d.0 as u64));
+            // A view the learner added: its definition and rows are state, not the world's.
+            if !self.world.sources.contains_key(&view.name) {
+                for feature in &view.features {
+                    hasher.str(&feature.name);
+                    hasher.str(feature.dtype.name());
+                }
+                for row in self.sources.get(&view.name).iter().flat_map(|r| &r.rows) {
+                    for value in row.keys.0.iter().chain(&row.values) {
+                        value.hash_into(hasher);
+                    }
+                    hasher.u64(row.event_ts.map_or(0, |t| t.0 as u64));
+                    hasher.u64(row.created_ts.map_or(0, |t| t.0 as u64));
+                    hasher.u64(row.seq);
+                }
+            }
         }
         hasher.str(&self.entity_frame);
         hasher.u64(self.requested.len() as u64);

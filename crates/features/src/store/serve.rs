@@ -77,7 +77,7 @@ impl FeatureStore {
     ) -> Result<FeatureEvent, FeatureError> {
         let run = self
             .online
-            .materialize(&self.repo, &self.world.sources, views, start, end)?;
+            .materialize(&self.repo, &self.sources, views, start, end)?;
         Ok(materialized(&run))
     }
 
@@ -87,7 +87,7 @@ impl FeatureStore {
     ) -> Result<FeatureEvent, FeatureError> {
         let run = self
             .online
-            .materialize_incremental(&self.repo, &self.world.sources, end)?;
+            .materialize_incremental(&self.repo, &self.sources, end)?;
         Ok(materialized(&run))
     }
 
@@ -171,7 +171,7 @@ impl FeatureStore {
             while next_run <= ts {
                 let run = online.materialize_incremental_views(
                     &self.repo,
-                    &self.world.sources,
+                    &self.sources,
                     &views,
                     next_run,
                 )?;
