@@ -6,6 +6,7 @@ pub mod chart_canvas;
 pub mod emitter;
 pub mod events_chart;
 pub mod features;
+pub mod form;
 pub mod goal;
 pub mod journal_view;
 pub mod lab_provider;

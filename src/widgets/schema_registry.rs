@@ -5,11 +5,11 @@
 //! schema id, Avro payload) beside the value the chosen reader schema decodes.
 
 use crate::store::LabAction;
+use crate::widgets::form::bind_text;
 use lab::registry::avro::binary::hex;
 use lab::registry::{CompatibilityVerdict, Level, Registry, RegistryCommand, Version};
 use lab::schemas::{decode_topic, DecodedRecord};
 use lab::state::Command;
-use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
 /// Records listed, newest last.
@@ -18,13 +18,6 @@ const RECORDS_SHOWN: usize = 12;
 /// The topic whose values a subject describes (TopicNameStrategy), if it is a value subject.
 fn topic_of(subject: &str) -> Option<&str> {
     subject.strip_suffix("-value")
-}
-
-fn bind_text(state: &UseStateHandle<String>) -> Callback<InputEvent> {
-    let state = state.clone();
-    Callback::from(move |e: InputEvent| {
-        state.set(e.target_unchecked_into::<HtmlTextAreaElement>().value())
-    })
 }
 
 /// The schema text of a subject's latest version, to start the editor from.

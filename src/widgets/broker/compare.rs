@@ -3,8 +3,9 @@
 //! computed once, when the learner asks (never while rendering), by [`lab::compare`]; it can then
 //! be opened in the lab to explore.
 
-use super::{bind, bind_select, parse_number};
+use super::parse_number;
 use crate::store::{LabAction, Loaded, Notice};
+use crate::widgets::form::{bind, bind_select};
 use lab::broker::producer::Acks;
 use lab::compare::{fork_and_compare, Changes, Comparison, Outcome, EXTRA_TICKS_MAX};
 use std::rc::Rc;

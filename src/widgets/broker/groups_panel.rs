@@ -9,7 +9,8 @@
 //! member is a card of labelled lines (`.stack-table` in cluster.css).
 
 use super::lag_track::{offset_track, GroupCommit, LogBounds};
-use super::{bind, bind_select, parse_number, send, with_cluster};
+use super::{parse_number, send, with_cluster};
+use crate::widgets::form::{bind, bind_select};
 use lab::broker::assignor::Strategy;
 use lab::broker::cluster::{BrokerCommand, Cluster};
 use lab::broker::group::{

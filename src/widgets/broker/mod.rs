@@ -89,28 +89,6 @@ pub fn show_bytes(bytes: Option<&[u8]>) -> String {
     )
 }
 
-/// Binds a text input to a state handle.
-pub fn bind(state: &UseStateHandle<String>) -> Callback<InputEvent> {
-    let state = state.clone();
-    Callback::from(move |e: InputEvent| {
-        state.set(
-            e.target_unchecked_into::<web_sys::HtmlInputElement>()
-                .value(),
-        )
-    })
-}
-
-/// Binds a select to a state handle.
-pub fn bind_select(state: &UseStateHandle<String>) -> Callback<Event> {
-    let state = state.clone();
-    Callback::from(move |e: Event| {
-        state.set(
-            e.target_unchecked_into::<web_sys::HtmlSelectElement>()
-                .value(),
-        )
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,8 @@
 //! tombstone is a null value, sent with the "null value" box ticked (Kafka's
 //! LogCleaner.shouldRetainRecord tells the two apart).
 
-use super::{bind, bind_select, parse_number, send, with_cluster};
+use super::{parse_number, send, with_cluster};
+use crate::widgets::form::{bind, bind_select};
 use lab::broker::cluster::{BrokerCommand, PRODUCE_COUNT_MAX};
 use lab::broker::compression::Codec;
 use lab::broker::producer::{Acks, NullKeyPartitioner, ProducerConfig, ProducerId};
@@ -109,12 +110,12 @@ fn ProducerSettings(props: &SettingsProps) -> Html {
                 </select>
             </label>
             <label>{ "acks " }
-                <select class="acks-select" onchange={super::bind_select(&acks)}>
+                <select class="acks-select" onchange={bind_select(&acks)}>
                     { for Acks::ALL.iter().map(|a| html! { <option value={a.name()} selected={*acks == a.name()}>{ a.name() }</option> }) }
                 </select>
             </label>
             <label>{ "compression " }
-                <select class="codec-select" onchange={super::bind_select(&codec)}>
+                <select class="codec-select" onchange={bind_select(&codec)}>
                     { for Codec::ALL.iter().map(|k| html! { <option value={k.name()} selected={*codec == k.name()}>{ k.name() }</option> }) }
                 </select>
             </label>

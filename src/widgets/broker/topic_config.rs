@@ -3,7 +3,8 @@
 //! (min.insync.replicas, unclean.leader.election.enable) as `kafka-configs --alter` does. Times
 //! are typed in ticks; beside each, the same time in Kafka's milliseconds and in words.
 
-use super::{bind, bind_select, parse_number, parse_optional_number, send, with_cluster};
+use super::{parse_number, parse_optional_number, send, with_cluster};
+use crate::widgets::form::{bind, bind_select};
 use lab::broker::cluster::BrokerCommand;
 use lab::broker::cluster::BROKERS_MAX;
 use lab::broker::compression::Codec;

@@ -4,7 +4,8 @@
 //! new instance", which adds a producer with the same `transactional.id`, so the coordinator
 //! bumps the epoch and fences this one. Shown inside the producer panel.
 
-use super::{bind, bind_select, send};
+use super::send;
+use crate::widgets::form::{bind, bind_select};
 use lab::broker::cluster::{BrokerCommand, Cluster};
 use lab::broker::group::ConsumerId;
 use lab::broker::producer::{ProducerConfig, ProducerId};

@@ -10,6 +10,7 @@
 
 use super::send;
 use crate::store::{LabAction, LabHandle};
+use crate::widgets::form::{bind, bind_select, bind_text};
 use lab::feature_lab::{format_duration, parse_ttl};
 use lab::features::model::{FeatureRef, FeatureRepo, FeatureView};
 use lab::features::store::command::{FeatureCommand, JoinKind};
@@ -125,33 +126,6 @@ fn PastedView() -> Html {
     let Some(store) = session.view.features() else {
         return html! {};
     };
-    let input = |state: &UseStateHandle<String>| {
-        let state = state.clone();
-        Callback::from(move |e: InputEvent| {
-            state.set(
-                e.target_unchecked_into::<web_sys::HtmlInputElement>()
-                    .value(),
-            )
-        })
-    };
-    let on_entity = {
-        let entity = entity.clone();
-        Callback::from(move |e: Event| {
-            entity.set(
-                e.target_unchecked_into::<web_sys::HtmlSelectElement>()
-                    .value(),
-            )
-        })
-    };
-    let on_text = {
-        let text = text.clone();
-        Callback::from(move |e: InputEvent| {
-            text.set(
-                e.target_unchecked_into::<web_sys::HtmlTextAreaElement>()
-                    .value(),
-            )
-        })
-    };
     let on_add = {
         let (session, name, entity, ttl, text, error) = (
             session.clone(),
@@ -184,14 +158,14 @@ fn PastedView() -> Html {
     html! {
         <details class="fs-paste fs-paste-view">
             <summary>{ "Add a feature view of your own (CSV)" }</summary>
-            <label class="fs-paste-name">{ "name " }<input type="text" class="fs-paste-view-name" value={(*name).clone()} oninput={input(&name)} /></label>
+            <label class="fs-paste-name">{ "name " }<input type="text" class="fs-paste-view-name" value={(*name).clone()} oninput={bind(&name)} /></label>
             <label>{ " entity " }
-                <select class="fs-paste-view-entity" onchange={on_entity}>
+                <select class="fs-paste-view-entity" onchange={bind_select(&entity)}>
                     { for store.repo().entities.iter().map(|e| html! { <option value={e.name.clone()} selected={e.name == *entity}>{ e.name.clone() }</option> }) }
                 </select>
             </label>
-            <label>{ " TTL " }<input type="text" class="fs-paste-view-ttl" size="5" value={(*ttl).clone()} oninput={input(&ttl)} /></label>
-            <textarea class="fs-paste-text fs-paste-view-text" rows="4" placeholder={VIEW_EXAMPLE} value={(*text).clone()} oninput={on_text} />
+            <label>{ " TTL " }<input type="text" class="fs-paste-view-ttl" size="5" value={(*ttl).clone()} oninput={bind(&ttl)} /></label>
+            <textarea class="fs-paste-text fs-paste-view-text" rows="4" placeholder={VIEW_EXAMPLE} value={(*text).clone()} oninput={bind_text(&text)} />
             <button class="fs-paste-add fs-paste-view-add" onclick={on_add}>{ "Add the view" }</button>
             <p class="small muted">{ "The entity's join key, event_timestamp and optionally created; every other column is a feature, typed from its values. Then tick its features above." }</p>
             if let Some((message, hint)) = (*error).clone() {
@@ -213,24 +187,6 @@ fn PastedEntities() -> Html {
     let name = use_state(|| "my_rows".to_string());
     let text = use_state(String::new);
     let error = use_state(|| None::<(String, String)>);
-    let on_name = {
-        let name = name.clone();
-        Callback::from(move |e: InputEvent| {
-            name.set(
-                e.target_unchecked_into::<web_sys::HtmlInputElement>()
-                    .value(),
-            )
-        })
-    };
-    let on_text = {
-        let text = text.clone();
-        Callback::from(move |e: InputEvent| {
-            text.set(
-                e.target_unchecked_into::<web_sys::HtmlTextAreaElement>()
-                    .value(),
-            )
-        })
-    };
     let on_add = {
         let (session, name, text, error) =
             (session.clone(), name.clone(), text.clone(), error.clone());
@@ -257,8 +213,8 @@ fn PastedEntities() -> Html {
     html! {
         <details class="fs-paste">
             <summary>{ "Paste your own entity rows (CSV)" }</summary>
-            <label class="fs-paste-name">{ "name " }<input type="text" class="fs-paste-name-input" value={(*name).clone()} oninput={on_name} /></label>
-            <textarea class="fs-paste-text" rows="4" placeholder={PASTE_EXAMPLE} value={(*text).clone()} oninput={on_text} />
+            <label class="fs-paste-name">{ "name " }<input type="text" class="fs-paste-name-input" value={(*name).clone()} oninput={bind(&name)} /></label>
+            <textarea class="fs-paste-text" rows="4" placeholder={PASTE_EXAMPLE} value={(*text).clone()} oninput={bind_text(&text)} />
             <button class="fs-paste-add" onclick={on_add}>{ "Use these rows" }</button>
             <p class="small muted">{ "A header line with the join keys (driver_id, customer_id, user_id) and event_timestamp; other columns are kept." }</p>
             if let Some((message, hint)) = (*error).clone() {
@@ -374,12 +330,7 @@ fn TtlEditor(props: &TtlEditorProps) -> Html {
         let text = text.clone();
         use_effect_with(props.ttl.clone(), move |ttl| text.set(ttl.to_string()));
     }
-    let oninput = {
-        let text = text.clone();
-        Callback::from(move |e: InputEvent| {
-            text.set(e.target_unchecked_into::<HtmlInputElement>().value())
-        })
-    };
+    let oninput = bind(&text);
     let onsubmit = {
         let (session, text, refusal, view) = (
             session.clone(),

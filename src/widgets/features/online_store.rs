@@ -13,6 +13,7 @@
 use super::{key_text, short_time, value_text};
 use crate::charts::{self, Palette, XAxis};
 use crate::store::{LabAction, LabHandle};
+use crate::widgets::form::bind;
 use lab::feature_lab::{format_duration, key_value};
 use lab::features::historical::ViewMatch;
 use lab::features::model::FeatureError;
@@ -112,13 +113,6 @@ fn refusal(error: &Option<FeatureError>) -> Html {
             </p>
         },
     }
-}
-
-fn bind(state: &UseStateHandle<String>) -> Callback<InputEvent> {
-    let state = state.clone();
-    Callback::from(move |e: InputEvent| {
-        state.set(e.target_unchecked_into::<HtmlInputElement>().value())
-    })
 }
 
 /// A labelled time input.

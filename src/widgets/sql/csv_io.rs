@@ -3,10 +3,11 @@
 
 use super::store::SqlAction;
 use super::use_sql;
+use crate::widgets::form::{bind, bind_text};
 use lab::sql::csv::{from_csv, to_csv, CSV_BYTES_MAX};
 use lab::sql::{SqlError, Table};
 use std::rc::Rc;
-use web_sys::{HtmlInputElement, HtmlTextAreaElement};
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 /// The name of the downloaded result.
@@ -100,18 +101,6 @@ pub fn CsvImport() -> Html {
             }
         })
     };
-    let on_name = {
-        let name = name.clone();
-        Callback::from(move |e: InputEvent| {
-            name.set(e.target_unchecked_into::<HtmlInputElement>().value())
-        })
-    };
-    let on_paste_text = {
-        let pasted = pasted.clone();
-        Callback::from(move |e: InputEvent| {
-            pasted.set(e.target_unchecked_into::<HtmlTextAreaElement>().value())
-        })
-    };
     let on_submit = {
         let (import, name, pasted, error) =
             (import.clone(), name.clone(), pasted.clone(), error.clone());
@@ -162,7 +151,7 @@ pub fn CsvImport() -> Html {
         <form class="csv-import" onsubmit={on_submit}>
             <div class="csv-import-row">
                 <label for="csv-table-name">{ "Table name" }</label>
-                <input id="csv-table-name" class="csv-table-name" value={(*name).clone()} oninput={on_name}
+                <input id="csv-table-name" class="csv-table-name" value={(*name).clone()} oninput={bind(&name)}
                     aria-invalid={error.is_some().to_string()} aria-describedby="csv-import-error" autocomplete="off" spellcheck="false" />
             </div>
             <div class="csv-import-row">
@@ -170,7 +159,7 @@ pub fn CsvImport() -> Html {
                 <input id="csv-file" class="csv-file" type="file" accept=".csv,text/csv,text/plain" onchange={on_file} />
             </div>
             <label for="csv-text">{ "Or paste CSV (a header line, then one row per line)" }</label>
-            <textarea id="csv-text" class="csv-text" rows="3" value={(*pasted).clone()} oninput={on_paste_text}
+            <textarea id="csv-text" class="csv-text" rows="3" value={(*pasted).clone()} oninput={bind_text(&pasted)}
                 placeholder={"city,rides\nLisbon,12\nPorto,7"} spellcheck="false" />
             <div><button type="submit" class="csv-import-button">{ "Import pasted CSV" }</button></div>
             <p id="csv-import-error" class="field-error" role="alert">{ (*error).clone().unwrap_or_default() }</p>
