@@ -48,29 +48,38 @@ impl FeatureSample {
     /// event time, created time if any, then the features, in ingestion order), then each entity
     /// frame.
     pub fn tables(&self) -> Vec<SampleTable> {
-        let mut tables: Vec<SampleTable> = self
-            .repo
-            .views
-            .iter()
-            .filter_map(|view| {
-                let rows = self.sources.get(&view.name)?;
-                Some(source_table(&self.repo, view, rows))
-            })
-            .collect();
-        tables.extend(self.entities.iter().map(|(name, frame)| {
-            SampleTable {
-                name: name.clone(),
-                columns: frame
-                    .columns
-                    .iter()
-                    .enumerate()
-                    .map(|(i, column)| (column.clone(), column_dtype(&frame.rows, i)))
-                    .collect(),
-                rows: frame.rows.clone(),
-            }
-        }));
-        tables
+        sample_tables(&self.repo, &self.sources, &self.entities)
     }
+}
+
+/// Every view's source (named after `source.table`: join keys, event time, created time if any,
+/// then the features, in ingestion order), then every entity frame, as tables.
+fn sample_tables(
+    repo: &FeatureRepo,
+    sources: &BTreeMap<String, ViewRows>,
+    entities: &BTreeMap<String, EntityFrame>,
+) -> Vec<SampleTable> {
+    let mut tables: Vec<SampleTable> = repo
+        .views
+        .iter()
+        .filter_map(|view| {
+            let rows = sources.get(&view.name)?;
+            Some(source_table(repo, view, rows))
+        })
+        .collect();
+    tables.extend(entities.iter().map(|(name, frame)| {
+        SampleTable {
+            name: name.clone(),
+            columns: frame
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, column)| (column.clone(), column_dtype(&frame.rows, i)))
+                .collect(),
+            rows: frame.rows.clone(),
+        }
+    }));
+    tables
 }
 
 /// `view:name` for each of `names`: a feature service's references to one view.
@@ -305,11 +314,6 @@ impl SampleWorld {
 
     /// Every table of every dataset, as [`FeatureSample::tables`] lists them.
     pub fn tables(&self) -> Vec<SampleTable> {
-        FeatureSample {
-            repo: self.repo.clone(),
-            sources: (*self.sources).clone(),
-            entities: self.frames.clone(),
-        }
-        .tables()
+        sample_tables(&self.repo, &self.sources, &self.frames)
     }
 }

@@ -29,19 +29,40 @@ use features::value::{DurationUs, FeatureValue, TimestampUs, US_PER_SECOND};
 use sql::Table;
 use std::collections::BTreeMap;
 
-/// The feature store's sample tables (view sources and entity rows) as SQL tables.
-pub fn sql_tables(store: &FeatureStore) -> Vec<(String, Table)> {
-    store
-        .world()
-        .tables()
-        .iter()
-        .map(|table| {
-            (
-                table.name.clone(),
-                crate::feature_sources::sample_table(table),
-            )
-        })
-        .collect()
+/// SQL tables with their names.
+pub type NamedTables = Vec<(String, Table)>;
+
+/// The feature store's sample tables (view sources and entity rows) as SQL tables. The sample
+/// world never changes, so they are converted once per thread and cloned from there: a SQL lesson
+/// registers them again at every run and every move of the cursor.
+pub fn sql_tables(store: &FeatureStore) -> NamedTables {
+    thread_local! {
+        /// The tables converted last, and the address of the world they came from.
+        static CONVERTED: std::cell::RefCell<Option<(usize, NamedTables)>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    let world = std::ptr::from_ref(store.world()) as usize;
+    CONVERTED.with(|converted| {
+        let mut converted = converted.borrow_mut();
+        match &*converted {
+            Some((key, tables)) if *key == world => tables.clone(),
+            _ => {
+                let tables: NamedTables = store
+                    .world()
+                    .tables()
+                    .iter()
+                    .map(|table| {
+                        (
+                            table.name.clone(),
+                            crate::feature_sources::sample_table(table),
+                        )
+                    })
+                    .collect();
+                *converted = Some((world, tables.clone()));
+                tables
+            }
+        }
+    })
 }
 
 /// The command that adds entity rows pasted as CSV (with an `event_timestamp` column) under
