@@ -3,14 +3,17 @@
 //   - the scrub benchmark page (#/bench), the same core code as the native lab-bench
 //   - the release bundle size (wasm + js), raw and brotli
 //   - the point-in-time join (#/bench), next to the native time `lab-bench pit` wrote to target/bench-pit
+//   - the windowed aggregation (#/bench), next to the native times `lab-bench stream` wrote to
+//     target/bench-stream, and the streaming lab's frame cost while it plays (tests/e2e/frame_cost.mjs)
 // Prints markdown tables. Run by scripts/bench.sh; `node scripts/bench-browser.mjs pit` runs only the
-// point-in-time join.
+// point-in-time join, `node scripts/bench-browser.mjs stream` only the streaming benchmarks.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { brotliCompressSync, constants } from "node:zlib";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "../tools/node_modules/playwright-core/index.mjs";
 import { serve } from "../tests/e2e/server.mjs";
+import { instrumentTimers, playAndMeasure, frameRow, FRAME_TABLE_HEAD } from "../tests/e2e/frame_cost.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 // FLOWLAB_DIST points the benchmark at another build (several people may share one checkout's dist/).
@@ -153,6 +156,75 @@ async function pitBench(page) {
   }
 }
 
+/**
+ * The windowed aggregation in this browser (the bench page, the same generated events as the
+ * native benchmark), next to the native medians and checksums `lab-bench stream target/bench-stream`
+ * wrote in the same scripts/bench.sh run: events per second, the WASM / native ratio of each form,
+ * and whether WebAssembly gave the same answer.
+ */
+async function streamBench(page) {
+  await page.click(".bench-stream");
+  await page.waitForSelector(".stream-table", { timeout: 600000 });
+  const rows = await page.$$eval(".stream-table tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  let native = {};
+  try {
+    const text = readFileSync(join(ROOT, "target", "bench-stream", "native.txt"), "utf8");
+    native = Object.fromEntries(text.trim().split("\n").map((line) => line.split(" ")));
+  } catch (e) {
+    console.log(`\n(no native run to compare with: ${e.message.split("\n")[0]}; run lab-bench stream target/bench-stream)`);
+  }
+  console.log("\n### Windowed aggregation (WebAssembly, headless Chromium, one thread)\n\n| measure | value |\n|---|---|");
+  for (const [m, v] of rows) console.log(`| ${m} | ${v} |`);
+  const events = parseFloat(native.events ?? "1000000");
+  console.log("\n| form | WASM (median) | WASM events/s | native (median) | WASM / native | WASM / native, fastest runs | same answer |\n|---|---|---|---|---|---|---|");
+  for (const [form, label] of [["operator", "WindowedAggregate"], ["streaming_sql", "streaming SQL"], ["batch_sql", "peer: batch GROUP BY"]]) {
+    const cell = rows.find(([m]) => m.startsWith(label))?.[1] ?? "";
+    const timing = /\(([0-9.]+) ms, min ([0-9.]+)/.exec(cell);
+    const checksum = /(\d+) rows, checksum (-?\d+)/.exec(cell);
+    const ms = parseFloat(native[`${form}_ms`]);
+    const nativeMin = parseFloat(native[`${form}_min_ms`]);
+    if (!timing) {
+      console.log(`| ${label} | ${cell} | - | - | - | - | - |`);
+      continue;
+    }
+    const [wasm, wasmMin] = [parseFloat(timing[1]), parseFloat(timing[2])];
+    const has = Number.isFinite(ms);
+    const same = checksum && native[`${form}_groups`] === checksum[1] && native[`${form}_weighted`] === checksum[2];
+    console.log(`| ${label} | ${wasm.toFixed(1)} ms | ${(events / wasm / 1000).toFixed(2)} M | ${has ? `${ms.toFixed(1)} ms` : "-"} | ${has ? `${(wasm / ms).toFixed(2)}x` : "-"} | ${Number.isFinite(nativeMin) ? `${(wasmMin / nativeMin).toFixed(2)}x` : "-"} | ${has ? (same ? "yes" : "NO") : "-"} |`);
+  }
+}
+
+/**
+ * The streaming lab's frame cost while it plays at 100 ticks/s, next to the Kafka lab under load
+ * measured the same way in the same run (tests/e2e/bench-streaming.test.mjs is the same
+ * measurement as a test).
+ */
+async function streamingFrames(browser) {
+  const rows = [];
+  for (const [width, height] of [[1280, 800], [390, 844]]) {
+    const context = await browser.newContext({ viewport: { width, height } });
+    await context.addInitScript(instrumentTimers);
+    const page = await context.newPage();
+    await page.goto(`${origin}/#/labs/streaming`);
+    await page.waitForSelector('[data-widget="stream-output"]', { timeout: 60000 });
+    rows.push(frameRow(`#/labs/streaming at ${width}x${height}`, await playAndMeasure(page, { seconds: 8 })));
+    await context.close();
+  }
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.addInitScript(instrumentTimers);
+  const page = await context.newPage();
+  await page.goto(`${origin}/#/labs/broker`);
+  await page.waitForSelector(".cluster-view");
+  await page.click(".add-consumer-button");
+  await page.click(".add-consumer-button");
+  await page.click(".steady-send summary");
+  await page.fill(".rate-input", "100");
+  await page.click(".rate-button");
+  rows.push(frameRow("peer: #/labs/broker at 1280x800, 100 records per tick, a group of two", await playAndMeasure(page, { seconds: 8 })));
+  await context.close();
+  console.log(`\n### Streaming lab frame cost (headless Chromium)\n\n${FRAME_TABLE_HEAD}\n${rows.join("\n")}`);
+}
+
 let origin;
 
 async function main() {
@@ -162,6 +234,15 @@ async function main() {
   origin = served.origin;
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-background-networking", "--disable-component-update"] });
+  if (process.argv[2] === "stream") {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${origin}/#/bench`);
+    await streamBench(page);
+    await streamingFrames(browser);
+    await browser.close();
+    server.close();
+    return;
+  }
   if (process.argv[2] === "pit") {
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${origin}/#/bench`);
@@ -210,7 +291,9 @@ async function main() {
   for (const [m, v] of forkRows) console.log(`| ${m} | ${v} |`);
   await sqlBench(browser, page);
   await pitBench(page);
+  await streamBench(page);
   await frameTime(browser);
+  await streamingFrames(browser);
   await browser.close();
   server.close();
 }

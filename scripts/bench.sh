@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Prints Flowlab's benchmark tables: the scrub, broker, SQL, fork and point-in-time join benchmarks
-# natively (release build of the lab crate) with their native peers, then
-# in headless Chromium on the release site, the time to an interactive lesson, and bundle sizes.
+# Prints Flowlab's benchmark tables: the scrub, broker, SQL, fork, point-in-time join and streaming
+# benchmarks natively (release build of the lab crate) with their native peers, then
+# in headless Chromium on the release site, the time to an interactive lesson, the Kafka and
+# streaming labs' frame cost, and bundle sizes.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$FLOWLAB_ROOT"
@@ -21,6 +22,15 @@ if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import duckdb, pandas, po
   "$venv/bin/python" scripts/bench_pit.py target/bench-pit 5
 else
   echo "(pandas / Polars / DuckDB comparison skipped: run scripts/test.sh once to create target/oracle-venv)"
+fi
+# The streaming benchmark: a windowed aggregation over 1M events with 10k keys natively (median of
+# 5; writes its events and results to target/bench-stream), then DuckDB, Polars and pandas on the
+# same events as one batch GROUP BY, each answer checked against ours.
+cargo run --quiet --release -p lab --bin lab-bench -- stream target/bench-stream 5
+if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import duckdb, pandas, polars' 2>/dev/null; then
+  "$venv/bin/python" scripts/bench_stream.py target/bench-stream 5
+else
+  echo "(DuckDB / Polars / pandas comparison skipped: run scripts/test.sh once to create target/oracle-venv)"
 fi
 # FLOWLAB_DIST points the browser benchmarks at another build (several people may share dist/).
 dist="${FLOWLAB_DIST:-dist}"

@@ -373,3 +373,66 @@ pub fn xy_line(
     }
     root.present().map_err(|e| e.to_string())
 }
+
+/// A trade-off curve: one point per setting, joined in order, each labelled (`60 s`), and the
+/// point `current` (if any) ringed. Both axes are numbers starting at zero.
+pub fn labelled_points(
+    canvas: HtmlCanvasElement,
+    points: &[(f64, f64, String)],
+    current: Option<usize>,
+    (x_label, y_label): (&str, &str),
+    palette: Palette,
+    scale: f64,
+) -> Result<(), String> {
+    let px = |css_px: f64| (css_px * scale).round() as u32;
+    let root = blank(canvas, palette)?;
+    // Room on the right for the last point's label.
+    let x_max = points.iter().map(|p| p.0).fold(1.0f64, f64::max) * 1.25;
+    let label_font = label_font(palette, scale);
+    let width_css = f64::from(root.dim_in_pixel().0) / scale;
+    let mut chart = builder(&root, scale, 54.0)
+        .build_cartesian_2d(0.0..x_max, y_range(points.iter().map(|p| p.1)))
+        .map_err(|e| e.to_string())?;
+    themed(
+        &mut chart.configure_mesh(),
+        palette,
+        palette.background,
+        &label_font,
+    )
+    .x_labels(((width_css / 110.0) as usize).clamp(2, 10))
+    .x_label_formatter(&|v| axis_number(*v))
+    .y_label_formatter(&|v| axis_number(*v))
+    .x_desc(x_label)
+    .y_desc(y_label)
+    .draw()
+    .map_err(|e| e.to_string())?;
+    chart
+        .draw_series(LineSeries::new(
+            points.iter().map(|p| (p.0, p.1)),
+            palette.series.stroke_width(px(2.0)),
+        ))
+        .map_err(|e| e.to_string())?;
+    chart
+        .draw_series(
+            points
+                .iter()
+                .map(|p| Circle::new((p.0, p.1), px(3.5), palette.series.filled())),
+        )
+        .map_err(|e| e.to_string())?;
+    if let Some(p) = current.and_then(|i| points.get(i)) {
+        chart
+            .draw_series(std::iter::once(Circle::new(
+                (p.0, p.1),
+                px(8.0),
+                palette.text.stroke_width(px(2.0)),
+            )))
+            .map_err(|e| e.to_string())?;
+    }
+    let offset = (px(6.0) as i32, -(px(16.0) as i32));
+    chart
+        .draw_series(points.iter().map(|p| {
+            EmptyElement::at((p.0, p.1)) + Text::new(p.2.clone(), offset, label_font.clone())
+        }))
+        .map_err(|e| e.to_string())?;
+    root.present().map_err(|e| e.to_string())
+}

@@ -65,6 +65,12 @@ pub const LABS: &[LabInfo] = &[
         blurb: "Feast's model on generated rides and spam data: point-in-time joins with a reason for every NULL, the naive join that leaks the future, the online store, materialization and training/serving skew.",
     },
     LabInfo {
+        id: "streaming",
+        title: "Stream processing lab",
+        card: "Streaming lab",
+        blurb: "A stream job over a live Kafka topic of clicks: windowed SQL, watermarks and late clicks, emit modes, checkpoints, crash and restart under at-least-once or exactly-once, and a feature it keeps fresh.",
+    },
+    LabInfo {
         id: "sql",
         title: "SQL lab",
         card: "SQL lab",

@@ -1,6 +1,7 @@
 //! The benchmark page: runs the core's scrub benchmark in this browser and prints its table, so
 //! the same measurement exists natively (`lab-bench`) and in WebAssembly.
 
+use lab::bench::stream::{stream_benchmark, StreamReport, STREAM_SHAPE};
 use lab::bench::{
     broker_throughput, fork_benchmark, pit_benchmark, scrub_benchmark, sql_benchmark,
     BrokerThroughput, ClusterShape, ForkReport, PitReport, ScrubReport,
@@ -18,6 +19,8 @@ pub const BENCH_SQL_ROWS: usize = 1_000_000;
 pub const BENCH_FORK_TICKS: u64 = 3_000;
 /// Runs of each point-in-time join variant (the table gives their median).
 pub const BENCH_PIT_RUNS: usize = 5;
+/// Runs of each form of the streaming benchmark (the table gives their median).
+pub const BENCH_STREAM_RUNS: usize = 5;
 
 fn clock() -> impl FnMut() -> f64 {
     let performance = web_sys::window().and_then(|w| w.performance());
@@ -47,6 +50,23 @@ pub fn BenchPage() -> Html {
     let fork = use_state(|| None::<ForkReport>);
     let sql = use_state(|| None::<Vec<(String, f64, String)>>);
     let pit = use_state(|| None::<PitReport>);
+    let stream = use_state(|| None::<StreamReport>);
+    let on_stream = {
+        let (stream, running) = (stream.clone(), running.clone());
+        Callback::from(move |_: MouseEvent| {
+            running.set(true);
+            let (stream, running) = (stream.clone(), running.clone());
+            gloo_timers::callback::Timeout::new(30, move || {
+                stream.set(Some(stream_benchmark(
+                    STREAM_SHAPE,
+                    BENCH_STREAM_RUNS,
+                    &mut clock(),
+                )));
+                running.set(false);
+            })
+            .forget();
+        })
+    };
     let on_pit = {
         let (pit, running) = (pit.clone(), running.clone());
         Callback::from(move |_: MouseEvent| {
@@ -148,6 +168,12 @@ pub fn BenchPage() -> Html {
             <button class="primary bench-pit" onclick={on_pit} disabled={*running}>{ if *running { "Running…" } else { "Run the point-in-time join benchmark" } }</button>
             if let Some(report) = (*pit).clone() {
                 { table("pit-table", report.rows()) }
+            }
+            <h2>{ "Windowed aggregation" }</h2>
+            <p>{ format!("Clicks and checkout amount per user per 10-second tumbling window over {} generated events of {} users on 4 partitions (watermark delay 2 s, advanced after every row), median of {BENCH_STREAM_RUNS}: the stream operator row by row, the same query as streaming SQL, and as one batch GROUP BY in the SQL engine. The same events as the native benchmark and its DuckDB, Polars and pandas peers in scripts/bench.sh.", STREAM_SHAPE.events, STREAM_SHAPE.keys) }</p>
+            <button class="primary bench-stream" onclick={on_stream} disabled={*running}>{ if *running { "Running…" } else { "Run the streaming benchmark" } }</button>
+            if let Some(report) = (*stream).clone() {
+                { table("stream-table", report.rows()) }
             }
         </section>
     }

@@ -22,7 +22,8 @@ struct Track<'a> {
     also: Option<&'static LabInfo>,
 }
 
-/// A track still to be written: named on the map so the learner sees where Flowlab goes.
+/// A track still to be written: named on the map so the learner sees where Flowlab goes (until
+/// its lessons exist: then the track itself takes its place).
 struct Coming {
     name: &'static str,
     blurb: &'static str,
@@ -101,9 +102,22 @@ fn tracks(catalog: &Catalog) -> Vec<Track<'_>> {
             lab: lab("features"),
             also: None,
         },
+        Track {
+            name: "Streaming".into(),
+            blurb: "Windows, watermarks and late events over a live Kafka topic; emit modes, checkpoints and exactly-once sinks, and a feature kept fresh by a stream job.",
+            lessons: catalog
+                .lessons
+                .iter()
+                .filter(|l| l.meta.track.eq_ignore_ascii_case("streaming"))
+                .collect(),
+            lab: lab("streaming"),
+            also: None,
+        },
     ];
     for (name, lessons) in catalog.tracks() {
-        if !matches!(name, "Foundations" | "Kafka" | "SQL" | "Feature store") {
+        if !matches!(name, "Foundations" | "Kafka" | "SQL" | "Feature store")
+            && !name.eq_ignore_ascii_case("streaming")
+        {
             tracks.push(Track {
                 name: name.to_string(),
                 blurb: "",
@@ -169,7 +183,8 @@ pub fn Home() -> Html {
             <h2 class="map-title">{ "The map" }</h2>
             <ol class="track-map">
                 { for tracks.iter().enumerate().map(|(i, track)| html! { <TrackStop track_number={i + 1} track={track_view(progress, track)} /> }) }
-                { for COMING.iter().map(|coming| html! {
+                // A track to come leaves the list once its lessons are written.
+                { for COMING.iter().filter(|coming| !tracks.iter().any(|t| t.name == coming.name)).map(|coming| html! {
                     <li class="track-stop is-coming" data-track={coming.name}>
                         <span class="track-marker" aria-hidden="true"></span>
                         <div class="track-card">

@@ -90,6 +90,24 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                 (WidgetKind::StateHash, "Determinism check"),
             ],
         ),
+        "streaming" => (
+            "A click generator writes to topic clicks (3 partitions); a stream job runs a windowed SQL query over it on the lab's clock and writes each window's row to topic clicks_per_window and to the feature view user_activity. \
+             Press Play, send a click that is 30 s late and watch the watermark drop it, then crash and restart the job under at-least-once and exactly-once and compare what reaches the output.",
+            LabConfig { preset: Preset::Streaming, ..LabConfig::default() },
+            vec![WidgetKind::TimeControls, WidgetKind::StreamJobGraph],
+            vec![
+                (WidgetKind::StreamControls, "The job and its input"),
+                (WidgetKind::StreamFreshness, "Lag and feature freshness"),
+                (WidgetKind::StreamTimeline, "Event time vs arrival"),
+                (WidgetKind::StreamOutput, "What the job wrote"),
+                (WidgetKind::StreamJoins, "Stream joins"),
+                (WidgetKind::SampleDiagnosis, "Training samples: stream vs batch"),
+                (WidgetKind::Medallion, "Medallion: bronze, silver, gold"),
+                (WidgetKind::Trace, "Event trace"),
+                (WidgetKind::Journal, "Journal"),
+                (WidgetKind::StateHash, "Determinism check"),
+            ],
+        ),
         "broker" => (
             "A Kafka 4.x cluster: produce records, watch them land in partition logs, run consumer groups, and break things on purpose.",
             LabConfig { preset: Preset::Broker, ..LabConfig::default() },

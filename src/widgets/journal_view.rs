@@ -40,6 +40,7 @@ fn describe(lab: &lab::state::Lab, command: &Command) -> String {
             lab::schemas::describe_command(command)
         }
         Command::Features(command) => lab::feature_lab::describe_command(command),
+        Command::Stream(command) => lab::stream_lab::glue::describe_command(command),
     }
 }
 

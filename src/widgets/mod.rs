@@ -19,6 +19,7 @@ pub mod sql_lesson;
 pub mod state_hash;
 pub mod steps;
 pub mod stream_view;
+pub mod streaming;
 pub mod time_controls;
 pub mod trace;
 
@@ -66,6 +67,14 @@ pub fn render(kind: WidgetKind, caption: Option<&str>) -> Html {
         WidgetKind::FeatureModel => html! { <features::model_chart::FeatureModel /> },
         WidgetKind::OnlineStore => html! { <features::online_store::OnlineStorePanel /> },
         WidgetKind::SkewReport => html! { <features::skew::SkewReportView /> },
+        WidgetKind::StreamControls => html! { <streaming::controls::StreamControls /> },
+        WidgetKind::StreamJobGraph => html! { <streaming::job_graph::StreamJobGraph /> },
+        WidgetKind::StreamTimeline => html! { <streaming::timeline::StreamTimeline /> },
+        WidgetKind::StreamOutput => html! { <streaming::output::StreamOutput /> },
+        WidgetKind::StreamFreshness => html! { <streaming::freshness::StreamFreshness /> },
+        WidgetKind::StreamJoins => html! { <streaming::joins::StreamJoins /> },
+        WidgetKind::SampleDiagnosis => html! { <streaming::samples::SampleDiagnosis /> },
+        WidgetKind::Medallion => html! { <streaming::medallion::MedallionPanel /> },
     };
     html! {
         <figure class={classes!("widget", format!("widget-{}", kind.name()))} data-widget={kind.name()}>

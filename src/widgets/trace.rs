@@ -33,6 +33,7 @@ pub fn describe(lab: &lab::state::Lab, traced: &TracedEvent) -> String {
             lab::schemas::describe_event(&traced.event)
         }
         Event::Features(event) => lab::feature_lab::describe_event(event),
+        Event::Stream(event) => lab::stream_lab::glue::describe_event(event),
     }
 }
 

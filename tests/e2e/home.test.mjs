@@ -1,4 +1,4 @@
-// The home page as a map of the tracks (issue 12): Foundations, Kafka, replication, SQL and the feature store with
+// The home page as a map of the tracks (issue 12): Foundations, Kafka, replication, SQL, the feature store and streaming with
 // the learner's progress and a clear next step, then the tracks to come; readable at a desktop
 // and a phone size. Viewport screenshots go to target/e2e-screenshots/.
 import { test } from "node:test";
@@ -10,8 +10,8 @@ import { ROOT, SHOTS, setup, openPage, go, done, overflowOf } from "./harness.mj
 setup();
 
 const SIZES = [[1280, 800], [390, 844]];
-const TRACKS = ["Foundations", "Kafka", "Replication", "SQL", "Feature store"];
-const COMING = ["Streaming", "Rollouts", "Experiments"];
+const TRACKS = ["Foundations", "Kafka", "Replication", "SQL", "Feature store", "Streaming"];
+const COMING = ["Rollouts", "Experiments"];
 
 /** The ids of a lesson file's ```check goals. */
 function checkIds(file) {

@@ -9,6 +9,8 @@
 //!   over the sample tables and CSV files (`lab sql --help`).
 //! - `lab features historical --repo REPO.json --entities ENTITIES.csv --features VIEW:FEATURE,...`:
 //!   a training set by Feast's point-in-time join (`lab features --help`).
+//! - `lab stream run --table NAME=FILE.csv [--watermark-delay SECONDS] [--allowed-lateness SECONDS]
+//!   QUERY`: a windowed SQL query run as a stream over the file's rows (`lab stream run --help`).
 //! - `lab schema check|encode|decode`: Avro compatibility as a Schema Registry checks it, and Avro
 //!   binary to and from Avro's JSON encoding (see `schema_cmd`).
 //!
@@ -16,6 +18,7 @@
 //! statement the engine refuses gets the lab's message, caret and hint, and exit code 1, and so
 //! does a scenario that breaks a replication invariant (after its trace and summary), and bad
 //! input to `lab features` (the message names the file and line, or the field, and a hint).
+//! Every error of `lab stream` exits 1, bad options included: its contract says bad input exits 1.
 
 mod args;
 mod assign_cmd;
@@ -25,6 +28,7 @@ mod scenario_cmd;
 mod schema_cmd;
 mod sql_cmd;
 mod sql_format;
+mod stream_cmd;
 
 use std::process::ExitCode;
 
@@ -35,6 +39,8 @@ const USAGE: &str = "usage:
   lab sql [--table NAME=FILE.csv]... [--format table|csv|json] [--large] [QUERY]
   lab features historical --repo REPO.json --entities ENTITIES.csv --features VIEW:FEATURE[,VIEW:FEATURE...]
       [--full-feature-names] [--created-cutoff] [--format table|csv|json]
+  lab stream run --table NAME=FILE.csv [--watermark-delay SECONDS] [--allowed-lateness SECONDS]
+      [--emit final|on-close|changes|complete] [--format table|json] QUERY
   lab schema check [--mode backward|forward|full|backward_transitive|forward_transitive|full_transitive] NEW.avsc [OLD.avsc...]
   lab schema encode SCHEMA.avsc   (Avro JSON values on standard input, one a line; hex out)
   lab schema decode SCHEMA.avsc   (hex on standard input, one a line; Avro JSON out)";
@@ -73,6 +79,13 @@ fn main() -> ExitCode {
                 return ExitCode::from(1);
             }
         },
+        Some("stream") => match stream_cmd::run(&args[1..]) {
+            Ok(output) => Ok(output),
+            Err(message) => {
+                eprintln!("lab: {message}");
+                return ExitCode::from(1);
+            }
+        },
         Some("schema") => match schema_cmd::run(&args[1..], &mut std::io::stdin().lock()) {
             Ok(output) => Ok(output),
             Err(schema_cmd::Failure::Usage(message)) => Err(message),
@@ -87,10 +100,10 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Some(other) => Err(format!(
-            "unknown command \"{other}\" (try partition, assign, scenario, sql, features or schema)"
+            "unknown command \"{other}\" (try partition, assign, scenario, sql, features, stream or schema)"
         )),
         None => Err(
-            "no command given (try partition, assign, scenario, sql, features or schema)".into(),
+            "no command given (try partition, assign, scenario, sql, features, stream or schema)".into(),
         ),
     };
     match result {

@@ -59,7 +59,7 @@ fn json_object(key: &str, text: &str) -> String {
 
 /// A value as JSON: numbers for BIGINT and DOUBLE (NaN and infinities as strings), booleans,
 /// null, and every other type as the text the table shows.
-fn json_value(value: &Value) -> Json {
+pub fn json_value(value: &Value) -> Json {
     match value {
         Value::Null => Json::Null,
         Value::Boolean(b) => Json::Bool(*b),
@@ -70,27 +70,38 @@ fn json_value(value: &Value) -> Json {
     }
 }
 
-/// `{"columns":[...],"types":[...],"rows":[[...],...]}` on one line, keys in that order.
-fn json_rows(table: &Table) -> String {
+/// A table's rows as a JSON array of arrays, each value as [`json_value`] writes it.
+pub fn json_row_arrays(table: &Table) -> Json {
+    Json::Array(
+        (0..table.rows)
+            .map(|r| {
+                Json::Array(
+                    table
+                        .columns
+                        .iter()
+                        .map(|c| json_value(&c.get(r)))
+                        .collect(),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// `{"columns":[...],"types":[...],"rows":[[...],...]}`, keys in that order, with no newline.
+pub fn json_table(table: &Table) -> String {
     let columns: Vec<&str> = table.fields.iter().map(|f| f.name.as_str()).collect();
     let types: Vec<&str> = table.fields.iter().map(|f| f.data_type.name()).collect();
-    let rows: Vec<Json> = (0..table.rows)
-        .map(|r| {
-            Json::Array(
-                table
-                    .columns
-                    .iter()
-                    .map(|c| json_value(&c.get(r)))
-                    .collect(),
-            )
-        })
-        .collect();
-    line(&format!(
+    format!(
         "{{\"columns\":{},\"types\":{},\"rows\":{}}}",
         Json::from(columns),
         Json::from(types),
-        Json::Array(rows)
-    ))
+        json_row_arrays(table)
+    )
+}
+
+/// [`json_table`] on its own line.
+fn json_rows(table: &Table) -> String {
+    line(&json_table(table))
 }
 
 /// A cell as the text table shows it: control characters escaped so every row stays one line.
@@ -106,7 +117,7 @@ fn cell(value: &Value) -> String {
 }
 
 /// psql's aligned layout: numbers right-aligned, everything else left-aligned, then `(N rows)`.
-fn text_table(table: &Table) -> String {
+pub fn text_table(table: &Table) -> String {
     let cells: Vec<Vec<String>> = (0..table.rows)
         .map(|r| table.columns.iter().map(|c| cell(&c.get(r))).collect())
         .collect();

@@ -20,6 +20,7 @@
 
 mod feature_log;
 mod materialize;
+mod push;
 mod read;
 
 pub use feature_log::{FeatureLog, LogEntry, FEATURE_LOG_LIMIT};
@@ -27,6 +28,7 @@ pub use feature_log::{FeatureLog, LogEntry, FEATURE_LOG_LIMIT};
 /// How many materialization runs the history keeps (the oldest are dropped and counted).
 pub const RUN_HISTORY_LIMIT: usize = 1_000;
 pub use materialize::{MaterializationRun, MaterializeKind, ViewMaterialization};
+pub use push::OnlinePush;
 pub use read::{
     FieldStatus, OnlineEntityRows, OnlineFeature, OnlineReadOptions, OnlineResponse, OnlineRow,
 };

@@ -13,6 +13,8 @@ use crate::state::{Command, LabConfig, Preset};
 use crate::stream::SourceId;
 use crate::timeline::Timeline;
 
+pub mod stream;
+
 /// A deterministic journal of `commands` commands spread over about 2.5 ticks per command.
 pub fn synthetic_journal(commands: usize) -> Journal {
     let config = LabConfig {

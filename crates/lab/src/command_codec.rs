@@ -28,8 +28,10 @@ const TAG_QUEUE: u8 = 4;
 const TAG_REGISTRY: u8 = 10;
 const TAG_PRODUCE_AVRO: u8 = 11;
 const TAG_READ_WITH: u8 = 12;
-// Tags 20 to 29: the feature store.
+// Tag 20: the feature store.
 const TAG_FEATURES: u8 = 20;
+// Tag 21: the streaming lab.
+const TAG_STREAM: u8 = 21;
 
 pub(crate) fn encode_command(w: &mut Writer, command: &Command) {
     match command {
@@ -100,6 +102,10 @@ pub(crate) fn encode_command(w: &mut Writer, command: &Command) {
             w.u8(TAG_FEATURES);
             features::store::command_codec::encode(w, command);
         }
+        Command::Stream(command) => {
+            w.u8(TAG_STREAM);
+            crate::stream_lab::command::encode(w, command);
+        }
     }
 }
 
@@ -149,6 +155,7 @@ pub(crate) fn decode_command(r: &mut Reader<'_>) -> Result<Command, DecodeError>
             },
         },
         TAG_FEATURES => Command::Features(features::store::command_codec::decode(r)?),
+        TAG_STREAM => Command::Stream(crate::stream_lab::command::decode(r)?),
         _ => return Err(DecodeError::Invalid("command")),
     })
 }

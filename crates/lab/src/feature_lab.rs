@@ -17,7 +17,7 @@
 //! serve 2024-03-11 2024-03-15 every=1h       # serve the entity rows of those days online
 //! ```
 
-use crate::metric::{Field, Unit, Words};
+use crate::metric::{field, things, Field, Unit, Words};
 use crate::state::{Command, Lab};
 use crate::steps::Step;
 use features::model::{FeatureError, FeatureRef};
@@ -429,17 +429,6 @@ pub fn describe_event(event: &FeatureEvent) -> String {
         FeatureEvent::Served { reads, materializations, rows_written } => format!(
             "served {reads} requests online; {materializations} materialization runs wrote {rows_written} key(s)"
         ),
-    }
-}
-
-const fn field(name: &'static str, words: Words) -> Field {
-    Field { name, words }
-}
-
-const fn things(noun: &'static str, one: &'static str, many: &'static str) -> Words {
-    Words::Level {
-        noun,
-        unit: Unit::Things(one, many),
     }
 }
 

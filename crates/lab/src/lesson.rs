@@ -185,10 +185,34 @@ pub enum WidgetKind {
     /// Training/serving skew: every logged online value against the point-in-time value, with
     /// its cause.
     SkewReport,
+    /// The stream job's settings (query, watermark delay, lateness, idleness, emit mode,
+    /// guarantee, checkpoints), crash and restart, the generator, and a click sent by hand.
+    StreamControls,
+    /// The job as a graph: the topic's partitions with their watermarks, the window operator with
+    /// its rate, state and watermark, the sinks (output topic, feature view).
+    StreamJobGraph,
+    /// The window timeline: each click placed by event time and by arrival, the watermark, windows
+    /// opening and firing, late rows in their own colour.
+    StreamTimeline,
+    /// The job's output as it changes, trigger by trigger (first firings, updates, retractions,
+    /// duplicates after a crash), and the late rows it dropped.
+    StreamOutput,
+    /// Consumer lag and the pushed feature's freshness over time.
+    StreamFreshness,
+    /// The stream joins: clicks enriched with a changing profile table as of event time and on
+    /// processing time side by side (the rows they differ on, and why), and the interval join of
+    /// product views with checkouts (editable bounds, late rows dropped, state size).
+    StreamJoins,
+    /// Real-time training samples: the label wait, the stream's samples against the same samples
+    /// built in batch SQL, label recall against freshness over a sweep of waits, fake negatives.
+    SampleDiagnosis,
+    /// The medallion pipeline: bronze, silver and gold with each expectation's passed, failed and
+    /// dropped rows, its action (editable), the dropped rows and a failed update rolled back.
+    Medallion,
 }
 
 impl WidgetKind {
-    pub const ALL: [WidgetKind; 30] = [
+    pub const ALL: [WidgetKind; 38] = [
         WidgetKind::TimeControls,
         WidgetKind::Stream,
         WidgetKind::Emitter,
@@ -219,6 +243,14 @@ impl WidgetKind {
         WidgetKind::FeatureModel,
         WidgetKind::OnlineStore,
         WidgetKind::SkewReport,
+        WidgetKind::StreamControls,
+        WidgetKind::StreamJobGraph,
+        WidgetKind::StreamTimeline,
+        WidgetKind::StreamOutput,
+        WidgetKind::StreamFreshness,
+        WidgetKind::StreamJoins,
+        WidgetKind::SampleDiagnosis,
+        WidgetKind::Medallion,
     ];
 
     pub fn name(self) -> &'static str {
@@ -253,6 +285,14 @@ impl WidgetKind {
             WidgetKind::FeatureModel => "feature-model",
             WidgetKind::OnlineStore => "online-store",
             WidgetKind::SkewReport => "skew-report",
+            WidgetKind::StreamControls => "stream-controls",
+            WidgetKind::StreamJobGraph => "stream-job-graph",
+            WidgetKind::StreamTimeline => "stream-timeline",
+            WidgetKind::StreamOutput => "stream-output",
+            WidgetKind::StreamFreshness => "stream-freshness",
+            WidgetKind::StreamJoins => "stream-joins",
+            WidgetKind::SampleDiagnosis => "sample-diagnosis",
+            WidgetKind::Medallion => "medallion",
         }
     }
 
@@ -290,6 +330,21 @@ impl WidgetKind {
                 | WidgetKind::FeatureModel
                 | WidgetKind::OnlineStore
                 | WidgetKind::SkewReport
+        )
+    }
+
+    /// Widgets that show the stream job, and so need the streaming preset.
+    pub fn needs_streaming(self) -> bool {
+        matches!(
+            self,
+            WidgetKind::StreamControls
+                | WidgetKind::StreamJobGraph
+                | WidgetKind::StreamTimeline
+                | WidgetKind::StreamOutput
+                | WidgetKind::StreamFreshness
+                | WidgetKind::StreamJoins
+                | WidgetKind::SampleDiagnosis
+                | WidgetKind::Medallion
         )
     }
 
@@ -1036,6 +1091,13 @@ pub fn lint(lesson: &Lesson) -> Vec<String> {
         if widget.kind.needs_feature_store() && lab.features().is_none() {
             problems.push(format!(
                 "widget \"{}\" shows the feature store, which the \"{}\" preset does not have",
+                widget.kind.name(),
+                lesson.meta.config.preset.name()
+            ));
+        }
+        if widget.kind.needs_streaming() && lab.streams().is_none() {
+            problems.push(format!(
+                "widget \"{}\" shows the stream job, which the \"{}\" preset does not have",
                 widget.kind.name(),
                 lesson.meta.config.preset.name()
             ));

@@ -28,6 +28,7 @@ pub use features;
 pub use registry;
 pub use sim::{self, clock, codec, rng, state_hash};
 pub use sql;
+pub use streaming;
 
 pub mod bench;
 pub mod check;
@@ -42,5 +43,7 @@ pub mod schemas;
 pub mod share_link;
 pub mod state;
 pub mod steps;
+pub mod stream_lab;
+pub mod stream_sql;
 pub mod timeline;
 pub mod topics;

@@ -125,7 +125,8 @@ pub struct Field {
     pub words: Words,
 }
 
-const fn field(name: &'static str, words: Words) -> Field {
+/// A metric field: its name in goals and its words in feedback (engines' metric lists use it too).
+pub(crate) const fn field(name: &'static str, words: Words) -> Field {
     Field { name, words }
 }
 
@@ -475,6 +476,11 @@ const fn level(noun: &'static str, unit: Unit) -> Words {
     Words::Level { noun, unit }
 }
 
+/// A quantity of things, named by a noun phrase: "the training set" is "12 rows".
+pub(crate) const fn things(noun: &'static str, one: &'static str, many: &'static str) -> Words {
+    level(noun, Unit::Things(one, many))
+}
+
 /// The unit a [`Words::Level`] is measured in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unit {
@@ -644,6 +650,8 @@ pub enum Metric {
     Group(String, &'static Field),
     /// `features.FIELD`, a field from [`crate::feature_lab::FEATURE_FIELDS`].
     Features(&'static Field),
+    /// `stream.FIELD`, a field from [`crate::stream_lab::glue::STREAM_FIELDS`].
+    Stream(&'static Field),
 }
 
 impl Metric {
@@ -716,6 +724,9 @@ impl Metric {
                 .map_err(|known| {
                     format!("the feature store has no \"{field}\"; use one of {known}")
                 }),
+            ["stream", field] => find_field(crate::stream_lab::glue::STREAM_FIELDS, field)
+                .map(Metric::Stream)
+                .map_err(|known| format!("the stream job has no \"{field}\"; use one of {known}")),
             ["source", source, "chance"] if !source.is_empty() => {
                 Ok(Metric::SourceChance(source.to_string()))
             }
@@ -789,6 +800,7 @@ impl Metric {
             Metric::Topic(t, f) => return format!("topic.{t}.{}", f.name),
             Metric::Group(g, f) => return format!("group.{g}.{}", f.name),
             Metric::Features(f) => return format!("features.{}", f.name),
+            Metric::Stream(f) => return format!("stream.{}", f.name),
         };
         plain.to_string()
     }
@@ -929,7 +941,7 @@ impl Metric {
             | Metric::Group(name, field)
             | Metric::Subject(name, field)
             | Metric::Avro(name, field) => field.words.naming(name),
-            Metric::Features(field) => field.words.naming(""),
+            Metric::Features(field) | Metric::Stream(field) => field.words.naming(""),
         }
     }
 }
@@ -1088,6 +1100,7 @@ impl Observation<'_> {
                 group_value(self.lab.cluster()?, name, field.name, self.lab.now())
             }
             Metric::Features(field) => crate::feature_lab::feature_value(self.lab, field.name)?,
+            Metric::Stream(field) => crate::stream_lab::glue::stream_value(self.lab, field.name)?,
         })
     }
 }

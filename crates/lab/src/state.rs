@@ -27,6 +27,8 @@ use crate::state_hash::StateHasher;
 use crate::stream::{
     AddSourceError, Emission, SourceId, Stream, CHANCE_PERMILLE_MAX, EMIT_COUNT_MAX, SOURCES_MAX,
 };
+use crate::stream_lab::command::{StreamCommand, StreamEvent};
+use crate::stream_lab::StreamLab;
 use features::model::FeatureError;
 use features::store::command::{FeatureCommand, FeatureEvent};
 use features::store::FeatureStore;
@@ -63,10 +65,14 @@ pub enum Preset {
     /// A feature store over the sample world of the seed: drivers and customers after Feast's
     /// demo, and the spam-comments counters and embeddings.
     FeatureStore,
+    /// A stream job over a Kafka topic: a click generator writes to "clicks" (three partitions),
+    /// a windowed SQL query runs over it and writes to "clicks_per_window" and to the feature
+    /// store's `user_activity` view.
+    Streaming,
 }
 
 impl Preset {
-    pub const ALL: [Preset; 9] = [
+    pub const ALL: [Preset; 10] = [
         Preset::Quiet,
         Preset::TwoSources,
         Preset::Busy,
@@ -76,6 +82,7 @@ impl Preset {
         Preset::Replicated,
         Preset::SchemaRegistry,
         Preset::FeatureStore,
+        Preset::Streaming,
     ];
 
     pub fn name(self) -> &'static str {
@@ -89,6 +96,7 @@ impl Preset {
             Preset::Replicated => "replicated",
             Preset::SchemaRegistry => "schema-registry",
             Preset::FeatureStore => "feature-store",
+            Preset::Streaming => "streaming",
         }
     }
 
@@ -108,6 +116,7 @@ impl Preset {
             Preset::Replicated => 6,
             Preset::SchemaRegistry => 10,
             Preset::FeatureStore => 20,
+            Preset::Streaming => 21,
         }
     }
 
@@ -130,7 +139,8 @@ impl Preset {
             | Preset::QueueVsLog
             | Preset::Replicated
             | Preset::SchemaRegistry
-            | Preset::FeatureStore => &[],
+            | Preset::FeatureStore
+            | Preset::Streaming => &[],
         }
     }
 
@@ -147,6 +157,7 @@ impl Preset {
         match self {
             Preset::Quiet | Preset::TwoSources | Preset::Busy | Preset::FeatureStore => None,
             Preset::Broker | Preset::QueueVsLog => Some((3, vec![orders, producer])),
+            Preset::Streaming => Some((3, crate::stream_lab::cluster_setup())),
             Preset::SchemaRegistry => {
                 let topic = |name: &str| BrokerCommand::CreateTopic {
                     name: name.into(),
@@ -256,6 +267,8 @@ pub enum Command {
     },
     /// Anything asked of the feature store (a join option, a TTL, a materialization, a read).
     Features(FeatureCommand),
+    /// Anything asked of the streaming lab (a click, a query, a watermark delay, a crash).
+    Stream(StreamCommand),
 }
 
 /// What happened. Applying events never fails; they are the lab's narration.
@@ -279,6 +292,7 @@ pub enum Event {
         version: Option<Version>,
     },
     Features(FeatureEvent),
+    Stream(StreamEvent),
 }
 
 /// An event with the tick it happened at.
@@ -326,6 +340,13 @@ pub enum Rejection {
     NoFeatureStore,
     /// The feature store refused (an unknown view, a bad time range...).
     Features(FeatureError),
+    /// A streaming command in a lab without a stream job.
+    NoStreaming,
+    /// The streaming lab refused (a query that is not windowed, an absurd delay...).
+    Stream {
+        message: String,
+        hint: String,
+    },
 }
 
 impl fmt::Display for Rejection {
@@ -358,6 +379,8 @@ impl fmt::Display for Rejection {
             Rejection::Registry { message, .. } => write!(f, "{message}"),
             Rejection::NoFeatureStore => write!(f, "this lab has no feature store"),
             Rejection::Features(e) => write!(f, "{}", e.message),
+            Rejection::NoStreaming => write!(f, "this lab has no stream job"),
+            Rejection::Stream { message, .. } => write!(f, "{message}"),
         }
     }
 }
@@ -384,6 +407,8 @@ impl Rejection {
             Rejection::Registry { hint, .. } => hint.clone(),
             Rejection::NoFeatureStore => "open the feature store lab".into(),
             Rejection::Features(e) => e.hint.clone(),
+            Rejection::NoStreaming => "open the streaming lab".into(),
+            Rejection::Stream { hint, .. } => hint.clone(),
         }
     }
 }
@@ -402,8 +427,10 @@ pub struct Lab {
     registry: Option<Registry>,
     /// The reader version chosen per subject (absent: read with the writer's schema).
     readers: BTreeMap<String, Version>,
-    /// The feature store of the feature-store preset.
+    /// The feature store of the feature-store and streaming presets.
     features: Option<FeatureStore>,
+    /// The click generator and stream job of the streaming preset.
+    streams: Option<StreamLab>,
     trace: VecDeque<TracedEvent>,
 }
 
@@ -426,6 +453,12 @@ impl Lab {
             }
             cluster
         });
+        let mut features = matches!(config.preset, Preset::FeatureStore | Preset::Streaming)
+            .then(FeatureStore::new);
+        let streams = match (config.preset, &mut features) {
+            (Preset::Streaming, Some(store)) => Some(StreamLab::new(root.fork("streaming"), store)),
+            _ => None,
+        };
         Lab {
             config: *config,
             now: Tick::ZERO,
@@ -434,7 +467,8 @@ impl Lab {
             queue: (config.preset == Preset::QueueVsLog).then(ClassicQueue::default),
             registry: (config.preset == Preset::SchemaRegistry).then(preset_registry),
             readers: BTreeMap::new(),
-            features: (config.preset == Preset::FeatureStore).then(FeatureStore::new),
+            features,
+            streams,
             trace: VecDeque::new(),
         }
     }
@@ -452,6 +486,11 @@ impl Lab {
     /// The feature store, in the feature-store preset.
     pub fn features(&self) -> Option<&FeatureStore> {
         self.features.as_ref()
+    }
+
+    /// The click generator and stream job, in the streaming preset.
+    pub fn streams(&self) -> Option<&StreamLab> {
+        self.streams.as_ref()
     }
 
     /// The Kafka cluster, in broker presets.
@@ -560,6 +599,12 @@ impl Lab {
                 .ok_or(Rejection::NoFeatureStore)?
                 .validate(command)
                 .map_err(Rejection::Features),
+            Command::Stream(command) => self
+                .streams
+                .as_ref()
+                .ok_or(Rejection::NoStreaming)?
+                .validate(command)
+                .map_err(|(message, hint)| Rejection::Stream { message, hint }),
         }
     }
 
@@ -573,6 +618,10 @@ impl Lab {
     /// Applies a command at the current tick. On rejection the state is unchanged.
     pub fn apply(&mut self, command: &Command) -> Result<Vec<Event>, Rejection> {
         self.validate(command)?;
+        // Any command may change what the streaming lab's derived joins read (a broker's fault).
+        if let Some(streams) = &mut self.streams {
+            streams.forget_derived();
+        }
         let events = match command {
             Command::Emit { source, count } => (0..*count)
                 .map(|_| Event::Emitted(self.stream.emit(*source, self.now, true)))
@@ -654,6 +703,15 @@ impl Lab {
                 let events = store.apply(command).map_err(Rejection::Features)?;
                 events.into_iter().map(Event::Features).collect()
             }
+            Command::Stream(command) => {
+                let (Some(streams), Some(cluster)) = (&mut self.streams, &mut self.cluster) else {
+                    return Err(Rejection::NoStreaming);
+                };
+                let events = streams
+                    .apply(command, cluster, self.now)
+                    .map_err(|(message, hint)| Rejection::Stream { message, hint })?;
+                events.into_iter().map(Event::Stream).collect()
+            }
         };
         self.record(&events);
         Ok(events)
@@ -668,6 +726,9 @@ impl Lab {
             .into_iter()
             .map(Event::Emitted)
             .collect();
+        if let (Some(streams), Some(cluster)) = (&mut self.streams, &mut self.cluster) {
+            streams.generate(cluster, self.now);
+        }
         if let Some(cluster) = &mut self.cluster {
             // Debug builds check the replication invariants after every tick (no state kept).
             #[cfg(debug_assertions)]
@@ -692,6 +753,10 @@ impl Lab {
         }
         if let Some(queue) = &mut self.queue {
             events.extend(queue.tick(self.now).into_iter().map(Event::Queue));
+        }
+        if let (Some(streams), Some(cluster)) = (&mut self.streams, &mut self.cluster) {
+            let job_events = streams.run_job(cluster, self.features.as_mut(), self.now);
+            events.extend(job_events.into_iter().map(Event::Stream));
         }
         self.record(&events);
         self.now = self.now.next();
@@ -738,6 +803,9 @@ impl Lab {
         }
         if let Some(features) = &self.features {
             features.hash_into(&mut hasher);
+        }
+        if let Some(streams) = &self.streams {
+            streams.hash_into(&mut hasher);
         }
         hasher.finish()
     }

@@ -1,7 +1,7 @@
 //! Determinism: the same seed and commands give the same state, live or replayed, every time,
 //! and jumping around a timeline never disagrees with replaying from tick 0. Every preset is
 //! covered (event sources, the Kafka cluster, the compacted topic, the queue, the replicated
-//! cluster with faults, the feature store), and states are compared whole (`Lab: PartialEq`), not by fingerprint.
+//! cluster with faults, the feature store, the stream job), and states are compared whole (`Lab: PartialEq`), not by fingerprint.
 
 use lab::broker::cluster::BrokerCommand as B;
 use lab::broker::group::{ConsumerConfig, ConsumerId};
@@ -35,7 +35,72 @@ fn command() -> impl Strategy<Value = Command> {
         3 => broker_command().prop_map(Command::Broker),
         1 => queue_command().prop_map(Command::Queue),
         2 => feature_command(),
+        2 => stream_command(),
     ]
+}
+
+/// Streaming commands, written as the steps language writes them (some refused: a partition
+/// that does not exist, a restart of a running job).
+fn stream_command() -> impl Strategy<Value = Command> {
+    let seconds = 0u32..40;
+    prop_oneof![
+        (seconds.clone(), 0u32..4)
+            .prop_map(|(s, p)| format!("click u{p} at=00:00:{s:02} partition={p}")),
+        (0u32..6, 0u32..4).prop_map(|(rate, d)| format!("generator {rate} disorder={d}s")),
+        (0u32..4, proptest::bool::ANY).prop_map(|(p, pause)| format!(
+            "{}-partition {p}",
+            if pause { "pause" } else { "resume" }
+        )),
+        prop_oneof![
+            Just("window tumble 5s"),
+            Just("window hop 10s 5s"),
+            Just("window session 3s"),
+            Just("window tumble 10s time=arrival")
+        ]
+        .prop_map(str::to_string),
+        (0u32..5).prop_map(|s| format!("watermark-delay {s}s")),
+        (0u32..10).prop_map(|s| format!("lateness {s}s")),
+        prop_oneof![Just("idle-timeout 2s"), Just("idle-timeout none")].prop_map(str::to_string),
+        prop_oneof![
+            Just("emit final"),
+            Just("emit changes"),
+            Just("emit on-close"),
+            Just("emit complete")
+        ]
+        .prop_map(str::to_string),
+        prop_oneof![
+            Just("guarantee exactly-once"),
+            Just("guarantee at-least-once")
+        ]
+        .prop_map(str::to_string),
+        Just("crash-job".to_string()),
+        Just("restart-job".to_string()),
+        prop_oneof![
+            Just("-30s 5m"),
+            Just("0s 30s"),
+            Just("1m -1m"),
+            Just("-10s 10s")
+        ]
+        .prop_map(|b| format!("join-bounds {b}")),
+        prop_oneof![Just("event-time"), Just("processing-time")]
+            .prop_map(|t| format!("table-join {t}")),
+        prop_oneof![Just(60u32), Just(300), Just(900)].prop_map(|s| format!("sample-wait {s}s")),
+        (
+            prop_oneof![
+                Just("non_negative_amount"),
+                Just("known_status"),
+                Just("has_user")
+            ],
+            prop_oneof![Just("warn"), Just("drop"), Just("fail")]
+        )
+            .prop_map(|(name, action)| format!("expect {name} {action}")),
+    ]
+    .prop_map(
+        |line| match lab::steps::parse_steps(&line).unwrap().remove(0) {
+            lab::steps::Step::Lab(command) => command,
+            other => panic!("{line}: {other:?}"),
+        },
+    )
 }
 
 /// Feature-store commands, written as steps (some refused: an unknown view, a reversed range).

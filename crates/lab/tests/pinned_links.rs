@@ -210,6 +210,41 @@ fn later_journals(preset: Preset) -> Vec<(Vec<(u64, Command)>, u64)> {
             }
             vec![(commands, 10)]
         }
+        // The training samples' label wait and the medallion's expectation actions.
+        Preset::Streaming => vec![
+            (
+                [
+                    (0, "sample-wait 300s"),
+                    (0, "expect known_status drop"),
+                    (150, "expect non_negative_amount warn"),
+                ]
+                .iter()
+                .map(|(at, line)| match parse_steps(line).unwrap().remove(0) {
+                    Step::Lab(command) => (*at, command),
+                    other => panic!("{line}: {other:?}"),
+                })
+                .collect(),
+                400,
+            ),
+            // The joins' bounds and the stream-table join's time (tags 14 and 15).
+            (
+                [
+                    (0, "join-bounds -10s 1m"),
+                    (100, "table-join event-time"),
+                    (
+                        150,
+                        "click u3 at=00:00:02 partition=0 page=checkout amount=9",
+                    ),
+                ]
+                .iter()
+                .map(|(at, line)| match parse_steps(line).unwrap().remove(0) {
+                    Step::Lab(command) => (*at, command),
+                    other => panic!("{line}: {other:?}"),
+                })
+                .collect(),
+                200,
+            ),
+        ],
         _ => Vec::new(),
     }
 }
@@ -585,6 +620,33 @@ fn journal_of(preset: Preset) -> (Vec<(u64, Command)>, u64) {
             )))
             .collect(),
             20,
+        ),
+        // Every streaming command, written as the steps language writes them.
+        Preset::Streaming => (
+            [
+                "click u1 at=00:00:01.5 partition=2 page=cart amount=7",
+                "generator 3 disorder=2s",
+                "pause-partition 1",
+                "resume-partition 1",
+                "window hop 10s 5s",
+                "query SELECT window_start, window_end, page, count(*) AS n FROM SESSION(clicks, event_time, INTERVAL '4' SECOND) GROUP BY window_start, window_end, page",
+                "watermark-delay 500ms",
+                "lateness 5s",
+                "idle-timeout 3s",
+                "emit changes",
+                "guarantee exactly-once",
+                "checkpoint-every 2s",
+                "crash-job",
+                "restart-job",
+            ]
+            .iter()
+            .enumerate()
+            .map(|(i, line)| match parse_steps(line).unwrap().remove(0) {
+                Step::Lab(command) => (5 * i as u64, command),
+                other => panic!("{line}: {other:?}"),
+            })
+            .collect(),
+            100,
         ),
     }
 }

@@ -18,6 +18,7 @@ use std::rc::Rc;
 
 mod asof;
 mod recursive;
+mod window_tvf;
 
 pub use asof::AsofTrace;
 mod subquery;
@@ -239,6 +240,14 @@ impl Executor {
                 aggregates,
             } => self.aggregate(input, group_by, aggregates)?,
             Node::Window { input, calls } => self.windows(input, calls)?.into(),
+            Node::WindowTvf {
+                input,
+                time,
+                window,
+                session_keys,
+            } => self
+                .window_tvf(plan, input, *time, *window, session_keys)?
+                .into(),
             Node::Sort { input, keys } => {
                 let input = self.input(input)?;
                 let keys = self.resolve_keys(keys, &input)?;

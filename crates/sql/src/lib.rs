@@ -18,6 +18,7 @@ pub mod plan;
 pub mod session;
 pub mod sort;
 pub mod value;
+pub mod windowed;
 
 pub use column::{Column, ColumnData, Field, Table};
 pub use error::{ErrorKind, Position, SqlError};

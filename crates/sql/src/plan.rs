@@ -242,6 +242,18 @@ pub enum Node {
         op: SetOp,
         all: bool,
     },
+    /// A window table function in FROM (`TUMBLE`, `HOP`, `SESSION`): each input row once per
+    /// window it falls in, with the window's `window_start` and `window_end` appended; a row
+    /// whose time is NULL is in no window.
+    WindowTvf {
+        input: Box<Plan>,
+        /// The event-time column among the input's.
+        time: usize,
+        window: crate::windowed::WindowTvf,
+        /// SESSION only: the query's GROUP BY keys other than the window columns, over the
+        /// input's columns; each key's rows are sessionized on their own.
+        session_keys: Vec<Expr>,
+    },
     /// A derived table or CTE reference: the same rows under new names.
     Rename {
         input: Box<Plan>,
@@ -293,6 +305,7 @@ impl Plan {
             | Node::Sort { input, .. }
             | Node::Limit { input, .. }
             | Node::Distinct { input }
+            | Node::WindowTvf { input, .. }
             | Node::Rename { input } => vec![input],
             Node::Join { left, right, .. }
             | Node::AsofJoin { left, right, .. }
@@ -329,6 +342,7 @@ impl Plan {
             Node::Limit { .. } => "Limit",
             Node::Distinct { .. } => "Distinct",
             Node::SetOperation { .. } => "SetOperation",
+            Node::WindowTvf { .. } => "WindowTableFunction",
             Node::Rename { .. } => "Alias",
             Node::RecursiveUnion { .. } => "RecursiveUnion",
             Node::WorkingTable { .. } => "WorkingTable",
@@ -431,6 +445,7 @@ impl Plan {
                 })
                 .collect(),
             Node::Sort { keys, .. } => keys.iter().map(|k| &k.expr).collect(),
+            Node::WindowTvf { session_keys, .. } => session_keys.iter().collect(),
             _ => Vec::new(),
         }
     }

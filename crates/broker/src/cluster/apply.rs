@@ -370,6 +370,42 @@ impl Cluster {
 
     // Consumers and groups.
 
+    /// Commits `offsets` of `topic` for `group` on behalf of a client that assigns partitions
+    /// itself and never joins the group (Kafka's `assign()`): the coordinator accepts such an
+    /// OffsetCommit, with no generation, only while the group has no members. Flink's Kafka
+    /// source commits the offsets of each completed checkpoint this way, so tools watching the
+    /// group see the job's lag; its own recovery reads the checkpoint, not these. Returns false
+    /// (and commits nothing) when the group has members, which would fence the commit.
+    pub fn commit_unassigned(
+        &mut self,
+        group: &str,
+        topic: &str,
+        offsets: &[(PartitionId, Offset)],
+        now: Tick,
+    ) -> bool {
+        let g = self
+            .groups
+            .entry(group.to_string())
+            .or_insert_with(|| ConsumerGroup::new(group, Strategy::Range));
+        if !g.is_empty() {
+            return false;
+        }
+        for (partition, offset) in offsets {
+            let tp = TopicPartition {
+                topic: topic.to_string(),
+                partition: *partition,
+            };
+            g.committed.insert(
+                tp,
+                group::Commit {
+                    offset: *offset,
+                    at: now,
+                },
+            );
+        }
+        true
+    }
+
     fn reset_group_offsets(&mut self, group: &str, to_earliest: bool, out: &mut Applied) {
         let targets: Vec<(TopicPartition, Offset)> = self
             .lags()

@@ -359,7 +359,7 @@ fn recency(event_ts: TimestampUs, row: &FeatureRow) -> (TimestampUs, Option<Time
 }
 
 /// Writes `row` for `keys` under `policy`; false when the guard refused it.
-fn write_row(
+pub(super) fn write_row(
     table: &mut ViewTable,
     policy: WritePolicy,
     keys: &KeyTuple,

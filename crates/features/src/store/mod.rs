@@ -9,6 +9,7 @@
 pub mod command;
 pub mod command_codec;
 pub mod derived;
+pub mod push;
 mod serve;
 
 use crate::historical::{

@@ -2,7 +2,10 @@
 //! `lab-bench sql [ROWS [NAME]]` prints only the SQL table, or its queries whose name contains
 //! NAME (the quick loop while tuning the engine). `lab-bench pit [DIR [RUNS]]` prints only the
 //! point-in-time join table and writes its data (`features.csv`, `entities.csv`) and results
-//! (`native.txt`) to DIR for `scripts/bench_pit.py`, the Python peers.
+//! (`native.txt`) to DIR for `scripts/bench_pit.py`, the Python peers. `lab-bench stream [DIR
+//! [RUNS]]` prints only the streaming table (a windowed aggregation over 1M events, 10k keys)
+//! and writes its events (`events.csv`) and results (`native.txt`) to DIR for
+//! `scripts/bench_stream.py`.
 
 use std::time::Instant;
 
@@ -28,6 +31,18 @@ fn main() {
             .unwrap_or(7);
         if let Err(e) = print_pit(dir.as_deref(), runs, &mut now_ms) {
             eprintln!("lab-bench pit: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    if std::env::args().nth(1).as_deref() == Some("stream") {
+        let dir = std::env::args().nth(2);
+        let runs = std::env::args()
+            .nth(3)
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(5);
+        if let Err(e) = print_stream(dir.as_deref(), runs, &mut now_ms) {
+            eprintln!("lab-bench stream: {e}");
             std::process::exit(1);
         }
         return;
@@ -100,6 +115,40 @@ fn print_pit(
         let data = pit_bench(PIT_SHAPE, lab::bench::PIT_BENCH_SEED);
         std::fs::write(dir.join("features.csv"), data.features_csv())?;
         std::fs::write(dir.join("entities.csv"), data.entities_csv())?;
+        std::fs::write(dir.join("native.txt"), report.key_values())?;
+    }
+    Ok(())
+}
+
+/// The streaming table; with a directory, also the events and results for the peers.
+fn print_stream(
+    dir: Option<&str>,
+    runs: usize,
+    now_ms: &mut dyn FnMut() -> f64,
+) -> std::io::Result<()> {
+    use lab::bench::stream::{events_csv, stream_benchmark, STREAM_SHAPE};
+    let report = stream_benchmark(STREAM_SHAPE, runs, now_ms);
+    println!("\n### Windowed aggregation (native, release, one thread)\n");
+    println!("| measure | value |\n|---|---|");
+    for (measure, value) in report.rows() {
+        println!("| {measure} | {value} |");
+    }
+    let cost = lab::bench::stream::lab_update_cost(6_000, 6, now_ms);
+    println!("\n### The streaming lab's update cost as it plays (native, release; 4 ticks per update, the previous state held)\n");
+    println!("| lab time | median | p95 | median vs the first stretch |\n|---|---|---|---|");
+    let first = cost.first().map_or(0.0, |c| c.1);
+    for (seconds, median, p95) in &cost {
+        println!(
+            "| from {seconds} s | {median:.3} ms | {p95:.3} ms | {:.1}x |",
+            median / first.max(1e-9)
+        );
+    }
+    if let Some(dir) = dir {
+        let dir = std::path::Path::new(dir);
+        std::fs::create_dir_all(dir)?;
+        let events =
+            lab::streaming::generate::clicks::bench_events(STREAM_SHAPE.events, STREAM_SHAPE.keys);
+        std::fs::write(dir.join("events.csv"), events_csv(&events))?;
         std::fs::write(dir.join("native.txt"), report.key_values())?;
     }
     Ok(())

@@ -55,6 +55,16 @@ impl LiveTables for LabTables<'_> {
         let mut tables = Vec::new();
         if let Some(cluster) = self.0.cluster() {
             tables.extend(crate::topics::TopicTables(cluster).live_tables());
+            if self.0.streams().is_some() {
+                // The streaming lab's clicks topic reads as typed clicks, as its job sees it.
+                let typed = crate::stream_lab::clicks::typed_topic_table(cluster);
+                tables.retain(|(name, _)| name != crate::stream_lab::CLICKS_TOPIC);
+                tables.push((crate::stream_lab::CLICKS_TOPIC.to_string(), typed));
+            }
+            if let Some(streams) = self.0.streams() {
+                // The recommender's recorded logs and the medallion's tables at this tick.
+                tables.extend(streams.pipes().sql_tables(self.0.now()));
+            }
         }
         if let Some(store) = self.0.features() {
             tables.extend(crate::feature_lab::sql_tables(store));

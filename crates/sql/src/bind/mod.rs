@@ -22,6 +22,8 @@ mod asof;
 mod expr;
 mod function;
 mod select;
+mod window_tvf;
+pub(crate) use select::output_name;
 
 /// Items as SQL prints them, separated by commas (for step labels).
 fn comma_list<T: std::fmt::Display>(items: &[T]) -> String {
@@ -107,7 +109,7 @@ enum Clause {
     InsideWindow,
 }
 
-fn ident_name(i: &ast::Ident) -> String {
+pub(crate) fn ident_name(i: &ast::Ident) -> String {
     if i.quote_style.is_some() {
         i.value.clone()
     } else {
@@ -597,8 +599,15 @@ impl<'a> Binder<'a> {
         let mut plan: Option<Plan> = None;
         for twj in from {
             let mut p = self.table_factor(&twj.relation)?;
+            let alone = from.len() == 1 && twj.joins.is_empty();
+            if !alone && window_tvf::is_session(&p) {
+                return Err(window_tvf::session_not_alone().at(position(twj.relation.span())));
+            }
             for join in &twj.joins {
                 let right = self.table_factor(&join.relation)?;
+                if window_tvf::is_session(&right) {
+                    return Err(window_tvf::session_not_alone().at(position(join.relation.span())));
+                }
                 p = self.join(p, right, &join.join_operator)?;
             }
             plan = Some(match plan {
@@ -637,53 +646,59 @@ impl<'a> Binder<'a> {
         }
     }
 
+    /// A table by name: a CTE in scope, else a table of the session.
+    fn named_table(
+        &self,
+        table_name: &str,
+        span: sqlparser::tokenizer::Span,
+    ) -> Result<Plan, SqlError> {
+        if let Some(cte) = self.ctes.iter().rev().find_map(|c| c.get(table_name)) {
+            Ok(cte.clone())
+        } else if let Some(source) = self.session.table(table_name) {
+            let table = source.table().clone();
+            let fields = table
+                .fields
+                .iter()
+                .map(|f| PlanField {
+                    qualifier: Some(table_name.to_string()),
+                    name: f.name.clone(),
+                    data_type: f.data_type,
+                    hidden: false,
+                })
+                .collect();
+            Ok(Plan {
+                node: Node::Scan { table },
+                fields,
+                label: format!("FROM {table_name}"),
+            })
+        } else {
+            let mut names: Vec<&str> = self.session.tables().keys().map(String::as_str).collect();
+            names.extend(self.ctes.iter().flat_map(|c| c.keys().map(String::as_str)));
+            let mut e = SqlError::new(
+                ErrorKind::UnknownTable,
+                format!("there is no table \"{table_name}\""),
+            )
+            .at(position(span));
+            e.hint = Some(
+                did_you_mean(table_name, names.iter().copied())
+                    .unwrap_or_else(|| format!("the tables are: {}", names.join(", "))),
+            );
+            Err(e)
+        }
+    }
+
     fn table_factor(&mut self, tf: &ast::TableFactor) -> Result<Plan, SqlError> {
         match tf {
             ast::TableFactor::Table {
                 name, alias, args, ..
             } => {
-                if args.is_some() {
-                    return Err(SqlError::unsupported("table functions").at(position(name.span())));
-                }
-                let table_name = object_name(name)?;
-                let (plan, default_alias) =
-                    if let Some(cte) = self.ctes.iter().rev().find_map(|c| c.get(&table_name)) {
-                        (cte.clone(), table_name.clone())
-                    } else if let Some(source) = self.session.table(&table_name) {
-                        let table = source.table().clone();
-                        let fields = table
-                            .fields
-                            .iter()
-                            .map(|f| PlanField {
-                                qualifier: Some(table_name.clone()),
-                                name: f.name.clone(),
-                                data_type: f.data_type,
-                                hidden: false,
-                            })
-                            .collect();
-                        (
-                            Plan {
-                                node: Node::Scan { table },
-                                fields,
-                                label: format!("FROM {table_name}"),
-                            },
-                            table_name.clone(),
-                        )
-                    } else {
-                        let mut names: Vec<&str> =
-                            self.session.tables().keys().map(String::as_str).collect();
-                        names.extend(self.ctes.iter().flat_map(|c| c.keys().map(String::as_str)));
-                        let mut e = SqlError::new(
-                            ErrorKind::UnknownTable,
-                            format!("there is no table \"{table_name}\""),
-                        )
-                        .at(position(name.span()));
-                        e.hint = Some(
-                            did_you_mean(&table_name, names.iter().copied())
-                                .unwrap_or_else(|| format!("the tables are: {}", names.join(", "))),
-                        );
-                        return Err(e);
-                    };
+                let (plan, default_alias) = match args {
+                    Some(args) => self.window_tvf(name, args)?,
+                    None => {
+                        let table_name = object_name(name)?;
+                        (self.named_table(&table_name, name.span())?, table_name)
+                    }
+                };
                 match alias {
                     Some(a) => rename(plan, &ident_name(&a.name), &a.columns, a.name.span),
                     None => Ok(requalify(plan, &default_alias)),

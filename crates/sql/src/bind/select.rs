@@ -50,16 +50,10 @@ impl<'a> Binder<'a> {
         let mut plan = self.from(&s.from)?;
         if let Some(w) = &s.selection {
             let predicate = self.condition(w, &plan.fields, "WHERE")?;
-            plan = Plan {
-                fields: plan.fields.clone(),
-                node: Node::Filter {
-                    input: Box::new(plan),
-                    predicate,
-                },
-                label: format!("WHERE {w}"),
-            };
+            plan = window_tvf::where_step(plan, predicate, format!("WHERE {w}"))?;
         }
         let mut bound = self.bind_select(s, order_by, plan.fields.clone())?;
+        window_tvf::session_keys(&mut plan, &bound.group_by)?;
         if bound.aggregating() {
             plan = group(plan, &mut bound)?;
         }
@@ -659,7 +653,7 @@ fn sort_step(
 
 /// The name a SELECT item gets without an alias: the column's name, or the function's, or the
 /// expression's text.
-fn output_name(e: &ast::Expr) -> String {
+pub(crate) fn output_name(e: &ast::Expr) -> String {
     match e {
         ast::Expr::Identifier(i) => ident_name(i),
         ast::Expr::CompoundIdentifier(parts) => parts.last().map(ident_name).unwrap_or_default(),

@@ -1,0 +1,373 @@
+//! The streaming lab's training samples and medallion: the samples built in batch by the SQL
+//! engine against the stream engine's own batch builder, the wait's trade-off between label
+//! recall and freshness, and the medallion's expectations under their three actions.
+
+use lab::clock::Tick;
+use lab::rng::{Rng, Seed};
+use lab::state::{Lab, LabConfig, Preset, Rejection};
+use lab::steps::{parse_steps, Step};
+use lab::stream_lab::samples_lab::{
+    batch_samples_sql, log_config, samples_config, SAMPLE_WAIT_DEFAULT, TRIGGER_TICKS,
+};
+use lab::streaming::generate::recommender::RecommenderLog;
+use lab::streaming::samples::batch_samples;
+use lab::streaming::value::DurationUs;
+use lab::timeline::Timeline;
+
+fn streaming(seed: u64) -> Timeline {
+    Timeline::new(LabConfig {
+        seed: Seed(seed),
+        preset: Preset::Streaming,
+    })
+}
+
+fn run_to(t: &mut Timeline, tick: u64) {
+    while t.end() < Tick(tick) {
+        t.advance_head().unwrap();
+    }
+}
+
+fn step(t: &mut Timeline, line: &str) -> Result<(), Rejection> {
+    let Step::Lab(command) = parse_steps(line).unwrap().remove(0) else {
+        panic!("{line} is not a lab step")
+    };
+    let end = t.end();
+    t.apply_at(end, command).map(|_| ()).map_err(|e| match e {
+        lab::timeline::TimelineError::Rejected(r) => r,
+        other => panic!("{other}"),
+    })
+}
+
+fn metric(lab: &Lab, name: &str) -> i64 {
+    lab::stream_lab::glue::stream_value(lab, name)
+        .unwrap_or_else(|| panic!("stream.{name} has no value"))
+}
+
+#[test]
+fn batch_sql_builds_the_samples_the_engine_builds_from_complete_data() {
+    for seed in [1, 2024, 77] {
+        let log = RecommenderLog::generate(&log_config(), &Rng::new(Seed(seed))).unwrap();
+        let config = samples_config(SAMPLE_WAIT_DEFAULT);
+        let sql = batch_samples_sql(&log, &config).unwrap();
+        let engine = batch_samples(&log.events, &log.features, &config);
+        assert!(engine.len() > 4_000, "{} samples", engine.len());
+        assert_eq!(sql.len(), engine.len(), "seed {seed}");
+        for (a, b) in sql.iter().zip(&engine) {
+            assert_eq!(a, b, "seed {seed}");
+        }
+    }
+}
+
+#[test]
+fn a_longer_wait_trades_freshness_for_label_recall() {
+    let t = streaming(2024);
+    let pipes = t.head().streams().unwrap().pipes();
+    let sweep = pipes.sweep();
+    assert_eq!(
+        sweep.iter().map(|p| p.wait_s).collect::<Vec<_>>(),
+        vec![60, 300, 900, 1800]
+    );
+    for pair in sweep.windows(2) {
+        assert!(
+            pair[0].recall_permille < pair[1].recall_permille,
+            "{sweep:?}"
+        );
+        assert!(pair[0].freshness_s < pair[1].freshness_s, "{sweep:?}");
+        assert!(pair[0].fake_negatives > pair[1].fake_negatives, "{sweep:?}");
+    }
+    for point in &sweep {
+        // Freshness is about the wait plus the watermark's 30 s delay and the transport.
+        assert!(
+            point.freshness_s >= point.wait_s && point.freshness_s <= point.wait_s + 120,
+            "{point:?}"
+        );
+    }
+    let run = pipes.run_with(DurationUs::from_seconds(60));
+    let run = run.as_ref().as_ref().unwrap();
+    let diagnosis = run.diagnosis.unwrap();
+    // Every batch sample streams too, with the same features: only labels differ, and only
+    // one way (a click the wait missed).
+    assert_eq!(diagnosis.streaming_samples, diagnosis.batch_samples);
+    assert_eq!(diagnosis.missing_in_stream + diagnosis.extra_in_stream, 0);
+    assert_eq!(diagnosis.feature_mismatches, 0);
+    assert_eq!(
+        diagnosis.batch_positives - diagnosis.streaming_positives,
+        diagnosis.label_mismatches
+    );
+    assert!(!run.fake_negatives.is_empty());
+    for fake in &run.fake_negatives {
+        assert!(fake.click_ts > fake.exposure_ts);
+        assert!(fake.emitted_at < fake.click_ts.plus(DurationUs::from_seconds(60)));
+    }
+    // Most fake negatives clicked after the wait; the rest clicked inside it but arrived after
+    // the watermark had fixed the label.
+    let after_wait = run
+        .fake_negatives
+        .iter()
+        .filter(|f| f.click_delay_s() >= 60)
+        .count();
+    assert!(after_wait * 10 >= run.fake_negatives.len() * 9);
+}
+
+#[test]
+fn the_wait_and_the_expectations_are_journaled_commands() {
+    let mut t = streaming(2024);
+    assert_eq!(metric(t.head(), "sample_wait_s"), 900);
+    let recall_900 = metric(t.head(), "label_recall_permille");
+    let hash = t.head().state_hash();
+    step(&mut t, "sample-wait 60s").unwrap();
+    let lab = t.head();
+    assert_eq!(metric(lab, "sample_wait_s"), 60);
+    assert!(metric(lab, "label_recall_permille") < recall_900);
+    assert!(metric(lab, "fake_negatives") > metric(lab, "late_positives"));
+    assert_ne!(lab.state_hash(), hash, "a changed wait is state");
+    for bad in ["sample-wait 0s", "sample-wait 2h"] {
+        let Err(Rejection::Stream { hint, .. }) = step(&mut t, bad) else {
+            panic!("{bad} is refused")
+        };
+        assert!(hint.contains("900 s"), "{hint}");
+    }
+    let Err(Rejection::Stream { message, hint }) = step(&mut t, "expect non_negative_amout drop")
+    else {
+        panic!("an unknown expectation is refused")
+    };
+    assert!(message.contains("non_negative_amout") && hint.contains("non_negative_amount"));
+    assert!(matches!(
+        step(&mut t, "expect has_user drop"),
+        Err(Rejection::Stream { .. })
+    ));
+    assert!(parse_steps("expect has_user ignore").is_err());
+    // Replaying the journal gives the same state.
+    run_to(&mut t, 50);
+    step(&mut t, "expect known_status drop").unwrap();
+    run_to(&mut t, 120);
+    let link = lab::share_link::encode(t.journal());
+    let replayed = lab::share_link::open(&link).unwrap();
+    assert_eq!(replayed.head(), t.head());
+    assert_eq!(
+        metric(replayed.head(), "silver_rows"),
+        metric(t.head(), "silver_rows")
+    );
+}
+
+#[test]
+fn a_fail_expectation_rolls_its_update_back_until_the_action_changes() {
+    let mut t = streaming(2024);
+    // Run until the first update fails: a negative amount meets non_negative_amount (fail).
+    let mut tick = 0;
+    while metric(t.head(), "failed_updates") == 0 {
+        tick += TRIGGER_TICKS;
+        assert!(tick <= 6_000, "no update failed in ten minutes");
+        run_to(&mut t, tick);
+    }
+    let lab = t.head();
+    assert_eq!(metric(lab, "pipeline_failing"), 1);
+    let view = lab.streams().unwrap().pipes().medallion(lab.now()).unwrap();
+    let Some(Err(failure)) = &view.last else {
+        panic!("the last update failed")
+    };
+    assert_eq!(failure.expectation, "non_negative_amount");
+    assert!(failure.row.contains("amount: -"), "{}", failure.row);
+    let silver = metric(lab, "silver_rows");
+    let checkpoint = view.medallion.checkpoint();
+    assert!(failure.offset >= checkpoint);
+    // Later triggers retry and fail again on the same row: nothing is written meanwhile.
+    run_to(&mut t, tick + 3 * TRIGGER_TICKS);
+    let lab = t.head();
+    assert_eq!(metric(lab, "silver_rows"), silver);
+    assert_eq!(metric(lab, "failed_updates"), 4);
+    assert!(metric(lab, "bronze_rows") as u64 > checkpoint + 30);
+    // Dropping the violating rows instead lets the next update take the backlog.
+    step(&mut t, "expect non_negative_amount drop").unwrap();
+    let dropped = metric(t.head(), "dropped_rows");
+    assert_eq!(
+        metric(t.head(), "silver_rows"),
+        silver,
+        "not before the next trigger"
+    );
+    run_to(&mut t, tick + 4 * TRIGGER_TICKS);
+    let lab = t.head();
+    assert_eq!(metric(lab, "pipeline_failing"), 0);
+    assert!(metric(lab, "silver_rows") > silver + 25);
+    assert!(metric(lab, "dropped_rows") > dropped);
+    assert_eq!(metric(lab, "gold_matches_silver"), 1);
+    let view = lab.streams().unwrap().pipes().medallion(lab.now()).unwrap();
+    assert!(view
+        .medallion
+        .dropped_rows()
+        .any(|d| d.violated.contains(&"non_negative_amount".to_string())));
+    // Bronze holds everything; silver has each order once, minus the dropped ones.
+    let totals = view.medallion.totals();
+    assert_eq!(
+        totals.bronze_read,
+        totals.written + totals.dropped + totals.duplicates
+    );
+}
+
+#[test]
+fn a_null_passes_a_range_expectation_unless_not_null_catches_it() {
+    let mut t = streaming(2024);
+    run_to(&mut t, 3_000);
+    step(&mut t, "expect non_negative_amount drop").unwrap();
+    run_to(&mut t, 3_100);
+    let lab = t.head();
+    let view = lab.streams().unwrap().pipes().medallion(lab.now()).unwrap();
+    let metrics = view.medallion.expectation_metrics();
+    let range = metrics
+        .iter()
+        .find(|m| m.name == "non_negative_amount")
+        .unwrap();
+    let not_null = metrics.iter().find(|m| m.name == "has_amount").unwrap();
+    // Amounts sent as text read as NULL: the range passes them as unknown, has_amount fails them.
+    assert!(range.unknown > 0);
+    assert_eq!(range.unknown, not_null.failed);
+    assert_eq!(
+        metric(lab, "null_passed"),
+        metrics.iter().map(|m| m.unknown).sum::<u64>() as i64
+    );
+    assert!(metric(lab, "warned_rows") >= not_null.failed as i64);
+}
+
+/// A lesson's lab after its first `links` "Do it" links, as a learner pressing them would.
+fn lesson_after(file: &str, links: usize) -> (lab::lesson::Lesson, Timeline) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../lessons")
+        .join(file);
+    let lesson = lab::lesson::parse_lesson(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert!(lesson.instructions.len() >= links, "{file} has fewer links");
+    let steps: Vec<Step> = lesson
+        .instructions
+        .iter()
+        .take(links)
+        .flat_map(|i| i.steps.iter().cloned())
+        .collect();
+    let timeline = lab::steps::run(lesson.meta.config, &steps)
+        .unwrap()
+        .timeline;
+    (lesson, timeline)
+}
+
+/// Whether prediction `id` is revealed, and its stated answer.
+fn prediction(lesson: &lab::lesson::Lesson, t: &Timeline, id: &str) -> (bool, String) {
+    let p = lesson.predictions().find(|p| p.id == id).unwrap();
+    let observation = lab::metric::Observation {
+        lab: t.head(),
+        journal: t.journal(),
+    };
+    (
+        p.reveal.evaluate(&observation) == lab::check::Verdict::Met,
+        p.choices[p.answer].clone(),
+    )
+}
+
+#[test]
+fn lesson_53_predictions_hold() {
+    let file = "53-streaming-training-samples.md";
+    let (lesson, before) = lesson_after(file, 0);
+    assert!(!prediction(&lesson, &before, "guess-short-wait").0);
+    let (lesson, t) = lesson_after(file, 1);
+    let (revealed, answer) = prediction(&lesson, &t, "guess-short-wait");
+    assert!(revealed && answer.contains("fake negative"));
+    // The samples did go out, negative: as many as in batch, none missing, labels differ.
+    let lab = t.head();
+    assert_eq!(metric(lab, "samples"), metric(lab, "batch_samples"));
+    assert_eq!(metric(lab, "missing_samples"), 0);
+    assert!(metric(lab, "fake_negatives") > 600);
+    assert!(!prediction(&lesson, &t, "guess-long-wait").0);
+    let (lesson, t) = lesson_after(file, 2);
+    let (revealed, answer) = prediction(&lesson, &t, "guess-long-wait");
+    assert!(revealed && answer.starts_with("Most of it"));
+    let lab = t.head();
+    assert!(
+        metric(lab, "label_recall_permille")
+            > metric(&before.head().clone(), "label_recall_permille")
+    );
+    assert!(
+        metric(lab, "fake_negatives") > 0,
+        "not every click is caught"
+    );
+    // The goal's window: 300 s misses it, 360 s meets it, 600 s is too stale.
+    let mut t = before;
+    for (wait, recall_ok, fresh_ok) in [(300, false, true), (360, true, true), (600, true, false)] {
+        step(&mut t, &format!("sample-wait {wait}s")).unwrap();
+        assert_eq!(
+            metric(t.head(), "label_recall_permille") >= 800,
+            recall_ok,
+            "{wait}"
+        );
+        assert_eq!(
+            metric(t.head(), "sample_freshness_s") <= 600,
+            fresh_ok,
+            "{wait}"
+        );
+    }
+}
+
+#[test]
+fn lesson_53_first_callbacks_are_one_per_sample() {
+    let (_, t) = lesson_after("53-streaming-training-samples.md", 0);
+    let mut session = lab::sql::Session::new();
+    lab::lesson::sql::register_live(&mut session, t.head());
+    let first = lab::lesson::sql::result_of(
+        &session,
+        "SELECT count(*) FROM (SELECT request_id, item, ROW_NUMBER() OVER (PARTITION BY request_id, item ORDER BY arrival, seq) AS n FROM feature_log) AS r WHERE n = 1",
+    )
+    .unwrap();
+    assert_eq!(first.row(0)[0].to_string(), "4900");
+    assert_eq!(metric(t.head(), "batch_samples"), 4900);
+}
+
+#[test]
+fn lesson_55_predictions_hold() {
+    let file = "55-streaming-medallion.md";
+    let (lesson, t) = lesson_after(file, 0);
+    assert!(!prediction(&lesson, &t, "guess-null-amount").0);
+    assert!(!prediction(&lesson, &t, "guess-fail").0);
+    let (lesson, t) = lesson_after(file, 1);
+    let (revealed, answer) = prediction(&lesson, &t, "guess-null-amount");
+    assert!(revealed && answer.starts_with("It passes"));
+    let lab = t.head();
+    let view = lab.streams().unwrap().pipes().medallion(lab.now()).unwrap();
+    let range = view.expectation("non_negative_amount").unwrap();
+    assert_eq!((range.failed, range.dropped), (0, 0));
+    assert!(range.unknown >= 2 && metric(lab, "null_amount_in_silver") >= 2);
+    assert!(!prediction(&lesson, &t, "guess-fail").0);
+    let silver = metric(lab, "silver_rows");
+    let (lesson, t) = lesson_after(file, 2);
+    let (revealed, answer) = prediction(&lesson, &t, "guess-fail");
+    assert!(revealed && answer.starts_with("Nothing"));
+    assert_eq!(metric(t.head(), "silver_rows"), silver);
+    assert!(
+        metric(t.head(), "failed_updates") >= 2,
+        "the next update stops too"
+    );
+}
+
+#[test]
+fn the_medallion_carried_on_tick_by_tick_equals_its_replay_from_the_start() {
+    let mut t = streaming(9);
+    for tick in [450, 1_333, 1_400, 2_000] {
+        run_to(&mut t, tick);
+        // Read it at every tick on the way, as a playing page does.
+        let lab = t.head();
+        lab.streams().unwrap().pipes().medallion(lab.now()).unwrap();
+        if tick == 1_333 {
+            step(&mut t, "expect non_negative_amount drop").unwrap();
+            step(&mut t, "expect known_status fail").unwrap();
+        }
+    }
+    for tick in 2_001..2_150 {
+        run_to(&mut t, tick);
+        let lab = t.head();
+        lab.streams().unwrap().pipes().medallion(lab.now()).unwrap();
+    }
+    let carried = {
+        let lab = t.head();
+        lab.streams().unwrap().pipes().medallion(lab.now()).unwrap()
+    };
+    let replayed = lab::share_link::open(&lab::share_link::encode(t.journal())).unwrap();
+    let lab = replayed.head();
+    let fresh = lab.streams().unwrap().pipes().medallion(lab.now()).unwrap();
+    assert_eq!(carried, fresh);
+    assert!(fresh.triggers == 21 && fresh.medallion.updates().0 > 0);
+}

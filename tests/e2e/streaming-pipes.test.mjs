@@ -1,0 +1,184 @@
+// Real-time training samples and the medallion (issue 14) in the browser. Lessons 53 (training
+// samples) and 55 (medallion) are followed as written - every "Do it" button pressed in reading
+// order, every prediction answered before its experiment - and the goals the buttons do not meet
+// are met through the widgets, as a learner would: a wait typed into the samples panel, the
+// batch dedup written in the SQL editor. On the streaming lab page the samples panel draws its
+// chart and lists fake negatives, refuses a wait out of range beside the form (journaling
+// nothing), and the medallion shows a failed update rolled back until an expectation's action is
+// changed in its select. No console error, no sideways scrolling at 1280x800 and 390x844;
+// screenshots go to target/e2e-screenshots/.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, SHOTS, setup, openPage, go, done, overflowOf, runSql } from "./harness.mjs";
+
+setup();
+
+/** A fenced block's `key:` value (one line). */
+function field(body, key) {
+  const line = body.split("\n").find((l) => l.startsWith(`${key}:`));
+  return line ? line.slice(key.length + 1).trim() : null;
+}
+
+/** The lesson's id, what a learner does in reading order (Do it buttons with the ticks their
+ * steps advance, predictions to answer), and the answers of its SQL goals. */
+function lessonPlan(file) {
+  const text = readFileSync(join(ROOT, "lessons", file), "utf8");
+  const id = /^id:\s*(\S+)/m.exec(text)[1];
+  const actions = [];
+  for (const m of text.matchAll(/\[Do it\]\(<do:([^>]*)>|```predict\n([\s\S]*?)```/g)) {
+    if (m[1] !== undefined) {
+      const ticks = [...m[1].matchAll(/(?:^|;)\s*ticks?\s+(\d+)/g)].reduce((n, t) => n + Number(t[1]), 0);
+      const wait = /(?:^|;)\s*sample-wait\s+(\d+)s/.exec(m[1]);
+      actions.push({ kind: "do", ticks, wait: wait ? wait[1] : null });
+    } else {
+      actions.push({ kind: "predict", goal: field(m[2], "id"), answer: field(m[2], "answer") });
+    }
+  }
+  const sql = [...text.matchAll(/```sql-check\n([\s\S]*?)```/g)].map((m) => ({
+    goal: field(m[1], "id"),
+    answer: m[1].split("\nanswer:\n")[1].split("\n").map((l) => l.replace(/^ {2}/, "")).join("\n").trim(),
+  }));
+  return { id, actions, sql };
+}
+
+/** Presses the lesson's buttons and answers its predictions in reading order. */
+async function follow(page, actions) {
+  let pressed = 0;
+  let tick = 0;
+  for (const action of actions) {
+    if (action.kind === "do") {
+      await page.locator(".prose ol .do-it").nth(pressed).click();
+      pressed += 1;
+      tick += action.ticks;
+      if (action.wait) {
+        // Lesson 53's buttons set the label wait and leave the clock alone.
+        await page.waitForSelector(`.samples-diagnosis[data-wait="${action.wait}"]`, { timeout: 60000 });
+        continue;
+      }
+      await page.waitForFunction(
+        (t) => new RegExp(`^tick ${t}\\b`).test(document.querySelector(".tc-status")?.textContent.trim() ?? ""),
+        tick, { timeout: 60000 });
+    } else {
+      const goal = `[data-goal="${action.goal}"]`;
+      await page.locator(`${goal} .predict-choice`, { hasText: action.answer }).locator("input").check();
+      await page.click(`${goal} .predict-lock`);
+      await page.waitForSelector(`${goal}[data-stage="locked"]`);
+    }
+  }
+  assert.equal(pressed, await page.locator(".prose ol .do-it").count(), "every Do it pressed");
+}
+
+async function goalDone(page, id) {
+  await page.waitForSelector(`.goal[data-goal="${id}"].goal-done`, { timeout: 30000 });
+}
+
+async function missedGoals(page) {
+  await page.waitForFunction(() => [...document.querySelectorAll(".goal")].every((g) => g.classList.contains("goal-done")),
+    null, { timeout: 30000 }).catch(() => {});
+  return page.evaluate(() => [...document.querySelectorAll(".goal")]
+    .filter((g) => !g.classList.contains("goal-done")).map((g) => g.dataset.goal));
+}
+
+test("lesson 53, followed as written and finished in the panel and in SQL, meets every goal", async () => {
+  const page = await openPage({ width: 1280, height: 800 });
+  await page.addInitScript(() => localStorage.clear());
+  const { id, actions, sql } = lessonPlan("53-streaming-training-samples.md");
+  await go(page, `#/lessons/${id}`);
+  await page.waitForSelector(".samples-diagnosis[data-wait='900']");
+  await page.screenshot({ path: join(SHOTS, `lesson-${id}-top-1280.png`) });
+  await follow(page, actions);
+  await page.waitForSelector(".samples-diagnosis[data-wait='1800']");
+  assert.match(await page.textContent(".samples-recall"), /^89\.0%$/);
+  // The goal no button meets: a wait typed into the panel.
+  await page.fill(".samples-wait-input", "360");
+  await page.click(".samples-set-wait");
+  await page.waitForSelector(".samples-diagnosis[data-wait='360']");
+  assert.match(await page.textContent(".samples-recall"), /^80\.5%$/);
+  await goalDone(page, "pick-a-wait");
+  // The SQL goal: the batch side's dedup, written in the editor.
+  assert.equal(sql.length, 1);
+  await runSql(page, sql[0].answer);
+  await goalDone(page, sql[0].goal);
+  assert.deepEqual(await missedGoals(page), [], `${id}: goals not met`);
+  await page.locator(".samples-diagnosis").screenshot({ path: join(SHOTS, `lesson-${id}-panel-1280.png`) });
+  assert.ok((await overflowOf(page)) <= 1, "no sideways scroll");
+  await done(page);
+});
+
+test("lesson 55, followed as written, meets every goal", async () => {
+  const page = await openPage({ width: 1280, height: 800 });
+  await page.addInitScript(() => localStorage.clear());
+  const { id, actions } = lessonPlan("55-streaming-medallion.md");
+  await go(page, `#/lessons/${id}`);
+  await page.waitForSelector(".medallion");
+  await follow(page, actions);
+  assert.deepEqual(await missedGoals(page), [], `${id}: goals not met`);
+  assert.equal(await page.getAttribute(".medallion", "data-failing"), "false");
+  assert.equal(await page.getAttribute(".medallion", "data-silver"), "163");
+  assert.match(await page.textContent(".medallion-dropped"), /violates has_amount/);
+  await page.locator(".medallion").screenshot({ path: join(SHOTS, `lesson-${id}-medallion-1280.png`) });
+  assert.ok((await overflowOf(page)) <= 1, "no sideways scroll");
+  await done(page);
+});
+
+for (const [width, height, colorScheme] of [[1280, 800, "light"], [390, 844, "dark"]]) {
+  test(`the samples panel and the medallion on the streaming lab at ${width}x${height}`, async () => {
+    const page = await openPage({ width, height, colorScheme });
+    await page.addInitScript(() => localStorage.clear());
+    await go(page, "#/labs/streaming");
+    await page.waitForSelector(".samples-diagnosis[data-wait='900']");
+    await page.waitForSelector(".medallion");
+
+    // The chart is drawn, and a shorter wait trades recall for freshness.
+    await page.locator(".samples-chart canvas").scrollIntoViewIfNeeded();
+    assert.ok((await page.evaluate(() => document.querySelector(".samples-chart canvas").width)) > 0, "the chart is drawn");
+    const recall900 = parseFloat(await page.textContent(".samples-recall"));
+    const journal = await page.locator(".journal-list li").count();
+    await page.locator(".samples-preset", { hasText: /^60 s$/ }).click();
+    await page.waitForSelector(".samples-diagnosis[data-wait='60']");
+    assert.ok(parseFloat(await page.textContent(".samples-recall")) < recall900 / 2, "recall falls with a 60 s wait");
+    assert.ok((await page.locator(".samples-fake-negatives tbody tr").count()) >= 10, "fake negatives are listed");
+    assert.equal(await page.locator(".journal-list li").count(), journal + 1, "the wait is journaled");
+
+    // A wait out of range is refused beside the form with its hint, and nothing is journaled.
+    await page.fill(".samples-wait-input", "7200");
+    await page.click(".samples-set-wait");
+    await page.waitForSelector(".samples-diagnosis .stream-refusal");
+    assert.match(await page.textContent(".samples-diagnosis .stream-refusal"), /out of range[\s\S]*Hint:.*900 s/);
+    assert.equal(await page.locator(".journal-list li").count(), journal + 1, "a refused wait journals nothing");
+    await page.locator(".samples-diagnosis").screenshot({ path: join(SHOTS, `streaming-samples-${width}.png`) });
+
+    // Play until an update fails: rolled back, silver stays, the row is named.
+    await page.selectOption(".tc-speed select", "100");
+    await page.click(".tc-play");
+    await page.waitForSelector(".medallion[data-failing='true']", { timeout: 60000 });
+    await page.click(".tc-play");
+    await page.locator(".medallion").scrollIntoViewIfNeeded();
+    assert.match(await page.textContent(".medallion-failed"), /failed and was rolled back[\s\S]*non_negative_amount[\s\S]*Hint:/);
+    await page.locator(".medallion").screenshot({ path: join(SHOTS, `streaming-medallion-failed-${width}.png`) });
+    const silver = Number(await page.getAttribute(".medallion", "data-silver"));
+    const dropped = Number(await page.getAttribute(".medallion", "data-dropped"));
+
+    // Drop instead of fail: the next update takes the backlog and drops the negative amount.
+    await page.selectOption('.medallion tr[data-expectation="non_negative_amount"] .medallion-action', "drop");
+    await page.click(".tc-play");
+    await page.waitForSelector(".medallion[data-failing='false']", { timeout: 60000 });
+    await page.click(".tc-play");
+    assert.ok(Number(await page.getAttribute(".medallion", "data-silver")) > silver, "silver grows again");
+    assert.ok(Number(await page.getAttribute(".medallion", "data-dropped")) > dropped, "the negative amount is dropped");
+    assert.match(await page.textContent(".medallion-dropped"), /violates non_negative_amount/);
+    await page.locator(".medallion").screenshot({ path: join(SHOTS, `streaming-medallion-${width}.png`) });
+    await page.screenshot({ path: join(SHOTS, `streaming-pipes-${width}.png`), fullPage: true });
+    // Both panels fit the screen (their wide tables scroll inside them).
+    for (const panel of [".samples-diagnosis", ".medallion"]) {
+      const overflow = await page.evaluate((sel) => {
+        const el = document.querySelector(sel);
+        return el.getBoundingClientRect().right - document.documentElement.clientWidth;
+      }, panel);
+      assert.ok(overflow <= 1, `${panel} sticks out of the screen by ${overflow} px`);
+    }
+    await done(page);
+  });
+}
