@@ -271,7 +271,7 @@ pub fn describe_command(command: &Command) -> String {
         } => {
             format!("Consumers of {subject} read with each record's writer schema")
         }
-        other => format!("{other:?}"),
+        _ => String::from("(not a Schema Registry action)"),
     }
 }
 
@@ -316,7 +316,7 @@ pub fn describe_event(event: &Event) -> String {
         } => {
             format!("consumers of {subject} now read with the writer's schema")
         }
-        other => format!("{other:?}"),
+        _ => String::from("(not a Schema Registry action)"),
     }
 }
 

@@ -106,7 +106,7 @@ impl Cluster {
             } => {
                 self.alter_topic_config(topic, *min_insync_replicas, *unclean_leader_election, out)
             }
-            other => unreachable!("dispatch routed {other:?} here"),
+            _ => unreachable!("dispatch routed a command of another kind here"),
         }
     }
 
@@ -165,7 +165,7 @@ impl Cluster {
                 value,
                 records_per_tick,
             } => self.set_producer_rate(*producer, topic, key, value, *records_per_tick, out),
-            other => unreachable!("dispatch routed {other:?} here"),
+            _ => unreachable!("dispatch routed a command of another kind here"),
         }
         Ok(())
     }
@@ -214,7 +214,7 @@ impl Cluster {
                 g.rebalances_at_strategy_change = g.rebalances;
                 g.start_rebalance(now, "the assignor changed", group_events);
             }
-            other => unreachable!("dispatch routed {other:?} here"),
+            _ => unreachable!("dispatch routed a command of another kind here"),
         }
     }
 
@@ -242,7 +242,7 @@ impl Cluster {
                 out.events
                     .push(BrokerEvent::BrokerHealed { broker: *broker });
             }
-            other => unreachable!("dispatch routed {other:?} here"),
+            _ => unreachable!("dispatch routed a command of another kind here"),
         }
     }
 
@@ -270,7 +270,7 @@ impl Cluster {
                 self.settings = *settings;
                 out.events.push(BrokerEvent::ClusterSettingsChanged);
             }
-            other => unreachable!("dispatch routed {other:?} here"),
+            _ => unreachable!("dispatch routed a command of another kind here"),
         }
     }
 

@@ -86,7 +86,7 @@ impl Cluster {
                     ..t.settings
                 })
             }
-            other => unreachable!("validate routed {other:?} here"),
+            _ => unreachable!("validate routed a command of another kind here"),
         }
     }
 
@@ -209,7 +209,7 @@ impl Cluster {
                 }
                 Ok(())
             }
-            other => unreachable!("validate routed {other:?} here"),
+            _ => unreachable!("validate routed a command of another kind here"),
         }
     }
 
@@ -336,7 +336,7 @@ impl Cluster {
                 }
                 Ok(())
             }
-            other => unreachable!("validate routed {other:?} here"),
+            _ => unreachable!("validate routed a command of another kind here"),
         }
     }
 
@@ -538,7 +538,7 @@ impl Cluster {
             C::CutLink { broker, .. } | C::HealBroker { broker } => {
                 self.existing_broker(*broker).map(|_| ())
             }
-            other => unreachable!("validate routed {other:?} here"),
+            _ => unreachable!("validate routed a command of another kind here"),
         }
     }
 
@@ -563,7 +563,7 @@ impl Cluster {
             C::SetClusterSettings { settings } => {
                 settings.check().map_err(|(what, hint)| invalid(what, hint))
             }
-            other => unreachable!("validate routed {other:?} here"),
+            _ => unreachable!("validate routed a command of another kind here"),
         }
     }
 
