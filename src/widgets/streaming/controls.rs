@@ -18,12 +18,9 @@ use yew::prelude::*;
 
 type Refusal = Option<(String, String)>;
 
-const MODES: [EmitMode; 4] = [
-    EmitMode::OnClose,
-    EmitMode::Final,
-    EmitMode::Changes,
-    EmitMode::Complete,
-];
+/// The modes the lab's job offers: complete mode is for `lab stream run` over a file (it never
+/// forgets a window, so an unbounded job would slow down without end).
+const MODES: [EmitMode; 3] = [EmitMode::OnClose, EmitMode::Final, EmitMode::Changes];
 
 /// What each emit mode does, for the select's options.
 fn mode_label(mode: EmitMode) -> &'static str {
@@ -197,7 +194,7 @@ pub fn StreamControls() -> Html {
                 .ok_or_else(|| {
                     (
                         format!("\"{name}\" is not an emit mode"),
-                        "pick on-close, final, changes or complete".to_string(),
+                        "pick on-close, final or changes".to_string(),
                     )
                 })
                 .and_then(|mode| try_send(&session, streams, StreamCommand::SetEmitMode { mode }));

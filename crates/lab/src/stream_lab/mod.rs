@@ -331,6 +331,15 @@ impl StreamLab {
                 }
                 duration(*interval, "checkpoint interval")
             }
+            // Complete mode rewrites every window ever seen after every row and never purges:
+            // fine for a file (`lab stream run --emit complete`), unbounded for a job that runs
+            // as long as the lab does (Spark allows it only because its micro-batches are large).
+            StreamCommand::SetEmitMode {
+                mode: EmitMode::Complete,
+            } => refuse(
+                "complete mode rewrites the whole result after every click and never forgets a window, so a job that runs as long as the lab would slow down without end",
+                "use changes (every update), on-close or final here; lab stream run --emit complete shows complete mode over a file",
+            ),
             StreamCommand::SetEmitMode { .. } | StreamCommand::SetGuarantee { .. } => Ok(()),
             StreamCommand::CrashJob => {
                 if self.job.is_running() {
