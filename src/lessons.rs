@@ -36,7 +36,7 @@ impl Catalog {
                 Err(e) => problems.push(format!("{file}: {e}")),
             }
         }
-        lessons.sort_by_key(|l| (track_rank(&l.meta.track), l.meta.order));
+        lab::sim::sort::sort_by_key(&mut lessons, |l| (track_rank(&l.meta.track), l.meta.order));
         Catalog { lessons, problems }
     }
 

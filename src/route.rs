@@ -71,6 +71,12 @@ pub const LABS: &[LabInfo] = &[
         blurb: "A stream job over a live Kafka topic of clicks: windowed SQL, watermarks and late clicks, emit modes, checkpoints, crash and restart under at-least-once or exactly-once, and a feature it keeps fresh.",
     },
     LabInfo {
+        id: "rollouts",
+        title: "Rollouts lab",
+        card: "Rollouts lab",
+        blurb: "Release a model version the way Argo Rollouts and Flagger do: canary steps and pauses, analysis that measures each step and rolls a bad version back by itself, shadow traffic, and the alerts and drift checks that watch it after a full rollout.",
+    },
+    LabInfo {
         id: "sql",
         title: "SQL lab",
         card: "SQL lab",

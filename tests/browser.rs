@@ -843,3 +843,71 @@ mod sql_lab {
             .is_some());
     }
 }
+
+/// The rollouts lab's widgets: deploying starts a rollout and enables its buttons; a spec with an
+/// out-of-range weight is refused at Apply with the error under its line, and nothing is
+/// journaled.
+mod rollouts_lab {
+    use super::*;
+    use web_sys::HtmlTextAreaElement;
+
+    fn count(root: &Element, selector: &str) -> u32 {
+        root.query_selector_all(selector).unwrap().length()
+    }
+
+    fn attribute(root: &Element, selector: &str, name: &str) -> String {
+        find(root, selector).get_attribute(name).unwrap_or_default()
+    }
+
+    fn disabled(root: &Element, selector: &str) -> bool {
+        find(root, selector).has_attribute("disabled")
+    }
+
+    #[wasm_bindgen_test]
+    async fn deploy_enables_promote_and_a_bad_spec_is_refused_under_its_line() {
+        let root = mount(HarnessProps {
+            share: None,
+            kinds: vec![
+                WidgetKind::RolloutSteps,
+                WidgetKind::RolloutDeploy,
+                WidgetKind::RolloutSpec,
+                WidgetKind::Journal,
+            ],
+            goal_lesson: None,
+            preset: Some(Preset::Rollouts),
+            presets: false,
+        })
+        .await;
+        assert_eq!(attribute(&root, ".rollout-steps", "data-phase"), "Healthy");
+        assert!(disabled(&root, ".ro-promote"), "nothing to promote yet");
+        click(&root, ".rd-deploy-button").await;
+        assert_eq!(count(&root, ".journal-list li"), 1);
+        assert_ne!(attribute(&root, ".rollout-steps", "data-phase"), "Healthy");
+        assert!(!disabled(&root, ".ro-promote"), "a rollout can be promoted");
+
+        let area: HtmlTextAreaElement = find(&root, ".rs-text").dyn_into().unwrap();
+        let good = area.value();
+        let line = good
+            .lines()
+            .position(|l| l.contains("setWeight: 20"))
+            .unwrap()
+            + 1;
+        area.set_value(&good.replacen("setWeight: 20", "setWeight: 150", 1));
+        area.dispatch_event(&web_sys::InputEvent::new("input").unwrap())
+            .unwrap();
+        yew::scheduler::flush().await;
+        // Apply parses at once (the typing pause has not passed): the error shows, nothing is sent.
+        click(&root, ".rs-apply").await;
+        let error = text(&root, &format!(".rs-error[data-line=\"{line}\"]"));
+        assert!(
+            error.contains("setWeight: 150") && error.contains("Hint:"),
+            "{error}"
+        );
+        assert!(disabled(&root, ".rs-apply"));
+        assert_eq!(
+            count(&root, ".journal-list li"),
+            1,
+            "a bad spec is not journaled"
+        );
+    }
+}

@@ -113,10 +113,19 @@ fn tracks(catalog: &Catalog) -> Vec<Track<'_>> {
             lab: lab("streaming"),
             also: None,
         },
+        Track {
+            name: "Rollouts".into(),
+            blurb: "Blue-green and canary releases of a model, steps and analysis after Argo Rollouts and Flagger, automatic rollback, shadow traffic, a baseline-versus-canary judge, and drift alerts after the release.",
+            lessons: named("Rollouts"),
+            lab: lab("rollouts"),
+            also: None,
+        },
     ];
     for (name, lessons) in catalog.tracks() {
-        if !matches!(name, "Foundations" | "Kafka" | "SQL" | "Feature store")
-            && !name.eq_ignore_ascii_case("streaming")
+        if !matches!(
+            name,
+            "Foundations" | "Kafka" | "SQL" | "Feature store" | "Rollouts"
+        ) && !name.eq_ignore_ascii_case("streaming")
         {
             tracks.push(Track {
                 name: name.to_string(),
@@ -325,7 +334,7 @@ mod tests {
             .flat_map(|t| t.lessons.iter().map(|l| l.meta.id.as_str()))
             .collect();
         assert_eq!(ids.len(), catalog.lessons.len());
-        ids.sort_unstable();
+        lab::sim::sort::sort(&mut ids);
         ids.dedup();
         assert_eq!(
             ids.len(),

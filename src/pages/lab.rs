@@ -108,6 +108,25 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                 (WidgetKind::StateHash, "Determinism check"),
             ],
         ),
+        "rollouts" => (
+            "A model served to live traffic (v1 stable, 20 requests/s) and released the way Argo Rollouts and Flagger release it. \
+             Deploy v2, press Play and watch each step, its analysis and the traffic split; promote on a pause, or let a failed measurement roll it back.",
+            LabConfig { preset: Preset::Rollouts, ..LabConfig::default() },
+            vec![WidgetKind::TimeControls, WidgetKind::RolloutSteps],
+            vec![
+                (WidgetKind::RolloutTraffic, "Traffic split"),
+                (WidgetKind::RolloutAnalysis, "Analysis runs"),
+                (WidgetKind::RolloutDeploy, "Deploy a version, inject a fault"),
+                (WidgetKind::RolloutJudge, "Baseline vs canary judge"),
+                (WidgetKind::RolloutSpec, "Rollout spec"),
+                (WidgetKind::RolloutMetrics, "Per-version metrics"),
+                (WidgetKind::RolloutAlerts, "Alerts"),
+                (WidgetKind::RolloutDrift, "Drift: training vs serving"),
+                (WidgetKind::Trace, "Event trace"),
+                (WidgetKind::Journal, "Journal"),
+                (WidgetKind::StateHash, "Determinism check"),
+            ],
+        ),
         "broker" => (
             "A Kafka 4.x cluster: produce records, watch them land in partition logs, run consumer groups, and break things on purpose.",
             LabConfig { preset: Preset::Broker, ..LabConfig::default() },

@@ -42,3 +42,26 @@ where
     }
     (*error).clone()
 }
+
+/// Draws `input` with `draw(canvas, input, palette, scale)` when `input` or the theme changes,
+/// and only then: for a chart computed from a small input that stays the same while the lab
+/// plays (redrawing it every few changes would cost frames for nothing).
+#[hook]
+pub fn use_chart_canvas_of<I, D>(canvas: NodeRef, input: I, draw: D) -> Option<String>
+where
+    I: PartialEq + 'static,
+    D: Fn(HtmlCanvasElement, &I, Palette, f64) -> Result<(), String> + 'static,
+{
+    let error = use_state(|| None::<String>);
+    let theme = use_context::<UseStateHandle<Theme>>().map_or(Theme::Light, |t| *t);
+    {
+        let error = error.clone();
+        use_effect_with((input, theme), move |(input, theme)| {
+            if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
+                let scale = charts::fit_to_screen(&element, 0.32, (170.0, 260.0));
+                error.set(draw(element, input, charts::palette(*theme), scale).err());
+            }
+        });
+    }
+    (*error).clone()
+}

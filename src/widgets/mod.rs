@@ -13,6 +13,7 @@ pub mod lab_provider;
 pub mod lesson_layout;
 pub mod predict;
 pub mod queue_view;
+pub mod rollouts;
 pub mod schema_registry;
 pub mod sql;
 pub mod sql_lesson;
@@ -75,6 +76,15 @@ pub fn render(kind: WidgetKind, caption: Option<&str>) -> Html {
         WidgetKind::StreamJoins => html! { <streaming::joins::StreamJoins /> },
         WidgetKind::SampleDiagnosis => html! { <streaming::samples::SampleDiagnosis /> },
         WidgetKind::Medallion => html! { <streaming::medallion::MedallionPanel /> },
+        WidgetKind::RolloutSpec => html! { <rollouts::spec::RolloutSpecEditor /> },
+        WidgetKind::RolloutSteps => html! { <rollouts::steps::RolloutSteps /> },
+        WidgetKind::RolloutTraffic => html! { <rollouts::traffic::RolloutTraffic /> },
+        WidgetKind::RolloutAnalysis => html! { <rollouts::analysis::RolloutAnalysis /> },
+        WidgetKind::RolloutMetrics => html! { <rollouts::metrics::RolloutMetrics /> },
+        WidgetKind::RolloutAlerts => html! { <rollouts::alerts::RolloutAlerts /> },
+        WidgetKind::RolloutDrift => html! { <rollouts::drift::RolloutDrift /> },
+        WidgetKind::RolloutJudge => html! { <rollouts::judge::RolloutJudge /> },
+        WidgetKind::RolloutDeploy => html! { <rollouts::deploy::RolloutDeploy /> },
     };
     html! {
         <figure class={classes!("widget", format!("widget-{}", kind.name()))} data-widget={kind.name()}>

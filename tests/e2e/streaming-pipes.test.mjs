@@ -4,7 +4,8 @@
 // are met through the widgets, as a learner would: a wait typed into the samples panel, the
 // batch dedup written in the SQL editor. On the streaming lab page the samples panel draws its
 // chart and lists fake negatives, refuses a wait out of range beside the form (journaling
-// nothing), and the medallion shows a failed update rolled back until an expectation's action is
+// nothing), journals "Write to topics" and reads the samples topic back (lesson 53 checks its
+// count against the prose), and the medallion shows a failed update rolled back until an expectation's action is
 // changed in its select. No console error, no sideways scrolling at 1280x800 and 390x844;
 // screenshots go to target/e2e-screenshots/.
 import { test } from "node:test";
@@ -31,7 +32,8 @@ function lessonPlan(file) {
     if (m[1] !== undefined) {
       const ticks = [...m[1].matchAll(/(?:^|;)\s*ticks?\s+(\d+)/g)].reduce((n, t) => n + Number(t[1]), 0);
       const wait = /(?:^|;)\s*sample-wait\s+(\d+)s/.exec(m[1]);
-      actions.push({ kind: "do", ticks, wait: wait ? wait[1] : null });
+      const topic = /(?:^|;)\s*samples-to-topic\s+on\b/.test(m[1]);
+      actions.push({ kind: "do", ticks, wait: wait ? wait[1] : null, topic });
     } else {
       actions.push({ kind: "predict", goal: field(m[2], "id"), answer: field(m[2], "answer") });
     }
@@ -52,8 +54,14 @@ async function follow(page, actions) {
       await page.locator(".prose ol .do-it").nth(pressed).click();
       pressed += 1;
       tick += action.ticks;
+      if (action.topic) {
+        // Lesson 53's first button has the samples pipeline write to its topic.
+        await page.waitForSelector('.samples-to-topic[aria-pressed="true"]', { timeout: 60000 });
+        continue;
+      }
       if (action.wait) {
-        // Lesson 53's buttons set the label wait and leave the clock alone.
+        // Lesson 53's buttons set the label wait (one also runs the clock, in the same journaled
+        // action; the lesson has no time controls to read the tick from).
         await page.waitForSelector(`.samples-diagnosis[data-wait="${action.wait}"]`, { timeout: 60000 });
         continue;
       }
@@ -91,6 +99,10 @@ test("lesson 53, followed as written and finished in the panel and in SQL, meets
   await follow(page, actions);
   await page.waitForSelector(".samples-diagnosis[data-wait='1800']");
   assert.match(await page.textContent(".samples-recall"), /^89\.0%$/);
+  // The topic holds what the job emitted in its first two minutes, read back as the prose says.
+  assert.equal((await page.textContent(".samples-topic-count")).trim(), "68");
+  assert.equal((await page.textContent(".samples-topic-fake")).trim(), "7");
+  assert.equal((await page.textContent(".samples-topic-features")).trim(), "0");
   // The goal no button meets: a wait typed into the panel.
   await page.fill(".samples-wait-input", "360");
   await page.click(".samples-set-wait");
@@ -142,12 +154,19 @@ for (const [width, height, colorScheme] of [[1280, 800, "light"], [390, 844, "da
     assert.ok((await page.locator(".samples-fake-negatives tbody tr").count()) >= 10, "fake negatives are listed");
     assert.equal(await page.locator(".journal-list li").count(), journal + 1, "the wait is journaled");
 
+    // Writing to topics: the button journals the command, and the topic's part of the panel appears.
+    assert.equal(await page.locator(".samples-topic-stats").count(), 0, "no samples topic before");
+    await page.click(".samples-to-topic");
+    await page.waitForSelector('.samples-to-topic[aria-pressed="true"]');
+    await page.waitForSelector(".samples-topic-count");
+    assert.equal(await page.locator(".journal-list li").count(), journal + 2, "writing to topics is journaled");
+
     // A wait out of range is refused beside the form with its hint, and nothing is journaled.
     await page.fill(".samples-wait-input", "7200");
     await page.click(".samples-set-wait");
     await page.waitForSelector(".samples-diagnosis .stream-refusal");
     assert.match(await page.textContent(".samples-diagnosis .stream-refusal"), /out of range[\s\S]*Hint:.*900 s/);
-    assert.equal(await page.locator(".journal-list li").count(), journal + 1, "a refused wait journals nothing");
+    assert.equal(await page.locator(".journal-list li").count(), journal + 2, "a refused wait journals nothing");
     await page.locator(".samples-diagnosis").screenshot({ path: join(SHOTS, `streaming-samples-${width}.png`) });
 
     // Play until an update fails: rolled back, silver stays, the row is named.

@@ -211,11 +211,13 @@ struct Tp {
 /// Java's member order: static members by instance id, then dynamic members by member id.
 fn ordered_members(group: &Group) -> Vec<&Member> {
     let mut members: Vec<&Member> = group.members.iter().collect();
-    members.sort_by(|a, b| match (&a.instance_id, &b.instance_id) {
-        (Some(x), Some(y)) => x.cmp(y).then_with(|| a.id.cmp(&b.id)),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => a.id.cmp(&b.id),
+    sim::sort::sort_by(&mut members, |a, b| {
+        match (&a.instance_id, &b.instance_id) {
+            (Some(x), Some(y)) => x.cmp(y).then_with(|| a.id.cmp(&b.id)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => a.id.cmp(&b.id),
+        }
     });
     members
 }
@@ -379,7 +381,7 @@ fn general_ownership(group: &Group) -> Ownership {
         ownership.owned.insert(m.id.clone(), Vec::new());
     }
     for (tp, mut who) in claimers {
-        who.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+        sim::sort::sort_by(&mut who, |a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
         let top = who[0].0;
         let at_top = who.iter().take_while(|(g, _)| *g == top).count();
         if at_top == 1 {
@@ -456,7 +458,7 @@ fn constrained(group: &Group) -> StickyResult {
     let mut taken: BTreeSet<Tp> = BTreeSet::new();
     for (member, owned) in &ownership.owned {
         let mut owned = owned.clone();
-        owned.sort_by(|a, b| {
+        sim::sort::sort_by(&mut owned, |a, b| {
             a.partition
                 .cmp(&b.partition)
                 .then_with(|| a.topic.cmp(&b.topic))
@@ -480,8 +482,8 @@ fn constrained(group: &Group) -> StickyResult {
         taken.extend(owned.iter().cloned());
         assignment.insert(member, owned);
     }
-    under_min.sort();
-    exactly_min.make_contiguous().sort();
+    sim::sort::sort(&mut under_min);
+    sim::sort::sort(exactly_min.make_contiguous());
     let unassigned: Vec<Tp> = all.into_iter().filter(|tp| !taken.contains(tp)).collect();
     let mut next_under = 0usize;
     for tp in unassigned {
@@ -518,20 +520,22 @@ fn constrained(group: &Group) -> StickyResult {
 /// Kafka's AbstractStickyAssignor case B: different subscriptions.
 fn general(group: &Group) -> StickyResult {
     let ownership = general_ownership(group);
-    let by_id: BTreeMap<&str, &Member> = group.members.iter().map(|m| (m.id.as_str(), m)).collect();
-    let mut assignment: BTreeMap<&str, BTreeSet<Tp>> = ownership
-        .owned
-        .iter()
-        .map(|(m, tps)| (m.as_str(), tps.iter().cloned().collect()))
-        .collect();
-    let owned: BTreeSet<&Tp> = ownership.owned.values().flatten().collect();
+    let by_id: BTreeMap<&str, &Member> =
+        sim::sort::collect_map(group.members.iter().map(|m| (m.id.as_str(), m)));
+    let mut assignment: BTreeMap<&str, BTreeSet<Tp>> = sim::sort::collect_map(
+        ownership
+            .owned
+            .iter()
+            .map(|(m, tps)| (m.as_str(), tps.iter().cloned().collect())),
+    );
+    let owned: BTreeSet<&Tp> = sim::sort::collect_set(ownership.owned.values().flatten());
     let subscribed: BTreeSet<&String> =
-        group.members.iter().flat_map(|m| m.topics.iter()).collect();
+        sim::sort::collect_set(group.members.iter().flat_map(|m| m.topics.iter()));
     let mut topics: Vec<&String> = subscribed
         .into_iter()
         .filter(|t| partition_count(group, t) > 0)
         .collect();
-    topics.sort_by_key(|t| {
+    sim::sort::sort_by_key(&mut topics, |t| {
         (
             group
                 .members
@@ -557,9 +561,11 @@ fn general(group: &Group) -> StickyResult {
     // Move partitions from a member with at least two more than an eligible one.
     loop {
         let mut receivers: Vec<&str> = assignment.keys().copied().collect();
-        receivers.sort_by_key(|m| (assignment[m].len(), *m));
+        sim::sort::sort_by_key(&mut receivers, |m| (assignment[m].len(), *m));
         let mut donors = receivers.clone();
-        donors.sort_by_key(|m| (std::cmp::Reverse(assignment[m].len()), *m));
+        sim::sort::sort_by_key(&mut donors, |m| {
+            (std::cmp::Reverse(assignment[m].len()), *m)
+        });
         let mut chosen = None;
         'search: for receiver in &receivers {
             for donor in &donors {

@@ -1124,7 +1124,8 @@ fn measure(
         group.liveness.paused_member_ticks +=
             running.iter().filter(|c| !c.busy(now)).count() as u64;
     }
-    let subscribed: BTreeSet<&String> = running.iter().flat_map(|c| &c.topics).collect();
+    let subscribed: BTreeSet<&String> =
+        sim::sort::collect_set(running.iter().flat_map(|c| &c.topics));
     let partitions: u64 = subscribed
         .iter()
         .filter_map(|t| topics.get(*t))
@@ -1184,10 +1185,11 @@ fn coordinate_modern(
     now: Tick,
     events: &mut Vec<GroupEvent>,
 ) {
-    let counts: BTreeMap<String, u32> = topics
-        .iter()
-        .map(|(name, t)| (name.clone(), t.partitions.len() as u32))
-        .collect();
+    let counts: BTreeMap<String, u32> = sim::sort::collect_map(
+        topics
+            .iter()
+            .map(|(name, t)| (name.clone(), t.partitions.len() as u32)),
+    );
     let mut coordinator_events = Vec::new();
     group.coordinator.expire(now, &mut coordinator_events);
     let name = group.name.clone();

@@ -429,6 +429,6 @@ pub fn proposed_isr(
         })
         .collect();
     let mut current = leader.known_isr.clone();
-    current.sort_by_key(|b| replicas.iter().position(|r| r == b));
+    sim::sort::sort_by_key(&mut current, |b| replicas.iter().position(|r| r == b));
     (proposal != current).then_some(proposal)
 }

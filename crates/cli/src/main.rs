@@ -13,6 +13,13 @@
 //!   QUERY`: a windowed SQL query run as a stream over the file's rows (`lab stream run --help`).
 //! - `lab schema check|encode|decode`: Avro compatibility as a Schema Registry checks it, and Avro
 //!   binary to and from Avro's JSON encoding (see `schema_cmd`).
+//! - `lab judge --baseline FILE --canary FILE [--tolerance X]`: Kayenta's verdict on one metric
+//!   and its Mann-Whitney U test; `lab drift --reference FILE --current FILE`: PSI and the
+//!   two-sample KS test (`lab judge --help`, `lab drift --help`). Bad input exits 1 naming the
+//!   file and line, a usage error 2, as `lab features` does.
+//! - `lab rollout run SPEC.yaml [--version NAME=KEY:VALUE,...]... [--ticks N]`: a rollout spec
+//!   played headless as the rollouts lab plays it; the timeline, measurements and final phase as
+//!   JSON (`lab rollout --help`). A spec that does not parse or a bad `--version` exits 1.
 //!
 //! Bad input gets a one-line error naming the problem and exit code 2, never a panic; a SQL
 //! statement the engine refuses gets the lab's message, caret and hint, and exit code 1, and so
@@ -22,8 +29,11 @@
 
 mod args;
 mod assign_cmd;
+mod drift_cmd;
 mod features_cmd;
+mod judge_cmd;
 mod partition_cmd;
+mod rollout_cmd;
 mod scenario_cmd;
 mod schema_cmd;
 mod sql_cmd;
@@ -43,7 +53,10 @@ const USAGE: &str = "usage:
       [--emit final|on-close|changes|complete] [--format table|json] QUERY
   lab schema check [--mode backward|forward|full|backward_transitive|forward_transitive|full_transitive] NEW.avsc [OLD.avsc...]
   lab schema encode SCHEMA.avsc   (Avro JSON values on standard input, one a line; hex out)
-  lab schema decode SCHEMA.avsc   (hex on standard input, one a line; Avro JSON out)";
+  lab schema decode SCHEMA.avsc   (hex on standard input, one a line; Avro JSON out)
+  lab judge --baseline FILE --canary FILE [--tolerance X]
+  lab drift --reference FILE --current FILE
+  lab rollout run SPEC.yaml [--version NAME=KEY:VALUE,...]... [--ticks N] [--seed S] [--format json|table]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -95,15 +108,39 @@ fn main() -> ExitCode {
                 return ExitCode::from(1);
             }
         },
+        Some("judge") => match judge_cmd::run(&args[1..]) {
+            Ok(output) => Ok(output),
+            Err(judge_cmd::Failure::Usage(message)) => Err(message),
+            Err(judge_cmd::Failure::Invalid(message)) => {
+                eprintln!("lab: {message}");
+                return ExitCode::from(1);
+            }
+        },
+        Some("drift") => match drift_cmd::run(&args[1..]) {
+            Ok(output) => Ok(output),
+            Err(judge_cmd::Failure::Usage(message)) => Err(message),
+            Err(judge_cmd::Failure::Invalid(message)) => {
+                eprintln!("lab: {message}");
+                return ExitCode::from(1);
+            }
+        },
+        Some("rollout") => match rollout_cmd::run(&args[1..]) {
+            Ok(output) => Ok(output),
+            Err(rollout_cmd::Failure::Usage(message)) => Err(message),
+            Err(rollout_cmd::Failure::Invalid(message)) => {
+                eprintln!("lab: {message}");
+                return ExitCode::from(1);
+            }
+        },
         Some("--help" | "-h" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
         }
         Some(other) => Err(format!(
-            "unknown command \"{other}\" (try partition, assign, scenario, sql, features, stream or schema)"
+            "unknown command \"{other}\" (try partition, assign, scenario, sql, features, stream, schema, judge, drift or rollout)"
         )),
         None => Err(
-            "no command given (try partition, assign, scenario, sql, features, stream or schema)".into(),
+            "no command given (try partition, assign, scenario, sql, features, stream, schema, judge, drift or rollout)".into(),
         ),
     };
     match result {

@@ -231,7 +231,7 @@ fn keyed_row(key: i64, event_us: i64, created_us: i64, values: Vec<FeatureValue>
 
 /// Sorts rows by created time then key (the order a store ingests them) and numbers them.
 fn in_ingestion_order(mut rows: Vec<FeatureRow>) -> ViewRows {
-    rows.sort_by(|a, b| {
+    sim::sort::sort_by(&mut rows, |a, b| {
         a.created_ts
             .cmp(&b.created_ts)
             .then_with(|| a.keys.cmp(&b.keys))

@@ -172,7 +172,7 @@ pub fn skew_report<'a>(
     for (view, logged) in by_view {
         ordered.extend(compare_view(repo, sources, view, &logged, options)?);
     }
-    ordered.sort_by_key(|(position, _)| *position);
+    sim::sort::sort_by_key(&mut ordered, |(position, _)| *position);
     let comparisons: Vec<SkewComparison> = ordered.into_iter().map(|(_, c)| c).collect();
     Ok(SkewReport {
         summary: summarize(&comparisons),

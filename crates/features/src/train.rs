@@ -337,7 +337,9 @@ pub fn auc(scores: &[f64], labels: &[bool]) -> Result<f64, FeatureError> {
 /// 1-based ranks of `scores` in ascending order, each run of equal scores sharing its average.
 fn average_ranks(scores: &[f64]) -> Vec<f64> {
     let mut order: Vec<usize> = (0..scores.len()).collect();
-    order.sort_by(|&a, &b| scores[a].partial_cmp(&scores[b]).unwrap_or(Ordering::Equal));
+    sim::sort::sort_by(&mut order, |&a, &b| {
+        scores[a].partial_cmp(&scores[b]).unwrap_or(Ordering::Equal)
+    });
     let mut ranks = vec![0.0; scores.len()];
     let mut start = 0;
     while start < order.len() {

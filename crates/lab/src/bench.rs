@@ -89,7 +89,7 @@ pub fn scrub_benchmark(
         times.push(now_ms() - start);
         checksum ^= lab.state_hash();
     }
-    times.sort_by(f64::total_cmp);
+    sim::sort::sort_by(&mut times, f64::total_cmp);
     let mut replay_times = Vec::with_capacity(replay_samples);
     for _ in 0..replay_samples {
         let at = Tick(rng.below(end.0 + 1));
@@ -98,7 +98,7 @@ pub fn scrub_benchmark(
         replay_times.push(now_ms() - start);
         checksum ^= lab.state_hash();
     }
-    replay_times.sort_by(f64::total_cmp);
+    sim::sort::sort_by(&mut replay_times, f64::total_cmp);
     std::hint::black_box(checksum);
     ScrubReport {
         commands,
@@ -525,7 +525,7 @@ pub fn fork_benchmark(ticks: u64, runs: usize, now_ms: &mut dyn FnMut() -> f64) 
         last = Some(fork_and_compare(&timeline, fork_at, changes, 0).expect("the lab forks"));
         times.push(now_ms() - start);
     }
-    times.sort_by(f64::total_cmp);
+    sim::sort::sort_by(&mut times, f64::total_cmp);
     let start = now_ms();
     let replayed = Timeline::from_journal(timeline.journal().clone()).expect("the journal replays");
     let replay_ms = now_ms() - start;
@@ -665,7 +665,7 @@ fn time_pit_join(
         times.push(now_ms() - start);
         checksum = set.as_ref().ok().map(pit_checksum);
     }
-    times.sort_by(f64::total_cmp);
+    sim::sort::sort_by(&mut times, f64::total_cmp);
     PitTiming {
         median_ms: percentile(&times, 0.5),
         min_ms: times[0],

@@ -32,6 +32,8 @@ const TAG_READ_WITH: u8 = 12;
 const TAG_FEATURES: u8 = 20;
 // Tag 21: the streaming lab.
 const TAG_STREAM: u8 = 21;
+// Tag 22: the rollouts lab.
+const TAG_ROLLOUT: u8 = 22;
 
 pub(crate) fn encode_command(w: &mut Writer, command: &Command) {
     match command {
@@ -106,6 +108,10 @@ pub(crate) fn encode_command(w: &mut Writer, command: &Command) {
             w.u8(TAG_STREAM);
             crate::stream_lab::command::encode(w, command);
         }
+        Command::Rollout(command) => {
+            w.u8(TAG_ROLLOUT);
+            crate::rollout_lab::command::encode(w, command);
+        }
     }
 }
 
@@ -156,6 +162,7 @@ pub(crate) fn decode_command(r: &mut Reader<'_>) -> Result<Command, DecodeError>
         },
         TAG_FEATURES => Command::Features(features::store::command_codec::decode(r)?),
         TAG_STREAM => Command::Stream(crate::stream_lab::command::decode(r)?),
+        TAG_ROLLOUT => Command::Rollout(crate::rollout_lab::command::decode(r)?),
         _ => return Err(DecodeError::Invalid("command")),
     })
 }

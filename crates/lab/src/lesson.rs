@@ -209,10 +209,29 @@ pub enum WidgetKind {
     /// The medallion pipeline: bronze, silver and gold with each expectation's passed, failed and
     /// dropped rows, its action (editable), the dropped rows and a failed update rolled back.
     Medallion,
+    /// The rollout spec editor: YAML with a line gutter, errors under their lines, an example
+    /// picker and Apply.
+    RolloutSpec,
+    /// The step strip: the current step, weight and pause; promote, abort, retry, undo, confirm.
+    RolloutSteps,
+    /// The live traffic split: stable, canary, mirror copies, header routes.
+    RolloutTraffic,
+    /// Analysis runs and each measurement: Successful / Failed / Inconclusive / Error, value, reason.
+    RolloutAnalysis,
+    /// Per-version charts (success rate, p99, quality) with the analysis thresholds drawn.
+    RolloutMetrics,
+    /// Alert rules and their pending / firing / resolved timeline.
+    RolloutAlerts,
+    /// Reference vs current histograms of the feature and the prediction, PSI and KS.
+    RolloutDrift,
+    /// Kayenta's baseline-vs-canary judge: per metric U, p-value, verdict; the score.
+    RolloutJudge,
+    /// Deploy a version with a behaviour, inject a fault, set the traffic, shift drift.
+    RolloutDeploy,
 }
 
 impl WidgetKind {
-    pub const ALL: [WidgetKind; 38] = [
+    pub const ALL: [WidgetKind; 47] = [
         WidgetKind::TimeControls,
         WidgetKind::Stream,
         WidgetKind::Emitter,
@@ -251,6 +270,15 @@ impl WidgetKind {
         WidgetKind::StreamJoins,
         WidgetKind::SampleDiagnosis,
         WidgetKind::Medallion,
+        WidgetKind::RolloutSpec,
+        WidgetKind::RolloutSteps,
+        WidgetKind::RolloutTraffic,
+        WidgetKind::RolloutAnalysis,
+        WidgetKind::RolloutMetrics,
+        WidgetKind::RolloutAlerts,
+        WidgetKind::RolloutDrift,
+        WidgetKind::RolloutJudge,
+        WidgetKind::RolloutDeploy,
     ];
 
     pub fn name(self) -> &'static str {
@@ -293,6 +321,15 @@ impl WidgetKind {
             WidgetKind::StreamJoins => "stream-joins",
             WidgetKind::SampleDiagnosis => "sample-diagnosis",
             WidgetKind::Medallion => "medallion",
+            WidgetKind::RolloutSpec => "rollout-spec",
+            WidgetKind::RolloutSteps => "rollout-steps",
+            WidgetKind::RolloutTraffic => "rollout-traffic",
+            WidgetKind::RolloutAnalysis => "rollout-analysis",
+            WidgetKind::RolloutMetrics => "rollout-metrics",
+            WidgetKind::RolloutAlerts => "rollout-alerts",
+            WidgetKind::RolloutDrift => "rollout-drift",
+            WidgetKind::RolloutJudge => "rollout-judge",
+            WidgetKind::RolloutDeploy => "rollout-deploy",
         }
     }
 
@@ -345,6 +382,22 @@ impl WidgetKind {
                 | WidgetKind::StreamJoins
                 | WidgetKind::SampleDiagnosis
                 | WidgetKind::Medallion
+        )
+    }
+
+    /// Widgets that show the rollout, and so need the rollouts preset.
+    pub fn needs_rollouts(self) -> bool {
+        matches!(
+            self,
+            WidgetKind::RolloutSpec
+                | WidgetKind::RolloutSteps
+                | WidgetKind::RolloutTraffic
+                | WidgetKind::RolloutAnalysis
+                | WidgetKind::RolloutMetrics
+                | WidgetKind::RolloutAlerts
+                | WidgetKind::RolloutDrift
+                | WidgetKind::RolloutJudge
+                | WidgetKind::RolloutDeploy
         )
     }
 
@@ -1098,6 +1151,13 @@ pub fn lint(lesson: &Lesson) -> Vec<String> {
         if widget.kind.needs_streaming() && lab.streams().is_none() {
             problems.push(format!(
                 "widget \"{}\" shows the stream job, which the \"{}\" preset does not have",
+                widget.kind.name(),
+                lesson.meta.config.preset.name()
+            ));
+        }
+        if widget.kind.needs_rollouts() && lab.rollouts().is_none() {
+            problems.push(format!(
+                "widget \"{}\" shows the rollout, which the \"{}\" preset does not have",
                 widget.kind.name(),
                 lesson.meta.config.preset.name()
             ));

@@ -26,6 +26,7 @@
 pub use broker::{self, queue, stream};
 pub use features;
 pub use registry;
+pub use rollouts;
 pub use sim::{self, clock, codec, rng, state_hash};
 pub use sql;
 pub use streaming;
@@ -39,6 +40,7 @@ pub mod feature_sources;
 pub mod journal;
 pub mod lesson;
 pub mod metric;
+pub mod rollout_lab;
 pub mod schemas;
 pub mod share_link;
 pub mod state;

@@ -652,6 +652,8 @@ pub enum Metric {
     Features(&'static Field),
     /// `stream.FIELD`, a field from [`crate::stream_lab::glue::STREAM_FIELDS`].
     Stream(&'static Field),
+    /// `rollout.FIELD`, a field from [`crate::rollout_lab::glue::ROLLOUT_FIELDS`].
+    Rollout(&'static Field),
 }
 
 impl Metric {
@@ -727,6 +729,9 @@ impl Metric {
             ["stream", field] => find_field(crate::stream_lab::glue::STREAM_FIELDS, field)
                 .map(Metric::Stream)
                 .map_err(|known| format!("the stream job has no \"{field}\"; use one of {known}")),
+            ["rollout", field] => find_field(crate::rollout_lab::glue::ROLLOUT_FIELDS, field)
+                .map(Metric::Rollout)
+                .map_err(|known| format!("the rollout has no \"{field}\"; use one of {known}")),
             ["source", source, "chance"] if !source.is_empty() => {
                 Ok(Metric::SourceChance(source.to_string()))
             }
@@ -801,6 +806,7 @@ impl Metric {
             Metric::Group(g, f) => return format!("group.{g}.{}", f.name),
             Metric::Features(f) => return format!("features.{}", f.name),
             Metric::Stream(f) => return format!("stream.{}", f.name),
+            Metric::Rollout(f) => return format!("rollout.{}", f.name),
         };
         plain.to_string()
     }
@@ -941,7 +947,9 @@ impl Metric {
             | Metric::Group(name, field)
             | Metric::Subject(name, field)
             | Metric::Avro(name, field) => field.words.naming(name),
-            Metric::Features(field) | Metric::Stream(field) => field.words.naming(""),
+            Metric::Features(field) | Metric::Stream(field) | Metric::Rollout(field) => {
+                field.words.naming("")
+            }
         }
     }
 }
@@ -1101,6 +1109,9 @@ impl Observation<'_> {
             }
             Metric::Features(field) => crate::feature_lab::feature_value(self.lab, field.name)?,
             Metric::Stream(field) => crate::stream_lab::glue::stream_value(self.lab, field.name)?,
+            Metric::Rollout(field) => {
+                crate::rollout_lab::glue::rollout_value(self.lab, field.name)?
+            }
         })
     }
 }

@@ -23,6 +23,8 @@ use crate::broker::topic::TopicSettings;
 use crate::clock::Tick;
 use crate::queue::{ClassicQueue, QueueCommand, QueueEvent};
 use crate::rng::{Rng, Seed};
+use crate::rollout_lab::command::{RolloutCommand, RolloutEvent};
+use crate::rollout_lab::RolloutLab;
 use crate::state_hash::StateHasher;
 use crate::stream::{
     AddSourceError, Emission, SourceId, Stream, CHANCE_PERMILLE_MAX, EMIT_COUNT_MAX, SOURCES_MAX,
@@ -69,10 +71,13 @@ pub enum Preset {
     /// a windowed SQL query runs over it and writes to "clicks_per_window" and to the feature
     /// store's `user_activity` view.
     Streaming,
+    /// A model serving users through a mesh: `v1` stable, an Argo canary spec loaded, alert rules
+    /// and a drift monitor; one tick is ten seconds of rollout time.
+    Rollouts,
 }
 
 impl Preset {
-    pub const ALL: [Preset; 10] = [
+    pub const ALL: [Preset; 11] = [
         Preset::Quiet,
         Preset::TwoSources,
         Preset::Busy,
@@ -83,6 +88,7 @@ impl Preset {
         Preset::SchemaRegistry,
         Preset::FeatureStore,
         Preset::Streaming,
+        Preset::Rollouts,
     ];
 
     pub fn name(self) -> &'static str {
@@ -97,6 +103,7 @@ impl Preset {
             Preset::SchemaRegistry => "schema-registry",
             Preset::FeatureStore => "feature-store",
             Preset::Streaming => "streaming",
+            Preset::Rollouts => "rollouts",
         }
     }
 
@@ -117,6 +124,7 @@ impl Preset {
             Preset::SchemaRegistry => 10,
             Preset::FeatureStore => 20,
             Preset::Streaming => 21,
+            Preset::Rollouts => 22,
         }
     }
 
@@ -140,7 +148,8 @@ impl Preset {
             | Preset::Replicated
             | Preset::SchemaRegistry
             | Preset::FeatureStore
-            | Preset::Streaming => &[],
+            | Preset::Streaming
+            | Preset::Rollouts => &[],
         }
     }
 
@@ -155,7 +164,11 @@ impl Preset {
             config: ProducerConfig::default(),
         };
         match self {
-            Preset::Quiet | Preset::TwoSources | Preset::Busy | Preset::FeatureStore => None,
+            Preset::Quiet
+            | Preset::TwoSources
+            | Preset::Busy
+            | Preset::FeatureStore
+            | Preset::Rollouts => None,
             Preset::Broker | Preset::QueueVsLog => Some((3, vec![orders, producer])),
             Preset::Streaming => Some((3, crate::stream_lab::cluster_setup())),
             Preset::SchemaRegistry => {
@@ -269,6 +282,8 @@ pub enum Command {
     Features(FeatureCommand),
     /// Anything asked of the streaming lab (a click, a query, a watermark delay, a crash).
     Stream(StreamCommand),
+    /// Anything asked of the rollouts lab (a spec, a deploy, promote, abort, a fault, drift).
+    Rollout(RolloutCommand),
 }
 
 /// What happened. Applying events never fails; they are the lab's narration.
@@ -293,6 +308,7 @@ pub enum Event {
     },
     Features(FeatureEvent),
     Stream(StreamEvent),
+    Rollout(RolloutEvent),
 }
 
 /// An event with the tick it happened at.
@@ -347,6 +363,13 @@ pub enum Rejection {
         message: String,
         hint: String,
     },
+    /// A rollouts command in a lab without the rollouts lab.
+    NoRollout,
+    /// The rollouts lab refused (a spec that does not parse, a promote with nothing paused...).
+    Rollout {
+        message: String,
+        hint: String,
+    },
 }
 
 impl fmt::Display for Rejection {
@@ -381,6 +404,8 @@ impl fmt::Display for Rejection {
             Rejection::Features(e) => write!(f, "{}", e.message),
             Rejection::NoStreaming => write!(f, "this lab has no stream job"),
             Rejection::Stream { message, .. } => write!(f, "{message}"),
+            Rejection::NoRollout => write!(f, "this lab has no rollout"),
+            Rejection::Rollout { message, .. } => write!(f, "{message}"),
         }
     }
 }
@@ -409,6 +434,8 @@ impl Rejection {
             Rejection::Features(e) => e.hint.clone(),
             Rejection::NoStreaming => "open the streaming lab".into(),
             Rejection::Stream { hint, .. } => hint.clone(),
+            Rejection::NoRollout => "open the rollouts lab".into(),
+            Rejection::Rollout { hint, .. } => hint.clone(),
         }
     }
 }
@@ -431,6 +458,8 @@ pub struct Lab {
     features: Option<FeatureStore>,
     /// The click generator and stream job of the streaming preset.
     streams: Option<StreamLab>,
+    /// The serving world and rollout controller of the rollouts preset.
+    rollouts: Option<RolloutLab>,
     trace: VecDeque<TracedEvent>,
 }
 
@@ -469,6 +498,8 @@ impl Lab {
             readers: BTreeMap::new(),
             features,
             streams,
+            rollouts: (config.preset == Preset::Rollouts)
+                .then(|| RolloutLab::new(root.fork("rollouts"))),
             trace: VecDeque::new(),
         }
     }
@@ -491,6 +522,11 @@ impl Lab {
     /// The click generator and stream job, in the streaming preset.
     pub fn streams(&self) -> Option<&StreamLab> {
         self.streams.as_ref()
+    }
+
+    /// The serving world and rollout controller, in the rollouts preset.
+    pub fn rollouts(&self) -> Option<&RolloutLab> {
+        self.rollouts.as_ref()
     }
 
     /// The Kafka cluster, in broker presets.
@@ -605,6 +641,12 @@ impl Lab {
                 .ok_or(Rejection::NoStreaming)?
                 .validate(command)
                 .map_err(|(message, hint)| Rejection::Stream { message, hint }),
+            Command::Rollout(command) => self
+                .rollouts
+                .as_ref()
+                .ok_or(Rejection::NoRollout)?
+                .validate(command)
+                .map_err(|(message, hint)| Rejection::Rollout { message, hint }),
         }
     }
 
@@ -712,6 +754,13 @@ impl Lab {
                     .map_err(|(message, hint)| Rejection::Stream { message, hint })?;
                 events.into_iter().map(Event::Stream).collect()
             }
+            Command::Rollout(command) => {
+                let rollouts = self.rollouts.as_mut().ok_or(Rejection::NoRollout)?;
+                let events = rollouts
+                    .apply(command)
+                    .map_err(|(message, hint)| Rejection::Rollout { message, hint })?;
+                events.into_iter().map(Event::Rollout).collect()
+            }
         };
         self.record(&events);
         Ok(events)
@@ -757,6 +806,9 @@ impl Lab {
         if let (Some(streams), Some(cluster)) = (&mut self.streams, &mut self.cluster) {
             let job_events = streams.run_job(cluster, self.features.as_mut(), self.now);
             events.extend(job_events.into_iter().map(Event::Stream));
+        }
+        if let Some(rollouts) = &mut self.rollouts {
+            events.extend(rollouts.tick().into_iter().map(Event::Rollout));
         }
         self.record(&events);
         self.now = self.now.next();
@@ -806,6 +858,9 @@ impl Lab {
         }
         if let Some(streams) = &self.streams {
             streams.hash_into(&mut hasher);
+        }
+        if let Some(rollouts) = &self.rollouts {
+            rollouts.hash_into(&mut hasher);
         }
         hasher.finish()
     }

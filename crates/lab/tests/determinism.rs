@@ -1,7 +1,7 @@
 //! Determinism: the same seed and commands give the same state, live or replayed, every time,
 //! and jumping around a timeline never disagrees with replaying from tick 0. Every preset is
 //! covered (event sources, the Kafka cluster, the compacted topic, the queue, the replicated
-//! cluster with faults, the feature store, the stream job), and states are compared whole (`Lab: PartialEq`), not by fingerprint.
+//! cluster with faults, the feature store, the stream job, the rollouts lab), and states are compared whole (`Lab: PartialEq`), not by fingerprint.
 
 use lab::broker::cluster::BrokerCommand as B;
 use lab::broker::group::{ConsumerConfig, ConsumerId};
@@ -36,7 +36,47 @@ fn command() -> impl Strategy<Value = Command> {
         1 => queue_command().prop_map(Command::Queue),
         2 => feature_command(),
         2 => stream_command(),
+        2 => rollout_command(),
     ]
+}
+
+/// Rollouts commands, written as the steps language writes them (some refused: a promote with
+/// nothing paused, a spec while a rollout is in progress, Flagger's gate under Argo).
+fn rollout_command() -> impl Strategy<Value = Command> {
+    prop_oneof![
+        prop_oneof![
+            Just("rollout-spec default-canary"),
+            Just("rollout-spec flagger-canary"),
+            Just("rollout-spec canary-background-header-mirror"),
+            Just("rollout-spec bluegreen-pre-post"),
+        ]
+        .prop_map(str::to_string),
+        (
+            2u32..4,
+            0u32..25,
+            prop_oneof![Just(""), Just(" p99:1500"), Just(" decay:20%/h")]
+        )
+            .prop_map(|(v, e, extra)| format!("deploy v{v} error:{e}%{extra}")),
+        prop_oneof![
+            Just("promote"),
+            Just("promote-full"),
+            Just("abort"),
+            Just("retry"),
+            Just("undo"),
+            Just("confirm"),
+        ]
+        .prop_map(str::to_string),
+        (1u32..4, 0u32..30).prop_map(|(v, e)| format!("inject v{v} error:{e}%")),
+        (0u32..80).prop_map(|rps| format!("traffic {rps}")),
+        (-20i32..20).prop_map(|tenths| format!("shift-drift feature {}", f64::from(tenths) / 10.0)),
+        (1u32..50).prop_map(|u| format!("cookie u{u} canary=always")),
+    ]
+    .prop_map(
+        |line| match lab::steps::parse_steps(&line).unwrap().remove(0) {
+            lab::steps::Step::Lab(command) => command,
+            _ => unreachable!("rollout steps are lab commands"),
+        },
+    )
 }
 
 /// Streaming commands, written as the steps language writes them (some refused: a partition
@@ -85,6 +125,7 @@ fn stream_command() -> impl Strategy<Value = Command> {
         prop_oneof![Just("event-time"), Just("processing-time")]
             .prop_map(|t| format!("table-join {t}")),
         prop_oneof![Just(60u32), Just(300), Just(900)].prop_map(|s| format!("sample-wait {s}s")),
+        prop_oneof![Just("on"), Just("off")].prop_map(|o| format!("samples-to-topic {o}")),
         (
             prop_oneof![
                 Just("non_negative_amount"),

@@ -648,6 +648,30 @@ fn journal_of(preset: Preset) -> (Vec<(u64, Command)>, u64) {
             .collect(),
             100,
         ),
+        Preset::Rollouts => (
+            [
+                (0, "traffic 30"),
+                (0, "cookie u42 canary=always"),
+                (1, "deploy v2 error:0.5% p99:400"),
+                (40, "inject v2 p99:900"),
+                (40, "shift-drift feature 1"),
+                (50, "promote"),
+                (60, "deploy v3 error:20%"),
+                (61, "abort"),
+                (62, "retry"),
+                (63, "promote-full"),
+                (70, "rollout-spec flagger-canary"),
+                (71, "deploy v4"),
+                (72, "confirm"),
+            ]
+            .iter()
+            .map(|(at, line)| match parse_steps(line).unwrap().remove(0) {
+                Step::Lab(command) => (*at, command),
+                other => panic!("{line}: {other:?}"),
+            })
+            .collect(),
+            120,
+        ),
     }
 }
 

@@ -265,16 +265,49 @@ fn lesson_53_predictions_hold() {
     let file = "53-streaming-training-samples.md";
     let (lesson, before) = lesson_after(file, 0);
     assert!(!prediction(&lesson, &before, "guess-short-wait").0);
-    let (lesson, t) = lesson_after(file, 1);
+    // The first link turns the samples topic on: nothing on it yet.
+    let (lesson, on) = lesson_after(file, 1);
+    assert!(!prediction(&lesson, &on, "guess-short-wait").0);
+    assert_eq!(metric(on.head(), "samples_to_topic"), 1);
+    assert_eq!(metric(on.head(), "topic_samples"), 0);
+    let (lesson, t) = lesson_after(file, 2);
     let (revealed, answer) = prediction(&lesson, &t, "guess-short-wait");
     assert!(revealed && answer.contains("fake negative"));
+    // Two minutes on, the topic holds what the 60 s job emitted by then: the batch's features,
+    // some labels the batch disagrees with.
+    let lab = t.head();
+    let d = lab::stream_lab::samples_topic::topic_diagnosis(
+        lab.streams().unwrap().pipes(),
+        lab.cluster().unwrap(),
+    )
+    .unwrap();
+    assert_eq!(d.streaming_samples, metric(lab, "topic_samples") as u64);
+    assert_eq!(
+        (
+            d.streaming_samples,
+            d.streaming_positives,
+            d.label_mismatches
+        ),
+        (68, 3, 7)
+    );
+    let mut session = lab::sql::Session::new();
+    lab::lesson::sql::register_live(&mut session, lab);
+    let by_label = lab::lesson::sql::result_of(
+        &session,
+        "SELECT clicked, count(*) AS n FROM samples GROUP BY clicked ORDER BY clicked",
+    )
+    .unwrap();
+    assert_eq!(by_label.rows, 2);
+    assert_eq!(by_label.row(0)[1].to_string(), "65");
+    assert_eq!(by_label.row(1)[1].to_string(), "3");
+    assert_eq!((d.feature_mismatches, d.extra_in_stream), (0, 0));
     // The samples did go out, negative: as many as in batch, none missing, labels differ.
     let lab = t.head();
     assert_eq!(metric(lab, "samples"), metric(lab, "batch_samples"));
     assert_eq!(metric(lab, "missing_samples"), 0);
     assert!(metric(lab, "fake_negatives") > 600);
     assert!(!prediction(&lesson, &t, "guess-long-wait").0);
-    let (lesson, t) = lesson_after(file, 2);
+    let (lesson, t) = lesson_after(file, 3);
     let (revealed, answer) = prediction(&lesson, &t, "guess-long-wait");
     assert!(revealed && answer.starts_with("Most of it"));
     let lab = t.head();
@@ -370,4 +403,132 @@ fn the_medallion_carried_on_tick_by_tick_equals_its_replay_from_the_start() {
     let fresh = lab.streams().unwrap().pipes().medallion(lab.now()).unwrap();
     assert_eq!(carried, fresh);
     assert!(fresh.triggers == 21 && fresh.medallion.updates().0 > 0);
+}
+
+/// The samples on the topic, in key order.
+fn topic_samples(lab: &Lab) -> Vec<lab::streaming::samples::EmittedSample> {
+    let mut samples =
+        lab::stream_lab::samples_topic::read_samples(lab.cluster().expect("a cluster"));
+    samples.sort_by_key(|e| (e.sample.request_id, e.sample.item));
+    samples
+}
+
+/// The samples the panel's replay emits before `until`, in key order.
+fn panel_samples(lab: &Lab, until: Tick) -> Vec<lab::streaming::samples::EmittedSample> {
+    let run = lab.streams().unwrap().pipes().samples();
+    let run = run.as_ref().as_ref().unwrap();
+    let mut samples: Vec<_> = run
+        .emitted
+        .iter()
+        .filter(|e| e.emitted_at < lab::stream_lab::at(until.0))
+        .cloned()
+        .collect();
+    samples.sort_by_key(|e| (e.sample.request_id, e.sample.item));
+    samples
+}
+
+#[test]
+fn samples_go_to_the_topic_on_the_labs_clock_only_once_turned_on() {
+    let mut t = streaming(2024);
+    step(&mut t, "sample-wait 60s").unwrap();
+    run_to(&mut t, 1_500);
+    assert!(t
+        .head()
+        .cluster()
+        .unwrap()
+        .topics()
+        .get("samples")
+        .is_none());
+    assert!(
+        !panel_samples(t.head(), Tick(1_500)).is_empty(),
+        "samples were emitted by 150 s"
+    );
+    step(&mut t, "samples-to-topic on").unwrap();
+    assert!(t
+        .head()
+        .cluster()
+        .unwrap()
+        .topics()
+        .get("samples")
+        .is_some());
+    run_to(&mut t, 3_000);
+    let lab = t.head();
+    let on_topic = topic_samples(lab);
+    // What was emitted before the topic was turned on stays off it; after, every sample the
+    // panel's replay emitted (until a tick ago: the last tick's sends are still in flight).
+    let expected: Vec<_> = panel_samples(lab, Tick(2_999))
+        .into_iter()
+        .filter(|e| e.emitted_at >= lab::stream_lab::at(1_500))
+        .collect();
+    assert!(expected.len() > 100, "{} samples", expected.len());
+    assert_eq!(on_topic.len(), expected.len());
+    assert_eq!(on_topic, expected);
+    assert_eq!(metric(lab, "topic_samples"), on_topic.len() as i64);
+    // The panel's diagnosis of the topic: every sample on it is a batch sample with the batch's
+    // features; the rest of the batch is not emitted yet.
+    let pipes = lab.streams().unwrap().pipes();
+    let d = lab::stream_lab::samples_topic::topic_diagnosis(pipes, lab.cluster().unwrap()).unwrap();
+    assert_eq!(d.streaming_samples, on_topic.len() as u64);
+    assert_eq!((d.extra_in_stream, d.feature_mismatches), (0, 0));
+    assert_eq!(d.missing_in_stream, d.batch_samples - on_topic.len() as u64);
+    assert_eq!(
+        lab.streams().unwrap().samples_topic().written(),
+        panel_samples(lab, Tick(3_000))
+            .iter()
+            .filter(|e| e.emitted_at >= lab::stream_lab::at(1_500))
+            .count() as u64
+    );
+    // Off: nothing more is written.
+    step(&mut t, "samples-to-topic off").unwrap();
+    let written = t.head().streams().unwrap().samples_topic().written();
+    run_to(&mut t, 3_300);
+    assert_eq!(
+        t.head().streams().unwrap().samples_topic().written(),
+        written
+    );
+    // The journal replays to the same state.
+    let replayed = lab::share_link::open(&lab::share_link::encode(t.journal())).unwrap();
+    assert_eq!(replayed.head().state_hash(), t.head().state_hash());
+    assert_eq!(topic_samples(replayed.head()), topic_samples(t.head()));
+}
+
+#[test]
+fn a_samples_partition_without_its_leader_takes_no_more_samples() {
+    let mut t = streaming(7);
+    step(&mut t, "sample-wait 60s").unwrap();
+    step(&mut t, "samples-to-topic on").unwrap();
+    run_to(&mut t, 2_000);
+    let lab = t.head();
+    let topic = lab.cluster().unwrap().topics().get("samples").unwrap();
+    let partition = &topic.partitions()[0];
+    let leader = partition.leader().expect("a leader");
+    let before = topic_samples(lab).len();
+    assert!(before > 0);
+    let Step::Broker(kill) = parse_steps(&format!("kill-broker {}", leader.0))
+        .unwrap()
+        .remove(0)
+    else {
+        panic!("kill-broker is a broker step")
+    };
+    let end = t.end();
+    t.apply_at(end, lab::state::Command::Broker(kill)).unwrap();
+    run_to(&mut t, 3_000);
+    let lab = t.head();
+    let topic = lab.cluster().unwrap().topics().get("samples").unwrap();
+    assert!(
+        topic.partitions()[0].leader().is_none(),
+        "one replica: no new leader"
+    );
+    // The topic's partition 0 can no longer be read or written; the panel's replay went on.
+    let after = topic_samples(lab);
+    let emitted = panel_samples(lab, Tick(2_999)).len();
+    assert!(after.len() < emitted, "{} of {emitted}", after.len());
+    // The producer took every sample (it holds those for the dead leader and retries them).
+    assert_eq!(
+        lab.streams().unwrap().samples_topic().written(),
+        emitted as u64
+    );
+    // Partition 1 still takes its samples.
+    let topic = lab.cluster().unwrap().topics().get("samples").unwrap();
+    assert!(topic.partitions()[1].hw().0 > 0);
 }

@@ -64,6 +64,7 @@ pub mod journal;
 pub mod model;
 pub mod rng;
 pub mod share_link;
+pub mod sort;
 pub mod state_hash;
 #[cfg(test)]
 mod test_model;

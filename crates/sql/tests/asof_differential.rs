@@ -18,10 +18,12 @@
 //! it the test says it was skipped and passes.
 
 mod common;
+#[path = "common/sorted_rows.rs"]
+mod sorted_rows;
 use common::oracle::Oracle;
-use serde_json::{json, Value as Json};
-use sql::session::{Outcome, Session};
-use sql::value::Value;
+use serde_json::json;
+use sorted_rows::{ours, theirs, Cells};
+use sql::session::Session;
 
 const WORLDS: usize = 100;
 const QUERIES_PER_WORLD: usize = 10;
@@ -196,61 +198,6 @@ fn query(rng: &mut Rng) -> (String, String) {
     (duck.clone(), duck)
 }
 
-fn cell_of_value(v: &Value) -> String {
-    match v {
-        Value::Null => "NULL".into(),
-        other => other.to_string(),
-    }
-}
-
-fn cell_of_json(j: &Json) -> String {
-    match j {
-        Json::Null => "NULL".into(),
-        Json::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-fn ours(session: &Session, sql: &str) -> Result<Vec<Vec<String>>, String> {
-    let mut session = session.clone();
-    match session.execute(sql) {
-        Err(e) => Err(format!("{e}")),
-        Ok(mut out) => match out.pop() {
-            Some(Outcome::Rows(r)) => {
-                let mut rows: Vec<Vec<String>> = r
-                    .table
-                    .to_rows()
-                    .iter()
-                    .map(|row| row.iter().map(cell_of_value).collect())
-                    .collect();
-                rows.sort();
-                Ok(rows)
-            }
-            other => Err(format!("not rows: {other:?}")),
-        },
-    }
-}
-
-fn theirs(answer: &Json) -> Result<Vec<Vec<String>>, String> {
-    if let Some(e) = answer.get("error") {
-        return Err(e.to_string());
-    }
-    let mut rows: Vec<Vec<String>> = answer["rows"]
-        .as_array()
-        .expect("oracle rows")
-        .iter()
-        .map(|r| {
-            r.as_array()
-                .expect("row")
-                .iter()
-                .map(cell_of_json)
-                .collect()
-        })
-        .collect();
-    rows.sort();
-    Ok(rows)
-}
-
 /// One world and its queries, (ours, DuckDB's).
 struct Case {
     setup: Vec<String>,
@@ -292,8 +239,8 @@ fn asof_joins_answer_as_duckdb_does() {
         }
         for (our_sql, duck_sql) in &case.queries {
             let answer = answers.next().expect("a query answer");
-            let expected = theirs(&answer["duckdb"]);
-            let got = ours(&session, our_sql);
+            let expected = theirs(&answer["duckdb"], Cells::AsPrinted);
+            let got = ours(&session, our_sql, Cells::AsPrinted);
             compared += 1;
             if let Ok(rows) = &got {
                 matched_rows += rows

@@ -507,7 +507,9 @@ impl SlotId {
 
 /// Sorts rows by (window, key): firing order.
 fn sort_in_firing_order(rows: &mut [Firing]) {
-    rows.sort_by(|a, b| a.window.cmp(&b.window).then_with(|| a.key.cmp(&b.key)));
+    sim::sort::sort_by(rows, |a, b| {
+        a.window.cmp(&b.window).then_with(|| a.key.cmp(&b.key))
+    });
 }
 
 /// The operator's state (Clone is its checkpoint).
@@ -684,7 +686,9 @@ impl WindowedAggregate {
                 rows: slot.rows,
             })
             .collect();
-        open.sort_by(|a, b| a.window.cmp(&b.window).then_with(|| a.key.cmp(&b.key)));
+        sim::sort::sort_by(&mut open, |a, b| {
+            a.window.cmp(&b.window).then_with(|| a.key.cmp(&b.key))
+        });
         open
     }
 

@@ -129,7 +129,7 @@ fn acknowledged(entries: &[Entry], hw: u64) -> Acknowledged {
         .filter(|e| e.lost)
         .map(|e| e.offset.0)
         .collect();
-    lost.sort_unstable();
+    lab::sim::sort::sort(&mut lost);
     Acknowledged {
         lost_count: lost.len(),
         lost: offset_runs(lost),

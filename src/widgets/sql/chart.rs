@@ -85,7 +85,7 @@ pub fn line_data(table: &Table, spec: &ChartSpec) -> Vec<(f64, f64)> {
             ))
         })
         .collect();
-    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    lab::sim::sort::sort_by(&mut points, |a, b| a.0.total_cmp(&b.0));
     if points.len() > LINE_POINTS_MAX {
         let step = points.len() as f64 / LINE_POINTS_MAX as f64;
         points = (0..LINE_POINTS_MAX)

@@ -34,7 +34,7 @@ pub fn window(scroll_top: f64, viewport_px: f64, rows: usize) -> (usize, usize) 
 pub fn sort_order(column: &Column, rows: usize, descending: bool) -> Vec<usize> {
     let keys: Vec<Value> = (0..rows).map(|i| column.get(i)).collect();
     let mut order: Vec<usize> = (0..rows).collect();
-    order.sort_by(|&a, &b| {
+    lab::sim::sort::sort_by(&mut order, |&a, &b| {
         let (x, y) = (&keys[a], &keys[b]);
         match (x.is_null(), y.is_null()) {
             (true, true) => std::cmp::Ordering::Equal,

@@ -16,9 +16,9 @@ use lab::streaming::join::JoinTime;
 use lab::streaming::value::{DurationUs, TimeUs};
 use yew::prelude::*;
 
-/// While playing, the joins are recomputed every this many changes (each is a pass over the
-/// whole clicks topic; paused, every change).
-pub const REFRESH_EVERY_WHILE_PLAYING: u64 = 25;
+/// While playing, the joins are looked at every this many changes, as the charts are (each look
+/// feeds only the ticks since the last one; paused, every change).
+pub const REFRESH_EVERY_WHILE_PLAYING: u64 = 5;
 
 /// A bound typed in seconds (`-30`, `300`, `0.5`), to the microsecond.
 fn parse_bound(text: &str, what: &str) -> Result<DurationUs, (String, String)> {
@@ -148,7 +148,7 @@ pub fn StreamJoins() -> Html {
             }
         });
     }
-    // Both joins are a pass over the whole topic: while playing, refreshed every few changes.
+    // Each look goes on from the lab's kept joins run: while playing, every few changes.
     let view = use_memo(session.refresh_key(REFRESH_EVERY_WHILE_PLAYING), {
         let lab = session.view.clone();
         move |_| joins(&lab)

@@ -65,12 +65,16 @@ pub fn StreamOutput() -> Html {
     };
     let job = streams.job();
     let view = job.view();
-    let rows: Vec<&SinkRow> = view
+    // Each row with its number among all rows written (a stable key: a new row is added at
+    // the top, the others stay as they are).
+    let rows: Vec<(u64, &SinkRow)> = view
         .sink
         .iter()
         .rev()
-        .filter(|r| filter.keeps(r))
+        .zip((0..=job.sink_written()).rev())
+        .filter(|(r, _)| filter.keeps(r))
         .take(ROWS_SHOWN)
+        .map(|(r, n)| (n, r))
         .collect();
     let choose = |choice: OutputFilter| {
         let filter = filter.clone();
@@ -108,8 +112,8 @@ pub fn StreamOutput() -> Html {
                             <th>{ "checkpoint" }</th>
                         </tr></thead>
                         <tbody>
-                            { for rows.iter().map(|r| html! {
-                                <tr class={classes!("stream-row", format!("kind-{}", kind_name(r.kind)), r.duplicate.then_some("stream-duplicate"))}>
+                            { for rows.iter().map(|(n, r)| html! {
+                                <tr key={*n} class={classes!("stream-row", format!("kind-{}", kind_name(r.kind)), r.duplicate.then_some("stream-duplicate"))}>
                                     <td>{ r.tick }</td>
                                     { for r.values.iter().map(|v| html! { <td>{ value_text(v) }</td> }) }
                                     <td>{ kind_name(r.kind) }
@@ -131,7 +135,7 @@ pub fn StreamOutput() -> Html {
                         <thead><tr><th>{ "partition" }</th><th>{ "offset" }</th><th>{ "user" }</th><th>{ "event time" }</th><th>{ "arrived" }</th><th>{ "late by" }</th><th>{ "dropped" }</th></tr></thead>
                         <tbody>
                             { for late.iter().map(|(c, times)| html! {
-                                <tr class="stream-late-row">
+                                <tr key={format!("{}:{}", c.partition, c.offset)} class="stream-late-row">
                                     <td>{ c.partition }</td>
                                     <td>{ c.offset }</td>
                                     <td>{ c.user.clone().unwrap_or_default() }</td>

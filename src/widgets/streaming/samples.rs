@@ -4,7 +4,9 @@
 //! fake negatives, each with how long after its exposure the click came.
 //!
 //! Everything is read from `StreamLab::pipes` (replays computed on first use and kept); the wait
-//! goes through the journal after `StreamLab::validate`.
+//! goes through the journal after `StreamLab::validate`. Once the learner (or a lesson) has the
+//! pipeline write to the `samples` topic, a second comparison reads the samples back from the
+//! topic, as a trainer would, against the same batch build.
 
 use super::{no_stream_job, refusal_view, time_text, try_send};
 use crate::charts::{self, Palette};
@@ -14,7 +16,9 @@ use lab::stream_lab::command::StreamCommand;
 use lab::stream_lab::samples_lab::{
     batch_query, samples_config, SampleRun, SAMPLE_WAIT_MAX, SWEEP_WAITS_S,
 };
+use lab::stream_lab::samples_topic::{topic_diagnosis, SAMPLES_TOPIC};
 use lab::streaming::value::{DurationUs, US_PER_SECOND};
+use std::rc::Rc;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
@@ -22,7 +26,10 @@ use yew::prelude::*;
 const FAKE_NEGATIVES_SHOWN: usize = 25;
 
 /// The sweep as (freshness, recall %, label) points and which one is the current wait.
-fn sweep_points(lab: &Lab) -> (Vec<(f64, f64, String)>, Option<usize>) {
+type SweepPoints = (Vec<(f64, f64, String)>, Option<usize>);
+
+/// The sweep's points in the lab on screen.
+fn sweep_points(lab: &Lab) -> SweepPoints {
     let Some(streams) = lab.streams() else {
         return (Vec::new(), None);
     };
@@ -50,7 +57,7 @@ fn sweep_points(lab: &Lab) -> (Vec<(f64, f64, String)>, Option<usize>) {
                     recall as f64 / 10.0,
                     format!("{wait_s} s"),
                 ));
-                points.sort_by_key(|p| p.0);
+                lab::sim::sort::sort_by_key(&mut points, |p| p.0);
             }
         }
     }
@@ -63,15 +70,15 @@ fn sweep_points(lab: &Lab) -> (Vec<(f64, f64, String)>, Option<usize>) {
 
 fn draw_sweep(
     canvas: HtmlCanvasElement,
-    lab: &Lab,
+    sweep: &SweepPoints,
     palette: Palette,
     scale: f64,
 ) -> Result<(), String> {
-    let (points, current) = sweep_points(lab);
+    let (points, current) = sweep;
     charts::labelled_points(
         canvas,
-        &points,
-        current,
+        points,
+        *current,
         (
             "mean freshness (s from exposure to sample)",
             "label recall (%)",
@@ -144,54 +151,26 @@ fn set_wait(session: &crate::store::LabHandle, text: &str) -> Option<(String, St
         .err()
 }
 
-#[component]
-pub fn SampleDiagnosis() -> Html {
-    let session = crate::widgets::use_lab();
-    let wait_now = session
-        .view
-        .streams()
-        .map(|s| s.pipes().sample_wait().0 / US_PER_SECOND);
-    let wait = use_state(|| wait_now.unwrap_or(900).to_string());
-    let refusal = use_state(|| None::<(String, String)>);
-    let canvas = use_node_ref();
-    let chart_error =
-        crate::widgets::chart_canvas::use_chart_canvas_with(canvas.clone(), wait_now, draw_sweep);
-    {
-        let wait = wait.clone();
-        use_effect_with(wait_now, move |now| {
-            if let Some(s) = now {
-                wait.set(s.to_string());
-            }
-        });
+/// A replay's results: the comparison with the batch build and the fake negatives.
+#[derive(Properties)]
+struct SampleRunProps {
+    run: Rc<Result<SampleRun, String>>,
+    /// The current label wait, in seconds.
+    current: i64,
+}
+
+/// The same replay (the pipes keep each one) is the same view: the body is not rebuilt while
+/// the lab plays.
+impl PartialEq for SampleRunProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.run, &other.run) && self.current == other.current
     }
-    let Some(streams) = session.view.streams() else {
-        return no_stream_job();
-    };
-    let pipes = streams.pipes();
-    let on_slider = {
-        let (session, refusal, wait) = (session.clone(), refusal.clone(), wait.clone());
-        Callback::from(move |e: Event| {
-            let value = e
-                .target_unchecked_into::<web_sys::HtmlInputElement>()
-                .value();
-            wait.set(value.clone());
-            refusal.set(set_wait(&session, &value));
-        })
-    };
-    let on_submit = {
-        let (session, refusal, wait) = (session.clone(), refusal.clone(), wait.clone());
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            refusal.set(set_wait(&session, &wait));
-        })
-    };
-    let preset = |seconds: i64| {
-        let (session, refusal) = (session.clone(), refusal.clone());
-        Callback::from(move |_: MouseEvent| refusal.set(set_wait(&session, &seconds.to_string())))
-    };
-    let run = pipes.samples();
-    let current = wait_now.unwrap_or(900);
-    let body = match run.as_ref() {
+}
+
+#[component]
+fn SampleRunView(props: &SampleRunProps) -> Html {
+    let current = props.current;
+    match props.run.as_ref() {
         Err(message) => html! { <p class="stream-refusal" role="alert">{ message.clone() }</p> },
         Ok(run) => {
             let s = run.stats;
@@ -245,7 +224,118 @@ pub fn SampleDiagnosis() -> Html {
                 </>
             }
         }
+    }
+}
+
+/// The samples topic's part of the panel: the lab it reads and how far the topic has grown.
+#[derive(Properties)]
+struct TopicSamplesProps {
+    lab: Rc<Lab>,
+    /// The topic's committed records, summed over partitions.
+    end: u64,
+}
+
+/// The topic is read again only when it has grown.
+impl PartialEq for TopicSamplesProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.end == other.end
+    }
+}
+
+/// The samples topic's committed records, summed over its partitions (0 before it exists).
+fn topic_end(lab: &Lab) -> u64 {
+    lab.cluster()
+        .and_then(|c| c.topics().get(SAMPLES_TOPIC))
+        .map_or(0, |t| t.partitions().iter().map(|p| p.hw().0).sum())
+}
+
+#[component]
+fn TopicSamples(props: &TopicSamplesProps) -> Html {
+    let (Some(streams), Some(cluster)) = (props.lab.streams(), props.lab.cluster()) else {
+        return html! {};
     };
+    let g = lab::sim::text::group_thousands;
+    match topic_diagnosis(streams.pipes(), cluster) {
+        Err(message) => html! { <p class="stream-refusal" role="alert">{ message }</p> },
+        Ok(d) => html! {
+            <dl class="pipes-stats samples-topic-stats">
+                <div><dt>{ "samples on the topic" }</dt><dd class="samples-topic-count">{ g(d.streaming_samples) }</dd></div>
+                <div><dt>{ "positive ratio" }</dt><dd class="samples-topic-ratio">{ percent(d.streaming_positives, d.streaming_samples) }</dd></div>
+                <div><dt>{ "labels that differ from batch" }</dt><dd class="samples-topic-fake">{ g(d.label_mismatches) }</dd></div>
+                <div><dt>{ "features that differ" }</dt><dd class="samples-topic-features">{ g(d.feature_mismatches) }</dd></div>
+                <div><dt>{ "batch samples not on the topic yet" }</dt><dd class="samples-topic-missing">{ g(d.missing_in_stream) }</dd></div>
+            </dl>
+        },
+    }
+}
+
+#[component]
+pub fn SampleDiagnosis() -> Html {
+    let session = crate::widgets::use_lab();
+    let wait_now = session
+        .view
+        .streams()
+        .map(|s| s.pipes().sample_wait().0 / US_PER_SECOND);
+    let wait = use_state(|| wait_now.unwrap_or(900).to_string());
+    let refusal = use_state(|| None::<(String, String)>);
+    let canvas = use_node_ref();
+    // The sweep's points follow the seed and the wait, never the tick: redrawn when they change.
+    let chart_error = crate::widgets::chart_canvas::use_chart_canvas_of(
+        canvas.clone(),
+        sweep_points(&session.view),
+        draw_sweep,
+    );
+    {
+        let wait = wait.clone();
+        use_effect_with(wait_now, move |now| {
+            if let Some(s) = now {
+                wait.set(s.to_string());
+            }
+        });
+    }
+    let Some(streams) = session.view.streams() else {
+        return no_stream_job();
+    };
+    let pipes = streams.pipes();
+    let on_slider = {
+        let (session, refusal, wait) = (session.clone(), refusal.clone(), wait.clone());
+        Callback::from(move |e: Event| {
+            let value = e
+                .target_unchecked_into::<web_sys::HtmlInputElement>()
+                .value();
+            wait.set(value.clone());
+            refusal.set(set_wait(&session, &value));
+        })
+    };
+    let on_submit = {
+        let (session, refusal, wait) = (session.clone(), refusal.clone(), wait.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            refusal.set(set_wait(&session, &wait));
+        })
+    };
+    let preset = |seconds: i64| {
+        let (session, refusal) = (session.clone(), refusal.clone());
+        Callback::from(move |_: MouseEvent| refusal.set(set_wait(&session, &seconds.to_string())))
+    };
+    let to_topic = streams.samples_topic().is_on();
+    let on_topic_toggle = {
+        let (session, refusal) = (session.clone(), refusal.clone());
+        Callback::from(move |_: MouseEvent| {
+            let Some(streams) = session.view.streams() else {
+                return;
+            };
+            let command = StreamCommand::SamplesToTopic { on: !to_topic };
+            refusal.set(try_send(&session, streams, command).err());
+        })
+    };
+    let topic_exists = session
+        .view
+        .cluster()
+        .is_some_and(|c| c.topics().get(SAMPLES_TOPIC).is_some());
+    let run = pipes.samples();
+    let current = wait_now.unwrap_or(900);
+    let body = html! { <SampleRunView run={run} current={current} /> };
     html! {
         <div class="samples-diagnosis" data-wait={current.to_string()}>
             <p class="small muted">
@@ -278,6 +368,20 @@ pub fn SampleDiagnosis() -> Html {
                 }
             </figure>
             { body }
+            <div class="samples-topic">
+                <h4 class="small">{ "The samples topic" }</h4>
+                <p class="small muted">
+                    { "Written to topics, each sample goes to the samples topic (keyed by request id, a JSON value with the labels and \
+                       features) in the tick the job emits it; a trainer reads it from there. A partition whose leader is down takes no more." }
+                </p>
+                <button type="button" class={classes!("samples-to-topic", to_topic.then_some("active"))}
+                    aria-pressed={to_topic.to_string()} onclick={on_topic_toggle}>
+                    { if to_topic { "Stop writing to the samples topic" } else { "Write to topics" } }
+                </button>
+                if topic_exists {
+                    <TopicSamples lab={session.view.clone()} end={topic_end(&session.view)} />
+                }
+            </div>
             <details class="samples-batch-query">
                 <summary class="small">{ "The batch query (SQL engine)" }</summary>
                 <pre class="small">{ batch_query(&samples_config(DurationUs::from_seconds(current))) }</pre>

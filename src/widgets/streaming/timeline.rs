@@ -8,16 +8,19 @@
 use super::{no_stream_job, now_time, recent_clicks, seconds_between, time_text};
 use lab::state::Lab;
 use lab::stream_lab::clicks::ClickRecord;
-use lab::streaming::value::{StreamValue, TimeUs};
+use lab::streaming::value::{DurationUs, StreamValue, TimeUs};
 use lab::streaming::watermark::PartitionId;
 use lab::streaming::window::{Window, WindowSpec};
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// The span of processing time shown, in seconds.
 const SPAN_SECONDS: i64 = 60;
 /// How far left of the span the event-time axis reaches to show very late clicks, in seconds.
 const LATE_REACH_SECONDS: i64 = 120;
+/// The event-time axis grows in steps of this many seconds.
+const X_SPAN_STEP_SECONDS: i64 = 30;
 /// Clicks drawn at most.
 const DOTS_MAX: usize = 600;
 /// Window bands drawn at most (hopping windows overlap, so a minute can hold many).
@@ -164,6 +167,59 @@ fn dot_of(click: &ClickRecord, late: &BTreeSet<(u32, u64)>, next: &dyn Fn(u32) -
     }
 }
 
+/// The x axis' span: enough to reach the oldest click shown, in steps of [`X_SPAN_STEP_SECONDS`]
+/// (so the scale, and every dot's position within the moving group, changes rarely), between
+/// [`SPAN_SECONDS`] and [`SPAN_SECONDS`] + [`LATE_REACH_SECONDS`].
+fn x_span_seconds(now: TimeUs, oldest: Option<TimeUs>) -> i64 {
+    let needed = oldest.map_or(0, |t| {
+        (now.0 - t.0).max(0).unsigned_abs().div_ceil(1_000_000)
+    });
+    let step = X_SPAN_STEP_SECONDS.unsigned_abs();
+    let stepped = i64::try_from(needed.div_ceil(step) * step).unwrap_or(i64::MAX);
+    stepped.clamp(SPAN_SECONDS, SPAN_SECONDS + LATE_REACH_SECONDS)
+}
+
+/// One click as the timeline draws it: where (in the moving group's coordinates, which follow
+/// the lab's clock only through the group's transform) and how.
+#[derive(Properties, Clone, PartialEq)]
+struct DotProps {
+    cx: f64,
+    cy: f64,
+    kind: Dot,
+    click: Rc<ClickRecord>,
+}
+
+/// A click's dot: re-rendered only when its place or state changes (a new tick moves the group,
+/// not the dots).
+#[component]
+fn TimelineDot(props: &DotProps) -> Html {
+    let c = &props.click;
+    let Some(t) = c.event_time else {
+        return html! {};
+    };
+    let class = match props.kind {
+        Dot::OnTime => "stl-dot stl-on-time",
+        Dot::Late => "stl-dot stl-late",
+        Dot::Unread => "stl-dot stl-unread",
+    };
+    let title = format!(
+        "{} on clicks-{} offset {}: event time {}, arrived {}{}",
+        c.user.as_deref().unwrap_or("?"),
+        c.partition,
+        c.offset,
+        time_text(t),
+        time_text(c.arrival),
+        match props.kind {
+            Dot::Late => " (dropped as late)",
+            Dot::Unread => " (not read yet)",
+            Dot::OnTime => "",
+        }
+    );
+    html! {
+        <circle cx={format!("{:.1}", props.cx)} cy={format!("{:.1}", props.cy)} r={if props.kind == Dot::Late { "4" } else { "3" }} class={class}><title>{ title }</title></circle>
+    }
+}
+
 #[component]
 pub fn StreamTimeline() -> Html {
     let session = crate::widgets::use_lab();
@@ -174,34 +230,31 @@ pub fn StreamTimeline() -> Html {
     let job = streams.job();
     let view = job.view();
     let now = now_time(lab);
-    let y_from = now.minus(lab::streaming::value::DurationUs::from_seconds(
-        SPAN_SECONDS,
-    ));
-    let clicks: Vec<ClickRecord> = recent_clicks(lab, SPAN_SECONDS)
+    // Nothing happens before the lab's first instant (tick 0).
+    let start = lab::stream_lab::at(0);
+    let mut clicks: Vec<ClickRecord> = recent_clicks(lab, SPAN_SECONDS)
         .into_iter()
         .filter(|c| c.event_time.is_some())
         .collect();
+    // In arrival order, so a tick adds dots at the end and drops them at the front.
+    lab::sim::sort::sort_by_key(&mut clicks, |c| (c.arrival, c.partition, c.offset));
     let late: BTreeSet<(u32, u64)> = view.late.iter().map(|c| (c.partition, c.offset)).collect();
-    let reach = now.minus(lab::streaming::value::DurationUs::from_seconds(
-        SPAN_SECONDS + LATE_REACH_SECONDS,
-    ));
-    let oldest = clicks
-        .iter()
-        .filter_map(|c| c.event_time)
-        .min()
-        .unwrap_or(y_from);
-    // Nothing happens before the lab's first instant (tick 0).
-    let start = lab::stream_lab::at(0);
-    let y_from = y_from.max(start);
-    let x_from = TimeUs(y_from.0.min(oldest.0).max(reach.0).max(start.0));
+    let x_span_s = x_span_seconds(now, clicks.iter().filter_map(|c| c.event_time).min());
+    // The axes slide with the clock: arrival over the last SPAN_SECONDS, event time over x_span_s.
+    let y_from = now.minus(DurationUs::from_seconds(SPAN_SECONDS));
+    let x_from = now.minus(DurationUs::from_seconds(x_span_s));
     let x_to = now;
-    let x_span = seconds_between(x_from, x_to).max(1.0);
-    let y_span = seconds_between(y_from, now).max(1.0);
-    let x =
-        |t: TimeUs| LEFT + (seconds_between(x_from, t) / x_span).clamp(0.0, 1.0) * (RIGHT - LEFT);
-    let y = |t: TimeUs| {
-        PLOT_BOTTOM - (seconds_between(y_from, t) / y_span).clamp(0.0, 1.0) * (PLOT_BOTTOM - TOP)
-    };
+    let x_scale = (RIGHT - LEFT) / x_span_s as f64;
+    let y_scale = (PLOT_BOTTOM - TOP) / SPAN_SECONDS as f64;
+    let x = |t: TimeUs| (LEFT + seconds_between(x_from, t) * x_scale).clamp(LEFT, RIGHT);
+    let y =
+        |t: TimeUs| (PLOT_BOTTOM - seconds_between(y_from, t) * y_scale).clamp(TOP, PLOT_BOTTOM);
+    // The dots' group: each dot sits at its times since the lab's start; the group moves.
+    let group = format!(
+        "translate({:.2} {:.2})",
+        LEFT - seconds_between(start, x_from) * x_scale,
+        PLOT_BOTTOM + seconds_between(start, y_from) * y_scale
+    );
     let next = |p: u32| job.job().next_offset(PartitionId(p));
     let dots: Vec<(ClickRecord, Dot)> = clicks
         .into_iter()
@@ -213,7 +266,7 @@ pub fn StreamTimeline() -> Html {
     let count = |d: Dot| dots.iter().filter(|(_, x)| *x == d).count();
     let (on_time, late_count, unread) = (count(Dot::OnTime), count(Dot::Late), count(Dot::Unread));
     let dots = thin(dots);
-    let windows = window_states(lab, x_from, x_to);
+    let windows = window_states(lab, x_from.max(start), x_to);
     let slide_lanes = match view.operator.config().window {
         WindowSpec::Hop { slide, size, .. } if slide.0 > 0 => {
             ((size.0 + slide.0 - 1) / slide.0).clamp(1, 4) as usize
@@ -223,9 +276,10 @@ pub fn StreamTimeline() -> Html {
     let watermark = view.operator.watermark();
     let watermark_x = (watermark != TimeUs::MIN && watermark >= x_from && watermark <= x_to)
         .then(|| x(watermark));
-    // Ticks on both axes every 10 seconds of the lab's clock.
+    // Ticks on both axes every 10 seconds of the lab's clock (none before its start).
     let ticks = |from: TimeUs, to: TimeUs| {
         let step = 10_000_000;
+        let from = from.max(start);
         let mut t = from.0.div_euclid(step) * step + step;
         let mut out = Vec::new();
         while t <= to.0 {
@@ -234,7 +288,7 @@ pub fn StreamTimeline() -> Html {
         }
         out
     };
-    let diagonal_from = if x_from < y_from { y_from } else { x_from };
+    let diagonal_from = x_from.max(y_from).max(start);
     let label = format!(
         "Clicks of the last {SPAN_SECONDS} s by event time (across) and arrival (up): {on_time} read on time, {late_count} dropped as late, {unread} not read yet. Watermark {}. {} windows shown.",
         time_text(watermark),
@@ -244,31 +298,48 @@ pub fn StreamTimeline() -> Html {
     html! {
         <div class="stream-timeline">
             <svg viewBox={format!("0 0 {WIDTH} {lane_bottom}")} role="img" aria-label={label} class="stl-svg">
+                <defs>
+                    <clipPath id="stl-plot-clip">
+                        <rect x={(LEFT - 4.0).to_string()} y={(TOP - 4.0).to_string()} width={(RIGHT - LEFT + 8.0).to_string()} height={(PLOT_BOTTOM - TOP + 8.0).to_string()} />
+                    </clipPath>
+                </defs>
                 <rect x={LEFT.to_string()} y={TOP.to_string()} width={(RIGHT - LEFT).to_string()} height={(PLOT_BOTTOM - TOP).to_string()} class="stl-plot" />
+                // In the lab's first minutes the axes reach back before tick 0: that part is shaded.
+                if x_from < start {
+                    <rect x={LEFT.to_string()} y={TOP.to_string()} width={format!("{:.1}", x(start) - LEFT)} height={(PLOT_BOTTOM - TOP).to_string()} class="stl-before">
+                        <title>{ "before the lab started (tick 0)" }</title>
+                    </rect>
+                }
+                if y_from < start {
+                    <rect x={LEFT.to_string()} y={format!("{:.1}", y(start))} width={(RIGHT - LEFT).to_string()} height={format!("{:.1}", PLOT_BOTTOM - y(start))} class="stl-before">
+                        <title>{ "before the lab started (tick 0)" }</title>
+                    </rect>
+                }
                 { for ticks(x_from, x_to).into_iter().map(|t| html! {
-                    <g class="stl-tick">
+                    <g class="stl-tick" key={t.0}>
                         <line x1={x(t).to_string()} y1={TOP.to_string()} x2={x(t).to_string()} y2={PLOT_BOTTOM.to_string()} class="stl-grid" />
                         <text x={x(t).to_string()} y={(PLOT_BOTTOM + 12.0).to_string()} text-anchor="middle">{ short(t) }</text>
                     </g>
                 }) }
                 { for ticks(y_from, now).into_iter().map(|t| html! {
-                    <g class="stl-tick">
+                    <g class="stl-tick" key={t.0}>
                         <line x1={LEFT.to_string()} y1={y(t).to_string()} x2={RIGHT.to_string()} y2={y(t).to_string()} class="stl-grid" />
                         <text x={(LEFT - 3.0).to_string()} y={(y(t) + 3.0).to_string()} text-anchor="end">{ short(t) }</text>
                     </g>
                 }) }
                 // Arrived the moment it happened: event time = arrival.
                 <line x1={x(diagonal_from).to_string()} y1={y(diagonal_from).to_string()} x2={x(now).to_string()} y2={y(now).to_string()} class="stl-diagonal" />
-                { for dots.iter().filter_map(|(c, d)| {
-                    let t = c.event_time?;
-                    let class = match d { Dot::OnTime => "stl-dot stl-on-time", Dot::Late => "stl-dot stl-late", Dot::Unread => "stl-dot stl-unread" };
-                    let title = format!("{} on clicks-{} offset {}: event time {}, arrived {}{}",
-                        c.user.as_deref().unwrap_or("?"), c.partition, c.offset, time_text(t), time_text(c.arrival),
-                        match d { Dot::Late => " (dropped as late)", Dot::Unread => " (not read yet)", Dot::OnTime => "" });
-                    Some(html! {
-                        <circle cx={format!("{:.1}", x(t))} cy={format!("{:.1}", y(c.arrival))} r={if *d == Dot::Late { "4" } else { "3" }} class={class}><title>{ title }</title></circle>
-                    })
-                }) }
+                <g clip-path="url(#stl-plot-clip)">
+                    <g class="stl-dots" transform={group}>
+                        { for dots.into_iter().map(|(c, kind)| {
+                            let t = c.event_time.unwrap_or(c.arrival);
+                            let cx = seconds_between(start, t) * x_scale;
+                            let cy = -seconds_between(start, c.arrival) * y_scale;
+                            let key = format!("{}:{}", c.partition, c.offset);
+                            html! { <TimelineDot key={key} cx={cx} cy={cy} kind={kind} click={Rc::new(c)} /> }
+                        }) }
+                    </g>
+                </g>
                 if let Some(wx) = watermark_x {
                     <line x1={wx.to_string()} y1={TOP.to_string()} x2={wx.to_string()} y2={PLOT_BOTTOM.to_string()} class="stl-watermark" />
                     <text x={(wx - 3.0).to_string()} y={(PLOT_BOTTOM - 4.0).to_string()} text-anchor="end" class="stl-watermark-label">{ "watermark" }</text>
@@ -280,7 +351,7 @@ pub fn StreamTimeline() -> Html {
                     };
                     let (x1, x2) = (x(w.start), x(w.end));
                     html! {
-                        <rect x={format!("{:.1}", x1 + 0.5)} y={(LANE_TOP + lane * LANE_HEIGHT).to_string()} width={format!("{:.1}", (x2 - x1 - 1.0).max(1.0))} height={(LANE_HEIGHT - 2.0).to_string()}
+                        <rect key={format!("{}:{}", w.start.0, w.end.0)} x={format!("{:.1}", x1 + 0.5)} y={(LANE_TOP + lane * LANE_HEIGHT).to_string()} width={format!("{:.1}", (x2 - x1 - 1.0).max(1.0))} height={(LANE_HEIGHT - 2.0).to_string()}
                             class={classes!("stl-window", state.class())}>
                             <title>{ format!("window {} to {}: {}", time_text(w.start), time_text(w.end), state.word()) }</title>
                         </rect>
@@ -303,24 +374,25 @@ pub fn StreamTimeline() -> Html {
     }
 }
 
-/// At most [`DOTS_MAX`] dots, every late one kept and the others thinned evenly (a fast
-/// generator sends thousands of clicks a minute; the SVG would drown in them).
+/// At most [`DOTS_MAX`] dots (unless late ones alone fill it), every late one kept and the
+/// others thinned evenly (a fast generator sends thousands of clicks a minute; the SVG would
+/// drown in them). A click is kept by its offset (every `2^k`-th of its partition), so the same clicks stay drawn from one tick
+/// to the next.
 fn thin(dots: Vec<(ClickRecord, Dot)>) -> Vec<(ClickRecord, Dot)> {
     let others = dots.iter().filter(|(_, d)| *d != Dot::Late).count();
     let room = DOTS_MAX.saturating_sub(dots.len() - others).max(1);
-    if others <= room {
-        return dots;
+    let kept = |every: u64| {
+        dots.iter()
+            .filter(|(c, d)| *d != Dot::Late && c.offset % every == 0)
+            .count()
+    };
+    // Offsets below 2^32 a partition: past that, one dot a partition is all there is to thin.
+    let mut every = (others.div_ceil(room) as u64).next_power_of_two();
+    while kept(every) > room && every < 1 << 32 {
+        every *= 2;
     }
-    let every = others.div_ceil(room);
-    let mut seen = 0;
     dots.into_iter()
-        .filter(|(_, d)| {
-            if *d == Dot::Late {
-                return true;
-            }
-            seen += 1;
-            (seen - 1) % every == 0
-        })
+        .filter(|(c, d)| *d == Dot::Late || c.offset % every == 0)
         .collect()
 }
 
@@ -383,6 +455,56 @@ mod tests {
         assert_eq!(thinned.iter().filter(|(_, d)| *d == Dot::Late).count(), 3);
         let few: Vec<(ClickRecord, Dot)> = (0..10).map(|i| (click(i), Dot::Unread)).collect();
         assert_eq!(thin(few).len(), 10);
+    }
+
+    #[test]
+    fn thinning_keeps_the_same_clicks_as_the_window_slides() {
+        let click = |offset: u64| {
+            (
+                ClickRecord {
+                    partition: 0,
+                    offset,
+                    arrival: lab::stream_lab::at(offset),
+                    user: None,
+                    page: None,
+                    amount: None,
+                    event_time: Some(lab::stream_lab::at(offset)),
+                },
+                Dot::OnTime,
+            )
+        };
+        let offsets = |from: u64, to: u64| -> Vec<u64> {
+            thin((from..to).map(click).collect())
+                .into_iter()
+                .map(|(c, _)| c.offset)
+                .collect()
+        };
+        let before = offsets(0, 3000);
+        let after = offsets(40, 3040);
+        assert!(before.len() <= DOTS_MAX && after.len() <= DOTS_MAX);
+        // The clicks in both windows are drawn in both or in neither.
+        let shared = |kept: &[u64]| -> Vec<u64> {
+            kept.iter()
+                .copied()
+                .filter(|o| (40..3000).contains(o))
+                .collect()
+        };
+        assert_eq!(shared(&before), shared(&after));
+        assert!(!shared(&before).is_empty());
+    }
+
+    #[test]
+    fn the_event_time_axis_grows_in_steps_to_reach_late_clicks() {
+        let now = lab::stream_lab::at(2_000);
+        let back = |s: i64| Some(now.minus(DurationUs::from_seconds(s)));
+        assert_eq!(x_span_seconds(now, None), SPAN_SECONDS);
+        assert_eq!(x_span_seconds(now, back(45)), SPAN_SECONDS);
+        assert_eq!(x_span_seconds(now, back(61)), 90);
+        assert_eq!(x_span_seconds(now, back(90)), 90);
+        assert_eq!(
+            x_span_seconds(now, back(1_000)),
+            SPAN_SECONDS + LATE_REACH_SECONDS
+        );
     }
 
     #[test]

@@ -128,7 +128,7 @@ impl Cluster {
                     .map(|o| Offset(o as u64))
             };
             let highest: BTreeMap<&TopicPartition, Option<Offset>> =
-                delivered.keys().map(|tp| (*tp, highest(tp))).collect();
+                sim::sort::collect_map(delivered.keys().map(|tp| (*tp, highest(tp))));
             for send in self
                 .sends
                 .iter()
@@ -180,12 +180,12 @@ impl Cluster {
     pub fn lags(&self) -> Vec<(String, TopicPartition, u64)> {
         let mut out = Vec::new();
         for (name, g) in &self.groups {
-            let topics: BTreeSet<&String> = g
-                .members
-                .values()
-                .flat_map(|m| m.topics.iter())
-                .chain(g.committed.keys().map(|tp| &tp.topic))
-                .collect();
+            let topics: BTreeSet<&String> = sim::sort::collect_set(
+                g.members
+                    .values()
+                    .flat_map(|m| m.topics.iter())
+                    .chain(g.committed.keys().map(|tp| &tp.topic)),
+            );
             // A read_committed group's lag ends at the LSO (`SubscriptionState.partitionLag`).
             let isolation = transact::group_isolation(&self.consumers, name);
             for topic in topics {

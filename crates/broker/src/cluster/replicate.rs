@@ -157,7 +157,8 @@ impl Cluster {
     /// changes (AlterPartition, which needs the controller) and advance their high watermarks.
     pub(super) fn replicate(&mut self, now: Tick, events: &mut Vec<BrokerEvent>) {
         let rules = self.rules();
-        let brokers: BTreeMap<BrokerId, &Broker> = self.brokers.iter().map(|b| (b.id, b)).collect();
+        let brokers: BTreeMap<BrokerId, &Broker> =
+            sim::sort::collect_map(self.brokers.iter().map(|b| (b.id, b)));
         let controller = &mut self.controller;
         let controller_up = controller.active.is_some();
         // This round's traffic by broker id, counted once the brokers are no longer borrowed.
@@ -328,7 +329,8 @@ impl Cluster {
 
     /// Which partitions clients can use now, and the high watermark they see.
     pub(super) fn refresh_serving(&mut self) {
-        let brokers: BTreeMap<BrokerId, &Broker> = self.brokers.iter().map(|b| (b.id, b)).collect();
+        let brokers: BTreeMap<BrokerId, &Broker> =
+            sim::sort::collect_map(self.brokers.iter().map(|b| (b.id, b)));
         for topic in self.topics.values_mut() {
             for p in &mut topic.partitions {
                 let leader = p.leader.and_then(|l| Some((l, p.replica.get(&l)?)));
@@ -347,12 +349,8 @@ impl Cluster {
     /// Retention and compaction on every replica of a running broker, each below its own high
     /// watermark; the leader's results are reported.
     pub(super) fn clean_logs(&mut self, now: Tick, events: &mut Vec<BrokerEvent>) {
-        let running: BTreeSet<BrokerId> = self
-            .brokers
-            .iter()
-            .filter(|b| b.running())
-            .map(|b| b.id)
-            .collect();
+        let running: BTreeSet<BrokerId> =
+            sim::sort::collect_set(self.brokers.iter().filter(|b| b.running()).map(|b| b.id));
         for topic in self.topics.values_mut() {
             for partition in &mut topic.partitions {
                 let tp = TopicPartition {

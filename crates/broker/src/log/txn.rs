@@ -161,7 +161,7 @@ impl PartitionLog {
         }
         let first_unstable = view.open.values().min().copied();
         view.lso = first_unstable.map_or(hw, |f| f.min(hw));
-        view.aborted.sort_by_key(|a| a.first_offset);
+        sim::sort::sort_by_key(&mut view.aborted, |a| a.first_offset);
         view
     }
 

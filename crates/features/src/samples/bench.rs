@@ -255,7 +255,7 @@ mod tests {
             .iter()
             .map(|r| (r.keys.clone(), r.event_ts, r.created_ts))
             .collect();
-        versions.sort();
+        sim::sort::sort(&mut versions);
         let full_ties = versions.windows(2).filter(|w| w[0] == w[1]).count();
         assert!(
             full_ties > 0,

@@ -197,7 +197,7 @@ fn simulate_drivers(seed: Seed) -> DriverWorld {
     for driver_id in 1001..=1000 + DRIVERS {
         drive_one_stint(&mut draw, driver_id, &mut requests, &mut hours);
     }
-    requests.sort_by_key(|r| (r.at_us, r.driver_id));
+    sim::sort::sort_by_key(&mut requests, |r| (r.at_us, r.driver_id));
     DriverWorld { requests, hours }
 }
 

@@ -148,7 +148,7 @@ fn simulate_users(seed: Seed) -> Vec<User> {
                 }
             }
             comments.retain(|c| c.at_us < DAYS * US_PER_DAY);
-            comments.sort_by_key(|c| c.at_us);
+            sim::sort::sort_by_key(&mut comments, |c| c.at_us);
             User {
                 user_id,
                 spammer,
@@ -224,7 +224,7 @@ fn counter_rows(users: &[User]) -> ViewRows {
                 minutes.push(ceil_minute(flag + US_PER_HOUR));
             }
         }
-        minutes.sort_unstable();
+        sim::sort::sort(&mut minutes);
         minutes.dedup();
         let mut last = [0, 0];
         for minute in minutes {
@@ -281,7 +281,7 @@ fn comment_rows(users: &[User]) -> EntityFrame {
                 .map(|c| (c.at_us, user.user_id, c.is_spam))
         })
         .collect();
-    all.sort_unstable();
+    sim::sort::sort(&mut all);
     EntityFrame {
         columns: ["comment_id", "user_id", "event_timestamp", "is_spam"]
             .map(String::from)

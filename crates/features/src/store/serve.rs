@@ -158,7 +158,7 @@ impl FeatureStore {
                 _ => None,
             })
             .collect();
-        due.sort();
+        sim::sort::sort(&mut due);
         let (columns, rows) = (frame.columns.clone(), frame.rows.clone());
         // Serve on a copy and keep it only when everything succeeded: a refused serve changes nothing.
         let mut online = self.online.clone();

@@ -269,7 +269,7 @@ pub fn events_csv(events: &[GeneratedEvent]) -> String {
 }
 
 fn summarize(mut times: Vec<f64>, emitted: u64, checksum: StreamChecksum) -> StreamTiming {
-    times.sort_by(f64::total_cmp);
+    sim::sort::sort_by(&mut times, f64::total_cmp);
     StreamTiming {
         median_ms: super::percentile(&times, 0.5),
         min_ms: times.first().copied().unwrap_or(0.0),
@@ -539,7 +539,7 @@ pub fn lab_update_cost(
         .enumerate()
         .map(|(i, chunk)| {
             let mut sorted = chunk.to_vec();
-            sorted.sort_by(f64::total_cmp);
+            sim::sort::sort_by(&mut sorted, f64::total_cmp);
             (
                 (i * per * 4 / 10) as u64,
                 super::percentile(&sorted, 0.5),

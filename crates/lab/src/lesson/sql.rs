@@ -60,6 +60,12 @@ impl LiveTables for LabTables<'_> {
                 let typed = crate::stream_lab::clicks::typed_topic_table(cluster);
                 tables.retain(|(name, _)| name != crate::stream_lab::CLICKS_TOPIC);
                 tables.push((crate::stream_lab::CLICKS_TOPIC.to_string(), typed));
+                // Its samples topic (once there) reads as typed samples, as a trainer sees it.
+                use crate::stream_lab::samples_topic::{typed_topic_table, SAMPLES_TOPIC};
+                if cluster.topics().get(SAMPLES_TOPIC).is_some() {
+                    tables.retain(|(name, _)| name != SAMPLES_TOPIC);
+                    tables.push((SAMPLES_TOPIC.to_string(), typed_topic_table(cluster)));
+                }
             }
             if let Some(streams) = self.0.streams() {
                 // The recommender's recorded logs and the medallion's tables at this tick.

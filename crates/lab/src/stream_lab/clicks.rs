@@ -6,6 +6,7 @@
 //! `event_time` is when the click happened. The gap between the two is what watermarks are for.
 
 use crate::broker::cluster::Cluster;
+use crate::broker::log::Offset;
 use crate::streaming::value::TimeUs;
 use crate::topics::{EPOCH_MICROS, MICROS_PER_TICK};
 use sql::column::{Field, Table};
@@ -72,11 +73,17 @@ pub fn read_clicks(cluster: &Cluster, topic: &str, from: &BTreeMap<u32, u64>) ->
             continue;
         };
         let partition = p.id().0;
-        let start = from.get(&partition).copied().unwrap_or(0);
+        let start = Offset(from.get(&partition).copied().unwrap_or(0)).max(log.log_start());
+        // From `start` on only: the log seeks to it, so the cost follows what is read, not the
+        // topic's length. An offset past the log's end reads nothing.
+        let Ok(records) = log.read(start, p.hw(), usize::MAX) else {
+            continue;
+        };
         let markers = log.marker_offsets();
-        for r in log.records().filter(|r| {
-            r.offset.0 >= start && r.offset < p.hw() && !markers.contains_key(&r.offset)
-        }) {
+        for r in records
+            .into_iter()
+            .filter(|r| !markers.contains_key(&r.offset))
+        {
             let (page, amount, event_time) = parse_value(r.value.as_deref());
             clicks.push(ClickRecord {
                 partition,

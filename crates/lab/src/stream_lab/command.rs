@@ -93,6 +93,11 @@ pub enum StreamCommand {
     SetTableJoinTime {
         event_time: bool,
     },
+    /// Whether the training-samples pipeline writes each sample it emits to the `samples`
+    /// topic (the first `on` creates the topic).
+    SamplesToTopic {
+        on: bool,
+    },
 }
 
 /// What happened, for the lab's trace.
@@ -140,6 +145,9 @@ pub enum StreamEvent {
     TableJoinTimeSet {
         event_time: bool,
     },
+    SamplesToTopicSet {
+        on: bool,
+    },
 }
 
 /// The format these bytes are written in.
@@ -161,6 +169,7 @@ const TAG_SET_JOIN_BOUNDS: u8 = 14;
 const TAG_SET_TABLE_JOIN_TIME: u8 = 15;
 const TAG_SET_SAMPLE_WAIT: u8 = 12;
 const TAG_SET_EXPECTATION_ACTION: u8 = 13;
+const TAG_SAMPLES_TO_TOPIC: u8 = 16;
 
 /// The longest expectation name a command carries.
 pub const EXPECTATION_NAME_LEN_MAX: usize = 64;
@@ -267,6 +276,10 @@ pub(crate) fn encode(w: &mut Writer, command: &StreamCommand) {
             w.str(expectation);
             w.u8(ACTIONS.iter().position(|a| a == action).unwrap_or(0) as u8);
         }
+        StreamCommand::SamplesToTopic { on } => {
+            w.u8(TAG_SAMPLES_TO_TOPIC);
+            w.u8(u8::from(*on));
+        }
     }
 }
 
@@ -338,6 +351,7 @@ pub(crate) fn decode(r: &mut Reader<'_>) -> Result<StreamCommand, DecodeError> {
                 .get(usize::from(r.u8()?))
                 .ok_or(DecodeError::Invalid("expectation action"))?,
         },
+        TAG_SAMPLES_TO_TOPIC => StreamCommand::SamplesToTopic { on: r.u8()? != 0 },
         _ => return Err(DecodeError::Invalid("stream command")),
     })
 }
@@ -404,6 +418,8 @@ mod tests {
                 expectation: "known_status".into(),
                 action: Action::Fail,
             },
+            StreamCommand::SamplesToTopic { on: true },
+            StreamCommand::SamplesToTopic { on: false },
         ];
         for command in commands {
             let mut w = Writer::new();

@@ -18,6 +18,7 @@
 //! table-join event-time          # the stream-table join as of event time (or processing-time)
 //! sample-wait 900s               # the training samples' label wait (1s to 30m)
 //! expect non_negative_amount drop  # a medallion expectation's action: warn, drop or fail
+//! samples-to-topic on            # the samples pipeline writes to the samples topic (or off)
 //! ```
 //!
 //! Times in `at=` are on the lab's first day (2024-01-01), where tick 0 is midnight and a tick is
@@ -134,6 +135,13 @@ pub(crate) fn parse_step(verb: &str, rest: &str) -> Option<Result<Step, String>>
             },
             "sample-wait" => StreamCommand::SetSampleWait {
                 wait: duration(word(0, "a wait such as 900s")?)?,
+            },
+            "samples-to-topic" => StreamCommand::SamplesToTopic {
+                on: match word(0, "on or off")? {
+                    "on" => true,
+                    "off" => false,
+                    other => return Err(format!("samples-to-topic takes on or off, not {other}")),
+                },
             },
             "expect" => StreamCommand::SetExpectationAction {
                 expectation: word(0, "an expectation's name and an action")?.to_string(),
@@ -307,6 +315,14 @@ pub fn describe_command(command: &StreamCommand) -> String {
             expectation,
             action,
         } => format!("expectation {expectation}: {}", action.name()),
+        StreamCommand::SamplesToTopic { on } => format!(
+            "training samples {} the samples topic",
+            if *on {
+                "written to"
+            } else {
+                "no longer written to"
+            }
+        ),
     }
 }
 
@@ -361,6 +377,13 @@ pub fn describe_event(event: &StreamEvent) -> String {
             expectation,
             action,
         } => format!("expectation {expectation} will {action} a violating row from the next update"),
+        StreamEvent::SamplesToTopicSet { on } => {
+            if *on {
+                "each training sample now goes to the samples topic as the pipeline emits it".into()
+            } else {
+                "training samples no longer go to the samples topic".into()
+            }
+        }
     }
 }
 
@@ -606,6 +629,21 @@ pub const STREAM_FIELDS: &[Field] = &[
         things("training samples the stream emitted", "sample", "samples"),
     ),
     field(
+        "samples_to_topic",
+        flag(
+            "the samples pipeline writes to the samples topic",
+            "the samples pipeline does not write to the samples topic",
+        ),
+    ),
+    field(
+        "topic_samples",
+        things(
+            "training samples committed to the samples topic",
+            "sample",
+            "samples",
+        ),
+    ),
+    field(
         "positives",
         things("streamed samples labelled clicked", "sample", "samples"),
     ),
@@ -805,6 +843,8 @@ pub fn stream_value(lab: &Lab, field: &str) -> Option<i64> {
         "running" => i64::from(job.is_running()),
         "exactly_once" => i64::from(streams.settings().guarantee == Guarantee::ExactlyOnce),
         "clicks_sent" => n(streams.clicks_sent()),
+        "samples_to_topic" => i64::from(streams.samples_topic().is_on()),
+        "topic_samples" => n(super::samples_topic::read_samples(lab.cluster()?).len() as u64),
         "idle_partitions" => operator.watermarks().iter().filter(|p| p.idle).count() as i64,
         "lag" => n(job.lag(lab.cluster()?)),
         "freshness_s" => {

@@ -20,22 +20,23 @@
 //! state (the topic's committed clicks, the seed, the settings, the tick) on first use and cached
 //! beside it ([`JoinCache`], emptied by every change of the streaming lab and every lab command;
 //! not compared, not hashed). A click is processed at the tick the broker appended it, the
-//! table's versions of a tick before its clicks.
+//! table's versions of a tick before its clicks. Each look goes on from the operators' state the
+//! lab kept at its last look and feeds only the ticks since ([`run`]); the result is the same as
+//! a run from the topic's start, which `tests/stream_joins.rs` checks.
 
-use super::clicks::{read_clicks, tick_time, ClickRecord};
-use super::{JobSettings, StreamLab, CLICKS_PARTITIONS, CLICKS_TOPIC};
-use crate::broker::cluster::Cluster;
+mod run;
+
+use super::clicks::{tick_time, ClickRecord};
+use super::CLICKS_PARTITIONS;
 use crate::state::Lab;
-use crate::streaming::join::{
-    IntervalJoin, IntervalJoinConfig, IntervalJoinStats, JoinInputs, JoinKind, JoinTime,
-    StreamTableJoin, StreamTableJoinConfig, StreamTableJoinStats,
-};
+use crate::streaming::join::{IntervalJoin, IntervalJoinStats, JoinTime, StreamTableJoinStats};
 use crate::streaming::operator::{Operator, OutputRecord, SourceRecord};
 use crate::streaming::value::{DurationUs, StreamValue, TimeUs, US_PER_SECOND};
 use crate::streaming::watermark::PartitionId;
+pub use run::JoinRunCell;
 use sim::rng::{Rng, Seed};
 use std::cell::OnceCell;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 /// The largest interval-join bound either way: one hour.
@@ -309,19 +310,26 @@ impl JoinCache {
     }
 }
 
-/// Both joins of the lab at its tick (None outside the streaming preset).
+/// Both joins of the lab at its tick (None outside the streaming preset), going on from the
+/// run the lab kept at its last look (see [`run`]).
 pub fn joins(lab: &Lab) -> Option<Rc<JoinsView>> {
     let streams = lab.streams()?;
     let cluster = lab.cluster()?;
     Some(Rc::clone(streams.join_cache().0.get_or_init(|| {
-        Rc::new(derive(streams, cluster, lab.config().seed, lab.now().0))
+        Rc::new(run::incremental(
+            streams,
+            cluster,
+            lab.config().seed,
+            lab.now().0,
+            ROWS_KEPT,
+        ))
     })))
 }
 
-/// Both joins of the lab at its tick with every row kept, not only the latest (uncached: for
-/// tests and tools that check every row).
+/// Both joins of the lab at its tick with every row kept, not only the latest, run from the
+/// topic's start (uncached: for tests and tools that check every row).
 pub fn joins_in_full(lab: &Lab) -> Option<JoinsView> {
-    Some(derive_keeping(
+    Some(run::from_start(
         lab.streams()?,
         lab.cluster()?,
         lab.config().seed,
@@ -330,258 +338,22 @@ pub fn joins_in_full(lab: &Lab) -> Option<JoinsView> {
     ))
 }
 
-/// Which input of a join a record is.
-enum Input {
-    Click(ClickRecord),
-    Version(ProfileVersion),
+/// The tick up to which the lab's kept joins run has fed the topic (None before a look, or
+/// outside the streaming preset): how far the next look can go on from.
+pub fn settled_tick(lab: &Lab) -> Option<u64> {
+    lab.streams()?.join_run().settled_tick()
 }
 
-fn inputs(settings: &JobSettings, right_partitions: u32) -> JoinInputs {
-    JoinInputs {
-        left_partitions: CLICKS_PARTITIONS,
-        right_partitions,
-        delay: settings.delay,
-        idle_timeout: settings.idle_timeout,
-    }
-}
-
-/// Runs both joins over everything that arrived before tick `now`.
-pub fn derive(streams: &StreamLab, cluster: &Cluster, seed: Seed, now: u64) -> JoinsView {
-    derive_keeping(streams, cluster, seed, now, ROWS_KEPT)
-}
-
-/// [`derive`], keeping the latest `keep` rows of each list.
-fn derive_keeping(
-    streams: &StreamLab,
-    cluster: &Cluster,
-    seed: Seed,
-    now: u64,
-    keep: usize,
-) -> JoinsView {
-    let settings = *streams.join_settings();
-    let job = streams.settings();
-    // The clicks the broker committed, by the tick they were appended at; the versions of a tick
-    // come first.
-    let mut by_tick: BTreeMap<u64, Vec<Input>> = BTreeMap::new();
-    let last = now.checked_sub(1).map(tick_time);
-    if let Some(until) = last {
-        for version in profile_changelog(seed, until) {
-            let tick = ((version.arrival.0 - tick_time(0).0) / (US_PER_SECOND / 10)) as u64;
-            by_tick
-                .entry(tick)
-                .or_default()
-                .push(Input::Version(version));
-        }
-    }
-    for click in read_clicks(cluster, CLICKS_TOPIC, &BTreeMap::new()) {
-        let tick = ((click.arrival.0 - tick_time(0).0) / (US_PER_SECOND / 10)).max(0) as u64;
-        if tick < now {
-            by_tick.entry(tick).or_default().push(Input::Click(click));
-        }
-    }
-
-    let table_config = |time| StreamTableJoinConfig {
-        inputs: inputs(job, 1),
-        time,
-        kind: JoinKind::Left,
-        table_fields: 3,
-        ttl: None,
-    };
-    // The job's settings were validated when set, so the joins accept them.
-    let mut event = StreamTableJoin::new(table_config(JoinTime::EventTime)).ok();
-    let mut processing = StreamTableJoin::new(table_config(JoinTime::ProcessingTime)).ok();
-    let mut interval = IntervalJoin::new(IntervalJoinConfig {
-        inputs: inputs(job, CLICKS_PARTITIONS),
-        lower: settings.lower,
-        upper: settings.upper,
-        ttl: None,
-    })
-    .ok();
-
-    let mut clicks: BTreeMap<(u32, u64), ClickRecord> = BTreeMap::new();
-    let mut as_of_event: BTreeMap<(u32, u64), Enriched> = BTreeMap::new();
-    let mut as_of_processing: BTreeMap<(u32, u64), Enriched> = BTreeMap::new();
-    let mut recent_versions: VecDeque<ProfileVersion> = VecDeque::new();
-    let mut versions_in = 0;
-    let mut versions_dropped = 0;
-    let mut pairs: VecDeque<JoinedPair> = VecDeque::new();
-    let mut late: VecDeque<LateRow> = VecDeque::new();
-    let mut state_history: VecDeque<(u64, u64)> = VecDeque::new();
-    let mut state_max = 0;
-
-    let first = by_tick.keys().next().copied().unwrap_or(now);
-    for tick in first..now {
-        let arrival = tick_time(tick);
-        for input in by_tick.remove(&tick).unwrap_or_default() {
-            match input {
-                Input::Version(version) => {
-                    let record = SourceRecord {
-                        partition: PartitionId(CLICKS_PARTITIONS),
-                        offset: versions_in,
-                        arrival,
-                        ts: Some(version.ts),
-                        key: vec![StreamValue::text(&version.user)],
-                        values: vec![
-                            StreamValue::text(version.tier),
-                            StreamValue::Time(version.ts),
-                            StreamValue::Time(version.arrival),
-                        ],
-                    };
-                    versions_in += 1;
-                    if let Some(j) = &mut event {
-                        let dropped = j.stats().late_dropped;
-                        let out = j.process(&record);
-                        versions_dropped += j.stats().late_dropped - dropped;
-                        record_table(out, &mut as_of_event);
-                    }
-                    if let Some(j) = &mut processing {
-                        let out = j.process(&record);
-                        record_table(out, &mut as_of_processing);
-                    }
-                    push_kept(&mut recent_versions, version, keep);
-                }
-                Input::Click(click) => {
-                    let id = (click.partition, click.offset);
-                    let key = vec![click
-                        .user
-                        .as_deref()
-                        .map_or(StreamValue::Null, StreamValue::text)];
-                    let record = SourceRecord {
-                        partition: PartitionId(click.partition),
-                        offset: click.offset,
-                        arrival,
-                        ts: click.event_time,
-                        key: key.clone(),
-                        values: vec![
-                            StreamValue::Int(i64::from(click.partition)),
-                            StreamValue::Int(click.offset as i64),
-                        ],
-                    };
-                    if let Some(j) = &mut event {
-                        let dropped = j.stats().late_dropped;
-                        let out = j.process(&record);
-                        if j.stats().late_dropped > dropped {
-                            as_of_event.insert(id, Enriched::LateDropped);
-                        } else if record.ts.is_some() {
-                            as_of_event.entry(id).or_insert(Enriched::Waiting);
-                        }
-                        record_table(out, &mut as_of_event);
-                    }
-                    if let Some(j) = &mut processing {
-                        let out = j.process(&record);
-                        record_table(out, &mut as_of_processing);
-                    }
-                    if let Some(j) = &mut interval {
-                        interval_click(j, &click, key, arrival, (&mut pairs, &mut late), keep);
-                    }
-                    clicks.insert(id, click);
-                }
-            }
-        }
-        if let Some(j) = &mut event {
-            let out = j.on_processing_time(arrival);
-            record_table(out, &mut as_of_event);
-        }
-        if let Some(j) = &mut processing {
-            j.on_processing_time(arrival);
-        }
-        if let Some(j) = &mut interval {
-            pairs_from(j.on_processing_time(arrival), arrival, &mut pairs, keep);
-            let rows = j.state_rows();
-            state_max = state_max.max(rows);
-            if tick % 10 == 0 {
-                if state_history.len() == STATE_SAMPLES_KEPT {
-                    state_history.pop_front();
-                }
-                state_history.push_back((tick, rows));
-            }
-        }
-    }
-
-    // The clicks both joins answered, compared.
-    let mut compared = 0;
-    let mut differs = 0;
-    let mut recent: VecDeque<EnrichedClick> = VecDeque::new();
-    let mut differing: VecDeque<EnrichedClick> = VecDeque::new();
-    let mut ordered: Vec<&ClickRecord> = clicks.values().collect();
-    ordered.sort_by_key(|c| (c.arrival, c.partition, c.offset));
-    for click in ordered {
-        let id = (click.partition, click.offset);
-        let (Some(e), Some(p)) = (as_of_event.get(&id), as_of_processing.get(&id)) else {
-            continue;
-        };
-        let why = match (e, p) {
-            (Enriched::Joined(ev), Enriched::Joined(pv)) => {
-                compared += 1;
-                if ev == pv {
-                    None
-                } else {
-                    differs += 1;
-                    Some(why_differs(click, ev.as_ref(), pv.as_ref()))
-                }
-            }
-            (Enriched::LateDropped, _) => Some(format!(
-                "the click arrived below the event-time join's watermark (it was {} late): the temporal join dropped it, the lookup join enriched it",
-                delay_text(click)
-            )),
-            _ => None,
-        };
-        let enriched = EnrichedClick {
-            partition: click.partition,
-            offset: click.offset,
-            user: click.user.clone().unwrap_or_default(),
-            page: click.page.clone().unwrap_or_default(),
-            event_time: click.event_time.unwrap_or(TimeUs::MIN),
-            arrival: click.arrival,
-            as_of_event_time: e.clone(),
-            as_of_processing_time: p.clone(),
-            why,
-        };
-        if enriched.why.is_some() {
-            push_kept(&mut differing, enriched.clone(), keep);
-        }
-        push_kept(&mut recent, enriched, keep);
-    }
-
-    let (event_stats, pending, watermark) = event
-        .as_ref()
-        .map_or((Default::default(), 0, TimeUs::MIN), |j| {
-            (j.stats(), j.pending_rows(), j.watermark())
-        });
-    JoinsView {
-        settings,
-        table: TableJoinView {
-            event_time: event_stats,
-            processing_time: processing.as_ref().map(|j| j.stats()).unwrap_or_default(),
-            pending,
-            watermark,
-            compared,
-            differs,
-            versions_in,
-            versions_dropped,
-            recent: recent.into(),
-            differing: differing.into(),
-            recent_versions: recent_versions.into(),
-        },
-        interval: IntervalJoinView {
-            stats: interval.as_ref().map(|j| j.stats()).unwrap_or_default(),
-            buffered: interval.as_ref().map_or((0, 0), |j| j.buffered()),
-            watermark: interval.as_ref().map_or(TimeUs::MIN, |j| j.watermark()),
-            recent: pairs.into(),
-            late: late.into(),
-            state_history: state_history.into(),
-            state_max,
-        },
-    }
-}
-
-/// Records what a stream-table join emitted, per click.
-fn record_table(out: Vec<OutputRecord>, into: &mut BTreeMap<(u32, u64), Enriched>) {
-    for o in out {
-        if let Some((id, version)) = enriched_of(&o) {
-            into.insert(id, Enriched::Joined(version));
-        }
-    }
+/// Both joins of the lab at its tick run from the topic's start, with the panel's lists (what
+/// [`joins`] gives, computed without the kept run: for tests that compare the two).
+pub fn joins_from_start(lab: &Lab) -> Option<JoinsView> {
+    Some(run::from_start(
+        lab.streams()?,
+        lab.cluster()?,
+        lab.config().seed,
+        lab.now().0,
+        ROWS_KEPT,
+    ))
 }
 
 fn push_kept<T>(rows: &mut VecDeque<T>, row: T, keep: usize) {

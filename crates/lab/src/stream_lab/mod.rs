@@ -17,6 +17,7 @@ pub mod glue;
 mod job;
 pub mod joins_lab;
 pub mod samples_lab;
+pub mod samples_topic;
 
 use crate::broker::cluster::{BrokerCommand, Cluster};
 use crate::broker::producer::{ProducerConfig, ProducerId};
@@ -102,8 +103,12 @@ pub struct StreamLab {
     joins: joins_lab::JoinSettings,
     /// The joins derived from this state (not state: not compared, not hashed).
     join_cache: joins_lab::JoinCache,
+    /// The joins' operators as of the last look, to go on from (not state either).
+    join_run: joins_lab::JoinRunCell,
     /// The training-samples and medallion pipelines' settings (see [`samples_lab`]).
     pipes: samples_lab::Pipes,
+    /// Whether the samples pipeline writes to the `samples` topic (see [`samples_topic`]).
+    samples_topic: samples_topic::SamplesTopic,
 }
 
 impl Eq for StreamLab {}
@@ -211,6 +216,8 @@ impl StreamLab {
             clicks_sent: 0,
             joins: joins_lab::JoinSettings::default(),
             join_cache: joins_lab::JoinCache::default(),
+            join_run: joins_lab::JoinRunCell::default(),
+            samples_topic: samples_topic::SamplesTopic::default(),
         }
     }
 
@@ -242,6 +249,11 @@ impl StreamLab {
     /// The joins derived from this state, once computed (see [`joins_lab::joins`]).
     pub(crate) fn join_cache(&self) -> &joins_lab::JoinCache {
         &self.join_cache
+    }
+
+    /// The joins' run kept from the last look (see [`joins_lab::joins`]).
+    pub(crate) fn join_run(&self) -> &joins_lab::JoinRunCell {
+        &self.join_run
     }
 
     /// Forgets the derived joins: the lab changed.
@@ -358,7 +370,9 @@ impl StreamLab {
             StreamCommand::SetJoinBounds { lower, upper } => {
                 joins_lab::JoinSettings::validate_bounds(*lower, *upper)
             }
-            StreamCommand::SetTableJoinTime { .. } => Ok(()),
+            StreamCommand::SetTableJoinTime { .. } | StreamCommand::SamplesToTopic { .. } => {
+                Ok(())
+            }
             StreamCommand::SetSampleWait { .. } | StreamCommand::SetExpectationAction { .. } => {
                 self.pipes.validate(command)
             }
@@ -519,6 +533,7 @@ impl StreamLab {
             StreamCommand::SetSampleWait { .. } | StreamCommand::SetExpectationAction { .. } => {
                 Ok(self.pipes.apply(command, now))
             }
+            StreamCommand::SamplesToTopic { on } => self.samples_topic.turn(*on, cluster, now),
         }
     }
 
@@ -551,6 +566,7 @@ impl StreamLab {
             let value = click_value(&click.page, click.amount, click.event_time);
             self.send(cluster, now, click.partition, &click.user, &value);
         }
+        self.samples_topic.write(&self.pipes, cluster, now);
     }
 
     /// The job's work for tick `now`, after the cluster's tick: read, process, checkpoint, sink.
@@ -638,6 +654,11 @@ impl StreamLab {
         &self.pipes
     }
 
+    /// Whether (and how much) the samples pipeline writes to the `samples` topic.
+    pub fn samples_topic(&self) -> &samples_topic::SamplesTopic {
+        &self.samples_topic
+    }
+
     pub fn hash_into(&self, hasher: &mut StateHasher) {
         self.pipes.hash_into(hasher);
         self.generator.hash_into(hasher);
@@ -666,6 +687,7 @@ impl StreamLab {
                 self.joins.table_time == crate::streaming::join::JoinTime::EventTime,
             ));
         }
+        self.samples_topic.hash_into(hasher);
     }
 }
 

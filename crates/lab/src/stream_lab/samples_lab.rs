@@ -9,7 +9,8 @@
 //! labels as `CASE`/`SUM` aggregates over every event, however late, and the features joined on
 //! `BETWEEN` the exposure's interval). [`SampleRun::diagnosis`] compares the two. The replay
 //! depends only on the seed and the wait, never on the tick: it is computed on first use and kept
-//! (shared by every copy of the lab made after it), neither compared nor hashed.
+//! (shared by every copy of the lab made after it), neither compared nor hashed. Once turned on,
+//! [`super::samples_topic`] writes the replay's samples to the `samples` topic on the lab's clock.
 //!
 //! **Medallion.** Bronze is the lab's order feed ([`crate::streaming::generate::orders`]: one
 //! JSON payload a second of lab time from 00:00:01, some defective, some delivered twice), read
@@ -689,7 +690,7 @@ impl Pipes {
                 .filter(|e| !e.sample.clicked)
                 .filter(|e| positive.contains_key(&(e.sample.request_id, e.sample.item)))
                 .collect();
-            negatives.sort_by_key(|e| (e.sample.request_id, e.sample.item));
+            sim::sort::sort_by_key(&mut negatives, |e| (e.sample.request_id, e.sample.item));
             fake_negatives = negatives
                 .into_iter()
                 .take(FAKE_NEGATIVES_LISTED)

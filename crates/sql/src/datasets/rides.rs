@@ -153,7 +153,7 @@ pub(super) fn rides(seed: Seed, rows: usize) -> Rides {
             city,
         });
     }
-    list.sort_by_key(|r| r.requested_at);
+    sim::sort::sort_by_key(&mut list, |r| r.requested_at);
     let statuses = pool(&["completed", "cancelled"]);
     let rides = table(vec![
         ("ride_id", ids(list.len())),

@@ -71,7 +71,7 @@ pub(super) fn shop(seed: Seed, rows: usize) -> Shop {
             }
         })
         .collect();
-    orders.sort_by_key(|o| o.ordered_at);
+    sim::sort::sort_by_key(&mut orders, |o| o.ordered_at);
 
     let mut events = Vec::with_capacity(rows * 3 / 2);
     let mut request = 0u64;
@@ -101,7 +101,7 @@ pub(super) fn shop(seed: Seed, rows: usize) -> Shop {
             _ => {}
         }
     }
-    events.sort_by_key(|e| e.occurred_at);
+    sim::sort::sort_by_key(&mut events, |e| e.occurred_at);
 
     let countries = pool(&COUNTRIES);
     let statuses = pool(&STATUSES);

@@ -395,7 +395,7 @@ mod tests {
             let whole = fresh().events_between(seconds(0), seconds(120));
             let mut bounds: Vec<TimeUs> = cuts.into_iter().map(TimeUs).collect();
             bounds.extend([seconds(0), seconds(120)]);
-            bounds.sort();
+            sim::sort::sort(&mut bounds);
             let mut sliced_stream = fresh();
             let sliced: Vec<GeneratedEvent> = bounds
                 .windows(2)

@@ -276,10 +276,12 @@ impl RecommenderLog {
             let gap = event_rng.below(2 * config.request_gap.0 as u64) as i64;
             ts = ts.plus(DurationUs(1 + gap));
         }
-        log.events
-            .sort_by_key(|e| (e.arrival, e.request_id, e.item, e.kind));
-        log.features
-            .sort_by_key(|f| (f.arrival, f.request_id, f.item, f.repeat));
+        sim::sort::sort_by_key(&mut log.events, |e| {
+            (e.arrival, e.request_id, e.item, e.kind)
+        });
+        sim::sort::sort_by_key(&mut log.features, |f| {
+            (f.arrival, f.request_id, f.item, f.repeat)
+        });
         Ok(log)
     }
 

@@ -1,0 +1,253 @@
+//! What the page's charts and the judge read, sampled once a minute of rollout time: per version,
+//! the success rate, the p99 latency and the prediction quality over the last minute, asked of
+//! the mesh's metrics with PromQL as a dashboard would (user-facing requests only: shadow copies
+//! carry `mirror="true"`); the traffic split of the last minute; and Kayenta's judgement of the
+//! candidate against the stable version over those per-minute samples.
+
+use rollouts::judge::{
+    classify, mann_whitney_u, score, Classifier, MetricVerdict, ScoreOutcome, ScoreThresholds,
+};
+use rollouts::metrics::{Audience, Labels};
+use rollouts::value::TimeMs;
+use rollouts::world::World;
+use std::collections::BTreeMap;
+
+/// Per-minute points kept per version (an hour).
+pub const SERIES_POINTS_MAX: usize = 60;
+/// Samples each side needs before the judge speaks.
+pub const JUDGE_SAMPLES_MIN: usize = 3;
+
+const REQUESTS: &str = "sum by (version) (increase(istio_requests_total{mirror!=\"true\"}[1m]))";
+const SUCCESS_RATE: &str = "sum by (version) (rate(istio_requests_total{mirror!=\"true\",response_code!~\"5.*\"}[1m])) / sum by (version) (rate(istio_requests_total{mirror!=\"true\"}[1m]))";
+const P99_MS: &str = "histogram_quantile(0.99, sum by (version, le) (rate(istio_request_duration_milliseconds_bucket{mirror!=\"true\"}[1m])))";
+const QUALITY: &str = "sum by (version) (rate(predictions_total{mirror!=\"true\",correct=\"true\"}[1m])) / sum by (version) (rate(predictions_total{mirror!=\"true\"}[1m]))";
+
+/// One minute of one version.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SeriesPoint {
+    pub t_ms: u64,
+    /// Fraction of requests that did not fail (0 to 1); None without requests.
+    pub success_rate: Option<f64>,
+    pub p99_ms: Option<f64>,
+    /// Fraction of right predictions (0 to 1).
+    pub quality: Option<f64>,
+    pub requests: u64,
+}
+
+/// A version's points, oldest first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VersionSeries {
+    pub version: String,
+    pub points: Vec<SeriesPoint>,
+}
+
+/// Requests per version over the last minute.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SplitRow {
+    pub version: String,
+    /// Users' requests the version answered.
+    pub user_requests: u64,
+    /// Shadow copies it answered (never returned).
+    pub mirrored: u64,
+    /// Smoke- or load-test requests it answered (nobody's user requests).
+    pub test_requests: u64,
+}
+
+/// Every version's requests answered so far: (user-facing including tests, mirrored).
+pub fn answered(world: &World) -> BTreeMap<String, (u64, u64)> {
+    let total = |c: Option<&rollouts::metrics::VersionCounters>| {
+        c.map_or(0, |c| c.requests_by_code.values().sum::<u64>())
+    };
+    world
+        .versions()
+        .map(|v| v.name.clone())
+        .chain(world.plan().canary.iter().cloned())
+        .map(|v| {
+            let counters = world.counters();
+            (
+                v.0.clone(),
+                (
+                    total(counters.counters(&v, Audience::User)),
+                    total(counters.counters(&v, Audience::Mirror)),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// One metric of the judgement.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JudgeRow {
+    pub metric: &'static str,
+    pub baseline_mean: f64,
+    pub canary_mean: f64,
+    /// The canary's Mann-Whitney U and its two-sided p-value.
+    pub u: f64,
+    pub p_value: f64,
+    /// Pass, High or Low.
+    pub verdict: &'static str,
+    pub critical: bool,
+}
+
+/// Kayenta's judgement of the candidate against the stable version.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JudgeView {
+    pub t_ms: u64,
+    pub baseline: String,
+    pub canary: String,
+    pub rows: Vec<JudgeRow>,
+    pub score_percent: f64,
+    /// Pass, Marginal or Fail.
+    pub outcome: &'static str,
+    /// Per-minute samples of each side.
+    pub samples: usize,
+}
+
+/// `query`'s value per version (versions without a finite value are left out).
+fn per_version(world: &World, query: &str, at: TimeMs) -> BTreeMap<String, f64> {
+    world
+        .promql_query(query, at)
+        .map(|vector| {
+            vector
+                .into_iter()
+                .filter(|(_, v)| v.is_finite())
+                .map(|(labels, v): (Labels, f64)| (labels.get("version").to_string(), v))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Adds one point per version that served in the last minute (or has a series already).
+pub fn sample_minute(world: &World, at: TimeMs, series: &mut Vec<VersionSeries>) {
+    let requests = per_version(world, REQUESTS, at);
+    let success = per_version(world, SUCCESS_RATE, at);
+    let p99 = per_version(world, P99_MS, at);
+    let quality = per_version(world, QUALITY, at);
+    for (version, count) in &requests {
+        if *count > 0.0 && !series.iter().any(|s| &s.version == version) {
+            series.push(VersionSeries {
+                version: version.clone(),
+                points: Vec::new(),
+            });
+        }
+    }
+    for s in series.iter_mut() {
+        let served = requests.get(&s.version).copied().unwrap_or(0.0);
+        let has = served > 0.0;
+        s.points.push(SeriesPoint {
+            t_ms: at.0,
+            success_rate: success.get(&s.version).copied().filter(|_| has),
+            p99_ms: p99.get(&s.version).copied().filter(|_| has),
+            quality: quality.get(&s.version).copied().filter(|_| has),
+            requests: served.round().max(0.0) as u64,
+        });
+        if s.points.len() > SERIES_POINTS_MAX {
+            s.points.remove(0);
+        }
+    }
+}
+
+/// Requests per version between two counts of [`answered`], with the test requests sent in
+/// between taken out of the user-facing ones (versions that answered nothing are left out).
+pub fn split(
+    before: &BTreeMap<String, (u64, u64)>,
+    now: &BTreeMap<String, (u64, u64)>,
+    tests: &BTreeMap<String, u64>,
+) -> Vec<SplitRow> {
+    now.iter()
+        .filter_map(|(version, (answered, mirrored))| {
+            let (answered_before, mirrored_before) = before.get(version).copied().unwrap_or((0, 0));
+            let answered = answered.saturating_sub(answered_before);
+            let mirrored = mirrored.saturating_sub(mirrored_before);
+            let test_requests = tests.get(version).copied().unwrap_or(0).min(answered);
+            (answered + mirrored > 0).then(|| SplitRow {
+                version: version.clone(),
+                user_requests: answered - test_requests,
+                mirrored,
+                test_requests,
+            })
+        })
+        .collect()
+}
+
+fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len() as f64
+}
+
+/// The judgement over the minutes both versions served, or None with too few of them.
+pub fn judge(
+    series: &[VersionSeries],
+    baseline: &str,
+    canary: &str,
+    at: TimeMs,
+) -> Option<JudgeView> {
+    let of = |name: &str| series.iter().find(|s| s.version == name);
+    let (base, cand) = (of(baseline)?, of(canary)?);
+    let paired: Vec<(&SeriesPoint, &SeriesPoint)> = base
+        .points
+        .iter()
+        .filter_map(|b| {
+            cand.points
+                .iter()
+                .find(|c| c.t_ms == b.t_ms && c.requests > 0 && b.requests > 0)
+                .map(|c| (b, c))
+        })
+        .collect();
+    type Pick = fn(&SeriesPoint) -> Option<f64>;
+    let metrics: [(&'static str, Pick, bool); 3] = [
+        ("success_rate", |p| p.success_rate, true),
+        ("p99_ms", |p| p.p99_ms, false),
+        ("quality", |p| p.quality, false),
+    ];
+    let mut rows = Vec::new();
+    let mut verdicts = Vec::new();
+    let mut samples = 0;
+    for (name, pick, critical) in metrics {
+        let (b, c): (Vec<f64>, Vec<f64>) = paired
+            .iter()
+            .filter_map(|(b, c)| Some((pick(b)?, pick(c)?)))
+            .unzip();
+        if b.len() < JUDGE_SAMPLES_MIN {
+            continue;
+        }
+        samples = samples.max(b.len());
+        let (Ok(test), Ok(class)) = (
+            mann_whitney_u(&c, &b),
+            classify(&b, &c, Classifier::default()),
+        ) else {
+            continue;
+        };
+        verdicts.push(MetricVerdict {
+            name: name.to_string(),
+            weight: 1.0,
+            verdict: class.verdict,
+            critical,
+        });
+        rows.push(JudgeRow {
+            metric: name,
+            baseline_mean: mean(&b),
+            canary_mean: mean(&c),
+            u: test.u,
+            p_value: test.p_value,
+            verdict: class.verdict.label(),
+            critical,
+        });
+    }
+    if rows.is_empty() {
+        return None;
+    }
+    let judged = score(&verdicts, ScoreThresholds::default());
+    Some(JudgeView {
+        t_ms: at.0,
+        baseline: baseline.to_string(),
+        canary: canary.to_string(),
+        rows,
+        score_percent: judged.score_percent,
+        outcome: match judged.outcome {
+            ScoreOutcome::Successful => "Pass",
+            ScoreOutcome::Inconclusive => "Marginal",
+            ScoreOutcome::Failed => "Fail",
+        },
+        samples,
+    })
+}

@@ -1,0 +1,105 @@
+//! The rollouts lab's widgets: the spec editor, the step strip with the rollout's buttons, the
+//! traffic split, the analysis runs and their measurements, per-version charts with the
+//! analysis thresholds, the alerts, the drift histograms, the baseline-vs-canary judge, and the
+//! panel that deploys versions and injects faults.
+//!
+//! Every widget reads the rollout lab of the state on screen (`Lab::rollouts`); every action is a
+//! `Command::Rollout`, checked with `Lab::validate` first so a refusal is shown beside its control
+//! with its hint and nothing is journaled. Acting while looking at the past forks the timeline
+//! there, which is how a learner replays a failed analysis with another threshold.
+
+pub mod alerts;
+pub mod analysis;
+pub mod chart;
+pub mod deploy;
+pub mod drift;
+pub mod judge;
+pub mod metrics;
+pub mod spec;
+pub mod steps;
+pub mod traffic;
+
+use crate::store::{LabAction, LabHandle};
+use lab::clock::Tick;
+use lab::rollout_lab::command::RolloutCommand;
+use lab::rollout_lab::TICK_MS;
+use lab::state::Command;
+use yew::prelude::*;
+
+/// A refusal: the message, then the hint.
+pub type Refusal = Option<(String, String)>;
+
+/// The message a rollouts widget shows in a lab without a rollout.
+pub fn no_rollout() -> Html {
+    html! { <p class="muted">{ "This lab has no rollout: open the rollouts lab." }</p> }
+}
+
+/// Checks `command` against the state on screen and, if the lab takes it, journals it; else
+/// returns the lab's refusal (message, hint).
+pub fn try_send(session: &LabHandle, command: RolloutCommand) -> Result<(), (String, String)> {
+    let command = Command::Rollout(command);
+    session
+        .view
+        .validate(&command)
+        .map_err(|r| (r.to_string(), r.hint()))?;
+    session.dispatch(LabAction::Command(command));
+    Ok(())
+}
+
+/// A refusal as the widgets show it (the same box as the other labs').
+pub fn refusal_view(refusal: &Refusal) -> Html {
+    crate::widgets::streaming::refusal_view(refusal)
+}
+
+pub use lab::rollout_lab::glue::clock;
+
+/// The lab tick at which rollout time reached `t_ms` (one tick is [`TICK_MS`]).
+pub fn tick_at(t_ms: u64) -> Tick {
+    Tick(t_ms / TICK_MS)
+}
+
+/// A phase as a badge: a symbol and the word, so it reads without colour. `phase` is Argo's
+/// name (Successful, Failed, Inconclusive, Error, Running, Pending) or a rollout phase.
+pub fn phase_badge(phase: &str) -> Html {
+    let symbol = match phase {
+        "Successful" | "Healthy" | "Pass" => "✓",
+        "Failed" | "Degraded" | "Fail" => "✗",
+        "Inconclusive" | "Paused" | "Marginal" => "?",
+        "Error" => "!",
+        "Running" | "Progressing" => "…",
+        _ => "·",
+    };
+    html! {
+        <span class={classes!("ro-badge", format!("ro-{}", phase.to_ascii_lowercase()))}>
+            <span aria-hidden="true">{ symbol }</span>{ " " }{ phase.to_string() }
+        </span>
+    }
+}
+
+/// A button that sends `command`; `unavailable` (a reason) disables it and becomes its tooltip.
+/// A refusal at click time (the lab is the judge) lands in `refusal`.
+pub fn command_button(
+    session: &LabHandle,
+    refusal: &UseStateHandle<Refusal>,
+    command: RolloutCommand,
+    (class, text, unavailable): (&'static str, &'static str, Option<&'static str>),
+) -> Html {
+    let onclick = {
+        let (session, refusal) = (session.clone(), refusal.clone());
+        Callback::from(move |_: MouseEvent| refusal.set(try_send(&session, command.clone()).err()))
+    };
+    html! {
+        <button class={class} disabled={unavailable.is_some()} title={unavailable} {onclick}>{ text }</button>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rollout_time_maps_to_ticks() {
+        assert_eq!(tick_at(300_000), Tick(30));
+        assert_eq!(tick_at(305_000), Tick(30));
+    }
+}
