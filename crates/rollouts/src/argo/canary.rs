@@ -7,17 +7,17 @@
 //! aborts too. An abort sends all traffic back to stable in the same instant and removes the
 //! routes; after the last step the canary becomes stable.
 
-use super::history::History;
+use super::ledger::{DeployKind, Ledger};
 use super::replicas::{approximate_canary_stable_replicas, ReplicaSplit};
 use super::{
     ArgoEvent, ArgoEventKind, PauseReason, Refusal, RolloutPhase, RolloutStatus, RunPurpose,
     RunRecord,
 };
-use crate::analysis::{AnalysisPhase, AnalysisRun, MetricSource};
+use crate::analysis::{AnalysisPhase, MetricSource};
 use crate::routing::{HeaderRoute, MirrorRoute, TrafficPlan};
 use crate::spec::{
-    run_spec, AnalysisRef, AnalysisTemplate, CanaryStep, CanaryStrategy, ExperimentStep, Rollout,
-    SpecRef, SpecSet,
+    AnalysisRef, AnalysisTemplate, CanaryStep, CanaryStrategy, ExperimentStep, Rollout, SpecRef,
+    SpecSet,
 };
 use crate::value::{TimeMs, VersionName};
 
@@ -39,25 +39,16 @@ struct RunningExperiment {
 /// The controller of one canary Rollout.
 #[derive(Clone, Debug)]
 pub struct CanaryController {
-    name: String,
-    replicas: u32,
-    rollback_window: u32,
+    ledger: Ledger,
     strategy: CanaryStrategy,
-    specs: SpecSet,
-    history: History,
-    stable: VersionName,
-    canary: Option<VersionName>,
     step_index: usize,
     set_weight: u8,
     header_routes: Vec<HeaderRoute>,
     mirror_routes: Vec<MirrorRoute>,
     pause: Option<Pause>,
-    aborted: Option<(TimeMs, String)>,
-    runs: Vec<RunRecord>,
     step_run: Option<usize>,
     background_run: Option<usize>,
     experiment: Option<RunningExperiment>,
-    events: Vec<ArgoEvent>,
 }
 
 impl CanaryController {
@@ -67,88 +58,47 @@ impl CanaryController {
         specs: SpecSet,
         stable: VersionName,
     ) -> CanaryController {
-        let mut history = History::default();
-        history.record(&stable);
         CanaryController {
-            name: rollout.name.clone(),
-            replicas: rollout.replicas,
-            rollback_window: rollout.rollback_window_revisions,
+            ledger: Ledger::new(rollout, specs, stable),
             strategy,
-            specs,
-            history,
-            stable,
-            canary: None,
             step_index: 0,
             set_weight: 0,
             header_routes: Vec::new(),
             mirror_routes: Vec::new(),
             pause: None,
-            aborted: None,
-            runs: Vec::new(),
             step_run: None,
             background_run: None,
             experiment: None,
-            events: Vec::new(),
         }
     }
 
     pub fn events(&self) -> &[ArgoEvent] {
-        &self.events
+        self.ledger.events()
     }
 
     pub fn runs(&self) -> &[RunRecord] {
-        &self.runs
+        self.ledger.runs()
     }
 
-    /// Replaces the AnalysisTemplates, as editing them in the cluster does: runs started from now
-    /// on (after a retry, at the next analysis step) read the new ones; a run already under way
-    /// keeps the copy it was created with, and the rollout keeps its place.
+    /// Replaces the AnalysisTemplates, as editing them in the cluster does: runs started from
+    /// now on read the new ones; a run already under way keeps its copy.
     pub fn replace_templates(&mut self, templates: Vec<AnalysisTemplate>) {
-        self.specs.templates = templates;
-    }
-
-    fn log(&mut self, at: TimeMs, kind: ArgoEventKind) {
-        self.events.push(ArgoEvent { at, kind });
+        self.ledger.replace_templates(templates);
     }
 
     /// A new pod template: the steps start over for `version`. Going back to the stable version,
     /// or to a recent one inside the rollback window, skips the steps.
     pub fn deploy(&mut self, version: VersionName, now: TimeMs) {
-        self.log(now, ArgoEventKind::Deployed(version.clone()));
-        self.stop_runs(now);
-        let within_window =
-            self.history
-                .rollback_within_window(&version, &self.stable, self.rollback_window);
-        self.history.record(&version);
+        let kind = self.ledger.deploy(version, now, self.live_runs());
         self.reset_progress();
-        if version == self.stable {
-            self.canary = None;
-            self.log(
-                now,
-                ArgoEventKind::StepsSkipped("the stable version was deployed again".to_string()),
-            );
-            return;
-        }
-        if within_window {
-            self.log(
-                now,
-                ArgoEventKind::StepsSkipped(format!("{version} is inside the rollback window")),
-            );
-            self.canary = Some(version);
+        if kind == DeployKind::WithinWindow {
             self.complete(now);
-            return;
         }
-        self.canary = Some(version);
     }
 
     /// `kubectl argo rollouts undo`: deploy the previous revision again.
     pub fn undo(&mut self, now: TimeMs) -> Result<(), Refusal> {
-        let Some(previous) = self.history.previous().cloned() else {
-            return Err(Refusal::new(
-                "there is no previous revision to go back to",
-                "deploy a second version first",
-            ));
-        };
+        let previous = self.ledger.previous_revision()?;
         self.deploy(previous, now);
         Ok(())
     }
@@ -159,63 +109,51 @@ impl CanaryController {
         self.header_routes.clear();
         self.mirror_routes.clear();
         self.pause = None;
-        self.aborted = None;
+        self.ledger.aborted = None;
         self.step_run = None;
         self.background_run = None;
         self.experiment = None;
     }
 
-    /// Terminates every run still going (Argo's `terminate: true`).
-    fn stop_runs(&mut self, now: TimeMs) {
-        let active: Vec<usize> = self
-            .step_run
+    /// The runs the update holds: the step's, the background one and the experiment's.
+    fn live_runs(&self) -> Vec<usize> {
+        self.step_run
             .into_iter()
             .chain(self.background_run)
             .chain(self.experiment.iter().flat_map(|e| e.runs.clone()))
-            .collect();
-        for index in active {
-            if !self.runs[index].run.is_completed() {
-                self.runs[index].run.terminate(now);
-                let name = self.runs[index].run.name().to_string();
-                let phase = self.runs[index].run.phase();
-                self.log(now, ArgoEventKind::AnalysisFinished { name, phase });
-            }
+            .collect()
+    }
+
+    /// Terminates every run still going (Argo's `terminate: true`).
+    fn stop_runs(&mut self, now: TimeMs) {
+        for index in self.live_runs() {
+            self.ledger.stop_run(index, now);
         }
     }
 
     /// `promote` skips the current step (or ends the pause); `promote --full` skips every step
     /// and analysis left.
     pub fn promote(&mut self, now: TimeMs, full: bool) -> Result<(), Refusal> {
-        if self.canary.is_none() {
-            return Err(Refusal::new(
-                "there is no update to promote",
-                "deploy a new version first",
-            ));
-        }
-        if self.aborted.is_some() {
-            return Err(Refusal::new(
-                "the rollout is aborted",
-                "retry it to start the steps again, or deploy a new version",
-            ));
-        }
+        self.ledger
+            .check_can_promote("retry it to start the steps again, or deploy a new version")?;
         if full {
-            self.log(now, ArgoEventKind::FullyPromoted);
+            self.ledger.log(now, ArgoEventKind::FullyPromoted);
             self.complete(now);
             return Ok(());
         }
-        self.log(now, ArgoEventKind::Promoted);
+        self.ledger.log(now, ArgoEventKind::Promoted);
         if let Some(index) = self.step_run.take() {
-            if !self.runs[index].run.is_completed() {
-                self.runs[index].run.terminate(now);
+            if !self.ledger.runs[index].run.is_completed() {
+                self.ledger.runs[index].run.terminate(now);
             }
         }
         if let Some(experiment) = self.experiment.take() {
             for index in experiment.runs {
-                self.runs[index].run.terminate(now);
+                self.ledger.runs[index].run.terminate(now);
             }
         }
         if self.pause.take().is_some() {
-            self.log(now, ArgoEventKind::Resumed);
+            self.ledger.log(now, ArgoEventKind::Resumed);
         }
         self.step_index += 1;
         Ok(())
@@ -223,18 +161,7 @@ impl CanaryController {
 
     /// Back to stable at once: weight 0, routes removed, runs terminated; phase Degraded.
     pub fn abort(&mut self, now: TimeMs, reason: String) -> Result<(), Refusal> {
-        if self.canary.is_none() {
-            return Err(Refusal::new(
-                "there is no update to abort",
-                "abort stops a rollout under way",
-            ));
-        }
-        if self.aborted.is_some() {
-            return Err(Refusal::new(
-                "the rollout is already aborted",
-                "retry it or deploy a new version",
-            ));
-        }
+        self.ledger.check_can_abort()?;
         self.stop_runs(now);
         self.step_run = None;
         self.background_run = None;
@@ -242,76 +169,41 @@ impl CanaryController {
         self.pause = None;
         self.header_routes.clear();
         self.mirror_routes.clear();
-        self.log(now, ArgoEventKind::Aborted(reason.clone()));
-        self.aborted = Some((now, reason));
+        self.ledger.mark_aborted(now, reason);
         Ok(())
     }
 
     /// An aborted rollout starts its steps again from the first.
     pub fn retry(&mut self, now: TimeMs) -> Result<(), Refusal> {
-        if self.aborted.is_none() {
-            return Err(Refusal::new(
-                "only an aborted rollout can be retried",
-                "abort it first, or promote it",
-            ));
-        }
+        self.ledger.retry(now)?;
         self.reset_progress();
-        self.log(now, ArgoEventKind::Retried);
         Ok(())
     }
 
     /// The canary is the new stable; everything of the update ends.
     fn complete(&mut self, now: TimeMs) {
         self.stop_runs(now);
-        if let Some(canary) = self.canary.take() {
-            self.log(now, ArgoEventKind::Completed(canary.clone()));
-            self.stable = canary;
+        if let Some(canary) = self.ledger.candidate.take() {
+            self.ledger
+                .log(now, ArgoEventKind::Completed(canary.clone()));
+            self.ledger.stable = canary;
         }
         self.reset_progress();
     }
 
-    fn start_run(
-        &mut self,
-        reference: &AnalysisRef,
-        purpose: RunPurpose,
-        now: TimeMs,
-        background: bool,
-    ) -> Result<usize, String> {
-        let revision = self
-            .canary
-            .as_ref()
-            .map_or("", |c| c.0.as_str())
-            .to_string();
-        let name = format!("{}-{}-{}", self.name, revision, self.runs.len() + 1);
-        let spec = run_spec(&self.specs, reference, &name)?;
-        self.runs.push(RunRecord {
-            purpose,
-            run: AnalysisRun::start(spec, now, background),
-        });
-        self.log(now, ArgoEventKind::AnalysisStarted { name });
-        Ok(self.runs.len() - 1)
-    }
-
-    /// Advances a run to `now`; returns its phase once it has ended (logging the end).
+    /// Advances a run to `now`; returns its phase once it has ended (logging the end once: the
+    /// background run stays held after it ended, and a run that started ended is not logged).
     fn advance_run(
         &mut self,
         index: usize,
         now: TimeMs,
         source: &dyn MetricSource,
     ) -> Option<AnalysisPhase> {
-        let record = &mut self.runs[index];
-        if record.run.is_completed() {
-            return Some(record.run.phase());
+        let run = &self.ledger.runs[index].run;
+        if run.is_completed() {
+            return Some(run.phase());
         }
-        record.run.advance(now, source);
-        if !record.run.is_completed() {
-            return None;
-        }
-        let name = record.run.name().to_string();
-        let phase = record.run.phase();
-        let ended = record.run.completed_at().unwrap_or(now);
-        self.log(ended, ArgoEventKind::AnalysisFinished { name, phase });
-        Some(phase)
+        self.ledger.advance_run(index, now, source)
     }
 
     /// Reconciles up to `now`: as many steps as can complete, in order.
@@ -320,7 +212,7 @@ impl CanaryController {
         if let Some(until) = self.pause.as_ref().and_then(|p| p.until) {
             at = until.min(now);
         }
-        while self.canary.is_some() && self.aborted.is_none() {
+        while self.ledger.candidate.is_some() && self.ledger.aborted.is_none() {
             if !self.reconcile_background(now, source) {
                 return;
             }
@@ -329,7 +221,7 @@ impl CanaryController {
                     Some(until) if until <= now => {
                         at = until;
                         self.pause = None;
-                        self.log(at, ArgoEventKind::Resumed);
+                        self.ledger.log(at, ArgoEventKind::Resumed);
                         self.step_index += 1;
                         continue;
                     }
@@ -352,7 +244,10 @@ impl CanaryController {
             return true;
         };
         if self.background_run.is_none() && self.step_index >= background.starting_step {
-            match self.start_run(&background.analysis, RunPurpose::Background, now, true) {
+            match self
+                .ledger
+                .start_run(&background.analysis, RunPurpose::Background, now, true)
+            {
                 Ok(index) => self.background_run = Some(index),
                 Err(why) => return self.abort_for(now, why),
             }
@@ -364,24 +259,32 @@ impl CanaryController {
             Some(AnalysisPhase::Failed | AnalysisPhase::Error) => {
                 let message = format!(
                     "background analysis {} ended {}",
-                    self.runs[index].run.name(),
-                    self.runs[index].run.phase().as_str()
+                    self.ledger.runs[index].run.name(),
+                    self.ledger.runs[index].run.phase().as_str()
                 );
                 self.abort_for(now, message)
             }
-            Some(AnalysisPhase::Inconclusive) if self.pause.is_none() => {
-                self.pause = Some(Pause {
-                    reason: PauseReason::InconclusiveAnalysis,
-                    until: None,
-                });
-                self.log(
-                    now,
-                    ArgoEventKind::Paused(PauseReason::InconclusiveAnalysis),
-                );
+            Some(AnalysisPhase::Inconclusive) => {
+                self.pause_for_inconclusive(now);
                 true
             }
             _ => true,
         }
+    }
+
+    /// An inconclusive run waits for a human: paused until promoted (unless paused already).
+    fn pause_for_inconclusive(&mut self, now: TimeMs) {
+        if self.pause.is_some() {
+            return;
+        }
+        self.pause = Some(Pause {
+            reason: PauseReason::InconclusiveAnalysis,
+            until: None,
+        });
+        self.ledger.log(
+            now,
+            ArgoEventKind::Paused(PauseReason::InconclusiveAnalysis),
+        );
     }
 
     fn abort_for(&mut self, now: TimeMs, reason: String) -> bool {
@@ -400,7 +303,7 @@ impl CanaryController {
     ) -> bool {
         let fresh = self.step_run.is_none() && self.experiment.is_none();
         if fresh {
-            self.log(
+            self.ledger.log(
                 at,
                 ArgoEventKind::StepStarted {
                     index: self.step_index,
@@ -412,7 +315,7 @@ impl CanaryController {
             CanaryStep::SetWeight(weight) => {
                 self.set_weight = *weight;
                 let actual = self.actual_weight();
-                self.log(
+                self.ledger.log(
                     at,
                     ArgoEventKind::WeightSet {
                         set_percent: *weight,
@@ -427,7 +330,8 @@ impl CanaryController {
                     reason: PauseReason::CanaryPauseStep,
                     until: duration.map(|d| at.plus(d)),
                 });
-                self.log(at, ArgoEventKind::Paused(PauseReason::CanaryPauseStep));
+                self.ledger
+                    .log(at, ArgoEventKind::Paused(PauseReason::CanaryPauseStep));
                 duration.is_some_and(|d| at.plus(d) <= now)
             }
             CanaryStep::SetHeaderRoute(route) => {
@@ -435,7 +339,8 @@ impl CanaryController {
                 if !route.matches.is_empty() {
                     self.header_routes.push(route.clone());
                 }
-                self.log(at, ArgoEventKind::HeaderRouteSet(route.name.clone()));
+                self.ledger
+                    .log(at, ArgoEventKind::HeaderRouteSet(route.name.clone()));
                 self.step_index += 1;
                 true
             }
@@ -444,7 +349,8 @@ impl CanaryController {
                 if !route.matches.is_empty() || route.percentage > 0 {
                     self.mirror_routes.push(route.clone());
                 }
-                self.log(at, ArgoEventKind::MirrorRouteSet(route.name.clone()));
+                self.ledger
+                    .log(at, ArgoEventKind::MirrorRouteSet(route.name.clone()));
                 self.step_index += 1;
                 true
             }
@@ -464,13 +370,18 @@ impl CanaryController {
     ) -> bool {
         let index = match self.step_run {
             Some(index) => index,
-            None => match self.start_run(reference, RunPurpose::Step(self.step_index), at, false) {
-                Ok(index) => {
-                    self.step_run = Some(index);
-                    index
+            None => {
+                match self
+                    .ledger
+                    .start_run(reference, RunPurpose::Step(self.step_index), at, false)
+                {
+                    Ok(index) => {
+                        self.step_run = Some(index);
+                        index
+                    }
+                    Err(why) => return self.abort_for(at, why),
                 }
-                Err(why) => return self.abort_for(at, why),
-            },
+            }
         };
         match self.advance_run(index, now, source) {
             None => false,
@@ -480,22 +391,13 @@ impl CanaryController {
                 true
             }
             Some(AnalysisPhase::Inconclusive) => {
-                if self.pause.is_none() {
-                    self.pause = Some(Pause {
-                        reason: PauseReason::InconclusiveAnalysis,
-                        until: None,
-                    });
-                    self.log(
-                        now,
-                        ArgoEventKind::Paused(PauseReason::InconclusiveAnalysis),
-                    );
-                }
+                self.pause_for_inconclusive(now);
                 false
             }
             Some(phase) => {
                 let message = format!(
                     "analysis {} ended {}",
-                    self.runs[index].run.name(),
+                    self.ledger.runs[index].run.name(),
                     phase.as_str()
                 );
                 self.abort_for(now, message)
@@ -513,7 +415,7 @@ impl CanaryController {
         if self.experiment.is_none() {
             let mut runs = Vec::new();
             for analysis in &experiment.analyses {
-                match self.start_run(
+                match self.ledger.start_run(
                     &analysis.analysis,
                     RunPurpose::Experiment(self.step_index, analysis.name.clone()),
                     at,
@@ -527,7 +429,7 @@ impl CanaryController {
                 until: experiment.duration.map(|d| at.plus(d)),
                 runs,
             });
-            self.log(at, ArgoEventKind::ExperimentStarted);
+            self.ledger.log(at, ArgoEventKind::ExperimentStarted);
         }
         let Some(running) = self.experiment.clone() else {
             return false;
@@ -540,7 +442,7 @@ impl CanaryController {
                 Some(phase) => {
                     let message = format!(
                         "experiment analysis {} ended {}",
-                        self.runs[index].run.name(),
+                        self.ledger.runs[index].run.name(),
                         phase.as_str()
                     );
                     return self.abort_for(now, message);
@@ -555,12 +457,12 @@ impl CanaryController {
             return false;
         }
         for &index in &running.runs {
-            if !self.runs[index].run.is_completed() {
-                self.runs[index].run.terminate(now);
+            if !self.ledger.runs[index].run.is_completed() {
+                self.ledger.runs[index].run.terminate(now);
             }
         }
         self.experiment = None;
-        self.log(now, ArgoEventKind::ExperimentFinished);
+        self.ledger.log(now, ArgoEventKind::ExperimentFinished);
         self.step_index += 1;
         true
     }
@@ -568,21 +470,22 @@ impl CanaryController {
     /// Pods of each version with the current weight (the basic canary's approximation, or with
     /// trafficRouting the canary scaled to the weight, rounded up).
     fn split(&self) -> ReplicaSplit {
-        if self.canary.is_none() || self.aborted.is_some() {
+        if self.ledger.candidate.is_none() || self.ledger.aborted.is_some() {
             return ReplicaSplit {
                 canary: 0,
-                stable: self.replicas,
+                stable: self.ledger.replicas,
             };
         }
         if self.strategy.traffic_routing {
-            let canary = (u64::from(self.replicas) * u64::from(self.set_weight)).div_ceil(100);
+            let canary =
+                (u64::from(self.ledger.replicas) * u64::from(self.set_weight)).div_ceil(100);
             return ReplicaSplit {
                 canary: u32::try_from(canary).unwrap_or(u32::MAX),
-                stable: self.replicas,
+                stable: self.ledger.replicas,
             };
         }
         approximate_canary_stable_replicas(
-            self.replicas,
+            self.ledger.replicas,
             self.set_weight,
             self.strategy.max_surge_replicas,
         )
@@ -590,7 +493,7 @@ impl CanaryController {
 
     /// The share of traffic the canary really gets.
     fn actual_weight(&self) -> u8 {
-        if self.canary.is_none() || self.aborted.is_some() {
+        if self.ledger.candidate.is_none() || self.ledger.aborted.is_some() {
             return 0;
         }
         if self.strategy.traffic_routing {
@@ -600,8 +503,8 @@ impl CanaryController {
     }
 
     pub fn plan(&self) -> TrafficPlan {
-        let mut plan = TrafficPlan::all_to(self.stable.clone());
-        let Some(canary) = &self.canary else {
+        let mut plan = TrafficPlan::all_to(self.ledger.stable.clone());
+        let Some(canary) = &self.ledger.candidate else {
             return plan;
         };
         plan.canary = Some(canary.clone());
@@ -617,7 +520,7 @@ impl CanaryController {
                     .iter()
                     .filter_map(|arm| {
                         let version = match arm.spec_ref {
-                            SpecRef::Stable => self.stable.clone(),
+                            SpecRef::Stable => self.ledger.stable.clone(),
                             SpecRef::Canary => canary.clone(),
                         };
                         arm.weight_percent.map(|w| (version, w))
@@ -629,13 +532,13 @@ impl CanaryController {
     }
 
     pub fn phase(&self) -> RolloutPhase {
-        if self.aborted.is_some() {
+        if self.ledger.aborted.is_some() {
             return RolloutPhase::Degraded;
         }
         if let Some(pause) = &self.pause {
             return RolloutPhase::Paused(pause.reason);
         }
-        if self.canary.is_some() {
+        if self.ledger.candidate.is_some() {
             RolloutPhase::Progressing
         } else {
             RolloutPhase::Healthy
@@ -644,19 +547,19 @@ impl CanaryController {
 
     pub fn status(&self, now: TimeMs) -> RolloutStatus {
         let split = self.split();
-        let mut replicas = vec![(self.stable.clone(), split.stable)];
-        if let Some(canary) = &self.canary {
-            let canary_pods = match &self.aborted {
+        let mut replicas = vec![(self.ledger.stable.clone(), split.stable)];
+        if let Some(canary) = &self.ledger.candidate {
+            let canary_pods = match &self.ledger.aborted {
                 Some((at, _)) if now.since(*at) >= self.strategy.abort_scale_down_delay => 0,
-                Some(_) => self.replicas,
+                Some(_) => self.ledger.replicas,
                 None => split.canary,
             };
             replicas.push((canary.clone(), canary_pods));
         }
-        let message = match (&self.aborted, &self.pause) {
+        let message = match (&self.ledger.aborted, &self.pause) {
             (Some((_, reason)), _) => format!("RolloutAborted: {reason}"),
             (None, Some(pause)) => pause.reason.as_str().to_string(),
-            (None, None) if self.canary.is_some() => format!(
+            (None, None) if self.ledger.candidate.is_some() => format!(
                 "step {} of {}",
                 self.step_index + 1,
                 self.strategy.steps.len().max(1)
@@ -666,12 +569,14 @@ impl CanaryController {
         RolloutStatus {
             phase: self.phase(),
             message,
-            stable: self.stable.clone(),
-            candidate: self.canary.clone(),
-            step_index: (self.canary.is_some() && self.step_index < self.strategy.steps.len())
-                .then_some(self.step_index),
+            stable: self.ledger.stable.clone(),
+            candidate: self.ledger.candidate.clone(),
+            step_index: (self.ledger.candidate.is_some()
+                && self.step_index < self.strategy.steps.len())
+            .then_some(self.step_index),
             step_count: self.strategy.steps.len(),
-            set_weight_percent: if self.canary.is_some() && self.aborted.is_none() {
+            set_weight_percent: if self.ledger.candidate.is_some() && self.ledger.aborted.is_none()
+            {
                 self.set_weight
             } else {
                 0

@@ -12,6 +12,7 @@
 mod bluegreen;
 mod canary;
 mod history;
+mod ledger;
 pub mod replicas;
 
 pub use bluegreen::BlueGreenController;
