@@ -382,6 +382,23 @@ mod tests {
         (s.to_string(), t.to_string(), ts)
     }
 
+    /// The same two table versions and two stream rows, arriving table first or stream first.
+    fn two_arrival_orders() -> ([SourceRecord; 4], [SourceRecord; 4]) {
+        let table_first = [
+            rec(TABLE, "u", 10, 0, "v10"),
+            rec(TABLE, "u", 20, 1, "v20"),
+            rec(STREAM, "u", 25, 2, "s25"),
+            rec(STREAM, "u", 12, 3, "s12"),
+        ];
+        let stream_first = [
+            rec(STREAM, "u", 25, 0, "s25"),
+            rec(STREAM, "u", 12, 1, "s12"),
+            rec(TABLE, "u", 20, 2, "v20"),
+            rec(TABLE, "u", 10, 3, "v10"),
+        ];
+        (table_first, stream_first)
+    }
+
     fn run(j: &mut StreamTableJoin, records: &[SourceRecord]) -> Vec<OutputRecord> {
         let mut out: Vec<OutputRecord> = records.iter().flat_map(|r| j.process(r)).collect();
         out.extend(j.finish(TimeUs(1_000)));
@@ -434,18 +451,7 @@ mod tests {
 
     #[test]
     fn event_time_results_do_not_depend_on_arrival_order() {
-        let table_first = [
-            rec(TABLE, "u", 10, 0, "v10"),
-            rec(TABLE, "u", 20, 1, "v20"),
-            rec(STREAM, "u", 25, 2, "s25"),
-            rec(STREAM, "u", 12, 3, "s12"),
-        ];
-        let stream_first = [
-            rec(STREAM, "u", 25, 0, "s25"),
-            rec(STREAM, "u", 12, 1, "s12"),
-            rec(TABLE, "u", 20, 2, "v20"),
-            rec(TABLE, "u", 10, 3, "v10"),
-        ];
+        let (table_first, stream_first) = two_arrival_orders();
         let a = run(
             &mut join(JoinTime::EventTime, JoinKind::Inner, 100),
             &table_first,
@@ -461,18 +467,7 @@ mod tests {
     #[test]
     fn processing_time_results_depend_on_arrival_order() {
         // The same rows as above: a lookup join reads whatever version arrived last.
-        let table_first = [
-            rec(TABLE, "u", 10, 0, "v10"),
-            rec(TABLE, "u", 20, 1, "v20"),
-            rec(STREAM, "u", 25, 2, "s25"),
-            rec(STREAM, "u", 12, 3, "s12"),
-        ];
-        let stream_first = [
-            rec(STREAM, "u", 25, 0, "s25"),
-            rec(STREAM, "u", 12, 1, "s12"),
-            rec(TABLE, "u", 20, 2, "v20"),
-            rec(TABLE, "u", 10, 3, "v10"),
-        ];
+        let (table_first, stream_first) = two_arrival_orders();
         let a = run(
             &mut join(JoinTime::ProcessingTime, JoinKind::Left, 0),
             &table_first,
