@@ -6,7 +6,7 @@
 #   - no crate but the app (the root package) depends on a browser crate.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-browser='^(yew|yew-router|web-sys|gloo|gloo-.*|wasm-bindgen|wasm-bindgen-futures|js-sys|getrandom|plotters-canvas)$'
+browser='^(yew|yew-router|web-sys|gloo|gloo-.*|wasm-bindgen|wasm-bindgen-futures|js-sys|getrandom)$'
 package_of() { awk -F'"' '/^name = / { print $2; exit }' "crates/$1/Cargo.toml"; }
 deps_of() { cargo tree -p "$1" -e normal --prefix none --format '{p}' | awk '{ print $1 }' | sort -u | grep -vx "$1"; }
 engines=()

@@ -36,6 +36,14 @@ if ! "$FLOWLAB_PYTHON" -c "import importlib.metadata as m; assert (m.version('ka
   "$FLOWLAB_PYTHON" -m pip install -q --disable-pip-version-check -r tests/oracles/requirements.txt
 fi
 
+GBSTATS_VENV="$FLOWLAB_ROOT/target/gbstats-venv"
+export FLOWLAB_GBSTATS_PYTHON="$GBSTATS_VENV/bin/python"
+if ! "$FLOWLAB_GBSTATS_PYTHON" -c "import importlib.metadata as m; assert (m.version('gbstats'), m.version('growthbook')) == ('0.8.0', '4.0.0')" 2>/dev/null; then
+  step "installing gbstats 0.8.0 and the growthbook SDK (old numpy/pandas pins) in target/gbstats-venv"
+  python3 -m venv "$GBSTATS_VENV"
+  "$FLOWLAB_GBSTATS_PYTHON" -m pip install -q --disable-pip-version-check -r tests/oracles/gbstats-requirements.txt
+fi
+
 step "the crate layers hold (ARCHITECTURE.md)"
 ./scripts/check-layers.sh
 

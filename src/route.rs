@@ -77,6 +77,12 @@ pub const LABS: &[LabInfo] = &[
         blurb: "Release a model version the way Argo Rollouts and Flagger do: canary steps and pauses, analysis that measures each step and rolls a bad version back by itself, shadow traffic, and the alerts and drift checks that watch it after a full rollout.",
     },
     LabInfo {
+        id: "experiments",
+        title: "Experiments lab",
+        card: "Experiments lab",
+        blurb: "A/B tests with the statistics GrowthBook computes: users hashed into arms, a results table with lifts and intervals, sample ratio mismatch, the cost of peeking and the sequential fix, CUPED, interleaving for rankers and bandits.",
+    },
+    LabInfo {
         id: "sql",
         title: "SQL lab",
         card: "SQL lab",

@@ -911,3 +911,88 @@ mod rollouts_lab {
         );
     }
 }
+
+/// The experiments lab's widgets: an hour of arrivals fills the results table and the
+/// allocation; a reading toggle is journaled and pressed; weights that do not add up are refused
+/// beside the form with a hint and nothing is journaled; the logging bug trips the SRM banner.
+mod experiments_lab {
+    use super::*;
+
+    fn count(root: &Element, selector: &str) -> u32 {
+        root.query_selector_all(selector).unwrap().length()
+    }
+
+    fn attribute(root: &Element, selector: &str, name: &str) -> String {
+        find(root, selector).get_attribute(name).unwrap_or_default()
+    }
+
+    #[wasm_bindgen_test]
+    async fn toggles_journal_bad_weights_are_refused_and_lost_logs_trip_the_srm_check() {
+        let root = mount(HarnessProps {
+            share: None,
+            kinds: vec![
+                WidgetKind::TimeControls,
+                WidgetKind::ExperimentResults,
+                WidgetKind::ExperimentSetup,
+                WidgetKind::ExperimentAllocation,
+                WidgetKind::Journal,
+            ],
+            goal_lesson: None,
+            preset: Some(Preset::Experiments),
+            presets: false,
+        })
+        .await;
+        assert_eq!(attribute(&root, ".experiment-results", "data-users"), "0");
+        click(&root, ".tc-step").await;
+        let users: u64 = attribute(&root, ".experiment-results", "data-users")
+            .parse()
+            .unwrap();
+        assert!(users > 300, "an hour brings about 400 users, got {users}");
+        assert!(count(&root, ".ex-row") >= 4, "a row per metric");
+        assert!(
+            count(&root, ".ex-arrival") > 0,
+            "the latest arrivals are listed"
+        );
+
+        click(&root, ".ex-engine [data-option=\"Bayesian\"]").await;
+        assert_eq!(
+            attribute(&root, ".experiment-results", "data-engine"),
+            "bayesian"
+        );
+        assert_eq!(
+            attribute(
+                &root,
+                ".ex-engine [data-option=\"Bayesian\"]",
+                "aria-pressed"
+            ),
+            "true"
+        );
+        assert_eq!(count(&root, ".journal-list li"), 1);
+
+        type_into(&root, ".ex-weights-input", "60 60").await;
+        click(&root, ".ex-weights-set").await;
+        let refusal = text(&root, ".experiment-setup .stream-refusal");
+        assert!(
+            refusal.contains("add up to 100") && refusal.contains("Hint:"),
+            "{refusal}"
+        );
+        assert_eq!(
+            count(&root, ".journal-list li"),
+            1,
+            "refused weights are not journaled"
+        );
+
+        type_into(&root, ".ex-lose-percent", "40").await;
+        click(&root, ".ex-lose-logs").await;
+        assert_eq!(count(&root, ".journal-list li"), 2);
+        for _ in 0..6 {
+            click(&root, ".tc-step").await;
+        }
+        assert_eq!(
+            attribute(&root, ".experiment-results", "data-srm-flagged"),
+            "true"
+        );
+        assert!(text(&root, ".ex-srm").contains("Sample ratio mismatch"));
+        assert_ne!(attribute(&root, ".experiment-allocation", "data-lost"), "0");
+    }
+}

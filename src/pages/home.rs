@@ -120,11 +120,18 @@ fn tracks(catalog: &Catalog) -> Vec<Track<'_>> {
             lab: lab("rollouts"),
             also: None,
         },
+        Track {
+            name: "Experiments".into(),
+            blurb: "A/B tests as an experimentation platform reads them: hashing users into arms, sample ratio mismatch, p-values and intervals, the cost of peeking, Bayesian chance to win, CUPED, interleaving and bandits.",
+            lessons: named("Experiments"),
+            lab: lab("experiments"),
+            also: None,
+        },
     ];
     for (name, lessons) in catalog.tracks() {
         if !matches!(
             name,
-            "Foundations" | "Kafka" | "SQL" | "Feature store" | "Rollouts"
+            "Foundations" | "Kafka" | "SQL" | "Feature store" | "Rollouts" | "Experiments"
         ) && !name.eq_ignore_ascii_case("streaming")
         {
             tracks.push(Track {

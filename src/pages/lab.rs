@@ -127,6 +127,24 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                 (WidgetKind::StateHash, "Determinism check"),
             ],
         ),
+        "experiments" => (
+            "An A/B test on simulated shoppers (400 an hour; one tick is one hour), read as GrowthBook reads it. \
+             Press Play and watch the results fill in, then break it: lose one arm's logs, peek every day, change the weights without sticky bucketing. \
+             Below: peeking, interleaving and a bandit.",
+            LabConfig { preset: Preset::Experiments, ..LabConfig::default() },
+            vec![WidgetKind::TimeControls, WidgetKind::ExperimentResults],
+            vec![
+                (WidgetKind::ExperimentSetup, "Experiment setup"),
+                (WidgetKind::ExperimentAllocation, "Allocation: users hashed into arms"),
+                (WidgetKind::ExperimentPower, "Power and minimum detectable effect"),
+                (WidgetKind::ExperimentPeeking, "The cost of peeking (A/A tests)"),
+                (WidgetKind::ExperimentInterleaving, "Interleaving two rankers"),
+                (WidgetKind::ExperimentBandit, "Bandit: explore and exploit"),
+                (WidgetKind::Trace, "Event trace"),
+                (WidgetKind::Journal, "Journal"),
+                (WidgetKind::StateHash, "Determinism check"),
+            ],
+        ),
         "broker" => (
             "A Kafka 4.x cluster: produce records, watch them land in partition logs, run consumer groups, and break things on purpose.",
             LabConfig { preset: Preset::Broker, ..LabConfig::default() },

@@ -1,4 +1,4 @@
-//! Events per tick over the recent past, drawn with plotters (see [`crate::charts`]).
+//! Events per tick over the recent past, drawn on a canvas (see [`crate::charts`]).
 
 use crate::charts;
 use web_sys::HtmlCanvasElement;

@@ -42,6 +42,7 @@ fn describe(lab: &lab::state::Lab, command: &Command) -> String {
         Command::Features(command) => lab::feature_lab::describe_command(command),
         Command::Stream(command) => lab::stream_lab::glue::describe_command(command),
         Command::Rollout(command) => lab::rollout_lab::glue::describe_command(command),
+        Command::Experiment(command) => lab::experiment_lab::glue::describe_command(command),
     }
 }
 

@@ -5,6 +5,7 @@ pub mod broker;
 pub mod chart_canvas;
 pub mod emitter;
 pub mod events_chart;
+pub mod experiments;
 pub mod features;
 pub mod form;
 pub mod goal;
@@ -85,6 +86,17 @@ pub fn render(kind: WidgetKind, caption: Option<&str>) -> Html {
         WidgetKind::RolloutDrift => html! { <rollouts::drift::RolloutDrift /> },
         WidgetKind::RolloutJudge => html! { <rollouts::judge::RolloutJudge /> },
         WidgetKind::RolloutDeploy => html! { <rollouts::deploy::RolloutDeploy /> },
+        WidgetKind::ExperimentSetup => html! { <experiments::setup::ExperimentSetup /> },
+        WidgetKind::ExperimentResults => html! { <experiments::results::ExperimentResults /> },
+        WidgetKind::ExperimentAllocation => {
+            html! { <experiments::allocation::ExperimentAllocation /> }
+        }
+        WidgetKind::ExperimentPeeking => html! { <experiments::peeking::ExperimentPeeking /> },
+        WidgetKind::ExperimentPower => html! { <experiments::power::ExperimentPower /> },
+        WidgetKind::ExperimentInterleaving => {
+            html! { <experiments::interleaving::ExperimentInterleaving /> }
+        }
+        WidgetKind::ExperimentBandit => html! { <experiments::bandit::ExperimentBandit /> },
     };
     html! {
         <figure class={classes!("widget", format!("widget-{}", kind.name()))} data-widget={kind.name()}>

@@ -35,6 +35,7 @@ pub fn describe(lab: &lab::state::Lab, traced: &TracedEvent) -> String {
         Event::Features(event) => lab::feature_lab::describe_event(event),
         Event::Stream(event) => lab::stream_lab::glue::describe_event(event),
         Event::Rollout(event) => lab::rollout_lab::glue::describe_event(event),
+        Event::Experiment(event) => lab::experiment_lab::glue::describe_event(event),
     }
 }
 

@@ -128,7 +128,7 @@ test("lesson 55, followed as written, meets every goal", async () => {
   await follow(page, actions);
   assert.deepEqual(await missedGoals(page), [], `${id}: goals not met`);
   assert.equal(await page.getAttribute(".medallion", "data-failing"), "false");
-  assert.equal(await page.getAttribute(".medallion", "data-silver"), "163");
+  assert.equal(await page.getAttribute(".medallion", "data-silver"), "199");
   assert.match(await page.textContent(".medallion-dropped"), /violates has_amount/);
   await page.locator(".medallion").screenshot({ path: join(SHOTS, `lesson-${id}-medallion-1280.png`) });
   assert.ok((await overflowOf(page)) <= 1, "no sideways scroll");

@@ -3,7 +3,7 @@
 //! (`rollouts::drift`).
 
 use crate::args::Args;
-use crate::judge_cmd::{read_sample, required, Failure};
+use crate::judge_cmd::{read_samples, sample_refused, Failure};
 use rollouts::drift::drift;
 use serde_json::{json, Value as Json};
 
@@ -74,19 +74,15 @@ pub fn run(args: &[String]) -> Result<String, Failure> {
     if options.help {
         return Ok(format!("{HELP}\n"));
     }
-    let reference_path = required(options.reference, "--reference", "drift")?;
-    let current_path = required(options.current, "--current", "drift")?;
-    let reference = read_sample(&reference_path)?;
-    let current = read_sample(&current_path)?;
+    let [reference, current] = read_samples(
+        "drift",
+        [
+            ("--reference", options.reference),
+            ("--current", options.current),
+        ],
+    )?;
     // Both samples were checked as they were read, so this cannot refuse them.
-    let result = drift(&reference, &current).map_err(|e| {
-        Failure::Invalid(format!(
-            "the {} sample: {}\nhint: {}",
-            e.sample,
-            e.error.message(),
-            e.error.hint()
-        ))
-    })?;
+    let result = drift(&reference, &current).map_err(|e| sample_refused(e.sample, &e.error))?;
     let mut edges: Vec<Json> = vec![Json::Null];
     edges.extend(result.bins.interior_edges.iter().map(|&e| json!(e)));
     edges.push(Json::Null);

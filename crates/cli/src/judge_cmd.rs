@@ -1,6 +1,6 @@
 //! `lab judge`: Kayenta's verdict on one metric, a canary's measurements against the baseline's,
-//! with the Mann-Whitney U test behind it (`rollouts::judge`). Also reads the one-number-a-line
-//! sample files that `lab drift` reads too.
+//! with the Mann-Whitney U test behind it (`rollouts::judge`). Also reads the two
+//! one-number-a-line sample files of a two-sample command, for `lab drift` too.
 
 use crate::args::Args;
 use rollouts::judge::{classify, mann_whitney_u, Classifier};
@@ -43,7 +43,7 @@ pub enum Failure {
 }
 
 /// The measurements of a one-number-a-line file: each non-blank line a finite number.
-pub fn read_sample(path: &str) -> Result<Vec<f64>, Failure> {
+fn read_sample(path: &str) -> Result<Vec<f64>, Failure> {
     let text = std::fs::read_to_string(Path::new(path))
         .map_err(|e| Failure::Usage(format!("cannot read {path}: {e}")))?;
     let mut values = Vec::new();
@@ -79,12 +79,33 @@ pub fn read_sample(path: &str) -> Result<Vec<f64>, Failure> {
 }
 
 /// A required `--flag FILE` option's value.
-pub fn required(value: Option<String>, flag: &str, command: &str) -> Result<String, Failure> {
+fn required(value: Option<String>, flag: &str, command: &str) -> Result<String, Failure> {
     value.ok_or_else(|| {
         Failure::Usage(format!(
             "{flag} FILE is required (see lab {command} --help)"
         ))
     })
+}
+
+/// The two samples of a two-sample command (`lab judge`, `lab drift`): each `(--flag, FILE)`
+/// required (both checked before either file is read), then read one number a line.
+pub fn read_samples(
+    command: &str,
+    [(first_flag, first), (second_flag, second)]: [(&str, Option<String>); 2],
+) -> Result<[Vec<f64>; 2], Failure> {
+    let first_path = required(first, first_flag, command)?;
+    let second_path = required(second, second_flag, command)?;
+    Ok([read_sample(&first_path)?, read_sample(&second_path)?])
+}
+
+/// The engine's refusal of a sample, as bad input. Samples are checked as they are read, so the
+/// commands do not expect it.
+pub fn sample_refused(sample: &str, error: &SampleError) -> Failure {
+    Failure::Invalid(format!(
+        "the {sample} sample: {}\nhint: {}",
+        error.message(),
+        error.hint()
+    ))
 }
 
 /// What the arguments ask for.
@@ -135,23 +156,19 @@ pub fn run(args: &[String]) -> Result<String, Failure> {
     if options.help {
         return Ok(format!("{HELP}\n"));
     }
-    let baseline_path = required(options.baseline, "--baseline", "judge")?;
-    let canary_path = required(options.canary, "--canary", "judge")?;
-    let baseline = read_sample(&baseline_path)?;
-    let canary = read_sample(&canary_path)?;
+    let [baseline, canary] = read_samples(
+        "judge",
+        [
+            ("--baseline", options.baseline),
+            ("--canary", options.canary),
+        ],
+    )?;
     let classifier = Classifier {
         tolerance: options.tolerance.unwrap_or(Classifier::default().tolerance),
         ..Classifier::default()
     };
     // Both samples were checked as they were read, so neither call can refuse them.
-    let refused = |e: rollouts::judge::InputError| {
-        Failure::Invalid(format!(
-            "the {} sample: {}\nhint: {}",
-            e.sample,
-            e.error.message(),
-            e.error.hint()
-        ))
-    };
+    let refused = |e: rollouts::judge::InputError| sample_refused(e.sample, &e.error);
     let test = mann_whitney_u(&canary, &baseline).map_err(refused)?;
     let classification = classify(&baseline, &canary, classifier).map_err(refused)?;
     let output = json!({

@@ -20,6 +20,9 @@
 //! - `lab rollout run SPEC.yaml [--version NAME=KEY:VALUE,...]... [--ticks N]`: a rollout spec
 //!   played headless as the rollouts lab plays it; the timeline, measurements and final phase as
 //!   JSON (`lab rollout --help`). A spec that does not parse or a bad `--version` exits 1.
+//! - `lab stats ttest|sequential|bayes|srm|cuped|ratio`: an experiment's statistics as gbstats
+//!   computes them, one JSON object in and out (`lab stats --help`); bad input exits 1 naming the
+//!   field. `lab hash --seed S [--version 1|2] ID...`: GrowthBook's hash buckets.
 //!
 //! Bad input gets a one-line error naming the problem and exit code 2, never a panic; a SQL
 //! statement the engine refuses gets the lab's message, caret and hint, and exit code 1, and so
@@ -31,6 +34,7 @@ mod args;
 mod assign_cmd;
 mod drift_cmd;
 mod features_cmd;
+mod hash_cmd;
 mod judge_cmd;
 mod partition_cmd;
 mod rollout_cmd;
@@ -38,6 +42,7 @@ mod scenario_cmd;
 mod schema_cmd;
 mod sql_cmd;
 mod sql_format;
+mod stats_cmd;
 mod stream_cmd;
 
 use std::process::ExitCode;
@@ -56,7 +61,9 @@ const USAGE: &str = "usage:
   lab schema decode SCHEMA.avsc   (hex on standard input, one a line; Avro JSON out)
   lab judge --baseline FILE --canary FILE [--tolerance X]
   lab drift --reference FILE --current FILE
-  lab rollout run SPEC.yaml [--version NAME=KEY:VALUE,...]... [--ticks N] [--seed S] [--format json|table]";
+  lab rollout run SPEC.yaml [--version NAME=KEY:VALUE,...]... [--ticks N] [--seed S] [--format json|table]
+  lab stats ttest|sequential|bayes|srm|cuped|ratio < INPUT.json
+  lab hash --seed S [--version 1|2] ID...";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -132,15 +139,31 @@ fn main() -> ExitCode {
                 return ExitCode::from(1);
             }
         },
+        Some("stats") => {
+            let mut input = String::new();
+            let read = std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut input);
+            match read.map_err(|e| format!("cannot read standard input: {e}")) {
+                Err(message) => Err(message),
+                Ok(_) => match stats_cmd::run(&args[1..], &input) {
+                    Ok(output) => Ok(output),
+                    Err(stats_cmd::Failure::Usage(message)) => Err(message),
+                    Err(stats_cmd::Failure::Invalid(message)) => {
+                        eprintln!("lab: {message}");
+                        return ExitCode::from(1);
+                    }
+                },
+            }
+        }
+        Some("hash") => hash_cmd::run(&args[1..]),
         Some("--help" | "-h" | "help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
         }
         Some(other) => Err(format!(
-            "unknown command \"{other}\" (try partition, assign, scenario, sql, features, stream, schema, judge, drift or rollout)"
+            "unknown command \"{other}\" (try partition, assign, scenario, sql, features, stream, schema, judge, drift, rollout, stats or hash)"
         )),
         None => Err(
-            "no command given (try partition, assign, scenario, sql, features, stream, schema, judge, drift or rollout)".into(),
+            "no command given (try partition, assign, scenario, sql, features, stream, schema, judge, drift, rollout, stats or hash)".into(),
         ),
     };
     match result {

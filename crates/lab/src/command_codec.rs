@@ -34,6 +34,8 @@ const TAG_FEATURES: u8 = 20;
 const TAG_STREAM: u8 = 21;
 // Tag 22: the rollouts lab.
 const TAG_ROLLOUT: u8 = 22;
+// Tag 23: the experiments lab.
+const TAG_EXPERIMENT: u8 = 23;
 
 pub(crate) fn encode_command(w: &mut Writer, command: &Command) {
     match command {
@@ -112,6 +114,10 @@ pub(crate) fn encode_command(w: &mut Writer, command: &Command) {
             w.u8(TAG_ROLLOUT);
             crate::rollout_lab::command::encode(w, command);
         }
+        Command::Experiment(command) => {
+            w.u8(TAG_EXPERIMENT);
+            crate::experiment_lab::command::encode(w, command);
+        }
     }
 }
 
@@ -163,6 +169,7 @@ pub(crate) fn decode_command(r: &mut Reader<'_>) -> Result<Command, DecodeError>
         TAG_FEATURES => Command::Features(features::store::command_codec::decode(r)?),
         TAG_STREAM => Command::Stream(crate::stream_lab::command::decode(r)?),
         TAG_ROLLOUT => Command::Rollout(crate::rollout_lab::command::decode(r)?),
+        TAG_EXPERIMENT => Command::Experiment(crate::experiment_lab::command::decode(r)?),
         _ => return Err(DecodeError::Invalid("command")),
     })
 }

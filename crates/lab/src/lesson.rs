@@ -228,10 +228,26 @@ pub enum WidgetKind {
     RolloutJudge,
     /// Deploy a version with a behaviour, inject a fault, set the traffic, shift drift.
     RolloutDeploy,
+    /// The A/B test's setup: key, weights, coverage, namespace, holdout, sticky bucketing,
+    /// arrivals, true effects, the logging fault, restart.
+    ExperimentSetup,
+    /// The results table: per metric and arm value, lift with its interval drawn, p-value or
+    /// chance to win, the SRM banner, and the engine, CUPED, lift and correction toggles.
+    ExperimentResults,
+    /// The hash allocation: bucket ranges per arm, users placed, namespace, holdout, headcounts.
+    ExperimentAllocation,
+    /// The peeking simulator: false positives of peeking, of the sequential test and of one look.
+    ExperimentPeeking,
+    /// Power and minimum detectable effect for the planned duration.
+    ExperimentPower,
+    /// Team-draft interleaving of two rankers and users-to-decision against an A/B test.
+    ExperimentInterleaving,
+    /// A bandit: arms with posteriors, probability each is best, weights, the regret chart.
+    ExperimentBandit,
 }
 
 impl WidgetKind {
-    pub const ALL: [WidgetKind; 47] = [
+    pub const ALL: [WidgetKind; 54] = [
         WidgetKind::TimeControls,
         WidgetKind::Stream,
         WidgetKind::Emitter,
@@ -279,6 +295,13 @@ impl WidgetKind {
         WidgetKind::RolloutDrift,
         WidgetKind::RolloutJudge,
         WidgetKind::RolloutDeploy,
+        WidgetKind::ExperimentSetup,
+        WidgetKind::ExperimentResults,
+        WidgetKind::ExperimentAllocation,
+        WidgetKind::ExperimentPeeking,
+        WidgetKind::ExperimentPower,
+        WidgetKind::ExperimentInterleaving,
+        WidgetKind::ExperimentBandit,
     ];
 
     pub fn name(self) -> &'static str {
@@ -330,6 +353,13 @@ impl WidgetKind {
             WidgetKind::RolloutDrift => "rollout-drift",
             WidgetKind::RolloutJudge => "rollout-judge",
             WidgetKind::RolloutDeploy => "rollout-deploy",
+            WidgetKind::ExperimentSetup => "experiment-setup",
+            WidgetKind::ExperimentResults => "experiment-results",
+            WidgetKind::ExperimentAllocation => "experiment-allocation",
+            WidgetKind::ExperimentPeeking => "experiment-peeking",
+            WidgetKind::ExperimentPower => "experiment-power",
+            WidgetKind::ExperimentInterleaving => "experiment-interleaving",
+            WidgetKind::ExperimentBandit => "experiment-bandit",
         }
     }
 
@@ -398,6 +428,21 @@ impl WidgetKind {
                 | WidgetKind::RolloutDrift
                 | WidgetKind::RolloutJudge
                 | WidgetKind::RolloutDeploy
+        )
+    }
+
+    /// Widgets that show the A/B test and its side experiments, and so need the experiments
+    /// preset.
+    pub fn needs_experiments(self) -> bool {
+        matches!(
+            self,
+            WidgetKind::ExperimentSetup
+                | WidgetKind::ExperimentResults
+                | WidgetKind::ExperimentAllocation
+                | WidgetKind::ExperimentPeeking
+                | WidgetKind::ExperimentPower
+                | WidgetKind::ExperimentInterleaving
+                | WidgetKind::ExperimentBandit
         )
     }
 
@@ -1158,6 +1203,13 @@ pub fn lint(lesson: &Lesson) -> Vec<String> {
         if widget.kind.needs_rollouts() && lab.rollouts().is_none() {
             problems.push(format!(
                 "widget \"{}\" shows the rollout, which the \"{}\" preset does not have",
+                widget.kind.name(),
+                lesson.meta.config.preset.name()
+            ));
+        }
+        if widget.kind.needs_experiments() && lab.experiments().is_none() {
+            problems.push(format!(
+                "widget \"{}\" shows the experiment, which the \"{}\" preset does not have",
                 widget.kind.name(),
                 lesson.meta.config.preset.name()
             ));

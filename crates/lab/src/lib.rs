@@ -24,6 +24,7 @@
 //! ```
 
 pub use broker::{self, queue, stream};
+pub use experiments;
 pub use features;
 pub use registry;
 pub use rollouts;
@@ -35,6 +36,7 @@ pub mod bench;
 pub mod check;
 mod command_codec;
 pub mod compare;
+pub mod experiment_lab;
 pub mod feature_lab;
 pub mod feature_sources;
 pub mod journal;

@@ -654,6 +654,8 @@ pub enum Metric {
     Stream(&'static Field),
     /// `rollout.FIELD`, a field from [`crate::rollout_lab::glue::ROLLOUT_FIELDS`].
     Rollout(&'static Field),
+    /// `experiment.FIELD`, a field from [`crate::experiment_lab::glue::EXPERIMENT_FIELDS`].
+    Experiment(&'static Field),
 }
 
 impl Metric {
@@ -732,6 +734,13 @@ impl Metric {
             ["rollout", field] => find_field(crate::rollout_lab::glue::ROLLOUT_FIELDS, field)
                 .map(Metric::Rollout)
                 .map_err(|known| format!("the rollout has no \"{field}\"; use one of {known}")),
+            ["experiment", field] => {
+                find_field(crate::experiment_lab::glue::EXPERIMENT_FIELDS, field)
+                    .map(Metric::Experiment)
+                    .map_err(|known| {
+                        format!("the experiment has no \"{field}\"; use one of {known}")
+                    })
+            }
             ["source", source, "chance"] if !source.is_empty() => {
                 Ok(Metric::SourceChance(source.to_string()))
             }
@@ -807,6 +816,7 @@ impl Metric {
             Metric::Features(f) => return format!("features.{}", f.name),
             Metric::Stream(f) => return format!("stream.{}", f.name),
             Metric::Rollout(f) => return format!("rollout.{}", f.name),
+            Metric::Experiment(f) => return format!("experiment.{}", f.name),
         };
         plain.to_string()
     }
@@ -947,9 +957,10 @@ impl Metric {
             | Metric::Group(name, field)
             | Metric::Subject(name, field)
             | Metric::Avro(name, field) => field.words.naming(name),
-            Metric::Features(field) | Metric::Stream(field) | Metric::Rollout(field) => {
-                field.words.naming("")
-            }
+            Metric::Features(field)
+            | Metric::Stream(field)
+            | Metric::Rollout(field)
+            | Metric::Experiment(field) => field.words.naming(""),
         }
     }
 }
@@ -1111,6 +1122,9 @@ impl Observation<'_> {
             Metric::Stream(field) => crate::stream_lab::glue::stream_value(self.lab, field.name)?,
             Metric::Rollout(field) => {
                 crate::rollout_lab::glue::rollout_value(self.lab, field.name)?
+            }
+            Metric::Experiment(field) => {
+                crate::experiment_lab::glue::experiment_value(self.lab, field.name)?
             }
         })
     }

@@ -21,6 +21,8 @@ use crate::broker::node::ClusterSettings;
 use crate::broker::producer::ProducerConfig;
 use crate::broker::topic::TopicSettings;
 use crate::clock::Tick;
+use crate::experiment_lab::command::{ExperimentCommand, ExperimentEvent};
+use crate::experiment_lab::ExperimentLab;
 use crate::queue::{ClassicQueue, QueueCommand, QueueEvent};
 use crate::rng::{Rng, Seed};
 use crate::rollout_lab::command::{RolloutCommand, RolloutEvent};
@@ -74,10 +76,13 @@ pub enum Preset {
     /// A model serving users through a mesh: `v1` stable, an Argo canary spec loaded, alert rules
     /// and a drift monitor; one tick is ten seconds of rollout time.
     Rollouts,
+    /// An A/B test on a stream of simulated users, read as GrowthBook reads one, with the
+    /// peeking simulator, an interleaving comparison and a bandit; one tick is one hour.
+    Experiments,
 }
 
 impl Preset {
-    pub const ALL: [Preset; 11] = [
+    pub const ALL: [Preset; 12] = [
         Preset::Quiet,
         Preset::TwoSources,
         Preset::Busy,
@@ -89,6 +94,7 @@ impl Preset {
         Preset::FeatureStore,
         Preset::Streaming,
         Preset::Rollouts,
+        Preset::Experiments,
     ];
 
     pub fn name(self) -> &'static str {
@@ -104,6 +110,7 @@ impl Preset {
             Preset::FeatureStore => "feature-store",
             Preset::Streaming => "streaming",
             Preset::Rollouts => "rollouts",
+            Preset::Experiments => "experiments",
         }
     }
 
@@ -125,6 +132,7 @@ impl Preset {
             Preset::FeatureStore => 20,
             Preset::Streaming => 21,
             Preset::Rollouts => 22,
+            Preset::Experiments => 23,
         }
     }
 
@@ -149,7 +157,8 @@ impl Preset {
             | Preset::SchemaRegistry
             | Preset::FeatureStore
             | Preset::Streaming
-            | Preset::Rollouts => &[],
+            | Preset::Rollouts
+            | Preset::Experiments => &[],
         }
     }
 
@@ -168,7 +177,8 @@ impl Preset {
             | Preset::TwoSources
             | Preset::Busy
             | Preset::FeatureStore
-            | Preset::Rollouts => None,
+            | Preset::Rollouts
+            | Preset::Experiments => None,
             Preset::Broker | Preset::QueueVsLog => Some((3, vec![orders, producer])),
             Preset::Streaming => Some((3, crate::stream_lab::cluster_setup())),
             Preset::SchemaRegistry => {
@@ -284,6 +294,8 @@ pub enum Command {
     Stream(StreamCommand),
     /// Anything asked of the rollouts lab (a spec, a deploy, promote, abort, a fault, drift).
     Rollout(RolloutCommand),
+    /// Anything asked of the experiments lab (a setting, a fault, a simulator run, a bandit).
+    Experiment(ExperimentCommand),
 }
 
 /// What happened. Applying events never fails; they are the lab's narration.
@@ -309,6 +321,7 @@ pub enum Event {
     Features(FeatureEvent),
     Stream(StreamEvent),
     Rollout(RolloutEvent),
+    Experiment(ExperimentEvent),
 }
 
 /// An event with the tick it happened at.
@@ -370,6 +383,13 @@ pub enum Rejection {
         message: String,
         hint: String,
     },
+    /// An experiments command in a lab without the experiments lab.
+    NoExperiment,
+    /// The experiments lab refused (weights that do not add up, an unknown arm...).
+    Experiment {
+        message: String,
+        hint: String,
+    },
 }
 
 impl fmt::Display for Rejection {
@@ -406,6 +426,8 @@ impl fmt::Display for Rejection {
             Rejection::Stream { message, .. } => write!(f, "{message}"),
             Rejection::NoRollout => write!(f, "this lab has no rollout"),
             Rejection::Rollout { message, .. } => write!(f, "{message}"),
+            Rejection::NoExperiment => write!(f, "this lab has no experiment"),
+            Rejection::Experiment { message, .. } => write!(f, "{message}"),
         }
     }
 }
@@ -436,6 +458,8 @@ impl Rejection {
             Rejection::Stream { hint, .. } => hint.clone(),
             Rejection::NoRollout => "open the rollouts lab".into(),
             Rejection::Rollout { hint, .. } => hint.clone(),
+            Rejection::NoExperiment => "open the experiments lab".into(),
+            Rejection::Experiment { hint, .. } => hint.clone(),
         }
     }
 }
@@ -460,6 +484,8 @@ pub struct Lab {
     streams: Option<StreamLab>,
     /// The serving world and rollout controller of the rollouts preset.
     rollouts: Option<RolloutLab>,
+    /// The A/B test and its side experiments of the experiments preset.
+    experiments: Option<ExperimentLab>,
     trace: VecDeque<TracedEvent>,
 }
 
@@ -500,6 +526,8 @@ impl Lab {
             streams,
             rollouts: (config.preset == Preset::Rollouts)
                 .then(|| RolloutLab::new(root.fork("rollouts"))),
+            experiments: (config.preset == Preset::Experiments)
+                .then(|| ExperimentLab::new(root.fork("experiments"))),
             trace: VecDeque::new(),
         }
     }
@@ -527,6 +555,11 @@ impl Lab {
     /// The serving world and rollout controller, in the rollouts preset.
     pub fn rollouts(&self) -> Option<&RolloutLab> {
         self.rollouts.as_ref()
+    }
+
+    /// The A/B test and its side experiments, in the experiments preset.
+    pub fn experiments(&self) -> Option<&ExperimentLab> {
+        self.experiments.as_ref()
     }
 
     /// The Kafka cluster, in broker presets.
@@ -647,6 +680,12 @@ impl Lab {
                 .ok_or(Rejection::NoRollout)?
                 .validate(command)
                 .map_err(|(message, hint)| Rejection::Rollout { message, hint }),
+            Command::Experiment(command) => self
+                .experiments
+                .as_ref()
+                .ok_or(Rejection::NoExperiment)?
+                .validate(command)
+                .map_err(|(message, hint)| Rejection::Experiment { message, hint }),
         }
     }
 
@@ -761,6 +800,13 @@ impl Lab {
                     .map_err(|(message, hint)| Rejection::Rollout { message, hint })?;
                 events.into_iter().map(Event::Rollout).collect()
             }
+            Command::Experiment(command) => {
+                let experiments = self.experiments.as_mut().ok_or(Rejection::NoExperiment)?;
+                let events = experiments
+                    .apply(command)
+                    .map_err(|(message, hint)| Rejection::Experiment { message, hint })?;
+                events.into_iter().map(Event::Experiment).collect()
+            }
         };
         self.record(&events);
         Ok(events)
@@ -809,6 +855,9 @@ impl Lab {
         }
         if let Some(rollouts) = &mut self.rollouts {
             events.extend(rollouts.tick().into_iter().map(Event::Rollout));
+        }
+        if let Some(experiments) = &mut self.experiments {
+            events.extend(experiments.tick().into_iter().map(Event::Experiment));
         }
         self.record(&events);
         self.now = self.now.next();
@@ -861,6 +910,9 @@ impl Lab {
         }
         if let Some(rollouts) = &self.rollouts {
             rollouts.hash_into(&mut hasher);
+        }
+        if let Some(experiments) = &self.experiments {
+            experiments.hash_into(&mut hasher);
         }
         hasher.finish()
     }

@@ -1,7 +1,7 @@
 //! Determinism: the same seed and commands give the same state, live or replayed, every time,
 //! and jumping around a timeline never disagrees with replaying from tick 0. Every preset is
 //! covered (event sources, the Kafka cluster, the compacted topic, the queue, the replicated
-//! cluster with faults, the feature store, the stream job, the rollouts lab), and states are compared whole (`Lab: PartialEq`), not by fingerprint.
+//! cluster with faults, the feature store, the stream job, the rollouts lab, the experiments lab), and states are compared whole (`Lab: PartialEq`), not by fingerprint.
 
 use lab::broker::cluster::BrokerCommand as B;
 use lab::broker::group::{ConsumerConfig, ConsumerId};
@@ -37,7 +37,48 @@ fn command() -> impl Strategy<Value = Command> {
         2 => feature_command(),
         2 => stream_command(),
         2 => rollout_command(),
+        2 => experiment_command(),
     ]
+}
+
+/// Experiments commands, written as the steps language writes them (some refused: weights that
+/// change the arm count mid-test, an effect on an arm that does not exist, stopping no bandit).
+fn experiment_command() -> impl Strategy<Value = Command> {
+    prop_oneof![
+        prop_oneof![
+            Just("exp-weights 50 50"),
+            Just("exp-weights 20 80"),
+            Just("exp-weights 34 33 33")
+        ]
+        .prop_map(str::to_string),
+        (0u32..3).prop_map(|k| format!("exp-key checkout-{k}")),
+        (50u32..101).prop_map(|c| format!("exp-coverage {c}")),
+        prop_oneof![Just("exp-namespace 0-50"), Just("exp-namespace off")].prop_map(str::to_string),
+        (0u32..20).prop_map(|h| format!("exp-holdout {h}")),
+        prop_oneof![Just("exp-sticky on"), Just("exp-sticky off")].prop_map(str::to_string),
+        (0u32..800).prop_map(|u| format!("exp-traffic {u}")),
+        (1u32..3, -20i32..30).prop_map(|(arm, l)| format!("exp-effect revenue {arm} {l}%")),
+        (0u32..30).prop_map(|p| format!("exp-lose-logs treatment {p}%")),
+        prop_oneof![
+            Just("exp-engine sequential"),
+            Just("exp-engine bayesian"),
+            Just("exp-cuped on"),
+            Just("exp-lift absolute"),
+            Just("exp-correction bh"),
+            Just("exp-restart"),
+            Just("exp-bandit-stop"),
+        ]
+        .prop_map(str::to_string),
+        (0u64..5).prop_map(|s| format!("exp-peeking seed:{s} tests:20 days:5 users:20")),
+        (0u64..5).prop_map(|s| format!("exp-interleave seed:{s} a-noise:2.5 b-noise:0.5")),
+        (0u64..5).prop_map(|s| format!("exp-bandit thompson rates:2%,4%,6% pulls:10 seed:{s}")),
+    ]
+    .prop_map(
+        |line| match lab::steps::parse_steps(&line).unwrap().remove(0) {
+            lab::steps::Step::Lab(command) => command,
+            _ => unreachable!("experiment steps are lab commands"),
+        },
+    )
 }
 
 /// Rollouts commands, written as the steps language writes them (some refused: a promote with
@@ -126,6 +167,7 @@ fn stream_command() -> impl Strategy<Value = Command> {
             .prop_map(|t| format!("table-join {t}")),
         prop_oneof![Just(60u32), Just(300), Just(900)].prop_map(|s| format!("sample-wait {s}s")),
         prop_oneof![Just("on"), Just("off")].prop_map(|o| format!("samples-to-topic {o}")),
+        prop_oneof![Just("on"), Just("off")].prop_map(|o| format!("bronze-topic {o}")),
         (
             prop_oneof![
                 Just("non_negative_amount"),

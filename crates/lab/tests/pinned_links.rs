@@ -672,6 +672,41 @@ fn journal_of(preset: Preset) -> (Vec<(u64, Command)>, u64) {
             .collect(),
             120,
         ),
+        // Every experiments command, written as the steps language writes them.
+        Preset::Experiments => (
+            [
+                (0, "exp-traffic 300"),
+                (0, "exp-effect revenue treatment +3%"),
+                (0, "exp-cuped on"),
+                (1, "exp-peeking seed:3 tests:40 days:7 users:50"),
+                (1, "exp-interleave seed:2 a-noise:1.5 b-noise:0.5"),
+                (2, "exp-bandit epsilon:0.1 rates:2%,5% pulls:20 seed:4"),
+                (20, "exp-lose-logs treatment 10%"),
+                (30, "exp-lose-logs off"),
+                (30, "exp-sticky on"),
+                (31, "exp-weights 40 60"),
+                (32, "exp-sticky off"),
+                (33, "exp-key checkout-2027"),
+                (34, "exp-coverage 80"),
+                (35, "exp-namespace 0-60"),
+                (36, "exp-holdout 5"),
+                (40, "exp-engine sequential"),
+                (41, "exp-lift absolute"),
+                (42, "exp-correction holm"),
+                (43, "exp-plan-days 21"),
+                (44, "exp-bandit-stop"),
+                (48, "exp-restart"),
+                (48, "exp-weights 34 33 33"),
+                (49, "exp-engine bayesian"),
+            ]
+            .iter()
+            .map(|(at, line)| match parse_steps(line).unwrap().remove(0) {
+                Step::Lab(command) => (*at, command),
+                other => panic!("{line}: {other:?}"),
+            })
+            .collect(),
+            72,
+        ),
     }
 }
 

@@ -624,3 +624,39 @@ fn mid_analysis_flagger_takes_new_thresholds_but_not_new_weights() {
     assert!(r.thresholds().iter().any(|th| th.label.contains("min 95")));
     assert!(!r.thresholds().iter().any(|th| th.label.contains("min 99")));
 }
+
+/// Flagger runs no metric check once it has promoted (Promoting, Finalising, Succeeded), so a
+/// healthy canary ends with no failed check, though its queries have no data after the promotion;
+/// and the checks the page lists are the ones Flagger ran.
+#[test]
+fn flagger_checks_stop_when_the_canary_is_promoted() {
+    let mut t = rollouts(16);
+    step(&mut t, "rollout-spec flagger-canary");
+    // Without errors, every check during the analysis passes.
+    step(&mut t, "deploy v2 error:0%");
+    step(&mut t, "confirm");
+    run(&mut t, 6 * 20);
+    let lab = t.head();
+    let r = lab.rollouts().unwrap();
+    let flagger = r.flagger().expect("a Flagger canary");
+    assert_eq!(
+        flagger.status().phase.as_str(),
+        "Succeeded",
+        "{}",
+        story(lab)
+    );
+    assert_eq!(value(lab, "measurements_failed"), 0, "{}", story(lab));
+    assert_eq!(value(lab, "failed_checks"), 0);
+    let ran: Vec<(u64, String)> = flagger
+        .checks()
+        .iter()
+        .map(|c| (c.at.0, c.metric.clone()))
+        .collect();
+    let listed: Vec<(u64, String)> = r
+        .flagger_checks()
+        .iter()
+        .map(|c| (c.t_ms, c.metric.clone()))
+        .collect();
+    assert!(!ran.is_empty());
+    assert_eq!(listed, ran);
+}

@@ -15,12 +15,17 @@
 //! next one and succeeds two passes later; a canary failing every check from its first weighted
 //! pass is rolled back `threshold` passes after the first failure.
 //!
+//! Metric checks run only while a canary is analysed (Progressing, WaitingPromotion): the passes
+//! of Promoting, Finalising and a finished canary ask nothing of Prometheus, so "no values found"
+//! can fail a check during the analysis only. Every check that ran is kept ([`FlaggerCheck`]), in
+//! the order Flagger runs them: the first failing metric ends a pass's checks.
+//!
 //! Webhooks are the lab's business: the controller asks a [`WebhookGate`] whether a call
 //! succeeds (a manual gate is approved, a load test ran) and records every call as an event.
 //! Pods are always ready in the lab, so `progressDeadlineSeconds` never expires.
 
 use crate::analysis::{MetricSource, Provider, QueryResult};
-use crate::routing::{HeaderRoute, MirrorRoute, TrafficPlan};
+use crate::routing::{MirrorRoute, TrafficPlan};
 use crate::spec::{FlaggerCanary, FlaggerMetric, FlaggerWebhook, WebhookKind};
 use crate::value::{DurationMs, TimeMs, VersionName};
 
@@ -111,6 +116,16 @@ pub struct FlaggerEvent {
     pub kind: FlaggerEventKind,
 }
 
+/// One metric check a pass ran: the value the query gave (None: no values, or the query failed)
+/// and whether it was within the metric's `thresholdRange`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlaggerCheck {
+    pub at: TimeMs,
+    pub metric: String,
+    pub value: Option<f64>,
+    pub ok: bool,
+}
+
 /// The status view.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FlaggerStatus {
@@ -132,6 +147,7 @@ pub struct FlaggerController {
     ab_routes: bool,
     next_pass: TimeMs,
     events: Vec<FlaggerEvent>,
+    checks: Vec<FlaggerCheck>,
 }
 
 impl FlaggerController {
@@ -151,6 +167,7 @@ impl FlaggerController {
             ab_routes: false,
             next_pass: start,
             events: Vec::new(),
+            checks: Vec::new(),
         }
     }
 
@@ -172,6 +189,11 @@ impl FlaggerController {
 
     pub fn events(&self) -> &[FlaggerEvent] {
         &self.events
+    }
+
+    /// Every metric check run so far, oldest first.
+    pub fn checks(&self) -> &[FlaggerCheck] {
+        &self.checks
     }
 
     pub fn primary(&self) -> &VersionName {
@@ -267,17 +289,7 @@ impl FlaggerController {
         plan.canary = Some(candidate.clone());
         plan.canary_weight_percent = self.status.canary_weight_percent;
         if self.ab_routes {
-            plan.header_routes = self
-                .spec
-                .analysis
-                .matches
-                .iter()
-                .enumerate()
-                .map(|(i, matches)| HeaderRoute {
-                    name: format!("match-{i}"),
-                    matches: matches.clone(),
-                })
-                .collect();
+            plan.header_routes = self.spec.analysis.ab_header_routes();
         }
         if self.status.mirrored {
             let percentage = self.spec.analysis.mirror_weight_percent.unwrap_or(100);
@@ -434,7 +446,14 @@ impl FlaggerController {
             .map_or(String::new(), |c| c.0.clone());
         let checks = self.spec.analysis.metrics.clone();
         for metric in &checks {
-            if let Err(why) = check_metric(metric, &target, now, metrics) {
+            let (value, verdict) = check_metric(metric, &target, now, metrics);
+            self.checks.push(FlaggerCheck {
+                at: now,
+                metric: metric.name.clone(),
+                value,
+                ok: verdict.is_ok(),
+            });
+            if let Err(why) = verdict {
                 self.log(now, FlaggerEventKind::CheckFailed(why));
                 return false;
             }
@@ -583,39 +602,48 @@ impl FlaggerController {
     }
 }
 
-/// One metric check: the query's first value within `thresholdRange`.
+/// One metric check: the query's first value, and whether it is within `thresholdRange`.
 fn check_metric(
     metric: &FlaggerMetric,
     target: &str,
     now: TimeMs,
     source: &dyn MetricSource,
-) -> Result<(), String> {
+) -> (Option<f64>, Result<(), String>) {
     let query = metric
         .query
         .replace("{{ target }}", target)
         .replace("{{target}}", target);
     let value = match source.query(&Provider::Prometheus { query }, now) {
         QueryResult::Error(why) => {
-            return Err(format!("metric {} query failed: {why}", metric.name))
+            return (
+                None,
+                Err(format!("metric {} query failed: {why}", metric.name)),
+            )
         }
         QueryResult::Vector(values) => match values.first() {
             Some(v) if !v.is_nan() => *v,
-            _ => return Err(format!("metric {}: no values found", metric.name)),
+            _ => {
+                return (
+                    None,
+                    Err(format!("metric {}: no values found", metric.name)),
+                )
+            }
         },
     };
-    if metric.min.is_some_and(|min| value < min) {
-        return Err(format!(
+    let verdict = if metric.min.is_some_and(|min| value < min) {
+        Err(format!(
             "metric {} {value} is below the threshold range min {}",
             metric.name,
             metric.min.unwrap_or_default()
-        ));
-    }
-    if metric.max.is_some_and(|max| value > max) {
-        return Err(format!(
+        ))
+    } else if metric.max.is_some_and(|max| value > max) {
+        Err(format!(
             "metric {} {value} is above the threshold range max {}",
             metric.name,
             metric.max.unwrap_or_default()
-        ));
-    }
-    Ok(())
+        ))
+    } else {
+        Ok(())
+    };
+    (Some(value), verdict)
 }

@@ -19,6 +19,7 @@
 //! analysis documentation.
 
 use crate::stats::{self, SampleError};
+use sim::special::{normal_quantile, normal_sf};
 
 /// A failed input: which sample (`"baseline"` or `"canary"`) and what is wrong with it.
 #[derive(Clone, Debug, PartialEq)]
@@ -79,7 +80,7 @@ pub fn mann_whitney_u(canary: &[f64], baseline: &[f64]) -> Result<MannWhitney, I
             // The larger U's upper tail, less one half for continuity; every value tied gives
             // sigma 0 and z = −∞, hence p = 1.
             let z = (u1.max(u2) - n1f * n2f / 2.0 - 0.5) / sigma;
-            2.0 * stats::normal_sf(z)
+            2.0 * normal_sf(z)
         }
     };
     Ok(MannWhitney {
@@ -308,7 +309,7 @@ fn shift_interval(x: &[f64], y: &[f64], confidence_level: f64) -> ((f64, f64), f
         - y.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let highest = x.iter().copied().fold(f64::NEG_INFINITY, f64::max)
         - y.iter().copied().fold(f64::INFINITY, f64::min);
-    let z = stats::normal_quantile((1.0 - confidence_level) / 2.0);
+    let z = normal_quantile((1.0 - confidence_level) / 2.0);
     let root = |quantile: f64| {
         let at_lowest = standardized_shift(lowest, quantile, x, y);
         let at_highest = standardized_shift(highest, quantile, x, y);

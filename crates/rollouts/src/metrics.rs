@@ -15,6 +15,11 @@
 //! `mirror="true"`; user-facing series carry no `mirror` label, so `mirror!="true"` selects what
 //! users saw and `mirror="true"` what the shadow did.
 //!
+//! Every series also carries the pods' `rollouts_pod_template_hash` ([`POD_TEMPLATE_HASH`]), as
+//! Prometheus's Kubernetes discovery copies a pod label (its `-` turned into `_`): the rollout's
+//! ReplicaSet of a version has one hash, and an experiment's ReplicaSet its own, so a baseline
+//! running the stable version is measured apart from the stable ReplicaSet.
+//!
 //! As an exporter does, the mesh keeps live counters ([`MeshCounters`], updated per request) and
 //! the store takes a sample of each series every scrape interval ([`DEFAULT_SCRAPE_INTERVAL`],
 //! 5 s of lab time). A series exists from the scrape after its first request, so a version that
@@ -23,7 +28,7 @@
 //! buffer per series, so hours of lab time cost the same memory as one.
 
 use crate::serving::Response;
-use crate::value::{DurationMs, TimeMs, VersionName};
+use crate::value::{DurationMs, PodTemplateHash, TimeMs, VersionName};
 use sim::state_hash::StateHasher;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -32,6 +37,8 @@ pub const DURATION_BUCKET: &str = "istio_request_duration_milliseconds_bucket";
 pub const DURATION_SUM: &str = "istio_request_duration_milliseconds_sum";
 pub const DURATION_COUNT: &str = "istio_request_duration_milliseconds_count";
 pub const PREDICTIONS_TOTAL: &str = "predictions_total";
+/// The label of the pod-template-hash of the ReplicaSet that answered.
+pub const POD_TEMPLATE_HASH: &str = "rollouts_pod_template_hash";
 
 /// Envoy's default histogram bucket bounds in milliseconds (Istio's request duration uses them),
 /// before the implicit `+Inf`.
@@ -364,16 +371,17 @@ impl AudienceCounters {
     }
 }
 
-/// The mesh's live counters for every version, and gauges the lab sets (a drift score), which
-/// every scrape copies into the store.
+/// The mesh's live counters for every version (its rollout ReplicaSet) and every experiment
+/// ReplicaSet, and gauges the lab sets (a drift score), which every scrape copies into the store.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MeshCounters {
     versions: BTreeMap<VersionName, AudienceCounters>,
+    experiments: BTreeMap<(VersionName, PodTemplateHash), AudienceCounters>,
     gauges: BTreeMap<Labels, f64>,
 }
 
 impl MeshCounters {
-    /// Counts one response of `version`.
+    /// Counts one response of `version` by its rollout ReplicaSet.
     pub fn observe(&mut self, version: &VersionName, audience: Audience, response: &Response) {
         if !self.versions.contains_key(version) {
             self.versions
@@ -385,6 +393,21 @@ impl MeshCounters {
                 .get_or_insert_with(VersionCounters::default)
                 .observe(response);
         }
+    }
+
+    /// Counts one user response of `version` by the experiment ReplicaSet whose pods carry `arm`.
+    pub fn observe_experiment(
+        &mut self,
+        version: &VersionName,
+        arm: &PodTemplateHash,
+        response: &Response,
+    ) {
+        self.experiments
+            .entry((version.clone(), arm.clone()))
+            .or_default()
+            .slot(Audience::User)
+            .get_or_insert_with(VersionCounters::default)
+            .observe(response);
     }
 
     /// Sets a gauge (its labels include `__name__`), scraped from the next scrape on.
@@ -401,6 +424,22 @@ impl MeshCounters {
         }
     }
 
+    /// The user requests `version` answered, by its rollout ReplicaSet and by experiments'.
+    pub fn user_requests(&self, version: &VersionName) -> u64 {
+        let total = |c: &AudienceCounters| {
+            c.user
+                .as_ref()
+                .map_or(0, |c| c.requests_by_code.values().sum::<u64>())
+        };
+        let experiments: u64 = self
+            .experiments
+            .iter()
+            .filter(|((v, _), _)| v == version)
+            .map(|(_, c)| total(c))
+            .sum();
+        self.versions.get(version).map_or(0, total) + experiments
+    }
+
     /// Feeds every live counter and gauge into a state fingerprint (the scraped samples follow
     /// from these and the scrape times, so they are not hashed one by one).
     pub fn hash_into(&self, hasher: &mut StateHasher) {
@@ -411,6 +450,14 @@ impl MeshCounters {
                 if let Some(counters) = slot {
                     counters.hash_into(hasher);
                 }
+            }
+        }
+        // Experiment ReplicaSets after the versions: a world that never ran one hashes as before.
+        for ((version, arm), counters) in &self.experiments {
+            hasher.str(&version.0);
+            hasher.str(&arm.0);
+            if let Some(user) = &counters.user {
+                user.hash_into(hasher);
             }
         }
         for (labels, value) in &self.gauges {
@@ -425,7 +472,10 @@ impl MeshCounters {
     /// One scrape: every series' current value into the store at `at`.
     pub fn scrape(&self, store: &mut MetricStore, at: TimeMs) {
         for (version, counters) in &self.versions {
-            let base = Labels::new([("version", version.0.clone())]);
+            let base = Labels::new([
+                ("version", version.0.clone()),
+                (POD_TEMPLATE_HASH, PodTemplateHash::of_version(version).0),
+            ]);
             if let Some(user) = &counters.user {
                 user.scrape(&base, store, at);
             }
@@ -433,6 +483,15 @@ impl MeshCounters {
                 let mut shadow = base.clone();
                 shadow.set("mirror", "true".to_string());
                 mirror.scrape(&shadow, store, at);
+            }
+        }
+        for ((version, arm), counters) in &self.experiments {
+            let base = Labels::new([
+                ("version", version.0.clone()),
+                (POD_TEMPLATE_HASH, arm.0.clone()),
+            ]);
+            if let Some(user) = &counters.user {
+                user.scrape(&base, store, at);
             }
         }
         for (labels, value) in &self.gauges {

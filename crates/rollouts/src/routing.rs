@@ -8,7 +8,7 @@
 
 use crate::promql::regex::Regex;
 use crate::traffic::User;
-use crate::value::VersionName;
+use crate::value::{PodTemplateHash, VersionName};
 use sim::rng::Rng;
 
 /// What the mesh is told: every request goes to `stable` unless a rule below sends it elsewhere.
@@ -28,9 +28,21 @@ pub struct TrafficPlan {
     pub mirror_routes: Vec<MirrorRoute>,
     /// Blue-green's preview service: the new version, reachable by test traffic only.
     pub preview: Option<VersionName>,
-    /// Experiment arms (an Argo `experiment` step's baseline and canary) with the percent of user
-    /// traffic each receives.
-    pub experiment_arms: Vec<(VersionName, u8)>,
+    /// Experiment arms (an Argo `experiment` step's baseline and canary), each with the percent of
+    /// user traffic it receives.
+    pub experiment_arms: Vec<ExperimentArmRoute>,
+}
+
+/// One ReplicaSet of an experiment: the version it runs, the pod-template-hash its pods carry
+/// (its own, not the version's: a baseline of the stable version is a separate ReplicaSet) and its
+/// weight.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExperimentArmRoute {
+    /// The experiment template's name (`baseline`, `canary`).
+    pub name: String,
+    pub version: VersionName,
+    pub pod_template_hash: PodTemplateHash,
+    pub weight_percent: u8,
 }
 
 impl TrafficPlan {
@@ -48,11 +60,11 @@ impl TrafficPlan {
     }
 }
 
-/// A named route that sends requests matching `matches` to the canary.
+/// A named route that sends requests matching any of `matches` (all when empty) to the canary.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HeaderRoute {
     pub name: String,
-    pub matches: Vec<HeaderMatch>,
+    pub matches: Vec<MatchBlock>,
 }
 
 /// A named route that copies `percentage` percent of requests matching any of `matches` (all when
@@ -61,7 +73,16 @@ pub struct HeaderRoute {
 pub struct MirrorRoute {
     pub name: String,
     pub percentage: u8,
-    pub matches: Vec<HeaderMatch>,
+    pub matches: Vec<MatchBlock>,
+}
+
+/// One entry of a route's `match` list, Istio's `HTTPMatchRequest`: it holds when every one of
+/// its conditions does (no condition: every request). A route holds when any of its blocks does:
+/// Argo's Istio router turns each entry of a `setHeaderRoute` or `setMirrorRoute` step's `match`
+/// into its own block, and Flagger passes its A/B `match` list through the same way.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MatchBlock {
+    pub conditions: Vec<HeaderMatch>,
 }
 
 /// One header (or cookie) condition, as Istio matches a header value.
@@ -98,6 +119,8 @@ pub enum RouteReason {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RouteDecision {
     pub serve: VersionName,
+    /// The experiment ReplicaSet that serves it (None: the rollout's ReplicaSet of `serve`).
+    pub arm: Option<PodTemplateHash>,
     pub mirror: Option<VersionName>,
     pub reason: RouteReason,
 }
@@ -130,46 +153,75 @@ impl CompiledMatch {
     }
 }
 
-/// All of a route's header conditions, compiled: a request matches when every one does (Istio's
-/// rule for the headers of one match block); a missing header never matches.
+/// A route's match blocks, compiled: a request matches when the conditions of any block all hold
+/// (Istio ORs the entries of a route's `match` and ANDs what is inside one), and every request
+/// matches a route without blocks. A missing header never matches.
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct CompiledConditions(Vec<(String, CompiledMatch)>);
+struct CompiledBlocks(Vec<Vec<(String, CompiledMatch)>>);
 
-impl CompiledConditions {
-    fn compile(route: &str, matches: &[HeaderMatch]) -> Result<CompiledConditions, String> {
-        matches
+impl CompiledBlocks {
+    fn compile(route: &str, blocks: &[MatchBlock]) -> Result<CompiledBlocks, String> {
+        blocks
             .iter()
-            .map(|m| {
-                m.value
-                    .compile()
-                    .map(|value| (m.header.to_ascii_lowercase(), value))
-                    .map_err(|e| format!("route {route}, header {}: {e}", m.header))
-            })
+            .map(|block| compile_block(route, block))
             .collect::<Result<Vec<_>, String>>()
-            .map(CompiledConditions)
+            .map(CompiledBlocks)
     }
 
     fn hold_for(&self, user: &User) -> bool {
-        self.0
-            .iter()
-            .all(|(header, value)| user.header(header).is_some_and(|v| value.matches(v)))
+        self.0.is_empty()
+            || self.0.iter().any(|block| {
+                block.iter().all(|(header, value)| {
+                    request_header(user, header).is_some_and(|v| value.matches(v))
+                })
+            })
+    }
+}
+
+/// The conditions of one block, each header name lowercase and its value compiled.
+fn compile_block(route: &str, block: &MatchBlock) -> Result<Vec<(String, CompiledMatch)>, String> {
+    block
+        .conditions
+        .iter()
+        .map(|m| {
+            m.value
+                .compile()
+                .map(|value| (m.header.to_ascii_lowercase(), value))
+                .map_err(|e| format!("route {route}, header {}: {e}", m.header))
+        })
+        .collect()
+}
+
+/// The method of every lab request: a prediction is a read, so Argo's and Istio's examples'
+/// `method: {exact: GET}` match holds for all of them.
+pub const REQUEST_METHOD: &str = "GET";
+/// The path of every lab request.
+pub const REQUEST_PATH: &str = "/predict";
+
+/// A header of a request from `user`, the pseudo-headers `:method` and `:path` included (Istio
+/// matches a route's `method` and `uri` on them).
+fn request_header<'a>(user: &'a User, header: &str) -> Option<&'a str> {
+    match header {
+        ":method" => Some(REQUEST_METHOD),
+        ":path" => Some(REQUEST_PATH),
+        _ => user.header(header),
     }
 }
 
 /// A [`TrafficPlan`] ready to route requests: its regexes parsed once.
 ///
 /// The order of decisions: with no canary everything goes to `stable`. Otherwise the first header
-/// route whose conditions all hold sends the request to the canary (header routes take precedence
-/// over weights, as Argo places managed routes before the weighted route). Else one draw in
+/// route that matches sends the request to the canary (header routes take precedence over
+/// weights, as Argo places managed routes before the weighted route). Else one draw in
 /// 0..100 picks the canary (below its weight), then each experiment arm (below the running sum of
-/// weights), else stable. Independently, the first mirror route whose conditions hold (no
-/// conditions: every request) copies the request to the canary with its percentage; the copy's
+/// weights), else stable. Independently, the first mirror route that matches (no blocks: every
+/// request) copies the request to the canary with its percentage; the copy's
 /// answer is recorded, never returned.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Router {
     plan: TrafficPlan,
-    header_routes: Vec<(String, CompiledConditions)>,
-    mirror_routes: Vec<(u8, CompiledConditions)>,
+    header_routes: Vec<(String, CompiledBlocks)>,
+    mirror_routes: Vec<(u8, CompiledBlocks)>,
 }
 
 impl Router {
@@ -181,7 +233,7 @@ impl Router {
             .map(|r| {
                 Ok((
                     r.name.clone(),
-                    CompiledConditions::compile(&r.name, &r.matches)?,
+                    CompiledBlocks::compile(&r.name, &r.matches)?,
                 ))
             })
             .collect::<Result<Vec<_>, String>>()?;
@@ -191,7 +243,7 @@ impl Router {
             .map(|r| {
                 Ok((
                     r.percentage.min(100),
-                    CompiledConditions::compile(&r.name, &r.matches)?,
+                    CompiledBlocks::compile(&r.name, &r.matches)?,
                 ))
             })
             .collect::<Result<Vec<_>, String>>()?;
@@ -220,6 +272,7 @@ impl Router {
         let Some(canary) = &self.plan.canary else {
             return RouteDecision {
                 serve: self.plan.stable.clone(),
+                arm: None,
                 mirror: None,
                 reason: RouteReason::Stable,
             };
@@ -229,36 +282,47 @@ impl Router {
         let mirror = self
             .mirror_routes
             .iter()
-            .find(|(_, conditions)| conditions.hold_for(user))
+            .find(|(_, blocks)| blocks.hold_for(user))
             .filter(|(percentage, _)| mirror_draw < u64::from(*percentage))
             .map(|_| canary.clone());
         if let Some((name, _)) = self.header_routes.iter().find(|(_, c)| c.hold_for(user)) {
             return RouteDecision {
                 serve: canary.clone(),
+                arm: None,
                 mirror,
                 reason: RouteReason::HeaderRoute(name.clone()),
             };
         }
-        let (serve, reason) = self.weighted(canary, weight_draw);
+        let (serve, arm, reason) = self.weighted(canary, weight_draw);
         RouteDecision {
             serve,
+            arm,
             mirror,
             reason,
         }
     }
 
-    /// The weighted choice for a draw in 0..100.
-    fn weighted(&self, canary: &VersionName, draw: u64) -> (VersionName, RouteReason) {
+    /// The weighted choice for a draw in 0..100: the version, the experiment ReplicaSet if an arm
+    /// was drawn, and why.
+    fn weighted(
+        &self,
+        canary: &VersionName,
+        draw: u64,
+    ) -> (VersionName, Option<PodTemplateHash>, RouteReason) {
         let mut bound = u64::from(self.plan.canary_weight_percent.min(100));
         if draw < bound {
-            return (canary.clone(), RouteReason::CanaryWeight);
+            return (canary.clone(), None, RouteReason::CanaryWeight);
         }
-        for (arm, weight) in &self.plan.experiment_arms {
-            bound += u64::from(*weight);
+        for arm in &self.plan.experiment_arms {
+            bound += u64::from(arm.weight_percent);
             if draw < bound {
-                return (arm.clone(), RouteReason::ExperimentArm);
+                return (
+                    arm.version.clone(),
+                    Some(arm.pod_template_hash.clone()),
+                    RouteReason::ExperimentArm,
+                );
             }
         }
-        (self.plan.stable.clone(), RouteReason::Stable)
+        (self.plan.stable.clone(), None, RouteReason::Stable)
     }
 }

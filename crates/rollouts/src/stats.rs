@@ -1,10 +1,11 @@
 //! The small statistics the judge and drift monitoring share: samples checked once on the way in,
-//! the standard normal's tail to full double precision, average ranks with their tie groups, an
-//! accurate mean and Brent's root finder.
+//! average ranks with their tie groups, an accurate mean and Brent's root finder. The normal
+//! distribution (tail and quantile) is the kernel's, `sim::special`, shared with the experiments
+//! engine.
 //!
 //! Every p-value in this crate is computed to agree with SciPy (`scipy.stats`) to 1e-9, so these
-//! follow its numerics: the normal tail is `erfc` as SciPy's `ndtr` uses it, ranks are
-//! `rankdata(method="average")`.
+//! follow its numerics: ranks are `rankdata(method="average")`, and the kernel's normal tail is
+//! `erfc` as SciPy's `ndtr` uses it.
 
 /// Why a sample cannot be judged.
 #[derive(Clone, Debug, PartialEq)]
@@ -46,17 +47,6 @@ pub fn check_sample(values: &[f64]) -> Result<(), SampleError> {
         Some(index) => Err(SampleError::NotFinite { index }),
         None => Ok(()),
     }
-}
-
-/// P(Z > z) for a standard normal Z, accurate in both tails (`0.5 * erfc(z / sqrt 2)`); the
-/// tails of an infinite `z` are exact.
-pub fn normal_sf(z: f64) -> f64 {
-    0.5 * libm::erfc(z * std::f64::consts::FRAC_1_SQRT_2)
-}
-
-/// P(Z <= z) for a standard normal Z.
-pub fn normal_cdf(z: f64) -> f64 {
-    normal_sf(-z)
 }
 
 /// The average ranks (1-based) of `values` in their order, and the size of every group of equal
@@ -188,65 +178,14 @@ pub fn brent_root(
     b
 }
 
-/// The standard normal quantile: the z with P(Z <= z) = p, for 0 < p < 1, by Acklam's rational
-/// approximation refined with Halley steps on [`normal_cdf`] (full double precision).
-pub fn normal_quantile(p: f64) -> f64 {
-    const A: [f64; 6] = [
-        -3.969683028665376e1,
-        2.209460984245205e2,
-        -2.759285104469687e2,
-        1.38357751867269e2,
-        -3.066479806614716e1,
-        2.506628277459239,
-    ];
-    const B: [f64; 5] = [
-        -5.447609879822406e1,
-        1.615858368580409e2,
-        -1.556989798598866e2,
-        6.680131188771972e1,
-        -1.328068155288572e1,
-    ];
-    const C: [f64; 6] = [
-        -7.784894002430293e-3,
-        -3.223964580411365e-1,
-        -2.400758277161838,
-        -2.549732539343734,
-        4.374664141464968,
-        2.938163982698783,
-    ];
-    const D: [f64; 4] = [
-        7.784695709041462e-3,
-        3.224671290700398e-1,
-        2.445134137142996,
-        3.754408661907416,
-    ];
-    let tail = |q: f64| {
-        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
-            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
-    };
-    let mut z = if p < 0.02425 {
-        tail((-2.0 * p.ln()).sqrt())
-    } else if p > 1.0 - 0.02425 {
-        -tail((-2.0 * (1.0 - p).ln()).sqrt())
-    } else {
-        let q = p - 0.5;
-        let r = q * q;
-        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
-            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
-    };
-    for _ in 0..2 {
-        let error = normal_cdf(z) - p;
-        let density = (-z * z / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt();
-        let u = error / density;
-        z -= u / (1.0 + z * u / 2.0);
-    }
-    z
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use sim::special::{normal_cdf, normal_quantile, normal_sf};
+
+    /// The kernel's normal functions where the judge uses them: far tails and the quantiles of
+    /// its confidence intervals.
     #[test]
     fn the_normal_tail_matches_known_values() {
         // Φ(−1.96) and the far tail Φ(−10), from tables of the normal distribution.

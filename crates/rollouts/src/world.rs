@@ -21,7 +21,7 @@ use crate::promql;
 use crate::routing::{RouteReason, Router, TrafficPlan};
 use crate::serving::{no_healthy_upstream, Behaviour, Response, ScheduledChange, ServedVersion};
 use crate::traffic::{Traffic, TrafficConfig};
-use crate::value::{DurationMs, TimeMs, UserId, VersionName};
+use crate::value::{DurationMs, PodTemplateHash, TimeMs, UserId, VersionName};
 use sim::rng::{Rng, Seed};
 use sim::state_hash::StateHasher;
 use std::collections::{BTreeMap, VecDeque};
@@ -303,21 +303,25 @@ impl World {
             self.answer(
                 user_id,
                 &decision.serve,
+                decision.arm.as_ref(),
                 Audience::User,
                 decision.reason.clone(),
             );
             self.totals.user_requests += 1;
             if let Some(mirror) = decision.mirror {
-                self.answer(user_id, &mirror, Audience::Mirror, decision.reason);
+                self.answer(user_id, &mirror, None, Audience::Mirror, decision.reason);
                 self.totals.mirrored_copies += 1;
             }
         }
     }
 
+    /// Answers one request by `version` (by its experiment ReplicaSet `arm` when set), counts it
+    /// and logs it.
     fn answer(
         &mut self,
         user: UserId,
         version: &VersionName,
+        arm: Option<&PodTemplateHash>,
         audience: Audience,
         reason: RouteReason,
     ) {
@@ -326,7 +330,10 @@ impl World {
             .versions
             .get_mut(version)
             .map_or_else(no_healthy_upstream, |v| v.serve(now));
-        self.counters.observe(version, audience, &response);
+        match arm {
+            Some(arm) => self.counters.observe_experiment(version, arm, &response),
+            None => self.counters.observe(version, audience, &response),
+        }
         if self.config.recent_responses_kept == 0 {
             return;
         }

@@ -321,3 +321,56 @@ fn a_new_revision_during_analysis_restarts_it() {
     assert_eq!(controller.plan().canary, Some(v("v3")));
     assert_eq!(controller.status().canary_weight_percent, 10);
 }
+
+/// Checks run only while the canary is analysed: once it is promoted (Promoting, Finalising,
+/// Succeeded) no query is asked, so a metric with no data then fails nothing; and a pass stops at
+/// its first failing metric, as Flagger's does.
+#[test]
+fn metric_checks_run_only_during_the_analysis() {
+    let mut controller = started(canary(PROGRESSIVE));
+    let data_until_promotion = Scripted {
+        schedule: vec![
+            (secs(0), QueryResult::Vector(vec![100.0])),
+            (secs(370), QueryResult::Vector(Vec::new())),
+        ],
+    };
+    let seen = run(
+        &mut controller,
+        900,
+        &data_until_promotion,
+        &Hooks::all_pass(),
+    );
+    let promoted_at = seen
+        .iter()
+        .find(|(_, phase, _)| *phase == FlaggerPhase::Promoting)
+        .map(|(t, _, _)| *t)
+        .expect("promoted");
+    assert_eq!(controller.status().phase, FlaggerPhase::Succeeded);
+    assert_eq!(controller.status().failed_checks, 0);
+    let checks = controller.checks();
+    // Weights 10 to 50 are each checked once, the last check deciding the promotion.
+    assert_eq!(checks.len(), 5, "{checks:?}");
+    assert!(
+        checks.iter().all(|c| c.ok && c.at <= promoted_at),
+        "{checks:?}"
+    );
+
+    let two_metrics = format!(
+        "{PROGRESSIVE}    - name: request-duration\n      thresholdRange:\n        max: 500\n"
+    );
+    let mut failing = started(canary(&two_metrics));
+    run(
+        &mut failing,
+        300,
+        &Scripted::constant(50.0),
+        &Hooks::all_pass(),
+    );
+    let checks = failing.checks();
+    assert!(!checks.is_empty());
+    assert!(
+        checks
+            .iter()
+            .all(|c| c.metric == "request-success-rate" && !c.ok && c.value == Some(50.0)),
+        "the failing first metric ends each pass: {checks:?}"
+    );
+}

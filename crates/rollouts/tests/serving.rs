@@ -7,16 +7,28 @@
 use proptest::prelude::*;
 use rollouts::metrics::Audience;
 use rollouts::routing::{
-    HeaderMatch, HeaderRoute, MirrorRoute, RouteReason, Router, StringMatch, TrafficPlan,
+    ExperimentArmRoute, HeaderMatch, HeaderRoute, MatchBlock, MirrorRoute, RouteReason, Router,
+    StringMatch, TrafficPlan,
 };
 use rollouts::serving::{Behaviour, BehaviourChange, LatencyModel, ScheduledChange, Status};
 use rollouts::traffic::{Traffic, TrafficConfig, BETA_HEADER};
-use rollouts::value::{DurationMs, TimeMs, UserId, VersionName};
+use rollouts::value::{DurationMs, PodTemplateHash, TimeMs, UserId, VersionName};
 use rollouts::world::{World, WorldConfig};
 use sim::rng::{Rng, Seed};
+use sim::special::normal_cdf;
 
 fn v(name: &str) -> VersionName {
     VersionName(name.to_string())
+}
+
+/// A route's `match` list with one block holding one condition.
+fn one_block(header: &str, value: StringMatch) -> Vec<MatchBlock> {
+    vec![MatchBlock {
+        conditions: vec![HeaderMatch {
+            header: header.into(),
+            value,
+        }],
+    }]
 }
 
 fn behaviour(median_ms: f64, p99_ms: f64, error_rate_percent: f64) -> Behaviour {
@@ -92,10 +104,7 @@ fn header_routes_take_precedence_over_weights() {
     let plan = TrafficPlan {
         header_routes: vec![HeaderRoute {
             name: "beta".into(),
-            matches: vec![HeaderMatch {
-                header: BETA_HEADER.into(),
-                value: StringMatch::Exact("true".into()),
-            }],
+            matches: one_block(BETA_HEADER, StringMatch::Exact("true".into())),
         }],
         ..canary_plan(0)
     };
@@ -119,10 +128,7 @@ fn header_routes_take_precedence_over_weights() {
     let bad = TrafficPlan {
         header_routes: vec![HeaderRoute {
             name: "broken".into(),
-            matches: vec![HeaderMatch {
-                header: "cookie".into(),
-                value: StringMatch::Regex("(canary".into()),
-            }],
+            matches: one_block("cookie", StringMatch::Regex("(canary".into())),
         }],
         ..canary_plan(0)
     };
@@ -152,11 +158,11 @@ fn a_cookie_route_is_sticky_per_user() {
         .set_plan(TrafficPlan {
             header_routes: vec![HeaderRoute {
                 name: "opt-in".into(),
-                matches: vec![HeaderMatch {
-                    header: "cookie".into(),
-                    // Browsers join cookies with "; ": the optional space matters.
-                    value: StringMatch::Regex("^(.*?; ?)?(canary=always)(;.*)?$".into()),
-                }],
+                // Browsers join cookies with "; ": the optional space matters.
+                matches: one_block(
+                    "cookie",
+                    StringMatch::Regex("^(.*?; ?)?(canary=always)(;.*)?$".into()),
+                ),
             }],
             ..canary_plan(10)
         })
@@ -269,22 +275,6 @@ fn scheduled_regressions_show_in_the_metrics() {
         .recent()
         .filter(|r| r.version == v("v2"))
         .all(|r| r.response.status == Status::Unavailable503));
-}
-
-/// The standard normal CDF (Abramowitz and Stegun 7.1.26, error below 1.5e-7: ample for bounds).
-fn normal_cdf(z: f64) -> f64 {
-    let x = z.abs() / std::f64::consts::SQRT_2;
-    let t = 1.0 / (1.0 + 0.327_591_1 * x);
-    let poly = t
-        * (0.254_829_592
-            + t * (-0.284_496_736
-                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
-    let erf = 1.0 - poly * (-x * x).exp();
-    if z >= 0.0 {
-        0.5 * (1.0 + erf)
-    } else {
-        0.5 * (1.0 - erf)
-    }
 }
 
 fn sample_sd(values: &[f64]) -> f64 {
@@ -440,14 +430,19 @@ fn experiment_arms_and_conditional_mirrors() {
     let traffic = Traffic::new(TrafficConfig::default(), &Rng::new(Seed(15)));
     let mut rng = Rng::new(Seed(16));
     let plan = TrafficPlan {
-        experiment_arms: vec![(v("v2-baseline"), 20), (v("v2-canary"), 20)],
+        experiment_arms: ["v2-baseline", "v2-canary"]
+            .into_iter()
+            .map(|name| ExperimentArmRoute {
+                name: name.into(),
+                version: v(name),
+                pod_template_hash: PodTemplateHash::of_experiment(&v(name), "exp"),
+                weight_percent: 20,
+            })
+            .collect(),
         mirror_routes: vec![MirrorRoute {
             name: "beta-shadow".into(),
             percentage: 100,
-            matches: vec![HeaderMatch {
-                header: BETA_HEADER.into(),
-                value: StringMatch::Prefix("tr".into()),
-            }],
+            matches: one_block(BETA_HEADER, StringMatch::Prefix("tr".into())),
         }],
         ..canary_plan(10)
     };
@@ -459,6 +454,10 @@ fn experiment_arms_and_conditional_mirrors() {
         let decision = router.route(user, &mut rng);
         let is_beta = user.header(BETA_HEADER).is_some();
         assert_eq!(decision.mirror.is_some(), is_beta);
+        assert_eq!(
+            decision.arm.is_some(),
+            decision.reason == RouteReason::ExperimentArm
+        );
         *counts.entry(decision.serve.0).or_insert(0u64) += 1;
     }
     for (version, share) in [

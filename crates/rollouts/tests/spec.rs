@@ -1,8 +1,10 @@
 //! Reading specs: every example file the lab and lessons load parses to what it says, and each
 //! kind of mistake is reported at the line where it is written.
 
-use rollouts::spec::{parse_specs, CanaryStep, RolloutStrategy, SpecError, SpecSet, WebhookKind};
-use rollouts::value::DurationMs;
+use rollouts::spec::{
+    parse_specs, CanaryStep, PodHashes, RolloutStrategy, SpecError, SpecSet, WebhookKind,
+};
+use rollouts::value::{DurationMs, PodTemplateHash, VersionName};
 
 const EXAMPLES: [(&str, &str); 6] = [
     (
@@ -86,14 +88,26 @@ fn templated_args_are_substituted_with_defaults() {
     };
     let background = canary.background.as_ref().expect("background analysis");
     assert_eq!(background.starting_step, 2);
-    let run = rollouts::spec::run_spec(&set, &background.analysis, "run").expect("run spec");
+    let latest = PodTemplateHash::of_version(&VersionName("v2".into()));
+    let hashes = PodHashes {
+        stable: PodTemplateHash::of_version(&VersionName("v1".into())),
+        latest: latest.clone(),
+        templates: Vec::new(),
+    };
+    assert!(
+        rollouts::spec::run_spec(&set, &background.analysis, "run").is_err(),
+        "a podTemplateHashValue has no value until a rollout resolves it"
+    );
+    let resolved = background.analysis.resolved(&hashes).expect("resolves");
+    let run = rollouts::spec::run_spec(&set, &resolved, "run").expect("run spec");
     let metric = &run.metrics[0];
     assert_eq!(
         metric.success_condition.as_deref(),
         Some("len(result) == 0 || result[0] <= 300")
     );
     let rollouts::analysis::Provider::Prometheus { query } = &metric.provider;
-    assert!(query.contains("version=\"v2\""), "{query}");
+    let selector = format!("rollouts_pod_template_hash=\"{latest}\"");
+    assert!(query.contains(&selector), "{query}");
     assert_eq!(metric.consecutive_error_limit, 4, "Argo's default");
     assert_eq!(metric.failure_limit, 2);
 }
@@ -364,8 +378,19 @@ fn every_example_query_and_condition_is_accepted_once_substituted() {
                 }
             }
         }
+        let hashes = PodHashes {
+            stable: PodTemplateHash::of_version(&VersionName("v1".into())),
+            latest: PodTemplateHash::of_version(&VersionName("v2".into())),
+            templates: ["baseline", "candidate", "canary"]
+                .iter()
+                .map(|t| (t.to_string(), PodTemplateHash(format!("{t}-hash"))))
+                .collect(),
+        };
         for reference in &references {
-            let run = rollouts::spec::run_spec(&set, reference, "run")
+            let resolved = reference
+                .resolved(&hashes)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let run = rollouts::spec::run_spec(&set, &resolved, "run")
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
             for metric in &run.metrics {
                 let rollouts::analysis::Provider::Prometheus { query } = &metric.provider;
@@ -436,7 +461,10 @@ fn a_number_in_a_text_field_keeps_its_spelling() {
     let CanaryStep::Analysis(analysis) = &canary.steps[0] else {
         panic!("not an analysis step")
     };
-    assert_eq!(analysis.args[0].value, "0.50");
+    assert_eq!(
+        analysis.args[0].value,
+        rollouts::spec::ArgSource::Text("0.50".to_string())
+    );
 }
 
 #[test]

@@ -4,7 +4,8 @@
 //! ([`clock`]), a seeded PRNG with a pinned algorithm ([`rng`]), a stable state fingerprint
 //! ([`state_hash`]), a hand-written byte codec ([`codec`]), and, over any [`model::Model`], the
 //! journal of timed commands ([`journal`]), a [`timeline::Timeline`] that replays it with
-//! checkpoints and forks the past, and [`share_link`]s that carry a journal in a URL.
+//! checkpoints and forks the past, and [`share_link`]s that carry a journal in a URL. The
+//! statistics engines share the distributions' special functions ([`special`]).
 //!
 //! *Invariant*: no I/O, no wall clock, no OS entropy, no hash-ordered iteration (`clippy.toml`
 //! bans them), and no dependency on a browser crate or on an engine crate.
@@ -65,6 +66,7 @@ pub mod model;
 pub mod rng;
 pub mod share_link;
 pub mod sort;
+pub mod special;
 pub mod state_hash;
 #[cfg(test)]
 mod test_model;

@@ -3,18 +3,15 @@
 //! binder and the executor, EXPLAIN through the binder alone ([`Session::explain`]), and the
 //! statements that change the scratch tables through `ddl.rs`.
 
-use super::bind::{position, Binder};
+use super::bind::Binder;
 use super::column::Table;
-use super::error::{did_you_mean, ErrorKind, Position, SqlError};
+use super::error::{ErrorKind, SqlError};
 use super::exec::{Executor, Limits, TraceStep};
 use super::plan::Plan;
-use sqlparser::ast::{self, Spanned};
-use sqlparser::dialect::GenericDialect;
-use sqlparser::parser::{Parser, ParserError};
+use super::syntax::ast;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-mod asof_syntax;
 mod ddl;
 
 /// What one statement produced.
@@ -26,100 +23,6 @@ pub enum Outcome {
     Explain(String),
     /// A statement that changes the catalog, with what it did ("created table t").
     Done(String),
-}
-
-/// Whether the text has `SELECT [DISTINCT] top` not followed by a number: a column named top,
-/// which the parser takes for SQL Server's `TOP n`.
-fn top_as_a_name(sql: &str) -> bool {
-    let words: Vec<String> = sql
-        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .filter(|w| !w.is_empty())
-        .map(str::to_ascii_lowercase)
-        .collect();
-    (0..words.len()).any(|i| {
-        let mut at = i + 1;
-        if words.get(at).is_some_and(|w| w == "distinct") {
-            at += 1;
-        }
-        words[i] == "select"
-            && words.get(at).is_some_and(|w| w == "top")
-            && words.get(at + 1).is_none_or(|n| n.parse::<u64>().is_err())
-    })
-}
-
-/// Keywords a learner types, for "did you mean" on a syntax error.
-const KEYWORDS: &[&str] = &[
-    "SELECT",
-    "FROM",
-    "WHERE",
-    "GROUP",
-    "ORDER",
-    "HAVING",
-    "LIMIT",
-    "OFFSET",
-    "JOIN",
-    "INNER",
-    "LEFT",
-    "RIGHT",
-    "OUTER",
-    "CROSS",
-    "UNION",
-    "EXCEPT",
-    "INTERSECT",
-    "DISTINCT",
-    "BETWEEN",
-    "CASE",
-    "WHEN",
-    "THEN",
-    "ELSE",
-    "WITH",
-    "VALUES",
-    "INSERT",
-    "CREATE",
-    "TABLE",
-    "DELETE",
-    "EXISTS",
-    "LIKE",
-    "ILIKE",
-    "NULL",
-    "PARTITION",
-    "OVER",
-    "RECURSIVE",
-    "EXPLAIN",
-];
-
-/// A keyword the failing token (or the word before it: `SELECT city FORM rides` fails at
-/// `rides`, after `FORM` was read as an alias) looks like a misspelling of, as a suggestion.
-/// Words shorter than 4 letters are left alone: `id` is not a misspelled `IN`.
-fn misspelled_keyword(sql: &str, message: &str, at: Option<Position>) -> Option<String> {
-    let found = message.rsplit_once("found: ")?.1.trim();
-    // The word before the failing token: the text up to the error's position, last word.
-    let offset = at.and_then(|p| {
-        let line_start: usize = sql
-            .split_inclusive('\n')
-            .take(p.line.checked_sub(1)?)
-            .map(str::len)
-            .sum();
-        let column = sql[line_start..]
-            .char_indices()
-            .nth(p.column.checked_sub(1)?)?
-            .0;
-        Some(line_start + column)
-    });
-    let before = offset.and_then(|o| {
-        sql[..o]
-            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .rfind(|w| !w.is_empty())
-    });
-    [Some(found), before]
-        .into_iter()
-        .flatten()
-        .find_map(|word| {
-            let is_keyword = KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(word));
-            (word.chars().count() >= 4 && !is_keyword)
-                .then(|| did_you_mean(word, KEYWORDS.iter().copied()))
-                .flatten()
-        })
 }
 
 /// A query's result table, and its trace when one was asked for.
@@ -168,18 +71,6 @@ pub struct Session {
 
 /// Longest SQL text a session runs.
 pub const SQL_BYTES_MAX: usize = 100_000;
-
-/// Reads the position out of sqlparser's "... at Line: 2, Column: 20".
-fn parser_position(message: &str) -> Option<Position> {
-    let at = message.rfind("Line: ")?;
-    let rest = &message[at + 6..];
-    let (line, rest) = rest.split_once(", Column: ")?;
-    let column: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    Some(Position {
-        line: line.trim().parse().ok()?,
-        column: column.parse().ok()?,
-    })
-}
 
 impl Session {
     /// A session with no tables.
@@ -261,40 +152,7 @@ impl Session {
                 format!("the SQL text is longer than {SQL_BYTES_MAX} bytes"),
             ));
         }
-        let rewritten = asof_syntax::duckdb_asof_as_semi(sql)?;
-        Parser::new(&GenericDialect {})
-            .with_recursion_limit(50)
-            .try_with_sql(&rewritten)
-            .and_then(|mut p| p.parse_statements())
-            .map_err(|e| {
-                let text = e.to_string();
-                let message = text
-                    .trim_start_matches("sql parser error: ")
-                    .split(" at Line: ")
-                    .next()
-                    .unwrap_or(&text)
-                    .to_string();
-                let hint = if e == ParserError::RecursionLimitExceeded {
-                    "the query nests too deeply".to_string()
-                } else if top_as_a_name(sql) {
-                    "TOP after SELECT is read as SQL Server's TOP n: write a column named top as \"top\"".to_string()
-                } else if let Some(suggestion) =
-                    misspelled_keyword(sql, &message, parser_position(&text))
-                {
-                    format!("{suggestion} (a keyword looks misspelled near the caret)")
-                } else {
-                    "check the SQL near the caret".to_string()
-                };
-                // At the end of the text sqlparser gives no position: point just past it.
-                let end = || {
-                    let line = sql.lines().count().max(1);
-                    let column = sql.lines().last().map_or(0, |l| l.chars().count()) + 1;
-                    Some(Position { line, column })
-                };
-                SqlError::new(ErrorKind::Syntax, message)
-                    .with_hint(hint)
-                    .at(parser_position(&text).or_else(end))
-            })
+        crate::syntax::parse(sql)
     }
 
     fn run(&mut self, sql: &str, traced: bool) -> Result<Vec<Outcome>, SqlError> {
@@ -322,10 +180,7 @@ impl Session {
         for statement in &statements {
             match self.statement(statement, traced) {
                 Ok(o) => out.push(o),
-                Err(e) => {
-                    dispose(statements, Some(&e));
-                    return (out, Some(e));
-                }
+                Err(e) => return (out, Some(e)),
             }
         }
         (out, None)
@@ -335,14 +190,11 @@ impl Session {
     /// node per line, root first. The query is bound and planned, not run: nothing it would
     /// compute, read or write happens, and what follows it is not looked at.
     pub fn explain(&self, sql: &str) -> Result<String, SqlError> {
-        let statements = Session::parse(sql)?;
-        let result = match statements.first() {
+        match Session::parse(sql)?.first() {
             None => Err(no_statement("explain")),
             Some(s @ ast::Statement::Explain { .. }) => self.explain_statement(s),
             Some(s) => self.explain_query(s),
-        };
-        dispose(statements, result.as_ref().err());
-        result
+        }
     }
 
     /// `EXPLAIN <query>`, as typed.
@@ -395,14 +247,8 @@ impl Session {
             ast::Statement::CreateTable(ct) => self.create_table(ct),
             ast::Statement::Insert(insert) => self.insert(insert),
             ast::Statement::Drop {
-                object_type,
-                if_exists,
-                names,
-                ..
-            } => self.drop_tables(*object_type, *if_exists, names),
-            other => Err(SqlError::unsupported(statement_kind(other))
-                .with_hint("the lab runs SELECT, EXPLAIN, CREATE TABLE [AS], INSERT and DROP TABLE")
-                .at(position(other.span()))),
+                if_exists, names, ..
+            } => self.drop_tables(*if_exists, names),
         }
     }
 }
@@ -416,15 +262,6 @@ fn no_statement(what: &str) -> SqlError {
     .with_hint("write a query, e.g. SELECT 1")
 }
 
-/// Drops parsed statements, except after an [`ErrorKind::TooDeep`] error: a syntax tree that
-/// deep would overflow the stack while being dropped (drop recurses); it is small (the text is
-/// bounded), so it is leaked.
-fn dispose(statements: Vec<ast::Statement>, error: Option<&SqlError>) {
-    if error.is_some_and(|e| e.kind == ErrorKind::TooDeep) {
-        std::mem::forget(statements);
-    }
-}
-
 fn statement_kind(s: &ast::Statement) -> String {
     let text = s.to_string();
     let words: Vec<&str> = text.split_whitespace().take(2).collect();
@@ -435,6 +272,7 @@ fn statement_kind(s: &ast::Statement) -> String {
 mod tests {
     use super::*;
     use crate::column::Field;
+    use crate::error::Position;
     use crate::value::{DataType, Value};
 
     struct Fixed(Vec<&'static str>);
@@ -478,11 +316,6 @@ mod tests {
         // Not every syntax error is a typo.
         assert_eq!(hint("SELECT id FROM"), "check the SQL near the caret");
         assert_eq!(hint("SELECT (1"), "check the SQL near the caret");
-        let nowhere = Some(Position { line: 0, column: 0 });
-        assert_eq!(
-            misspelled_keyword("SELEC", "found: SELEC", nowhere).as_deref(),
-            Some("did you mean \"SELECT\"?")
-        );
     }
 
     #[test]
@@ -638,11 +471,6 @@ mod tests {
 
     #[test]
     fn a_column_named_top_gets_a_hint() {
-        assert!(top_as_a_name("SELECT top FROM t"));
-        assert!(top_as_a_name("select distinct Top, x from t"));
-        assert!(!top_as_a_name("SELECT TOP 3 x FROM t"));
-        assert!(!top_as_a_name("SELECT DISTINCT TOP 3 x FROM t"));
-        assert!(!top_as_a_name("SELECT x AS top FROM t"));
         let e = session().execute("SELECT top FROM t").unwrap_err();
         assert!(
             e.hint.as_deref().is_some_and(|h| h.contains("\"top\"")),
@@ -824,7 +652,7 @@ mod tests {
             rows(&mut s, "SELECT t.v AS g FROM t, u GROUP BY g ORDER BY 1"),
             ["1", "2", "3", "NULL"]
         );
-        // Nesting too deep: its own kind (the syntax tree is leaked, not dropped), same words.
+        // Nesting too deep for the binder: its own kind, same words.
         let deep = format!("SELECT {}1", "1 + ".repeat(200));
         let e = s.execute(&deep).unwrap_err();
         assert_eq!(e.kind, ErrorKind::TooDeep);
@@ -844,6 +672,27 @@ mod tests {
             "column \"t.g\" must appear in the GROUP BY clause or be used in an aggregate function"
         );
         assert_eq!(e.position, Some(Position { line: 1, column: 8 }));
+    }
+
+    #[test]
+    fn a_semi_join_is_refused_with_a_hint() {
+        let e = session()
+            .execute("SELECT * FROM t SEMI JOIN t AS u ON t.g = u.g")
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Unsupported);
+        assert_eq!(e.message, "SEMI JOIN is not supported");
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("write WHERE EXISTS (SELECT ... WHERE ...) instead")
+        );
+        // The caret is under the joined table.
+        assert_eq!(
+            e.position,
+            Some(Position {
+                line: 1,
+                column: 27
+            })
+        );
     }
 
     #[test]

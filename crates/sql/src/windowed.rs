@@ -21,7 +21,8 @@ use crate::bind::{ident_name, output_name};
 use crate::error::{ErrorKind, SqlError};
 use crate::plan::AggFn;
 use crate::session::Session;
-use sqlparser::ast::{self, Spanned};
+use crate::syntax::ast;
+use crate::syntax::span::Span;
 
 mod rewrite;
 pub mod tvf;
@@ -120,7 +121,7 @@ const SUPPORTED: &str = "a windowed query is one SELECT ... FROM TUMBLE|HOP|SESS
 [LIMIT n], selecting window_start, window_end, the keys, count(*), count/sum/min/max/avg(x) \
 and expressions over those";
 
-fn refuse(what: impl std::fmt::Display, span: Option<sqlparser::tokenizer::Span>) -> SqlError {
+fn refuse(what: impl std::fmt::Display, span: Option<Span>) -> SqlError {
     SqlError::new(
         ErrorKind::Unsupported,
         format!("{what} is not supported in a windowed query"),
@@ -146,28 +147,21 @@ pub fn compile(query: &str) -> Result<WindowedQuery, SqlError> {
     if q.with.is_some() {
         return Err(refuse("WITH", Some(q.span())));
     }
-    if q.fetch.is_some() || !q.locks.is_empty() || !q.pipe_operators.is_empty() {
-        return Err(refuse(
-            "FETCH, FOR UPDATE or a pipe operator",
-            Some(q.span()),
-        ));
-    }
     let ast::SetExpr::Select(select) = q.body.as_ref() else {
         return Err(refuse(
             "a set operation (UNION, INTERSECT, EXCEPT) or VALUES",
             Some(q.body.span()),
         ));
     };
-    check_select_clauses(select)?;
+    if select.distinct {
+        return Err(refuse("SELECT DISTINCT", Some(select.select_span)));
+    }
     let (call, alias) = window_call(select)?;
-    let group_asts = match &select.group_by {
-        ast::GroupByExpr::Expressions(exprs, modifiers) if modifiers.is_empty() => exprs.clone(),
-        other => return Err(refuse(format!("GROUP BY {other}"), Some(select.span()))),
-    };
+    let group_asts = &select.group_by;
     let items = select_items(select)?;
     // Columns are qualified by the alias, else by the source table's name.
     let qualifier = alias.clone().unwrap_or_else(|| call.source.clone());
-    let grouping = split_group_by(&group_asts, &items, &qualifier)?;
+    let grouping = split_group_by(group_asts, &items, &qualifier)?;
     let mut rewriter = Rewriter::new(&grouping.keys, &qualifier);
     for k in &grouping.keys {
         rewriter.check_row_expr(k, "GROUP BY")?;
@@ -214,32 +208,6 @@ pub fn compile(query: &str) -> Result<WindowedQuery, SqlError> {
     })
 }
 
-/// Refuses the SELECT clauses a windowed query cannot have.
-fn check_select_clauses(s: &ast::Select) -> Result<(), SqlError> {
-    let span = Some(s.select_token.0.span);
-    if s.distinct.is_some() {
-        return Err(refuse("SELECT DISTINCT", span));
-    }
-    if s.top.is_some()
-        || s.into.is_some()
-        || !s.lateral_views.is_empty()
-        || s.prewhere.is_some()
-        || !s.connect_by.is_empty()
-        || !s.cluster_by.is_empty()
-        || !s.distribute_by.is_empty()
-        || !s.sort_by.is_empty()
-        || !s.named_window.is_empty()
-        || s.qualify.is_some()
-        || s.exclude.is_some()
-    {
-        return Err(refuse(
-            "this SELECT clause (INTO, QUALIFY, WINDOW, TOP, ...)",
-            span,
-        ));
-    }
-    Ok(())
-}
-
 /// The FROM clause: exactly one window TVF, no join; its call and its alias.
 fn window_call(s: &ast::Select) -> Result<(tvf::TvfCall, Option<String>), SqlError> {
     let [from] = s.from.as_slice() else {
@@ -249,7 +217,7 @@ fn window_call(s: &ast::Select) -> Result<(tvf::TvfCall, Option<String>), SqlErr
             } else {
                 "more than one FROM item".to_string()
             },
-            Some(s.select_token.0.span),
+            Some(s.select_span),
         ));
     };
     if let Some(join) = from.joins.first() {
@@ -259,7 +227,6 @@ fn window_call(s: &ast::Select) -> Result<(tvf::TvfCall, Option<String>), SqlErr
         name,
         alias,
         args: Some(args),
-        ..
     } = &from.relation
     else {
         return Err(refuse(
@@ -331,8 +298,13 @@ fn split_group_by(
     for g in group {
         // GROUP BY 2: the second select item.
         let g = match g {
-            ast::Expr::Value(v) if matches!(v.value, ast::Value::Number(..)) => {
-                let n: usize = v.value.to_string().parse().unwrap_or(0);
+            ast::Expr::Value(
+                v @ ast::ValueWithSpan {
+                    value: ast::Value::Number(text),
+                    ..
+                },
+            ) => {
+                let n: usize = text.parse().unwrap_or(0);
                 match items.get(n.wrapping_sub(1)) {
                     Some((e, _)) => e,
                     None => {
@@ -347,17 +319,11 @@ fn split_group_by(
             }
             g => g,
         };
-        if matches!(
-            g,
-            ast::Expr::Rollup(_) | ast::Expr::Cube(_) | ast::Expr::GroupingSets(_)
-        ) {
-            return Err(refuse(format!("GROUP BY {g}"), Some(g.span())));
-        }
         match window_column(g, qualifier) {
             Some("window_start") => start = true,
             Some(_) => end = true,
             None => {
-                if !keys.contains(g) {
+                if !keys.iter().any(|k| same_expr(k, g)) {
                     keys.push(g.clone());
                 }
             }
@@ -376,23 +342,23 @@ fn split_group_by(
     Ok(Grouping { keys })
 }
 
+/// Whether two expressions are written the same, wherever they are in the text (a node's
+/// equality counts its place, which GROUP BY k and SELECT k do not share).
+fn same_expr(a: &ast::Expr, b: &ast::Expr) -> bool {
+    a.to_string() == b.to_string()
+}
+
 /// A key's output name: the select item that is the key names it, else its own name.
 fn key_name(key: &ast::Expr, items: &[(ast::Expr, String)]) -> String {
     items
         .iter()
-        .find(|(e, _)| e == key)
+        .find(|(e, _)| same_expr(e, key))
         .map_or_else(|| output_name(key), |(_, name)| name.clone())
 }
 
 /// The ORDER BY items rewritten over `__windows`.
 fn order_by_text(q: &ast::Query, rewriter: &mut Rewriter) -> Result<Vec<String>, SqlError> {
-    let Some(ob) = &q.order_by else {
-        return Ok(Vec::new());
-    };
-    let ast::OrderByKind::Expressions(exprs) = &ob.kind else {
-        return Err(refuse("ORDER BY ALL", Some(ob.span())));
-    };
-    exprs
+    q.order_by
         .iter()
         .map(|o| {
             let key = match &o.expr {
@@ -402,9 +368,24 @@ fn order_by_text(q: &ast::Query, rewriter: &mut Rewriter) -> Result<Vec<String>,
                 }
                 e => rewriter.order_key(e)?,
             };
-            Ok(format!("{key}{}", o.options))
+            Ok(format!("{key}{}", order_options(o)))
         })
         .collect()
+}
+
+/// An ORDER BY item's ASC/DESC and NULLS FIRST/LAST as written, each after a space.
+fn order_options(o: &ast::OrderByExpr) -> String {
+    let direction = match o.asc {
+        Some(true) => " ASC",
+        Some(false) => " DESC",
+        None => "",
+    };
+    let nulls = match o.nulls_first {
+        Some(true) => " NULLS FIRST",
+        Some(false) => " NULLS LAST",
+        None => "",
+    };
+    format!("{direction}{nulls}")
 }
 
 /// The per-row projection: event time, keys, aggregate arguments, after WHERE.

@@ -146,7 +146,7 @@ impl Engine {
         let (requests, inbox) = mpsc::channel::<String>();
         let (outbox, answers) = mpsc::channel();
         std::thread::Builder::new()
-            // sqlparser's debug build uses large frames; deep queries are another test's business.
+            // Debug builds use large frames; deep queries are another test's business.
             .stack_size(64 << 20)
             .spawn(move || {
                 let mut session = Session::new();

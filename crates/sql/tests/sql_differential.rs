@@ -2677,7 +2677,7 @@ const FUZZ_EXTRA: &[&str] = &[
 #[test]
 fn mutated_queries_never_panic() {
     let seed = env_u64("FLOWLAB_SQL_SEED").unwrap_or(DEFAULT_SEED);
-    // Debug builds of sqlparser use large stack frames: the run gets a big stack, so that this
+    // Debug builds use large stack frames: the run gets a big stack, so that this
     // test finds panics; stack depth itself is deep_nesting_never_overflows_the_stack's business.
     let worker = std::thread::Builder::new()
         .stack_size(256 << 20)

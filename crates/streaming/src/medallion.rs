@@ -530,16 +530,40 @@ impl Medallion {
         })
     }
 
-    /// Appends raw payloads to bronze, as they arrived at `arrival`. Bronze takes anything.
+    /// Appends raw payloads to bronze, as they arrived at `arrival`, each at the offset after
+    /// the last. Bronze takes anything.
     pub fn ingest<'a>(&mut self, payloads: impl IntoIterator<Item = &'a str>, arrival: TimeUs) {
         for payload in payloads {
-            let offset = self.bronze.len() as u64;
+            let offset = self.next_offset();
             self.bronze.push(BronzeRecord {
                 offset,
                 arrival,
                 payload: payload.to_string(),
             });
         }
+    }
+
+    /// Appends one record read from a log at its own `offset` (a topic's offsets may skip, as a
+    /// compacted or transactional partition's do), or refuses an offset not past the last one:
+    /// bronze is append-only, so a record read twice is not taken twice.
+    pub fn ingest_at(&mut self, record: BronzeRecord) -> Result<(), StreamError> {
+        if record.offset < self.next_offset() {
+            return Err(StreamError::new(
+                format!(
+                    "bronze already holds offset {} (the next is {})",
+                    record.offset,
+                    self.next_offset()
+                ),
+                "read the source from the offset after bronze's last record",
+            ));
+        }
+        self.bronze.push(record);
+        Ok(())
+    }
+
+    /// The offset after bronze's last record (0 when bronze is empty).
+    pub fn next_offset(&self) -> u64 {
+        self.bronze.last().map_or(0, |r| r.offset + 1)
     }
 
     /// Runs one update over the bronze records not yet in silver. A `fail` expectation's
@@ -672,7 +696,8 @@ impl Medallion {
             dropped: Vec::new(),
             keys: BTreeSet::new(),
         };
-        for record in &self.bronze[self.checkpoint as usize..] {
+        let unread = self.bronze.partition_point(|r| r.offset < self.checkpoint);
+        for record in &self.bronze[unread..] {
             batch.report.bronze_read += 1;
             let (values, parsed) = parse_payload(&self.config.schema, &record.payload);
             batch.report.unparsable += u64::from(!parsed);
@@ -779,7 +804,7 @@ impl Medallion {
         t.duplicates += batch.report.duplicates;
         t.written += batch.report.written;
         t.dropped += batch.report.dropped;
-        self.checkpoint = self.bronze.len() as u64;
+        self.checkpoint = self.next_offset().max(self.checkpoint);
         self.updates += 1;
     }
 

@@ -13,9 +13,6 @@
 use serde_json::{json, Value as Json};
 use sim::rng::{Rng, Seed};
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use streaming::generate::recommender::{RecommenderLog, RecommenderLogConfig};
 use streaming::samples::{batch_samples, run_pipeline, Sample, SamplePipeline, SamplesConfig};
 use streaming::value::{DurationUs, StreamValue};
@@ -139,40 +136,18 @@ fn as_row(sample: &Sample) -> Json {
     ])
 }
 
-/// Runs every request in one oracle process (written from a thread so neither side blocks).
+#[path = "../../../tests/oracles/runner.rs"]
+mod runner;
+
+/// Runs every request through `tests/oracles/sql_oracle.py` in one process.
 fn ask_oracle(python: &str, requests: &[Json]) -> Vec<Json> {
-    let script =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/oracles/sql_oracle.py");
-    let mut child = Command::new(python)
-        .arg(&script)
-        .env("PYTHONHASHSEED", "0")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap_or_else(|e| panic!("FLOWLAB_PYTHON={python} does not run: {e}"));
-    let mut stdin = child.stdin.take().expect("piped stdin");
-    let input: String = requests.iter().map(|r| format!("{r}\n")).collect();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
-    let answers: Vec<Json> = stdout
-        .lines()
-        .map(|line| {
-            serde_json::from_str(&line.expect("oracle output")).expect("oracle prints JSON")
-        })
-        .collect();
-    writer
-        .join()
-        .expect("writer thread")
-        .expect("the oracle reads its input");
-    let _ = child.wait();
-    assert_eq!(
-        answers.len(),
-        requests.len(),
-        "the SQL oracle stopped early (set FLOWLAB_PYTHON to a Python with \
-         tests/oracles/requirements.txt installed; its error is above)"
-    );
-    answers
+    runner::ask_oracle(
+        python,
+        env!("CARGO_MANIFEST_DIR"),
+        "sql_oracle.py",
+        "SQL",
+        requests,
+    )
 }
 
 #[test]

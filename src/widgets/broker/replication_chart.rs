@@ -1,5 +1,5 @@
 //! Partition health over the recent past: under-replicated and offline partitions per tick, drawn
-//! with plotters (see [`crate::charts`]) from the cluster's replication history.
+//! on a canvas (see [`crate::charts`]) from the cluster's replication history.
 
 use super::with_cluster;
 use crate::charts;

@@ -1,6 +1,7 @@
 //! The baseline-versus-canary judge after Kayenta: per metric, the Mann-Whitney U test of the
 //! canary's per-minute samples against the baseline's, the means, the p-value and the verdict
-//! (Pass, High, Low), then the weighted score and whether it passes, is marginal or fails.
+//! (Pass, High, Low), then the weighted score and whether it passes, is marginal or fails; and
+//! which baseline it was: the stable version, or an experiment's baseline of the canary's size.
 
 use super::{clock, no_rollout, phase_badge};
 use yew::prelude::*;
@@ -19,7 +20,8 @@ pub fn RolloutJudge() -> Html {
         };
     };
     html! {
-        <div class="rollout-judge" data-outcome={judge.outcome} data-score={format!("{:.0}", judge.score_percent)}>
+        <div class="rollout-judge" data-outcome={judge.outcome} data-score={format!("{:.0}", judge.score_percent)}
+            data-equal-baseline={judge.equal_baseline.to_string()}>
             <p class="rj-score">
                 { phase_badge(judge.outcome) }
                 <strong>{ format!(" score {:.0}%", judge.score_percent) }</strong>
@@ -42,7 +44,13 @@ pub fn RolloutJudge() -> Html {
                     </tbody>
                 </table>
             </div>
-            <p class="small muted">{ "A metric passes unless the canary is significantly higher or lower than the baseline beyond the tolerance; the score is the weighted share of passing metrics. Here the baseline is the stable version's samples over the same minutes; Kayenta's own setup deploys a fresh baseline the same size as the canary." }</p>
+            <p class="small muted">{ "A metric passes unless the canary is significantly higher or lower than the baseline beyond the tolerance; the score is the weighted share of passing metrics. " }
+                { if judge.equal_baseline {
+                    "Here the baseline is an experiment's ReplicaSet of the stable version, started with the canary and given the same share of traffic, as Kayenta's setup asks."
+                } else {
+                    "Here the baseline is the stable version's samples over the same minutes; Kayenta's own setup compares with a fresh baseline the same size as the canary (an Argo experiment step)."
+                } }
+            </p>
         </div>
     }
 }

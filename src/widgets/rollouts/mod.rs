@@ -76,20 +76,27 @@ pub fn phase_badge(phase: &str) -> Html {
     }
 }
 
-/// A button that sends `command`; `unavailable` (a reason) disables it and becomes its tooltip.
-/// A refusal at click time (the lab is the judge) lands in `refusal`.
+/// A button that sends `command`, disabled with the lab's reason as its tooltip when the lab on
+/// screen would refuse it now (`RolloutLab::validate` reads the lab in place, so asking on every
+/// frame costs nothing). A refusal at click time lands in `refusal`.
 pub fn command_button(
     session: &LabHandle,
     refusal: &UseStateHandle<Refusal>,
     command: RolloutCommand,
-    (class, text, unavailable): (&'static str, &'static str, Option<&'static str>),
+    (class, text): (&'static str, &'static str),
 ) -> Html {
+    let unavailable = session
+        .view
+        .rollouts()
+        .and_then(|rollouts| rollouts.validate(&command).err())
+        .map(|(message, hint)| format!("{message} ({hint})"));
+    let disabled = unavailable.is_some();
     let onclick = {
         let (session, refusal) = (session.clone(), refusal.clone());
         Callback::from(move |_: MouseEvent| refusal.set(try_send(&session, command.clone()).err()))
     };
     html! {
-        <button class={class} disabled={unavailable.is_some()} title={unavailable} {onclick}>{ text }</button>
+        <button class={class} disabled={disabled} title={unavailable} {onclick}>{ text }</button>
     }
 }
 

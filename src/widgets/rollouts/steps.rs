@@ -1,9 +1,9 @@
 //! The step strip: the spec's steps in order (done, current, still to come), the rollout's phase,
 //! the weight the step set and the weight the mesh actually has, the pause and how long it has
 //! left (or that it waits for a promote), and the buttons that drive a rollout by hand: promote,
-//! promote fully, abort, retry, undo, and Flagger's manual gate. Buttons that cannot act (nothing
-//! to promote, nothing aborted to retry) are disabled with the reason as their tooltip; the lab
-//! judges every click and a refusal is shown with its hint.
+//! promote fully, abort, retry, undo, and Flagger's manual gate. A button the lab would refuse now
+//! (nothing to promote, nothing aborted to retry) is disabled with the lab's own reason as its
+//! tooltip; a click the lab still refuses is shown with its hint.
 
 use super::{clock, command_button, no_rollout, phase_badge, refusal_view};
 use lab::rollout_lab::command::RolloutCommand;
@@ -36,16 +36,8 @@ pub fn RolloutSteps() -> Html {
         None if strip.phase == "Healthy" && strip.candidate.is_none() => "ro-step",
         _ => "ro-step ro-todo",
     };
-    // Which buttons can act now, read from the strip (asking the lab would copy its world for
-    // every button on every frame); the lab still judges each click.
-    let idle = strip
-        .candidate
-        .is_none()
-        .then_some("nothing is being rolled out: deploy a version first");
-    let not_degraded =
-        (strip.phase != "Degraded").then_some("only an aborted rollout can be retried");
-    let button = |command: RolloutCommand, class, text, unavailable| {
-        command_button(&session, &refusal, command, (class, text, unavailable))
+    let button = |command: RolloutCommand, class, text| {
+        command_button(&session, &refusal, command, (class, text))
     };
     html! {
         <div class="rollout-steps" data-phase={strip.phase} data-weight={strip.set_weight_percent.to_string()}
@@ -78,15 +70,15 @@ pub fn RolloutSteps() -> Html {
             </ol>
             <div class="inline-form ro-buttons">
                 if flagger {
-                    { button(RolloutCommand::Confirm, "primary ro-confirm", "Confirm (open the gate)", None) }
+                    { button(RolloutCommand::Confirm, "primary ro-confirm", "Confirm (open the gate)") }
                 } else {
-                    { button(RolloutCommand::Promote { full: false }, "primary ro-promote", "Promote", idle) }
-                    { button(RolloutCommand::Promote { full: true }, "ro-promote-full", "Promote full", idle) }
+                    { button(RolloutCommand::Promote { full: false }, "primary ro-promote", "Promote") }
+                    { button(RolloutCommand::Promote { full: true }, "ro-promote-full", "Promote full") }
                 }
-                { button(RolloutCommand::Abort, "danger ro-abort", "Abort", idle) }
+                { button(RolloutCommand::Abort, "danger ro-abort", "Abort") }
                 if !flagger {
-                    { button(RolloutCommand::Retry, "ro-retry", "Retry", not_degraded) }
-                    { button(RolloutCommand::Undo, "ro-undo", "Undo (roll back)", None) }
+                    { button(RolloutCommand::Retry, "ro-retry", "Retry") }
+                    { button(RolloutCommand::Undo, "ro-undo", "Undo (roll back)") }
                 }
             </div>
             { refusal_view(&refusal) }

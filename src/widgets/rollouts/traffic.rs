@@ -6,7 +6,7 @@
 
 use super::no_rollout;
 use lab::rollouts::metrics::Audience;
-use lab::rollouts::routing::{HeaderMatch, RouteReason, StringMatch, TrafficPlan};
+use lab::rollouts::routing::{HeaderMatch, MatchBlock, RouteReason, StringMatch, TrafficPlan};
 use lab::rollouts::serving::Status;
 use yew::prelude::*;
 
@@ -20,6 +20,33 @@ fn match_text(m: &HeaderMatch) -> String {
         StringMatch::Prefix(v) => format!("{} starts with {v}", m.header),
         StringMatch::Regex(v) => format!("{} ~ {v}", m.header),
     }
+}
+
+/// A route's `match` list as Istio reads it: "a or b", the conditions of one block joined with
+/// "and" (in parentheses when other blocks follow or precede it); no block matches every request.
+fn blocks_text(blocks: &[MatchBlock]) -> String {
+    let block_text = |block: &MatchBlock| {
+        let text = block
+            .conditions
+            .iter()
+            .map(match_text)
+            .collect::<Vec<_>>()
+            .join(" and ");
+        match block.conditions.len() {
+            0 => "all requests".to_string(),
+            1 => text,
+            _ if blocks.len() == 1 => text,
+            _ => format!("({text})"),
+        }
+    };
+    if blocks.is_empty() {
+        return "all requests".to_string();
+    }
+    blocks
+        .iter()
+        .map(block_text)
+        .collect::<Vec<_>>()
+        .join(" or ")
 }
 
 /// One segment of a 100% bar.
@@ -39,7 +66,7 @@ fn planned(plan: &TrafficPlan) -> Html {
     let arms: u32 = plan
         .experiment_arms
         .iter()
-        .map(|(_, p)| u32::from(*p))
+        .map(|arm| u32::from(arm.weight_percent))
         .sum();
     let canary = plan
         .canary
@@ -51,7 +78,8 @@ fn planned(plan: &TrafficPlan) -> Html {
             plan.canary.as_ref().map_or_else(String::new, |c| format!(", {c} {canary}%")))}>
             { segment(f64::from(stable), "ro-v-stable", format!("{} {stable}%", plan.stable)) }
             { for plan.canary.iter().map(|c| segment(f64::from(canary), "ro-v-canary", format!("{c} {canary}%"))) }
-            { for plan.experiment_arms.iter().map(|(v, p)| segment(f64::from(*p), "ro-v-arm", format!("{v} {p}%"))) }
+            { for plan.experiment_arms.iter().map(|arm| segment(f64::from(arm.weight_percent), "ro-v-arm",
+                format!("{} ({}) {}%", arm.name, arm.version, arm.weight_percent))) }
         </div>
     }
 }
@@ -90,12 +118,12 @@ pub fn RolloutTraffic() -> Html {
             <ul class="ro-routes small">
                 { for plan.header_routes.iter().map(|r| html! {
                     <li class="ro-route-header">{ format!("Header route {}: {} → {}", r.name,
-                        r.matches.iter().map(match_text).collect::<Vec<_>>().join(" and "),
+                        blocks_text(&r.matches),
                         plan.canary.as_ref().map_or("canary".to_string(), |c| c.0.clone())) }</li>
                 }) }
                 { for plan.mirror_routes.iter().map(|r| html! {
                     <li class="ro-route-mirror">{ format!("Mirror route {}: a copy of {}% of {} → {} (answers recorded, never returned)", r.name, r.percentage,
-                        if r.matches.is_empty() { "all requests".to_string() } else { r.matches.iter().map(match_text).collect::<Vec<_>>().join(" or ") },
+                        blocks_text(&r.matches),
                         plan.canary.as_ref().map_or("canary".to_string(), |c| c.0.clone())) }</li>
                 }) }
                 if let Some(preview) = &plan.preview {

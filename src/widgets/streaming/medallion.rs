@@ -4,10 +4,12 @@
 //! rows it passed, failed and dropped, NULLs that passed shown apart; the dropped rows; and a
 //! failed update shown as rolled back, with the row that failed it.
 //!
-//! Everything is read from `StreamLab::pipes().medallion(now)`, derived from the order feed, the
-//! action changes and the tick.
+//! Everything is read from `StreamLab::medallion(now)`: derived from the order feed, the action
+//! changes and the tick, or, once the bronze topic is on (a button that journals `BronzeTopic`),
+//! the medallion reading the `orders_bronze` topic through its consumer group.
 
 use super::{no_stream_job, refusal_view, time_text, try_send, value_text};
+use lab::stream_lab::bronze_topic::{BRONZE_TOPIC, MEDALLION_GROUP};
 use lab::stream_lab::command::StreamCommand;
 use lab::stream_lab::samples_lab::{MedallionView, TRIGGER_TICKS};
 use lab::streaming::medallion::Action;
@@ -109,6 +111,29 @@ fn row_text(view: &MedallionView, values: &[StreamValue]) -> String {
         .join(", ")
 }
 
+/// Where bronze comes from: the seed's feed, or the topic with the group's committed offset and
+/// lag, and whether its partition has a leader.
+fn bronze_source(
+    streams: &lab::stream_lab::StreamLab,
+    cluster: Option<&lab::broker::cluster::Cluster>,
+) -> String {
+    let topic = streams.bronze_topic();
+    match cluster.filter(|_| topic.is_reading()) {
+        None => "Bronze is the order feed replayed from the seed: no broker fault reaches it.".into(),
+        Some(cluster) => format!(
+            "Bronze is topic {BRONZE_TOPIC}, read as group {MEDALLION_GROUP}: committed offset {}, lag {}, {} held by the producer{}.",
+            topic.committed(cluster),
+            topic.lag(cluster),
+            topic.held(cluster),
+            if topic.offline(cluster) {
+                "; the partition has no leader, so bronze and every update stall"
+            } else {
+                ""
+            }
+        ),
+    }
+}
+
 #[component]
 pub fn MedallionPanel() -> Html {
     let session = crate::widgets::use_lab();
@@ -116,7 +141,7 @@ pub fn MedallionPanel() -> Html {
     let Some(streams) = session.view.streams() else {
         return no_stream_job();
     };
-    let view = match streams.pipes().medallion(session.view.now()) {
+    let view = match streams.medallion(session.view.now()) {
         Ok(view) => view,
         Err(message) => {
             return html! { <p class="stream-refusal" role="alert">{ message }</p> };
@@ -146,6 +171,18 @@ pub fn MedallionPanel() -> Html {
             refusal.set(result.err());
         })
     };
+    let bronze_on = streams.bronze_topic().is_on();
+    let on_bronze_toggle = {
+        let (session, refusal) = (session.clone(), refusal.clone());
+        Callback::from(move |_: MouseEvent| {
+            let Some(streams) = session.view.streams() else {
+                return;
+            };
+            let command = StreamCommand::BronzeTopic { on: !bronze_on };
+            refusal.set(try_send(&session, streams, command).err());
+        })
+    };
+    let source = bronze_source(streams, session.view.cluster());
     let m = &view.medallion;
     let expectations = m.config().expectations.clone();
     let metrics = m.expectation_metrics();
@@ -155,6 +192,14 @@ pub fn MedallionPanel() -> Html {
         <div class="medallion" data-tick={view.now.to_string()} data-failing={view.failing().to_string()}
             data-silver={m.silver().len().to_string()} data-dropped={m.totals().dropped.to_string()}>
             { flow(&view) }
+            <p class="small medallion-source">
+                { source }
+                { " " }
+                <button type="button" class={classes!("bronze-topic", bronze_on.then_some("active"))}
+                    aria-pressed={bronze_on.to_string()} onclick={on_bronze_toggle}>
+                    { if bronze_on { "Stop producing orders to orders_bronze" } else { "Bronze from a topic" } }
+                </button>
+            </p>
             { last_update(&view) }
             <h4 class="small">{ "Expectations on silver" }</h4>
             { refusal_view(&refusal) }

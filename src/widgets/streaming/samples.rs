@@ -1,6 +1,6 @@
 //! The training-samples diagnosis: the label wait (a slider and the sweep's four settings), the
 //! stream's samples against the same samples built in batch SQL (count, positive ratio, features
-//! that differ), label recall against freshness over the wait sweep (a plotters chart), and the
+//! that differ), label recall against freshness over the wait sweep (a canvas chart), and the
 //! fake negatives, each with how long after its exposure the click came.
 //!
 //! Everything is read from `StreamLab::pipes` (replays computed on first use and kept); the wait

@@ -69,7 +69,7 @@ impl LiveTables for LabTables<'_> {
             }
             if let Some(streams) = self.0.streams() {
                 // The recommender's recorded logs and the medallion's tables at this tick.
-                tables.extend(streams.pipes().sql_tables(self.0.now()));
+                tables.extend(streams.pipe_tables(self.0.now()));
             }
         }
         if let Some(store) = self.0.features() {

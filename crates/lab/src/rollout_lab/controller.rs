@@ -6,7 +6,7 @@
 
 use super::command::{NarrationKind, RolloutEvent};
 use rollouts::analysis::MetricSource;
-use rollouts::argo::{ArgoController, ArgoEventKind, RolloutPhase, RolloutStatus};
+use rollouts::argo::{ArgoController, ArgoEventKind, Refusal, RolloutPhase, RolloutStatus};
 use rollouts::flagger::{
     FlaggerController, FlaggerEventKind, FlaggerPhase, FlaggerStrategy, WebhookGate,
 };
@@ -19,6 +19,11 @@ pub type Refused = (String, String);
 
 fn refused<T>(message: &str, hint: &str) -> Result<T, Refused> {
     Err((message.to_string(), hint.to_string()))
+}
+
+/// An engine refusal in the lab's terms.
+fn refusal(r: Refusal) -> Refused {
+    (r.message, r.hint)
 }
 
 /// Flagger's webhooks as the lab answers them: load tests and notifications succeed, manual gates
@@ -100,24 +105,18 @@ impl Controller {
         }
     }
 
-    /// Takes an edit of the spec in the middle of a rollout when it changes only the analysis:
-    /// Argo's AnalysisTemplates (the Rollout document itself unchanged) or Flagger's metric
-    /// thresholds. As in the cluster, runs started from now on read the new templates, a run under
-    /// way keeps its copy, and the rollout keeps its step, weight and pause. `Err` when the
-    /// strategy changed too (nothing is touched then).
-    pub fn take_analysis_edit(&mut self, old: &SpecSet, new: &SpecSet) -> Result<(), Refused> {
+    /// Whether an edit of the spec in the middle of a rollout changes only the analysis: Argo's
+    /// AnalysisTemplates (the Rollout document itself unchanged) or Flagger's metric thresholds.
+    /// As in the cluster, runs started after such an edit read the new templates, a run under way
+    /// keeps its copy, and the rollout keeps its step, weight and pause. `Err` when the strategy
+    /// changed too.
+    pub fn check_analysis_edit(&self, old: &SpecSet, new: &SpecSet) -> Result<(), Refused> {
         const CHANGED: &str =
             "a rollout is in progress and the edit changes more than the analysis thresholds";
         match self {
-            Controller::Argo(c) if old.rollouts == new.rollouts && new.canaries.is_empty() => {
-                c.replace_templates(new.templates.clone());
-                Ok(())
-            }
+            Controller::Argo(_) if old.rollouts == new.rollouts && new.canaries.is_empty() => Ok(()),
             Controller::Flagger { controller, .. } => match new.canaries.as_slice() {
-                [canary] if new.rollouts.is_empty() && only_thresholds_differ(controller.spec(), canary) => {
-                    controller.replace_metrics(canary.analysis.metrics.clone());
-                    Ok(())
-                }
+                [canary] if new.rollouts.is_empty() && only_thresholds_differ(controller.spec(), canary) => Ok(()),
                 _ => refused(
                     CHANGED,
                     "change only the metrics' thresholdRange (min, max) mid-rollout, or promote-full or abort first",
@@ -128,6 +127,21 @@ impl Controller {
                 "keep the Rollout (steps, analysis refs, blue-green settings) as it is and edit only the AnalysisTemplates, or promote-full or abort first",
             ),
         }
+    }
+
+    /// Takes the edit [`Controller::check_analysis_edit`] allows: Argo's new AnalysisTemplates,
+    /// or Flagger's new metric thresholds.
+    pub fn take_analysis_edit(&mut self, old: &SpecSet, new: &SpecSet) -> Result<(), Refused> {
+        self.check_analysis_edit(old, new)?;
+        match self {
+            Controller::Argo(c) => c.replace_templates(new.templates.clone()),
+            Controller::Flagger { controller, .. } => {
+                if let [canary] = new.canaries.as_slice() {
+                    controller.replace_metrics(canary.analysis.metrics.clone());
+                }
+            }
+        }
+        Ok(())
     }
 
     pub fn deploy(&mut self, version: VersionName, now: TimeMs) {
@@ -154,9 +168,10 @@ impl Controller {
         }
     }
 
-    pub fn promote(&mut self, now: TimeMs, full: bool) -> Result<(), Refused> {
+    /// Whether `promote` (`--full` with `full`) would be taken now, changing nothing.
+    pub fn check_promote(&self, full: bool) -> Result<(), Refused> {
         match self {
-            Controller::Argo(c) => c.promote(now, full).map_err(|r| (r.message, r.hint)),
+            Controller::Argo(c) => c.check_promote(full).map_err(refusal),
             Controller::Flagger { .. } => refused(
                 "Flagger has no promote command: it promotes by itself once the analysis passed maxWeight or its iterations",
                 "if a confirm-promotion gate is waiting, open it with confirm",
@@ -164,10 +179,20 @@ impl Controller {
         }
     }
 
-    pub fn abort(&mut self, now: TimeMs) -> Result<(), Refused> {
+    pub fn promote(&mut self, now: TimeMs, full: bool) -> Result<(), Refused> {
+        self.check_promote(full)?;
         match self {
-            Controller::Argo(c) => c.abort(now).map_err(|r| (r.message, r.hint)),
-            Controller::Flagger { controller, gates } => {
+            Controller::Argo(c) => c.promote(now, full).map_err(refusal),
+            Controller::Flagger { .. } => Ok(()),
+        }
+    }
+
+    /// Whether `abort` would be taken now: Argo's rule, or for Flagger a rollback webhook to
+    /// call during an analysis.
+    pub fn check_abort(&self) -> Result<(), Refused> {
+        match self {
+            Controller::Argo(c) => c.check_abort().map_err(refusal),
+            Controller::Flagger { controller, .. } => {
                 let has_hook = controller
                     .spec()
                     .analysis
@@ -186,15 +211,26 @@ impl Controller {
                         "deploy a new version first",
                     );
                 }
+                Ok(())
+            }
+        }
+    }
+
+    pub fn abort(&mut self, now: TimeMs) -> Result<(), Refused> {
+        self.check_abort()?;
+        match self {
+            Controller::Argo(c) => c.abort(now).map_err(refusal),
+            Controller::Flagger { gates, .. } => {
                 gates.rollback_requested = true;
                 Ok(())
             }
         }
     }
 
-    pub fn retry(&mut self, now: TimeMs) -> Result<(), Refused> {
+    /// Whether `retry` would be taken now.
+    pub fn check_retry(&self) -> Result<(), Refused> {
         match self {
-            Controller::Argo(c) => c.retry(now).map_err(|r| (r.message, r.hint)),
+            Controller::Argo(c) => c.check_retry().map_err(refusal),
             Controller::Flagger { .. } => refused(
                 "Flagger has no retry command: a failed canary is analysed again when its workload changes",
                 "deploy the version again (deploy v2)",
@@ -202,9 +238,18 @@ impl Controller {
         }
     }
 
-    pub fn undo(&mut self, now: TimeMs) -> Result<(), Refused> {
+    pub fn retry(&mut self, now: TimeMs) -> Result<(), Refused> {
+        self.check_retry()?;
         match self {
-            Controller::Argo(c) => c.undo(now).map_err(|r| (r.message, r.hint)),
+            Controller::Argo(c) => c.retry(now).map_err(refusal),
+            Controller::Flagger { .. } => Ok(()),
+        }
+    }
+
+    /// Whether `undo` would be taken now.
+    pub fn check_undo(&self) -> Result<(), Refused> {
+        match self {
+            Controller::Argo(c) => c.check_undo().map_err(refusal),
             Controller::Flagger { .. } => refused(
                 "Flagger has no undo command: the primary keeps the last promoted version",
                 "deploy the previous version as a new revision",
@@ -212,8 +257,16 @@ impl Controller {
         }
     }
 
-    /// Opens Flagger's manual gates for the current revision.
-    pub fn confirm(&mut self) -> Result<(), Refused> {
+    pub fn undo(&mut self, now: TimeMs) -> Result<(), Refused> {
+        self.check_undo()?;
+        match self {
+            Controller::Argo(c) => c.undo(now).map_err(refusal),
+            Controller::Flagger { .. } => Ok(()),
+        }
+    }
+
+    /// Whether `confirm` would be taken now: a Flagger Canary with a manual gate not opened yet.
+    pub fn check_confirm(&self) -> Result<(), Refused> {
         match self {
             Controller::Argo(_) => refused(
                 "Argo Rollouts has no gates to confirm: a pause waits for promote",
@@ -240,10 +293,18 @@ impl Controller {
                         "play on: Flagger goes through them at its next pass",
                     );
                 }
-                gates.confirmed = true;
                 Ok(())
             }
         }
+    }
+
+    /// Opens Flagger's manual gates for the current revision.
+    pub fn confirm(&mut self) -> Result<(), Refused> {
+        self.check_confirm()?;
+        if let Controller::Flagger { gates, .. } = self {
+            gates.confirmed = true;
+        }
+        Ok(())
     }
 
     /// Argo's status view (None for Flagger).

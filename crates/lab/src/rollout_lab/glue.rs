@@ -481,6 +481,13 @@ pub const ROLLOUT_FIELDS: &[Field] = &[
         ),
     ),
     field(
+        "judge_equal_baseline",
+        flag(
+            "the judge compared an experiment's canary with its equal-size baseline",
+            "the judge did not compare an experiment's baseline and canary",
+        ),
+    ),
+    field(
         "requests_per_second",
         plain("the traffic, in requests per second"),
     ),
@@ -617,6 +624,7 @@ pub fn rollout_value(lab: &Lab, field: &str) -> Option<i64> {
         "judge_score" => r.judge()?.score_percent.round() as i64,
         "judge_pass" => flag(r.judge().is_some_and(|j| j.outcome == "Pass")),
         "judge_fail" => flag(r.judge().is_some_and(|j| j.outcome == "Fail")),
+        "judge_equal_baseline" => flag(r.judge().is_some_and(|j| j.equal_baseline)),
         "requests_per_second" => i64::from(r.requests_per_second()),
         "rollout_time_s" => n(r.now_ms() / 1000),
         _ => return None,

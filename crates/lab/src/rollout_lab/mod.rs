@@ -23,15 +23,13 @@ use command::{
     Fault, NarrationKind, RolloutCommand, RolloutEvent, VersionBehaviour, COOKIE_LEN_MAX,
     REQUESTS_PER_SECOND_MAX, SHIFT_MILLI_MAX, SPEC_LEN_MAX, VERSION_LEN_MAX,
 };
-use controller::{analysing, Controller, Refused};
+use controller::{Controller, Refused};
 use monitoring::{DriftPoint, DriftView, DRIFT_EVERY_MS, DRIFT_HISTORY_MAX};
 use observe::{JudgeView, SplitRow, VersionSeries};
 use rollouts::alerts::{AlertManager, AlertTransition};
-use rollouts::analysis::{MetricSource, Provider, QueryResult};
 use rollouts::argo::RunRecord;
-use rollouts::metrics::Audience;
 use rollouts::monitor::{DriftMonitor, DriftTarget};
-use rollouts::routing::{HeaderRoute, Router, TrafficPlan};
+use rollouts::routing::{ExperimentArmRoute, HeaderRoute, Router, TrafficPlan};
 use rollouts::serving::{Behaviour, BehaviourChange, LatencyModel, ScheduledChange};
 use rollouts::spec::{CanaryStep, RolloutStrategy};
 use rollouts::traffic::TrafficConfig;
@@ -124,6 +122,11 @@ pub struct RolloutLab {
     answered_at_minute: BTreeMap<String, (u64, u64)>,
     tests_this_minute: BTreeMap<String, u64>,
     series: Vec<VersionSeries>,
+    /// Every experiment ReplicaSet seen, by pod-template-hash: its series' name.
+    experiment_names: BTreeMap<String, String>,
+    /// The current update's experiment baseline (a copy of stable) and canary series, once an
+    /// experiment ran both: the judge compares these instead of stable and the candidate.
+    judge_pair: Option<(String, String)>,
     judge: Option<JudgeView>,
     drift: Option<DriftView>,
     drift_history: Vec<DriftPoint>,
@@ -162,6 +165,32 @@ fn refuse<T>(message: impl Into<String>, hint: impl Into<String>) -> Result<T, R
     Err((message.into(), hint.into()))
 }
 
+/// A cookie the lab can set: a name and a value without spaces, `;` or `=`, for users that exist.
+fn check_cookie(first_user: u32, last_user: u32, name: &str, value: &str) -> Result<(), Refused> {
+    let fine = |s: &str| {
+        !s.is_empty()
+            && s.len() <= COOKIE_LEN_MAX
+            && s.chars()
+                .all(|c| c.is_ascii_graphic() && c != ';' && c != '=')
+    };
+    if !fine(name) || !fine(value) {
+        return refuse(
+            "a cookie is a name and a value without spaces, ';' or '='",
+            "such as cookie u42 canary=always",
+        );
+    }
+    if first_user > last_user || first_user == 0 || last_user > USERS {
+        return refuse(
+            format!(
+                "there are no users {}",
+                glue::users_text(first_user, last_user)
+            ),
+            format!("give users from u1 to u{USERS}, such as u1-u50"),
+        );
+    }
+    Ok(())
+}
+
 /// A version name the lab accepts: 1 to 20 of `a-z 0-9 -`.
 fn check_version_name(name: &str) -> Result<(), Refused> {
     let ok = !name.is_empty()
@@ -197,12 +226,7 @@ fn header_routes(specs: &SpecSet) -> Vec<HeaderRoute> {
         }
     }
     for canary in &specs.canaries {
-        for (i, matches) in canary.analysis.matches.iter().enumerate() {
-            routes.push(HeaderRoute {
-                name: format!("match-{i}"),
-                matches: matches.clone(),
-            });
-        }
+        routes.extend(canary.analysis.ab_header_routes());
     }
     routes
 }
@@ -398,6 +422,8 @@ impl RolloutLab {
             answered_at_minute: BTreeMap::new(),
             tests_this_minute: BTreeMap::new(),
             series: Vec::new(),
+            experiment_names: BTreeMap::new(),
+            judge_pair: None,
             judge: None,
             drift: None,
             drift_history: Vec::new(),
@@ -423,38 +449,137 @@ impl RolloutLab {
         )
     }
 
-    /// Checks a command against the current state without changing anything.
+    /// Checks a command against the current state without changing anything (the command path
+    /// and the page's buttons both ask this): every refusal a command can meet is decided here,
+    /// reading the lab in place, so nothing is copied.
     pub fn validate(&self, command: &RolloutCommand) -> Result<(), Refused> {
-        self.clone().apply_in_place(command).map(|_| ())
+        let now = self.now;
+        match command {
+            RolloutCommand::ApplySpec { yaml } => {
+                let specs = load_spec(yaml)?;
+                match self.spec_edit(&specs) {
+                    Some(Ok(())) => Ok(()),
+                    Some(Err(refusal)) => Err(refusal),
+                    None => Controller::new(&specs, self.controller.stable(now), now).map(|_| ()),
+                }
+            }
+            RolloutCommand::Deploy { version, behaviour } => {
+                check_version_name(version)?;
+                behaviour.check()?;
+                let name = VersionName(version.clone());
+                let candidate = self.controller.candidate(now);
+                if candidate.as_ref() == Some(&name) {
+                    return refuse(
+                        format!("{version} is already being rolled out"),
+                        "promote or abort it, or deploy another version",
+                    );
+                }
+                if self.controller.stable(now) == name && candidate.is_none() {
+                    return refuse(
+                        format!("{version} is already the stable version"),
+                        "deploy a new version such as v2",
+                    );
+                }
+                engine_behaviour(behaviour, now).map(|_| ())
+            }
+            RolloutCommand::Promote { full } => self.controller.check_promote(*full),
+            RolloutCommand::Abort => self.controller.check_abort(),
+            RolloutCommand::Retry => self.controller.check_retry(),
+            RolloutCommand::Undo => self.controller.check_undo(),
+            RolloutCommand::Confirm => self.controller.check_confirm(),
+            RolloutCommand::Inject { version, change } => self.check_inject(version, change),
+            RolloutCommand::SetTraffic {
+                requests_per_second,
+            } => {
+                if *requests_per_second > REQUESTS_PER_SECOND_MAX {
+                    return refuse(
+                        format!("{requests_per_second} requests per second is more than the lab simulates"),
+                        format!("give 0 to {REQUESTS_PER_SECOND_MAX}"),
+                    );
+                }
+                Ok(())
+            }
+            RolloutCommand::ShiftDrift { amount_milli, .. } => {
+                if amount_milli.abs() > SHIFT_MILLI_MAX {
+                    return refuse(
+                        "a shift of more than 5 standard deviations is out of range",
+                        "give -5 to 5, such as shift-drift feature 1.5",
+                    );
+                }
+                Ok(())
+            }
+            RolloutCommand::SetCookie {
+                first_user,
+                last_user,
+                name,
+                value,
+            } => check_cookie(*first_user, *last_user, name, value),
+        }
     }
 
-    /// Applies a command at the current instant; on refusal nothing changed.
+    /// For a spec applied while an update is under way (or aborted): Some(Ok) when it only edits
+    /// the analysis and is taken as an edit, Some(Err) when it changes more mid-rollout, None
+    /// when it replaces the controller (no update, or an aborted one with a changed strategy).
+    fn spec_edit(&self, specs: &SpecSet) -> Option<Result<(), Refused>> {
+        let now = self.now;
+        let in_progress = matches!(self.controller.phase(now).phase, "Progressing" | "Paused");
+        if !in_progress && self.controller.candidate(now).is_none() {
+            return None;
+        }
+        match self.controller.check_analysis_edit(&self.specs, specs) {
+            Ok(()) => Some(Ok(())),
+            Err(refusal) if in_progress => Some(Err(refusal)),
+            Err(_) => None,
+        }
+    }
+
+    fn check_inject(&self, version: &str, change: &Fault) -> Result<(), Refused> {
+        change.check()?;
+        let Some(current) = self.behaviours.get(version) else {
+            return refuse(
+                format!("{version} is not deployed"),
+                format!(
+                    "inject into a deployed version: {}",
+                    self.behaviours
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        };
+        if let Fault::P99Ms(p99) = change {
+            if *p99 < current.median_ms {
+                return refuse(
+                    format!(
+                        "a p99 of {p99} ms is below {version}'s median of {} ms",
+                        current.median_ms
+                    ),
+                    "the 99th percentile is at least the median",
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies a command at the current instant; on refusal nothing changed ([`Self::validate`]
+    /// decides every refusal before anything is touched, so no copy of the lab is needed).
     pub fn apply(&mut self, command: &RolloutCommand) -> Result<Vec<RolloutEvent>, Refused> {
-        let mut next = self.clone();
-        let events = next.apply_in_place(command)?;
-        *self = next;
-        Ok(events)
+        self.validate(command)?;
+        self.apply_valid(command)
     }
 
-    fn apply_in_place(&mut self, command: &RolloutCommand) -> Result<Vec<RolloutEvent>, Refused> {
+    /// Applies a command [`Self::validate`] accepted.
+    fn apply_valid(&mut self, command: &RolloutCommand) -> Result<Vec<RolloutEvent>, Refused> {
         let now = self.now;
         let mut events = Vec::new();
         match command {
             RolloutCommand::ApplySpec { yaml } => {
                 let specs = load_spec(yaml)?;
-                let phase = self.controller.phase(now).phase;
-                let in_progress = matches!(phase, "Progressing" | "Paused");
-                if in_progress || self.controller.candidate(now).is_some() {
-                    let edited = self.controller.take_analysis_edit(&self.specs, &specs);
-                    match edited {
-                        Ok(()) => {
-                            events.push(self.take_analysis_edit(specs, yaml));
-                            return Ok(events);
-                        }
-                        Err(refusal) if in_progress => return Err(refusal),
-                        // Aborted with a changed strategy: the new spec starts afresh.
-                        Err(_) => {}
-                    }
+                if self.spec_edit(&specs).is_some() {
+                    self.controller.take_analysis_edit(&self.specs, &specs)?;
+                    events.push(self.take_analysis_edit(specs, yaml));
+                    return Ok(events);
                 }
                 let stable = self.controller.stable(now);
                 self.controller = Controller::new(&specs, stable, now)?;
@@ -463,6 +588,7 @@ impl RolloutLab {
                 self.strategy = Controller::strategy(&specs);
                 self.thresholds = thresholds(&specs);
                 self.checks.clear();
+                self.judge_pair = None;
                 let name = specs
                     .rollouts
                     .first()
@@ -477,26 +603,12 @@ impl RolloutLab {
                 ));
             }
             RolloutCommand::Deploy { version, behaviour } => {
-                check_version_name(version)?;
-                behaviour.check()?;
                 let name = VersionName(version.clone());
-                if self.controller.candidate(now).as_ref() == Some(&name) {
-                    return refuse(
-                        format!("{version} is already being rolled out"),
-                        "promote or abort it, or deploy another version",
-                    );
-                }
-                let rolling_out = self.controller.candidate(now).is_some();
-                if self.controller.stable(now) == name && !rolling_out {
-                    return refuse(
-                        format!("{version} is already the stable version"),
-                        "deploy a new version such as v2",
-                    );
-                }
                 self.world
                     .deploy(name.clone(), engine_behaviour(behaviour, now)?);
                 self.behaviours.insert(version.clone(), *behaviour);
                 self.controller.deploy(name, now);
+                self.judge_pair = None;
             }
             RolloutCommand::Promote { full } => {
                 self.controller.promote(now, *full)?;
@@ -513,32 +625,6 @@ impl RolloutLab {
                 ));
             }
             RolloutCommand::Inject { version, change } => {
-                change.check()?;
-                if !self.behaviours.contains_key(version) {
-                    return refuse(
-                        format!("{version} is not deployed"),
-                        format!(
-                            "inject into a deployed version: {}",
-                            self.behaviours
-                                .keys()
-                                .cloned()
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    );
-                }
-                let current = self.behaviours.get(version).copied();
-                if let (Fault::P99Ms(p99), Some(b)) = (change, current) {
-                    if *p99 < b.median_ms {
-                        return refuse(
-                            format!(
-                                "a p99 of {p99} ms is below {version}'s median of {} ms",
-                                b.median_ms
-                            ),
-                            "the 99th percentile is at least the median",
-                        );
-                    }
-                }
                 self.world.schedule(ScheduledChange {
                     at: now,
                     version: VersionName(version.clone()),
@@ -552,12 +638,6 @@ impl RolloutLab {
             RolloutCommand::SetTraffic {
                 requests_per_second,
             } => {
-                if *requests_per_second > REQUESTS_PER_SECOND_MAX {
-                    return refuse(
-                        format!("{requests_per_second} requests per second is more than the lab simulates"),
-                        format!("give 0 to {REQUESTS_PER_SECOND_MAX}"),
-                    );
-                }
                 self.world
                     .traffic_mut()
                     .set_requests_per_second(f64::from(*requests_per_second));
@@ -571,12 +651,6 @@ impl RolloutLab {
                 target,
                 amount_milli,
             } => {
-                if amount_milli.abs() > SHIFT_MILLI_MAX {
-                    return refuse(
-                        "a shift of more than 5 standard deviations is out of range",
-                        "give -5 to 5, such as shift-drift feature 1.5",
-                    );
-                }
                 self.monitor
                     .set_shift(*target, f64::from(*amount_milli) / 1000.0);
                 match target {
@@ -598,27 +672,6 @@ impl RolloutLab {
                 name,
                 value,
             } => {
-                let fine = |s: &str| {
-                    !s.is_empty()
-                        && s.len() <= COOKIE_LEN_MAX
-                        && s.chars()
-                            .all(|c| c.is_ascii_graphic() && c != ';' && c != '=')
-                };
-                if !fine(name) || !fine(value) {
-                    return refuse(
-                        "a cookie is a name and a value without spaces, ';' or '='",
-                        "such as cookie u42 canary=always",
-                    );
-                }
-                if first_user > last_user || *first_user == 0 || *last_user > USERS {
-                    return refuse(
-                        format!(
-                            "there are no users {}",
-                            glue::users_text(*first_user, *last_user)
-                        ),
-                        format!("give users from u1 to u{USERS}, such as u1-u50"),
-                    );
-                }
                 for user in *first_user..=*last_user {
                     self.world
                         .traffic_mut()
@@ -669,7 +722,9 @@ impl RolloutLab {
             }
         }
         let mut events = events;
-        if let Err(why) = self.world.set_plan(self.controller.plan()) {
+        let plan = self.controller.plan();
+        self.note_experiment(&plan);
+        if let Err(why) = self.world.set_plan(plan) {
             events.push(self.narration(
                 NarrationKind::Step,
                 format!("the mesh kept its routes: {why}"),
@@ -677,6 +732,27 @@ impl RolloutLab {
         }
         self.refresh_strip();
         events
+    }
+
+    /// Names the experiment ReplicaSets `plan` runs after their templates, and when one runs the
+    /// stable version and another the candidate, makes them the pair the judge compares.
+    fn note_experiment(&mut self, plan: &TrafficPlan) {
+        let name = |arm: &ExperimentArmRoute| format!("{} ({})", arm.name, arm.version);
+        for arm in &plan.experiment_arms {
+            self.experiment_names
+                .insert(arm.pod_template_hash.0.clone(), name(arm));
+        }
+        let running = |version: Option<&VersionName>| {
+            plan.experiment_arms
+                .iter()
+                .find(|arm| Some(&arm.version) == version)
+                .map(name)
+        };
+        if let (Some(baseline), Some(canary)) =
+            (running(Some(&plan.stable)), running(plan.canary.as_ref()))
+        {
+            self.judge_pair = Some((baseline, canary));
+        }
     }
 
     fn refresh_strip(&mut self) {
@@ -719,43 +795,19 @@ impl RolloutLab {
         events
     }
 
-    /// Records Flagger's metric checks for the passes that ran checks in `(from, to]`.
-    fn record_checks(&mut self, from_pass: TimeMs, to: TimeMs, was_checking: bool) {
+    /// Copies the metric checks Flagger ran since it had run `seen` of them (the checks are the
+    /// controller's own: only passes that analyse run any).
+    fn record_checks(&mut self, seen: usize) {
         let Some(flagger) = self.controller.flagger() else {
             return;
         };
-        if !was_checking {
-            return;
-        }
-        let interval = flagger.spec().analysis.interval.0.max(1);
-        let target = self
-            .controller
-            .candidate(to)
-            .map_or_else(String::new, |c| c.0);
-        let metrics = flagger.spec().analysis.metrics.clone();
-        let mut at = from_pass;
-        while at <= to {
-            for metric in &metrics {
-                let query = metric
-                    .query
-                    .replace("{{ target }}", &target)
-                    .replace("{{target}}", &target);
-                let value = match self.world.query(&Provider::Prometheus { query }, at) {
-                    QueryResult::Vector(values) => values.first().copied().filter(|v| !v.is_nan()),
-                    QueryResult::Error(_) => None,
-                };
-                let ok = value.is_some_and(|v| {
-                    metric.min.is_none_or(|min| v >= min) && metric.max.is_none_or(|max| v <= max)
-                });
-                self.checks.push(CheckView {
-                    t_ms: at.0,
-                    metric: metric.name.clone(),
-                    value,
-                    ok,
-                });
-            }
-            at = at.plus(DurationMs(interval));
-        }
+        let fresh = flagger.checks().get(seen..).unwrap_or(&[]);
+        self.checks.extend(fresh.iter().map(|c| CheckView {
+            t_ms: c.at.0,
+            metric: c.metric.clone(),
+            value: c.value,
+            ok: c.ok,
+        }));
         let excess = self.checks.len().saturating_sub(TIMELINE_MAX);
         self.checks.drain(..excess);
     }
@@ -763,23 +815,16 @@ impl RolloutLab {
     /// Ten seconds of rollout time.
     pub fn tick(&mut self) -> Vec<RolloutEvent> {
         let now = self.now;
-        let flagger_before = self.controller.flagger().map(|f| {
-            let s = f.status();
-            let checking = analysing(s.phase)
-                && (s.canary_weight_percent > 0 || s.iterations > 0 || s.mirrored);
-            (f.next_pass(), checking)
-        });
+        let checks_seen = self.controller.flagger().map(|f| f.checks().len());
         self.controller.advance(now, &self.world);
-        if let Some((next_pass, checking)) = flagger_before {
-            self.record_checks(next_pass, now, checking);
+        if let Some(seen) = checks_seen {
+            self.record_checks(seen);
         }
         let measured = self.narrate_measurements();
         let mut events = weave(self.after_change(), measured);
         let candidate = self.controller.candidate(now);
         let served = |world: &World, v: &Option<VersionName>| {
-            v.as_ref()
-                .and_then(|v| world.counters().counters(v, Audience::User))
-                .map_or(0, |c| c.requests_by_code.values().sum::<u64>())
+            v.as_ref().map_or(0, |v| world.counters().user_requests(v))
         };
         let before = served(&self.world, &candidate);
         let tests = self.test_traffic();
@@ -893,14 +938,23 @@ impl RolloutLab {
     }
 
     fn observe_minute(&mut self) {
-        observe::sample_minute(&self.world, self.now, &mut self.series);
+        observe::sample_minute(
+            &self.world,
+            self.now,
+            &self.experiment_names,
+            &mut self.series,
+        );
         let answered = observe::answered(&self.world);
         self.split = observe::split(&self.answered_at_minute, &answered, &self.tests_this_minute);
         self.answered_at_minute = answered;
         self.tests_this_minute.clear();
         let stable = self.controller.stable(self.now);
         if let Some(candidate) = self.controller.candidate(self.now) {
-            if let Some(judged) = observe::judge(&self.series, &stable.0, &candidate.0, self.now) {
+            let (baseline, canary, equal) = match &self.judge_pair {
+                Some((baseline, canary)) => (baseline.as_str(), canary.as_str(), true),
+                None => (stable.0.as_str(), candidate.0.as_str(), false),
+            };
+            if let Some(judged) = observe::judge(&self.series, baseline, canary, equal, self.now) {
                 self.judge = Some(judged);
             }
         }
@@ -963,6 +1017,11 @@ impl RolloutLab {
 
     pub fn analysis_runs(&self) -> &[RunRecord] {
         self.controller_runs()
+    }
+
+    /// The Flagger controller, when the loaded spec is a Flagger Canary.
+    pub fn flagger(&self) -> Option<&rollouts::flagger::FlaggerController> {
+        self.controller.flagger()
     }
 
     pub fn flagger_checks(&self) -> &[CheckView] {

@@ -1,14 +1,15 @@
-//! What the page's charts and the judge read, sampled once a minute of rollout time: per version,
-//! the success rate, the p99 latency and the prediction quality over the last minute, asked of
-//! the mesh's metrics with PromQL as a dashboard would (user-facing requests only: shadow copies
-//! carry `mirror="true"`); the traffic split of the last minute; and Kayenta's judgement of the
-//! candidate against the stable version over those per-minute samples.
+//! What the page's charts and the judge read, sampled once a minute of rollout time: per
+//! ReplicaSet (a version, or an experiment's copy of one, told apart by the pods'
+//! `rollouts_pod_template_hash`), the success rate, the p99 latency and the prediction quality
+//! over the last minute, asked of the mesh's metrics with PromQL as a dashboard would (user-facing
+//! requests only: shadow copies carry `mirror="true"`); the traffic split of the last minute; and
+//! Kayenta's judgement of a canary against its baseline over those per-minute samples.
 
 use rollouts::judge::{
     classify, mann_whitney_u, score, Classifier, MetricVerdict, ScoreOutcome, ScoreThresholds,
 };
-use rollouts::metrics::{Audience, Labels};
-use rollouts::value::TimeMs;
+use rollouts::metrics::{Audience, Labels, POD_TEMPLATE_HASH};
+use rollouts::value::{PodTemplateHash, TimeMs, VersionName};
 use rollouts::world::World;
 use std::collections::BTreeMap;
 
@@ -17,10 +18,10 @@ pub const SERIES_POINTS_MAX: usize = 60;
 /// Samples each side needs before the judge speaks.
 pub const JUDGE_SAMPLES_MIN: usize = 3;
 
-const REQUESTS: &str = "sum by (version) (increase(istio_requests_total{mirror!=\"true\"}[1m]))";
-const SUCCESS_RATE: &str = "sum by (version) (rate(istio_requests_total{mirror!=\"true\",response_code!~\"5.*\"}[1m])) / sum by (version) (rate(istio_requests_total{mirror!=\"true\"}[1m]))";
-const P99_MS: &str = "histogram_quantile(0.99, sum by (version, le) (rate(istio_request_duration_milliseconds_bucket{mirror!=\"true\"}[1m])))";
-const QUALITY: &str = "sum by (version) (rate(predictions_total{mirror!=\"true\",correct=\"true\"}[1m])) / sum by (version) (rate(predictions_total{mirror!=\"true\"}[1m]))";
+const REQUESTS: &str = "sum by (version, rollouts_pod_template_hash) (increase(istio_requests_total{mirror!=\"true\"}[1m]))";
+const SUCCESS_RATE: &str = "sum by (version, rollouts_pod_template_hash) (rate(istio_requests_total{mirror!=\"true\",response_code!~\"5.*\"}[1m])) / sum by (version, rollouts_pod_template_hash) (rate(istio_requests_total{mirror!=\"true\"}[1m]))";
+const P99_MS: &str = "histogram_quantile(0.99, sum by (version, rollouts_pod_template_hash, le) (rate(istio_request_duration_milliseconds_bucket{mirror!=\"true\"}[1m])))";
+const QUALITY: &str = "sum by (version, rollouts_pod_template_hash) (rate(predictions_total{mirror!=\"true\",correct=\"true\"}[1m])) / sum by (version, rollouts_pod_template_hash) (rate(predictions_total{mirror!=\"true\"}[1m]))";
 
 /// One minute of one version.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -34,9 +35,11 @@ pub struct SeriesPoint {
     pub requests: u64,
 }
 
-/// A version's points, oldest first.
+/// A ReplicaSet's points, oldest first.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VersionSeries {
+    /// The version's name for its rollout ReplicaSet; an experiment's copy is named after its
+    /// template ("baseline (v1)").
     pub version: String,
     pub points: Vec<SeriesPoint>,
 }
@@ -89,12 +92,15 @@ pub struct JudgeRow {
     pub critical: bool,
 }
 
-/// Kayenta's judgement of the candidate against the stable version.
+/// Kayenta's judgement of a canary against its baseline: the candidate against the stable
+/// version, or an experiment's canary ReplicaSet against its equal-size baseline ReplicaSet.
 #[derive(Clone, Debug, PartialEq)]
 pub struct JudgeView {
     pub t_ms: u64,
     pub baseline: String,
     pub canary: String,
+    /// The two sides are an experiment's baseline and canary ReplicaSets, started together.
+    pub equal_baseline: bool,
     pub rows: Vec<JudgeRow>,
     pub score_percent: f64,
     /// Pass, Marginal or Fail.
@@ -103,26 +109,51 @@ pub struct JudgeView {
     pub samples: usize,
 }
 
-/// `query`'s value per version (versions without a finite value are left out).
-fn per_version(world: &World, query: &str, at: TimeMs) -> BTreeMap<String, f64> {
+/// The series name of the ReplicaSet a result's labels come from: the version for its rollout
+/// ReplicaSet, the name `experiments` gives an experiment's hash.
+fn replica_set_name(labels: &Labels, experiments: &BTreeMap<String, String>) -> String {
+    let version = labels.get("version");
+    let hash = labels.get(POD_TEMPLATE_HASH);
+    if hash == PodTemplateHash::of_version(&VersionName(version.to_string())).0 {
+        return version.to_string();
+    }
+    experiments
+        .get(hash)
+        .cloned()
+        .unwrap_or_else(|| format!("{version} ({hash})"))
+}
+
+/// `query`'s value per ReplicaSet (those without a finite value are left out).
+fn per_replica_set(
+    world: &World,
+    query: &str,
+    at: TimeMs,
+    experiments: &BTreeMap<String, String>,
+) -> BTreeMap<String, f64> {
     world
         .promql_query(query, at)
         .map(|vector| {
             vector
                 .into_iter()
                 .filter(|(_, v)| v.is_finite())
-                .map(|(labels, v): (Labels, f64)| (labels.get("version").to_string(), v))
+                .map(|(labels, v)| (replica_set_name(&labels, experiments), v))
                 .collect()
         })
         .unwrap_or_default()
 }
 
-/// Adds one point per version that served in the last minute (or has a series already).
-pub fn sample_minute(world: &World, at: TimeMs, series: &mut Vec<VersionSeries>) {
-    let requests = per_version(world, REQUESTS, at);
-    let success = per_version(world, SUCCESS_RATE, at);
-    let p99 = per_version(world, P99_MS, at);
-    let quality = per_version(world, QUALITY, at);
+/// Adds one point per ReplicaSet that served in the last minute (or has a series already);
+/// `experiments` names the experiment ReplicaSets by pod-template-hash.
+pub fn sample_minute(
+    world: &World,
+    at: TimeMs,
+    experiments: &BTreeMap<String, String>,
+    series: &mut Vec<VersionSeries>,
+) {
+    let requests = per_replica_set(world, REQUESTS, at, experiments);
+    let success = per_replica_set(world, SUCCESS_RATE, at, experiments);
+    let p99 = per_replica_set(world, P99_MS, at, experiments);
+    let quality = per_replica_set(world, QUALITY, at, experiments);
     for (version, count) in &requests {
         if *count > 0.0 && !series.iter().any(|s| &s.version == version) {
             series.push(VersionSeries {
@@ -174,11 +205,12 @@ fn mean(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len() as f64
 }
 
-/// The judgement over the minutes both versions served, or None with too few of them.
+/// The judgement over the minutes both series served, or None with too few of them.
 pub fn judge(
     series: &[VersionSeries],
     baseline: &str,
     canary: &str,
+    equal_baseline: bool,
     at: TimeMs,
 ) -> Option<JudgeView> {
     let of = |name: &str| series.iter().find(|s| s.version == name);
@@ -241,6 +273,7 @@ pub fn judge(
         t_ms: at.0,
         baseline: baseline.to_string(),
         canary: canary.to_string(),
+        equal_baseline,
         rows,
         score_percent: judged.score_percent,
         outcome: match judged.outcome {

@@ -50,6 +50,11 @@ pub const EXAMPLES: &[Example] = &[
         yaml: include_str!("specs/canary-one-percent.yaml"),
     },
     Example {
+        name: "canary-baseline-experiment",
+        title: "Argo experiment: an equal-size baseline and canary side by side",
+        yaml: include_str!("specs/canary-baseline-experiment.yaml"),
+    },
+    Example {
         name: "canary-inconclusive",
         title: "Argo canary whose analysis can be Inconclusive",
         yaml: include_str!("specs/canary-inconclusive.yaml"),

@@ -98,6 +98,12 @@ pub enum StreamCommand {
     SamplesToTopic {
         on: bool,
     },
+    /// Whether the order feed is produced to the `orders_bronze` topic, which the medallion
+    /// then reads through its consumer group (the first `on` creates the topic, its producer
+    /// and the group; from then on bronze is the topic).
+    BronzeTopic {
+        on: bool,
+    },
 }
 
 /// What happened, for the lab's trace.
@@ -148,6 +154,9 @@ pub enum StreamEvent {
     SamplesToTopicSet {
         on: bool,
     },
+    BronzeTopicSet {
+        on: bool,
+    },
 }
 
 /// The format these bytes are written in.
@@ -170,6 +179,7 @@ const TAG_SET_TABLE_JOIN_TIME: u8 = 15;
 const TAG_SET_SAMPLE_WAIT: u8 = 12;
 const TAG_SET_EXPECTATION_ACTION: u8 = 13;
 const TAG_SAMPLES_TO_TOPIC: u8 = 16;
+const TAG_BRONZE_TOPIC: u8 = 17;
 
 /// The longest expectation name a command carries.
 pub const EXPECTATION_NAME_LEN_MAX: usize = 64;
@@ -280,6 +290,10 @@ pub(crate) fn encode(w: &mut Writer, command: &StreamCommand) {
             w.u8(TAG_SAMPLES_TO_TOPIC);
             w.u8(u8::from(*on));
         }
+        StreamCommand::BronzeTopic { on } => {
+            w.u8(TAG_BRONZE_TOPIC);
+            w.u8(u8::from(*on));
+        }
     }
 }
 
@@ -352,6 +366,13 @@ pub(crate) fn decode(r: &mut Reader<'_>) -> Result<StreamCommand, DecodeError> {
                 .ok_or(DecodeError::Invalid("expectation action"))?,
         },
         TAG_SAMPLES_TO_TOPIC => StreamCommand::SamplesToTopic { on: r.u8()? != 0 },
+        TAG_BRONZE_TOPIC => StreamCommand::BronzeTopic {
+            on: match r.u8()? {
+                0 => false,
+                1 => true,
+                _ => return Err(DecodeError::Invalid("bronze topic switch")),
+            },
+        },
         _ => return Err(DecodeError::Invalid("stream command")),
     })
 }
@@ -420,6 +441,8 @@ mod tests {
             },
             StreamCommand::SamplesToTopic { on: true },
             StreamCommand::SamplesToTopic { on: false },
+            StreamCommand::BronzeTopic { on: true },
+            StreamCommand::BronzeTopic { on: false },
         ];
         for command in commands {
             let mut w = Writer::new();
@@ -435,6 +458,16 @@ mod tests {
     fn unknown_tags_and_newer_formats_are_refused() {
         for bytes in [[FORMAT_VERSION, 99], [FORMAT_VERSION + 1, 0]] {
             assert!(decode(&mut Reader::new(&bytes)).is_err());
+        }
+    }
+
+    #[test]
+    fn the_bronze_topic_switch_is_tag_17_and_takes_only_on_or_off() {
+        let mut w = Writer::new();
+        encode(&mut w, &StreamCommand::BronzeTopic { on: true });
+        assert_eq!(w.into_bytes(), vec![FORMAT_VERSION, 17, 1]);
+        for bad in [&[FORMAT_VERSION, 17, 2][..], &[FORMAT_VERSION, 17]] {
+            assert!(decode(&mut Reader::new(bad)).is_err(), "{bad:?}");
         }
     }
 }

@@ -19,6 +19,7 @@
 //! sample-wait 900s               # the training samples' label wait (1s to 30m)
 //! expect non_negative_amount drop  # a medallion expectation's action: warn, drop or fail
 //! samples-to-topic on            # the samples pipeline writes to the samples topic (or off)
+//! bronze-topic on                # the order feed goes to the orders_bronze topic, the medallion reads it (or off)
 //! ```
 //!
 //! Times in `at=` are on the lab's first day (2024-01-01), where tick 0 is midnight and a tick is
@@ -141,6 +142,13 @@ pub(crate) fn parse_step(verb: &str, rest: &str) -> Option<Result<Step, String>>
                     "on" => true,
                     "off" => false,
                     other => return Err(format!("samples-to-topic takes on or off, not {other}")),
+                },
+            },
+            "bronze-topic" => StreamCommand::BronzeTopic {
+                on: match word(0, "on or off")? {
+                    "on" => true,
+                    "off" => false,
+                    other => return Err(format!("bronze-topic takes on or off, not {other}")),
                 },
             },
             "expect" => StreamCommand::SetExpectationAction {
@@ -323,6 +331,14 @@ pub fn describe_command(command: &StreamCommand) -> String {
                 "no longer written to"
             }
         ),
+        StreamCommand::BronzeTopic { on } => format!(
+            "order feed {} the orders_bronze topic",
+            if *on {
+                "produced to"
+            } else {
+                "no longer produced to"
+            }
+        ),
     }
 }
 
@@ -382,6 +398,13 @@ pub fn describe_event(event: &StreamEvent) -> String {
                 "each training sample now goes to the samples topic as the pipeline emits it".into()
             } else {
                 "training samples no longer go to the samples topic".into()
+            }
+        }
+        StreamEvent::BronzeTopicSet { on } => {
+            if *on {
+                "each order now goes to the orders_bronze topic as it arrives; the medallion reads it as group medallion".into()
+            } else {
+                "orders no longer go to the orders_bronze topic; the medallion reads what the topic holds".into()
             }
         }
     }
@@ -644,6 +667,67 @@ pub const STREAM_FIELDS: &[Field] = &[
         ),
     ),
     field(
+        "bronze_topic",
+        flag(
+            "the order feed goes to the bronze topic",
+            "the order feed does not go to the bronze topic",
+        ),
+    ),
+    field(
+        "bronze_sent",
+        things(
+            "orders handed to the bronze topic's producer",
+            "order",
+            "orders",
+        ),
+    ),
+    field(
+        "bronze_held",
+        things(
+            "orders the producer has not got onto the bronze topic",
+            "order",
+            "orders",
+        ),
+    ),
+    field(
+        "bronze_offline",
+        flag(
+            "the bronze topic's partition has no leader",
+            "the bronze topic's partition has a leader",
+        ),
+    ),
+    field(
+        "medallion_lag",
+        things(
+            "bronze topic records past the medallion group's committed offset",
+            "record",
+            "records",
+        ),
+    ),
+    field(
+        "medallion_committed",
+        things(
+            "the medallion group's committed offset on the bronze topic",
+            "offset",
+            "offsets",
+        ),
+    ),
+    field(
+        "stalled_updates",
+        things(
+            "medallion updates that found the bronze topic without a leader",
+            "update",
+            "updates",
+        ),
+    ),
+    field(
+        "medallion_caught_up",
+        flag(
+            "the latest medallion update read the bronze topic to its end",
+            "the latest medallion update did not read the bronze topic to its end",
+        ),
+    ),
+    field(
         "positives",
         things("streamed samples labelled clicked", "sample", "samples"),
     ),
@@ -845,6 +929,14 @@ pub fn stream_value(lab: &Lab, field: &str) -> Option<i64> {
         "clicks_sent" => n(streams.clicks_sent()),
         "samples_to_topic" => i64::from(streams.samples_topic().is_on()),
         "topic_samples" => n(super::samples_topic::read_samples(lab.cluster()?).len() as u64),
+        "bronze_topic" => i64::from(streams.bronze_topic().is_on()),
+        "bronze_sent" => n(streams.bronze_topic().sent()),
+        "bronze_held" => n(streams.bronze_topic().held(lab.cluster()?)),
+        "bronze_offline" => i64::from(streams.bronze_topic().offline(lab.cluster()?)),
+        "medallion_lag" => n(streams.bronze_topic().lag(lab.cluster()?)),
+        "medallion_committed" => n(streams.bronze_topic().committed(lab.cluster()?)),
+        "stalled_updates" => n(streams.bronze_topic().stalled_updates()),
+        "medallion_caught_up" => i64::from(streams.bronze_topic().caught_up()),
         "idle_partitions" => operator.watermarks().iter().filter(|p| p.idle).count() as i64,
         "lag" => n(job.lag(lab.cluster()?)),
         "freshness_s" => {
@@ -896,7 +988,13 @@ pub fn stream_value(lab: &Lab, field: &str) -> Option<i64> {
             .sources()
             .get(PUSH_VIEW)
             .map_or(0, |rows| rows.rows.len() as u64)),
-        _ => return super::samples_lab::value(streams.pipes(), lab.now(), field),
+        _ => {
+            return super::samples_lab::value(
+                streams.pipes(),
+                || streams.medallion(lab.now()).ok(),
+                field,
+            )
+        }
     })
 }
 

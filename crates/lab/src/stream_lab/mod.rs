@@ -11,6 +11,7 @@
 //! feature store's `user_activity` view. Nothing here reads a wall clock: processing time is the
 //! lab's tick.
 
+pub mod bronze_topic;
 pub mod clicks;
 pub mod command;
 pub mod glue;
@@ -109,6 +110,9 @@ pub struct StreamLab {
     pipes: samples_lab::Pipes,
     /// Whether the samples pipeline writes to the `samples` topic (see [`samples_topic`]).
     samples_topic: samples_topic::SamplesTopic,
+    /// Whether the order feed goes to the `orders_bronze` topic, and the medallion reading it
+    /// (see [`bronze_topic`]).
+    bronze_topic: bronze_topic::BronzeTopic,
 }
 
 impl Eq for StreamLab {}
@@ -218,6 +222,7 @@ impl StreamLab {
             join_cache: joins_lab::JoinCache::default(),
             join_run: joins_lab::JoinRunCell::default(),
             samples_topic: samples_topic::SamplesTopic::default(),
+            bronze_topic: bronze_topic::BronzeTopic::default(),
         }
     }
 
@@ -370,9 +375,9 @@ impl StreamLab {
             StreamCommand::SetJoinBounds { lower, upper } => {
                 joins_lab::JoinSettings::validate_bounds(*lower, *upper)
             }
-            StreamCommand::SetTableJoinTime { .. } | StreamCommand::SamplesToTopic { .. } => {
-                Ok(())
-            }
+            StreamCommand::SetTableJoinTime { .. }
+            | StreamCommand::SamplesToTopic { .. }
+            | StreamCommand::BronzeTopic { .. } => Ok(()),
             StreamCommand::SetSampleWait { .. } | StreamCommand::SetExpectationAction { .. } => {
                 self.pipes.validate(command)
             }
@@ -530,10 +535,18 @@ impl StreamLab {
                     event_time: *event_time,
                 }])
             }
-            StreamCommand::SetSampleWait { .. } | StreamCommand::SetExpectationAction { .. } => {
+            StreamCommand::SetExpectationAction {
+                expectation,
+                action,
+            } => {
+                self.bronze_topic.set_action(expectation, *action);
                 Ok(self.pipes.apply(command, now))
             }
+            StreamCommand::SetSampleWait { .. } => Ok(self.pipes.apply(command, now)),
             StreamCommand::SamplesToTopic { on } => self.samples_topic.turn(*on, cluster, now),
+            StreamCommand::BronzeTopic { on } => {
+                self.bronze_topic.turn(*on, &self.pipes, cluster, now)
+            }
         }
     }
 
@@ -567,6 +580,7 @@ impl StreamLab {
             self.send(cluster, now, click.partition, &click.user, &value);
         }
         self.samples_topic.write(&self.pipes, cluster, now);
+        self.bronze_topic.write(&self.pipes, cluster, now);
     }
 
     /// The job's work for tick `now`, after the cluster's tick: read, process, checkpoint, sink.
@@ -577,6 +591,7 @@ impl StreamLab {
         now: Tick,
     ) -> Vec<StreamEvent> {
         self.join_cache.clear();
+        self.bronze_topic.read(cluster, now);
         let (rows, events) = self.job.run_tick(cluster, tick_time(now.0), now.0);
         if events
             .iter()
@@ -654,6 +669,30 @@ impl StreamLab {
         &self.pipes
     }
 
+    /// Whether the order feed goes to the `orders_bronze` topic, and the medallion reading it.
+    pub fn bronze_topic(&self) -> &bronze_topic::BronzeTopic {
+        &self.bronze_topic
+    }
+
+    /// The medallion at tick `now` (the lab's clock): the one reading the `orders_bronze` topic
+    /// once that was turned on, else the replay of the order feed.
+    pub fn medallion(&self, now: Tick) -> Result<std::rc::Rc<samples_lab::MedallionView>, String> {
+        match self.bronze_topic.view() {
+            Some(view) => Ok(view),
+            None => self.pipes.medallion(now),
+        }
+    }
+
+    /// The pipes' SQL tables at tick `now`: the recorded logs and the medallion's tables (its
+    /// bronze the topic's records once the bronze topic is on).
+    pub fn pipe_tables(&self, now: Tick) -> Vec<(String, crate::sql::column::Table)> {
+        let mut tables = self.pipes.log_tables();
+        if let Ok(view) = self.medallion(now) {
+            tables.extend(samples_lab::medallion_tables(&view.medallion));
+        }
+        tables
+    }
+
     /// Whether (and how much) the samples pipeline writes to the `samples` topic.
     pub fn samples_topic(&self) -> &samples_topic::SamplesTopic {
         &self.samples_topic
@@ -688,6 +727,7 @@ impl StreamLab {
             ));
         }
         self.samples_topic.hash_into(hasher);
+        self.bronze_topic.hash_into(hasher);
     }
 }
 

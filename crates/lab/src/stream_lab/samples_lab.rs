@@ -15,7 +15,8 @@
 //! **Medallion.** Bronze is the lab's order feed ([`crate::streaming::generate::orders`]: one
 //! JSON payload a second of lab time from 00:00:01, some defective, some delivered twice), read
 //! from the seed rather than sent to a topic, so the broker and its share links stay as they
-//! were. Every [`TRIGGER_TICKS`] (10 s) a triggered update runs silver and gold over the bronze
+//! were (`bronze-topic on` sends it to a real topic instead, read through a consumer group: see
+//! [`super::bronze_topic`]). Every [`TRIGGER_TICKS`] (10 s) a triggered update runs silver and gold over the bronze
 //! records that arrived since the last good one, with the expectations' actions in force when it
 //! started: an action changed at tick `t` counts from the first trigger after `t`. A `fail`
 //! stops the update and nothing of it is written; the next trigger retries from the same
@@ -822,15 +823,13 @@ impl Pipes {
         Ok(run)
     }
 
-    /// The SQL tables of the pipes at tick `now`: the recorded logs and the medallion's tables.
-    pub fn sql_tables(&self, now: Tick) -> Vec<(String, Table)> {
+    /// The recorded logs as SQL tables (the medallion's tables are
+    /// [`super::StreamLab::pipe_tables`]'s: its bronze may be a topic).
+    pub fn log_tables(&self) -> Vec<(String, Table)> {
         let mut tables = Vec::new();
         if let Ok(log) = self.log() {
             tables.push((EVENTS_TABLE.to_string(), events_table(&log.events)));
             tables.push((FEATURES_TABLE.to_string(), features_table(&log.features)));
-        }
-        if let Ok(view) = self.medallion(now) {
-            tables.extend(medallion_tables(&view.medallion));
         }
         tables
     }
@@ -908,11 +907,15 @@ pub fn medallion_tables(medallion: &Medallion) -> Vec<(String, Table)> {
     ]
 }
 
-/// `stream.FIELD` of the pipes, or None when `field` is not one of theirs (or has no value yet).
-pub fn value(pipes: &Pipes, now: Tick, field: &str) -> Option<i64> {
+/// `stream.FIELD` of the pipes, or None when `field` is not one of theirs (or has no value yet);
+/// `medallion` gives the medallion on show (the replay's, or the one reading the bronze topic).
+pub fn value(
+    pipes: &Pipes,
+    medallion: impl Fn() -> Option<Rc<MedallionView>>,
+    field: &str,
+) -> Option<i64> {
     let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
     let samples = || pipes.samples();
-    let medallion = || pipes.medallion(now).ok();
     Some(match field {
         "sample_wait_s" => pipes.sample_wait().0 / US_PER_SECOND,
         "samples" => n(samples().as_ref().as_ref().ok()?.stats.samples_out),

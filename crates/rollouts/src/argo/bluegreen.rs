@@ -63,6 +63,10 @@ impl BlueGreenController {
         self.ledger.events()
     }
 
+    pub(super) fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
     pub fn runs(&self) -> &[RunRecord] {
         self.ledger.runs()
     }
@@ -95,10 +99,23 @@ impl BlueGreenController {
         }
     }
 
-    /// Ends the pause (switching the active service); `full` also skips the analyses.
-    pub fn promote(&mut self, now: TimeMs, full: bool) -> Result<(), Refusal> {
+    /// Whether a promote would be taken now: a full one whenever an update is under way, a plain
+    /// one only at the pause before the switch.
+    pub fn check_promote(&self, full: bool) -> Result<(), Refusal> {
         self.ledger
             .check_can_promote("retry it, or deploy a new version")?;
+        if !full && !matches!(self.stage, Stage::Paused { .. }) {
+            return Err(Refusal::new(
+                "the rollout is not paused",
+                "promote --full skips the analysis; otherwise wait for it to finish",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Ends the pause (switching the active service); `full` also skips the analyses.
+    pub fn promote(&mut self, now: TimeMs, full: bool) -> Result<(), Refusal> {
+        self.check_promote(full)?;
         if full {
             self.ledger.log(now, ArgoEventKind::FullyPromoted);
             self.stop_run(now);
@@ -107,12 +124,6 @@ impl BlueGreenController {
             }
             self.complete(now);
             return Ok(());
-        }
-        if !matches!(self.stage, Stage::Paused { .. }) {
-            return Err(Refusal::new(
-                "the rollout is not paused",
-                "promote --full skips the analysis; otherwise wait for it to finish",
-            ));
         }
         self.ledger.log(now, ArgoEventKind::Promoted);
         self.ledger.log(now, ArgoEventKind::Resumed);
@@ -171,7 +182,7 @@ impl BlueGreenController {
         let index = match self.current_run {
             Some(index) => index,
             None => {
-                let index = self.ledger.start_run(reference, purpose, now, false)?;
+                let index = self.ledger.start_run(reference, purpose, now, false, &[])?;
                 self.current_run = Some(index);
                 index
             }

@@ -14,12 +14,12 @@ use super::{
     RunRecord,
 };
 use crate::analysis::{AnalysisPhase, MetricSource};
-use crate::routing::{HeaderRoute, MirrorRoute, TrafficPlan};
+use crate::routing::{ExperimentArmRoute, HeaderRoute, MirrorRoute, TrafficPlan};
 use crate::spec::{
     AnalysisRef, AnalysisTemplate, CanaryStep, CanaryStrategy, ExperimentStep, Rollout, SpecRef,
     SpecSet,
 };
-use crate::value::{TimeMs, VersionName};
+use crate::value::{PodTemplateHash, TimeMs, VersionName};
 
 /// A pause in force: since when, and until when (None: until promoted).
 #[derive(Clone, Debug, PartialEq)]
@@ -74,6 +74,10 @@ impl CanaryController {
 
     pub fn events(&self) -> &[ArgoEvent] {
         self.ledger.events()
+    }
+
+    pub(super) fn ledger(&self) -> &Ledger {
+        &self.ledger
     }
 
     pub fn runs(&self) -> &[RunRecord] {
@@ -131,11 +135,16 @@ impl CanaryController {
         }
     }
 
+    /// Whether a promote (plain or full: the same rule) would be taken now.
+    pub fn check_promote(&self) -> Result<(), Refusal> {
+        self.ledger
+            .check_can_promote("retry it to start the steps again, or deploy a new version")
+    }
+
     /// `promote` skips the current step (or ends the pause); `promote --full` skips every step
     /// and analysis left.
     pub fn promote(&mut self, now: TimeMs, full: bool) -> Result<(), Refusal> {
-        self.ledger
-            .check_can_promote("retry it to start the steps again, or deploy a new version")?;
+        self.check_promote()?;
         if full {
             self.ledger.log(now, ArgoEventKind::FullyPromoted);
             self.complete(now);
@@ -244,10 +253,13 @@ impl CanaryController {
             return true;
         };
         if self.background_run.is_none() && self.step_index >= background.starting_step {
-            match self
-                .ledger
-                .start_run(&background.analysis, RunPurpose::Background, now, true)
-            {
+            match self.ledger.start_run(
+                &background.analysis,
+                RunPurpose::Background,
+                now,
+                true,
+                &[],
+            ) {
                 Ok(index) => self.background_run = Some(index),
                 Err(why) => return self.abort_for(now, why),
             }
@@ -346,7 +358,7 @@ impl CanaryController {
             }
             CanaryStep::SetMirrorRoute(route) => {
                 self.mirror_routes.retain(|r| r.name != route.name);
-                if !route.matches.is_empty() || route.percentage > 0 {
+                if !route.matches.is_empty() {
                     self.mirror_routes.push(route.clone());
                 }
                 self.ledger
@@ -371,10 +383,13 @@ impl CanaryController {
         let index = match self.step_run {
             Some(index) => index,
             None => {
-                match self
-                    .ledger
-                    .start_run(reference, RunPurpose::Step(self.step_index), at, false)
-                {
+                match self.ledger.start_run(
+                    reference,
+                    RunPurpose::Step(self.step_index),
+                    at,
+                    false,
+                    &[],
+                ) {
                     Ok(index) => {
                         self.step_run = Some(index);
                         index
@@ -413,6 +428,11 @@ impl CanaryController {
         source: &dyn MetricSource,
     ) -> bool {
         if self.experiment.is_none() {
+            let hashes: Vec<(String, PodTemplateHash)> = self
+                .experiment_arms(experiment)
+                .into_iter()
+                .map(|arm| (arm.name, arm.pod_template_hash))
+                .collect();
             let mut runs = Vec::new();
             for analysis in &experiment.analyses {
                 match self.ledger.start_run(
@@ -420,6 +440,7 @@ impl CanaryController {
                     RunPurpose::Experiment(self.step_index, analysis.name.clone()),
                     at,
                     false,
+                    &hashes,
                 ) {
                     Ok(index) => runs.push(index),
                     Err(why) => return self.abort_for(at, why),
@@ -515,20 +536,44 @@ impl CanaryController {
             if let Some(CanaryStep::Experiment(experiment)) =
                 self.strategy.steps.get(self.step_index)
             {
-                plan.experiment_arms = experiment
-                    .arms
-                    .iter()
-                    .filter_map(|arm| {
-                        let version = match arm.spec_ref {
-                            SpecRef::Stable => self.ledger.stable.clone(),
-                            SpecRef::Canary => canary.clone(),
-                        };
-                        arm.weight_percent.map(|w| (version, w))
-                    })
+                plan.experiment_arms = self
+                    .experiment_arms(experiment)
+                    .into_iter()
+                    .filter(|arm| arm.weight_percent > 0)
                     .collect();
             }
         }
         plan
+    }
+
+    /// The ReplicaSets of the experiment at the current step: each template's version, its own
+    /// pod-template-hash and its weight (0 without one).
+    fn experiment_arms(&self, experiment: &ExperimentStep) -> Vec<ExperimentArmRoute> {
+        let canary = self
+            .ledger
+            .candidate
+            .as_ref()
+            .unwrap_or(&self.ledger.stable);
+        experiment
+            .arms
+            .iter()
+            .map(|arm| {
+                let version = match arm.spec_ref {
+                    SpecRef::Stable => self.ledger.stable.clone(),
+                    SpecRef::Canary => canary.clone(),
+                };
+                ExperimentArmRoute {
+                    name: arm.name.clone(),
+                    pod_template_hash: self.ledger.experiment_hash(
+                        self.step_index,
+                        &arm.name,
+                        &version,
+                    ),
+                    version,
+                    weight_percent: arm.weight_percent.unwrap_or(0),
+                }
+            })
+            .collect()
     }
 
     pub fn phase(&self) -> RolloutPhase {

@@ -6,8 +6,8 @@
 use super::history::History;
 use super::{ArgoEvent, ArgoEventKind, Refusal, RunPurpose, RunRecord};
 use crate::analysis::{AnalysisPhase, AnalysisRun, MetricSource};
-use crate::spec::{run_spec, AnalysisRef, AnalysisTemplate, Rollout, SpecSet};
-use crate::value::{TimeMs, VersionName};
+use crate::spec::{run_spec, AnalysisRef, AnalysisTemplate, PodHashes, Rollout, SpecSet};
+use crate::value::{PodTemplateHash, TimeMs, VersionName};
 
 /// What a deploy turned out to be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -158,26 +158,48 @@ impl Ledger {
         self.aborted = Some((now, reason));
     }
 
-    /// Clears the abort of an aborted rollout, logging the retry.
-    pub(super) fn retry(&mut self, now: TimeMs) -> Result<(), Refusal> {
+    /// A retry needs an aborted rollout.
+    pub(super) fn check_can_retry(&self) -> Result<(), Refusal> {
         if self.aborted.is_none() {
             return Err(Refusal::new(
                 "only an aborted rollout can be retried",
                 "abort it first, or promote it",
             ));
         }
+        Ok(())
+    }
+
+    /// Clears the abort of an aborted rollout, logging the retry.
+    pub(super) fn retry(&mut self, now: TimeMs) -> Result<(), Refusal> {
+        self.check_can_retry()?;
         self.aborted = None;
         self.log(now, ArgoEventKind::Retried);
         Ok(())
     }
 
-    /// Starts a run of `reference` for the candidate, named `<rollout>-<revision>-<n>`.
+    /// The pod-template-hash of the experiment ReplicaSet `template` started at step `step` of
+    /// the current update, running `version` (Argo names it `<rollout>-<revision>-<step>-<template>`).
+    pub(super) fn experiment_hash(
+        &self,
+        step: usize,
+        template: &str,
+        version: &VersionName,
+    ) -> PodTemplateHash {
+        let revision = self.candidate.as_ref().map_or("", |c| c.0.as_str());
+        let replica_set = format!("{}-{revision}-{step}-{template}", self.name);
+        PodTemplateHash::of_experiment(version, &replica_set)
+    }
+
+    /// Starts a run of `reference` for the candidate, named `<rollout>-<revision>-<n>`, its
+    /// arguments resolved against the stable and newest ReplicaSets' hashes and those of the
+    /// `experiment` ReplicaSets running (by template name).
     pub(super) fn start_run(
         &mut self,
         reference: &AnalysisRef,
         purpose: RunPurpose,
         now: TimeMs,
         background: bool,
+        experiment: &[(String, PodTemplateHash)],
     ) -> Result<usize, String> {
         let revision = self
             .candidate
@@ -185,7 +207,12 @@ impl Ledger {
             .map_or("", |c| c.0.as_str())
             .to_string();
         let name = format!("{}-{}-{}", self.name, revision, self.runs.len() + 1);
-        let spec = run_spec(&self.specs, reference, &name)?;
+        let hashes = PodHashes {
+            stable: PodTemplateHash::of_version(&self.stable),
+            latest: PodTemplateHash::of_version(self.candidate.as_ref().unwrap_or(&self.stable)),
+            templates: experiment.to_vec(),
+        };
+        let spec = run_spec(&self.specs, &reference.resolved(&hashes)?, &name)?;
         self.runs.push(RunRecord {
             purpose,
             run: AnalysisRun::start(spec, now, background),

@@ -209,6 +209,36 @@ impl ArgoController {
         }
     }
 
+    /// Whether `promote` (`--full` with `full`) would be taken now, changing nothing.
+    pub fn check_promote(&self, full: bool) -> Result<(), Refusal> {
+        match self {
+            ArgoController::Canary(c) => c.check_promote(),
+            ArgoController::BlueGreen(c) => c.check_promote(full),
+        }
+    }
+
+    /// Whether `abort` would be taken now.
+    pub fn check_abort(&self) -> Result<(), Refusal> {
+        self.ledger().check_can_abort()
+    }
+
+    /// Whether `retry` would be taken now.
+    pub fn check_retry(&self) -> Result<(), Refusal> {
+        self.ledger().check_can_retry()
+    }
+
+    /// Whether `undo` would be taken now: there is a revision to go back to.
+    pub fn check_undo(&self) -> Result<(), Refusal> {
+        self.ledger().previous_revision().map(|_| ())
+    }
+
+    fn ledger(&self) -> &ledger::Ledger {
+        match self {
+            ArgoController::Canary(c) => c.ledger(),
+            ArgoController::BlueGreen(c) => c.ledger(),
+        }
+    }
+
     pub fn retry(&mut self, now: TimeMs) -> Result<(), Refusal> {
         match self {
             ArgoController::Canary(c) => c.retry(now),

@@ -395,7 +395,7 @@ fn smirnov_sf(n: u64, x: f64) -> f64 {
         return if log_p < -std::f64::consts::LN_2 {
             log_p.exp()
         } else {
-            1.0 + libm::expm1(log_p)
+            1.0 + log_p.exp_m1()
         };
     }
     let last = n as i64 - nx_floor as i64 - 1;

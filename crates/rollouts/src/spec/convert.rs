@@ -7,7 +7,7 @@ use super::model::*;
 use super::raw;
 use super::{parse_go_duration, yaml_error, SpecError};
 use crate::analysis::parse_condition;
-use crate::routing::{HeaderMatch, HeaderRoute, MirrorRoute, StringMatch};
+use crate::routing::{HeaderMatch, HeaderRoute, MatchBlock, MirrorRoute, StringMatch};
 use crate::value::DurationMs;
 
 /// Argo's default `scaleDownDelaySeconds` and `abortScaleDownDelaySeconds`.
@@ -419,25 +419,28 @@ fn canary_step(
         at.error(&item, format!("step {index} needs `trafficRouting`"), "header routes, mirror routes and experiment weights are set on a service mesh: add trafficRouting to the canary strategy");
     }
     if let Some(route) = &step.set_header_route {
+        // Each entry is a block of its own (Argo's `createHeaderRouteMatch`): either header matches.
         let matches = route
             .matches
             .as_deref()
             .unwrap_or(&[])
             .iter()
             .enumerate()
-            .map(|(i, m)| HeaderMatch {
-                header: m.header_name.to_ascii_lowercase(),
-                value: string_match(
-                    &m.header_value,
-                    &canary_path(&[
-                        Seg::Key("steps"),
-                        Seg::Index(index),
-                        Seg::Key("setHeaderRoute"),
-                        Seg::Key("match"),
-                        Seg::Index(i),
-                    ]),
-                    at,
-                ),
+            .map(|(i, m)| MatchBlock {
+                conditions: vec![HeaderMatch {
+                    header: m.header_name.to_ascii_lowercase(),
+                    value: string_match(
+                        &m.header_value,
+                        &canary_path(&[
+                            Seg::Key("steps"),
+                            Seg::Index(index),
+                            Seg::Key("setHeaderRoute"),
+                            Seg::Key("match"),
+                            Seg::Index(i),
+                        ]),
+                        at,
+                    ),
+                }],
             })
             .collect();
         return Some(CanaryStep::SetHeaderRoute(HeaderRoute {
@@ -449,14 +452,13 @@ fn canary_step(
         let percentage = route.percentage.map_or(100, |p| {
             at.percent(&here("setMirrorRoute"), p, "mirror percentage")
         });
+        // Without `match` the step removes the route of that name, as Argo's Istio router does;
+        // each entry is a block of its own (Argo's `createMirrorRoute`).
         let matches = headers_matches(
             route.matches.as_deref().unwrap_or(&[]),
             &here("setMirrorRoute"),
             at,
-        )
-        .into_iter()
-        .flatten()
-        .collect();
+        );
         return Some(CanaryStep::SetMirrorRoute(MirrorRoute {
             name: route.name.clone(),
             percentage,
@@ -506,8 +508,8 @@ fn experiment_step(
                 weight_percent,
             }
         })
-        .collect();
-    let analyses = experiment
+        .collect::<Vec<_>>();
+    let analyses: Vec<ExperimentAnalysis> = experiment
         .analyses
         .as_deref()
         .unwrap_or(&[])
@@ -523,6 +525,23 @@ fn experiment_step(
             }
         })
         .collect();
+    for analysis in &analyses {
+        for arg in &analysis.analysis.args {
+            let ArgSource::Text(text) = &arg.value else {
+                continue;
+            };
+            for name in super::experiment_hash_names(text) {
+                if !arms.iter().any(|arm| arm.name == name) {
+                    let known: Vec<&str> = arms.iter().map(|arm| arm.name.as_str()).collect();
+                    at.error(
+                        path,
+                        format!("arg `{}` names the hash of `{name}`, which is not a template of this experiment", arg.name),
+                        &format!("name one of the experiment's templates: {}", known.join(", ")),
+                    );
+                }
+            }
+        }
+    }
     ExperimentStep {
         duration,
         arms,
@@ -546,25 +565,61 @@ fn string_match(value: &raw::StringMatch, path: &[Seg<'_>], at: &mut At) -> Stri
     }
 }
 
-/// Each `- headers: {...}` entry as the list of header conditions that must all hold.
+/// Each `- headers: {...}` entry as a block of conditions that must all hold; a `method` or
+/// `path` is matched as the pseudo-header `:method` or `:path`, as Envoy does.
 fn headers_matches(
     entries: &[raw::HeadersMatch],
     path: &[Seg<'_>],
     at: &mut At,
-) -> Vec<Vec<HeaderMatch>> {
+) -> Vec<MatchBlock> {
     entries
         .iter()
         .map(|entry| {
-            entry
+            let pseudo = [(":method", &entry.method), (":path", &entry.path)];
+            let pseudo = pseudo
+                .into_iter()
+                .filter_map(|(name, value)| value.as_ref().map(|v| (name.to_string(), v)));
+            let headers = entry
                 .headers
                 .iter()
-                .map(|(name, value)| HeaderMatch {
-                    header: name.to_ascii_lowercase(),
+                .flatten()
+                .map(|(name, value)| (name.to_ascii_lowercase(), value));
+            let conditions = pseudo
+                .chain(headers)
+                .map(|(header, value)| HeaderMatch {
+                    header,
                     value: string_match(value, path, at),
                 })
-                .collect()
+                .collect();
+            MatchBlock { conditions }
         })
         .collect()
+}
+
+/// An argument's `value`, or its `valueFrom: {podTemplateHashValue: Stable | Latest}`.
+fn arg_source(arg: &raw::Arg, path: &[Seg<'_>], at: &mut At) -> ArgSource {
+    let Some(from) = &arg.value_from else {
+        return ArgSource::Text(arg.value.clone().unwrap_or_default());
+    };
+    if arg.value.is_some() {
+        at.error(
+            path,
+            format!("arg `{}` has both value and valueFrom", arg.name),
+            "keep one of them",
+        );
+    }
+    match from.pod_template_hash_value.as_str() {
+        "Stable" => ArgSource::PodTemplateHash(HashOf::Stable),
+        "Latest" => ArgSource::PodTemplateHash(HashOf::Latest),
+        other => {
+            at.error(
+                path,
+                format!("podTemplateHashValue `{other}` is neither Stable nor Latest"),
+                "Stable is the stable ReplicaSet's hash, Latest the newest one's (the canary)",
+            );
+            ArgSource::Text(String::new())
+        }
+    }
 }
 
 fn analysis_ref(
@@ -580,7 +635,7 @@ fn analysis_ref(
         .iter()
         .map(|a| ArgValue {
             name: a.name.clone(),
-            value: a.value.clone().unwrap_or_default(),
+            value: arg_source(a, path, at),
         })
         .collect();
     for reference in refs {
@@ -833,9 +888,18 @@ fn analysis_template(doc: &raw::AnalysisTemplateDoc, mut at: At) -> AnalysisTemp
             .as_deref()
             .unwrap_or(&[])
             .iter()
-            .map(|a| TemplateArg {
-                name: a.name.clone(),
-                default: a.value.clone(),
+            .map(|a| {
+                if a.value_from.is_some() {
+                    at.error(
+                        &[Seg::Key("spec"), Seg::Key("args")],
+                        format!("template arg `{}` has valueFrom podTemplateHashValue", a.name),
+                        "the Rollout passes podTemplateHashValue in its analysis args; the template only declares the name",
+                    );
+                }
+                TemplateArg {
+                    name: a.name.clone(),
+                    default: a.value.clone(),
+                }
             })
             .collect(),
         metrics,

@@ -21,7 +21,7 @@ mod templating;
 
 pub use duration::parse_go_duration;
 pub use model::*;
-pub use templating::{run_spec, substitute_args};
+pub use templating::{experiment_hash_names, run_spec, substitute_args, PodHashes};
 
 use locate::DocText;
 

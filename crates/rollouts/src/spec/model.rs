@@ -4,7 +4,7 @@
 //! scale-down and abort scale-down delays, auto-promotion on, 4 consecutive errors; Flagger's
 //! 1 minute interval, threshold 1, maxWeight 100, 600 s progress deadline).
 
-use crate::routing::{HeaderMatch, HeaderRoute, MirrorRoute};
+use crate::routing::{HeaderRoute, MatchBlock, MirrorRoute};
 use crate::value::DurationMs;
 
 /// Everything a YAML file declared, in file order.
@@ -87,7 +87,25 @@ pub struct AnalysisRef {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ArgValue {
     pub name: String,
-    pub value: String,
+    pub value: ArgSource,
+}
+
+/// Where an argument's value comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ArgSource {
+    /// `value:` text; in an experiment's analysis it may name an experiment ReplicaSet's hash as
+    /// `{{templates.NAME.podTemplateHash}}`.
+    Text(String),
+    /// `valueFrom: {podTemplateHashValue: Stable | Latest}`: the pod-template-hash of the stable
+    /// ReplicaSet or of the newest one, known when the run starts.
+    PodTemplateHash(HashOf),
+}
+
+/// Argo's `podTemplateHashValue`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HashOf {
+    Stable,
+    Latest,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -200,12 +218,27 @@ pub struct FlaggerAnalysis {
     pub step_weight_promotion: Option<u8>,
     /// A/B and blue-green: how many intervals the analysis runs.
     pub iterations: Option<u32>,
-    /// A/B: each entry is one route whose header matches must all hold.
-    pub matches: Vec<Vec<HeaderMatch>>,
+    /// A/B: the `match` list; a request whose headers satisfy any of its blocks goes to the canary.
+    pub matches: Vec<MatchBlock>,
     pub mirror: bool,
     pub mirror_weight_percent: Option<u8>,
     pub metrics: Vec<FlaggerMetric>,
     pub webhooks: Vec<FlaggerWebhook>,
+}
+
+impl FlaggerAnalysis {
+    /// The A/B header routes: one per block of `match`, named `match-0`, `match-1`... (a request
+    /// matching any of them goes to the canary, as with Flagger's single route listing them all).
+    pub fn ab_header_routes(&self) -> Vec<HeaderRoute> {
+        self.matches
+            .iter()
+            .enumerate()
+            .map(|(i, block)| HeaderRoute {
+                name: format!("match-{i}"),
+                matches: vec![block.clone()],
+            })
+            .collect()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -137,10 +137,18 @@ pub(crate) struct TemplateRef {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct Arg {
     pub name: String,
     pub value: Option<String>,
+    pub value_from: Option<ArgValueFrom>,
+}
+
+/// An argument's `valueFrom` (the lab knows `podTemplateHashValue` only).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct ArgValueFrom {
+    pub pod_template_hash_value: String,
 }
 
 #[derive(Deserialize)]
@@ -182,11 +190,14 @@ pub(crate) struct SetMirrorRoute {
     pub matches: Option<Vec<HeadersMatch>>,
 }
 
-/// A match on request headers (Argo's mirror route match, Flagger's A/B `match`).
+/// A match on a request (Argo's mirror route match, Flagger's A/B `match`): its headers, and
+/// (Argo's RouteMatch) its method and path.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct HeadersMatch {
-    pub headers: BTreeMap<String, StringMatch>,
+    pub headers: Option<BTreeMap<String, StringMatch>>,
+    pub method: Option<StringMatch>,
+    pub path: Option<StringMatch>,
 }
 
 #[derive(Deserialize)]

@@ -1,15 +1,13 @@
 //! Binding ASOF JOIN (DuckDB's semantics): `e ASOF [LEFT] JOIN f ON e.k = f.k [AND ...] AND
-//! e.ts >= f.ts`, `USING (k, ts)` (the last column is `e.ts >= f.ts`), and Snowflake's
-//! `ASOF JOIN f MATCH_CONDITION (e.ts >= f.ts) ON e.k = f.k`. The condition must be equalities
-//! between the two sides plus exactly one inequality (`>=`, `>`, `<=`, `<`, either operand
-//! order) joined by AND; anything else is refused, as DuckDB does. DuckDB's form reaches here
-//! as a SEMI JOIN (see `session::asof_syntax`).
+//! e.ts >= f.ts`, or `USING (k, ts)` (the last column is `e.ts >= f.ts`). The condition must be
+//! equalities between the two sides plus exactly one inequality (`>=`, `>`, `<=`, `<`, either
+//! operand order) joined by AND; anything else is refused, as DuckDB does.
 
-use super::{and_all, comma_list, conjuncts, max_column, min_column, object_name, using, Binder};
+use super::{and_all, comma_list, conjuncts, ident_name, max_column, min_column, using, Binder};
 use crate::error::{ErrorKind, SqlError};
 use crate::expr::{BinOp, Expr};
 use crate::plan::{AsofInequality, Node, Plan};
-use sqlparser::ast::{self, Spanned};
+use crate::syntax::ast;
 
 /// Which side of the join an expression reads: the left, the right, or neither or both.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -104,32 +102,25 @@ fn asof_parts(
 }
 
 impl Binder<'_> {
-    /// `left ASOF [LEFT] JOIN right` with `constraint` (and Snowflake's MATCH_CONDITION).
+    /// `left ASOF [LEFT] JOIN right` with `constraint`.
     pub(super) fn asof_join(
         &mut self,
         left: Plan,
         right: Plan,
         keep_unmatched: bool,
-        match_condition: Option<&ast::Expr>,
         constraint: &ast::JoinConstraint,
     ) -> Result<Plan, SqlError> {
         let n_left = left.fields.len();
         let mut fields = left.fields.clone();
         fields.extend(right.fields.clone());
         let mut parts = Vec::new();
-        if let Some(m) = match_condition {
-            parts.push(self.condition(m, &fields, "ASOF JOIN ... MATCH_CONDITION")?);
-        }
         let on_text = match constraint {
             ast::JoinConstraint::On(e) => {
                 parts.push(self.condition(e, &fields, "ASOF JOIN ... ON")?);
                 format!(" ON {e}")
             }
-            ast::JoinConstraint::Using(names) if match_condition.is_none() => {
-                let mut named = Vec::new();
-                for n in names {
-                    named.push((object_name(n)?, n.span()));
-                }
+            ast::JoinConstraint::Using(names) => {
+                let named: Vec<_> = names.iter().map(|n| (ident_name(n), n.span)).collect();
                 let mut equalities = Vec::new();
                 if let Some(p) = using(&left, &right, &mut fields, &named)? {
                     conjuncts(p, &mut equalities);
@@ -141,8 +132,7 @@ impl Binder<'_> {
                 parts.extend(equalities);
                 format!(" USING ({})", comma_list(names))
             }
-            ast::JoinConstraint::None if match_condition.is_some() => String::new(),
-            _ => {
+            ast::JoinConstraint::None | ast::JoinConstraint::Natural => {
                 return Err(SqlError::new(
                     ErrorKind::Syntax,
                     "ASOF JOIN needs ON (or USING) with one inequality",
@@ -159,10 +149,8 @@ impl Binder<'_> {
         } else {
             "ASOF JOIN"
         };
-        let match_text =
-            match_condition.map_or(String::new(), |m| format!(" MATCH_CONDITION ({m})"));
         let label = format!(
-            "FROM {} {kind} {}{match_text}{on_text} (sort-merge: each left row takes the nearest right row {}, the last in input order among equal values)",
+            "FROM {} {kind} {}{on_text} (sort-merge: each left row takes the nearest right row {}, the last in input order among equal values)",
             left.label.trim_start_matches("FROM "),
             right.label.trim_start_matches("FROM "),
             match inequality.op {

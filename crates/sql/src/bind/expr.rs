@@ -22,10 +22,7 @@ impl<'a> Binder<'a> {
         parts: &[&ast::Ident],
         fields: &[PlanField],
     ) -> Result<Expr, SqlError> {
-        let span = parts
-            .last()
-            .map(|i| i.span)
-            .unwrap_or(sqlparser::tokenizer::Span::empty());
+        let span = parts.last().map(|i| i.span).unwrap_or_default();
         let (qualifier, name) = match parts {
             [name] => (None, ident_name(name)),
             [q, name] => (Some(ident_name(q)), ident_name(name)),
@@ -124,11 +121,19 @@ impl<'a> Binder<'a> {
             }
             ast::Expr::Value(v) => Ok(Expr::Literal(literal(&v.value, v.span)?)),
             ast::Expr::Nested(inner) => self.expr_in(inner, scope),
-            ast::Expr::TypedString(ts) => typed_string(ts, span),
-            ast::Expr::Interval(iv) => interval(iv, span),
-            ast::Expr::BinaryOp { left, op, right } => self.binary(left, op, right, scope, span),
-            ast::Expr::UnaryOp { op, expr } => self.unary(*op, expr, scope, span),
-            ast::Expr::Subquery(q) => self.scalar_subquery(q, scope, span),
+            ast::Expr::TypedString {
+                data_type: dt,
+                value,
+                ..
+            } => typed_string(dt, value, span),
+            ast::Expr::Interval {
+                value,
+                leading_field,
+                ..
+            } => interval(value, leading_field.as_deref(), span),
+            ast::Expr::BinaryOp { left, op, right } => self.binary(left, *op, right, scope, span),
+            ast::Expr::UnaryOp { op, expr, .. } => self.unary(*op, expr, scope, span),
+            ast::Expr::Subquery(q, _) => self.scalar_subquery(q, scope, span),
             ast::Expr::Case {
                 operand,
                 conditions,
@@ -156,7 +161,7 @@ impl<'a> Binder<'a> {
         &mut self,
         e: &ast::Expr,
         scope: &mut Scope,
-        span: sqlparser::tokenizer::Span,
+        span: Span,
     ) -> Result<Expr, SqlError> {
         match e {
             ast::Expr::IsNull(x) | ast::Expr::IsNotNull(x) => Ok(Expr::IsNull {
@@ -182,15 +187,8 @@ impl<'a> Binder<'a> {
                 high,
             } => self.between(expr, *negated, low, high, scope, span),
             ast::Expr::Like {
+                case_insensitive,
                 negated,
-                any,
-                expr,
-                pattern,
-                escape_char,
-            }
-            | ast::Expr::ILike {
-                negated,
-                any,
                 expr,
                 pattern,
                 escape_char,
@@ -200,8 +198,7 @@ impl<'a> Binder<'a> {
                     pattern,
                     escape_char: escape_char.as_deref(),
                     negated: *negated,
-                    any: *any,
-                    case_insensitive: matches!(e, ast::Expr::ILike { .. }),
+                    case_insensitive: *case_insensitive,
                 };
                 self.like(like, scope, span)
             }
@@ -215,7 +212,9 @@ impl<'a> Binder<'a> {
                 subquery,
                 negated,
             } => self.in_subquery(expr, subquery, *negated, scope, span),
-            ast::Expr::Exists { subquery, negated } => {
+            ast::Expr::Exists {
+                subquery, negated, ..
+            } => {
                 let kind = SubqueryKind::Exists { negated: *negated };
                 let (pending, _) = self.subquery(subquery, scope.fields)?;
                 Ok(pending.into_expr(kind, DataType::Boolean, None, span))
@@ -247,7 +246,7 @@ impl<'a> Binder<'a> {
         op: ast::UnaryOperator,
         x: &ast::Expr,
         scope: &mut Scope,
-        span: sqlparser::tokenizer::Span,
+        span: Span,
     ) -> Result<Expr, SqlError> {
         let inner = self.expr_in(x, scope)?;
         match op {
@@ -277,7 +276,6 @@ impl<'a> Binder<'a> {
                 })
             }
             ast::UnaryOperator::Plus => Ok(inner),
-            other => Err(SqlError::unsupported(format!("the operator {other}")).at(position(span))),
         }
     }
 
@@ -289,7 +287,7 @@ impl<'a> Binder<'a> {
         low: &ast::Expr,
         high: &ast::Expr,
         scope: &mut Scope,
-        span: sqlparser::tokenizer::Span,
+        span: Span,
     ) -> Result<Expr, SqlError> {
         let x = self.expr_in(x, scope)?;
         let t = Some(x.data_type());
@@ -315,17 +313,7 @@ impl<'a> Binder<'a> {
     }
 
     /// `x [NOT] LIKE p [ESCAPE c]` and ILIKE, on TEXT.
-    fn like(
-        &mut self,
-        like: LikeAst,
-        scope: &mut Scope,
-        span: sqlparser::tokenizer::Span,
-    ) -> Result<Expr, SqlError> {
-        if like.any {
-            return Err(SqlError::unsupported("LIKE ANY")
-                .with_hint("combine several LIKE tests with OR")
-                .at(position(span)));
-        }
+    fn like(&mut self, like: LikeAst, scope: &mut Scope, span: Span) -> Result<Expr, SqlError> {
         let escape = like_escape(like.escape_char)?;
         let (x, p) = self.compared(like.expr, like.pattern, scope)?;
         for (side, t) in [("value", x.data_type()), ("pattern", p.data_type())] {
@@ -389,7 +377,7 @@ impl<'a> Binder<'a> {
         subquery: &ast::Query,
         negated: bool,
         scope: &mut Scope,
-        span: sqlparser::tokenizer::Span,
+        span: Span,
     ) -> Result<Expr, SqlError> {
         let x = self.expr_in(x, scope)?;
         let (pending, sub_fields) = self.subquery(subquery, scope.fields)?;
@@ -422,7 +410,7 @@ impl<'a> Binder<'a> {
         &mut self,
         q: &ast::Query,
         scope: &mut Scope,
-        span: sqlparser::tokenizer::Span,
+        span: Span,
     ) -> Result<Expr, SqlError> {
         let (pending, sub_fields) = self.subquery(q, scope.fields)?;
         if sub_fields.len() != 1 {
@@ -500,7 +488,7 @@ impl<'a> Binder<'a> {
         x: &ast::Expr,
         dt: &ast::DataType,
         scope: &mut Scope,
-        span: sqlparser::tokenizer::Span,
+        span: Span,
     ) -> Result<Expr, SqlError> {
         let to = data_type(dt).map_err(|e| e.at(position(span)))?;
         let inner = self.expr_in(x, scope)?;
@@ -520,7 +508,7 @@ impl<'a> Binder<'a> {
         &mut self,
         e: &ast::Expr,
         scope: &mut Scope,
-        span: sqlparser::tokenizer::Span,
+        span: Span,
     ) -> Result<Expr, SqlError> {
         let (func, args) = match e {
             ast::Expr::Extract { field, expr, .. } => {
@@ -548,13 +536,8 @@ impl<'a> Binder<'a> {
                 trim_where,
                 trim_what,
                 expr,
-                trim_characters,
+                ..
             } => {
-                if trim_characters.is_some() {
-                    return Err(
-                        SqlError::unsupported("TRIM with a character list").at(position(span))
-                    );
-                }
                 let func = match trim_where {
                     Some(ast::TrimWhereField::Leading) => ScalarFn::Ltrim,
                     Some(ast::TrimWhereField::Trailing) => ScalarFn::Rtrim,
@@ -574,7 +557,7 @@ impl<'a> Binder<'a> {
                 };
                 (func, vec![self.expr_in(expr, scope)?])
             }
-            ast::Expr::Position { expr, r#in } => {
+            ast::Expr::Position { expr, r#in, .. } => {
                 let needle = self.expr_in(expr, scope)?;
                 let hay = self.expr_in(r#in, scope)?;
                 (ScalarFn::Strpos, vec![hay, needle])
@@ -719,7 +702,7 @@ impl<'a> Binder<'a> {
         op: BinOp,
         l: Expr,
         r: Expr,
-        span: sqlparser::tokenizer::Span,
+        span: Span,
     ) -> Result<Expr, SqlError> {
         let t = DataType::common(l.data_type(), r.data_type()).ok_or_else(|| {
             type_error(
@@ -746,10 +729,10 @@ impl<'a> Binder<'a> {
     pub(super) fn binary(
         &mut self,
         left: &ast::Expr,
-        op: &ast::BinaryOperator,
+        op: ast::BinaryOperator,
         right: &ast::Expr,
         scope: &mut Scope,
-        span: sqlparser::tokenizer::Span,
+        span: Span,
     ) -> Result<Expr, SqlError> {
         use ast::BinaryOperator as B;
         let bop = match op {
@@ -767,11 +750,6 @@ impl<'a> Binder<'a> {
             B::And => BinOp::And,
             B::Or => BinOp::Or,
             B::StringConcat => BinOp::Concat,
-            other => {
-                return Err(
-                    SqlError::unsupported(format!("the operator {other}")).at(position(span))
-                )
-            }
         };
         if bop.is_comparison() {
             let (l, r) = self.compared(left, right, scope)?;
@@ -802,7 +780,7 @@ impl<'a> Binder<'a> {
         &self,
         func: ScalarFn,
         args: Vec<Expr>,
-        span: sqlparser::tokenizer::Span,
+        span: Span,
     ) -> Result<Expr, SqlError> {
         let types: Vec<DataType> = args.iter().map(Expr::data_type).collect();
         let data_type = func.result_type(&types).map_err(|e| e.at(position(span)))?;
@@ -884,13 +862,12 @@ fn operator_type(bop: BinOp, lt: DataType, rt: DataType) -> Option<DataType> {
     })
 }
 
-/// The parts of `x [NOT] LIKE [ANY] p [ESCAPE c]` (and ILIKE).
+/// The parts of `x [NOT] LIKE p [ESCAPE c]` (and ILIKE).
 struct LikeAst<'e> {
     expr: &'e ast::Expr,
     pattern: &'e ast::Expr,
     escape_char: Option<&'e ast::Expr>,
     negated: bool,
-    any: bool,
     case_insensitive: bool,
 }
 
@@ -920,10 +897,10 @@ fn like_escape(escape_char: Option<&ast::Expr>) -> Result<Option<char>, SqlError
     }
 }
 
-/// EXTRACT's field as date_part() names it (`DAYS` is `day`, `DAYOFWEEK` is `dow`).
-fn date_part_name(field: &ast::DateTimeField) -> String {
-    let f = field.to_string().to_ascii_lowercase();
-    let f = f.trim_end_matches('s').to_string();
+/// EXTRACT's field (lower-cased) as date_part() names it (`days` is `day`, `dayofweek` is
+/// `dow`).
+fn date_part_name(field: &str) -> String {
+    let f = field.trim_end_matches('s').to_string();
     match f.as_str() {
         "dayofweek" => "dow".to_string(),
         "dayofyear" => "doy".to_string(),
@@ -932,9 +909,13 @@ fn date_part_name(field: &ast::DateTimeField) -> String {
 }
 
 /// `DATE '2024-01-15'`, `TIMESTAMP '...'`: the text cast to the type now.
-fn typed_string(ts: &ast::TypedString, span: sqlparser::tokenizer::Span) -> Result<Expr, SqlError> {
-    let t = data_type(&ts.data_type)?;
-    let text = match &ts.value.value {
+fn typed_string(
+    dt: &ast::DataType,
+    value: &ast::ValueWithSpan,
+    span: Span,
+) -> Result<Expr, SqlError> {
+    let t = data_type(dt)?;
+    let text = match &value.value {
         ast::Value::SingleQuotedString(s) => s.clone(),
         other => other.to_string(),
     };
@@ -944,15 +925,15 @@ fn typed_string(ts: &ast::TypedString, span: sqlparser::tokenizer::Span) -> Resu
 }
 
 /// `INTERVAL '5 minutes'`, `INTERVAL '2' HOUR`.
-fn interval(iv: &ast::Interval, span: sqlparser::tokenizer::Span) -> Result<Expr, SqlError> {
-    let text = match iv.value.as_ref() {
+fn interval(value: &ast::Expr, leading_field: Option<&str>, span: Span) -> Result<Expr, SqlError> {
+    let text = match value {
         ast::Expr::Value(v) => match &v.value {
             ast::Value::SingleQuotedString(s) => s.clone(),
             other => other.to_string(),
         },
         other => other.to_string(),
     };
-    let text = match &iv.leading_field {
+    let text = match leading_field {
         Some(f) => format!("{text} {f}"),
         None => text,
     };
@@ -970,7 +951,7 @@ fn unknown_column(
     qualifier: Option<String>,
     name: &str,
     fields: &[PlanField],
-    span: sqlparser::tokenizer::Span,
+    span: Span,
 ) -> SqlError {
     let full = match &qualifier {
         Some(q) => format!("{q}.{name}"),
@@ -1047,7 +1028,7 @@ fn deeper_than(e: &ast::Expr, max: usize) -> bool {
             | ast::Expr::IsTrue(expr)
             | ast::Expr::IsFalse(expr)
             | ast::Expr::Cast { expr, .. } => stack.push((expr, depth + 1)),
-            ast::Expr::Like { expr, pattern, .. } | ast::Expr::ILike { expr, pattern, .. } => {
+            ast::Expr::Like { expr, pattern, .. } => {
                 stack.push((expr, depth + 1));
                 stack.push((pattern, depth + 1));
             }
@@ -1073,7 +1054,7 @@ impl PendingSubquery {
         kind: SubqueryKind,
         data_type: DataType,
         operand: Option<Expr>,
-        span: sqlparser::tokenizer::Span,
+        span: Span,
     ) -> Expr {
         let mut args = self.args;
         args.extend(operand);

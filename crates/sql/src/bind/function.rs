@@ -71,7 +71,7 @@ impl<'a> Binder<'a> {
         args: &[&ast::Expr],
         star: bool,
         scope: &mut Scope,
-        span: sqlparser::tokenizer::Span,
+        span: Span,
     ) -> Result<Expr, SqlError> {
         let func = match name {
             "date_part" | "datepart" => Some(ScalarFn::DatePart),
@@ -109,7 +109,7 @@ impl<'a> Binder<'a> {
         distinct: bool,
         args: &[&ast::Expr],
         scope: &mut Scope,
-        span: sqlparser::tokenizer::Span,
+        span: Span,
     ) -> Result<Expr, SqlError> {
         match scope.clause {
             Clause::Plain(where_) => {
@@ -155,7 +155,7 @@ impl<'a> Binder<'a> {
         distinct: bool,
         args: &[&ast::Expr],
         inside: &mut Scope,
-        span: sqlparser::tokenizer::Span,
+        span: Span,
     ) -> Result<AggCall, SqlError> {
         if a == AggFn::CountStar {
             return Ok(AggCall {
@@ -219,9 +219,9 @@ impl<'a> Binder<'a> {
         func: WindowFn,
         args: &[&ast::Expr],
         distinct: bool,
-        over: &ast::WindowType,
+        spec: &ast::WindowSpec,
         scope: &mut Scope,
-        span: sqlparser::tokenizer::Span,
+        span: Span,
     ) -> Result<Expr, SqlError> {
         if scope.clause != Clause::Collecting {
             return Err(SqlError::new(
@@ -234,10 +234,6 @@ impl<'a> Binder<'a> {
             .with_hint("compute it in a subquery, then filter the subquery's result")
             .at(position(span)));
         }
-        let spec = match over {
-            ast::WindowType::WindowSpec(s) if s.window_name.is_none() => s,
-            _ => return Err(SqlError::unsupported("named windows").at(position(span))),
-        };
         // Inside OVER, aggregates of the grouped query may appear (rank() OVER (ORDER BY
         // count(*))), but no other window function.
         let mut inside = Scope {
@@ -257,7 +253,7 @@ impl<'a> Binder<'a> {
         }
         let mut order_by = Vec::new();
         for o in &spec.order_by {
-            let (descending, nulls_first) = sort_options(&o.options);
+            let (descending, nulls_first) = sort_options(o);
             order_by.push(SortKey {
                 expr: self.expr_in(&o.expr, &mut inside)?,
                 descending,
@@ -322,47 +318,24 @@ fn window_fn(name: &str) -> Option<WindowFn> {
 /// A call's arguments, DISTINCT and `*`; `agg(x) FILTER (WHERE c)` becomes
 /// `agg(CASE WHEN c THEN x END)`: aggregates skip NULLs, so only the rows where c holds count
 /// (`count(*)` counts `CASE WHEN c THEN 1 END`).
-fn call_args(
-    f: &ast::Function,
-    name: &str,
-    span: sqlparser::tokenizer::Span,
-) -> Result<CallArgs, SqlError> {
-    let (arg_list, distinct) = match &f.args {
-        ast::FunctionArguments::None => (&[][..], false),
-        ast::FunctionArguments::List(l) => (
-            l.args.as_slice(),
-            matches!(
-                l.duplicate_treatment,
-                Some(ast::DuplicateTreatment::Distinct)
-            ),
-        ),
-        ast::FunctionArguments::Subquery(_) => {
-            return Err(
-                SqlError::unsupported("a subquery as a function argument").at(position(span))
-            )
-        }
-    };
-    if !f.within_group.is_empty() || f.null_treatment.is_some() {
-        return Err(SqlError::unsupported("WITHIN GROUP and IGNORE NULLS").at(position(span)));
-    }
-    let star = matches!(
-        arg_list,
-        [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)]
-    );
+fn call_args(f: &ast::Function, name: &str, span: Span) -> Result<CallArgs, SqlError> {
+    let arg_list = f.args.as_deref().unwrap_or_default();
+    let distinct = f.distinct;
+    let star = matches!(arg_list, [ast::FunctionArg::Wildcard(_)]);
     let Some(condition) = &f.filter else {
-        let args =
-            if star {
-                Vec::new()
-            } else {
-                arg_list
-                    .iter()
-                    .map(|a| match a {
-                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(e.clone()),
-                        other => Err(SqlError::unsupported(format!("the argument {other}"))
-                            .at(position(span))),
-                    })
-                    .collect::<Result<_, _>>()?
-            };
+        let args = if star {
+            Vec::new()
+        } else {
+            arg_list
+                .iter()
+                .map(|a| match a {
+                    ast::FunctionArg::Expr(e) => Ok(e.clone()),
+                    ast::FunctionArg::Wildcard(_) => {
+                        Err(SqlError::unsupported("the argument *").at(position(span)))
+                    }
+                })
+                .collect::<Result<_, _>>()?
+        };
         return Ok(CallArgs {
             args,
             distinct,
@@ -370,12 +343,11 @@ fn call_args(
         });
     };
     let argument = match arg_list {
-        _ if star => ast::Expr::value(ast::Value::Number("1".into(), false)),
-        [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))]
-            if AggFn::from_name(name).is_some() =>
-        {
-            e.clone()
-        }
+        _ if star => ast::Expr::Value(ast::ValueWithSpan {
+            value: ast::Value::Number("1".into()),
+            span: Span::empty(),
+        }),
+        [ast::FunctionArg::Expr(e)] if AggFn::from_name(name).is_some() => e.clone(),
         _ => {
             return Err(SqlError::new(
                 ErrorKind::Type,
@@ -386,14 +358,13 @@ fn call_args(
         }
     };
     let filtered = ast::Expr::Case {
-        case_token: ast::helpers::attached_token::AttachedToken::empty(),
-        end_token: ast::helpers::attached_token::AttachedToken::empty(),
         operand: None,
         conditions: vec![ast::CaseWhen {
             condition: (**condition).clone(),
             result: argument,
         }],
         else_result: None,
+        span: Span::empty(),
     };
     Ok(CallArgs {
         args: vec![filtered],
@@ -407,7 +378,7 @@ fn call_args(
 fn window_frame(
     frame: Option<&ast::WindowFrame>,
     ordered: bool,
-    span: sqlparser::tokenizer::Span,
+    span: Span,
 ) -> Result<Frame, SqlError> {
     let Some(wf) = frame else {
         return Ok(Frame {
@@ -423,9 +394,6 @@ fn window_frame(
     let units = match wf.units {
         ast::WindowFrameUnits::Rows => FrameUnits::Rows,
         ast::WindowFrameUnits::Range => FrameUnits::Range,
-        ast::WindowFrameUnits::Groups => {
-            return Err(SqlError::unsupported("GROUPS frames").at(position(span)))
-        }
     };
     let start = frame_bound(&wf.start_bound, span)?;
     let end = match &wf.end_bound {
@@ -444,15 +412,12 @@ fn window_frame(
 }
 
 /// One end of a frame: `n PRECEDING` and `n FOLLOWING` take a whole-number literal.
-fn frame_bound(
-    b: &ast::WindowFrameBound,
-    span: sqlparser::tokenizer::Span,
-) -> Result<Bound, SqlError> {
+fn frame_bound(b: &ast::WindowFrameBound, span: Span) -> Result<Bound, SqlError> {
     let n = |e: &Option<Box<ast::Expr>>| -> Result<Option<u64>, SqlError> {
         match e.as_deref() {
             None => Ok(None),
             Some(ast::Expr::Value(v)) => match &v.value {
-                ast::Value::Number(n, _) => n.parse().map(Some).map_err(|_| {
+                ast::Value::Number(n) => n.parse().map(Some).map_err(|_| {
                     SqlError::new(ErrorKind::Type, "a frame offset is a whole number")
                         .at(position(v.span))
                 }),
@@ -476,11 +441,7 @@ fn frame_bound(
 
 /// The type of a ranking or value window function (not an aggregate), its arguments checked (and lag's or lead's
 /// default cast to the value's type).
-fn window_type(
-    func: WindowFn,
-    args: &mut [Expr],
-    span: sqlparser::tokenizer::Span,
-) -> Result<DataType, SqlError> {
+fn window_type(func: WindowFn, args: &mut [Expr], span: Span) -> Result<DataType, SqlError> {
     let arity = |lo: usize, hi: usize| -> Result<(), SqlError> {
         if args.len() < lo || args.len() > hi {
             Err(SqlError::new(

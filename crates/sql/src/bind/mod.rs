@@ -1,4 +1,4 @@
-//! From sqlparser's AST to a logical plan: names resolved with PostgreSQL/DataFusion rules
+//! From the syntax tree to a logical plan: names resolved with PostgreSQL/DataFusion rules
 //! (qualified or unqualified columns, ambiguity errors, select aliases usable in GROUP BY,
 //! HAVING and ORDER BY but not in WHERE, positional `GROUP BY 1` / `ORDER BY 1`), types checked,
 //! aggregates and window functions pulled out of the expressions that use them, and a plan built
@@ -14,7 +14,8 @@ use super::plan::{
 };
 use super::session::Session;
 use super::value::{DataType, Value};
-use sqlparser::ast::{self, Spanned};
+use crate::syntax::ast;
+use crate::syntax::span::Span;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -38,11 +39,11 @@ fn comma_list<T: std::fmt::Display>(items: &[T]) -> String {
 const DROP_KEYS_LABEL: &str = "drop the ORDER BY keys";
 
 /// [`position`] under another name, for closures that shadow it.
-fn bind_position(span: sqlparser::tokenizer::Span) -> Option<Position> {
+fn bind_position(span: Span) -> Option<Position> {
     position(span)
 }
 
-pub fn position(span: sqlparser::tokenizer::Span) -> Option<Position> {
+pub fn position(span: Span) -> Option<Position> {
     let start = span.start;
     (start.line > 0).then_some(Position {
         line: start.line as usize,
@@ -119,22 +120,20 @@ pub(crate) fn ident_name(i: &ast::Ident) -> String {
 
 fn object_name(name: &ast::ObjectName) -> Result<String, SqlError> {
     match name.0.as_slice() {
-        [ast::ObjectNamePart::Identifier(i)] => Ok(ident_name(i)),
+        [i] => Ok(ident_name(i)),
         _ => Err(SqlError::unsupported(format!("the qualified name {name}"))
             .with_hint("tables live in one namespace here: drop the schema prefix")
             .at(position(name.span()))),
     }
 }
 
-fn type_error(message: String, span: sqlparser::tokenizer::Span) -> SqlError {
+fn type_error(message: String, span: Span) -> SqlError {
     SqlError::new(ErrorKind::Type, message).at(position(span))
 }
 
-/// Maps a SQL type name to ours.
+/// Maps a SQL type name to ours (its arguments, as in `VARCHAR(20)`, do not matter).
 pub fn data_type(t: &ast::DataType) -> Result<DataType, SqlError> {
-    let name = t.to_string().to_ascii_uppercase();
-    let base = name.split('(').next().unwrap_or("").trim();
-    Ok(match base {
+    Ok(match t.name.as_str() {
         "BOOLEAN" | "BOOL" => DataType::Boolean,
         "BIGINT" | "INT" | "INTEGER" | "INT8" | "INT4" | "INT2" | "SMALLINT" | "TINYINT"
         | "HUGEINT" | "INT64" => DataType::BigInt,
@@ -153,9 +152,9 @@ pub fn data_type(t: &ast::DataType) -> Result<DataType, SqlError> {
     })
 }
 
-fn literal(v: &ast::Value, span: sqlparser::tokenizer::Span) -> Result<Value, SqlError> {
+fn literal(v: &ast::Value, span: Span) -> Result<Value, SqlError> {
     Ok(match v {
-        ast::Value::Number(n, _) => {
+        ast::Value::Number(n) => {
             if let Ok(i) = n.parse::<i64>() {
                 Value::BigInt(i)
             } else {
@@ -168,9 +167,6 @@ fn literal(v: &ast::Value, span: sqlparser::tokenizer::Span) -> Result<Value, Sq
         ast::Value::SingleQuotedString(s) | ast::Value::EscapedStringLiteral(s) => Value::text(s),
         ast::Value::Boolean(b) => Value::Boolean(*b),
         ast::Value::Null => Value::Null,
-        other => {
-            return Err(SqlError::unsupported(format!("the literal {other}")).at(position(span)))
-        }
     })
 }
 
@@ -215,7 +211,7 @@ fn recursive_types(
             .alias
             .columns
             .get(i)
-            .map_or_else(|| a.name.clone(), |c| ident_name(&c.name));
+            .map_or_else(|| a.name.clone(), ident_name);
         if a.data_type != b.data_type
             && (a.data_type == DataType::Null
                 || DataType::common(a.data_type, b.data_type) != Some(a.data_type))
@@ -355,17 +351,13 @@ impl<'a> Binder<'a> {
         let ast::SetExpr::SetOperation {
             left,
             op: ast::SetOperator::Union,
-            set_quantifier,
+            all,
             right,
         } = cte.query.body.as_ref()
         else {
             return Ok(None);
         };
-        let all = match set_quantifier {
-            ast::SetQuantifier::All => true,
-            ast::SetQuantifier::Distinct | ast::SetQuantifier::None => false,
-            other => return Err(SqlError::unsupported(format!("UNION {other}"))),
-        };
+        let all = *all;
         let span = cte.alias.name.span;
         let anchor = self.set_expr(left)?;
         let working = Rc::new(WorkingTable::default());
@@ -396,7 +388,7 @@ impl<'a> Binder<'a> {
         // The CTE's own column names (the trace shows this step's table under them).
         let mut fields = anchor.fields.clone();
         for (f, c) in fields.iter_mut().zip(&cte.alias.columns) {
-            f.name = ident_name(&c.name);
+            f.name = ident_name(c);
         }
         let plan = Plan {
             node: Node::RecursiveUnion {
@@ -412,29 +404,15 @@ impl<'a> Binder<'a> {
     }
 
     fn query_body(&mut self, q: &ast::Query) -> Result<Plan, SqlError> {
-        if q.fetch.is_some() || !q.locks.is_empty() || !q.pipe_operators.is_empty() {
-            return Err(
-                SqlError::unsupported("FETCH, FOR UPDATE and pipe operators")
-                    .at(position(q.span())),
-            );
-        }
-        let order_by: Vec<ast::OrderByExpr> = match &q.order_by {
-            None => Vec::new(),
-            Some(ob) => match &ob.kind {
-                ast::OrderByKind::Expressions(e) => e.clone(),
-                ast::OrderByKind::All(_) => {
-                    return Err(SqlError::unsupported("ORDER BY ALL").at(position(ob.span())))
-                }
-            },
-        };
+        let order_by = &q.order_by;
         let plan = match q.body.as_ref() {
-            ast::SetExpr::Select(select) => self.select(select, &order_by)?,
+            ast::SetExpr::Select(select) => self.select(select, order_by)?,
             body => {
                 let plan = self.set_expr(body)?;
                 if order_by.is_empty() {
                     plan
                 } else {
-                    self.order_output(plan, &order_by)?
+                    self.order_output(plan, order_by)?
                 }
             }
         };
@@ -452,7 +430,7 @@ impl<'a> Binder<'a> {
             ast::SetExpr::SetOperation {
                 left,
                 op,
-                set_quantifier,
+                all,
                 right,
             } => {
                 let l = self.set_expr(left)?;
@@ -460,13 +438,9 @@ impl<'a> Binder<'a> {
                 let op_kind = match op {
                     ast::SetOperator::Union => SetOp::Union,
                     ast::SetOperator::Intersect => SetOp::Intersect,
-                    ast::SetOperator::Except | ast::SetOperator::Minus => SetOp::Except,
+                    ast::SetOperator::Except => SetOp::Except,
                 };
-                let all = match set_quantifier {
-                    ast::SetQuantifier::All => true,
-                    ast::SetQuantifier::Distinct | ast::SetQuantifier::None => false,
-                    other => return Err(SqlError::unsupported(format!("{op} {other}"))),
-                };
+                let all = *all;
                 if l.fields.len() != r.fields.len() {
                     return Err(SqlError::new(
                         ErrorKind::Type,
@@ -510,7 +484,6 @@ impl<'a> Binder<'a> {
                     label,
                 })
             }
-            other => Err(SqlError::unsupported(format!("{other}")).at(position(other.span()))),
         }
     }
 
@@ -525,7 +498,7 @@ impl<'a> Binder<'a> {
                     ErrorKind::Type,
                     "VALUES lists must all be the same length",
                 )
-                .at(position(row.opening_token.0.span)));
+                .at(position(row.span)));
             }
             let mut out = Vec::with_capacity(width);
             for (i, e) in row.content.iter().enumerate() {
@@ -608,7 +581,7 @@ impl<'a> Binder<'a> {
                 if window_tvf::is_session(&right) {
                     return Err(window_tvf::session_not_alone().at(position(join.relation.span())));
                 }
-                p = self.join(p, right, &join.join_operator)?;
+                p = self.join(p, right, join)?;
             }
             plan = Some(match plan {
                 None => p,
@@ -647,11 +620,7 @@ impl<'a> Binder<'a> {
     }
 
     /// A table by name: a CTE in scope, else a table of the session.
-    fn named_table(
-        &self,
-        table_name: &str,
-        span: sqlparser::tokenizer::Span,
-    ) -> Result<Plan, SqlError> {
+    fn named_table(&self, table_name: &str, span: Span) -> Result<Plan, SqlError> {
         if let Some(cte) = self.ctes.iter().rev().find_map(|c| c.get(table_name)) {
             Ok(cte.clone())
         } else if let Some(source) = self.session.table(table_name) {
@@ -716,6 +685,7 @@ impl<'a> Binder<'a> {
             ast::TableFactor::NestedJoin {
                 table_with_joins,
                 alias,
+                ..
             } => {
                 let plan = self.from(std::slice::from_ref(table_with_joins))?;
                 match alias {
@@ -723,37 +693,28 @@ impl<'a> Binder<'a> {
                     None => Ok(plan),
                 }
             }
-            other => {
-                Err(SqlError::unsupported(format!("the FROM item {other}"))
-                    .at(position(other.span())))
-            }
         }
     }
 
-    fn join(&mut self, left: Plan, right: Plan, op: &ast::JoinOperator) -> Result<Plan, SqlError> {
+    /// `left` joined with `right`, the relation `join` names.
+    fn join(&mut self, left: Plan, right: Plan, join: &ast::Join) -> Result<Plan, SqlError> {
         use ast::JoinOperator as J;
-        let (kind, constraint) = match op {
-            J::Join(c) | J::Inner(c) => (JoinKind::Inner, c),
-            J::Left(c) | J::LeftOuter(c) => (JoinKind::Left, c),
-            J::Right(c) | J::RightOuter(c) => (JoinKind::Right, c),
+        let (kind, constraint) = match &join.join_operator {
+            J::Inner(c) => (JoinKind::Inner, c),
+            J::Left(c) => (JoinKind::Left, c),
+            J::Right(c) => (JoinKind::Right, c),
             J::FullOuter(c) => (JoinKind::Full, c),
-            J::CrossJoin(c) => (JoinKind::Cross, c),
-            J::Semi(c) => return self.asof_join(left, right, false, None, c),
-            J::LeftSemi(c) => return self.asof_join(left, right, true, None, c),
+            J::CrossJoin => (JoinKind::Cross, &ast::JoinConstraint::None),
             J::AsOf {
-                match_condition,
+                left: keep,
                 constraint,
-            } => return self.asof_join(left, right, false, Some(match_condition), constraint),
-            // Named by hand: formatting the operator with Debug would keep the whole AST's
-            // Debug code (over 100 KB) in the app for this one message.
-            J::RightSemi(_) => return Err(unsupported_join("RIGHT SEMI JOIN")),
-            J::Anti(_) | J::LeftAnti(_) => return Err(unsupported_join("ANTI JOIN")),
-            J::RightAnti(_) => return Err(unsupported_join("RIGHT ANTI JOIN")),
-            J::CrossApply => return Err(unsupported_join("CROSS APPLY")),
-            J::OuterApply => return Err(unsupported_join("OUTER APPLY")),
-            J::StraightJoin(_) => return Err(unsupported_join("STRAIGHT_JOIN")),
-            J::ArrayJoin | J::LeftArrayJoin | J::InnerArrayJoin => {
-                return Err(unsupported_join("ARRAY JOIN"))
+            } => return self.asof_join(left, right, *keep, constraint),
+            J::Semi(_) => {
+                return Err(
+                    SqlError::new(ErrorKind::Unsupported, "SEMI JOIN is not supported")
+                        .with_hint("write WHERE EXISTS (SELECT ... WHERE ...) instead")
+                        .at(position(join.relation.span())),
+                )
             }
         };
         let n_left = left.fields.len();
@@ -812,21 +773,19 @@ impl<'a> Binder<'a> {
                 String::new(),
             )),
             ast::JoinConstraint::Using(names) => {
-                let mut named = Vec::new();
-                for n in names {
-                    named.push((object_name(n)?, n.span()));
-                }
+                let named: Vec<(String, Span)> =
+                    names.iter().map(|n| (ident_name(n), n.span)).collect();
                 let predicate = using(left, right, fields, &named)?;
                 Ok((predicate, format!(" USING ({})", comma_list(names))))
             }
             ast::JoinConstraint::Natural => {
                 // Every visible column name the two sides share (none is refused, as DuckDB
                 // does: PostgreSQL would pair every row, rarely what was meant).
-                let mut named: Vec<(String, sqlparser::tokenizer::Span)> = Vec::new();
+                let mut named: Vec<(String, Span)> = Vec::new();
                 for f in left.fields.iter().filter(|f| !f.hidden) {
                     let shared = right.fields.iter().any(|r| !r.hidden && r.name == f.name);
                     if shared && !named.iter().any(|(n, _)| *n == f.name) {
-                        named.push((f.name.clone(), sqlparser::tokenizer::Span::empty()));
+                        named.push((f.name.clone(), Span::empty()));
                     }
                 }
                 if named.is_empty() {
@@ -875,7 +834,7 @@ impl<'a> Binder<'a> {
             // ORDER BY 2: the second output column.
             let position = match &o.expr {
                 ast::Expr::Value(v) => match &v.value {
-                    ast::Value::Number(n, _) => Some((n.parse::<usize>().unwrap_or(0), v.span)),
+                    ast::Value::Number(n) => Some((n.parse::<usize>().unwrap_or(0), v.span)),
                     _ => None,
                 },
                 _ => None,
@@ -902,7 +861,7 @@ impl<'a> Binder<'a> {
                     &mut Collected::default(),
                 )?,
             };
-            let (descending, nulls_first) = sort_options(&o.options);
+            let (descending, nulls_first) = sort_options(o);
             keys.push(SortKey {
                 expr,
                 descending,
@@ -964,16 +923,7 @@ fn limit(plan: Plan, clause: &ast::LimitClause) -> Result<Plan, SqlError> {
 /// label.
 fn limit_offset(clause: &ast::LimitClause) -> Result<(Option<u64>, u64, String), SqlError> {
     let (limit, offset) = match clause {
-        ast::LimitClause::LimitOffset {
-            limit,
-            offset,
-            limit_by,
-        } => {
-            if !limit_by.is_empty() {
-                return Err(SqlError::unsupported("LIMIT BY"));
-            }
-            (limit.clone(), offset.as_ref().map(|o| o.value.clone()))
-        }
+        ast::LimitClause::LimitOffset { limit, offset } => (limit.clone(), offset.clone()),
         ast::LimitClause::OffsetCommaLimit { offset, limit } => {
             (Some(limit.clone()), Some(offset.clone()))
         }
@@ -1001,7 +951,7 @@ fn limit_offset(clause: &ast::LimitClause) -> Result<(Option<u64>, u64, String),
 fn count(e: &ast::Expr, what: &str) -> Result<u64, SqlError> {
     match e {
         ast::Expr::Value(v) => match &v.value {
-            ast::Value::Number(n, _) => n.parse().map_err(|_| {
+            ast::Value::Number(n) => n.parse().map_err(|_| {
                 SqlError::new(
                     ErrorKind::Type,
                     format!("{what} must be a whole number, not {n}"),
@@ -1035,9 +985,8 @@ pub fn window_name(f: WindowFn) -> &'static str {
 
 /// (descending, nulls first): NULLs sort last by default in both directions, as in DuckDB
 /// (PostgreSQL puts them first for DESC).
-fn sort_options(o: &ast::OrderByOptions) -> (bool, bool) {
-    let descending = matches!(o.sort, Some(ast::OrderBySort::Desc));
-    (descending, o.nulls_first.unwrap_or(false))
+fn sort_options(o: &ast::OrderByExpr) -> (bool, bool) {
+    (o.asc == Some(false), o.nulls_first.unwrap_or(false))
 }
 
 /// `JOIN ... USING (names)`: the equalities between the sides' columns of those names (each
@@ -1046,7 +995,7 @@ fn using(
     left: &Plan,
     right: &Plan,
     fields: &mut [PlanField],
-    names: &[(String, sqlparser::tokenizer::Span)],
+    names: &[(String, Span)],
 ) -> Result<Option<Expr>, SqlError> {
     let n_left = left.fields.len();
     let mut parts = Vec::new();
@@ -1090,12 +1039,7 @@ fn using(
 }
 
 /// The same plan under a new table alias (and optionally new column names).
-fn rename(
-    plan: Plan,
-    alias: &str,
-    columns: &[ast::TableAliasColumnDef],
-    span: sqlparser::tokenizer::Span,
-) -> Result<Plan, SqlError> {
+fn rename(plan: Plan, alias: &str, columns: &[ast::Ident], span: Span) -> Result<Plan, SqlError> {
     let mut fields = plan.fields.clone();
     let visible: Vec<usize> = (0..fields.len()).filter(|i| !fields[*i].hidden).collect();
     if columns.len() > visible.len() {
@@ -1110,7 +1054,7 @@ fn rename(
         .at(position(span)));
     }
     for (c, i) in columns.iter().zip(&visible) {
-        fields[*i].name = ident_name(&c.name);
+        fields[*i].name = ident_name(c);
     }
     for f in &mut fields {
         f.qualifier = Some(alias.to_string());
@@ -1165,10 +1109,4 @@ fn cast_to(plan: Plan, fields: &[PlanField]) -> Plan {
         fields: fields.to_vec(),
         label,
     }
-}
-
-/// The refusal of a join the engine does not run.
-fn unsupported_join(name: &str) -> SqlError {
-    SqlError::unsupported(format!("the join {name}"))
-        .with_hint("use INNER, LEFT, RIGHT, FULL, CROSS or ASOF [LEFT] JOIN")
 }

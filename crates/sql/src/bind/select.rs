@@ -46,7 +46,7 @@ impl<'a> Binder<'a> {
         s: &ast::Select,
         order_by: &[ast::OrderByExpr],
     ) -> Result<Plan, SqlError> {
-        let distinct = select_distinct(s)?;
+        let distinct = s.distinct;
         let mut plan = self.from(&s.from)?;
         if let Some(w) = &s.selection {
             let predicate = self.condition(w, &plan.fields, "WHERE")?;
@@ -75,7 +75,7 @@ impl<'a> Binder<'a> {
             .iter()
             .filter_map(|i| i.ast.clone().map(|a| (i.name.clone(), a)))
             .collect();
-        let group_asts = group_by_exprs(&s.group_by)?;
+        let group_asts = s.group_by.clone();
         let mut group_by = Vec::new();
         for g in &group_asts {
             group_by.push(self.group_item(g, &items, &aliases, &from_fields)?);
@@ -130,13 +130,8 @@ impl<'a> Binder<'a> {
                     }
                     items.extend(columns_of(from_fields, |f| !f.hidden));
                 }
-                ast::SelectItem::QualifiedWildcard(kind, _) => {
-                    let q = match kind {
-                        ast::SelectItemQualifiedWildcardKind::ObjectName(n) => object_name(n)?,
-                        ast::SelectItemQualifiedWildcardKind::Expr(e) => {
-                            return Err(SqlError::unsupported(format!("{e}.*")))
-                        }
-                    };
+                ast::SelectItem::QualifiedWildcard(n) => {
+                    let q = object_name(n)?;
                     let before = items.len();
                     items.extend(columns_of(from_fields, |f| {
                         f.qualifier.as_deref() == Some(q.as_str())
@@ -148,7 +143,6 @@ impl<'a> Binder<'a> {
                         ));
                     }
                 }
-                other => return Err(SqlError::unsupported(format!("{other}"))),
             }
         }
         Ok(items)
@@ -173,7 +167,7 @@ impl<'a> Binder<'a> {
         };
         // GROUP BY 2: the second select item.
         if let ast::Expr::Value(v) = g {
-            if let ast::Value::Number(n, _) = &v.value {
+            if let ast::Value::Number(n) = &v.value {
                 let i: usize = n.parse().unwrap_or(0);
                 let Some(Item { ast: Some(ast), .. }) = items.get(i.wrapping_sub(1)) else {
                     return Err(SqlError::new(
@@ -208,13 +202,13 @@ impl<'a> Binder<'a> {
         fields: &[PlanField],
         collected: &mut Collected,
     ) -> Result<SortKey, SqlError> {
-        let (descending, nulls_first) = sort_options(&o.options);
+        let (descending, nulls_first) = sort_options(o);
         let expr = match &o.expr {
             // ORDER BY 1: the first select item.
-            ast::Expr::Value(v) if matches!(v.value, ast::Value::Number(..)) => {
-                let ast::Value::Number(n, _) = &v.value else {
-                    unreachable!()
-                };
+            ast::Expr::Value(ast::ValueWithSpan {
+                value: ast::Value::Number(n),
+                span,
+            }) => {
                 let i: usize = n.parse().unwrap_or(0);
                 items
                     .get(i.wrapping_sub(1))
@@ -224,7 +218,7 @@ impl<'a> Binder<'a> {
                             ErrorKind::UnknownColumn,
                             format!("ORDER BY position {n} is not in the select list"),
                         )
-                        .at(position(v.span))
+                        .at(position(*span))
                     })?
             }
             // A bare name matches an output column first (PostgreSQL).
@@ -275,40 +269,6 @@ fn is_unknown_column(e: &SqlError) -> bool {
     )
 }
 
-/// Refuses the SELECT clauses this engine does not run; whether it is SELECT DISTINCT.
-fn select_distinct(s: &ast::Select) -> Result<bool, SqlError> {
-    if s.top.is_some() {
-        return Err(
-            SqlError::unsupported("SELECT TOP n (SQL Server's way to limit rows)")
-                .with_hint(
-                    "write LIMIT n at the end of the query; a column named top is written \"top\"",
-                )
-                .at(position(s.select_token.0.span)),
-        );
-    }
-    if s.into.is_some()
-        || !s.lateral_views.is_empty()
-        || s.prewhere.is_some()
-        || !s.connect_by.is_empty()
-        || !s.cluster_by.is_empty()
-        || !s.distribute_by.is_empty()
-        || !s.sort_by.is_empty()
-        || !s.named_window.is_empty()
-        || s.qualify.is_some()
-    {
-        return Err(SqlError::unsupported(
-            "this SELECT clause (INTO, QUALIFY, WINDOW, TOP, LATERAL VIEW, ...)",
-        )
-        .at(position(s.select_token.0.span)));
-    }
-    match &s.distinct {
-        None | Some(ast::Distinct::All) => Ok(false),
-        Some(ast::Distinct::Distinct) => Ok(true),
-        Some(ast::Distinct::On(_)) => Err(SqlError::unsupported("DISTINCT ON")
-            .with_hint("use row_number() OVER (PARTITION BY ...) = 1 instead")),
-    }
-}
-
 /// The items a `*` stands for: the FROM columns `pick` keeps, under their names.
 fn columns_of<'f>(
     fields: &'f [PlanField],
@@ -326,21 +286,6 @@ fn columns_of<'f>(
             name: f.name.clone(),
             ast: None,
         })
-}
-
-/// The GROUP BY expressions as written (ROLLUP, CUBE, GROUPING SETS and GROUP BY ALL refused).
-fn group_by_exprs(g: &ast::GroupByExpr) -> Result<Vec<ast::Expr>, SqlError> {
-    match g {
-        ast::GroupByExpr::Expressions(exprs, modifiers) => {
-            if !modifiers.is_empty() {
-                return Err(SqlError::unsupported("ROLLUP, CUBE and GROUPING SETS"));
-            }
-            Ok(exprs.clone())
-        }
-        ast::GroupByExpr::All(_) => {
-            Err(SqlError::unsupported("GROUP BY ALL").with_hint("list the grouping columns"))
-        }
-    }
 }
 
 /// GROUP BY (or an aggregate over all rows) and HAVING: the aggregate step, with every
@@ -701,7 +646,7 @@ fn substitute_aliases(e: &ast::Expr, aliases: &BTreeMap<String, ast::Expr>) -> a
 }
 
 /// Where `e` names column `name` outside an aggregate's arguments.
-fn column_use(e: &ast::Expr, name: &str) -> Option<sqlparser::tokenizer::Span> {
+fn column_use(e: &ast::Expr, name: &str) -> Option<Span> {
     let find = |e: &ast::Expr| column_use(e, name);
     match e {
         ast::Expr::Identifier(i) => (ident_name(i) == name).then_some(i.span),
@@ -721,9 +666,7 @@ fn column_use(e: &ast::Expr, name: &str) -> Option<sqlparser::tokenizer::Span> {
             expr, low, high, ..
         } => find(expr).or_else(|| find(low)).or_else(|| find(high)),
         ast::Expr::InList { expr, list, .. } => find(expr).or_else(|| list.iter().find_map(find)),
-        ast::Expr::Like { expr, pattern, .. } | ast::Expr::ILike { expr, pattern, .. } => {
-            find(expr).or_else(|| find(pattern))
-        }
+        ast::Expr::Like { expr, pattern, .. } => find(expr).or_else(|| find(pattern)),
         ast::Expr::Case {
             operand,
             conditions,
@@ -743,13 +686,10 @@ fn column_use(e: &ast::Expr, name: &str) -> Option<sqlparser::tokenizer::Span> {
             if AggFn::from_name(&fname).is_some() || f.over.is_some() {
                 return None;
             }
-            match &f.args {
-                ast::FunctionArguments::List(l) => l.args.iter().find_map(|a| match a {
-                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => find(e),
-                    _ => None,
-                }),
-                _ => None,
-            }
+            f.args.iter().flatten().find_map(|a| match a {
+                ast::FunctionArg::Expr(e) => find(e),
+                ast::FunctionArg::Wildcard(_) => None,
+            })
         }
         _ => None,
     }

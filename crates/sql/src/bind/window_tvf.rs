@@ -19,7 +19,7 @@ impl Binder<'_> {
     pub(super) fn window_tvf(
         &mut self,
         name: &ast::ObjectName,
-        args: &ast::TableFunctionArgs,
+        args: &[ast::FunctionArg],
     ) -> Result<(Plan, String), SqlError> {
         let Some(call) = tvf::parse_call(name, args)? else {
             return Err(SqlError::unsupported(format!("the table function {name}"))
@@ -94,7 +94,7 @@ impl Binder<'_> {
                 hidden: false,
             });
         }
-        let label = format!("FROM {name}({})", comma_list(&args.args));
+        let label = format!("FROM {name}({})", comma_list(args));
         let plan = Plan {
             node: Node::WindowTvf {
                 input: Box::new(input),

@@ -7,8 +7,8 @@ use super::{Outcome, Session, TableSource};
 use crate::bind::{self, position};
 use crate::column::{Column, Field, Table};
 use crate::error::{ErrorKind, SqlError};
+use crate::syntax::ast;
 use crate::value::Value;
-use sqlparser::ast::{self, Spanned};
 use std::rc::Rc;
 
 impl Session {
@@ -46,15 +46,9 @@ impl Session {
     /// INSERT INTO name [(columns)] VALUES ... or INSERT INTO name [(columns)] query: the rows
     /// cast to the columns' types (unlisted columns NULL), within the row limit.
     pub(super) fn insert(&mut self, insert: &ast::Insert) -> Result<Outcome, SqlError> {
-        let ast::TableObject::TableName(tname) = &insert.table else {
-            return Err(SqlError::unsupported("INSERT into a table function"));
-        };
-        let name = self.scratch_name(tname, false)?;
+        let name = self.scratch_name(&insert.table, false)?;
         let target = self.tables[&name].table().clone();
-        let Some(source) = &insert.source else {
-            return Err(SqlError::unsupported("INSERT without VALUES or SELECT"));
-        };
-        let rows = self.query(source, false)?.table;
+        let rows = self.query(&insert.source, false)?.table;
         let positions = target_positions(&target, &name, &insert.columns)?;
         if rows.fields.len() != positions.len() {
             return Err(SqlError::new(
@@ -93,13 +87,9 @@ impl Session {
     /// DROP TABLE [IF EXISTS] names.
     pub(super) fn drop_tables(
         &mut self,
-        object_type: ast::ObjectType,
         if_exists: bool,
         names: &[ast::ObjectName],
     ) -> Result<Outcome, SqlError> {
-        if object_type != ast::ObjectType::Table {
-            return Err(SqlError::unsupported(format!("DROP {object_type}")));
-        }
         let mut dropped = Vec::new();
         for n in names {
             match self.scratch_name(n, false) {
@@ -178,7 +168,7 @@ fn column_fields(columns: &[ast::ColumnDef]) -> Result<Vec<Field>, SqlError> {
 fn target_positions(
     target: &Table,
     name: &str,
-    columns: &[ast::ObjectName],
+    columns: &[ast::Ident],
 ) -> Result<Vec<usize>, SqlError> {
     if columns.is_empty() {
         return Ok((0..target.fields.len()).collect());
@@ -192,7 +182,7 @@ fn target_positions(
                     ErrorKind::UnknownColumn,
                     format!("table {name} has no column \"{cname}\""),
                 )
-                .at(position(c.span()))
+                .at(position(c.span))
             })
         })
         .collect()

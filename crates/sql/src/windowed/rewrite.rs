@@ -1,14 +1,14 @@
 //! Rewriting a windowed query's expressions for its two halves: the per-row half may read the
 //! source's columns only (no aggregate, no window column), and the per-window half reads the
 //! finished windows' table, where each grouping key is a column `__k{i}` and each aggregate
-//! call a column `__g{i}`. Expressions are rebuilt node by node over sqlparser's syntax tree;
+//! call a column `__g{i}`. Expressions are rebuilt node by node over the syntax tree;
 //! a form not listed in [`children_mut`] is refused rather than guessed at.
 
-use super::{refuse, window_column, WindowAggFn, WindowAggregate};
+use super::{refuse, same_expr, window_column, WindowAggFn, WindowAggregate};
 use crate::bind::ident_name;
 use crate::error::{ErrorKind, SqlError};
 use crate::plan::AggFn;
-use sqlparser::ast::{self, Spanned};
+use crate::syntax::ast;
 
 /// The state of one query's rewrite: its keys, and the aggregates and arguments met so far.
 pub(super) struct Rewriter {
@@ -96,7 +96,7 @@ impl Rewriter {
 
     fn rewrite(&mut self, e: &ast::Expr, aliases: bool) -> Result<ast::Expr, SqlError> {
         let plain = unqualified(e, &self.qualifier);
-        if let Some(i) = self.keys.iter().position(|k| *k == plain) {
+        if let Some(i) = self.keys.iter().position(|k| same_expr(k, &plain)) {
             return Ok(column(&format!("__k{i}")));
         }
         if let Some(name) = window_column(e, &self.qualifier) {
@@ -146,35 +146,27 @@ impl Rewriter {
     /// An aggregate call: its column `__g{i}` (one per distinct call).
     fn aggregate(&mut self, f: &ast::Function, func: AggFn) -> Result<ast::Expr, SqlError> {
         let span = Some(f.span());
-        if f.filter.is_some() || !f.within_group.is_empty() || f.null_treatment.is_some() {
+        if f.filter.is_some() {
             return Err(refuse(format!("{f} (FILTER, WITHIN GROUP)"), span));
         }
-        let ast::FunctionArguments::List(list) = &f.args else {
+        let Some(args) = &f.args else {
             return Err(refuse(format!("the call {f}"), span));
         };
-        if matches!(
-            list.duplicate_treatment,
-            Some(ast::DuplicateTreatment::Distinct)
-        ) {
+        if f.distinct {
             return Err(
                 refuse(format!("the DISTINCT aggregate {f}"), span).with_hint(
                     "a window accumulates count/sum/min/max/avg of every row: drop DISTINCT",
                 ),
             );
         }
-        if !list.clauses.is_empty() {
-            return Err(refuse(format!("the clauses of {f}"), span));
-        }
-        let aggregate = match (func, list.args.as_slice()) {
-            (AggFn::Count, [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)]) => {
-                WindowAggregate {
-                    func: WindowAggFn::CountStar,
-                    input: None,
-                }
-            }
-            (_, [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(arg))]) => {
+        let aggregate = match (func, args.as_slice()) {
+            (AggFn::Count, [ast::FunctionArg::Wildcard(_)]) => WindowAggregate {
+                func: WindowAggFn::CountStar,
+                input: None,
+            },
+            (_, [ast::FunctionArg::Expr(arg)]) => {
                 self.check_row_expr(arg, "an aggregate's argument")?;
-                let index = match self.arguments.iter().position(|a| a == arg) {
+                let index = match self.arguments.iter().position(|a| same_expr(a, arg)) {
                     Some(i) => i,
                     None => {
                         self.arguments.push(arg.clone());
@@ -209,7 +201,7 @@ impl Rewriter {
 /// The aggregate a call is, if it is one (count, sum, min, max, avg).
 fn aggregate_fn(f: &ast::Function) -> Option<AggFn> {
     match f.name.0.as_slice() {
-        [ast::ObjectNamePart::Identifier(i)] => AggFn::from_name(&ident_name(i)),
+        [i] => AggFn::from_name(&ident_name(i)),
         _ => None,
     }
 }
@@ -249,16 +241,14 @@ fn children_mut(e: &mut ast::Expr) -> Result<Vec<&mut ast::Expr>, SqlError> {
         E::Identifier(_)
         | E::CompoundIdentifier(_)
         | E::Value(_)
-        | E::TypedString(_)
-        | E::Interval(_) => Vec::new(),
+        | E::TypedString { .. }
+        | E::Interval { .. } => Vec::new(),
         E::IsFalse(x)
         | E::IsNotFalse(x)
         | E::IsTrue(x)
         | E::IsNotTrue(x)
         | E::IsNull(x)
         | E::IsNotNull(x)
-        | E::IsUnknown(x)
-        | E::IsNotUnknown(x)
         | E::Nested(x)
         | E::UnaryOp { expr: x, .. }
         | E::Cast { expr: x, .. }
@@ -269,11 +259,6 @@ fn children_mut(e: &mut ast::Expr) -> Result<Vec<&mut ast::Expr>, SqlError> {
             left: a, right: b, ..
         }
         | E::Like {
-            expr: a,
-            pattern: b,
-            ..
-        }
-        | E::ILike {
             expr: a,
             pattern: b,
             ..
@@ -300,27 +285,16 @@ fn children_mut(e: &mut ast::Expr) -> Result<Vec<&mut ast::Expr>, SqlError> {
             out.extend(else_result.iter_mut().map(|x| x.as_mut()));
             out
         }
-        E::Function(f) => match &mut f.args {
-            ast::FunctionArguments::None => Vec::new(),
-            ast::FunctionArguments::List(list) => list
-                .args
-                .iter_mut()
-                .filter_map(|a| match a {
-                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(x))
-                    | ast::FunctionArg::Named {
-                        arg: ast::FunctionArgExpr::Expr(x),
-                        ..
-                    }
-                    | ast::FunctionArg::ExprNamed {
-                        arg: ast::FunctionArgExpr::Expr(x),
-                        ..
-                    } => Some(x),
-                    _ => None,
-                })
-                .collect(),
-            ast::FunctionArguments::Subquery(_) => return Err(refuse("a subquery", span)),
-        },
-        E::Subquery(_) | E::Exists { .. } | E::InSubquery { .. } => {
+        E::Function(f) => f
+            .args
+            .iter_mut()
+            .flatten()
+            .filter_map(|a| match a {
+                ast::FunctionArg::Expr(x) => Some(x),
+                ast::FunctionArg::Wildcard(_) => None,
+            })
+            .collect(),
+        E::Subquery(..) | E::Exists { .. } | E::InSubquery { .. } => {
             return Err(refuse("a subquery", span))
         }
         other => return Err(refuse(format!("the expression {other}"), span)),

@@ -11,18 +11,19 @@
 use super::WindowTvf;
 use crate::bind::{ident_name, position};
 use crate::error::{ErrorKind, SqlError};
+use crate::syntax::ast;
+use crate::syntax::span::Span;
 use crate::value::MICROS_PER_DAY;
-use sqlparser::ast::{self, Spanned};
 
 /// A parsed `TUMBLE`/`HOP`/`SESSION` call in FROM.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TvfCall {
     /// The table it windows.
     pub source: String,
-    pub source_span: sqlparser::tokenizer::Span,
+    pub source_span: Span,
     /// The event-time column.
     pub time_column: String,
-    pub time_span: sqlparser::tokenizer::Span,
+    pub time_span: Span,
     pub window: WindowTvf,
     /// Sizes were plain integers (the time column is then an integer column), not intervals.
     pub integer: bool,
@@ -47,10 +48,10 @@ pub fn is_window_tvf(name: &str) -> bool {
 /// Reads `TUMBLE(...)`, `HOP(...)` or `SESSION(...)`; `None` when the function is another one.
 pub fn parse_call(
     name: &ast::ObjectName,
-    args: &ast::TableFunctionArgs,
+    args: &[ast::FunctionArg],
 ) -> Result<Option<TvfCall>, SqlError> {
     let function = match name.0.as_slice() {
-        [ast::ObjectNamePart::Identifier(i)] => ident_name(i),
+        [i] => ident_name(i),
         _ => return Ok(None),
     };
     if !is_window_tvf(&function) {
@@ -59,10 +60,9 @@ pub fn parse_call(
     let upper = function.to_ascii_uppercase();
     let at = position(name.span());
     let exprs = args
-        .args
         .iter()
         .map(|a| match a {
-            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(e),
+            ast::FunctionArg::Expr(e) => Ok(e),
             other => Err(SqlError::new(
                 ErrorKind::Syntax,
                 format!("{upper} takes plain arguments, not {other}"),
@@ -141,11 +141,7 @@ pub fn parse_call(
 }
 
 /// A bare name argument (the table, the time column).
-fn plain_name(
-    e: &ast::Expr,
-    function: &str,
-    what: &str,
-) -> Result<(String, sqlparser::tokenizer::Span), SqlError> {
+fn plain_name(e: &ast::Expr, function: &str, what: &str) -> Result<(String, Span), SqlError> {
     match e {
         ast::Expr::Identifier(i) => Ok((ident_name(i), i.span)),
         other => Err(SqlError::new(
@@ -165,6 +161,7 @@ fn length(e: &ast::Expr, function: &str) -> Result<Length, SqlError> {
         ast::Expr::UnaryOp {
             op: ast::UnaryOperator::Minus,
             expr,
+            ..
         } => {
             let negated = match length(expr, function)? {
                 Length::Micros(v) => v.checked_neg().map(Length::Micros),
@@ -180,7 +177,7 @@ fn length(e: &ast::Expr, function: &str) -> Result<Length, SqlError> {
             })
         }
         ast::Expr::Value(v) => match &v.value {
-            ast::Value::Number(n, _) => n.parse::<i64>().map(Length::Integer).map_err(|_| {
+            ast::Value::Number(n) => n.parse::<i64>().map(Length::Integer).map_err(|_| {
                 SqlError::new(
                     ErrorKind::Type,
                     format!("{function}'s length {n} is not a whole number"),
@@ -190,15 +187,19 @@ fn length(e: &ast::Expr, function: &str) -> Result<Length, SqlError> {
             }),
             other => Err(not_a_length(&other.to_string(), function, at)),
         },
-        ast::Expr::Interval(iv) => {
-            let text = match iv.value.as_ref() {
+        ast::Expr::Interval {
+            value,
+            leading_field,
+            ..
+        } => {
+            let text = match value.as_ref() {
                 ast::Expr::Value(v) => match &v.value {
                     ast::Value::SingleQuotedString(s) => s.clone(),
                     other => other.to_string(),
                 },
                 other => other.to_string(),
             };
-            let text = match &iv.leading_field {
+            let text = match leading_field {
                 Some(f) => format!("{text} {f}"),
                 None => text,
             };

@@ -476,3 +476,37 @@ fn the_order_feed_meets_exactly_the_expectations_its_defects_break() {
         "gold counts every silver row"
     );
 }
+
+#[test]
+fn records_read_from_a_log_keep_their_offsets_and_the_checkpoint_follows_them() {
+    let mut m = pipeline(vec![positive_amount(Action::Fail)]);
+    let record = |offset: u64, payload: String| BronzeRecord {
+        offset,
+        arrival: TimeUs(offset as i64),
+        payload,
+    };
+    m.ingest_at(record(5, order(1, "u1", 10.0, "paid")))
+        .unwrap();
+    m.ingest_at(record(9, order(2, "u2", 20.0, "paid")))
+        .unwrap();
+    assert_eq!(m.next_offset(), 10);
+    // A record at or before the last offset is refused: bronze takes each record once.
+    assert!(m.ingest_at(record(9, order(3, "u3", 1.0, "paid"))).is_err());
+    assert!(m.ingest_at(record(2, order(3, "u3", 1.0, "paid"))).is_err());
+    assert_eq!(m.update().unwrap().written, 2);
+    assert_eq!(m.checkpoint(), 10, "the offset after the last record read");
+    let offsets: Vec<u64> = m.silver().iter().map(|r| r.offset).collect();
+    assert_eq!(offsets, vec![5, 9]);
+    // A failed update leaves the checkpoint; the next one reads only the records after it.
+    m.ingest_at(record(12, order(3, "u3", -1.0, "paid")))
+        .unwrap();
+    assert_eq!(m.update().unwrap_err().offset, 12);
+    assert_eq!(m.checkpoint(), 10);
+    m.set_action("positive_amount", Action::Drop).unwrap();
+    let report = m.update().unwrap();
+    assert_eq!((report.bronze_read, report.dropped), (1, 1));
+    assert_eq!(m.checkpoint(), 13);
+    // An update over nothing new leaves it where it was.
+    assert_eq!(m.update().unwrap().bronze_read, 0);
+    assert_eq!(m.checkpoint(), 13);
+}

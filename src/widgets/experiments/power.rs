@@ -1,0 +1,121 @@
+//! The power calculator, before a test starts: for the planned duration, the users each arm will
+//! get, the smallest relative lift on purchase the test detects with 80% power (the MDE), and the
+//! chance it detects the true effect the lab is set to. The curve draws power against the true
+//! lift for the same plan (the two-sample normal approximation the lab's engine uses: the
+//! standard error follows from the MDE, since `MDE = (z(1 - alpha/2) + z(power)) * se`).
+
+use super::chart::{lines, Axes, Line};
+use super::setup::parse_whole;
+use super::{count, fixed, no_experiment, percent, refusal_view, signed_percent, try_send};
+use crate::widgets::form::bind;
+use lab::experiment_lab::analysis::ALPHA;
+use lab::experiment_lab::command::ExperimentCommand;
+use lab::experiment_lab::PLANNED_POWER;
+use lab::sim::special::{normal_quantile, normal_sf};
+use yew::prelude::*;
+
+/// Points on the power curve.
+const CURVE_POINTS: usize = 60;
+
+/// The power of the two-sided test to see a relative lift `effect` when the relative MDE at
+/// [`PLANNED_POWER`] is `mde` (both as shares).
+pub fn power_at(effect: f64, mde: f64) -> f64 {
+    let critical = -normal_quantile(ALPHA / 2.0);
+    let se = mde / (critical + normal_quantile(PLANNED_POWER));
+    if !(se.is_finite() && se > 0.0) {
+        return f64::NAN;
+    }
+    let shift = effect.abs() / se;
+    normal_sf(critical - shift) + normal_sf(critical + shift)
+}
+
+#[component]
+pub fn ExperimentPower() -> Html {
+    let session = crate::widgets::use_lab();
+    let refusal = use_state(|| None::<(String, String)>);
+    let days = use_state(|| {
+        session
+            .view
+            .experiments()
+            .map_or_else(String::new, |e| e.setup().planned_days.to_string())
+    });
+    let Some(experiment) = session.view.experiments() else {
+        return no_experiment();
+    };
+    let setup = experiment.setup();
+    let plan = experiment.power();
+    let truth = setup.lifts.get(1).map_or(0.0, |l| f64::from(l[0]) / 1000.0);
+    let onclick = {
+        let (session, refusal, days) = (session.clone(), refusal.clone(), days.clone());
+        Callback::from(move |_: MouseEvent| {
+            let command = parse_whole(&days, "planned duration (days)", (1, 90))
+                .map(|d| ExperimentCommand::SetPlannedDays { days: d as u16 });
+            refusal.set(command.and_then(|c| try_send(&session, c)).err())
+        })
+    };
+    let mde = plan.mde_relative;
+    let top = (mde * 2.5).max(truth.abs() * 1.2).max(1e-3);
+    let curve = Line {
+        label: "power".into(),
+        class: "ex-arm-1",
+        points: (0..=CURVE_POINTS)
+            .map(|i| {
+                let effect = top * i as f64 / CURVE_POINTS as f64;
+                (effect, power_at(effect, mde))
+            })
+            .collect(),
+        dashed: false,
+        dots: false,
+    };
+    let truth_line = Line {
+        label: format!("true lift {}", signed_percent(truth, 1)),
+        class: "ex-truth-line",
+        points: vec![(truth.abs(), 0.0), (truth.abs(), 1.0)],
+        dashed: true,
+        dots: false,
+    };
+    let y_text = |v: f64| percent(v, 0);
+    let axes = Axes {
+        x: (0.0, top),
+        x_labels: ("lift 0%".into(), signed_percent(top, 1)),
+        y: (0.0, 1.0),
+        y_text: &y_text,
+        rule: Some((
+            PLANNED_POWER,
+            format!("{} power", percent(PLANNED_POWER, 0)),
+        )),
+    };
+    let ready = mde.is_finite() && mde > 0.0;
+    html! {
+        <div class="experiment-power" data-mde={if ready { fixed(mde, 6) } else { String::new() }}
+            data-power={fixed(plan.power_at_true_effect, 6)} data-days={setup.planned_days.to_string()}>
+            <div class="inline-form">
+                <label class="ex-inline-label small">{ "Planned duration (days)" }
+                    <input class="ex-input ex-plan-days" size="4" value={(*days).clone()} oninput={bind(&days)} />
+                </label>
+                <button type="button" class="ex-plan-set" {onclick}>{ "Plan" }</button>
+            </div>
+            { refusal_view(&refusal) }
+            <dl class="ex-facts">
+                <div><dt>{ "Users per arm" }</dt><dd>{ count(plan.planned_users_per_arm.round().max(0.0) as u64) }</dd></div>
+                <div><dt>{ format!("MDE at {} power", percent(PLANNED_POWER, 0)) }</dt><dd class="ex-mde">{ if ready { signed_percent(mde, 2) } else { "–".into() } }</dd></div>
+                <div><dt>{ format!("Power at the true lift {}", signed_percent(truth, 1)) }</dt><dd class="ex-power-value">{ percent(plan.power_at_true_effect, 1) }</dd></div>
+            </dl>
+            { lines("Power of the planned test against the true relative lift on purchase", &[], &[curve.clone(), truth_line.clone()], &axes) }
+            { super::chart::legend(&[curve, truth_line]) }
+            <p class="small muted">{ format!("Two-sided test at alpha {}: an effect smaller than the MDE is more likely missed than found. Longer plans shrink the MDE with the square root of the users.", fixed(ALPHA, 2)) }</p>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_curve_passes_through_the_planned_power_at_the_mde() {
+        assert!((power_at(0.04, 0.04) - PLANNED_POWER).abs() < 1e-3);
+        assert!((power_at(0.0, 0.04) - ALPHA).abs() < 1e-9);
+        assert!(power_at(0.08, 0.04) > 0.99);
+    }
+}
