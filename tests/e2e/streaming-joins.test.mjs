@@ -7,36 +7,14 @@
 // scrolling at 1280x800 and 390x844; screenshots go to target/e2e-screenshots/.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, SHOTS, setup, openPage, go, done, overflowOf, showPane } from "./harness.mjs";
+import {
+  SHOTS, setup, openPage, go, done, overflowOf, showPane, lessonPlan, followLesson, missedGoals, finishedShot,
+} from "./harness.mjs";
 
 setup();
 
 const FILES = ["52-streaming-joins.md", "54-streaming-features.md"];
-
-/** A fenced block's `key:` value (one line). */
-function field(body, key) {
-  const line = body.split("\n").find((l) => l.startsWith(`${key}:`));
-  return line ? line.slice(key.length + 1).trim() : null;
-}
-
-/** The lesson's id and what a learner does, in reading order: Do it buttons (with the ticks
- * their steps advance) and predictions to answer. */
-function lessonPlan(file) {
-  const text = readFileSync(join(ROOT, "lessons", file), "utf8");
-  const id = /^id:\s*(\S+)/m.exec(text)[1];
-  const actions = [];
-  for (const m of text.matchAll(/\[Do it\]\(<do:([^>]*)>|```predict\n([\s\S]*?)```/g)) {
-    if (m[1] !== undefined) {
-      const ticks = [...m[1].matchAll(/(?:^|;)\s*ticks?\s+(\d+)/g)].reduce((n, t) => n + Number(t[1]), 0);
-      actions.push({ kind: "do", ticks });
-    } else {
-      actions.push({ kind: "predict", goal: field(m[2], "id"), answer: field(m[2], "answer") });
-    }
-  }
-  return { id, actions };
-}
 
 test("lessons 52 and 54, followed as written, meet every goal", async () => {
   const page = await openPage({ width: 1280, height: 800 });
@@ -46,38 +24,15 @@ test("lessons 52 and 54, followed as written, meet every goal", async () => {
     await go(page, `#/lessons/${id}`);
     assert.ok((await page.locator(".goal").count()) >= 3, `${id} has goals`);
     await page.screenshot({ path: join(SHOTS, `lesson-${id}-top-1280.png`) });
-    let pressed = 0;
-    let tick = 0;
-    for (const action of actions) {
-      if (action.kind === "do") {
-        await page.locator(".prose ol .do-it").nth(pressed).click();
-        pressed += 1;
-        tick += action.ticks;
-        await page.waitForFunction(
-          (t) => new RegExp(`^tick ${t}\\b`).test(document.querySelector(".tc-status")?.textContent.trim() ?? ""),
-          tick, { timeout: 60000 });
-      } else {
-        const goal = `[data-goal="${action.goal}"]`;
-        await page.locator(`${goal} .predict-choice`, { hasText: action.answer }).locator("input").check();
-        await page.click(`${goal} .predict-lock`);
-        await page.waitForSelector(`${goal}[data-stage="locked"]`);
-      }
-    }
-    assert.equal(pressed, await page.locator(".prose ol .do-it").count(), `${id}: every Do it pressed`);
-    await page.waitForFunction(() => [...document.querySelectorAll(".goal")].every((g) => g.classList.contains("goal-done")),
-      null, { timeout: 30000 }).catch(() => {});
-    const missed = await page.evaluate(() => [...document.querySelectorAll(".goal")]
-      .filter((g) => !g.classList.contains("goal-done")).map((g) => g.dataset.goal));
-    assert.deepEqual(missed, [], `${id}: goals not met`);
+    await followLesson(page, { id, actions });
+    assert.deepEqual(await missedGoals(page), [], `${id}: goals not met`);
     if (id === "streaming-joins") {
       await showPane(page, "lab");
       assert.ok((await page.locator(".stream-joins .join-late-rows li").count()) >= 1, "the late checkout is listed");
       assert.match(await page.textContent(".stream-joins .join-late-rows"), /u3 checkout at 00:00:05/);
       await page.locator(".stream-joins").screenshot({ path: join(SHOTS, `lesson-${id}-joins-1280.png`) });
     }
-    await page.locator(".goal").last().scrollIntoViewIfNeeded();
-    await page.screenshot({ path: join(SHOTS, `lesson-${id}-done-1280.png`) });
-    assert.ok((await overflowOf(page)) <= 1, `${id}: no sideways scroll`);
+    await finishedShot(page, id);
   }
   await done(page);
 });

@@ -4,6 +4,9 @@
 //! interleaving, a bandit) through commands, refusals that leave no trace, and determinism
 //! (live = replay = share link).
 
+mod common;
+
+use common::labs::{command, fresh_lab, run, step};
 use lab::experiment_lab::command::{ArmIndex, ExpMetric};
 use lab::experiment_lab::glue::experiment_value;
 use lab::experiment_lab::world::user_outcome;
@@ -13,35 +16,7 @@ use lab::experiments::stats::frequentist::{two_sided_ttest, Difference, Frequent
 use lab::experiments::stats::srm::srm_p_value;
 use lab::experiments::stats::statistic::{Proportion, RegressionAdjusted, SampleMean, Statistic};
 use lab::rng::Seed;
-use lab::state::{Command, Lab, LabConfig, Preset};
-use lab::steps::{parse_steps, Step};
-use lab::timeline::Timeline;
-
-fn experiments(seed: u64) -> Timeline {
-    Timeline::new(LabConfig {
-        seed: Seed(seed),
-        preset: Preset::Experiments,
-    })
-}
-
-fn run(t: &mut Timeline, ticks: u64) {
-    for _ in 0..ticks {
-        t.advance_head().unwrap();
-    }
-}
-
-fn command(line: &str) -> Command {
-    match parse_steps(line).unwrap().remove(0) {
-        Step::Lab(command) => command,
-        _ => panic!("{line} is not a lab command"),
-    }
-}
-
-fn step(t: &mut Timeline, line: &str) {
-    let end = t.end();
-    t.apply_at(end, command(line))
-        .unwrap_or_else(|e| panic!("{line} refused: {e}"));
-}
+use lab::state::{Lab, Preset};
 
 fn value(lab: &Lab, field: &str) -> i64 {
     experiment_value(lab, field).unwrap_or_else(|| panic!("experiment.{field} has no value"))
@@ -83,7 +58,7 @@ fn close(a: f64, b: f64) -> bool {
 
 #[test]
 fn the_results_are_the_engines_tests_on_the_same_users() {
-    let mut t = experiments(3);
+    let mut t = fresh_lab(Preset::Experiments, 3);
     step(&mut t, "exp-effect revenue treatment +4%");
     run(&mut t, 48);
     let lab = t.head();
@@ -184,10 +159,10 @@ fn the_results_are_the_engines_tests_on_the_same_users() {
 
 #[test]
 fn the_logging_bug_is_caught_by_the_srm_check() {
-    let mut healthy = experiments(5);
+    let mut healthy = fresh_lab(Preset::Experiments, 5);
     run(&mut healthy, 48);
     assert_eq!(value(healthy.head(), "srm_flagged"), 0);
-    let mut buggy = experiments(5);
+    let mut buggy = fresh_lab(Preset::Experiments, 5);
     step(&mut buggy, "exp-lose-logs treatment 10%");
     run(&mut buggy, 48);
     let lab = buggy.head();
@@ -200,7 +175,7 @@ fn the_logging_bug_is_caught_by_the_srm_check() {
 #[test]
 fn weights_changed_mid_test_switch_users_unless_sticky() {
     let play = |sticky: &str| {
-        let mut t = experiments(8);
+        let mut t = fresh_lab(Preset::Experiments, 8);
         step(&mut t, sticky);
         run(&mut t, 24);
         let before = t.head().experiments().unwrap().setup().experiment();
@@ -236,7 +211,7 @@ fn weights_changed_mid_test_switch_users_unless_sticky() {
 
 #[test]
 fn a_namespace_keeps_two_experiments_apart_and_a_holdout_keeps_users_out() {
-    let mut t = experiments(2);
+    let mut t = fresh_lab(Preset::Experiments, 2);
     run(&mut t, 6);
     assert!(value(t.head(), "overlap_users") > 0);
     step(&mut t, "exp-restart");
@@ -256,7 +231,7 @@ fn a_namespace_keeps_two_experiments_apart_and_a_holdout_keeps_users_out() {
 
 #[test]
 fn the_peeking_simulator_runs_through_a_command() {
-    let mut t = experiments(1);
+    let mut t = fresh_lab(Preset::Experiments, 1);
     step(&mut t, "exp-peeking seed:4 tests:300 days:10 users:100");
     let lab = t.head();
     let direct = lab::experiments::peeking::simulate(lab::experiments::peeking::PeekingSetup {
@@ -282,7 +257,7 @@ fn the_peeking_simulator_runs_through_a_command() {
 
 #[test]
 fn an_interleaving_comparison_runs_through_a_command() {
-    let mut t = experiments(1);
+    let mut t = fresh_lab(Preset::Experiments, 1);
     step(&mut t, "exp-interleave seed:3 a-noise:1.2 b-noise:0.6");
     let lab = t.head();
     let direct = lab::experiments::interleaving::comparison::users_to_decision(
@@ -299,7 +274,7 @@ fn an_interleaving_comparison_runs_through_a_command() {
 
 #[test]
 fn a_bandit_pulls_with_the_clock_and_finds_the_best_arm() {
-    let mut t = experiments(1);
+    let mut t = fresh_lab(Preset::Experiments, 1);
     step(&mut t, "exp-bandit ucb1 rates:20%,50%,80% pulls:50 seed:2");
     run(&mut t, 40);
     let lab = t.head();
@@ -320,7 +295,7 @@ fn a_bandit_pulls_with_the_clock_and_finds_the_best_arm() {
 
 #[test]
 fn refusals_leave_no_trace() {
-    let mut t = experiments(1);
+    let mut t = fresh_lab(Preset::Experiments, 1);
     run(&mut t, 2);
     for (line, words) in [
         ("exp-weights 50 40", "add up to 100"),
@@ -350,7 +325,7 @@ fn refusals_leave_no_trace() {
 #[test]
 fn live_replay_and_share_link_agree() {
     let play = |seed| {
-        let mut t = experiments(seed);
+        let mut t = fresh_lab(Preset::Experiments, seed);
         step(&mut t, "exp-cuped on");
         run(&mut t, 10);
         step(&mut t, "exp-bandit thompson rates:2%,5% pulls:20 seed:1");
@@ -371,7 +346,7 @@ fn live_replay_and_share_link_agree() {
 
 #[test]
 fn corrections_adjust_every_row_but_the_guardrails() {
-    let mut t = experiments(7);
+    let mut t = fresh_lab(Preset::Experiments, 7);
     step(&mut t, "exp-weights 25 25 25 25");
     step(&mut t, "exp-correction holm");
     run(&mut t, 72);

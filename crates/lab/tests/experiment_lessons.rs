@@ -14,11 +14,9 @@
 //! `lesson_instructions.rs`; the numbers stated elsewhere (an interval, a width ratio, a p-value
 //! in a prediction) are checked here against the lab.
 
-use lab::check::Verdict;
-use lab::lesson::{parse_lesson, Lesson};
-use lab::metric::{Metric, Observation};
-use lab::steps::{self, parse_steps, Step};
-use lab::timeline::Timeline;
+mod common;
+
+use common::lessons::{self, Run};
 
 const HASHING: &str = "65-experiments-hashing.md";
 const SRM: &str = "66-experiments-srm.md";
@@ -43,106 +41,7 @@ const ALL: [&str; 10] = [
     CHOOSING,
 ];
 
-fn source(file: &str) -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../lessons")
-        .join(file);
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{file}: {e}"))
-}
-
-fn lesson(file: &str) -> Lesson {
-    parse_lesson(&source(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
-}
-
-/// The 1-based line of the file where the block with `id: <id>` is.
-fn line_of_block(file: &str, id: &str) -> usize {
-    source(file)
-        .lines()
-        .position(|l| l.trim() == format!("id: {id}"))
-        .map(|i| i + 1)
-        .unwrap_or_else(|| panic!("{file} has no block with id {id}"))
-}
-
-/// A lab driven by steps, observed at its head.
-struct Run {
-    lesson: Lesson,
-    timeline: Timeline,
-}
-
 impl Run {
-    /// The lesson's lab after its first `links` "Do it" links.
-    fn after(file: &str, links: usize) -> Run {
-        let lesson = lesson(file);
-        assert!(lesson.instructions.len() >= links, "{file} has fewer links");
-        let steps: Vec<Step> = lesson
-            .instructions
-            .iter()
-            .take(links)
-            .flat_map(|i| i.steps.iter().cloned())
-            .collect();
-        let timeline = steps::run(lesson.meta.config, &steps)
-            .unwrap_or_else(|e| panic!("{file}: {}", e.message))
-            .timeline;
-        Run { lesson, timeline }
-    }
-
-    /// The lesson's fresh lab driven by `script` (steps separated by `;`), as a solution says.
-    fn script(file: &str, script: &str) -> Run {
-        let mut run = Run::after(file, 0);
-        run.then(script);
-        run
-    }
-
-    /// More steps at the end of the lab.
-    fn then(&mut self, script: &str) -> &mut Run {
-        let text = script
-            .split(';')
-            .map(str::trim)
-            .collect::<Vec<_>>()
-            .join("\n");
-        let steps = parse_steps(&text).unwrap_or_else(|e| panic!("{script}: {e}"));
-        if let Err(e) = steps::run_on(&mut self.timeline, &steps, |_, _| {}) {
-            panic!("{script}: step {}: {} ({})", e.step, e.message, e.hint);
-        }
-        self
-    }
-
-    fn observation(&self) -> Observation<'_> {
-        Observation {
-            lab: self.timeline.head(),
-            journal: self.timeline.journal(),
-        }
-    }
-
-    fn value(&self, metric: &str) -> i64 {
-        self.observation()
-            .value(&Metric::parse(metric).unwrap())
-            .unwrap_or_else(|| panic!("{metric} has no value"))
-    }
-
-    fn met(&self, goal: &str) -> bool {
-        let check = self
-            .lesson
-            .checks()
-            .find(|c| c.id == goal)
-            .unwrap_or_else(|| panic!("no goal {goal}"));
-        check.evaluate(&self.observation()) == Verdict::Met
-    }
-
-    fn revealed(&self, id: &str) -> bool {
-        let p = self
-            .lesson
-            .predictions()
-            .find(|p| p.id == id)
-            .unwrap_or_else(|| panic!("no prediction {id}"));
-        p.reveal.evaluate(&self.observation()) == Verdict::Met
-    }
-
-    fn answer(&self, id: &str) -> String {
-        let p = self.lesson.predictions().find(|p| p.id == id).unwrap();
-        p.choices[p.answer].clone()
-    }
-
     fn experiments(&self) -> &lab::experiment_lab::ExperimentLab {
         self.timeline
             .head()
@@ -151,52 +50,14 @@ impl Run {
     }
 }
 
-/// How many of the lesson's links come before line `line`.
-fn links_before(file: &str, line: usize) -> usize {
-    lesson(file)
-        .instructions
-        .iter()
-        .filter(|i| i.line < line)
-        .count()
-}
-
 #[test]
 fn every_goal_is_met_by_its_step_and_not_before() {
-    let mut problems = Vec::new();
-    for file in ALL {
-        let ids: Vec<String> = lesson(file).checks().map(|c| c.id.clone()).collect();
-        assert!(ids.len() >= 2, "{file} has {} goals", ids.len());
-        for id in ids {
-            let k = links_before(file, line_of_block(file, &id));
-            assert!(k >= 1, "{file}: goal {id} comes before any link");
-            if Run::after(file, k - 1).met(&id) {
-                problems.push(format!("{file}: {id} is met before link {k}"));
-            }
-            if !Run::after(file, k).met(&id) {
-                problems.push(format!("{file}: {id} is not met after link {k}"));
-            }
-        }
-    }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    lessons::every_goal_is_met_by_its_step_and_not_before(&ALL);
 }
 
 #[test]
 fn every_prediction_is_hidden_until_its_experiment() {
-    let mut problems = Vec::new();
-    for file in ALL {
-        let ids: Vec<String> = lesson(file).predictions().map(|p| p.id.clone()).collect();
-        assert!(!ids.is_empty(), "{file} has no prediction");
-        for id in ids {
-            let k = links_before(file, line_of_block(file, &id));
-            if Run::after(file, k).revealed(&id) {
-                problems.push(format!("{file}: {id} is revealed before its experiment"));
-            }
-            if !Run::after(file, k + 1).revealed(&id) {
-                problems.push(format!("{file}: {id} is not revealed by link {}", k + 1));
-            }
-        }
-    }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    lessons::every_prediction_is_hidden_until_its_experiment(&ALL);
 }
 
 use lab::experiment_lab::command::{ArmIndex, ExpMetric};

@@ -3,40 +3,22 @@
 //! and true after it with the answer the lab shows, every number the prose quotes is the engine's,
 //! and the SQL lesson's queries give exactly the feature store's training sets.
 
-use lab::check::Verdict;
+mod common;
+
+use common::lessons::Run;
 use lab::features::historical::{NullReason, TrainingSet, ViewMatch};
 use lab::features::store::FeatureStore;
 use lab::features::value::{FeatureValue, TimestampUs, US_PER_SECOND};
 use lab::lesson::sql::{result_of, session};
-use lab::lesson::{parse_lesson, Lesson};
-use lab::metric::{Metric, Observation};
 use lab::sql::{Session, Table, Value};
 use lab::steps::{parse_steps, Step};
-use lab::timeline::Timeline;
 use std::collections::{BTreeMap, BTreeSet};
 
 const DAY_US: i64 = 86_400 * US_PER_SECOND;
 
-fn lesson(file: &str) -> Lesson {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../lessons")
-        .join(file);
-    parse_lesson(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-/// A lesson's lab, driven by steps as its "Do it" links and widgets drive it.
-struct Run {
-    lesson: Lesson,
-    timeline: Timeline,
-}
-
 impl Run {
-    fn new(file: &str) -> Run {
-        let lesson = lesson(file);
-        let timeline = Timeline::new(lesson.meta.config);
-        Run { lesson, timeline }
-    }
-
+    /// Feature-store steps (lab commands only), as the lesson's "Do it" links and widgets send
+    /// them.
     fn run(&mut self, text: &str) -> &mut Run {
         for step in parse_steps(text).unwrap() {
             let Step::Lab(command) = step else {
@@ -48,44 +30,6 @@ impl Run {
                 .unwrap_or_else(|e| panic!("{text}: {e}"));
         }
         self
-    }
-
-    fn observation(&self) -> Observation<'_> {
-        Observation {
-            lab: self.timeline.head(),
-            journal: self.timeline.journal(),
-        }
-    }
-
-    fn value(&self, metric: &str) -> i64 {
-        let metric = Metric::parse(metric).unwrap();
-        self.observation().value(&metric).unwrap()
-    }
-
-    fn met(&self, check: &str) -> bool {
-        let check = self
-            .lesson
-            .checks()
-            .find(|c| c.id == check)
-            .unwrap_or_else(|| panic!("no check {check}"));
-        check.when.evaluate(&self.observation()) == Verdict::Met
-    }
-
-    fn revealed(&self, predict: &str) -> bool {
-        let predict = self.predict(predict);
-        predict.reveal.evaluate(&self.observation()) == Verdict::Met
-    }
-
-    fn answer(&self, predict: &str) -> String {
-        let predict = self.predict(predict);
-        predict.choices[predict.answer].clone()
-    }
-
-    fn predict(&self, id: &str) -> &lab::lesson::PredictSpec {
-        self.lesson
-            .predictions()
-            .find(|p| p.id == id)
-            .unwrap_or_else(|| panic!("no prediction {id}"))
     }
 
     fn store(&self) -> &FeatureStore {
@@ -164,7 +108,7 @@ fn entity_time(store: &FeatureStore, row: usize) -> TimestampUs {
 
 #[test]
 fn the_naive_join_leaks_the_label_through_acc_rate() {
-    let mut lab = Run::new("40-features-point-in-time.md");
+    let mut lab = Run::after("40-features-point-in-time.md", 0);
     assert!(!lab.met("leak-seen"));
     assert_eq!(lab.store().entity_frame_name(), "ride_labels");
     lab.run("join latest-value");
@@ -191,7 +135,7 @@ fn the_naive_join_leaks_the_label_through_acc_rate() {
 
 #[test]
 fn the_point_in_time_join_scores_the_same_offline_and_later() {
-    let mut lab = Run::new("40-features-point-in-time.md");
+    let mut lab = Run::after("40-features-point-in-time.md", 0);
     assert!(!lab.revealed("guess-pit-auc"));
     lab.run("join latest-value")
         .run("request driver_hourly_stats:acc_rate");
@@ -204,7 +148,7 @@ fn the_point_in_time_join_scores_the_same_offline_and_later() {
     assert_eq!(lab.aucs(), (709, 719));
     assert!(lab.answer("guess-pit-auc").starts_with("Lower, about 0.71"));
     // "mostly conv_rate": on its own it scores nearly as much.
-    let mut conv_rate_only = Run::new("40-features-point-in-time.md");
+    let mut conv_rate_only = Run::after("40-features-point-in-time.md", 0);
     conv_rate_only.run("request driver_hourly_stats:conv_rate");
     assert_eq!(conv_rate_only.aucs(), (700, 706));
     // The 728 NULLs: requests made before the driver's first hourly row.
@@ -235,7 +179,7 @@ fn the_point_in_time_join_scores_the_same_offline_and_later() {
 
 #[test]
 fn two_views_with_different_ttls_miss_independently() {
-    let mut lab = Run::new("41-features-pit-rules.md");
+    let mut lab = Run::after("41-features-pit-rules.md", 0);
     assert!(!lab.met("two-views"));
     lab.run("request service=ride_model");
     assert!(lab.met("two-views"));
@@ -264,7 +208,7 @@ fn two_views_with_different_ttls_miss_independently() {
 
 #[test]
 fn a_shorter_ttl_expires_more_and_none_expires_nothing() {
-    let mut lab = Run::new("41-features-pit-rules.md");
+    let mut lab = Run::after("41-features-pit-rules.md", 0);
     lab.run("request service=ride_model");
     assert!(!lab.revealed("guess-shorter-ttl"));
     lab.run("ttl customer_daily_profile 1d");
@@ -282,7 +226,7 @@ fn a_shorter_ttl_expires_more_and_none_expires_nothing() {
 
 #[test]
 fn ties_on_event_time_go_to_the_row_created_last() {
-    let mut lab = Run::new("41-features-pit-rules.md");
+    let mut lab = Run::after("41-features-pit-rules.md", 0);
     lab.run("request service=ride_model")
         .run("ttl customer_daily_profile none");
     assert_eq!(lab.value("features.unknown_yet_values"), 168);
@@ -376,7 +320,7 @@ fn differing(a: &BTreeMap<i64, Option<f64>>, b: &BTreeMap<i64, Option<f64>>) -> 
 
 #[test]
 fn the_asof_join_gives_the_stores_training_set() {
-    let lab = Run::new("42-features-asof-join.md");
+    let lab = Run::after("42-features-asof-join.md", 0);
     let sql = sql_session(&lab);
     let asof = by_ride(&run_sql(&sql, &expected(&lab, "asof-conv-rate")));
     assert_eq!(asof.len(), 6_720);
@@ -413,7 +357,7 @@ fn the_asof_join_gives_the_stores_training_set() {
 
 #[test]
 fn the_ttl_as_a_case_after_the_join_is_the_stores_ttl() {
-    let mut lab = Run::new("42-features-asof-join.md");
+    let mut lab = Run::after("42-features-asof-join.md", 0);
     let sql = sql_session(&lab);
     let with_ttl = by_ride(&run_sql(&sql, &expected(&lab, "asof-ttl")));
     assert_eq!(with_ttl.values().filter(|v| v.is_some()).count(), 3_858);
@@ -439,7 +383,7 @@ fn the_ttl_as_a_case_after_the_join_is_the_stores_ttl() {
 
 #[test]
 fn the_ranked_join_with_the_cutoff_is_the_stores_cutoff() {
-    let mut lab = Run::new("42-features-asof-join.md");
+    let mut lab = Run::after("42-features-asof-join.md", 0);
     let sql = sql_session(&lab);
     let asof = by_ride(&run_sql(&sql, &expected(&lab, "asof-conv-rate")));
     let cutoff = by_ride(&run_sql(&sql, &expected(&lab, "rank-cutoff")));

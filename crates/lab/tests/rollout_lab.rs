@@ -3,51 +3,13 @@
 //! the weight back to 0 in the same tick, Flagger's loop with its gate, refusals that leave no
 //! trace, the monitoring (alerts firing and resolving, drift), the views the page reads.
 
+mod common;
+
+use common::labs::{command, fresh_lab, refused, run, step};
 use lab::rng::Seed;
 use lab::rollout_lab::glue::rollout_value;
 use lab::state::{Command, Lab, LabConfig, Preset};
-use lab::steps::{parse_steps, Step};
 use lab::timeline::Timeline;
-
-fn rollouts(seed: u64) -> Timeline {
-    Timeline::new(LabConfig {
-        seed: Seed(seed),
-        preset: Preset::Rollouts,
-    })
-}
-
-fn run(t: &mut Timeline, ticks: u64) {
-    for _ in 0..ticks {
-        t.advance_head().unwrap();
-    }
-}
-
-fn command(line: &str) -> Command {
-    match parse_steps(line).unwrap().remove(0) {
-        Step::Lab(command) => command,
-        _ => panic!("{line} is not a lab command"),
-    }
-}
-
-fn step(t: &mut Timeline, line: &str) {
-    let end = t.end();
-    t.apply_at(end, command(line))
-        .unwrap_or_else(|e| panic!("{line} refused: {e}"));
-}
-
-fn refused(t: &mut Timeline, line: &str) -> String {
-    let end = t.end();
-    let before = t.journal().entries().len();
-    let rejection = t
-        .apply_at(end, command(line))
-        .expect_err("the command should be refused");
-    assert_eq!(
-        t.journal().entries().len(),
-        before,
-        "a refusal is not journaled"
-    );
-    rejection.to_string()
-}
 
 fn value(lab: &Lab, field: &str) -> i64 {
     rollout_value(lab, field).unwrap_or_else(|| panic!("rollout.{field} has no value"))
@@ -64,7 +26,7 @@ fn story(lab: &Lab) -> String {
 
 #[test]
 fn a_healthy_canary_walks_its_steps_and_waits_for_a_promote() {
-    let mut t = rollouts(1);
+    let mut t = fresh_lab(Preset::Rollouts, 1);
     step(&mut t, "deploy v2");
     run(&mut t, 1);
     assert_eq!(value(t.head(), "canary_weight"), 20);
@@ -93,7 +55,7 @@ fn a_healthy_canary_walks_its_steps_and_waits_for_a_promote() {
 
 #[test]
 fn an_erroring_canary_is_aborted_by_its_analysis() {
-    let mut t = rollouts(2);
+    let mut t = fresh_lab(Preset::Rollouts, 2);
     step(&mut t, "deploy v2 error:20%");
     run(&mut t, 45);
     let lab = t.head();
@@ -127,7 +89,7 @@ fn an_erroring_canary_is_aborted_by_its_analysis() {
 
 #[test]
 fn abort_puts_all_traffic_back_on_stable_in_the_same_tick() {
-    let mut t = rollouts(3);
+    let mut t = fresh_lab(Preset::Rollouts, 3);
     step(&mut t, "deploy v2");
     run(&mut t, 5);
     assert_eq!(
@@ -147,7 +109,7 @@ fn abort_puts_all_traffic_back_on_stable_in_the_same_tick() {
 
 #[test]
 fn a_bad_spec_is_refused_with_its_line_and_a_spec_cannot_change_mid_rollout() {
-    let mut t = rollouts(4);
+    let mut t = fresh_lab(Preset::Rollouts, 4);
     let bad = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: x\nspec:\n  strategy:\n    canary:\n      steps:\n      - setWeight: 140\n";
     let end = t.end();
     let before = t.journal().entries().len();
@@ -197,7 +159,7 @@ fn refused_commands_leave_the_lab_exactly_as_it_was() {
 
 #[test]
 fn flagger_walks_its_weights_waits_at_its_gate_and_promotes_once_confirmed() {
-    let mut t = rollouts(6);
+    let mut t = fresh_lab(Preset::Rollouts, 6);
     step(&mut t, "rollout-spec flagger-canary");
     assert_eq!(t.head().rollouts().unwrap().strategy(), "flagger-canary");
     // Without errors every check passes (at 0.5% errors, a 10% canary's 120 requests a minute
@@ -220,7 +182,7 @@ fn flagger_walks_its_weights_waits_at_its_gate_and_promotes_once_confirmed() {
 
 #[test]
 fn flagger_rolls_back_an_erroring_canary_after_threshold_failed_checks() {
-    let mut t = rollouts(7);
+    let mut t = fresh_lab(Preset::Rollouts, 7);
     step(&mut t, "rollout-spec flagger-canary");
     step(&mut t, "deploy v2 error:10%");
     run(&mut t, 6 * 10);
@@ -234,7 +196,7 @@ fn flagger_rolls_back_an_erroring_canary_after_threshold_failed_checks() {
 
 #[test]
 fn a_latency_regression_fires_an_alert_that_resolves_when_it_is_fixed() {
-    let mut t = rollouts(8);
+    let mut t = fresh_lab(Preset::Rollouts, 8);
     step(&mut t, "inject v1 p99:4000");
     run(&mut t, 6 * 6);
     let lab = t.head();
@@ -256,7 +218,7 @@ fn a_latency_regression_fires_an_alert_that_resolves_when_it_is_fixed() {
 
 #[test]
 fn a_shifted_feature_shows_as_drift_and_fires_its_alert() {
-    let mut t = rollouts(9);
+    let mut t = fresh_lab(Preset::Rollouts, 9);
     run(&mut t, 30);
     let calm = value(t.head(), "feature_psi_x1000");
     assert!(calm < 100, "an unshifted window scores PSI {calm}/1000");
@@ -285,7 +247,7 @@ fn a_shifted_feature_shows_as_drift_and_fires_its_alert() {
 
 #[test]
 fn the_page_views_follow_the_rollout() {
-    let mut t = rollouts(10);
+    let mut t = fresh_lab(Preset::Rollouts, 10);
     step(&mut t, "deploy v2 p99:2000");
     run(&mut t, 30);
     let lab = t.head();
@@ -325,7 +287,7 @@ fn the_page_views_follow_the_rollout() {
 
 #[test]
 fn a_mirror_route_shadows_requests_that_users_never_see() {
-    let mut t = rollouts(11);
+    let mut t = fresh_lab(Preset::Rollouts, 11);
     step(&mut t, "rollout-spec canary-background-header-mirror");
     step(&mut t, "deploy v2");
     run(&mut t, 6);
@@ -343,7 +305,7 @@ fn a_mirror_route_shadows_requests_that_users_never_see() {
 #[test]
 fn the_same_journal_replays_to_the_same_state() {
     let play = |seed| {
-        let mut t = rollouts(seed);
+        let mut t = fresh_lab(Preset::Rollouts, seed);
         step(&mut t, "deploy v2 error:3% decay:20%/h");
         run(&mut t, 20);
         step(&mut t, "shift-drift prediction 0.8");
@@ -362,7 +324,7 @@ fn the_same_journal_replays_to_the_same_state() {
 #[test]
 fn every_bundled_spec_loads_and_takes_v2_somewhere() {
     for example in lab::rollout_lab::specs::EXAMPLES {
-        let mut t = rollouts(14);
+        let mut t = fresh_lab(Preset::Rollouts, 14);
         // The A/B example routes users with this cookie (first in their cookie header).
         step(&mut t, "cookie u1-u200 canary=always");
         step(&mut t, &format!("rollout-spec {}", example.name));
@@ -386,7 +348,7 @@ fn every_bundled_spec_loads_and_takes_v2_somewhere() {
 
 #[test]
 fn undo_after_a_promotion_goes_back_to_the_previous_version() {
-    let mut t = rollouts(15);
+    let mut t = fresh_lab(Preset::Rollouts, 15);
     step(&mut t, "deploy v2");
     run(&mut t, 1);
     step(&mut t, "promote-full");
@@ -405,7 +367,7 @@ fn undo_after_a_promotion_goes_back_to_the_previous_version() {
 #[test]
 fn a_small_shift_passes_psi_but_not_the_ks_test() {
     for seed in 1..=3 {
-        let mut t = rollouts(seed);
+        let mut t = fresh_lab(Preset::Rollouts, seed);
         step(&mut t, "shift-drift feature 0.2");
         run(&mut t, 30);
         let lab = t.head();
@@ -418,7 +380,7 @@ fn a_small_shift_passes_psi_but_not_the_ks_test() {
 
 #[test]
 fn p99_fields_follow_the_candidate_and_the_stable_version() {
-    let mut t = rollouts(16);
+    let mut t = fresh_lab(Preset::Rollouts, 16);
     assert_eq!(rollout_value(t.head(), "canary_p99_ms"), None);
     step(&mut t, "deploy v2 p99:2000");
     run(&mut t, 30);
@@ -433,7 +395,7 @@ fn p99_fields_follow_the_candidate_and_the_stable_version() {
 
 #[test]
 fn a_preview_gets_smoke_tests_and_no_user_requests() {
-    let mut t = rollouts(17);
+    let mut t = fresh_lab(Preset::Rollouts, 17);
     step(&mut t, "rollout-spec bluegreen-pre-post");
     step(&mut t, "deploy v2");
     run(&mut t, 12);
@@ -496,7 +458,7 @@ fn values(run: &[(String, String)]) -> Vec<f64> {
 
 #[test]
 fn fork_at_a_failed_analysis_and_retry_with_a_looser_threshold() {
-    let mut t = rollouts(21);
+    let mut t = fresh_lab(Preset::Rollouts, 21);
     let abort_tick = abort_on_the_default_threshold(&mut t);
     assert_eq!(abort_tick.0, 31, "{}", story(t.head()));
     let first = measured(t.head());
@@ -535,7 +497,7 @@ fn fork_at_a_failed_analysis_and_retry_with_a_looser_threshold() {
     );
     assert_eq!(value(lab, "phase_paused"), 1);
     // The same retry without the edit fails again on the same seed.
-    let mut control = rollouts(21);
+    let mut control = fresh_lab(Preset::Rollouts, 21);
     assert_eq!(abort_on_the_default_threshold(&mut control), abort_tick);
     step(&mut control, "retry");
     run(&mut control, 50);
@@ -547,7 +509,7 @@ fn fork_at_a_failed_analysis_and_retry_with_a_looser_threshold() {
 
 #[test]
 fn mid_rollout_a_spec_may_change_its_templates_but_not_its_steps() {
-    let mut t = rollouts(22);
+    let mut t = fresh_lab(Preset::Rollouts, 22);
     step(&mut t, "deploy v2");
     run(&mut t, 3);
     assert_eq!(value(t.head(), "phase_paused"), 1);
@@ -596,7 +558,7 @@ fn mid_rollout_a_spec_may_change_its_templates_but_not_its_steps() {
 
 #[test]
 fn mid_analysis_flagger_takes_new_thresholds_but_not_new_weights() {
-    let mut t = rollouts(23);
+    let mut t = fresh_lab(Preset::Rollouts, 23);
     step(&mut t, "rollout-spec flagger-canary");
     step(&mut t, "deploy v2");
     run(&mut t, 15);
@@ -630,7 +592,7 @@ fn mid_analysis_flagger_takes_new_thresholds_but_not_new_weights() {
 /// and the checks the page lists are the ones Flagger ran.
 #[test]
 fn flagger_checks_stop_when_the_canary_is_promoted() {
-    let mut t = rollouts(16);
+    let mut t = fresh_lab(Preset::Rollouts, 16);
     step(&mut t, "rollout-spec flagger-canary");
     // Without errors, every check during the analysis passes.
     step(&mut t, "deploy v2 error:0%");

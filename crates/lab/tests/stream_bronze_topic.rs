@@ -3,45 +3,16 @@
 //! `medallion` and commits only after an update that succeeded; a leader that dies stalls bronze
 //! and the medallion, and its return resumes them without losing or repeating an order.
 
+mod common;
+
+use common::labs::{fresh_lab, run_to, stream_metric as metric, try_step as step};
+use common::lessons::Run;
 use lab::clock::Tick;
-use lab::rng::Seed;
-use lab::state::{Command, Lab, LabConfig, Preset, Rejection};
+use lab::state::{Command, Lab, Preset};
 use lab::steps::{parse_steps, Step};
 use lab::stream_lab::bronze_topic::{BRONZE_TOPIC, MEDALLION_GROUP};
 use lab::stream_lab::samples_lab::TRIGGER_TICKS;
-use lab::timeline::Timeline;
 use std::collections::BTreeSet;
-
-fn streaming(seed: u64) -> Timeline {
-    Timeline::new(LabConfig {
-        seed: Seed(seed),
-        preset: Preset::Streaming,
-    })
-}
-
-fn run_to(t: &mut Timeline, tick: u64) {
-    while t.end() < Tick(tick) {
-        t.advance_head().unwrap();
-    }
-}
-
-fn step(t: &mut Timeline, line: &str) -> Result<(), Rejection> {
-    let command = match parse_steps(line).unwrap().remove(0) {
-        Step::Lab(command) => command,
-        Step::Broker(command) => Command::Broker(command),
-        other => panic!("{line}: {other:?}"),
-    };
-    let end = t.end();
-    t.apply_at(end, command).map(|_| ()).map_err(|e| match e {
-        lab::timeline::TimelineError::Rejected(r) => r,
-        other => panic!("{other}"),
-    })
-}
-
-fn metric(lab: &Lab, name: &str) -> i64 {
-    lab::stream_lab::glue::stream_value(lab, name)
-        .unwrap_or_else(|| panic!("stream.{name} has no value"))
-}
 
 /// The records of `orders_bronze` as (offset, payload), from its partition's elected leader.
 fn topic_records(lab: &Lab) -> Vec<(u64, String)> {
@@ -86,14 +57,14 @@ fn silver_order_ids(lab: &Lab) -> Vec<i64> {
 /// The feed's payloads, in arrival order.
 fn feed() -> Vec<String> {
     // The streaming preset's pipes draw the feed from the lab's `streaming` fork.
-    let lab = streaming(55);
+    let lab = fresh_lab(Preset::Streaming, 55);
     let orders = lab.head().streams().unwrap().pipes().orders().unwrap();
     orders.iter().map(|o| o.payload.clone()).collect()
 }
 
 #[test]
 fn with_the_bronze_topic_on_the_medallion_reads_the_topic_through_its_group() {
-    let mut t = streaming(55);
+    let mut t = fresh_lab(Preset::Streaming, 55);
     run_to(&mut t, 50);
     step(&mut t, "bronze-topic on").unwrap();
     assert!(t
@@ -156,7 +127,7 @@ fn with_the_bronze_topic_on_the_medallion_reads_the_topic_through_its_group() {
 
 #[test]
 fn a_dead_leader_stalls_bronze_and_the_medallion_and_its_return_resumes_them_without_loss() {
-    let mut t = streaming(55);
+    let mut t = fresh_lab(Preset::Streaming, 55);
     step(&mut t, "bronze-topic on").unwrap();
     step(&mut t, "expect non_negative_amount drop").unwrap();
     run_to(&mut t, 1_000);
@@ -231,7 +202,7 @@ fn a_dead_leader_stalls_bronze_and_the_medallion_and_its_return_resumes_them_wit
 
 #[test]
 fn a_fail_expectation_leaves_the_committed_offset_where_it_was() {
-    let mut t = streaming(55);
+    let mut t = fresh_lab(Preset::Streaming, 55);
     step(&mut t, "bronze-topic on").unwrap();
     let mut tick = 0;
     while metric(t.head(), "failed_updates") == 0 {
@@ -264,7 +235,7 @@ fn a_fail_expectation_leaves_the_committed_offset_where_it_was() {
 
 #[test]
 fn live_replay_and_scrub_agree_and_a_lab_without_the_topic_has_none() {
-    let mut t = streaming(9);
+    let mut t = fresh_lab(Preset::Streaming, 9);
     run_to(&mut t, 700);
     assert!(t
         .head()
@@ -290,7 +261,7 @@ fn live_replay_and_scrub_agree_and_a_lab_without_the_topic_has_none() {
     assert_eq!(medallion(replayed.head()), medallion(t.head()));
     // Scrubbing back gives the state the lab had then.
     let then = t.state_at(Tick(1_600));
-    let mut again = streaming(9);
+    let mut again = fresh_lab(Preset::Streaming, 9);
     run_to(&mut again, 700);
     step(&mut again, "bronze-topic on").unwrap();
     run_to(&mut again, 1_250);
@@ -317,44 +288,23 @@ fn the_steps_verb_takes_on_or_off() {
 /// instructions are followed, the last one (the dead leader) only after the broker returns.
 #[test]
 fn lesson_55_goals_are_met_by_following_the_lesson() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../lessons/55-streaming-medallion.md");
-    let lesson = lab::lesson::parse_lesson(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let goal = |t: &Timeline, id: &str| {
-        let check = lesson.checks().find(|c| c.id == id).unwrap();
-        let observation = lab::metric::Observation {
-            lab: t.head(),
-            journal: t.journal(),
-        };
-        check.when.evaluate(&observation) == lab::check::Verdict::Met
-    };
-    let after = |links: usize| {
-        let steps: Vec<Step> = lesson
-            .instructions
-            .iter()
-            .take(links)
-            .flat_map(|i| i.steps.iter().cloned())
-            .collect();
-        lab::steps::run(lesson.meta.config, &steps)
-            .unwrap()
-            .timeline
-    };
-    assert_eq!(lesson.instructions.len(), 6);
+    let file = "55-streaming-medallion.md";
+    let start = Run::after(file, 0);
+    assert_eq!(start.lesson.instructions.len(), 6);
     let ids = ["unstick", "null-guard", "leader-down"];
-    let start = after(0);
-    assert!(ids.iter().all(|id| !goal(&start, id)));
-    let t = after(3);
-    assert!(goal(&t, "unstick"));
-    let t = after(4);
-    assert!(goal(&t, "null-guard"));
-    assert!(!goal(&t, "leader-down"), "no outage yet");
-    let t = after(5);
-    assert!(!goal(&t, "leader-down"), "the leader is still down");
-    assert_eq!(metric(t.head(), "bronze_held"), 32);
-    let t = after(6);
-    assert!(goal(&t, "leader-down"));
+    assert!(ids.iter().all(|id| !start.met(id)));
+    let t = Run::after(file, 3);
+    assert!(t.met("unstick"));
+    let t = Run::after(file, 4);
+    assert!(t.met("null-guard"));
+    assert!(!t.met("leader-down"), "no outage yet");
+    let t = Run::after(file, 5);
+    assert!(!t.met("leader-down"), "the leader is still down");
+    assert_eq!(metric(t.timeline.head(), "bronze_held"), 32);
+    let t = Run::after(file, 6);
+    assert!(t.met("leader-down"));
     // The solution as written: the same outage without the lesson's earlier steps.
-    let mut t = streaming(lesson.meta.config.seed.0);
+    let mut t = fresh_lab(Preset::Streaming, start.lesson.meta.config.seed.0);
     for line in ["bronze-topic on", "expect non_negative_amount drop"] {
         step(&mut t, line).unwrap();
     }

@@ -3,9 +3,11 @@
 //! row against a brute-force join of the same inputs; bounds, late rows, the state kept finite
 //! by the watermark, and the commands that set them.
 
-use lab::rng::Seed;
-use lab::state::{Command, Lab, LabConfig, Preset};
-use lab::steps::{parse_steps, Step};
+mod common;
+
+use common::labs::{command, fresh_lab, run, step, stream_metric as metric};
+use lab::state::{Command, Lab, Preset};
+use lab::steps::parse_steps;
 use lab::stream_lab::clicks::read_clicks;
 use lab::stream_lab::command::StreamCommand;
 use lab::stream_lab::joins_lab::{
@@ -17,45 +19,13 @@ use lab::streaming::value::{DurationUs, TimeUs};
 use lab::timeline::Timeline;
 use std::collections::BTreeMap;
 
-fn streaming(seed: u64) -> Timeline {
-    Timeline::new(LabConfig {
-        seed: Seed(seed),
-        preset: Preset::Streaming,
-    })
-}
-
-fn run(t: &mut Timeline, ticks: u64) {
-    for _ in 0..ticks {
-        t.advance_head().unwrap();
-    }
-}
-
-fn command(line: &str) -> Command {
-    match parse_steps(line).unwrap().remove(0) {
-        Step::Lab(command) => command,
-        Step::Broker(command) => Command::Broker(command),
-        other => panic!("{line}: {other:?}"),
-    }
-}
-
-fn step(t: &mut Timeline, line: &str) {
-    let end = t.end();
-    t.apply_at(end, command(line))
-        .unwrap_or_else(|e| panic!("{line} refused: {e:?}"));
-}
-
-fn metric(lab: &Lab, name: &str) -> i64 {
-    lab::stream_lab::glue::stream_value(lab, name)
-        .unwrap_or_else(|| panic!("stream.{name} has no value"))
-}
-
 fn versions(lab: &Lab) -> Vec<ProfileVersion> {
     profile_changelog(lab.config().seed, lab::stream_lab::at(lab.now().0 - 1))
 }
 
 #[test]
 fn as_of_event_time_each_click_gets_the_version_in_force_when_it_happened() {
-    let mut t = streaming(11);
+    let mut t = fresh_lab(Preset::Streaming, 11);
     step(&mut t, "table-join event-time");
     run(&mut t, 900);
     assert!(
@@ -63,7 +33,7 @@ fn as_of_event_time_each_click_gets_the_version_in_force_when_it_happened() {
         "with a 2 s watermark delay, changes captured up to 6 s late are dropped"
     );
     // Past the capture lag, no change is late: the temporal join is the as-of join.
-    let mut t = streaming(11);
+    let mut t = fresh_lab(Preset::Streaming, 11);
     step(&mut t, "table-join event-time");
     step(&mut t, "watermark-delay 7s");
     run(&mut t, 900);
@@ -109,7 +79,7 @@ fn as_of_event_time_each_click_gets_the_version_in_force_when_it_happened() {
 
 #[test]
 fn on_processing_time_each_click_gets_the_version_that_arrived_last() {
-    let mut t = streaming(12);
+    let mut t = fresh_lab(Preset::Streaming, 12);
     run(&mut t, 900);
     let lab = t.head();
     let view = joins_in_full(lab).unwrap();
@@ -142,7 +112,7 @@ fn on_processing_time_each_click_gets_the_version_that_arrived_last() {
 
 #[test]
 fn the_two_joins_disagree_where_a_change_arrived_after_the_lookup_and_say_why() {
-    let mut t = streaming(2024);
+    let mut t = fresh_lab(Preset::Streaming, 2024);
     run(&mut t, 600);
     let lab = t.head();
     let view = joins_in_full(lab).unwrap();
@@ -220,7 +190,7 @@ fn brute_pairs(lab: &Lab, lower: i64, upper: i64) -> Vec<(String, TimeUs, TimeUs
 #[test]
 fn the_interval_join_emits_every_pair_of_accepted_rows_within_the_bounds() {
     for (seed, bounds) in [(5, "-30s 5m"), (6, "0s 1m"), (7, "-1m -10s")] {
-        let mut t = streaming(seed);
+        let mut t = fresh_lab(Preset::Streaming, seed);
         step(&mut t, &format!("join-bounds {bounds}"));
         run(&mut t, 1_200);
         let lab = t.head();
@@ -248,7 +218,7 @@ fn the_interval_join_emits_every_pair_of_accepted_rows_within_the_bounds() {
 #[test]
 fn bounds_and_the_watermark_keep_the_state_finite() {
     let state_after = |bounds: &str, ticks: u64| {
-        let mut t = streaming(9);
+        let mut t = fresh_lab(Preset::Streaming, 9);
         step(&mut t, &format!("join-bounds {bounds}"));
         run(&mut t, ticks);
         (
@@ -276,7 +246,7 @@ fn bounds_and_the_watermark_keep_the_state_finite() {
 
 #[test]
 fn a_late_checkout_is_dropped_by_the_interval_join_and_by_the_temporal_join() {
-    let mut t = streaming(4);
+    let mut t = fresh_lab(Preset::Streaming, 4);
     step(&mut t, "table-join event-time");
     run(&mut t, 400);
     let before = (
@@ -302,7 +272,7 @@ fn a_late_checkout_is_dropped_by_the_interval_join_and_by_the_temporal_join() {
 
 #[test]
 fn bad_bounds_are_refused_with_a_hint_and_steps_write_the_commands() {
-    let mut t = streaming(1);
+    let mut t = fresh_lab(Preset::Streaming, 1);
     for line in ["join-bounds 5m -30s", "join-bounds -2h 0s"] {
         let end = t.end();
         let refused = t.apply_at(end, command(line));
@@ -325,7 +295,7 @@ fn bad_bounds_are_refused_with_a_hint_and_steps_write_the_commands() {
 
 #[test]
 fn the_joins_replay_to_the_same_rows() {
-    let mut t = streaming(3);
+    let mut t = fresh_lab(Preset::Streaming, 3);
     step(&mut t, "join-bounds -10s 1m");
     run(&mut t, 300);
     step(&mut t, "table-join event-time");
@@ -350,7 +320,7 @@ fn look(t: &Timeline, what: &str) {
 
 #[test]
 fn each_look_goes_on_from_the_last_and_equals_a_run_from_the_start() {
-    let mut t = streaming(5);
+    let mut t = fresh_lab(Preset::Streaming, 5);
     step(&mut t, "generator 20 disorder=3s");
     step(&mut t, "table-join event-time");
     for _ in 0..12 {

@@ -2,9 +2,13 @@
 //! engine against the stream engine's own batch builder, the wait's trade-off between label
 //! recall and freshness, and the medallion's expectations under their three actions.
 
+mod common;
+
+use common::labs::{fresh_lab, run_to, stream_metric as metric, try_step as step};
+use common::lessons::Run;
 use lab::clock::Tick;
 use lab::rng::{Rng, Seed};
-use lab::state::{Lab, LabConfig, Preset, Rejection};
+use lab::state::{Lab, Preset, Rejection};
 use lab::steps::{parse_steps, Step};
 use lab::stream_lab::samples_lab::{
     batch_samples_sql, log_config, samples_config, SAMPLE_WAIT_DEFAULT, TRIGGER_TICKS,
@@ -12,36 +16,6 @@ use lab::stream_lab::samples_lab::{
 use lab::streaming::generate::recommender::RecommenderLog;
 use lab::streaming::samples::batch_samples;
 use lab::streaming::value::DurationUs;
-use lab::timeline::Timeline;
-
-fn streaming(seed: u64) -> Timeline {
-    Timeline::new(LabConfig {
-        seed: Seed(seed),
-        preset: Preset::Streaming,
-    })
-}
-
-fn run_to(t: &mut Timeline, tick: u64) {
-    while t.end() < Tick(tick) {
-        t.advance_head().unwrap();
-    }
-}
-
-fn step(t: &mut Timeline, line: &str) -> Result<(), Rejection> {
-    let Step::Lab(command) = parse_steps(line).unwrap().remove(0) else {
-        panic!("{line} is not a lab step")
-    };
-    let end = t.end();
-    t.apply_at(end, command).map(|_| ()).map_err(|e| match e {
-        lab::timeline::TimelineError::Rejected(r) => r,
-        other => panic!("{other}"),
-    })
-}
-
-fn metric(lab: &Lab, name: &str) -> i64 {
-    lab::stream_lab::glue::stream_value(lab, name)
-        .unwrap_or_else(|| panic!("stream.{name} has no value"))
-}
 
 #[test]
 fn batch_sql_builds_the_samples_the_engine_builds_from_complete_data() {
@@ -60,7 +34,7 @@ fn batch_sql_builds_the_samples_the_engine_builds_from_complete_data() {
 
 #[test]
 fn a_longer_wait_trades_freshness_for_label_recall() {
-    let t = streaming(2024);
+    let t = fresh_lab(Preset::Streaming, 2024);
     let pipes = t.head().streams().unwrap().pipes();
     let sweep = pipes.sweep();
     assert_eq!(
@@ -111,7 +85,7 @@ fn a_longer_wait_trades_freshness_for_label_recall() {
 
 #[test]
 fn the_wait_and_the_expectations_are_journaled_commands() {
-    let mut t = streaming(2024);
+    let mut t = fresh_lab(Preset::Streaming, 2024);
     assert_eq!(metric(t.head(), "sample_wait_s"), 900);
     let recall_900 = metric(t.head(), "label_recall_permille");
     let hash = t.head().state_hash();
@@ -152,7 +126,7 @@ fn the_wait_and_the_expectations_are_journaled_commands() {
 
 #[test]
 fn a_fail_expectation_rolls_its_update_back_until_the_action_changes() {
-    let mut t = streaming(2024);
+    let mut t = fresh_lab(Preset::Streaming, 2024);
     // Run until the first update fails: a negative amount meets non_negative_amount (fail).
     let mut tick = 0;
     while metric(t.head(), "failed_updates") == 0 {
@@ -206,7 +180,7 @@ fn a_fail_expectation_rolls_its_update_back_until_the_action_changes() {
 
 #[test]
 fn a_null_passes_a_range_expectation_unless_not_null_catches_it() {
-    let mut t = streaming(2024);
+    let mut t = fresh_lab(Preset::Streaming, 2024);
     run_to(&mut t, 3_000);
     step(&mut t, "expect non_negative_amount drop").unwrap();
     run_to(&mut t, 3_100);
@@ -228,54 +202,22 @@ fn a_null_passes_a_range_expectation_unless_not_null_catches_it() {
     assert!(metric(lab, "warned_rows") >= not_null.failed as i64);
 }
 
-/// A lesson's lab after its first `links` "Do it" links, as a learner pressing them would.
-fn lesson_after(file: &str, links: usize) -> (lab::lesson::Lesson, Timeline) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../lessons")
-        .join(file);
-    let lesson = lab::lesson::parse_lesson(&std::fs::read_to_string(path).unwrap()).unwrap();
-    assert!(lesson.instructions.len() >= links, "{file} has fewer links");
-    let steps: Vec<Step> = lesson
-        .instructions
-        .iter()
-        .take(links)
-        .flat_map(|i| i.steps.iter().cloned())
-        .collect();
-    let timeline = lab::steps::run(lesson.meta.config, &steps)
-        .unwrap()
-        .timeline;
-    (lesson, timeline)
-}
-
-/// Whether prediction `id` is revealed, and its stated answer.
-fn prediction(lesson: &lab::lesson::Lesson, t: &Timeline, id: &str) -> (bool, String) {
-    let p = lesson.predictions().find(|p| p.id == id).unwrap();
-    let observation = lab::metric::Observation {
-        lab: t.head(),
-        journal: t.journal(),
-    };
-    (
-        p.reveal.evaluate(&observation) == lab::check::Verdict::Met,
-        p.choices[p.answer].clone(),
-    )
-}
-
 #[test]
 fn lesson_53_predictions_hold() {
     let file = "53-streaming-training-samples.md";
-    let (lesson, before) = lesson_after(file, 0);
-    assert!(!prediction(&lesson, &before, "guess-short-wait").0);
+    let before = Run::after(file, 0);
+    assert!(!before.revealed("guess-short-wait"));
     // The first link turns the samples topic on: nothing on it yet.
-    let (lesson, on) = lesson_after(file, 1);
-    assert!(!prediction(&lesson, &on, "guess-short-wait").0);
-    assert_eq!(metric(on.head(), "samples_to_topic"), 1);
-    assert_eq!(metric(on.head(), "topic_samples"), 0);
-    let (lesson, t) = lesson_after(file, 2);
-    let (revealed, answer) = prediction(&lesson, &t, "guess-short-wait");
+    let on = Run::after(file, 1);
+    assert!(!on.revealed("guess-short-wait"));
+    assert_eq!(metric(on.timeline.head(), "samples_to_topic"), 1);
+    assert_eq!(metric(on.timeline.head(), "topic_samples"), 0);
+    let t = Run::after(file, 2);
+    let (revealed, answer) = (t.revealed("guess-short-wait"), t.answer("guess-short-wait"));
     assert!(revealed && answer.contains("fake negative"));
     // Two minutes on, the topic holds what the 60 s job emitted by then: the batch's features,
     // some labels the batch disagrees with.
-    let lab = t.head();
+    let lab = t.timeline.head();
     let d = lab::stream_lab::samples_topic::topic_diagnosis(
         lab.streams().unwrap().pipes(),
         lab.cluster().unwrap(),
@@ -302,25 +244,25 @@ fn lesson_53_predictions_hold() {
     assert_eq!(by_label.row(1)[1].to_string(), "3");
     assert_eq!((d.feature_mismatches, d.extra_in_stream), (0, 0));
     // The samples did go out, negative: as many as in batch, none missing, labels differ.
-    let lab = t.head();
+    let lab = t.timeline.head();
     assert_eq!(metric(lab, "samples"), metric(lab, "batch_samples"));
     assert_eq!(metric(lab, "missing_samples"), 0);
     assert!(metric(lab, "fake_negatives") > 600);
-    assert!(!prediction(&lesson, &t, "guess-long-wait").0);
-    let (lesson, t) = lesson_after(file, 3);
-    let (revealed, answer) = prediction(&lesson, &t, "guess-long-wait");
+    assert!(!t.revealed("guess-long-wait"));
+    let t = Run::after(file, 3);
+    let (revealed, answer) = (t.revealed("guess-long-wait"), t.answer("guess-long-wait"));
     assert!(revealed && answer.starts_with("Most of it"));
-    let lab = t.head();
+    let lab = t.timeline.head();
     assert!(
         metric(lab, "label_recall_permille")
-            > metric(&before.head().clone(), "label_recall_permille")
+            > metric(&before.timeline.head().clone(), "label_recall_permille")
     );
     assert!(
         metric(lab, "fake_negatives") > 0,
         "not every click is caught"
     );
     // The goal's window: 300 s misses it, 360 s meets it, 600 s is too stale.
-    let mut t = before;
+    let mut t = before.timeline;
     for (wait, recall_ok, fresh_ok) in [(300, false, true), (360, true, true), (600, true, false)] {
         step(&mut t, &format!("sample-wait {wait}s")).unwrap();
         assert_eq!(
@@ -338,7 +280,7 @@ fn lesson_53_predictions_hold() {
 
 #[test]
 fn lesson_53_first_callbacks_are_one_per_sample() {
-    let (_, t) = lesson_after("53-streaming-training-samples.md", 0);
+    let t = Run::after("53-streaming-training-samples.md", 0).timeline;
     let mut session = lab::sql::Session::new();
     lab::lesson::sql::register_live(&mut session, t.head());
     let first = lab::lesson::sql::result_of(
@@ -353,34 +295,37 @@ fn lesson_53_first_callbacks_are_one_per_sample() {
 #[test]
 fn lesson_55_predictions_hold() {
     let file = "55-streaming-medallion.md";
-    let (lesson, t) = lesson_after(file, 0);
-    assert!(!prediction(&lesson, &t, "guess-null-amount").0);
-    assert!(!prediction(&lesson, &t, "guess-fail").0);
-    let (lesson, t) = lesson_after(file, 1);
-    let (revealed, answer) = prediction(&lesson, &t, "guess-null-amount");
+    let t = Run::after(file, 0);
+    assert!(!t.revealed("guess-null-amount"));
+    assert!(!t.revealed("guess-fail"));
+    let t = Run::after(file, 1);
+    let (revealed, answer) = (
+        t.revealed("guess-null-amount"),
+        t.answer("guess-null-amount"),
+    );
     assert!(revealed && answer.starts_with("It passes"));
-    let lab = t.head();
+    let lab = t.timeline.head();
     // The lesson reads bronze from the orders_bronze topic.
     assert!(lab.streams().unwrap().bronze_topic().is_reading());
     let view = lab.streams().unwrap().medallion(lab.now()).unwrap();
     let range = view.expectation("non_negative_amount").unwrap();
     assert_eq!((range.failed, range.dropped), (0, 0));
     assert!(range.unknown >= 2 && metric(lab, "null_amount_in_silver") >= 2);
-    assert!(!prediction(&lesson, &t, "guess-fail").0);
+    assert!(!t.revealed("guess-fail"));
     let silver = metric(lab, "silver_rows");
-    let (lesson, t) = lesson_after(file, 2);
-    let (revealed, answer) = prediction(&lesson, &t, "guess-fail");
+    let t = Run::after(file, 2);
+    let (revealed, answer) = (t.revealed("guess-fail"), t.answer("guess-fail"));
     assert!(revealed && answer.starts_with("Nothing"));
-    assert_eq!(metric(t.head(), "silver_rows"), silver);
+    assert_eq!(metric(t.timeline.head(), "silver_rows"), silver);
     assert!(
-        metric(t.head(), "failed_updates") >= 2,
+        metric(t.timeline.head(), "failed_updates") >= 2,
         "the next update stops too"
     );
 }
 
 #[test]
 fn the_medallion_carried_on_tick_by_tick_equals_its_replay_from_the_start() {
-    let mut t = streaming(9);
+    let mut t = fresh_lab(Preset::Streaming, 9);
     for tick in [450, 1_333, 1_400, 2_000] {
         run_to(&mut t, tick);
         // Read it at every tick on the way, as a playing page does.
@@ -431,7 +376,7 @@ fn panel_samples(lab: &Lab, until: Tick) -> Vec<lab::streaming::samples::Emitted
 
 #[test]
 fn samples_go_to_the_topic_on_the_labs_clock_only_once_turned_on() {
-    let mut t = streaming(2024);
+    let mut t = fresh_lab(Preset::Streaming, 2024);
     step(&mut t, "sample-wait 60s").unwrap();
     run_to(&mut t, 1_500);
     assert!(t
@@ -496,7 +441,7 @@ fn samples_go_to_the_topic_on_the_labs_clock_only_once_turned_on() {
 
 #[test]
 fn a_samples_partition_without_its_leader_takes_no_more_samples() {
-    let mut t = streaming(7);
+    let mut t = fresh_lab(Preset::Streaming, 7);
     step(&mut t, "sample-wait 60s").unwrap();
     step(&mut t, "samples-to-topic on").unwrap();
     run_to(&mut t, 2_000);

@@ -2,11 +2,13 @@
 //! push to the feature store, delivery under crashes, idle partitions, and the job against the
 //! same query run as batch SQL over the topic.
 
+mod common;
+
+use common::labs::{fresh_lab, run, stream_metric as metric};
 use lab::clock::Tick;
 use lab::lesson::sql::{register_live, result_of};
-use lab::rng::Seed;
 use lab::sql::{Session, Value};
-use lab::state::{Command, Lab, LabConfig, Preset};
+use lab::state::{Command, Lab, Preset};
 use lab::stream_lab::command::StreamCommand;
 use lab::stream_lab::{DEFAULT_QUERY, PUSH_VIEW};
 use lab::streaming::delivery::Guarantee;
@@ -14,28 +16,10 @@ use lab::streaming::value::{DurationUs, StreamValue};
 use lab::timeline::Timeline;
 use std::collections::{BTreeMap, BTreeSet};
 
-fn streaming(seed: u64) -> Timeline {
-    Timeline::new(LabConfig {
-        seed: Seed(seed),
-        preset: Preset::Streaming,
-    })
-}
-
-fn run(t: &mut Timeline, ticks: u64) {
-    for _ in 0..ticks {
-        t.advance_head().unwrap();
-    }
-}
-
 fn send(t: &mut Timeline, command: StreamCommand) {
     let end = t.end();
     t.apply_at(end, Command::Stream(command))
         .unwrap_or_else(|e| panic!("refused: {e:?}"));
-}
-
-fn metric(lab: &Lab, name: &str) -> i64 {
-    lab::stream_lab::glue::stream_value(lab, name)
-        .unwrap_or_else(|| panic!("stream.{name} has no value"))
 }
 
 /// The job's latest value per (window, user), as the sink wrote it.
@@ -52,7 +36,7 @@ fn sink_results(lab: &Lab) -> BTreeMap<(String, String), Vec<String>> {
 
 #[test]
 fn the_job_gives_what_its_query_gives_as_batch_sql_over_the_topic() {
-    let mut t = streaming(3);
+    let mut t = fresh_lab(Preset::Streaming, 3);
     send(
         &mut t,
         StreamCommand::SetAllowedLateness {
@@ -88,7 +72,7 @@ fn the_job_gives_what_its_query_gives_as_batch_sql_over_the_topic() {
 
 #[test]
 fn a_click_later_than_every_window_is_dropped_and_kept_for_the_page() {
-    let mut t = streaming(1);
+    let mut t = fresh_lab(Preset::Streaming, 1);
     send(
         &mut t,
         StreamCommand::SetGenerator {
@@ -131,7 +115,7 @@ fn a_click_later_than_every_window_is_dropped_and_kept_for_the_page() {
 
 /// Runs the default job, crashing it at tick 250 and restarting it at 260 when `crash` is set.
 fn delivery_run(guarantee: Guarantee, crash: bool) -> (Lab, BTreeSet<Vec<String>>) {
-    let mut t = streaming(5);
+    let mut t = fresh_lab(Preset::Streaming, 5);
     send(&mut t, StreamCommand::SetGuarantee { guarantee });
     run(&mut t, 250);
     if crash {
@@ -172,7 +156,7 @@ fn a_crash_repeats_outputs_under_at_least_once_and_never_under_exactly_once() {
 
 #[test]
 fn an_idle_partition_holds_the_watermark_until_the_idleness_timeout() {
-    let mut t = streaming(2);
+    let mut t = fresh_lab(Preset::Streaming, 2);
     run(&mut t, 100);
     send(
         &mut t,
@@ -200,7 +184,7 @@ fn an_idle_partition_holds_the_watermark_until_the_idleness_timeout() {
 
 #[test]
 fn pushed_features_follow_the_stream_and_go_stale_when_the_job_stops() {
-    let mut t = streaming(4);
+    let mut t = fresh_lab(Preset::Streaming, 4);
     run(&mut t, 300);
     let fresh = metric(t.head(), "freshness_s");
     assert!(fresh <= 15, "fresh while running: {fresh} s");
@@ -215,7 +199,7 @@ fn pushed_features_follow_the_stream_and_go_stale_when_the_job_stops() {
 
 #[test]
 fn a_query_that_is_not_windowed_is_refused_and_changes_nothing() {
-    let mut t = streaming(1);
+    let mut t = fresh_lab(Preset::Streaming, 1);
     run(&mut t, 20);
     let before = t.head().state_hash();
     for bad in [
@@ -237,7 +221,7 @@ fn a_query_that_is_not_windowed_is_refused_and_changes_nothing() {
 #[test]
 fn the_same_journal_gives_the_same_lab() {
     let build = || {
-        let mut t = streaming(9);
+        let mut t = fresh_lab(Preset::Streaming, 9);
         run(&mut t, 120);
         send(&mut t, StreamCommand::CrashJob);
         run(&mut t, 30);
@@ -280,7 +264,7 @@ fn entity_rows(t: &mut Timeline, at: &str) {
 #[test]
 fn the_clicks_topic_is_a_live_feature_source_with_its_arrival_as_created_time() {
     use lab::features::historical::{NullReason, ViewMatch};
-    let mut t = streaming(6);
+    let mut t = fresh_lab(Preset::Streaming, 6);
     // Clicks up to 10 s out of order: many arrive well after they happened.
     send(
         &mut t,
@@ -336,7 +320,7 @@ fn the_clicks_topic_is_a_live_feature_source_with_its_arrival_as_created_time() 
 
 #[test]
 fn the_job_commits_its_checkpointed_offsets_to_its_consumer_group() {
-    let mut t = streaming(8);
+    let mut t = fresh_lab(Preset::Streaming, 8);
     run(&mut t, 250);
     let cluster = t.head().cluster().unwrap();
     let group = cluster

@@ -3,70 +3,13 @@
 //! experiment and is revealed after it, and that what the lab then shows is the answer the lesson
 //! gives (the rows the job wrote, its counters).
 
-use lab::check::Verdict;
-use lab::lesson::{parse_lesson, Lesson, PredictSpec};
-use lab::metric::{Metric, Observation};
-use lab::steps::{self, Step};
+mod common;
+
+use common::lessons::Run;
 use lab::streaming::aggregate::FiringKind;
 use lab::streaming::value::StreamValue;
-use lab::timeline::Timeline;
-
-fn lesson(file: &str) -> Lesson {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../lessons")
-        .join(file);
-    parse_lesson(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-/// A lesson's lab after its first `links` "Do it" links.
-struct Run {
-    lesson: Lesson,
-    timeline: Timeline,
-}
 
 impl Run {
-    fn after(file: &str, links: usize) -> Run {
-        let lesson = lesson(file);
-        let steps: Vec<Step> = lesson
-            .instructions
-            .iter()
-            .take(links)
-            .flat_map(|i| i.steps.iter().cloned())
-            .collect();
-        assert!(lesson.instructions.len() >= links, "{file} has fewer links");
-        let timeline = steps::run(lesson.meta.config, &steps).unwrap().timeline;
-        Run { lesson, timeline }
-    }
-
-    fn predict(&self, id: &str) -> &PredictSpec {
-        self.lesson
-            .predictions()
-            .find(|p| p.id == id)
-            .unwrap_or_else(|| panic!("no prediction {id}"))
-    }
-
-    fn observation(&self) -> Observation<'_> {
-        Observation {
-            lab: self.timeline.head(),
-            journal: self.timeline.journal(),
-        }
-    }
-
-    fn revealed(&self, id: &str) -> bool {
-        self.predict(id).reveal.evaluate(&self.observation()) == Verdict::Met
-    }
-
-    fn answer(&self, id: &str) -> String {
-        let p = self.predict(id);
-        p.choices[p.answer].clone()
-    }
-
-    fn value(&self, metric: &str) -> i64 {
-        self.observation()
-            .value(&Metric::parse(metric).unwrap())
-            .unwrap_or_else(|| panic!("{metric} has no value"))
-    }
-
     /// The sink's rows as (window start, window end, user, clicks, kind), times as HH:MM:SS.
     fn sink(&self) -> Vec<(String, String, String, String, FiringKind)> {
         let text = |v: &StreamValue| {

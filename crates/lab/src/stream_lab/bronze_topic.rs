@@ -30,11 +30,12 @@
 
 use super::command::StreamEvent;
 use super::samples_lab::{MedallionView, Pipes, TRIGGER_TICKS};
+use super::topic_writer::{open_topic_writer, WriterTopic};
 use super::{at, StreamRefusal};
-use crate::broker::cluster::{BrokerCommand, BrokerEvent, BrokerRejection, Cluster};
+use crate::broker::cluster::{BrokerCommand, Cluster};
 use crate::broker::log::Offset;
-use crate::broker::producer::{ProducerConfig, ProducerId};
-use crate::broker::topic::{Partition, TopicSettings};
+use crate::broker::producer::ProducerId;
+use crate::broker::topic::Partition;
 use crate::broker::PartitionId;
 use crate::streaming::medallion::{Action, BronzeRecord, Medallion, MedallionConfig};
 use sim::clock::Tick;
@@ -334,42 +335,13 @@ fn create(cluster: &mut Cluster, now: Tick) -> Result<ProducerId, StreamRefusal>
             ));
         }
     }
-    let topic = cluster
-        .topics()
-        .get(BRONZE_TOPIC)
-        .is_none()
-        .then(|| BrokerCommand::CreateTopic {
-            name: BRONZE_TOPIC.into(),
+    open_topic_writer(
+        cluster,
+        now,
+        &WriterTopic {
+            writer: "the order feed",
+            topic: BRONZE_TOPIC,
             partitions: 1,
-            settings: TopicSettings::default(),
-        });
-    let add = BrokerCommand::AddProducer {
-        config: ProducerConfig::default(),
-    };
-    let refused = |e: BrokerRejection| {
-        (
-            format!("the order feed cannot write to the {BRONZE_TOPIC} topic: {e}"),
-            "fix what the cluster refused (a controller down, too many producers), then try again"
-                .to_string(),
-        )
-    };
-    for command in topic.iter().chain([&add]) {
-        cluster.validate(command).map_err(refused)?;
-    }
-    if let Some(topic) = &topic {
-        cluster.apply(topic, now).map_err(refused)?;
-    }
-    let events = cluster.apply(&add, now).map_err(refused)?;
-    events
-        .iter()
-        .find_map(|e| match e {
-            BrokerEvent::ProducerAdded { producer } => Some(*producer),
-            _ => None,
-        })
-        .ok_or_else(|| {
-            (
-                "the cluster added no producer".to_string(),
-                "try again".to_string(),
-            )
-        })
+        },
+    )
 }

@@ -19,6 +19,7 @@ mod job;
 pub mod joins_lab;
 pub mod samples_lab;
 pub mod samples_topic;
+mod topic_writer;
 
 use crate::broker::cluster::{BrokerCommand, Cluster};
 use crate::broker::producer::{ProducerConfig, ProducerId};

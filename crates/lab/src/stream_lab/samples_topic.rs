@@ -17,10 +17,10 @@
 
 use super::command::StreamEvent;
 use super::samples_lab::Pipes;
+use super::topic_writer::{open_topic_writer, WriterTopic};
 use super::{at, StreamRefusal};
-use crate::broker::cluster::{BrokerCommand, BrokerEvent, Cluster};
-use crate::broker::producer::{ProducerConfig, ProducerId};
-use crate::broker::topic::TopicSettings;
+use crate::broker::cluster::{BrokerCommand, Cluster};
+use crate::broker::producer::ProducerId;
 use crate::sql::column::{Field, Table};
 use crate::sql::value::{DataType, Value};
 use crate::streaming::generate::recommender::{ItemId, RequestId};
@@ -114,44 +114,15 @@ impl SamplesTopic {
 /// Creates the topic (unless the learner already made one of that name) and a producer; both
 /// are checked before either is made, so a refusal changes nothing.
 fn create(cluster: &mut Cluster, now: Tick) -> Result<ProducerId, StreamRefusal> {
-    let topic = cluster
-        .topics()
-        .get(SAMPLES_TOPIC)
-        .is_none()
-        .then(|| BrokerCommand::CreateTopic {
-            name: SAMPLES_TOPIC.into(),
+    open_topic_writer(
+        cluster,
+        now,
+        &WriterTopic {
+            writer: "the samples pipeline",
+            topic: SAMPLES_TOPIC,
             partitions: SAMPLES_PARTITIONS,
-            settings: TopicSettings::default(),
-        });
-    let add = BrokerCommand::AddProducer {
-        config: ProducerConfig::default(),
-    };
-    let refused = |e: crate::broker::cluster::BrokerRejection| {
-        (
-            format!("the samples pipeline cannot write to the {SAMPLES_TOPIC} topic: {e}"),
-            "fix what the cluster refused (a controller down, too many producers), then try again"
-                .to_string(),
-        )
-    };
-    for command in topic.iter().chain([&add]) {
-        cluster.validate(command).map_err(refused)?;
-    }
-    if let Some(topic) = &topic {
-        cluster.apply(topic, now).map_err(refused)?;
-    }
-    let events = cluster.apply(&add, now).map_err(refused)?;
-    events
-        .iter()
-        .find_map(|e| match e {
-            BrokerEvent::ProducerAdded { producer } => Some(*producer),
-            _ => None,
-        })
-        .ok_or_else(|| {
-            (
-                "the cluster added no producer".to_string(),
-                "try again".to_string(),
-            )
-        })
+        },
+    )
 }
 
 fn json(value: &StreamValue) -> serde_json::Value {
