@@ -119,17 +119,15 @@ impl Progress {
     /// Schema 1 knew only that a goal was done: the learner did it.
     fn from_v1(saved: SavedV1) -> Progress {
         let by_learner = |goals: BTreeSet<String>| {
-            goals
-                .into_iter()
-                .map(|goal| (goal, MetBy::Learner))
-                .collect()
+            lab::sim::sort::collect_map(goals.into_iter().map(|goal| (goal, MetBy::Learner)))
         };
         Progress {
-            completed: saved
-                .completed
-                .into_iter()
-                .map(|(lesson, goals)| (lesson, by_learner(goals)))
-                .collect(),
+            completed: lab::sim::sort::collect_map(
+                saved
+                    .completed
+                    .into_iter()
+                    .map(|(lesson, goals)| (lesson, by_learner(goals))),
+            ),
             ..Progress::default()
         }
     }

@@ -83,6 +83,12 @@ pub const LABS: &[LabInfo] = &[
         blurb: "A/B tests with the statistics GrowthBook computes: users hashed into arms, a results table with lifts and intervals, sample ratio mismatch, the cost of peeking and the sequential fix, CUPED, interleaving for rankers and bandits.",
     },
     LabInfo {
+        id: "pipeline",
+        title: "Pipeline lab",
+        card: "Pipeline lab",
+        blurb: "The whole ML pipeline on one clock: clicks through a replicated Kafka topic, a stream job, the online store, model versions and a canary release with its analysis and A/B reading. Kill a broker or crash the job and follow the effect downstream.",
+    },
+    LabInfo {
         id: "sql",
         title: "SQL lab",
         card: "SQL lab",

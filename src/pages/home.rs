@@ -1,7 +1,8 @@
 //! The home page: a map of the tracks, the way Learn Git Branching's level map works. Each track
-//! (Foundations, Kafka, replication, SQL, then the tracks to come) shows its lessons as numbered
-//! stops marked done or not, the learner's goals done out of the total, and one clear next step:
-//! the first lesson with a goal left. The page's main button continues wherever the learner is.
+//! (Foundations, Kafka, replication, SQL, the engines' tracks, the Pipeline capstone, then the
+//! tracks to come) shows its lessons as numbered stops marked done or not, the learner's goals
+//! done out of the total, and one clear next step: the first lesson with a goal left. The page's
+//! main button continues wherever the learner is.
 
 use crate::icons::{icon, Icon};
 use crate::lessons::{catalog, Catalog};
@@ -127,11 +128,24 @@ fn tracks(catalog: &Catalog) -> Vec<Track<'_>> {
             lab: lab("experiments"),
             also: None,
         },
+        Track {
+            name: "Pipeline".into(),
+            blurb: "The capstone: every engine on one clock. Follow a click from producer to prediction, then watch a broker failover, a stalled stream job, stale features and a leaky model reach the canary's analysis, and find an incident's root cause from the metrics.",
+            lessons: named("Pipeline"),
+            lab: lab("pipeline"),
+            also: None,
+        },
     ];
     for (name, lessons) in catalog.tracks() {
         if !matches!(
             name,
-            "Foundations" | "Kafka" | "SQL" | "Feature store" | "Rollouts" | "Experiments"
+            "Foundations"
+                | "Kafka"
+                | "SQL"
+                | "Feature store"
+                | "Rollouts"
+                | "Experiments"
+                | "Pipeline"
         ) && !name.eq_ignore_ascii_case("streaming")
         {
             tracks.push(Track {

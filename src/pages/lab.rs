@@ -4,6 +4,7 @@ use crate::pages::not_found::NotFound;
 use crate::pages::sql_lab::SqlLabPage;
 use crate::pages::use_share_param;
 use crate::route::{Route, LABS};
+use crate::widgets::pipeline::PipelineWorkbench;
 use crate::widgets::{self, broker::presets_panel::PresetsPanel, lab_provider::LabProvider};
 use lab::lesson::WidgetKind;
 use lab::state::{LabConfig, Preset};
@@ -32,6 +33,7 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     // provider, with this page's preset, instead of reusing the previous page's session.
     let key = format!("{}|{}", props.id, share.clone().unwrap_or_default());
     let replication = props.id.as_str() == "replication";
+    let pipeline = props.id.as_str() == "pipeline";
     // The replication lab and the overview show the same cluster two ways: each links the other.
     let companion = match props.id.as_str() {
         "replication" => Some((
@@ -145,6 +147,19 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                 (WidgetKind::StateHash, "Determinism check"),
             ],
         ),
+        "pipeline" => (
+            "Clicks flow through a replicated Kafka topic, a stream job, the online store, model versions and a canary release, all on one clock. \
+             Press Play, open a node, inject a fault and follow it downstream.",
+            LabConfig { preset: Preset::Pipeline, ..LabConfig::default() },
+            vec![WidgetKind::TimeControls],
+            vec![
+                (WidgetKind::PipelineCharts, "Over time"),
+                (WidgetKind::PipelineCompare, "Fork and compare"),
+                (WidgetKind::Trace, "Event trace"),
+                (WidgetKind::Journal, "Journal"),
+                (WidgetKind::StateHash, "Determinism check"),
+            ],
+        ),
         "broker" => (
             "A Kafka 4.x cluster: produce records, watch them land in partition logs, run consumer groups, and break things on purpose.",
             LabConfig { preset: Preset::Broker, ..LabConfig::default() },
@@ -189,6 +204,9 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                     </figure>
                 }
                 <div class="lab-top">{ for top.into_iter().map(|kind| widgets::render(kind, None)) }</div>
+                if pipeline {
+                    <PipelineWorkbench />
+                }
                 <div class="lab-grid">
                     { for grid.into_iter().map(|(kind, caption)| widgets::render(kind, Some(caption))) }
                 </div>

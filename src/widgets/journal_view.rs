@@ -43,6 +43,7 @@ fn describe(lab: &lab::state::Lab, command: &Command) -> String {
         Command::Stream(command) => lab::stream_lab::glue::describe_command(command),
         Command::Rollout(command) => lab::rollout_lab::glue::describe_command(command),
         Command::Experiment(command) => lab::experiment_lab::glue::describe_command(command),
+        Command::Pipeline(command) => lab::pipeline_lab::glue::describe_command(command),
     }
 }
 

@@ -12,6 +12,7 @@ pub mod goal;
 pub mod journal_view;
 pub mod lab_provider;
 pub mod lesson_layout;
+pub mod pipeline;
 pub mod predict;
 pub mod queue_view;
 pub mod rollouts;
@@ -97,6 +98,10 @@ pub fn render(kind: WidgetKind, caption: Option<&str>) -> Html {
             html! { <experiments::interleaving::ExperimentInterleaving /> }
         }
         WidgetKind::ExperimentBandit => html! { <experiments::bandit::ExperimentBandit /> },
+        WidgetKind::PipelineGraph => html! { <pipeline::PipelineGraph /> },
+        WidgetKind::PipelineFaults => html! { <pipeline::faults::PipelineFaults /> },
+        WidgetKind::PipelineCharts => html! { <pipeline::over_time::PipelineCharts /> },
+        WidgetKind::PipelineCompare => html! { <pipeline::compare::PipelineCompare /> },
     };
     html! {
         <figure class={classes!("widget", format!("widget-{}", kind.name()))} data-widget={kind.name()}>

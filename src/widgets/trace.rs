@@ -36,6 +36,7 @@ pub fn describe(lab: &lab::state::Lab, traced: &TracedEvent) -> String {
         Event::Stream(event) => lab::stream_lab::glue::describe_event(event),
         Event::Rollout(event) => lab::rollout_lab::glue::describe_event(event),
         Event::Experiment(event) => lab::experiment_lab::glue::describe_event(event),
+        Event::Pipeline(event) => lab::pipeline_lab::glue::describe_event(event),
     }
 }
 

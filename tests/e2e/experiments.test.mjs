@@ -75,6 +75,11 @@ for (const [width, height, colorScheme] of [[1280, 800, "light"], [390, 844, "da
     await page.click('.ex-engine [data-option="Bayesian"]');
     assert.equal(await results(page, "engine"), "bayesian");
     assert.match(await page.textContent(`${purchase} .ex-ctw`), /^\d+\.\d%$/, "the Bayesian reading gives a chance to win");
+    // The extremes of the chance to win over the hourly looks: what a peek would have called.
+    assert.match(await page.textContent(".ex-ctw-extremes"), /highest \d+\.\d%.*lowest \d+\.\d%.*now \d+\.\d%/);
+    const peak = Number(await page.getAttribute(".ex-ctw-extremes", "data-peak"));
+    const lowest = Number(await page.getAttribute(".ex-ctw-extremes", "data-lowest"));
+    assert.ok(peak >= 0.5 && lowest <= 0.5 && peak > lowest, `extremes ${lowest} to ${peak}`);
     await page.focus('.ex-lift [data-option="absolute"]');
     await page.keyboard.press("Enter");
     await page.waitForSelector('.experiment-results[data-lift="absolute"]');
@@ -101,6 +106,13 @@ for (const [width, height, colorScheme] of [[1280, 800, "light"], [390, 844, "da
     await widgetShot(page, "experiment-results", `experiments-${width}-srm`);
     await widgetShot(page, "experiment-allocation", `experiments-${width}-allocation`);
     await widgetShot(page, "experiment-setup", `experiments-${width}-setup`);
+    // Every setup button says what it sets.
+    const setupButtons = await page.$$eval('[data-widget="experiment-setup"] button', (els) => els.map((e) => (e.getAttribute("aria-label") || e.textContent).trim()));
+    assert.ok(setupButtons.length >= 8, `${setupButtons.length} setup buttons`);
+    assert.ok(!setupButtons.includes("Set"), `a bare "Set" among ${setupButtons.join(", ")}`);
+    for (const name of ["Set key", "Set weights", "Set coverage", "Set namespace", "Set holdout", "Set arrivals"]) {
+      assert.ok(setupButtons.includes(name), `${name} in ${setupButtons.join(", ")}`);
+    }
     await widgetShot(page, "experiment-power", `experiments-${width}-power`);
 
     // Peeking: many A/A tests; peeking's false positives are above alpha and the sequential test's.
@@ -121,6 +133,12 @@ for (const [width, height, colorScheme] of [[1280, 800, "light"], [390, 844, "da
     const ab = Number(await page.getAttribute(".experiment-interleaving", "data-ab-users"));
     const il = Number(await page.getAttribute(".experiment-interleaving", "data-interleaving-users"));
     assert.ok(il > 0 && ab > il, `interleaving (${il}) needs fewer users than A/B (${ab})`);
+    // A second, closer comparison on the same users: the previous one stays beside it.
+    await page.fill(".ex-il-noise-a", "1.1");
+    await page.click(".ex-il-run");
+    await page.waitForSelector(".ex-il-previous");
+    assert.match(await page.textContent(".ex-il-previous"), /Previous comparison \(seed 1, noise 1\.20 against 1\.00, same users as the last run\).*ratio \d+\.\d×/);
+    assert.ok(Number(await page.getAttribute(".ex-il-previous", "data-ratio")) > 1);
     await widgetShot(page, "experiment-interleaving", `experiments-${width}-interleaving`);
 
     // A bandit pulls as the clock runs.
@@ -129,7 +147,32 @@ for (const [width, height, colorScheme] of [[1280, 800, "light"], [390, 844, "da
     await playTo(page, (await tick(page)) + 20);
     assert.ok(Number(await page.getAttribute(".experiment-bandit", "data-pulls")) >= 2000);
     assert.equal(await page.locator(".ex-posterior").count(), 3, "one posterior per arm");
+    // UCB1 sets no weights: the table gives its index, the chart each arm's share of the pulls.
+    assert.equal((await page.textContent(".ex-bandit-arms .ex-steer")).trim(), "UCB1 index");
+    const allocation = '.ex-allocation-chart[data-kind="pull-shares"]';
+    assert.ok(Number(await page.getAttribute(allocation, "data-points")) >= 10);
+    const drawn = await page.$$eval(`${allocation} path.ex-line`, (els) => els.map((e) => e.getAttribute("d").split("L").length));
+    assert.equal(drawn.length, 3, "one line per arm");
+    assert.ok(drawn.every((n) => n >= 10), `each arm's line has its points (${drawn})`);
+    // The regret chart's y ticks are round: multiples of one 1, 2 or 5 times a power of ten.
+    const ticks = (await page.$$eval(".ex-regret svg > g > text", (els) => els.map((e) => e.textContent))).map(Number);
+    assert.ok(ticks.length >= 2, `ticks ${ticks}`);
+    const step = ticks[1] - ticks[0];
+    const mantissa = step / 10 ** Math.floor(Math.log10(step));
+    assert.ok([1, 2, 5].includes(mantissa), `step ${step} of ${ticks}`);
+    assert.ok(ticks.every((t) => t % step === 0), `ticks ${ticks} on the step ${step}`);
     await widgetShot(page, "experiment-bandit", `experiments-${width}-bandit`);
+    // GrowthBook's policy sets traffic weights: the chart draws them at each update.
+    await page.click(".ex-bandit-stop");
+    await page.selectOption(".ex-bandit-policy", "growthbook");
+    await page.click(".ex-bandit-start");
+    await page.waitForSelector('.experiment-bandit[data-running="true"]');
+    await playTo(page, (await tick(page)) + 30);
+    assert.equal((await page.textContent(".ex-bandit-arms .ex-steer")).trim(), "weight");
+    const weights = '.ex-allocation-chart[data-kind="weights"]';
+    assert.ok(Number(await page.getAttribute(weights, "data-points")) >= 2);
+    assert.equal(await page.locator(`${weights} path.ex-line`).count(), 3);
+    await widgetShot(page, "experiment-bandit", `experiments-${width}-bandit-growthbook`);
 
     assert.ok((await overflowOf(page)) <= 0, "no sideways scrolling");
     await page.screenshot({ path: join(SHOTS, `experiments-${width}-full.png`), fullPage: true });

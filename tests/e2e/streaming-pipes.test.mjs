@@ -86,6 +86,13 @@ for (const [width, height, colorScheme] of [[1280, 800, "light"], [390, 844, "da
     await page.waitForSelector(".samples-diagnosis[data-wait='60']");
     assert.ok(parseFloat(await page.textContent(".samples-recall")) < recall900 / 2, "recall falls with a 60 s wait");
     assert.ok((await page.locator(".samples-fake-negatives tbody tr").count()) >= 10, "fake negatives are listed");
+    // Every column of the fake negatives fits the card: none is cut off at the right edge.
+    const cut = await page.evaluate(() => {
+      const table = document.querySelector(".samples-fake-negatives");
+      const box = table.closest(".table-scroll");
+      return table.getBoundingClientRect().right - box.getBoundingClientRect().right;
+    });
+    assert.ok(cut <= 1, `the fake negatives' last column is cut by ${cut} px`);
     assert.equal(await page.locator(".journal-list li").count(), journal + 1, "the wait is journaled");
 
     // Writing to topics: the button journals the command, and the topic's part of the panel appears.

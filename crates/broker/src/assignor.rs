@@ -150,11 +150,12 @@ impl fmt::Display for AssignError {
 /// Runs one rebalance with `strategy`. Every member appears in the result, possibly with nothing.
 pub fn assign(strategy: Strategy, group: &Group) -> Result<Assignment, AssignError> {
     validate(group)?;
-    let mut out: BTreeMap<String, BTreeSet<Tp>> = group
-        .members
-        .iter()
-        .map(|m| (m.id.clone(), BTreeSet::new()))
-        .collect();
+    let mut out: BTreeMap<String, BTreeSet<Tp>> = sim::sort::collect_map(
+        group
+            .members
+            .iter()
+            .map(|m| (m.id.clone(), BTreeSet::new())),
+    );
     let assigned = match strategy {
         Strategy::Range => range(group),
         Strategy::RoundRobin => round_robin(group),
@@ -164,16 +165,15 @@ pub fn assign(strategy: Strategy, group: &Group) -> Result<Assignment, AssignErr
     for (member, tp) in assigned {
         out.entry(member).or_default().insert(tp);
     }
-    Ok(out
-        .into_iter()
-        .map(|(member, tps)| {
+    Ok(sim::sort::collect_map(out.into_iter().map(
+        |(member, tps)| {
             let mut by_topic = MemberAssignment::new();
             for tp in tps {
                 by_topic.entry(tp.topic).or_default().push(tp.partition);
             }
             (member, by_topic)
-        })
-        .collect())
+        },
+    )))
 }
 
 fn validate(group: &Group) -> Result<(), AssignError> {
@@ -301,10 +301,11 @@ struct Ownership {
 
 impl Ownership {
     fn owner_of(&self) -> BTreeMap<&Tp, &str> {
-        self.owned
-            .iter()
-            .flat_map(|(m, tps)| tps.iter().map(move |tp| (tp, m.as_str())))
-            .collect()
+        sim::sort::collect_map(
+            self.owned
+                .iter()
+                .flat_map(|(m, tps)| tps.iter().map(move |tp| (tp, m.as_str()))),
+        )
     }
 }
 
@@ -316,14 +317,15 @@ fn valid_claims<'a>(group: &'a Group, member: &'a Member) -> impl Iterator<Item 
         .filter(|(t, _)| member.topics.contains(*t))
         .flat_map(move |(topic, partitions)| {
             let count = partition_count(group, topic);
-            partitions
-                .iter()
-                .filter(move |p| **p < count)
-                .map(move |p| Tp {
-                    topic: topic.clone(),
-                    partition: *p,
-                })
-                .collect::<BTreeSet<_>>()
+            sim::sort::collect_set(
+                partitions
+                    .iter()
+                    .filter(move |p| **p < count)
+                    .map(move |p| Tp {
+                        topic: topic.clone(),
+                        partition: *p,
+                    }),
+            )
         })
 }
 
@@ -526,7 +528,7 @@ fn general(group: &Group) -> StickyResult {
         ownership
             .owned
             .iter()
-            .map(|(m, tps)| (m.as_str(), tps.iter().cloned().collect())),
+            .map(|(m, tps)| (m.as_str(), sim::sort::collect_set(tps.iter().cloned()))),
     );
     let owned: BTreeSet<&Tp> = sim::sort::collect_set(ownership.owned.values().flatten());
     let subscribed: BTreeSet<&String> =

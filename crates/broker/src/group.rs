@@ -1299,7 +1299,7 @@ fn reconcile_client(
         return;
     };
     let to_revoke: BTreeSet<TopicPartition> =
-        consumer.owned.difference(&assigned).cloned().collect();
+        sim::sort::collect_set(consumer.owned.difference(&assigned).cloned());
     revoke(group, consumer, &to_revoke, now, events);
     consumer.owned = assigned;
     consumer.modern.acknowledge = true;
@@ -1382,10 +1382,11 @@ fn rebalance_step(
     // Every member joined: the first to join leads and runs the assignor.
     let leader = group.join_order[0].clone();
     let assignor_input = assignor::Group {
-        topics: topics
-            .iter()
-            .map(|(name, t)| (name.clone(), t.partitions.len() as u32))
-            .collect(),
+        topics: sim::sort::collect_map(
+            topics
+                .iter()
+                .map(|(name, t)| (name.clone(), t.partitions.len() as u32)),
+        ),
         members: group
             .members
             .iter()
@@ -1420,15 +1421,13 @@ fn rebalance_step(
     let mut summary = BTreeMap::new();
     let mut needs_second_round = false;
     for (member_id, by_topic) in result {
-        let target: BTreeSet<TopicPartition> = by_topic
-            .into_iter()
-            .flat_map(|(topic, ps)| {
+        let target: BTreeSet<TopicPartition> =
+            sim::sort::collect_set(by_topic.into_iter().flat_map(|(topic, ps)| {
                 ps.into_iter().map(move |p| TopicPartition {
                     topic: topic.clone(),
                     partition: PartitionId(p),
                 })
-            })
-            .collect();
+            }));
         let member = group
             .members
             .get_mut(&member_id)
@@ -1441,7 +1440,7 @@ fn rebalance_step(
             continue;
         };
         let to_revoke: BTreeSet<TopicPartition> =
-            consumer.owned.difference(&target).cloned().collect();
+            sim::sort::collect_set(consumer.owned.difference(&target).cloned());
         if !to_revoke.is_empty() {
             needs_second_round = true;
             revoke(group, consumer, &to_revoke, now, events);

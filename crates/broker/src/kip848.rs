@@ -174,14 +174,17 @@ fn next_assignment(
     target: &Target<'_>,
     owned: Option<&Partitions>,
 ) -> Reconciliation {
-    let wanted: Partitions = target
-        .partitions
-        .iter()
-        .filter(|tp| target.subscribed.contains(&tp.topic))
-        .cloned()
-        .collect();
-    let mut assigned: Partitions = member.assigned.intersection(&wanted).cloned().collect();
-    let revoking: Partitions = member.assigned.difference(&assigned).cloned().collect();
+    let wanted: Partitions = sim::sort::collect_set(
+        target
+            .partitions
+            .iter()
+            .filter(|tp| target.subscribed.contains(&tp.topic))
+            .cloned(),
+    );
+    let mut assigned: Partitions =
+        sim::sort::collect_set(member.assigned.intersection(&wanted).cloned());
+    let revoking: Partitions =
+        sim::sort::collect_set(member.assigned.difference(&assigned).cloned());
     let (unreleased, pending): (Partitions, Partitions) = wanted
         .difference(&assigned)
         .cloned()
@@ -208,10 +211,8 @@ pub fn uniform_assign(
     subscriptions: &BTreeMap<String, BTreeSet<String>>,
     previous: &BTreeMap<String, Partitions>,
 ) -> BTreeMap<String, Partitions> {
-    let mut result: BTreeMap<String, Partitions> = subscriptions
-        .keys()
-        .map(|m| (m.clone(), Partitions::new()))
-        .collect();
+    let mut result: BTreeMap<String, Partitions> =
+        sim::sort::collect_map(subscriptions.keys().map(|m| (m.clone(), Partitions::new())));
     for (topic, &count) in partition_counts {
         let members: Vec<&String> = subscriptions
             .iter()
@@ -478,11 +479,11 @@ impl Coordinator {
         partition_counts: &BTreeMap<String, u32>,
         events: &mut Vec<CoordinatorEvent>,
     ) {
-        let subscriptions = self
-            .members
-            .iter()
-            .map(|(id, m)| (id.clone(), m.topics.clone()))
-            .collect();
+        let subscriptions = sim::sort::collect_map(
+            self.members
+                .iter()
+                .map(|(id, m)| (id.clone(), m.topics.clone())),
+        );
         self.target = uniform_assign(partition_counts, &subscriptions, &self.target);
         self.target_epoch = self.group_epoch;
         self.targets_computed += 1;

@@ -356,6 +356,9 @@ pub struct PartitionLog {
     record_count: usize,
     /// The leader-epoch cache: (epoch, first offset written in it), strictly increasing in both.
     epochs: Vec<(u32, Offset)>,
+    /// Whether a transaction's batch or marker was ever appended: until then every record is
+    /// stable and a read_committed fetch needs no scan for open or aborted transactions.
+    held_transactions: bool,
 }
 
 impl PartitionLog {
@@ -368,6 +371,7 @@ impl PartitionLog {
             first_dirty: Offset(0),
             record_count: 0,
             epochs: Vec::new(),
+            held_transactions: false,
         }
     }
 
@@ -469,6 +473,7 @@ impl PartitionLog {
             .last_mut()
             .expect("a log always has a segment");
         active.created_at.get_or_insert(now);
+        self.held_transactions |= kind != BatchKind::Data;
         active.batches.push(Batch {
             records: Rc::new(stored),
             leader_epoch,
@@ -658,6 +663,7 @@ impl PartitionLog {
                 .last_mut()
                 .expect("a log always has a segment");
             active.created_at.get_or_insert(now);
+            self.held_transactions |= batch.kind != BatchKind::Data;
             active.batches.push(batch);
         }
         Ok(())

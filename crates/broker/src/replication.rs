@@ -110,11 +110,12 @@ impl Replica {
         let leading = (me == leader).then(|| LeaderState {
             epoch_start: Offset(0),
             pending_isr: None,
-            followers: replicas
-                .iter()
-                .filter(|b| **b != me)
-                .map(|b| (*b, FollowerProgress::fresh(Tick(0), Some(Offset(0)))))
-                .collect(),
+            followers: sim::sort::collect_map(
+                replicas
+                    .iter()
+                    .filter(|b| **b != me)
+                    .map(|b| (*b, FollowerProgress::fresh(Tick(0), Some(Offset(0))))),
+            ),
         });
         Replica {
             log,
@@ -165,11 +166,12 @@ impl Replica {
                 self.leading = Some(LeaderState {
                     epoch_start: start,
                     pending_isr: None,
-                    followers: replicas
-                        .iter()
-                        .filter(|b| **b != me)
-                        .map(|b| (*b, FollowerProgress::fresh(now, None)))
-                        .collect(),
+                    followers: sim::sort::collect_map(
+                        replicas
+                            .iter()
+                            .filter(|b| **b != me)
+                            .map(|b| (*b, FollowerProgress::fresh(now, None))),
+                    ),
                 });
             } else if let Some(l) = &mut self.leading {
                 l.pending_isr = None;

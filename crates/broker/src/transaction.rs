@@ -391,11 +391,11 @@ impl Coordinator {
             return;
         };
         meta.epoch = meta.epoch.saturating_add(1);
-        meta.markers = meta
-            .partitions
-            .iter()
-            .map(|tp| (tp.clone(), MarkerProgress::Pending))
-            .collect();
+        meta.markers = sim::sort::collect_map(
+            meta.partitions
+                .iter()
+                .map(|tp| (tp.clone(), MarkerProgress::Pending)),
+        );
         let key = (meta.pid, meta.epoch);
         self.decided.entry(key).or_default().insert(outcome);
     }
@@ -458,11 +458,12 @@ impl Coordinator {
 
     /// (group, partition) pairs whose offsets a transaction not yet complete holds.
     pub fn pending_offsets(&self) -> BTreeSet<(String, TopicPartition)> {
-        self.ids
-            .values()
-            .filter(|m| !m.state.is_settled())
-            .flat_map(|m| m.offsets.iter().map(|(g, tp, _)| (g.clone(), tp.clone())))
-            .collect()
+        sim::sort::collect_set(
+            self.ids
+                .values()
+                .filter(|m| !m.state.is_settled())
+                .flat_map(|m| m.offsets.iter().map(|(g, tp, _)| (g.clone(), tp.clone()))),
+        )
     }
 
     /// `AddOffsetsToTxn` plus `TxnOffsetCommit`: the group's offsets ride with the transaction.

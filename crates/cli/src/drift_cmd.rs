@@ -2,7 +2,7 @@
 //! Stability Index over the reference's deciles and the two-sample Kolmogorov-Smirnov test
 //! (`rollouts::drift`).
 
-use crate::args::Args;
+use crate::args::{parse_flags, FlagSpec, Operands};
 use crate::judge_cmd::{read_samples, sample_refused, Failure};
 use rollouts::drift::drift;
 use serde_json::{json, Value as Json};
@@ -37,50 +37,25 @@ Exit status: 0 with the measures; 1 for bad input (a line that is not a number, 
 infinity, an empty file), naming the file and line, with a hint; 2 for a usage error (an
 unknown option, a missing option, a file that cannot be read).";
 
-/// What the arguments ask for.
-#[derive(Debug, Default, PartialEq)]
-struct Options {
-    reference: Option<String>,
-    current: Option<String>,
-    help: bool,
-}
-
-fn parse_args(args: &[String]) -> Result<Options, Failure> {
-    let mut options = Options::default();
-    let mut args = Args::new(args);
-    while let Some(arg) = args.next_arg() {
-        let mut value = |what: &str| args.value(&arg, what).map_err(Failure::Usage);
-        match arg.flag {
-            "--reference" => options.reference = Some(value("a FILE")?),
-            "--current" => options.current = Some(value("a FILE")?),
-            "--help" | "-h" => options.help = true,
-            _ => {
-                return Err(Failure::Usage(format!(
-                    "unknown argument {} (see lab drift --help)",
-                    arg.whole
-                )))
-            }
-        }
-    }
-    Ok(options)
-}
+/// `lab drift`'s flags.
+const FLAGS: FlagSpec = FlagSpec {
+    flags: &[
+        ("--reference", Some("a FILE")),
+        ("--current", Some("a FILE")),
+    ],
+    operands: Operands::Refused,
+    help_ends_reading: false,
+    help_word: true,
+    unknown: |arg| format!("unknown argument {} (see lab drift --help)", arg.whole),
+};
 
 /// Runs `lab drift ARGS`; returns its standard output.
 pub fn run(args: &[String]) -> Result<String, Failure> {
-    if args.first().map(String::as_str) == Some("help") {
+    let flags = parse_flags(args, &FLAGS).map_err(Failure::Usage)?;
+    if flags.help {
         return Ok(format!("{HELP}\n"));
     }
-    let options = parse_args(args)?;
-    if options.help {
-        return Ok(format!("{HELP}\n"));
-    }
-    let [reference, current] = read_samples(
-        "drift",
-        [
-            ("--reference", options.reference),
-            ("--current", options.current),
-        ],
-    )?;
+    let [reference, current] = read_samples(&flags, "drift", ["--reference", "--current"])?;
     // Both samples were checked as they were read, so this cannot refuse them.
     let result = drift(&reference, &current).map_err(|e| sample_refused(e.sample, &e.error))?;
     let mut edges: Vec<Json> = vec![Json::Null];
@@ -101,10 +76,7 @@ pub fn run(args: &[String]) -> Result<String, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
+    use crate::args::argv as args;
 
     #[test]
     fn bad_arguments_are_usage_errors() {

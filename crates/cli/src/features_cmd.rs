@@ -2,7 +2,7 @@
 //! repository file, an entity CSV and feature references, and prints it the way `lab sql`
 //! prints a query's result.
 
-use crate::args::{format_value, Args};
+use crate::args::{format_value, parse_flags, FlagSpec, Operands};
 use crate::sql_cmd::describe;
 use crate::sql_format::{render, Format};
 use lab::feature_sources::{
@@ -80,33 +80,41 @@ fn invalid(context: &str, error: FeatureError) -> Failure {
     Failure::Invalid(format!("{context}{}\nhint: {}", error.message, error.hint))
 }
 
+/// `lab features historical`'s flags.
+const FLAGS: FlagSpec = FlagSpec {
+    flags: &[
+        ("--repo", Some("a REPO.json file")),
+        ("--entities", Some("an ENTITIES.csv file")),
+        ("--features", Some("VIEW:FEATURE references")),
+        ("--full-feature-names", None),
+        ("--created-cutoff", None),
+        ("--format", Some("table, csv or json")),
+    ],
+    operands: Operands::Refused,
+    help_ends_reading: false,
+    help_word: false,
+    unknown: |arg| {
+        format!(
+            "unknown argument {} (see lab features historical --help)",
+            arg.flag
+        )
+    },
+};
+
 fn parse_args(args: &[String]) -> Result<Options, Failure> {
-    let mut options = Options::default();
-    let mut args = Args::new(args);
-    while let Some(arg) = args.next_arg() {
-        let mut value = |what: &str| args.value(&arg, what).map_err(usage);
-        match arg.flag {
-            "--repo" => options.repo = Some(value("a REPO.json file")?),
-            "--entities" => options.entities = Some(value("an ENTITIES.csv file")?),
-            "--features" => options.features.extend(
-                value("VIEW:FEATURE references")?
-                    .split(',')
-                    .map(|s| s.trim().to_string()),
-            ),
-            "--full-feature-names" => options.full_feature_names = true,
-            "--created-cutoff" => options.created_cutoff = true,
-            "--format" => {
-                options.format = Some(format_value(&value("table, csv or json")?).map_err(usage)?)
-            }
-            "--help" | "-h" => options.help = true,
-            other => {
-                return Err(usage(format!(
-                    "unknown argument {other} (see lab features historical --help)"
-                )))
-            }
-        }
-    }
-    Ok(options)
+    let flags = parse_flags(args, &FLAGS).map_err(usage)?;
+    Ok(Options {
+        repo: flags.value("--repo").map(str::to_string),
+        entities: flags.value("--entities").map(str::to_string),
+        features: flags
+            .values("--features")
+            .flat_map(|list| list.split(',').map(|s| s.trim().to_string()))
+            .collect(),
+        full_feature_names: flags.is_set("--full-feature-names"),
+        created_cutoff: flags.is_set("--created-cutoff"),
+        format: flags.parsed("--format", format_value).map_err(usage)?,
+        help: flags.help,
+    })
 }
 
 fn read(path: &Path) -> Result<String, Failure> {
@@ -263,10 +271,7 @@ fn historical(args: &[String]) -> Result<String, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
+    use crate::args::argv as args;
 
     #[test]
     fn options_parse_in_both_spellings() {

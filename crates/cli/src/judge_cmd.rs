@@ -2,7 +2,7 @@
 //! with the Mann-Whitney U test behind it (`rollouts::judge`). Also reads the two
 //! one-number-a-line sample files of a two-sample command, for `lab drift` too.
 
-use crate::args::Args;
+use crate::args::{parse_flags, FlagSpec, Flags, Operands};
 use rollouts::judge::{classify, mann_whitney_u, Classifier};
 use rollouts::stats::SampleError;
 use serde_json::json;
@@ -79,23 +79,24 @@ fn read_sample(path: &str) -> Result<Vec<f64>, Failure> {
 }
 
 /// A required `--flag FILE` option's value.
-fn required(value: Option<String>, flag: &str, command: &str) -> Result<String, Failure> {
-    value.ok_or_else(|| {
+fn required<'f>(flags: &'f Flags, flag: &str, command: &str) -> Result<&'f str, Failure> {
+    flags.value(flag).ok_or_else(|| {
         Failure::Usage(format!(
             "{flag} FILE is required (see lab {command} --help)"
         ))
     })
 }
 
-/// The two samples of a two-sample command (`lab judge`, `lab drift`): each `(--flag, FILE)`
+/// The two samples of a two-sample command (`lab judge`, `lab drift`): each `--flag FILE`
 /// required (both checked before either file is read), then read one number a line.
 pub fn read_samples(
+    flags: &Flags,
     command: &str,
-    [(first_flag, first), (second_flag, second)]: [(&str, Option<String>); 2],
+    [first_flag, second_flag]: [&str; 2],
 ) -> Result<[Vec<f64>; 2], Failure> {
-    let first_path = required(first, first_flag, command)?;
-    let second_path = required(second, second_flag, command)?;
-    Ok([read_sample(&first_path)?, read_sample(&second_path)?])
+    let first_path = required(flags, first_flag, command)?;
+    let second_path = required(flags, second_flag, command)?;
+    Ok([read_sample(first_path)?, read_sample(second_path)?])
 }
 
 /// The engine's refusal of a sample, as bad input. Samples are checked as they are read, so the
@@ -108,15 +109,6 @@ pub fn sample_refused(sample: &str, error: &SampleError) -> Failure {
     ))
 }
 
-/// What the arguments ask for.
-#[derive(Debug, Default, PartialEq)]
-struct Options {
-    baseline: Option<String>,
-    canary: Option<String>,
-    tolerance: Option<f64>,
-    help: bool,
-}
-
 fn tolerance(text: &str) -> Result<f64, Failure> {
     match text.trim().parse::<f64>() {
         Ok(value) if value.is_finite() && value >= 0.0 => Ok(value),
@@ -126,45 +118,29 @@ fn tolerance(text: &str) -> Result<f64, Failure> {
     }
 }
 
-fn parse_args(args: &[String]) -> Result<Options, Failure> {
-    let mut options = Options::default();
-    let mut args = Args::new(args);
-    while let Some(arg) = args.next_arg() {
-        let mut value = |what: &str| args.value(&arg, what).map_err(Failure::Usage);
-        match arg.flag {
-            "--baseline" => options.baseline = Some(value("a FILE")?),
-            "--canary" => options.canary = Some(value("a FILE")?),
-            "--tolerance" => options.tolerance = Some(tolerance(&value("a number")?)?),
-            "--help" | "-h" => options.help = true,
-            _ => {
-                return Err(Failure::Usage(format!(
-                    "unknown argument {} (see lab judge --help)",
-                    arg.whole
-                )))
-            }
-        }
-    }
-    Ok(options)
-}
+/// `lab judge`'s flags.
+const FLAGS: FlagSpec = FlagSpec {
+    flags: &[
+        ("--baseline", Some("a FILE")),
+        ("--canary", Some("a FILE")),
+        ("--tolerance", Some("a number")),
+    ],
+    operands: Operands::Refused,
+    help_ends_reading: false,
+    help_word: true,
+    unknown: |arg| format!("unknown argument {} (see lab judge --help)", arg.whole),
+};
 
 /// Runs `lab judge ARGS`; returns its standard output.
 pub fn run(args: &[String]) -> Result<String, Failure> {
-    if args.first().map(String::as_str) == Some("help") {
+    let flags = parse_flags(args, &FLAGS).map_err(Failure::Usage)?;
+    let tolerance = flags.parsed("--tolerance", tolerance)?;
+    if flags.help {
         return Ok(format!("{HELP}\n"));
     }
-    let options = parse_args(args)?;
-    if options.help {
-        return Ok(format!("{HELP}\n"));
-    }
-    let [baseline, canary] = read_samples(
-        "judge",
-        [
-            ("--baseline", options.baseline),
-            ("--canary", options.canary),
-        ],
-    )?;
+    let [baseline, canary] = read_samples(&flags, "judge", ["--baseline", "--canary"])?;
     let classifier = Classifier {
-        tolerance: options.tolerance.unwrap_or(Classifier::default().tolerance),
+        tolerance: tolerance.unwrap_or(Classifier::default().tolerance),
         ..Classifier::default()
     };
     // Both samples were checked as they were read, so neither call can refuse them.
@@ -182,24 +158,21 @@ pub fn run(args: &[String]) -> Result<String, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
+    use crate::args::argv as args;
 
     #[test]
     fn options_parse_in_both_spellings() {
-        let o = parse_args(&args(&[
+        let list = args(&[
             "--baseline=b.txt",
             "--canary",
             "c.txt",
             "--tolerance",
             "0.1",
-        ]))
-        .unwrap();
-        assert_eq!(o.baseline.as_deref(), Some("b.txt"));
-        assert_eq!(o.canary.as_deref(), Some("c.txt"));
-        assert_eq!(o.tolerance, Some(0.1));
+        ]);
+        let flags = parse_flags(&list, &FLAGS).unwrap();
+        assert_eq!(flags.value("--baseline"), Some("b.txt"));
+        assert_eq!(flags.value("--canary"), Some("c.txt"));
+        assert_eq!(flags.parsed("--tolerance", tolerance), Ok(Some(0.1)));
     }
 
     #[test]

@@ -77,10 +77,7 @@ pub fn run(args: &[String]) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
+    use crate::args::argv as args;
 
     #[test]
     fn prints_hash_and_partition() {

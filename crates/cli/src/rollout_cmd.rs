@@ -4,7 +4,7 @@
 //! and analysis. Prints the timeline (steps, weights, phases), every measurement, and the final
 //! phase and weight.
 
-use crate::args::Args;
+use crate::args::{parse_flags, FlagSpec, Operands};
 use lab::rng::{Rng, Seed};
 use lab::rollout_lab::command::{NarrationKind, RolloutCommand, RolloutEvent, VersionBehaviour};
 use lab::rollout_lab::glue::clock;
@@ -89,67 +89,60 @@ pub fn run(args: &[String]) -> Result<String, Failure> {
     }
 }
 
+/// `lab rollout run`'s flags; its operand is the spec file.
+const FLAGS: FlagSpec = FlagSpec {
+    flags: &[
+        ("--version", Some("NAME=KEY:VALUE,...")),
+        ("--ticks", Some("a number of ticks")),
+        ("--seed", Some("a number")),
+        ("--format", Some("json or table")),
+    ],
+    operands: Operands::Taken {
+        flag_prefix: "--",
+        after_double_dash: false,
+    },
+    help_ends_reading: true,
+    help_word: false,
+    unknown: |arg| format!("unknown option {} (see lab rollout --help)", arg.flag),
+};
+
 fn options(args: &[String]) -> Result<Options, Failure> {
-    let mut args = Args::new(args);
-    let mut spec_path = None;
-    let mut versions = Vec::new();
-    let mut ticks = None;
-    let mut seed = 1;
-    let mut table = false;
-    while let Some(arg) = args.next_arg() {
-        match arg.flag {
-            "--version" => {
-                let text = args
-                    .value(&arg, "NAME=KEY:VALUE,...")
-                    .map_err(Failure::Usage)?;
-                versions.push(version(&text).map_err(Failure::Invalid)?);
-            }
-            "--ticks" => {
-                let text = args
-                    .value(&arg, "a number of ticks")
-                    .map_err(Failure::Usage)?;
-                ticks = Some(
-                    text.parse::<u64>()
-                        .ok()
-                        .filter(|n| (1..=100_000).contains(n))
-                        .ok_or_else(|| {
-                            Failure::Usage(format!("--ticks takes 1 to 100000, not \"{text}\""))
-                        })?,
-                );
-            }
-            "--seed" => {
-                let text = args.value(&arg, "a number").map_err(Failure::Usage)?;
-                seed = text.parse().map_err(|_| {
-                    Failure::Usage(format!("--seed takes a whole number, not \"{text}\""))
-                })?;
-            }
-            "--format" => {
-                let text = args.value(&arg, "json or table").map_err(Failure::Usage)?;
-                table = match text.as_str() {
-                    "json" => false,
-                    "table" => true,
-                    _ => {
-                        return Err(Failure::Usage(format!(
-                            "--format must be json or table, not \"{text}\""
-                        )))
-                    }
-                };
-            }
-            "--help" | "-h" => return Err(Failure::Usage(HELP.to_string())),
-            flag if flag.starts_with("--") => {
-                return Err(Failure::Usage(format!(
-                    "unknown option {flag} (see lab rollout --help)"
-                )))
-            }
-            _ if spec_path.is_none() => spec_path = Some(arg.whole.to_string()),
-            _ => {
-                return Err(Failure::Usage(format!(
-                    "one spec file only: \"{}\" is a second one",
-                    arg.whole
-                )))
-            }
-        }
+    let flags = parse_flags(args, &FLAGS).map_err(Failure::Usage)?;
+    if flags.help {
+        return Err(Failure::Usage(HELP.to_string()));
     }
+    let versions = flags
+        .values("--version")
+        .map(version)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Failure::Invalid)?;
+    let ticks = flags.parsed("--ticks", |text| {
+        text.parse::<u64>()
+            .ok()
+            .filter(|n| (1..=100_000).contains(n))
+            .ok_or_else(|| Failure::Usage(format!("--ticks takes 1 to 100000, not \"{text}\"")))
+    })?;
+    let seed = flags
+        .parsed("--seed", |text| {
+            text.parse()
+                .map_err(|_| Failure::Usage(format!("--seed takes a whole number, not \"{text}\"")))
+        })?
+        .unwrap_or(1);
+    let table = flags
+        .parsed("--format", |text| match text {
+            "json" => Ok(false),
+            "table" => Ok(true),
+            _ => Err(Failure::Usage(format!(
+                "--format must be json or table, not \"{text}\""
+            ))),
+        })?
+        .unwrap_or(false);
+    if let Some(second) = flags.operands.get(1) {
+        return Err(Failure::Usage(format!(
+            "one spec file only: \"{second}\" is a second one"
+        )));
+    }
+    let spec_path = flags.operands.into_iter().next();
     if versions.len() > 2 {
         return Err(Failure::Invalid(
             "at most two --version: the stable version and the new revision\nhint: give the new revision alone, or the stable version then the new revision".into(),

@@ -90,6 +90,7 @@ pub fn run(args: &[String]) -> Result<Report, String> {
             e.hint
         )
     })?;
+    let head_is_pipeline = ran.timeline.head().pipeline().is_some();
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -99,6 +100,18 @@ pub fn run(args: &[String]) -> Result<Report, String> {
         lesson.meta.config.preset.name()
     );
     for (at, event) in &ran.trace {
+        // The pipeline world's own events and its rollout's, told as the lab's trace tells them.
+        let told = match event {
+            Event::Pipeline(e) => Some(lab::pipeline_lab::glue::describe_event(e)),
+            Event::Rollout(e) if head_is_pipeline => {
+                Some(lab::rollout_lab::glue::describe_event(e))
+            }
+            _ => None,
+        };
+        if let Some(text) = told {
+            let _ = writeln!(out, "{at:>6}  {text}");
+            continue;
+        }
         let Event::Broker(event) = event else {
             continue;
         };
@@ -185,6 +198,23 @@ pub fn run(args: &[String]) -> Result<Report, String> {
             report.redeliveries.len(),
             report.skipped.len(),
             report.lost_writes.len()
+        );
+    }
+    if head.pipeline().is_some() {
+        let v = |f: &str| lab::pipeline_lab::glue::pipeline_value(head, f).unwrap_or(0);
+        let _ = writeln!(
+            out,
+            "pipeline: {} clicks sent, {} lost; job running {}, lag {}; {} stale users, oldest feature {} ms; quality v1 {}, candidate {}; {} release(s) aborted, {} completed",
+            v("clicks_sent"),
+            v("clicks_lost"),
+            v("job_running"),
+            v("job_lag_records"),
+            v("stale_users"),
+            v("feature_age_ms"),
+            v("v1_quality_permille"),
+            v("candidate_quality_permille"),
+            v("rollout_aborts"),
+            v("rollout_completed")
         );
     }
     write_findings(&mut out, &findings);

@@ -1,7 +1,7 @@
 //! `lab sql`: runs SQL over the lab's sample tables and the learner's CSV files, natively, with
 //! the same engine, messages and carets as the SQL lab.
 
-use crate::args::{format_value, Args};
+use crate::args::{format_value, parse_flags, FlagSpec, Operands};
 use crate::sql_format::{render, Format};
 use lab::sql::csv::from_csv;
 use lab::sql::datasets::{load_samples, Size};
@@ -61,51 +61,54 @@ fn plain_identifier(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-fn parse_args(args: &[String]) -> Result<Options, Failure> {
-    let mut options = Options::default();
-    let mut args = Args::new(args);
-    while let Some(arg) = args.next_arg() {
-        match arg.flag {
-            "--table" => {
-                let spec = args.value(&arg, "NAME=FILE.csv").map_err(usage)?;
-                let (name, file) = spec
-                    .split_once('=')
-                    .ok_or_else(|| usage(format!("--table wants NAME=FILE.csv, not \"{spec}\"")))?;
-                if !plain_identifier(name) {
-                    return Err(usage(format!(
-                        "table name \"{name}\" must be letters, digits and _, not starting with a digit"
-                    )));
-                }
-                options.tables.push((name.to_string(), file.to_string()));
-            }
-            "--format" => {
-                let name = args.value(&arg, "table, csv or json").map_err(usage)?;
-                options.format = Some(format_value(&name).map_err(usage)?);
-            }
-            "--large" => options.large = true,
-            "--help" | "-h" => options.help = true,
-            "--" => {
-                for query in args.remaining() {
-                    set_query(&mut options, query)?;
-                }
-            }
-            flag if flag.starts_with('-') && flag.len() > 1 => {
-                return Err(usage(format!("unknown option {flag} (see lab sql --help)")))
-            }
-            _ => set_query(&mut options, arg.whole)?,
-        }
-    }
-    Ok(options)
-}
+/// `lab sql`'s flags; its operand is the query.
+const FLAGS: FlagSpec = FlagSpec {
+    flags: &[
+        ("--table", Some("NAME=FILE.csv")),
+        ("--format", Some("table, csv or json")),
+        ("--large", None),
+    ],
+    operands: Operands::Taken {
+        flag_prefix: "-",
+        after_double_dash: true,
+    },
+    help_ends_reading: false,
+    help_word: false,
+    unknown: |arg| format!("unknown option {} (see lab sql --help)", arg.flag),
+};
 
-fn set_query(options: &mut Options, query: &str) -> Result<(), Failure> {
-    if options.query.is_some() {
+fn parse_args(args: &[String]) -> Result<Options, Failure> {
+    let flags = parse_flags(args, &FLAGS).map_err(usage)?;
+    let tables = flags
+        .values("--table")
+        .map(table_spec)
+        .collect::<Result<Vec<_>, _>>()?;
+    let format = flags.parsed("--format", format_value).map_err(usage)?;
+    if flags.operands.len() > 1 {
         return Err(usage(
             "give the statements as one QUERY argument (quote it), or on standard input",
         ));
     }
-    options.query = Some(query.to_string());
-    Ok(())
+    Ok(Options {
+        tables,
+        format,
+        large: flags.is_set("--large"),
+        query: flags.operands.into_iter().next(),
+        help: flags.help,
+    })
+}
+
+/// A `--table NAME=FILE.csv` value: the table's name (a plain SQL identifier) and its file.
+fn table_spec(spec: &str) -> Result<(String, String), Failure> {
+    let (name, file) = spec
+        .split_once('=')
+        .ok_or_else(|| usage(format!("--table wants NAME=FILE.csv, not \"{spec}\"")))?;
+    if !plain_identifier(name) {
+        return Err(usage(format!(
+            "table name \"{name}\" must be letters, digits and _, not starting with a digit"
+        )));
+    }
+    Ok((name.to_string(), file.to_string()))
 }
 
 /// An engine error as the lab shows it: the message with its position, the query's line with a
@@ -177,10 +180,7 @@ pub fn run(args: &[String], stdin: &mut dyn Read) -> Result<String, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
+    use crate::args::argv as args;
 
     fn usage_error(list: &[&str]) -> String {
         match run(&args(list), &mut &b""[..]) {

@@ -2,7 +2,7 @@
 //! order on one partition, with a watermark, allowed lateness and an emit mode; prints the final
 //! windows, the late rows and what fired after each row (`lab::stream_sql`).
 
-use crate::args::Args;
+use crate::args::{parse_flags, FlagSpec, Operands};
 use crate::sql_cmd::describe;
 use crate::sql_format::{json_row_arrays, json_table, json_value, text_table};
 use lab::feature_sources::csv_record_lines;
@@ -85,70 +85,74 @@ fn seconds(flag: &str, text: &str) -> Result<f64, String> {
     }
 }
 
-fn parse_args(args: &[String]) -> Result<Options, String> {
-    let mut options = Options {
-        table: None,
-        stream: StreamRunOptions::default(),
-        format: Format::Table,
-        query: None,
-        help: false,
-    };
-    let mut args = Args::new(args);
-    while let Some(arg) = args.next_arg() {
-        match arg.flag {
-            "--table" => {
-                let spec = args.value(&arg, "NAME=FILE.csv")?;
-                let (name, file) = spec
-                    .split_once('=')
-                    .filter(|(name, file)| !name.is_empty() && !file.is_empty())
-                    .ok_or_else(|| format!("--table wants NAME=FILE.csv, not \"{spec}\""))?;
-                if options.table.is_some() {
-                    return Err("a stream reads one --table".into());
-                }
-                options.table = Some((name.to_string(), file.to_string()));
-            }
-            "--watermark-delay" => {
-                options.stream.watermark_delay = seconds(arg.flag, &args.value(&arg, "SECONDS")?)?
-            }
-            "--allowed-lateness" => {
-                options.stream.allowed_lateness = seconds(arg.flag, &args.value(&arg, "SECONDS")?)?
-            }
-            "--emit" => {
-                let name = args.value(&arg, "final, on-close, changes or complete")?;
-                options.stream.mode = EmitMode::parse(&name).ok_or_else(|| {
-                    format!("--emit must be final, on-close, changes or complete, not \"{name}\"")
-                })?;
-            }
-            "--format" => {
-                options.format = match args.value(&arg, "table or json")?.as_str() {
-                    "table" => Format::Table,
-                    "json" => Format::Json,
-                    other => {
-                        return Err(format!("--format must be table or json, not \"{other}\""))
-                    }
-                }
-            }
-            "--help" | "-h" => options.help = true,
-            "--" => {
-                for query in args.remaining() {
-                    set_query(&mut options, query)?;
-                }
-            }
-            flag if flag.starts_with('-') && flag.len() > 1 => {
-                return Err(format!("unknown option {flag} (see lab stream run --help)"))
-            }
-            _ => set_query(&mut options, arg.whole)?,
-        }
-    }
-    Ok(options)
-}
+/// `lab stream run`'s flags; its operand is the query.
+const FLAGS: FlagSpec = FlagSpec {
+    flags: &[
+        ("--table", Some("NAME=FILE.csv")),
+        ("--watermark-delay", Some("SECONDS")),
+        ("--allowed-lateness", Some("SECONDS")),
+        ("--emit", Some("final, on-close, changes or complete")),
+        ("--format", Some("table or json")),
+    ],
+    operands: Operands::Taken {
+        flag_prefix: "-",
+        after_double_dash: true,
+    },
+    help_ends_reading: false,
+    help_word: false,
+    unknown: |arg| format!("unknown option {} (see lab stream run --help)", arg.flag),
+};
 
-fn set_query(options: &mut Options, query: &str) -> Result<(), String> {
-    if options.query.is_some() {
+fn parse_args(args: &[String]) -> Result<Options, String> {
+    let flags = parse_flags(args, &FLAGS)?;
+    let mut table = None;
+    for spec in flags.values("--table") {
+        let (name, file) = spec
+            .split_once('=')
+            .filter(|(name, file)| !name.is_empty() && !file.is_empty())
+            .ok_or_else(|| format!("--table wants NAME=FILE.csv, not \"{spec}\""))?;
+        if table.is_some() {
+            return Err("a stream reads one --table".into());
+        }
+        table = Some((name.to_string(), file.to_string()));
+    }
+    let defaults = StreamRunOptions::default();
+    let stream = StreamRunOptions {
+        watermark_delay: flags
+            .parsed("--watermark-delay", |text| {
+                seconds("--watermark-delay", text)
+            })?
+            .unwrap_or(defaults.watermark_delay),
+        allowed_lateness: flags
+            .parsed("--allowed-lateness", |text| {
+                seconds("--allowed-lateness", text)
+            })?
+            .unwrap_or(defaults.allowed_lateness),
+        mode: flags
+            .parsed("--emit", |name| {
+                EmitMode::parse(name).ok_or_else(|| {
+                    format!("--emit must be final, on-close, changes or complete, not \"{name}\"")
+                })
+            })?
+            .unwrap_or(defaults.mode),
+    };
+    let format = flags
+        .parsed("--format", |name| match name {
+            "table" => Ok(Format::Table),
+            "json" => Ok(Format::Json),
+            other => Err(format!("--format must be table or json, not \"{other}\"")),
+        })?
+        .unwrap_or(Format::Table);
+    if flags.operands.len() > 1 {
         return Err("give the query as one QUERY argument (quote it)".into());
     }
-    options.query = Some(query.to_string());
-    Ok(())
+    Ok(Options {
+        table,
+        stream,
+        format,
+        query: flags.operands.into_iter().next(),
+        help: flags.help,
+    })
 }
 
 /// Runs `lab stream ARGS`; returns its standard output, or the message for standard error.
@@ -228,10 +232,7 @@ fn json_output(run: &StreamRun) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
-    }
+    use crate::args::argv as args;
 
     #[test]
     fn options_parse_in_both_spellings() {

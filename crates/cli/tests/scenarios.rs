@@ -79,8 +79,9 @@ fn bad_scenarios_are_one_line_errors() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// The failover scenarios' full traces are golden: any change to replication, elections or
-/// truncation shows up as a diff against `scenarios/golden/NAME.trace`. Regenerate deliberately
+/// The failover scenarios' and the pipeline incidents' full traces are golden: any change to
+/// replication, elections, truncation, or to the pipeline's causal chain (job, features, model
+/// quality, canary) shows up as a diff against `scenarios/golden/NAME.trace`. Regenerate deliberately
 /// with `UPDATE_GOLDEN=1 cargo test -p lab-cli --test scenarios`.
 #[test]
 fn failover_traces_match_their_golden_files() {
@@ -89,15 +90,15 @@ fn failover_traces_match_their_golden_files() {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("failover-") && n.ends_with(".md"))
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                (n.starts_with("failover-") || n.starts_with("pipeline-")) && n.ends_with(".md")
+            })
         })
         .collect();
     files.sort();
     assert!(
-        files.len() >= 5,
-        "the worked example and four named failovers"
+        files.len() >= 9,
+        "the worked example, four named failovers and four pipeline incidents"
     );
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
     for file in files {

@@ -156,10 +156,19 @@ pub struct FeatureRow {
     pub values: Vec<FeatureValue>,
 }
 
-/// The rows of one view's source, in ingestion order.
+/// The rows of one view's source, in ingestion order. Shared: a copy of a store (every tick of a
+/// lab that the screen still shows) copies a pointer, and only a view that changes is copied.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ViewRows {
-    pub rows: Vec<FeatureRow>,
+    pub rows: std::rc::Rc<Vec<FeatureRow>>,
+}
+
+impl From<Vec<FeatureRow>> for ViewRows {
+    fn from(rows: Vec<FeatureRow>) -> ViewRows {
+        ViewRows {
+            rows: std::rc::Rc::new(rows),
+        }
+    }
 }
 
 /// Entity rows to build a training set for: named, typed columns (join keys, other columns kept

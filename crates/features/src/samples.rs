@@ -240,7 +240,7 @@ fn in_ingestion_order(mut rows: Vec<FeatureRow>) -> ViewRows {
     for (seq, row) in rows.iter_mut().enumerate() {
         row.seq = seq as u64;
     }
-    ViewRows { rows }
+    ViewRows::from(rows)
 }
 
 #[cfg(test)]

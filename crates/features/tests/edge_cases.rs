@@ -82,7 +82,7 @@ impl Store {
     }
 
     fn add(&mut self, view: FeatureView, rows: Vec<FeatureRow>) {
-        self.sources.insert(view.name.clone(), ViewRows { rows });
+        self.sources.insert(view.name.clone(), ViewRows::from(rows));
         self.repo.views.push(view);
     }
 
@@ -330,12 +330,14 @@ fn item07_null_join_keys_never_match() {
     assert_eq!(conv(&set), vec![Got::Null(NullReason::NullKey), value(0.5)]);
 
     let mut pairs = pair_store(None);
-    pairs
-        .sources
-        .get_mut("pair_stats")
-        .expect("the pair view's rows")
-        .rows
-        .push(pair_row(FeatureValue::Null, 7, "08:00", 0.3));
+    std::rc::Rc::make_mut(
+        &mut pairs
+            .sources
+            .get_mut("pair_stats")
+            .expect("the pair view's rows")
+            .rows,
+    )
+    .push(pair_row(FeatureValue::Null, 7, "08:00", 0.3));
     let set = pairs.join(
         &pairs_at(&[
             (FeatureValue::Null, 7, "10:00"),

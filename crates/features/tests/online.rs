@@ -115,25 +115,21 @@ fn driver_row(driver: i64, event_h: i64, seq: u64, trips: i64) -> FeatureRow {
 
 fn sources(driver_rows: Vec<FeatureRow>) -> BTreeMap<String, ViewRows> {
     let mut sources = BTreeMap::new();
-    sources.insert("driver_stats".to_string(), ViewRows { rows: driver_rows });
+    sources.insert("driver_stats".to_string(), ViewRows::from(driver_rows));
     sources.insert(
         "customer_profile".to_string(),
-        ViewRows {
-            rows: vec![
-                row(&[7], 1, None, 0, vec![FeatureValue::text("gold")]),
-                row(&[8], 2, None, 1, vec![FeatureValue::text("silver")]),
-            ],
-        },
+        ViewRows::from(vec![
+            row(&[7], 1, None, 0, vec![FeatureValue::text("gold")]),
+            row(&[8], 2, None, 1, vec![FeatureValue::text("silver")]),
+        ]),
     );
     sources.insert(
         "pair_stats".to_string(),
-        ViewRows {
-            rows: vec![
-                row(&[1, 7], 3, None, 0, vec![FeatureValue::Int(11)]),
-                row(&[1, 8], 3, None, 1, vec![FeatureValue::Int(12)]),
-                row(&[2, 7], 3, None, 2, vec![FeatureValue::Int(21)]),
-            ],
-        },
+        ViewRows::from(vec![
+            row(&[1, 7], 3, None, 0, vec![FeatureValue::Int(11)]),
+            row(&[1, 8], 3, None, 1, vec![FeatureValue::Int(12)]),
+            row(&[2, 7], 3, None, 2, vec![FeatureValue::Int(21)]),
+        ]),
     );
     sources
 }
@@ -723,7 +719,8 @@ fn bad_requests_are_errors_with_hints() {
         "{missing_source}"
     );
     let mut misshapen = sources.clone();
-    misshapen.get_mut("pair_stats").unwrap().rows[1].keys = KeyTuple(vec![FeatureValue::Int(1)]);
+    std::rc::Rc::make_mut(&mut misshapen.get_mut("pair_stats").unwrap().rows)[1].keys =
+        KeyTuple(vec![FeatureValue::Int(1)]);
     let shape =
         error_of(store.materialize(&repo, &misshapen, &all_views(), at_hour(0), at_hour(9)));
     assert!(

@@ -70,17 +70,18 @@ fn view_rows(key_parts: usize) -> impl Strategy<Value = ViewRows> {
         0..14,
     )
     .prop_map(|rows| ViewRows {
-        rows: rows
-            .into_iter()
-            .enumerate()
-            .map(|(seq, (keys, event_ts, created_ts, flag))| FeatureRow {
-                keys: KeyTuple(keys),
-                event_ts,
-                created_ts,
-                seq: seq as u64,
-                values: vec![FeatureValue::Int(seq as i64), FeatureValue::Bool(flag)],
-            })
-            .collect(),
+        rows: std::rc::Rc::new(
+            rows.into_iter()
+                .enumerate()
+                .map(|(seq, (keys, event_ts, created_ts, flag))| FeatureRow {
+                    keys: KeyTuple(keys),
+                    event_ts,
+                    created_ts,
+                    seq: seq as u64,
+                    values: vec![FeatureValue::Int(seq as i64), FeatureValue::Bool(flag)],
+                })
+                .collect(),
+        ),
     })
 }
 

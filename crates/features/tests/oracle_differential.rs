@@ -183,8 +183,8 @@ fn ours(case: &Case) -> Vec<[Option<u64>; 3]> {
                     seq: seq as u64,
                     values: vec![FeatureValue::Float(value_of(slot, seq as u64))],
                 })
-                .collect();
-            Some((view_name(slot), ViewRows { rows }))
+                .collect::<Vec<_>>();
+            Some((view_name(slot), ViewRows::from(rows)))
         })
         .collect();
     let frame = EntityFrame {

@@ -231,8 +231,8 @@ fn build(
                     values: vec![FeatureValue::Float(id), FeatureValue::Float(-id)],
                 }
             })
-            .collect();
-        sources.insert(view_name(v), ViewRows { rows });
+            .collect::<Vec<_>>();
+        sources.insert(view_name(v), ViewRows::from(rows));
         for (wanted, feature) in [(view.request.0, f), (view.request.1, g)] {
             if wanted {
                 refs.push(FeatureRef {

@@ -209,9 +209,8 @@ fn command() -> impl Strategy<Value = FeatureCommand> {
                             dtype: Dtype::Float64,
                         }],
                     },
-                    rows: ViewRows {
-                        rows: rows
-                            .into_iter()
+                    rows: ViewRows::from(
+                        rows.into_iter()
                             .enumerate()
                             .map(|(seq, (key, x, at))| FeatureRow {
                                 keys: KeyTuple(vec![key]),
@@ -220,8 +219,8 @@ fn command() -> impl Strategy<Value = FeatureCommand> {
                                 seq: seq as u64,
                                 values: vec![x],
                             })
-                            .collect(),
-                    },
+                            .collect::<Vec<_>>(),
+                    ),
                 }
             }),
         (ts.clone(), ts, 0i64..86_400_000_000).prop_map(|(from, to, every)| {

@@ -36,6 +36,8 @@ const TAG_STREAM: u8 = 21;
 const TAG_ROLLOUT: u8 = 22;
 // Tag 23: the experiments lab.
 const TAG_EXPERIMENT: u8 = 23;
+// Tag 24: the pipeline world.
+const TAG_PIPELINE: u8 = 24;
 
 pub(crate) fn encode_command(w: &mut Writer, command: &Command) {
     match command {
@@ -118,6 +120,10 @@ pub(crate) fn encode_command(w: &mut Writer, command: &Command) {
             w.u8(TAG_EXPERIMENT);
             crate::experiment_lab::command::encode(w, command);
         }
+        Command::Pipeline(command) => {
+            w.u8(TAG_PIPELINE);
+            crate::pipeline_lab::command::encode(w, command);
+        }
     }
 }
 
@@ -170,6 +176,41 @@ pub(crate) fn decode_command(r: &mut Reader<'_>) -> Result<Command, DecodeError>
         TAG_STREAM => Command::Stream(crate::stream_lab::command::decode(r)?),
         TAG_ROLLOUT => Command::Rollout(crate::rollout_lab::command::decode(r)?),
         TAG_EXPERIMENT => Command::Experiment(crate::experiment_lab::command::decode(r)?),
+        TAG_PIPELINE => Command::Pipeline(crate::pipeline_lab::command::decode(r)?),
         _ => return Err(DecodeError::Invalid("command")),
     })
+}
+
+/// The round-trip and refusal checks every lab's command codec is tested with.
+#[cfg(test)]
+pub(crate) mod codec_checks {
+    use sim::codec::{DecodeError, Reader, Writer};
+    use std::fmt::Debug;
+
+    /// Each command, encoded then decoded, comes back equal, with no byte left over.
+    pub(crate) fn assert_round_trips<C: PartialEq + Debug>(
+        commands: &[C],
+        encode: fn(&mut Writer, &C),
+        decode: fn(&mut Reader<'_>) -> Result<C, DecodeError>,
+    ) {
+        for command in commands {
+            let mut w = Writer::new();
+            encode(&mut w, command);
+            let bytes = w.into_bytes();
+            let mut r = Reader::new(&bytes);
+            assert_eq!(decode(&mut r).as_ref(), Ok(command), "bytes {bytes:?}");
+            assert!(r.finish().is_ok(), "{command:?} leaves bytes unread");
+        }
+    }
+
+    /// Each byte string is refused, not decoded into some command.
+    pub(crate) fn assert_refused<C: Debug>(
+        inputs: &[&[u8]],
+        decode: fn(&mut Reader<'_>) -> Result<C, DecodeError>,
+    ) {
+        for bytes in inputs {
+            let decoded = decode(&mut Reader::new(bytes));
+            assert!(decoded.is_err(), "{bytes:?} decoded to {decoded:?}");
+        }
+    }
 }

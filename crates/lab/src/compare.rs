@@ -9,6 +9,11 @@
 //! commands, same state. The settings stay pinned in the fork: a later command that sets acks,
 //! min.insync.replicas or unclean.leader.election again is replayed with the fork's value, so the
 //! comparison answers "what if the setting had been this from here on".
+//!
+//! [`pipeline`] compares across engines in the pipeline world: the same fork, with the job's,
+//! the store's and the rollout's settings too, judged downstream (features, rollout, experiment).
+
+pub mod pipeline;
 
 use crate::broker::cluster::{BrokerCommand, Cluster};
 use crate::broker::ledger;

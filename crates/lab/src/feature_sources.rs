@@ -173,7 +173,7 @@ pub fn view_rows(
             values,
         });
     }
-    Ok(ViewRows { rows })
+    Ok(ViewRows::from(rows))
 }
 
 /// The entity rows of a training set: every column kept, `event_timestamp` read as time.

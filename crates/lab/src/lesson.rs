@@ -244,10 +244,21 @@ pub enum WidgetKind {
     ExperimentInterleaving,
     /// A bandit: arms with posteriors, probability each is best, weights, the regret chart.
     ExperimentBandit,
+    /// The whole pipeline as a graph: live numbers and health (a word and a colour) on every
+    /// node and edge; a click or Enter on a node opens that engine's panel at the same tick.
+    PipelineGraph,
+    /// The pipeline's fault buttons: brokers, controller, link, stream job, push, skew, and
+    /// training and deploying a point-in-time or a leaky model.
+    PipelineFaults,
+    /// The pipeline over time: feature age, job lag, each version's quality, the canary weight.
+    PipelineCharts,
+    /// Fork the pipeline at the tick on screen with another setting (acks, min ISR, watermark
+    /// delay, TTL, analysis threshold, strategy) and compare the outcomes downstream.
+    PipelineCompare,
 }
 
 impl WidgetKind {
-    pub const ALL: [WidgetKind; 54] = [
+    pub const ALL: [WidgetKind; 58] = [
         WidgetKind::TimeControls,
         WidgetKind::Stream,
         WidgetKind::Emitter,
@@ -302,6 +313,10 @@ impl WidgetKind {
         WidgetKind::ExperimentPower,
         WidgetKind::ExperimentInterleaving,
         WidgetKind::ExperimentBandit,
+        WidgetKind::PipelineGraph,
+        WidgetKind::PipelineFaults,
+        WidgetKind::PipelineCharts,
+        WidgetKind::PipelineCompare,
     ];
 
     pub fn name(self) -> &'static str {
@@ -360,6 +375,10 @@ impl WidgetKind {
             WidgetKind::ExperimentPower => "experiment-power",
             WidgetKind::ExperimentInterleaving => "experiment-interleaving",
             WidgetKind::ExperimentBandit => "experiment-bandit",
+            WidgetKind::PipelineGraph => "pipeline-graph",
+            WidgetKind::PipelineFaults => "pipeline-faults",
+            WidgetKind::PipelineCharts => "pipeline-charts",
+            WidgetKind::PipelineCompare => "pipeline-compare",
         }
     }
 
@@ -443,6 +462,17 @@ impl WidgetKind {
                 | WidgetKind::ExperimentPower
                 | WidgetKind::ExperimentInterleaving
                 | WidgetKind::ExperimentBandit
+        )
+    }
+
+    /// Widgets that show the pipeline world, and so need the pipeline preset.
+    pub fn needs_pipeline(self) -> bool {
+        matches!(
+            self,
+            WidgetKind::PipelineGraph
+                | WidgetKind::PipelineFaults
+                | WidgetKind::PipelineCharts
+                | WidgetKind::PipelineCompare
         )
     }
 
@@ -1210,6 +1240,13 @@ pub fn lint(lesson: &Lesson) -> Vec<String> {
         if widget.kind.needs_experiments() && lab.experiments().is_none() {
             problems.push(format!(
                 "widget \"{}\" shows the experiment, which the \"{}\" preset does not have",
+                widget.kind.name(),
+                lesson.meta.config.preset.name()
+            ));
+        }
+        if widget.kind.needs_pipeline() && lab.pipeline().is_none() {
+            problems.push(format!(
+                "widget \"{}\" shows the pipeline, which the \"{}\" preset does not have",
                 widget.kind.name(),
                 lesson.meta.config.preset.name()
             ));

@@ -42,6 +42,7 @@ pub mod feature_sources;
 pub mod journal;
 pub mod lesson;
 pub mod metric;
+pub mod pipeline_lab;
 pub mod rollout_lab;
 pub mod schemas;
 pub mod share_link;

@@ -656,6 +656,8 @@ pub enum Metric {
     Rollout(&'static Field),
     /// `experiment.FIELD`, a field from [`crate::experiment_lab::glue::EXPERIMENT_FIELDS`].
     Experiment(&'static Field),
+    /// `pipeline.FIELD`, a field from [`crate::pipeline_lab::glue::PIPELINE_FIELDS`].
+    Pipeline(&'static Field),
 }
 
 impl Metric {
@@ -741,6 +743,9 @@ impl Metric {
                         format!("the experiment has no \"{field}\"; use one of {known}")
                     })
             }
+            ["pipeline", field] => find_field(crate::pipeline_lab::glue::PIPELINE_FIELDS, field)
+                .map(Metric::Pipeline)
+                .map_err(|known| format!("the pipeline has no \"{field}\"; use one of {known}")),
             ["source", source, "chance"] if !source.is_empty() => {
                 Ok(Metric::SourceChance(source.to_string()))
             }
@@ -817,6 +822,7 @@ impl Metric {
             Metric::Stream(f) => return format!("stream.{}", f.name),
             Metric::Rollout(f) => return format!("rollout.{}", f.name),
             Metric::Experiment(f) => return format!("experiment.{}", f.name),
+            Metric::Pipeline(f) => return format!("pipeline.{}", f.name),
         };
         plain.to_string()
     }
@@ -960,7 +966,8 @@ impl Metric {
             Metric::Features(field)
             | Metric::Stream(field)
             | Metric::Rollout(field)
-            | Metric::Experiment(field) => field.words.naming(""),
+            | Metric::Experiment(field)
+            | Metric::Pipeline(field) => field.words.naming(""),
         }
     }
 }
@@ -1125,6 +1132,9 @@ impl Observation<'_> {
             }
             Metric::Experiment(field) => {
                 crate::experiment_lab::glue::experiment_value(self.lab, field.name)?
+            }
+            Metric::Pipeline(field) => {
+                crate::pipeline_lab::glue::pipeline_value(self.lab, field.name)?
             }
         })
     }

@@ -23,6 +23,8 @@ use crate::broker::topic::TopicSettings;
 use crate::clock::Tick;
 use crate::experiment_lab::command::{ExperimentCommand, ExperimentEvent};
 use crate::experiment_lab::ExperimentLab;
+use crate::pipeline_lab::command::{PipelineCommand, PipelineEvent};
+use crate::pipeline_lab::PipelineLab;
 use crate::queue::{ClassicQueue, QueueCommand, QueueEvent};
 use crate::rng::{Rng, Seed};
 use crate::rollout_lab::command::{RolloutCommand, RolloutEvent};
@@ -79,10 +81,14 @@ pub enum Preset {
     /// An A/B test on a stream of simulated users, read as GrowthBook reads one, with the
     /// peeking simulator, an interleaving comparison and a bandit; one tick is one hour.
     Experiments,
+    /// The whole ML pipeline on one clock: users' clicks to a replicated topic, a stream job
+    /// computing features into the feature store, model versions served from them and released
+    /// by a canary judged on prediction quality, and the experiment reading the release.
+    Pipeline,
 }
 
 impl Preset {
-    pub const ALL: [Preset; 12] = [
+    pub const ALL: [Preset; 13] = [
         Preset::Quiet,
         Preset::TwoSources,
         Preset::Busy,
@@ -95,6 +101,7 @@ impl Preset {
         Preset::Streaming,
         Preset::Rollouts,
         Preset::Experiments,
+        Preset::Pipeline,
     ];
 
     pub fn name(self) -> &'static str {
@@ -111,6 +118,7 @@ impl Preset {
             Preset::Streaming => "streaming",
             Preset::Rollouts => "rollouts",
             Preset::Experiments => "experiments",
+            Preset::Pipeline => "pipeline",
         }
     }
 
@@ -133,6 +141,7 @@ impl Preset {
             Preset::Streaming => 21,
             Preset::Rollouts => 22,
             Preset::Experiments => 23,
+            Preset::Pipeline => 24,
         }
     }
 
@@ -158,7 +167,8 @@ impl Preset {
             | Preset::FeatureStore
             | Preset::Streaming
             | Preset::Rollouts
-            | Preset::Experiments => &[],
+            | Preset::Experiments
+            | Preset::Pipeline => &[],
         }
     }
 
@@ -181,6 +191,7 @@ impl Preset {
             | Preset::Experiments => None,
             Preset::Broker | Preset::QueueVsLog => Some((3, vec![orders, producer])),
             Preset::Streaming => Some((3, crate::stream_lab::cluster_setup())),
+            Preset::Pipeline => Some((3, crate::pipeline_lab::cluster_setup())),
             Preset::SchemaRegistry => {
                 let topic = |name: &str| BrokerCommand::CreateTopic {
                     name: name.into(),
@@ -296,6 +307,8 @@ pub enum Command {
     Rollout(RolloutCommand),
     /// Anything asked of the experiments lab (a setting, a fault, a simulator run, a bandit).
     Experiment(ExperimentCommand),
+    /// Anything asked of the pipeline world (a job fault, a TTL, a training, a release).
+    Pipeline(PipelineCommand),
 }
 
 /// What happened. Applying events never fails; they are the lab's narration.
@@ -322,6 +335,7 @@ pub enum Event {
     Stream(StreamEvent),
     Rollout(RolloutEvent),
     Experiment(ExperimentEvent),
+    Pipeline(PipelineEvent),
 }
 
 /// An event with the tick it happened at.
@@ -390,6 +404,13 @@ pub enum Rejection {
         message: String,
         hint: String,
     },
+    /// A pipeline command in a lab without the pipeline world.
+    NoPipeline,
+    /// The pipeline world refused (a model that does not exist, a TTL out of range...).
+    Pipeline {
+        message: String,
+        hint: String,
+    },
 }
 
 impl fmt::Display for Rejection {
@@ -428,6 +449,8 @@ impl fmt::Display for Rejection {
             Rejection::Rollout { message, .. } => write!(f, "{message}"),
             Rejection::NoExperiment => write!(f, "this lab has no experiment"),
             Rejection::Experiment { message, .. } => write!(f, "{message}"),
+            Rejection::NoPipeline => write!(f, "this lab has no pipeline"),
+            Rejection::Pipeline { message, .. } => write!(f, "{message}"),
         }
     }
 }
@@ -460,6 +483,8 @@ impl Rejection {
             Rejection::Rollout { hint, .. } => hint.clone(),
             Rejection::NoExperiment => "open the experiments lab".into(),
             Rejection::Experiment { hint, .. } => hint.clone(),
+            Rejection::NoPipeline => "open the pipeline lab".into(),
+            Rejection::Pipeline { hint, .. } => hint.clone(),
         }
     }
 }
@@ -486,6 +511,8 @@ pub struct Lab {
     rollouts: Option<RolloutLab>,
     /// The A/B test and its side experiments of the experiments preset.
     experiments: Option<ExperimentLab>,
+    /// The users, stream job, models and samples of the pipeline preset.
+    pipeline: Option<PipelineLab>,
     trace: VecDeque<TracedEvent>,
 }
 
@@ -508,13 +535,25 @@ impl Lab {
             }
             cluster
         });
-        let mut features = matches!(config.preset, Preset::FeatureStore | Preset::Streaming)
-            .then(FeatureStore::new);
+        let mut features = matches!(
+            config.preset,
+            Preset::FeatureStore | Preset::Streaming | Preset::Pipeline
+        )
+        .then(FeatureStore::new);
         let streams = match (config.preset, &mut features) {
             (Preset::Streaming, Some(store)) => Some(StreamLab::new(root.fork("streaming"), store)),
             _ => None,
         };
-        Lab {
+        let pipeline = match (config.preset, &mut features) {
+            (Preset::Pipeline, Some(store)) => Some(PipelineLab::new(root.fork("pipeline"), store)),
+            _ => None,
+        };
+        let rollouts = match config.preset {
+            Preset::Rollouts => Some(RolloutLab::new(root.fork("rollouts"))),
+            Preset::Pipeline => Some(crate::pipeline_lab::rollout_lab(root.fork("rollouts"))),
+            _ => None,
+        };
+        let mut lab = Lab {
             config: *config,
             now: Tick::ZERO,
             stream,
@@ -524,12 +563,31 @@ impl Lab {
             readers: BTreeMap::new(),
             features,
             streams,
-            rollouts: (config.preset == Preset::Rollouts)
-                .then(|| RolloutLab::new(root.fork("rollouts"))),
+            rollouts,
             experiments: (config.preset == Preset::Experiments)
                 .then(|| ExperimentLab::new(root.fork("experiments"))),
+            pipeline,
             trace: VecDeque::new(),
+        };
+        lab.refresh_pipeline_views();
+        lab
+    }
+
+    /// The pipeline's page views, brought up to date after a tick or a command.
+    fn refresh_pipeline_views(&mut self) {
+        if let (Some(p), Some(cluster), Some(store), Some(rollouts)) = (
+            &mut self.pipeline,
+            &self.cluster,
+            &self.features,
+            &self.rollouts,
+        ) {
+            p.refresh_views(cluster, store, rollouts, self.now);
         }
+    }
+
+    /// The pipeline world, in the pipeline preset.
+    pub fn pipeline(&self) -> Option<&PipelineLab> {
+        self.pipeline.as_ref()
     }
 
     /// The Schema Registry, in the schema-registry preset.
@@ -555,6 +613,18 @@ impl Lab {
     /// The serving world and rollout controller, in the rollouts preset.
     pub fn rollouts(&self) -> Option<&RolloutLab> {
         self.rollouts.as_ref()
+    }
+
+    /// The first tick whose state shows what the rollout controller did at rollout time
+    /// `rollout_ms`: it acts at the start of its own ten-second tick and the result shows once
+    /// that tick is over. The rollouts preset ticks the rollout world with every lab tick, the
+    /// pipeline with every [`crate::pipeline_lab::TICKS_PER_RECONCILE`]th.
+    pub fn first_tick_showing_rollout_ms(&self, rollout_ms: u64) -> Tick {
+        let rollout_ticks = rollout_ms / crate::rollout_lab::TICK_MS + 1;
+        match self.config.preset {
+            Preset::Pipeline => Tick(rollout_ticks * crate::pipeline_lab::TICKS_PER_RECONCILE),
+            _ => Tick(rollout_ticks),
+        }
     }
 
     /// The A/B test and its side experiments, in the experiments preset.
@@ -686,6 +756,13 @@ impl Lab {
                 .ok_or(Rejection::NoExperiment)?
                 .validate(command)
                 .map_err(|(message, hint)| Rejection::Experiment { message, hint }),
+            Command::Pipeline(command) => {
+                let (Some(p), Some(rollouts)) = (&self.pipeline, &self.rollouts) else {
+                    return Err(Rejection::NoPipeline);
+                };
+                p.validate(command, rollouts, self.now)
+                    .map_err(|(message, hint)| Rejection::Pipeline { message, hint })
+            }
         }
     }
 
@@ -807,7 +884,29 @@ impl Lab {
                     .map_err(|(message, hint)| Rejection::Experiment { message, hint })?;
                 events.into_iter().map(Event::Experiment).collect()
             }
+            Command::Pipeline(command) => {
+                let (Some(p), Some(rollouts), Some(store), Some(cluster)) = (
+                    &mut self.pipeline,
+                    &mut self.rollouts,
+                    &self.features,
+                    &self.cluster,
+                ) else {
+                    return Err(Rejection::NoPipeline);
+                };
+                let (pipeline_events, rollout_events) = p
+                    .apply(command, rollouts, store, cluster, self.now)
+                    .map_err(|(message, hint)| Rejection::Pipeline { message, hint })?;
+                pipeline_events
+                    .into_iter()
+                    .map(Event::Pipeline)
+                    .chain(rollout_events.into_iter().map(Event::Rollout))
+                    .collect()
+            }
         };
+        if !matches!(command, Command::Pipeline(_)) {
+            // A broker or rollout command changes what the pipeline's page shows.
+            self.refresh_pipeline_views();
+        }
         self.record(&events);
         Ok(events)
     }
@@ -823,6 +922,9 @@ impl Lab {
             .collect();
         if let (Some(streams), Some(cluster)) = (&mut self.streams, &mut self.cluster) {
             streams.generate(cluster, self.now);
+        }
+        if let (Some(p), Some(cluster)) = (&mut self.pipeline, &mut self.cluster) {
+            p.generate(cluster, self.now);
         }
         if let Some(cluster) = &mut self.cluster {
             // Debug builds check the replication invariants after every tick (no state kept).
@@ -853,14 +955,32 @@ impl Lab {
             let job_events = streams.run_job(cluster, self.features.as_mut(), self.now);
             events.extend(job_events.into_iter().map(Event::Stream));
         }
+        if let (Some(p), Some(cluster), Some(store)) =
+            (&mut self.pipeline, &mut self.cluster, &mut self.features)
+        {
+            p.run_job(cluster, store, self.now);
+            p.serve(store, cluster, self.now);
+        }
         if let Some(rollouts) = &mut self.rollouts {
-            events.extend(rollouts.tick().into_iter().map(Event::Rollout));
+            match &mut self.pipeline {
+                // The pipeline's rollout world reconciles every 100 ticks (its tick is 10 s).
+                Some(p) if PipelineLab::reconcile_due(self.now) => {
+                    events.extend(
+                        p.reconcile(rollouts, self.now)
+                            .into_iter()
+                            .map(Event::Rollout),
+                    );
+                }
+                Some(_) => {}
+                None => events.extend(rollouts.tick().into_iter().map(Event::Rollout)),
+            }
         }
         if let Some(experiments) = &mut self.experiments {
             events.extend(experiments.tick().into_iter().map(Event::Experiment));
         }
         self.record(&events);
         self.now = self.now.next();
+        self.refresh_pipeline_views();
         events
     }
 
@@ -913,6 +1033,9 @@ impl Lab {
         }
         if let Some(experiments) = &self.experiments {
             experiments.hash_into(&mut hasher);
+        }
+        if let Some(pipeline) = &self.pipeline {
+            pipeline.hash_into(&mut hasher);
         }
         hasher.finish()
     }

@@ -294,6 +294,9 @@ fn parse_step(text: &str) -> Result<Step, String> {
     if let Some(step) = crate::experiment_lab::glue::parse_step(verb, rest) {
         return step;
     }
+    if let Some(step) = crate::pipeline_lab::glue::parse_step(verb, rest) {
+        return step;
+    }
     let mut line = split(text)?;
     let verb = line.word(0, "a step")?;
     if let Some(step) = crate::feature_lab::parse_step(verb, &line.words[1..], &line.options) {

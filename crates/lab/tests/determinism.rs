@@ -1,7 +1,7 @@
 //! Determinism: the same seed and commands give the same state, live or replayed, every time,
 //! and jumping around a timeline never disagrees with replaying from tick 0. Every preset is
 //! covered (event sources, the Kafka cluster, the compacted topic, the queue, the replicated
-//! cluster with faults, the feature store, the stream job, the rollouts lab, the experiments lab), and states are compared whole (`Lab: PartialEq`), not by fingerprint.
+//! cluster with faults, the feature store, the stream job, the rollouts lab, the experiments lab, the pipeline world), and states are compared whole (`Lab: PartialEq`), not by fingerprint.
 
 use lab::broker::cluster::BrokerCommand as B;
 use lab::broker::group::{ConsumerConfig, ConsumerId};
@@ -38,7 +38,41 @@ fn command() -> impl Strategy<Value = Command> {
         2 => stream_command(),
         2 => rollout_command(),
         2 => experiment_command(),
+        2 => pipeline_command(),
     ]
+}
+
+/// Pipeline commands, written as the steps language writes them (some refused: a restart of a
+/// running job, a training with too few labels, a model that does not exist).
+fn pipeline_command() -> impl Strategy<Value = Command> {
+    prop_oneof![
+        prop_oneof![
+            Just("pipe-crash-job"),
+            Just("pipe-restart-job"),
+            Just("pipe-slow-job 2"),
+            Just("pipe-slow-job off"),
+            Just("pipe-push off"),
+            Just("pipe-push on"),
+            Just("pipe-acks 1"),
+            Just("pipe-strategy bluegreen"),
+            Just("pipe-train v3 point-in-time"),
+            Just("pipe-train v4 leaky"),
+            Just("pipe-deploy v2"),
+            Just("pipe-deploy v4"),
+        ]
+        .prop_map(str::to_string),
+        (5u32..120).prop_map(|s| format!("pipe-ttl {s}s")),
+        (0u32..5).prop_map(|s| format!("pipe-delay {s}s")),
+        (0u32..400).prop_map(|p| format!("pipe-skew clicks {p}%")),
+        (70u32..100).prop_map(|t| format!("pipe-threshold 0.{t}")),
+    ]
+    .prop_map(
+        |line| match lab::steps::parse_steps(&line).unwrap().remove(0) {
+            lab::steps::Step::Lab(command) => command,
+            lab::steps::Step::Broker(command) => Command::Broker(command),
+            lab::steps::Step::Ticks(_) => unreachable!("pipeline steps are commands"),
+        },
+    )
 }
 
 /// Experiments commands, written as the steps language writes them (some refused: weights that

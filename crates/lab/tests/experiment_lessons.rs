@@ -16,30 +16,20 @@
 
 mod common;
 
-use common::lessons::{self, Run};
+use common::lessons::Run;
 
-const HASHING: &str = "65-experiments-hashing.md";
-const SRM: &str = "66-experiments-srm.md";
-const T_TEST: &str = "67-experiments-t-test.md";
-const PEEKING: &str = "68-experiments-peeking.md";
-const BAYESIAN: &str = "69-experiments-bayesian.md";
-const CUPED: &str = "70-experiments-cuped.md";
-const MANY: &str = "71-experiments-many-metrics.md";
-const INTERLEAVING: &str = "72-experiments-interleaving.md";
-const BANDITS: &str = "73-experiments-bandits.md";
-const CHOOSING: &str = "74-experiments-choosing.md";
-const ALL: [&str; 10] = [
-    HASHING,
-    SRM,
-    T_TEST,
-    PEEKING,
-    BAYESIAN,
-    CUPED,
-    MANY,
-    INTERLEAVING,
-    BANDITS,
-    CHOOSING,
-];
+lesson_track! {
+    HASHING = "65-experiments-hashing.md",
+    SRM = "66-experiments-srm.md",
+    T_TEST = "67-experiments-t-test.md",
+    PEEKING = "68-experiments-peeking.md",
+    BAYESIAN = "69-experiments-bayesian.md",
+    CUPED = "70-experiments-cuped.md",
+    MANY = "71-experiments-many-metrics.md",
+    INTERLEAVING = "72-experiments-interleaving.md",
+    BANDITS = "73-experiments-bandits.md",
+    CHOOSING = "74-experiments-choosing.md",
+}
 
 impl Run {
     fn experiments(&self) -> &lab::experiment_lab::ExperimentLab {
@@ -48,16 +38,6 @@ impl Run {
             .experiments()
             .expect("the experiments preset")
     }
-}
-
-#[test]
-fn every_goal_is_met_by_its_step_and_not_before() {
-    lessons::every_goal_is_met_by_its_step_and_not_before(&ALL);
-}
-
-#[test]
-fn every_prediction_is_hidden_until_its_experiment() {
-    lessons::every_prediction_is_hidden_until_its_experiment(&ALL);
 }
 
 use lab::experiment_lab::command::{ArmIndex, ExpMetric};
@@ -236,12 +216,50 @@ fn flat_prior_chance_to_win_is_one_minus_half_p() {
     assert!(bayes.answer("guess-ctw").starts_with("About 98%"));
     // The frequentist engine with the same users is not the Bayesian reading.
     assert!(!week.met("confident-winner"));
-    // An A/A week read by the frequentist engine is not the goal.
-    let frequentist_aa = Run::script(
-        BAYESIAN,
-        "exp-effect purchase treatment 0%; exp-restart; tick 168",
+}
+
+#[test]
+fn a_peek_at_the_chance_to_win_calls_a_false_winner() {
+    // The old goal's path - an A/A week on the Bayesian engine - is not enough: this key's chance
+    // to win never crossed 95% (it fell to 3.5% instead).
+    let watched = Run::after(BAYESIAN, 3);
+    assert_eq!(watched.value("experiment.engine_bayesian"), 1);
+    assert_eq!(watched.value("experiment.days"), 7);
+    assert!(!watched.met("aa-chance"));
+    // The solution, on a fresh lab, as its text says.
+    let solution = "exp-effect purchase treatment 0%; exp-engine bayesian; exp-key aa-2; exp-restart; tick 168";
+    let solved = Run::script(BAYESIAN, solution);
+    assert!(solved.met("aa-chance"));
+    let peak_and_end = (
+        solved.value("experiment.peak_chance_to_win_permille"),
+        solved.value("experiment.chance_to_win_permille"),
     );
-    assert!(!frequentist_aa.met("aa-chance"));
+    assert_eq!(peak_and_end, (983, 520));
+    // The same users read by the frequentist engine are not the goal.
+    let frequentist = Run::script(
+        BAYESIAN,
+        "exp-effect purchase treatment 0%; exp-key aa-2; exp-restart; tick 168",
+    );
+    assert!(!frequentist.met("aa-chance"));
+    // A real effect for the first hours, removed before the end, is no A/A test.
+    let mut doctored = Run::script(
+        BAYESIAN,
+        "exp-engine bayesian; exp-effect purchase treatment +30%; exp-restart; tick 24",
+    );
+    doctored.then("exp-effect purchase treatment 0%; tick 144");
+    assert_eq!(doctored.value("experiment.effect_changes"), 1);
+    assert!(!doctored.met("aa-chance"));
+    // The hint's promise: about one key in three crosses 95% on the way and ends below it.
+    let crossing = (1..=12)
+        .filter(|k| {
+            Run::script(
+                BAYESIAN,
+                &format!("exp-effect purchase treatment 0%; exp-engine bayesian; exp-key aa-{k}; exp-restart; tick 168"),
+            )
+            .met("aa-chance")
+        })
+        .count();
+    assert!((3..=6).contains(&crossing), "{crossing} of 12 keys");
 }
 
 #[test]
@@ -372,4 +390,44 @@ fn interleaving_needs_fewer_users_the_closer_the_rankers() {
         "exp-interleave seed:1 a-noise:1.0 b-noise:1.2",
     );
     assert!(!reversed.met("interleaving-decides"));
+}
+
+#[test]
+fn the_saving_grows_only_by_comparing_closer_rankers() {
+    let solution = "exp-interleave seed:1 a-noise:1.2 b-noise:1.0; exp-interleave seed:1 a-noise:1.1 b-noise:1.0";
+    let solved = Run::script(INTERLEAVING, solution);
+    assert!(solved.met("close-rankers"));
+    assert_eq!(solved.value("experiment.interleaving_seed_repeated"), 1);
+    assert_eq!(
+        solved.value("experiment.previous_interleaving_noise_gap_centi"),
+        20
+    );
+    // The old shortcut: typing close rankers once, with nothing to compare against.
+    let once = Run::script(
+        INTERLEAVING,
+        "exp-interleave seed:1 a-noise:1.1 b-noise:1.0",
+    );
+    assert!(!once.met("close-rankers"));
+    // Wider after closer: the saving shrinks, not the goal.
+    let wider = Run::script(
+        INTERLEAVING,
+        "exp-interleave seed:1 a-noise:1.1 b-noise:1.0; exp-interleave seed:1 a-noise:1.2 b-noise:1.0",
+    );
+    assert!(!wider.met("close-rankers"));
+    // Other users for the second run: not the same comparison.
+    let other_users = Run::script(
+        INTERLEAVING,
+        "exp-interleave seed:1 a-noise:1.2 b-noise:1.0; exp-interleave seed:2 a-noise:1.1 b-noise:1.0",
+    );
+    assert_eq!(
+        other_users.value("experiment.interleaving_seed_repeated"),
+        0
+    );
+    assert!(!other_users.met("close-rankers"));
+    // Ranker A the better one in the second run: not the goal.
+    let reversed = Run::script(
+        INTERLEAVING,
+        "exp-interleave seed:1 a-noise:1.2 b-noise:1.0; exp-interleave seed:1 a-noise:1.0 b-noise:1.1",
+    );
+    assert!(!reversed.met("close-rankers"));
 }

@@ -344,7 +344,7 @@ fn the_asof_join_gives_the_stores_training_set() {
     assert_eq!(ties.row(0)[0], Value::BigInt(266));
     let store = lab.store();
     let mut first_seq: BTreeMap<(String, i64), (u64, i64)> = BTreeMap::new();
-    for row in &store.sources()["driver_hourly_stats"].rows {
+    for row in store.sources()["driver_hourly_stats"].rows.iter() {
         let key = (row.keys.0[0].to_string(), row.event_ts.unwrap().0);
         let created = row.created_ts.unwrap().0;
         if let Some((seq, earlier_created)) = first_seq.get(&key) {

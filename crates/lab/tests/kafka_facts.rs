@@ -1,7 +1,8 @@
 //! The facts tables stay in step with their lessons: `docs/kafka-facts.md` with the Kafka
 //! lessons, `docs/feature-store-facts.md` with the feature store lessons, `docs/streaming-facts.md`
 //! with the streaming lessons, `docs/rollouts-facts.md` with the rollouts lessons,
-//! `docs/experiments-facts.md` with the experiments lessons.
+//! `docs/experiments-facts.md` with the experiments lessons, `docs/pipeline-facts.md` with the
+//! pipeline lessons.
 //!
 //! The table lists every fact about real Kafka that a Kafka lesson states, with the version it
 //! holds since and its source (KIP, JIRA or documentation). Each lesson has a section headed
@@ -107,6 +108,11 @@ fn every_rollouts_lesson_has_reviewed_facts() {
 #[test]
 fn every_experiments_lesson_has_reviewed_facts() {
     check_facts("docs/experiments-facts.md", "Experiments");
+}
+
+#[test]
+fn every_pipeline_lesson_has_reviewed_facts() {
+    check_facts("docs/pipeline-facts.md", "Pipeline");
 }
 
 /// Every lesson of `track` has a reviewed, non-empty section in the facts file `facts`.

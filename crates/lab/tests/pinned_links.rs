@@ -707,6 +707,24 @@ fn journal_of(preset: Preset) -> (Vec<(u64, Command)>, u64) {
             .collect(),
             72,
         ),
+        // The pipeline: a release of v2, a crashed and restarted job, a skew and a threshold.
+        Preset::Pipeline => (
+            [
+                (30, "pipe-deploy v2"),
+                (60, "pipe-crash-job"),
+                (90, "pipe-restart-job"),
+                (100, "pipe-skew clicks 200%"),
+                (110, "pipe-threshold 0.8"),
+                (120, "pipe-push off"),
+            ]
+            .iter()
+            .map(|(at, line)| match parse_steps(line).unwrap().remove(0) {
+                Step::Lab(command) => (*at, command),
+                other => panic!("{line}: {other:?}"),
+            })
+            .collect(),
+            150,
+        ),
     }
 }
 

@@ -14,46 +14,18 @@
 
 mod common;
 
-use common::lessons::{self, Run};
+use common::lessons::Run;
 
-const BLUE_GREEN: &str = "56-rollouts-blue-green-canary.md";
-const STEPS: &str = "57-rollouts-steps-pauses.md";
-const NOISE: &str = "58-rollouts-analysis-noise.md";
-const ROLLBACK: &str = "59-rollouts-automatic-rollback.md";
-const INCONCLUSIVE: &str = "60-rollouts-inconclusive.md";
-const SHADOW: &str = "61-rollouts-shadow.md";
-const FLAGGER: &str = "62-rollouts-flagger-vs-argo.md";
-const JUDGE: &str = "63-rollouts-judge.md";
-const DRIFT: &str = "64-rollouts-drift-alerts.md";
-const ALL: [&str; 9] = [
-    BLUE_GREEN,
-    STEPS,
-    NOISE,
-    ROLLBACK,
-    INCONCLUSIVE,
-    SHADOW,
-    FLAGGER,
-    JUDGE,
-    DRIFT,
-];
-
-impl Run {
-    fn rollouts(&self) -> &lab::rollout_lab::RolloutLab {
-        self.timeline
-            .head()
-            .rollouts()
-            .expect("the rollouts preset")
-    }
-}
-
-#[test]
-fn every_goal_is_met_by_its_step_and_not_before() {
-    lessons::every_goal_is_met_by_its_step_and_not_before(&ALL);
-}
-
-#[test]
-fn every_prediction_is_hidden_until_its_experiment() {
-    lessons::every_prediction_is_hidden_until_its_experiment(&ALL);
+lesson_track! {
+    BLUE_GREEN = "56-rollouts-blue-green-canary.md",
+    STEPS = "57-rollouts-steps-pauses.md",
+    NOISE = "58-rollouts-analysis-noise.md",
+    ROLLBACK = "59-rollouts-automatic-rollback.md",
+    INCONCLUSIVE = "60-rollouts-inconclusive.md",
+    SHADOW = "61-rollouts-shadow.md",
+    FLAGGER = "62-rollouts-flagger-vs-argo.md",
+    JUDGE = "63-rollouts-judge.md",
+    DRIFT = "64-rollouts-drift-alerts.md",
 }
 
 /// The lab's user requests per version over the last minute.
@@ -63,28 +35,6 @@ fn last_minute(run: &Run, version: &str) -> (u64, u64) {
         .iter()
         .find(|r| r.version == version)
         .map_or((0, 0), |r| (r.user_requests, r.mirrored))
-}
-
-/// The values every measurement of every analysis run read, oldest run first.
-fn measured(run: &Run) -> Vec<Vec<f64>> {
-    run.rollouts()
-        .analysis_runs()
-        .iter()
-        .map(|record| {
-            record
-                .run
-                .metrics()
-                .iter()
-                .flat_map(|m| m.measurements.iter())
-                .map(|m| {
-                    m.value
-                        .trim_matches(|c| c == '[' || c == ']')
-                        .parse::<f64>()
-                        .unwrap_or(f64::NAN)
-                })
-                .collect()
-        })
-        .collect()
 }
 
 /// Ticks the lab one at a time until `until` holds, and returns the rollout time it held at.
@@ -140,7 +90,7 @@ fn promote_ends_the_current_pause_but_runs_the_analysis() {
     assert!((420..=450).contains(&at_half), "50% at {at_half} s");
     assert!(!waited.met("fast-to-half"), "no promote, no goal");
     let after = Run::after(STEPS, 2);
-    let values = &measured(&after)[0];
+    let values = &after.measured()[0];
     let shown: Vec<String> = values.iter().map(|v| format!("{v:.3}")).collect();
     assert_eq!(shown, ["0.995", "0.991", "0.996"]);
     assert!(after
@@ -157,7 +107,7 @@ fn promote_ends_the_current_pause_but_runs_the_analysis() {
 #[test]
 fn the_p99_of_a_dozen_requests_is_the_slowest_request() {
     let small = Run::after(NOISE, 1);
-    let values = &measured(&small)[0];
+    let values = &small.measured()[0];
     let rounded: Vec<i64> = values.iter().map(|v| v.round() as i64).collect();
     assert_eq!(rounded, [244, 243, 246, 245, 470]);
     let per_minute: Vec<u64> = small
@@ -177,7 +127,7 @@ fn the_p99_of_a_dozen_requests_is_the_slowest_request() {
     );
     assert!(small.answer("guess-copy").starts_with("Failed"));
     let big = Run::after(NOISE, 2);
-    let values = &measured(&big)[1];
+    let values = &big.measured()[1];
     let (low, high) = values
         .iter()
         .fold((f64::MAX, f64::MIN), |(l, h), &v| (l.min(v), h.max(v)));
@@ -193,7 +143,7 @@ fn the_p99_of_a_dozen_requests_is_the_slowest_request() {
 #[test]
 fn a_bad_version_is_aborted_by_its_analysis_not_by_hand() {
     let failed = Run::after(ROLLBACK, 2);
-    let values = &measured(&failed)[0];
+    let values = &failed.measured()[0];
     assert_eq!(format!("{:.3}", values[0]), "0.910");
     assert!(failed.answer("guess-abort").starts_with("Aborts"));
     assert_eq!(
@@ -205,7 +155,7 @@ fn a_bad_version_is_aborted_by_its_analysis_not_by_hand() {
     let by_hand = Run::script(ROLLBACK, "deploy v2 error:10%; tick 12; abort; tick 6");
     assert!(!by_hand.met("rolled-back-by-analysis"));
     let retried = Run::after(ROLLBACK, 3);
-    let shown: Vec<String> = measured(&retried)[1]
+    let shown: Vec<String> = retried.measured()[1]
         .iter()
         .map(|v| format!("{v:.3}"))
         .collect();
@@ -215,7 +165,7 @@ fn a_bad_version_is_aborted_by_its_analysis_not_by_hand() {
 #[test]
 fn a_value_between_the_conditions_pauses_for_a_human() {
     let paused = Run::after(INCONCLUSIVE, 1);
-    assert_eq!(format!("{:.3}", measured(&paused)[0][0]), "0.977");
+    assert_eq!(format!("{:.3}", paused.measured()[0][0]), "0.977");
     assert_eq!(paused.rollouts().steps().detail, "InconclusiveAnalysis");
     assert!(paused.answer("guess-gap").starts_with("Pauses"));
     // Well below the failure condition: Failed, not a human's decision.
@@ -264,7 +214,7 @@ fn a_shadow_measures_on_every_request_and_answers_nobody() {
 #[test]
 fn argo_fails_above_its_limit_and_flagger_at_its_threshold() {
     let argo = Run::after(FLAGGER, 1);
-    let shown: Vec<String> = measured(&argo)[0]
+    let shown: Vec<String> = argo.measured()[0]
         .iter()
         .map(|v| format!("{v:.3}"))
         .collect();

@@ -317,3 +317,44 @@ fn lesson_55_goals_are_met_by_following_the_lesson() {
     assert_eq!(metric(t.head(), "bronze_held"), 0);
     assert_eq!(metric(t.head(), "medallion_caught_up"), 1);
 }
+
+#[test]
+fn without_a_leader_the_medallions_lag_is_unknown_not_zero() {
+    use lab::stream_lab::bronze_topic::BronzeLag;
+    let mut t = fresh_lab(Preset::Streaming, 55);
+    step(&mut t, "bronze-topic on").unwrap();
+    step(&mut t, "expect non_negative_amount drop").unwrap();
+    run_to(&mut t, 1_000);
+    let status = |lab: &Lab| {
+        lab.streams()
+            .unwrap()
+            .bronze_topic()
+            .lag_status(lab.cluster().unwrap())
+    };
+    assert_eq!(status(t.head()), BronzeLag::Known(0), "caught up at 1000");
+    let leader = leader(t.head());
+    step(&mut t, &format!("kill-broker {leader}")).unwrap();
+    run_to(&mut t, 1_300);
+    let lab = t.head();
+    // The stale high watermark gives 0 past the last known end, yet orders keep coming: the
+    // producer holds them, and the lag is said to be unknown rather than 0.
+    let held = metric(lab, "bronze_held") as u64;
+    assert!(held >= 29, "{held}");
+    assert_eq!(metric(lab, "medallion_lag"), 0, "the stale count");
+    assert_eq!(
+        status(lab),
+        BronzeLag::NoLeader {
+            past_last_known_end: 0,
+            held
+        }
+    );
+    let text = status(lab).text();
+    assert!(text.starts_with("lag unknown (no leader)"), "{text}");
+    assert!(
+        text.contains(&format!("{held} more held by the producer")),
+        "{text}"
+    );
+    step(&mut t, &format!("restart-broker {leader}")).unwrap();
+    run_to(&mut t, 1_600);
+    assert_eq!(status(t.head()), BronzeLag::Known(0));
+}

@@ -168,10 +168,10 @@ impl AlertManager {
         for state in &mut self.rules {
             match promql::eval::evaluate(store, &state.expr, at) {
                 Ok(vector) => {
-                    let holding: BTreeMap<Labels, f64> = vector
-                        .into_iter()
-                        .filter(|(_, value)| state.rule.op.holds(*value, state.rule.threshold))
-                        .collect();
+                    let holding: BTreeMap<Labels, f64> =
+                        sim::sort::collect_map(vector.into_iter().filter(|(_, value)| {
+                            state.rule.op.holds(*value, state.rule.threshold)
+                        }));
                     step_rule(state, holding, at, &mut self.history);
                 }
                 Err(e) => errors.push(format!("alert {}: {e}", state.rule.name)),

@@ -278,7 +278,7 @@ pub fn classify(
 
 fn sorted(values: &[f64]) -> Vec<f64> {
     let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
+    sim::sort::sort_by(&mut sorted, f64::total_cmp);
     sorted
 }
 

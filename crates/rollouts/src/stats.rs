@@ -60,7 +60,7 @@ pub struct Ranks {
 /// `rankdata(method="average")`, Apache Commons' `TiesStrategy.AVERAGE`).
 pub fn average_ranks(values: &[f64]) -> Ranks {
     let mut order: Vec<usize> = (0..values.len()).collect();
-    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    sim::sort::sort_by(&mut order, |&a, &b| values[a].total_cmp(&values[b]));
     let mut ranks = vec![0.0; values.len()];
     let mut tie_groups = Vec::new();
     let mut start = 0;

@@ -68,7 +68,7 @@ impl User {
             Some(slot) => slot.1 = value,
             None => {
                 self.headers.push((name.to_string(), value));
-                self.headers.sort();
+                sim::sort::sort(&mut self.headers);
             }
         }
     }

@@ -69,54 +69,65 @@ fn eval(result: &Value, condition: &str) -> Result<bool, String> {
 
 // ---- evaluate_test.go ----
 
+/// `evaluateResult` on `true` with the two conditions: the phase, and whether an error came too.
+fn verdict_on_true(success: Option<&str>, failure: Option<&str>) -> (AnalysisPhase, bool) {
+    let verdict = evaluate_result(&Value::Bool(true), success, failure);
+    (verdict.phase, verdict.error.is_some())
+}
+
 #[test]
 fn evaluate_result_with_success() {
-    let verdict = evaluate_result(&Value::Bool(true), Some("true"), Some("false"));
-    assert_eq!((verdict.phase, verdict.error), (Successful, None));
+    assert_eq!(
+        verdict_on_true(Some("true"), Some("false")),
+        (Successful, false)
+    );
 }
 
 #[test]
 fn evaluate_result_with_failure() {
-    let verdict = evaluate_result(&Value::Bool(true), Some("true"), Some("true"));
-    assert_eq!((verdict.phase, verdict.error), (Failed, None));
+    assert_eq!(verdict_on_true(Some("true"), Some("true")), (Failed, false));
 }
 
 #[test]
 fn evaluate_result_inconclusive() {
-    let verdict = evaluate_result(&Value::Bool(true), Some("false"), Some("false"));
-    assert_eq!((verdict.phase, verdict.error), (Inconclusive, None));
+    assert_eq!(
+        verdict_on_true(Some("false"), Some("false")),
+        (Inconclusive, false)
+    );
 }
 
 #[test]
 fn evaluate_result_no_success_condition_and_not_failing() {
-    let verdict = evaluate_result(&Value::Bool(true), Some(""), Some("false"));
-    assert_eq!(verdict.phase, Successful);
+    assert_eq!(
+        verdict_on_true(Some(""), Some("false")),
+        (Successful, false)
+    );
 }
 
 #[test]
 fn evaluate_result_no_failure_condition_and_not_successful() {
-    let verdict = evaluate_result(&Value::Bool(true), Some("false"), Some(""));
-    assert_eq!(verdict.phase, Failed);
+    assert_eq!(verdict_on_true(Some("false"), Some("")), (Failed, false));
 }
 
 #[test]
 fn evaluate_result_no_failure_condition_and_no_success_condition() {
-    let verdict = evaluate_result(&Value::Bool(true), None, None);
-    assert_eq!(verdict.phase, Successful);
+    assert_eq!(verdict_on_true(None, None), (Successful, false));
 }
 
 #[test]
 fn evaluate_result_with_error_on_success_condition() {
-    let verdict = evaluate_result(&Value::Bool(true), Some("a == true"), Some("true"));
-    assert_eq!(verdict.phase, Error);
-    assert!(verdict.error.is_some());
+    assert_eq!(
+        verdict_on_true(Some("a == true"), Some("true")),
+        (Error, true)
+    );
 }
 
 #[test]
 fn evaluate_result_with_error_on_failure_condition() {
-    let verdict = evaluate_result(&Value::Bool(true), Some("true"), Some("a == true"));
-    assert_eq!(verdict.phase, Error);
-    assert!(verdict.error.is_some());
+    assert_eq!(
+        verdict_on_true(Some("true"), Some("a == true")),
+        (Error, true)
+    );
 }
 
 #[test]
@@ -259,52 +270,60 @@ fn is_nil_func() {
     assert_eq!(eval(&Value::Number(1.0), "isNil(result)"), Ok(false));
 }
 
+/// The message of a measurement `evaluateResult` turns into an Error, which must hold every one
+/// of `needles`.
+fn assert_error_message(
+    result: &Value,
+    success: Option<&str>,
+    failure: Option<&str>,
+    needles: &[&str],
+) {
+    let verdict = evaluate_result(result, success, failure);
+    assert_eq!(verdict.phase, Error, "{success:?} / {failure:?}");
+    let message = verdict.error.unwrap_or_default();
+    for needle in needles {
+        assert!(message.contains(needle), "{needle:?} not in {message:?}");
+    }
+}
+
 #[test]
 fn evaluate_result_error_message_with_nil_result() {
-    let verdict = evaluate_result(&Value::Nil, Some("result[0] >= 0.95"), None);
-    assert_eq!(verdict.phase, Error);
-    let message = verdict.error.unwrap();
-    assert!(
-        message.contains("metric result is nil or empty"),
-        "{message}"
+    assert_error_message(
+        &Value::Nil,
+        Some("result[0] >= 0.95"),
+        None,
+        &["metric result is nil or empty", "successCondition"],
     );
-    assert!(message.contains("successCondition"), "{message}");
 }
 
 #[test]
 fn evaluate_result_error_message_with_empty_slice() {
-    let verdict = evaluate_result(&Value::from_samples(&[]), Some("result[0] >= 0.95"), None);
-    assert_eq!(verdict.phase, Error);
-    let message = verdict.error.unwrap();
-    assert!(
-        message.contains("metric result is nil or empty"),
-        "{message}"
+    assert_error_message(
+        &Value::from_samples(&[]),
+        Some("result[0] >= 0.95"),
+        None,
+        &["metric result is nil or empty", "successCondition"],
     );
-    assert!(message.contains("successCondition"), "{message}");
 }
 
 #[test]
 fn evaluate_result_error_message_with_invalid_expression() {
-    let verdict = evaluate_result(&Value::Bool(true), Some("a == true"), None);
-    assert_eq!(verdict.phase, Error);
-    let message = verdict.error.unwrap();
-    assert!(
-        message.contains("could not evaluate successCondition"),
-        "{message}"
+    assert_error_message(
+        &Value::Bool(true),
+        Some("a == true"),
+        None,
+        &["could not evaluate successCondition", "a == true"],
     );
-    assert!(message.contains("a == true"), "{message}");
 }
 
 #[test]
 fn evaluate_result_error_message_on_failure_condition() {
-    let verdict = evaluate_result(&Value::Bool(true), Some("true"), Some("invalidVar == true"));
-    assert_eq!(verdict.phase, Error);
-    let message = verdict.error.unwrap();
-    assert!(
-        message.contains("could not evaluate failureCondition"),
-        "{message}"
+    assert_error_message(
+        &Value::Bool(true),
+        Some("true"),
+        Some("invalidVar == true"),
+        &["could not evaluate failureCondition", "invalidVar == true"],
     );
-    assert!(message.contains("invalidVar == true"), "{message}");
 }
 
 // ---- the lab's Prometheus results and the expr-lang subset ----
@@ -386,31 +405,57 @@ fn assess_metric_status_in_flight_measurement() {
     assert_eq!(both(&metric), (Running, Running));
 }
 
+/// One row of Argo's assessMetricStatus tables: a metric measured every 60s with `limits` set,
+/// its tallies and its last measurement's phase, and the phases expected while the run goes on and
+/// once it is terminating.
+struct StatusCase {
+    label: &'static str,
+    limits: fn(&mut MetricSpec),
+    counts: MetricCounts,
+    last: AnalysisPhase,
+    want: (AnalysisPhase, AnalysisPhase),
+}
+
+/// Runs each row; a failing row names itself.
+fn assert_status_cases(test: &str, cases: &[StatusCase]) {
+    for case in cases {
+        let mut spec = with_interval(metric("success-rate"), 60);
+        (case.limits)(&mut spec);
+        let metric = result(spec, case.counts, &[case.last]);
+        assert_eq!(both(&metric), case.want, "{test}: {}", case.label);
+    }
+}
+
 #[test]
 fn assess_metric_status_failure_limit() {
-    let mut spec = with_interval(metric("success-rate"), 60);
-    spec.failure_limit = 2;
     let counts = MetricCounts {
         failed: 3,
         count: 3,
         ..MetricCounts::default()
     };
-    assert_eq!(
-        both(&result(spec.clone(), counts, &[Failed])),
-        (Failed, Failed)
-    );
-    spec.failure_limit = 3;
-    assert_eq!(
-        both(&result(spec, counts, &[Failed])),
-        (Running, Successful)
+    assert_status_cases(
+        "failure limit",
+        &[
+            StatusCase {
+                label: "3 failures > failureLimit 2",
+                limits: |spec| spec.failure_limit = 2,
+                counts,
+                last: Failed,
+                want: (Failed, Failed),
+            },
+            StatusCase {
+                label: "3 failures within failureLimit 3",
+                limits: |spec| spec.failure_limit = 3,
+                counts,
+                last: Failed,
+                want: (Running, Successful),
+            },
+        ],
     );
 }
 
 #[test]
 fn assess_metric_status_consecutive_success_limit() {
-    let mut spec = with_interval(metric("success-rate"), 60);
-    spec.failure_limit = -1;
-    spec.consecutive_success_limit = 3;
     let counts = MetricCounts {
         failed: 3,
         successful: 4,
@@ -418,90 +463,175 @@ fn assess_metric_status_consecutive_success_limit() {
         count: 7,
         ..MetricCounts::default()
     };
-    let assess = |spec: &MetricSpec| both(&result(spec.clone(), counts, &[Failed]));
-    // Indefinite analysis (no count).
-    assert_eq!(assess(&spec), (Successful, Successful));
-    spec.consecutive_success_limit = 5;
-    assert_eq!(assess(&spec), (Running, Successful));
-    // Count reached.
-    spec.count = Some(7);
-    assert_eq!(assess(&spec), (Failed, Failed));
-    spec.consecutive_success_limit = 3;
-    assert_eq!(assess(&spec), (Successful, Successful));
-    // Count not reached.
-    spec.count = Some(9);
-    assert_eq!(assess(&spec), (Successful, Successful));
-    spec.consecutive_success_limit = 5;
-    assert_eq!(assess(&spec), (Running, Successful));
+    let row = |label, limits, want| StatusCase {
+        label,
+        limits,
+        counts,
+        last: Failed,
+        want,
+    };
+    assert_status_cases(
+        "consecutive success limit",
+        &[
+            row(
+                "indefinite, limit 3 reached",
+                |spec| {
+                    spec.failure_limit = -1;
+                    spec.consecutive_success_limit = 3;
+                },
+                (Successful, Successful),
+            ),
+            row(
+                "indefinite, limit 5 not reached",
+                |spec| {
+                    spec.failure_limit = -1;
+                    spec.consecutive_success_limit = 5;
+                },
+                (Running, Successful),
+            ),
+            row(
+                "count 7 reached, limit 5 not reached",
+                |spec| {
+                    spec.failure_limit = -1;
+                    spec.consecutive_success_limit = 5;
+                    spec.count = Some(7);
+                },
+                (Failed, Failed),
+            ),
+            row(
+                "count 7 reached, limit 3 reached",
+                |spec| {
+                    spec.failure_limit = -1;
+                    spec.consecutive_success_limit = 3;
+                    spec.count = Some(7);
+                },
+                (Successful, Successful),
+            ),
+            row(
+                "count 9 not reached, limit 3 reached",
+                |spec| {
+                    spec.failure_limit = -1;
+                    spec.consecutive_success_limit = 3;
+                    spec.count = Some(9);
+                },
+                (Successful, Successful),
+            ),
+            row(
+                "count 9 not reached, limit 5 not reached",
+                |spec| {
+                    spec.failure_limit = -1;
+                    spec.consecutive_success_limit = 5;
+                    spec.count = Some(9);
+                },
+                (Running, Successful),
+            ),
+        ],
+    );
 }
+
+/// A row of Argo's table for both limits: the metric's count, its failed, successful and measured
+/// tallies, its consecutive successes, and the phases expected.
+type LimitsRow = (
+    Option<u32>,
+    u32,
+    u32,
+    u32,
+    u32,
+    (AnalysisPhase, AnalysisPhase),
+);
 
 #[test]
 fn assess_metric_status_failure_limit_and_consecutive_success_limit() {
-    let mut spec = with_interval(metric("success-rate"), 60);
-    spec.failure_limit = 4;
-    spec.consecutive_success_limit = 4;
-    let case = |spec: &MetricSpec, failed, successful, count, consecutive_success| {
+    let rows: [LimitsRow; 12] = [
+        // Indefinite analysis.
+        (None, 3, 4, 7, 3, (Running, Successful)),
+        (None, 5, 9, 9, 0, (Failed, Failed)),
+        (None, 3, 5, 8, 4, (Successful, Successful)),
+        (None, 5, 5, 10, 4, (Failed, Failed)),
+        // Count 10, reached.
+        (Some(10), 4, 6, 10, 3, (Inconclusive, Inconclusive)),
+        (Some(10), 5, 5, 10, 3, (Failed, Failed)),
+        (Some(10), 4, 6, 10, 4, (Successful, Successful)),
+        (Some(10), 5, 5, 10, 4, (Failed, Failed)),
+        // Count 10, not reached.
+        (Some(10), 3, 5, 8, 3, (Running, Successful)),
+        (Some(10), 5, 3, 8, 3, (Failed, Failed)),
+        (Some(10), 3, 5, 8, 4, (Successful, Successful)),
+        (Some(10), 5, 4, 9, 4, (Failed, Failed)),
+    ];
+    for (row, (count, failed, successful, measured, consecutive_success, want)) in
+        rows.into_iter().enumerate()
+    {
+        let mut spec = with_interval(metric("success-rate"), 60);
+        spec.failure_limit = 4;
+        spec.consecutive_success_limit = 4;
+        spec.count = count;
         let counts = MetricCounts {
             failed,
             successful,
-            count,
+            count: measured,
             consecutive_success,
             ..MetricCounts::default()
         };
-        both(&result(spec.clone(), counts, &[Failed]))
-    };
-    // Indefinite analysis.
-    assert_eq!(case(&spec, 3, 4, 7, 3), (Running, Successful));
-    assert_eq!(case(&spec, 5, 9, 9, 0), (Failed, Failed));
-    assert_eq!(case(&spec, 3, 5, 8, 4), (Successful, Successful));
-    assert_eq!(case(&spec, 5, 5, 10, 4), (Failed, Failed));
-    // Count 10, reached.
-    spec.count = Some(10);
-    assert_eq!(case(&spec, 4, 6, 10, 3), (Inconclusive, Inconclusive));
-    assert_eq!(case(&spec, 5, 5, 10, 3), (Failed, Failed));
-    assert_eq!(case(&spec, 4, 6, 10, 4), (Successful, Successful));
-    assert_eq!(case(&spec, 5, 5, 10, 4), (Failed, Failed));
-    // Count 10, not reached.
-    assert_eq!(case(&spec, 3, 5, 8, 3), (Running, Successful));
-    assert_eq!(case(&spec, 5, 3, 8, 3), (Failed, Failed));
-    assert_eq!(case(&spec, 3, 5, 8, 4), (Successful, Successful));
-    assert_eq!(case(&spec, 5, 4, 9, 4), (Failed, Failed));
+        let metric = result(spec, counts, &[Failed]);
+        assert_eq!(both(&metric), want, "row {row}");
+    }
 }
 
 #[test]
 fn assess_metric_status_inconclusive_limit() {
-    let mut spec = with_interval(metric("success-rate"), 60);
-    spec.inconclusive_limit = 2;
     let counts = MetricCounts {
         inconclusive: 3,
         count: 3,
         ..MetricCounts::default()
     };
-    assert_eq!(
-        both(&result(spec.clone(), counts, &[Inconclusive])),
-        (Inconclusive, Inconclusive)
-    );
-    spec.inconclusive_limit = 3;
-    assert_eq!(
-        both(&result(spec, counts, &[Inconclusive])),
-        (Running, Successful)
+    assert_status_cases(
+        "inconclusive limit",
+        &[
+            StatusCase {
+                label: "3 inconclusive > inconclusiveLimit 2",
+                limits: |spec| spec.inconclusive_limit = 2,
+                counts,
+                last: Inconclusive,
+                want: (Inconclusive, Inconclusive),
+            },
+            StatusCase {
+                label: "3 inconclusive within inconclusiveLimit 3",
+                limits: |spec| spec.inconclusive_limit = 3,
+                counts,
+                last: Inconclusive,
+                want: (Running, Successful),
+            },
+        ],
     );
 }
 
 #[test]
 fn assess_metric_status_consecutive_errors() {
-    let spec = with_interval(metric("success-rate"), 60);
-    let mut counts = MetricCounts {
-        consecutive_error: 5,
+    let errors = |consecutive_error| MetricCounts {
+        consecutive_error,
         count: 5,
         ..MetricCounts::default()
     };
-    assert_eq!(
-        both(&result(spec.clone(), counts, &[Error])),
-        (Error, Error)
+    assert_status_cases(
+        "consecutive errors",
+        &[
+            StatusCase {
+                label: "5 consecutive errors > limit 4",
+                limits: |_| {},
+                counts: errors(5),
+                last: Error,
+                want: (Error, Error),
+            },
+            StatusCase {
+                label: "4 consecutive errors within limit 4",
+                limits: |_| {},
+                counts: errors(4),
+                last: Error,
+                want: (Running, Successful),
+            },
+        ],
     );
-    counts.consecutive_error = 4;
-    assert_eq!(both(&result(spec, counts, &[Error])), (Running, Successful));
 }
 
 #[test]
@@ -646,48 +776,53 @@ fn terminating_run(status: AnalysisPhase, dry_run: bool) -> Vec<MetricRun> {
     vec![run_forever, failed_metric]
 }
 
+/// Assesses Argo's terminating run once "run-forever" has succeeded, the failed metric's
+/// measurement carrying `provider_message`.
+fn assess_after_the_sibling_succeeds(
+    dry_run: bool,
+    provider_message: &str,
+) -> (AnalysisPhase, String) {
+    let mut metrics = terminating_run(Failed, dry_run);
+    metrics[0].phase = Successful;
+    metrics[1].measurements[0].message = provider_message.to_string();
+    assess_run_status(&mut metrics, false)
+}
+
 #[test]
 fn assess_run_status_error_message_analysis_phase_fail() {
-    let mut metrics = terminating_run(Failed, false);
-    metrics[0].phase = Successful;
-    let (phase, message) = assess_run_status(&mut metrics, false);
-    assert_eq!(phase, Failed);
     assert_eq!(
-        message,
-        "Metric \"failed-metric\" assessed Failed due to failed (1) > failureLimit (0)"
+        assess_after_the_sibling_succeeds(false, ""),
+        (
+            Failed,
+            "Metric \"failed-metric\" assessed Failed due to failed (1) > failureLimit (0)"
+                .to_string()
+        )
     );
 }
 
 #[test]
 fn assess_run_status_error_message_analysis_phase_fail_in_dry_run_mode() {
-    let mut metrics = terminating_run(Failed, true);
-    metrics[0].phase = Successful;
     assert_eq!(
-        assess_run_status(&mut metrics, false),
+        assess_after_the_sibling_succeeds(true, ""),
         (Successful, String::new())
     );
 }
 
 #[test]
 fn assess_run_status_error_message_from_provider() {
-    let mut metrics = terminating_run(Failed, false);
-    metrics[0].phase = Successful;
-    metrics[1].measurements[0].message = "Provider Error".to_string();
-    let (phase, message) = assess_run_status(&mut metrics, false);
-    assert_eq!(phase, Failed);
     assert_eq!(
-        message,
-        "Metric \"failed-metric\" assessed Failed due to failed (1) > failureLimit (0): \"Error Message: Provider Error\""
+        assess_after_the_sibling_succeeds(false, "Provider Error"),
+        (
+            Failed,
+            "Metric \"failed-metric\" assessed Failed due to failed (1) > failureLimit (0): \"Error Message: Provider Error\"".to_string()
+        )
     );
 }
 
 #[test]
 fn assess_run_status_error_message_from_provider_in_dry_run_mode() {
-    let mut metrics = terminating_run(Failed, true);
-    metrics[0].phase = Successful;
-    metrics[1].measurements[0].message = "Provider Error".to_string();
     assert_eq!(
-        assess_run_status(&mut metrics, false),
+        assess_after_the_sibling_succeeds(true, "Provider Error"),
         (Successful, String::new())
     );
 }

@@ -71,6 +71,37 @@ fn run(
     seen
 }
 
+/// When the run `seen` first entered `phase`.
+fn first_entered(seen: &[(TimeMs, FlaggerPhase, u8)], phase: FlaggerPhase) -> Option<TimeMs> {
+    seen.iter()
+        .find(|(_, p, _)| *p == phase)
+        .map(|(t, _, _)| *t)
+}
+
+/// The canary weights the controller set, in order.
+fn weights_set(controller: &FlaggerController) -> Vec<u8> {
+    controller
+        .events()
+        .iter()
+        .filter_map(|e| match e.kind {
+            FlaggerEventKind::WeightSet(w) => Some(w),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The weights set over `until_s` seconds for a canary with `analysis` whose metrics all pass.
+fn weights_of_a_healthy_canary(analysis: &str, until_s: u64) -> Vec<u8> {
+    let mut controller = started(canary(analysis));
+    run(
+        &mut controller,
+        until_s,
+        &Scripted::constant(100.0),
+        &Hooks::all_pass(),
+    );
+    weights_set(&controller)
+}
+
 fn started(spec: FlaggerCanary) -> FlaggerController {
     let mut controller = FlaggerController::new(spec, v("v1"), TimeMs(0));
     controller.deploy(v("v2"), TimeMs(0));
@@ -89,27 +120,25 @@ fn promotion_takes_interval_times_max_weight_over_step_weight_plus_the_promotion
         &Scripted::constant(100.0),
         &Hooks::all_pass(),
     );
-    let first = |phase: FlaggerPhase| {
-        seen.iter()
-            .find(|(_, p, _)| *p == phase)
-            .map(|(t, _, _)| *t)
-    };
     // Pass 0 starts the analysis; passes 1..=steps raise the weight; the next promotes.
-    assert_eq!(first(FlaggerPhase::Progressing), Some(secs(0)));
+    assert_eq!(
+        first_entered(&seen, FlaggerPhase::Progressing),
+        Some(secs(0))
+    );
     assert!(
         seen.contains(&(secs(interval_s * steps), FlaggerPhase::Progressing, 50)),
         "{seen:?}"
     );
     assert_eq!(
-        first(FlaggerPhase::Promoting),
+        first_entered(&seen, FlaggerPhase::Promoting),
         Some(secs(interval_s * (steps + 1)))
     );
     assert_eq!(
-        first(FlaggerPhase::Finalising),
+        first_entered(&seen, FlaggerPhase::Finalising),
         Some(secs(interval_s * (steps + 2)))
     );
     assert_eq!(
-        first(FlaggerPhase::Succeeded),
+        first_entered(&seen, FlaggerPhase::Succeeded),
         Some(secs(interval_s * (steps + 3)))
     );
     assert_eq!(controller.primary(), &v("v2"));
@@ -117,15 +146,7 @@ fn promotion_takes_interval_times_max_weight_over_step_weight_plus_the_promotion
         controller.plan(),
         rollouts::routing::TrafficPlan::all_to(v("v2"))
     );
-    let weights: Vec<u8> = controller
-        .events()
-        .iter()
-        .filter_map(|e| match e.kind {
-            FlaggerEventKind::WeightSet(w) => Some(w),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(weights, vec![10, 20, 30, 40, 50, 0]);
+    assert_eq!(weights_set(&controller), vec![10, 20, 30, 40, 50, 0]);
 }
 
 #[test]
@@ -146,12 +167,8 @@ fn rollback_comes_threshold_intervals_after_the_first_failed_check() {
         .find(|e| matches!(e.kind, FlaggerEventKind::CheckFailed(_)))
         .map(|e| e.at);
     assert_eq!(first_failure, Some(secs(120)));
-    let failed_at = seen
-        .iter()
-        .find(|(_, p, _)| *p == FlaggerPhase::Failed)
-        .map(|(t, _, _)| *t);
     assert_eq!(
-        failed_at,
+        first_entered(&seen, FlaggerPhase::Failed),
         Some(secs(120 + 60 * threshold)),
         "failedChecks >= threshold, not >: {seen:?}"
     );
@@ -202,64 +219,38 @@ fn manual_gates_hold_the_rollout_until_approved() {
     };
     let seen = run(&mut controller, 1200, &Scripted::constant(100.0), &hooks);
     assert_eq!(seen[0].1, FlaggerPhase::Waiting);
-    let first = |phase: FlaggerPhase| {
-        seen.iter()
-            .find(|(_, p, _)| *p == phase)
-            .map(|(t, _, _)| *t)
-    };
     assert_eq!(
-        first(FlaggerPhase::Progressing),
+        first_entered(&seen, FlaggerPhase::Progressing),
         Some(secs(240)),
         "the first pass after approval"
     );
     assert_eq!(
-        first(FlaggerPhase::WaitingPromotion),
+        first_entered(&seen, FlaggerPhase::WaitingPromotion),
         Some(secs(240 + 6 * 60))
     );
-    assert_eq!(first(FlaggerPhase::Promoting), Some(secs(1020)));
+    assert_eq!(
+        first_entered(&seen, FlaggerPhase::Promoting),
+        Some(secs(1020))
+    );
 }
 
 #[test]
 fn step_weights_are_followed_in_order() {
     let analysis = "    interval: 30s\n    stepWeights: [1, 5, 25, 60]\n";
-    let mut controller = started(canary(analysis));
-    run(
-        &mut controller,
-        600,
-        &Scripted::constant(100.0),
-        &Hooks::all_pass(),
+    assert_eq!(
+        weights_of_a_healthy_canary(analysis, 600),
+        vec![1, 5, 25, 60, 0]
     );
-    let weights: Vec<u8> = controller
-        .events()
-        .iter()
-        .filter_map(|e| match e.kind {
-            FlaggerEventKind::WeightSet(w) => Some(w),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(weights, vec![1, 5, 25, 60, 0]);
 }
 
 #[test]
 fn step_weight_promotion_shifts_traffic_back_in_steps() {
     let analysis =
         "    interval: 1m\n    maxWeight: 50\n    stepWeight: 25\n    stepWeightPromotion: 20\n";
-    let mut controller = started(canary(analysis));
-    run(
-        &mut controller,
-        900,
-        &Scripted::constant(100.0),
-        &Hooks::all_pass(),
+    assert_eq!(
+        weights_of_a_healthy_canary(analysis, 900),
+        vec![25, 50, 30, 10, 0]
     );
-    let weights: Vec<u8> = controller
-        .events()
-        .iter()
-        .filter_map(|e| match e.kind {
-            FlaggerEventKind::WeightSet(w) => Some(w),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(weights, vec![25, 50, 30, 10, 0]);
 }
 
 #[test]
@@ -274,14 +265,15 @@ fn ab_testing_routes_matching_users_for_its_iterations_then_promotes() {
     assert_eq!(plan.header_routes.len(), 2);
     // The success rate is 100 (>= 99) but the latency query returns 100 too (<= 500): all pass.
     let seen = run(&mut controller, 900, &good, &Hooks::all_pass());
-    let first = |phase: FlaggerPhase| {
-        seen.iter()
-            .find(|(_, p, _)| *p == phase)
-            .map(|(t, _, _)| *t)
-    };
     assert_eq!(controller.status().iterations, 10);
-    assert_eq!(first(FlaggerPhase::Promoting), Some(secs(11 * 60)));
-    assert_eq!(first(FlaggerPhase::Succeeded), Some(secs(13 * 60)));
+    assert_eq!(
+        first_entered(&seen, FlaggerPhase::Promoting),
+        Some(secs(11 * 60))
+    );
+    assert_eq!(
+        first_entered(&seen, FlaggerPhase::Succeeded),
+        Some(secs(13 * 60))
+    );
 }
 
 #[test]
@@ -340,11 +332,7 @@ fn metric_checks_run_only_during_the_analysis() {
         &data_until_promotion,
         &Hooks::all_pass(),
     );
-    let promoted_at = seen
-        .iter()
-        .find(|(_, phase, _)| *phase == FlaggerPhase::Promoting)
-        .map(|(t, _, _)| *t)
-        .expect("promoted");
+    let promoted_at = first_entered(&seen, FlaggerPhase::Promoting).expect("promoted");
     assert_eq!(controller.status().phase, FlaggerPhase::Succeeded);
     assert_eq!(controller.status().failed_checks, 0);
     let checks = controller.checks();

@@ -787,7 +787,8 @@ pub fn diagnose(streaming: &[Sample], batch: &[Sample]) -> Diagnosis {
             diagnosis.duplicate_samples += 1;
         }
     }
-    let batch_by_key: BTreeMap<SampleKey, &Sample> = batch.iter().map(|s| (s.key(), s)).collect();
+    let batch_by_key: BTreeMap<SampleKey, &Sample> =
+        sim::sort::collect_map(batch.iter().map(|s| (s.key(), s)));
     for (key, offline) in &batch_by_key {
         match stream_by_key.get(key) {
             None => diagnosis.missing_in_stream += 1,

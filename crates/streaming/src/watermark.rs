@@ -86,9 +86,9 @@ impl WatermarkTracker {
         WatermarkTracker {
             delay,
             idle_timeout,
-            partitions: (0..partitions)
-                .map(|p| (PartitionId(p), PartitionProgress::default()))
-                .collect(),
+            partitions: sim::sort::collect_map(
+                (0..partitions).map(|p| (PartitionId(p), PartitionProgress::default())),
+            ),
             current: TimeUs::MIN,
             clock_start: None,
         }

@@ -11,6 +11,24 @@ use lab::compare::{fork_and_compare, Changes, Comparison, Outcome, EXTRA_TICKS_M
 use std::rc::Rc;
 use yew::prelude::*;
 
+/// Replaces the lab with a fork's timeline, saying where it forked and with which settings.
+pub(crate) fn open_fork(
+    session: &crate::store::LabHandle,
+    timeline: Rc<lab::timeline::Timeline>,
+    at: lab::clock::Tick,
+    changes: &str,
+) {
+    session.dispatch(LabAction::Load(Loaded {
+        timeline,
+        from: "fork".into(),
+        notice: Notice {
+            is_error: false,
+            text: format!("Opened the fork from tick {} with {changes}.", at.0),
+            hint: "The original is replaced; Reset starts over.".into(),
+        },
+    }));
+}
+
 /// A comparison and the journal it was made from (to tell when it is out of date).
 #[derive(Clone)]
 struct Made {
@@ -181,19 +199,7 @@ pub fn Compare() -> Html {
         Callback::from(move |_: MouseEvent| {
             if let Some(m) = &*made {
                 let c = &m.comparison;
-                session.dispatch(LabAction::Load(Loaded {
-                    timeline: c.timeline.clone(),
-                    from: "fork".into(),
-                    notice: Notice {
-                        is_error: false,
-                        text: format!(
-                            "Opened the fork from tick {} with {}.",
-                            c.at.0,
-                            c.changes.describe()
-                        ),
-                        hint: "The original is replaced; Reset starts over.".into(),
-                    },
-                }));
+                open_fork(&session, c.timeline.clone(), c.at, &c.changes.describe());
                 made.set(None);
             }
         })

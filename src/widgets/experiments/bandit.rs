@@ -1,15 +1,18 @@
 //! The bandit: arms with hidden success rates, pulled by a policy as the clock runs (epsilon-greedy,
 //! UCB1, Bernoulli Thompson sampling or GrowthBook's Gaussian Thompson weights). Per arm the
 //! pulls, successes, the Beta posterior of its rate (drawn as a curve, labelled with the arm's
-//! number at its peak, so arms read without colour), the probability it is the best arm and its
-//! traffic weight; then the regret over pulls against always choosing at random.
+//! number at its peak, so arms read without colour), the probability it is the best arm and what
+//! steers the next pulls (GrowthBook's traffic weight, UCB1's index, or for epsilon-greedy and
+//! Thompson sampling the share of pulls so far); how the traffic was split over time (GrowthBook's
+//! weights at each update, or each arm's share of the pulls between points); then the regret over
+//! pulls against always choosing at random.
 
-use super::chart::{legend, lines, Axes, Line};
+use super::chart::{legend, lines, round_up, Axes, Line};
 use super::setup::parse_whole;
 use super::{count, fixed, no_experiment, percent, refusal_view, send_on_click, try_send};
 use crate::widgets::form::{bind, bind_select};
 use lab::experiment_lab::command::{BanditPolicy, ExperimentCommand, PULLS_PER_TICK_MAX};
-use lab::experiment_lab::side::BanditView;
+use lab::experiment_lab::side::{AllocationKind, BanditView};
 use lab::sim::special::ln_beta;
 use yew::prelude::*;
 
@@ -18,9 +21,93 @@ const CURVE_POINTS: usize = 120;
 /// Most points of the regret chart (the curve is thinned evenly beyond).
 const REGRET_POINTS: usize = 240;
 
+/// The eight arm colours' CSS classes.
+const ARM_CLASSES: [&str; 8] = [
+    "ex-b0", "ex-b1", "ex-b2", "ex-b3", "ex-b4", "ex-b5", "ex-b6", "ex-b7",
+];
+
 /// An arm's CSS class: one of eight theme colours.
-fn arm_class(i: usize) -> String {
-    format!("ex-b{}", i % 8)
+fn arm_class(i: usize) -> &'static str {
+    ARM_CLASSES[i % ARM_CLASSES.len()]
+}
+
+/// How the traffic was split over pulls: one line per arm (every other arm dashed, so lines read
+/// without colour), from the lab's series of at most 200 points.
+fn allocation_chart(bandit: &BanditView) -> Html {
+    let series = bandit.allocation_over_time();
+    let pulls = bandit.pulls().max(1) as f64;
+    let arm_lines: Vec<Line> = (0..bandit.rates.len())
+        .map(|i| Line {
+            label: format!("arm {}", i + 1),
+            class: arm_class(i),
+            points: series
+                .points
+                .iter()
+                .map(|p| (p.pulls as f64, p.shares.get(i).copied().unwrap_or(f64::NAN)))
+                .collect(),
+            dashed: i % 2 == 1,
+            dots: series.points.len() <= 2,
+        })
+        .collect();
+    let y_text = |v: f64| percent(v, 0);
+    let axes = Axes {
+        x: (0.0, pulls),
+        x_labels: ("0 pulls".into(), format!("{} pulls", count(bandit.pulls()))),
+        y: (0.0, 1.0),
+        y_text: &y_text,
+        rule: None,
+    };
+    let (caption, label) = match series.kind {
+        AllocationKind::TrafficWeights => (
+            "Traffic weights over time: GrowthBook's weights at each update",
+            "Each arm's traffic weight at each update, over pulls",
+        ),
+        AllocationKind::PullShares => (
+            "Share of pulls over time: each arm's share of the pulls since the previous point",
+            "Each arm's share of the pulls between points, over pulls",
+        ),
+    };
+    html! {
+        <figure class="ex-allocation-chart" data-kind={match series.kind { AllocationKind::TrafficWeights => "weights", AllocationKind::PullShares => "pull-shares" }}
+            data-points={series.points.len().to_string()}>
+            <figcaption class="small">{ caption }</figcaption>
+            { lines(label, &[], &arm_lines, &axes) }
+            { legend(&arm_lines) }
+        </figure>
+    }
+}
+
+/// What steers the next pulls, per arm, and the column's heading: GrowthBook's traffic weights,
+/// UCB1's index, or the share of pulls so far for the policies that set no weights.
+fn steering(bandit: &BanditView) -> (&'static str, Vec<String>) {
+    if let Some(indices) = bandit.ucb1_indices() {
+        let text = indices
+            .iter()
+            .map(|v| {
+                if v.is_finite() {
+                    fixed(*v, 4)
+                } else {
+                    "∞ (not pulled)".into()
+                }
+            })
+            .collect();
+        return ("UCB1 index", text);
+    }
+    if matches!(bandit.policy, BanditPolicy::GrowthBook) {
+        return (
+            "weight",
+            bandit.weights().iter().map(|w| percent(*w, 1)).collect(),
+        );
+    }
+    let total = bandit.pulls().max(1) as f64;
+    (
+        "share of pulls",
+        bandit
+            .arms()
+            .iter()
+            .map(|(pulls, _, _)| percent(*pulls as f64 / total, 1))
+            .collect(),
+    )
 }
 
 /// The Beta(α, β) density at `x`.
@@ -144,7 +231,7 @@ fn regret_chart(bandit: &BanditView) -> Html {
         dashed: false,
         dots: false,
     };
-    let top = (pulls * (best - mean)).max(bandit.regret).max(1.0);
+    let top = round_up((pulls * (best - mean)).max(bandit.regret).max(1.0));
     let y_text = |v: f64| fixed(v, 0);
     let axes = Axes {
         x: (0.0, pulls.max(1.0)),
@@ -165,13 +252,13 @@ fn regret_chart(bandit: &BanditView) -> Html {
 fn arms_table(bandit: &BanditView) -> Html {
     let arms = bandit.arms();
     let total = bandit.pulls().max(1) as f64;
-    let weights = bandit.weights();
+    let (steer_heading, steer) = steering(bandit);
     html! {
         <table class="ex-bandit-arms small">
             <thead><tr>
                 <th scope="col">{ "arm" }</th><th scope="col" class="ex-num">{ "true rate" }</th><th scope="col" class="ex-num">{ "pulls" }</th>
                 <th scope="col" class="ex-num">{ "successes" }</th><th scope="col" class="ex-num">{ "posterior mean" }</th>
-                <th scope="col" class="ex-num">{ "P(best)" }</th><th scope="col" class="ex-num">{ "weight" }</th>
+                <th scope="col" class="ex-num">{ "P(best)" }</th><th scope="col" class="ex-num ex-steer">{ steer_heading }</th>
             </tr></thead>
             <tbody>
                 { for arms.iter().enumerate().map(|(i, (pulls, wins, mean))| html! {
@@ -185,7 +272,7 @@ fn arms_table(bandit: &BanditView) -> Html {
                         <td class="ex-num">{ count(*wins) }</td>
                         <td class="ex-num">{ percent(*mean, 2) }</td>
                         <td class="ex-num">{ percent(bandit.probability_best.get(i).copied().unwrap_or(0.0), 1) }</td>
-                        <td class="ex-num">{ weights.get(i).map_or_else(|| "–".to_string(), |w| percent(*w, 1)) }</td>
+                        <td class="ex-num">{ steer.get(i).cloned().unwrap_or_else(|| "–".to_string()) }</td>
                     </tr>
                 }) }
             </tbody>
@@ -290,6 +377,7 @@ pub fn ExperimentBandit() -> Html {
                                 <figcaption class="small">{ "Posteriors of each arm's rate (each curve scaled to its peak)" }</figcaption>
                                 { posteriors(b) }
                             </figure>
+                            { allocation_chart(b) }
                             { regret_chart(b) }
                         </div>
                     </>

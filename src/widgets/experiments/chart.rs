@@ -59,6 +59,39 @@ pub fn range_of(values: impl Iterator<Item = f64>) -> (f64, f64) {
     (lo, hi)
 }
 
+/// The smallest round number (1, 2 or 5 times a power of ten) at least `v`; 1 for a value that
+/// is not positive.
+pub fn round_up(v: f64) -> f64 {
+    if !(v.is_finite() && v > 0.0) {
+        return 1.0;
+    }
+    let magnitude = 10f64.powf(v.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * magnitude)
+        .find(|r| *r >= v * (1.0 - 1e-12))
+        .unwrap_or(10.0 * magnitude)
+}
+
+/// The y axis's labelled values: the multiples of a round step (a third of the range, rounded
+/// up to 1, 2 or 5 times a power of ten) that fall within `[y0, y1]`.
+pub fn round_ticks(y0: f64, y1: f64) -> Vec<f64> {
+    let step = round_up((y1 - y0) / 3.0);
+    let first = (y0 / step - 1e-9).ceil() as i64;
+    let last = (y1 / step + 1e-9).floor() as i64;
+    (first..=last)
+        .map(|k| {
+            let v = k as f64 * step;
+            // Avoid printing -0.
+            if v == 0.0 {
+                0.0
+            } else {
+                v
+            }
+        })
+        .collect()
+}
+
 /// A line chart: bands first, then lines, the rule dashed across. `label` is the accessible
 /// description.
 pub fn lines(label: &str, bands: &[Band], lines: &[Line], axes: &Axes<'_>) -> Html {
@@ -89,7 +122,7 @@ pub fn lines(label: &str, bands: &[Band], lines: &[Line], axes: &Axes<'_>) -> Ht
         d.push('Z');
         d
     };
-    let y_ticks = [y0, (y0 + y1) / 2.0, y1];
+    let y_ticks = round_ticks(y0, y1);
     html! {
         <svg class="ex-chart" viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="img" aria-label={label.to_string()}>
             <rect class="ex-plot" x={LEFT.to_string()} y={TOP.to_string()} width={(RIGHT - LEFT).to_string()} height={(BOTTOM - TOP).to_string()} />
@@ -142,5 +175,17 @@ mod tests {
         assert_eq!(range_of(std::iter::empty()), (0.0, 1.0));
         let (lo, hi) = range_of([5.0, 5.0].into_iter());
         assert!(lo < 5.0 && hi > 5.0);
+    }
+
+    #[test]
+    fn ticks_are_round_numbers_inside_the_range() {
+        assert_eq!(round_up(18.3), 20.0);
+        assert_eq!(round_up(0.3), 0.5);
+        assert_eq!(round_up(100.0), 100.0);
+        assert_eq!(round_ticks(0.0, 18.3), vec![0.0, 10.0]);
+        assert_eq!(round_ticks(0.0, 20.0), vec![0.0, 10.0, 20.0]);
+        assert_eq!(round_ticks(0.0, 1.0), vec![0.0, 0.5, 1.0]);
+        assert_eq!(round_ticks(-0.15, 0.15), vec![-0.1, 0.0, 0.1]);
+        assert_eq!(round_ticks(0.0, 3000.0), vec![0.0, 1000.0, 2000.0, 3000.0]);
     }
 }

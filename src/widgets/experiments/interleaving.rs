@@ -9,7 +9,7 @@ use super::{count, fixed, no_experiment, refusal_view, try_send};
 use crate::widgets::form::bind;
 use lab::experiment_lab::command::{ExperimentCommand, NOISE_CENTI_MAX};
 use lab::experiment_lab::side::InterleavingView;
-use lab::experiments::interleaving::comparison::{Decision, InterleavedSession};
+use lab::experiments::interleaving::comparison::{users_ratio, Decision, InterleavedSession};
 use lab::experiments::interleaving::credit::Outcome;
 use lab::experiments::interleaving::team_draft::{ItemId, Team};
 use yew::prelude::*;
@@ -112,6 +112,31 @@ fn decision_bar(
     }
 }
 
+/// The comparison before the last one, in a line: its rankers, both designs' users and their
+/// ratio, and whether it ran on the same simulated users (the same seed) as the last one.
+fn previous_view(previous: &InterleavingView, last: &InterleavingView) -> Html {
+    let d = &previous.decisions;
+    let users = |decision: Option<Decision>| {
+        decision.map_or_else(|| "no decision".to_string(), |x| count(x.users))
+    };
+    let ratio = users_ratio(d).map_or_else(
+        || "no ratio (a design did not decide)".to_string(),
+        |r| format!("{}×", fixed(r, 1)),
+    );
+    let same = if previous.config.seed == last.config.seed {
+        "same users as the last run"
+    } else {
+        "other users (another seed)"
+    };
+    html! {
+        <p class="small ex-il-previous" data-ratio={users_ratio(d).map_or_else(String::new, |r| fixed(r, 4))}>
+            { format!("Previous comparison (seed {}, noise {} against {}, {same}): A/B test {}, interleaving {}, ratio {ratio}.",
+                previous.config.seed.0, fixed(previous.config.ranker_a_noise_sd_grades, 2), fixed(previous.config.ranker_b_noise_sd_grades, 2),
+                users(d.ab_test), users(d.interleaving)) }
+        </p>
+    }
+}
+
 fn outcome_view(run: &InterleavingView) -> Html {
     let d = &run.decisions;
     let top = [d.ab_test, d.interleaving]
@@ -119,12 +144,12 @@ fn outcome_view(run: &InterleavingView) -> Html {
         .flatten()
         .map(|x| x.users as f64)
         .fold(1.0, f64::max);
-    let ratio = match (d.ab_test, d.interleaving) {
-        (Some(ab), Some(il)) if il.users > 0 => format!(
+    let ratio = match users_ratio(d) {
+        Some(r) => format!(
             "Interleaving decided with {}× fewer users than the A/B test.",
-            fixed(ab.users as f64 / il.users as f64, 1)
+            fixed(r, 1)
         ),
-        _ => "One design did not decide: raise the difference between the rankers' noise."
+        None => "One design did not decide: raise the difference between the rankers' noise."
             .to_string(),
     };
     html! {
@@ -202,6 +227,9 @@ pub fn ExperimentInterleaving() -> Html {
                             </div>
                         }
                         { outcome_view(run) }
+                        if let Some(previous) = experiment.previous_interleaving() {
+                            { previous_view(previous, run) }
+                        }
                     </>
                 },
                 None => html! { <p class="small muted ex-placeholder">{ "Compare two rankers: each user sees one merged list, and each click counts for the ranker that drafted the item." }</p> },

@@ -1,8 +1,7 @@
 //! The power calculator, before a test starts: for the planned duration, the users each arm will
 //! get, the smallest relative lift on purchase the test detects with 80% power (the MDE), and the
 //! chance it detects the true effect the lab is set to. The curve draws power against the true
-//! lift for the same plan (the two-sample normal approximation the lab's engine uses: the
-//! standard error follows from the MDE, since `MDE = (z(1 - alpha/2) + z(power)) * se`).
+//! lift for the same plan; the lab computes it (`PowerView::curve`), the page only draws it.
 
 use super::chart::{lines, Axes, Line};
 use super::setup::parse_whole;
@@ -11,23 +10,7 @@ use crate::widgets::form::bind;
 use lab::experiment_lab::analysis::ALPHA;
 use lab::experiment_lab::command::ExperimentCommand;
 use lab::experiment_lab::PLANNED_POWER;
-use lab::sim::special::{normal_quantile, normal_sf};
 use yew::prelude::*;
-
-/// Points on the power curve.
-const CURVE_POINTS: usize = 60;
-
-/// The power of the two-sided test to see a relative lift `effect` when the relative MDE at
-/// [`PLANNED_POWER`] is `mde` (both as shares).
-pub fn power_at(effect: f64, mde: f64) -> f64 {
-    let critical = -normal_quantile(ALPHA / 2.0);
-    let se = mde / (critical + normal_quantile(PLANNED_POWER));
-    if !(se.is_finite() && se > 0.0) {
-        return f64::NAN;
-    }
-    let shift = effect.abs() / se;
-    normal_sf(critical - shift) + normal_sf(critical + shift)
-}
 
 #[component]
 pub fn ExperimentPower() -> Html {
@@ -54,16 +37,11 @@ pub fn ExperimentPower() -> Html {
         })
     };
     let mde = plan.mde_relative;
-    let top = (mde * 2.5).max(truth.abs() * 1.2).max(1e-3);
+    let top = plan.curve_top(truth);
     let curve = Line {
         label: "power".into(),
         class: "ex-arm-1",
-        points: (0..=CURVE_POINTS)
-            .map(|i| {
-                let effect = top * i as f64 / CURVE_POINTS as f64;
-                (effect, power_at(effect, mde))
-            })
-            .collect(),
+        points: plan.curve(top),
         dashed: false,
         dots: false,
     };
@@ -105,17 +83,5 @@ pub fn ExperimentPower() -> Html {
             { super::chart::legend(&[curve, truth_line]) }
             <p class="small muted">{ format!("Two-sided test at alpha {}: an effect smaller than the MDE is more likely missed than found. Longer plans shrink the MDE with the square root of the users.", fixed(ALPHA, 2)) }</p>
         </div>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_curve_passes_through_the_planned_power_at_the_mde() {
-        assert!((power_at(0.04, 0.04) - PLANNED_POWER).abs() < 1e-3);
-        assert!((power_at(0.0, 0.04) - ALPHA).abs() < 1e-9);
-        assert!(power_at(0.08, 0.04) > 0.99);
     }
 }

@@ -14,7 +14,7 @@ use super::{
     arm_class, arm_label, choice_group, count, fixed, no_experiment, p_value_text, percent,
     refusal_view, signed, signed_percent, small_p_text,
 };
-use lab::experiment_lab::analysis::{ResultRow, Results};
+use lab::experiment_lab::analysis::{ResultRow, Results, CHANCE_TO_WIN_THRESHOLD};
 use lab::experiment_lab::command::{Correction, Engine, ExpMetric, ExperimentCommand, LiftKind};
 use lab::experiment_lab::{ExperimentLab, Setup, HOURS_PER_DAY};
 use yew::prelude::*;
@@ -305,6 +305,40 @@ fn result_row(row: &ResultRow, setup: &Setup, scale: f64) -> Html {
     }
 }
 
+/// The highest and lowest chance to win the goal metric showed at any hourly look of this test:
+/// what stopping at the first look past the threshold would have called.
+fn chance_extremes(experiment: &ExperimentLab) -> Html {
+    let extremes = experiment.chance_extremes();
+    let now = experiment
+        .results()
+        .row(
+            ExpMetric::Purchase,
+            lab::experiment_lab::command::ArmIndex(1),
+        )
+        .map_or(0.5, |r| r.chance_to_win);
+    let crossed = |v: f64, above: bool| {
+        let past = if above {
+            v > CHANCE_TO_WIN_THRESHOLD
+        } else {
+            v < 1.0 - CHANCE_TO_WIN_THRESHOLD
+        };
+        if past {
+            html! { <strong class="ex-crossed">{ format!(" {} (past {})", percent(v, 1), percent(if above { CHANCE_TO_WIN_THRESHOLD } else { 1.0 - CHANCE_TO_WIN_THRESHOLD }, 0)) }</strong> }
+        } else {
+            html! { { format!(" {}", percent(v, 1)) } }
+        }
+    };
+    html! {
+        <p class="small ex-ctw-extremes" data-peak={fixed(extremes.highest, 6)} data-lowest={fixed(extremes.lowest, 6)}>
+            { "Purchase's chance to win at the hourly looks of this test: highest" }
+            { crossed(extremes.highest, true) }
+            { ", lowest" }
+            { crossed(extremes.lowest, false) }
+            { format!(", now {}. Stopping at the first look past 95% (or below 5%) would have called the test there.", percent(now, 1)) }
+        </p>
+    }
+}
+
 /// The goal metric's treatment lift at the end of each day, with its interval as a band.
 fn history_chart(experiment: &ExperimentLab, setup: &Setup) -> Html {
     let history = experiment.history();
@@ -415,6 +449,9 @@ pub fn ExperimentResults() -> Html {
                         Correction::BenjaminiHochberg => " · Benjamini-Hochberg across all rows",
                     }) }
             </p>
+            if setup.engine == Engine::Bayesian {
+                { chance_extremes(experiment) }
+            }
             <div class="ex-table-wrap">
                 <table class="ex-results-table">
                     <caption class="visually-hidden">{ "Each metric for each treatment arm against control" }</caption>

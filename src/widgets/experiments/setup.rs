@@ -169,7 +169,7 @@ pub fn ExperimentSetup() -> Html {
         let coverage = coverage.clone();
         parsed(
             "ex-coverage-set",
-            "Set",
+            "Set coverage",
             Box::new(move || {
                 Ok(ExperimentCommand::SetCoverage {
                     percent: parse_whole(&coverage, "coverage (%)", (1, 100))? as u8,
@@ -181,7 +181,7 @@ pub fn ExperimentSetup() -> Html {
         let namespace = namespace.clone();
         parsed(
             "ex-namespace-set",
-            "Set",
+            "Set namespace",
             Box::new(move || {
                 Ok(ExperimentCommand::SetNamespace {
                     range_percent: parse_namespace(&namespace)?,
@@ -193,7 +193,7 @@ pub fn ExperimentSetup() -> Html {
         let holdout = holdout.clone();
         parsed(
             "ex-holdout-set",
-            "Set",
+            "Set holdout",
             Box::new(move || {
                 Ok(ExperimentCommand::SetHoldout {
                     percent: parse_whole(&holdout, "holdout (%)", (0, 50))? as u8,
@@ -205,7 +205,7 @@ pub fn ExperimentSetup() -> Html {
         let traffic = traffic.clone();
         parsed(
             "ex-traffic-set",
-            "Set",
+            "Set arrivals",
             Box::new(move || {
                 Ok(ExperimentCommand::SetTraffic {
                     users_per_hour: parse_whole(

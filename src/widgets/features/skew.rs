@@ -47,11 +47,12 @@ fn report_view(report: &SkewReport, dropped: u64) -> Html {
         .iter()
         .filter(|c| matches!(c.verdict, Verdict::Differs(_)))
         .collect();
-    let causes: BTreeSet<SkewCause> = report
-        .summary
-        .values()
-        .flat_map(|skew| skew.causes.keys().copied())
-        .collect();
+    let causes: BTreeSet<SkewCause> = lab::sim::sort::collect_set(
+        report
+            .summary
+            .values()
+            .flat_map(|skew| skew.causes.keys().copied()),
+    );
     html! {
         <div class="fso-skew">
             <p class="fso-skew-total">

@@ -8,7 +8,7 @@
 //! run uses the new threshold. Flagger's checks (one per metric per interval) are listed the
 //! same way.
 
-use super::{clock, no_rollout, phase_badge, tick_at};
+use super::{clock, no_rollout, phase_badge};
 use crate::store::LabAction;
 use lab::rollout_lab::glue::purpose_label;
 use lab::rollouts::analysis::{AnalysisPhase, Measurement, MetricRun};
@@ -108,12 +108,6 @@ struct RunProps {
     end: u64,
 }
 
-/// The first tick whose state holds the end of a run that ended at `ended_ms`: the controller
-/// acts at the start of a tick, so the result shows once that tick is over.
-fn tick_after(ended_ms: u64) -> u64 {
-    tick_at(ended_ms).0 + 1
-}
-
 #[component]
 fn RunView(props: &RunProps) -> Html {
     let session = crate::widgets::use_lab();
@@ -123,7 +117,13 @@ fn RunView(props: &RunProps) -> Html {
         phase,
         AnalysisPhase::Failed | AnalysisPhase::Error | AnalysisPhase::Inconclusive
     );
-    let fork_at = run.completed_at().map(|t| tick_after(t.0).min(props.end));
+    let fork_at = run.completed_at().map(|t| {
+        session
+            .view
+            .first_tick_showing_rollout_ms(t.0)
+            .0
+            .min(props.end)
+    });
     let fork_here = {
         let session = session.clone();
         Callback::from(move |_: MouseEvent| {
@@ -257,7 +257,7 @@ mod tests {
             .run
             .completed_at()
             .expect("the failed run ended");
-        let fork_at = tick_after(ended.0);
+        let fork_at = t.head().first_tick_showing_rollout_ms(ended.0).0;
         let phase_at = |tick: u64| {
             t.state_at(lab::clock::Tick(tick))
                 .rollouts()

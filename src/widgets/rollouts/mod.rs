@@ -20,9 +20,7 @@ pub mod steps;
 pub mod traffic;
 
 use crate::store::{LabAction, LabHandle};
-use lab::clock::Tick;
 use lab::rollout_lab::command::RolloutCommand;
-use lab::rollout_lab::TICK_MS;
 use lab::state::Command;
 use yew::prelude::*;
 
@@ -52,11 +50,6 @@ pub fn refusal_view(refusal: &Refusal) -> Html {
 }
 
 pub use lab::rollout_lab::glue::clock;
-
-/// The lab tick at which rollout time reached `t_ms` (one tick is [`TICK_MS`]).
-pub fn tick_at(t_ms: u64) -> Tick {
-    Tick(t_ms / TICK_MS)
-}
 
 /// A phase as a badge: a symbol and the word, so it reads without colour. `phase` is Argo's
 /// name (Successful, Failed, Inconclusive, Error, Running, Pending) or a rollout phase.
@@ -97,16 +90,5 @@ pub fn command_button(
     };
     html! {
         <button class={class} disabled={disabled} title={unavailable} {onclick}>{ text }</button>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rollout_time_maps_to_ticks() {
-        assert_eq!(tick_at(300_000), Tick(30));
-        assert_eq!(tick_at(305_000), Tick(30));
     }
 }

@@ -14,6 +14,7 @@ use lab::stream_lab::joins_lab::{
 };
 use lab::streaming::join::JoinTime;
 use lab::streaming::value::{DurationUs, TimeUs};
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// While playing, the joins are looked at every this many changes, as the charts are (each look
@@ -126,6 +127,91 @@ fn state_chart(view: &JoinsView) -> Html {
     }
 }
 
+/// The joins of one look ([`REFRESH_EVERY_WHILE_PLAYING`]): the parts drawn from it are rebuilt
+/// only when a new look replaces it, not on every tick in between.
+#[derive(Properties)]
+struct JoinedProps {
+    view: Rc<JoinsView>,
+    #[prop_or_default]
+    only_differing: bool,
+}
+
+impl PartialEq for JoinedProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.view, &other.view) && self.only_differing == other.only_differing
+    }
+}
+
+/// The latest clicks (or those the two joins disagree on) with what each join gave them.
+#[component]
+fn JoinedClicks(props: &JoinedProps) -> Html {
+    let table = &props.view.table;
+    let rows: Vec<&EnrichedClick> = if props.only_differing {
+        table.differing.iter().rev().take(12).collect()
+    } else {
+        table.recent.iter().rev().take(12).collect()
+    };
+    html! {
+        <div class="table-scroll">
+            <table class="join-clicks">
+                <thead><tr>
+                    <th>{ "click" }</th><th>{ "happened" }</th><th>{ "arrived" }</th>
+                    <th>{ "as of event time" }</th><th>{ "on processing time" }</th>
+                </tr></thead>
+                <tbody>
+                    { for rows.into_iter().map(click_row) }
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// The interval join's counts, its state over time, the latest pairs and the late rows.
+#[component]
+fn IntervalResults(props: &JoinedProps) -> Html {
+    let view = &props.view;
+    let interval = &view.interval;
+    let s = interval.stats;
+    html! {
+        <>
+            <dl class="join-stats">
+                <div><dt>{ "pairs joined" }</dt><dd class="join-rows">{ s.joined }</dd></div>
+                <div><dt>{ "late, dropped" }</dt><dd class="join-late-dropped">{ s.late_dropped }</dd></div>
+                <div><dt>{ "in state (views + checkouts)" }</dt>
+                    <dd class="join-state">{ format!("{} + {}", interval.buffered.0, interval.buffered.1) }</dd></div>
+                <div><dt>{ "cleaned by the watermark" }</dt><dd>{ s.cleaned }</dd></div>
+                <div><dt>{ "watermark" }</dt><dd>{ time_text(interval.watermark) }</dd></div>
+            </dl>
+            { state_chart(view) }
+            <div class="table-scroll">
+                <table class="join-pairs">
+                    <thead><tr><th>{ "user" }</th><th>{ "view" }</th><th>{ "checkout" }</th><th>{ "gap" }</th><th>{ "amount" }</th></tr></thead>
+                    <tbody>
+                        { for interval.recent.iter().rev().take(8).map(|p| html! {
+                            <tr>
+                                <td>{ p.user.clone() }</td>
+                                <td class="num">{ short_time(p.view_time) }</td>
+                                <td class="num">{ short_time(p.checkout_time) }</td>
+                                <td class="num">{ format!("{:+.1} s", (p.checkout_time.0 - p.view_time.0) as f64 / 1e6) }</td>
+                                <td class="num">{ p.amount.map_or_else(|| "NULL".into(), |a| a.to_string()) }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+            </div>
+            if !interval.late.is_empty() {
+                <h4 class="small">{ "Dropped as late" }</h4>
+                <ul class="join-late-rows small">
+                    { for interval.late.iter().rev().take(6).map(|l| html! {
+                        <li>{ format!("{} {} at {}, arrived {} (watermark {})", l.user, l.page,
+                            time_text(l.event_time), time_text(l.arrival), time_text(l.watermark)) }</li>
+                    }) }
+                </ul>
+            }
+        </>
+    }
+}
+
 #[component]
 pub fn StreamJoins() -> Html {
     let session = crate::widgets::use_lab();
@@ -156,9 +242,10 @@ pub fn StreamJoins() -> Html {
     let Some(streams) = session.view.streams() else {
         return no_stream_job();
     };
-    let Some(view) = (*view).clone() else {
+    let Some(joined) = (*view).clone() else {
         return no_stream_job();
     };
+    let view = &joined;
     let event_time = streams.join_settings().table_time == JoinTime::EventTime;
 
     let set_bounds = {
@@ -207,13 +294,6 @@ pub fn StreamJoins() -> Html {
     };
 
     let table = &view.table;
-    let rows: Vec<&EnrichedClick> = if *only_differing {
-        table.differing.iter().rev().take(12).collect()
-    } else {
-        table.recent.iter().rev().take(12).collect()
-    };
-    let interval = &view.interval;
-    let s = interval.stats;
     html! {
         <div class="stream-joins" data-tick={session.view.now().0.to_string()} data-differs={table.differs.to_string()}>
             <section class="join-panel join-table" aria-label="Stream-table join">
@@ -241,17 +321,7 @@ pub fn StreamJoins() -> Html {
                 </dl>
                 <label class="small"><input type="checkbox" class="join-only-differing" checked={*only_differing}
                     onchange={toggle_differing} />{ " only the clicks the two joins disagree on" }</label>
-                <div class="table-scroll">
-                    <table class="join-clicks">
-                        <thead><tr>
-                            <th>{ "click" }</th><th>{ "happened" }</th><th>{ "arrived" }</th>
-                            <th>{ "as of event time" }</th><th>{ "on processing time" }</th>
-                        </tr></thead>
-                        <tbody>
-                            { for rows.into_iter().map(click_row) }
-                        </tbody>
-                    </table>
-                </div>
+                <JoinedClicks view={joined.clone()} only_differing={*only_differing} />
             </section>
             <section class="join-panel join-interval" aria-label="Interval join">
                 <h3>{ "Product views ⋈ checkouts (interval join)" }</h3>
@@ -265,40 +335,7 @@ pub fn StreamJoins() -> Html {
                     <button type="submit" class="join-set-bounds">{ "Set bounds" }</button>
                 </form>
                 { refusal_view(&bounds_refusal) }
-                <dl class="join-stats">
-                    <div><dt>{ "pairs joined" }</dt><dd class="join-rows">{ s.joined }</dd></div>
-                    <div><dt>{ "late, dropped" }</dt><dd class="join-late-dropped">{ s.late_dropped }</dd></div>
-                    <div><dt>{ "in state (views + checkouts)" }</dt>
-                        <dd class="join-state">{ format!("{} + {}", interval.buffered.0, interval.buffered.1) }</dd></div>
-                    <div><dt>{ "cleaned by the watermark" }</dt><dd>{ s.cleaned }</dd></div>
-                    <div><dt>{ "watermark" }</dt><dd>{ time_text(interval.watermark) }</dd></div>
-                </dl>
-                { state_chart(&view) }
-                <div class="table-scroll">
-                    <table class="join-pairs">
-                        <thead><tr><th>{ "user" }</th><th>{ "view" }</th><th>{ "checkout" }</th><th>{ "gap" }</th><th>{ "amount" }</th></tr></thead>
-                        <tbody>
-                            { for interval.recent.iter().rev().take(8).map(|p| html! {
-                                <tr>
-                                    <td>{ p.user.clone() }</td>
-                                    <td class="num">{ short_time(p.view_time) }</td>
-                                    <td class="num">{ short_time(p.checkout_time) }</td>
-                                    <td class="num">{ format!("{:+.1} s", (p.checkout_time.0 - p.view_time.0) as f64 / 1e6) }</td>
-                                    <td class="num">{ p.amount.map_or_else(|| "NULL".into(), |a| a.to_string()) }</td>
-                                </tr>
-                            }) }
-                        </tbody>
-                    </table>
-                </div>
-                if !interval.late.is_empty() {
-                    <h4 class="small">{ "Dropped as late" }</h4>
-                    <ul class="join-late-rows small">
-                        { for interval.late.iter().rev().take(6).map(|l| html! {
-                            <li>{ format!("{} {} at {}, arrived {} (watermark {})", l.user, l.page,
-                                time_text(l.event_time), time_text(l.arrival), time_text(l.watermark)) }</li>
-                        }) }
-                    </ul>
-                }
+                <IntervalResults view={joined.clone()} />
             </section>
         </div>
     }

@@ -9,11 +9,12 @@
 //! the medallion reading the `orders_bronze` topic through its consumer group.
 
 use super::{no_stream_job, refusal_view, time_text, try_send, value_text};
-use lab::stream_lab::bronze_topic::{BRONZE_TOPIC, MEDALLION_GROUP};
+use lab::stream_lab::bronze_topic::{BronzeLag, BRONZE_TOPIC, MEDALLION_GROUP};
 use lab::stream_lab::command::StreamCommand;
 use lab::stream_lab::samples_lab::{MedallionView, TRIGGER_TICKS};
 use lab::streaming::medallion::Action;
 use lab::streaming::value::StreamValue;
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// Dropped rows and gold rows shown.
@@ -121,16 +122,78 @@ fn bronze_source(
     match cluster.filter(|_| topic.is_reading()) {
         None => "Bronze is the order feed replayed from the seed: no broker fault reaches it.".into(),
         Some(cluster) => format!(
-            "Bronze is topic {BRONZE_TOPIC}, read as group {MEDALLION_GROUP}: committed offset {}, lag {}, {} held by the producer{}.",
+            "Bronze is topic {BRONZE_TOPIC}, read as group {MEDALLION_GROUP}: committed offset {}, {}{}.",
             topic.committed(cluster),
-            topic.lag(cluster),
-            topic.held(cluster),
+            match topic.lag_status(cluster) {
+                lag @ BronzeLag::Known(_) => format!("{}, {} held by the producer", lag.text(), topic.held(cluster)),
+                lag @ BronzeLag::NoLeader { .. } => lag.text(),
+            },
             if topic.offline(cluster) {
                 "; the partition has no leader, so bronze and every update stall"
             } else {
                 ""
             }
         ),
+    }
+}
+
+/// The medallion a read-only part of the panel shows.
+#[derive(Properties)]
+struct ViewProps {
+    view: Rc<MedallionView>,
+}
+
+/// The dropped rows and gold change only at an update, while the view is a new copy every tick:
+/// two views with the same rows to show draw the same, so the part is not rebuilt on every tick.
+impl PartialEq for ViewProps {
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (&self.view.medallion, &other.view.medallion);
+        Rc::ptr_eq(&self.view, &other.view)
+            || (a.config().schema == b.config().schema
+                && a.dropped_rows().eq(b.dropped_rows())
+                && a.gold() == b.gold())
+    }
+}
+
+/// The latest dropped rows and the gold table.
+#[component]
+fn DroppedAndGold(props: &ViewProps) -> Html {
+    let view = &props.view;
+    let m = &view.medallion;
+    let dropped: Vec<_> = m.dropped_rows().collect();
+    let gold = m.gold();
+    html! {
+        <>
+            <h4 class="small">{ format!("Dropped rows (the latest {})", ROWS_SHOWN.min(dropped.len())) }</h4>
+            if dropped.is_empty() {
+                <p class="small muted">{ "None yet." }</p>
+            } else {
+                <ul class="medallion-dropped small">
+                    { for dropped.iter().rev().take(ROWS_SHOWN).map(|d| html! {
+                        <li>
+                            <span class="num">{ format!("bronze {}: ", d.row.offset) }</span>
+                            <code>{ row_text(view, &d.row.values) }</code>
+                            <span class="muted">{ format!(" violates {}", d.violated.join(", ")) }</span>
+                        </li>
+                    }) }
+                </ul>
+            }
+            <h4 class="small">{ "Gold: orders and revenue per user" }</h4>
+            <div class="table-scroll">
+                <table class="medallion-gold-table">
+                    <thead><tr><th>{ "user" }</th><th>{ "orders" }</th><th>{ "revenue" }</th></tr></thead>
+                    <tbody>
+                        { for gold.iter().take(ROWS_SHOWN).map(|g| html! {
+                            <tr>
+                                <td>{ value_text(&g.key) }</td>
+                                <td class="num">{ g.rows }</td>
+                                <td class="num">{ value_text(&g.total) }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+            </div>
+        </>
     }
 }
 
@@ -186,8 +249,6 @@ pub fn MedallionPanel() -> Html {
     let m = &view.medallion;
     let expectations = m.config().expectations.clone();
     let metrics = m.expectation_metrics();
-    let dropped: Vec<_> = m.dropped_rows().collect();
-    let gold = m.gold();
     html! {
         <div class="medallion" data-tick={view.now.to_string()} data-failing={view.failing().to_string()}
             data-silver={m.silver().len().to_string()} data-dropped={m.totals().dropped.to_string()}>
@@ -236,35 +297,7 @@ pub fn MedallionPanel() -> Html {
                 { ACTIONS.iter().map(|a| action_label(*a)).collect::<Vec<_>>().join("; ") }
                 { ". Counts cover the updates that were written; a rolled-back update counts nothing. A condition on a NULL value is unknown, and unknown passes: only a NOT NULL expectation catches a NULL." }
             </p>
-            <h4 class="small">{ format!("Dropped rows (the latest {})", ROWS_SHOWN.min(dropped.len())) }</h4>
-            if dropped.is_empty() {
-                <p class="small muted">{ "None yet." }</p>
-            } else {
-                <ul class="medallion-dropped small">
-                    { for dropped.iter().rev().take(ROWS_SHOWN).map(|d| html! {
-                        <li>
-                            <span class="num">{ format!("bronze {}: ", d.row.offset) }</span>
-                            <code>{ row_text(&view, &d.row.values) }</code>
-                            <span class="muted">{ format!(" violates {}", d.violated.join(", ")) }</span>
-                        </li>
-                    }) }
-                </ul>
-            }
-            <h4 class="small">{ "Gold: orders and revenue per user" }</h4>
-            <div class="table-scroll">
-                <table class="medallion-gold-table">
-                    <thead><tr><th>{ "user" }</th><th>{ "orders" }</th><th>{ "revenue" }</th></tr></thead>
-                    <tbody>
-                        { for gold.iter().take(ROWS_SHOWN).map(|g| html! {
-                            <tr>
-                                <td>{ value_text(&g.key) }</td>
-                                <td class="num">{ g.rows }</td>
-                                <td class="num">{ value_text(&g.total) }</td>
-                            </tr>
-                        }) }
-                    </tbody>
-                </table>
-            </div>
+            <DroppedAndGold view={view.clone()} />
         </div>
     }
 }

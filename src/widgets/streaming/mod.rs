@@ -18,7 +18,7 @@ pub mod timeline;
 use crate::store::{LabAction, LabHandle};
 use lab::broker::cluster::Cluster;
 use lab::state::{Command, Lab};
-use lab::stream_lab::clicks::{read_clicks, ClickRecord};
+use lab::stream_lab::clicks::{read_clicks_arrived_since, ClickRecord};
 use lab::stream_lab::command::StreamCommand;
 use lab::stream_lab::glue::clock_time;
 use lab::stream_lab::{StreamLab, CLICKS_TOPIC};
@@ -95,12 +95,7 @@ pub fn high_watermarks(cluster: &Cluster) -> BTreeMap<u32, u64> {
     cluster
         .topics()
         .get(CLICKS_TOPIC)
-        .map(|t| {
-            t.partitions()
-                .iter()
-                .map(|p| (p.id().0, p.hw().0))
-                .collect()
-        })
+        .map(|t| lab::sim::sort::collect_map(t.partitions().iter().map(|p| (p.id().0, p.hw().0))))
         .unwrap_or_default()
 }
 
@@ -111,21 +106,21 @@ pub const RECENT_CLICKS_PER_PARTITION_MAX: u64 = 2_000;
 /// The committed clicks that reached the topic in the last `seconds` before now, partition by
 /// partition. Only the newest records of each partition are read (enough for the generator's
 /// rate over that span, plus clicks sent by hand, and at most
-/// [`RECENT_CLICKS_PER_PARTITION_MAX`]), so the cost does not grow with the topic.
+/// [`RECENT_CLICKS_PER_PARTITION_MAX`]), and only those of the span are parsed, so the cost
+/// does not grow with the topic.
 pub fn recent_clicks(lab: &Lab, seconds: i64) -> Vec<ClickRecord> {
     let (Some(streams), Some(cluster)) = (lab.streams(), lab.cluster()) else {
         return Vec::new();
     };
     let per_partition = (u64::from(streams.generator_rate()) * (seconds.max(0) as u64 + 10) + 200)
         .min(RECENT_CLICKS_PER_PARTITION_MAX);
-    let from: BTreeMap<u32, u64> = high_watermarks(cluster)
-        .into_iter()
-        .map(|(p, hw)| (p, hw.saturating_sub(per_partition)))
-        .collect();
-    let since = now_time(lab).0 - seconds * 1_000_000;
-    let mut clicks = read_clicks(cluster, CLICKS_TOPIC, &from);
-    clicks.retain(|c| c.arrival.0 >= since);
-    clicks
+    let from: BTreeMap<u32, u64> = lab::sim::sort::collect_map(
+        high_watermarks(cluster)
+            .into_iter()
+            .map(|(p, hw)| (p, hw.saturating_sub(per_partition))),
+    );
+    let since = TimeUs(now_time(lab).0 - seconds * 1_000_000);
+    read_clicks_arrived_since(cluster, CLICKS_TOPIC, &from, since)
 }
 
 /// Seconds between two instants, as a float (for drawing).

@@ -56,78 +56,65 @@ pub fn late_clicks(late: &VecDeque<ClickRecord>) -> Vec<(&ClickRecord, usize)> {
     out
 }
 
+/// The rows the table lists (each with its number among all rows written) and the query's
+/// columns: the table is drawn again only when these change, not on every tick.
+#[derive(Properties, PartialEq)]
+struct RowsProps {
+    columns: Vec<String>,
+    rows: Vec<(u64, SinkRow)>,
+    filter: OutputFilter,
+}
+
 #[component]
-pub fn StreamOutput() -> Html {
-    let session = crate::widgets::use_lab();
-    let filter = use_state(|| OutputFilter::All);
-    let Some(streams) = session.view.streams() else {
-        return no_stream_job();
-    };
-    let job = streams.job();
-    let view = job.view();
-    // Each row with its number among all rows written (a stable key: a new row is added at
-    // the top, the others stay as they are).
-    let rows: Vec<(u64, &SinkRow)> = view
-        .sink
-        .iter()
-        .rev()
-        .zip((0..=job.sink_written()).rev())
-        .filter(|(r, _)| filter.keeps(r))
-        .take(ROWS_SHOWN)
-        .map(|(r, n)| (n, r))
-        .collect();
-    let choose = |choice: OutputFilter| {
-        let filter = filter.clone();
-        Callback::from(move |_: MouseEvent| filter.set(choice))
-    };
-    let counts = |f: OutputFilter| view.sink.iter().filter(|r| f.keeps(r)).count();
-    let late = late_clicks(view.late);
+fn OutputRows(props: &RowsProps) -> Html {
+    if props.rows.is_empty() {
+        return html! {
+            <p class="muted stream-output-empty">{ match props.filter {
+                OutputFilter::All => "No rows yet: a window's row is written when the watermark passes its end (press Play).",
+                OutputFilter::Updates => "No updates: a late row within the allowed lateness updates a fired window.",
+                OutputFilter::Duplicates => "No duplicates: under at-least-once, crash the job and restart it to see rows written twice.",
+            } }</p>
+        };
+    }
     html! {
-        <div class="stream-output">
-            <p class="small">
-                { format!("{} rows written to {OUTPUT_TOPIC}, {} of them duplicates. ", job.sink_written(), job.duplicates()) }
-                <span class="muted">{ format!("The newest {SINK_ROWS_KEPT} are kept here.") }</span>
-            </p>
-            <div class="inline-form stream-output-filters" role="group" aria-label="Show">
-                { for [OutputFilter::All, OutputFilter::Updates, OutputFilter::Duplicates].into_iter().map(|f| html! {
-                    <button class={classes!("stream-filter", (*filter == f).then_some("primary"))} data-filter={f.name()}
-                        aria-pressed={(*filter == f).to_string()} onclick={choose(f)}>
-                        { format!("{} ({})", f.name(), counts(f)) }
-                    </button>
-                }) }
-            </div>
-            if rows.is_empty() {
-                <p class="muted stream-output-empty">{ match *filter {
-                    OutputFilter::All => "No rows yet: a window's row is written when the watermark passes its end (press Play).",
-                    OutputFilter::Updates => "No updates: a late row within the allowed lateness updates a fired window.",
-                    OutputFilter::Duplicates => "No duplicates: under at-least-once, crash the job and restart it to see rows written twice.",
-                } }</p>
-            } else {
-                <div class="table-scroll">
-                    <table class="stream-output-table">
-                        <thead><tr>
-                            <th>{ "tick" }</th>
-                            { for view.columns.iter().map(|c| html! { <th>{ c.clone() }</th> }) }
-                            <th>{ "kind" }</th>
-                            <th>{ "checkpoint" }</th>
-                        </tr></thead>
-                        <tbody>
-                            { for rows.iter().map(|(n, r)| html! {
-                                <tr key={*n} class={classes!("stream-row", format!("kind-{}", kind_name(r.kind)), r.duplicate.then_some("stream-duplicate"))}>
-                                    <td>{ r.tick }</td>
-                                    { for r.values.iter().map(|v| html! { <td>{ value_text(v) }</td> }) }
-                                    <td>{ kind_name(r.kind) }
-                                        if r.duplicate { <span class="stream-dup-badge" title="the same window, key and values were written before">{ " duplicate" }</span> }
-                                    </td>
-                                    <td>{ r.checkpoint }</td>
-                                </tr>
-                            }) }
-                        </tbody>
-                    </table>
-                </div>
-            }
+        <div class="table-scroll">
+            <table class="stream-output-table">
+                <thead><tr>
+                    <th>{ "tick" }</th>
+                    { for props.columns.iter().map(|c| html! { <th>{ c.clone() }</th> }) }
+                    <th>{ "kind" }</th>
+                    <th>{ "checkpoint" }</th>
+                </tr></thead>
+                <tbody>
+                    { for props.rows.iter().map(|(n, r)| html! {
+                        <tr key={*n} class={classes!("stream-row", format!("kind-{}", kind_name(r.kind)), r.duplicate.then_some("stream-duplicate"))}>
+                            <td>{ r.tick }</td>
+                            { for r.values.iter().map(|v| html! { <td>{ value_text(v) }</td> }) }
+                            <td>{ kind_name(r.kind) }
+                                if r.duplicate { <span class="stream-dup-badge" title="the same window, key and values were written before">{ " duplicate" }</span> }
+                            </td>
+                            <td>{ r.checkpoint }</td>
+                        </tr>
+                    }) }
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// The late clicks as listed ([`late_clicks`]): drawn again only when they change.
+#[derive(Properties, PartialEq)]
+struct LateProps {
+    late: Vec<(ClickRecord, usize)>,
+}
+
+#[component]
+fn LateClicks(props: &LateProps) -> Html {
+    let late = &props.late;
+    html! {
+        <>
             <h4 class="stream-late-title">{ format!("Late clicks dropped ({})", late.len()) }</h4>
-            if view.late.is_empty() {
+            if late.is_empty() {
                 <p class="muted small stream-late-empty">{ "None yet: send a click with an event time before the watermark (\"late by 30 s\") and it lands here once the job reads it." }</p>
             } else {
                 <div class="table-scroll">
@@ -150,6 +137,55 @@ pub fn StreamOutput() -> Html {
                 </div>
                 <p class="muted small">{ format!("The newest {LATE_CLICKS_KEPT} are kept.") }</p>
             }
+        </>
+    }
+}
+
+#[component]
+pub fn StreamOutput() -> Html {
+    let session = crate::widgets::use_lab();
+    let filter = use_state(|| OutputFilter::All);
+    let Some(streams) = session.view.streams() else {
+        return no_stream_job();
+    };
+    let job = streams.job();
+    let view = job.view();
+    // Each row with its number among all rows written (a stable key: a new row is added at
+    // the top, the others stay as they are).
+    let rows: Vec<(u64, SinkRow)> = view
+        .sink
+        .iter()
+        .rev()
+        .zip((0..=job.sink_written()).rev())
+        .filter(|(r, _)| filter.keeps(r))
+        .take(ROWS_SHOWN)
+        .map(|(r, n)| (n, r.clone()))
+        .collect();
+    let choose = |choice: OutputFilter| {
+        let filter = filter.clone();
+        Callback::from(move |_: MouseEvent| filter.set(choice))
+    };
+    let counts = |f: OutputFilter| view.sink.iter().filter(|r| f.keeps(r)).count();
+    let late: Vec<(ClickRecord, usize)> = late_clicks(view.late)
+        .into_iter()
+        .map(|(c, n)| (c.clone(), n))
+        .collect();
+    html! {
+        <div class="stream-output">
+            <p class="small">
+                { format!("{} rows written to {OUTPUT_TOPIC}, {} of them duplicates. ", job.sink_written(), job.duplicates()) }
+                <span class="muted">{ format!("The newest {SINK_ROWS_KEPT} are kept here.") }</span>
+            </p>
+            <div class="inline-form stream-output-filters" role="group" aria-label="Show">
+                { for [OutputFilter::All, OutputFilter::Updates, OutputFilter::Duplicates].into_iter().map(|f| html! {
+                    <button class={classes!("stream-filter", (*filter == f).then_some("primary"))} data-filter={f.name()}
+                        aria-pressed={(*filter == f).to_string()} onclick={choose(f)}>
+                        { format!("{} ({})", f.name(), counts(f)) }
+                    </button>
+                }) }
+            </div>
+            <OutputRows columns={view.columns.to_vec()} rows={rows} filter={*filter} />
+            <LateClicks late={late} />
         </div>
     }
 }

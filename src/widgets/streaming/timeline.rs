@@ -114,9 +114,8 @@ pub fn window_states(lab: &Lab, from: TimeUs, to: TimeUs) -> BTreeMap<Window, Wi
         let entry = held.entry(w.window).or_insert(state);
         *entry = (*entry).min(state);
     }
-    let mut windows: BTreeSet<Window> = windows_between(&operator.config().window, from, to)
-        .into_iter()
-        .collect();
+    let mut windows: BTreeSet<Window> =
+        lab::sim::sort::collect_set(windows_between(&operator.config().window, from, to));
     windows.extend(held.keys().copied());
     // Sessions the job already wrote out.
     let column = |name: &str| view.columns.iter().position(|c| c == name);
@@ -132,21 +131,22 @@ pub fn window_states(lab: &Lab, from: TimeUs, to: TimeUs) -> BTreeMap<Window, Wi
             }
         }
     }
-    windows
-        .into_iter()
-        .filter(|w| w.end > from && w.start < to)
-        .take(WINDOWS_MAX)
-        .map(|w| {
-            let state = held.get(&w).copied().unwrap_or(
-                if watermark != TimeUs::MIN && w.end <= watermark {
-                    WindowState::Closed
-                } else {
-                    WindowState::Open
-                },
-            );
-            (w, state)
-        })
-        .collect()
+    lab::sim::sort::collect_map(
+        windows
+            .into_iter()
+            .filter(|w| w.end > from && w.start < to)
+            .take(WINDOWS_MAX)
+            .map(|w| {
+                let state = held.get(&w).copied().unwrap_or(
+                    if watermark != TimeUs::MIN && w.end <= watermark {
+                        WindowState::Closed
+                    } else {
+                        WindowState::Open
+                    },
+                );
+                (w, state)
+            }),
+    )
 }
 
 /// How a click is drawn.
@@ -238,7 +238,8 @@ pub fn StreamTimeline() -> Html {
         .collect();
     // In arrival order, so a tick adds dots at the end and drops them at the front.
     lab::sim::sort::sort_by_key(&mut clicks, |c| (c.arrival, c.partition, c.offset));
-    let late: BTreeSet<(u32, u64)> = view.late.iter().map(|c| (c.partition, c.offset)).collect();
+    let late: BTreeSet<(u32, u64)> =
+        lab::sim::sort::collect_set(view.late.iter().map(|c| (c.partition, c.offset)));
     let x_span_s = x_span_seconds(now, clicks.iter().filter_map(|c| c.event_time).min());
     // The axes slide with the clock: arrival over the last SPAN_SECONDS, event time over x_span_s.
     let y_from = now.minus(DurationUs::from_seconds(SPAN_SECONDS));
@@ -249,12 +250,14 @@ pub fn StreamTimeline() -> Html {
     let x = |t: TimeUs| (LEFT + seconds_between(x_from, t) * x_scale).clamp(LEFT, RIGHT);
     let y =
         |t: TimeUs| (PLOT_BOTTOM - seconds_between(y_from, t) * y_scale).clamp(TOP, PLOT_BOTTOM);
-    // The dots' group: each dot sits at its times since the lab's start; the group moves.
-    let group = format!(
-        "translate({:.2} {:.2})",
-        LEFT - seconds_between(start, x_from) * x_scale,
-        PLOT_BOTTOM + seconds_between(start, y_from) * y_scale
-    );
+    // The moving groups: each dot, grid line and window sits at its times since the lab's start
+    // and the groups move, so a tick changes a group's transform, not every element in it.
+    let x_shift = LEFT - seconds_between(start, x_from) * x_scale;
+    let y_shift = PLOT_BOTTOM + seconds_between(start, y_from) * y_scale;
+    let group = format!("translate({x_shift:.2} {y_shift:.2})");
+    let x_since_start = |t: TimeUs| format!("{:.2}", seconds_between(start, t) * x_scale);
+    let y_since_start =
+        |t: TimeUs, dy: f64| format!("{:.2}", dy - seconds_between(start, t) * y_scale);
     let next = |p: u32| job.job().next_offset(PartitionId(p));
     let dots: Vec<(ClickRecord, Dot)> = clicks
         .into_iter()
@@ -302,6 +305,10 @@ pub fn StreamTimeline() -> Html {
                     <clipPath id="stl-plot-clip">
                         <rect x={(LEFT - 4.0).to_string()} y={(TOP - 4.0).to_string()} width={(RIGHT - LEFT + 8.0).to_string()} height={(PLOT_BOTTOM - TOP + 8.0).to_string()} />
                     </clipPath>
+                    // The window lanes: a window reaching past either end of the axis is cut there.
+                    <clipPath id="stl-lane-clip">
+                        <rect x={LEFT.to_string()} y={LANE_TOP.to_string()} width={(RIGHT - LEFT).to_string()} height={(LANE_HEIGHT * slide_lanes as f64).to_string()} />
+                    </clipPath>
                 </defs>
                 <rect x={LEFT.to_string()} y={TOP.to_string()} width={(RIGHT - LEFT).to_string()} height={(PLOT_BOTTOM - TOP).to_string()} class="stl-plot" />
                 // In the lab's first minutes the axes reach back before tick 0: that part is shaded.
@@ -315,18 +322,22 @@ pub fn StreamTimeline() -> Html {
                         <title>{ "before the lab started (tick 0)" }</title>
                     </rect>
                 }
-                { for ticks(x_from, x_to).into_iter().map(|t| html! {
-                    <g class="stl-tick" key={t.0}>
-                        <line x1={x(t).to_string()} y1={TOP.to_string()} x2={x(t).to_string()} y2={PLOT_BOTTOM.to_string()} class="stl-grid" />
-                        <text x={x(t).to_string()} y={(PLOT_BOTTOM + 12.0).to_string()} text-anchor="middle">{ short(t) }</text>
-                    </g>
-                }) }
-                { for ticks(y_from, now).into_iter().map(|t| html! {
-                    <g class="stl-tick" key={t.0}>
-                        <line x1={LEFT.to_string()} y1={y(t).to_string()} x2={RIGHT.to_string()} y2={y(t).to_string()} class="stl-grid" />
-                        <text x={(LEFT - 3.0).to_string()} y={(y(t) + 3.0).to_string()} text-anchor="end">{ short(t) }</text>
-                    </g>
-                }) }
+                <g class="stl-ticks-x" transform={format!("translate({x_shift:.2} 0)")}>
+                    { for ticks(x_from, x_to).into_iter().map(|t| html! {
+                        <g class="stl-tick" key={t.0}>
+                            <line x1={x_since_start(t)} y1={TOP.to_string()} x2={x_since_start(t)} y2={PLOT_BOTTOM.to_string()} class="stl-grid" />
+                            <text x={x_since_start(t)} y={(PLOT_BOTTOM + 12.0).to_string()} text-anchor="middle">{ short(t) }</text>
+                        </g>
+                    }) }
+                </g>
+                <g class="stl-ticks-y" transform={format!("translate(0 {y_shift:.2})")}>
+                    { for ticks(y_from, now).into_iter().map(|t| html! {
+                        <g class="stl-tick" key={t.0}>
+                            <line x1={LEFT.to_string()} y1={y_since_start(t, 0.0)} x2={RIGHT.to_string()} y2={y_since_start(t, 0.0)} class="stl-grid" />
+                            <text x={(LEFT - 3.0).to_string()} y={y_since_start(t, 3.0)} text-anchor="end">{ short(t) }</text>
+                        </g>
+                    }) }
+                </g>
                 // Arrived the moment it happened: event time = arrival.
                 <line x1={x(diagonal_from).to_string()} y1={y(diagonal_from).to_string()} x2={x(now).to_string()} y2={y(now).to_string()} class="stl-diagonal" />
                 <g clip-path="url(#stl-plot-clip)">
@@ -344,19 +355,23 @@ pub fn StreamTimeline() -> Html {
                     <line x1={wx.to_string()} y1={TOP.to_string()} x2={wx.to_string()} y2={PLOT_BOTTOM.to_string()} class="stl-watermark" />
                     <text x={(wx - 3.0).to_string()} y={(PLOT_BOTTOM - 4.0).to_string()} text-anchor="end" class="stl-watermark-label">{ "watermark" }</text>
                 }
-                { for windows.iter().map(|(w, state)| {
-                    let lane = match view.operator.config().window {
-                        WindowSpec::Hop { slide, .. } if slide.0 > 0 => (w.start.0.div_euclid(slide.0)).rem_euclid(slide_lanes as i64) as f64,
-                        _ => 0.0,
-                    };
-                    let (x1, x2) = (x(w.start), x(w.end));
-                    html! {
-                        <rect key={format!("{}:{}", w.start.0, w.end.0)} x={format!("{:.1}", x1 + 0.5)} y={(LANE_TOP + lane * LANE_HEIGHT).to_string()} width={format!("{:.1}", (x2 - x1 - 1.0).max(1.0))} height={(LANE_HEIGHT - 2.0).to_string()}
-                            class={classes!("stl-window", state.class())}>
-                            <title>{ format!("window {} to {}: {}", time_text(w.start), time_text(w.end), state.word()) }</title>
-                        </rect>
-                    }
-                }) }
+                <g clip-path="url(#stl-lane-clip)">
+                    <g class="stl-windows" transform={format!("translate({x_shift:.2} 0)")}>
+                        { for windows.iter().map(|(w, state)| {
+                            let lane = match view.operator.config().window {
+                                WindowSpec::Hop { slide, .. } if slide.0 > 0 => (w.start.0.div_euclid(slide.0)).rem_euclid(slide_lanes as i64) as f64,
+                                _ => 0.0,
+                            };
+                            let width = seconds_between(w.start, w.end) * x_scale;
+                            html! {
+                                <rect key={format!("{}:{}", w.start.0, w.end.0)} x={format!("{:.2}", seconds_between(start, w.start) * x_scale + 0.5)} y={(LANE_TOP + lane * LANE_HEIGHT).to_string()} width={format!("{:.2}", (width - 1.0).max(1.0))} height={(LANE_HEIGHT - 2.0).to_string()}
+                                    class={classes!("stl-window", state.class())}>
+                                    <title>{ format!("window {} to {}: {}", time_text(w.start), time_text(w.end), state.word()) }</title>
+                                </rect>
+                            }
+                        }) }
+                    </g>
+                </g>
                 <text x={LEFT.to_string()} y={(LANE_TOP - 4.0).to_string()} class="stl-axis">{ "windows (event time)" }</text>
                 <text x="4" y={(TOP + 8.0).to_string()} class="stl-axis">{ "arrival" }</text>
             </svg>

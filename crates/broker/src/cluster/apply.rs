@@ -451,7 +451,7 @@ impl Cluster {
             g,
             id,
             instance_id.clone(),
-            topics.iter().cloned().collect(),
+            sim::sort::collect_set(topics.iter().cloned()),
             *config,
             out.now,
             &mut out.group_events,

@@ -71,7 +71,7 @@ impl Cluster {
                                     l.hidden_from_read_committed(l.leo())
                                 }
                                 crate::log::IsolationLevel::ReadUncommitted => {
-                                    l.marker_offsets().into_keys().collect()
+                                    sim::sort::collect_set(l.marker_offsets().into_keys())
                                 }
                             };
                             l.records().any(|r| {

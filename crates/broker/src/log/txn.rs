@@ -134,6 +134,11 @@ impl PartitionLog {
     /// The open transactions, the LSO and the aborted index, from the batches starting below `hw`.
     pub fn stable_view(&self, hw: Offset) -> StableView {
         let mut view = StableView::default();
+        if !self.held_transactions {
+            // No transaction ever wrote here: nothing is open or aborted, everything is stable.
+            view.lso = hw;
+            return view;
+        }
         for batch in self.segments.iter().flat_map(|s| s.batches.iter()) {
             let (Some(first), Some(stamp)) = (batch.records.first(), batch.producer) else {
                 continue;
@@ -280,14 +285,15 @@ impl PartitionLog {
 
     /// Offsets of the markers in the log.
     pub fn marker_offsets(&self) -> BTreeMap<Offset, ControlType> {
-        self.segments
-            .iter()
-            .flat_map(|s| s.batches.iter())
-            .filter_map(|b| match b.kind {
-                BatchKind::Control(c) => b.records.first().map(|r| (r.offset, c)),
-                _ => None,
-            })
-            .collect()
+        sim::sort::collect_map(
+            self.segments
+                .iter()
+                .flat_map(|s| s.batches.iter())
+                .filter_map(|b| match b.kind {
+                    BatchKind::Control(c) => b.records.first().map(|r| (r.offset, c)),
+                    _ => None,
+                }),
+        )
     }
 
     /// Every marker as (producer stamp, type, offset), oldest first.

@@ -203,7 +203,7 @@ fn noisy_ranking(grades: &[Relevance], noise_sd: f64, length: usize, rng: &mut R
             )
         })
         .collect();
-    scored.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
+    sim::sort::sort_by(&mut scored, |x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
     scored
         .into_iter()
         .take(length)

@@ -6,7 +6,9 @@
 /// The arm indices of `p_values`, smallest p first (ties by index, so the order is stable).
 fn ascending(p_values: &[f64]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..p_values.len()).collect();
-    order.sort_by(|&i, &j| p_values[i].total_cmp(&p_values[j]).then(i.cmp(&j)));
+    sim::sort::sort_by(&mut order, |&i, &j| {
+        p_values[i].total_cmp(&p_values[j]).then(i.cmp(&j))
+    });
     order
 }
 

@@ -143,7 +143,7 @@ fn feature_rows(shape: PitShape, mut rng: Rng) -> ViewRows {
             values: vec![FeatureValue::Float(f1), FeatureValue::Float(f2)],
         });
     }
-    ViewRows { rows }
+    ViewRows::from(rows)
 }
 
 fn entity_rows(shape: PitShape, mut rng: Rng) -> EntityFrame {
@@ -168,7 +168,7 @@ impl PitBench {
         let rows = &self.sources[PIT_VIEW].rows;
         let mut out = String::with_capacity(rows.len() * 56);
         out.push_str("seq,key,event_ts,created_ts,f1,f2\n");
-        for row in rows {
+        for row in rows.iter() {
             let time = |ts: Option<TimestampUs>| ts.map_or(0, |ts| ts.0);
             let _ = writeln!(
                 out,

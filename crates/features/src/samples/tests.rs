@@ -73,7 +73,7 @@ fn tables_list_typed_columns_matching_their_rows() {
         .iter()
         .chain(spam_comments(SAMPLE_SEED).tables().iter())
     {
-        for row in &table.rows {
+        for row in table.rows.iter() {
             assert_eq!(row.len(), table.columns.len(), "{}", table.name);
             for (value, (name, dtype)) in row.iter().zip(&table.columns) {
                 if let Some(actual) = value.dtype() {
@@ -146,14 +146,14 @@ fn late_corrections_reissue_an_earlier_row_with_a_later_created_time() {
 #[test]
 fn stats_rows_are_stamped_on_the_hour_and_counters_on_the_minute() {
     let rides = rides(SAMPLE_SEED);
-    for row in &rides.sources["driver_hourly_stats"].rows {
+    for row in rides.sources["driver_hourly_stats"].rows.iter() {
         assert_eq!(
             (row.event_ts.unwrap().0 - START.0).rem_euclid(US_PER_HOUR),
             0
         );
     }
     let spam = spam_comments(SAMPLE_SEED);
-    for row in &spam.sources["user_comment_counters"].rows {
+    for row in spam.sources["user_comment_counters"].rows.iter() {
         assert_eq!(
             (row.event_ts.unwrap().0 - START.0).rem_euclid(US_PER_MINUTE),
             0
@@ -170,7 +170,7 @@ fn the_embedding_is_recomputed_every_two_days_for_every_user() {
     let spam = spam_comments(SAMPLE_SEED);
     let rows = &spam.sources["user_embedding"].rows;
     assert_eq!(rows.len() as i64, spam::USERS * spam::DAYS / 2);
-    for row in rows {
+    for row in rows.iter() {
         let offset = row.event_ts.unwrap().0 - START.0;
         assert_eq!(offset.rem_euclid(2 * US_PER_DAY), 0);
     }
@@ -180,7 +180,7 @@ fn the_embedding_is_recomputed_every_two_days_for_every_user() {
 fn customer_profiles_are_daily_and_some_rides_outlive_the_two_day_ttl() {
     let sample = rides(SAMPLE_SEED);
     let rows = &sample.sources["customer_daily_profile"].rows;
-    for row in rows {
+    for row in rows.iter() {
         assert_eq!(
             (row.event_ts.unwrap().0 - START.0).rem_euclid(US_PER_DAY),
             0

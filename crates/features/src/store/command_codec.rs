@@ -366,7 +366,7 @@ fn read_feature_view(r: &mut Reader<'_>) -> Result<FeatureView, DecodeError> {
 /// A view's rows: per row its keys, event and created times (NULL-able) and feature values.
 fn view_rows(w: &mut Writer, rows: &ViewRows) {
     w.varint(rows.rows.len() as u64);
-    for row in &rows.rows {
+    for row in rows.rows.iter() {
         w.varint(row.keys.0.len() as u64);
         for key in &row.keys.0 {
             typed_value(w, key);
@@ -399,7 +399,7 @@ fn read_view_rows(r: &mut Reader<'_>, width: usize) -> Result<ViewRows, DecodeEr
             })
         })
         .collect::<Result<Vec<_>, DecodeError>>()?;
-    Ok(ViewRows { rows })
+    Ok(ViewRows::from(rows))
 }
 
 fn optional_time(w: &mut Writer, ts: Option<TimestampUs>) {

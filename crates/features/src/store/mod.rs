@@ -449,7 +449,7 @@ impl FeatureStore {
                 &format!("add at most {ADDED_ENTITY_ROWS_MAX} rows"),
             );
         }
-        for row in &rows.rows {
+        for row in rows.rows.iter() {
             let typed = row
                 .values
                 .iter()
@@ -486,7 +486,12 @@ impl FeatureStore {
                     hasher.str(&feature.name);
                     hasher.str(feature.dtype.name());
                 }
-                for row in self.sources.get(&view.name).iter().flat_map(|r| &r.rows) {
+                for row in self
+                    .sources
+                    .get(&view.name)
+                    .iter()
+                    .flat_map(|r| r.rows.iter())
+                {
                     for value in row.keys.0.iter().chain(&row.values) {
                         value.hash_into(hasher);
                     }

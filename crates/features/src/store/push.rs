@@ -71,7 +71,7 @@ impl FeatureStore {
             online,
         };
         if mode != PushMode::Online {
-            offline.rows.extend(rows);
+            Rc::make_mut(&mut offline.rows).extend(rows);
         }
         self.derived = Default::default();
         Ok(report)

@@ -527,6 +527,7 @@ pub fn decode(r: &mut Reader<'_>) -> Result<ExperimentCommand, DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::command_codec::codec_checks::{assert_refused, assert_round_trips};
 
     #[test]
     fn every_command_round_trips() {
@@ -591,27 +592,21 @@ mod tests {
             },
             ExperimentCommand::StopBandit,
         ];
-        for command in commands {
-            let mut w = Writer::new();
-            encode(&mut w, &command);
-            let bytes = w.into_bytes();
-            let mut r = Reader::new(&bytes);
-            assert_eq!(decode(&mut r).unwrap(), command);
-            r.finish().unwrap();
-        }
+        assert_round_trips(&commands, encode, decode);
     }
 
     #[test]
     fn unknown_tags_are_refused() {
-        for bytes in [
-            vec![99u8],
-            vec![TAG_SET_ENGINE, 7],
-            vec![TAG_SET_EFFECT, 9, 1, 0],
-            vec![TAG_START_BANDIT, 8],
-            vec![TAG_SET_STICKY, 2],
-        ] {
-            assert!(decode(&mut Reader::new(&bytes)).is_err(), "{bytes:?}");
-        }
+        assert_refused(
+            &[
+                &[99u8],
+                &[TAG_SET_ENGINE, 7],
+                &[TAG_SET_EFFECT, 9, 1, 0],
+                &[TAG_START_BANDIT, 8],
+                &[TAG_SET_STICKY, 2],
+            ],
+            decode,
+        );
     }
 
     #[test]

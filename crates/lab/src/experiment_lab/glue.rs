@@ -556,6 +556,18 @@ pub const EXPERIMENT_FIELDS: &[Field] = &[
         plain("purchase's chance to win, in thousandths"),
     ),
     field(
+        "peak_chance_to_win_permille",
+        plain("the highest chance to win purchase showed at any hourly look since the test (phase) started, in thousandths"),
+    ),
+    field(
+        "lowest_chance_to_win_permille",
+        plain("the lowest chance to win purchase showed at any hourly look since the test (phase) started, in thousandths"),
+    ),
+    field(
+        "effect_changes",
+        plain("how many times a true effect changed while the test (phase) had users"),
+    ),
+    field(
         "revenue_p_value_x1e6",
         plain("revenue's p-value, in millionths (rounded down)"),
     ),
@@ -704,6 +716,21 @@ pub const EXPERIMENT_FIELDS: &[Field] = &[
         plain("ranker A's noise minus ranker B's, in hundredths of a grade (0 before a run)"),
     ),
     field(
+        "previous_interleaving_ratio_x100",
+        plain("the previous comparison's A/B users per interleaving user, in hundredths (0 without one, or when a design did not decide)"),
+    ),
+    field(
+        "previous_interleaving_noise_gap_centi",
+        plain("the previous comparison's noise gap (A's minus B's), in hundredths of a grade (0 without one)"),
+    ),
+    field(
+        "interleaving_seed_repeated",
+        flag(
+            "the last comparison used the previous one's seed (the same simulated users)",
+            "the last comparison has no previous one with its seed",
+        ),
+    ),
+    field(
         "bandit_policy",
         plain("the bandit's policy: 0 none, 1 epsilon-greedy, 2 UCB1, 3 Thompson, 4 GrowthBook"),
     ),
@@ -738,6 +765,20 @@ fn permille(v: f64) -> i64 {
     (v * 1000.0).round() as i64
 }
 
+/// A comparison's A/B users per interleaving user, in hundredths (0 without both decisions).
+fn ratio_x100(run: Option<&InterleavingView>) -> i64 {
+    run.and_then(|i| experiments::interleaving::comparison::users_ratio(&i.decisions))
+        .map_or(0, |r| (r * 100.0).round() as i64)
+}
+
+/// Ranker A's noise minus ranker B's, in hundredths of a grade (0 without a comparison).
+fn noise_gap_centi(run: Option<&InterleavingView>) -> i64 {
+    run.map_or(0, |i| {
+        ((i.config.ranker_a_noise_sd_grades - i.config.ranker_b_noise_sd_grades) * 100.0).round()
+            as i64
+    })
+}
+
 /// Fields of the peeking simulator, interleaving and the bandit: 0 before a run.
 fn side_value(e: &ExperimentLab, name: &str) -> Option<i64> {
     let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
@@ -753,18 +794,19 @@ fn side_value(e: &ExperimentLab, name: &str) -> Option<i64> {
             .and_then(|d| d.interleaving)
             .map_or(0, |d| d.users)),
         "ab_users" => n(decisions.and_then(|d| d.ab_test).map_or(0, |d| d.users)),
-        "interleaving_ratio_x100" => decisions
-            .as_ref()
-            .and_then(experiments::interleaving::comparison::users_ratio)
-            .map_or(0, |r| (r * 100.0).round() as i64),
+        "interleaving_ratio_x100" => ratio_x100(e.interleaving()),
+        "previous_interleaving_ratio_x100" => ratio_x100(e.previous_interleaving()),
+        "previous_interleaving_noise_gap_centi" => noise_gap_centi(e.previous_interleaving()),
+        "interleaving_seed_repeated" => i64::from(
+            e.interleaving()
+                .zip(e.previous_interleaving())
+                .is_some_and(|(last, before)| last.config.seed == before.config.seed),
+        ),
         "interleaving_winner_b" => i64::from(decisions.is_some_and(|d| {
             d.interleaving
                 .is_some_and(|d| d.winner == experiments::interleaving::team_draft::Team::B)
         })),
-        "interleaving_noise_gap_centi" => e.interleaving().map_or(0, |i| {
-            ((i.config.ranker_a_noise_sd_grades - i.config.ranker_b_noise_sd_grades) * 100.0)
-                .round() as i64
-        }),
+        "interleaving_noise_gap_centi" => noise_gap_centi(e.interleaving()),
         "bandit_pulls" => bandit.map_or(0, |b| n(b.pulls())),
         "bandit_regret" => bandit.map_or(0, |b| b.regret.round() as i64),
         "bandit_best_arm_share_permille" => bandit.map_or(0, |b| permille(b.best_arm_share())),
@@ -825,6 +867,9 @@ pub fn experiment_value(lab: &Lab, name: &str) -> Option<i64> {
         "ci_high_x1e6" => x1e6(purchase.ci[1]),
         "ci_width_x1e6" => x1e6(purchase.ci[1] - purchase.ci[0]),
         "chance_to_win_permille" => permille(purchase.chance_to_win),
+        "peak_chance_to_win_permille" => permille(e.chance_extremes().highest),
+        "lowest_chance_to_win_permille" => permille(e.chance_extremes().lowest),
+        "effect_changes" => n(e.effect_changes()),
         "true_lift_permille" => i64::from(purchase.true_lift_permille),
         "revenue_p_value_x1e6" => x1e6_floor(row(ExpMetric::Revenue)?.p_value),
         "revenue_lift_x1e6" => x1e6(row(ExpMetric::Revenue)?.expected),

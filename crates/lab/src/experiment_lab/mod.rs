@@ -261,6 +261,39 @@ pub struct PowerView {
     pub mde_relative: f64,
     /// The chance to detect the treatment's true purchase effect.
     pub power_at_true_effect: f64,
+    /// The plan on purchase's absolute rate, and the base rate; None when no users are planned.
+    plan: Option<(Plan, f64)>,
+}
+
+/// Points on the power curve.
+pub const POWER_CURVE_POINTS: usize = 60;
+
+impl PowerView {
+    /// The chance the planned test detects a true relative lift on purchase (None without a plan).
+    pub fn power_at_relative_lift(&self, lift: f64) -> Option<f64> {
+        self.plan.map(|(plan, rate)| plan.power(rate * lift))
+    }
+
+    /// The power curve from no lift up to `top`: (relative lift, power), evenly spaced; empty
+    /// without a plan.
+    pub fn curve(&self, top: f64) -> Vec<(f64, f64)> {
+        (0..=POWER_CURVE_POINTS)
+            .filter_map(|i| {
+                let lift = top * i as f64 / POWER_CURVE_POINTS as f64;
+                self.power_at_relative_lift(lift).map(|p| (lift, p))
+            })
+            .collect()
+    }
+
+    /// A curve's right end: past two and a half MDEs and the true lift, so both show.
+    pub fn curve_top(&self, true_lift: f64) -> f64 {
+        let mde = if self.mde_relative.is_finite() {
+            self.mde_relative
+        } else {
+            0.0
+        };
+        (mde * 2.5).max(true_lift.abs() * 1.2).max(1e-3)
+    }
 }
 
 /// Purchase for the treatment at the end of a day.
@@ -272,6 +305,30 @@ pub struct HistoryPoint {
     pub ci: [f64; 2],
     pub chance_to_win: f64,
     pub srm_p_value: f64,
+}
+
+/// The highest and lowest chance to win purchase showed for the treatment at any hourly look of
+/// the current phase: what a team stopping at the first look past 95% (or below 5%) would have
+/// seen, whatever the test shows at its end.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ChanceExtremes {
+    pub lowest: f64,
+    pub highest: f64,
+}
+
+impl ChanceExtremes {
+    /// No look yet: gbstats' default chance to win, one half.
+    const UNSEEN: ChanceExtremes = ChanceExtremes {
+        lowest: 0.5,
+        highest: 0.5,
+    };
+
+    fn look(&mut self, chance_to_win: f64) {
+        if chance_to_win.is_finite() {
+            self.lowest = self.lowest.min(chance_to_win);
+            self.highest = self.highest.max(chance_to_win);
+        }
+    }
 }
 
 /// A stretch of arrivals under one set of weights and effects.
@@ -301,8 +358,13 @@ pub struct ExperimentLab {
     results: Results,
     power: PowerView,
     history: Vec<HistoryPoint>,
+    chance_extremes: ChanceExtremes,
+    /// Changes of a true effect while the phase had users (the test is then no clean A/A or A/B).
+    effect_changes: u64,
     peeking: Option<PeekingView>,
     interleaving: Option<InterleavingView>,
+    /// The comparison before the last one, to set the last one against.
+    previous_interleaving: Option<InterleavingView>,
     bandit: Option<BanditView>,
     /// New phases started by a restart.
     restarts: u64,
@@ -336,8 +398,11 @@ impl ExperimentLab {
             },
             power: PowerView::default(),
             history: Vec::new(),
+            chance_extremes: ChanceExtremes::UNSEEN,
+            effect_changes: 0,
             peeking: None,
             interleaving: None,
+            previous_interleaving: None,
             bandit: None,
             restarts: 0,
             setup,
@@ -354,6 +419,8 @@ impl ExperimentLab {
         self.counts = Counts::default();
         self.recent.clear();
         self.history.clear();
+        self.chance_extremes = ChanceExtremes::UNSEEN;
+        self.effect_changes = 0;
         self.reanalyse();
     }
 
@@ -533,6 +600,7 @@ impl ExperimentLab {
                 planned_users_per_arm: per_arm,
                 mde_relative: f64::INFINITY,
                 power_at_true_effect: 0.0,
+                plan: None,
             };
         }
         let plan = Plan {
@@ -545,6 +613,7 @@ impl ExperimentLab {
             planned_users_per_arm: per_arm,
             mde_relative: plan.minimum_detectable_effect(PLANNED_POWER) / rate,
             power_at_true_effect: plan.power(rate * f64::from(true_lift) / 1000.0),
+            plan: Some((plan, rate)),
         }
     }
 
@@ -773,6 +842,9 @@ impl ExperimentLab {
             } => {
                 let m = ExpMetric::ALL.iter().position(|x| x == metric).unwrap_or(0);
                 if let Some(lifts) = self.setup.lifts.get_mut(usize::from(arm.0)) {
+                    if !self.users.is_empty() && lifts[m] != *lift_permille {
+                        self.effect_changes += 1;
+                    }
                     lifts[m] = *lift_permille;
                 }
                 self.note_epoch();
@@ -840,7 +912,7 @@ impl ExperimentLab {
                     side::interleaving_config(*seed, *ranker_a_noise_centi, *ranker_b_noise_centi);
                 let view = side::run_interleaving(config)?;
                 let text = glue::interleaving_text(&view);
-                self.interleaving = Some(view);
+                self.previous_interleaving = self.interleaving.replace(view);
                 text
             }
             ExperimentCommand::StartBandit {
@@ -871,6 +943,9 @@ impl ExperimentLab {
         }
         self.hours += 1;
         self.reanalyse();
+        if let Some(row) = self.results.row(ExpMetric::Purchase, ArmIndex(1)) {
+            self.chance_extremes.look(row.chance_to_win);
+        }
         let mut events = Vec::new();
         if !full_before && self.users.len() >= USERS_MAX {
             events.push(ExperimentEvent {
@@ -963,6 +1038,16 @@ impl ExperimentLab {
         &self.history
     }
 
+    /// Changes of a true effect while the current phase had users.
+    pub fn effect_changes(&self) -> u64 {
+        self.effect_changes
+    }
+
+    /// The extremes of purchase's chance to win over the phase's hourly looks.
+    pub fn chance_extremes(&self) -> ChanceExtremes {
+        self.chance_extremes
+    }
+
     /// New phases started by `exp-restart`.
     pub fn restarts(&self) -> u64 {
         self.restarts
@@ -974,6 +1059,11 @@ impl ExperimentLab {
 
     pub fn interleaving(&self) -> Option<&InterleavingView> {
         self.interleaving.as_ref()
+    }
+
+    /// The comparison run before the last one, if any.
+    pub fn previous_interleaving(&self) -> Option<&InterleavingView> {
+        self.previous_interleaving.as_ref()
     }
 
     pub fn bandit(&self) -> Option<&BanditView> {
@@ -1019,6 +1109,12 @@ impl ExperimentLab {
             hasher.u64(epoch.analysed);
         }
         self.counts.hash(hasher);
+        // Hashed only once they differ from a fresh phase, so links shared before they existed
+        // keep their fingerprints. (The chance-to-win extremes follow from the statistics, which
+        // are hashed.)
+        if self.effect_changes > 0 {
+            hasher.u64(self.effect_changes);
+        }
         for sums in &self.sums {
             hasher.u64(sums.users);
             hasher.u64(sums.revenue.sum.to_bits());
@@ -1029,7 +1125,11 @@ impl ExperimentLab {
             hasher.u64(u64::from(p.false_positives.peeking));
             hasher.u64(u64::from(p.false_positives.sequential));
         }
-        if let Some(i) = &self.interleaving {
+        // The previous comparison is hashed only when there is one, as above.
+        for i in [&self.interleaving, &self.previous_interleaving]
+            .into_iter()
+            .flatten()
+        {
             hasher.u64(i.config.seed.0);
             hasher.u64(i.decisions.ab_test.map_or(0, |d| d.users));
             hasher.u64(i.decisions.interleaving.map_or(0, |d| d.users));
@@ -1037,5 +1137,76 @@ impl ExperimentLab {
         if let Some(b) = &self.bandit {
             b.hash_into(hasher);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sim::rng::Seed;
+
+    #[test]
+    fn the_power_curve_passes_alpha_at_zero_and_the_planned_power_at_the_mde() {
+        let lab = ExperimentLab::new(Rng::new(Seed(1)));
+        let plan = lab.power();
+        let at_zero = plan.power_at_relative_lift(0.0).unwrap();
+        assert!((at_zero - analysis::ALPHA).abs() < 1e-9, "{at_zero}");
+        let at_mde = plan.power_at_relative_lift(plan.mde_relative).unwrap();
+        assert!((at_mde - PLANNED_POWER).abs() < 1e-3, "{at_mde}");
+        let curve = plan.curve(plan.curve_top(0.05));
+        assert_eq!(curve.len(), POWER_CURVE_POINTS + 1);
+        assert!(curve.windows(2).all(|w| w[1].1 >= w[0].1));
+        let empty = PowerView::default();
+        assert!(empty.curve(0.1).is_empty());
+    }
+
+    #[test]
+    fn chance_extremes_hold_every_hourly_look_and_reset_with_the_phase() {
+        let mut lab = ExperimentLab::new(Rng::new(Seed(5)));
+        let mut looks = Vec::new();
+        for _ in 0..48 {
+            lab.tick();
+            looks.push(
+                lab.results()
+                    .row(ExpMetric::Purchase, ArmIndex(1))
+                    .unwrap()
+                    .chance_to_win,
+            );
+        }
+        let extremes = lab.chance_extremes();
+        let highest = looks.iter().copied().fold(0.5, f64::max);
+        let lowest = looks.iter().copied().fold(0.5, f64::min);
+        assert_eq!((extremes.lowest, extremes.highest), (lowest, highest));
+        assert!(extremes.highest > extremes.lowest);
+        lab.apply(&ExperimentCommand::Restart).unwrap();
+        assert_eq!(lab.chance_extremes(), ChanceExtremes::UNSEEN);
+    }
+
+    #[test]
+    fn effect_changes_count_only_while_the_phase_has_users() {
+        let mut lab = ExperimentLab::new(Rng::new(Seed(1)));
+        let zero = ExperimentCommand::SetEffect {
+            metric: ExpMetric::Purchase,
+            arm: ArmIndex(1),
+            lift_permille: 0,
+        };
+        lab.apply(&zero).unwrap();
+        assert_eq!(lab.effect_changes(), 0);
+        lab.tick();
+        lab.apply(&zero).unwrap();
+        assert_eq!(
+            lab.effect_changes(),
+            0,
+            "the same effect again changes nothing"
+        );
+        lab.apply(&ExperimentCommand::SetEffect {
+            metric: ExpMetric::Purchase,
+            arm: ArmIndex(1),
+            lift_permille: 20,
+        })
+        .unwrap();
+        assert_eq!(lab.effect_changes(), 1);
+        lab.apply(&ExperimentCommand::Restart).unwrap();
+        assert_eq!(lab.effect_changes(), 0);
     }
 }

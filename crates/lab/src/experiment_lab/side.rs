@@ -112,6 +112,49 @@ pub struct RegretPoint {
     pub regret: f64,
 }
 
+/// Most points of the allocation-over-time series (older points are thinned evenly beyond).
+pub const ALLOCATION_POINTS_MAX: usize = 200;
+
+/// Each arm's pulls so far, at the end of an hour.
+#[derive(Clone, Debug, PartialEq)]
+struct PullCounts {
+    pulls: u64,
+    per_arm: Vec<u64>,
+}
+
+/// What an allocation series shows: GrowthBook's traffic weights (what the policy sets), or for
+/// the index and sampling policies, which set no weights, the share of the pulls each arm got
+/// between two points (what the policy did).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AllocationKind {
+    TrafficWeights,
+    PullShares,
+}
+
+/// One point of the allocation series: after `pulls` pulls, each arm's weight or share.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AllocationPoint {
+    pub pulls: u64,
+    pub shares: Vec<f64>,
+}
+
+/// How the bandit split its traffic over time, at most [`ALLOCATION_POINTS_MAX`] points.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AllocationSeries {
+    pub kind: AllocationKind,
+    pub points: Vec<AllocationPoint>,
+}
+
+/// Keeps every `stride`-th point of a series, and its last one.
+fn thin<T: Clone>(series: &[T], max_points: usize) -> Vec<T> {
+    let stride = series.len().div_ceil(max_points.max(2) - 1).max(1);
+    let mut kept: Vec<T> = series.iter().step_by(stride).cloned().collect();
+    if !series.len().saturating_sub(1).is_multiple_of(stride) {
+        kept.extend(series.last().cloned());
+    }
+    kept
+}
+
 /// A bandit running with the clock.
 #[derive(Clone, Debug)]
 pub struct BanditView {
@@ -126,6 +169,11 @@ pub struct BanditView {
     pub regret_curve: Vec<RegretPoint>,
     /// P(each arm has the highest rate) under Beta(1 + successes, 1 + failures) posteriors.
     pub probability_best: Vec<f64>,
+    /// Pull counts every `count_stride` hours (from hour 0), at most [`ALLOCATION_POINTS_MAX`]:
+    /// when full, every other point is dropped and the stride doubles.
+    pull_counts: Vec<PullCounts>,
+    count_stride: u64,
+    hours: u64,
 }
 
 impl PartialEq for BanditView {
@@ -139,6 +187,8 @@ impl PartialEq for BanditView {
             && self.rewards == other.rewards
             && self.regret == other.regret
             && self.regret_curve == other.regret_curve
+            && self.pull_counts == other.pull_counts
+            && self.hours == other.hours
     }
 }
 
@@ -198,6 +248,12 @@ pub fn start_bandit(
             regret: 0.0,
         }],
         probability_best: vec![1.0 / arms as f64; arms],
+        pull_counts: vec![PullCounts {
+            pulls: 0,
+            per_arm: vec![0; arms],
+        }],
+        count_stride: 1,
+        hours: 0,
     })
 }
 
@@ -228,6 +284,92 @@ impl BanditView {
             .map(BetaPosterior::from_stats)
             .collect();
         self.probability_best = probability_best(&posteriors);
+        self.hours += 1;
+        self.note_pull_counts();
+    }
+
+    fn note_pull_counts(&mut self) {
+        if !self.hours.is_multiple_of(self.count_stride) {
+            return;
+        }
+        self.pull_counts.push(PullCounts {
+            pulls: self.pulls(),
+            per_arm: self.bandit.stats().iter().map(|s| s.pulls).collect(),
+        });
+        if self.pull_counts.len() > ALLOCATION_POINTS_MAX {
+            let mut index = 0;
+            self.pull_counts.retain(|_| {
+                index += 1;
+                index % 2 == 1
+            });
+            self.count_stride *= 2;
+        }
+    }
+
+    /// How the traffic was split over time: GrowthBook's weights at each update (starting equal),
+    /// or for the other policies each arm's share of the pulls between consecutive points.
+    pub fn allocation_over_time(&self) -> AllocationSeries {
+        if matches!(self.policy, BanditPolicy::GrowthBook) {
+            let arms = self.rates.len();
+            let mut updates = vec![AllocationPoint {
+                pulls: 0,
+                shares: vec![1.0 / arms as f64; arms],
+            }];
+            updates.extend(
+                self.bandit
+                    .weight_history()
+                    .iter()
+                    .map(|u| AllocationPoint {
+                        pulls: u.at_pull,
+                        shares: u.weights.clone(),
+                    }),
+            );
+            return AllocationSeries {
+                kind: AllocationKind::TrafficWeights,
+                points: thin(&updates, ALLOCATION_POINTS_MAX),
+            };
+        }
+        let points = self
+            .pull_counts
+            .windows(2)
+            .filter_map(|pair| {
+                let (before, after) = (&pair[0], &pair[1]);
+                let pulls = after.pulls.checked_sub(before.pulls).filter(|n| *n > 0)?;
+                let shares = after
+                    .per_arm
+                    .iter()
+                    .zip(&before.per_arm)
+                    .map(|(a, b)| a.saturating_sub(*b) as f64 / pulls as f64)
+                    .collect();
+                Some(AllocationPoint {
+                    pulls: after.pulls,
+                    shares,
+                })
+            })
+            .collect();
+        AllocationSeries {
+            kind: AllocationKind::PullShares,
+            points,
+        }
+    }
+
+    /// UCB1's index per arm (empirical mean plus its exploration bonus; infinite for an arm not
+    /// pulled yet): the arm with the largest is pulled next. None for the other policies.
+    pub fn ucb1_indices(&self) -> Option<Vec<f64>> {
+        if !matches!(self.policy, BanditPolicy::Ucb1) {
+            return None;
+        }
+        let total = self.pulls();
+        Some(
+            self.bandit
+                .stats()
+                .iter()
+                .map(|s| match s.mean() {
+                    Some(mean) => ucb1::index(mean, s.pulls, total),
+                    None => f64::INFINITY,
+                })
+                .collect(),
+        )
     }
 
     pub fn pulls(&self) -> u64 {
@@ -301,5 +443,80 @@ impl BanditView {
             hasher.u64(word);
         }
         hasher.u64(self.regret.to_bits());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bandit(policy: BanditPolicy, hours: usize) -> BanditView {
+        let mut b = start_bandit(policy, &[20, 30, 50], 100, 1).unwrap();
+        for _ in 0..hours {
+            b.pull_hour();
+        }
+        b
+    }
+
+    #[test]
+    fn thinning_keeps_the_ends_and_the_bound() {
+        let series: Vec<u32> = (0..1000).collect();
+        let kept = thin(&series, 200);
+        assert!(kept.len() <= 200, "{}", kept.len());
+        assert_eq!(kept.first(), Some(&0));
+        assert_eq!(kept.last(), Some(&999));
+        assert_eq!(thin(&[1, 2, 3], 200), vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn pull_shares_add_up_and_stay_bounded_over_a_long_run() {
+        let b = bandit(BanditPolicy::Ucb1, 1000);
+        let series = b.allocation_over_time();
+        assert_eq!(series.kind, AllocationKind::PullShares);
+        assert!(series.points.len() <= ALLOCATION_POINTS_MAX);
+        assert!(series.points.len() >= ALLOCATION_POINTS_MAX / 2);
+        assert_eq!(series.points.last().map(|p| p.pulls), Some(b.pulls()));
+        for p in &series.points {
+            assert!((p.shares.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        }
+        // UCB1 ends up pulling the best arm most of the time.
+        let last = &series.points[series.points.len() - 1];
+        assert!(last.shares[2] > 0.8, "{:?}", last.shares);
+        // The same run gives the same series.
+        assert_eq!(
+            bandit(BanditPolicy::Ucb1, 1000).allocation_over_time(),
+            series
+        );
+    }
+
+    #[test]
+    fn growthbook_weights_follow_its_updates() {
+        let b = bandit(BanditPolicy::GrowthBook, 300);
+        let series = b.allocation_over_time();
+        assert_eq!(series.kind, AllocationKind::TrafficWeights);
+        assert!(series.points.len() <= ALLOCATION_POINTS_MAX);
+        assert_eq!(series.points[0].shares, vec![1.0 / 3.0; 3]);
+        let last = series.points.last().unwrap();
+        assert_eq!(last.shares.as_slice(), b.weights());
+        assert!(last.pulls <= b.pulls() && last.pulls > 0);
+    }
+
+    #[test]
+    fn ucb1_indices_are_its_formula_and_only_for_ucb1() {
+        let b = bandit(BanditPolicy::Ucb1, 3);
+        let indices = b.ucb1_indices().unwrap();
+        let total = b.pulls() as f64;
+        for ((pulls, wins, _), index) in b.arms().iter().zip(&indices) {
+            let mean = *wins as f64 / *pulls as f64;
+            let expected = mean + (2.0 * total.ln() / *pulls as f64).sqrt();
+            assert!((index - expected).abs() < 1e-12);
+        }
+        assert!(start_bandit(BanditPolicy::Ucb1, &[20, 30], 1, 1)
+            .unwrap()
+            .ucb1_indices()
+            .unwrap()
+            .iter()
+            .all(|v| v.is_infinite()));
+        assert_eq!(bandit(BanditPolicy::Thompson, 3).ucb1_indices(), None);
     }
 }

@@ -388,6 +388,7 @@ pub fn decode(r: &mut Reader<'_>) -> Result<RolloutCommand, DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::command_codec::codec_checks::assert_round_trips;
 
     #[test]
     fn every_command_round_trips() {
@@ -425,14 +426,7 @@ mod tests {
                 value: "always".into(),
             },
         ];
-        for command in commands {
-            let mut w = Writer::new();
-            encode(&mut w, &command);
-            let bytes = w.into_bytes();
-            let mut r = Reader::new(&bytes);
-            assert_eq!(decode(&mut r).unwrap(), command);
-            r.finish().unwrap();
-        }
+        assert_round_trips(&commands, encode, decode);
     }
 
     #[test]

@@ -967,6 +967,21 @@ impl RolloutLab {
         }
     }
 
+    /// Sets a deployed version's prediction quality from now on, without narration: the pipeline
+    /// preset measures each version's accuracy by shadow scoring and hands it to the world at
+    /// every reconcile. An unknown version is left alone.
+    pub(crate) fn set_measured_quality(&mut self, version: &str, quality_permille: u16) {
+        let Some(behaviour) = self.behaviours.get_mut(version) else {
+            return;
+        };
+        behaviour.quality_permille = quality_permille.min(1_000);
+        self.world.schedule(ScheduledChange {
+            at: self.now,
+            version: VersionName(version.to_string()),
+            change: BehaviourChange::QualityPercent(f64::from(quality_permille.min(1_000)) / 10.0),
+        });
+    }
+
     // ---- views ----
 
     pub fn now_ms(&self) -> u64 {

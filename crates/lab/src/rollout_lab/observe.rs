@@ -61,21 +61,22 @@ pub fn answered(world: &World) -> BTreeMap<String, (u64, u64)> {
     let total = |c: Option<&rollouts::metrics::VersionCounters>| {
         c.map_or(0, |c| c.requests_by_code.values().sum::<u64>())
     };
-    world
-        .versions()
-        .map(|v| v.name.clone())
-        .chain(world.plan().canary.iter().cloned())
-        .map(|v| {
-            let counters = world.counters();
-            (
-                v.0.clone(),
+    sim::sort::collect_map(
+        world
+            .versions()
+            .map(|v| v.name.clone())
+            .chain(world.plan().canary.iter().cloned())
+            .map(|v| {
+                let counters = world.counters();
                 (
-                    total(counters.counters(&v, Audience::User)),
-                    total(counters.counters(&v, Audience::Mirror)),
-                ),
-            )
-        })
-        .collect()
+                    v.0.clone(),
+                    (
+                        total(counters.counters(&v, Audience::User)),
+                        total(counters.counters(&v, Audience::Mirror)),
+                    ),
+                )
+            }),
+    )
 }
 
 /// One metric of the judgement.
@@ -133,11 +134,12 @@ fn per_replica_set(
     world
         .promql_query(query, at)
         .map(|vector| {
-            vector
-                .into_iter()
-                .filter(|(_, v)| v.is_finite())
-                .map(|(labels, v)| (replica_set_name(&labels, experiments), v))
-                .collect()
+            sim::sort::collect_map(
+                vector
+                    .into_iter()
+                    .filter(|(_, v)| v.is_finite())
+                    .map(|(labels, v)| (replica_set_name(&labels, experiments), v)),
+            )
         })
         .unwrap_or_default()
 }

@@ -62,6 +62,32 @@ pub struct BronzeTopic {
     reader: Option<Rc<TopicReader>>,
 }
 
+/// The medallion group's lag ([`BronzeTopic::lag_status`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BronzeLag {
+    /// Records on the topic past the group's committed offset.
+    Known(u64),
+    /// The partition has no leader: the lag is unknown. What is known: the records past the
+    /// committed offset up to the last end offset a leader reported (a floor), and the orders
+    /// the producer holds, which will land on the topic once a leader is back.
+    NoLeader { past_last_known_end: u64, held: u64 },
+}
+
+impl BronzeLag {
+    /// The lag as the page says it.
+    pub fn text(self) -> String {
+        match self {
+            BronzeLag::Known(lag) => format!("lag {lag}"),
+            BronzeLag::NoLeader {
+                past_last_known_end,
+                held,
+            } => format!(
+                "lag unknown (no leader): {past_last_known_end} past the last known end offset, {held} more held by the producer"
+            ),
+        }
+    }
+}
+
 /// The medallion as the topic's consumer.
 #[derive(Clone, Debug, PartialEq)]
 struct TopicReader {
@@ -121,10 +147,27 @@ impl BronzeTopic {
             .unwrap_or(0)
     }
 
-    /// The group's lag: records committed to the topic past the group's committed offset.
+    /// The group's lag: records committed to the topic past the group's committed offset. While
+    /// the partition has no leader the end it counts to is the last high watermark a leader
+    /// reported, so this is a floor: [`BronzeTopic::lag_status`] says so.
     pub fn lag(&self, cluster: &Cluster) -> u64 {
         let end = partition(cluster).map_or(0, |p| p.hw().0);
         end.saturating_sub(self.committed(cluster))
+    }
+
+    /// The group's lag as a consumer can know it: known while the partition has a leader;
+    /// without one the end offset cannot be asked for (Kafka's ListOffsets goes to the leader),
+    /// so only the lag against the last known end and the orders the producer holds are known.
+    pub fn lag_status(&self, cluster: &Cluster) -> BronzeLag {
+        let past_end = self.lag(cluster);
+        if self.offline(cluster) {
+            BronzeLag::NoLeader {
+                past_last_known_end: past_end,
+                held: self.held(cluster),
+            }
+        } else {
+            BronzeLag::Known(past_end)
+        }
     }
 
     /// Updates that found the topic without a leader.

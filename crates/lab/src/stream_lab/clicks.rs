@@ -64,6 +64,18 @@ pub fn tick_time(tick: u64) -> TimeUs {
 /// leader) at or after `from[partition]`, partition by partition, oldest first. A partition
 /// without a leader gives nothing: a job reading it stalls.
 pub fn read_clicks(cluster: &Cluster, topic: &str, from: &BTreeMap<u32, u64>) -> Vec<ClickRecord> {
+    read_clicks_arrived_since(cluster, topic, from, TimeUs::MIN)
+}
+
+/// [`read_clicks`] keeping only the clicks that arrived at or after `since`; the others are
+/// skipped before their value is parsed (a page showing the last minute reads a few records of
+/// each partition's tail, and parses only those).
+pub fn read_clicks_arrived_since(
+    cluster: &Cluster,
+    topic: &str,
+    from: &BTreeMap<u32, u64>,
+    since: TimeUs,
+) -> Vec<ClickRecord> {
     let Some(t) = cluster.topics().get(topic) else {
         return Vec::new();
     };
@@ -82,7 +94,7 @@ pub fn read_clicks(cluster: &Cluster, topic: &str, from: &BTreeMap<u32, u64>) ->
         let markers = log.marker_offsets();
         for r in records
             .into_iter()
-            .filter(|r| !markers.contains_key(&r.offset))
+            .filter(|r| !markers.contains_key(&r.offset) && tick_time(r.timestamp.0) >= since)
         {
             let (page, amount, event_time) = parse_value(r.value.as_deref());
             clicks.push(ClickRecord {

@@ -173,9 +173,9 @@ impl StreamJob {
     }
 
     fn positions(&self) -> BTreeMap<u32, u64> {
-        (0..self.job.partitions())
-            .map(|p| (p, self.job.next_offset(PartitionId(p))))
-            .collect()
+        sim::sort::collect_map(
+            (0..self.job.partitions()).map(|p| (p, self.job.next_offset(PartitionId(p)))),
+        )
     }
 
     /// One tick of work: read what the partitions committed since the job's positions, project
@@ -187,10 +187,30 @@ impl StreamJob {
         now: TimeUs,
         tick: u64,
     ) -> (Vec<(FiringKind, Vec<StreamValue>)>, Vec<StreamEvent>) {
+        self.run_tick_at_most(cluster, now, tick, None)
+    }
+
+    /// [`StreamJob::run_tick`] reading at most `per_partition` records of each partition (a
+    /// slowed job: the rest wait for the next tick, so its lag grows); None reads everything.
+    pub(crate) fn run_tick_at_most(
+        &mut self,
+        cluster: &Cluster,
+        now: TimeUs,
+        tick: u64,
+        per_partition: Option<usize>,
+    ) -> (Vec<(FiringKind, Vec<StreamValue>)>, Vec<StreamEvent>) {
         if !self.is_running() {
             return (Vec::new(), Vec::new());
         }
-        let clicks = read_clicks(cluster, CLICKS_TOPIC, &self.positions());
+        let mut clicks = read_clicks(cluster, CLICKS_TOPIC, &self.positions());
+        if let Some(limit) = per_partition {
+            let mut taken: BTreeMap<u32, usize> = BTreeMap::new();
+            clicks.retain(|c| {
+                let n = taken.entry(c.partition).or_insert(0);
+                *n += 1;
+                *n <= limit
+            });
+        }
         let mut delivered = Vec::new();
         if !clicks.is_empty() {
             let (records, pushed) = self.records(&clicks, now);
@@ -386,7 +406,7 @@ pub fn sink(
     }
 }
 
-fn json_value(value: &StreamValue) -> serde_json::Value {
+pub(crate) fn json_value(value: &StreamValue) -> serde_json::Value {
     match value {
         StreamValue::Null => serde_json::Value::Null,
         StreamValue::Bool(b) => (*b).into(),
@@ -399,7 +419,7 @@ fn json_value(value: &StreamValue) -> serde_json::Value {
     }
 }
 
-fn feature_value(value: &StreamValue) -> FeatureValue {
+pub(crate) fn feature_value(value: &StreamValue) -> FeatureValue {
     match value {
         StreamValue::Null => FeatureValue::Null,
         StreamValue::Bool(b) => FeatureValue::Bool(*b),

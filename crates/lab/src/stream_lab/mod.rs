@@ -15,7 +15,7 @@ pub mod bronze_topic;
 pub mod clicks;
 pub mod command;
 pub mod glue;
-mod job;
+pub(crate) mod job;
 pub mod joins_lab;
 pub mod samples_lab;
 pub mod samples_topic;

@@ -676,11 +676,12 @@ impl Pipes {
         let diagnosis = batch.as_ref().map(|batch| diagnose(&streamed, batch));
         let mut fake_negatives = Vec::new();
         if let Some(batch) = &batch {
-            let positive: BTreeMap<SampleKey, ()> = batch
-                .iter()
-                .filter(|s| s.clicked)
-                .map(|s| ((s.request_id, s.item), ()))
-                .collect();
+            let positive: BTreeMap<SampleKey, ()> = sim::sort::collect_map(
+                batch
+                    .iter()
+                    .filter(|s| s.clicked)
+                    .map(|s| ((s.request_id, s.item), ())),
+            );
             let mut clicks: BTreeMap<SampleKey, TimeUs> = BTreeMap::new();
             for e in log.events.iter().filter(|e| e.kind == RecEventKind::Click) {
                 let at = clicks.entry((e.request_id, e.item)).or_insert(e.ts);

@@ -86,6 +86,36 @@ impl Run {
         self
     }
 
+    /// The rollout of the lab at the head (the rollouts and pipeline presets).
+    pub fn rollouts(&self) -> &lab::rollout_lab::RolloutLab {
+        self.timeline
+            .head()
+            .rollouts()
+            .expect("a preset with a rollout")
+    }
+
+    /// The values every measurement of every analysis run read, oldest run first.
+    pub fn measured(&self) -> Vec<Vec<f64>> {
+        self.rollouts()
+            .analysis_runs()
+            .iter()
+            .map(|record| {
+                record
+                    .run
+                    .metrics()
+                    .iter()
+                    .flat_map(|m| m.measurements.iter())
+                    .map(|m| {
+                        m.value
+                            .trim_matches(|c| c == '[' || c == ']')
+                            .parse::<f64>()
+                            .unwrap_or(f64::NAN)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
     pub fn observation(&self) -> Observation<'_> {
         Observation {
             lab: self.timeline.head(),
@@ -127,13 +157,15 @@ impl Run {
 }
 
 /// Every goal of every lesson in `files` is unmet before the link that comes just before it in
-/// the text (the concept's step) and met after it; each lesson has two goals at least.
-pub fn every_goal_is_met_by_its_step_and_not_before(files: &[&str]) {
+/// the text (the concept's step) and met after it; each lesson has two goals at least. The goals
+/// in `forked` are met in a fork (the learner scrubs back and acts there, which no link does):
+/// the track's own tests check them with `Timeline::apply_at`.
+pub fn every_goal_is_met_by_its_step_and_not_before(files: &[&str], forked: &[&str]) {
     let mut problems = Vec::new();
     for &file in files {
         let ids: Vec<String> = lesson(file).checks().map(|c| c.id.clone()).collect();
         assert!(ids.len() >= 2, "{file} has {} goals", ids.len());
-        for id in ids {
+        for id in ids.into_iter().filter(|id| !forked.contains(&id.as_str())) {
             let k = links_before(file, line_of_block(file, &id));
             assert!(k >= 1, "{file}: goal {id} comes before any link");
             if Run::after(file, k - 1).met(&id) {
@@ -165,4 +197,36 @@ pub fn every_prediction_is_hidden_until_its_experiment(files: &[&str]) {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// A track's lesson files and the two checks every lesson runs over all of them, in one call per
+/// track test file: `lesson_track! { NAME = "file.md", ... }` names each file as a constant (the
+/// track's own tests use the names) and writes the tests
+/// `every_goal_is_met_by_its_step_and_not_before` and
+/// `every_prediction_is_hidden_until_its_experiment` over the whole list. Goals met only in a
+/// fork are listed after `; forked:` and left to the track's own tests.
+#[macro_export]
+macro_rules! lesson_track {
+    ($($name:ident = $file:literal),+ $(,)?) => {
+        $crate::lesson_track! { $($name = $file),+ ; forked: }
+    };
+    ($($name:ident = $file:literal),+ ; forked: $($goal:literal),* $(,)?) => {
+        $(const $name: &str = $file;)+
+
+        /// Every lesson of the track, in order.
+        const TRACK: &[&str] = &[$($name),+];
+
+        #[test]
+        fn every_goal_is_met_by_its_step_and_not_before() {
+            $crate::common::lessons::every_goal_is_met_by_its_step_and_not_before(
+                TRACK,
+                &[$($goal),*],
+            );
+        }
+
+        #[test]
+        fn every_prediction_is_hidden_until_its_experiment() {
+            $crate::common::lessons::every_prediction_is_hidden_until_its_experiment(TRACK);
+        }
+    };
 }

@@ -42,7 +42,7 @@ pub fn evaluate(
     match evaluator.eval(expr)? {
         Value::Scalar(value) => Ok(vec![(Labels::default(), value)]),
         Value::Vector(mut vector) => {
-            vector.sort_by(|a, b| a.0.cmp(&b.0));
+            sim::sort::sort_by(&mut vector, |a, b| a.0.cmp(&b.0));
             Ok(vector)
         }
     }
@@ -309,7 +309,7 @@ pub fn bucket_quantile(q: f64, mut buckets: Vec<Bucket>) -> f64 {
     if q > 1.0 {
         return f64::INFINITY;
     }
-    buckets.sort_by(|a, b| a.upper_bound.total_cmp(&b.upper_bound));
+    sim::sort::sort_by(&mut buckets, |a, b| a.upper_bound.total_cmp(&b.upper_bound));
     if buckets
         .last()
         .is_none_or(|b| b.upper_bound != f64::INFINITY)
