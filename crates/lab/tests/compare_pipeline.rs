@@ -1,11 +1,12 @@
 //! Fork and compare across engines in the pipeline world: a fork's setting (acks, a TTL, the
-//! analysis threshold) changes what happens downstream the way the capstone lessons tell, and
+//! analysis threshold, the watermark delay, the release strategy) changes what happens downstream the way the capstone lessons tell, and
 //! a fork that changes nothing ends where the original does.
 
 use lab::broker::producer::Acks;
 use lab::clock::Tick;
 use lab::compare::pipeline::{compare_pipeline, PipelineChanges, PipelineComparison};
 use lab::compare::Changes;
+use lab::pipeline_lab::command::Strategy;
 use lab::rng::Seed;
 use lab::state::{LabConfig, Preset};
 use lab::steps::{parse_steps, run};
@@ -158,4 +159,52 @@ fn bad_forks_say_why_with_a_hint() {
     };
     let e = compare_pipeline(&replicated, Tick(10), &acks_1, 0).unwrap_err();
     assert!(e.message.contains("no pipeline"), "{}", e.message);
+}
+
+#[test]
+fn a_longer_watermark_delay_ages_every_feature_it_pushes() {
+    // Windows close only once the watermark passes their end: 20 s of delay instead of 2 s
+    // pushes each window's clicks 18 s later, so the oldest value served is that much older.
+    let t = timeline(Preset::Pipeline, "tick 300\npipe-deploy v2\ntick 900\n");
+    let c = compare(
+        &t,
+        300,
+        PipelineChanges {
+            watermark_delay_ms: Some(20_000),
+            ..PipelineChanges::default()
+        },
+    );
+    let (original, fork) = (&c.original.downstream, &c.fork.downstream);
+    assert!(
+        fork.max_feature_age_ms >= original.max_feature_age_ms + 15_000,
+        "{} ms against {} ms",
+        fork.max_feature_age_ms,
+        original.max_feature_age_ms
+    );
+    assert_eq!(fork.clicks_lost, 0);
+    assert_deterministic(&t, &c);
+}
+
+#[test]
+fn blue_green_releases_v2_after_its_preview_passes_the_same_analysis() {
+    // The canary shifts users step by step; blue-green keeps every user on v1, judges the
+    // preview with the same quality template before promotion, then switches all at once.
+    let t = timeline(Preset::Pipeline, "tick 200\npipe-deploy v2\ntick 3000\n");
+    let c = compare(
+        &t,
+        100,
+        PipelineChanges {
+            strategy: Some(Strategy::BlueGreen),
+            ..PipelineChanges::default()
+        },
+    );
+    for side in [&c.original.downstream, &c.fork.downstream] {
+        assert_eq!(
+            (side.rollout_completed, side.rollout_aborts),
+            (1, 0),
+            "{side:?}"
+        );
+    }
+    assert_ne!(c.fork.broker.state_hash, c.original.broker.state_hash);
+    assert_deterministic(&t, &c);
 }
