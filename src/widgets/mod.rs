@@ -37,6 +37,17 @@ pub fn use_lab() -> LabHandle {
     use_context::<LabHandle>().expect("widgets are only rendered inside a LabProvider")
 }
 
+/// Checks `command` against the state on screen and, if the lab takes it, journals it; else
+/// returns the lab's refusal (message, hint).
+pub fn try_send(session: &LabHandle, command: lab::state::Command) -> Result<(), (String, String)> {
+    session
+        .view
+        .validate(&command)
+        .map_err(|r| (r.to_string(), r.hint()))?;
+    session.dispatch(crate::store::LabAction::Command(command));
+    Ok(())
+}
+
 /// Renders a widget of `kind`, with an optional caption.
 pub fn render(kind: WidgetKind, caption: Option<&str>) -> Html {
     let body = match kind {

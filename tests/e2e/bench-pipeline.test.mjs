@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setup, openPage, go, shot, done, overflowOf, ROOT } from "./harness.mjs";
-import { instrumentTimers, playAndMeasure, frameRow, stats, FRAME_TABLE_HEAD } from "./frame_cost.mjs";
+import { instrumentTimers, loadKafkaPeer, playAndMeasure, frameRow, stats, FRAME_TABLE_HEAD } from "./frame_cost.mjs";
 
 setup();
 
@@ -59,13 +59,7 @@ for (const speed of ["10", "100"]) {
     const page = await openPage({ width: 1280, height: 800, init: instrumentTimers });
     await page.addInitScript(() => localStorage.clear());
     await go(page, "#/labs/broker");
-    await page.waitForSelector(".cluster-view");
-    // The load of scripts/bench-browser.mjs's Kafka frame cost: 100 records per tick, a group of two.
-    await page.click(".add-consumer-button");
-    await page.click(".add-consumer-button");
-    await page.click(".steady-send summary");
-    await page.fill(".rate-input", "100");
-    await page.click(".rate-button");
+    await loadKafkaPeer(page);
     const result = await playAndMeasure(page, { seconds: SECONDS, speed });
     assert.ok(result.to > result.from, "the clock advanced while playing");
     assert.ok(result.updates.length > 0 && result.frames.length > 0);

@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setup, openPage, go, shot, done, overflowOf, ROOT } from "./harness.mjs";
-import { instrumentTimers, playAndMeasure, frameRow, stats, FRAME_TABLE_HEAD } from "./frame_cost.mjs";
+import { instrumentTimers, loadKafkaPeer, playAndMeasure, frameRow, stats, FRAME_TABLE_HEAD } from "./frame_cost.mjs";
 
 setup();
 
@@ -81,13 +81,7 @@ test("the peer: the Kafka lab playing at 100 ticks/s under load, measured the sa
   const page = await openPage({ width: 1280, height: 800, init: instrumentTimers });
   await page.addInitScript(() => localStorage.clear());
   await go(page, "#/labs/broker");
-  await page.waitForSelector(".cluster-view");
-  // The load of scripts/bench-browser.mjs's Kafka frame cost: 100 records per tick, a group of two.
-  await page.click(".add-consumer-button");
-  await page.click(".add-consumer-button");
-  await page.click(".steady-send summary");
-  await page.fill(".rate-input", "100");
-  await page.click(".rate-button");
+  await loadKafkaPeer(page);
   const result = await playAndMeasure(page, { seconds: SECONDS });
   assert.ok(result.to > result.from, "the clock advanced while playing");
   assert.ok(result.updates.length > 0 && result.frames.length > 0);

@@ -100,3 +100,14 @@ export function frameRow(label, { updates, tasks, frames, from, to }) {
 export const FRAME_TABLE_HEAD =
   "| page, playing at 100 ticks/s | ticks played | updates | update median | update p95 | update worst | of which the lab advancing, median / p95 | frames | frame interval median | frame interval p95 | frames missed |\n" +
   "|---|---|---|---|---|---|---|---|---|---|---|";
+
+/** The peer's load on the Kafka lab page (already open): 100 records per tick and a group of two,
+ * the load of scripts/bench-browser.mjs's Kafka frame cost. */
+export async function loadKafkaPeer(page) {
+  await page.waitForSelector(".cluster-view");
+  await page.click(".add-consumer-button");
+  await page.click(".add-consumer-button");
+  await page.click(".steady-send summary");
+  await page.fill(".rate-input", "100");
+  await page.click(".rate-button");
+}

@@ -207,33 +207,28 @@ fn acks_1_loses_clicks_when_the_leader_dies_before_its_followers_fetch() {
     assert!(lost > 0);
 }
 
+/// Trains `name` with `join` and returns its offline accuracy and AUC (permille).
+fn train(l: &mut Lab, name: &str, join: TrainJoin) -> [i64; 2] {
+    pipe(
+        l,
+        PipelineCommand::Train {
+            name: name.into(),
+            join,
+        },
+    );
+    [
+        field(l, "last_train_offline_accuracy_permille"),
+        field(l, "last_train_offline_auc_permille"),
+    ]
+}
+
 /// Trains point-in-time and leaky versions after two minutes, then deploys the leaky one.
 /// Returns (offline accuracy and AUC of each, online quality of each, the leaky canary aborted).
 fn leaky(seed: u64) -> ([i64; 4], [i64; 2], bool) {
     let mut l = lab(seed);
     run(&mut l, 1_200);
-    pipe(
-        &mut l,
-        PipelineCommand::Train {
-            name: "v3".into(),
-            join: TrainJoin::PointInTime,
-        },
-    );
-    let pit = [
-        field(&l, "last_train_offline_accuracy_permille"),
-        field(&l, "last_train_offline_auc_permille"),
-    ];
-    pipe(
-        &mut l,
-        PipelineCommand::Train {
-            name: "v4".into(),
-            join: TrainJoin::Leaky,
-        },
-    );
-    let leak = [
-        field(&l, "last_train_offline_accuracy_permille"),
-        field(&l, "last_train_offline_auc_permille"),
-    ];
+    let pit = train(&mut l, "v3", TrainJoin::PointInTime);
+    let leak = train(&mut l, "v4", TrainJoin::Leaky);
     run(&mut l, 100);
     let q = |l: &Lab, n: &str| {
         i64::from(
@@ -397,36 +392,6 @@ fn bad_parameters_are_refused_with_a_hint_and_change_nothing() {
         other.apply(&Command::Pipeline(PipelineCommand::CrashJob)),
         Err(lab::state::Rejection::NoPipeline)
     ));
-}
-
-/// The cost of a tick with everything running (a release in progress, a trained model, the
-/// views rebuilt): median and p95 over ticks 1200..3200. Only meaningful in a release build.
-#[test]
-#[cfg_attr(debug_assertions, ignore = "a timing: run with --release")]
-// A benchmark reads the wall clock, as lab_bench does; the lab itself never does.
-#[allow(clippy::disallowed_methods)]
-fn a_tick_costs_little() {
-    let mut l = lab(1);
-    run(&mut l, 1_200);
-    pipe(
-        &mut l,
-        PipelineCommand::Train {
-            name: "v3".into(),
-            join: TrainJoin::PointInTime,
-        },
-    );
-    pipe(&mut l, PipelineCommand::Deploy { name: "v2".into() });
-    let mut costs: Vec<u128> = (0..2_000)
-        .map(|_| {
-            let start = std::time::Instant::now();
-            l.advance();
-            start.elapsed().as_micros()
-        })
-        .collect();
-    costs.sort_unstable();
-    let (median, p95) = (costs[costs.len() / 2], costs[costs.len() * 95 / 100]);
-    println!("per tick: median {median} us, p95 {p95} us");
-    assert!(p95 < 4_000, "p95 {p95} us");
 }
 
 /// The page's "Fork here" on an analysis run goes to the first tick whose state shows the run's

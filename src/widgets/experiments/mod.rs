@@ -17,7 +17,7 @@ pub mod power;
 pub mod results;
 pub mod setup;
 
-use crate::store::{LabAction, LabHandle};
+use crate::store::LabHandle;
 use lab::experiment_lab::command::{arm_name, ArmIndex, ExperimentCommand};
 use lab::state::Command;
 use yew::prelude::*;
@@ -33,13 +33,7 @@ pub fn no_experiment() -> Html {
 /// Checks `command` against the state on screen and, if the lab takes it, journals it; else
 /// returns the lab's refusal (message, hint).
 pub fn try_send(session: &LabHandle, command: ExperimentCommand) -> Result<(), (String, String)> {
-    let command = Command::Experiment(command);
-    session
-        .view
-        .validate(&command)
-        .map_err(|r| (r.to_string(), r.hint()))?;
-    session.dispatch(LabAction::Command(command));
-    Ok(())
+    crate::widgets::try_send(session, Command::Experiment(command))
 }
 
 /// Sends `command` on click, putting a refusal into `refusal`.

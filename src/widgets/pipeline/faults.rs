@@ -8,8 +8,9 @@
 //! the timeline there.
 
 use super::panel::next_model_name;
-use super::{command_button, no_pipeline, refusal_view, try_send, Refusal};
+use super::{command_button, no_pipeline, refusal_view, Refusal};
 use crate::store::{LabAction, LabHandle};
+use crate::widgets::try_send;
 use lab::broker::cluster::{BrokerCommand, Cluster};
 use lab::broker::node::Link;
 use lab::broker::BrokerId;

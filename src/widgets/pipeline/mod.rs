@@ -19,7 +19,8 @@ pub mod over_time;
 pub mod panel;
 pub mod reading;
 
-use crate::store::{LabAction, LabHandle};
+use crate::store::LabHandle;
+use crate::widgets::try_send;
 use lab::pipeline_lab::command::PipelineCommand;
 use lab::pipeline_lab::graph::{Health, NodeId};
 use lab::state::Command;
@@ -33,18 +34,7 @@ pub fn no_pipeline() -> Html {
     html! { <p class="muted">{ "This lab has no pipeline: open the pipeline lab." }</p> }
 }
 
-/// Checks `command` against the state on screen and, if the lab takes it, journals it; else
-/// returns the lab's refusal (message, hint).
-pub fn try_send(session: &LabHandle, command: Command) -> Result<(), (String, String)> {
-    session
-        .view
-        .validate(&command)
-        .map_err(|r| (r.to_string(), r.hint()))?;
-    session.dispatch(LabAction::Command(command));
-    Ok(())
-}
-
-/// A pipeline command, checked and journaled as [`try_send`] does.
+/// A pipeline command, checked and journaled as [`crate::widgets::try_send`] does.
 pub fn send_pipeline(
     session: &LabHandle,
     command: PipelineCommand,

@@ -19,7 +19,7 @@ pub mod spec;
 pub mod steps;
 pub mod traffic;
 
-use crate::store::{LabAction, LabHandle};
+use crate::store::LabHandle;
 use lab::rollout_lab::command::RolloutCommand;
 use lab::state::Command;
 use yew::prelude::*;
@@ -35,13 +35,7 @@ pub fn no_rollout() -> Html {
 /// Checks `command` against the state on screen and, if the lab takes it, journals it; else
 /// returns the lab's refusal (message, hint).
 pub fn try_send(session: &LabHandle, command: RolloutCommand) -> Result<(), (String, String)> {
-    let command = Command::Rollout(command);
-    session
-        .view
-        .validate(&command)
-        .map_err(|r| (r.to_string(), r.hint()))?;
-    session.dispatch(LabAction::Command(command));
-    Ok(())
+    crate::widgets::try_send(session, Command::Rollout(command))
 }
 
 /// A refusal as the widgets show it (the same box as the other labs').
