@@ -1,7 +1,7 @@
 // Browser benchmarks on the release build (dist/) in Debian's headless Chromium:
 //   - time from navigation to an interactive lesson (median of 5 cold loads)
 //   - the scrub benchmark page (#/bench), the same core code as the native lab-bench
-//   - the release bundle size (wasm + js), raw and brotli
+//   - the release bundle size (every file of the build without the benchmark page), raw and brotli
 //   - the point-in-time join (#/bench), next to the native time `lab-bench pit` wrote to target/bench-pit
 //   - the windowed aggregation (#/bench), next to the native times `lab-bench stream` wrote to
 //     target/bench-stream, and the streaming lab's frame cost while it plays (tests/e2e/frame_cost.mjs)
@@ -21,16 +21,22 @@ const DIST = process.env.FLOWLAB_DIST || join(ROOT, "dist");
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function bundle() {
+  // The bundle learners download: the release build without the benchmark page.
+  const release = process.env.FLOWLAB_RELEASE_DIST || DIST;
   const rows = [];
   let raw = 0, br = 0;
-  for (const f of readdirSync(DIST).filter((f) => /\.(wasm|js)$/.test(f))) {
-    const bytes = readFileSync(join(DIST, f));
+  const groups = new Map();
+  for (const f of readdirSync(release)) {
+    const bytes = readFileSync(join(release, f));
     const b = brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
     raw += bytes.length; br += b;
-    rows.push([f.replace(/-[0-9a-f]{8,}/, ""), bytes.length, b]);
+    const name = /\.css$/.test(f) ? "style sheets (*.css)" : f.replace(/-[0-9a-f]{8,}/, "");
+    const [r0, b0] = groups.get(name) || [0, 0];
+    groups.set(name, [r0 + bytes.length, b0 + b]);
   }
-  rows.push(["total", raw, br]);
-  console.log("\n### Release bundle\n\n| file | raw | brotli |\n|---|---|---|");
+  for (const [name, [r, b]] of groups) rows.push([name, r, b]);
+  rows.push(["total (budget 1,536 KiB)", raw, br]);
+  console.log(`\n### Release bundle (${release}, every file)\n\n| file | raw | brotli |\n|---|---|---|`);
   for (const [f, r, b] of rows) console.log(`| ${f} | ${(r / 1024).toFixed(1)} KiB | ${(b / 1024).toFixed(1)} KiB |`);
 }
 
@@ -66,6 +72,42 @@ async function sqlBench(browser, page) {
     const s = peers && peers.sqljs.find((r) => r[0] === name)?.[1];
     const d = peers && peers.duckdb.find((r) => r[0] === name)?.[1];
     console.log(`| ${name} | ${ms(t)} | ${ms(s)} | ${ms(d)} | ${ratio(t, s)} | ${ratio(t, d)} |`);
+  }
+}
+
+/**
+ * The large SQL benchmark in this browser: a GROUP BY and a join over 10M rows and the memory the
+ * loaded tables hold, then DuckDB-WASM on the same tables (its own account of its memory) in the
+ * same run.
+ */
+async function sqlLargeBench(browser, page) {
+  await page.click(".bench-sql-large");
+  await page.waitForSelector(".sql-large-table", { timeout: 1200000 });
+  const ours = await page.$$eval(".sql-large-table tbody tr", (trs) => trs.map((tr) => [tr.cells[0].textContent, tr.cells[1].textContent]));
+  let peer = null;
+  try {
+    statSync(join(ROOT, "tools", "bench", "node_modules", "@duckdb"));
+    const { server: peerServer, origin: peerOrigin } = await serve(join(ROOT, "tools", "bench"));
+    const peerPage = await (await browser.newContext()).newPage();
+    await peerPage.goto(`${peerOrigin}/peers.html`);
+    await peerPage.waitForFunction(() => window.peersReady === true, null, { timeout: 60000 });
+    peer = await peerPage.evaluate((rows) => window.runLargePeer(rows), 10000000);
+    peerServer.close();
+  } catch (e) {
+    console.log(`\n(DuckDB-WASM skipped: ${e.message.split("\n")[0]})`);
+  }
+  const ok = (x) => typeof x === "number" && Number.isFinite(x);
+  console.log("\n### SQL over 10,000,000 rows (WebAssembly, headless Chromium, best of 3)\n");
+  console.log("| measure | Flowlab | DuckDB-WASM | Flowlab / DuckDB-WASM |\n|---|---|---|---|");
+  for (const [name, text] of ours) {
+    const t = parseFloat(text);
+    let d = peer && peer.timings.find((r) => r[0] === name)?.[1];
+    let peerText = ok(d) ? `${d.toFixed(1)} ms` : "-";
+    if (name.startsWith("memory in use")) {
+      d = peer ? peer.memoryBytes / 2 ** 20 : undefined;
+      peerText = ok(d) ? `${d.toFixed(1)} MiB (duckdb_memory())` : "-";
+    }
+    console.log(`| ${name} | ${text} | ${peerText} | ${ok(t) && ok(d) ? (t / d).toFixed(2) + "x" : "-"} |`);
   }
 }
 
@@ -290,6 +332,7 @@ async function main() {
   console.log("\n### Fork and compare at a past tick (WebAssembly, headless Chromium)\n\n| measure | value |\n|---|---|");
   for (const [m, v] of forkRows) console.log(`| ${m} | ${v} |`);
   await sqlBench(browser, page);
+  await sqlLargeBench(browser, page);
   await pitBench(page);
   await streamBench(page);
   await frameTime(browser);

@@ -5,7 +5,8 @@
 #      against kafka-python and aiokafka, the SQL engine's differential tests against DuckDB and
 #      SQLite and its sqllogictest files (cargo test)
 #   3. browser tests: wasm-bindgen-test in headless Chromium
-#   4. the release build (trunk build --release -> dist/)
+#   4. the release build with the benchmark page (trunk build --release --features bench-page ->
+#      dist/; the bundle learners download leaves the page out, scripts/bench.sh measures it)
 #   5. end to end: dist/ served on localhost, every route and lesson clicked through in headless
 #      Chromium (playwright-core), no console error, screenshots in target/e2e-screenshots/
 set -euo pipefail
@@ -63,8 +64,8 @@ step "browser tests (wasm-bindgen-test, headless Chromium)"
 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=180 \
   cargo test --target wasm32-unknown-unknown -p flowlab --test browser
 
-step "release build (trunk build --release)"
-trunk build --release
+step "release build with the benchmark page (trunk build --release --features bench-page)"
+trunk build --release --features bench-page
 
 step "end to end (headless Chromium)"
 node --test tests/e2e/

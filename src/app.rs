@@ -1,8 +1,11 @@
 //! The root component: router, header with navigation and theme switch, progress store, pages.
 
+#[cfg(feature = "bench-page")]
+use crate::pages::bench::BenchPage;
+#[cfg(not(feature = "bench-page"))]
+use crate::pages::bench_note::BenchNote as BenchPage;
 use crate::pages::{
-    bench::BenchPage, home::Home, lab::LabPage, lesson::LessonPage, lesson_index::LessonIndex,
-    not_found::NotFound,
+    home::Home, lab::LabPage, lesson::LessonPage, lesson_index::LessonIndex, not_found::NotFound,
 };
 use crate::progress::{self, ProgressHandle};
 use crate::route::Route;
@@ -47,7 +50,9 @@ fn Header() -> Html {
                 <Link<Route> to={Route::Lab { id: "broker".into() }} classes={classes!(current(|r| matches!(r, Route::Lab { id } if id == "broker")).map(|_| "active"))}>{ "Kafka lab" }</Link<Route>>
                 <Link<Route> to={Route::Lab { id: "replication".into() }} classes={classes!(current(|r| matches!(r, Route::Lab { id } if id == "replication")).map(|_| "active"))}>{ "Replication" }</Link<Route>>
                 <Link<Route> to={Route::Lab { id: "sql".into() }} classes={classes!(current(|r| matches!(r, Route::Lab { id } if id == "sql")).map(|_| "active"))}>{ "SQL" }</Link<Route>>
-                <Link<Route> to={Route::Bench} classes={classes!(current(|r| matches!(r, Route::Bench)).map(|_| "active"))}>{ "Benchmarks" }</Link<Route>>
+                if cfg!(feature = "bench-page") {
+                    <Link<Route> to={Route::Bench} classes={classes!(current(|r| matches!(r, Route::Bench)).map(|_| "active"))}>{ "Benchmarks" }</Link<Route>>
+                }
             </nav>
             <button class="ghost theme-toggle" onclick={toggle} aria-label={format!("Switch to {} theme", theme.other().name())}>
                 { if *theme == Theme::Dark { "☀ Light" } else { "☾ Dark" } }

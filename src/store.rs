@@ -273,7 +273,8 @@ impl LabSession {
         self.view = if self.cursor == self.timeline.end() {
             self.timeline.head_shared()
         } else {
-            Rc::new(self.timeline.state_at(self.cursor))
+            // Kept by the timeline too: a fork or a command at the cursor starts from it.
+            self.timeline.state_at_shared(self.cursor)
         };
     }
 

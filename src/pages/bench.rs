@@ -1,10 +1,13 @@
-//! The benchmark page: runs the core's scrub benchmark in this browser and prints its table, so
-//! the same measurement exists natively (`lab-bench`) and in WebAssembly.
+//! The benchmark page: runs the core's benchmarks in this browser and prints their tables, so
+//! the same measurements exist natively (`lab-bench`) and in WebAssembly. Built with the
+//! `bench-page` feature only (scripts/bench.sh and the test command): the release bundle leaves
+//! the harness out.
 
 use lab::bench::stream::{stream_benchmark, StreamReport, STREAM_SHAPE};
 use lab::bench::{
     broker_throughput, fork_benchmark, pit_benchmark, scrub_benchmark, sql_benchmark,
-    BrokerThroughput, ClusterShape, ForkReport, PitReport, ScrubReport,
+    sql_large_benchmark, BrokerThroughput, ClusterShape, ForkReport, PitReport, ScrubReport,
+    SqlReport, SQL_LARGE_ROWS,
 };
 use lab::features::samples::bench::PIT_SHAPE;
 use yew::prelude::*;
@@ -27,8 +30,26 @@ fn clock() -> impl FnMut() -> f64 {
     move || performance.as_ref().map_or(0.0, |p| p.now())
 }
 
+/// This page's WebAssembly linear memory, in bytes (it grows and never shrinks).
+fn linear_memory_bytes() -> Option<usize> {
+    use wasm_bindgen::JsCast;
+    let memory = wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .ok()?;
+    let buffer = memory.buffer().dyn_into::<js_sys::ArrayBuffer>().ok()?;
+    Some(buffer.byte_length() as usize)
+}
+
 fn run() -> ScrubReport {
     scrub_benchmark(BENCH_COMMANDS, 300, 5, &mut clock())
+}
+
+/// A SQL benchmark's timings as table rows: "12.3 ms (1 row(s))".
+fn timing_rows(timings: Vec<(String, f64, String)>) -> Vec<(String, String)> {
+    timings
+        .into_iter()
+        .map(|(name, ms, summary)| (name, format!("{ms:.1} ms ({summary})")))
+        .collect()
 }
 
 fn table(class: &'static str, rows: Vec<(String, String)>) -> Html {
@@ -49,6 +70,7 @@ pub fn BenchPage() -> Html {
     let running = use_state(|| false);
     let fork = use_state(|| None::<ForkReport>);
     let sql = use_state(|| None::<Vec<(String, f64, String)>>);
+    let sql_large = use_state(|| None::<SqlReport>);
     let pit = use_state(|| None::<PitReport>);
     let stream = use_state(|| None::<StreamReport>);
     let on_stream = {
@@ -86,6 +108,23 @@ pub fn BenchPage() -> Html {
             let (sql, running) = (sql.clone(), running.clone());
             gloo_timers::callback::Timeout::new(30, move || {
                 sql.set(Some(sql_benchmark(BENCH_SQL_ROWS, 3, &mut clock())));
+                running.set(false);
+            })
+            .forget();
+        })
+    };
+    let on_sql_large = {
+        let (sql_large, running) = (sql_large.clone(), running.clone());
+        Callback::from(move |_: MouseEvent| {
+            running.set(true);
+            let (sql_large, running) = (sql_large.clone(), running.clone());
+            gloo_timers::callback::Timeout::new(30, move || {
+                sql_large.set(Some(sql_large_benchmark(
+                    SQL_LARGE_ROWS,
+                    3,
+                    &mut clock(),
+                    &mut linear_memory_bytes,
+                )));
                 running.set(false);
             })
             .forget();
@@ -152,7 +191,7 @@ pub fn BenchPage() -> Html {
                 <p class="replicated-ratio">{ format!("Replicated / single throughput in this run: {:.2}", replicated.records_per_second() / single.records_per_second().max(1.0)) }</p>
             }
             <h2>{ "Fork and compare" }</h2>
-            <p>{ format!("Fork a {BENCH_FORK_TICKS}-tick replicated lab (a broker crash every 100 ticks) at its middle with unclean election switched off, replay the later commands and compare both outcomes, next to replaying the whole journal in the same run.") }</p>
+            <p>{ format!("Fork a {BENCH_FORK_TICKS}-tick replicated lab (a broker crash every 100 ticks) at its middle with unclean election switched off, replay the later commands and compare both outcomes, next to replaying the whole journal, and the later commands alone from the state at the fork point, in the same run.") }</p>
             <button class="primary bench-fork" onclick={on_fork} disabled={*running}>{ if *running { "Running…" } else { "Run the fork benchmark" } }</button>
             if let Some(report) = (*fork).clone() {
                 { table("fork-table", report.rows()) }
@@ -161,7 +200,12 @@ pub fn BenchPage() -> Html {
             <p>{ format!("Five queries over a {BENCH_SQL_ROWS}-row table and a 100,000-row table built by formula (best of 3): the same tables and queries as the native benchmark and as the sql.js and DuckDB-WASM peers of scripts/bench.sh.") }</p>
             <button class="primary bench-sql" onclick={on_sql} disabled={*running}>{ if *running { "Running…" } else { "Run the SQL benchmark" } }</button>
             if let Some(rows) = (*sql).clone() {
-                { table("sql-table", rows.into_iter().map(|(name, ms, summary)| (name, format!("{ms:.1} ms ({summary})"))).collect()) }
+                { table("sql-table", timing_rows(rows)) }
+            }
+            <p>{ format!("A GROUP BY and a join over {SQL_LARGE_ROWS} rows, and the memory the loaded tables hold (the whole WebAssembly memory next to it).") }</p>
+            <button class="primary bench-sql-large" onclick={on_sql_large} disabled={*running}>{ if *running { "Running…" } else { "Run the 10M-row SQL benchmark" } }</button>
+            if let Some(report) = (*sql_large).clone() {
+                { table("sql-large-table", timing_rows(report.timings.clone()).into_iter().chain(report.memory_rows()).collect()) }
             }
             <h2>{ "Point-in-time join" }</h2>
             <p>{ format!("The feature store's training-set join (Feast's get_historical_features): {} feature rows and {} entity rows over {} keys, TTL one day, without and with the created-time cutoff, median of {BENCH_PIT_RUNS}. The same generated rows as the native benchmark and its pandas, Polars and DuckDB peers in scripts/bench.sh.", PIT_SHAPE.feature_rows, PIT_SHAPE.entity_rows, PIT_SHAPE.keys) }</p>

@@ -1,6 +1,9 @@
 //! One module per page of the site.
 
+#[cfg(feature = "bench-page")]
 pub mod bench;
+#[cfg(not(feature = "bench-page"))]
+pub mod bench_note;
 pub mod home;
 pub mod lab;
 pub mod lesson;

@@ -10,7 +10,7 @@
 //! log-matching argument of the replication TLA+ specs).
 
 use super::group::TopicPartition;
-use super::log::Offset;
+use super::log::{Offset, PartitionLog};
 use super::producer::Acks;
 use super::topic::Partition;
 use sim::clock::Tick;
@@ -55,7 +55,12 @@ pub struct Ledger {
 /// Whether `partition`'s elected leader holds the record (records below its log start were
 /// deleted by retention or compaction, which is not a loss). `None` while offline.
 pub fn leader_has(partition: &Partition, offset: Offset, epoch: u32) -> Option<bool> {
-    let log = partition.elected_leader_log()?;
+    log_has(partition.elected_leader_log(), offset, epoch)
+}
+
+/// [`leader_has`] for the elected leader's log, looked up once for a whole batch.
+fn log_has(log: Option<&PartitionLog>, offset: Offset, epoch: u32) -> Option<bool> {
+    let log = log?;
     if offset < log.log_start() {
         return Some(true);
     }
@@ -90,8 +95,9 @@ impl Ledger {
             Some(entries) => entries,
             None => self.entries.entry(tp.clone()).or_default(),
         };
+        let leader_log = partition.elected_leader_log();
         for mut entry in batch {
-            if leader_has(partition, entry.offset, entry.epoch) == Some(false) {
+            if log_has(leader_log, entry.offset, entry.epoch) == Some(false) {
                 entry.lost = true;
                 lost.push(entry);
             }
@@ -127,8 +133,9 @@ impl Ledger {
         };
         let mut newly = Vec::new();
         let mut recovered = Vec::new();
+        let leader_log = partition.elected_leader_log();
         for entry in entries.iter_mut() {
-            match (leader_has(partition, entry.offset, entry.epoch), entry.lost) {
+            match (log_has(leader_log, entry.offset, entry.epoch), entry.lost) {
                 (Some(false), false) => {
                     entry.lost = true;
                     newly.push(*entry);

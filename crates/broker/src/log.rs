@@ -146,6 +146,16 @@ impl Record {
         self.value.is_none()
     }
 
+    /// The record as its producer sends it again: same key, value, headers and timestamp.
+    pub fn to_resend(&self) -> NewRecord {
+        NewRecord {
+            key: self.key.clone(),
+            value: self.value.clone(),
+            headers: self.headers.clone(),
+            timestamp: Some(self.timestamp),
+        }
+    }
+
     fn size_bytes(&self) -> u64 {
         NewRecord {
             key: self.key.clone(),
@@ -620,24 +630,14 @@ impl PartitionLog {
         out
     }
 
-    /// The last `count` records as new records again (what a producer would resend).
-    pub fn last_records(&self, count: usize) -> Vec<NewRecord> {
-        let mut out: Vec<NewRecord> = self
-            .segments
+    /// The records of the newest batch, shared with the log: what a producer waiting for the
+    /// high watermark keeps of the batch it just wrote, in case it has to send it again.
+    pub fn newest_batch_records(&self) -> Option<Rc<Vec<Record>>> {
+        self.segments
             .iter()
             .rev()
-            .flat_map(|s| s.batches.iter().rev())
-            .flat_map(|b| b.records.iter().rev())
-            .take(count)
-            .map(|r| NewRecord {
-                key: r.key.clone(),
-                value: r.value.clone(),
-                headers: r.headers.clone(),
-                timestamp: Some(r.timestamp),
-            })
-            .collect();
-        out.reverse();
-        out
+            .find_map(|s| s.batches.last())
+            .map(|b| Rc::clone(&b.records))
     }
 
     /// A follower's append of batches fetched from its leader: same offsets, same epochs. Batches

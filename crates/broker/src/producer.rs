@@ -220,12 +220,19 @@ impl ProducerBatch {
         !self.records.is_empty() && self.write_limit <= self.estimated_bytes()
     }
 
-    /// `MemoryRecordsBuilder.hasRoomFor`: the first record always fits; a next one if the
-    /// estimate plus its exact size (uncompressed) stays within the write limit (so a full batch
-    /// has no room: every record takes bytes).
-    fn has_room_for(&self, record: &NewRecord, now: Tick) -> bool {
-        self.records.is_empty()
-            || self.estimated_bytes() + self.size_of_next(record, now) <= self.write_limit
+    /// Appends `record` if there is room (`MemoryRecordsBuilder.hasRoomFor`): the first record
+    /// always fits; a next one if the estimate plus its exact size (uncompressed) stays within
+    /// the write limit (so a full batch has no room: every record takes bytes). Without room,
+    /// the record comes back.
+    fn try_push(&mut self, record: NewRecord, send_id: u64, now: Tick) -> Result<(), NewRecord> {
+        let size = self.size_of_next(&record, now);
+        if !self.records.is_empty() && self.estimated_bytes() + size > self.write_limit {
+            return Err(record);
+        }
+        self.bytes += size;
+        self.records.push(record);
+        self.send_ids.push(send_id);
+        Ok(())
     }
 
     /// Exact bytes of `record` appended next: its offset and timestamp deltas from the first
@@ -238,12 +245,6 @@ impl ProducerBatch {
             .map_or(at, |r| r.timestamp.unwrap_or(self.created_at));
         let delta_ms = ticks_to_ms(at.0) as i64 - ticks_to_ms(base.0) as i64;
         compression::record_len(record, self.records.len() as u64, delta_ms)
-    }
-
-    fn push(&mut self, record: NewRecord, send_id: u64, now: Tick) {
-        self.bytes += self.size_of_next(&record, now);
-        self.records.push(record);
-        self.send_ids.push(send_id);
     }
 
     /// The compression ratio this batch achieved (`MemoryRecordsBuilder.compressionRatio`).
@@ -460,26 +461,32 @@ impl Producer {
         if self.pending_records() >= ACCUMULATED_RECORDS_MAX {
             return Err("the producer's buffer is full (buffer.memory)");
         }
-        if !self.open.contains_key(topic) {
-            self.open.insert(topic.to_string(), BTreeMap::new());
+        let batches = match self.open.get_mut(topic) {
+            Some(batches) => batches,
+            None => self.open.entry(topic.to_string()).or_default(),
+        };
+        let record = match batches.get_mut(&partition) {
+            Some(open) => match open.try_push(record, send_id, now) {
+                Ok(()) => None,
+                // Full: it is closed, and the record opens the next batch.
+                Err(record) => {
+                    if let Some(full) = batches.remove(&partition) {
+                        self.queued.push_back(full);
+                    }
+                    Some(record)
+                }
+            },
+            None => Some(record),
+        };
+        if let Some(record) = record {
+            let (batch_size, codec) = (self.config.batch_size_bytes, self.config.compression);
+            let ratio = estimated_ratio(&self.ratios, topic, codec);
+            let mut batch =
+                ProducerBatch::open(topic, partition, batch_size, &record, (codec, ratio), now);
+            // The first record always fits.
+            let _ = batch.try_push(record, send_id, now);
+            batches.insert(partition, batch);
         }
-        let batches = self.open.get_mut(topic).expect("inserted above");
-        if batches
-            .get(&partition)
-            .is_some_and(|open| !open.has_room_for(&record, now))
-        {
-            let full = batches.remove(&partition).expect("checked above");
-            self.queued.push_back(full);
-        }
-        let (batch_size, codec) = (self.config.batch_size_bytes, self.config.compression);
-        let ratios = &self.ratios;
-        batches
-            .entry(partition)
-            .or_insert_with(|| {
-                let ratio = estimated_ratio(ratios, topic, codec);
-                ProducerBatch::open(topic, partition, batch_size, &record, (codec, ratio), now)
-            })
-            .push(record, send_id, now);
         self.sent_records += 1;
         self.held_records += 1;
         Ok(())

@@ -9,7 +9,7 @@
 use crate::clock::Tick;
 use crate::journal::{replay, Entry, Journal};
 use crate::rng::{Rng, Seed};
-use crate::state::{Command, LabConfig, Preset};
+use crate::state::{Command, Lab, LabConfig, Preset};
 use crate::stream::SourceId;
 use crate::timeline::Timeline;
 
@@ -184,6 +184,68 @@ mod tests {
         assert_eq!(report.jumps, 20);
         assert_eq!(report.jump_median_ms, 1.0);
         assert!(report.table().contains("| checkpoints held |"));
+    }
+
+    #[test]
+    fn large_sql_benchmark_answers_each_query_and_counts_the_tables_bytes() {
+        let mut t = 0.0;
+        let report = sql_large_benchmark(
+            20_000,
+            1,
+            &mut || {
+                t += 1.0;
+                t
+            },
+            &mut || Some(7 << 20),
+        );
+        let answers: Vec<&str> = report.timings.iter().map(|(_, _, a)| a.as_str()).collect();
+        assert_eq!(answers, ["20000 + 100000 rows", "1000 row(s)", "20 row(s)"]);
+        // t: 20,000 rows of two BIGINTs and a DOUBLE; d: 100,000 BIGINTs and pointers to 20
+        // shared strings ("c0".."c19", each an Rc block of two counters and 2-3 bytes).
+        let pointer = std::mem::size_of::<std::rc::Rc<str>>();
+        let strings: usize = (0..20)
+            .map(|c| 2 * std::mem::size_of::<usize>() + format!("c{c}").len())
+            .sum();
+        assert_eq!(
+            report.memory_bytes,
+            20_000 * 24 + 100_000 * (8 + pointer) + strings
+        );
+        let rows = report.memory_rows();
+        assert_eq!(
+            rows[1],
+            (
+                "process memory after loading".to_string(),
+                "7.0 MiB".to_string()
+            )
+        );
+    }
+
+    #[test]
+    fn fork_benchmark_times_both_forks_and_both_peers() {
+        let mut t = 0.0;
+        let report = fork_benchmark(300, 2, &mut || {
+            t += 1.0;
+            t
+        });
+        let times = (
+            report.fork_ms,
+            report.fork_cold_ms,
+            report.replay_ms,
+            report.replay_from_fork_ms,
+        );
+        assert_eq!(times, (1.0, 1.0, 1.0, 1.0));
+        let rows = report.rows();
+        let row = |name: &str| rows.iter().find(|(m, _)| m == name).map(|(_, v)| v.clone());
+        assert_eq!(
+            row("fork vs replay from the fork point").as_deref(),
+            Some("1.00x the time")
+        );
+        assert!(row("fork vs full replay").is_some());
+        // The second peer reaches the original's end state from the state at the fork point.
+        let timeline = fork_benchmark_lab(300);
+        let replayed = replay_later_commands(&timeline.state_at(Tick(150)), timeline.journal());
+        assert_eq!(replayed.now(), timeline.end());
+        assert_eq!(replayed.state_hash(), timeline.head().state_hash());
     }
 
     #[test]
@@ -412,10 +474,16 @@ pub struct ForkReport {
     pub ticks: u64,
     pub commands: usize,
     pub fork_at: Tick,
-    /// Median of the runs, milliseconds.
+    /// Median of the runs, milliseconds: a fork from the tick on screen, whose state the app
+    /// has derived already ([`Timeline::state_at_shared`]).
     pub fork_ms: f64,
+    /// Median of as many runs: a fork at a tick whose state the timeline derives first.
+    pub fork_cold_ms: f64,
     /// The peer in the same run: replaying the whole journal from tick 0.
     pub replay_ms: f64,
+    /// The second peer, median of as many runs: replaying the later commands, with the original
+    /// settings, from the state at `fork_at` (a copy of it, as a checkpoint there would give).
+    pub replay_from_fork_ms: f64,
     pub lost_original: u64,
     pub lost_fork: u64,
 }
@@ -432,13 +500,35 @@ impl ForkReport {
             ),
             (
                 "fork at".into(),
-                format!("tick {} with unclean election off, replay to the end", self.fork_at.0),
+                format!("tick {} with unclean election off, replay to the end (the tick on screen: its state is derived already)", self.fork_at.0),
             ),
             ("fork and compare, median".into(), format!("{:.1} ms", self.fork_ms)),
             ("peer: replay the journal from tick 0".into(), format!("{:.1} ms", self.replay_ms)),
             (
                 "fork vs full replay".into(),
                 format!("{:.2}x the time", self.fork_ms / self.replay_ms.max(1e-9)),
+            ),
+            (
+                format!(
+                    "peer: replay from the fork point (tick {} to the end), median",
+                    self.fork_at.0
+                ),
+                format!("{:.1} ms", self.replay_from_fork_ms),
+            ),
+            (
+                "fork vs replay from the fork point".into(),
+                format!(
+                    "{:.2}x the time",
+                    self.fork_ms / self.replay_from_fork_ms.max(1e-9)
+                ),
+            ),
+            (
+                "fork and compare at a tick not on screen (its state derived first), median".into(),
+                format!(
+                    "{:.1} ms ({:.2}x replay from the fork point)",
+                    self.fork_cold_ms,
+                    self.fork_cold_ms / self.replay_from_fork_ms.max(1e-9)
+                ),
             ),
             (
                 "acknowledged records lost: original / fork".into(),
@@ -509,6 +599,26 @@ pub fn fork_benchmark_lab(ticks: u64) -> Timeline {
     timeline
 }
 
+/// The fork benchmark's second peer: a copy of `start` (the state at some tick, its commands
+/// applied) taking `journal`'s later commands at their ticks up to the journal's end, as a
+/// replay would, with no timeline around it.
+pub fn replay_later_commands(start: &Lab, journal: &Journal) -> Lab {
+    use sim::model::Model;
+    let mut state = start.clone();
+    let from = start.now();
+    for entry in journal.entries().iter().filter(|e| e.at > from) {
+        while state.now() < entry.at {
+            state.tick();
+        }
+        // The journal's commands replayed when accepted, from this very state.
+        let _ = state.apply(&entry.command);
+    }
+    while state.now() < journal.end() {
+        state.tick();
+    }
+    state
+}
+
 /// Runs the fork benchmark on a `ticks`-tick lab, forking at its middle `runs` times.
 pub fn fork_benchmark(ticks: u64, runs: usize, now_ms: &mut dyn FnMut() -> f64) -> ForkReport {
     use crate::compare::{fork_and_compare, Changes};
@@ -518,14 +628,34 @@ pub fn fork_benchmark(ticks: u64, runs: usize, now_ms: &mut dyn FnMut() -> f64) 
         unclean_leader_election: Some(false),
         ..Changes::default()
     };
-    let mut times = Vec::new();
+    // A copy taken before any state is derived: each cold run forks a copy of it.
+    let cold = timeline.clone();
+    // The app derives the state on screen when the learner moves the cursor there.
+    let on_screen = timeline.state_at_shared(fork_at);
+    let (mut times, mut cold_times, mut from_fork_times) = (Vec::new(), Vec::new(), Vec::new());
     let mut last = None;
     for _ in 0..runs.max(1) {
         let start = now_ms();
-        last = Some(fork_and_compare(&timeline, fork_at, changes, 0).expect("the lab forks"));
+        let comparison = fork_and_compare(&timeline, fork_at, changes, 0).expect("the lab forks");
         times.push(now_ms() - start);
+        // Dropped after the clock stops, as the peers' results are.
+        last = Some(comparison);
+        let not_on_screen = cold.clone();
+        let start = now_ms();
+        let comparison = fork_and_compare(&not_on_screen, fork_at, changes, 0);
+        cold_times.push(now_ms() - start);
+        debug_assert_eq!(
+            comparison.map(|c| c.timeline.head().state_hash()).ok(),
+            last.as_ref().map(|c| c.timeline.head().state_hash())
+        );
+        let start = now_ms();
+        let replayed = replay_later_commands(&on_screen, timeline.journal());
+        from_fork_times.push(now_ms() - start);
+        debug_assert_eq!(replayed.state_hash(), timeline.head().state_hash());
     }
-    sim::sort::sort_by(&mut times, f64::total_cmp);
+    for t in [&mut times, &mut cold_times, &mut from_fork_times] {
+        sim::sort::sort_by(t, f64::total_cmp);
+    }
     let start = now_ms();
     let replayed = Timeline::from_journal(timeline.journal().clone()).expect("the journal replays");
     let replay_ms = now_ms() - start;
@@ -536,7 +666,9 @@ pub fn fork_benchmark(ticks: u64, runs: usize, now_ms: &mut dyn FnMut() -> f64) 
         commands: timeline.journal().entries().len(),
         fork_at,
         fork_ms: percentile(&times, 0.5),
+        fork_cold_ms: percentile(&cold_times, 0.5),
         replay_ms,
+        replay_from_fork_ms: percentile(&from_fork_times, 0.5),
         lost_original: comparison.original.ledger.lost,
         lost_fork: comparison.fork.ledger.lost,
     }
@@ -567,16 +699,91 @@ pub fn sql_benchmark_of(
     only: &str,
     now_ms: &mut dyn FnMut() -> f64,
 ) -> Vec<(String, f64, String)> {
+    run_sql_benchmark(rows, SQL_BENCH_QUERIES, runs, only, now_ms, &mut || None).timings
+}
+
+/// Rows of the large SQL benchmark's table `t`: ten times the main benchmark, past the size a
+/// learner's own CSV import reaches.
+pub const SQL_LARGE_ROWS: usize = 10_000_000;
+
+/// The large SQL benchmark's queries: a GROUP BY and a join, as in the main benchmark.
+pub const SQL_LARGE_QUERIES: &[(&str, &str)] = &[
+    (
+        "GROUP BY with COUNT DISTINCT, 10M rows",
+        "SELECT g, count(*), count(DISTINCT k) FROM t GROUP BY g",
+    ),
+    (
+        "hash join 10M x 100k + GROUP BY",
+        "SELECT d.cat, count(*), sum(t.v) FROM t JOIN d ON t.k = d.k GROUP BY d.cat",
+    ),
+];
+
+/// A SQL benchmark's timings (the load, then each query's best run, in milliseconds, with what
+/// it returned) and the memory its tables hold once loaded.
+#[derive(Clone, Debug)]
+pub struct SqlReport {
+    pub timings: Vec<(String, f64, String)>,
+    /// [`crate::sql::Table::memory_bytes`] of the loaded tables.
+    pub memory_bytes: usize,
+    /// The whole process's memory right after loading, where the caller can read it (the
+    /// WebAssembly linear memory in a browser, the resident set natively).
+    pub process_bytes: Option<usize>,
+}
+
+impl SqlReport {
+    /// The memory rows: the tables' bytes, then the process's, in MiB.
+    pub fn memory_rows(&self) -> Vec<(String, String)> {
+        let mib = |bytes: usize| format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0));
+        let mut rows = vec![(
+            "memory in use after loading (the tables' columns)".to_string(),
+            mib(self.memory_bytes),
+        )];
+        if let Some(bytes) = self.process_bytes {
+            rows.push(("process memory after loading".to_string(), mib(bytes)));
+        }
+        rows
+    }
+}
+
+/// The large SQL benchmark: [`SQL_LARGE_QUERIES`] over a `rows`-row `t`. `process_bytes` reads
+/// the process's memory, where the caller can (it is called once, right after loading).
+pub fn sql_large_benchmark(
+    rows: usize,
+    runs: usize,
+    now_ms: &mut dyn FnMut() -> f64,
+    process_bytes: &mut dyn FnMut() -> Option<usize>,
+) -> SqlReport {
+    run_sql_benchmark(rows, SQL_LARGE_QUERIES, runs, "", now_ms, process_bytes)
+}
+
+/// Loads the benchmark's tables with a `rows`-row `t` and times each of `queries` whose name
+/// contains `only` (best of `runs`).
+fn run_sql_benchmark(
+    rows: usize,
+    queries: &[(&str, &str)],
+    runs: usize,
+    only: &str,
+    now_ms: &mut dyn FnMut() -> f64,
+    process_bytes: &mut dyn FnMut() -> Option<usize>,
+) -> SqlReport {
     let start = now_ms();
     let mut session = crate::sql::datasets::bench::session(rows);
     let load_ms = now_ms() - start;
-    let mut out = vec![(
+    let process_bytes = process_bytes();
+    let memory_bytes = ["t", "d"]
+        .iter()
+        .filter_map(|name| session.table(name))
+        .map(|source| source.table().memory_bytes())
+        .sum();
+    let mut timings = vec![(
         "load the tables".to_string(),
         load_ms,
         format!("{rows} + 100000 rows"),
     )];
+    // The benchmark lifts the budgets that keep a learner's query from freezing the page.
     session.limits.work_max = u64::MAX;
-    for (name, sql) in SQL_BENCH_QUERIES.iter().filter(|(n, _)| n.contains(only)) {
+    session.limits.rows_max = usize::MAX;
+    for (name, sql) in queries.iter().filter(|(n, _)| n.contains(only)) {
         let mut best = f64::INFINITY;
         let mut summary = String::new();
         for _ in 0..runs.max(1) {
@@ -591,9 +798,13 @@ pub fn sql_benchmark_of(
                 Err(e) => format!("error: {e}"),
             };
         }
-        out.push((name.to_string(), best, summary));
+        timings.push((name.to_string(), best, summary));
     }
-    out
+    SqlReport {
+        timings,
+        memory_bytes,
+        process_bytes,
+    }
 }
 
 /// One variant of the point-in-time join benchmark: the median time of its runs and what the

@@ -4,11 +4,13 @@
 //! summarised side by side.
 //!
 //! It lives in the core, not the app, because it is simulation logic: a pure function of a
-//! timeline, measured by `bench::fork_benchmark`. It is built from the timeline API (`state_at`,
+//! timeline, measured by `bench::fork_benchmark`. It is built from the timeline API (`branch_at`,
 //! `apply_at`, `advance_head`), so the fork is as deterministic as any timeline: same seed, same
-//! commands, same state. The settings stay pinned in the fork: a later command that sets acks,
-//! min.insync.replicas or unclean.leader.election again is replayed with the fork's value, so the
-//! comparison answers "what if the setting had been this from here on".
+//! commands, same state. The fork starts from the state the original timeline keeps for the tick
+//! on screen, so it replays only from the fork point on. The settings stay pinned in the fork: a
+//! later command that sets acks, min.insync.replicas or unclean.leader.election again is replayed
+//! with the fork's value, so the comparison answers "what if the setting had been this from here
+//! on".
 //!
 //! [`pipeline`] compares across engines in the pipeline world: the same fork, with the job's,
 //! the store's and the rollout's settings too, judged downstream (features, rollout, experiment).
@@ -16,7 +18,6 @@
 pub mod pipeline;
 
 use crate::broker::cluster::{BrokerCommand, Cluster};
-use crate::broker::ledger;
 use crate::broker::producer::{Acks, ProducerConfig};
 use crate::broker::topic::TopicSettings;
 use crate::clock::Tick;
@@ -173,7 +174,6 @@ pub struct Outcome {
     pub produce_errors: u64,
     /// Records the producers gave up on.
     pub failed_records: u64,
-    pub state_hash: u64,
 }
 
 /// The acknowledged-writes ledger in four numbers.
@@ -193,7 +193,8 @@ pub struct LedgerCounts {
     pub lost_acks_all: u64,
 }
 
-/// Counts the ledger of `cluster`: one presence check per acknowledged record.
+/// Counts the ledger of `cluster`: one presence check per acknowledged record, judged as
+/// [`crate::broker::ledger::leader_has`] judges it.
 pub fn ledger_counts(cluster: &Cluster) -> LedgerCounts {
     let mut counts = LedgerCounts {
         acknowledged: cluster.ledger().acked(),
@@ -207,16 +208,51 @@ pub fn ledger_counts(cluster: &Cluster) -> LedgerCounts {
                 topic: topic.name().to_string(),
                 partition: p.id(),
             };
-            for entry in cluster.ledger().entries(&tp).iter().filter(|e| !e.lost) {
-                match ledger::leader_has(p, entry.offset, entry.epoch) {
-                    Some(true) => counts.present += 1,
-                    None => counts.unknown += 1,
-                    Some(false) => counts.missing += 1,
+            let entries = cluster.ledger().entries(&tp).iter().filter(|e| !e.lost);
+            let Some(log) = p.elected_leader_log() else {
+                counts.unknown += entries.count() as u64;
+                continue;
+            };
+            let mut epochs = EpochCursor {
+                epochs: log.epochs(),
+                at: 0,
+            };
+            for entry in entries {
+                let held = entry.offset < log.log_start()
+                    || (entry.offset < log.leo()
+                        && epochs.epoch_at(entry.offset) == Some(entry.epoch));
+                if held {
+                    counts.present += 1;
+                } else {
+                    counts.missing += 1;
                 }
             }
         }
     }
     counts
+}
+
+/// A walk along a log's leader-epoch cache: the records of a partition's ledger come mostly in
+/// offset order, so the epoch of the next one is nearly always the one found last, and the cache
+/// is searched only when it is not (a count per record, as the ledger view and every comparison
+/// make, then costs no search per record).
+struct EpochCursor<'a> {
+    epochs: &'a [(u32, crate::broker::log::Offset)],
+    /// The cache entry found last.
+    at: usize,
+}
+
+impl EpochCursor<'_> {
+    /// [`crate::broker::log::PartitionLog::epoch_at`]: the epoch `offset` was written in.
+    fn epoch_at(&mut self, offset: crate::broker::log::Offset) -> Option<u32> {
+        let starts_at_or_before = |i: usize| self.epochs.get(i).is_some_and(|e| e.1 <= offset);
+        let found_last = starts_at_or_before(self.at) && !starts_at_or_before(self.at + 1);
+        if !found_last {
+            let after = self.epochs.partition_point(|e| e.1 <= offset);
+            self.at = after.checked_sub(1)?;
+        }
+        Some(self.epochs[self.at].0)
+    }
 }
 
 /// The outcome of the state `lab`.
@@ -248,7 +284,6 @@ pub fn outcome(lab: &Lab) -> Option<Outcome> {
             .values()
             .map(|p| p.failed_records())
             .sum(),
-        state_hash: lab.state_hash(),
     })
 }
 
@@ -310,8 +345,10 @@ pub fn fork_and_compare(
     let extra_ticks = extra_ticks.min(EXTRA_TICKS_MAX);
     let end = timeline.end();
     let at = at.min(end);
-    let start = timeline.state_at(at);
-    let change_commands = changes.commands(&start);
+    // The fork starts as the original cut at `at`: its head is the state there, shared with the
+    // original's (the state on screen, when the app forks at the cursor) until it moves on.
+    let mut fork = timeline.branch_at(at);
+    let change_commands = changes.commands(fork.head());
     if change_commands.is_empty() {
         return Err(CompareError {
             message: "there is no producer or topic to change at this tick".into(),
@@ -319,7 +356,6 @@ pub fn fork_and_compare(
                 .into(),
         });
     }
-    let mut fork = timeline.clone();
     let mut change_refusals = Vec::new();
     let mut forked = false;
     for command in change_commands {
@@ -400,6 +436,7 @@ mod tests {
             unclean_leader_election: Some(false),
             ..Changes::default()
         };
+        let original_hash = timeline.head().state_hash();
         let a = fork_and_compare(&timeline, Tick(0), changes, 0).unwrap();
         assert!(a.original.ledger.lost_acks_all >= 20, "{:?}", a.original);
         assert!(a.original.unclean_elections >= 1);
@@ -409,11 +446,166 @@ mod tests {
         assert!(a.refused.is_empty(), "{:?}", a.refused);
         // Same seed and commands: the same state, twice and through a replay of the journal.
         let b = fork_and_compare(&timeline, Tick(0), changes, 0).unwrap();
-        assert_eq!(a.fork.state_hash, b.fork.state_hash);
+        assert_eq!(
+            a.timeline.head().state_hash(),
+            b.timeline.head().state_hash()
+        );
         let replayed = Timeline::from_journal(a.timeline.journal().clone()).unwrap();
-        assert_eq!(replayed.head().state_hash(), a.fork.state_hash);
+        assert_eq!(replayed.head().state_hash(), a.timeline.head().state_hash());
         // The original is untouched.
-        assert_eq!(timeline.head().state_hash(), a.original.state_hash);
+        assert_eq!(timeline.head().state_hash(), original_hash);
+    }
+
+    /// The fork is the journal a learner would write by hand: the original's commands up to the
+    /// fork tick, the changes there, then the later commands with the settings pinned. A fresh
+    /// replay of that journal reaches the fork's state, whether the fork started from the state
+    /// on screen or derived it first.
+    #[test]
+    fn a_fork_replays_to_the_state_of_a_fresh_replay_with_the_same_changes() {
+        let timeline = crate::bench::fork_benchmark_lab(1200);
+        let at = Tick(700);
+        let changes = Changes {
+            acks: Some(Acks::All),
+            min_insync_replicas: Some(2),
+            unclean_leader_election: Some(false),
+        };
+        let original_hash = timeline.head().state_hash();
+        let cold = fork_and_compare(&timeline, at, changes, 40).unwrap();
+        let on_screen = timeline.state_at_shared(at);
+        let warm = fork_and_compare(&timeline, at, changes, 40).unwrap();
+        let entries = timeline.journal().entries();
+        let mut by_hand: Vec<crate::journal::Entry> =
+            entries.iter().filter(|e| e.at <= at).cloned().collect();
+        for command in changes.commands(&on_screen) {
+            by_hand.push(crate::journal::Entry { at, command });
+        }
+        for e in entries.iter().filter(|e| e.at > at) {
+            by_hand.push(crate::journal::Entry {
+                at: e.at,
+                command: changes.pin(&e.command),
+            });
+        }
+        let journal = crate::journal::Journal::from_parts(
+            *timeline.journal().config(),
+            by_hand,
+            Tick(timeline.end().0 + 40),
+        )
+        .unwrap();
+        assert_eq!(cold.timeline.journal(), &journal);
+        assert_eq!(warm.timeline.journal(), &journal);
+        let fresh = Timeline::from_journal(journal).unwrap();
+        assert_eq!(fresh.head().state_hash(), cold.timeline.head().state_hash());
+        assert_eq!(fresh.head().state_hash(), warm.timeline.head().state_hash());
+        assert_eq!(cold.original, warm.original);
+        assert_ne!(cold.timeline.head().state_hash(), original_hash);
+        // The fork's checkpoints hold the fresh replay's states.
+        let middle = Tick(900);
+        assert_eq!(
+            warm.timeline.state_at(middle).state_hash(),
+            fresh.state_at(middle).state_hash()
+        );
+        // Forking changed neither the original nor the state on screen.
+        assert_eq!(
+            on_screen.state_hash(),
+            crate::journal::replay(timeline.journal(), at)
+                .unwrap()
+                .state_hash()
+        );
+        assert_eq!(timeline.end(), Tick(1200));
+        assert_eq!(warm.original.end, Tick(1240));
+    }
+
+    /// The per-partition walk counts exactly what one `leader_has` per record counts, through
+    /// elections, truncations, offline partitions and losses.
+    #[test]
+    fn ledger_counts_agree_with_a_presence_check_per_record() {
+        fn one_check_per_record(cluster: &Cluster) -> (u64, u64, u64) {
+            let mut counts = (0, 0, 0);
+            for topic in cluster.topics().values() {
+                for p in topic.partitions() {
+                    let tp = crate::broker::group::TopicPartition {
+                        topic: topic.name().to_string(),
+                        partition: p.id(),
+                    };
+                    for e in cluster.ledger().entries(&tp).iter().filter(|e| !e.lost) {
+                        match crate::broker::ledger::leader_has(p, e.offset, e.epoch) {
+                            Some(true) => counts.0 += 1,
+                            None => counts.1 += 1,
+                            Some(false) => counts.2 += 1,
+                        }
+                    }
+                }
+            }
+            counts
+        }
+        let unclean = unclean_run();
+        // Without unclean election, partition 0 has no leader while broker 1 is down.
+        let offline = fork_and_compare(
+            &unclean,
+            Tick(0),
+            Changes {
+                unclean_leader_election: Some(false),
+                ..Changes::default()
+            },
+            0,
+        )
+        .unwrap()
+        .timeline;
+        let bench = crate::bench::fork_benchmark_lab(400);
+        let mut seen = (0, 0, 0);
+        for (timeline, step) in [(&unclean, 7), (&*offline, 7), (&bench, 23)] {
+            for t in (0..=timeline.end().0).step_by(step) {
+                let lab = timeline.state_at(Tick(t));
+                let cluster = lab.cluster().unwrap();
+                let counts = ledger_counts(cluster);
+                let expected = one_check_per_record(cluster);
+                assert_eq!(
+                    (counts.present, counts.unknown, counts.missing),
+                    expected,
+                    "tick {t}"
+                );
+                seen.0 += expected.0;
+                seen.1 += expected.1;
+                seen.2 += expected.2;
+            }
+        }
+        assert!(
+            seen.0 > 0 && seen.1 > 0,
+            "present and unknown both came up: {seen:?}"
+        );
+    }
+
+    /// The walk finds the epoch the cache's search finds, for offsets in any order.
+    #[test]
+    fn the_epoch_walk_agrees_with_the_search() {
+        let lab = crate::bench::fork_benchmark_lab(700);
+        let cluster = lab.head().cluster().unwrap();
+        let mut rng = crate::rng::Rng::new(crate::rng::Seed(5)).fork("offsets");
+        let mut checked = 0;
+        for topic in cluster.topics().values() {
+            for p in topic.partitions() {
+                let log = p.elected_leader_log().unwrap();
+                assert!(log.epochs().len() > 2, "several leader changes");
+                let leo = log.leo().0;
+                let ascending = (0..leo + 3).collect::<Vec<_>>();
+                let descending = ascending.iter().rev().copied().collect::<Vec<_>>();
+                let random = (0..500).map(|_| rng.below(leo + 3)).collect::<Vec<_>>();
+                for offsets in [ascending, descending, random] {
+                    let mut walk = EpochCursor {
+                        epochs: log.epochs(),
+                        at: 0,
+                    };
+                    for o in offsets {
+                        let o = crate::broker::log::Offset(o);
+                        assert_eq!(walk.epoch_at(o), log.epoch_at(o), "offset {}", o.0);
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 1000);
+        let mut empty = EpochCursor { epochs: &[], at: 0 };
+        assert_eq!(empty.epoch_at(crate::broker::log::Offset(3)), None);
     }
 
     #[test]

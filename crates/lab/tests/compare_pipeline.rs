@@ -32,9 +32,9 @@ fn compare(timeline: &Timeline, at: u64, changes: PipelineChanges) -> PipelineCo
 /// The same fork twice is the same; the original's re-run from the fork tick ends in the
 /// original's state; the fork's journal replays to the fork's state.
 fn assert_deterministic(timeline: &Timeline, c: &PipelineComparison) {
-    assert_eq!(c.original.broker.state_hash, timeline.head().state_hash());
+    assert_eq!(c.original.state_hash, timeline.head().state_hash());
     let replayed = Timeline::from_journal(c.journal.clone()).unwrap();
-    assert_eq!(replayed.head().state_hash(), c.fork.broker.state_hash);
+    assert_eq!(replayed.head().state_hash(), c.fork.state_hash);
     assert_eq!(replayed.end(), c.end);
 }
 
@@ -145,7 +145,7 @@ fn bad_forks_say_why_with_a_hint() {
     // 60 s at tick 10 already, but the later `pipe-ttl 30s` is pinned to 60 s: a real fork.
     let c = compare_pipeline(&t, Tick(10), &ttl(60), 0).unwrap();
     assert_eq!(c.replayed, 1);
-    assert_ne!(c.fork.broker.state_hash, c.original.broker.state_hash);
+    assert_ne!(c.fork.state_hash, c.original.state_hash);
     assert!(err(10, ttl(0)).contains("refused every change"));
     let replicated = timeline(Preset::Replicated, "tick 20\n");
     let e = compare_pipeline(&replicated, Tick(10), &ttl(90), 0).unwrap_err();
@@ -205,6 +205,6 @@ fn blue_green_releases_v2_after_its_preview_passes_the_same_analysis() {
             "{side:?}"
         );
     }
-    assert_ne!(c.fork.broker.state_hash, c.original.broker.state_hash);
+    assert_ne!(c.fork.state_hash, c.original.state_hash);
     assert_deterministic(&t, &c);
 }

@@ -418,7 +418,8 @@ fn different_seeds_tell_different_stories() {
 }
 
 /// Pins the whole pipeline (PRNG, model, hash) for one small journal; `pinned_links.rs` does the
-/// same for every preset and command. If this changes, old share links changed meaning.
+/// same for every preset and command. If this changes, old share links changed meaning (unless
+/// the hash function itself changed on purpose; the events count above then stays).
 #[test]
 fn golden_state_hash_for_a_fixed_journal() {
     let mut t = Timeline::new(LabConfig {
@@ -443,4 +444,4 @@ fn golden_state_hash_for_a_fixed_journal() {
 }
 
 const GOLDEN_EVENTS: u64 = 212;
-const GOLDEN_HASH: &str = "ae9122fd2f0d13ff";
+const GOLDEN_HASH: &str = "ee89070c06e78245";

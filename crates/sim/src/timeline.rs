@@ -8,11 +8,17 @@
 //! forward costs one tick per tick.
 //!
 //! Applying a command in the past *forks* the timeline: the commands after that tick are dropped
-//! and time continues from there (see [`Timeline::apply_at`]).
+//! and time continues from there (see [`Timeline::apply_at`]); [`Timeline::branch_at`] makes
+//! such a fork as a second timeline and leaves this one as it was.
+//!
+//! The last state derived for a past tick is kept ([`Timeline::state_at_shared`]): the app derives
+//! the state on screen, and a fork or a command from that tick then starts from it instead of
+//! deriving it again.
 
 use crate::clock::Tick;
 use crate::journal::{replay_into, Journal, JournalError, JournalErrorOf, JOURNAL_COMMANDS_MAX};
 use crate::model::{Model, Refusal};
+use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
 
@@ -46,6 +52,9 @@ pub struct Timeline<M: Model> {
     /// and with whoever holds [`Timeline::head_shared`] (the app's view), so neither costs a copy.
     head: Rc<M>,
     work_since_checkpoint: u64,
+    /// The last state [`Timeline::state_at_shared`] derived for a tick before the end: it stays
+    /// right until a command is applied at or before its tick, which forgets it.
+    derived: RefCell<Option<Rc<M>>>,
 }
 
 /// What a command accepted at some tick did.
@@ -69,6 +78,7 @@ impl<M: Model> Timeline<M> {
             journal,
             head,
             work_since_checkpoint: 0,
+            derived: RefCell::new(None),
         }
     }
 
@@ -127,6 +137,39 @@ impl<M: Model> Timeline<M> {
         if at == self.end() {
             return (*self.head).clone();
         }
+        if let Some(derived) = self.derived_at(at) {
+            return (*derived).clone();
+        }
+        self.replay_to(at)
+    }
+
+    /// [`Timeline::state_at`], shared: the state on screen. The timeline keeps the last one it
+    /// derived, so asking again for that tick, or forking there ([`Timeline::branch_at`],
+    /// [`Timeline::apply_at`]), neither replays nor copies it.
+    pub fn state_at_shared(&self, at: Tick) -> Rc<M> {
+        let at = at.min(self.end());
+        if at == self.end() {
+            return self.head_shared();
+        }
+        if let Some(derived) = self.derived_at(at) {
+            return derived;
+        }
+        let state = Rc::new(self.replay_to(at));
+        *self.derived.borrow_mut() = Some(Rc::clone(&state));
+        state
+    }
+
+    /// The kept state, if it is the one at `at`.
+    fn derived_at(&self, at: Tick) -> Option<Rc<M>> {
+        self.derived
+            .borrow()
+            .as_ref()
+            .filter(|state| state.now() == at)
+            .map(Rc::clone)
+    }
+
+    /// The state at `at` (before the end) from the nearest checkpoint.
+    fn replay_to(&self, at: Tick) -> M {
         let index = self.checkpoints.partition_point(|c| c.state.now() <= at) - 1;
         let checkpoint = &self.checkpoints[index];
         let mut state = (*checkpoint.state).clone();
@@ -183,6 +226,31 @@ impl<M: Model> Timeline<M> {
         }
         let mut forked = self.state_at(at);
         let events = forked.apply(&command).map_err(TimelineError::Rejected)?;
+        let dropped_commands = self.cut_at(at, Rc::new(forked));
+        self.journal.push(command).map_err(TimelineError::Journal)?;
+        self.work_since_checkpoint += 1;
+        Ok(Applied {
+            events,
+            dropped_commands,
+        })
+    }
+
+    /// A second timeline that ends at `at` (clamped to the end): this one's journal up to and
+    /// including the commands stamped `at`, and its checkpoints up to there. Commands applied to
+    /// it at its end are a fork of this timeline, which stays as it was. Costs one
+    /// [`Timeline::state_at_shared`]; the branch copies that state only when it moves on.
+    pub fn branch_at(&self, at: Tick) -> Timeline<M> {
+        let at = at.min(self.end());
+        let mut branch = self.clone();
+        if at < self.end() {
+            branch.cut_at(at, self.state_at_shared(at));
+        }
+        branch
+    }
+
+    /// Forgets everything after `at` (a tick before the end) and makes `head`, the state at `at`,
+    /// the new end; returns how many commands were dropped.
+    fn cut_at(&mut self, at: Tick, head: Rc<M>) -> usize {
         let dropped_commands = self.journal.truncate_after(at);
         self.checkpoints.retain(|c| c.state.now() <= at);
         let last = self
@@ -191,13 +259,17 @@ impl<M: Model> Timeline<M> {
             .expect("the tick-0 checkpoint is never dropped");
         self.work_since_checkpoint = at.ticks_since(last.state.now())
             + (self.journal.entries().len() - last.next_entry) as u64;
-        self.head = Rc::new(forked);
-        self.journal.push(command).map_err(TimelineError::Journal)?;
-        self.work_since_checkpoint += 1;
-        Ok(Applied {
-            events,
-            dropped_commands,
-        })
+        self.head = head;
+        self.forget_derived_from(at);
+        dropped_commands
+    }
+
+    /// Forgets the kept state if a command at `at` changes it.
+    fn forget_derived_from(&mut self, at: Tick) {
+        let derived = self.derived.get_mut();
+        if derived.as_ref().is_some_and(|state| state.now() >= at) {
+            *derived = None;
+        }
     }
 }
 
@@ -303,6 +375,82 @@ mod tests {
             Timeline::<Counter>::from_journal(journal),
             Err(JournalError::Rejected { index: 1, .. })
         ));
+    }
+
+    /// A branch is the fork `apply_at` in the past makes, as a second timeline: same journal,
+    /// same head, and the original stays as it was.
+    #[test]
+    fn a_branch_is_a_fork_that_leaves_the_original_alone() {
+        let mut original = fresh();
+        for t in 0..3000u64 {
+            if t % 5 == 0 {
+                original.apply_at(Tick(t), add(1 + (t % 4) as u8)).unwrap();
+            }
+            original.advance_head().unwrap();
+        }
+        let before = (original.head().clone(), original.journal().clone());
+        for at in [0, 1, 2047, 2500, 3000, 9000] {
+            let mut branch = original.branch_at(Tick(at));
+            let mut forked = original.clone();
+            let at = Tick(at).min(original.end());
+            assert_eq!(branch.end(), at);
+            assert_eq!(*branch.head(), replay(original.journal(), at).unwrap());
+            branch.apply_at(at, add(7)).unwrap();
+            forked.apply_at(at, add(7)).unwrap();
+            for _ in 0..600 {
+                branch.advance_head().unwrap();
+                forked.advance_head().unwrap();
+            }
+            assert_eq!(branch.journal(), forked.journal());
+            assert_eq!(branch.head(), forked.head());
+            assert_eq!(
+                branch.state_at(Tick(at.0 + 300)),
+                forked.state_at(Tick(at.0 + 300))
+            );
+            let replayed = Timeline::from_journal(branch.journal().clone()).unwrap();
+            assert_eq!(replayed.head(), branch.head());
+        }
+        assert_eq!(
+            (original.head(), original.journal()),
+            (&before.0, &before.1)
+        );
+    }
+
+    /// The kept state is handed out again for its tick, and forgotten when a command changes it.
+    #[test]
+    fn the_kept_state_is_shared_and_forgotten_when_its_past_changes() {
+        let mut timeline = fresh();
+        for t in 0..3000u64 {
+            if t % 3 == 0 {
+                timeline.apply_at(Tick(t), add(1)).unwrap();
+            }
+            timeline.advance_head().unwrap();
+        }
+        let shown = timeline.state_at_shared(Tick(1500));
+        assert!(Rc::ptr_eq(&shown, &timeline.state_at_shared(Tick(1500))));
+        assert_eq!(timeline.state_at(Tick(1500)), *shown);
+        assert!(Rc::ptr_eq(
+            &timeline.state_at_shared(Tick(3000)),
+            &timeline.head_shared()
+        ));
+        // A fork after the kept tick leaves it right; one at it forgets it.
+        timeline.apply_at(Tick(2000), add(5)).unwrap();
+        assert!(Rc::ptr_eq(&shown, &timeline.state_at_shared(Tick(1500))));
+        timeline.apply_at(Tick(1500), add(9)).unwrap();
+        timeline.advance_head().unwrap();
+        let again = timeline.state_at_shared(Tick(1500));
+        assert!(!Rc::ptr_eq(&shown, &again));
+        assert_eq!(*again, replay(timeline.journal(), Tick(1500)).unwrap());
+        assert_eq!(again.by_hand, shown.by_hand + 9);
+        // A fork before it, too.
+        timeline.apply_at(Tick(1000), add(2)).unwrap();
+        for _ in 0..1000 {
+            timeline.advance_head().unwrap();
+        }
+        assert_eq!(
+            timeline.state_at(Tick(1500)),
+            replay(timeline.journal(), Tick(1500)).unwrap()
+        );
     }
 
     /// A clone (the app's reducer keeps the previous session) is a separate timeline: changing

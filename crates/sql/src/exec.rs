@@ -6,18 +6,23 @@
 use super::column::{Column, ColumnData, Field, Table, NULL_ROW};
 use super::error::{ErrorKind, SqlError};
 use super::expr::Expr;
-use super::keys::{self, KeyIds, Map};
+use super::keys::{self, JoinIds, KeyIds, Map, NO_ID};
 use super::plan::{
     AggCall, AggFn, Bound, FrameUnits, JoinKind, Node, Plan, PlanField, SetOp, WindowCall, WindowFn,
 };
-use super::sort::{sort_indices, top_k, SortKeys};
+use super::sort::{sort_indices, SortKeys};
 use super::value::{DataType, Interval, Value};
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::rc::Rc;
 
 mod asof;
+mod count_distinct;
+mod join_groups;
+mod prune;
 mod recursive;
+mod top_k;
+mod window_limit;
 mod window_tvf;
 
 pub use asof::AsofTrace;
@@ -99,6 +104,8 @@ pub struct Executor {
     outer_indexes: Map<(usize, usize), Rc<subquery::ValueIndex>>,
     /// What each uncorrelated subquery computed, by its address: each runs once per query.
     once: Map<usize, subquery::Once>,
+    /// The window group limit a WHERE allows its input's window step (see `window_limit`).
+    window_limit: Option<window_limit::WindowLimit>,
 }
 
 fn limit_error(what: String) -> SqlError {
@@ -114,6 +121,7 @@ impl Executor {
             trace: traced.then(Vec::new),
             outer_indexes: Map::default(),
             once: Map::default(),
+            window_limit: None,
         }
     }
 
@@ -209,7 +217,7 @@ impl Executor {
             Node::Scan { table } => (**table).clone().into(),
             Node::Values { rows } => self.values(rows, &plan.fields)?.into(),
             Node::Rename { input } => self.run(input)?.into(),
-            Node::Filter { input, predicate } => self.filter(input, predicate)?,
+            Node::Filter { input, predicate } => self.filter(input, predicate, None)?,
             Node::Project { input, exprs } => self.project(input, exprs)?.into(),
             Node::Join {
                 left,
@@ -217,12 +225,17 @@ impl Executor {
                 kind,
                 keys,
                 residual,
-            } => {
-                let l = self.input(left)?;
-                let r = self.input(right)?;
-                self.join(&l, &r, *kind, keys, residual.as_ref(), &plan.label)?
-                    .into()
-            }
+            } => self
+                .join_step(
+                    left,
+                    right,
+                    *kind,
+                    keys,
+                    residual.as_ref(),
+                    &plan.label,
+                    None,
+                )?
+                .into(),
             Node::AsofJoin {
                 left,
                 right,
@@ -239,7 +252,7 @@ impl Executor {
                 group_by,
                 aggregates,
             } => self.aggregate(input, group_by, aggregates)?,
-            Node::Window { input, calls } => self.windows(input, calls)?.into(),
+            Node::Window { input, calls } => self.windows(input, calls, None)?.into(),
             Node::WindowTvf {
                 input,
                 time,
@@ -285,7 +298,11 @@ impl Executor {
                 .into(),
             Node::WorkingTable { working } => working.0.borrow().clone().into(),
         };
-        let mut step = step;
+        self.finish_step(plan, step)
+    }
+
+    /// A step's output under the plan's column names, charged to the budget and traced.
+    fn finish_step(&mut self, plan: &Plan, mut step: StepOutput) -> Result<Table, SqlError> {
         step.table.fields = plan
             .fields
             .iter()
@@ -301,18 +318,50 @@ impl Executor {
 
     /// WHERE / HAVING: the rows where the predicate is true, and (for the trace) which of the
     /// first input rows survived.
-    fn filter(&mut self, input: &Plan, predicate: &Expr) -> Result<StepOutput, SqlError> {
+    /// With `needed` (the columns the step above reads), the input computes only those and the
+    /// predicate's, and only those are gathered.
+    fn filter(
+        &mut self,
+        input: &Plan,
+        predicate: &Expr,
+        needed: Option<&[bool]>,
+    ) -> Result<StepOutput, SqlError> {
         if let Some(table) = self.outer_lookup(input, predicate)? {
             let keep = truth(&self.resolve(predicate, &table)?.eval(&table)?);
             return Ok(table.filter(&keep).into());
         }
-        let input = self.input(input)?;
-        let keep = truth(&self.resolve(predicate, &input)?.eval(&input)?);
-        let survivors = (0..input.rows.min(TRACE_ROWS_MAX))
-            .filter(|i| keep[*i])
+        self.set_window_limit(input, predicate);
+        let input = match needed {
+            Some(needed) => {
+                let mut below = prune::needed_columns([predicate], input.fields.len());
+                prune::mark(&mut below, needed);
+                self.pruned_input(input, &below)
+            }
+            None => self.input(input),
+        };
+        self.window_limit = None;
+        let input = input?;
+        let rows = self.resolve(predicate, &input)?.true_rows(&input)?;
+        let survivors = rows
+            .iter()
+            .map(|row| *row as usize)
+            .take_while(|row| *row < TRACE_ROWS_MAX)
+            .collect();
+        let columns = input
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| match needed.and_then(|n| n.get(i)) {
+                Some(false) => prune::placeholder(rows.len()),
+                _ => c.take(&rows),
+            })
             .collect();
         Ok(StepOutput {
-            table: input.filter(&keep),
+            table: Table {
+                fields: input.fields.clone(),
+                columns,
+                rows: rows.len(),
+            },
             survivors: Some(survivors),
             groups: None,
             asof: None,
@@ -345,10 +394,18 @@ impl Executor {
         })
     }
 
+    /// SELECT's expressions over the input, which computes only the columns they read. A column
+    /// selected as it is, from an input this step owns, is moved rather than copied.
     fn project(&mut self, input: &Plan, exprs: &[Expr]) -> Result<Table, SqlError> {
-        let input = self.input(input)?;
+        let needed = prune::needed_columns(exprs, input.fields.len());
+        let mut input = self.pruned_input(input, &needed)?;
+        let moves = prune::movable_columns(exprs, input.columns.len());
         let mut columns = Vec::with_capacity(exprs.len());
-        for e in exprs {
+        for (e, moved) in exprs.iter().zip(moves) {
+            if let (Some(index), Cow::Owned(table)) = (moved, &mut input) {
+                columns.push(prune::take_column(table, index));
+                continue;
+            }
             columns.push(self.resolve(e, &input)?.eval(&input)?);
         }
         Ok(Table {
@@ -364,7 +421,14 @@ impl Executor {
         group_by: &[Expr],
         aggregates: &[AggCall],
     ) -> Result<StepOutput, SqlError> {
-        let input = self.input(input)?;
+        if let Some(out) = self.grouped_join(input, group_by, aggregates)? {
+            return Ok(out);
+        }
+        let read = group_by
+            .iter()
+            .chain(aggregates.iter().filter_map(|a| a.arg.as_ref()));
+        let needed = prune::needed_columns(read, input.fields.len());
+        let input = self.pruned_input(input, &needed)?;
         let mut keys = Vec::with_capacity(group_by.len());
         for e in group_by {
             keys.push(self.resolve(e, &input)?.into_owned());
@@ -384,11 +448,36 @@ impl Executor {
         })
     }
 
-    /// Window functions: the input's columns plus one per call.
-    fn windows(&mut self, input: &Plan, calls: &[WindowCall]) -> Result<Table, SqlError> {
-        let input = self.input(input)?;
-        let mut columns = input.columns.clone();
-        for call in calls {
+    /// Window functions: the input's columns plus one per call. With `needed` (the columns the
+    /// step above reads), the input's other columns are neither computed nor copied.
+    fn windows(
+        &mut self,
+        input: &Plan,
+        calls: &[WindowCall],
+        needed: Option<&[bool]>,
+    ) -> Result<Table, SqlError> {
+        let limit = self.take_window_limit(calls);
+        let input = match needed {
+            Some(needed) => {
+                let width = input.fields.len();
+                let mut below = prune::needed_columns(
+                    calls.iter().flat_map(|c| {
+                        c.args
+                            .iter()
+                            .chain(&c.partition_by)
+                            .chain(c.order_by.iter().map(|k| &k.expr))
+                    }),
+                    width,
+                );
+                for (b, n) in below.iter_mut().zip(needed) {
+                    *b |= *n;
+                }
+                self.pruned_input(input, &below)?
+            }
+            None => self.input(input)?,
+        };
+        let mut columns = Vec::with_capacity(calls.len());
+        for (i, call) in calls.iter().enumerate() {
             let mut call = call.clone();
             for e in call.args.iter_mut().chain(&mut call.partition_by) {
                 *e = self.resolve(e, &input)?.into_owned();
@@ -397,12 +486,16 @@ impl Executor {
                 key.expr = self.resolve(&key.expr, &input)?.into_owned();
             }
             check_offset(&call)?;
-            columns.push(window(&input, &call)?);
+            let keep = limit.filter(|l| l.call == i).map(|l| l.rows);
+            columns.push(window(&input, &call, keep)?);
         }
+        let rows = input.rows;
+        let mut all = prune::kept_columns(input, needed);
+        all.append(&mut columns);
         Ok(Table {
             fields: Vec::new(),
-            columns,
-            rows: input.rows,
+            columns: all,
+            rows,
         })
     }
 
@@ -415,17 +508,7 @@ impl Executor {
                     keys,
                 },
                 Some(n),
-            ) => {
-                let rows = self.input(sorted)?;
-                let keys = self.resolve_keys(keys, &rows)?;
-                let k = (n.saturating_add(offset)).min(rows.rows as u64) as usize;
-                let order = top_k(&rows, &keys, k)?;
-                let indices: Vec<u32> = order.into_iter().map(|i| i as u32).collect();
-                let step = StepOutput::from(rows.take(&indices));
-                self.charge(step.table.rows, &input.label)?;
-                self.record(input, &step);
-                step.table
-            }
+            ) => self.top_rows(input, sorted, keys, n.saturating_add(offset))?,
             _ => self.run(input)?,
         };
         let start = offset.min(input.rows as u64) as usize;
@@ -438,6 +521,56 @@ impl Executor {
         Ok(input.take(&indices))
     }
 
+    /// A join step: both inputs, then the pairs. With `needed` (the columns the step above
+    /// reads), each input computes only the columns read above or by the join itself, and the
+    /// output gathers only the ones read above.
+    #[allow(clippy::too_many_arguments)]
+    fn join_step(
+        &mut self,
+        left: &Plan,
+        right: &Plan,
+        kind: JoinKind,
+        keys: &[(Expr, Expr)],
+        residual: Option<&Expr>,
+        label: &str,
+        needed: Option<&[bool]>,
+    ) -> Result<Table, SqlError> {
+        let Some(needed) = needed else {
+            let l = self.input(left)?;
+            let r = self.input(right)?;
+            return self.join(&l, &r, kind, keys, residual, label, None);
+        };
+        let (l, r) = self.join_inputs(left, right, keys, residual, needed)?;
+        self.join(&l, &r, kind, keys, residual, label, Some(needed))
+    }
+
+    /// A join's inputs when the step above reads only the output columns marked in `needed`:
+    /// each computes those and the ones the join itself reads.
+    fn join_inputs<'p>(
+        &mut self,
+        left: &'p Plan,
+        right: &'p Plan,
+        keys: &[(Expr, Expr)],
+        residual: Option<&Expr>,
+        needed: &[bool],
+    ) -> Result<(Cow<'p, Table>, Cow<'p, Table>), SqlError> {
+        let (width, right_width) = (left.fields.len(), right.fields.len());
+        let on = prune::needed_columns(residual, width + right_width);
+        let mut left_needed = prune::needed_columns(keys.iter().map(|(a, _)| a), width);
+        let mut right_needed = prune::needed_columns(keys.iter().map(|(_, b)| b), right_width);
+        for also in [on.as_slice(), needed] {
+            let (on_left, on_right) = also.split_at(width.min(also.len()));
+            prune::mark(&mut left_needed, on_left);
+            prune::mark(&mut right_needed, on_right);
+        }
+        let l = self.pruned_input(left, &left_needed)?;
+        let r = self.pruned_input(right, &right_needed)?;
+        Ok((l, r))
+    }
+
+    /// The pairs of rows `l` and `r` make, gathered into one table (only the columns marked in
+    /// `needed`, when given; the others stay as placeholders).
+    #[allow(clippy::too_many_arguments)]
     fn join(
         &mut self,
         l: &Table,
@@ -446,7 +579,22 @@ impl Executor {
         keys: &[(Expr, Expr)],
         residual: Option<&Expr>,
         label: &str,
+        needed: Option<&[bool]>,
     ) -> Result<Table, SqlError> {
+        let pairs = self.join_pairs(l, r, kind, keys, residual, label)?;
+        Ok(combine_kept(l, r, &pairs, needed))
+    }
+
+    /// The (left, right) row pairs a join outputs, in output order, charged to the budget.
+    fn join_pairs(
+        &mut self,
+        l: &Table,
+        r: &Table,
+        kind: JoinKind,
+        keys: &[(Expr, Expr)],
+        residual: Option<&Expr>,
+        label: &str,
+    ) -> Result<Pairs, SqlError> {
         let mut pairs = if keys.is_empty() {
             // Nested loops: every pair, then the residual condition.
             let total = l.rows.saturating_mul(r.rows);
@@ -469,7 +617,8 @@ impl Executor {
         };
         // The residual condition on the candidate pairs.
         if let Some(cond) = residual {
-            let candidates = combine(l, r, &pairs);
+            let read = prune::needed_columns([cond], l.columns.len() + r.columns.len());
+            let candidates = combine_kept(l, r, &pairs, Some(&read));
             let keep = truth(&self.resolve(cond, &candidates)?.eval(&candidates)?);
             pairs.retain(&keep);
         }
@@ -503,11 +652,11 @@ impl Executor {
             }
         }
         self.charge(pairs.left.len(), label)?;
-        Ok(combine(l, r, &pairs))
+        Ok(pairs)
     }
 
-    /// Dense ids for a join's equality keys over the right's rows then the left's (equal keys on
-    /// both sides share one), and each side's rows with a NULL key.
+    /// Ids for a join's equality keys (equal keys on both sides share one), and each side's rows
+    /// with a NULL key.
     fn join_keys(
         &mut self,
         l: &Table,
@@ -520,16 +669,27 @@ impl Executor {
             lk.push(self.resolve(a, l)?.eval_cow(l)?);
             rk.push(self.resolve(b, r)?.eval_cow(r)?);
         }
-        let mut ids: Option<KeyIds> = None;
-        for (b, a) in rk.iter().zip(&lk) {
-            let k = keys::stacked_ids(&[b, a]);
-            ids = Some(match ids {
-                None => k,
-                Some(prev) => keys::combine(&prev, &k),
-            });
-        }
+        let single = match (rk.as_slice(), lk.as_slice()) {
+            ([b], [a]) => keys::probe_ids(b, a),
+            _ => None,
+        };
+        let ids = match single {
+            Some(ids) => ids,
+            None => {
+                let mut ids: Option<KeyIds> = None;
+                for (b, a) in rk.iter().zip(&lk) {
+                    let k = keys::stacked_ids(&[b, a]);
+                    ids = Some(match ids {
+                        None => k,
+                        Some(prev) => keys::combine(&prev, &k),
+                    });
+                }
+                let ids = ids.unwrap_or_else(|| keys::key_ids(&[], l.rows + r.rows));
+                JoinIds::split(ids, r.rows)
+            }
+        };
         Ok(JoinKeys {
-            ids: ids.unwrap_or_else(|| keys::key_ids(&[], l.rows + r.rows)),
+            ids,
             r_null: keys::any_null(&rk.iter().map(|c| &**c).collect::<Vec<_>>(), r.rows),
             l_null: keys::any_null(&lk.iter().map(|c| &**c).collect::<Vec<_>>(), l.rows),
         })
@@ -550,22 +710,50 @@ impl Executor {
             l_null,
         } = self.join_keys(l, r, keys)?;
         // The right side's rows by key: the first row per key, then a chain through the rest.
-        let mut first = vec![NULL_ROW; ids.count()];
+        let mut first = vec![NULL_ROW; ids.count];
         let mut next = vec![NULL_ROW; r.rows];
         for j in (0..r.rows).rev() {
-            if r_null.as_ref().is_some_and(|n| n[j]) {
+            let id = ids.build[j];
+            if id == NO_ID || r_null.as_ref().is_some_and(|n| n[j]) {
                 continue;
             }
-            let id = ids.ids[j] as usize;
-            next[j] = first[id];
-            first[id] = j as u32;
+            next[j] = first[id as usize];
+            first[id as usize] = j as u32;
+        }
+        let match_of = |i: usize, id: &u32| {
+            if *id == NO_ID || l_null.as_ref().is_some_and(|n| n[i]) {
+                NULL_ROW
+            } else {
+                first[*id as usize]
+            }
+        };
+        if next.iter().all(|j| *j == NULL_ROW) {
+            // Each key on the right once (a join on the right's key): a left row's match is
+            // its key's one row, found in one pass without chains.
+            let mut right: Vec<u32> = ids
+                .probe
+                .iter()
+                .enumerate()
+                .map(|(i, id)| match_of(i, id))
+                .collect();
+            let left: Vec<u32> = if right.contains(&NULL_ROW) {
+                let left = (0..l.rows as u32)
+                    .filter(|i| right[*i as usize] != NULL_ROW)
+                    .collect();
+                right.retain(|j| *j != NULL_ROW);
+                left
+            } else {
+                (0..l.rows as u32).collect()
+            };
+            return Ok(Pairs { left, right });
         }
         let mut pairs = Pairs::with_capacity(l.rows);
         for i in 0..l.rows {
-            if l_null.as_ref().is_some_and(|n| n[i]) {
+            let id = ids.probe[i];
+            if id == NO_ID || l_null.as_ref().is_some_and(|n| n[i]) {
                 continue;
             }
-            let mut j = first[ids.ids[r.rows + i] as usize];
+            let mut j = first[id as usize];
             if j == NULL_ROW {
                 continue;
             }
@@ -631,10 +819,10 @@ fn distinct_labels(fields: &[&PlanField]) -> Vec<String> {
         .collect()
 }
 
-/// A join's equality keys as dense ids: `ids.ids[j]` for right row `j`, `ids.ids[r.rows + i]`
-/// for left row `i`; rows with a NULL key marked in `r_null` / `l_null` (none when no row has).
+/// A join's equality keys as ids, the right side building and the left probing; rows with a
+/// NULL key marked in `r_null` / `l_null` (none when no row has).
 struct JoinKeys {
-    ids: KeyIds,
+    ids: JoinIds,
     r_null: Option<Vec<bool>>,
     l_null: Option<Vec<bool>>,
 }
@@ -678,14 +866,31 @@ fn truth(c: &Column) -> Vec<bool> {
 }
 
 fn combine(l: &Table, r: &Table, pairs: &Pairs) -> Table {
+    combine_kept(l, r, pairs, None)
+}
+
+/// The joined rows: `l`'s columns then `r`'s, gathered by the pairs; with `kept`, only the
+/// columns it marks (the others are placeholders of the right length).
+fn combine_kept(l: &Table, r: &Table, pairs: &Pairs, kept: Option<&[bool]>) -> Table {
+    let rows = pairs.left.len();
     let mut fields = l.fields.clone();
     fields.extend(r.fields.clone());
-    let mut columns: Vec<Column> = l.columns.iter().map(|c| c.take(&pairs.left)).collect();
-    columns.extend(r.columns.iter().map(|c| c.take(&pairs.right)));
+    let sides = l.columns.iter().map(|c| (c, &pairs.left));
+    let sides = sides.chain(r.columns.iter().map(|c| (c, &pairs.right)));
+    let columns = sides
+        .enumerate()
+        .map(|(i, (c, side))| {
+            if kept.is_none_or(|k| k.get(i).copied().unwrap_or(true)) {
+                c.take(side)
+            } else {
+                prune::placeholder(rows)
+            }
+        })
+        .collect();
     Table {
         fields,
         columns,
-        rows: pairs.left.len(),
+        rows,
     }
 }
 
@@ -834,11 +1039,7 @@ fn feed(acc: &mut Acc, func: AggFn, v: &Value) -> Result<(), SqlError> {
 fn feed_typed(accs: &mut [Acc], func: AggFn, arg: Option<&Column>, group_of: &[u32]) -> bool {
     let Some(col) = arg else {
         // COUNT(*): one per row.
-        for g in group_of {
-            if let Acc::Count(n) = &mut accs[*g as usize] {
-                *n += 1;
-            }
-        }
+        count_rows(accs, group_of);
         return true;
     };
     if col.validity.is_some() {
@@ -848,13 +1049,14 @@ fn feed_typed(accs: &mut [Acc], func: AggFn, arg: Option<&Column>, group_of: &[u
         // Every value is NULL: the aggregates stay at their empty state.
         return true;
     }
+    if let [acc] = accs {
+        if feed_one(acc, col) {
+            return true;
+        }
+    }
     match (&col.data, func) {
         (_, AggFn::Count | AggFn::CountStar) => {
-            for g in group_of {
-                if let Acc::Count(n) = &mut accs[*g as usize] {
-                    *n += 1;
-                }
-            }
+            count_rows(accs, group_of);
             true
         }
         (ColumnData::Double(v), AggFn::Sum | AggFn::Avg) => {
@@ -881,6 +1083,40 @@ fn feed_typed(accs: &mut [Acc], func: AggFn, arg: Option<&Column>, group_of: &[u
         }
         _ => false,
     }
+}
+
+/// COUNT(*), or COUNT(x) of an x never NULL: each group's rows.
+fn count_rows(accs: &mut [Acc], group_of: &[u32]) {
+    let mut counts = vec![0i64; accs.len()];
+    let counts = counts.as_mut_slice();
+    for g in group_of {
+        counts[*g as usize] += 1;
+    }
+    for (acc, rows) in accs.iter_mut().zip(counts) {
+        if let Acc::Count(n) = acc {
+            *n += *rows;
+        }
+    }
+}
+
+/// [`feed_typed`] for an aggregate's one group (no GROUP BY), over a column with no NULLs: the
+/// column in one plain loop, added in row order as the per-row path adds it. Returns false
+/// when that path must run instead.
+fn feed_one(acc: &mut Acc, col: &Column) -> bool {
+    match (acc, &col.data) {
+        (Acc::Count(n), _) => *n += col.len() as i64,
+        (Acc::SumFloat(s), ColumnData::Double(v)) => {
+            if !v.is_empty() {
+                *s = Some(v.iter().fold(s.unwrap_or(0.0), |sum, x| sum + x));
+            }
+        }
+        (Acc::Avg(sum, n), ColumnData::Double(v)) => {
+            *sum = v.iter().fold(*sum, |sum, x| sum + x);
+            *n += v.len() as i64;
+        }
+        _ => return false,
+    }
+    true
 }
 
 fn finish(acc: &Acc) -> Value {
@@ -924,6 +1160,31 @@ fn aggregate(
     } else {
         keys::key_ids(&keys.iter().map(|c| &**c).collect::<Vec<_>>(), input.rows)
     };
+    let firsts: Vec<u32> = groups.firsts.iter().map(|i| *i as u32).collect();
+    let key_columns = keys
+        .iter()
+        .map(|col| match input.rows {
+            0 => Column::empty(col.data_type()),
+            _ => col.take(&firsts),
+        })
+        .collect();
+    let key_types: Vec<DataType> = group_by.iter().map(|e| e.data_type()).collect();
+    aggregate_groups(input.rows, &groups, key_columns, &key_types, calls, &args)
+}
+
+/// GROUP BY once the groups are known: each aggregate per group over `args` (one column per
+/// call, none for COUNT(*)), after the groups' keys (`key_columns`, one row per group; none
+/// without GROUP BY). Returns the table and, for the trace, the first input rows of the first
+/// groups.
+fn aggregate_groups(
+    rows_in: usize,
+    groups: &KeyIds,
+    key_columns: Vec<Column>,
+    key_types: &[DataType],
+    calls: &[AggCall],
+    args: &[Option<Cow<Column>>],
+) -> Result<(Table, Vec<Vec<usize>>), SqlError> {
+    let grouped = !key_types.is_empty();
     let n_groups = groups.count();
     let mut accs: Vec<Vec<Acc>> = calls.iter().map(|c| vec![new_acc(c); n_groups]).collect();
     for (k, call) in calls.iter().enumerate() {
@@ -931,7 +1192,12 @@ fn aggregate(
         if call.distinct {
             // Each (group, value) pair once: its first row feeds the aggregate.
             let Some(col) = arg else { continue };
-            let pairs = keys::combine(&groups, &keys::key_ids(&[col], input.rows));
+            let values = keys::key_ids(&[col], rows_in);
+            if call.func == AggFn::Count {
+                count_distinct::count_distinct(&mut accs[k], groups, &values, col);
+                continue;
+            }
+            let pairs = keys::combine(groups, &values);
             for (i, g) in groups.ids.iter().enumerate() {
                 if !pairs.is_first(i) || !col.is_valid(i) {
                     continue;
@@ -954,33 +1220,25 @@ fn aggregate(
             feed(&mut accs[k][*g as usize], call.func, &v)?;
         }
     }
-    let mut fields: Vec<Field> = group_by
+    let mut fields: Vec<Field> = key_types
         .iter()
         .enumerate()
-        .map(|(i, e)| Field {
+        .map(|(i, data_type)| Field {
             name: format!("group{i}"),
-            data_type: e.data_type(),
+            data_type: *data_type,
         })
         .collect();
     fields.extend(calls.iter().map(|c| Field {
         name: c.func.name().into(),
         data_type: c.data_type,
     }));
-    let mut columns: Vec<Column> = Vec::new();
-    for col in &keys {
-        let idx: Vec<u32> = groups.firsts.iter().map(|i| *i as u32).collect();
-        columns.push(if input.rows == 0 {
-            Column::empty(col.data_type())
-        } else {
-            col.take(&idx)
-        });
-    }
-    let rows = if group_by.is_empty() { 1 } else { n_groups };
+    let mut columns = key_columns;
+    let rows = if grouped { n_groups } else { 1 };
     for (k, call) in calls.iter().enumerate() {
         let values: Vec<Value> = accs[k].iter().take(rows).map(finish).collect();
         columns.push(Column::from_values(call.data_type, values.iter()));
     }
-    if group_by.is_empty() && input.rows == 0 {
+    if !grouped && rows_in == 0 {
         // An aggregate over no rows still gives one row (count 0, sum NULL).
         for (k, call) in calls.iter().enumerate() {
             columns[k] = Column::from_values(call.data_type, [finish(&new_acc(call))].iter());
@@ -1017,8 +1275,9 @@ fn check_offset(call: &WindowCall) -> Result<(), SqlError> {
 }
 
 /// One window function over `input`: partitions sorted by their ORDER BY, then the function per
-/// row within its frame.
-fn window(input: &Table, call: &WindowCall) -> Result<Column, SqlError> {
+/// row within its frame. With `keep` (a `row_number()` under a window group limit), only each
+/// partition's first `keep` rows are numbered truly, the rest `keep + 1`.
+fn window(input: &Table, call: &WindowCall, keep: Option<usize>) -> Result<Column, SqlError> {
     let n = input.rows;
     let parts: Vec<Cow<Column>> = call
         .partition_by
@@ -1031,22 +1290,14 @@ fn window(input: &Table, call: &WindowCall) -> Result<Column, SqlError> {
         .iter()
         .map(|e| e.eval_cow(input))
         .collect::<Result<_, _>>()?;
-    // Rows grouped by partition (partitions in order of first appearance, rows in input order),
-    // then each partition sorted by the ORDER BY keys (stable).
-    let part_ids = keys::key_ids(&parts.iter().map(|c| &**c).collect::<Vec<_>>(), n);
-    let mut part_start = vec![0usize; part_ids.count() + 1];
-    for id in &part_ids.ids {
-        part_start[*id as usize + 1] += 1;
+    // Rows grouped by partition (in any order: each row's result depends on its own partition
+    // alone), each partition sorted by the ORDER BY keys (ties in input order).
+    let (part_ids, part_count) =
+        keys::group_ids(&parts.iter().map(|c| &**c).collect::<Vec<_>>(), n);
+    if let Some(keep) = keep {
+        return Ok(first_row_numbers(&order, &part_ids, part_count, keep));
     }
-    for p in 1..part_start.len() {
-        part_start[p] += part_start[p - 1];
-    }
-    let mut rows = vec![0usize; n];
-    let mut fill = part_start.clone();
-    for (row, id) in part_ids.ids.iter().enumerate() {
-        rows[fill[*id as usize]] = row;
-        fill[*id as usize] += 1;
-    }
+    let (rows, part_start) = order.sort_partitions(&part_ids, part_count);
     // Ranking functions write integers straight; the rest build values.
     let ranking = matches!(
         call.func,
@@ -1063,9 +1314,16 @@ fn window(input: &Table, call: &WindowCall) -> Result<Column, SqlError> {
         WindowFn::RowNumber | WindowFn::Lag | WindowFn::Lead
     );
     for window in part_start.windows(2) {
-        let part = &mut rows[window[0]..window[1]];
-        order.sort(part);
-        let part = &*part;
+        let part = &rows[window[0]..window[1]];
+        if call.func == WindowFn::RowNumber {
+            // Each row's place in its partition, nothing else (into a slice: see
+            // `SortKeys::sort_partitions`).
+            let ints = ints.as_mut_slice();
+            for (k, row) in part.iter().enumerate() {
+                ints[*row] = k as i64 + 1;
+            }
+            continue;
+        }
         // Peer groups: rows equal on the ORDER BY keys.
         let mut peer_end = vec![0; part.len()];
         let mut peer_start = vec![0; part.len()];
@@ -1195,6 +1453,41 @@ fn window(input: &Table, call: &WindowCall) -> Result<Column, SqlError> {
         });
     }
     Ok(Column::from_values(call.data_type, out.iter()))
+}
+
+/// `row_number()` under a window group limit: each partition's first `keep` rows numbered 1,
+/// 2, ..., every other row `keep + 1` (a number the limiting WHERE drops).
+fn first_row_numbers(order: &SortKeys, ids: &[u32], parts: usize, keep: usize) -> Column {
+    let (slots, lengths) = order.first_of_partitions(ids, parts, keep);
+    let mut ints = vec![keep as i64 + 1; ids.len()];
+    let numbers = ints.as_mut_slice();
+    for (best, len) in slots.chunks(keep.max(1)).zip(&lengths) {
+        for (k, row) in best[..*len].iter().enumerate() {
+            numbers[*row] = k as i64 + 1;
+        }
+    }
+    Column {
+        data: ColumnData::BigInt(ints),
+        validity: None,
+    }
+}
+
+/// For the tests of the fast paths (pruning, grouped joins, window limits): a query's result
+/// and work, run plain (fast paths allowed) or traced (always the general path).
+#[cfg(test)]
+pub(crate) fn result_and_work(s: &mut crate::Session, sql: &str, traced: bool) -> (Table, u64) {
+    let outcome = if traced {
+        s.execute_traced(sql)
+    } else {
+        s.execute(sql)
+    };
+    match outcome
+        .unwrap_or_else(|e| panic!("{sql}: {}", e.message))
+        .pop()
+    {
+        Some(crate::Outcome::Rows(result)) => (result.table, result.work),
+        _ => panic!("{sql} returns no rows"),
+    }
 }
 
 #[cfg(test)]

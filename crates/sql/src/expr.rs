@@ -18,6 +18,8 @@ use std::cmp::Ordering;
 use std::convert::Infallible;
 use std::rc::Rc;
 
+mod true_rows;
+
 /// The values of the outer row a correlated subquery is running for, set by the executor before
 /// each run. Equal only to itself: two subqueries' rows are different rows.
 #[derive(Debug, Default)]
@@ -756,33 +758,29 @@ impl Numeric<'_> {
 
 fn compare_numeric(op: BinOp, l: &Numeric<'_>, r: &Numeric<'_>, n: usize) -> Column {
     // Which orderings pass, indexed by `Ordering as i8 + 1` (Less, Equal, Greater).
-    let accept = match op {
-        BinOp::Eq => [false, true, false],
-        BinOp::NotEq => [true, false, true],
-        BinOp::Lt => [true, false, false],
-        BinOp::LtEq => [true, true, false],
-        BinOp::Gt => [false, false, true],
-        _ => [false, true, true],
-    };
+    let accept = true_rows::accepted_orderings(op);
     let test = |o: Ordering| accept[(o as i8 + 1) as usize];
-    // A column with no NULLs against a literal: one tight loop.
+    // A column with no NULLs against a literal: one tight loop without branches on the data.
     let bools = |out: Vec<bool>| Column {
         data: ColumnData::Boolean(out),
         validity: None,
     };
     match (l, r) {
-        (Numeric::Floats(v, None), Numeric::Float(x)) => {
-            return bools(v.iter().map(|a| test(cmp_f64(*a, *x))).collect())
-        }
-        (Numeric::Floats(v, None), Numeric::Int(x)) => {
-            let x = *x as f64;
-            return bools(v.iter().map(|a| test(cmp_f64(*a, x))).collect());
+        (Numeric::Floats(v, None), Numeric::Float(_) | Numeric::Int(_)) => {
+            let test = true_rows::FloatTest::new(r.float(0), accept);
+            return bools(v.iter().map(|a| test.passes(*a)).collect());
         }
         (Numeric::Ints(v, None), Numeric::Int(x)) => {
-            return bools(v.iter().map(|a| test(a.cmp(x))).collect())
+            let [lt_ok, eq_ok, gt_ok] = accept;
+            return bools(
+                v.iter()
+                    .map(|a| (*a < *x) & lt_ok | (a == x) & eq_ok | (*a > *x) & gt_ok)
+                    .collect(),
+            );
         }
         (Numeric::Ints(v, None), Numeric::Float(x)) => {
-            return bools(v.iter().map(|a| test(cmp_f64(*a as f64, *x))).collect())
+            let test = true_rows::FloatTest::new(*x, accept);
+            return bools(v.iter().map(|a| test.passes(*a as f64)).collect());
         }
         _ => {}
     }

@@ -10,7 +10,7 @@
 //! Ids follow row order, never a map's iteration order, so everything built on them is
 //! deterministic.
 
-use super::column::{Column, ColumnData};
+use super::column::{Column, ColumnData, NULL_ROW};
 use super::value::Value;
 use std::borrow::Cow;
 
@@ -78,38 +78,49 @@ impl KeyIds {
 
 /// Assigns dense ids in order of first appearance.
 struct Assigner {
-    ids: Vec<u32>,
+    /// One id per row, written in place (the per-row loops run without a call per row even in
+    /// the size-optimized build, which does not inline `Vec::push`).
+    ids: Box<[u32]>,
+    /// How many rows have their id.
+    len: usize,
     firsts: Vec<usize>,
 }
 
 impl Assigner {
     fn new(rows: usize) -> Assigner {
         Assigner {
-            ids: Vec::with_capacity(rows),
+            ids: vec![0; rows].into_boxed_slice(),
+            len: 0,
             firsts: Vec::new(),
         }
     }
 
     /// The id for a slot that holds `u32::MAX` when unseen, assigning the next id if so.
+    /// Inlined: it is the body of the per-row loops.
+    #[inline(always)]
     fn slot(&mut self, slot: &mut u32) {
         if *slot == u32::MAX {
             *slot = self.firsts.len() as u32;
-            self.firsts.push(self.ids.len());
+            self.firsts.push(self.len);
         }
-        self.ids.push(*slot);
+        self.ids[self.len] = *slot;
+        self.len += 1;
     }
 
     /// Records `id` for the next row: an id equal to the count so far is a new one.
     fn push(&mut self, id: u32) {
         if id as usize == self.firsts.len() {
-            self.firsts.push(self.ids.len());
+            self.firsts.push(self.len);
         }
-        self.ids.push(id);
+        self.ids[self.len] = id;
+        self.len += 1;
     }
 
     fn finish(self) -> KeyIds {
+        let mut ids = self.ids.into_vec();
+        ids.truncate(self.len);
         KeyIds {
-            ids: self.ids,
+            ids,
             firsts: self.firsts,
         }
     }
@@ -126,6 +137,27 @@ pub fn key_ids(columns: &[&Column], rows: usize) -> KeyIds {
         key = if k == 0 { ids } else { combine(&key, &ids) };
     }
     key
+}
+
+/// Ids that group rows with equal keys, and how many ids there may be, for callers that need
+/// the groups but not their order (a window's partitions): one integer column without NULLs
+/// over a narrow range is its value less the smallest (some ids then have no rows); other keys
+/// get [`key_ids`].
+pub fn group_ids(columns: &[&Column], rows: usize) -> (Vec<u32>, usize) {
+    if let [column] = columns {
+        if let (Some(values), None) = (as_integers(&column.data), &column.validity) {
+            let lo = values.iter().copied().min().unwrap_or(0);
+            let hi = values.iter().copied().max().unwrap_or(0);
+            let span = hi as i128 - lo as i128 + 1;
+            if span <= rows.max(1 << 16) as i128 {
+                let ids = values.iter().map(|x| (x - lo) as u32).collect();
+                return (ids, span as usize);
+            }
+        }
+    }
+    let ids = key_ids(columns, rows);
+    let count = ids.count();
+    (ids.ids, count)
 }
 
 /// The ids of the rows of several columns stacked end to end (the build and probe sides of a
@@ -199,6 +231,95 @@ pub fn stacked_ids(parts: &[&Column]) -> KeyIds {
     out.finish()
 }
 
+/// A join's key ids: dense ids for the build side's rows, and for each probe row the id of the
+/// build key equal to its own. [`NO_ID`] marks a NULL key, and a probe key no build row has.
+pub struct JoinIds {
+    pub build: Vec<u32>,
+    pub probe: Vec<u32>,
+    /// How many distinct build keys.
+    pub count: usize,
+}
+
+/// In [`JoinIds`], no id.
+pub const NO_ID: u32 = u32::MAX;
+
+impl JoinIds {
+    /// Ids over the build side's rows then the probe side's, equal keys sharing one (as
+    /// [`stacked_ids`] gives them), split at `build_rows`.
+    pub fn split(mut ids: KeyIds, build_rows: usize) -> JoinIds {
+        let probe = ids.ids.split_off(build_rows);
+        JoinIds {
+            build: ids.ids,
+            probe,
+            count: ids.firsts.len(),
+        }
+    }
+}
+
+/// Join ids for one integer key of the same type on both sides (`None` for other keys): the
+/// build side's values alone get ids (a direct table over their range when narrow, else a hash
+/// map), and each probe row only looks its value up, so keys only the probe side has cost no id.
+pub fn probe_ids(build: &Column, probe: &Column) -> Option<JoinIds> {
+    if std::mem::discriminant(&build.data) != std::mem::discriminant(&probe.data) {
+        return None;
+    }
+    let (b, p) = (as_integers(&build.data)?, as_integers(&probe.data)?);
+    let valid = |c: &Column, i: usize| c.validity.as_ref().is_none_or(|v| v[i]);
+    let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+    for (i, x) in b.iter().enumerate() {
+        if valid(build, i) {
+            lo = lo.min(*x);
+            hi = hi.max(*x);
+        }
+    }
+    let mut count = 0u32;
+    let mut next_id = |slot: &mut u32| {
+        if *slot == NO_ID {
+            *slot = count;
+            count += 1;
+        }
+        *slot
+    };
+    // Over 2^64 values when the keys reach both ends of i64: no direct table then.
+    let span = (hi as i128 - lo as i128 + 1).max(0);
+    let (build_ids, probe_ids) = if span <= b.len().max(1 << 16).saturating_mul(2) as i128 {
+        let mut table = vec![NO_ID; span as usize];
+        let build_ids = (0..b.len())
+            .map(|i| match valid(build, i) {
+                true => next_id(&mut table[(b[i] - lo) as usize]),
+                false => NO_ID,
+            })
+            .collect();
+        let probe_ids = (0..p.len())
+            .map(|i| match p[i] >= lo && p[i] <= hi && valid(probe, i) {
+                true => table[(p[i] - lo) as usize],
+                false => NO_ID,
+            })
+            .collect();
+        (build_ids, probe_ids)
+    } else {
+        let mut map: Map<i64, u32> = Map::default();
+        let build_ids = (0..b.len())
+            .map(|i| match valid(build, i) {
+                true => next_id(map.entry(b[i]).or_insert(NO_ID)),
+                false => NO_ID,
+            })
+            .collect();
+        let probe_ids = (0..p.len())
+            .map(|i| match valid(probe, i) {
+                true => map.get(&p[i]).copied().unwrap_or(NO_ID),
+                false => NO_ID,
+            })
+            .collect();
+        (build_ids, probe_ids)
+    };
+    Some(JoinIds {
+        build: build_ids,
+        probe: probe_ids,
+        count: count as usize,
+    })
+}
+
 /// The values of an integer-like column as `i64`s (borrowed where they already are).
 fn as_integers(data: &ColumnData) -> Option<Cow<'_, [i64]>> {
     Some(match data {
@@ -255,6 +376,24 @@ fn integer_ids(parts: &[&Column], slices: &[&[i64]], out: &mut Assigner) {
             }
         }
     }
+}
+
+/// The ids, in order of first appearance, of one side's key gathered through a join's row
+/// numbers (`rows`, [`NULL_ROW`] for a row the side does not have): what [`key_ids`] gives on
+/// the gathered column, without gathering it. `side` holds the ids of the side's own rows and
+/// `null_id` the id of a NULL key (at most `side.count()`: a new one when no row is NULL).
+pub fn gathered_ids(side: &KeyIds, null_id: u32, rows: &[u32]) -> KeyIds {
+    let mut out = Assigner::new(rows.len());
+    let mut table = vec![u32::MAX; side.count() + 1];
+    let table = table.as_mut_slice();
+    for row in rows {
+        let id = match *row {
+            NULL_ROW => null_id,
+            row => side.ids[row as usize],
+        };
+        out.slot(&mut table[id as usize]);
+    }
+    out.finish()
 }
 
 /// The ids of the pairs (a, b) row by row.
@@ -364,5 +503,51 @@ mod tests {
         let wide = column(DataType::BigInt, &[i64::MIN, i64::MAX].map(Value::BigInt));
         assert_eq!(stacked_ids(&[&wide, &left]).ids, [0, 1, 2, 3, 4]);
         assert_eq!(any_null(&[&left], 3), None);
+    }
+
+    /// A join's probe ids pair the same rows as ids over both sides stacked: each probe row's
+    /// id names the build rows with its key (none for NULL, none for a key only the probe side
+    /// has), on the direct table (narrow range) and the hash map (wide range).
+    #[test]
+    fn probe_ids_pair_the_rows_stacked_ids_pair() {
+        let ints = |values: &[Option<i64>]| {
+            let values: Vec<Value> = values
+                .iter()
+                .map(|v| v.map_or(Value::Null, Value::BigInt))
+                .collect();
+            column(DataType::BigInt, &values)
+        };
+        let narrow = ints(&[Some(3), Some(1), None, Some(3), Some(7)]);
+        let wide = ints(&[Some(i64::MIN), Some(1), Some(i64::MAX), None, Some(1)]);
+        let probe = ints(&[
+            Some(1),
+            None,
+            Some(3),
+            Some(9),
+            Some(i64::MAX),
+            Some(7),
+            Some(-4),
+        ]);
+        for build in [&narrow, &wide] {
+            let ids = probe_ids(build, &probe).unwrap();
+            let stacked = stacked_ids(&[build, &probe]);
+            let null = |c: &Column, i: usize| !c.is_valid(i);
+            for i in 0..probe.len() {
+                let want: Vec<usize> = (0..build.len())
+                    .filter(|j| !null(build, *j) && !null(&probe, i))
+                    .filter(|j| stacked.ids[*j] == stacked.ids[build.len() + i])
+                    .collect();
+                let got: Vec<usize> = (0..build.len())
+                    .filter(|j| ids.probe[i] != NO_ID && ids.build[*j] == ids.probe[i])
+                    .collect();
+                assert_eq!(got, want, "probe row {i}");
+            }
+            assert!(ids
+                .build
+                .iter()
+                .all(|id| *id == NO_ID || (*id as usize) < ids.count));
+        }
+        let dates = column(DataType::Date, &[Value::Date(3)]);
+        assert!(probe_ids(&narrow, &dates).is_none());
     }
 }

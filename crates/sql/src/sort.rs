@@ -1,4 +1,5 @@
-//! ORDER BY: comparing rows by sort keys, sorting, and the first `k` rows of an ORDER BY ... LIMIT.
+//! ORDER BY: comparing rows by sort keys, and sorting (the first `k` rows of an ORDER BY ...
+//! LIMIT are `exec/top_k`'s).
 //! A key over numbers, dates, timestamps or booleans is turned once into an integer per row that
 //! already encodes the direction and where NULLs go (an "ordinal"), so comparing two rows is one
 //! integer comparison and a one-key sort is a sort of plain integers. Other keys (text,
@@ -7,15 +8,19 @@
 use super::column::{Column, ColumnData, Table};
 use super::error::SqlError;
 use super::plan::SortKey;
-use super::value::cmp_f64;
+use super::value::{cmp_f64, f64_ordinal};
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
 /// One ORDER BY key's values, ready to compare.
 enum KeyColumn<'t> {
-    /// Order-preserving integers: NULL placement in the high bits, the value (flipped when
-    /// descending) in the low 64.
-    Ordinal(Vec<u128>),
+    /// Order-preserving integers: the value (flipped when descending; 0 for NULL), and when
+    /// the column has NULLs each row's class (NULLs first 0, values 1, NULLs last 2), compared
+    /// before the value.
+    Ordinal {
+        values: Vec<u64>,
+        class: Option<Vec<u8>>,
+    },
     /// Compared value by value.
     Values {
         column: Cow<'t, Column>,
@@ -36,25 +41,7 @@ fn ordinals(data: &ColumnData) -> Option<Vec<u64>> {
         ColumnData::BigInt(v) | ColumnData::Timestamp(v) => v.iter().map(|x| signed(*x)).collect(),
         ColumnData::Date(v) => v.iter().map(|x| signed(i64::from(*x))).collect(),
         ColumnData::Boolean(v) => v.iter().map(|x| u64::from(*x)).collect(),
-        ColumnData::Double(v) => v
-            .iter()
-            .map(|x| {
-                // Every NaN alike (above all numbers), -0 as 0: the engine's float order.
-                let x = if x.is_nan() {
-                    f64::NAN
-                } else if *x == 0.0 {
-                    0.0
-                } else {
-                    *x
-                };
-                let bits = x.to_bits();
-                if bits >> 63 == 1 {
-                    !bits
-                } else {
-                    bits | (1 << 63)
-                }
-            })
-            .collect(),
+        ColumnData::Double(v) => v.iter().map(|x| f64_ordinal(*x)).collect(),
         _ => return None,
     })
 }
@@ -85,22 +72,26 @@ impl<'t> SortKeys<'t> {
                 None
             };
             out.push(match ordinals {
-                Some(values) => {
-                    let (null, valid) = if key.nulls_first { (0, 1) } else { (2, 1) };
-                    KeyColumn::Ordinal(
-                        values
-                            .into_iter()
-                            .enumerate()
-                            .map(|(i, v)| {
-                                if column.is_valid(i) {
-                                    let v = if key.descending { !v } else { v };
-                                    (valid << 64) | u128::from(v)
+                Some(mut values) => {
+                    if key.descending {
+                        values.iter_mut().for_each(|v| *v = !*v);
+                    }
+                    let null_class = if key.nulls_first { 0 } else { 2 };
+                    let class = column.validity.as_ref().map(|valid| {
+                        valid
+                            .iter()
+                            .zip(&mut values)
+                            .map(|(ok, v)| {
+                                if *ok {
+                                    1
                                 } else {
-                                    null << 64
+                                    *v = 0;
+                                    null_class
                                 }
                             })
-                            .collect(),
-                    )
+                            .collect()
+                    });
+                    KeyColumn::Ordinal { values, class }
                 }
                 None => KeyColumn::Values {
                     column,
@@ -116,7 +107,10 @@ impl<'t> SortKeys<'t> {
     pub fn cmp(&self, a: usize, b: usize) -> Ordering {
         for key in &self.keys {
             let o = match key {
-                KeyColumn::Ordinal(v) => v[a].cmp(&v[b]),
+                KeyColumn::Ordinal { values, class } => class
+                    .as_ref()
+                    .map_or(Ordering::Equal, |c| c[a].cmp(&c[b]))
+                    .then(values[a].cmp(&values[b])),
                 KeyColumn::Values {
                     column,
                     descending,
@@ -154,21 +148,138 @@ impl<'t> SortKeys<'t> {
         Ordering::Equal
     }
 
+    /// The one key's ordinals when the order is a single key without NULLs: comparing two
+    /// rows is then comparing these.
+    pub fn single_ordinal(&self) -> Option<&[u64]> {
+        match self.keys.as_slice() {
+            [KeyColumn::Ordinal {
+                values,
+                class: None,
+            }] => Some(values),
+            _ => None,
+        }
+    }
+
     /// Sorts `rows` by the keys, stably (ties keep their order in `rows`).
     pub fn sort(&self, rows: &mut [usize]) {
+        self.sort_runs(rows, &[0, rows.len()]);
+    }
+
+    /// Sorts each run `rows[starts[p]..starts[p + 1]]` by the keys, stably.
+    fn sort_runs(&self, rows: &mut [usize], starts: &[usize]) {
+        let runs = starts.windows(2).map(|run| run[0]..run[1]);
         match self.keys.as_slice() {
-            [] => {}
-            [KeyColumn::Ordinal(v)] => {
-                // Without NULLs among the rows every key has the same high half: sorting the
-                // low 64 bits moves half the bytes.
-                let high = rows.first().map_or(0, |r| v[*r] >> 64);
-                if rows.iter().all(|r| v[*r] >> 64 == high) {
-                    sort_by_key_stably(rows, |r| v[r] as u64);
-                } else {
-                    sort_by_key_stably(rows, |r| v[r]);
+            [KeyColumn::Ordinal {
+                values,
+                class: None,
+            }] => {
+                let keys: Vec<u64> = rows.iter().map(|r| values[*r]).collect();
+                sort_runs_packed(rows, &keys, starts);
+            }
+            [KeyColumn::Ordinal {
+                values,
+                class: Some(class),
+            }] => {
+                for run in runs {
+                    sort_by_key_stably(&mut rows[run], |r| (class[r], values[r]));
                 }
             }
-            _ => rows.sort_by(|a, b| self.cmp(*a, *b)),
+            _ => {
+                for run in runs {
+                    rows[run].sort_by(|a, b| self.cmp(*a, *b));
+                }
+            }
+        }
+    }
+
+    /// A window's rows grouped by partition (`ids[row]`, dense below `parts`; partitions in id
+    /// order) and each partition sorted by the keys, ties in row order; and where each partition
+    /// starts (`parts + 1` entries, the last the row count). A single ordinal key travels with
+    /// its row as the rows are grouped, so each partition's keys lie together when it is sorted.
+    pub fn sort_partitions(&self, ids: &[u32], parts: usize) -> (Vec<usize>, Vec<usize>) {
+        // The loops index slices, not vectors: a slice's index is built in, where a vector's
+        // is a call the size-optimized build does not inline.
+        let mut starts = vec![0usize; parts + 1];
+        let counts = starts.as_mut_slice();
+        for id in ids {
+            counts[*id as usize + 1] += 1;
+        }
+        for p in 1..counts.len() {
+            counts[p] += counts[p - 1];
+        }
+        let mut fill = starts.clone();
+        let fill = fill.as_mut_slice();
+        let mut rows = vec![0usize; ids.len()];
+        let grouped = rows.as_mut_slice();
+        if let [KeyColumn::Ordinal {
+            values,
+            class: None,
+        }] = self.keys.as_slice()
+        {
+            let mut keys = vec![0u64; ids.len()];
+            let grouped_keys = keys.as_mut_slice();
+            for ((row, id), key) in ids.iter().enumerate().zip(values) {
+                let at = &mut fill[*id as usize];
+                grouped[*at] = row;
+                grouped_keys[*at] = *key;
+                *at += 1;
+            }
+            sort_runs_packed(grouped, &keys, &starts);
+        } else {
+            for (row, id) in ids.iter().enumerate() {
+                let at = &mut fill[*id as usize];
+                grouped[*at] = row;
+                *at += 1;
+            }
+            self.sort_runs(grouped, &starts);
+        }
+        (rows, starts)
+    }
+}
+
+/// Sorts each run `rows[starts[p]..starts[p + 1]]` by one ordinal key without NULLs (`keys[i]`
+/// is `rows[i]`'s), stably. Each run sorts plain `u64`s: the key less the run's smallest in the
+/// high bits and the row's position in the run in the low bits (as many as the run's length
+/// needs), so equal keys keep their order. When the keys' range leaves too few high bits, their
+/// low bits are dropped, and the rows that then tie are sorted again by the whole key.
+fn sort_runs_packed(rows: &mut [usize], keys: &[u64], starts: &[usize]) {
+    let (mut packed, mut before): (Vec<u64>, Vec<usize>) = (Vec::new(), Vec::new());
+    for run in starts.windows(2) {
+        let (part, keys) = (&mut rows[run[0]..run[1]], &keys[run[0]..run[1]]);
+        let lo = keys.iter().copied().min().unwrap_or(0);
+        let hi = keys.iter().copied().max().unwrap_or(0);
+        let position_bits = usize::BITS - part.len().leading_zeros();
+        let dropped_bits =
+            (u64::BITS - (hi - lo).leading_zeros() + position_bits).saturating_sub(u64::BITS);
+        packed.clear();
+        packed.extend(
+            keys.iter()
+                .enumerate()
+                .map(|(p, k)| ((k - lo) >> dropped_bits << position_bits) | p as u64),
+        );
+        let packed = packed.as_mut_slice();
+        packed.sort_unstable();
+        let position = (1u64 << position_bits) - 1;
+        if dropped_bits > 0 {
+            // Rows whose kept bits tie (in their order in the run): by the whole key.
+            let mut g = 0;
+            while g < packed.len() {
+                let kept = packed[g] >> position_bits;
+                let mut h = g + 1;
+                while h < packed.len() && packed[h] >> position_bits == kept {
+                    h += 1;
+                }
+                if h - g > 1 {
+                    packed[g..h].sort_by_key(|x| keys[(x & position) as usize]);
+                }
+                g = h;
+            }
+        }
+        before.clear();
+        before.extend_from_slice(part);
+        let before = before.as_slice();
+        for (slot, x) in part.iter_mut().zip(packed.iter()) {
+            *slot = before[(x & position) as usize];
         }
     }
 }
@@ -209,65 +320,6 @@ pub fn sort_indices(t: &Table, keys: &[SortKey]) -> Result<Vec<usize>, SqlError>
     Ok(order)
 }
 
-/// The first `k` rows in ORDER BY order (stable), without sorting the rest: for a small `k`, one
-/// pass keeping the best `k` so far in a heap (most rows lose to its worst on the first key).
-pub fn top_k(t: &Table, keys: &[SortKey], k: usize) -> Result<Vec<usize>, SqlError> {
-    let keys = if k.saturating_mul(16) >= t.rows {
-        SortKeys::new(t, keys)?
-    } else {
-        SortKeys::in_place(t, keys)?
-    };
-    let cmp = |a: &usize, b: &usize| keys.cmp(*a, *b).then(a.cmp(b));
-    if k == 0 {
-        return Ok(Vec::new());
-    }
-    if k.saturating_mul(16) >= t.rows {
-        let mut order: Vec<usize> = (0..t.rows).collect();
-        if k < order.len() {
-            order.select_nth_unstable_by(k - 1, cmp);
-            order.truncate(k);
-        }
-        order.sort_by(cmp);
-        return Ok(order);
-    }
-    // A max-heap on the ORDER BY order: its root is the worst of the best k.
-    let mut heap: Vec<usize> = Vec::with_capacity(k);
-    for row in 0..t.rows {
-        if heap.len() < k {
-            heap.push(row);
-            let mut at = heap.len() - 1;
-            while at > 0 {
-                let parent = (at - 1) / 2;
-                if cmp(&heap[at], &heap[parent]) != Ordering::Greater {
-                    break;
-                }
-                heap.swap(at, parent);
-                at = parent;
-            }
-        } else if cmp(&row, &heap[0]) == Ordering::Less {
-            heap[0] = row;
-            let mut at = 0;
-            loop {
-                let (l, r) = (2 * at + 1, 2 * at + 2);
-                let mut worst = at;
-                if l < heap.len() && cmp(&heap[l], &heap[worst]) == Ordering::Greater {
-                    worst = l;
-                }
-                if r < heap.len() && cmp(&heap[r], &heap[worst]) == Ordering::Greater {
-                    worst = r;
-                }
-                if worst == at {
-                    break;
-                }
-                heap.swap(at, worst);
-                at = worst;
-            }
-        }
-    }
-    heap.sort_by(cmp);
-    Ok(heap)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,7 +349,7 @@ mod tests {
     }
 
     /// The ordinal path sorts as the value comparison does, in every direction and NULL
-    /// placement, with ties in input order; top_k agrees with the full sort's prefix.
+    /// placement, with ties in input order.
     #[test]
     fn ordinals_sort_like_values() {
         let floats = [
@@ -324,34 +376,83 @@ mod tests {
                 let got = sort_indices(&t, &keys).unwrap();
                 let mut want: Vec<usize> = (0..t.rows).collect();
                 want.sort_by(|a, b| {
-                    let (x, y) = (&values[*a], &values[*b]);
-                    match (x.is_null(), y.is_null()) {
-                        (true, true) => Ordering::Equal,
-                        (true, false) if nulls_first => Ordering::Less,
-                        (true, false) => Ordering::Greater,
-                        (false, true) if nulls_first => Ordering::Greater,
-                        (false, true) => Ordering::Less,
-                        _ if descending => y.total_cmp(x),
-                        _ => x.total_cmp(y),
-                    }
+                    reference_order(&values[*a], &values[*b], descending, nulls_first)
                 });
                 assert_eq!(
                     got, want,
                     "{data_type:?} desc={descending} nulls_first={nulls_first}"
                 );
-                for k in 0..=t.rows {
-                    assert_eq!(top_k(&t, &keys, k).unwrap(), want[..k]);
-                }
             }
         }
     }
 
-    #[test]
-    fn top_k_of_many_rows_uses_the_heap_and_stays_stable() {
-        let values: Vec<Value> = (0..1000).map(|i| Value::BigInt(i % 7)).collect();
-        let t = table(&values, DataType::BigInt);
-        let keys = [key(DataType::BigInt, true, false)];
-        let want: Vec<usize> = (0..1000).filter(|i| i % 7 == 6).take(20).collect();
-        assert_eq!(top_k(&t, &keys, 20).unwrap(), want);
+    /// The reference order of two values: NULLs first or last, then by value.
+    fn reference_order(x: &Value, y: &Value, descending: bool, nulls_first: bool) -> Ordering {
+        match (x.is_null(), y.is_null()) {
+            (true, true) => Ordering::Equal,
+            (true, false) if nulls_first => Ordering::Less,
+            (true, false) => Ordering::Greater,
+            (false, true) if nulls_first => Ordering::Greater,
+            (false, true) => Ordering::Less,
+            _ if descending => y.total_cmp(x),
+            _ => x.total_cmp(y),
+        }
+    }
+
+    /// The reference for a window's sorted partitions: each partition's rows in input order,
+    /// stably sorted by comparing values.
+    fn partitions_by_values(
+        values: &[Value],
+        ids: &[u32],
+        parts: usize,
+        descending: bool,
+        nulls_first: bool,
+    ) -> Vec<Vec<usize>> {
+        let mut out = vec![Vec::new(); parts];
+        for (row, id) in ids.iter().enumerate() {
+            out[*id as usize].push(row);
+        }
+        for part in &mut out {
+            part.sort_by(|a, b| reference_order(&values[*a], &values[*b], descending, nulls_first));
+        }
+        out
+    }
+
+    proptest::proptest! {
+        /// Partitions sorted by one key (packed integers without NULLs, pairs with NULLs) come
+        /// out as the value comparison sorts them, ties in input order: small ranges (many
+        /// ties), ranges too wide to pack whole (the tie pass), floats with NaN and -0.
+        #[test]
+        fn sorted_partitions_match_a_sort_by_values(
+            codes in proptest::collection::vec((0u8..12, 0u32..5), 0..400),
+            spread in 0usize..3,
+            nulls in proptest::bool::ANY,
+            descending in proptest::bool::ANY,
+            nulls_first in proptest::bool::ANY,
+        ) {
+            let value = |code: u8| -> Value {
+                let x = i64::from(code) - 5;
+                match spread {
+                    _ if nulls && code == 0 => Value::Null,
+                    0 => Value::BigInt(x),
+                    1 => Value::BigInt(x.saturating_mul(i64::MAX / 5)),
+                    _ => Value::Double(match code {
+                        1 => f64::NAN,
+                        2 => -0.0,
+                        3 => 0.0,
+                        _ => x as f64 * 1e-7 + 0.25,
+                    }),
+                }
+            };
+            let values: Vec<Value> = codes.iter().map(|(c, _)| value(*c)).collect();
+            let data_type = if spread == 2 { DataType::Double } else { DataType::BigInt };
+            let ids: Vec<u32> = codes.iter().map(|(_, p)| *p).collect();
+            let t = table(&values, data_type);
+            let keys = SortKeys::new(&t, &[key(data_type, descending, nulls_first)]).unwrap();
+            let (rows, starts) = keys.sort_partitions(&ids, 5);
+            let got: Vec<Vec<usize>> = starts.windows(2).map(|r| rows[r[0]..r[1]].to_vec()).collect();
+            let want = partitions_by_values(&values, &ids, 5, descending, nulls_first);
+            proptest::prop_assert_eq!(got, want);
+        }
     }
 }

@@ -138,7 +138,7 @@ fn comparison_view(c: &Comparison, stale: bool, on_open: Callback<MouseEvent>) -
                     <ul>{ for c.refused.iter().take(lab::compare::REFUSALS_LISTED_MAX).map(|(at, why)| html! { <li>{ format!("t{}: {why}", at.0) }</li> }) }</ul>
                 </details>
             }
-            <p class="muted small">{ format!("State hashes: original {:016x}, fork {:016x}. The fork is a timeline like any other: same seed and commands, same state.", c.original.state_hash, c.fork.state_hash) }</p>
+            <p class="muted small">{ "The fork is a timeline like any other, with its own journal: same seed and commands, same state. Open it to scrub, step or share it." }</p>
             <button type="button" class="open-fork" onclick={on_open}>{ "Open the fork in the lab" }</button>
         </div>
     }

@@ -37,7 +37,7 @@ impl Cluster {
             }
         }
         let mut last_offset: BTreeMap<(ProducerId, &TopicPartition), Offset> = BTreeMap::new();
-        for send in &self.sends {
+        for send in self.sends.iter() {
             if let Some(first) = send.first_offset() {
                 let key = (send.producer, &*send.tp);
                 let entry = (send.producer, (*send.tp).clone());

@@ -25,10 +25,14 @@ use sim::state_hash::StateHasher;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+pub use send_history::SendHistory;
+
 mod apply;
 mod history;
+mod numbered_text;
 mod produce;
 mod replicate;
+mod send_history;
 mod transact;
 mod validate;
 
@@ -324,12 +328,27 @@ impl fmt::Display for ProduceError {
 pub struct ParkedProduce {
     pub producer: ProducerId,
     pub batch: ProducerBatch,
+    /// When the batch's records moved into the leader's log: that log batch's records, shared
+    /// with it (a written batch is copied before compaction or truncation rewrites it), and
+    /// copied back into the batch only if it has to be sent again.
+    pub written: Option<std::rc::Rc<Vec<crate::log::Record>>>,
     pub broker: BrokerId,
     pub leader_epoch: u32,
     pub last_offset: Offset,
     pub deadline: Tick,
     /// The network will drop the response.
     pub response_lost: bool,
+}
+
+impl ParkedProduce {
+    /// The batch to send again (or to fail), with its records as the leader's log holds them.
+    pub fn into_batch(self) -> ProducerBatch {
+        let mut batch = self.batch;
+        if let Some(written) = self.written {
+            batch.records = written.iter().map(crate::log::Record::to_resend).collect();
+        }
+        batch
+    }
 }
 
 /// A produce request sent into a link cut from clients. It never reaches the broker, and nothing
@@ -655,6 +674,19 @@ impl Send {
         self.more_writes.last().copied().or(self.first_write)
     }
 
+    /// The write an acknowledgement from the broker holding `log` refers to: the latest write
+    /// that log holds (a retry it recognised as a duplicate refers to the original), else the
+    /// latest write. A record written once needs no look at the log.
+    fn acknowledged_write(&self, log: Option<&crate::log::PartitionLog>) -> Option<(Offset, u32)> {
+        if self.more_writes.is_empty() {
+            return self.first_write;
+        }
+        let held = self.writes().rev().find(|(offset, epoch)| {
+            log.is_some_and(|l| *offset < l.leo() && l.epoch_at(*offset) == Some(*epoch))
+        });
+        held.or(self.last_write())
+    }
+
     fn written_at(&mut self, offset: Offset, epoch: u32) {
         match self.first_write {
             None => self.first_write = Some((offset, epoch)),
@@ -710,7 +742,7 @@ pub struct Cluster {
     /// Retried batches a leader recognised by their producer id, epoch and sequence and did not
     /// write again (the idempotent producer's deduplication, KIP-98).
     retries_deduplicated: u64,
-    sends: Vec<Send>,
+    sends: SendHistory,
     /// Producers sending steadily.
     rates: BTreeMap<ProducerId, ProducerRate>,
     /// Recent lag samples, oldest first, at most [`LAG_HISTORY_TICKS_MAX`].
@@ -753,7 +785,7 @@ impl Cluster {
             produce_errors: BTreeMap::new(),
             truncations: 0,
             retries_deduplicated: 0,
-            sends: Vec::new(),
+            sends: SendHistory::default(),
             rates: BTreeMap::new(),
             lag_history: std::collections::VecDeque::new(),
             replication_history: std::collections::VecDeque::new(),
@@ -884,7 +916,7 @@ impl Cluster {
     }
 
     /// Every record a producer was asked to send, by send id (its index).
-    pub fn sends(&self) -> &[Send] {
+    pub fn sends(&self) -> &SendHistory {
         &self.sends
     }
 
@@ -1017,7 +1049,7 @@ impl Cluster {
                 hasher.u64(o.0);
             }
         }
-        for s in &self.sends {
+        for s in self.sends.iter() {
             hasher.u64(s.offsets().count() as u64);
             hasher.u64(s.first_offset().map_or(u64::MAX, |o| o.0));
         }

@@ -12,6 +12,7 @@
 //! a live broker that does not lead the partition (any more). All three are retriable and make
 //! the producer refresh its metadata.
 
+use super::numbered_text::NumberedText;
 use super::*;
 
 impl Cluster {
@@ -29,22 +30,16 @@ impl Cluster {
             .iter()
             .map(|(n, v)| (n.clone(), v.as_bytes().to_vec()))
             .collect();
-        let records = (first_n..first_n + u64::from(count)).map(|n| {
-            let fill = |text: &Option<String>| {
-                text.as_ref().map(|t| {
-                    if t.contains("{n}") {
-                        t.replace("{n}", &n.to_string()).into_bytes()
-                    } else {
-                        t.as_bytes().to_vec()
-                    }
-                })
-            };
-            NewRecord {
-                key: fill(key),
-                value: spec.raw_value.map(<[u8]>::to_vec).or_else(|| fill(value)),
-                headers: headers.clone(),
-                timestamp: Some(now),
-            }
+        let key = key.as_deref().map(NumberedText::parse);
+        let value = value.as_deref().map(NumberedText::parse);
+        let records = (first_n..first_n + u64::from(count)).map(|n| NewRecord {
+            key: key.as_ref().map(|t| t.fill(n)),
+            value: spec
+                .raw_value
+                .map(<[u8]>::to_vec)
+                .or_else(|| value.as_ref().map(|t| t.fill(n))),
+            headers: headers.clone(),
+            timestamp: Some(now),
         });
         self.accumulate_records(producer_id, topic, partition, records.collect(), now)
     }
@@ -73,20 +68,22 @@ impl Cluster {
                 "the producer's buffer is full (buffer.memory)".into(),
             ));
         }
-        let mut shared: BTreeMap<PartitionId, std::rc::Rc<TopicPartition>> = BTreeMap::new();
+        // One shared name per partition, by partition index (this is on the per-record path).
+        let mut shared: Vec<Option<std::rc::Rc<TopicPartition>>> = vec![None; partitions as usize];
         for record in records {
             let chosen =
                 producer.choose_partition(topic, partitions, &available, partition, &record);
             let send_id = self.sends.len() as u64;
-            let tp = shared
-                .entry(chosen)
-                .or_insert_with(|| {
-                    std::rc::Rc::new(TopicPartition {
-                        topic: topic.to_string(),
-                        partition: chosen,
-                    })
+            let name = || {
+                std::rc::Rc::new(TopicPartition {
+                    topic: topic.to_string(),
+                    partition: chosen,
                 })
-                .clone();
+            };
+            let tp = match shared.get_mut(chosen.0 as usize) {
+                Some(slot) => slot.get_or_insert_with(name).clone(),
+                None => name(),
+            };
             producer
                 .accumulate(topic, chosen, record, send_id, now)
                 .map_err(|why| BrokerRejection::Limit(why.into()))?;
@@ -344,13 +341,16 @@ impl Cluster {
         // whole ISR) and the answer will arrive.
         let must_wait = replica.hw <= last_offset || response_lost;
         if acks == Acks::All && must_wait {
-            if batch.records.is_empty() {
-                // Kept for a retry: the records as the log holds them.
-                batch.records = replica.log.last_records(batch.send_ids.len());
-            }
+            // Kept for a retry: the records as the log holds them, shared with it until then.
+            let written = if batch.records.is_empty() {
+                replica.log.newest_batch_records()
+            } else {
+                None
+            };
             self.parked.push(ParkedProduce {
                 producer: id,
                 batch,
+                written,
                 broker,
                 leader_epoch,
                 last_offset,
@@ -441,10 +441,7 @@ impl Cluster {
         let sends = &self.sends;
         let entries = batch.send_ids.iter().filter_map(|send_id| {
             let send = &sends[*send_id as usize];
-            let held = send.writes().rev().find(|(offset, epoch)| {
-                log.is_some_and(|l| *offset < l.leo() && l.epoch_at(*offset) == Some(*epoch))
-            });
-            let (offset, epoch) = held.or(send.last_write())?;
+            let (offset, epoch) = send.acknowledged_write(log)?;
             Some(Entry {
                 send: *send_id,
                 offset,
@@ -524,7 +521,7 @@ impl Cluster {
                     let id = request.producer;
                     self.retry_or_fail(
                         id,
-                        request.batch,
+                        request.into_batch(),
                         now,
                         "the response was lost",
                         true,
@@ -542,7 +539,8 @@ impl Cluster {
             };
             match error {
                 Some(error) => {
-                    self.produce_error(request.producer, request.batch, now, error, events);
+                    let id = request.producer;
+                    self.produce_error(id, request.into_batch(), now, error, events);
                 }
                 None => self.parked.push(request),
             }

@@ -200,6 +200,8 @@ pub struct Downstream {
 pub struct PipelineOutcome {
     pub broker: Outcome,
     pub downstream: Downstream,
+    /// The whole lab's state hash at the end (the tests' proof that a fork replays to itself).
+    pub state_hash: u64,
 }
 
 /// A row of the comparison as a page shows it.
@@ -388,6 +390,7 @@ fn pipeline_outcome(run: &Run) -> Option<PipelineOutcome> {
     Some(PipelineOutcome {
         broker: outcome(&run.lab)?,
         downstream: downstream(&run.lab, &run.watch)?,
+        state_hash: run.lab.state_hash(),
     })
 }
 

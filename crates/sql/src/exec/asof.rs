@@ -106,12 +106,12 @@ impl Executor {
         let left_values = self.resolve(&inequality.left, l)?.eval_cow(l)?;
         let right_values = self.resolve(&inequality.right, r)?.eval_cow(r)?;
         let right = Sorted::new(
-            &ids.ids[..r.rows],
+            &ids.build,
             (0..r.rows).map(|j| right_values.get(j)).collect(),
             r_null.as_deref(),
         );
         let left = Sorted::new(
-            &ids.ids[r.rows..],
+            &ids.probe,
             (0..l.rows).map(|i| left_values.get(i)).collect(),
             l_null.as_deref(),
         );
