@@ -269,6 +269,29 @@ async function streamingFrames(browser) {
 
 let origin;
 
+/**
+ * The engines' benchmarks on the bench page: broker throughput (RF 1, and RF 3 under faults),
+ * fork and compare, then SQL over 1M rows and 10M rows with their browser peers.
+ */
+async function engineBench(browser, page) {
+  await page.click(".bench-broker");
+  await page.waitForSelector(".broker-table", { timeout: 300000 });
+  const brokerRows = await page.$$eval(".broker-table tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  console.log("\n### Broker throughput (WebAssembly, headless Chromium)\n\n| measure | value |\n|---|---|");
+  for (const [m, v] of brokerRows) console.log(`| ${m} | ${v} |`);
+  const replicatedRows = await page.$$eval(".replicated-table tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  console.log("\n### Replicated throughput under a fault schedule (WebAssembly, headless Chromium)\n\n| measure | value |\n|---|---|");
+  for (const [m, v] of replicatedRows) console.log(`| ${m} | ${v} |`);
+  console.log("\n" + (await page.textContent(".replicated-ratio")));
+  await page.click(".bench-fork");
+  await page.waitForSelector(".fork-table", { timeout: 300000 });
+  const forkRows = await page.$$eval(".fork-table tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  console.log("\n### Fork and compare at a past tick (WebAssembly, headless Chromium)\n\n| measure | value |\n|---|---|");
+  for (const [m, v] of forkRows) console.log(`| ${m} | ${v} |`);
+  await sqlBench(browser, page);
+  await sqlLargeBench(browser, page);
+}
+
 async function main() {
   bundle();
   const served = await serve(DIST);
@@ -281,6 +304,14 @@ async function main() {
     await page.goto(`${origin}/#/bench`);
     await streamBench(page);
     await streamingFrames(browser);
+    await browser.close();
+    server.close();
+    return;
+  }
+  if (process.argv[2] === "engines") {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${origin}/#/bench`);
+    await engineBench(browser, page);
     await browser.close();
     server.close();
     return;
@@ -317,22 +348,7 @@ async function main() {
   const rows = await page.$$eval(".bench-table tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
   console.log("\n### Scrub benchmark (WebAssembly, headless Chromium)\n\n| measure | value |\n|---|---|");
   for (const [m, v] of rows) console.log(`| ${m} | ${v} |`);
-  await page.click(".bench-broker");
-  await page.waitForSelector(".broker-table", { timeout: 300000 });
-  const brokerRows = await page.$$eval(".broker-table tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
-  console.log("\n### Broker throughput (WebAssembly, headless Chromium)\n\n| measure | value |\n|---|---|");
-  for (const [m, v] of brokerRows) console.log(`| ${m} | ${v} |`);
-  const replicatedRows = await page.$$eval(".replicated-table tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
-  console.log("\n### Replicated throughput under a fault schedule (WebAssembly, headless Chromium)\n\n| measure | value |\n|---|---|");
-  for (const [m, v] of replicatedRows) console.log(`| ${m} | ${v} |`);
-  console.log("\n" + (await page.textContent(".replicated-ratio")));
-  await page.click(".bench-fork");
-  await page.waitForSelector(".fork-table", { timeout: 300000 });
-  const forkRows = await page.$$eval(".fork-table tbody tr", (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
-  console.log("\n### Fork and compare at a past tick (WebAssembly, headless Chromium)\n\n| measure | value |\n|---|---|");
-  for (const [m, v] of forkRows) console.log(`| ${m} | ${v} |`);
-  await sqlBench(browser, page);
-  await sqlLargeBench(browser, page);
+  await engineBench(browser, page);
   await pitBench(page);
   await streamBench(page);
   await frameTime(browser);

@@ -54,8 +54,9 @@ cargo fmt --all -- --check
 step "clippy (native)"
 cargo clippy --workspace --all-targets -- -D warnings
 
-step "clippy (wasm32)"
+step "clippy (wasm32, the release bundle and the build with the benchmark page)"
 cargo clippy --target wasm32-unknown-unknown -p flowlab --all-targets -- -D warnings
+cargo clippy --target wasm32-unknown-unknown -p flowlab --all-targets --features bench-page -- -D warnings
 
 step "native tests"
 cargo test --workspace

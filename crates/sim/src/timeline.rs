@@ -3,7 +3,7 @@
 //! The state at any tick is derived by replaying the journal. Replaying from tick 0 each time the
 //! learner drags the scrubber would grow with the journal, so the timeline keeps a copy of the
 //! state ("checkpoint") every [`CHECKPOINT_WORK`] units of replay work (one unit per tick or
-//! command). Jumping to a tick then costs one clone plus at most that much replay, whatever the
+//! command), and one where a branch starts. Jumping to a tick then costs one clone plus at most that much replay, whatever the
 //! journal's length. The head (the state at the journal's end) is kept live so that playing
 //! forward costs one tick per tick.
 //!
@@ -238,14 +238,30 @@ impl<M: Model> Timeline<M> {
     /// A second timeline that ends at `at` (clamped to the end): this one's journal up to and
     /// including the commands stamped `at`, and its checkpoints up to there. Commands applied to
     /// it at its end are a fork of this timeline, which stays as it was. Costs one
-    /// [`Timeline::state_at_shared`]; the branch copies that state only when it moves on.
+    /// [`Timeline::state_at_shared`]; the branch copies that state only when it moves on. That
+    /// state becomes the branch's newest checkpoint (shared, not copied): the branch replays from
+    /// it, and a checkpoint taken partway through its replay would cost one more copy of the
+    /// state it is changing.
     pub fn branch_at(&self, at: Tick) -> Timeline<M> {
         let at = at.min(self.end());
         let mut branch = self.clone();
         if at < self.end() {
             branch.cut_at(at, self.state_at_shared(at));
+            branch.checkpoint_head();
         }
         branch
+    }
+
+    /// Keeps the head as a checkpoint, if it is later than the newest one.
+    fn checkpoint_head(&mut self) {
+        let newest = self.checkpoints.last().map(|c| c.state.now());
+        if newest.is_some_and(|tick| tick < self.head.now()) {
+            self.checkpoints.push(Checkpoint {
+                state: Rc::clone(&self.head),
+                next_entry: self.journal.entries().len(),
+            });
+            self.work_since_checkpoint = 0;
+        }
     }
 
     /// Forgets everything after `at` (a tick before the end) and makes `head`, the state at `at`,
@@ -395,6 +411,16 @@ mod tests {
             let at = Tick(at).min(original.end());
             assert_eq!(branch.end(), at);
             assert_eq!(*branch.head(), replay(original.journal(), at).unwrap());
+            if at < original.end() {
+                // The branch point is the branch's newest checkpoint: the one the original had
+                // there, or the branch's head itself, shared (the commands stamped `at` applied).
+                let newest = branch.checkpoints.last().unwrap();
+                assert_eq!(newest.state.now(), at);
+                if !original.checkpoints.iter().any(|c| c.state.now() == at) {
+                    assert!(Rc::ptr_eq(&newest.state, &branch.head), "at {at:?}");
+                    assert_eq!(newest.next_entry, branch.journal().entries().len());
+                }
+            }
             branch.apply_at(at, add(7)).unwrap();
             forked.apply_at(at, add(7)).unwrap();
             for _ in 0..600 {
