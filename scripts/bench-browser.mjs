@@ -41,6 +41,24 @@ function bundle() {
 }
 
 /**
+ * Runs `run(rows)` in tools/bench/peers.html (the browser peers, installed by bench.sh) and
+ * returns its result; throws when the npm package `needs` is not installed.
+ */
+async function onPeersPage(browser, needs, run, rows) {
+  const peersDir = join(ROOT, "tools", "bench");
+  statSync(join(peersDir, "node_modules", needs));
+  const { server, origin: peerOrigin } = await serve(peersDir);
+  try {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${peerOrigin}/peers.html`);
+    await page.waitForFunction(() => window.peersReady === true, null, { timeout: 60000 });
+    return await page.evaluate(run, rows);
+  } finally {
+    server.close();
+  }
+}
+
+/**
  * The SQL benchmark in this browser: the lab's engine (the bench page), then sql.js and
  * DuckDB-WASM on the same tables and queries (tools/bench/peers.html, installed by bench.sh),
  * in the same headless Chromium run.
@@ -50,16 +68,9 @@ async function sqlBench(browser, page) {
   await page.waitForSelector(".sql-table", { timeout: 600000 });
   const ours = await page.$$eval(".sql-table tbody tr", (trs) => trs.map((tr) => [tr.cells[0].textContent, parseFloat(tr.cells[1].textContent), tr.cells[1].textContent]));
   for (const [name, , text] of ours) if (!/^[0-9.]+ ms/.test(text)) console.log(`(${name}: ${text})`);
-  const peersDir = join(ROOT, "tools", "bench");
   let peers = null;
   try {
-    statSync(join(peersDir, "node_modules", "sql.js"));
-    const { server: peerServer, origin: peerOrigin } = await serve(peersDir);
-    const peerPage = await (await browser.newContext()).newPage();
-    await peerPage.goto(`${peerOrigin}/peers.html`);
-    await peerPage.waitForFunction(() => window.peersReady === true, null, { timeout: 60000 });
-    peers = await peerPage.evaluate((rows) => window.runPeers(rows), 1000000);
-    peerServer.close();
+    peers = await onPeersPage(browser, "sql.js", (rows) => window.runPeers(rows), 1000000);
   } catch (e) {
     console.log(`\n(sql.js and DuckDB-WASM skipped: ${e.message.split("\n")[0]})`);
   }
@@ -86,13 +97,7 @@ async function sqlLargeBench(browser, page) {
   const ours = await page.$$eval(".sql-large-table tbody tr", (trs) => trs.map((tr) => [tr.cells[0].textContent, tr.cells[1].textContent]));
   let peer = null;
   try {
-    statSync(join(ROOT, "tools", "bench", "node_modules", "@duckdb"));
-    const { server: peerServer, origin: peerOrigin } = await serve(join(ROOT, "tools", "bench"));
-    const peerPage = await (await browser.newContext()).newPage();
-    await peerPage.goto(`${peerOrigin}/peers.html`);
-    await peerPage.waitForFunction(() => window.peersReady === true, null, { timeout: 60000 });
-    peer = await peerPage.evaluate((rows) => window.runLargePeer(rows), 10000000);
-    peerServer.close();
+    peer = await onPeersPage(browser, "@duckdb", (rows) => window.runLargePeer(rows), 10000000);
   } catch (e) {
     console.log(`\n(DuckDB-WASM skipped: ${e.message.split("\n")[0]})`);
   }
