@@ -34,6 +34,7 @@ pub use streaming;
 
 pub mod bench;
 pub mod check;
+pub mod cluster_lab;
 mod command_codec;
 pub mod compare;
 pub mod experiment_lab;

@@ -10,6 +10,7 @@ pub mod bind;
 pub mod column;
 pub mod csv;
 pub mod datasets;
+pub mod distributed;
 pub mod error;
 pub mod exec;
 pub mod expr;

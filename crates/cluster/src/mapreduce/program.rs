@@ -1,0 +1,1 @@
+//! The mapper, combiner and reducer language: a small subset of Python. INTERFACE stub.
