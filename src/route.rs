@@ -89,6 +89,12 @@ pub const LABS: &[LabInfo] = &[
         blurb: "The whole ML pipeline on one clock: clicks through a replicated Kafka topic, a stream job, the online store, model versions and a canary release with its analysis and A/B reading. Kill a broker or crash the job and follow the effect downstream.",
     },
     LabInfo {
+        id: "cluster",
+        title: "Distributed execution lab",
+        card: "Cluster lab",
+        blurb: "Spark's model of a query on a cluster: stages split at shuffles, one task per partition on executor slots, broadcast and sort-merge joins, adaptive coalescing and skew splits, cached tables, lost executors recomputed from lineage and stragglers copied; and Hadoop streaming MapReduce jobs in Python.",
+    },
+    LabInfo {
         id: "sql",
         title: "SQL lab",
         card: "SQL lab",

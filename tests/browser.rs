@@ -996,3 +996,118 @@ mod experiments_lab {
         assert_ne!(attribute(&root, ".experiment-allocation", "data-lost"), "0");
     }
 }
+
+/// The distributed execution lab's widgets: the page's widgets render; an example query becomes a
+/// journaled job whose stages are drawn and whose tasks fill the Gantt chart as the clock runs;
+/// a killed executor is shown lost; a MapReduce program that does not parse shows its line, the
+/// message and a hint under the editor, keeps its text and journals nothing.
+mod cluster_lab {
+    use super::*;
+    use web_sys::HtmlTextAreaElement;
+
+    fn count(root: &Element, selector: &str) -> u32 {
+        root.query_selector_all(selector).unwrap().length()
+    }
+
+    fn attribute(root: &Element, selector: &str, name: &str) -> String {
+        find(root, selector).get_attribute(name).unwrap_or_default()
+    }
+
+    async fn write(root: &Element, selector: &str, value: &str) {
+        let area: HtmlTextAreaElement = find(root, selector).dyn_into().unwrap();
+        area.set_value(value);
+        area.dispatch_event(&web_sys::InputEvent::new("input").unwrap())
+            .unwrap();
+        yew::scheduler::flush().await;
+    }
+
+    async fn cluster_lab() -> Element {
+        mount(HarnessProps {
+            share: None,
+            kinds: vec![
+                WidgetKind::TimeControls,
+                WidgetKind::ClusterControls,
+                WidgetKind::ClusterView,
+                WidgetKind::ClusterStages,
+                WidgetKind::ClusterTimeline,
+                WidgetKind::ClusterPlan,
+                WidgetKind::ClusterMapReduce,
+                WidgetKind::Journal,
+            ],
+            goal_lesson: None,
+            preset: Some(Preset::Cluster),
+            presets: false,
+        })
+        .await
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_query_becomes_a_job_whose_tasks_fill_the_timeline() {
+        let root = cluster_lab().await;
+        for widget in [".cluster-controls", ".cluster-view", ".cluster-mapreduce"] {
+            find(&root, widget);
+        }
+        assert_eq!(count(&root, ".cluster-view .dx-executor"), 4);
+        assert!(text(&root, "[data-widget=\"cluster-stages\"]").contains("No job yet"));
+        assert_eq!(count(&root, ".journal-list li"), 0);
+
+        click(&root, ".dx-example[data-example=\"GROUP BY\"]").await;
+        click(&root, ".dx-sql-run").await;
+        assert_eq!(
+            count(&root, ".journal-list li"),
+            1,
+            "the query is journaled"
+        );
+        let stages: u32 = attribute(&root, ".cluster-stages", "data-stages")
+            .parse()
+            .unwrap();
+        assert!(stages >= 2, "a GROUP BY shuffles: {stages} stages");
+        assert!(count(&root, ".dx-edge") >= 1, "an exchange between stages");
+        assert!(text(&root, ".dx-edge").contains("hashpartitioning"));
+        for _ in 0..5 {
+            click(&root, ".tc-step").await;
+        }
+        assert!(
+            count(&root, ".dx-bar") > 0,
+            "attempts are drawn after ticks"
+        );
+        assert!(
+            count(&root, ".cluster-view .dx-busy") > 0,
+            "slots run tasks"
+        );
+        assert!(text(&root, ".dx-explain").contains("Exchange"));
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_killed_executor_is_shown_lost() {
+        let root = cluster_lab().await;
+        choose(&root, ".dx-fault-executor", "1").await;
+        assert_eq!(text(&root, ".dx-kill"), "Kill executor 1");
+        click(&root, ".dx-kill").await;
+        assert_eq!(
+            attribute(&root, ".cluster-view [data-executor=\"1\"]", "data-alive"),
+            "false"
+        );
+        assert!(text(&root, ".cluster-view [data-executor=\"1\"]").contains("lost"));
+        assert_eq!(attribute(&root, ".cluster-view", "data-alive"), "3");
+        assert_eq!(count(&root, ".journal-list li"), 1);
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_program_that_does_not_parse_shows_its_line_and_keeps_the_text() {
+        let root = cluster_lab().await;
+        let program = "def map(line)\n    emit(line, 1)\n";
+        write(&root, ".dx-mr-program", program).await;
+        click(&root, ".dx-mr-run").await;
+        let error = text(&root, ".dx-program-error");
+        assert!(error.contains("Hint:"), "{error}");
+        assert_eq!(
+            attribute(&root, ".dx-program-error", "data-line"),
+            "1",
+            "{error}"
+        );
+        let area: HtmlTextAreaElement = find(&root, ".dx-mr-program").dyn_into().unwrap();
+        assert_eq!(area.value(), program, "the text is kept");
+        assert_eq!(count(&root, ".journal-list li"), 0, "nothing is journaled");
+    }
+}

@@ -129,6 +129,13 @@ fn tracks(catalog: &Catalog) -> Vec<Track<'_>> {
             also: None,
         },
         Track {
+            name: "Distributed execution".into(),
+            blurb: "A query on a cluster as Spark runs it: stages split at shuffles, tasks on executor slots, broadcast and sort-merge joins, adaptive coalescing and skew splits, caching, lost executors and stragglers; then Hadoop streaming MapReduce in Python.",
+            lessons: named("Distributed execution"),
+            lab: lab("cluster"),
+            also: None,
+        },
+        Track {
             name: "Pipeline".into(),
             blurb: "The capstone: every engine on one clock. Follow a click from producer to prediction, then watch a broker failover, a stalled stream job, stale features and a leaky model reach the canary's analysis, and find an incident's root cause from the metrics.",
             lessons: named("Pipeline"),
@@ -145,6 +152,7 @@ fn tracks(catalog: &Catalog) -> Vec<Track<'_>> {
                 | "Feature store"
                 | "Rollouts"
                 | "Experiments"
+                | "Distributed execution"
                 | "Pipeline"
         ) && !name.eq_ignore_ascii_case("streaming")
         {

@@ -34,6 +34,18 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     let key = format!("{}|{}", props.id, share.clone().unwrap_or_default());
     let replication = props.id.as_str() == "replication";
     let pipeline = props.id.as_str() == "pipeline";
+    // The cluster lab's board: its controls beside the cluster, the stages and the tasks, so a
+    // change and its effect are on screen together.
+    let board: Vec<(WidgetKind, &str)> = if props.id.as_str() == "cluster" {
+        vec![
+            (WidgetKind::ClusterControls, "Cluster, planner and faults"),
+            (WidgetKind::ClusterView, "The cluster: driver and executors"),
+            (WidgetKind::ClusterStages, "Stages of the latest job"),
+            (WidgetKind::ClusterTimeline, "Tasks over time"),
+        ]
+    } else {
+        Vec::new()
+    };
     // The replication lab and the overview show the same cluster two ways: each links the other.
     let companion = match props.id.as_str() {
         "replication" => Some((
@@ -147,6 +159,20 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                 (WidgetKind::StateHash, "Determinism check"),
             ],
         ),
+        "cluster" => (
+            "A query run the way Spark runs it on a cluster: a driver, four executors of two cores, the lab's tables split into partitions. \
+             Run an example query, press Play and watch its stages and tasks; then change the partitions, turn AQE off, broadcast nothing, cache a table, kill an executor mid-job or slow one down. \
+             Below: the plan and result, and MapReduce jobs written in Python.",
+            LabConfig { preset: Preset::Cluster, ..LabConfig::default() },
+            vec![WidgetKind::TimeControls],
+            vec![
+                (WidgetKind::ClusterPlan, "Plan and result"),
+                (WidgetKind::ClusterMapReduce, "MapReduce (Hadoop streaming)"),
+                (WidgetKind::Trace, "Event trace"),
+                (WidgetKind::Journal, "Journal"),
+                (WidgetKind::StateHash, "Determinism check"),
+            ],
+        ),
         "pipeline" => (
             "Clicks flow through a replicated Kafka topic, a stream job, the online store, model versions and a canary release, all on one clock. \
              Press Play, open a node, inject a fault and follow it downstream.",
@@ -206,6 +232,11 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                 <div class="lab-top">{ for top.into_iter().map(|kind| widgets::render(kind, None)) }</div>
                 if pipeline {
                     <PipelineWorkbench />
+                }
+                if !board.is_empty() {
+                    <div class="dx-board">
+                        { for board.into_iter().map(|(kind, caption)| widgets::render(kind, Some(caption))) }
+                    </div>
                 }
                 <div class="lab-grid">
                     { for grid.into_iter().map(|(kind, caption)| widgets::render(kind, Some(caption))) }

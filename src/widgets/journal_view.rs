@@ -44,6 +44,7 @@ fn describe(lab: &lab::state::Lab, command: &Command) -> String {
         Command::Rollout(command) => lab::rollout_lab::glue::describe_command(command),
         Command::Experiment(command) => lab::experiment_lab::glue::describe_command(command),
         Command::Pipeline(command) => lab::pipeline_lab::glue::describe_command(command),
+        Command::Cluster(command) => lab::cluster_lab::glue::describe_command(command),
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod broker;
 pub mod chart_canvas;
+pub mod cluster;
 pub mod emitter;
 pub mod events_chart;
 pub mod experiments;
@@ -113,6 +114,12 @@ pub fn render(kind: WidgetKind, caption: Option<&str>) -> Html {
         WidgetKind::PipelineFaults => html! { <pipeline::faults::PipelineFaults /> },
         WidgetKind::PipelineCharts => html! { <pipeline::over_time::PipelineCharts /> },
         WidgetKind::PipelineCompare => html! { <pipeline::compare::PipelineCompare /> },
+        WidgetKind::ClusterControls => html! { <cluster::controls::ClusterControls /> },
+        WidgetKind::ClusterView => html! { <cluster::view::ClusterView /> },
+        WidgetKind::ClusterStages => html! { <cluster::stages::ClusterStages /> },
+        WidgetKind::ClusterTimeline => html! { <cluster::timeline::ClusterTimeline /> },
+        WidgetKind::ClusterPlan => html! { <cluster::plan::ClusterPlan /> },
+        WidgetKind::ClusterMapReduce => html! { <cluster::mapreduce::ClusterMapReduce /> },
     };
     html! {
         <figure class={classes!("widget", format!("widget-{}", kind.name()))} data-widget={kind.name()}>

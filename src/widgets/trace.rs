@@ -37,6 +37,7 @@ pub fn describe(lab: &lab::state::Lab, traced: &TracedEvent) -> String {
         Event::Rollout(event) => lab::rollout_lab::glue::describe_event(event),
         Event::Experiment(event) => lab::experiment_lab::glue::describe_event(event),
         Event::Pipeline(event) => lab::pipeline_lab::glue::describe_event(event),
+        Event::Cluster(event) => lab::cluster_lab::glue::describe_event(event),
     }
 }
 
