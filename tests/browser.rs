@@ -1099,6 +1099,12 @@ mod cluster_lab {
         let program = "def map(line)\n    emit(line, 1)\n";
         write(&root, ".dx-mr-program", program).await;
         click(&root, ".dx-mr-run").await;
+        assert_eq!(
+            count(&root, ".dx-program-error"),
+            1,
+            "{}",
+            text(&root, ".cluster-mapreduce")
+        );
         let error = text(&root, ".dx-program-error");
         assert!(error.contains("Hint:"), "{error}");
         assert_eq!(

@@ -36,16 +36,17 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     let pipeline = props.id.as_str() == "pipeline";
     // The cluster lab's board: its controls beside the cluster, the stages and the tasks, so a
     // change and its effect are on screen together.
-    let board: Vec<(WidgetKind, &str)> = if props.id.as_str() == "cluster" {
-        vec![
-            (WidgetKind::ClusterControls, "Cluster, planner and faults"),
-            (WidgetKind::ClusterView, "The cluster: driver and executors"),
-            (WidgetKind::ClusterStages, "Stages of the latest job"),
-            (WidgetKind::ClusterTimeline, "Tasks over time"),
-        ]
-    } else {
-        Vec::new()
-    };
+    let board: Option<((WidgetKind, &str), Vec<(WidgetKind, &str)>)> =
+        (props.id.as_str() == "cluster").then(|| {
+            (
+                (WidgetKind::ClusterControls, "Cluster, planner and faults"),
+                vec![
+                    (WidgetKind::ClusterView, "The cluster: driver and executors"),
+                    (WidgetKind::ClusterStages, "Stages of the latest job"),
+                    (WidgetKind::ClusterTimeline, "Tasks over time"),
+                ],
+            )
+        });
     // The replication lab and the overview show the same cluster two ways: each links the other.
     let companion = match props.id.as_str() {
         "replication" => Some((
@@ -233,9 +234,12 @@ pub fn LabPage(props: &LabPageProps) -> Html {
                 if pipeline {
                     <PipelineWorkbench />
                 }
-                if !board.is_empty() {
+                if let Some(((controls, caption), watched)) = board {
                     <div class="dx-board">
-                        { for board.into_iter().map(|(kind, caption)| widgets::render(kind, Some(caption))) }
+                        { widgets::render(controls, Some(caption)) }
+                        <div class="dx-board-main">
+                            { for watched.into_iter().map(|(kind, caption)| widgets::render(kind, Some(caption))) }
+                        </div>
                     </div>
                 }
                 <div class="lab-grid">

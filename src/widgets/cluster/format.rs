@@ -95,10 +95,11 @@ pub fn state_class(state: AttemptState) -> &'static str {
     }
 }
 
-/// How many ticks a task takes on an executor running at `speed_percent`: its compute (work
-/// over the core's rate, less the source work a cached block saves) plus its shuffle fetch
-/// (bytes over the executor's network rate). An estimate for the fill of a running slot: the
-/// scheduler's own count decides when the task ends.
+/// How many ticks a task takes on an executor running at `speed_percent`, as the scheduler counts
+/// it when the attempt launches (`cluster::sched`'s timing module): its compute, ceil(work x 100 /
+/// (rate x speed)) where a cache hit saves the block's source work, plus its shuffle fetch,
+/// ceil(bytes / the network rate), at least one tick. The scheduler keeps that count private, so
+/// the fill of a running slot uses this copy of it.
 pub fn expected_ticks(
     task: &TaskSpec,
     config: &ClusterConfig,
@@ -109,10 +110,13 @@ pub fn expected_ticks(
         (Some(cached), true) => cached.source_work_units,
         _ => 0,
     };
-    let work = task.work_units.saturating_sub(saved);
-    let rate = (config.work_units_per_tick * u64::from(speed_percent.max(1)) / 100).max(1);
-    let network = config.network_bytes_per_tick.max(1);
-    (work.div_ceil(rate) + task.shuffle_read_bytes.div_ceil(network)).max(1)
+    let work = u128::from(task.work_units.saturating_sub(saved)) * 100;
+    let rate = u128::from(config.work_units_per_tick.max(1)) * u128::from(speed_percent.max(1));
+    let compute = u64::try_from(work.div_ceil(rate)).unwrap_or(u64::MAX);
+    let fetch = task
+        .shuffle_read_bytes
+        .div_ceil(config.network_bytes_per_tick.max(1));
+    compute.saturating_add(fetch).max(1)
 }
 
 /// How far a running attempt is, in percent (0 to 99: it is done only when the scheduler says).
@@ -189,7 +193,6 @@ mod tests {
             work_units_per_tick: 100,
             network_bytes_per_tick: 1_000,
             speculation: false,
-            task_max_failures: 4,
         }
     }
 

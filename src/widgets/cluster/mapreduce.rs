@@ -15,7 +15,7 @@ use super::{no_cluster_lab, try_send, Refusal};
 use crate::widgets::experiments::setup::parse_whole;
 use crate::widgets::form::{bind, bind_text};
 use lab::cluster::mapreduce::{Partitioner, EXAMPLES};
-use lab::cluster_lab::{ClusterLab, JobKind, MapReduceSpec};
+use lab::cluster_lab::{ClusterCommand, ClusterLab, JobKind, MapReduceSpec};
 use std::cell::Cell;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlTextAreaElement;
@@ -112,6 +112,21 @@ impl Form {
             input: self.input.clone(),
         })
     }
+}
+
+/// The job as the lab would run it, tried first on a copy of the lab: the lab checks a job's
+/// settings before journaling it but runs its program only when it applies it, so a program
+/// that does not parse or fails on the input is refused here, with its line, and the text stays
+/// in the editor.
+fn tried(
+    lab: Option<&ClusterLab>,
+    spec: MapReduceSpec,
+) -> Result<ClusterCommand, (String, String)> {
+    let command = ClusterCommand::MapReduce(spec);
+    if let Some(lab) = lab {
+        lab.clone().apply(&command)?;
+    }
+    Ok(command)
 }
 
 /// The form a lab starts with: its last MapReduce job's, else word count.
@@ -268,9 +283,8 @@ pub fn ClusterMapReduce() -> Html {
             refusal.set(
                 current
                     .spec()
-                    .and_then(|spec| {
-                        try_send(&session, lab::cluster_lab::ClusterCommand::MapReduce(spec))
-                    })
+                    .and_then(|spec| tried(session.view.cluster_lab(), spec))
+                    .and_then(|command| try_send(&session, command))
                     .err(),
             )
         })

@@ -236,7 +236,7 @@ pub fn ClusterStages() -> Html {
     let (width, height) = (layout.width, layout.height);
     html! {
         <div class="cluster-stages" data-stages={boxes.len().to_string()} data-job={job.id.0.to_string()}>
-            <p class="small muted dx-stages-caption">{ format!("Job {}: {} stages. Arrows carry the exchange that ends a stage and the bytes it moved.", job.id.0, boxes.len()) }</p>
+            <p class="small muted dx-stages-caption">{ format!("Job {}: {} stages; each arrow is an exchange, with the bytes it moved.", job.id.0, boxes.len()) }</p>
             <div class="dx-scroll">
                 <svg class="dx-dag" viewBox={format!("0 0 {width} {height}")} width={width.to_string()} height={height.to_string()}
                     style={format!("min-width: {}px", (width * 0.8).round())} role="img"

@@ -117,12 +117,17 @@ fn slot_row(
     }
 }
 
-/// The chart of one job.
-fn chart(lab: &ClusterLab, job: &LabJob) -> Html {
+/// The chart of one job, under `picker` (the job choice, when there are several).
+fn chart(lab: &ClusterLab, job: &LabJob, picker: Html) -> Html {
     let cluster = job_cluster(lab, job);
     let now = cluster.now_tick();
     let Some((start, end)) = cluster.job_span(job.id) else {
-        return html! { <p class="small muted">{ "This job waits for the one before it." }</p> };
+        return html! {
+            <div class="dx-timeline-head">
+                { picker }
+                <p class="small muted dx-timeline-summary">{ "This job waits for the one before it." }</p>
+            </div>
+        };
     };
     let span = gantt_span(start, end, now);
     let attempts: Vec<&TaskAttempt> = job_attempts(cluster, job.id).collect();
@@ -138,6 +143,8 @@ fn chart(lab: &ClusterLab, job: &LabJob) -> Html {
     let lengths = task_lengths(&attempts);
     html! {
         <>
+            <div class="dx-timeline-head">
+            { picker }
             <p class="small dx-timeline-summary" data-attempts={attempts.len().to_string()}>
                 { format!("{} attempts", attempts.len()) }
                 if failed > 0 { <span class="bad">{ format!(", {failed} failed") }</span> }
@@ -146,6 +153,7 @@ fn chart(lab: &ClusterLab, job: &LabJob) -> Html {
                     { format!("; median task {median} ticks, longest {longest} (task {name})") }
                 }
             </p>
+            </div>
             <div class="dx-scroll dx-gantt-scroll">
                 <div class="dx-gantt" style={format!("width: max(100%, {width_px}px)")}>
                     { for executors.iter().flat_map(|e| (0..e.slots).map(move |slot| (e, slot))).map(|(e, slot)| slot_row(cluster, e, slot, &attempts, span)) }
@@ -192,21 +200,25 @@ pub fn ClusterTimeline() -> Html {
         .filter(|i| *i < jobs.len())
         .unwrap_or(latest);
     let job = &jobs[shown];
+    let picker = if jobs.len() > 1 {
+        html! {
+            <label class="dx-inline-label dx-job-pick">
+                <span class="small">{ "Job" }</span>
+                <select onchange={bind_select(&picked)} aria-label="Job shown">
+                    { for jobs.iter().enumerate().rev().map(|(i, j)| html! {
+                        <option value={i.to_string()} selected={i == shown}>
+                            { format!("job {}{}", j.id.0, if i == latest { " (latest)" } else { "" }) }
+                        </option>
+                    }) }
+                </select>
+            </label>
+        }
+    } else {
+        html! {}
+    };
     html! {
         <div class="cluster-timeline" data-job={job.id.0.to_string()}>
-            if jobs.len() > 1 {
-                <label class="dx-inline-label dx-job-pick">
-                    <span class="small">{ "Job" }</span>
-                    <select onchange={bind_select(&picked)} aria-label="Job shown">
-                        { for jobs.iter().enumerate().rev().map(|(i, j)| html! {
-                            <option value={i.to_string()} selected={i == shown}>
-                                { format!("job {}{}", j.id.0, if i == latest { " (latest)" } else { "" }) }
-                            </option>
-                        }) }
-                    </select>
-                </label>
-            }
-            { chart(lab, job) }
+            { chart(lab, job, picker) }
         </div>
     }
 }

@@ -112,6 +112,7 @@ fn executor_view(cluster: &Cluster, executor: &ExecutorView) -> Html {
                     <span class="dx-memory-used" style={format!("width: {used_percent}%")}></span>
                 </span>
                 <span>{ format!("{} cached", bytes_text(executor.storage_used_bytes)) }</span>
+                <span class="dx-map-outputs" title="map outputs this executor serves to the next stage">{ format!("{} map outputs", executor.map_outputs) }</span>
             </div>
             if !executor.blocks.is_empty() {
                 <ul class="dx-blocks small" aria-label="Cached blocks">
@@ -121,7 +122,6 @@ fn executor_view(cluster: &Cluster, executor: &ExecutorView) -> Html {
                     if more_blocks > 0 { <li class="muted">{ format!("+{more_blocks} more") }</li> }
                 </ul>
             }
-            <p class="dx-map-outputs small muted">{ format!("{} map outputs", executor.map_outputs) }</p>
         </article>
     }
 }
