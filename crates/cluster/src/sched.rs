@@ -10,16 +10,16 @@
 //!
 //! What is modelled, with the Spark settings it follows
 //! (<https://spark.apache.org/docs/latest/configuration.html>):
-//! - task duration ([`timing`]): compute over the executor's speed, plus the shuffle fetch over
+//! - task duration (`sched/timing.rs`): compute over the executor's speed, plus the shuffle fetch over
 //!   the network, fixed at launch;
-//! - cached blocks ([`blocks`]): kept in executor storage memory, preferred by the tasks that read
+//! - cached blocks (`sched/blocks.rs`): kept in executor storage memory, preferred by the tasks that read
 //!   them with delay scheduling (`spark.locality.wait`, here [`LOCALITY_WAIT_TICKS`]);
-//! - executor loss ([`recovery`]): running attempts fail, cached blocks and map outputs on it are
+//! - executor loss (`sched/recovery.rs`): running attempts fail, cached blocks and map outputs on it are
 //!   gone, the stages whose lost outputs are still needed are resubmitted for exactly the lost
 //!   partitions (lineage) and running readers fail with a fetch failure. Like Spark, neither kind
 //!   of failure counts against `spark.task.maxFailures`, and no other failure exists here, so the
 //!   model has no task failure limit;
-//! - speculative execution ([`speculation`]): `spark.speculation` with
+//! - speculative execution (`sched/speculation.rs`): `spark.speculation` with
 //!   `spark.speculation.quantile` 0.75 and `spark.speculation.multiplier` 1.5.
 //!
 //! What it leaves out: the external shuffle service (`spark.shuffle.service.enabled`) that would
@@ -32,9 +32,11 @@
 //! commands at the same ticks give the same [`Cluster::attempts`].
 
 mod blocks;
+mod completion;
 mod executor;
 mod job_run;
 mod launch;
+mod queue;
 mod recovery;
 mod speculation;
 mod timing;
@@ -45,7 +47,7 @@ mod tests;
 use std::fmt;
 
 use executor::Executor;
-use job_run::{JobRecord, JobRun, TaskState};
+use job_run::{JobRecord, TaskState};
 
 /// `spark.locality.wait` in ticks: how long a task whose cached block lives on a busy executor
 /// waits for a slot there before it runs anywhere (and misses the cache).
@@ -315,7 +317,7 @@ impl Cluster {
 
     /// Queues a job; jobs run one after another (FIFO).
     pub fn submit(&mut self, job: JobSpec) -> JobId {
-        let id = JobId(u32::try_from(self.jobs.len()).unwrap_or(u32::MAX));
+        let id = job_id(self.jobs.len());
         self.jobs.push(JobRecord::waiting(job));
         id
     }
@@ -346,7 +348,10 @@ impl Cluster {
         self.now_tick
     }
 
-    /// Loses an executor (a machine dies): see [`recovery`].
+    /// Loses a live executor (a machine dies): its running attempts fail (`ExecutorLost`), its
+    /// cached blocks and map outputs are gone, the stages whose lost outputs are still needed
+    /// are resubmitted for those partitions and their running readers fail (`FetchFailed`).
+    /// Refused for a dead or unknown executor.
     pub fn kill_executor(
         &mut self,
         executor: ExecutorId,
@@ -452,12 +457,6 @@ impl Cluster {
         self.jobs.get(usize::try_from(job.0).ok()?)
     }
 
-    fn has_unfinished_jobs(&self) -> bool {
-        self.jobs
-            .iter()
-            .any(|record| matches!(record.state, JobState::Waiting | JobState::Running))
-    }
-
     /// The index of a live executor, or why a command cannot touch it.
     fn alive_executor_index(&self, executor: ExecutorId) -> Result<usize, ClusterError> {
         let index = usize::from(executor.0);
@@ -477,11 +476,19 @@ impl Cluster {
         }
     }
 
-    /// Map outputs of the running job held on `executor` (finished jobs' outputs are cleaned).
+    /// Map outputs of the running job held on a live `executor` (finished jobs' outputs are
+    /// cleaned; a dead executor's are gone even where no stage needed them again).
     fn map_outputs_on(&self, executor: ExecutorId) -> usize {
+        let alive = self
+            .executors
+            .get(usize::from(executor.0))
+            .is_some_and(|e| e.alive);
         let Some(run) = self.active_job.and_then(|j| self.jobs[j].run.as_ref()) else {
             return 0;
         };
+        if !alive {
+            return 0;
+        }
         run.stages
             .iter()
             .filter(|stage| stage.has_children())
@@ -491,148 +498,16 @@ impl Cluster {
             )
             .count()
     }
+}
 
-    /// Frees the slot an attempt holds.
-    fn release_slot(&mut self, attempt: usize) {
-        let TaskAttempt { executor, slot, .. } = self.attempts[attempt];
-        self.executors[usize::from(executor.0)].slots[usize::from(slot)] = None;
-    }
+/// The id of the job at `index` in submission order.
+fn job_id(index: usize) -> JobId {
+    JobId(u32::try_from(index).unwrap_or(u32::MAX))
+}
 
-    /// Ends a running attempt in `state` now and frees its slot (the task's bookkeeping is the
-    /// caller's).
-    fn end_attempt(&mut self, attempt: usize, state: AttemptState) {
-        self.attempts[attempt].state = state;
-        self.attempts[attempt].end_tick = Some(self.now_tick);
-        self.release_slot(attempt);
-    }
-
-    /// Succeeds the attempts whose duration is up, in launch order; a speculative race's loser
-    /// is killed.
-    fn finish_due_attempts(&mut self) {
-        let mut due: Vec<usize> = self
-            .executors
-            .iter()
-            .flat_map(|executor| executor.slots.iter().flatten().copied())
-            .filter(|&a| {
-                self.attempts[a].start_tick + self.plans[a].duration_ticks <= self.now_tick
-            })
-            .collect();
-        due.sort_unstable();
-        for attempt in due {
-            if self.attempts[attempt].state == AttemptState::Running {
-                self.succeed_attempt(attempt);
-            }
-        }
-    }
-
-    fn succeed_attempt(&mut self, attempt: usize) {
-        self.end_attempt(attempt, AttemptState::Succeeded);
-        let AttemptPlan {
-            stage_index,
-            task_index,
-            ..
-        } = self.plans[attempt];
-        let executor = self.attempts[attempt].executor;
-        let Some(job) = self.active_job else { return };
-        let Some(run) = self.jobs[job].run.as_mut() else {
-            return;
-        };
-        let task = &mut run.stages[stage_index].tasks[task_index];
-        let losers = match std::mem::replace(&mut task.state, TaskState::Done { attempt, executor })
-        {
-            TaskState::Running(attempts) => attempts,
-            TaskState::Pending | TaskState::Done { .. } => Vec::new(),
-        };
-        for loser in losers.into_iter().filter(|&l| l != attempt) {
-            self.end_attempt(loser, AttemptState::Killed);
-        }
-        if !self.attempts[attempt].cache_hit {
-            self.cache_computed_block(job, stage_index, task_index, executor);
-        }
-    }
-
-    /// After a cache miss, keeps the block where it was computed, if no live executor holds it
-    /// already and that executor's storage memory has room.
-    fn cache_computed_block(
-        &mut self,
-        job: usize,
-        stage_index: usize,
-        task_index: usize,
-        executor: ExecutorId,
-    ) {
-        let Some(input) = &self.jobs[job].spec.stages[stage_index].tasks[task_index].cache else {
-            return;
-        };
-        if self.block_holder(&input.block).is_none() {
-            self.executors[usize::from(executor.0)]
-                .blocks
-                .try_store(&input.block, input.bytes);
-        }
-    }
-
-    /// The live executor holding a cached block (the lowest id, if several).
-    fn block_holder(&self, block: &str) -> Option<usize> {
-        self.executors
-            .iter()
-            .position(|executor| executor.alive && executor.blocks.holds(block))
-    }
-
-    /// Completes stages and the running job, and starts queued jobs while they can start.
-    fn settle_jobs(&mut self, events: &mut Vec<ClusterEvent>) {
-        loop {
-            if let Some(job) = self.active_job {
-                self.settle_active_job(job, events);
-            }
-            if self.active_job.is_some() || !self.start_next_job(events) {
-                return;
-            }
-        }
-    }
-
-    fn settle_active_job(&mut self, job: usize, events: &mut Vec<ClusterEvent>) {
-        let id = JobId(u32::try_from(job).unwrap_or(u32::MAX));
-        let now = self.now_tick;
-        let record = &mut self.jobs[job];
-        let Some(run) = record.run.as_mut() else {
-            return;
-        };
-        run.settle(id, events);
-        if run.all_completed() {
-            record.state = JobState::Succeeded;
-            record.end_tick = Some(now);
-            let ticks = now - record.start_tick.unwrap_or(now);
-            events.push(ClusterEvent::JobSucceeded { job: id, ticks });
-            self.active_job = None;
-        }
-    }
-
-    /// Starts the oldest waiting job; false when none waits.
-    fn start_next_job(&mut self, events: &mut Vec<ClusterEvent>) -> bool {
-        let Some(job) = self
-            .jobs
-            .iter()
-            .position(|record| record.state == JobState::Waiting)
-        else {
-            return false;
-        };
-        let id = JobId(u32::try_from(job).unwrap_or(u32::MAX));
-        let record = &mut self.jobs[job];
-        record.start_tick = Some(self.now_tick);
-        events.push(ClusterEvent::JobStarted(id));
-        match JobRun::plan(&record.spec) {
-            Ok(run) => {
-                record.state = JobState::Running;
-                record.run = Some(run);
-                self.active_job = Some(job);
-            }
-            Err(reason) => {
-                record.state = JobState::Failed;
-                record.end_tick = Some(self.now_tick);
-                events.push(ClusterEvent::JobFailed { job: id, reason });
-            }
-        }
-        true
-    }
+/// The id of the stage at `index` in its job's spec.
+fn stage_id(index: usize) -> StageId {
+    StageId(u16::try_from(index).unwrap_or(u16::MAX))
 }
 
 /// The config with every field in its range (the constructor cannot refuse).

@@ -28,7 +28,7 @@ struct Scenario {
 
 fn task_strategy(partition: u32, reads_shuffle: bool) -> impl Strategy<Value = TaskSpec> {
     (
-        0u64..60,
+        0u64..120,
         0u64..300,
         0u64..200,
         proptest::option::of((0u32..4, 50u64..200, 0u64..60)),
@@ -75,11 +75,11 @@ fn job_strategy() -> impl Strategy<Value = JobSpec> {
 
 fn command_strategy() -> impl Strategy<Value = (u64, Command)> {
     let command = prop_oneof![
-        (0u16..8).prop_map(Command::Kill),
-        Just(Command::Add),
-        (0u16..8, 10u16..101).prop_map(|(e, s)| Command::Slow(e, s)),
+        3 => (0u16..6).prop_map(Command::Kill),
+        2 => Just(Command::Add),
+        1 => (0u16..6, 10u16..101).prop_map(|(e, s)| Command::Slow(e, s)),
     ];
-    (0u64..40, command)
+    (0u64..25, command)
 }
 
 fn scenario_strategy() -> impl Strategy<Value = Scenario> {
@@ -89,7 +89,7 @@ fn scenario_strategy() -> impl Strategy<Value = Scenario> {
         0u64..400,
         any::<bool>(),
         proptest::collection::vec(job_strategy(), 1..4),
-        proptest::collection::vec(command_strategy(), 0..8),
+        proptest::collection::vec(command_strategy(), 0..10),
     )
         .prop_map(
             |(executors, cores, storage, speculation, jobs, mut commands)| {
@@ -110,19 +110,32 @@ fn scenario_strategy() -> impl Strategy<Value = Scenario> {
         )
 }
 
-/// Runs the scenario to the end (adding an executor if the commands left none alive) and
-/// returns the cluster and every event it reported.
-fn run(scenario: &Scenario) -> (Cluster, Vec<ClusterEvent>) {
+/// What a scenario did: the cluster at the end, every event, and when each executor was killed.
+struct Outcome {
+    cluster: Cluster,
+    events: Vec<ClusterEvent>,
+    killed_at_tick: BTreeMap<ExecutorId, u64>,
+}
+
+/// Runs the scenario to the end (adding an executor if the commands left none alive).
+fn run(scenario: &Scenario) -> Outcome {
     let mut cluster = Cluster::new(scenario.config.clone());
     for job in &scenario.jobs {
         cluster.submit(job.clone());
     }
     let mut events = Vec::new();
+    let mut killed_at_tick = BTreeMap::new();
     let last_command_tick = scenario.commands.last().map_or(0, |(tick, _)| *tick);
     for tick in 0..=last_command_tick {
         for (_, command) in scenario.commands.iter().filter(|(t, _)| *t == tick) {
             let reported = match command {
-                Command::Kill(e) => cluster.kill_executor(ExecutorId(*e)).unwrap_or_default(),
+                Command::Kill(e) => {
+                    let reported = cluster.kill_executor(ExecutorId(*e)).unwrap_or_default();
+                    if !reported.is_empty() {
+                        killed_at_tick.insert(ExecutorId(*e), cluster.now_tick());
+                    }
+                    reported
+                }
                 Command::Add => cluster.add_executor().unwrap_or_default(),
                 Command::Slow(e, speed) => {
                     let _refused_for_a_dead_executor = cluster.set_speed(ExecutorId(*e), *speed);
@@ -151,7 +164,11 @@ fn run(scenario: &Scenario) -> (Cluster, Vec<ClusterEvent>) {
         }
         events.extend(cluster.tick());
     }
-    (cluster, events)
+    Outcome {
+        cluster,
+        events,
+        killed_at_tick,
+    }
 }
 
 fn job_id(index: usize) -> JobId {
@@ -176,12 +193,12 @@ fn resubmissions(events: &[ClusterEvent]) -> BTreeMap<(JobId, StageId, u32), usi
     counts
 }
 
-fn winners<'a>(
-    attempts: &'a [TaskAttempt],
+fn winners(
+    attempts: &[TaskAttempt],
     job: JobId,
     stage: StageId,
     partition: u32,
-) -> impl Iterator<Item = &'a TaskAttempt> {
+) -> impl Iterator<Item = &TaskAttempt> {
     attempts.iter().filter(move |a| {
         a.job == job
             && a.stage == stage
@@ -191,11 +208,11 @@ fn winners<'a>(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(96))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
     fn every_job_succeeds_with_one_winner_per_stage_execution(scenario in scenario_strategy()) {
-        let (cluster, events) = run(&scenario);
+        let Outcome { cluster, events, .. } = run(&scenario);
         let resubmitted = resubmissions(&events);
         for (j, spec) in scenario.jobs.iter().enumerate() {
             let job = job_id(j);
@@ -216,7 +233,7 @@ proptest! {
 
     #[test]
     fn no_slot_runs_two_attempts_at_once(scenario in scenario_strategy()) {
-        let (cluster, _) = run(&scenario);
+        let cluster = run(&scenario).cluster;
         let mut by_slot: BTreeMap<(ExecutorId, u16), Vec<(u64, u64)>> = BTreeMap::new();
         for a in cluster.attempts() {
             let end = a.end_tick.unwrap_or(u64::MAX);
@@ -231,17 +248,34 @@ proptest! {
         }
     }
 
+    /// A child task starts only after every parent partition succeeded, and one that succeeds
+    /// read, for every parent partition, a map output that stayed on a live executor from the
+    /// moment it was written until the child finished (a kill in between must fail the child
+    /// with a fetch failure and resubmit the parent's partition).
     #[test]
-    fn no_child_task_starts_before_its_parents_partitions_succeeded(scenario in scenario_strategy()) {
-        let (cluster, _) = run(&scenario);
+    fn child_tasks_read_parent_outputs_that_exist(scenario in scenario_strategy()) {
+        let Outcome { cluster, killed_at_tick, .. } = run(&scenario);
         let attempts = cluster.attempts();
         for a in attempts {
             let spec = &scenario.jobs[a.job.0 as usize];
+            let read_until = match a.state {
+                AttemptState::Succeeded => a.end_tick,
+                _ => None,
+            };
             for parent in &spec.stages[usize::from(a.stage.0)].parents {
                 for task in &spec.stages[usize::from(parent.0)].tasks {
-                    let ready = winners(attempts, a.job, *parent, task.partition)
-                        .any(|w| w.end_tick.is_some_and(|end| end <= a.start_tick));
-                    prop_assert!(ready, "{:?} started before {:?}#{}", a, parent, task.partition);
+                    let mut written_before_start = winners(attempts, a.job, *parent, task.partition)
+                        .filter(|w| w.end_tick.is_some_and(|end| end <= a.start_tick));
+                    let survived = |w: &TaskAttempt| {
+                        let (Some(written), Some(read)) = (w.end_tick, read_until) else {
+                            return true;
+                        };
+                        killed_at_tick
+                            .get(&w.executor)
+                            .is_none_or(|&killed| killed < written || killed >= read)
+                    };
+                    let ok = written_before_start.any(survived);
+                    prop_assert!(ok, "{:?} has no live output of {:?}#{}", a, parent, task.partition);
                 }
             }
         }
@@ -249,7 +283,7 @@ proptest! {
 
     #[test]
     fn storage_memory_is_never_exceeded(scenario in scenario_strategy()) {
-        let (cluster, _) = run(&scenario);
+        let cluster = run(&scenario).cluster;
         for e in cluster.executors() {
             prop_assert!(e.storage_used_bytes <= scenario.config.storage_bytes_per_executor);
             prop_assert!(e.alive || e.blocks.is_empty());
@@ -258,10 +292,9 @@ proptest! {
 
     #[test]
     fn the_same_scenario_gives_the_same_attempts(scenario in scenario_strategy()) {
-        let (first, first_events) = run(&scenario);
-        let (second, second_events) = run(&scenario);
-        prop_assert_eq!(first.attempts(), second.attempts());
-        prop_assert_eq!(first_events, second_events);
+        let (first, second) = (run(&scenario), run(&scenario));
+        prop_assert_eq!(first.cluster.attempts(), second.cluster.attempts());
+        prop_assert_eq!(first.events, second.events);
     }
 
     #[test]
@@ -270,7 +303,7 @@ proptest! {
             config: ClusterConfig { speculation: false, ..scenario.config },
             ..scenario
         };
-        let (cluster, events) = run(&scenario);
+        let Outcome { cluster, events, .. } = run(&scenario);
         prop_assert!(cluster.attempts().iter().all(|a| !a.speculative));
         let launched = events.iter().any(|e| matches!(e, ClusterEvent::SpeculativeLaunched { .. }));
         prop_assert!(!launched);

@@ -5,7 +5,7 @@
 //! partition has a successful task, and becomes incomplete again when map outputs it produced
 //! are lost and still needed ([`super::recovery`]).
 
-use super::{ClusterEvent, ExecutorId, JobId, JobSpec, JobState, StageId};
+use super::{ClusterEvent, ExecutorId, JobId, JobSpec, JobState};
 
 /// A submitted job: its spec, its state and, once started, its progress.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -161,7 +161,7 @@ impl JobRun {
             if self.stages[index].completed || !self.parents_completed(index) {
                 continue;
             }
-            let stage_id = StageId(u16::try_from(index).unwrap_or(u16::MAX));
+            let stage_id = super::stage_id(index);
             let stage = &mut self.stages[index];
             if !stage.submitted {
                 stage.submitted = true;

@@ -125,7 +125,7 @@ impl Cluster {
         }
         executor.slots[usize::from(slot.slot)] = Some(index);
         self.attempts.push(TaskAttempt {
-            job: super::JobId(u32::try_from(job).unwrap_or(u32::MAX)),
+            job: super::job_id(job),
             stage: spec.id,
             partition: task_spec.partition,
             attempt: attempt_number,

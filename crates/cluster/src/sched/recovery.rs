@@ -13,7 +13,7 @@
 //! Spark counts neither failure against `spark.task.maxFailures`, and neither does the model.
 
 use super::job_run::TaskState;
-use super::{AttemptState, Cluster, ClusterEvent, ExecutorId, FailureReason, StageId};
+use super::{AttemptState, Cluster, ClusterEvent, ExecutorId, FailureReason};
 
 impl Cluster {
     /// Loses a live executor and recovers its running job; the events in order: the loss, the
@@ -70,7 +70,7 @@ impl Cluster {
     /// and are still needed, failing the running readers of each.
     fn resubmit_lost_outputs(&mut self, events: &mut Vec<ClusterEvent>) {
         let Some(job) = self.active_job else { return };
-        let job_id = super::JobId(u32::try_from(job).unwrap_or(u32::MAX));
+        let job_id = super::job_id(job);
         let stage_count = self.jobs[job]
             .run
             .as_ref()
@@ -85,7 +85,7 @@ impl Cluster {
                 .iter()
                 .map(|&task| spec.tasks[task].partition)
                 .collect();
-            let stage = StageId(u16::try_from(stage_index).unwrap_or(u16::MAX));
+            let stage = super::stage_id(stage_index);
             let Some(run) = self.jobs[job].run.as_mut() else {
                 return;
             };

@@ -311,6 +311,7 @@ fn a_lost_output_no_incomplete_stage_reads_is_not_recomputed() {
             }
         ]
     );
+    assert_eq!(cluster.executors()[1].map_outputs, 0);
     cluster.run_until_idle(200);
     assert_eq!(cluster.job_state(job), Some(JobState::Succeeded));
     assert_eq!(of_stage(&cluster, 0).len(), 2);
