@@ -483,12 +483,10 @@ impl Cluster {
             .executors
             .get(usize::from(executor.0))
             .is_some_and(|e| e.alive);
-        let Some(run) = self.active_job.and_then(|j| self.jobs[j].run.as_ref()) else {
+        let run = self.active_job.and_then(|j| self.jobs[j].run.as_ref());
+        let Some(run) = run.filter(|_| alive) else {
             return 0;
         };
-        if !alive {
-            return 0;
-        }
         run.stages
             .iter()
             .filter(|stage| stage.has_children())

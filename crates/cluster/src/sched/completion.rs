@@ -7,7 +7,7 @@ use super::{AttemptPlan, AttemptState, Cluster, ExecutorId, TaskAttempt};
 
 impl Cluster {
     /// Frees the slot an attempt holds.
-    pub(super) fn release_slot(&mut self, attempt: usize) {
+    fn release_slot(&mut self, attempt: usize) {
         let TaskAttempt { executor, slot, .. } = self.attempts[attempt];
         self.executors[usize::from(executor.0)].slots[usize::from(slot)] = None;
     }
@@ -39,7 +39,7 @@ impl Cluster {
         }
     }
 
-    pub(super) fn succeed_attempt(&mut self, attempt: usize) {
+    fn succeed_attempt(&mut self, attempt: usize) {
         self.end_attempt(attempt, AttemptState::Succeeded);
         let AttemptPlan {
             stage_index,
@@ -67,7 +67,7 @@ impl Cluster {
 
     /// After a cache miss, keeps the block where it was computed, if no live executor holds it
     /// already and that executor's storage memory has room.
-    pub(super) fn cache_computed_block(
+    fn cache_computed_block(
         &mut self,
         job: usize,
         stage_index: usize,

@@ -24,7 +24,7 @@ impl Cluster {
         }
     }
 
-    pub(super) fn settle_active_job(&mut self, job: usize, events: &mut Vec<ClusterEvent>) {
+    fn settle_active_job(&mut self, job: usize, events: &mut Vec<ClusterEvent>) {
         let id = job_id(job);
         let now = self.now_tick;
         let record = &mut self.jobs[job];
@@ -42,7 +42,7 @@ impl Cluster {
     }
 
     /// Starts the oldest waiting job; false when none waits.
-    pub(super) fn start_next_job(&mut self, events: &mut Vec<ClusterEvent>) -> bool {
+    fn start_next_job(&mut self, events: &mut Vec<ClusterEvent>) -> bool {
         let Some(job) = self
             .jobs
             .iter()
