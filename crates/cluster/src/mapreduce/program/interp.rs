@@ -1,0 +1,928 @@
+//! The tree-walking interpreter: one [`Session`] is one task's process running the program.
+//!
+//! [`Session::start`] runs the top level once (assignments make the module's state, `def`s make
+//! functions); the task then calls `map`, `combine` or `reduce` once per line or key with
+//! [`Session::call`], and top-level variables keep their values between calls, as in a
+//! streaming task's long-lived Python process. Scoping is Python's: a name a function assigns is
+//! local to it unless declared `global`.
+//!
+//! Every statement, loop iteration and call costs a step, and built-ins cost one step per item
+//! they go through; a session stops with a [`ErrorKind::StepBudget`] error past its budget and
+//! with [`ErrorKind::OutputCap`] past its output cap, so an endless loop cannot hang the page.
+
+mod builtins;
+mod methods;
+
+use super::ast::{BinOp, CmpOp, Expr, ExprKind, FunctionDef, Program, Stmt, StmtKind, Target};
+use super::value::{py_cmp, py_eq, raise, set_contains, Builtin, Raised, Value};
+use super::{ErrorKind, ProgramError};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// Deepest chain of user function calls (CPython's default is 1000; this lab's stack is small).
+const CALL_DEPTH_MAX: usize = 40;
+/// Longest string a program may build, in bytes.
+pub const STR_BYTES_MAX: usize = 1_000_000;
+/// Longest list, tuple or range a program may build.
+pub const ITEMS_MAX: usize = 1_000_000;
+
+/// What one session may spend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub steps_max: u64,
+    /// Bytes of emitted lines (each line's bytes plus its newline).
+    pub output_bytes_max: u64,
+}
+
+/// One task's run of a program.
+#[derive(Debug)]
+pub struct Session {
+    globals: BTreeMap<Rc<str>, Value>,
+    frames: Vec<Frame>,
+    steps: u64,
+    limits: Limits,
+    /// Joins tuple items and the key and value of an emitted line.
+    separator: String,
+    output: Vec<String>,
+    output_bytes: u64,
+}
+
+#[derive(Debug)]
+struct Frame {
+    func: Rc<FunctionDef>,
+    locals: BTreeMap<Rc<str>, Value>,
+}
+
+/// How a block ended.
+enum Flow {
+    Normal,
+    Break,
+    Continue,
+    Return(Value),
+}
+
+type Run<T> = Result<T, ProgramError>;
+
+/// A Python exception not yet placed on a program line.
+fn unplaced((message, hint): Raised) -> ProgramError {
+    ProgramError {
+        line: 0,
+        message,
+        hint,
+        kind: ErrorKind::Runtime,
+    }
+}
+
+impl Session {
+    /// Runs the program's top level; the session is then ready for calls.
+    pub fn start(program: &Program, limits: Limits, separator: char) -> Run<Session> {
+        let mut session = Session {
+            globals: BTreeMap::new(),
+            frames: Vec::new(),
+            steps: 0,
+            limits,
+            separator: separator.to_string(),
+            output: Vec::new(),
+            output_bytes: 0,
+        };
+        session.exec_block(&program.body)?;
+        Ok(session)
+    }
+
+    /// Steps run so far.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// The lines emitted since the last call of this, in emit order.
+    pub fn take_output(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.output)
+    }
+
+    /// Whether the program defines a function `name` (at its top level, after running it).
+    pub fn has_function(&self, name: &str) -> bool {
+        matches!(self.globals.get(name), Some(Value::Function(_)))
+    }
+
+    /// Calls the program's function `name` with `args`.
+    pub fn call(&mut self, name: &str, args: Vec<Value>) -> Run<Value> {
+        match self.globals.get(name).cloned() {
+            Some(Value::Function(f)) => {
+                let line = f.line;
+                self.call_function(&f, args, Vec::new())
+                    .map_err(|e| e.placed(line))
+            }
+            _ => Err(ProgramError::runtime(
+                1,
+                format!("NameError: name '{name}' is not defined"),
+                format!("define it: def {name}(...):"),
+            )),
+        }
+    }
+
+    fn step(&mut self, n: u64) -> Run<()> {
+        self.steps = self.steps.saturating_add(n);
+        if self.steps > self.limits.steps_max {
+            return Err(ProgramError {
+                line: 0,
+                message: format!(
+                    "the program ran over {} steps",
+                    sim::text::group_thousands(self.limits.steps_max)
+                ),
+                hint: "is there a loop that never ends (a while whose condition stays true)?"
+                    .to_string(),
+                kind: ErrorKind::StepBudget,
+            });
+        }
+        Ok(())
+    }
+
+    /// Charges steps for the size of the values an operation goes through (a step per 64 bytes
+    /// of text and per 16 items), so work on big values counts against the budget too.
+    fn charge(&mut self, values: &[&Value]) -> Run<()> {
+        let cost: u64 = values.iter().map(|v| size_cost(v)).sum();
+        if cost == 0 {
+            return Ok(());
+        }
+        self.step(cost)
+    }
+
+    /// Writes one output line (`emit`).
+    fn write_line(&mut self, line: String) -> Run<()> {
+        self.output_bytes = self.output_bytes.saturating_add(line.len() as u64 + 1);
+        if self.output_bytes > self.limits.output_bytes_max {
+            return Err(ProgramError {
+                line: 0,
+                message: format!(
+                    "the program emitted over {} bytes",
+                    sim::text::group_thousands(self.limits.output_bytes_max)
+                ),
+                hint: "emit once per word or key, not inside a loop that repeats".to_string(),
+                kind: ErrorKind::OutputCap,
+            });
+        }
+        self.output.push(line);
+        Ok(())
+    }
+
+    // ---- names ----
+
+    fn load(&self, name: &Rc<str>) -> Result<Value, Raised> {
+        if let Some(frame) = self.frames.last() {
+            if frame.func.locals.contains(name) {
+                return match frame.locals.get(name) {
+                    Some(v) => Ok(v.clone()),
+                    None => self.unbound_local(name),
+                };
+            }
+        }
+        if let Some(v) = self.globals.get(name) {
+            return Ok(v.clone());
+        }
+        if let Some(b) = Builtin::named(name) {
+            return Ok(Value::Builtin(b));
+        }
+        let mut known: Vec<&str> = self.globals.keys().map(|k| &**k).collect();
+        if let Some(frame) = self.frames.last() {
+            known.extend(frame.func.locals.iter().map(|k| &**k));
+        }
+        known.extend(Builtin::ALL.iter().map(|(n, _)| *n));
+        let hint = match &**name {
+            "print" => "print is not available: emit(key, value) writes the task's output lines"
+                .to_string(),
+            "dict" => "dicts are not available: emit (key, 1) pairs and let the reducer add them up"
+                .to_string(),
+            _ => sim::text::did_you_mean(name, known)
+                .unwrap_or_else(|| "assign it before using it, or check the spelling".to_string()),
+        };
+        raise(format!("NameError: name '{name}' is not defined"), hint)
+    }
+
+    fn unbound_local(&self, name: &str) -> Result<Value, Raised> {
+        let hint = if self.globals.contains_key(name) {
+            format!(
+                "the function assigns {name}, so Python treats it as local: add 'global {name}' as the function's first line to update the top-level variable"
+            )
+        } else {
+            format!("assign {name} before using it")
+        };
+        raise(
+            format!(
+                "UnboundLocalError: cannot access local variable '{name}' where it is not associated with a value"
+            ),
+            hint,
+        )
+    }
+
+    fn store(&mut self, name: &Rc<str>, value: Value) {
+        if let Some(frame) = self.frames.last_mut() {
+            if frame.func.locals.contains(name) {
+                frame.locals.insert(name.clone(), value);
+                return;
+            }
+        }
+        self.globals.insert(name.clone(), value);
+    }
+
+    // ---- statements ----
+
+    fn exec_block(&mut self, body: &[Stmt]) -> Run<Flow> {
+        for stmt in body {
+            let flow = self.exec(stmt).map_err(|e| e.placed(stmt.line))?;
+            if !matches!(flow, Flow::Normal) {
+                return Ok(flow);
+            }
+        }
+        Ok(Flow::Normal)
+    }
+
+    fn exec(&mut self, stmt: &Stmt) -> Run<Flow> {
+        self.step(1)?;
+        match &stmt.kind {
+            StmtKind::Expr(e) => {
+                self.eval(e)?;
+            }
+            StmtKind::Assign { targets, value } => {
+                let value = self.eval(value)?;
+                for target in targets {
+                    self.assign(target, value.clone())?;
+                }
+            }
+            StmtKind::AugAssign { target, op, value } => self.augmented(target, *op, value)?,
+            StmtKind::If { branches, orelse } => {
+                for (cond, block) in branches {
+                    if self.eval(cond)?.truthy() {
+                        return self.exec_block(block);
+                    }
+                }
+                return self.exec_block(orelse);
+            }
+            StmtKind::For { target, iter, body } => {
+                let items = self.eval(iter)?.items().map_err(unplaced)?;
+                for item in items {
+                    self.step(1)?;
+                    self.assign(target, item)?;
+                    match self.exec_block(body)? {
+                        Flow::Break => break,
+                        Flow::Return(v) => return Ok(Flow::Return(v)),
+                        Flow::Normal | Flow::Continue => {}
+                    }
+                }
+            }
+            StmtKind::While { cond, body } => {
+                while self.eval(cond)?.truthy() {
+                    self.step(1)?;
+                    match self.exec_block(body)? {
+                        Flow::Break => break,
+                        Flow::Return(v) => return Ok(Flow::Return(v)),
+                        Flow::Normal | Flow::Continue => {}
+                    }
+                }
+            }
+            StmtKind::Def(f) => self.store(&f.name, Value::Function(f.clone())),
+            StmtKind::Return(value) => {
+                let value = match value {
+                    Some(e) => self.eval(e)?,
+                    None => Value::None,
+                };
+                return Ok(Flow::Return(value));
+            }
+            StmtKind::Global(_) | StmtKind::Pass => {}
+            StmtKind::Break => return Ok(Flow::Break),
+            StmtKind::Continue => return Ok(Flow::Continue),
+        }
+        Ok(Flow::Normal)
+    }
+
+    fn assign(&mut self, target: &Target, value: Value) -> Run<()> {
+        match target {
+            Target::Name(name) => {
+                self.store(name, value);
+                Ok(())
+            }
+            Target::Tuple(targets) => {
+                let items = value.items().map_err(unplaced)?;
+                if items.len() != targets.len() {
+                    return Err(unplaced(unpack_mismatch(targets.len(), items.len())));
+                }
+                for (t, item) in targets.iter().zip(items) {
+                    self.assign(t, item)?;
+                }
+                Ok(())
+            }
+            Target::Index { obj, index } => {
+                let obj = self.eval(obj)?;
+                let index = self.eval(index)?;
+                set_item(&obj, &index, value).map_err(unplaced)
+            }
+        }
+    }
+
+    fn augmented(&mut self, target: &Target, op: BinOp, value: &Expr) -> Run<()> {
+        match target {
+            Target::Name(name) => {
+                let current = self.load(name).map_err(unplaced)?;
+                let value = self.eval(value)?;
+                self.charge(&[&current, &value])?;
+                let result = binary(op, &current, &value).map_err(unplaced)?;
+                self.store(name, result);
+                Ok(())
+            }
+            Target::Index { obj, index } => {
+                let obj = self.eval(obj)?;
+                let index = self.eval(index)?;
+                let current = get_item(&obj, &index).map_err(unplaced)?;
+                let value = self.eval(value)?;
+                self.charge(&[&obj, &current, &value])?;
+                let result = binary(op, &current, &value).map_err(unplaced)?;
+                set_item(&obj, &index, result).map_err(unplaced)
+            }
+            Target::Tuple(_) => Err(unplaced((
+                "SyntaxError: 'tuple' is an illegal expression for augmented assignment".into(),
+                "update one variable at a time".into(),
+            ))),
+        }
+    }
+
+    // ---- expressions ----
+
+    fn eval(&mut self, expr: &Expr) -> Run<Value> {
+        self.eval_kind(&expr.kind).map_err(|e| e.placed(expr.line))
+    }
+
+    fn eval_all(&mut self, exprs: &[Expr]) -> Run<Vec<Value>> {
+        exprs.iter().map(|e| self.eval(e)).collect()
+    }
+
+    fn eval_kind(&mut self, kind: &ExprKind) -> Run<Value> {
+        Ok(match kind {
+            ExprKind::Int(n) => Value::Int(*n),
+            ExprKind::Str(s) => Value::Str(s.clone()),
+            ExprKind::None => Value::None,
+            ExprKind::Bool(b) => Value::Bool(*b),
+            ExprKind::Name(n) => self.load(n).map_err(unplaced)?,
+            ExprKind::Tuple(items) => Value::tuple(self.eval_all(items)?),
+            ExprKind::List(items) => Value::list(self.eval_all(items)?),
+            ExprKind::ListComp {
+                elt,
+                target,
+                iter,
+                cond,
+            } => self.list_comprehension(elt, target, iter, cond.as_deref())?,
+            ExprKind::Index { obj, index } => {
+                let obj = self.eval(obj)?;
+                let index = self.eval(index)?;
+                self.charge(&[&obj])?;
+                get_item(&obj, &index).map_err(unplaced)?
+            }
+            ExprKind::Slice { obj, lower, upper } => {
+                let obj = self.eval(obj)?;
+                let lower = self.eval_bound(lower.as_deref())?;
+                let upper = self.eval_bound(upper.as_deref())?;
+                self.charge(&[&obj])?;
+                slice(&obj, lower, upper).map_err(unplaced)?
+            }
+            ExprKind::Attribute { obj, name } => {
+                let obj = self.eval(obj)?;
+                return Err(unplaced((
+                    format!(
+                        "TypeError: this lab's Python only calls methods: '{}' object's {name} needs ( )",
+                        obj.type_name()
+                    ),
+                    format!("write x.{name}(...)"),
+                )));
+            }
+            ExprKind::Call { func, args, kwargs } => self.eval_call(func, args, kwargs)?,
+            ExprKind::Unary { op, operand } => {
+                let v = self.eval(operand)?;
+                unary(*op, &v).map_err(unplaced)?
+            }
+            ExprKind::Binary { op, left, right } => {
+                let l = self.eval(left)?;
+                let r = self.eval(right)?;
+                self.charge(&[&l, &r])?;
+                binary(*op, &l, &r).map_err(unplaced)?
+            }
+            ExprKind::Compare { first, rest } => {
+                let mut left = self.eval(first)?;
+                for (op, right) in rest {
+                    let right = self.eval(right)?;
+                    self.charge(&[&left, &right])?;
+                    if !compare(*op, &left, &right).map_err(unplaced)? {
+                        return Ok(Value::Bool(false));
+                    }
+                    left = right;
+                }
+                Value::Bool(true)
+            }
+            ExprKind::And(l, r) => {
+                let l = self.eval(l)?;
+                if l.truthy() {
+                    self.eval(r)?
+                } else {
+                    l
+                }
+            }
+            ExprKind::Or(l, r) => {
+                let l = self.eval(l)?;
+                if l.truthy() {
+                    l
+                } else {
+                    self.eval(r)?
+                }
+            }
+            ExprKind::Not(e) => Value::Bool(!self.eval(e)?.truthy()),
+            ExprKind::IfElse {
+                cond,
+                then,
+                otherwise,
+            } => {
+                if self.eval(cond)?.truthy() {
+                    self.eval(then)?
+                } else {
+                    self.eval(otherwise)?
+                }
+            }
+        })
+    }
+
+    fn eval_bound(&mut self, bound: Option<&Expr>) -> Run<Option<i64>> {
+        let Some(e) = bound else { return Ok(None) };
+        match self.eval(e)? {
+            Value::None => Ok(None),
+            v => match v.as_int() {
+                Some(n) => Ok(Some(n)),
+                None => Err(unplaced((
+                    "TypeError: slice indices must be integers or None".into(),
+                    "write x[1:], x[:3] or x[i:j] with whole numbers".into(),
+                ))),
+            },
+        }
+    }
+
+    fn list_comprehension(
+        &mut self,
+        elt: &Expr,
+        target: &Target,
+        iter: &Expr,
+        cond: Option<&Expr>,
+    ) -> Run<Value> {
+        let items = self.eval(iter)?.items().map_err(unplaced)?;
+        let mut out = Vec::new();
+        for item in items {
+            self.step(1)?;
+            self.assign(target, item)?;
+            if let Some(c) = cond {
+                if !self.eval(c)?.truthy() {
+                    continue;
+                }
+            }
+            out.push(self.eval(elt)?);
+        }
+        Ok(Value::list(out))
+    }
+
+    fn eval_call(
+        &mut self,
+        func: &Expr,
+        args: &[Expr],
+        kwargs: &[(Rc<str>, Expr)],
+    ) -> Run<Value> {
+        self.step(1)?;
+        if let ExprKind::Attribute { obj, name } = &func.kind {
+            let receiver = self.eval(obj)?;
+            let args = self.eval_all(args)?;
+            let kwargs = self.eval_kwargs(kwargs)?;
+            return self.call_method(&receiver, name, args, kwargs);
+        }
+        let callee = self.eval(func)?;
+        let args = self.eval_all(args)?;
+        let kwargs = self.eval_kwargs(kwargs)?;
+        match callee {
+            Value::Function(f) => self.call_function(&f, args, kwargs),
+            Value::Builtin(b) => {
+                self.charge(&args.iter().collect::<Vec<_>>())?;
+                self.call_builtin(b, args, kwargs)
+            }
+            other => Err(unplaced((
+                format!("TypeError: '{}' object is not callable", other.type_name()),
+                "a variable with this name hides the function: rename the variable".into(),
+            ))),
+        }
+    }
+
+    fn eval_kwargs(&mut self, kwargs: &[(Rc<str>, Expr)]) -> Run<Vec<(Rc<str>, Value)>> {
+        kwargs
+            .iter()
+            .map(|(n, e)| Ok((n.clone(), self.eval(e)?)))
+            .collect()
+    }
+
+    fn call_function(
+        &mut self,
+        f: &Rc<FunctionDef>,
+        args: Vec<Value>,
+        kwargs: Vec<(Rc<str>, Value)>,
+    ) -> Run<Value> {
+        if let Some((name, _)) = kwargs.first() {
+            return Err(unplaced((
+                format!(
+                    "TypeError: {}() got an unexpected keyword argument '{name}'",
+                    f.name
+                ),
+                "pass the arguments by position".into(),
+            )));
+        }
+        if args.len() != f.params.len() {
+            return Err(unplaced(arity_mismatch(f, args.len())));
+        }
+        if self.frames.len() >= CALL_DEPTH_MAX {
+            return Err(unplaced((
+                "RecursionError: maximum recursion depth exceeded".into(),
+                format!("{}() calls itself without end: stop the recursion, or use a loop", f.name),
+            )));
+        }
+        let locals = f.params.iter().cloned().zip(args).collect();
+        self.frames.push(Frame {
+            func: f.clone(),
+            locals,
+        });
+        let flow = self.exec_block(&f.body);
+        self.frames.pop();
+        Ok(match flow? {
+            Flow::Return(v) => v,
+            Flow::Normal | Flow::Break | Flow::Continue => Value::None,
+        })
+    }
+
+    /// `emit(key, value)`: one output line, `key<sep>value`, tuples joined by the separator.
+    fn emit(&mut self, key: &Value, value: &Value) -> Run<()> {
+        let mut line = self.field_text(key);
+        line.push_str(&self.separator);
+        line.push_str(&self.field_text(value));
+        self.write_line(line)
+    }
+
+    fn field_text(&self, value: &Value) -> String {
+        match value {
+            Value::Tuple(items) => items
+                .iter()
+                .map(Value::to_text)
+                .collect::<Vec<_>>()
+                .join(&self.separator),
+            other => other.to_text(),
+        }
+    }
+}
+
+/// Steps a value's size costs (see [`Session::charge`]).
+fn size_cost(value: &Value) -> u64 {
+    let items = match value {
+        Value::Str(s) => return s.len() as u64 / 64,
+        Value::Tuple(items) => items.len(),
+        Value::List(items) | Value::Set(items) => items.borrow().len(),
+        _ => 0,
+    };
+    items as u64 / 16
+}
+
+fn arity_mismatch(f: &FunctionDef, given: usize) -> Raised {
+    let wanted = f.params.len();
+    let message = if given < wanted {
+        let missing: Vec<String> = f.params[given..]
+            .iter()
+            .map(|p| format!("'{p}'"))
+            .collect();
+        format!(
+            "TypeError: {}() missing {} required positional argument{}: {}",
+            f.name,
+            wanted - given,
+            if wanted - given == 1 { "" } else { "s" },
+            missing.join(", ")
+        )
+    } else {
+        format!(
+            "TypeError: {}() takes {wanted} positional argument{} but {given} {} given",
+            f.name,
+            if wanted == 1 { "" } else { "s" },
+            if given == 1 { "was" } else { "were" }
+        )
+    };
+    let hint = match &*f.name {
+        "map" => "the mapper is def map(line): one argument, the input line",
+        "combine" | "reduce" => "combine and reduce take two arguments: (key, values)",
+        "close" => "close takes no arguments: def close():",
+        _ => "call it with as many arguments as its def lists",
+    };
+    (message, hint.to_string())
+}
+
+fn unpack_mismatch(wanted: usize, got: usize) -> Raised {
+    let message = if got < wanted {
+        format!("ValueError: not enough values to unpack (expected {wanted}, got {got})")
+    } else {
+        format!("ValueError: too many values to unpack (expected {wanted})")
+    };
+    (
+        message,
+        "the number of names on the left must match the items: check the separator split() cuts on (a tab is '\\t')"
+            .to_string(),
+    )
+}
+
+/// A non-negative position for `index` in a sequence of `len`, Python style (negative counts
+/// from the end).
+fn position(index: &Value, len: usize, what: &str) -> Result<usize, Raised> {
+    let Some(i) = index.as_int() else {
+        return raise(
+            format!(
+                "TypeError: {what} indices must be integers or slices, not {}",
+                index.type_name()
+            ),
+            "index with a whole number: x[0], x[-1]",
+        );
+    };
+    let len = len as i64;
+    let at = if i < 0 { i + len } else { i };
+    if at < 0 || at >= len {
+        return raise(
+            format!("IndexError: {what} index out of range"),
+            format!("it has {len} items: valid indices are 0 to {} (or -1 for the last)", len - 1),
+        );
+    }
+    Ok(at as usize)
+}
+
+fn get_item(obj: &Value, index: &Value) -> Result<Value, Raised> {
+    match obj {
+        Value::Str(s) => {
+            let chars: Vec<char> = s.chars().collect();
+            let at = position(index, chars.len(), "string")?;
+            Ok(Value::str(chars[at].encode_utf8(&mut [0; 4])))
+        }
+        Value::List(items) => {
+            let items = items.borrow();
+            let at = position(index, items.len(), "list")?;
+            Ok(items[at].clone())
+        }
+        Value::Tuple(items) => {
+            let at = position(index, items.len(), "tuple")?;
+            Ok(items[at].clone())
+        }
+        other => raise(
+            format!("TypeError: '{}' object is not subscriptable", other.type_name()),
+            "only str, list and tuple values have items x[i]",
+        ),
+    }
+}
+
+fn set_item(obj: &Value, index: &Value, value: Value) -> Result<(), Raised> {
+    match obj {
+        Value::List(items) => {
+            let len = items.borrow().len();
+            let at = position(index, len, "list assignment")?;
+            items.borrow_mut()[at] = value;
+            Ok(())
+        }
+        other => raise(
+            format!(
+                "TypeError: '{}' object does not support item assignment",
+                other.type_name()
+            ),
+            "only lists can change in place: build a new str or tuple instead",
+        ),
+    }
+}
+
+/// The `[lower, upper)` range of a slice over `len` items, clamped as Python does.
+fn slice_range(lower: Option<i64>, upper: Option<i64>, len: usize) -> (usize, usize) {
+    let len = len as i64;
+    let clamp = |i: i64| if i < 0 { (i + len).max(0) } else { i.min(len) };
+    let start = lower.map_or(0, clamp);
+    let end = upper.map_or(len, clamp);
+    (start as usize, end.max(start) as usize)
+}
+
+fn slice(obj: &Value, lower: Option<i64>, upper: Option<i64>) -> Result<Value, Raised> {
+    match obj {
+        Value::Str(s) => {
+            let chars: Vec<char> = s.chars().collect();
+            let (a, b) = slice_range(lower, upper, chars.len());
+            Ok(Value::Str(Rc::from(chars[a..b].iter().collect::<String>())))
+        }
+        Value::List(items) => {
+            let items = items.borrow();
+            let (a, b) = slice_range(lower, upper, items.len());
+            Ok(Value::list(items[a..b].to_vec()))
+        }
+        Value::Tuple(items) => {
+            let (a, b) = slice_range(lower, upper, items.len());
+            Ok(Value::tuple(items[a..b].to_vec()))
+        }
+        other => raise(
+            format!("TypeError: '{}' object is not subscriptable", other.type_name()),
+            "only str, list and tuple values can be sliced",
+        ),
+    }
+}
+
+fn unary(op: super::ast::UnaryOp, v: &Value) -> Result<Value, Raised> {
+    let symbol = match op {
+        super::ast::UnaryOp::Neg => "-",
+        super::ast::UnaryOp::Pos => "+",
+    };
+    match v.as_int() {
+        Some(n) => match op {
+            super::ast::UnaryOp::Neg => n.checked_neg().map(Value::Int).ok_or_else(overflow),
+            super::ast::UnaryOp::Pos => Ok(Value::Int(n)),
+        },
+        None => raise(
+            format!("TypeError: bad operand type for unary {symbol}: '{}'", v.type_name()),
+            "only numbers have a sign: int(text) converts text",
+        ),
+    }
+}
+
+fn overflow() -> Raised {
+    (
+        "OverflowError: the result does not fit in 64 bits".to_string(),
+        "this lab's ints are 64-bit (Python's are unbounded): keep counts and sums smaller"
+            .to_string(),
+    )
+}
+
+fn too_long() -> Raised {
+    (
+        format!(
+            "MemoryError: a value over {} characters or items",
+            sim::text::group_thousands(STR_BYTES_MAX as u64)
+        ),
+        "a task builds small values: is a string or list growing in a loop?".to_string(),
+    )
+}
+
+fn checked_text(s: String) -> Result<Value, Raised> {
+    if s.len() > STR_BYTES_MAX {
+        return Err(too_long());
+    }
+    Ok(Value::Str(Rc::from(s)))
+}
+
+fn checked_items(items: Vec<Value>) -> Result<Vec<Value>, Raised> {
+    if items.len() > ITEMS_MAX {
+        return Err(too_long());
+    }
+    Ok(items)
+}
+
+/// `count` copies, or an error past the size cap (`count` ≤ 0 gives none).
+fn repeat_count(count: i64, unit_len: usize) -> Result<usize, Raised> {
+    let count = count.max(0) as u64;
+    if unit_len == 0 {
+        return Ok(0);
+    }
+    if count.saturating_mul(unit_len as u64) > STR_BYTES_MAX as u64 {
+        return Err(too_long());
+    }
+    Ok(count as usize)
+}
+
+/// Python's floor division and modulo on ints.
+fn floor_div_mod(a: i64, b: i64) -> Result<(i64, i64), Raised> {
+    if b == 0 {
+        return raise(
+            "ZeroDivisionError: integer division or modulo by zero",
+            "check the divisor is not 0 before dividing",
+        );
+    }
+    let mut q = a.checked_div(b).ok_or_else(overflow)?;
+    let mut r = a - q * b;
+    if r != 0 && ((r < 0) != (b < 0)) {
+        q -= 1;
+        r += b;
+    }
+    Ok((q, r))
+}
+
+fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value, Raised> {
+    if let (Some(x), Some(y)) = (a.as_int(), b.as_int()) {
+        let n = match op {
+            BinOp::Add => x.checked_add(y),
+            BinOp::Sub => x.checked_sub(y),
+            BinOp::Mul => x.checked_mul(y),
+            BinOp::FloorDiv => Some(floor_div_mod(x, y)?.0),
+            BinOp::Mod => Some(floor_div_mod(x, y)?.1),
+        };
+        return n.map(Value::Int).ok_or_else(overflow);
+    }
+    match (op, a, b) {
+        (BinOp::Add, Value::Str(x), Value::Str(y)) => checked_text(format!("{x}{y}")),
+        (BinOp::Add, Value::List(x), Value::List(y)) => {
+            let mut items = x.borrow().clone();
+            items.extend(y.borrow().iter().cloned());
+            Ok(Value::list(checked_items(items)?))
+        }
+        (BinOp::Add, Value::Tuple(x), Value::Tuple(y)) => {
+            let mut items = x.to_vec();
+            items.extend(y.iter().cloned());
+            Ok(Value::tuple(checked_items(items)?))
+        }
+        (BinOp::Mul, Value::Str(s), n) | (BinOp::Mul, n, Value::Str(s)) if n.as_int().is_some() => {
+            let count = repeat_count(n.as_int().unwrap_or(0), s.len())?;
+            checked_text(s.repeat(count))
+        }
+        (BinOp::Mul, Value::List(l), n) | (BinOp::Mul, n, Value::List(l)) if n.as_int().is_some() => {
+            let items = l.borrow().clone();
+            let count = repeat_count(n.as_int().unwrap_or(0), items.len())?;
+            let repeated: Vec<Value> = (0..count).flat_map(|_| items.iter().cloned()).collect();
+            Ok(Value::list(checked_items(repeated)?))
+        }
+        (BinOp::Mod, Value::Str(_), _) => raise(
+            "TypeError: '%' formatting of text is not supported in this lab's Python",
+            "build the text with + and str(): word + '\\t' + str(n)",
+        ),
+        _ => {
+            let hint = match (a, b) {
+                (Value::Str(_), v) | (v, Value::Str(_)) if v.as_int().is_some() => {
+                    "convert first: str(n) makes text of a number, int(text) a number of text"
+                }
+                _ => "the operator works on two numbers, two strs, two lists or two tuples",
+            };
+            raise(
+                format!(
+                    "TypeError: unsupported operand type(s) for {}: '{}' and '{}'",
+                    op.symbol(),
+                    a.type_name(),
+                    b.type_name()
+                ),
+                hint,
+            )
+        }
+    }
+}
+
+fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, Raised> {
+    use std::cmp::Ordering::{Greater, Less};
+    Ok(match op {
+        CmpOp::Eq => py_eq(a, b)?,
+        CmpOp::Ne => !py_eq(a, b)?,
+        CmpOp::Lt => py_cmp(a, b)? == Less,
+        CmpOp::Le => py_cmp(a, b)? != Greater,
+        CmpOp::Gt => py_cmp(a, b)? == Greater,
+        CmpOp::Ge => py_cmp(a, b)? != Less,
+        CmpOp::In => contains(b, a)?,
+        CmpOp::NotIn => !contains(b, a)?,
+        CmpOp::Is => identical(a, b),
+        CmpOp::IsNot => !identical(a, b),
+    })
+}
+
+/// Python's `is`, for what learners test with it (`x is None`).
+fn identical(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::None, Value::None) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::Str(x), Value::Str(y)) => Rc::ptr_eq(x, y),
+        (Value::List(x), Value::List(y)) | (Value::Set(x), Value::Set(y)) => Rc::ptr_eq(x, y),
+        (Value::Tuple(x), Value::Tuple(y)) => Rc::ptr_eq(x, y),
+        (Value::Function(x), Value::Function(y)) => Rc::ptr_eq(x, y),
+        (Value::Builtin(x), Value::Builtin(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Python's `item in container`.
+fn contains(container: &Value, item: &Value) -> Result<bool, Raised> {
+    match container {
+        Value::Str(s) => match item {
+            Value::Str(needle) => Ok(s.contains(&**needle)),
+            other => raise(
+                format!(
+                    "TypeError: 'in <string>' requires string as left operand, not {}",
+                    other.type_name()
+                ),
+                "look for text in text: str(n) in line",
+            ),
+        },
+        Value::Set(items) => Ok(set_contains(&items.borrow(), item)),
+        Value::List(_) | Value::Tuple(_) => {
+            for candidate in container.items()? {
+                if py_eq(&candidate, item)? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        }
+        other => raise(
+            format!(
+                "TypeError: argument of type '{}' is not iterable",
+                other.type_name()
+            ),
+            "'in' looks inside a str, list, tuple or set",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests;
