@@ -85,7 +85,10 @@ pub enum Target {
     /// `a, b = ...` (nested too).
     Tuple(Vec<Target>),
     /// `xs[i] = ...`.
-    Index { obj: Expr, index: Expr },
+    Index {
+        obj: Expr,
+        index: Expr,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

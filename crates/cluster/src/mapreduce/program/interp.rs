@@ -190,8 +190,10 @@ impl Session {
         let hint = match &**name {
             "print" => "print is not available: emit(key, value) writes the task's output lines"
                 .to_string(),
-            "dict" => "dicts are not available: emit (key, 1) pairs and let the reducer add them up"
-                .to_string(),
+            "dict" => {
+                "dicts are not available: emit (key, 1) pairs and let the reducer add them up"
+                    .to_string()
+            }
             _ => sim::text::did_you_mean(name, known)
                 .unwrap_or_else(|| "assign it before using it, or check the spelling".to_string()),
         };
@@ -482,12 +484,7 @@ impl Session {
         Ok(Value::list(out))
     }
 
-    fn eval_call(
-        &mut self,
-        func: &Expr,
-        args: &[Expr],
-        kwargs: &[(Rc<str>, Expr)],
-    ) -> Run<Value> {
+    fn eval_call(&mut self, func: &Expr, args: &[Expr], kwargs: &[(Rc<str>, Expr)]) -> Run<Value> {
         self.step(1)?;
         if let ExprKind::Attribute { obj, name } = &func.kind {
             let receiver = self.eval(obj)?;
@@ -539,7 +536,10 @@ impl Session {
         if self.frames.len() >= CALL_DEPTH_MAX {
             return Err(unplaced((
                 "RecursionError: maximum recursion depth exceeded".into(),
-                format!("{}() calls itself without end: stop the recursion, or use a loop", f.name),
+                format!(
+                    "{}() calls itself without end: stop the recursion, or use a loop",
+                    f.name
+                ),
             )));
         }
         let locals = f.params.iter().cloned().zip(args).collect();
@@ -589,10 +589,7 @@ fn size_cost(value: &Value) -> u64 {
 fn arity_mismatch(f: &FunctionDef, given: usize) -> Raised {
     let wanted = f.params.len();
     let message = if given < wanted {
-        let missing: Vec<String> = f.params[given..]
-            .iter()
-            .map(|p| format!("'{p}'"))
-            .collect();
+        let missing: Vec<String> = f.params[given..].iter().map(|p| format!("'{p}'")).collect();
         format!(
             "TypeError: {}() missing {} required positional argument{}: {}",
             f.name,
@@ -647,7 +644,10 @@ fn position(index: &Value, len: usize, what: &str) -> Result<usize, Raised> {
     if at < 0 || at >= len {
         return raise(
             format!("IndexError: {what} index out of range"),
-            format!("it has {len} items: valid indices are 0 to {} (or -1 for the last)", len - 1),
+            format!(
+                "it has {len} items: valid indices are 0 to {} (or -1 for the last)",
+                len - 1
+            ),
         );
     }
     Ok(at as usize)
@@ -670,7 +670,10 @@ fn get_item(obj: &Value, index: &Value) -> Result<Value, Raised> {
             Ok(items[at].clone())
         }
         other => raise(
-            format!("TypeError: '{}' object is not subscriptable", other.type_name()),
+            format!(
+                "TypeError: '{}' object is not subscriptable",
+                other.type_name()
+            ),
             "only str, list and tuple values have items x[i]",
         ),
     }
@@ -720,7 +723,10 @@ fn slice(obj: &Value, lower: Option<i64>, upper: Option<i64>) -> Result<Value, R
             Ok(Value::tuple(items[a..b].to_vec()))
         }
         other => raise(
-            format!("TypeError: '{}' object is not subscriptable", other.type_name()),
+            format!(
+                "TypeError: '{}' object is not subscriptable",
+                other.type_name()
+            ),
             "only str, list and tuple values can be sliced",
         ),
     }
@@ -737,7 +743,10 @@ fn unary(op: super::ast::UnaryOp, v: &Value) -> Result<Value, Raised> {
             super::ast::UnaryOp::Pos => Ok(Value::Int(n)),
         },
         None => raise(
-            format!("TypeError: bad operand type for unary {symbol}: '{}'", v.type_name()),
+            format!(
+                "TypeError: bad operand type for unary {symbol}: '{}'",
+                v.type_name()
+            ),
             "only numbers have a sign: int(text) converts text",
         ),
     }
@@ -831,7 +840,9 @@ fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value, Raised> {
             let count = repeat_count(n.as_int().unwrap_or(0), s.len())?;
             checked_text(s.repeat(count))
         }
-        (BinOp::Mul, Value::List(l), n) | (BinOp::Mul, n, Value::List(l)) if n.as_int().is_some() => {
+        (BinOp::Mul, Value::List(l), n) | (BinOp::Mul, n, Value::List(l))
+            if n.as_int().is_some() =>
+        {
             let items = l.borrow().clone();
             let count = repeat_count(n.as_int().unwrap_or(0), items.len())?;
             let repeated: Vec<Value> = (0..count).flat_map(|_| items.iter().cloned()).collect();

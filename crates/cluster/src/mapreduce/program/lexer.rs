@@ -307,10 +307,7 @@ impl Lexer {
 
     fn operator(&mut self) -> Result<(), ProgramError> {
         for op in OPERATORS {
-            let matches = op
-                .chars()
-                .enumerate()
-                .all(|(i, c)| self.peek(i) == Some(c));
+            let matches = op.chars().enumerate().all(|(i, c)| self.peek(i) == Some(c));
             if matches {
                 self.pos += op.chars().count();
                 match op {

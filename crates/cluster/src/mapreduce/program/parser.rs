@@ -230,7 +230,9 @@ impl Parser {
         while !self.at_op(")") {
             params.push(self.name("a parameter")?);
             if self.at_op("=") {
-                return Err(self.invalid("default parameter values are not supported: pass every argument"));
+                return Err(
+                    self.invalid("default parameter values are not supported: pass every argument")
+                );
             }
             if !self.eat_op(",") {
                 break;
@@ -611,19 +613,18 @@ impl Parser {
     fn term(&mut self) -> Result<Expr, ProgramError> {
         let mut left = self.factor()?;
         loop {
-            let op = match self.peek() {
-                Tok::Op("*") => BinOp::Mul,
-                Tok::Op("//") => BinOp::FloorDiv,
-                Tok::Op("%") => BinOp::Mod,
-                Tok::Op("/") => {
-                    return Err(ProgramError::syntax(
+            let op =
+                match self.peek() {
+                    Tok::Op("*") => BinOp::Mul,
+                    Tok::Op("//") => BinOp::FloorDiv,
+                    Tok::Op("%") => BinOp::Mod,
+                    Tok::Op("/") => return Err(ProgramError::syntax(
                         self.line(),
                         "SyntaxError: '/' (true division) is not supported in this lab's Python",
                         "numbers are whole numbers here: use // for division (7 // 2 == 3)",
-                    ))
-                }
-                _ => return Ok(left),
-            };
+                    )),
+                    _ => return Ok(left),
+                };
             let line = self.line();
             self.advance();
             let right = self.factor()?;
@@ -889,10 +890,7 @@ fn to_target(expr: Expr) -> Result<Target, ProgramError> {
     match expr.kind {
         ExprKind::Name(n) => Ok(Target::Name(n)),
         ExprKind::Tuple(items) | ExprKind::List(items) => Ok(Target::Tuple(
-            items
-                .into_iter()
-                .map(to_target)
-                .collect::<Result<_, _>>()?,
+            items.into_iter().map(to_target).collect::<Result<_, _>>()?,
         )),
         ExprKind::Index { obj, index } => Ok(Target::Index {
             obj: *obj,
@@ -1020,7 +1018,11 @@ mod tests {
             ("import sys\n", 1, "import"),
             ("f(x) = 1\n", 1, "cannot assign to function call"),
             ("if x\n    y = 1\n", 1, "invalid syntax"),
-            ("def f():\n    def g():\n        pass\n", 2, "functions inside functions"),
+            (
+                "def f():\n    def g():\n        pass\n",
+                2,
+                "functions inside functions",
+            ),
             ("def f():\nreturn 1\n", 2, "expected an indented block"),
         ];
         for (source, line, needle) in cases {

@@ -201,7 +201,10 @@ impl Value {
     /// The items of a str, list, tuple or set, as a `for` loop visits them.
     pub fn items(&self) -> Result<Vec<Value>, Raised> {
         match self {
-            Value::Str(s) => Ok(s.chars().map(|c| Value::str(c.encode_utf8(&mut [0; 4]))).collect()),
+            Value::Str(s) => Ok(s
+                .chars()
+                .map(|c| Value::str(c.encode_utf8(&mut [0; 4])))
+                .collect()),
             Value::Tuple(items) => Ok(items.to_vec()),
             Value::List(items) | Value::Set(items) => Ok(items.borrow().clone()),
             other => raise(
@@ -376,7 +379,10 @@ mod tests {
         let t = Value::tuple(vec![Value::str("a"), Value::Int(1)]);
         assert_eq!(t.repr(), "('a', 1)");
         assert_eq!(Value::tuple(vec![Value::Int(1)]).repr(), "(1,)");
-        assert_eq!(Value::list(vec![Value::None, Value::Bool(true)]).repr(), "[None, True]");
+        assert_eq!(
+            Value::list(vec![Value::None, Value::Bool(true)]).repr(),
+            "[None, True]"
+        );
         assert_eq!(Value::str("it's").repr(), "\"it's\"");
         assert_eq!(Value::str("x").to_text(), "x");
     }
@@ -396,10 +402,18 @@ mod tests {
     #[test]
     fn sets_dedupe_true_and_one_and_stay_sorted() {
         let mut items = Vec::new();
-        for v in [Value::str("b"), Value::Int(1), Value::Bool(true), Value::str("a")] {
+        for v in [
+            Value::str("b"),
+            Value::Int(1),
+            Value::Bool(true),
+            Value::str("a"),
+        ] {
             assert!(set_insert(&mut items, v).is_ok());
         }
-        assert_eq!(Value::Set(Rc::new(RefCell::new(items))).repr(), "{1, 'a', 'b'}");
+        assert_eq!(
+            Value::Set(Rc::new(RefCell::new(items))).repr(),
+            "{1, 'a', 'b'}"
+        );
         assert!(set_insert(&mut Vec::new(), Value::list(Vec::new())).is_err());
     }
 

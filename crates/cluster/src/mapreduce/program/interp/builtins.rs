@@ -56,7 +56,9 @@ impl Session {
                 [] => Ok(new_set(Vec::new())),
                 [v] => v.items().and_then(|items| {
                     let mut set = Vec::new();
-                    items.into_iter().try_for_each(|i| set_insert(&mut set, i))?;
+                    items
+                        .into_iter()
+                        .try_for_each(|i| set_insert(&mut set, i))?;
                     Ok(new_set(set))
                 }),
                 _ => arg_count("set", 1, args.len()),
@@ -119,7 +121,10 @@ fn arg_count<T>(name: &str, most: usize, given: usize) -> Result<T, Raised> {
             "TypeError: {name}() takes at most {most} argument{} ({given} given)",
             if most == 1 { "" } else { "s" }
         ),
-        format!("call {name}(...) with {most} argument{}", if most == 1 { "" } else { "s" }),
+        format!(
+            "call {name}(...) with {most} argument{}",
+            if most == 1 { "" } else { "s" }
+        ),
     )
 }
 
@@ -147,7 +152,10 @@ fn len(v: &Value) -> Result<Value, Raised> {
         Value::List(items) | Value::Set(items) => items.borrow().len(),
         other => {
             return raise(
-                format!("TypeError: object of type '{}' has no len()", other.type_name()),
+                format!(
+                    "TypeError: object of type '{}' has no len()",
+                    other.type_name()
+                ),
                 "len counts the items of a str, list, tuple or set",
             )
         }
@@ -301,13 +309,19 @@ fn range(args: &[Value]) -> Result<Value, Raised> {
         [start, stop, step] => (*start, *stop, *step),
         _ => {
             return raise(
-                format!("TypeError: range expected 1 to 3 arguments, got {}", args.len()),
+                format!(
+                    "TypeError: range expected 1 to 3 arguments, got {}",
+                    args.len()
+                ),
                 "range(stop), range(start, stop) or range(start, stop, step)",
             )
         }
     };
     if step == 0 {
-        return raise("ValueError: range() arg 3 must not be zero", "use a step of 1 or -1");
+        return raise(
+            "ValueError: range() arg 3 must not be zero",
+            "use a step of 1 or -1",
+        );
     }
     let span = if step > 0 {
         i128::from(stop) - i128::from(start)

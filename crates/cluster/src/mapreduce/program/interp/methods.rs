@@ -138,7 +138,10 @@ fn str_method(s: &str, name: &str, args: &[Value]) -> Result<Value, Raised> {
             !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()),
         )),
         _ if STR_METHODS.contains(&name) => raise(
-            format!("TypeError: str.{name}() got {} argument(s) it does not take", args.len()),
+            format!(
+                "TypeError: str.{name}() got {} argument(s) it does not take",
+                args.len()
+            ),
             str_usage(name),
         ),
         _ => no_attribute(&Value::str(s), name, &STR_METHODS),
@@ -177,10 +180,7 @@ fn split_by(s: &str, sep: &Value, max: i64) -> Result<Value, Raised> {
         ),
         Value::Str(sep) => Ok(split(s, Some(sep), max)),
         other => raise(
-            format!(
-                "TypeError: must be str or None, not {}",
-                other.type_name()
-            ),
+            format!("TypeError: must be str or None, not {}", other.type_name()),
             "split takes the separator as text: split(',')",
         ),
     }
@@ -345,6 +345,7 @@ mod tests {
     fn join_refuses_numbers_with_a_hint() {
         let items = Value::list(vec![Value::str("a"), Value::Int(1)]);
         let err = join(",", &items).err();
-        assert!(err.is_some_and(|(m, _)| m.contains("sequence item 1: expected str instance, int found")));
+        assert!(err
+            .is_some_and(|(m, _)| m.contains("sequence item 1: expected str instance, int found")));
     }
 }

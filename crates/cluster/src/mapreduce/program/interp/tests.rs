@@ -25,8 +25,14 @@ fn error(source: &str, arg: &str) -> ProgramError {
 
 #[test]
 fn emit_joins_tuple_keys_and_values_with_the_separator() {
-    let out = emitted("def f(x):\n    emit((x, 'b'), (1, 2))\n    emit(x, None)\n", "a");
-    assert_eq!(out.ok(), Some(vec!["a\tb\t1\t2".to_string(), "a\tNone".to_string()]));
+    let out = emitted(
+        "def f(x):\n    emit((x, 'b'), (1, 2))\n    emit(x, None)\n",
+        "a",
+    );
+    assert_eq!(
+        out.ok(),
+        Some(vec!["a\tb\t1\t2".to_string(), "a\tNone".to_string()])
+    );
 }
 
 #[test]
@@ -92,14 +98,19 @@ fn module_state_persists_across_calls_with_global() {
 fn assigning_a_global_without_declaring_it_is_unbound_local_with_a_hint() {
     let e = error("n = 0\ndef f(x):\n    n += 1\n", "");
     assert_eq!(e.line, 3);
-    assert!(e.message.starts_with("UnboundLocalError: cannot access local variable 'n'"));
+    assert!(e
+        .message
+        .starts_with("UnboundLocalError: cannot access local variable 'n'"));
     assert!(e.hint.contains("global n"));
 }
 
 #[test]
 fn a_misspelt_name_is_a_name_error_with_a_suggestion() {
     let e = error("def f(word):\n    x = 1\n    emit(wrod, 1)\n", "");
-    assert_eq!((e.line, e.message.as_str()), (3, "NameError: name 'wrod' is not defined"));
+    assert_eq!(
+        (e.line, e.message.as_str()),
+        (3, "NameError: name 'wrod' is not defined")
+    );
     assert!(e.hint.contains("did you mean \"word\""), "{}", e.hint);
 }
 
@@ -107,16 +118,43 @@ fn a_misspelt_name_is_a_name_error_with_a_suggestion() {
 fn run_time_errors_use_python_words() {
     let cases = [
         ("def f(x):\n    return 1 // 0\n", "ZeroDivisionError"),
-        ("def f(x):\n    return [1][3]\n", "IndexError: list index out of range"),
-        ("def f(x):\n    return x + 1\n", "unsupported operand type(s) for +: 'str' and 'int'"),
-        ("def f(x):\n    return int('\\\\N')\n", "invalid literal for int() with base 10"),
-        ("def f(x):\n    a, b = 'a b c'.split()\n", "too many values to unpack (expected 2)"),
-        ("def f(x):\n    return x.lowr()\n", "'str' object has no attribute 'lowr'"),
-        ("def f(x):\n    return sum(['1'])\n", "unsupported operand type(s) for +: 'int' and 'str'"),
+        (
+            "def f(x):\n    return [1][3]\n",
+            "IndexError: list index out of range",
+        ),
+        (
+            "def f(x):\n    return x + 1\n",
+            "unsupported operand type(s) for +: 'str' and 'int'",
+        ),
+        (
+            "def f(x):\n    return int('\\\\N')\n",
+            "invalid literal for int() with base 10",
+        ),
+        (
+            "def f(x):\n    a, b = 'a b c'.split()\n",
+            "too many values to unpack (expected 2)",
+        ),
+        (
+            "def f(x):\n    return x.lowr()\n",
+            "'str' object has no attribute 'lowr'",
+        ),
+        (
+            "def f(x):\n    return sum(['1'])\n",
+            "unsupported operand type(s) for +: 'int' and 'str'",
+        ),
         ("def f(x):\n    return f(x)\n", "RecursionError"),
-        ("def f(x):\n    s = set()\n    s.add([1])\n", "unhashable type: 'list'"),
-        ("def f(x):\n    return 9223372036854775807 + 1\n", "OverflowError"),
-        ("def f(x, y):\n    pass\n", "missing 1 required positional argument: 'y'"),
+        (
+            "def f(x):\n    s = set()\n    s.add([1])\n",
+            "unhashable type: 'list'",
+        ),
+        (
+            "def f(x):\n    return 9223372036854775807 + 1\n",
+            "OverflowError",
+        ),
+        (
+            "def f(x, y):\n    pass\n",
+            "missing 1 required positional argument: 'y'",
+        ),
     ];
     for (source, needle) in cases {
         let e = error(source, "a");
@@ -134,13 +172,19 @@ fn an_endless_loop_stops_at_the_step_budget() {
 
 #[test]
 fn an_emit_loop_stops_at_the_output_cap() {
-    let e = error("def f(x):\n    for i in range(1000000):\n        emit('key', 'value' * 10)\n", "");
+    let e = error(
+        "def f(x):\n    for i in range(1000000):\n        emit('key', 'value' * 10)\n",
+        "",
+    );
     assert_eq!(e.kind, ErrorKind::OutputCap);
 }
 
 #[test]
 fn a_string_doubling_loop_stops_instead_of_exhausting_memory() {
-    let e = error("def f(x):\n    s = 'ab'\n    while True:\n        s = s + s\n", "");
+    let e = error(
+        "def f(x):\n    s = 'ab'\n    while True:\n        s = s + s\n",
+        "",
+    );
     assert!(matches!(e.kind, ErrorKind::Runtime | ErrorKind::StepBudget));
     assert!(e.message.contains("MemoryError") || e.kind == ErrorKind::StepBudget);
 }
