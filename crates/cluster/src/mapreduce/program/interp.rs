@@ -21,6 +21,9 @@ use std::rc::Rc;
 
 /// Deepest chain of user function calls (CPython's default is 1000; this lab's stack is small).
 const CALL_DEPTH_MAX: usize = 40;
+/// Deepest nesting of statements and expressions being evaluated at once, calls included: it
+/// bounds the interpreter's own stack (a browser tab's is about 1 MiB).
+const EVAL_DEPTH_MAX: u32 = 300;
 /// Longest string a program may build, in bytes.
 pub const STR_BYTES_MAX: usize = 1_000_000;
 /// Longest list, tuple or range a program may build.
@@ -45,6 +48,8 @@ pub struct Session {
     separator: String,
     output: Vec<String>,
     output_bytes: u64,
+    /// Statements and expressions being evaluated right now (see [`EVAL_DEPTH_MAX`]).
+    depth: u32,
 }
 
 #[derive(Debug)]
@@ -84,6 +89,7 @@ impl Session {
             separator: separator.to_string(),
             output: Vec::new(),
             output_bytes: 0,
+            depth: 0,
         };
         session.exec_block(&program.body)?;
         Ok(session)
@@ -106,8 +112,9 @@ impl Session {
 
     /// Calls the program's function `name` with `args`.
     pub fn call(&mut self, name: &str, args: Vec<Value>) -> Run<Value> {
-        match self.globals.get(name).cloned() {
+        match self.globals.get(name) {
             Some(Value::Function(f)) => {
+                let f = f.clone();
                 let line = f.line;
                 self.call_function(&f, args, Vec::new())
                     .map_err(|e| e.placed(line))
@@ -228,9 +235,26 @@ impl Session {
 
     // ---- statements ----
 
+    /// Enters one more level of nesting, or fails with Python's RecursionError.
+    fn descend(&mut self) -> Run<()> {
+        self.depth += 1;
+        if self.depth > EVAL_DEPTH_MAX {
+            self.depth -= 1;
+            return Err(unplaced((
+                "RecursionError: maximum recursion depth exceeded".into(),
+                "a function calls itself too deeply (or expressions nest too deeply): use a loop"
+                    .into(),
+            )));
+        }
+        Ok(())
+    }
+
     fn exec_block(&mut self, body: &[Stmt]) -> Run<Flow> {
         for stmt in body {
-            let flow = self.exec(stmt).map_err(|e| e.placed(stmt.line))?;
+            self.descend()?;
+            let flow = self.exec(stmt).map_err(|e| e.placed(stmt.line));
+            self.depth -= 1;
+            let flow = flow?;
             if !matches!(flow, Flow::Normal) {
                 return Ok(flow);
             }
@@ -238,62 +262,79 @@ impl Session {
         Ok(Flow::Normal)
     }
 
+    /// Runs one statement; compound statements each have their own function (see
+    /// [`Session::eval_kind`] on frame sizes).
     fn exec(&mut self, stmt: &Stmt) -> Run<Flow> {
         self.step(1)?;
         match &stmt.kind {
-            StmtKind::Expr(e) => {
-                self.eval(e)?;
+            StmtKind::Expr(e) => self.eval(e).map(|_| Flow::Normal),
+            StmtKind::Assign { targets, value } => self.exec_assign(targets, value),
+            StmtKind::AugAssign { target, op, value } => {
+                self.augmented(target, *op, value).map(|()| Flow::Normal)
             }
-            StmtKind::Assign { targets, value } => {
-                let value = self.eval(value)?;
-                for target in targets {
-                    self.assign(target, value.clone())?;
-                }
+            StmtKind::If { branches, orelse } => self.exec_if(branches, orelse),
+            StmtKind::For { target, iter, body } => self.exec_for(target, iter, body),
+            StmtKind::While { cond, body } => self.exec_while(cond, body),
+            StmtKind::Def(f) => {
+                self.store(&f.name, Value::Function(f.clone()));
+                Ok(Flow::Normal)
             }
-            StmtKind::AugAssign { target, op, value } => self.augmented(target, *op, value)?,
-            StmtKind::If { branches, orelse } => {
-                for (cond, block) in branches {
-                    if self.eval(cond)?.truthy() {
-                        return self.exec_block(block);
-                    }
-                }
-                return self.exec_block(orelse);
-            }
-            StmtKind::For { target, iter, body } => {
-                let items = self.eval(iter)?.items().map_err(unplaced)?;
-                for item in items {
-                    self.step(1)?;
-                    self.assign(target, item)?;
-                    match self.exec_block(body)? {
-                        Flow::Break => break,
-                        Flow::Return(v) => return Ok(Flow::Return(v)),
-                        Flow::Normal | Flow::Continue => {}
-                    }
-                }
-            }
-            StmtKind::While { cond, body } => {
-                while self.eval(cond)?.truthy() {
-                    self.step(1)?;
-                    match self.exec_block(body)? {
-                        Flow::Break => break,
-                        Flow::Return(v) => return Ok(Flow::Return(v)),
-                        Flow::Normal | Flow::Continue => {}
-                    }
-                }
-            }
-            StmtKind::Def(f) => self.store(&f.name, Value::Function(f.clone())),
-            StmtKind::Return(value) => {
-                let value = match value {
-                    Some(e) => self.eval(e)?,
-                    None => Value::None,
-                };
-                return Ok(Flow::Return(value));
-            }
-            StmtKind::Global(_) | StmtKind::Pass => {}
-            StmtKind::Break => return Ok(Flow::Break),
-            StmtKind::Continue => return Ok(Flow::Continue),
+            StmtKind::Return(value) => self.exec_return(value.as_ref()),
+            StmtKind::Global(_) | StmtKind::Pass => Ok(Flow::Normal),
+            StmtKind::Break => Ok(Flow::Break),
+            StmtKind::Continue => Ok(Flow::Continue),
+        }
+    }
+
+    fn exec_assign(&mut self, targets: &[Target], value: &Expr) -> Run<Flow> {
+        let value = self.eval(value)?;
+        for target in targets {
+            self.assign(target, value.clone())?;
         }
         Ok(Flow::Normal)
+    }
+
+    fn exec_if(&mut self, branches: &[(Expr, Vec<Stmt>)], orelse: &[Stmt]) -> Run<Flow> {
+        for (cond, block) in branches {
+            if self.eval(cond)?.truthy() {
+                return self.exec_block(block);
+            }
+        }
+        self.exec_block(orelse)
+    }
+
+    fn exec_for(&mut self, target: &Target, iter: &Expr, body: &[Stmt]) -> Run<Flow> {
+        let items = self.eval(iter)?.items().map_err(unplaced)?;
+        for item in items {
+            self.step(1)?;
+            self.assign(target, item)?;
+            match self.exec_block(body)? {
+                Flow::Break => break,
+                Flow::Return(v) => return Ok(Flow::Return(v)),
+                Flow::Normal | Flow::Continue => {}
+            }
+        }
+        Ok(Flow::Normal)
+    }
+
+    fn exec_while(&mut self, cond: &Expr, body: &[Stmt]) -> Run<Flow> {
+        while self.eval(cond)?.truthy() {
+            self.step(1)?;
+            match self.exec_block(body)? {
+                Flow::Break => break,
+                Flow::Return(v) => return Ok(Flow::Return(v)),
+                Flow::Normal | Flow::Continue => {}
+            }
+        }
+        Ok(Flow::Normal)
+    }
+
+    fn exec_return(&mut self, value: Option<&Expr>) -> Run<Flow> {
+        let value = match value {
+            Some(e) => self.eval(e)?,
+            None => Value::None,
+        };
+        Ok(Flow::Return(value))
     }
 
     fn assign(&mut self, target: &Target, value: Value) -> Run<()> {
@@ -349,103 +390,125 @@ impl Session {
     // ---- expressions ----
 
     fn eval(&mut self, expr: &Expr) -> Run<Value> {
-        self.eval_kind(&expr.kind).map_err(|e| e.placed(expr.line))
+        self.descend().map_err(|e| e.placed(expr.line))?;
+        let value = self.eval_kind(&expr.kind).map_err(|e| e.placed(expr.line));
+        self.depth -= 1;
+        value
     }
 
     fn eval_all(&mut self, exprs: &[Expr]) -> Run<Vec<Value>> {
         exprs.iter().map(|e| self.eval(e)).collect()
     }
 
+    /// Dispatches to one small function per kind of expression: in an unoptimized build a
+    /// frame holds every arm's temporaries, and this function is on the stack once per level
+    /// of nesting.
     fn eval_kind(&mut self, kind: &ExprKind) -> Run<Value> {
-        Ok(match kind {
-            ExprKind::Int(n) => Value::Int(*n),
-            ExprKind::Str(s) => Value::Str(s.clone()),
-            ExprKind::None => Value::None,
-            ExprKind::Bool(b) => Value::Bool(*b),
-            ExprKind::Name(n) => self.load(n).map_err(unplaced)?,
-            ExprKind::Tuple(items) => Value::tuple(self.eval_all(items)?),
-            ExprKind::List(items) => Value::list(self.eval_all(items)?),
+        match kind {
+            ExprKind::Int(n) => Ok(Value::Int(*n)),
+            ExprKind::Str(s) => Ok(Value::Str(s.clone())),
+            ExprKind::None => Ok(Value::None),
+            ExprKind::Bool(b) => Ok(Value::Bool(*b)),
+            ExprKind::Name(n) => self.load(n).map_err(unplaced),
+            ExprKind::Tuple(items) => self.eval_all(items).map(Value::tuple),
+            ExprKind::List(items) => self.eval_all(items).map(Value::list),
             ExprKind::ListComp {
                 elt,
                 target,
                 iter,
                 cond,
-            } => self.list_comprehension(elt, target, iter, cond.as_deref())?,
-            ExprKind::Index { obj, index } => {
-                let obj = self.eval(obj)?;
-                let index = self.eval(index)?;
-                self.charge(&[&obj])?;
-                get_item(&obj, &index).map_err(unplaced)?
-            }
+            } => self.list_comprehension(elt, target, iter, cond.as_deref()),
+            ExprKind::Index { obj, index } => self.eval_index(obj, index),
             ExprKind::Slice { obj, lower, upper } => {
-                let obj = self.eval(obj)?;
-                let lower = self.eval_bound(lower.as_deref())?;
-                let upper = self.eval_bound(upper.as_deref())?;
-                self.charge(&[&obj])?;
-                slice(&obj, lower, upper).map_err(unplaced)?
+                self.eval_slice(obj, lower.as_deref(), upper.as_deref())
             }
-            ExprKind::Attribute { obj, name } => {
-                let obj = self.eval(obj)?;
-                return Err(unplaced((
-                    format!(
-                        "TypeError: this lab's Python only calls methods: '{}' object's {name} needs ( )",
-                        obj.type_name()
-                    ),
-                    format!("write x.{name}(...)"),
-                )));
-            }
-            ExprKind::Call { func, args, kwargs } => self.eval_call(func, args, kwargs)?,
-            ExprKind::Unary { op, operand } => {
-                let v = self.eval(operand)?;
-                unary(*op, &v).map_err(unplaced)?
-            }
-            ExprKind::Binary { op, left, right } => {
-                let l = self.eval(left)?;
-                let r = self.eval(right)?;
-                self.charge(&[&l, &r])?;
-                binary(*op, &l, &r).map_err(unplaced)?
-            }
-            ExprKind::Compare { first, rest } => {
-                let mut left = self.eval(first)?;
-                for (op, right) in rest {
-                    let right = self.eval(right)?;
-                    self.charge(&[&left, &right])?;
-                    if !compare(*op, &left, &right).map_err(unplaced)? {
-                        return Ok(Value::Bool(false));
-                    }
-                    left = right;
-                }
-                Value::Bool(true)
-            }
-            ExprKind::And(l, r) => {
-                let l = self.eval(l)?;
-                if l.truthy() {
-                    self.eval(r)?
-                } else {
-                    l
-                }
-            }
-            ExprKind::Or(l, r) => {
-                let l = self.eval(l)?;
-                if l.truthy() {
-                    l
-                } else {
-                    self.eval(r)?
-                }
-            }
-            ExprKind::Not(e) => Value::Bool(!self.eval(e)?.truthy()),
+            ExprKind::Attribute { obj, name } => self.eval_attribute(obj, name),
+            ExprKind::Call { func, args, kwargs } => self.eval_call(func, args, kwargs),
+            ExprKind::Unary { op, operand } => self.eval_unary(*op, operand),
+            ExprKind::Binary { op, left, right } => self.eval_binary(*op, left, right),
+            ExprKind::Compare { first, rest } => self.eval_compare(first, rest),
+            ExprKind::And(l, r) => self.eval_and_or(l, r, true),
+            ExprKind::Or(l, r) => self.eval_and_or(l, r, false),
+            ExprKind::Not(e) => self.eval_not(e),
             ExprKind::IfElse {
                 cond,
                 then,
                 otherwise,
-            } => {
-                if self.eval(cond)?.truthy() {
-                    self.eval(then)?
-                } else {
-                    self.eval(otherwise)?
-                }
+            } => self.eval_if_else(cond, then, otherwise),
+        }
+    }
+
+    fn eval_index(&mut self, obj: &Expr, index: &Expr) -> Run<Value> {
+        let obj = self.eval(obj)?;
+        let index = self.eval(index)?;
+        self.charge(&[&obj])?;
+        get_item(&obj, &index).map_err(unplaced)
+    }
+
+    fn eval_slice(&mut self, obj: &Expr, lower: Option<&Expr>, upper: Option<&Expr>) -> Run<Value> {
+        let obj = self.eval(obj)?;
+        let lower = self.eval_bound(lower)?;
+        let upper = self.eval_bound(upper)?;
+        self.charge(&[&obj])?;
+        slice(&obj, lower, upper).map_err(unplaced)
+    }
+
+    fn eval_attribute(&mut self, obj: &Expr, name: &str) -> Run<Value> {
+        let obj = self.eval(obj)?;
+        Err(unplaced((
+            format!(
+                "TypeError: this lab's Python only calls methods: '{}' object's {name} needs ( )",
+                obj.type_name()
+            ),
+            format!("write x.{name}(...)"),
+        )))
+    }
+
+    fn eval_unary(&mut self, op: super::ast::UnaryOp, operand: &Expr) -> Run<Value> {
+        let v = self.eval(operand)?;
+        unary(op, &v).map_err(unplaced)
+    }
+
+    fn eval_binary(&mut self, op: BinOp, left: &Expr, right: &Expr) -> Run<Value> {
+        let l = self.eval(left)?;
+        let r = self.eval(right)?;
+        self.charge(&[&l, &r])?;
+        binary(op, &l, &r).map_err(unplaced)
+    }
+
+    fn eval_compare(&mut self, first: &Expr, rest: &[(CmpOp, Expr)]) -> Run<Value> {
+        let mut left = self.eval(first)?;
+        for (op, right) in rest {
+            let right = self.eval(right)?;
+            self.charge(&[&left, &right])?;
+            if !compare(*op, &left, &right).map_err(unplaced)? {
+                return Ok(Value::Bool(false));
             }
-        })
+            left = right;
+        }
+        Ok(Value::Bool(true))
+    }
+
+    /// `l and r` (`is_and`) or `l or r`: Python returns the deciding operand itself.
+    fn eval_and_or(&mut self, l: &Expr, r: &Expr, is_and: bool) -> Run<Value> {
+        let l = self.eval(l)?;
+        if l.truthy() == is_and {
+            self.eval(r)
+        } else {
+            Ok(l)
+        }
+    }
+
+    fn eval_not(&mut self, e: &Expr) -> Run<Value> {
+        Ok(Value::Bool(!self.eval(e)?.truthy()))
+    }
+
+    fn eval_if_else(&mut self, cond: &Expr, then: &Expr, otherwise: &Expr) -> Run<Value> {
+        if self.eval(cond)?.truthy() {
+            self.eval(then)
+        } else {
+            self.eval(otherwise)
+        }
     }
 
     fn eval_bound(&mut self, bound: Option<&Expr>) -> Run<Option<i64>> {
@@ -495,9 +558,10 @@ impl Session {
         let callee = self.eval(func)?;
         let args = self.eval_all(args)?;
         let kwargs = self.eval_kwargs(kwargs)?;
-        match callee {
-            Value::Function(f) => self.call_function(&f, args, kwargs),
+        match &callee {
+            Value::Function(f) => self.call_function(f, args, kwargs),
             Value::Builtin(b) => {
+                let b = *b;
                 self.charge(&args.iter().collect::<Vec<_>>())?;
                 self.call_builtin(b, args, kwargs)
             }

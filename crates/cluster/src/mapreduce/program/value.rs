@@ -189,11 +189,18 @@ impl Value {
         }
     }
 
-    /// Whether it can be a set item (Python: hashable).
+    /// Whether it can be a set item (Python: hashable; here also nested at most
+    /// `NESTING_MAX` deep, so that ordering set items never recurses deeper).
     pub fn hashable(&self) -> bool {
+        self.hashable_at(0)
+    }
+
+    fn hashable_at(&self, depth: u32) -> bool {
         match self {
             Value::None | Value::Bool(_) | Value::Int(_) | Value::Str(_) => true,
-            Value::Tuple(items) => items.iter().all(Value::hashable),
+            Value::Tuple(items) => {
+                depth < NESTING_MAX && items.iter().all(|i| i.hashable_at(depth + 1))
+            }
             _ => false,
         }
     }
@@ -212,6 +219,36 @@ impl Value {
                 "loop over a str, list, tuple, set or range(...)",
             ),
         }
+    }
+}
+
+/// Drops nested lists and tuples with a loop instead of recursion: a program can nest a list a
+/// hundred thousand deep (`x = [x]` in a loop), and the default recursive drop would overflow
+/// the stack.
+impl Drop for Value {
+    fn drop(&mut self) {
+        let mut pending = Vec::new();
+        take_children(self, &mut pending);
+        while let Some(mut child) = pending.pop() {
+            take_children(&mut child, &mut pending);
+        }
+    }
+}
+
+/// Moves the items out of a list, set or tuple this handle is the last owner of.
+fn take_children(value: &mut Value, pending: &mut Vec<Value>) {
+    match value {
+        Value::List(items) | Value::Set(items) => {
+            if let Some(cell) = Rc::get_mut(items) {
+                pending.append(cell.get_mut());
+            }
+        }
+        Value::Tuple(items) => {
+            if let Some(items) = Rc::get_mut(items) {
+                pending.append(items);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -397,6 +434,18 @@ mod tests {
         let other = Value::list(vec![list.clone()]);
         assert!(py_eq(&list, &other).unwrap_or(false));
         assert!(py_cmp(&list, &other).is_err());
+    }
+
+    #[test]
+    fn deeply_nested_values_drop_without_overflow() {
+        let mut list = Value::list(Vec::new());
+        let mut tuple = Value::tuple(Vec::new());
+        for _ in 0..200_000 {
+            list = Value::list(vec![list]);
+            tuple = Value::tuple(vec![tuple]);
+        }
+        assert!(!tuple.hashable());
+        drop((list, tuple));
     }
 
     #[test]

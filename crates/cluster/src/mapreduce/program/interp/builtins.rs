@@ -361,7 +361,7 @@ mod tests {
     fn range_counts_like_python() {
         let len_of = |args: &[i64]| {
             let args: Vec<Value> = args.iter().map(|n| Value::Int(*n)).collect();
-            match range(&args) {
+            match &range(&args) {
                 Ok(Value::List(items)) => items.borrow().len(),
                 _ => usize::MAX,
             }

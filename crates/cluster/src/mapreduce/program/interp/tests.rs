@@ -202,3 +202,27 @@ def f(x):
     let out = emitted(source, "ab a cd ab").unwrap_or_default();
     assert_eq!(out, ["3\t['AB', 'CD', 'ZZ']", "big\tAB"]);
 }
+
+/// Deep recursion through deeply nested expressions ends in a RecursionError, within a
+/// browser-sized stack (1 MiB), even in an unoptimized build.
+#[test]
+fn deep_recursion_fits_a_small_stack() {
+    let nested = format!("{}f(n - 1){}", "-(".repeat(20), ")".repeat(20));
+    let source = format!("def f(n):\n    if n == 0:\n        return 0\n    return {nested}\n");
+    let outcome = std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(move || {
+            let program = parse(&source).map_err(|e| e.message)?;
+            let mut session = Session::start(&program, LIMITS, '\t').map_err(|e| e.message)?;
+            match session.call("f", vec![Value::Int(1000)]) {
+                Ok(v) => Err(format!("returned {v:?}")),
+                Err(e) => Ok(e.message),
+            }
+        })
+        .map(|handle| handle.join());
+    let message = match outcome {
+        Ok(Ok(Ok(message))) => message,
+        other => panic!("{other:?}"),
+    };
+    assert!(message.starts_with("RecursionError"), "{message}");
+}
