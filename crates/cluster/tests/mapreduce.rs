@@ -392,3 +392,35 @@ fn an_emit_loop_ends_at_the_output_cap() {
     let e = failed(&job(text(), program));
     assert!(e.message.starts_with("the mapper emitted over"), "{e:?}");
 }
+
+#[test]
+fn values_reach_the_reducer_in_map_order_through_a_combiner() {
+    // An identity combiner keeps each value; the reducer lists them in the order they came:
+    // split by split, and within a split in emit order (sorted spills, merged stably).
+    let program = "\
+def map(line):
+    for word in line.split():
+        emit(word, line.split()[0])
+
+def combine(key, values):
+    for v in values:
+        emit(key, v)
+
+def reduce(key, values):
+    emit(key, ','.join(values))
+";
+    let input: Vec<String> = ["a x", "b x", "c x", "d x", "e x"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut j = job(input, program);
+    j.lines_per_split = 2;
+    j.reducers = 1;
+    j.use_combiner = true;
+    let r = ran(&j);
+    assert!(
+        r.output_lines().any(|l| l == "x\ta,b,c,d,e"),
+        "{:?}",
+        r.reduces
+    );
+}
