@@ -50,6 +50,8 @@ pub struct Session {
     output_bytes: u64,
     /// Statements and expressions being evaluated right now (see [`EVAL_DEPTH_MAX`]).
     depth: u32,
+    /// The 128 one-character ASCII strs, shared by [`Session::chars_of`].
+    ascii: Vec<Rc<str>>,
 }
 
 #[derive(Debug)]
@@ -90,6 +92,9 @@ impl Session {
             output: Vec::new(),
             output_bytes: 0,
             depth: 0,
+            ascii: (0u8..128)
+                .map(|b| Rc::from((b as char).to_string()))
+                .collect(),
         };
         session.exec_block(&program.body)?;
         Ok(session)
@@ -146,8 +151,8 @@ impl Session {
 
     /// Charges steps for the size of the values an operation goes through (a step per 64 bytes
     /// of text and per 16 items), so work on big values counts against the budget too.
-    fn charge(&mut self, values: &[&Value]) -> Run<()> {
-        let cost: u64 = values.iter().map(|v| size_cost(v)).sum();
+    fn charge<'v>(&mut self, values: impl IntoIterator<Item = &'v Value>) -> Run<()> {
+        let cost: u64 = values.into_iter().map(size_cost).sum();
         if cost == 0 {
             return Ok(());
         }
@@ -235,6 +240,17 @@ impl Session {
 
     // ---- statements ----
 
+    /// The characters of a text as one-character strs, ASCII ones shared from a cache (a word
+    /// count's mapper loops over every character of its input).
+    fn chars_of(&mut self, text: &str) -> Vec<Value> {
+        text.chars()
+            .map(|c| match self.ascii.get(c as usize) {
+                Some(shared) => Value::Str(shared.clone()),
+                None => Value::str(c.encode_utf8(&mut [0; 4])),
+            })
+            .collect()
+    }
+
     /// Enters one more level of nesting, or fails with Python's RecursionError.
     fn descend(&mut self) -> Run<()> {
         self.depth += 1;
@@ -304,7 +320,10 @@ impl Session {
     }
 
     fn exec_for(&mut self, target: &Target, iter: &Expr, body: &[Stmt]) -> Run<Flow> {
-        let items = self.eval(iter)?.items().map_err(unplaced)?;
+        let items = match &self.eval(iter)? {
+            Value::Str(text) => self.chars_of(text),
+            other => other.items().map_err(unplaced)?,
+        };
         for item in items {
             self.step(1)?;
             self.assign(target, item)?;
@@ -366,7 +385,7 @@ impl Session {
             Target::Name(name) => {
                 let current = self.load(name).map_err(unplaced)?;
                 let value = self.eval(value)?;
-                self.charge(&[&current, &value])?;
+                self.charge([&current, &value])?;
                 let result = binary(op, &current, &value).map_err(unplaced)?;
                 self.store(name, result);
                 Ok(())
@@ -376,7 +395,7 @@ impl Session {
                 let index = self.eval(index)?;
                 let current = get_item(&obj, &index).map_err(unplaced)?;
                 let value = self.eval(value)?;
-                self.charge(&[&obj, &current, &value])?;
+                self.charge([&obj, &current, &value])?;
                 let result = binary(op, &current, &value).map_err(unplaced)?;
                 set_item(&obj, &index, result).map_err(unplaced)
             }
@@ -441,7 +460,7 @@ impl Session {
     fn eval_index(&mut self, obj: &Expr, index: &Expr) -> Run<Value> {
         let obj = self.eval(obj)?;
         let index = self.eval(index)?;
-        self.charge(&[&obj])?;
+        self.charge([&obj])?;
         get_item(&obj, &index).map_err(unplaced)
     }
 
@@ -449,7 +468,7 @@ impl Session {
         let obj = self.eval(obj)?;
         let lower = self.eval_bound(lower)?;
         let upper = self.eval_bound(upper)?;
-        self.charge(&[&obj])?;
+        self.charge([&obj])?;
         slice(&obj, lower, upper).map_err(unplaced)
     }
 
@@ -472,7 +491,7 @@ impl Session {
     fn eval_binary(&mut self, op: BinOp, left: &Expr, right: &Expr) -> Run<Value> {
         let l = self.eval(left)?;
         let r = self.eval(right)?;
-        self.charge(&[&l, &r])?;
+        self.charge([&l, &r])?;
         binary(op, &l, &r).map_err(unplaced)
     }
 
@@ -480,7 +499,7 @@ impl Session {
         let mut left = self.eval(first)?;
         for (op, right) in rest {
             let right = self.eval(right)?;
-            self.charge(&[&left, &right])?;
+            self.charge([&left, &right])?;
             if !compare(*op, &left, &right).map_err(unplaced)? {
                 return Ok(Value::Bool(false));
             }
@@ -562,7 +581,7 @@ impl Session {
             Value::Function(f) => self.call_function(f, args, kwargs),
             Value::Builtin(b) => {
                 let b = *b;
-                self.charge(&args.iter().collect::<Vec<_>>())?;
+                self.charge(&args)?;
                 self.call_builtin(b, args, kwargs)
             }
             other => Err(unplaced((
@@ -889,7 +908,12 @@ fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value, Raised> {
         return n.map(Value::Int).ok_or_else(overflow);
     }
     match (op, a, b) {
-        (BinOp::Add, Value::Str(x), Value::Str(y)) => checked_text(format!("{x}{y}")),
+        (BinOp::Add, Value::Str(x), Value::Str(y)) => {
+            let mut joined = String::with_capacity(x.len() + y.len());
+            joined.push_str(x);
+            joined.push_str(y);
+            checked_text(joined)
+        }
         (BinOp::Add, Value::List(x), Value::List(y)) => {
             let mut items = x.borrow().clone();
             items.extend(y.borrow().iter().cloned());

@@ -86,7 +86,7 @@ impl Session {
             }
         };
         let result = result.map_err(unplaced)?;
-        self.charge(&[&result])?;
+        self.charge([&result])?;
         Ok(result)
     }
 }
@@ -336,8 +336,9 @@ fn range(args: &[Value]) -> Result<Value, Raised> {
     if count > ITEMS_MAX as i128 {
         return Err(too_long());
     }
-    let items = (0..count as i64)
-        .map(|i| Value::Int(start + i * step))
+    // Every item lies between start and stop, so it fits; i * step alone may not.
+    let items = (0..count)
+        .map(|i| Value::Int((i128::from(start) + i * i128::from(step)) as i64))
         .collect();
     Ok(Value::list(checked_items(items)?))
 }
@@ -372,6 +373,7 @@ mod tests {
         assert_eq!(len_of(&[10, 0, -3]), 4);
         assert_eq!(len_of(&[5, 2]), 0);
         assert!(range(&[Value::Int(i64::MIN), Value::Int(i64::MAX)]).is_err());
+        assert_eq!(len_of(&[i64::MIN, i64::MAX, 1 << 62]), 4);
     }
 
     #[test]

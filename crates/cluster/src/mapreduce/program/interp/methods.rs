@@ -36,9 +36,7 @@ impl Session {
         args: Vec<Value>,
         kwargs: Vec<(Rc<str>, Value)>,
     ) -> Run<Value> {
-        let mut charged: Vec<&Value> = vec![receiver];
-        charged.extend(args.iter());
-        self.charge(&charged)?;
+        self.charge(std::iter::once(receiver).chain(&args))?;
         let reverse = reverse_flag(name, name == "sort", &kwargs).map_err(unplaced)?;
         let result = match receiver {
             Value::Str(s) => str_method(s, name, &args),
