@@ -714,13 +714,18 @@ fn unpack_mismatch(wanted: usize, got: usize) -> Raised {
 /// from the end).
 fn position(index: &Value, len: usize, what: &str) -> Result<usize, Raised> {
     let Some(i) = index.as_int() else {
-        return raise(
+        let message = if what == "string" {
+            format!(
+                "TypeError: string indices must be integers, not '{}'",
+                index.type_name()
+            )
+        } else {
             format!(
                 "TypeError: {what} indices must be integers or slices, not {}",
                 index.type_name()
-            ),
-            "index with a whole number: x[0], x[-1]",
-        );
+            )
+        };
+        return raise(message, "index with a whole number: x[0], x[-1]");
     };
     let len = len as i64;
     let at = if i < 0 { i + len } else { i };
@@ -935,6 +940,22 @@ fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value, Raised> {
             let count = repeat_count(n.as_int().unwrap_or(0), items.len())?;
             let repeated: Vec<Value> = (0..count).flat_map(|_| items.iter().cloned()).collect();
             Ok(Value::list(checked_items(repeated)?))
+        }
+        (BinOp::Add, Value::Str(_) | Value::List(_) | Value::Tuple(_), other) => {
+            let hint = if matches!(a, Value::Str(_)) && other.as_int().is_some() {
+                "convert first: str(n) makes text of a number"
+            } else {
+                "join values of the same type"
+            };
+            raise(
+                format!(
+                    "TypeError: can only concatenate {} (not \"{}\") to {}",
+                    a.type_name(),
+                    other.type_name(),
+                    a.type_name()
+                ),
+                hint,
+            )
         }
         (BinOp::Mod, Value::Str(_), _) => raise(
             "TypeError: '%' formatting of text is not supported in this lab's Python",

@@ -124,7 +124,11 @@ fn run_time_errors_use_python_words() {
         ),
         (
             "def f(x):\n    return x + 1\n",
-            "unsupported operand type(s) for +: 'str' and 'int'",
+            "can only concatenate str (not \"int\") to str",
+        ),
+        (
+            "def f(x):\n    return 1 + x\n",
+            "unsupported operand type(s) for +: 'int' and 'str'",
         ),
         (
             "def f(x):\n    return int('\\\\N')\n",
