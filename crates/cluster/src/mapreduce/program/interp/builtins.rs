@@ -2,7 +2,8 @@
 //! `max`, `int`, `str`, `bool`, `sorted`, `set`, `range`, `list`, `tuple`, `abs`), with the
 //! messages CPython gives when they are misused.
 
-use super::{checked_items, overflow, too_long, unplaced, Run, Session, ITEMS_MAX};
+use super::ops::{checked_items, overflow, too_long, ITEMS_MAX};
+use super::{unplaced, Run, Session};
 use crate::mapreduce::program::value::{py_cmp, raise, set_insert, Builtin, Raised, Value};
 use crate::mapreduce::program::ProgramError;
 use std::cell::RefCell;

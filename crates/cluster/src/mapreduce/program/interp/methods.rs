@@ -4,7 +4,8 @@
 //! (e.g. `split()` without a separator splits on runs of whitespace and drops empty strings).
 
 use super::builtins::{reverse_flag, sorted};
-use super::{checked_text, too_long, unplaced, Run, Session, ITEMS_MAX};
+use super::ops::{checked_text, position, too_long, ITEMS_MAX, STR_BYTES_MAX};
+use super::{unplaced, Run, Session};
 use crate::mapreduce::program::value::{raise, set_insert, Raised, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -227,7 +228,7 @@ fn join(sep: &str, items: &Value) -> Result<Value, Raised> {
             out.push_str(sep);
         }
         out.push_str(text);
-        if out.len() > super::STR_BYTES_MAX {
+        if out.len() > STR_BYTES_MAX {
             return Err(too_long());
         }
     }
@@ -295,7 +296,7 @@ fn list_method(
         }),
         ("pop", [index]) => {
             let mut items = list.borrow_mut();
-            let at = super::position(index, items.len(), "pop")?;
+            let at = position(index, items.len(), "pop")?;
             Ok(items.remove(at))
         }
         ("sort", []) => {
