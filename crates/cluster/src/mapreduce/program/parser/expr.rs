@@ -62,31 +62,40 @@ impl Parser {
         Ok(result)
     }
 
+    // A chain `a + b + c` builds a tree as deep as it is long: each operator in a chain counts
+    // as a level of nesting, so no expression tree outgrows the stacks that evaluate and drop it.
+
     pub(super) fn or_test(&mut self) -> Result<Expr, ProgramError> {
+        let entry = self.depth;
         let mut left = self.and_test()?;
         while self.at_word("or") {
             let line = self.line();
             self.advance();
+            self.nest()?;
             let right = self.and_test()?;
             left = Expr {
                 line,
                 kind: ExprKind::Or(Box::new(left), Box::new(right)),
             };
         }
+        self.depth = entry;
         Ok(left)
     }
 
     fn and_test(&mut self) -> Result<Expr, ProgramError> {
+        let entry = self.depth;
         let mut left = self.not_test()?;
         while self.at_word("and") {
             let line = self.line();
             self.advance();
+            self.nest()?;
             let right = self.not_test()?;
             left = Expr {
                 line,
                 kind: ExprKind::And(Box::new(left), Box::new(right)),
             };
         }
+        self.depth = entry;
         Ok(left)
     }
 
@@ -154,21 +163,26 @@ impl Parser {
     }
 
     pub(super) fn arith(&mut self) -> Result<Expr, ProgramError> {
+        let entry = self.depth;
         let mut left = self.term()?;
         loop {
             let op = match self.peek() {
                 Tok::Op("+") => BinOp::Add,
                 Tok::Op("-") => BinOp::Sub,
-                _ => return Ok(left),
+                _ => break,
             };
             let line = self.line();
             self.advance();
+            self.nest()?;
             let right = self.term()?;
             left = binary(line, op, left, right);
         }
+        self.depth = entry;
+        Ok(left)
     }
 
     fn term(&mut self) -> Result<Expr, ProgramError> {
+        let entry = self.depth;
         let mut left = self.factor()?;
         loop {
             let op =
@@ -181,13 +195,16 @@ impl Parser {
                         "SyntaxError: '/' (true division) is not supported in this lab's Python",
                         "numbers are whole numbers here: use // for division (7 // 2 == 3)",
                     )),
-                    _ => return Ok(left),
+                    _ => break,
                 };
             let line = self.line();
             self.advance();
+            self.nest()?;
             let right = self.factor()?;
             left = binary(line, op, left, right);
         }
+        self.depth = entry;
+        Ok(left)
     }
 
     fn factor(&mut self) -> Result<Expr, ProgramError> {
