@@ -16,7 +16,7 @@ mod ops;
 
 use self::ops::{binary, compare, get_item, set_item, slice, unary};
 use super::ast::{BinOp, CmpOp, Expr, ExprKind, FunctionDef, Program, Stmt, StmtKind, Target};
-use super::value::{raise, Builtin, Raised, Value};
+use super::value::{raise, Builtin, Raised, Value, Visits};
 use super::{ErrorKind, ProgramError};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -155,6 +155,20 @@ impl Session {
             return Ok(());
         }
         self.step(cost)
+    }
+
+    /// Runs an operation that compares values with a visit budget taken from the step budget,
+    /// then charges the items it visited (a step per 16).
+    fn with_visits<T>(
+        &mut self,
+        operation: impl FnOnce(&mut Visits) -> Result<T, Raised>,
+    ) -> Run<T> {
+        let steps_left = self.limits.steps_max.saturating_sub(self.steps);
+        let allowed = steps_left.saturating_mul(16).saturating_add(16);
+        let mut visits = Visits(allowed);
+        let outcome = operation(&mut visits);
+        self.step((allowed - visits.0) / 16)?;
+        outcome.map_err(unplaced)
     }
 
     /// Writes one output line (`emit`).
@@ -498,7 +512,7 @@ impl Session {
         for (op, right) in rest {
             let right = self.eval(right)?;
             self.charge([&left, &right])?;
-            if !compare(*op, &left, &right).map_err(unplaced)? {
+            if !self.with_visits(|visits| compare(*op, &left, &right, visits))? {
                 return Ok(Value::Bool(false));
             }
             left = right;

@@ -12,6 +12,8 @@ use std::rc::Rc;
 
 /// Deepest nesting of lists and tuples compared or printed (a list can contain itself).
 const NESTING_MAX: u32 = 64;
+/// Where printing a value stops (with "..."): past the longest string a program may build.
+const REPR_BYTES_MAX: usize = 1_000_000;
 
 #[derive(Clone, Debug)]
 pub enum Value {
@@ -159,7 +161,7 @@ impl Value {
     }
 
     fn write_repr(&self, out: &mut String, depth: u32) {
-        if depth > NESTING_MAX {
+        if depth > NESTING_MAX || out.len() > REPR_BYTES_MAX {
             out.push_str("...");
             return;
         }
@@ -190,18 +192,25 @@ impl Value {
     }
 
     /// Whether it can be a set item (Python: hashable; here also nested at most
-    /// `NESTING_MAX` deep, so that ordering set items never recurses deeper).
-    pub fn hashable(&self) -> bool {
-        self.hashable_at(0)
+    /// `NESTING_MAX` deep, so that ordering set items never recurses deeper, and visiting its
+    /// items within `visits`).
+    pub fn hashable(&self, visits: &mut Visits) -> Result<bool, Raised> {
+        self.hashable_at(0, visits)
     }
 
-    fn hashable_at(&self, depth: u32) -> bool {
+    fn hashable_at(&self, depth: u32, visits: &mut Visits) -> Result<bool, Raised> {
+        visits.spend()?;
         match self {
-            Value::None | Value::Bool(_) | Value::Int(_) | Value::Str(_) => true,
-            Value::Tuple(items) => {
-                depth < NESTING_MAX && items.iter().all(|i| i.hashable_at(depth + 1))
+            Value::None | Value::Bool(_) | Value::Int(_) | Value::Str(_) => Ok(true),
+            Value::Tuple(items) if depth < NESTING_MAX => {
+                for item in items.iter() {
+                    if !item.hashable_at(depth + 1, visits)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
             }
-            _ => false,
+            _ => Ok(false),
         }
     }
 
@@ -275,40 +284,47 @@ fn write_str_repr(out: &mut String, s: &str) {
     out.push(quote);
 }
 
-/// Python's `==`.
-pub fn py_eq(a: &Value, b: &Value) -> Result<bool, Raised> {
-    eq_at(a, b, 0)
+/// How many items comparisons may still visit. Values that share their parts (`[x] * 1000`
+/// three levels deep) can make one comparison visit a billion items, so every comparison spends
+/// from a budget the interpreter takes out of its step budget.
+#[derive(Debug)]
+pub struct Visits(pub u64);
+
+impl Visits {
+    fn spend(&mut self) -> Result<(), Raised> {
+        match self.0.checked_sub(1) {
+            Some(left) => {
+                self.0 = left;
+                Ok(())
+            }
+            None => raise(
+                "the program ran over its step budget comparing nested values",
+                "compare small values: a list of lists repeated with * can hold more items than it looks",
+            ),
+        }
+    }
 }
 
-fn eq_at(a: &Value, b: &Value, depth: u32) -> Result<bool, Raised> {
+/// Python's `==`.
+pub fn py_eq(a: &Value, b: &Value, visits: &mut Visits) -> Result<bool, Raised> {
+    eq_at(a, b, 0, visits)
+}
+
+fn eq_at(a: &Value, b: &Value, depth: u32, visits: &mut Visits) -> Result<bool, Raised> {
     if depth > NESTING_MAX {
         return too_deep();
     }
-    let seq_eq = |x: &[Value], y: &[Value]| -> Result<bool, Raised> {
-        if x.len() != y.len() {
-            return Ok(false);
-        }
-        for (p, q) in x.iter().zip(y) {
-            if !eq_at(p, q, depth + 1)? {
-                return Ok(false);
-            }
-        }
-        Ok(true)
-    };
+    visits.spend()?;
     Ok(match (a, b) {
         (Value::None, Value::None) => true,
         (Value::Str(x), Value::Str(y)) => x == y,
-        (Value::Tuple(x), Value::Tuple(y)) => seq_eq(x, y)?,
-        (Value::List(x), Value::List(y)) => {
+        (Value::Tuple(x), Value::Tuple(y)) => seq_eq(x, y, depth, visits)?,
+        (Value::List(x), Value::List(y)) | (Value::Set(x), Value::Set(y)) => {
             if Rc::ptr_eq(x, y) {
                 return Ok(true);
             }
             let (x, y) = (x.borrow().clone(), y.borrow().clone());
-            seq_eq(&x, &y)?
-        }
-        (Value::Set(x), Value::Set(y)) => {
-            let (x, y) = (x.borrow().clone(), y.borrow().clone());
-            seq_eq(&x, &y)?
+            seq_eq(&x, &y, depth, visits)?
         }
         (Value::Function(x), Value::Function(y)) => Rc::ptr_eq(x, y),
         (Value::Builtin(x), Value::Builtin(y)) => x == y,
@@ -319,31 +335,35 @@ fn eq_at(a: &Value, b: &Value, depth: u32) -> Result<bool, Raised> {
     })
 }
 
-/// Python's ordering for `<`, `sorted`, `min` and `max`: numbers, strs (by code point, which
-/// for UTF-8 is byte order), and tuples or lists item by item.
-pub fn py_cmp(a: &Value, b: &Value) -> Result<Ordering, Raised> {
-    cmp_at(a, b, 0)
+fn seq_eq(x: &[Value], y: &[Value], depth: u32, visits: &mut Visits) -> Result<bool, Raised> {
+    if x.len() != y.len() {
+        return Ok(false);
+    }
+    for (p, q) in x.iter().zip(y) {
+        if !eq_at(p, q, depth + 1, visits)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
-fn cmp_at(a: &Value, b: &Value, depth: u32) -> Result<Ordering, Raised> {
+/// Python's ordering for `<`, `sorted`, `min` and `max`: numbers, strs (by code point, which
+/// for UTF-8 is byte order), and tuples or lists item by item.
+pub fn py_cmp(a: &Value, b: &Value, visits: &mut Visits) -> Result<Ordering, Raised> {
+    cmp_at(a, b, 0, visits)
+}
+
+fn cmp_at(a: &Value, b: &Value, depth: u32, visits: &mut Visits) -> Result<Ordering, Raised> {
     if depth > NESTING_MAX {
         return too_deep();
     }
-    let seq_cmp = |x: &[Value], y: &[Value]| -> Result<Ordering, Raised> {
-        for (p, q) in x.iter().zip(y) {
-            match cmp_at(p, q, depth + 1)? {
-                Ordering::Equal => {}
-                other => return Ok(other),
-            }
-        }
-        Ok(x.len().cmp(&y.len()))
-    };
+    visits.spend()?;
     match (a, b) {
         (Value::Str(x), Value::Str(y)) => Ok(x.cmp(y)),
-        (Value::Tuple(x), Value::Tuple(y)) => seq_cmp(x, y),
+        (Value::Tuple(x), Value::Tuple(y)) => seq_cmp(x, y, depth, visits),
         (Value::List(x), Value::List(y)) => {
             let (x, y) = (x.borrow().clone(), y.borrow().clone());
-            seq_cmp(&x, &y)
+            seq_cmp(&x, &y, depth, visits)
         }
         _ => match (a.as_int(), b.as_int()) {
             (Some(x), Some(y)) => Ok(x.cmp(&y)),
@@ -359,8 +379,19 @@ fn cmp_at(a: &Value, b: &Value, depth: u32) -> Result<Ordering, Raised> {
     }
 }
 
+fn seq_cmp(x: &[Value], y: &[Value], depth: u32, visits: &mut Visits) -> Result<Ordering, Raised> {
+    for (p, q) in x.iter().zip(y) {
+        match cmp_at(p, q, depth + 1, visits)? {
+            Ordering::Equal => {}
+            other => return Ok(other),
+        }
+    }
+    Ok(x.len().cmp(&y.len()))
+}
+
 /// A total order over hashable values (how a set stores its items): None, then numbers (a bool
-/// equal to 1 or 0 is the same item, as in Python), then strs, then tuples.
+/// equal to 1 or 0 is the same item, as in Python), then strs, then tuples. It visits no more
+/// items than the smaller value holds, which [`Value::hashable`] has bounded.
 pub fn set_order(a: &Value, b: &Value) -> Ordering {
     fn rank(v: &Value) -> u8 {
         match v {
@@ -386,8 +417,8 @@ pub fn set_order(a: &Value, b: &Value) -> Ordering {
 }
 
 /// Adds a hashable item to a set's sorted items.
-pub fn set_insert(items: &mut Vec<Value>, item: Value) -> Result<(), Raised> {
-    if !item.hashable() {
+pub fn set_insert(items: &mut Vec<Value>, item: Value, visits: &mut Visits) -> Result<(), Raised> {
+    if !item.hashable(visits)? {
         return raise(
             format!("TypeError: unhashable type: '{}'", item.type_name()),
             "sets hold numbers, text and tuples: convert a list with tuple(...)",
@@ -400,11 +431,11 @@ pub fn set_insert(items: &mut Vec<Value>, item: Value) -> Result<(), Raised> {
 }
 
 /// Whether a set's sorted items hold `item`.
-pub fn set_contains(items: &[Value], item: &Value) -> bool {
-    item.hashable()
+pub fn set_contains(items: &[Value], item: &Value, visits: &mut Visits) -> Result<bool, Raised> {
+    Ok(item.hashable(visits)?
         && items
             .binary_search_by(|probe| set_order(probe, item))
-            .is_ok()
+            .is_ok())
 }
 
 #[cfg(test)]
@@ -432,8 +463,8 @@ mod tests {
         }
         assert!(list.repr().contains("..."));
         let other = Value::list(vec![list.clone()]);
-        assert!(py_eq(&list, &other).unwrap_or(false));
-        assert!(py_cmp(&list, &other).is_err());
+        assert!(py_eq(&list, &other, &mut Visits(1000)).unwrap_or(false));
+        assert!(py_cmp(&list, &other, &mut Visits(1000)).is_err());
     }
 
     #[test]
@@ -444,7 +475,7 @@ mod tests {
             list = Value::list(vec![list]);
             tuple = Value::tuple(vec![tuple]);
         }
-        assert!(!tuple.hashable());
+        assert!(!tuple.hashable(&mut Visits(1000)).unwrap_or(true));
         drop((list, tuple));
     }
 
@@ -457,19 +488,30 @@ mod tests {
             Value::Bool(true),
             Value::str("a"),
         ] {
-            assert!(set_insert(&mut items, v).is_ok());
+            assert!(set_insert(&mut items, v, &mut Visits(10)).is_ok());
         }
         assert_eq!(
             Value::Set(Rc::new(RefCell::new(items))).repr(),
             "{1, 'a', 'b'}"
         );
-        assert!(set_insert(&mut Vec::new(), Value::list(Vec::new())).is_err());
+        assert!(set_insert(&mut Vec::new(), Value::list(Vec::new()), &mut Visits(10)).is_err());
     }
 
     #[test]
     fn comparing_text_with_numbers_is_a_type_error() {
-        let err = py_cmp(&Value::str("1"), &Value::Int(1)).err();
+        let err = py_cmp(&Value::str("1"), &Value::Int(1), &mut Visits(10)).err();
         assert!(err.is_some_and(|(m, _)| m.contains("'<' not supported")));
-        assert!(!py_eq(&Value::str("1"), &Value::Int(1)).unwrap_or(true));
+        assert!(!py_eq(&Value::str("1"), &Value::Int(1), &mut Visits(10)).unwrap_or(true));
+    }
+
+    #[test]
+    fn comparisons_of_shared_nested_values_stop_at_the_visit_budget() {
+        let row = Value::list(vec![Value::Int(0); 1000]);
+        let grid = Value::list(vec![row; 1000]);
+        let other = Value::list(vec![Value::list(vec![Value::Int(0); 1000]); 1000]);
+        let mut visits = Visits(10_000);
+        assert!(py_eq(&grid, &other, &mut visits).is_err());
+        assert_eq!(visits.0, 0);
+        assert!(py_eq(&grid, &other, &mut Visits(2_000_000)).unwrap_or(false));
     }
 }

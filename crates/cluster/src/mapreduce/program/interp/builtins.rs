@@ -2,10 +2,9 @@
 //! `max`, `int`, `str`, `bool`, `sorted`, `set`, `range`, `list`, `tuple`, `abs`), with the
 //! messages CPython gives when they are misused.
 
-use super::ops::{checked_items, overflow, too_long, ITEMS_MAX};
+use super::ops::{checked_items, checked_text, overflow, too_long, ITEMS_MAX};
 use super::{unplaced, Run, Session};
-use crate::mapreduce::program::value::{py_cmp, raise, set_insert, Builtin, Raised, Value};
-use crate::mapreduce::program::ProgramError;
+use crate::mapreduce::program::value::{py_cmp, raise, set_insert, Builtin, Raised, Value, Visits};
 use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::rc::Rc;
@@ -30,65 +29,79 @@ impl Session {
                 self.emit(&args[0], &args[1])?;
                 return Ok(Value::None);
             }
-            Builtin::Len => len(&one_arg("len", &args)?),
-            Builtin::Sum => sum(&args),
-            Builtin::Min => extreme("min", &args, Ordering::Less),
-            Builtin::Max => extreme("max", &args, Ordering::Greater),
-            Builtin::Int => match args.as_slice() {
-                [] => Ok(Value::Int(0)),
-                [v] => to_int(v),
-                _ => arg_count("int", 1, args.len()),
-            },
+            Builtin::Min => self.with_visits(|v| extreme("min", &args, Ordering::Less, v))?,
+            Builtin::Max => self.with_visits(|v| extreme("max", &args, Ordering::Greater, v))?,
+            Builtin::Sorted => {
+                let items = one_arg("sorted", &args).and_then(|a| a.items());
+                let items = items.map_err(unplaced)?;
+                self.with_visits(|v| sorted(items, reverse, v).map(Value::list))?
+            }
+            Builtin::Set => self.with_visits(|v| new_set_of(&args, v))?,
+            Builtin::Len => one_arg("len", &args)
+                .and_then(|v| len(&v))
+                .map_err(unplaced)?,
+            Builtin::Sum => sum(&args).map_err(unplaced)?,
+            Builtin::Int => int_of(&args).map_err(unplaced)?,
             Builtin::Str => match args.as_slice() {
-                [] => Ok(Value::str("")),
-                [v] => Ok(Value::str(&v.to_text())),
-                _ => arg_count("str", 1, args.len()),
+                [] => Value::str(""),
+                [v] => checked_text(v.to_text()).map_err(unplaced)?,
+                _ => arg_count("str", 1, args.len()).map_err(unplaced)?,
             },
             Builtin::Bool => match args.as_slice() {
-                [] => Ok(Value::Bool(false)),
-                [v] => Ok(Value::Bool(v.truthy())),
-                _ => arg_count("bool", 1, args.len()),
+                [] => Value::Bool(false),
+                [v] => Value::Bool(v.truthy()),
+                _ => arg_count("bool", 1, args.len()).map_err(unplaced)?,
             },
-            Builtin::Sorted => {
-                let items = one_arg("sorted", &args)?.items().map_err(unplaced)?;
-                sorted(items, reverse).map(Value::list)
-            }
-            Builtin::Set => match args.as_slice() {
-                [] => Ok(new_set(Vec::new())),
-                [v] => v.items().and_then(|items| {
-                    let mut set = Vec::new();
-                    items
-                        .into_iter()
-                        .try_for_each(|i| set_insert(&mut set, i))?;
-                    Ok(new_set(set))
-                }),
-                _ => arg_count("set", 1, args.len()),
-            },
-            Builtin::Range => range(&args),
+            Builtin::Range => range(&args).map_err(unplaced)?,
             Builtin::List => match args.as_slice() {
-                [] => Ok(Value::list(Vec::new())),
-                [v] => v.items().map(Value::list),
-                _ => arg_count("list", 1, args.len()),
+                [] => Value::list(Vec::new()),
+                [v] => v.items().map(Value::list).map_err(unplaced)?,
+                _ => arg_count("list", 1, args.len()).map_err(unplaced)?,
             },
             Builtin::Tuple => match args.as_slice() {
-                [] => Ok(Value::tuple(Vec::new())),
-                [v] => v.items().map(Value::tuple),
-                _ => arg_count("tuple", 1, args.len()),
+                [] => Value::tuple(Vec::new()),
+                [v] => v.items().map(Value::tuple).map_err(unplaced)?,
+                _ => arg_count("tuple", 1, args.len()).map_err(unplaced)?,
             },
-            Builtin::Abs => {
-                let v = one_arg("abs", &args)?;
-                match v.as_int() {
-                    Some(n) => n.checked_abs().map(Value::Int).ok_or_else(overflow),
-                    None => raise(
-                        format!("TypeError: bad operand type for abs(): '{}'", v.type_name()),
-                        "abs takes a number",
-                    ),
-                }
-            }
+            Builtin::Abs => one_arg("abs", &args)
+                .and_then(|v| abs(&v))
+                .map_err(unplaced)?,
         };
-        let result = result.map_err(unplaced)?;
         self.charge([&result])?;
         Ok(result)
+    }
+}
+
+fn int_of(args: &[Value]) -> Result<Value, Raised> {
+    match args {
+        [] => Ok(Value::Int(0)),
+        [v] => to_int(v),
+        _ => arg_count("int", 1, args.len()),
+    }
+}
+
+fn abs(v: &Value) -> Result<Value, Raised> {
+    match v.as_int() {
+        Some(n) => n.checked_abs().map(Value::Int).ok_or_else(overflow),
+        None => raise(
+            format!("TypeError: bad operand type for abs(): '{}'", v.type_name()),
+            "abs takes a number",
+        ),
+    }
+}
+
+/// `set()` or `set(items)`.
+fn new_set_of(args: &[Value], visits: &mut Visits) -> Result<Value, Raised> {
+    match args {
+        [] => Ok(new_set(Vec::new())),
+        [v] => {
+            let mut set = Vec::new();
+            for item in v.items()? {
+                set_insert(&mut set, item, visits)?;
+            }
+            Ok(new_set(set))
+        }
+        _ => arg_count("set", 1, args.len()),
     }
 }
 
@@ -129,16 +142,16 @@ fn arg_count<T>(name: &str, most: usize, given: usize) -> Result<T, Raised> {
     )
 }
 
-fn one_arg(name: &str, args: &[Value]) -> Result<Value, ProgramError> {
+fn one_arg(name: &str, args: &[Value]) -> Result<Value, Raised> {
     match args {
         [v] => Ok(v.clone()),
-        _ => Err(unplaced((
+        _ => raise(
             format!(
                 "TypeError: {name}() takes exactly one argument ({} given)",
                 args.len()
             ),
             format!("call {name}(x) with one value"),
-        ))),
+        ),
     }
 }
 
@@ -195,7 +208,12 @@ fn sum(args: &[Value]) -> Result<Value, Raised> {
 }
 
 /// `min` or `max` (`wanted` is the ordering that makes a candidate the new best).
-fn extreme(name: &str, args: &[Value], wanted: Ordering) -> Result<Value, Raised> {
+fn extreme(
+    name: &str,
+    args: &[Value],
+    wanted: Ordering,
+    visits: &mut Visits,
+) -> Result<Value, Raised> {
     let items = match args {
         [] => {
             return raise(
@@ -209,7 +227,7 @@ fn extreme(name: &str, args: &[Value], wanted: Ordering) -> Result<Value, Raised
     let mut best: Option<Value> = None;
     for item in items {
         best = Some(match best {
-            Some(b) if py_cmp(&item, &b)? != wanted => b,
+            Some(b) if py_cmp(&item, &b, visits)? != wanted => b,
             _ => item,
         });
     }
@@ -274,12 +292,20 @@ fn parse_int(text: &str) -> Option<i64> {
 
 /// A stable sort by Python's ordering (`reverse` keeps equal items in their order, as Python's
 /// does).
-pub(super) fn sorted(mut items: Vec<Value>, reverse: bool) -> Result<Vec<Value>, Raised> {
+/// After a failed comparison the rest compare equal at no cost, and the error is returned.
+pub(super) fn sorted(
+    mut items: Vec<Value>,
+    reverse: bool,
+    visits: &mut Visits,
+) -> Result<Vec<Value>, Raised> {
     let mut failure: Option<Raised> = None;
     sim::sort::sort_by(&mut items, |a, b| {
+        if failure.is_some() {
+            return Ordering::Equal;
+        }
         let (x, y) = if reverse { (b, a) } else { (a, b) };
-        py_cmp(x, y).unwrap_or_else(|e| {
-            failure.get_or_insert(e);
+        py_cmp(x, y, visits).unwrap_or_else(|e| {
+            failure = Some(e);
             Ordering::Equal
         })
     });
@@ -383,8 +409,13 @@ mod tests {
             Value::tuple(vec![Value::Int(1), Value::str("a")]),
             Value::tuple(vec![Value::Int(2), Value::str("b")]),
         ];
-        let out = sorted(items, true).unwrap_or_default();
+        let out = sorted(items, true, &mut Visits(100)).unwrap_or_default();
         assert_eq!(out.first().map(Value::repr).as_deref(), Some("(2, 'b')"));
-        assert!(sorted(vec![Value::Int(1), Value::str("a")], false).is_err());
+        assert!(sorted(
+            vec![Value::Int(1), Value::str("a")],
+            false,
+            &mut Visits(100)
+        )
+        .is_err());
     }
 }

@@ -39,23 +39,29 @@ impl Session {
     ) -> Run<Value> {
         self.charge(std::iter::once(receiver).chain(&args))?;
         let reverse = reverse_flag(name, name == "sort", &kwargs).map_err(unplaced)?;
-        let result = match receiver {
-            Value::Str(s) => str_method(s, name, &args),
-            Value::List(items) => list_method(items, name, args, reverse),
+        match receiver {
+            Value::Str(s) => str_method(s, name, &args).map_err(unplaced),
+            Value::List(items) if name == "sort" && args.is_empty() => {
+                let unsorted = items.borrow().clone();
+                let sorted_items = self.with_visits(|v| sorted(unsorted, reverse, v))?;
+                *items.borrow_mut() = sorted_items;
+                Ok(Value::None)
+            }
+            Value::List(items) => list_method(items, name, args).map_err(unplaced),
             Value::Set(items) => match (name, args.as_slice()) {
                 ("add", [item]) => {
-                    let mut items = items.borrow_mut();
-                    if items.len() >= ITEMS_MAX {
+                    if items.borrow().len() >= ITEMS_MAX {
                         return Err(unplaced(too_long()));
                     }
-                    set_insert(&mut items, item.clone()).map(|()| Value::None)
+                    let item = item.clone();
+                    self.with_visits(|v| set_insert(&mut items.borrow_mut(), item, v))?;
+                    Ok(Value::None)
                 }
-                ("add", _) => wrong_args("set.add", "one item", args.len()),
-                _ => no_attribute(receiver, name, &SET_METHODS),
+                ("add", _) => wrong_args("set.add", "one item", args.len()).map_err(unplaced),
+                _ => no_attribute(receiver, name, &SET_METHODS).map_err(unplaced),
             },
-            other => no_attribute(other, name, &[]),
-        };
-        result.map_err(unplaced)
+            other => no_attribute(other, name, &[]).map_err(unplaced),
+        }
     }
 }
 
@@ -263,13 +269,9 @@ fn affix_test(s: &str, name: &str, affix: &Value) -> Result<Value, Raised> {
     }
 }
 
-/// A list method; the list is borrowed only while it changes (its items may be the list itself).
-fn list_method(
-    list: &RefCell<Vec<Value>>,
-    name: &str,
-    args: Vec<Value>,
-    reverse: bool,
-) -> Result<Value, Raised> {
+/// A list method other than a valid `sort()` call; the list is borrowed only while it changes
+/// (its items may be the list itself).
+fn list_method(list: &RefCell<Vec<Value>>, name: &str, args: Vec<Value>) -> Result<Value, Raised> {
     match (name, args.as_slice()) {
         ("append", [item]) => {
             let mut items = list.borrow_mut();
@@ -298,12 +300,6 @@ fn list_method(
             let mut items = list.borrow_mut();
             let at = position(index, items.len(), "pop")?;
             Ok(items.remove(at))
-        }
-        ("sort", []) => {
-            let unsorted = list.borrow().clone();
-            let sorted_items = sorted(unsorted, reverse)?;
-            *list.borrow_mut() = sorted_items;
-            Ok(Value::None)
         }
         ("append" | "extend", _) => wrong_args(&format!("list.{name}"), "one argument", args.len()),
         ("pop" | "sort", _) => wrong_args(&format!("list.{name}"), "no argument", args.len()),

@@ -3,7 +3,7 @@
 //! and clamped slices; and the size caps that keep a program from building huge values.
 
 use crate::mapreduce::program::ast::{BinOp, CmpOp, UnaryOp};
-use crate::mapreduce::program::value::{py_cmp, py_eq, raise, set_contains, Raised, Value};
+use crate::mapreduce::program::value::{py_cmp, py_eq, raise, set_contains, Raised, Value, Visits};
 use std::rc::Rc;
 
 /// Longest string a program may build, in bytes.
@@ -282,17 +282,22 @@ pub(super) fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value, Raised> {
     }
 }
 
-pub(super) fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, Raised> {
+pub(super) fn compare(
+    op: CmpOp,
+    a: &Value,
+    b: &Value,
+    visits: &mut Visits,
+) -> Result<bool, Raised> {
     use std::cmp::Ordering::{Greater, Less};
     Ok(match op {
-        CmpOp::Eq => py_eq(a, b)?,
-        CmpOp::Ne => !py_eq(a, b)?,
-        CmpOp::Lt => py_cmp(a, b)? == Less,
-        CmpOp::Le => py_cmp(a, b)? != Greater,
-        CmpOp::Gt => py_cmp(a, b)? == Greater,
-        CmpOp::Ge => py_cmp(a, b)? != Less,
-        CmpOp::In => contains(b, a)?,
-        CmpOp::NotIn => !contains(b, a)?,
+        CmpOp::Eq => py_eq(a, b, visits)?,
+        CmpOp::Ne => !py_eq(a, b, visits)?,
+        CmpOp::Lt => py_cmp(a, b, visits)? == Less,
+        CmpOp::Le => py_cmp(a, b, visits)? != Greater,
+        CmpOp::Gt => py_cmp(a, b, visits)? == Greater,
+        CmpOp::Ge => py_cmp(a, b, visits)? != Less,
+        CmpOp::In => contains(b, a, visits)?,
+        CmpOp::NotIn => !contains(b, a, visits)?,
         CmpOp::Is => identical(a, b),
         CmpOp::IsNot => !identical(a, b),
     })
@@ -314,7 +319,7 @@ fn identical(a: &Value, b: &Value) -> bool {
 }
 
 /// Python's `item in container`.
-fn contains(container: &Value, item: &Value) -> Result<bool, Raised> {
+fn contains(container: &Value, item: &Value, visits: &mut Visits) -> Result<bool, Raised> {
     match container {
         Value::Str(s) => match item {
             Value::Str(needle) => Ok(s.contains(&**needle)),
@@ -326,10 +331,10 @@ fn contains(container: &Value, item: &Value) -> Result<bool, Raised> {
                 "look for text in text: str(n) in line",
             ),
         },
-        Value::Set(items) => Ok(set_contains(&items.borrow(), item)),
+        Value::Set(items) => set_contains(&items.borrow(), item, visits),
         Value::List(_) | Value::Tuple(_) => {
             for candidate in container.items()? {
-                if py_eq(&candidate, item)? {
+                if py_eq(&candidate, item, visits)? {
                     return Ok(true);
                 }
             }

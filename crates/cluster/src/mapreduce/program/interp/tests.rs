@@ -230,3 +230,25 @@ fn deep_recursion_fits_a_small_stack() {
     };
     assert!(message.starts_with("RecursionError"), "{message}");
 }
+
+/// Lists that share their rows hold a billion items in a few steps: comparing or printing them
+/// must stop at the budgets, not run for minutes.
+#[test]
+fn shared_nested_lists_cannot_hide_huge_work() {
+    let build =
+        "    cube = [[[0] * 1000] * 1000] * 1000\n    other = [[[0] * 1000] * 1000] * 1000\n";
+    let e = error(&format!("def f(x):\n{build}    return cube == other\n"), "");
+    assert_eq!((e.kind, e.line), (ErrorKind::StepBudget, 4));
+    let e = error(
+        &format!("def f(x):\n{build}    return sorted([cube, other])\n"),
+        "",
+    );
+    assert_eq!(e.kind, ErrorKind::StepBudget);
+    let e = error(&format!("def f(x):\n{build}    return str(cube)\n"), "");
+    assert!(e.message.starts_with("MemoryError"), "{e:?}");
+    let e = error(
+        &format!("def f(x):\n{build}    s = set()\n    s.add(tuple(cube))\n"),
+        "",
+    );
+    assert!(e.message.contains("unhashable"), "{e:?}");
+}
