@@ -175,18 +175,22 @@ impl Session {
     fn write_line(&mut self, line: String) -> Run<()> {
         self.output_bytes = self.output_bytes.saturating_add(line.len() as u64 + 1);
         if self.output_bytes > self.limits.output_bytes_max {
-            return Err(ProgramError {
-                line: 0,
-                message: format!(
-                    "the program emitted over {} bytes",
-                    sim::text::group_thousands(self.limits.output_bytes_max)
-                ),
-                hint: "emit once per word or key, not inside a loop that repeats".to_string(),
-                kind: ErrorKind::OutputCap,
-            });
+            return Err(self.output_cap_error());
         }
         self.output.push(line);
         Ok(())
+    }
+
+    fn output_cap_error(&self) -> ProgramError {
+        ProgramError {
+            line: 0,
+            message: format!(
+                "the program emitted over {} bytes",
+                sim::text::group_thousands(self.limits.output_bytes_max)
+            ),
+            hint: "emit once per word or key, not inside a loop that repeats".to_string(),
+            kind: ErrorKind::OutputCap,
+        }
     }
 
     // ---- names ----
@@ -251,6 +255,17 @@ impl Session {
     }
 
     // ---- statements ----
+
+    /// What a `for` loop or a comprehension goes through, its size charged up front (a loop
+    /// may `break` after one item).
+    fn loop_items(&mut self, iter: &Expr) -> Run<Vec<Value>> {
+        let iterable = self.eval(iter)?;
+        self.charge([&iterable])?;
+        match &iterable {
+            Value::Str(text) => Ok(self.chars_of(text)),
+            other => other.items().map_err(unplaced),
+        }
+    }
 
     /// The characters of a text as one-character strs, ASCII ones shared from a cache (a word
     /// count's mapper loops over every character of its input).
@@ -332,10 +347,7 @@ impl Session {
     }
 
     fn exec_for(&mut self, target: &Target, iter: &Expr, body: &[Stmt]) -> Run<Flow> {
-        let items = match &self.eval(iter)? {
-            Value::Str(text) => self.chars_of(text),
-            other => other.items().map_err(unplaced)?,
-        };
+        let items = self.loop_items(iter)?;
         for item in items {
             self.step(1)?;
             self.assign(target, item)?;
@@ -563,7 +575,7 @@ impl Session {
         iter: &Expr,
         cond: Option<&Expr>,
     ) -> Run<Value> {
-        let items = self.eval(iter)?.items().map_err(unplaced)?;
+        let items = self.loop_items(iter)?;
         let mut out = Vec::new();
         for item in items {
             self.step(1)?;
@@ -652,21 +664,30 @@ impl Session {
 
     /// `emit(key, value)`: one output line, `key<sep>value`, tuples joined by the separator.
     fn emit(&mut self, key: &Value, value: &Value) -> Run<()> {
-        let mut line = self.field_text(key);
+        let mut line = String::new();
+        self.write_field(&mut line, key)?;
         line.push_str(&self.separator);
-        line.push_str(&self.field_text(value));
+        self.write_field(&mut line, value)?;
         self.write_line(line)
     }
 
-    fn field_text(&self, value: &Value) -> String {
-        match value {
-            Value::Tuple(items) => items
-                .iter()
-                .map(Value::to_text)
-                .collect::<Vec<_>>()
-                .join(&self.separator),
-            other => other.to_text(),
+    /// Appends a key or value's text; a tuple's items joined by the separator. It stops at the
+    /// output cap: a tuple of a thousand big values must not build a gigabyte first.
+    fn write_field(&self, line: &mut String, value: &Value) -> Run<()> {
+        let items = match value {
+            Value::Tuple(items) => items.as_slice(),
+            single => std::slice::from_ref(single),
+        };
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                line.push_str(&self.separator);
+            }
+            line.push_str(&item.to_text());
+            if self.output_bytes + line.len() as u64 > self.limits.output_bytes_max {
+                return Err(self.output_cap_error());
+            }
         }
+        Ok(())
     }
 }
 

@@ -39,7 +39,7 @@ impl Session {
     ) -> Run<Value> {
         self.charge(std::iter::once(receiver).chain(&args))?;
         let reverse = reverse_flag(name, name == "sort", &kwargs).map_err(unplaced)?;
-        match receiver {
+        let result = match receiver {
             Value::Str(s) => str_method(s, name, &args).map_err(unplaced),
             Value::List(items) if name == "sort" && args.is_empty() => {
                 let unsorted = items.borrow().clone();
@@ -61,7 +61,9 @@ impl Session {
                 _ => no_attribute(receiver, name, &SET_METHODS).map_err(unplaced),
             },
             other => no_attribute(other, name, &[]).map_err(unplaced),
-        }
+        }?;
+        self.charge([&result])?;
+        Ok(result)
     }
 }
 
@@ -120,6 +122,17 @@ fn str_method(s: &str, name: &str, args: &[Value]) -> Result<Value, Raised> {
         ("startswith" | "endswith", [affix]) => affix_test(s, name, affix),
         ("replace", [old, new]) => {
             let (old, new) = (text_arg(name, old)?, text_arg(name, new)?);
+            // Sized before it is built: replacing '' inserts between every character.
+            let matches = if old.is_empty() {
+                s.chars().count() + 1
+            } else {
+                s.matches(old).count()
+            };
+            let grown = (s.len() as u64 + matches as u64 * new.len() as u64)
+                .saturating_sub(matches as u64 * old.len() as u64);
+            if grown > STR_BYTES_MAX as u64 {
+                return Err(too_long());
+            }
             checked_text(s.replace(old, new))
         }
         ("find", [needle]) => {

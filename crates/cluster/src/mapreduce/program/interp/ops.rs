@@ -234,6 +234,13 @@ pub(super) fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value, Raised> {
             let count = repeat_count(n.as_int().unwrap_or(0), s.len())?;
             checked_text(s.repeat(count))
         }
+        (BinOp::Mul, Value::Tuple(t), n) | (BinOp::Mul, n, Value::Tuple(t))
+            if n.as_int().is_some() =>
+        {
+            let count = repeat_count(n.as_int().unwrap_or(0), t.len())?;
+            let repeated: Vec<Value> = (0..count).flat_map(|_| t.iter().cloned()).collect();
+            Ok(Value::tuple(checked_items(repeated)?))
+        }
         (BinOp::Mul, Value::List(l), n) | (BinOp::Mul, n, Value::List(l))
             if n.as_int().is_some() =>
         {

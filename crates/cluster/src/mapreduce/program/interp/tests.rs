@@ -177,7 +177,7 @@ fn an_endless_loop_stops_at_the_step_budget() {
 #[test]
 fn an_emit_loop_stops_at_the_output_cap() {
     let e = error(
-        "def f(x):\n    for i in range(1000000):\n        emit('key', 'value' * 10)\n",
+        "def f(x):\n    for i in range(10000):\n        emit('key', 'value' * 10)\n",
         "",
     );
     assert_eq!(e.kind, ErrorKind::OutputCap);
@@ -251,4 +251,23 @@ fn shared_nested_lists_cannot_hide_huge_work() {
         "",
     );
     assert!(e.message.contains("unhashable"), "{e:?}");
+}
+
+#[test]
+fn growth_is_sized_before_it_is_built() {
+    let e = error(
+        "def f(x):\n    s = 'a' * 100000\n    return s.replace('', s)\n",
+        "",
+    );
+    assert!(e.message.starts_with("MemoryError"), "{e:?}");
+    let e = error(
+        "def f(x):\n    s = 'a' * 100000\n    emit((s,) * 100000, 1)\n",
+        "",
+    );
+    assert_eq!(e.kind, ErrorKind::OutputCap);
+    let e = error(
+        "def f(x):\n    xs = [1] * 1000000\n    while True:\n        for y in xs:\n            break\n",
+        "",
+    );
+    assert_eq!(e.kind, ErrorKind::StepBudget);
 }
