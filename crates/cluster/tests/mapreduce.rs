@@ -424,3 +424,20 @@ def reduce(key, values):
         r.reduces
     );
 }
+
+#[test]
+fn the_public_partitioners_give_the_java_values() {
+    use cluster::mapreduce::{hash_partition, key_field_partition};
+    // Text("hello").hashCode() = 127791473; & MAX_VALUE % 4 = 1, % 7 = 5.
+    assert_eq!(hash_partition("hello", 4), 1);
+    assert_eq!(hash_partition("hello", 7), 5);
+    // "é" hashes to -1017: the sign bit is masked before the modulo.
+    assert_eq!(hash_partition("é", 4), 3);
+    // -k1,2 hashes "push_show\texp_a_1" from 0: 645894538 % 4 = 2, whoever the user is.
+    for user in ["u000001", "u000002", "u999999"] {
+        let key = format!("push_show\texp_a_1\t{user}");
+        assert_eq!(key_field_partition(&key, "-k1,2", '\t', 4).ok(), Some(2));
+    }
+    assert_eq!(key_field_partition("", "-k1,2", '\t', 4).ok(), Some(0));
+    assert!(key_field_partition("a", "-k0", '\t', 4).is_err());
+}

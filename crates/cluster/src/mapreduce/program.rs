@@ -4,12 +4,16 @@
 //! A program defines `map(line)` and, as the job needs them, `combine(key, values)`,
 //! `reduce(key, values)` and `close()`; `emit(key, value)` writes an output line. The subset is
 //! what these jobs need, with Python's semantics and Python's error messages: `def`, top-level
-//! state and `global`, assignment (with tuple unpacking), `+=`, `if/elif/else`, `for`, `while`,
-//! `return`, `pass`, `break`, `continue`; ints, strs, `None`, booleans, tuples, lists, sets and list
-//! comprehensions; indexing and slicing; `+ - * // %`, comparisons, `and or not`, `in`; the
-//! built-ins `len sum min max int str bool sorted set range list tuple abs`; the str methods that
-//! cut and clean text and `list.append`, `set.add`. Ints are 64-bit, there are no floats (`/` is
-//! refused with a hint to use `//`), no imports, no dicts, no classes.
+//! state and `global`, assignment (with tuple unpacking and `xs[i] = v`), `+= -= *= //= %=`,
+//! `if/elif/else`, `for`, `while`, `return`, `pass`, `break`, `continue`; ints, strs, `None`,
+//! booleans, tuples, lists, sets and list comprehensions; indexing (negative too) and slicing
+//! (without a step); `+ - * // %`, chained comparisons, `and or not`, `in`, `is`, `x if c else
+//! y`; the built-ins `emit len sum min max int str bool sorted set range list tuple abs`; the str
+//! methods `lower upper strip lstrip rstrip split join startswith endswith replace find count
+//! isalpha isdigit`, `list.append extend pop sort` and `set.add`. Ints are 64-bit (overflow is an
+//! error), there are no floats (`/` is refused with a hint to use `//`), no imports, no dicts, no
+//! classes, no nested functions; `print` is refused with a hint to use `emit`. Sets iterate in
+//! sorted order (any order is a valid Python set order; this one is deterministic).
 //!
 //! - [`lexer`]: text to tokens, INDENT/DEDENT from the indentation (tabs refused);
 //! - [`parser`]: tokens to the [`ast`], with nesting bounded;
