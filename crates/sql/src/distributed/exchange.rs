@@ -157,7 +157,10 @@ pub fn coalesce_groups(bytes: &[u64], target_bytes: u64) -> Vec<Range<usize>> {
 pub fn median_bytes(bytes: &[u64]) -> u64 {
     let mut sorted = bytes.to_vec();
     sorted.sort_unstable();
-    sorted.get(sorted.len().saturating_sub(1) / 2).copied().unwrap_or(0)
+    sorted
+        .get(sorted.len().saturating_sub(1) / 2)
+        .copied()
+        .unwrap_or(0)
 }
 
 /// Which partitions are skewed: larger than `factor` times the median and than

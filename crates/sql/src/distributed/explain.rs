@@ -64,7 +64,11 @@ fn line(phys: &Phys, config: &DistConfig, stats: &ExchangeBytes) -> Line {
     match phys {
         Phys::Scan { name, cached, .. } => leaf(format!(
             "{}{name} [{} splits]",
-            if *cached { "InMemoryTableScan " } else { "Scan " },
+            if *cached {
+                "InMemoryTableScan "
+            } else {
+                "Scan "
+            },
             config.scan_partitions_clamped()
         )),
         Phys::Whole { text, .. } => leaf(text.clone()),
@@ -133,7 +137,11 @@ fn exchange_line(e: &Exchanged, config: &DistConfig, stats: &ExchangeBytes) -> L
     let note = match stats.get(&e.id) {
         Some(s) => {
             let to = s.to.map_or_else(|| "?".to_string(), |t| t.to_string());
-            format!("[stage {} -> stage {to}, {}]", s.from, format_bytes(s.bytes))
+            format!(
+                "[stage {} -> stage {to}, {}]",
+                s.from,
+                format_bytes(s.bytes)
+            )
         }
         None => format!("[estimated {}]", format_bytes(e.estimated_bytes)),
     };

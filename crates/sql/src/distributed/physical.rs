@@ -71,7 +71,10 @@ pub(super) enum Phys {
         cached: bool,
     },
     /// A logical subtree run whole in one task (VALUES, WITH RECURSIVE).
-    Whole { plan: Plan, text: String },
+    Whole {
+        plan: Plan,
+        text: String,
+    },
     /// One logical step per partition (its input a hole).
     Step {
         op: Plan,
@@ -200,7 +203,11 @@ impl Planner<'_> {
                 } else {
                     Vec::new()
                 };
-                let text = format!("Window [{} function(s)], [{}]", calls.len(), keys.join(", "));
+                let text = format!(
+                    "Window [{} function(s)], [{}]",
+                    calls.len(),
+                    keys.join(", ")
+                );
                 Phys::Step {
                     op: hollow(plan),
                     input: Box::new(below),
@@ -414,7 +421,11 @@ impl Planner<'_> {
         let partial_fields: Vec<PlanField> = key_fields
             .iter()
             .cloned()
-            .chain(partial_calls.iter().map(|c| plan_field("partial", c.data_type)))
+            .chain(
+                partial_calls
+                    .iter()
+                    .map(|c| plan_field("partial", c.data_type)),
+            )
             .collect();
         let partial_op = Plan {
             node: Node::Aggregate {
@@ -489,7 +500,14 @@ impl Planner<'_> {
 
     fn limit(&mut self, plan: &Plan, input: &Plan, limit: Option<u64>, offset: u64) -> Phys {
         let local_limit = limit.map(|l| l.saturating_add(offset));
-        if let (Node::Sort { input: sorted, keys }, Some(_)) = (&input.node, limit) {
+        if let (
+            Node::Sort {
+                input: sorted,
+                keys,
+            },
+            Some(_),
+        ) = (&input.node, limit)
+        {
             // TakeOrderedAndProject: a top-k per partition, then over their union.
             let below = self.node(sorted);
             let text = format!(
@@ -607,7 +625,14 @@ impl Planner<'_> {
         };
         if keys.is_empty() && kind != JoinKind::Full {
             let text = format!("BroadcastNestedLoopJoin {kind_text}");
-            return self.broadcast(plan, (l, left), (r, right), build_left, JoinRecord::NestedLoop, text);
+            return self.broadcast(
+                plan,
+                (l, left),
+                (r, right),
+                build_left,
+                JoinRecord::NestedLoop,
+                text,
+            );
         }
         if keys.is_empty() {
             // FULL OUTER without equality keys: both sides in one partition.
@@ -630,9 +655,20 @@ impl Planner<'_> {
         let build_bytes = if build_left { left_bytes } else { right_bytes };
         let threshold = self.config.broadcast_threshold_bytes;
         if (can_left || can_right) && threshold.is_some_and(|t| build_bytes <= t) {
-            let side = if build_left { "BuildLeft" } else { "BuildRight" };
+            let side = if build_left {
+                "BuildLeft"
+            } else {
+                "BuildRight"
+            };
             let text = format!("BroadcastHashJoin [{lkeys}], [{rkeys}], {kind_text}, {side}");
-            return self.broadcast(plan, (l, left), (r, right), build_left, JoinRecord::BroadcastHash, text);
+            return self.broadcast(
+                plan,
+                (l, left),
+                (r, right),
+                build_left,
+                JoinRecord::BroadcastHash,
+                text,
+            );
         }
         let lroute = Route::Hash(keys.iter().map(|k| k.0.clone()).collect());
         let rroute = Route::Hash(keys.iter().map(|k| k.1.clone()).collect());
@@ -932,7 +968,9 @@ const ESTIMATED_FIELD_BYTES: u64 = 28;
 pub(super) fn estimate_bytes(plan: &Plan) -> u64 {
     match &plan.node {
         Node::Scan { table } => table_bytes(table),
-        Node::Values { rows } => rows.len() as u64 * plan.fields.len() as u64 * ESTIMATED_FIELD_BYTES,
+        Node::Values { rows } => {
+            rows.len() as u64 * plan.fields.len() as u64 * ESTIMATED_FIELD_BYTES
+        }
         Node::WorkingTable { working } => table_bytes(&working.0.borrow()),
         Node::Limit { input, limit, .. } => {
             let width = plan.fields.len() as u64 * ESTIMATED_FIELD_BYTES + 8;
@@ -999,7 +1037,11 @@ pub(super) fn expr_text(e: &Expr, fields: &[PlanField]) -> String {
         Expr::Not(inner) => format!("NOT {}", text(inner)),
         Expr::Negate(inner) => format!("-{}", text(inner)),
         Expr::IsNull { expr, negated } => {
-            format!("is{}null({})", if *negated { "not" } else { "" }, text(expr))
+            format!(
+                "is{}null({})",
+                if *negated { "not" } else { "" },
+                text(expr)
+            )
         }
         Expr::IsDistinct {
             left,

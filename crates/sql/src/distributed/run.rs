@@ -4,8 +4,8 @@
 //! ids put parents before children and the result stage last.
 
 use super::exchange::{
-    coalesce_groups, concat, hash_partition, key_order, range_bounds, range_partition,
-    sample_keys, skew_pieces, skewed_partitions,
+    coalesce_groups, concat, hash_partition, key_order, range_bounds, range_partition, sample_keys,
+    skew_pieces, skewed_partitions,
 };
 use super::explain::{ExchangeBytes, ExchangeStat};
 use super::physical::{fill, ExchangeId, Exchanged, JoinRecord, Merged, Phys, Route};
@@ -280,8 +280,8 @@ impl Runner<'_> {
     /// A shuffle read by a one-input step: AQE coalesces its small adjacent partitions.
     fn exchange(&mut self, exchanged: &Exchanged) -> Result<Flow, SqlError> {
         let shuffled = self.shuffle(exchanged)?;
-        let coalesce = self.config.aqe
-            && matches!(exchanged.route, Route::Hash(_) | Route::Range(_));
+        let coalesce =
+            self.config.aqe && matches!(exchanged.route, Route::Hash(_) | Route::Range(_));
         let groups = if coalesce {
             coalesce_groups(&shuffled.bytes, self.config.advisory_partition_bytes)
         } else {
@@ -380,7 +380,8 @@ impl Runner<'_> {
                 let exprs: Vec<Expr> = order.iter().map(|k| k.expr.clone()).collect();
                 let key_tables = self.key_tables(flow, &exprs)?;
                 let by_keys: Vec<SortKey> = key_order(order);
-                let bounds = range_bounds(&sample_keys(&key_tables, partitions), &by_keys, partitions)?;
+                let bounds =
+                    range_bounds(&sample_keys(&key_tables, partitions), &by_keys, partitions)?;
                 key_tables
                     .iter()
                     .map(|k| range_partition(k, &bounds, &by_keys))
@@ -473,9 +474,7 @@ impl Runner<'_> {
         let r = self.shuffle(right)?;
         match join {
             Some((JoinRecord::SortMerge, _)) => self.joins.push(JoinStrategy::SortMerge),
-            Some((JoinRecord::NestedLoop, _)) => {
-                self.joins.push(JoinStrategy::BroadcastNestedLoop)
-            }
+            Some((JoinRecord::NestedLoop, _)) => self.joins.push(JoinStrategy::BroadcastNestedLoop),
             _ => {}
         }
         let adaptive = self.config.aqe && matches!(left.route, Route::Hash(_));
