@@ -52,6 +52,8 @@ mod exchange;
 mod explain;
 mod physical;
 mod run;
+#[cfg(test)]
+mod tests;
 
 pub use exchange::{
     coalesce_groups, hash_partition, median_bytes, range_bounds, range_partition, skew_pieces,
