@@ -11,7 +11,7 @@
 //!   `skewedPartitionFactor` times the median and `skewedPartitionThresholdInBytes` is split into
 //!   pieces of about the advisory size).
 
-use crate::column::{Column, Table};
+use crate::column::{Column, ColumnData, Table};
 use crate::error::SqlError;
 use crate::expr::Expr;
 use crate::keys::FxHasher;
@@ -195,7 +195,7 @@ pub fn concat(parts: &[Table]) -> Table {
             let rows = parts.iter().map(|p| p.rows).sum();
             let mut column = Column::with_capacity(data_type, rows);
             for part in parts {
-                column.extend(&part.columns[i]);
+                append(&mut column, &part.columns[i]);
             }
             column
         })
@@ -204,5 +204,34 @@ pub fn concat(parts: &[Table]) -> Table {
         fields: first.fields.clone(),
         columns,
         rows: parts.iter().map(|p| p.rows).sum(),
+    }
+}
+
+/// Appends `other`'s rows to `out`: vector to vector when both hold the same type, value by
+/// value otherwise (a NULL-typed column on either side).
+fn append(out: &mut Column, other: &Column) {
+    let before = out.len();
+    match (&mut out.data, &other.data) {
+        (ColumnData::Boolean(a), ColumnData::Boolean(b)) => a.extend_from_slice(b),
+        (ColumnData::BigInt(a), ColumnData::BigInt(b)) => a.extend_from_slice(b),
+        (ColumnData::Double(a), ColumnData::Double(b)) => a.extend_from_slice(b),
+        (ColumnData::Text(a), ColumnData::Text(b)) => a.extend_from_slice(b),
+        (ColumnData::Date(a), ColumnData::Date(b)) => a.extend_from_slice(b),
+        (ColumnData::Timestamp(a), ColumnData::Timestamp(b)) => a.extend_from_slice(b),
+        (ColumnData::Interval(a), ColumnData::Interval(b)) => a.extend_from_slice(b),
+        _ => {
+            out.extend(other);
+            return;
+        }
+    }
+    match (&mut out.validity, &other.validity) {
+        (None, None) => {}
+        (Some(valid), None) => valid.resize(before + other.len(), true),
+        (None, Some(theirs)) => {
+            let mut valid = vec![true; before];
+            valid.extend_from_slice(theirs);
+            out.validity = Some(valid);
+        }
+        (Some(valid), Some(theirs)) => valid.extend_from_slice(theirs),
     }
 }

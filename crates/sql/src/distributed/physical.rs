@@ -189,10 +189,10 @@ impl Planner<'_> {
                 aggregates,
             } => self.aggregate(plan, input, group_by, aggregates),
             Node::Window { input, calls } => {
-                let first = &calls[0].partition_by;
-                let shared = !first.is_empty() && calls.iter().all(|c| c.partition_by == *first);
+                let first = calls.first().map_or(&[][..], |c| &c.partition_by[..]);
+                let shared = !first.is_empty() && calls.iter().all(|c| c.partition_by == first);
                 let route = if shared {
-                    Route::Hash(first.clone())
+                    Route::Hash(first.to_vec())
                 } else {
                     Route::Single
                 };
