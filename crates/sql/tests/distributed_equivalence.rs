@@ -5,8 +5,9 @@
 //! configuration drawn per query (scan and shuffle partitions in 1..=16, broadcast joins on or
 //! off at thresholds small and large, AQE on or off with tiny advisory sizes and skew thresholds
 //! so that coalescing and skew splits happen on these small tables, cached tables). Results
-//! compare as multisets, in order when the query orders them totally; a query one run refuses
-//! the other must refuse too.
+//! compare as multisets, in order when the query orders them totally, doubles within a 1e-9
+//! relative tolerance (the order of a sum's additions changes with the partitioning); a query one
+//! run refuses the other must refuse too.
 //!
 //! Environment: `FLOWLAB_SQL_SEED` (another seed), `FLOWLAB_DIST_QUERIES` (how many queries).
 
@@ -81,11 +82,37 @@ fn distributed(session: &Session, sql: &str, config: &DistConfig) -> Answer {
     }
 }
 
+/// Doubles within a relative 1e-9 of each other: a sum of doubles that are not dyadic (an
+/// average from a subquery, say) depends on the order of the additions, which partitioning
+/// changes, in Spark as here. Every other value compares exactly.
+fn values_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Double(x), Value::Double(y)) if !x.is_nan() && !y.is_nan() => {
+            (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0)
+        }
+        _ => a == b,
+    }
+}
+
+/// The order rows are sorted in before a multiset comparison: doubles rounded (to 1e-6), so
+/// values equal within the tolerance sort alike.
+fn row_order(a: &[Value], b: &[Value]) -> std::cmp::Ordering {
+    let rounded = |v: &Value| match v {
+        Value::Double(x) if x.is_finite() => Value::Double((x * 1e6).round()),
+        other => other.clone(),
+    };
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| rounded(x).cmp(&rounded(y)))
+        .find(|o| o.is_ne())
+        .unwrap_or(a.len().cmp(&b.len()))
+}
+
 /// The rows, sorted unless the order is the query's.
 fn rows(table: &Table, ordered: bool) -> Vec<Vec<Value>> {
     let mut rows = table.to_rows();
     if !ordered {
-        rows.sort();
+        rows.sort_by(|a, b| row_order(a, b));
     }
     rows
 }
@@ -93,7 +120,12 @@ fn rows(table: &Table, ordered: bool) -> Vec<Vec<Value>> {
 fn agree(a: &Answer, b: &Answer, ordered: bool) -> bool {
     match (a, b) {
         (Answer::Rows(x), Answer::Rows(y)) => {
-            x.columns.len() == y.columns.len() && rows(x, ordered) == rows(y, ordered)
+            let (x_rows, y_rows) = (rows(x, ordered), rows(y, ordered));
+            x.columns.len() == y.columns.len()
+                && x_rows.len() == y_rows.len()
+                && x_rows.iter().zip(&y_rows).all(|(p, q)| {
+                    p.len() == q.len() && p.iter().zip(q).all(|(u, v)| values_eq(u, v))
+                })
         }
         (Answer::Refused(x), Answer::Refused(y)) => x != "PANIC" && y != "PANIC",
         _ => false,
