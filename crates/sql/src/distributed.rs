@@ -6,7 +6,7 @@
 //! total ORDER BY) to the single-machine result for every query the engine accepts.
 //!
 //! How each logical step runs (Spark 3.5's physical planning, see the "SQL Performance Tuning"
-//! page of the Spark docs and [`physical`] for the rules):
+//! page of the Spark docs and the `physical` module for the rules):
 //! - a source scan splits its table into `scan_partitions` contiguous row ranges (input splits);
 //! - Filter, Project, a derived table's renaming, TUMBLE and HOP run per partition (narrow);
 //! - GROUP BY: partial aggregation per partition (`partial_count`, `partial_sum`, AVG as a sum
@@ -44,16 +44,21 @@
 //! above it, `shuffle_read_bytes` over the rows it fetches (a broadcast counts the whole
 //! broadcast table for every task reading it). Work is the engine's count of rows touched.
 //!
-//! The join strategy is chosen from static size estimates ([`physical`]), as Spark does before
-//! AQE re-optimizes: a scan is its table's exact bytes, a filter, projection or aggregate keeps
-//! its input's estimate, a join multiplies its inputs' (Spark's `SizeInBytesOnlyStatsPlanVisitor`).
+//! The join strategy is chosen from static size estimates (the `estimate` module), as Spark does
+//! before AQE re-optimizes: a scan is its table's exact bytes, a filter, projection or aggregate
+//! keeps its input's estimate, a join multiplies its inputs' (Spark's
+//! `SizeInBytesOnlyStatsPlanVisitor`). AQE here coalesces and splits partitions; it does not turn
+//! a sort-merge join into a broadcast join at run time.
 
+mod estimate;
 mod exchange;
 mod explain;
+mod holes;
 mod physical;
 mod run;
 #[cfg(test)]
 mod tests;
+mod text;
 
 pub use exchange::{
     coalesce_groups, hash_partition, median_bytes, range_bounds, range_partition, skew_pieces,

@@ -107,37 +107,143 @@ fn assert_bytes_balance(run: &DistributedRun, sql: &str) {
 /// One query per plan shape; `ordered` when its ORDER BY is total (or it is a LIMIT over the
 /// scan order, which the distributed run keeps).
 const SHAPES: [(&str, bool); 31] = [
-    ("SELECT view_id, page, ms FROM page_views WHERE country = 'DE' AND ms > 1000", true),
-    ("SELECT page, count(*), sum(ms), avg(ms), min(ts), max(country) FROM page_views GROUP BY page", false),
+    (
+        "SELECT view_id, page, ms FROM page_views WHERE country = 'DE' AND ms > 1000",
+        true,
+    ),
+    (
+        "SELECT page, count(*), sum(ms), avg(ms), min(ts), max(country) FROM page_views GROUP \
+         BY page",
+        false,
+    ),
     ("SELECT count(*), avg(ms), max(ms) FROM page_views", false),
-    ("SELECT country, count(DISTINCT user_id), count(*) FROM page_views GROUP BY country", false),
-    ("SELECT view_id, ms FROM page_views WHERE ms > 2500 ORDER BY ms DESC, view_id", true),
-    ("SELECT view_id, ms FROM page_views ORDER BY ms DESC, view_id LIMIT 10 OFFSET 5", true),
+    (
+        "SELECT country, count(DISTINCT user_id), count(*) FROM page_views GROUP BY country",
+        false,
+    ),
+    (
+        "SELECT view_id, ms FROM page_views WHERE ms > 2500 ORDER BY ms DESC, view_id",
+        true,
+    ),
+    (
+        "SELECT view_id, ms FROM page_views ORDER BY ms DESC, view_id LIMIT 10 OFFSET 5",
+        true,
+    ),
     ("SELECT view_id, page FROM page_views LIMIT 7", true),
-    ("SELECT view_id FROM page_views WHERE ms > 2000 LIMIT 5 OFFSET 3", true),
-    ("SELECT p.section, count(*) FROM page_views v JOIN pages p ON v.page = p.page GROUP BY p.section", false),
-    ("SELECT vi.plan, count(*), avg(v.ms) FROM page_views v JOIN visitors vi ON v.user_id = vi.user_id GROUP BY vi.plan", false),
-    ("SELECT p.page, v.view_id FROM pages p LEFT JOIN page_views v ON v.page = p.page AND v.ms > 2990", false),
-    ("SELECT p.page, v.view_id FROM page_views v RIGHT JOIN pages p ON v.page = p.page AND v.ms > 2990", false),
-    ("SELECT p.page, v.view_id FROM (SELECT * FROM page_views WHERE ms > 2980) v FULL JOIN pages p ON v.page = p.page", false),
-    ("SELECT a.view_id, b.view_id FROM (SELECT * FROM page_views WHERE ms > 2990) a JOIN (SELECT * FROM page_views WHERE ms > 2990) b ON a.ms < b.ms", false),
-    ("SELECT view_id, row_number() OVER (PARTITION BY page ORDER BY ts, view_id) FROM page_views WHERE ms > 1500", false),
-    ("SELECT view_id, sum(ms) OVER (ORDER BY view_id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) FROM page_views WHERE country = 'NG'", false),
-    ("SELECT DISTINCT country, page FROM page_views WHERE ms > 1000", false),
-    ("SELECT page FROM pages UNION SELECT page FROM page_views WHERE ms > 2900", false),
-    ("SELECT user_id FROM page_views WHERE ms > 2000 UNION ALL SELECT user_id FROM visitors WHERE plan = 'team'", false),
-    ("SELECT country FROM visitors INTERSECT SELECT country FROM page_views WHERE ms > 2950", false),
-    ("SELECT user_id FROM visitors EXCEPT ALL SELECT user_id FROM page_views", false),
-    ("SELECT count(*) FROM page_views WHERE ms > (SELECT avg(ms) FROM page_views)", false),
-    ("SELECT page FROM pages p WHERE EXISTS (SELECT 1 FROM page_views v WHERE v.page = p.page AND v.ms > 2950)", false),
-    ("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 10) SELECT sum(x) FROM n", false),
-    ("SELECT x, y FROM (VALUES (1, 'a'), (2, 'b'), (3, NULL)) AS v(x, y) WHERE x > 1", false),
-    ("SELECT page, window_start, count(*) FROM TUMBLE(page_views, ts, INTERVAL '1' DAY) WHERE ms > 2000 GROUP BY page, window_start", false),
-    ("SELECT page, count(*) AS n FROM page_views GROUP BY page ORDER BY n DESC, page", true),
-    ("SELECT user_id, window_start, window_end, count(*) FROM SESSION(page_views, ts, INTERVAL '30' MINUTE) WHERE country = 'JP' GROUP BY user_id, window_start, window_end", false),
-    ("SELECT window_start, count(*) FROM HOP(page_views, ts, INTERVAL '12' HOUR, INTERVAL '1' DAY) GROUP BY window_start", false),
-    ("SELECT v.view_id, vi.user_id FROM (SELECT * FROM page_views WHERE ms > 2900) v ASOF LEFT JOIN visitors vi ON v.country = vi.country AND v.ts >= vi.signup", false),
-    ("SELECT (SELECT max(ms) FROM page_views) - ms AS gap, count(*) FROM page_views WHERE page <> '/home' GROUP BY 1 HAVING count(*) > 20", false),
+    (
+        "SELECT view_id FROM page_views WHERE ms > 2000 LIMIT 5 OFFSET 3",
+        true,
+    ),
+    (
+        "SELECT p.section, count(*) FROM page_views v JOIN pages p ON v.page = p.page GROUP \
+         BY p.section",
+        false,
+    ),
+    (
+        "SELECT vi.plan, count(*), avg(v.ms) FROM page_views v JOIN visitors vi ON v.user_id \
+         = vi.user_id GROUP BY vi.plan",
+        false,
+    ),
+    (
+        "SELECT p.page, v.view_id FROM pages p LEFT JOIN page_views v ON v.page = p.page AND \
+         v.ms > 2990",
+        false,
+    ),
+    (
+        "SELECT p.page, v.view_id FROM page_views v RIGHT JOIN pages p ON v.page = p.page AND \
+         v.ms > 2990",
+        false,
+    ),
+    (
+        "SELECT p.page, v.view_id FROM (SELECT * FROM page_views WHERE ms > 2980) v FULL JOIN \
+         pages p ON v.page = p.page",
+        false,
+    ),
+    (
+        "SELECT a.view_id, b.view_id FROM (SELECT * FROM page_views WHERE ms > 2990) a JOIN \
+         (SELECT * FROM page_views WHERE ms > 2990) b ON a.ms < b.ms",
+        false,
+    ),
+    (
+        "SELECT view_id, row_number() OVER (PARTITION BY page ORDER BY ts, view_id) FROM \
+         page_views WHERE ms > 1500",
+        false,
+    ),
+    (
+        "SELECT view_id, sum(ms) OVER (ORDER BY view_id ROWS BETWEEN 2 PRECEDING AND CURRENT \
+         ROW) FROM page_views WHERE country = 'NG'",
+        false,
+    ),
+    (
+        "SELECT DISTINCT country, page FROM page_views WHERE ms > 1000",
+        false,
+    ),
+    (
+        "SELECT page FROM pages UNION SELECT page FROM page_views WHERE ms > 2900",
+        false,
+    ),
+    (
+        "SELECT user_id FROM page_views WHERE ms > 2000 UNION ALL SELECT user_id FROM \
+         visitors WHERE plan = 'team'",
+        false,
+    ),
+    (
+        "SELECT country FROM visitors INTERSECT SELECT country FROM page_views WHERE ms > \
+         2950",
+        false,
+    ),
+    (
+        "SELECT user_id FROM visitors EXCEPT ALL SELECT user_id FROM page_views",
+        false,
+    ),
+    (
+        "SELECT count(*) FROM page_views WHERE ms > (SELECT avg(ms) FROM page_views)",
+        false,
+    ),
+    (
+        "SELECT page FROM pages p WHERE EXISTS (SELECT 1 FROM page_views v WHERE v.page = \
+         p.page AND v.ms > 2950)",
+        false,
+    ),
+    (
+        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 10) SELECT \
+         sum(x) FROM n",
+        false,
+    ),
+    (
+        "SELECT x, y FROM (VALUES (1, 'a'), (2, 'b'), (3, NULL)) AS v(x, y) WHERE x > 1",
+        false,
+    ),
+    (
+        "SELECT page, window_start, count(*) FROM TUMBLE(page_views, ts, INTERVAL '1' DAY) \
+         WHERE ms > 2000 GROUP BY page, window_start",
+        false,
+    ),
+    (
+        "SELECT page, count(*) AS n FROM page_views GROUP BY page ORDER BY n DESC, page",
+        true,
+    ),
+    (
+        "SELECT user_id, window_start, window_end, count(*) FROM SESSION(page_views, ts, \
+         INTERVAL '30' MINUTE) WHERE country = 'JP' GROUP BY user_id, window_start, \
+         window_end",
+        false,
+    ),
+    (
+        "SELECT window_start, count(*) FROM HOP(page_views, ts, INTERVAL '12' HOUR, INTERVAL \
+         '1' DAY) GROUP BY window_start",
+        false,
+    ),
+    (
+        "SELECT v.view_id, vi.user_id FROM (SELECT * FROM page_views WHERE ms > 2900) v ASOF \
+         LEFT JOIN visitors vi ON v.country = vi.country AND v.ts >= vi.signup",
+        false,
+    ),
+    (
+        "SELECT (SELECT max(ms) FROM page_views) - ms AS gap, count(*) FROM page_views WHERE \
+         page <> '/home' GROUP BY 1 HAVING count(*) > 20",
+        false,
+    ),
 ];
 
 #[test]
@@ -532,7 +638,8 @@ fn explain_prints_the_physical_plan_before_and_after_the_run() {
     assert!(join.contains("+- BroadcastExchange HashedRelationBroadcastMode"));
     let smj = session
         .explain_distributed(
-            "SELECT * FROM page_views v JOIN visitors vi ON v.user_id = vi.user_id ORDER BY v.view_id LIMIT 3",
+            "SELECT * FROM page_views v JOIN visitors vi ON v.user_id = vi.user_id \
+             ORDER BY v.view_id LIMIT 3",
             &DistConfig {
                 broadcast_threshold_bytes: Some(10 * 1024),
                 ..plain(4)

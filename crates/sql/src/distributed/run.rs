@@ -8,7 +8,8 @@ use super::exchange::{
     skew_pieces, skewed_partitions,
 };
 use super::explain::{ExchangeBytes, ExchangeStat};
-use super::physical::{fill, ExchangeId, Exchanged, JoinRecord, Merged, Phys, Route};
+use super::holes::fill;
+use super::physical::{ExchangeId, Exchanged, JoinRecord, Merged, Phys, Route};
 use super::{row_bytes, table_bytes, DistConfig, Exchange, JoinStrategy, Stage, Task};
 use crate::column::{Column, Field, Table};
 use crate::error::SqlError;
