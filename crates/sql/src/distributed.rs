@@ -66,7 +66,7 @@ pub use exchange::{
 };
 pub use explain::format_bytes;
 
-use crate::column::{ColumnData, Table};
+use crate::column::{ColumnData, Field, Table};
 use crate::error::SqlError;
 use crate::exec::Executor;
 use crate::session::Session;
@@ -235,7 +235,17 @@ impl Session {
         let plan = query_plan(self, sql)?;
         let physical = physical::plan(self, &plan, config);
         let mut executor = Executor::new(self.limits, false);
-        let ran = run::run(&physical, config, &mut executor)?;
+        let mut ran = run::run(&physical, config, &mut executor)?;
+        // The result's columns are named and typed by the query's plan, as the executor names a
+        // step's output.
+        ran.table.fields = plan
+            .fields
+            .iter()
+            .map(|f| Field {
+                name: f.name.clone(),
+                data_type: f.data_type,
+            })
+            .collect();
         Ok(DistributedRun {
             table: ran.table,
             stages: ran.stages,

@@ -17,7 +17,7 @@
 
 use sim::rng::{Rng, Seed};
 use sql::distributed::{DistConfig, DistributedRun};
-use sql::{Outcome, Session, Table, Value};
+use sql::{DataType, Outcome, Session, Table, Value};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 include!("common/querygen.rs");
@@ -121,7 +121,10 @@ fn agree(a: &Answer, b: &Answer, ordered: bool) -> bool {
     match (a, b) {
         (Answer::Rows(x), Answer::Rows(y)) => {
             let (x_rows, y_rows) = (rows(x, ordered), rows(y, ordered));
-            x.columns.len() == y.columns.len()
+            let types =
+                |t: &Table| -> Vec<DataType> { t.columns.iter().map(|c| c.data_type()).collect() };
+            x.fields == y.fields
+                && (x.rows == 0 || types(x) == types(y))
                 && x_rows.len() == y_rows.len()
                 && x_rows.iter().zip(&y_rows).all(|(p, q)| {
                     p.len() == q.len() && p.iter().zip(q).all(|(u, v)| values_eq(u, v))
