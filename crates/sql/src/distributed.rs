@@ -1,7 +1,7 @@
 //! Spark's model of running a query on a cluster, for real: the engine's logical plan is split
 //! into stages at exchanges (Spark SQL's `ShuffleExchangeExec` and `BroadcastExchangeExec`), each
 //! stage runs as one task per partition, and each task runs its steps with the engine's own
-//! [`Executor`](crate::exec::Executor) over a plan whose leaf is that partition's rows. The result
+//! [`Executor`] over a plan whose leaf is that partition's rows. The result
 //! is the concatenation of the last stage's partitions, equal (as a multiset, or in order under a
 //! total ORDER BY) to the single-machine result for every query the engine accepts.
 //!
