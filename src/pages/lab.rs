@@ -11,6 +11,9 @@ use lab::state::{LabConfig, Preset};
 use yew::prelude::*;
 use yew_router::prelude::Link;
 
+/// A widget with its caption.
+type Captioned = (WidgetKind, &'static str);
+
 #[derive(Properties, PartialEq)]
 pub struct LabPageProps {
     pub id: AttrValue,
@@ -36,17 +39,16 @@ pub fn LabPage(props: &LabPageProps) -> Html {
     let pipeline = props.id.as_str() == "pipeline";
     // The cluster lab's board: its controls beside the cluster, the stages and the tasks, so a
     // change and its effect are on screen together.
-    let board: Option<((WidgetKind, &str), Vec<(WidgetKind, &str)>)> =
-        (props.id.as_str() == "cluster").then(|| {
-            (
-                (WidgetKind::ClusterControls, "Cluster, planner and faults"),
-                vec![
-                    (WidgetKind::ClusterView, "The cluster: driver and executors"),
-                    (WidgetKind::ClusterStages, "Stages of the latest job"),
-                    (WidgetKind::ClusterTimeline, "Tasks over time"),
-                ],
-            )
-        });
+    let board: Option<(Captioned, Vec<Captioned>)> = (props.id.as_str() == "cluster").then(|| {
+        (
+            (WidgetKind::ClusterControls, "Cluster, planner and faults"),
+            vec![
+                (WidgetKind::ClusterView, "The cluster: driver and executors"),
+                (WidgetKind::ClusterStages, "Stages of the latest job"),
+                (WidgetKind::ClusterTimeline, "Tasks over time"),
+            ],
+        )
+    });
     // The replication lab and the overview show the same cluster two ways: each links the other.
     let companion = match props.id.as_str() {
         "replication" => Some((

@@ -55,11 +55,19 @@ for (const [width, height, colorScheme] of [[1280, 800, "light"], [390, 844, "da
     await playUntil(page, jobEnded);
     assert.match(await page.textContent(".dx-driver-job"), /succeeded/);
     assert.equal(await page.getAttribute(".dx-agreement", "data-agreement"), "equal");
-    await widgetShot(page, "cluster-stages", `cluster-lab-${width}-stages`);
     await widgetShot(page, "cluster-plan", `cluster-lab-${width}-plan`);
 
+    // The skewed join: at the default threshold pages is shuffled, and AQE splits '/home'.
+    await page.click('.dx-example[data-example="Join pages (skewed)"]');
+    await page.click(".dx-sql-run");
+    assert.match(await page.textContent(".cluster-stages"), /AQE: skew split/);
+    await playUntil(page, jobEnded);
+    assert.equal(await page.getAttribute(".dx-agreement", "data-agreement"), "equal");
+    await widgetShot(page, "cluster-stages", `cluster-lab-${width}-stages`);
+    await widgetShot(page, "cluster-timeline", `cluster-lab-${width}-skew-timeline`);
+
     // A second run, and an executor killed while it runs: shown lost, the job still ends.
-    await page.click('.dx-example[data-example="Skewed join"]');
+    await page.click('.dx-example[data-example="Join visitors"]');
     await page.click(".dx-sql-run");
     await playUntil(page, () => document.querySelectorAll(".cluster-view .dx-busy").length > 0);
     await page.selectOption(".dx-fault-executor", "1");

@@ -17,22 +17,29 @@ use lab::cluster::sched::ExecutorId;
 use lab::cluster_lab::{ClusterCommand, ClusterLab, JobKind};
 use yew::prelude::*;
 
-/// Example queries, each a shape Spark plans differently: (button, query).
-pub const EXAMPLE_QUERIES: &[(&str, &str)] = &[
+/// Example queries, each a shape Spark plans differently: (button, what it shows, query). With
+/// the lab's tables (`sql::datasets::web_logs`): `pages` is about 11 KiB, so at the default
+/// 10 KiB threshold its join is a sort-merge join whose `'/home'` partition (40% of the views)
+/// AQE splits, and from 16 KiB up a broadcast; `visitors` (about 170 KiB) always sort-merges.
+pub const EXAMPLE_QUERIES: &[(&str, &str, &str)] = &[
     (
         "GROUP BY",
+        "partial aggregates, a hash exchange on the key, final aggregates",
         "SELECT country, COUNT(*) AS views, AVG(ms) AS avg_ms FROM page_views GROUP BY country",
     ),
     (
-        "Join with pages",
+        "Join pages (skewed)",
+        "a sort-merge join on page, where '/home' holds 40% of the views; raise the broadcast threshold to 16KiB to broadcast pages instead",
         "SELECT p.section, COUNT(*) AS views FROM page_views v JOIN pages p ON v.page = p.page GROUP BY p.section",
     ),
     (
         "ORDER BY … LIMIT",
+        "a top 10 per partition, then one partition for the global limit",
         "SELECT page, user_id, ms FROM page_views ORDER BY ms DESC LIMIT 10",
     ),
     (
-        "Skewed join",
+        "Join visitors",
+        "two big sides: both shuffled on user_id, a sort-merge join",
         "SELECT u.plan, COUNT(*) AS views, SUM(v.ms) AS total_ms FROM page_views v JOIN visitors u ON v.user_id = u.user_id GROUP BY u.plan",
     ),
 ];
@@ -215,10 +222,10 @@ pub fn ClusterControls() -> Html {
             move || Ok(ClusterCommand::Sql(query.trim().to_string())),
         )
     };
-    let examples = EXAMPLE_QUERIES.iter().map(|(name, sql)| {
+    let examples = EXAMPLE_QUERIES.iter().map(|(name, shows, sql)| {
         let query = query.clone();
         let onclick = Callback::from(move |_: MouseEvent| query.set(sql.to_string()));
-        html! { <button type="button" class="dx-example small" data-example={*name} title={*sql} {onclick}>{ *name }</button> }
+        html! { <button type="button" class="dx-example small" data-example={*name} title={format!("{shows}:\n{sql}")} {onclick}>{ *name }</button> }
     });
     let executors_now = lab.cluster().executors();
     let chosen: u16 = fault_executor.parse().unwrap_or(0);

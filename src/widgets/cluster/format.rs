@@ -135,6 +135,21 @@ pub fn error_line(message: &str) -> Option<u32> {
     digits.parse().ok().filter(|line| *line > 0)
 }
 
+/// A message without the "line N: " it starts with, for a view that names the line itself.
+pub fn without_line_prefix(message: &str) -> &str {
+    let Some(rest) = message
+        .strip_prefix("line ")
+        .or_else(|| message.strip_prefix("Line "))
+    else {
+        return message;
+    };
+    let digits = rest.chars().take_while(char::is_ascii_digit).count();
+    match rest[digits..].strip_prefix(": ") {
+        Some(text) if digits > 0 => text,
+        _ => message,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,5 +261,14 @@ mod tests {
         assert_eq!(error_line("the mapper ran too long"), None);
         assert_eq!(error_line("line zero"), None);
         assert_eq!(error_line("line 0"), None);
+        assert_eq!(
+            without_line_prefix("line 12: NameError: name 'wrod' is not defined"),
+            "NameError: name 'wrod' is not defined"
+        );
+        assert_eq!(without_line_prefix("line: 3"), "line: 3");
+        assert_eq!(
+            without_line_prefix("SyntaxError at line 3"),
+            "SyntaxError at line 3"
+        );
     }
 }

@@ -6,7 +6,7 @@
 /// A stage box's width, in SVG units.
 pub const BOX_WIDTH: f64 = 176.0;
 /// The gap between two columns, where the exchange's label goes.
-pub const COLUMN_GAP: f64 = 136.0;
+pub const COLUMN_GAP: f64 = 150.0;
 /// The gap between two boxes of a column.
 pub const ROW_GAP: f64 = 18.0;
 /// Height of a box's title and footer lines together.
@@ -106,6 +106,28 @@ pub fn dag_layout(nodes: &[DagNode]) -> DagLayout {
         width,
         height: height.max(0.0),
     }
+}
+
+/// The room an arrow keeps for its S-bend before the child's box: it runs level from the parent
+/// for the rest of the gap, under and over the exchange's label, so the label is never crossed.
+pub const BEND: f64 = 30.0;
+
+/// Characters an exchange's label line holds (its whole text is in its title).
+pub const LABEL_CHARS: usize = 18;
+/// Width of one character of the labels' 10-unit monospace type.
+const CHAR_WIDTH: f64 = 6.0;
+
+// A label line starts 6 units right of the parent and must end before the bend, which starts
+// BEND units before the arrowhead's 4-unit inset into the child's box.
+const _: () = assert!(6.0 + CHAR_WIDTH * LABEL_CHARS as f64 <= COLUMN_GAP - 4.0 - BEND);
+
+/// An arrow's path from a parent's exit (`from`) to a child's entry (`to`): level, then an
+/// S-bend in the last [`BEND`] units.
+pub fn edge_path(from: (f64, f64), to: (f64, f64)) -> String {
+    let ((x1, y1), (x2, y2)) = (from, to);
+    let bend_from = (x2 - BEND).max(x1);
+    let middle = (bend_from + x2) / 2.0;
+    format!("M{x1},{y1} L{bend_from},{y1} C{middle},{y1} {middle},{y2} {x2},{y2}")
 }
 
 /// The ticks a Gantt chart spans: from the job's start to its end, or to now while it runs, at
@@ -249,6 +271,19 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn an_arrow_runs_level_then_bends_into_the_child() {
+        assert_eq!(
+            edge_path((100.0, 20.0), (250.0, 80.0)),
+            "M100,20 L220,20 C235,20 235,80 250,80"
+        );
+        // A gap narrower than the bend bends from the parent's edge.
+        assert_eq!(
+            edge_path((100.0, 20.0), (110.0, 20.0)),
+            "M100,20 L100,20 C105,20 105,20 110,20"
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! the keyboard is never trapped). A program the lab refuses shows its line, the message and the
 //! hint under the editor, and the text stays as typed.
 
-use super::format::error_line;
+use super::format::{error_line, without_line_prefix};
 use super::{no_cluster_lab, try_send, Refusal};
 use crate::widgets::experiments::setup::parse_whole;
 use crate::widgets::form::{bind, bind_text};
@@ -172,7 +172,7 @@ fn program_error(refusal: &Refusal, program: &str) -> Html {
                     if let Some(text) = text { <code class="dx-error-code">{ text.to_string() }</code> }
                 </p>
             }
-            <p><strong>{ message.clone() }</strong></p>
+            <p><strong>{ if line.is_some() { without_line_prefix(message) } else { message.as_str() } }</strong></p>
             <p class="small">{ format!("Hint: {hint}") }</p>
         </div>
     }

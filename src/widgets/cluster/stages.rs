@@ -8,16 +8,15 @@
 //! Performance Tuning page, "Adaptive Query Execution").
 
 use super::format::{bytes_text, exchange_text};
-use super::layout::{dag_layout, DagNode, BOX_WIDTH, LINES_MAX, LINE_HEIGHT};
+use super::layout::{
+    dag_layout, edge_path, DagNode, BOX_WIDTH, LABEL_CHARS, LINES_MAX, LINE_HEIGHT,
+};
 use super::{job_attempts, job_cluster, latest_job, no_cluster_lab, no_job_yet, stage_class};
 use lab::cluster::mapreduce::Partitioner;
 use lab::cluster::sched::{AttemptState, Cluster, JobId};
 use lab::cluster_lab::{JobKind, LabJob};
 use std::collections::BTreeSet;
 use yew::prelude::*;
-
-/// Characters an edge label's line holds before it is cut (its whole text is in its title).
-const EDGE_LABEL_CHARS: usize = 22;
 
 /// A stage as the DAG shows it, whatever planned it.
 #[derive(Clone, Debug, PartialEq)]
@@ -74,14 +73,15 @@ pub fn stage_boxes(job: &LabJob) -> Vec<StageBox> {
             .collect(),
         JobKind::MapReduce { spec, run } => {
             let shuffled: u64 = run.maps.iter().flat_map(|m| &m.bytes_per_reducer).sum();
-            // The arrow's label is short ("KeyFieldBased(-k1,2, 4 reducers)"), its title whole.
+            // The arrow's label is short ("KeyFieldBased(-k1,2)": the reducers are the next
+            // stage's tasks), its title whole.
             let (label, title) = match &spec.partitioner {
                 Partitioner::Hash => (
-                    format!("HashPartitioner({} reducers)", spec.reducers),
+                    "HashPartitioner".to_string(),
                     format!("shuffle: HashPartitioner, {} reducers", spec.reducers),
                 ),
                 Partitioner::KeyFields { options } => (
-                    format!("KeyFieldBased({options}, {} reducers)", spec.reducers),
+                    format!("KeyFieldBased({options})"),
                     format!(
                         "shuffle: KeyFieldBasedPartitioner {options}, {} reducers",
                         spec.reducers
@@ -143,10 +143,10 @@ fn stage_state(cluster: &Cluster, job: JobId, index: usize) -> (&'static str, us
 
 /// Cuts a label's line to fit between two columns.
 fn cut(text: &str) -> String {
-    if text.chars().count() <= EDGE_LABEL_CHARS {
+    if text.chars().count() <= LABEL_CHARS {
         text.to_string()
     } else {
-        let kept: String = text.chars().take(EDGE_LABEL_CHARS - 1).collect();
+        let kept: String = text.chars().take(LABEL_CHARS - 1).collect();
         format!("{kept}…")
     }
 }
@@ -187,14 +187,13 @@ pub fn ClusterStages() -> Html {
             let parent = boxes.iter().find(|b| b.id == *p)?;
             let (x1, y1) = (from.x + BOX_WIDTH, from.y + 22.0);
             let (x2, y2) = (to.x - 4.0, to.y + 22.0);
-            let bend = (x2 - x1) / 2.0;
             let output = parent.output.as_ref()?;
             let (kind, bytes) = (&output.title, output.bytes);
             let (line1, line2) = label_lines(&output.label);
             Some(html! {
                 <g class="dx-edge" data-from={p.to_string()} data-to={child.id.to_string()}>
                     <title>{ format!("stage {p} → stage {}: {kind}, {}", child.id, bytes_text(bytes)) }</title>
-                    <path class="dx-edge-line" d={format!("M{x1},{y1} C{},{y1} {},{y2} {x2},{y2}", x1 + bend, x2 - bend)} marker-end="url(#dx-arrow)" />
+                    <path class="dx-edge-line" d={edge_path((x1, y1), (x2, y2))} marker-end="url(#dx-arrow)" />
                     <text x={(x1 + 6.0).to_string()} y={(y1 - 18.0).to_string()} class="dx-edge-kind">{ line1 }</text>
                     <text x={(x1 + 6.0).to_string()} y={(y1 - 6.0).to_string()} class="dx-edge-kind">{ line2 }</text>
                     <text x={(x1 + 6.0).to_string()} y={(y1 + 13.0).to_string()} class="dx-edge-bytes">{ bytes_text(bytes) }</text>
@@ -280,11 +279,11 @@ mod tests {
             ("SinglePartition".into(), String::new())
         );
         assert_eq!(
-            label_lines("KeyFieldBased(-k1,2, 4 reducers)"),
-            ("KeyFieldBased".into(), "(-k1,2, 4 reducers)".into())
+            label_lines("KeyFieldBased(-k1,2)"),
+            ("KeyFieldBased".into(), "(-k1,2)".into())
         );
         let (_, args) = label_lines("hashpartitioning(event_type, source, cuid, 8)");
-        assert_eq!(args.chars().count(), EDGE_LABEL_CHARS);
+        assert_eq!(args.chars().count(), LABEL_CHARS);
         assert!(args.ends_with('…'));
     }
 }
