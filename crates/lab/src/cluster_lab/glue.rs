@@ -242,6 +242,18 @@ pub(crate) fn parse_step(verb: &str, rest: &str) -> Option<Result<Step, String>>
     Some(command_for(sub, after).map(|c| Step::Lab(Command::Cluster(c))))
 }
 
+/// A whole step line as a lab command, or None when the line is not a cluster lab step.
+pub fn parse_step_line(line: &str) -> Option<Result<Command, String>> {
+    let line = line.trim();
+    let (verb, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+    parse_step(verb, rest).map(|parsed| {
+        parsed.and_then(|step| match step {
+            Step::Lab(command) => Ok(command),
+            other => Err(format!("not a cluster lab step: {other:?}")),
+        })
+    })
+}
+
 fn flag_word(on: bool) -> &'static str {
     if on {
         "on"
