@@ -54,8 +54,6 @@ pub const NETWORK_BYTES_PER_TICK: u64 = 4 * 1024;
 /// less 300 MiB reserved, times `spark.memory.fraction` 0.6 and `spark.memory.storageFraction`
 /// 0.5 (about 217 MiB, Spark's configuration and tuning pages), scaled by [`LAB_SCALE`].
 pub const STORAGE_BYTES_PER_EXECUTOR: u64 = 217 * 1024;
-/// `spark.task.maxFailures`: Spark's default of 4 attempts per task.
-pub const TASK_MAX_FAILURES: u16 = 4;
 /// What a MapReduce job's input may name besides a table: the previous MapReduce job's output.
 pub const PREVIOUS_OUTPUT: &str = "previous";
 
@@ -107,7 +105,6 @@ impl ClusterSettings {
             work_units_per_tick: WORK_UNITS_PER_TICK,
             network_bytes_per_tick: NETWORK_BYTES_PER_TICK,
             speculation: self.speculation,
-            task_max_failures: TASK_MAX_FAILURES,
         }
     }
 }
