@@ -9,6 +9,9 @@
 //! - `shop`: `users`, `orders`, `events`, for window functions (running totals, lag, the first
 //!   callback per request).
 //!
+//! [`web_logs`] (page views with a hot page, pages, visitors and a text corpus) is not among the
+//! sample tables: the distributed execution lab adds it with [`web_logs::add_to`].
+//!
 //! [`Size::Small`] (5,000 rows per fact table) starts the lab fast; [`Size::Large`] (200,000)
 //! is for performance lessons; [`Size::Rows`] sets the fact tables' row count for benchmarks.
 //! Dimension tables scale with it (one customer per 8 rides, one driver per 40, one user per 6
@@ -19,6 +22,7 @@ mod gen;
 mod push_events;
 mod rides;
 mod shop;
+pub mod web_logs;
 
 use super::column::Table;
 use super::session::Session;
