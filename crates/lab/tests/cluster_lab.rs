@@ -217,9 +217,36 @@ fn mapreduce_jobs_run_and_report_hadoops_counters() {
     assert!(metric(&lab, "mr_shuffle_bytes") > 0);
     assert!(metric(&lab, "mr_hdfs_bytes_written") > 0);
     assert_eq!(metric(&lab, "stages"), 2, "a map stage and a reduce stage");
+    assert_eq!(
+        metric(&lab, "mr_repeated_keys"),
+        0,
+        "-k1,2 keeps a group together"
+    );
+    assert_eq!(metric(&lab, "mr_combine_output_records"), 0);
+    apply(
+        &mut lab,
+        step("cluster mapreduce pvuv reducers=3 partitioner=hash input=push_events"),
+    );
+    run_to_end(&mut lab);
+    assert!(
+        metric(&lab, "mr_repeated_keys") > 0,
+        "hashing all three key fields spreads a group over reducers"
+    );
     apply(&mut lab, step("cluster mapreduce wordcount input=previous"));
     run_to_end(&mut lab);
-    assert_eq!(metric(&lab, "mr_jobs"), 2);
+    assert_eq!(metric(&lab, "mr_jobs"), 3);
+    assert!(
+        metric(&lab, "mr_combine_output_records") > 0,
+        "word count combines"
+    );
+    apply(
+        &mut lab,
+        step("cluster mapreduce wordcount reducers=4 input=docs"),
+    );
+    run_to_end(&mut lab);
+    assert_eq!(last_state(&lab), Some(JobState::Succeeded));
+    assert_eq!(metric(&lab, "mr_repeated_keys"), 0);
+    assert_eq!(metric(&lab, "mr_reducers"), 4);
 }
 
 #[test]
@@ -274,7 +301,9 @@ cluster slow 1 25%
 tick 200
 cluster speculation on
 cluster aqe off
-cluster mapreduce pvuv reducers=2 combiner=on partitioner=-k1,1 key-fields=2 input=push_events
+cluster mapreduce pvuv reducers=2 combiner=off partitioner=hash key-fields=3 input=push_events
+tick 300
+cluster mapreduce wordcount reducers=3 combiner=on partitioner=-k1,1 key-fields=1 input=previous
 tick 300
 cluster uncache push_events
 cluster executors 3
@@ -332,7 +361,7 @@ fn the_same_steps_give_the_same_attempts() {
     assert_eq!((per_job, hash), attempts(&second));
     let head = first.timeline.head();
     let lab = head.cluster_lab().unwrap();
-    assert_eq!(lab.jobs().len(), 2);
+    assert_eq!(lab.jobs().len(), 3);
     assert_eq!(lab.settings().executors, 3);
     assert_eq!(
         lab.generation().0,

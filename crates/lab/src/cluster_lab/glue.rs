@@ -13,7 +13,8 @@
 //! cluster add-executor           # the cluster manager starts a replacement
 //! cluster slow 1 25%             # executor 1 runs at a quarter of normal speed
 //! cluster sql SELECT page, count(*) FROM page_views GROUP BY page
-//! cluster mapreduce pvuv reducers=2 combiner=on partitioner=-k1,1 key-fields=2 input=push_events
+//! cluster mapreduce pvuv reducers=4 partitioner=-k1,2 key-fields=3 input=push_events
+//! cluster mapreduce wordcount combiner=off input=docs   # input=previous: the last job's output
 //! ```
 //!
 //! `cluster sql` takes the rest of the line as the query, so it cannot hold `#` (a comment) or

@@ -43,13 +43,13 @@ pub const START_CORES: u16 = 2;
 /// Scan and shuffle partitions when the lab opens (Spark's `spark.sql.shuffle.partitions` is 200
 /// for clusters of hundreds of cores; 8 gives each of the 8 slots one task).
 pub const START_PARTITIONS: u16 = 8;
-/// Rows one core touches per tick (0.1 s): 1,000 rows a second. A GROUP BY over a few thousand
-/// rows in 8 partitions then takes a few seconds of lab time, and a skewed partition holding a
-/// third of the rows is visibly the last task running.
-pub const WORK_UNITS_PER_TICK: u64 = 100;
-/// Bytes one executor fetches per tick: 40 KiB a second, about 1 Gbit/s scaled by [`LAB_SCALE`]
-/// (and rounded down so that a shuffle of the lab's tables takes visible time).
-pub const NETWORK_BYTES_PER_TICK: u64 = 4 * 1024;
+/// Rows one core touches per tick (0.1 s): 2,500 rows a second. A GROUP BY over `page_views`
+/// (20,000 rows in 8 partitions) then takes about four seconds of lab time, and a task holding
+/// the hot page's rows (40% of them) without AQE's skew split is visibly the last one running.
+pub const WORK_UNITS_PER_TICK: u64 = 250;
+/// Bytes one executor fetches per tick: 1 Gbit/s (125 MB/s) scaled by [`LAB_SCALE`] is about
+/// 122 KiB a second, 12 KiB a tick.
+pub const NETWORK_BYTES_PER_TICK: u64 = 12 * 1024;
 /// Storage memory per executor for cached blocks: Spark's default `spark.executor.memory` of 1 GiB
 /// less 300 MiB reserved, times `spark.memory.fraction` 0.6 and `spark.memory.storageFraction`
 /// 0.5 (about 217 MiB, Spark's configuration and tuning pages), scaled by [`LAB_SCALE`].
@@ -57,10 +57,12 @@ pub const STORAGE_BYTES_PER_EXECUTOR: u64 = 217 * 1024;
 /// What a MapReduce job's input may name besides a table: the previous MapReduce job's output.
 pub const PREVIOUS_OUTPUT: &str = "previous";
 
-/// Adds the lab's tables to a session: the SQL lab's sample tables at `size`. The cluster lab and
-/// `lab sql` (with or without `--partitions`) load their tables here, so both see the same ones.
+/// Adds the lab's tables to a session: the SQL lab's sample tables at `size` and the web logs
+/// (`page_views` with a hot page, `pages`, `visitors`, `docs`). The cluster lab and `lab sql`
+/// (with or without `--partitions`) load their tables here, so both see the same ones.
 pub fn load_lab_tables(session: &mut Session, size: Size) {
     sql::datasets::load_samples(session, size);
+    sql::datasets::web_logs::add_to(session, sql::datasets::SAMPLE_SEED);
 }
 
 /// The lab's settings, as its controls show them.
@@ -135,17 +137,27 @@ impl MapReduceSpec {
         }
     }
 
-    /// A built-in example with Hadoop's defaults (one reducer, no combiner, the hash partitioner
-    /// over the first field), or None for an unknown name.
+    /// A built-in example set up as its program's comments say it runs, or None for an unknown
+    /// name. Word count: Hadoop's defaults (one key field, the hash partitioner) with its
+    /// combiner on. pv/uv: three key fields (event_type, source, cuid) and
+    /// `KeyFieldBasedPartitioner -k1,2`, so each (event_type, source) group meets in one reducer.
+    /// Both get two reducers, so partitioning matters.
     pub fn example(name: &str) -> Option<MapReduceSpec> {
         let (example, program) = EXAMPLES.iter().find(|(n, _)| *n == name)?;
+        let pvuv = name == "pvuv";
         Some(MapReduceSpec {
             example: example.to_string(),
             program: program.to_string(),
-            reducers: 1,
-            combiner: false,
-            key_fields: 1,
-            partitioner: Partitioner::Hash,
+            reducers: 2,
+            combiner: !pvuv,
+            key_fields: if pvuv { 3 } else { 1 },
+            partitioner: if pvuv {
+                Partitioner::KeyFields {
+                    options: "-k1,2".into(),
+                }
+            } else {
+                Partitioner::Hash
+            },
             input: MapReduceSpec::default_input(name).to_string(),
         })
     }

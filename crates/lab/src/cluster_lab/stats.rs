@@ -131,14 +131,28 @@ pub fn job_stats(cluster: &Cluster, job: &LabJob) -> JobStats {
     stats
 }
 
-/// Output lines whose key (the first tab-separated field) appears in more than one line: 0 for a
-/// job whose reducers each saw all of their keys' values (a pv/uv job partitioned on the wrong
-/// fields counts a user in several reducers and repeats its keys).
+/// An output line's key: its tab-separated fields up to the last one that is not a number (at
+/// least the first), so the counts a reducer appends are left out: word count's word, pv/uv's
+/// (event_type, source).
+fn output_key(line: &str) -> &str {
+    let mut end = line.find('\t').unwrap_or(line.len());
+    let mut at = end;
+    for field in line[end..].split('\t').skip(1) {
+        at += 1 + field.len();
+        if field.parse::<f64>().is_err() {
+            end = at;
+        }
+    }
+    &line[..end]
+}
+
+/// Output lines whose key ([`output_key`]) is on another line too: 0 for a job whose reducers
+/// each saw all of their keys' values (a pv/uv job partitioned on all three key fields instead of
+/// `-k1,2` counts one (event_type, source) in several reducers, each writing a partial row).
 pub fn repeated_keys(run: &StreamingRun) -> u64 {
     let mut lines_per_key: BTreeMap<&str, u64> = BTreeMap::new();
     for line in run.output_lines() {
-        let key = line.split('\t').next().unwrap_or(line);
-        *lines_per_key.entry(key).or_default() += 1;
+        *lines_per_key.entry(output_key(line)).or_default() += 1;
     }
     lines_per_key.values().filter(|n| **n > 1).sum()
 }
@@ -201,6 +215,19 @@ pub fn hash_cluster(cluster: &Cluster, hasher: &mut StateHasher) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_leave_the_counts_out() {
+        assert_eq!(output_key("the\t12"), "the");
+        assert_eq!(output_key("42\t3"), "42");
+        assert_eq!(
+            output_key("push_show\texp_a_1\t120\t45"),
+            "push_show\texp_a_1"
+        );
+        assert_eq!(output_key("app_open\t\\N\t7\t2"), "app_open\t\\N");
+        assert_eq!(output_key("lonely"), "lonely");
+        assert_eq!(output_key("a\t1\tb\t2"), "a\t1\tb");
+    }
 
     #[test]
     fn the_median_is_a_real_tasks_time() {
