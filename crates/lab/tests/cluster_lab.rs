@@ -373,3 +373,107 @@ fn the_same_steps_give_the_same_attempts() {
         .iter()
         .all(|j| lab.job_cluster(j).job_state(j.id).is_some()));
 }
+
+const VIEWS_BY_SECTION: &str = "SELECT p.section, count(*) AS views FROM page_views v \
+     JOIN pages p ON v.page = p.page GROUP BY p.section ORDER BY p.section";
+
+#[test]
+fn a_higher_broadcast_threshold_turns_the_sort_merge_join_into_a_broadcast() {
+    let mut lab = fresh();
+    apply(&mut lab, ClusterCommand::Sql(VIEWS_BY_SECTION.into()));
+    run_to_end(&mut lab);
+    let (sort_merge_ticks, sort_merge_shuffle) =
+        (metric(&lab, "job_ticks"), metric(&lab, "shuffle_bytes"));
+    assert_eq!(
+        metric(&lab, "sort_merge_joins"),
+        1,
+        "pages is 11 KiB, over 10 KiB"
+    );
+    assert_eq!(metric(&lab, "broadcast_joins"), 0);
+    apply(
+        &mut lab,
+        ClusterCommand::BroadcastThreshold(Some(16 * 1024)),
+    );
+    apply(&mut lab, ClusterCommand::Sql(VIEWS_BY_SECTION.into()));
+    run_to_end(&mut lab);
+    assert_eq!(metric(&lab, "broadcast_joins"), 1);
+    assert_eq!(metric(&lab, "sort_merge_joins"), 0);
+    assert!(metric(&lab, "shuffle_bytes") < sort_merge_shuffle);
+    assert!(metric(&lab, "job_ticks") < sort_merge_ticks);
+    assert_eq!(
+        last_result(&lab),
+        lab.single_machine(VIEWS_BY_SECTION).unwrap()
+    );
+}
+
+#[test]
+fn aqe_splits_the_hot_page_and_coalesces_small_partitions() {
+    let mut lab = fresh();
+    apply(&mut lab, ClusterCommand::Sql(VIEWS_BY_SECTION.into()));
+    run_to_end(&mut lab);
+    assert!(
+        metric(&lab, "skew_splits") > 0,
+        "'/home' holds 40% of the views"
+    );
+    assert!(metric(&lab, "coalesced_partitions") > 0);
+    let (split_max, split_ticks) = (metric(&lab, "max_task_ticks"), metric(&lab, "job_ticks"));
+    apply(&mut lab, ClusterCommand::Aqe(false));
+    apply(&mut lab, ClusterCommand::Sql(VIEWS_BY_SECTION.into()));
+    run_to_end(&mut lab);
+    assert_eq!(metric(&lab, "skew_splits"), 0);
+    assert_eq!(metric(&lab, "coalesced_partitions"), 0);
+    assert!(
+        metric(&lab, "max_task_ticks") > 2 * metric(&lab, "median_task_ticks"),
+        "without AQE the hot page's task is the straggler"
+    );
+    assert!(metric(&lab, "max_task_ticks") > split_max);
+    assert!(metric(&lab, "job_ticks") > split_ticks);
+}
+
+#[test]
+fn speculation_races_a_copy_of_a_straggler() {
+    let mut lab = fresh();
+    apply(&mut lab, ClusterCommand::Speculation(true));
+    apply(
+        &mut lab,
+        ClusterCommand::Slow {
+            executor: ExecutorId(0),
+            speed_percent: 5,
+        },
+    );
+    apply(
+        &mut lab,
+        ClusterCommand::Sql("SELECT page, count(*) FROM page_views GROUP BY page".into()),
+    );
+    run_to_end(&mut lab);
+    assert_eq!(last_state(&lab), Some(JobState::Succeeded));
+    assert!(metric(&lab, "speculative_attempts") > 0);
+}
+
+#[test]
+fn losing_map_outputs_reruns_their_stage_from_lineage() {
+    let mut lab = fresh();
+    apply(&mut lab, ClusterCommand::Sql(VIEWS_BY_SECTION.into()));
+    let job = lab.last_job().unwrap().id;
+    let mut ticks = 0;
+    while !lab
+        .cluster()
+        .stages_done(job)
+        .first()
+        .copied()
+        .unwrap_or(false)
+    {
+        lab.tick();
+        ticks += 1;
+        assert!(ticks < TICKS_MAX);
+    }
+    assert!(lab.job_running());
+    apply(&mut lab, ClusterCommand::Kill(ExecutorId(0)));
+    run_to_end(&mut lab);
+    assert_eq!(last_state(&lab), Some(JobState::Succeeded));
+    assert!(metric(&lab, "resubmitted_stages") > 0);
+    assert_eq!(
+        last_result(&lab),
+        lab.single_machine(VIEWS_BY_SECTION).unwrap()
+    );
+}

@@ -657,20 +657,17 @@ impl ClusterLab {
             }
             ClusterCommand::Sql(query) => self.run_sql(query)?,
             ClusterCommand::MapReduce(spec) => self.run_mapreduce(spec)?,
-            ClusterCommand::Kill(executor) => self
-                .cluster
-                .kill_executor(*executor)
-                .map_err(cluster_error)?
-                .into_iter()
-                .map(ClusterLabEvent::Scheduler)
-                .collect(),
-            ClusterCommand::AddExecutor => self
-                .cluster
-                .add_executor()
-                .map_err(cluster_error)?
-                .into_iter()
-                .map(ClusterLabEvent::Scheduler)
-                .collect(),
+            ClusterCommand::Kill(executor) => {
+                let events = self
+                    .cluster
+                    .kill_executor(*executor)
+                    .map_err(cluster_error)?;
+                self.scheduler_events(events)
+            }
+            ClusterCommand::AddExecutor => {
+                let events = self.cluster.add_executor().map_err(cluster_error)?;
+                self.scheduler_events(events)
+            }
             ClusterCommand::Slow {
                 executor,
                 speed_percent,
@@ -683,9 +680,9 @@ impl ClusterLab {
         })
     }
 
-    /// One tick (0.1 s) of the cluster.
-    pub fn tick(&mut self) -> Vec<ClusterLabEvent> {
-        let events = self.cluster.tick();
+    /// The scheduler's events as the lab's, counting the stages it resubmits (on a tick, or at
+    /// once when an executor is killed).
+    fn scheduler_events(&mut self, events: Vec<ClusterEvent>) -> Vec<ClusterLabEvent> {
         let generation = self.generation();
         for event in &events {
             if let ClusterEvent::StageResubmitted { job, .. } = event {
@@ -699,6 +696,12 @@ impl ClusterLab {
             }
         }
         events.into_iter().map(ClusterLabEvent::Scheduler).collect()
+    }
+
+    /// One tick (0.1 s) of the cluster.
+    pub fn tick(&mut self) -> Vec<ClusterLabEvent> {
+        let events = self.cluster.tick();
+        self.scheduler_events(events)
     }
 
     pub fn settings(&self) -> &ClusterSettings {
