@@ -739,9 +739,9 @@ fn journal_of(preset: Preset) -> (Vec<(u64, Command)>, u64) {
                 (60, "cluster broadcast off"),
                 (61, "cluster mapreduce pvuv reducers=3 partitioner=hash input=push_events"),
                 (100, "cluster mapreduce wordcount combiner=off input=previous"),
-                (120, "cluster uncache push_events"),
-                (120, "cluster executors 3"),
-                (120, "cluster cores 1"),
+                (450, "cluster uncache push_events"),
+                (450, "cluster executors 3"),
+                (450, "cluster cores 1"),
             ]
             .iter()
             .map(|(at, line)| match parse_steps(line).unwrap().remove(0) {
@@ -749,7 +749,7 @@ fn journal_of(preset: Preset) -> (Vec<(u64, Command)>, u64) {
                 other => panic!("{line}: {other:?}"),
             })
             .collect(),
-            200,
+            470,
         ),
     }
 }
