@@ -783,6 +783,38 @@ mod tests {
     }
 
     #[test]
+    fn every_field_is_answered_from_the_first_tick() {
+        let lab = Lab::new(&crate::state::LabConfig {
+            seed: sim::rng::Seed(1),
+            preset: crate::state::Preset::Cluster,
+        });
+        for f in CLUSTER_FIELDS {
+            assert!(cluster_value(&lab, f.name).is_some(), "{}", f.name);
+            let metric = crate::metric::Metric::parse(&format!("cluster.{}", f.name)).unwrap();
+            assert_eq!(metric.name(), format!("cluster.{}", f.name));
+        }
+        assert_eq!(cluster_value(&lab, "executors"), Some(4));
+        assert_eq!(cluster_value(&lab, "jobs"), Some(0));
+        assert_eq!(cluster_value(&lab, "nope"), None);
+        assert!(crate::metric::Metric::parse("cluster.nope")
+            .unwrap_err()
+            .contains("executors_alive"));
+        let other = Lab::new(&crate::state::LabConfig::default());
+        assert_eq!(cluster_value(&other, "jobs"), None);
+    }
+
+    #[test]
+    fn the_brokers_cluster_line_still_parses_as_the_brokers() {
+        let steps =
+            crate::steps::parse_steps("cluster lag=100 session=90\ncluster aqe off").unwrap();
+        assert!(matches!(steps[0], Step::Broker(_)));
+        assert_eq!(
+            steps[1],
+            Step::Lab(Command::Cluster(ClusterCommand::Aqe(false)))
+        );
+    }
+
+    #[test]
     fn sizes_read_and_write() {
         for bytes in [0, 1, 1000, 1024, 10 * 1024, 3 * 1024 * 1024, 1 << 30] {
             assert_eq!(parse_size(&size_text(bytes)), Ok(bytes));
