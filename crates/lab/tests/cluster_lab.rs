@@ -101,6 +101,12 @@ fn a_lost_executor_fails_attempts_not_the_job() {
     assert!(metric(&lab, "failed_attempts") > 0);
     apply(&mut lab, ClusterCommand::AddExecutor);
     assert_eq!(metric(&lab, "executors_alive"), 4);
+    for _ in 5..16 {
+        apply(&mut lab, ClusterCommand::AddExecutor);
+    }
+    assert_eq!(metric(&lab, "executors_alive"), 15);
+    let (message, hint) = lab.apply(&ClusterCommand::AddExecutor).unwrap_err();
+    assert!(message.contains("16") && hint.contains("cluster executors"));
 }
 
 #[test]

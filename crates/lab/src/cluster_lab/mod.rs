@@ -493,11 +493,12 @@ impl ClusterLab {
             ClusterCommand::MapReduce(spec) => self.check_mapreduce(spec),
             ClusterCommand::Kill(executor) => self.live_executor(*executor),
             ClusterCommand::AddExecutor => {
-                let alive = self.cluster.executors().iter().filter(|v| v.alive).count();
-                if alive >= usize::from(EXECUTORS_MAX) {
+                // Executor ids are never reused, so lost executors count towards the most a
+                // lab cluster may start.
+                if self.cluster.executors().len() >= usize::from(EXECUTORS_MAX) {
                     return refuse(
-                        format!("the cluster already runs {EXECUTORS_MAX} executors"),
-                        "kill one first, or make do with these",
+                        format!("this cluster has started {EXECUTORS_MAX} executors, the most a lab cluster may"),
+                        "start a fresh cluster, such as: cluster executors 4",
                     );
                 }
                 Ok(())
