@@ -483,3 +483,27 @@ fn losing_map_outputs_reruns_their_stage_from_lineage() {
         lab.single_machine(VIEWS_BY_SECTION).unwrap()
     );
 }
+
+fn lesson(preset: &str) -> String {
+    format!(
+        "---\nid: cluster-lint\ntitle: A lint check\ntrack: Cluster\norder: 1\nsummary: Checks the \
+         widgets.\nseed: 1\npreset: {preset}\n---\nRun a query.\n\n```widget cluster-plan\n```\n\n\
+         ```steps\ncluster sql SELECT count(*) FROM page_views\ntick 50\n```\n"
+    )
+}
+
+#[test]
+fn cluster_widgets_need_the_cluster_preset() {
+    let wrong = lab::lesson::parse_lesson(&lesson("quiet")).unwrap();
+    let problems = lab::lesson::lint(&wrong);
+    assert!(
+        problems.iter().any(|p| p.contains("simulated cluster")),
+        "{problems:?}"
+    );
+    let right = lab::lesson::parse_lesson(&lesson("cluster")).unwrap();
+    let problems = lab::lesson::lint(&right);
+    assert!(
+        !problems.iter().any(|p| p.contains("simulated cluster")),
+        "{problems:?}"
+    );
+}
