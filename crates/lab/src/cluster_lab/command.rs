@@ -10,12 +10,12 @@ use cluster::sched::{ClusterEvent, ExecutorId, FailureReason};
 use sim::codec::{DecodeError, Reader, Writer};
 use std::hash::{Hash, Hasher};
 
-/// Executors a cluster may have (`spark.executor.instances`).
-pub const EXECUTORS_MAX: u16 = 16;
+/// Executors a cluster may have (`spark.executor.instances`), as many as the scheduler runs.
+pub const EXECUTORS_MAX: u16 = cluster::sched::MAX_EXECUTORS;
 /// Task slots per executor (`spark.executor.cores`).
-pub const CORES_MAX: u16 = 8;
-/// Scan and shuffle partitions (`spark.sql.shuffle.partitions`).
-pub const PARTITIONS_MAX: u16 = 64;
+pub const CORES_MAX: u16 = cluster::sched::MAX_CORES_PER_EXECUTOR;
+/// Scan and shuffle partitions (`spark.sql.shuffle.partitions`), as many as the SQL engine plans.
+pub const PARTITIONS_MAX: u16 = sql::distributed::PARTITIONS_MAX;
 /// The largest broadcast threshold: 1 GiB.
 pub const BROADCAST_THRESHOLD_BYTES_MAX: u64 = 1 << 30;
 /// Reducers of a MapReduce job (`mapreduce.job.reduces`; 0 is a map-only job).

@@ -27,7 +27,10 @@ use command::{
 use sim::rng::Rng;
 use sim::state_hash::StateHasher;
 use sql::datasets::Size;
-use sql::distributed::{DistConfig, DistributedRun};
+use sql::distributed::{
+    DistConfig, DistributedRun, SPARK_ADVISORY_PARTITION_BYTES, SPARK_BROADCAST_THRESHOLD_BYTES,
+    SPARK_SKEW_THRESHOLD_BYTES,
+};
 use sql::{Outcome, Session, SqlError, Table};
 
 /// A refused command: (message, hint).
@@ -85,14 +88,10 @@ impl ClusterSettings {
             executors: START_EXECUTORS,
             cores_per_executor: START_CORES,
             sql: DistConfig {
-                scan_partitions: START_PARTITIONS,
-                shuffle_partitions: START_PARTITIONS,
-                broadcast_threshold_bytes: Some(10 * 1024 * 1024 / LAB_SCALE),
-                aqe: true,
-                advisory_partition_bytes: 64 * 1024 * 1024 / LAB_SCALE,
-                skew_factor: 5,
-                skew_threshold_bytes: 256 * 1024 * 1024 / LAB_SCALE,
-                cached: Vec::new(),
+                broadcast_threshold_bytes: Some(SPARK_BROADCAST_THRESHOLD_BYTES / LAB_SCALE),
+                advisory_partition_bytes: SPARK_ADVISORY_PARTITION_BYTES / LAB_SCALE,
+                skew_threshold_bytes: SPARK_SKEW_THRESHOLD_BYTES / LAB_SCALE,
+                ..DistConfig::spark_defaults(START_PARTITIONS)
             },
             speculation: false,
         }
