@@ -65,20 +65,19 @@ fn job_ticks(settings: &ClusterSettings, query: &str, run: &DistributedRun) -> u
 fn json_with_stats(table: &Table, stages: &[StageStats], ticks: u64) -> String {
     let base = json_table(table);
     let without_brace = base.strip_suffix('}').unwrap_or(&base);
-    let stages: Vec<serde_json::Value> = stages
+    // Keys in the documented order (serde_json's maps would sort them).
+    let stages: Vec<String> = stages
         .iter()
         .map(|s| {
-            serde_json::json!({
-                "id": s.id,
-                "tasks": s.tasks,
-                "shuffle_read_bytes": s.shuffle_read_bytes,
-                "shuffle_write_bytes": s.shuffle_write_bytes,
-            })
+            format!(
+                "{{\"id\":{},\"tasks\":{},\"shuffle_read_bytes\":{},\"shuffle_write_bytes\":{}}}",
+                s.id, s.tasks, s.shuffle_read_bytes, s.shuffle_write_bytes
+            )
         })
         .collect();
     format!(
-        "{without_brace},\"stages\":{},\"ticks\":{ticks}}}\n",
-        serde_json::Value::Array(stages)
+        "{without_brace},\"stages\":[{}],\"ticks\":{ticks}}}\n",
+        stages.join(",")
     )
 }
 
@@ -176,6 +175,9 @@ mod tests {
         assert_eq!(json["stages"][0]["shuffle_write_bytes"], 96);
         assert_eq!(json["ticks"], 17);
         assert!(line.starts_with("{\"columns\":[\"n\"]") && line.ends_with("}\n"));
+        assert!(line.contains(
+            "\"stages\":[{\"id\":0,\"tasks\":4,\"shuffle_read_bytes\":0,\"shuffle_write_bytes\":96}]"
+        ));
     }
 
     #[test]

@@ -17,8 +17,17 @@ usage: lab sql [--table NAME=FILE.csv]... [--format table|csv|json] [--large] [Q
        lab sql --partitions N [--executors E] [--explain] [--stats] [--format ...] [QUERY]
 
 Runs one or more ;-separated SQL statements, from QUERY or, without it, from standard input,
-over the sample tables (push_events, rides, drivers, customers, users, orders, events) and the
-CSV files given with --table.
+over the sample tables (push_events, rides, drivers, customers, users, orders, events), the web
+logs of the cluster lab (page_views, pages, visitors, docs) and the CSV files given with --table.
+
+  --table NAME=FILE.csv  import FILE.csv as table NAME (a header row, column types inferred);
+                         may be repeated
+  --format table         an aligned table per statement, NULL shown as NULL (the default)
+  --format csv           CSV per statement, a blank line between them
+  --format json          one JSON object per line and statement:
+                         {\"columns\": [...], \"types\": [...], \"rows\": [[...], ...]},
+                         {\"explain\": \"...\"} for EXPLAIN, {\"done\": \"...\"} otherwise
+  --large                200,000 rows per sample fact table instead of 5,000
 
 With --partitions, runs one query on the cluster lab's simulated cluster (Spark's defaults
 scaled to the sample tables: a 10 KiB broadcast threshold, AQE on) and prints the same result:
@@ -29,15 +38,6 @@ scaled to the sample tables: a 10 KiB broadcast threshold, AQE on) and prints th
                          each): to the JSON object as \"stages\": [{\"id\", \"tasks\",
                          \"shuffle_read_bytes\", \"shuffle_write_bytes\"}] and \"ticks\", or
                          as a stage table after the result
-
-  --table NAME=FILE.csv  import FILE.csv as table NAME (a header row, column types inferred);
-                         may be repeated
-  --format table         an aligned table per statement, NULL shown as NULL (the default)
-  --format csv           CSV per statement, a blank line between them
-  --format json          one JSON object per line and statement:
-                         {\"columns\": [...], \"types\": [...], \"rows\": [[...], ...]},
-                         {\"explain\": \"...\"} for EXPLAIN, {\"done\": \"...\"} otherwise
-  --large                200,000 rows per sample fact table instead of 5,000
 
 Exit status: 0 when every statement ran; 1 when a statement or a CSV file was refused
 (the message, a caret under the position in the query, and a hint on standard error);
