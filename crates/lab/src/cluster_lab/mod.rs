@@ -578,6 +578,8 @@ impl ClusterLab {
         }
     }
 
+    /// Runs a streaming job over its input, cut into as many input splits (map tasks) as the
+    /// partitions setting says, and submits its map and reduce stages.
     fn run_mapreduce(&mut self, spec: &MapReduceSpec) -> Result<Vec<ClusterLabEvent>, Refused> {
         let input = self.input_lines(&spec.input)?;
         let job = StreamingJob {
