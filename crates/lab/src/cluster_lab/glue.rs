@@ -599,6 +599,33 @@ pub const CLUSTER_FIELDS: &[Field] = &[
             "lines",
         ),
     ),
+    // MapReduce lessons: the record counts of each phase (Hadoop's "Map input records", "Map
+    // output records" and "Reduce input records" counters), so a lesson can show the mapper's
+    // (word, 1) lines and what the combiner leaves of them for the reducers.
+    field(
+        "mr_map_input_records",
+        things(
+            "the lines the last MapReduce job's mappers read",
+            "line",
+            "lines",
+        ),
+    ),
+    field(
+        "mr_map_output_records",
+        things(
+            "the records the last MapReduce job's mappers wrote",
+            "record",
+            "records",
+        ),
+    ),
+    field(
+        "mr_reduce_input_records",
+        things(
+            "the records the last MapReduce job's reducers read",
+            "record",
+            "records",
+        ),
+    ),
 ];
 
 fn settings_value(c: &ClusterLab, name: &str) -> Option<i64> {
@@ -664,6 +691,10 @@ fn mapreduce_value(c: &ClusterLab, name: &str) -> Option<u64> {
         "mr_spilled_records" => counters.spilled_records,
         "mr_hdfs_bytes_written" => counters.hdfs_bytes_written,
         "mr_repeated_keys" => last.map_or(0, repeated_keys),
+        // MapReduce lessons
+        "mr_map_input_records" => counters.map_input_records,
+        "mr_map_output_records" => counters.map_output_records,
+        "mr_reduce_input_records" => counters.reduce_input_records,
         _ => return None,
     })
 }
