@@ -18,13 +18,14 @@ mod common;
 
 use common::lessons::Run;
 use lab::cluster::mapreduce::{hash_partition, StreamingRun};
-use lab::cluster_lab::{ClusterLab, JobKind};
+use lab::cluster_lab::{ClusterCommand, ClusterLab, JobKind};
 use lab::sql::{Table, Value};
 use std::collections::BTreeSet;
 
 lesson_track! {
     MAP_SHUFFLE_REDUCE = "80-distributed-map-shuffle-reduce.md",
     STREAMING = "81-distributed-streaming-partitioner.md",
+    DISK_VS_MEMORY = "86-distributed-disk-vs-memory.md",
 }
 
 impl Run {
@@ -257,5 +258,105 @@ fn a_two_field_key_breaks_the_reducer_as_the_text_says() {
     assert!(
         message.contains("not enough values to unpack (expected 3, got 2)"),
         "{message}"
+    );
+}
+
+/// The two-step query of lesson 86, as its steps write it.
+const VIEWS_PER_COUNT: &str =
+    "SELECT views, count(*) AS pages FROM (SELECT page, count(*) AS views \
+     FROM page_views GROUP BY page) v GROUP BY views";
+
+/// A step line as the cluster lab's command.
+fn command(line: &str) -> ClusterCommand {
+    match lab::cluster_lab::glue::parse_step_line(line) {
+        Some(Ok(lab::state::Command::Cluster(c))) => c,
+        other => panic!("{line}: {other:?}"),
+    }
+}
+
+#[test]
+fn the_second_job_reads_the_first_jobs_output() {
+    let run = Run::after(DISK_VS_MEMORY, 2);
+    let job = run.streaming();
+    assert!(
+        job.output_lines().any(|l| l == "683\t1"),
+        "one word 683 times"
+    );
+    let words: u64 = job
+        .output_lines()
+        .filter_map(|l| l.split('\t').nth(1)?.parse::<u64>().ok())
+        .sum();
+    assert_eq!(words, 48, "every word of job 1 is counted once");
+    assert_eq!(
+        count_of(Run::after(DISK_VS_MEMORY, 1).streaming(), "the"),
+        683
+    );
+    // Word count over its own output is a second job too, but not word frequencies.
+    let recount = Run::script(
+        DISK_VS_MEMORY,
+        "cluster mapreduce wordcount; tick 40; cluster mapreduce wordcount input=previous; tick 10",
+    );
+    assert!(!recount.met("chain-two-jobs"));
+    // Without a first job there is nothing to read.
+    let mut fresh = Run::after(DISK_VS_MEMORY, 0).cluster().clone();
+    let (message, _) = fresh
+        .apply(&command("cluster mapreduce wordfreq"))
+        .expect_err("refused");
+    assert!(message.contains("no previous MapReduce job"), "{message}");
+    assert!(run.answer("guess-between-jobs").starts_with("From HDFS"));
+}
+
+#[test]
+fn spark_runs_the_two_aggregations_as_one_job() {
+    let run = Run::after(DISK_VS_MEMORY, 3);
+    assert!(run
+        .answer("guess-spark-jobs")
+        .starts_with("As one job of 3 stages"));
+    let job = run.cluster().last_job().expect("a job");
+    let JobKind::Sql { run: sql, .. } = &job.kind else {
+        panic!("the last job is the query");
+    };
+    let written: Vec<u64> = sql
+        .stages
+        .iter()
+        .map(|s| s.tasks.iter().map(|t| t.shuffle_write_bytes).sum())
+        .collect();
+    assert_eq!(written, [48_160, 2_328, 0]);
+    let single = run
+        .cluster()
+        .single_machine(VIEWS_PER_COUNT)
+        .expect("the query runs");
+    assert_eq!(rows_of_query(run.query_result()), rows_of_query(&single));
+    assert_eq!(run.query_result().rows, 97);
+}
+
+#[test]
+fn only_a_cached_table_is_read_from_memory() {
+    let twice =
+        format!("cluster sql {VIEWS_PER_COUNT}; tick 50; cluster sql {VIEWS_PER_COUNT}; tick 50");
+    let uncached = Run::script(DISK_VS_MEMORY, &twice);
+    assert!(!uncached.met("read-from-memory"));
+    // Caching and running the query once only fills the cache.
+    let once = Run::script(
+        DISK_VS_MEMORY,
+        &format!("cluster cache page_views; cluster sql {VIEWS_PER_COUNT}; tick 50"),
+    );
+    assert!(!once.met("read-from-memory"));
+    let cached = Run::script(
+        DISK_VS_MEMORY,
+        &format!("cluster cache page_views; {twice}"),
+    );
+    assert!(cached.met("read-from-memory"));
+    // Each executor holds one 180,000-byte partition: two do not fit in 217 KiB.
+    for executor in cached.cluster().cluster().executors() {
+        assert_eq!(executor.storage_used_bytes, 180_000, "{}", executor.id);
+    }
+    assert!(2 * 180_000 > lab::cluster_lab::STORAGE_BYTES_PER_EXECUTOR);
+    assert_eq!(lab::cluster_lab::STORAGE_BYTES_PER_EXECUTOR, 217 * 1024);
+    let after = Run::after(DISK_VS_MEMORY, 3);
+    assert_eq!(
+        after.value("cluster.median_task_ticks"),
+        23,
+        "23 ticks before the cache"
     );
 }
