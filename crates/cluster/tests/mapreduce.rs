@@ -456,7 +456,10 @@ fn word_frequencies_chain_on_word_counts_output() {
             .output_lines()
             .map(|l| {
                 let (count, words) = l.split_once('\t').expect("count<TAB>words");
-                (count.parse().expect("a count"), words.parse().expect("words"))
+                (
+                    count.parse().expect("a count"),
+                    words.parse().expect("words"),
+                )
             })
             .collect();
         let mut direct: BTreeMap<i64, i64> = BTreeMap::new();

@@ -15,6 +15,7 @@
 //! cluster sql SELECT page, count(*) FROM page_views GROUP BY page
 //! cluster mapreduce pvuv reducers=4 partitioner=-k1,2 key-fields=3 input=push_events
 //! cluster mapreduce wordcount combiner=off input=docs   # input=previous: the last job's output
+//! cluster mapreduce wordfreq      # word frequencies of the last job's output (input=previous)
 //! ```
 //!
 //! `cluster sql` takes the rest of the line as the query, so it cannot hold `#` (a comment) or
