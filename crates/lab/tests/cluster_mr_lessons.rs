@@ -240,6 +240,16 @@ fn only_a_prefix_partitioner_meets_one_row_per_group() {
         "cluster mapreduce pvuv reducers=4 partitioner=hash key-fields=3; tick 60",
     );
     assert!(split.met("see-split-groups"));
+    // Partitioning on a prefix of the key, or one reducer, shows no split group.
+    for script in [
+        "cluster mapreduce pvuv reducers=4 partitioner=-k1,2 key-fields=3; tick 60",
+        "cluster mapreduce pvuv reducers=1 partitioner=hash key-fields=3; tick 100",
+    ] {
+        assert!(
+            !Run::script(STREAMING, script).met("see-split-groups"),
+            "{script}"
+        );
+    }
 }
 
 #[test]
