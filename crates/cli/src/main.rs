@@ -6,7 +6,8 @@
 //! - `lab assign --strategy range|roundrobin|sticky|cooperative-sticky FILE|-`: one rebalance.
 //! - `lab scenario run [--verbose] FILE`: runs a scenario file and prints its trace and summary.
 //! - `lab sql [--table NAME=FILE.csv]... [--format table|csv|json] [--large] [QUERY]`: runs SQL
-//!   over the sample tables and CSV files (`lab sql --help`).
+//!   over the sample tables and CSV files (`lab sql --help`); with `--partitions N [--executors E]
+//!   [--explain] [--stats]`, one query on the cluster lab's simulated cluster.
 //! - `lab features historical --repo REPO.json --entities ENTITIES.csv --features VIEW:FEATURE,...`:
 //!   a training set by Feast's point-in-time join (`lab features --help`).
 //! - `lab stream run --table NAME=FILE.csv [--watermark-delay SECONDS] [--allowed-lateness SECONDS]
@@ -32,6 +33,7 @@
 
 mod args;
 mod assign_cmd;
+mod cluster_sql;
 mod drift_cmd;
 mod features_cmd;
 mod hash_cmd;
@@ -52,6 +54,7 @@ const USAGE: &str = "usage:
   lab assign --strategy range|roundrobin|sticky|cooperative-sticky FILE|-
   lab scenario run [--verbose] FILE
   lab sql [--table NAME=FILE.csv]... [--format table|csv|json] [--large] [QUERY]
+  lab sql --partitions N [--executors E] [--explain] [--stats] [--format table|csv|json] [QUERY]
   lab features historical --repo REPO.json --entities ENTITIES.csv --features VIEW:FEATURE[,VIEW:FEATURE...]
       [--full-feature-names] [--created-cutoff] [--format table|csv|json]
   lab stream run --table NAME=FILE.csv [--watermark-delay SECONDS] [--allowed-lateness SECONDS]

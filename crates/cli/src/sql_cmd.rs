@@ -1,19 +1,24 @@
 //! `lab sql`: runs SQL over the lab's sample tables and the learner's CSV files, natively, with
-//! the same engine, messages and carets as the SQL lab.
+//! the same engine, messages and carets as the SQL lab; with `--partitions`, one query on the
+//! cluster lab's simulated cluster ([`crate::cluster_sql`]).
 
 use crate::args::{format_value, parse_flags, FlagSpec, Operands};
+use crate::cluster_sql::ClusterRun;
 use crate::sql_format::{render, Format};
+use lab::cluster_lab::command::{EXECUTORS_MAX, PARTITIONS_MAX};
+use lab::cluster_lab::{load_lab_tables, START_EXECUTORS};
 use lab::sql::csv::from_csv;
-use lab::sql::datasets::{load_samples, Size};
+use lab::sql::datasets::Size;
 use lab::sql::{Session, SqlError};
 use std::io::Read;
 
 pub const HELP: &str = "\
 usage: lab sql [--table NAME=FILE.csv]... [--format table|csv|json] [--large] [QUERY]
+       lab sql --partitions N [--executors E] [--explain] [--stats] [--format ...] [QUERY]
 
 Runs one or more ;-separated SQL statements, from QUERY or, without it, from standard input,
-over the sample tables (push_events, rides, drivers, customers, users, orders, events) and the
-CSV files given with --table.
+over the sample tables (push_events, rides, drivers, customers, users, orders, events), the web
+logs of the cluster lab (page_views, pages, visitors, docs) and the CSV files given with --table.
 
   --table NAME=FILE.csv  import FILE.csv as table NAME (a header row, column types inferred);
                          may be repeated
@@ -24,9 +29,20 @@ CSV files given with --table.
                          {\"explain\": \"...\"} for EXPLAIN, {\"done\": \"...\"} otherwise
   --large                200,000 rows per sample fact table instead of 5,000
 
+With --partitions, runs one query on the cluster lab's simulated cluster (Spark's defaults
+scaled to the sample tables: a 10 KiB broadcast threshold, AQE on) and prints the same result:
+  --partitions N         scan and shuffle partitions, 1 to 64
+  --executors E          executors of 2 cores each, 1 to 16 (default 4)
+  --explain              print the distributed plan (its stages and Exchanges) instead
+  --stats                add each stage's tasks and shuffle bytes and the job's ticks (0.1 s
+                         each): to the JSON object as \"stages\": [{\"id\", \"tasks\",
+                         \"shuffle_read_bytes\", \"shuffle_write_bytes\"}] and \"ticks\", or
+                         as a stage table after the result
+
 Exit status: 0 when every statement ran; 1 when a statement or a CSV file was refused
 (the message, a caret under the position in the query, and a hint on standard error);
-2 for a usage error (an unknown option, a file that cannot be read).";
+2 for a usage error (an unknown option, a file that cannot be read, a value out of range,
+--executors, --explain or --stats without --partitions, several statements with --partitions).";
 
 /// Why the command stopped.
 #[derive(Debug, PartialEq, Eq)]
@@ -46,6 +62,7 @@ struct Options {
     large: bool,
     query: Option<String>,
     help: bool,
+    cluster: Option<ClusterRun>,
 }
 
 fn usage(message: impl Into<String>) -> Failure {
@@ -67,6 +84,10 @@ const FLAGS: FlagSpec = FlagSpec {
         ("--table", Some("NAME=FILE.csv")),
         ("--format", Some("table, csv or json")),
         ("--large", None),
+        ("--partitions", Some("a number of partitions, 1 to 64")),
+        ("--executors", Some("a number of executors, 1 to 16")),
+        ("--explain", None),
+        ("--stats", None),
     ],
     operands: Operands::Taken {
         flag_prefix: "-",
@@ -93,9 +114,41 @@ fn parse_args(args: &[String]) -> Result<Options, Failure> {
         tables,
         format,
         large: flags.is_set("--large"),
+        cluster: cluster_run(&flags)?,
         query: flags.operands.into_iter().next(),
         help: flags.help,
     })
+}
+
+/// A whole number from `min` to `max` for `flag`.
+fn bounded(flag: &str, min: u16, max: u16) -> impl Fn(&str) -> Result<u16, Failure> + '_ {
+    move |value| {
+        value
+            .parse::<u16>()
+            .ok()
+            .filter(|n| (min..=max).contains(n))
+            .ok_or_else(|| usage(format!("{flag} must be {min} to {max}, not \"{value}\"")))
+    }
+}
+
+/// `--partitions` and its companions; they mean nothing without it.
+fn cluster_run(flags: &crate::args::Flags) -> Result<Option<ClusterRun>, Failure> {
+    let partitions = flags.parsed("--partitions", bounded("--partitions", 1, PARTITIONS_MAX))?;
+    let executors = flags.parsed("--executors", bounded("--executors", 1, EXECUTORS_MAX))?;
+    let explain = flags.is_set("--explain");
+    let stats = flags.is_set("--stats");
+    match partitions {
+        Some(partitions) => Ok(Some(ClusterRun {
+            partitions,
+            executors: executors.unwrap_or(START_EXECUTORS),
+            explain,
+            stats,
+        })),
+        None if executors.is_some() || explain || stats => Err(usage(
+            "--executors, --explain and --stats go with --partitions N (see lab sql --help)",
+        )),
+        None => Ok(None),
+    }
 }
 
 /// A `--table NAME=FILE.csv` value: the table's name (a plain SQL identifier) and its file.
@@ -133,7 +186,7 @@ pub fn run(args: &[String], stdin: &mut dyn Read) -> Result<String, Failure> {
         return Ok(format!("{HELP}\n"));
     }
     let mut session = Session::new();
-    load_samples(
+    load_lab_tables(
         &mut session,
         if options.large {
             Size::Large
@@ -168,6 +221,9 @@ pub fn run(args: &[String], stdin: &mut dyn Read) -> Result<String, Failure> {
         return Err(usage("no statement given (see lab sql --help)"));
     }
     let format = options.format.unwrap_or(Format::Table);
+    if let Some(cluster) = &options.cluster {
+        return run_on_cluster(&mut session, &sql, cluster, format);
+    }
     match session.execute_until_error(&sql) {
         (outcomes, None) => Ok(render(&outcomes, format)),
         (outcomes, Some(e)) => Err(Failure::Sql {
@@ -175,6 +231,26 @@ pub fn run(args: &[String], stdin: &mut dyn Read) -> Result<String, Failure> {
             message: describe(&e, &sql),
         }),
     }
+}
+
+/// One query on the simulated cluster.
+fn run_on_cluster(
+    session: &mut Session,
+    sql: &str,
+    cluster: &ClusterRun,
+    format: Format,
+) -> Result<String, Failure> {
+    let refused = |e: SqlError| Failure::Sql {
+        output: String::new(),
+        message: describe(&e, sql),
+    };
+    let statements = Session::parse(sql).map_err(refused)?;
+    if statements.len() != 1 {
+        return Err(usage(
+            "--partitions runs one query: give a single statement (see lab sql --help)",
+        ));
+    }
+    crate::cluster_sql::run(session, sql, cluster, format).map_err(refused)
 }
 
 #[cfg(test)]
@@ -221,6 +297,35 @@ mod tests {
         assert!(usage_error(&["  \n"]).contains("no statement"));
         assert!(
             usage_error(&["--table", "t=/nonexistent/x.csv", "SELECT 1"]).contains("cannot read")
+        );
+    }
+
+    #[test]
+    fn cluster_flags_are_checked_before_anything_runs() {
+        assert!(usage_error(&["--partitions", "0", "SELECT 1"]).contains("1 to 64"));
+        assert!(usage_error(&["--partitions", "65", "SELECT 1"]).contains("1 to 64"));
+        assert!(usage_error(&["--partitions", "x", "SELECT 1"]).contains("1 to 64"));
+        assert!(
+            usage_error(&["--partitions", "8", "--executors", "17", "SELECT 1"])
+                .contains("1 to 16")
+        );
+        for lonely in [&["--executors", "2"][..], &["--stats"], &["--explain"]] {
+            let list = [lonely, &["SELECT 1"]].concat();
+            assert!(
+                usage_error(&list).contains("go with --partitions"),
+                "{list:?}"
+            );
+        }
+        assert!(usage_error(&["--partitions", "8", "SELECT 1; SELECT 2"]).contains("one query"));
+        let o = parse_args(&args(&["--partitions=8", "--stats", "SELECT 1"])).unwrap();
+        assert_eq!(
+            o.cluster,
+            Some(ClusterRun {
+                partitions: 8,
+                executors: START_EXECUTORS,
+                explain: false,
+                stats: true
+            })
         );
     }
 

@@ -38,6 +38,8 @@ const TAG_ROLLOUT: u8 = 22;
 const TAG_EXPERIMENT: u8 = 23;
 // Tag 24: the pipeline world.
 const TAG_PIPELINE: u8 = 24;
+// Tag 25: the cluster lab.
+const TAG_CLUSTER: u8 = 25;
 
 pub(crate) fn encode_command(w: &mut Writer, command: &Command) {
     match command {
@@ -124,6 +126,10 @@ pub(crate) fn encode_command(w: &mut Writer, command: &Command) {
             w.u8(TAG_PIPELINE);
             crate::pipeline_lab::command::encode(w, command);
         }
+        Command::Cluster(command) => {
+            w.u8(TAG_CLUSTER);
+            crate::cluster_lab::command::encode(w, command);
+        }
     }
 }
 
@@ -177,6 +183,7 @@ pub(crate) fn decode_command(r: &mut Reader<'_>) -> Result<Command, DecodeError>
         TAG_ROLLOUT => Command::Rollout(crate::rollout_lab::command::decode(r)?),
         TAG_EXPERIMENT => Command::Experiment(crate::experiment_lab::command::decode(r)?),
         TAG_PIPELINE => Command::Pipeline(crate::pipeline_lab::command::decode(r)?),
+        TAG_CLUSTER => Command::Cluster(crate::cluster_lab::command::decode(r)?),
         _ => return Err(DecodeError::Invalid("command")),
     })
 }

@@ -255,10 +255,23 @@ pub enum WidgetKind {
     /// Fork the pipeline at the tick on screen with another setting (acks, min ISR, watermark
     /// delay, TTL, analysis threshold, strategy) and compare the outcomes downstream.
     PipelineCompare,
+    /// The cluster lab's controls: executors, cores, partitions, broadcast threshold, AQE,
+    /// speculation, cached tables, the query box, and the faults (kill, add, slow an executor).
+    ClusterControls,
+    /// The driver and the executors: slots with their running tasks, cached blocks, map outputs.
+    ClusterView,
+    /// The latest job's stages as a graph: exchanges, tasks done, AQE's coalescing and skew splits.
+    ClusterStages,
+    /// Every task attempt over time, one row per executor slot (failures, speculative copies).
+    ClusterTimeline,
+    /// The latest query's distributed plan and result beside the one-machine result.
+    ClusterPlan,
+    /// The MapReduce form: example or program, reducers, combiner, partitioner, input; counters.
+    ClusterMapReduce,
 }
 
 impl WidgetKind {
-    pub const ALL: [WidgetKind; 58] = [
+    pub const ALL: [WidgetKind; 64] = [
         WidgetKind::TimeControls,
         WidgetKind::Stream,
         WidgetKind::Emitter,
@@ -317,6 +330,12 @@ impl WidgetKind {
         WidgetKind::PipelineFaults,
         WidgetKind::PipelineCharts,
         WidgetKind::PipelineCompare,
+        WidgetKind::ClusterControls,
+        WidgetKind::ClusterView,
+        WidgetKind::ClusterStages,
+        WidgetKind::ClusterTimeline,
+        WidgetKind::ClusterPlan,
+        WidgetKind::ClusterMapReduce,
     ];
 
     pub fn name(self) -> &'static str {
@@ -379,6 +398,12 @@ impl WidgetKind {
             WidgetKind::PipelineFaults => "pipeline-faults",
             WidgetKind::PipelineCharts => "pipeline-charts",
             WidgetKind::PipelineCompare => "pipeline-compare",
+            WidgetKind::ClusterControls => "cluster-controls",
+            WidgetKind::ClusterView => "cluster-view",
+            WidgetKind::ClusterStages => "cluster-stages",
+            WidgetKind::ClusterTimeline => "cluster-timeline",
+            WidgetKind::ClusterPlan => "cluster-plan",
+            WidgetKind::ClusterMapReduce => "cluster-mapreduce",
         }
     }
 
@@ -473,6 +498,19 @@ impl WidgetKind {
                 | WidgetKind::PipelineFaults
                 | WidgetKind::PipelineCharts
                 | WidgetKind::PipelineCompare
+        )
+    }
+
+    /// Widgets that show the simulated Spark/Hadoop cluster, and so need the cluster preset.
+    pub fn needs_cluster_lab(self) -> bool {
+        matches!(
+            self,
+            WidgetKind::ClusterControls
+                | WidgetKind::ClusterView
+                | WidgetKind::ClusterStages
+                | WidgetKind::ClusterTimeline
+                | WidgetKind::ClusterPlan
+                | WidgetKind::ClusterMapReduce
         )
     }
 
@@ -1240,6 +1278,13 @@ pub fn lint(lesson: &Lesson) -> Vec<String> {
         if widget.kind.needs_experiments() && lab.experiments().is_none() {
             problems.push(format!(
                 "widget \"{}\" shows the experiment, which the \"{}\" preset does not have",
+                widget.kind.name(),
+                lesson.meta.config.preset.name()
+            ));
+        }
+        if widget.kind.needs_cluster_lab() && lab.cluster_lab().is_none() {
+            problems.push(format!(
+                "widget \"{}\" shows the simulated cluster, which the \"{}\" preset does not have",
                 widget.kind.name(),
                 lesson.meta.config.preset.name()
             ));

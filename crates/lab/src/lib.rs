@@ -24,6 +24,7 @@
 //! ```
 
 pub use broker::{self, queue, stream};
+pub use cluster;
 pub use experiments;
 pub use features;
 pub use registry;

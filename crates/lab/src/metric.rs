@@ -658,6 +658,8 @@ pub enum Metric {
     Experiment(&'static Field),
     /// `pipeline.FIELD`, a field from [`crate::pipeline_lab::glue::PIPELINE_FIELDS`].
     Pipeline(&'static Field),
+    /// `cluster.FIELD`, a field from [`crate::cluster_lab::glue::CLUSTER_FIELDS`].
+    Cluster(&'static Field),
 }
 
 impl Metric {
@@ -746,6 +748,9 @@ impl Metric {
             ["pipeline", field] => find_field(crate::pipeline_lab::glue::PIPELINE_FIELDS, field)
                 .map(Metric::Pipeline)
                 .map_err(|known| format!("the pipeline has no \"{field}\"; use one of {known}")),
+            ["cluster", field] => find_field(crate::cluster_lab::glue::CLUSTER_FIELDS, field)
+                .map(Metric::Cluster)
+                .map_err(|known| format!("the cluster lab has no \"{field}\"; use one of {known}")),
             ["source", source, "chance"] if !source.is_empty() => {
                 Ok(Metric::SourceChance(source.to_string()))
             }
@@ -823,6 +828,7 @@ impl Metric {
             Metric::Rollout(f) => return format!("rollout.{}", f.name),
             Metric::Experiment(f) => return format!("experiment.{}", f.name),
             Metric::Pipeline(f) => return format!("pipeline.{}", f.name),
+            Metric::Cluster(f) => return format!("cluster.{}", f.name),
         };
         plain.to_string()
     }
@@ -967,7 +973,8 @@ impl Metric {
             | Metric::Stream(field)
             | Metric::Rollout(field)
             | Metric::Experiment(field)
-            | Metric::Pipeline(field) => field.words.naming(""),
+            | Metric::Pipeline(field)
+            | Metric::Cluster(field) => field.words.naming(""),
         }
     }
 }
@@ -1135,6 +1142,9 @@ impl Observation<'_> {
             }
             Metric::Pipeline(field) => {
                 crate::pipeline_lab::glue::pipeline_value(self.lab, field.name)?
+            }
+            Metric::Cluster(field) => {
+                crate::cluster_lab::glue::cluster_value(self.lab, field.name)?
             }
         })
     }

@@ -21,6 +21,7 @@ use crate::broker::node::ClusterSettings;
 use crate::broker::producer::ProducerConfig;
 use crate::broker::topic::TopicSettings;
 use crate::clock::Tick;
+use crate::cluster_lab::{ClusterCommand, ClusterLab, ClusterLabEvent};
 use crate::experiment_lab::command::{ExperimentCommand, ExperimentEvent};
 use crate::experiment_lab::ExperimentLab;
 use crate::pipeline_lab::command::{PipelineCommand, PipelineEvent};
@@ -85,10 +86,13 @@ pub enum Preset {
     /// computing features into the feature store, model versions served from them and released
     /// by a canary judged on prediction quality, and the experiment reading the release.
     Pipeline,
+    /// A simulated Spark/Hadoop cluster: SQL queries run as stages of tasks on executors, and
+    /// Hadoop streaming MapReduce jobs; one tick is 0.1 s of cluster time.
+    Cluster,
 }
 
 impl Preset {
-    pub const ALL: [Preset; 13] = [
+    pub const ALL: [Preset; 14] = [
         Preset::Quiet,
         Preset::TwoSources,
         Preset::Busy,
@@ -102,6 +106,7 @@ impl Preset {
         Preset::Rollouts,
         Preset::Experiments,
         Preset::Pipeline,
+        Preset::Cluster,
     ];
 
     pub fn name(self) -> &'static str {
@@ -119,6 +124,7 @@ impl Preset {
             Preset::Rollouts => "rollouts",
             Preset::Experiments => "experiments",
             Preset::Pipeline => "pipeline",
+            Preset::Cluster => "cluster",
         }
     }
 
@@ -142,6 +148,7 @@ impl Preset {
             Preset::Rollouts => 22,
             Preset::Experiments => 23,
             Preset::Pipeline => 24,
+            Preset::Cluster => 25,
         }
     }
 
@@ -168,7 +175,8 @@ impl Preset {
             | Preset::Streaming
             | Preset::Rollouts
             | Preset::Experiments
-            | Preset::Pipeline => &[],
+            | Preset::Pipeline
+            | Preset::Cluster => &[],
         }
     }
 
@@ -188,7 +196,8 @@ impl Preset {
             | Preset::Busy
             | Preset::FeatureStore
             | Preset::Rollouts
-            | Preset::Experiments => None,
+            | Preset::Experiments
+            | Preset::Cluster => None,
             Preset::Broker | Preset::QueueVsLog => Some((3, vec![orders, producer])),
             Preset::Streaming => Some((3, crate::stream_lab::cluster_setup())),
             Preset::Pipeline => Some((3, crate::pipeline_lab::cluster_setup())),
@@ -309,6 +318,8 @@ pub enum Command {
     Experiment(ExperimentCommand),
     /// Anything asked of the pipeline world (a job fault, a TTL, a training, a release).
     Pipeline(PipelineCommand),
+    /// Anything asked of the cluster lab (a setting, a query or MapReduce job, a fault).
+    Cluster(ClusterCommand),
 }
 
 /// What happened. Applying events never fails; they are the lab's narration.
@@ -336,6 +347,7 @@ pub enum Event {
     Rollout(RolloutEvent),
     Experiment(ExperimentEvent),
     Pipeline(PipelineEvent),
+    Cluster(ClusterLabEvent),
 }
 
 /// An event with the tick it happened at.
@@ -411,6 +423,13 @@ pub enum Rejection {
         message: String,
         hint: String,
     },
+    /// A cluster command in a lab without the cluster lab.
+    NoClusterLab,
+    /// The cluster lab refused (a query that does not plan, a setting out of range...).
+    ClusterLab {
+        message: String,
+        hint: String,
+    },
 }
 
 impl fmt::Display for Rejection {
@@ -451,6 +470,8 @@ impl fmt::Display for Rejection {
             Rejection::Experiment { message, .. } => write!(f, "{message}"),
             Rejection::NoPipeline => write!(f, "this lab has no pipeline"),
             Rejection::Pipeline { message, .. } => write!(f, "{message}"),
+            Rejection::NoClusterLab => write!(f, "this lab has no simulated cluster"),
+            Rejection::ClusterLab { message, .. } => write!(f, "{message}"),
         }
     }
 }
@@ -485,6 +506,8 @@ impl Rejection {
             Rejection::Experiment { hint, .. } => hint.clone(),
             Rejection::NoPipeline => "open the pipeline lab".into(),
             Rejection::Pipeline { hint, .. } => hint.clone(),
+            Rejection::NoClusterLab => "open the cluster lab".into(),
+            Rejection::ClusterLab { hint, .. } => hint.clone(),
         }
     }
 }
@@ -513,6 +536,8 @@ pub struct Lab {
     experiments: Option<ExperimentLab>,
     /// The users, stream job, models and samples of the pipeline preset.
     pipeline: Option<PipelineLab>,
+    /// The simulated cluster, its tables and jobs, of the cluster preset.
+    cluster_lab: Option<ClusterLab>,
     trace: VecDeque<TracedEvent>,
 }
 
@@ -567,6 +592,8 @@ impl Lab {
             experiments: (config.preset == Preset::Experiments)
                 .then(|| ExperimentLab::new(root.fork("experiments"))),
             pipeline,
+            cluster_lab: (config.preset == Preset::Cluster)
+                .then(|| ClusterLab::new(root.fork("cluster"))),
             trace: VecDeque::new(),
         };
         lab.refresh_pipeline_views();
@@ -630,6 +657,11 @@ impl Lab {
     /// The A/B test and its side experiments, in the experiments preset.
     pub fn experiments(&self) -> Option<&ExperimentLab> {
         self.experiments.as_ref()
+    }
+
+    /// The simulated Spark/Hadoop cluster and its jobs, in the cluster preset.
+    pub fn cluster_lab(&self) -> Option<&ClusterLab> {
+        self.cluster_lab.as_ref()
     }
 
     /// The Kafka cluster, in broker presets.
@@ -756,6 +788,12 @@ impl Lab {
                 .ok_or(Rejection::NoExperiment)?
                 .validate(command)
                 .map_err(|(message, hint)| Rejection::Experiment { message, hint }),
+            Command::Cluster(command) => self
+                .cluster_lab
+                .as_ref()
+                .ok_or(Rejection::NoClusterLab)?
+                .validate(command)
+                .map_err(|(message, hint)| Rejection::ClusterLab { message, hint }),
             Command::Pipeline(command) => {
                 let (Some(p), Some(rollouts)) = (&self.pipeline, &self.rollouts) else {
                     return Err(Rejection::NoPipeline);
@@ -884,6 +922,13 @@ impl Lab {
                     .map_err(|(message, hint)| Rejection::Experiment { message, hint })?;
                 events.into_iter().map(Event::Experiment).collect()
             }
+            Command::Cluster(command) => {
+                let cluster_lab = self.cluster_lab.as_mut().ok_or(Rejection::NoClusterLab)?;
+                let events = cluster_lab
+                    .apply(command)
+                    .map_err(|(message, hint)| Rejection::ClusterLab { message, hint })?;
+                events.into_iter().map(Event::Cluster).collect()
+            }
             Command::Pipeline(command) => {
                 let (Some(p), Some(rollouts), Some(store), Some(cluster)) = (
                     &mut self.pipeline,
@@ -978,6 +1023,9 @@ impl Lab {
         if let Some(experiments) = &mut self.experiments {
             events.extend(experiments.tick().into_iter().map(Event::Experiment));
         }
+        if let Some(cluster_lab) = &mut self.cluster_lab {
+            events.extend(cluster_lab.tick().into_iter().map(Event::Cluster));
+        }
         self.record(&events);
         self.now = self.now.next();
         self.refresh_pipeline_views();
@@ -1036,6 +1084,9 @@ impl Lab {
         }
         if let Some(pipeline) = &self.pipeline {
             pipeline.hash_into(&mut hasher);
+        }
+        if let Some(cluster_lab) = &self.cluster_lab {
+            cluster_lab.hash_into(&mut hasher);
         }
         hasher.finish()
     }

@@ -294,6 +294,9 @@ fn parse_step(text: &str) -> Result<Step, String> {
     if let Some(step) = crate::experiment_lab::glue::parse_step(verb, rest) {
         return step;
     }
+    if let Some(step) = crate::cluster_lab::glue::parse_step(verb, rest) {
+        return step;
+    }
     if let Some(step) = crate::pipeline_lab::glue::parse_step(verb, rest) {
         return step;
     }

@@ -725,6 +725,32 @@ fn journal_of(preset: Preset) -> (Vec<(u64, Command)>, u64) {
             .collect(),
             150,
         ),
+        Preset::Cluster => (
+            [
+                (0, "cluster partitions 4"),
+                (0, "cluster broadcast 20KiB"),
+                (0, "cluster cache push_events"),
+                (1, "cluster sql SELECT event_type, count(*) FROM push_events GROUP BY event_type"),
+                (5, "cluster slow 1 25%"),
+                (8, "cluster kill 2"),
+                (9, "cluster add-executor"),
+                (60, "cluster aqe off"),
+                (60, "cluster speculation on"),
+                (60, "cluster broadcast off"),
+                (61, "cluster mapreduce pvuv reducers=3 partitioner=hash input=push_events"),
+                (100, "cluster mapreduce wordcount combiner=off input=previous"),
+                (450, "cluster uncache push_events"),
+                (450, "cluster executors 3"),
+                (450, "cluster cores 1"),
+            ]
+            .iter()
+            .map(|(at, line)| match parse_steps(line).unwrap().remove(0) {
+                Step::Lab(command) => (*at, command),
+                other => panic!("{line}: {other:?}"),
+            })
+            .collect(),
+            470,
+        ),
     }
 }
 
