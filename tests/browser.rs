@@ -1044,10 +1044,14 @@ mod cluster_lab {
     #[wasm_bindgen_test]
     async fn a_query_becomes_a_job_whose_tasks_fill_the_timeline() {
         let root = cluster_lab().await;
-        for widget in [".cluster-controls", ".cluster-view", ".cluster-mapreduce"] {
+        for widget in [
+            ".cluster-controls",
+            ".cluster-executors",
+            ".cluster-mapreduce",
+        ] {
             find(&root, widget);
         }
-        assert_eq!(count(&root, ".cluster-view .dx-executor"), 4);
+        assert_eq!(count(&root, ".cluster-executors .dx-executor"), 4);
         assert!(text(&root, "[data-widget=\"cluster-stages\"]").contains("No job yet"));
         assert_eq!(count(&root, ".journal-list li"), 0);
 
@@ -1072,7 +1076,7 @@ mod cluster_lab {
             "attempts are drawn after ticks"
         );
         assert!(
-            count(&root, ".cluster-view .dx-busy") > 0,
+            count(&root, ".cluster-executors .dx-busy") > 0,
             "slots run tasks"
         );
         assert!(text(&root, ".dx-explain").contains("Exchange"));
@@ -1085,12 +1089,56 @@ mod cluster_lab {
         assert_eq!(text(&root, ".dx-kill"), "Kill executor 1");
         click(&root, ".dx-kill").await;
         assert_eq!(
-            attribute(&root, ".cluster-view [data-executor=\"1\"]", "data-alive"),
+            attribute(
+                &root,
+                ".cluster-executors [data-executor=\"1\"]",
+                "data-alive"
+            ),
             "false"
         );
-        assert!(text(&root, ".cluster-view [data-executor=\"1\"]").contains("lost"));
-        assert_eq!(attribute(&root, ".cluster-view", "data-alive"), "3");
+        assert!(text(&root, ".cluster-executors [data-executor=\"1\"]").contains("lost"));
+        assert_eq!(attribute(&root, ".cluster-executors", "data-alive"), "3");
         assert_eq!(count(&root, ".journal-list li"), 1);
+    }
+
+    /// A setting or a job that comes from elsewhere (here a second copy of the widget, as a
+    /// lesson's steps or a scrub would) shows in the fields, never a value the lab does not run.
+    #[wasm_bindgen_test]
+    async fn the_forms_follow_settings_and_jobs_made_elsewhere() {
+        let root = mount(HarnessProps {
+            share: None,
+            kinds: vec![
+                WidgetKind::ClusterControls,
+                WidgetKind::ClusterControls,
+                WidgetKind::ClusterMapReduce,
+                WidgetKind::ClusterMapReduce,
+            ],
+            goal_lesson: None,
+            preset: Some(Preset::Cluster),
+            presets: false,
+        })
+        .await;
+        let inputs = root.query_selector_all(".dx-partitions-input").unwrap();
+        let first: HtmlInputElement = inputs.get(0).unwrap().dyn_into().unwrap();
+        first.set_value("4");
+        first
+            .dispatch_event(&web_sys::InputEvent::new("input").unwrap())
+            .unwrap();
+        yew::scheduler::flush().await;
+        click(&root, ".dx-partitions-set").await;
+        let second: HtmlInputElement = inputs.get(1).unwrap().dyn_into().unwrap();
+        assert_eq!(second.value(), "4");
+
+        let reducers = root.query_selector_all(".dx-mr-reducers").unwrap();
+        let first: HtmlInputElement = reducers.get(0).unwrap().dyn_into().unwrap();
+        first.set_value("3");
+        first
+            .dispatch_event(&web_sys::InputEvent::new("input").unwrap())
+            .unwrap();
+        yew::scheduler::flush().await;
+        click(&root, ".dx-mr-run").await;
+        let second: HtmlInputElement = reducers.get(1).unwrap().dyn_into().unwrap();
+        assert_eq!(second.value(), "3", "{}", text(&root, ".cluster-mapreduce"));
     }
 
     #[wasm_bindgen_test]

@@ -31,8 +31,8 @@ for (const [width, height, colorScheme] of [[1280, 800, "light"], [390, 844, "da
     await page.addInitScript(() => localStorage.clear());
     await go(page, "#/labs/cluster");
     assert.equal(await page.textContent("main h1"), "Distributed execution lab");
-    await page.waitForSelector(".cluster-view .dx-executor");
-    assert.equal(await page.locator(".cluster-view .dx-executor").count(), 4);
+    await page.waitForSelector(".cluster-executors .dx-executor");
+    assert.equal(await page.locator(".cluster-executors .dx-executor").count(), 4);
     await screen(page, `cluster-lab-${width}-start`);
 
     // An example query: a journaled job, its stages drawn with the exchange between them.
@@ -69,10 +69,10 @@ for (const [width, height, colorScheme] of [[1280, 800, "light"], [390, 844, "da
     // A second run, and an executor killed while it runs: shown lost, the job still ends.
     await page.click('.dx-example[data-example="Join visitors"]');
     await page.click(".dx-sql-run");
-    await playUntil(page, () => document.querySelectorAll(".cluster-view .dx-busy").length > 0);
+    await playUntil(page, () => document.querySelectorAll(".cluster-executors .dx-busy").length > 0);
     await page.selectOption(".dx-fault-executor", "1");
     await page.click(".dx-kill");
-    assert.equal(await page.getAttribute('.cluster-view [data-executor="1"]', "data-alive"), "false");
+    assert.equal(await page.getAttribute('.cluster-executors [data-executor="1"]', "data-alive"), "false");
     await playUntil(page, jobEnded);
     await widgetShot(page, "cluster-view", `cluster-lab-${width}-killed`);
     await widgetShot(page, "cluster-timeline", `cluster-lab-${width}-killed-timeline`);

@@ -10,7 +10,7 @@ import { ROOT, SHOTS, setup, openPage, go, done, overflowOf } from "./harness.mj
 setup();
 
 const SIZES = [[1280, 800], [390, 844]];
-const TRACKS = ["Foundations", "Kafka", "Replication", "SQL", "Feature store", "Streaming", "Rollouts", "Experiments", "Pipeline"];
+const TRACKS = ["Foundations", "Kafka", "Replication", "SQL", "Feature store", "Streaming", "Rollouts", "Experiments", "Distributed execution", "Pipeline"];
 const COMING = [];
 
 /** The ids of a lesson file's ```check goals. */

@@ -99,6 +99,11 @@ fn toggle(
     }
 }
 
+/// The threshold as its field shows it: "10.0KiB", or "off".
+fn threshold_text(bytes: Option<u64>) -> String {
+    bytes.map_or_else(|| "off".into(), |b| bytes_text(b).replace(' ', ""))
+}
+
 /// The query box's starting text: the latest query run, else the first example.
 fn last_query(lab: Option<&ClusterLab>) -> String {
     lab.and_then(|lab| {
@@ -122,19 +127,39 @@ pub fn ClusterControls() -> Html {
     let executors = use_state(|| now(|l| l.settings().executors.to_string()));
     let cores = use_state(|| now(|l| l.settings().cores_per_executor.to_string()));
     let partitions = use_state(|| now(|l| l.settings().sql.shuffle_partitions.to_string()));
-    let threshold = use_state(|| {
-        now(|l| {
-            l.settings()
-                .sql
-                .broadcast_threshold_bytes
-                .map_or_else(|| "off".into(), bytes_text)
-                .replace(' ', "")
-        })
-    });
+    let threshold =
+        use_state(|| now(|l| threshold_text(l.settings().sql.broadcast_threshold_bytes)));
     let cache_table = use_state(|| "page_views".to_string());
     let query = use_state(|| last_query(session.view.cluster_lab()));
     let fault_executor = use_state(|| "0".to_string());
     let slow_speed = use_state(|| "25".to_string());
+    // The fields follow the lab when its settings change another way (a lesson's steps, a
+    // scrub, a share link), so they never show a value the cluster does not run with.
+    {
+        let fields = (
+            executors.clone(),
+            cores.clone(),
+            partitions.clone(),
+            threshold.clone(),
+        );
+        let shown = session.view.cluster_lab().map(|l| {
+            let s = l.settings();
+            (
+                s.executors,
+                s.cores_per_executor,
+                s.sql.shuffle_partitions,
+                s.sql.broadcast_threshold_bytes,
+            )
+        });
+        use_effect_with(shown, move |shown| {
+            if let Some((e, c, p, t)) = *shown {
+                fields.0.set(e.to_string());
+                fields.1.set(c.to_string());
+                fields.2.set(p.to_string());
+                fields.3.set(threshold_text(t));
+            }
+        });
+    }
     let Some(lab) = session.view.cluster_lab() else {
         return no_cluster_lab();
     };

@@ -190,6 +190,39 @@ pub fn ClusterMapReduce() -> Html {
     let reducers = use_state(|| form.reducers.clone());
     let options = use_state(|| form.options.clone());
     let key_fields = use_state(|| form.key_fields.clone());
+    // The form follows the lab's last MapReduce job when it changes another way (a lesson's
+    // steps, a scrub, a share link), so it shows the job the plan and the timeline show.
+    {
+        let fields = (
+            form.clone(),
+            program.clone(),
+            reducers.clone(),
+            options.clone(),
+            key_fields.clone(),
+            refusal.clone(),
+        );
+        let last = session.view.cluster_lab().and_then(|lab| {
+            lab.jobs()
+                .iter()
+                .enumerate()
+                .rev()
+                .find_map(|(i, job)| match &job.kind {
+                    JobKind::MapReduce { spec, .. } => Some((i, spec.clone())),
+                    JobKind::Sql { .. } => None,
+                })
+        });
+        use_effect_with(last, move |last| {
+            if let Some((_, spec)) = last {
+                let next = Form::of_spec(spec);
+                fields.1.set(next.program.clone());
+                fields.2.set(next.reducers.clone());
+                fields.3.set(next.options.clone());
+                fields.4.set(next.key_fields.clone());
+                fields.5.set(None);
+                fields.0.set(next);
+            }
+        });
+    }
     let Some(lab) = session.view.cluster_lab() else {
         return no_cluster_lab();
     };

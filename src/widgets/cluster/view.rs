@@ -140,7 +140,7 @@ pub fn ClusterView() -> Html {
         .map(|e| e.running.iter().filter(|r| r.is_some()).count())
         .sum();
     html! {
-        <div class="cluster-view" data-alive={alive.to_string()} data-busy={busy.to_string()}>
+        <div class="cluster-executors" data-alive={alive.to_string()} data-busy={busy.to_string()}>
             <div class="dx-driver">
                 <strong>{ "Driver" }</strong>
                 <span class="dx-driver-job">{ driver_status(lab) }</span>
