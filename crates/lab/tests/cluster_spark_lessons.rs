@@ -191,6 +191,20 @@ fn skew_needs_a_split_or_a_salt_and_speculation_only_helps_a_slow_machine() {
         &format!("cluster broadcast off; cluster aqe off; {join}"),
     );
     assert!(!unsalted.met("salted"));
+    // Even joins of other tables are not salting either.
+    for other in [
+        "SELECT u.plan, count(*) AS views FROM page_views v JOIN visitors u ON v.user_id = \
+         u.user_id GROUP BY u.plan",
+        "SELECT d.city, count(*) AS rides FROM rides r JOIN drivers d ON r.driver_id = \
+         d.driver_id GROUP BY d.city",
+    ] {
+        let even = Run::script(
+            SKEW,
+            &format!("cluster broadcast off; cluster aqe off; cluster sql {other}; tick 400"),
+        );
+        assert!(even.value("cluster.max_task_ticks") < 100, "{other}");
+        assert!(!even.met("salted"), "{other}");
+    }
     let split = Run::after(SKEW, 6);
     assert!(!split.met("salted"), "AQE's split is not salting");
     let solved = Run::script(
@@ -233,6 +247,15 @@ fn only_a_small_non_preserved_side_is_broadcast() {
         "the prose's 67"
     );
     assert!(!visitors.met("outer-join-shuffles"));
+    let small_tables = Run::script(
+        BROADCAST,
+        "cluster broadcast 16KiB; cluster sql SELECT d.city, count(*) AS rides FROM rides r JOIN \
+         drivers d ON r.driver_id = d.driver_id GROUP BY d.city; tick 400",
+    );
+    assert!(
+        !small_tables.met("outer-join-shuffles"),
+        "rides and drivers"
+    );
     let left = Run::script(
         BROADCAST,
         "cluster broadcast 16KiB; cluster sql SELECT p.section, count(v.view_id) AS views FROM \
