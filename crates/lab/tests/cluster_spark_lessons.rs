@@ -159,6 +159,14 @@ fn skew_needs_a_split_or_a_salt_and_speculation_only_helps_a_slow_machine() {
         (join_ticks[1..].iter().min(), join_ticks[1..].iter().max()),
         (Some(&26), Some(&45))
     );
+    // '/home' has the 8,009 views the GROUP BY's partial counts keep out of the shuffle.
+    assert_eq!(
+        one_machine(
+            &skewed,
+            "SELECT count(*) AS views FROM page_views WHERE page = '/home'"
+        ),
+        ["BigInt(8009)"]
+    );
     let naive = one_machine(&skewed, VIEWS_PER_SECTION);
     assert_eq!(skewed.result_rows(), naive);
     // AQE on (the lab's default) splits the hot partition, so the skew goal needs it off.
@@ -186,6 +194,11 @@ fn skew_needs_a_split_or_a_salt_and_speculation_only_helps_a_slow_machine() {
         .explain()
         .contains("hashpartitioning(page, (view_id % 4), 8)"));
     assert!(salted.explain().contains("[stage 2 -> stage 3, 37.7 KiB]"));
+    // Four salts: four join tasks share '/home' (73 to 83 ticks), the other four do not.
+    let mut salted_join = salted.stage_ticks(3);
+    salted_join.sort_unstable();
+    assert_eq!(&salted_join[4..], &[73, 74, 81, 83]);
+    assert!(salted_join[3] < 40, "{salted_join:?}");
     let unsalted = Run::script(
         SKEW,
         &format!("cluster broadcast off; cluster aqe off; {join}"),
