@@ -15,6 +15,7 @@
 //! cluster sql SELECT page, count(*) FROM page_views GROUP BY page
 //! cluster mapreduce pvuv reducers=4 partitioner=-k1,2 key-fields=3 input=push_events
 //! cluster mapreduce wordcount combiner=off input=docs   # input=previous: the last job's output
+//! cluster mapreduce wordfreq      # word frequencies of the last job's output (input=previous)
 //! ```
 //!
 //! `cluster sql` takes the rest of the line as the query, so it cannot hold `#` (a comment) or
@@ -612,6 +613,33 @@ pub const CLUSTER_FIELDS: &[Field] = &[
             "lines",
         ),
     ),
+    // MapReduce lessons: the record counts of each phase (Hadoop's "Map input records", "Map
+    // output records" and "Reduce input records" counters), so a lesson can show the mapper's
+    // (word, 1) lines and what the combiner leaves of them for the reducers.
+    field(
+        "mr_map_input_records",
+        things(
+            "the lines the last MapReduce job's mappers read",
+            "line",
+            "lines",
+        ),
+    ),
+    field(
+        "mr_map_output_records",
+        things(
+            "the records the last MapReduce job's mappers wrote",
+            "record",
+            "records",
+        ),
+    ),
+    field(
+        "mr_reduce_input_records",
+        things(
+            "the records the last MapReduce job's reducers read",
+            "record",
+            "records",
+        ),
+    ),
 ];
 
 fn settings_value(c: &ClusterLab, name: &str) -> Option<i64> {
@@ -703,6 +731,10 @@ fn mapreduce_value(c: &ClusterLab, name: &str) -> Option<u64> {
         "mr_spilled_records" => counters.spilled_records,
         "mr_hdfs_bytes_written" => counters.hdfs_bytes_written,
         "mr_repeated_keys" => last.map_or(0, repeated_keys),
+        // MapReduce lessons
+        "mr_map_input_records" => counters.map_input_records,
+        "mr_map_output_records" => counters.map_output_records,
+        "mr_reduce_input_records" => counters.reduce_input_records,
         _ => return None,
     })
 }
