@@ -182,6 +182,10 @@ pub fn key_field_partition(
     ))
 }
 
-/// The classic examples, as (name, program) pairs: "wordcount" and "pvuv".
-pub const EXAMPLES: &[(&str, &str)] =
-    &[("wordcount", examples::WORDCOUNT), ("pvuv", examples::PVUV)];
+/// The classic examples, as (name, program) pairs: "wordcount", "wordfreq" (a second job over
+/// word count's output) and "pvuv".
+pub const EXAMPLES: &[(&str, &str)] = &[
+    ("wordcount", examples::WORDCOUNT),
+    ("wordfreq", examples::WORDFREQ),
+    ("pvuv", examples::PVUV),
+];

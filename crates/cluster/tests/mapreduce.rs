@@ -441,3 +441,31 @@ fn the_public_partitioners_give_the_java_values() {
     assert_eq!(key_field_partition("", "-k1,2", '\t', 4).ok(), Some(0));
     assert!(key_field_partition("a", "-k0", '\t', 4).is_err());
 }
+
+#[test]
+fn word_frequencies_chain_on_word_counts_output() {
+    let counts = ran(&job(text(), &example("wordcount")));
+    let mut lines: Vec<String> = counts.output_lines().map(str::to_string).collect();
+    // A line that is not "word<TAB>count" is skipped, not an error.
+    lines.push("not a count line".to_string());
+    for use_combiner in [false, true] {
+        let mut j = job(lines.clone(), &example("wordfreq"));
+        j.use_combiner = use_combiner;
+        let r = ran(&j);
+        let got: BTreeMap<i64, i64> = r
+            .output_lines()
+            .map(|l| {
+                let (count, words) = l.split_once('\t').expect("count<TAB>words");
+                (
+                    count.parse().expect("a count"),
+                    words.parse().expect("words"),
+                )
+            })
+            .collect();
+        let mut direct: BTreeMap<i64, i64> = BTreeMap::new();
+        for n in direct_word_count(&text()).values() {
+            *direct.entry(*n).or_default() += 1;
+        }
+        assert_eq!(got, direct, "combiner {use_combiner}");
+    }
+}

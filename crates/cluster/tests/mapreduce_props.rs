@@ -1,5 +1,6 @@
 //! Properties of streaming jobs: no program or input makes `run` panic (random edits of the
-//! examples, token soup), word count equals a direct count for any text and job shape, and both
+//! examples, token soup), word count equals a direct count for any text and job shape, word
+//! frequencies count each count of word count's output once for any job shape, and both
 //! partitioners always pick a reducer that exists.
 
 use cluster::mapreduce::{
@@ -330,6 +331,47 @@ proptest! {
         }
         prop_assert_eq!(got, expected);
         prop_assert_eq!(ran.maps.len(), text.len().div_ceil(lines_per_split));
+    }
+
+    #[test]
+    fn word_frequencies_count_each_count_once(
+        counts in prop::collection::btree_map("[a-z]{1,6}", 1u64..40, 0..30),
+        noise in prop::collection::vec("[a-z \t]{0,12}", 0..4),
+        lines_per_split in 1usize..6,
+        reducers in 1u16..5,
+        use_combiner in any::<bool>(),
+    ) {
+        let program = EXAMPLES.iter().find(|(n, _)| *n == "wordfreq").map(|(_, p)| *p).unwrap_or("");
+        // Word count's output lines, plus lines that are not "word<TAB>count" (skipped unless they
+        // happen to have exactly one tab, which the expected count follows too).
+        let mut input: Vec<String> = counts.iter().map(|(w, n)| format!("{w}\t{n}")).collect();
+        input.extend(noise.iter().cloned());
+        let job = StreamingJob {
+            input: input.clone(),
+            lines_per_split,
+            program: program.to_string(),
+            use_combiner,
+            reducers,
+            separator: '\t',
+            key_fields: 1,
+            partitioner: Partitioner::Hash,
+        };
+        let result = run(&job);
+        prop_assert!(result.is_ok(), "{:?}", result.err());
+        let Ok(ran) = result else { return Ok(()) };
+        let mut expected: BTreeMap<String, u64> = BTreeMap::new();
+        for line in &input {
+            let fields: Vec<&str> = line.split('\t').collect();
+            if let [_, count] = fields.as_slice() {
+                *expected.entry(count.to_string()).or_insert(0) += 1;
+            }
+        }
+        let mut got = BTreeMap::new();
+        for line in ran.output_lines() {
+            let (count, words) = line.split_once('\t').unwrap_or((line, "x"));
+            prop_assert!(got.insert(count.to_string(), words.parse::<u64>().unwrap_or(0)).is_none());
+        }
+        prop_assert_eq!(got, expected);
     }
 
     #[test]

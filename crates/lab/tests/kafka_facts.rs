@@ -2,7 +2,7 @@
 //! lessons, `docs/feature-store-facts.md` with the feature store lessons, `docs/streaming-facts.md`
 //! with the streaming lessons, `docs/rollouts-facts.md` with the rollouts lessons,
 //! `docs/experiments-facts.md` with the experiments lessons, `docs/pipeline-facts.md` with the
-//! pipeline lessons.
+//! pipeline lessons, `docs/distributed-facts.md` with the distributed execution lessons.
 //!
 //! The table lists every fact about real Kafka that a Kafka lesson states, with the version it
 //! holds since and its source (KIP, JIRA or documentation). Each lesson has a section headed
@@ -113,6 +113,11 @@ fn every_experiments_lesson_has_reviewed_facts() {
 #[test]
 fn every_pipeline_lesson_has_reviewed_facts() {
     check_facts("docs/pipeline-facts.md", "Pipeline");
+}
+
+#[test]
+fn every_distributed_execution_lesson_has_reviewed_facts() {
+    check_facts("docs/distributed-facts.md", "Distributed execution");
 }
 
 /// Every lesson of `track` has a reviewed, non-empty section in the facts file `facts`.

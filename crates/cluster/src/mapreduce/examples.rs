@@ -1,5 +1,7 @@
-//! The example programs the lab offers, commented for learners: word count (with a combiner)
-//! and pv/uv by (event type, source) over `push_events` (a reducer that keeps state across keys).
+//! The example programs the lab offers, commented for learners: word count (with a combiner),
+//! word frequencies (a second job over word count's output, to chain two jobs through HDFS as
+//! the MapReduce Tutorial's "Job Control" describes) and pv/uv by (event type, source) over
+//! `push_events` (a reducer that keeps state across keys).
 
 /// Word count: `map` emits (word, 1); `combine` and `reduce` add the counts up.
 pub const WORDCOUNT: &str = r#"# Word count: the "hello world" of MapReduce.
@@ -26,6 +28,27 @@ def combine(word, counts):
 # reduce runs once per distinct word, with the counts from every map task.
 def reduce(word, counts):
     emit(word, sum(counts))
+"#;
+
+/// Word frequencies: how many words occur once, twice... read from word count's `word<TAB>count`
+/// output lines; `map` makes the count the key, `combine` and `reduce` add the words up.
+pub const WORDFREQ: &str = r#"# Word frequencies: how many words occur 1 time, 2 times, 3 times...
+# A second job: it reads word count's output (input=previous), one line
+# "word<TAB>count" per word, from the files the first job wrote to HDFS.
+
+# map makes the count the key: emit (count, 1) for each word.
+def map(line):
+    fields = line.split('\t')
+    if len(fields) != 2:
+        return                      # not a word count line: skip it
+    emit(fields[1], 1)
+
+# combine and reduce add the 1s up: the number of words with that count.
+def combine(count, words):
+    emit(count, sum(words))
+
+def reduce(count, words):
+    emit(count, sum(words))
 "#;
 
 /// pv and uv by (event_type, source) over `push_events` as tab-separated text.

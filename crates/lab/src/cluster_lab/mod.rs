@@ -128,10 +128,11 @@ pub struct MapReduceSpec {
 
 impl MapReduceSpec {
     /// The input a built-in example reads unless told otherwise: word count reads the documents,
-    /// pv/uv the push log.
+    /// word frequencies the previous job's output (word count's), pv/uv the push log.
     pub fn default_input(example: &str) -> &'static str {
         match example {
             "wordcount" => "docs",
+            "wordfreq" => PREVIOUS_OUTPUT,
             _ => "push_events",
         }
     }
