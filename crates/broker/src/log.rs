@@ -882,7 +882,7 @@ impl PartitionLog {
             }
         }
         let latest: BTreeMap<Vec<u8>, Offset> =
-            latest.into_iter().map(|(k, o)| (k.to_vec(), o)).collect();
+            sim::sort::collect_map(latest.into_iter().map(|(k, o)| (k.to_vec(), o)));
         // 2. Recopy every segment below the uncleanable offset.
         let bytes_before = self.size_bytes();
         let (mut removed_records, mut removed_tombstones) = (0, 0);

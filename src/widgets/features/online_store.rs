@@ -315,7 +315,8 @@ fn run_row(run: &MaterializationRun) -> Html {
         MaterializeKind::Range => "range",
         MaterializeKind::Incremental => "incremental",
     };
-    let starts: BTreeSet<TimestampUs> = run.views.iter().map(|v| v.start).collect();
+    let starts: BTreeSet<TimestampUs> =
+        lab::sim::sort::collect_set(run.views.iter().map(|v| v.start));
     let end = run.views.iter().map(|v| v.end).max();
     let interval = match (starts.len(), starts.first(), end) {
         (1, Some(start), Some(end)) => format!("{} → {}", short_time(*start), short_time(end)),

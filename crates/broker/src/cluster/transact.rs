@@ -757,12 +757,12 @@ impl Cluster {
     /// Values `group` got from more than one offset of a topic: the duplicates an exactly-once
     /// pipeline promises its read_committed readers never to show (counted once per value).
     pub fn duplicate_values_delivered(&self, group: &str) -> u64 {
-        let offsets: BTreeSet<(&TopicPartition, Offset)> = self
-            .consumers
-            .values()
-            .filter(|c| c.group == group)
-            .flat_map(|c| c.deliveries.iter().map(|d| (&d.tp, d.offset)))
-            .collect();
+        let offsets: BTreeSet<(&TopicPartition, Offset)> = sim::sort::collect_set(
+            self.consumers
+                .values()
+                .filter(|c| c.group == group)
+                .flat_map(|c| c.deliveries.iter().map(|d| (&d.tp, d.offset))),
+        );
         let mut seen: BTreeMap<(&str, &[u8]), u32> = BTreeMap::new();
         for (tp, offset) in offsets {
             let Some(log) = self.partition_at(tp).and_then(|p| p.leader_log()) else {

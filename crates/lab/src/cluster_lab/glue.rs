@@ -552,6 +552,19 @@ pub const CLUSTER_FIELDS: &[Field] = &[
             "attempts",
         ),
     ),
+    // Spark lessons
+    field(
+        "slots",
+        things("the task slots of the running executors", "slot", "slots"),
+    ),
+    field(
+        "waves",
+        things(
+            "the waves the last job's widest stage needed on the slots running now",
+            "wave",
+            "waves",
+        ),
+    ),
     field(
         "mr_jobs",
         things("the MapReduce jobs submitted", "job", "jobs"),
@@ -653,6 +666,32 @@ fn settings_value(c: &ClusterLab, name: &str) -> Option<i64> {
     })
 }
 
+/// The task slots of the live executors (`spark.executor.cores` each): how many tasks run at once.
+fn live_slots(c: &ClusterLab) -> u64 {
+    let alive = c.cluster().executors().iter().filter(|e| e.alive).count() as u64;
+    alive * u64::from(c.settings().cores_per_executor)
+}
+
+/// The waves the last job's widest stage needs: its tasks over the slots, rounded up (Spark runs
+/// a stage's tasks as slots free up, so 16 tasks on 8 slots run as two waves). 0 before any job.
+fn widest_stage_waves(c: &ClusterLab) -> u64 {
+    let widest = c
+        .last_job()
+        .and_then(|job| c.job_cluster(job).job_spec(job.id))
+        .and_then(|spec| spec.stages.iter().map(|s| s.tasks.len() as u64).max())
+        .unwrap_or(0);
+    widest.div_ceil(live_slots(c).max(1))
+}
+
+/// The Spark lessons' figures of the cluster's shape against the last job.
+fn spark_lesson_value(c: &ClusterLab, name: &str) -> Option<u64> {
+    Some(match name {
+        "slots" => live_slots(c),
+        "waves" => widest_stage_waves(c),
+        _ => return None,
+    })
+}
+
 fn job_value(stats: &JobStats, resubmitted_stages: u64, name: &str) -> Option<u64> {
     Some(match name {
         "job_ticks" => stats.ticks,
@@ -712,6 +751,9 @@ pub fn lab_value(c: &ClusterLab, name: &str) -> Option<i64> {
         return Some(value);
     }
     let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    if let Some(value) = spark_lesson_value(c, name) {
+        return Some(n(value));
+    }
     if let Some(value) = mapreduce_value(c, name) {
         return Some(n(value));
     }
@@ -833,6 +875,27 @@ mod tests {
             .contains("executors_alive"));
         let other = Lab::new(&crate::state::LabConfig::default());
         assert_eq!(cluster_value(&other, "jobs"), None);
+    }
+
+    #[test]
+    fn waves_are_the_widest_stages_tasks_over_the_live_slots() {
+        let mut lab = ClusterLab::new(sim::rng::Rng::new(sim::rng::Seed(1)));
+        assert_eq!(
+            (lab_value(&lab, "slots"), lab_value(&lab, "waves")),
+            (Some(8), Some(0))
+        );
+        let apply = |lab: &mut ClusterLab, command: ClusterCommand| {
+            lab.apply(&command).map_err(|(m, _)| m).unwrap();
+        };
+        apply(&mut lab, ClusterCommand::Partitions(16));
+        apply(
+            &mut lab,
+            ClusterCommand::Sql("SELECT page, count(*) FROM page_views GROUP BY page".into()),
+        );
+        assert_eq!(lab_value(&lab, "waves"), Some(2), "16 tasks on 8 slots");
+        apply(&mut lab, ClusterCommand::Kill(ExecutorId(0)));
+        assert_eq!(lab_value(&lab, "slots"), Some(6));
+        assert_eq!(lab_value(&lab, "waves"), Some(3), "16 tasks on 6 slots");
     }
 
     #[test]

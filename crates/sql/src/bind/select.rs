@@ -71,10 +71,11 @@ impl<'a> Binder<'a> {
     ) -> Result<Bound<'s>, SqlError> {
         let mut collected = Collected::default();
         let items = self.select_items(&s.projection, &from_fields, &mut collected)?;
-        let aliases: BTreeMap<String, ast::Expr> = items
-            .iter()
-            .filter_map(|i| i.ast.clone().map(|a| (i.name.clone(), a)))
-            .collect();
+        let aliases: BTreeMap<String, ast::Expr> = sim::sort::collect_map(
+            items
+                .iter()
+                .filter_map(|i| i.ast.clone().map(|a| (i.name.clone(), a))),
+        );
         let group_asts = s.group_by.clone();
         let mut group_by = Vec::new();
         for g in &group_asts {
