@@ -481,6 +481,16 @@ pub(crate) const fn things(noun: &'static str, one: &'static str, many: &'static
     level(noun, Unit::Things(one, many))
 }
 
+/// A bare number named by a noun phrase: "the generation" is "7".
+pub(crate) const fn plain(noun: &'static str) -> Words {
+    level(noun, Unit::Plain)
+}
+
+/// Something true (1) or false (0), as a statement of each.
+pub(crate) const fn flag(yes: &'static str, no: &'static str) -> Words {
+    Words::Flag { yes, no }
+}
+
 /// The unit a [`Words::Level`] is measured in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unit {

@@ -25,7 +25,7 @@
 use super::command::PARTITIONS_MAX;
 use super::stats::{job_stats, repeated_keys, JobStats};
 use super::{ClusterCommand, ClusterLab, ClusterLabEvent, MapReduceSpec};
-use crate::metric::{field, things, Field, Unit, Words};
+use crate::metric::{field, flag, plain, things, Field, Unit, Words};
 use crate::state::{Command, Lab};
 use crate::steps::Step;
 use cluster::mapreduce::Partitioner;
@@ -414,17 +414,6 @@ pub fn describe_event(event: &ClusterLabEvent) -> String {
             }
             ClusterEvent::JobFailed { job, reason } => format!("job {} failed: {reason}", job.0),
         },
-    }
-}
-
-const fn flag(yes: &'static str, no: &'static str) -> Words {
-    Words::Flag { yes, no }
-}
-
-const fn plain(noun: &'static str) -> Words {
-    Words::Level {
-        noun,
-        unit: Unit::Plain,
     }
 }
 

@@ -30,7 +30,7 @@ use super::command::{
 };
 use super::side::{InterleavingView, PeekingView};
 use super::ExperimentLab;
-use crate::metric::{field, things, Field, Unit, Words};
+use crate::metric::{field, flag, plain, things, Field, Words};
 use crate::state::{Command, Lab};
 use crate::steps::Step;
 
@@ -470,17 +470,6 @@ pub fn describe_event(event: &ExperimentEvent) -> String {
         event.hour % super::HOURS_PER_DAY,
         event.text
     )
-}
-
-const fn flag(yes: &'static str, no: &'static str) -> Words {
-    Words::Flag { yes, no }
-}
-
-const fn plain(noun: &'static str) -> Words {
-    Words::Level {
-        noun,
-        unit: Unit::Plain,
-    }
 }
 
 const fn users(noun: &'static str) -> Words {

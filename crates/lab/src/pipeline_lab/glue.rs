@@ -20,7 +20,7 @@ use super::command::{PipelineCommand, PipelineEvent, SkewFeature, Strategy, Trai
 use super::{PipelineLab, CLICKS_PRODUCER};
 use crate::broker::cluster::BrokerCommand;
 use crate::broker::producer::{Acks, ProducerConfig};
-use crate::metric::{field, things, Field, Unit, Words};
+use crate::metric::{field, flag, plain, things, Field, Words};
 use crate::state::{Command, Lab};
 use crate::steps::Step;
 
@@ -246,17 +246,6 @@ pub fn describe_command(command: &PipelineCommand) -> String {
 /// How the trace tells an event.
 pub fn describe_event(event: &PipelineEvent) -> String {
     event.text.clone()
-}
-
-const fn plain(noun: &'static str) -> Words {
-    Words::Level {
-        noun,
-        unit: Unit::Plain,
-    }
-}
-
-const fn flag(yes: &'static str, no: &'static str) -> Words {
-    Words::Flag { yes, no }
 }
 
 const fn clicks(noun: &'static str) -> Words {

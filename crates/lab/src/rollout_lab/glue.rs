@@ -15,7 +15,7 @@
 use super::command::{Fault, RolloutCommand, RolloutEvent, VersionBehaviour};
 use super::specs;
 use super::RolloutLab;
-use crate::metric::{field, things, Field, Unit, Words};
+use crate::metric::{field, flag, plain, things, Field, Words};
 use crate::state::{Command, Lab};
 use crate::steps::Step;
 use rollouts::analysis::AnalysisPhase;
@@ -312,22 +312,11 @@ pub fn purpose_label(purpose: &RunPurpose) -> String {
     }
 }
 
-const fn flag(yes: &'static str, no: &'static str) -> Words {
-    Words::Flag { yes, no }
-}
-
 const fn so_far(one: &'static str, many: &'static str) -> Words {
     Words::Count {
         one,
         many,
         so_far: true,
-    }
-}
-
-const fn plain(noun: &'static str) -> Words {
-    Words::Level {
-        noun,
-        unit: Unit::Plain,
     }
 }
 

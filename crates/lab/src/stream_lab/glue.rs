@@ -28,7 +28,7 @@
 use super::command::{StreamCommand, StreamEvent};
 use super::joins_lab::signed_seconds;
 use super::{guarantee_name, seconds, StreamLab, CLICKS_PARTITIONS, CLICKS_TOPIC, PUSH_VIEW};
-use crate::metric::{field, things, Field, Unit, Words};
+use crate::metric::{field, flag, things, Field, Unit, Words};
 use crate::state::{Command, Lab};
 use crate::steps::Step;
 use crate::streaming::aggregate::{EmitMode, FiringKind};
@@ -417,10 +417,6 @@ pub fn table_join_name(event_time: bool) -> &'static str {
     } else {
         "stream-table join on processing time"
     }
-}
-
-const fn flag(yes: &'static str, no: &'static str) -> Words {
-    Words::Flag { yes, no }
 }
 
 /// Fields of `stream.FIELD`.
