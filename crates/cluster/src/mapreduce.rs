@@ -189,3 +189,11 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("wordfreq", examples::WORDFREQ),
     ("pvuv", examples::PVUV),
 ];
+
+/// The program of the example named `name` in [`EXAMPLES`], or None for an unknown name.
+pub fn example_program(name: &str) -> Option<&'static str> {
+    EXAMPLES
+        .iter()
+        .find(|(example, _)| *example == name)
+        .map(|(_, program)| *program)
+}

@@ -1,17 +1,13 @@
 //! Streaming jobs end to end: the examples against direct computations, the combiner, the two
 //! partitioners on pv/uv, counters, the scheduler's job, and the errors a learner meets.
 
-use cluster::mapreduce::{run, JobError, Partitioner, StreamingJob, StreamingRun, EXAMPLES};
+use cluster::mapreduce::{example_program, run, JobError, Partitioner, StreamingJob, StreamingRun};
 use cluster::sched::StageId;
 use sim::rng::{Rng, Seed};
 use std::collections::{BTreeMap, BTreeSet};
 
 fn example(name: &str) -> String {
-    EXAMPLES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, p)| p.to_string())
-        .unwrap_or_default()
+    example_program(name).unwrap_or_default().to_string()
 }
 
 fn job(input: Vec<String>, program: &str) -> StreamingJob {

@@ -4,7 +4,7 @@
 //! partitioners always pick a reducer that exists.
 
 use cluster::mapreduce::{
-    hash_partition, key_field_partition, run, Partitioner, StreamingJob, EXAMPLES,
+    example_program, hash_partition, key_field_partition, run, Partitioner, StreamingJob, EXAMPLES,
 };
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -299,7 +299,7 @@ proptest! {
         reducers in 1u16..5,
         use_combiner in any::<bool>(),
     ) {
-        let program = EXAMPLES.iter().find(|(n, _)| *n == "wordcount").map(|(_, p)| *p).unwrap_or("");
+        let program = example_program("wordcount").unwrap_or("");
         let job = StreamingJob {
             input: text.clone(),
             lines_per_split,
@@ -341,7 +341,7 @@ proptest! {
         reducers in 1u16..5,
         use_combiner in any::<bool>(),
     ) {
-        let program = EXAMPLES.iter().find(|(n, _)| *n == "wordfreq").map(|(_, p)| *p).unwrap_or("");
+        let program = example_program("wordfreq").unwrap_or("");
         // Word count's output lines, plus lines that are not "word<TAB>count" (skipped unless they
         // happen to have exactly one tab, which the expected count follows too).
         let mut input: Vec<String> = counts.iter().map(|(w, n)| format!("{w}\t{n}")).collect();

@@ -17,7 +17,7 @@ pub mod glue;
 pub mod jobs;
 pub mod stats;
 
-use cluster::mapreduce::{Partitioner, StreamingJob, StreamingRun, EXAMPLES};
+use cluster::mapreduce::{example_program, Partitioner, StreamingJob, StreamingRun, EXAMPLES};
 use cluster::sched::{Cluster, ClusterConfig, ClusterEvent, ExecutorId, JobId, JobState};
 use command::{
     BROADCAST_THRESHOLD_BYTES_MAX, CORES_MAX, EXECUTORS_MAX, KEY_FIELDS_MAX, NAME_BYTES_MAX,
@@ -143,10 +143,10 @@ impl MapReduceSpec {
     /// `KeyFieldBasedPartitioner -k1,2`, so each (event_type, source) group meets in one reducer.
     /// Both get two reducers, so partitioning matters.
     pub fn example(name: &str) -> Option<MapReduceSpec> {
-        let (example, program) = EXAMPLES.iter().find(|(n, _)| *n == name)?;
+        let program = example_program(name)?;
         let pvuv = name == "pvuv";
         Some(MapReduceSpec {
-            example: example.to_string(),
+            example: name.to_string(),
             program: program.to_string(),
             reducers: 2,
             combiner: !pvuv,
@@ -414,7 +414,7 @@ impl ClusterLab {
     }
 
     fn check_mapreduce(&self, spec: &MapReduceSpec) -> Result<(), Refused> {
-        let known = spec.example == "custom" || EXAMPLES.iter().any(|(n, _)| *n == spec.example);
+        let known = spec.example == "custom" || example_program(&spec.example).is_some();
         if !known {
             let names: Vec<&str> = EXAMPLES.iter().map(|(n, _)| *n).collect();
             return refuse(
