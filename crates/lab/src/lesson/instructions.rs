@@ -13,8 +13,9 @@
 use crate::check::Condition;
 use crate::steps::{parse_steps, Step};
 
-/// The scheme of a "Do it" link's destination.
-pub const DO_SCHEME: &str = "do:";
+/// The scheme of a "Do it" link's destination, and its steps one per line (the prose crate owns
+/// the link syntax: the app's build script renders the links as buttons with it).
+pub use prose::{steps_of_destination, DO_SCHEME};
 
 /// One "Do it" link of a lesson.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,13 +41,6 @@ pub struct Promise {
 pub struct InstructionError {
     pub line: usize,
     pub message: String,
-}
-
-/// A destination's steps (after `do:`), one per line: `"kill-broker 2; tick 5"` gives
-/// `"kill-broker 2\ntick 5"`.
-pub fn steps_of_destination(destination: &str) -> String {
-    let lines: Vec<&str> = destination.split(';').map(str::trim).collect();
-    lines.join("\n")
 }
 
 const LINK_FORM: &str =
