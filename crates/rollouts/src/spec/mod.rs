@@ -13,11 +13,15 @@
 //! (serde_norway 64.3 KB, serde_yaml_ng 64.4 KB, serde-saphyr 184.5 KB brotli-compressed).
 
 mod convert;
+#[cfg(test)]
+mod differential;
 mod duration;
 mod locate;
 pub mod model;
 mod raw;
+mod read;
 mod templating;
+mod yaml;
 
 pub use duration::parse_go_duration;
 pub use model::*;
@@ -41,6 +45,31 @@ pub fn parse_specs(text: &str) -> Result<SpecSet, Vec<SpecError>> {
     let mut errors = Vec::new();
     for doc in &documents {
         if let Err(error) = loaded.read(doc) {
+            errors.push(error);
+        }
+    }
+    if documents.is_empty() || loaded.is_empty() && errors.is_empty() {
+        errors.push(SpecError {
+            line: 1,
+            column: 1,
+            message: "the file holds no document".to_string(),
+            hint: "start with `apiVersion: argoproj.io/v1alpha1` and `kind: Rollout`".to_string(),
+        });
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    loaded.check()
+}
+
+/// TEMPORARY: `parse_specs` through serde_norway, for the differential test.
+#[cfg(test)]
+pub(crate) fn parse_specs_legacy(text: &str) -> Result<SpecSet, Vec<SpecError>> {
+    let documents = split_documents(text);
+    let mut loaded = convert::Loaded::default();
+    let mut errors = Vec::new();
+    for doc in &documents {
+        if let Err(error) = loaded.read_legacy(doc) {
             errors.push(error);
         }
     }
