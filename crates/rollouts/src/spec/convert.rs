@@ -5,7 +5,7 @@
 use super::locate::{DocText, Seg};
 use super::model::*;
 use super::raw;
-use super::{parse_go_duration, yaml_error, SpecError};
+use super::{parse_go_duration, SpecError};
 use super::{read, yaml};
 use crate::analysis::parse_condition;
 use crate::routing::{HeaderMatch, HeaderRoute, MatchBlock, MirrorRoute, StringMatch};
@@ -76,53 +76,6 @@ impl<'a> Loaded<'a> {
                 .metric_templates
                 .push((read::document(&tree, doc)?, doc)),
             _ => self.templates.push((read::document(&tree, doc)?, doc)),
-        }
-        Ok(())
-    }
-
-    /// TEMPORARY: the serde_norway reader, for the differential test.
-    pub fn read_legacy(&mut self, doc: &'a DocText<'a>) -> Result<(), SpecError> {
-        let text = doc.lines.join("\n");
-        let probe: raw::KindProbe =
-            serde_norway::from_str(&text).map_err(|e| yaml_error(doc, &e))?;
-        let kind = probe.kind.unwrap_or_default();
-        let api_version = probe.api_version.unwrap_or_default();
-        let expected_api = match kind.as_str() {
-            "Rollout" | "AnalysisTemplate" | "ClusterAnalysisTemplate" => "argoproj.io/v1alpha1",
-            "Canary" | "MetricTemplate" => "flagger.app/v1beta1",
-            _ => {
-                let (line, column) = doc.position_of(&[Seg::Key("kind")]);
-                return Err(SpecError {
-                    line,
-                    column,
-                    message: format!("kind `{kind}` is not one the lab reads"),
-                    hint: format!("use one of: {KINDS}"),
-                });
-            }
-        };
-        if api_version != expected_api {
-            let (line, column) = doc.position_of(&[Seg::Key("apiVersion")]);
-            return Err(SpecError {
-                line,
-                column,
-                message: format!("a {kind} has apiVersion {expected_api}, not `{api_version}`"),
-                hint: format!("write `apiVersion: {expected_api}`"),
-            });
-        }
-        let fail = |e: serde_norway::Error| yaml_error(doc, &e);
-        match kind.as_str() {
-            "Rollout" => self
-                .rollouts
-                .push((serde_norway::from_str(&text).map_err(fail)?, doc)),
-            "Canary" => self
-                .canaries
-                .push((serde_norway::from_str(&text).map_err(fail)?, doc)),
-            "MetricTemplate" => self
-                .metric_templates
-                .push((serde_norway::from_str(&text).map_err(fail)?, doc)),
-            _ => self
-                .templates
-                .push((serde_norway::from_str(&text).map_err(fail)?, doc)),
         }
         Ok(())
     }

@@ -9,11 +9,11 @@
 
 use super::read::{Fault, Ignored, Read, Reader, SYNTAX_HINT};
 use super::yaml::{resolve, Node, Resolved, Value};
-use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// Declares a raw struct and its reader: each field with the YAML key it is read from, in the
-/// order the error for an unknown field lists them. A field of a non-`Option` type is required.
+/// order the error for an unknown field lists them. A field of a non-`Option` type is required
+/// (the struct starts from its `Default`, and leaving a required field out is an error).
 macro_rules! raw_struct {
     (
         $(#[$meta:meta])*
@@ -22,50 +22,39 @@ macro_rules! raw_struct {
         }
     ) => {
         $(#[$meta])*
+        #[derive(Default)]
         pub(crate) struct $name {
             $($(#[$field_meta])* $vis $field: $ty,)*
         }
 
         impl Read for $name {
             fn read<'n>(node: &'n Node, reader: &mut Reader<'n>) -> Result<Self, Fault> {
-                $(let mut $field: Option<$ty> = None;)*
-                let fields = reader.fields(
+                let mut read = $name::default();
+                reader.fields(
                     node,
                     concat!("struct ", stringify!($name)),
-                    &[$($key),*],
+                    &[$(($key, <$ty as Read>::OPTIONAL)),*],
                     $deny,
-                    |key, value, reader| {
-                        match key {
-                            $($key => $field = Some(Read::read(value, reader)?),)*
-                            _ => {}
-                        }
+                    &mut |index, value, reader| {
+                        let mut slot = 0;
+                        $(
+                            if index == slot {
+                                read.$field = Read::read(value, reader)?;
+                            }
+                            slot += 1;
+                        )*
+                        debug_assert!(index < slot);
                         Ok(())
                     },
-                );
-                let built = fields.and_then(|()| {
-                    Ok($name {
-                        $($field: match $field {
-                            Some(value) => value,
-                            None => <$ty as Read>::absent($key)?,
-                        },)*
-                    })
-                });
-                reader.at_node(node, built)
+                )?;
+                Ok(read)
             }
         }
     };
 }
 
-impl<'de> Deserialize<'de> for Ignored {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        serde::de::IgnoredAny::deserialize(d).map(|_| Ignored)
-    }
-}
-
 raw_struct! {
     /// The two fields every document is sorted by.
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
     struct KindProbe, deny_unknown_fields: false {
         pub kind: Option<String> = "kind",
         pub api_version: Option<String> = "apiVersion",
@@ -73,22 +62,16 @@ raw_struct! {
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
     struct Metadata, deny_unknown_fields: true {
         pub name: String = "name",
-        #[serde(rename = "namespace")]
         _namespace: Option<Ignored> = "namespace",
-        #[serde(rename = "labels")]
         _labels: Option<Ignored> = "labels",
-        #[serde(rename = "annotations")]
         _annotations: Option<Ignored> = "annotations",
     }
 }
 
 /// A number or a string: Kubernetes' IntOrString (`maxSurge: 1` / `"25%"`, `count: "{{args.n}}"`).
-#[derive(Deserialize, Clone)]
-#[serde(untagged)]
+#[derive(Clone)]
 pub(crate) enum IntOrString {
     Int(i64),
     Str(String),
@@ -120,13 +103,10 @@ impl Read for IntOrString {
         }
     }
 }
+
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
     struct RolloutDoc, deny_unknown_fields: true {
-        #[serde(rename = "apiVersion")]
         _api_version: Option<Ignored> = "apiVersion",
-        #[serde(rename = "kind")]
         _kind: Option<Ignored> = "kind",
         pub metadata: Metadata = "metadata",
         pub spec: RolloutSpec = "spec",
@@ -134,34 +114,24 @@ raw_struct! {
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
     struct RolloutSpec, deny_unknown_fields: true {
         pub replicas: Option<i64> = "replicas",
         pub strategy: Strategy = "strategy",
         pub rollback_window: Option<RollbackWindow> = "rollbackWindow",
-        #[serde(rename = "selector")]
         _selector: Option<Ignored> = "selector",
-        #[serde(rename = "template")]
         _template: Option<Ignored> = "template",
-        #[serde(rename = "revisionHistoryLimit")]
         _revision_history_limit: Option<Ignored> = "revisionHistoryLimit",
-        #[serde(rename = "progressDeadlineSeconds")]
         _progress_deadline_seconds: Option<Ignored> = "progressDeadlineSeconds",
     }
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
     struct RollbackWindow, deny_unknown_fields: true {
         pub revisions: i64 = "revisions",
     }
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
     struct Strategy, deny_unknown_fields: true {
         pub canary: Option<Canary> = "canary",
         pub blue_green: Option<BlueGreen> = "blueGreen",
@@ -169,26 +139,19 @@ raw_struct! {
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
     struct Canary, deny_unknown_fields: true {
         pub steps: Option<Vec<Step>> = "steps",
         pub analysis: Option<BackgroundAnalysis> = "analysis",
         pub traffic_routing: Option<Ignored> = "trafficRouting",
         pub max_surge: Option<IntOrString> = "maxSurge",
-        #[serde(rename = "maxUnavailable")]
         _max_unavailable: Option<Ignored> = "maxUnavailable",
         pub abort_scale_down_delay_seconds: Option<i64> = "abortScaleDownDelaySeconds",
-        #[serde(rename = "canaryService")]
         _canary_service: Option<Ignored> = "canaryService",
-        #[serde(rename = "stableService")]
         _stable_service: Option<Ignored> = "stableService",
     }
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
     struct Step, deny_unknown_fields: true {
         pub set_weight: Option<i64> = "setWeight",
         pub pause: Option<Pause> = "pause",
@@ -200,16 +163,12 @@ raw_struct! {
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
     struct Pause, deny_unknown_fields: true {
         pub duration: Option<IntOrString> = "duration",
     }
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
     struct AnalysisRef, deny_unknown_fields: true {
         pub templates: Vec<TemplateRef> = "templates",
         pub args: Option<Vec<Arg>> = "args",
@@ -218,8 +177,6 @@ raw_struct! {
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
     struct BackgroundAnalysis, deny_unknown_fields: true {
         pub templates: Vec<TemplateRef> = "templates",
         pub args: Option<Vec<Arg>> = "args",
@@ -229,8 +186,6 @@ raw_struct! {
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
     struct TemplateRef, deny_unknown_fields: true {
         pub template_name: String = "templateName",
         pub cluster_scope: Option<bool> = "clusterScope",
@@ -238,8 +193,6 @@ raw_struct! {
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
     struct Arg, deny_unknown_fields: true {
         pub name: String = "name",
         pub value: Option<String> = "value",
@@ -249,34 +202,25 @@ raw_struct! {
 
 raw_struct! {
     /// An argument's `valueFrom` (the lab knows `podTemplateHashValue` only).
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
     struct ArgValueFrom, deny_unknown_fields: true {
         pub pod_template_hash_value: String = "podTemplateHashValue",
     }
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
     struct DryRun, deny_unknown_fields: true {
         pub metric_name: String = "metricName",
     }
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
     struct SetHeaderRoute, deny_unknown_fields: true {
         pub name: String = "name",
-        #[serde(rename = "match")]
         pub matches: Option<Vec<HeaderRouteMatch>> = "match",
     }
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
     struct HeaderRouteMatch, deny_unknown_fields: true {
         pub header_name: String = "headerName",
         pub header_value: StringMatch = "headerValue",
@@ -285,8 +229,6 @@ raw_struct! {
 
 raw_struct! {
     /// Istio's string match: exactly one of the three.
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
     struct StringMatch, deny_unknown_fields: true {
         pub exact: Option<String> = "exact",
         pub prefix: Option<String> = "prefix",
@@ -295,12 +237,9 @@ raw_struct! {
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
     struct SetMirrorRoute, deny_unknown_fields: true {
         pub name: String = "name",
         pub percentage: Option<i64> = "percentage",
-        #[serde(rename = "match")]
         pub matches: Option<Vec<HeadersMatch>> = "match",
     }
 }
@@ -308,8 +247,6 @@ raw_struct! {
 raw_struct! {
     /// A match on a request (Argo's mirror route match, Flagger's A/B `match`): its headers, and
     /// (Argo's RouteMatch) its method and path.
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
     struct HeadersMatch, deny_unknown_fields: true {
         pub headers: Option<BTreeMap<String, StringMatch>> = "headers",
         pub method: Option<StringMatch> = "method",
@@ -318,8 +255,6 @@ raw_struct! {
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
     struct Experiment, deny_unknown_fields: true {
         pub duration: Option<IntOrString> = "duration",
         pub templates: Vec<ExperimentTemplate> = "templates",
@@ -328,33 +263,25 @@ raw_struct! {
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
     struct ExperimentTemplate, deny_unknown_fields: true {
         pub name: String = "name",
         pub spec_ref: String = "specRef",
         pub weight: Option<i64> = "weight",
-        #[serde(rename = "replicas")]
         _replicas: Option<Ignored> = "replicas",
     }
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
     struct ExperimentAnalysis, deny_unknown_fields: true {
         pub name: String = "name",
         pub template_name: String = "templateName",
         pub cluster_scope: Option<bool> = "clusterScope",
         pub args: Option<Vec<Arg>> = "args",
-        #[serde(rename = "requiredForCompletion")]
         _required_for_completion: Option<Ignored> = "requiredForCompletion",
     }
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
     struct BlueGreen, deny_unknown_fields: true {
         pub active_service: String = "activeService",
         pub preview_service: Option<String> = "previewService",
@@ -369,10 +296,7 @@ raw_struct! {
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
     struct AnalysisTemplateDoc, deny_unknown_fields: true {
-        #[serde(rename = "apiVersion")]
         _api_version: Option<Ignored> = "apiVersion",
         pub kind: String = "kind",
         pub metadata: Metadata = "metadata",
@@ -381,20 +305,15 @@ raw_struct! {
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
     struct AnalysisTemplateSpec, deny_unknown_fields: true {
         pub args: Option<Vec<Arg>> = "args",
         pub metrics: Vec<Metric> = "metrics",
         pub dry_run: Option<Vec<DryRun>> = "dryRun",
-        #[serde(rename = "measurementRetention")]
         _measurement_retention: Option<Ignored> = "measurementRetention",
     }
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
     struct Metric, deny_unknown_fields: true {
         pub name: String = "name",
         pub interval: Option<String> = "interval",
@@ -411,32 +330,22 @@ raw_struct! {
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
     struct MetricProvider, deny_unknown_fields: true {
         pub prometheus: Prometheus = "prometheus",
     }
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
     struct Prometheus, deny_unknown_fields: true {
-        #[serde(rename = "address")]
         _address: Option<Ignored> = "address",
         pub query: String = "query",
-        #[serde(rename = "timeout")]
         _timeout: Option<Ignored> = "timeout",
     }
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
     struct FlaggerCanaryDoc, deny_unknown_fields: true {
-        #[serde(rename = "apiVersion")]
         _api_version: Option<Ignored> = "apiVersion",
-        #[serde(rename = "kind")]
         _kind: Option<Ignored> = "kind",
         pub metadata: Metadata = "metadata",
         pub spec: FlaggerCanarySpec = "spec",
@@ -444,13 +353,9 @@ raw_struct! {
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
     struct FlaggerCanarySpec, deny_unknown_fields: true {
         pub target_ref: TargetRef = "targetRef",
-        #[serde(rename = "provider")]
         _provider: Option<Ignored> = "provider",
-        #[serde(rename = "service")]
         _service: Option<Ignored> = "service",
         pub progress_deadline_seconds: Option<i64> = "progressDeadlineSeconds",
         pub skip_analysis: Option<bool> = "skipAnalysis",
@@ -459,20 +364,14 @@ raw_struct! {
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
     struct TargetRef, deny_unknown_fields: true {
-        #[serde(rename = "apiVersion")]
         _api_version: Option<Ignored> = "apiVersion",
-        #[serde(rename = "kind")]
         _kind: Option<Ignored> = "kind",
         pub name: String = "name",
     }
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
     struct FlaggerAnalysis, deny_unknown_fields: true {
         pub interval: Option<String> = "interval",
         pub threshold: Option<i64> = "threshold",
@@ -481,7 +380,6 @@ raw_struct! {
         pub step_weights: Option<Vec<i64>> = "stepWeights",
         pub step_weight_promotion: Option<i64> = "stepWeightPromotion",
         pub iterations: Option<i64> = "iterations",
-        #[serde(rename = "match")]
         pub matches: Option<Vec<HeadersMatch>> = "match",
         pub mirror: Option<bool> = "mirror",
         pub mirror_weight: Option<i64> = "mirrorWeight",
@@ -491,8 +389,6 @@ raw_struct! {
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
     struct FlaggerMetric, deny_unknown_fields: true {
         pub name: String = "name",
         pub template_ref: Option<FlaggerTemplateRef> = "templateRef",
@@ -502,18 +398,13 @@ raw_struct! {
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
     struct FlaggerTemplateRef, deny_unknown_fields: true {
         pub name: String = "name",
-        #[serde(rename = "namespace")]
         _namespace: Option<Ignored> = "namespace",
     }
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
     struct ThresholdRange, deny_unknown_fields: true {
         pub min: Option<f64> = "min",
         pub max: Option<f64> = "max",
@@ -521,27 +412,18 @@ raw_struct! {
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
     struct Webhook, deny_unknown_fields: true {
         pub name: String = "name",
-        #[serde(rename = "type")]
         pub kind: Option<String> = "type",
         pub url: Option<String> = "url",
-        #[serde(rename = "timeout")]
         _timeout: Option<Ignored> = "timeout",
-        #[serde(rename = "metadata")]
         _metadata: Option<Ignored> = "metadata",
     }
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
     struct MetricTemplateDoc, deny_unknown_fields: true {
-        #[serde(rename = "apiVersion")]
         _api_version: Option<Ignored> = "apiVersion",
-        #[serde(rename = "kind")]
         _kind: Option<Ignored> = "kind",
         pub metadata: Metadata = "metadata",
         pub spec: MetricTemplateSpec = "spec",
@@ -549,8 +431,6 @@ raw_struct! {
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
     struct MetricTemplateSpec, deny_unknown_fields: true {
         pub provider: MetricTemplateProvider = "provider",
         pub query: String = "query",
@@ -558,12 +438,8 @@ raw_struct! {
 }
 
 raw_struct! {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
     struct MetricTemplateProvider, deny_unknown_fields: true {
-        #[serde(rename = "type")]
         pub kind: String = "type",
-        #[serde(rename = "address")]
         _address: Option<Ignored> = "address",
     }
 }

@@ -15,21 +15,29 @@ const TYPE_HINT: &str =
 pub(crate) const SYNTAX_HINT: &str =
     "check the YAML syntax: indentation with spaces, `key: value`, `- ` for list items";
 
-/// A problem found while reading; `at` is (line, column, " (in path)") in the document once known.
-pub(crate) struct Fault {
+/// A problem found while reading, boxed so that every reader's `Result` stays two words wide
+/// (moving it through the `?` of each nested reader is most of their code otherwise).
+pub(crate) struct Fault(Box<Problem>);
+
+/// `at` is (line, column, " (in path)") in the document once known.
+struct Problem {
     message: String,
     hint: String,
     at: Option<(usize, usize, String)>,
 }
 
 impl Fault {
-    /// A problem with a whole value, placed later at the collection that holds it.
-    pub fn unplaced(message: String, hint: &str) -> Fault {
-        Fault {
+    fn new(message: String, hint: &str, at: Option<(usize, usize, String)>) -> Fault {
+        Fault(Box::new(Problem {
             message,
             hint: hint.to_string(),
-            at: None,
-        }
+            at,
+        }))
+    }
+
+    /// A problem with a whole value, placed later at the collection that holds it.
+    pub fn unplaced(message: String, hint: &str) -> Fault {
+        Fault::new(message, hint, None)
     }
 }
 
@@ -45,17 +53,12 @@ pub(crate) struct Reader<'n> {
     syntax: Option<&'n Syntax>,
 }
 
-/// A value read from a node. `absent` is what a struct field of this type is when its key is not
-/// written: an error unless the type is an `Option`.
+/// A value read from a node. A struct field of an `OPTIONAL` type may be left out; any other is
+/// required.
 pub(crate) trait Read: Sized {
-    fn read<'n>(node: &'n Node, reader: &mut Reader<'n>) -> Result<Self, Fault>;
+    const OPTIONAL: bool = false;
 
-    fn absent(field: &'static str) -> Result<Self, Fault> {
-        Err(Fault::unplaced(
-            format!("missing field `{field}`"),
-            MISSING_HINT,
-        ))
-    }
+    fn read<'n>(node: &'n Node, reader: &mut Reader<'n>) -> Result<Self, Fault>;
 }
 
 /// Reads one document as `T`, its errors at the document's place in the file.
@@ -82,12 +85,13 @@ pub(crate) fn document<T: Read>(tree: &Document, doc: &DocText<'_>) -> Result<T,
 }
 
 fn spec_error(doc: &DocText<'_>, fault: Fault) -> SpecError {
-    let (line, column, place) = fault.at.unwrap_or((1, 1, String::new()));
+    let Problem { message, hint, at } = *fault.0;
+    let (line, column, place) = at.unwrap_or((1, 1, String::new()));
     SpecError {
         line: doc.first_line + line - 1,
         column,
-        message: fault.message + &place,
-        hint: fault.hint,
+        message: message + &place,
+        hint,
     }
 }
 
@@ -119,22 +123,15 @@ impl<'n> Reader<'n> {
     }
 
     fn fault(&self, node: &Node, message: String, hint: &str) -> Fault {
-        Fault {
-            message,
-            hint: hint.to_string(),
-            at: Some((node.line, node.column, self.place())),
-        }
+        Fault::new(message, hint, Some((node.line, node.column, self.place())))
     }
 
     /// Gives an unplaced fault the position of `node` and the current path.
-    fn placed(&self, fault: Fault, node: &Node) -> Fault {
-        match fault.at {
-            Some(_) => fault,
-            None => Fault {
-                at: Some((node.line, node.column, self.place())),
-                ..fault
-            },
+    fn placed(&self, mut fault: Fault, node: &Node) -> Fault {
+        if fault.0.at.is_none() {
+            fault.0.at = Some((node.line, node.column, self.place()));
         }
+        fault
     }
 
     /// The syntax error where the tree was cut.
@@ -142,11 +139,7 @@ impl<'n> Reader<'n> {
         let (line, column, message) = self.syntax.map_or((1, 1, String::new()), |s| {
             (s.line, s.column, s.message.clone())
         });
-        Fault {
-            message,
-            hint: SYNTAX_HINT.to_string(),
-            at: Some((line, column, String::new())),
-        }
+        Fault::new(message, SYNTAX_HINT, Some((line, column, String::new())))
     }
 
     /// `invalid type: <what the node is>, expected <expected>` (or the syntax error at a cut).
@@ -204,17 +197,19 @@ impl<'n> Reader<'n> {
         result
     }
 
-    /// Reads `node` as a struct (`expected` names it, `struct Canary`) with `fields` in their
-    /// declared order: `field` gets each known key's value, in document order. Unknown keys are
-    /// errors when `deny_unknown`, else skipped; a key written twice is an error. Faults of the
-    /// struct as a whole (the caller's missing fields too) are placed at `node`.
+    /// Reads `node` as a struct (`expected` names it, `struct Canary`) with `fields` (key, and
+    /// whether it may be left out) in their declared order: `field` gets each known key's index
+    /// in `fields` and its value, in document order (one reader for every struct, so it is
+    /// compiled once). Unknown keys are errors when `deny_unknown`, else skipped; a key written
+    /// twice is an error; then the first required field not written is. Faults of the struct as
+    /// a whole are placed at `node`.
     pub fn fields(
         &mut self,
         node: &'n Node,
         expected: &str,
-        fields: &'static [&'static str],
+        fields: &'static [(&'static str, bool)],
         deny_unknown: bool,
-        mut field: impl FnMut(&'static str, &'n Node, &mut Self) -> Result<(), Fault>,
+        field: &mut dyn FnMut(usize, &'n Node, &mut Self) -> Result<(), Fault>,
     ) -> Result<(), Fault> {
         let entries: &'n [(Node, Node)] = match &node.value {
             Value::Mapping(entries) => entries,
@@ -226,7 +221,7 @@ impl<'n> Reader<'n> {
             let Value::Scalar { text: name, .. } = &key.value else {
                 return Err(self.invalid(key, "field identifier"));
             };
-            match fields.iter().position(|known| known == name) {
+            match fields.iter().position(|(known, _)| known == name) {
                 Some(index) if seen[index] => {
                     return Err(self.placed(
                         Fault::unplaced(format!("duplicate field `{name}`"), SYNTAX_HINT),
@@ -235,10 +230,8 @@ impl<'n> Reader<'n> {
                 }
                 Some(index) => {
                     seen[index] = true;
-                    self.enter(Step::Key(name), |reader| {
-                        field(fields[index], value, reader)
-                    })
-                    .map_err(|fault| self.placed(fault, node))?;
+                    self.enter(Step::Key(name), |reader| field(index, value, reader))
+                        .map_err(|fault| self.placed(fault, node))?;
                 }
                 None if deny_unknown => {
                     return Err(self.fault(
@@ -250,7 +243,17 @@ impl<'n> Reader<'n> {
                 None => self.ignore(value)?,
             }
         }
-        Ok(())
+        match fields
+            .iter()
+            .zip(&seen)
+            .find(|((_, optional), seen)| !optional && !**seen)
+        {
+            Some(((field, _), _)) => Err(self.placed(
+                Fault::unplaced(format!("missing field `{field}`"), MISSING_HINT),
+                node,
+            )),
+            None => Ok(()),
+        }
     }
 
     /// Places a fault about the whole of `node` (a missing field, an unmatched value) at `node`.
@@ -260,10 +263,11 @@ impl<'n> Reader<'n> {
 }
 
 /// `a`, `a or b`, `a, b, c`: serde's list of expected fields without its backticks.
-fn one_of(fields: &[&str]) -> String {
-    match fields {
+fn one_of(fields: &[(&str, bool)]) -> String {
+    let names: Vec<&str> = fields.iter().map(|(name, _)| *name).collect();
+    match names[..] {
         [a, b] => format!("{a} or {b}"),
-        _ => fields.join(", "),
+        _ => names.join(", "),
     }
 }
 
@@ -287,16 +291,14 @@ impl Read for Ignored {
 }
 
 impl<T: Read> Read for Option<T> {
+    const OPTIONAL: bool = true;
+
     fn read<'n>(node: &'n Node, reader: &mut Reader<'n>) -> Result<Self, Fault> {
         if node.is_null() {
             Ok(None)
         } else {
             T::read(node, reader).map(Some)
         }
-    }
-
-    fn absent(_field: &'static str) -> Result<Self, Fault> {
-        Ok(None)
     }
 }
 
@@ -346,12 +348,12 @@ impl<T: Read> Read for Vec<T> {
     fn read<'n>(node: &'n Node, reader: &mut Reader<'n>) -> Result<Self, Fault> {
         match &node.value {
             Value::Sequence(items) => {
-                let read = items
-                    .iter()
-                    .enumerate()
-                    .map(|(index, item)| reader.enter(Step::Index(index), |r| T::read(item, r)))
-                    .collect();
-                reader.at_node(node, read)
+                let mut read = Vec::with_capacity(items.len());
+                for (index, item) in items.iter().enumerate() {
+                    let value = reader.enter(Step::Index(index), |r| T::read(item, r));
+                    read.push(reader.at_node(node, value)?);
+                }
+                Ok(read)
             }
             Value::Scalar { text, plain: true } if text.is_empty() => Ok(Vec::new()),
             _ => Err(reader.invalid(node, "a sequence")),
@@ -405,39 +407,33 @@ mod tests {
 
     impl Read for Pair {
         fn read<'n>(node: &'n Node, reader: &mut Reader<'n>) -> Result<Self, Fault> {
-            let (mut name, mut size) = (None, None);
-            let fields = reader.fields(
+            let (mut name, mut size) = (String::new(), None);
+            reader.fields(
                 node,
                 "struct Pair",
-                &["name", "size"],
+                &[("name", false), ("size", true)],
                 true,
-                |key, value, r| {
-                    match key {
-                        "name" => name = Some(String::read(value, r)?),
-                        _ => size = Some(Option::<i64>::read(value, r)?),
+                &mut |index, value, r| {
+                    match index {
+                        0 => name = String::read(value, r)?,
+                        _ => size = Option::<i64>::read(value, r)?,
                     }
                     Ok(())
                 },
-            );
-            let built = fields.and_then(|()| {
-                Ok(Pair {
-                    name: name.map_or_else(|| String::absent("name"), Ok)?,
-                    size: size.map_or_else(|| Option::absent("size"), Ok)?,
-                })
-            });
-            reader.at_node(node, built)
+            )?;
+            Ok(Pair { name, size })
         }
     }
 
     #[test]
     fn scalars_read_as_their_types() {
-        let pair: Pair = read("name: 10\nsize: 0x10\n").ok().expect("reads");
+        let pair: Pair = read("name: 10\nsize: 0x10\n").expect("reads");
         assert_eq!((pair.name.as_str(), pair.size), ("10", Some(16)));
-        let pair: Pair = read("name: ~\nsize: ~\n").ok().expect("reads");
+        let pair: Pair = read("name: ~\nsize: ~\n").expect("reads");
         assert_eq!((pair.name.as_str(), pair.size), ("~", None));
-        let list: Vec<f64> = read("[1, .5, -.inf]").ok().expect("reads");
+        let list: Vec<f64> = read("[1, .5, -.inf]").expect("reads");
         assert_eq!(list, vec![1.0, 0.5, f64::NEG_INFINITY]);
-        let flags: Vec<bool> = read("[true, False]").ok().expect("reads");
+        let flags: Vec<bool> = read("[true, False]").expect("reads");
         assert_eq!(flags, vec![true, false]);
     }
 
@@ -504,7 +500,7 @@ mod tests {
 
     #[test]
     fn a_map_reads_each_value_under_its_key() {
-        let map: BTreeMap<String, i64> = read("a: 1\nb: 2\na: 3\n").ok().expect("reads");
+        let map: BTreeMap<String, i64> = read("a: 1\nb: 2\na: 3\n").expect("reads");
         assert_eq!(
             map.into_iter().collect::<Vec<_>>(),
             [("a".into(), 3), ("b".into(), 2)]

