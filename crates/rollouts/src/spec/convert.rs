@@ -5,7 +5,8 @@
 use super::locate::{DocText, Seg};
 use super::model::*;
 use super::raw;
-use super::{parse_go_duration, yaml_error, SpecError};
+use super::{parse_go_duration, SpecError};
+use super::{read, yaml};
 use crate::analysis::parse_condition;
 use crate::routing::{HeaderMatch, HeaderRoute, MatchBlock, MirrorRoute, StringMatch};
 use crate::value::DurationMs;
@@ -40,11 +41,10 @@ impl<'a> Loaded<'a> {
             && self.metric_templates.is_empty()
     }
 
-    /// Deserialises one document by its kind.
+    /// Reads one document by its kind.
     pub fn read(&mut self, doc: &'a DocText<'a>) -> Result<(), SpecError> {
-        let text = doc.lines.join("\n");
-        let probe: raw::KindProbe =
-            serde_norway::from_str(&text).map_err(|e| yaml_error(doc, &e))?;
+        let tree = yaml::parse(&doc.lines.join("\n"));
+        let probe: raw::KindProbe = read::document(&tree, doc)?;
         let kind = probe.kind.unwrap_or_default();
         let api_version = probe.api_version.unwrap_or_default();
         let expected_api = match kind.as_str() {
@@ -69,20 +69,13 @@ impl<'a> Loaded<'a> {
                 hint: format!("write `apiVersion: {expected_api}`"),
             });
         }
-        let fail = |e: serde_norway::Error| yaml_error(doc, &e);
         match kind.as_str() {
-            "Rollout" => self
-                .rollouts
-                .push((serde_norway::from_str(&text).map_err(fail)?, doc)),
-            "Canary" => self
-                .canaries
-                .push((serde_norway::from_str(&text).map_err(fail)?, doc)),
+            "Rollout" => self.rollouts.push((read::document(&tree, doc)?, doc)),
+            "Canary" => self.canaries.push((read::document(&tree, doc)?, doc)),
             "MetricTemplate" => self
                 .metric_templates
-                .push((serde_norway::from_str(&text).map_err(fail)?, doc)),
-            _ => self
-                .templates
-                .push((serde_norway::from_str(&text).map_err(fail)?, doc)),
+                .push((read::document(&tree, doc)?, doc)),
+            _ => self.templates.push((read::document(&tree, doc)?, doc)),
         }
         Ok(())
     }

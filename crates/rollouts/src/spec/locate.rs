@@ -1,6 +1,7 @@
-//! Finding the line of a key in YAML text, for errors found after deserialising (a weight out of
-//! range, a template that does not exist): serde_norway reports positions only for its own
-//! errors, so validation walks the block structure of the text by indentation to the key's path.
+//! Finding the line of a key in YAML text, for errors found after reading (a weight out of range,
+//! a template that does not exist): the readers of [`super::read`] report positions only for
+//! their own errors, so validation walks the block structure of the text by indentation to the
+//! key's path.
 //! Flow-style values (`{duration: 10s}`) are not entered: the line of their parent key is given.
 
 /// One step of a path: a mapping key or a sequence index.

@@ -1,412 +1,445 @@
-//! The YAML documents exactly as written: serde structs in the Kubernetes field names, every one
+//! The YAML documents exactly as written: structs in the Kubernetes field names, every one
 //! refusing fields the lab does not model (so a typo or an unsupported feature is an error on its
 //! line rather than silently ignored). [`super::convert`] turns them into the checked model.
 //!
 //! Fields the lab accepts but has no use for (a Rollout's pod `template` and `selector`, a
-//! Prometheus `address`, Flagger's `service`) are read as `_`-named [`IgnoredAny`] so examples
+//! Prometheus `address`, Flagger's `service`) are read as `_`-named [`Ignored`] so examples
 //! from the Argo Rollouts and Flagger docs paste in unchanged. `apiVersion` and `kind` were
 //! checked before a document is read by kind.
 
-use serde::de::IgnoredAny;
-use serde::Deserialize;
+use super::read::{Fault, Ignored, Read, Reader, SYNTAX_HINT};
+use super::yaml::{resolve, Node, Resolved, Value};
 use std::collections::BTreeMap;
 
-/// The two fields every document is sorted by.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct KindProbe {
-    pub kind: Option<String>,
-    pub api_version: Option<String>,
+/// Declares a raw struct and its reader: each field with the YAML key it is read from, in the
+/// order the error for an unknown field lists them. A field of a non-`Option` type is required
+/// (the struct starts from its `Default`, and leaving a required field out is an error).
+macro_rules! raw_struct {
+    (
+        $(#[$meta:meta])*
+        struct $name:ident, deny_unknown_fields: $deny:literal {
+            $($(#[$field_meta:meta])* $vis:vis $field:ident: $ty:ty = $key:literal,)*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Default)]
+        pub(crate) struct $name {
+            $($(#[$field_meta])* $vis $field: $ty,)*
+        }
+
+        impl Read for $name {
+            fn read<'n>(node: &'n Node, reader: &mut Reader<'n>) -> Result<Self, Fault> {
+                let mut read = $name::default();
+                reader.fields(
+                    node,
+                    concat!("struct ", stringify!($name)),
+                    &[$(($key, <$ty as Read>::OPTIONAL)),*],
+                    $deny,
+                    &mut |index, value, reader| {
+                        let mut slot = 0;
+                        $(
+                            if index == slot {
+                                read.$field = Read::read(value, reader)?;
+                            }
+                            slot += 1;
+                        )*
+                        debug_assert!(index < slot);
+                        Ok(())
+                    },
+                )?;
+                Ok(read)
+            }
+        }
+    };
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct Metadata {
-    pub name: String,
-    #[serde(rename = "namespace")]
-    _namespace: Option<IgnoredAny>,
-    #[serde(rename = "labels")]
-    _labels: Option<IgnoredAny>,
-    #[serde(rename = "annotations")]
-    _annotations: Option<IgnoredAny>,
+raw_struct! {
+    /// The two fields every document is sorted by.
+    struct KindProbe, deny_unknown_fields: false {
+        pub kind: Option<String> = "kind",
+        pub api_version: Option<String> = "apiVersion",
+    }
+}
+
+raw_struct! {
+    struct Metadata, deny_unknown_fields: true {
+        pub name: String = "name",
+        _namespace: Option<Ignored> = "namespace",
+        _labels: Option<Ignored> = "labels",
+        _annotations: Option<Ignored> = "annotations",
+    }
 }
 
 /// A number or a string: Kubernetes' IntOrString (`maxSurge: 1` / `"25%"`, `count: "{{args.n}}"`).
-#[derive(Deserialize, Clone)]
-#[serde(untagged)]
+#[derive(Clone)]
 pub(crate) enum IntOrString {
     Int(i64),
     Str(String),
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct RolloutDoc {
-    #[serde(rename = "apiVersion")]
-    _api_version: Option<IgnoredAny>,
-    #[serde(rename = "kind")]
-    _kind: Option<IgnoredAny>,
-    pub metadata: Metadata,
-    pub spec: RolloutSpec,
+/// As serde's untagged enum: a plain integer that fits i64 is `Int`, any other scalar that is not
+/// null, a boolean, a float or a wider integer is `Str`; anything else matches neither.
+impl Read for IntOrString {
+    fn read<'n>(node: &'n Node, reader: &mut Reader<'n>) -> Result<Self, Fault> {
+        let unmatched = || {
+            Fault::unplaced(
+                "data did not match any variant of untagged enum IntOrString".to_string(),
+                SYNTAX_HINT,
+            )
+        };
+        match &node.value {
+            Value::Scalar { text, plain: false } => Ok(IntOrString::Str(text.clone())),
+            Value::Scalar { text, plain: true } => match resolve(text) {
+                Resolved::Unsigned(n) => i64::try_from(n)
+                    .map(IntOrString::Int)
+                    .map_err(|_| unmatched()),
+                Resolved::Signed(n) => Ok(IntOrString::Int(n)),
+                Resolved::Str => Ok(IntOrString::Str(text.clone())),
+                // serde's untagged enums buffer a value first and cannot hold one beyond 64 bits.
+                Resolved::Wide(..) => Err(reader.invalid(node, "any value")),
+                _ => Err(unmatched()),
+            },
+            _ => reader.ignore(node).and_then(|()| Err(unmatched())),
+        }
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct RolloutSpec {
-    pub replicas: Option<i64>,
-    pub strategy: Strategy,
-    pub rollback_window: Option<RollbackWindow>,
-    #[serde(rename = "selector")]
-    _selector: Option<IgnoredAny>,
-    #[serde(rename = "template")]
-    _template: Option<IgnoredAny>,
-    #[serde(rename = "revisionHistoryLimit")]
-    _revision_history_limit: Option<IgnoredAny>,
-    #[serde(rename = "progressDeadlineSeconds")]
-    _progress_deadline_seconds: Option<IgnoredAny>,
+raw_struct! {
+    struct RolloutDoc, deny_unknown_fields: true {
+        _api_version: Option<Ignored> = "apiVersion",
+        _kind: Option<Ignored> = "kind",
+        pub metadata: Metadata = "metadata",
+        pub spec: RolloutSpec = "spec",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RollbackWindow {
-    pub revisions: i64,
+raw_struct! {
+    struct RolloutSpec, deny_unknown_fields: true {
+        pub replicas: Option<i64> = "replicas",
+        pub strategy: Strategy = "strategy",
+        pub rollback_window: Option<RollbackWindow> = "rollbackWindow",
+        _selector: Option<Ignored> = "selector",
+        _template: Option<Ignored> = "template",
+        _revision_history_limit: Option<Ignored> = "revisionHistoryLimit",
+        _progress_deadline_seconds: Option<Ignored> = "progressDeadlineSeconds",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct Strategy {
-    pub canary: Option<Canary>,
-    pub blue_green: Option<BlueGreen>,
+raw_struct! {
+    struct RollbackWindow, deny_unknown_fields: true {
+        pub revisions: i64 = "revisions",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct Canary {
-    pub steps: Option<Vec<Step>>,
-    pub analysis: Option<BackgroundAnalysis>,
-    pub traffic_routing: Option<IgnoredAny>,
-    pub max_surge: Option<IntOrString>,
-    #[serde(rename = "maxUnavailable")]
-    _max_unavailable: Option<IgnoredAny>,
-    pub abort_scale_down_delay_seconds: Option<i64>,
-    #[serde(rename = "canaryService")]
-    _canary_service: Option<IgnoredAny>,
-    #[serde(rename = "stableService")]
-    _stable_service: Option<IgnoredAny>,
+raw_struct! {
+    struct Strategy, deny_unknown_fields: true {
+        pub canary: Option<Canary> = "canary",
+        pub blue_green: Option<BlueGreen> = "blueGreen",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct Step {
-    pub set_weight: Option<i64>,
-    pub pause: Option<Pause>,
-    pub analysis: Option<AnalysisRef>,
-    pub set_header_route: Option<SetHeaderRoute>,
-    pub set_mirror_route: Option<SetMirrorRoute>,
-    pub experiment: Option<Experiment>,
+raw_struct! {
+    struct Canary, deny_unknown_fields: true {
+        pub steps: Option<Vec<Step>> = "steps",
+        pub analysis: Option<BackgroundAnalysis> = "analysis",
+        pub traffic_routing: Option<Ignored> = "trafficRouting",
+        pub max_surge: Option<IntOrString> = "maxSurge",
+        _max_unavailable: Option<Ignored> = "maxUnavailable",
+        pub abort_scale_down_delay_seconds: Option<i64> = "abortScaleDownDelaySeconds",
+        _canary_service: Option<Ignored> = "canaryService",
+        _stable_service: Option<Ignored> = "stableService",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct Pause {
-    pub duration: Option<IntOrString>,
+raw_struct! {
+    struct Step, deny_unknown_fields: true {
+        pub set_weight: Option<i64> = "setWeight",
+        pub pause: Option<Pause> = "pause",
+        pub analysis: Option<AnalysisRef> = "analysis",
+        pub set_header_route: Option<SetHeaderRoute> = "setHeaderRoute",
+        pub set_mirror_route: Option<SetMirrorRoute> = "setMirrorRoute",
+        pub experiment: Option<Experiment> = "experiment",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct AnalysisRef {
-    pub templates: Vec<TemplateRef>,
-    pub args: Option<Vec<Arg>>,
-    pub dry_run: Option<Vec<DryRun>>,
+raw_struct! {
+    struct Pause, deny_unknown_fields: true {
+        pub duration: Option<IntOrString> = "duration",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct BackgroundAnalysis {
-    pub templates: Vec<TemplateRef>,
-    pub args: Option<Vec<Arg>>,
-    pub dry_run: Option<Vec<DryRun>>,
-    pub starting_step: Option<i64>,
+raw_struct! {
+    struct AnalysisRef, deny_unknown_fields: true {
+        pub templates: Vec<TemplateRef> = "templates",
+        pub args: Option<Vec<Arg>> = "args",
+        pub dry_run: Option<Vec<DryRun>> = "dryRun",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct TemplateRef {
-    pub template_name: String,
-    pub cluster_scope: Option<bool>,
+raw_struct! {
+    struct BackgroundAnalysis, deny_unknown_fields: true {
+        pub templates: Vec<TemplateRef> = "templates",
+        pub args: Option<Vec<Arg>> = "args",
+        pub dry_run: Option<Vec<DryRun>> = "dryRun",
+        pub starting_step: Option<i64> = "startingStep",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct Arg {
-    pub name: String,
-    pub value: Option<String>,
-    pub value_from: Option<ArgValueFrom>,
+raw_struct! {
+    struct TemplateRef, deny_unknown_fields: true {
+        pub template_name: String = "templateName",
+        pub cluster_scope: Option<bool> = "clusterScope",
+    }
 }
 
-/// An argument's `valueFrom` (the lab knows `podTemplateHashValue` only).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct ArgValueFrom {
-    pub pod_template_hash_value: String,
+raw_struct! {
+    struct Arg, deny_unknown_fields: true {
+        pub name: String = "name",
+        pub value: Option<String> = "value",
+        pub value_from: Option<ArgValueFrom> = "valueFrom",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct DryRun {
-    pub metric_name: String,
+raw_struct! {
+    /// An argument's `valueFrom` (the lab knows `podTemplateHashValue` only).
+    struct ArgValueFrom, deny_unknown_fields: true {
+        pub pod_template_hash_value: String = "podTemplateHashValue",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct SetHeaderRoute {
-    pub name: String,
-    #[serde(rename = "match")]
-    pub matches: Option<Vec<HeaderRouteMatch>>,
+raw_struct! {
+    struct DryRun, deny_unknown_fields: true {
+        pub metric_name: String = "metricName",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct HeaderRouteMatch {
-    pub header_name: String,
-    pub header_value: StringMatch,
+raw_struct! {
+    struct SetHeaderRoute, deny_unknown_fields: true {
+        pub name: String = "name",
+        pub matches: Option<Vec<HeaderRouteMatch>> = "match",
+    }
 }
 
-/// Istio's string match: exactly one of the three.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct StringMatch {
-    pub exact: Option<String>,
-    pub prefix: Option<String>,
-    pub regex: Option<String>,
+raw_struct! {
+    struct HeaderRouteMatch, deny_unknown_fields: true {
+        pub header_name: String = "headerName",
+        pub header_value: StringMatch = "headerValue",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct SetMirrorRoute {
-    pub name: String,
-    pub percentage: Option<i64>,
-    #[serde(rename = "match")]
-    pub matches: Option<Vec<HeadersMatch>>,
+raw_struct! {
+    /// Istio's string match: exactly one of the three.
+    struct StringMatch, deny_unknown_fields: true {
+        pub exact: Option<String> = "exact",
+        pub prefix: Option<String> = "prefix",
+        pub regex: Option<String> = "regex",
+    }
 }
 
-/// A match on a request (Argo's mirror route match, Flagger's A/B `match`): its headers, and
-/// (Argo's RouteMatch) its method and path.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct HeadersMatch {
-    pub headers: Option<BTreeMap<String, StringMatch>>,
-    pub method: Option<StringMatch>,
-    pub path: Option<StringMatch>,
+raw_struct! {
+    struct SetMirrorRoute, deny_unknown_fields: true {
+        pub name: String = "name",
+        pub percentage: Option<i64> = "percentage",
+        pub matches: Option<Vec<HeadersMatch>> = "match",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct Experiment {
-    pub duration: Option<IntOrString>,
-    pub templates: Vec<ExperimentTemplate>,
-    pub analyses: Option<Vec<ExperimentAnalysis>>,
+raw_struct! {
+    /// A match on a request (Argo's mirror route match, Flagger's A/B `match`): its headers, and
+    /// (Argo's RouteMatch) its method and path.
+    struct HeadersMatch, deny_unknown_fields: true {
+        pub headers: Option<BTreeMap<String, StringMatch>> = "headers",
+        pub method: Option<StringMatch> = "method",
+        pub path: Option<StringMatch> = "path",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct ExperimentTemplate {
-    pub name: String,
-    pub spec_ref: String,
-    pub weight: Option<i64>,
-    #[serde(rename = "replicas")]
-    _replicas: Option<IgnoredAny>,
+raw_struct! {
+    struct Experiment, deny_unknown_fields: true {
+        pub duration: Option<IntOrString> = "duration",
+        pub templates: Vec<ExperimentTemplate> = "templates",
+        pub analyses: Option<Vec<ExperimentAnalysis>> = "analyses",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct ExperimentAnalysis {
-    pub name: String,
-    pub template_name: String,
-    pub cluster_scope: Option<bool>,
-    pub args: Option<Vec<Arg>>,
-    #[serde(rename = "requiredForCompletion")]
-    _required_for_completion: Option<IgnoredAny>,
+raw_struct! {
+    struct ExperimentTemplate, deny_unknown_fields: true {
+        pub name: String = "name",
+        pub spec_ref: String = "specRef",
+        pub weight: Option<i64> = "weight",
+        _replicas: Option<Ignored> = "replicas",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct BlueGreen {
-    pub active_service: String,
-    pub preview_service: Option<String>,
-    pub pre_promotion_analysis: Option<AnalysisRef>,
-    pub post_promotion_analysis: Option<AnalysisRef>,
-    pub auto_promotion_enabled: Option<bool>,
-    pub auto_promotion_seconds: Option<i64>,
-    pub scale_down_delay_seconds: Option<i64>,
-    pub preview_replica_count: Option<i64>,
-    pub abort_scale_down_delay_seconds: Option<i64>,
+raw_struct! {
+    struct ExperimentAnalysis, deny_unknown_fields: true {
+        pub name: String = "name",
+        pub template_name: String = "templateName",
+        pub cluster_scope: Option<bool> = "clusterScope",
+        pub args: Option<Vec<Arg>> = "args",
+        _required_for_completion: Option<Ignored> = "requiredForCompletion",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct AnalysisTemplateDoc {
-    #[serde(rename = "apiVersion")]
-    _api_version: Option<IgnoredAny>,
-    pub kind: String,
-    pub metadata: Metadata,
-    pub spec: AnalysisTemplateSpec,
+raw_struct! {
+    struct BlueGreen, deny_unknown_fields: true {
+        pub active_service: String = "activeService",
+        pub preview_service: Option<String> = "previewService",
+        pub pre_promotion_analysis: Option<AnalysisRef> = "prePromotionAnalysis",
+        pub post_promotion_analysis: Option<AnalysisRef> = "postPromotionAnalysis",
+        pub auto_promotion_enabled: Option<bool> = "autoPromotionEnabled",
+        pub auto_promotion_seconds: Option<i64> = "autoPromotionSeconds",
+        pub scale_down_delay_seconds: Option<i64> = "scaleDownDelaySeconds",
+        pub preview_replica_count: Option<i64> = "previewReplicaCount",
+        pub abort_scale_down_delay_seconds: Option<i64> = "abortScaleDownDelaySeconds",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct AnalysisTemplateSpec {
-    pub args: Option<Vec<Arg>>,
-    pub metrics: Vec<Metric>,
-    pub dry_run: Option<Vec<DryRun>>,
-    #[serde(rename = "measurementRetention")]
-    _measurement_retention: Option<IgnoredAny>,
+raw_struct! {
+    struct AnalysisTemplateDoc, deny_unknown_fields: true {
+        _api_version: Option<Ignored> = "apiVersion",
+        pub kind: String = "kind",
+        pub metadata: Metadata = "metadata",
+        pub spec: AnalysisTemplateSpec = "spec",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct Metric {
-    pub name: String,
-    pub interval: Option<String>,
-    pub count: Option<IntOrString>,
-    pub initial_delay: Option<String>,
-    pub success_condition: Option<String>,
-    pub failure_condition: Option<String>,
-    pub failure_limit: Option<IntOrString>,
-    pub inconclusive_limit: Option<IntOrString>,
-    pub consecutive_error_limit: Option<IntOrString>,
-    pub consecutive_success_limit: Option<IntOrString>,
-    pub provider: MetricProvider,
+raw_struct! {
+    struct AnalysisTemplateSpec, deny_unknown_fields: true {
+        pub args: Option<Vec<Arg>> = "args",
+        pub metrics: Vec<Metric> = "metrics",
+        pub dry_run: Option<Vec<DryRun>> = "dryRun",
+        _measurement_retention: Option<Ignored> = "measurementRetention",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct MetricProvider {
-    pub prometheus: Prometheus,
+raw_struct! {
+    struct Metric, deny_unknown_fields: true {
+        pub name: String = "name",
+        pub interval: Option<String> = "interval",
+        pub count: Option<IntOrString> = "count",
+        pub initial_delay: Option<String> = "initialDelay",
+        pub success_condition: Option<String> = "successCondition",
+        pub failure_condition: Option<String> = "failureCondition",
+        pub failure_limit: Option<IntOrString> = "failureLimit",
+        pub inconclusive_limit: Option<IntOrString> = "inconclusiveLimit",
+        pub consecutive_error_limit: Option<IntOrString> = "consecutiveErrorLimit",
+        pub consecutive_success_limit: Option<IntOrString> = "consecutiveSuccessLimit",
+        pub provider: MetricProvider = "provider",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct Prometheus {
-    #[serde(rename = "address")]
-    _address: Option<IgnoredAny>,
-    pub query: String,
-    #[serde(rename = "timeout")]
-    _timeout: Option<IgnoredAny>,
+raw_struct! {
+    struct MetricProvider, deny_unknown_fields: true {
+        pub prometheus: Prometheus = "prometheus",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct FlaggerCanaryDoc {
-    #[serde(rename = "apiVersion")]
-    _api_version: Option<IgnoredAny>,
-    #[serde(rename = "kind")]
-    _kind: Option<IgnoredAny>,
-    pub metadata: Metadata,
-    pub spec: FlaggerCanarySpec,
+raw_struct! {
+    struct Prometheus, deny_unknown_fields: true {
+        _address: Option<Ignored> = "address",
+        pub query: String = "query",
+        _timeout: Option<Ignored> = "timeout",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct FlaggerCanarySpec {
-    pub target_ref: TargetRef,
-    #[serde(rename = "provider")]
-    _provider: Option<IgnoredAny>,
-    #[serde(rename = "service")]
-    _service: Option<IgnoredAny>,
-    pub progress_deadline_seconds: Option<i64>,
-    pub skip_analysis: Option<bool>,
-    pub analysis: FlaggerAnalysis,
+raw_struct! {
+    struct FlaggerCanaryDoc, deny_unknown_fields: true {
+        _api_version: Option<Ignored> = "apiVersion",
+        _kind: Option<Ignored> = "kind",
+        pub metadata: Metadata = "metadata",
+        pub spec: FlaggerCanarySpec = "spec",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct TargetRef {
-    #[serde(rename = "apiVersion")]
-    _api_version: Option<IgnoredAny>,
-    #[serde(rename = "kind")]
-    _kind: Option<IgnoredAny>,
-    pub name: String,
+raw_struct! {
+    struct FlaggerCanarySpec, deny_unknown_fields: true {
+        pub target_ref: TargetRef = "targetRef",
+        _provider: Option<Ignored> = "provider",
+        _service: Option<Ignored> = "service",
+        pub progress_deadline_seconds: Option<i64> = "progressDeadlineSeconds",
+        pub skip_analysis: Option<bool> = "skipAnalysis",
+        pub analysis: FlaggerAnalysis = "analysis",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct FlaggerAnalysis {
-    pub interval: Option<String>,
-    pub threshold: Option<i64>,
-    pub max_weight: Option<i64>,
-    pub step_weight: Option<i64>,
-    pub step_weights: Option<Vec<i64>>,
-    pub step_weight_promotion: Option<i64>,
-    pub iterations: Option<i64>,
-    #[serde(rename = "match")]
-    pub matches: Option<Vec<HeadersMatch>>,
-    pub mirror: Option<bool>,
-    pub mirror_weight: Option<i64>,
-    pub metrics: Option<Vec<FlaggerMetric>>,
-    pub webhooks: Option<Vec<Webhook>>,
+raw_struct! {
+    struct TargetRef, deny_unknown_fields: true {
+        _api_version: Option<Ignored> = "apiVersion",
+        _kind: Option<Ignored> = "kind",
+        pub name: String = "name",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct FlaggerMetric {
-    pub name: String,
-    pub template_ref: Option<FlaggerTemplateRef>,
-    pub interval: Option<String>,
-    pub threshold_range: Option<ThresholdRange>,
+raw_struct! {
+    struct FlaggerAnalysis, deny_unknown_fields: true {
+        pub interval: Option<String> = "interval",
+        pub threshold: Option<i64> = "threshold",
+        pub max_weight: Option<i64> = "maxWeight",
+        pub step_weight: Option<i64> = "stepWeight",
+        pub step_weights: Option<Vec<i64>> = "stepWeights",
+        pub step_weight_promotion: Option<i64> = "stepWeightPromotion",
+        pub iterations: Option<i64> = "iterations",
+        pub matches: Option<Vec<HeadersMatch>> = "match",
+        pub mirror: Option<bool> = "mirror",
+        pub mirror_weight: Option<i64> = "mirrorWeight",
+        pub metrics: Option<Vec<FlaggerMetric>> = "metrics",
+        pub webhooks: Option<Vec<Webhook>> = "webhooks",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct FlaggerTemplateRef {
-    pub name: String,
-    #[serde(rename = "namespace")]
-    _namespace: Option<IgnoredAny>,
+raw_struct! {
+    struct FlaggerMetric, deny_unknown_fields: true {
+        pub name: String = "name",
+        pub template_ref: Option<FlaggerTemplateRef> = "templateRef",
+        pub interval: Option<String> = "interval",
+        pub threshold_range: Option<ThresholdRange> = "thresholdRange",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ThresholdRange {
-    pub min: Option<f64>,
-    pub max: Option<f64>,
+raw_struct! {
+    struct FlaggerTemplateRef, deny_unknown_fields: true {
+        pub name: String = "name",
+        _namespace: Option<Ignored> = "namespace",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct Webhook {
-    pub name: String,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub url: Option<String>,
-    #[serde(rename = "timeout")]
-    _timeout: Option<IgnoredAny>,
-    #[serde(rename = "metadata")]
-    _metadata: Option<IgnoredAny>,
+raw_struct! {
+    struct ThresholdRange, deny_unknown_fields: true {
+        pub min: Option<f64> = "min",
+        pub max: Option<f64> = "max",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(crate) struct MetricTemplateDoc {
-    #[serde(rename = "apiVersion")]
-    _api_version: Option<IgnoredAny>,
-    #[serde(rename = "kind")]
-    _kind: Option<IgnoredAny>,
-    pub metadata: Metadata,
-    pub spec: MetricTemplateSpec,
+raw_struct! {
+    struct Webhook, deny_unknown_fields: true {
+        pub name: String = "name",
+        pub kind: Option<String> = "type",
+        pub url: Option<String> = "url",
+        _timeout: Option<Ignored> = "timeout",
+        _metadata: Option<Ignored> = "metadata",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct MetricTemplateSpec {
-    pub provider: MetricTemplateProvider,
-    pub query: String,
+raw_struct! {
+    struct MetricTemplateDoc, deny_unknown_fields: true {
+        _api_version: Option<Ignored> = "apiVersion",
+        _kind: Option<Ignored> = "kind",
+        pub metadata: Metadata = "metadata",
+        pub spec: MetricTemplateSpec = "spec",
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct MetricTemplateProvider {
-    #[serde(rename = "type")]
-    pub kind: String,
-    #[serde(rename = "address")]
-    _address: Option<IgnoredAny>,
+raw_struct! {
+    struct MetricTemplateSpec, deny_unknown_fields: true {
+        pub provider: MetricTemplateProvider = "provider",
+        pub query: String = "query",
+    }
+}
+
+raw_struct! {
+    struct MetricTemplateProvider, deny_unknown_fields: true {
+        pub kind: String = "type",
+        _address: Option<Ignored> = "address",
+    }
 }
