@@ -120,11 +120,11 @@ fn encode_into(
         (Schema::Map(values), Value::Object(map)) => {
             if !map.is_empty() {
                 write_long(map.len() as i64, out);
-                let mut keys: Vec<&String> = map.keys().collect();
-                keys.sort();
-                for key in keys {
+                // serde_json's map keeps its keys sorted (the workspace does not turn on its
+                // `preserve_order` feature), so entries go out in key order.
+                for (key, value) in map {
                     write_bytes(key.as_bytes(), out);
-                    encode_into(parsed, values, &map[key], &format!("{path}/{key}"), out)?;
+                    encode_into(parsed, values, value, &format!("{path}/{key}"), out)?;
                 }
             }
             out.push(0);

@@ -266,15 +266,18 @@ impl Checker<'_> {
     }
 
     fn enum_symbols(&self, reader: &Enum, writer: &Enum) -> Vec<Incompatibility> {
-        let mut missing: Vec<&String> = writer
-            .symbols
-            .iter()
-            .filter(|s| !reader.symbols.contains(s))
-            .collect();
+        // In name order: an enum's symbols are unique (the parser refuses a repeated one), and a
+        // set built by inserting compiles no sort, which `sort()` or `collect()` would.
+        let mut missing = std::collections::BTreeSet::new();
+        missing.extend(
+            writer
+                .symbols
+                .iter()
+                .filter(|s| !reader.symbols.contains(s)),
+        );
         if missing.is_empty() || reader.default.is_some() {
             return Vec::new();
         }
-        missing.sort();
         let listed: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
         self.incompatible(
             IncompatibilityKind::MissingEnumSymbols,

@@ -330,29 +330,31 @@ pub fn default_value(parsed: &ParsedSchema, schema: &Schema, default: &Value) ->
                 .map(|v| default_value(parsed, items, v))
                 .collect(),
         ),
-        Schema::Map(values) => Value::Object(
+        Schema::Map(values) => object(
             default
                 .as_object()
                 .into_iter()
                 .flatten()
-                .map(|(k, v)| (k.clone(), default_value(parsed, values, v)))
-                .collect(),
+                .map(|(k, v)| (k.clone(), default_value(parsed, values, v))),
         ),
         Schema::Named(name) => match parsed.lookup(name) {
-            NamedType::Record(record) => Value::Object(
-                record
-                    .fields
-                    .iter()
-                    .filter_map(|f| {
-                        let given = default.get(&f.name)?;
-                        Some((f.name.clone(), default_value(parsed, &f.schema, given)))
-                    })
-                    .collect(),
-            ),
+            NamedType::Record(record) => object(record.fields.iter().filter_map(|f| {
+                let given = default.get(&f.name)?;
+                Some((f.name.clone(), default_value(parsed, &f.schema, given)))
+            })),
             _ => default.clone(),
         },
         _ => default.clone(),
     }
+}
+
+/// A JSON object of `pairs`, inserted one by one (a later pair replaces an earlier one with the
+/// same name, as `collect()` does). `collect()` into a map first sorts the pairs, compiling a copy
+/// of the standard sort for every iterator it is called on; inserting compiles none.
+fn object(pairs: impl Iterator<Item = (String, Value)>) -> Value {
+    let mut map = Map::new();
+    map.extend(pairs);
+    Value::Object(map)
 }
 
 #[cfg(test)]

@@ -460,13 +460,13 @@ fn agree_below(a: &PartitionLog, b: &PartitionLog, end: Offset) -> bool {
         return false;
     }
     let from = a.log_start().max(b.log_start());
-    let mut boundaries: BTreeSet<Offset> = a
-        .epochs()
-        .iter()
-        .chain(b.epochs())
-        .map(|(_, start)| (*start).max(from))
-        .filter(|o| *o < end)
-        .collect();
+    let mut boundaries: BTreeSet<Offset> = sim::sort::collect_set(
+        a.epochs()
+            .iter()
+            .chain(b.epochs())
+            .map(|(_, start)| (*start).max(from))
+            .filter(|o| *o < end),
+    );
     if from < end {
         boundaries.insert(from);
     }

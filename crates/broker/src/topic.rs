@@ -247,13 +247,10 @@ impl Topic {
                     .map(|i| brokers[(first + p as usize + i) % brokers.len()])
                     .collect();
                 let leader = replicas[0];
-                let replica = replicas
-                    .iter()
-                    .map(|b| {
-                        let log = PartitionLog::new(settings.log);
-                        (*b, Replica::new(log, *b, leader, &replicas))
-                    })
-                    .collect();
+                let replica = sim::sort::collect_map(replicas.iter().map(|b| {
+                    let log = PartitionLog::new(settings.log);
+                    (*b, Replica::new(log, *b, leader, &replicas))
+                }));
                 Partition {
                     id: PartitionId(p),
                     isr: replicas.clone(),

@@ -888,7 +888,8 @@ impl WindowedAggregate {
             }
             index.insert(merged.start, merged.end);
         } else {
-            let index = BTreeMap::from([(merged.start, merged.end)]);
+            let mut index = BTreeMap::new();
+            index.insert(merged.start, merged.end);
             self.sessions.insert(key.clone(), index);
         }
         let mut slot = slot.unwrap_or_else(|| Slot::new(&self.config.aggs));

@@ -591,11 +591,12 @@ impl Cluster {
     pub(super) fn mark_unstable_offsets(&mut self) {
         let pending = self.coordinator.pending_offsets();
         for (name, g) in self.groups.iter_mut() {
-            g.unstable_offsets = pending
-                .iter()
-                .filter(|(group, _)| group == name)
-                .map(|(_, tp)| tp.clone())
-                .collect();
+            g.unstable_offsets = sim::sort::collect_set(
+                pending
+                    .iter()
+                    .filter(|(group, _)| group == name)
+                    .map(|(_, tp)| tp.clone()),
+            );
         }
     }
 

@@ -299,7 +299,7 @@ fn check_deliveries(
                 let Some(log) = p.leader_log() else {
                     continue;
                 };
-                let markers = log.marker_offsets().into_keys().collect();
+                let markers = sim::sort::collect_set(log.marker_offsets().into_keys());
                 let lso = log.last_stable_offset(p.hw);
                 hidden.insert(
                     d.tp.clone(),

@@ -31,7 +31,7 @@ impl Cluster {
                 self.attempts[a].start_tick + self.plans[a].duration_ticks <= self.now_tick
             })
             .collect();
-        due.sort_unstable();
+        sim::sort::sort(&mut due);
         for attempt in due {
             if self.attempts[attempt].state == AttemptState::Running {
                 self.succeed_attempt(attempt);

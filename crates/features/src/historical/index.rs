@@ -233,8 +233,9 @@ fn grouped_versions(rows: &ViewRows, group_of_row: &[u32], bounds: &[u32]) -> Ve
         cursor[g as usize] += 1;
     }
     for group in bounds.windows(2) {
-        versions[group[0] as usize..group[1] as usize]
-            .sort_unstable_by_key(|v| (v.event_ts, v.created_ts, v.seq, v.row));
+        sim::sort::sort_by_key(&mut versions[group[0] as usize..group[1] as usize], |v| {
+            (v.event_ts, v.created_ts, v.seq, v.row)
+        });
     }
     versions
 }

@@ -264,7 +264,7 @@ fn pick_rows(
             Err(reason) => picks.push(Err(reason)),
         }
     }
-    probes.sort_unstable_by_key(|probe| (probe.group, probe.at));
+    sim::sort::sort_by_key(&mut probes, |probe| (probe.group, probe.at));
     for probe in probes {
         let versions = index.versions(probe.group);
         picks[probe.row] = match (rule, probe.at) {

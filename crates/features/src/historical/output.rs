@@ -62,7 +62,7 @@ fn gather_features(request: &Request, picks: &[Vec<Pick>], n: usize) -> Vec<Vec<
             .enumerate()
             .filter_map(|(r, pick)| pick.as_ref().ok().map(|version| (version.row, r)))
             .collect();
-        by_source_row.sort_unstable();
+        sim::sort::sort(&mut by_source_row);
         let source = &request.views[v].rows.rows;
         for (row, r) in by_source_row {
             let values = &source[row as usize].values;

@@ -63,12 +63,8 @@ fn stage_name(index: usize, stage: &Stage) -> String {
 
 /// The scheduler's job for a distributed run: stages numbered in the run's order (parents first).
 pub fn sql_job(query: &str, run: &DistributedRun) -> JobSpec {
-    let index_of: BTreeMap<u16, u16> = run
-        .stages
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.id, i as u16))
-        .collect();
+    let index_of: BTreeMap<u16, u16> =
+        sim::sort::collect_map(run.stages.iter().enumerate().map(|(i, s)| (s.id, i as u16)));
     let stages = run
         .stages
         .iter()

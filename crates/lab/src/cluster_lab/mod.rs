@@ -648,7 +648,7 @@ impl ClusterLab {
             }
             ClusterCommand::Cache(table) => {
                 self.settings.sql.cached.push(table.clone());
-                self.settings.sql.cached.sort();
+                sim::sort::sort(&mut self.settings.sql.cached);
                 Self::changed(format!("CACHE TABLE {table}"))
             }
             ClusterCommand::Uncache(table) => {

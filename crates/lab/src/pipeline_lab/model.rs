@@ -151,7 +151,7 @@ pub fn starting_models() -> BTreeMap<String, ModelVersion> {
         },
     );
     let v2 = ModelVersion::new("v2", ModelKind::Logistic(pretrained_v2()));
-    BTreeMap::from([("v1".to_string(), v1), ("v2".to_string(), v2)])
+    sim::sort::collect_map([("v1".to_string(), v1), ("v2".to_string(), v2)])
 }
 
 thread_local! {

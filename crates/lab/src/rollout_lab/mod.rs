@@ -412,7 +412,7 @@ impl RolloutLab {
             alerts: monitoring::manager(),
             transitions_narrated: 0,
             monitor: DriftMonitor::new(rng.fork("rollouts/monitor"), DurationMs(DRIFT_EVERY_MS)),
-            behaviours: BTreeMap::from([(stable.to_string(), baseline)]),
+            behaviours: sim::sort::collect_map([(stable.to_string(), baseline)]),
             requests_per_second: START_REQUESTS_PER_SECOND,
             shift_milli: (0, 0),
             tallies: Tallies::default(),

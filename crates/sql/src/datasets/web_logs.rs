@@ -80,7 +80,7 @@ fn page_views(seed: Seed) -> Table {
     let mut seconds: Vec<i64> = (0..PAGE_VIEWS_ROWS)
         .map(|_| g.range(0, week_seconds - 1))
         .collect();
-    seconds.sort_unstable();
+    sim::sort::sort(&mut seconds);
     let mut ts = Vec::with_capacity(PAGE_VIEWS_ROWS);
     let mut user_id = Vec::with_capacity(PAGE_VIEWS_ROWS);
     let mut page = Vec::with_capacity(PAGE_VIEWS_ROWS);

@@ -649,7 +649,7 @@ impl Session {
                 ),
             )));
         }
-        let locals = f.params.iter().cloned().zip(args).collect();
+        let locals = sim::sort::collect_map(f.params.iter().cloned().zip(args));
         self.frames.push(Frame {
             func: f.clone(),
             locals,

@@ -246,7 +246,7 @@ impl Parser {
         let mut assigned = BTreeSet::new();
         let mut globals = BTreeSet::new();
         collect_bindings(&body, &mut assigned, &mut globals);
-        let mut locals: BTreeSet<Rc<str>> = params.iter().cloned().collect();
+        let mut locals: BTreeSet<Rc<str>> = sim::sort::collect_set(params.iter().cloned());
         locals.extend(assigned.into_iter().filter(|n| !globals.contains(n)));
         Ok(StmtKind::Def(Rc::new(FunctionDef {
             name,
