@@ -29,3 +29,9 @@ pub fn use_refusal() -> UseStateHandle<Refusal> {
 pub fn use_flag() -> UseStateHandle<bool> {
     use_state(|| false)
 }
+
+/// A message (an error) shown beside a control: none at first.
+#[hook]
+pub fn use_message() -> UseStateHandle<Option<String>> {
+    use_state(|| None)
+}

@@ -6,6 +6,7 @@ use crate::store::{LabAction, LabHandle, LabSession};
 use gloo_timers::callback::Interval;
 use lab::state::LabConfig;
 use wasm_bindgen::JsCast;
+use crate::widgets::hooks::{use_flag};
 use yew::prelude::*;
 
 /// Fastest redraw while playing, in milliseconds between timer fires.
@@ -180,7 +181,7 @@ fn toast_lifetime_ms(is_error: bool) -> u32 {
 #[component]
 fn LabNotice() -> Html {
     let session = super::use_lab();
-    let held = use_state(|| false);
+    let held = use_flag();
     let can_undo = session.can_undo();
     {
         let session = session.clone();

@@ -31,6 +31,7 @@ use lab::sql::datasets::Size;
 use lab::sql::grade::Grade;
 use lab::sql::{Field, Table, Value};
 use std::rc::Rc;
+use crate::widgets::hooks::{use_flag};
 use yew::prelude::*;
 
 /// Rows of an example's result shown under it.
@@ -258,8 +259,8 @@ fn explanation(verdict: &SqlVerdict, fields: &[Field]) -> Html {
 #[component]
 pub fn SqlGoal(props: &SqlGoalProps) -> Html {
     let lab = use_sql_lab();
-    let show_hint = use_state(|| false);
-    let show_solution = use_state(|| false);
+    let show_hint = use_flag();
+    let show_solution = use_flag();
     let run = lab.as_ref().and_then(|l| l.run.clone());
     let run_id = run.as_ref().map_or(0, |r| r.id);
     // Graded once per run, on the tables as they were when it ran.

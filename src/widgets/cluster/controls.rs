@@ -15,6 +15,7 @@ use crate::widgets::experiments::setup::parse_whole;
 use crate::widgets::form::{bind, bind_select, bind_text};
 use lab::cluster::sched::ExecutorId;
 use lab::cluster_lab::{ClusterCommand, ClusterLab, JobKind};
+use crate::widgets::hooks::{use_refusal, use_text, use_text_with};
 use yew::prelude::*;
 
 /// Example queries, each a shape Spark plans differently: (button, what it shows, query). With
@@ -118,21 +119,21 @@ fn last_query(lab: Option<&ClusterLab>) -> String {
 #[component]
 pub fn ClusterControls() -> Html {
     let session = crate::widgets::use_lab();
-    let shape_refusal = use_state(|| None::<(String, String)>);
-    let sql_refusal = use_state(|| None::<(String, String)>);
-    let fault_refusal = use_state(|| None::<(String, String)>);
+    let shape_refusal = use_refusal();
+    let sql_refusal = use_refusal();
+    let fault_refusal = use_refusal();
     let now = |read: fn(&ClusterLab) -> String| -> String {
         session.view.cluster_lab().map_or_else(String::new, read)
     };
-    let executors = use_state(|| now(|l| l.settings().executors.to_string()));
-    let cores = use_state(|| now(|l| l.settings().cores_per_executor.to_string()));
-    let partitions = use_state(|| now(|l| l.settings().sql.shuffle_partitions.to_string()));
+    let executors = use_text_with(&|| now(|l| l.settings().executors.to_string()));
+    let cores = use_text_with(&|| now(|l| l.settings().cores_per_executor.to_string()));
+    let partitions = use_text_with(&|| now(|l| l.settings().sql.shuffle_partitions.to_string()));
     let threshold =
-        use_state(|| now(|l| threshold_text(l.settings().sql.broadcast_threshold_bytes)));
-    let cache_table = use_state(|| "page_views".to_string());
-    let query = use_state(|| last_query(session.view.cluster_lab()));
-    let fault_executor = use_state(|| "0".to_string());
-    let slow_speed = use_state(|| "25".to_string());
+        use_text_with(&|| now(|l| threshold_text(l.settings().sql.broadcast_threshold_bytes)));
+    let cache_table = use_text("page_views");
+    let query = use_text_with(&|| last_query(session.view.cluster_lab()));
+    let fault_executor = use_text("0");
+    let slow_speed = use_text("25");
     // The fields follow the lab when its settings change another way (a lesson's steps, a
     // scrub, a share link), so they never show a value the cluster does not run with.
     {

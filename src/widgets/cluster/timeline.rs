@@ -11,6 +11,7 @@ use super::{job_attempts, job_cluster, no_cluster_lab, no_job_yet, stage_class, 
 use crate::widgets::form::bind_select;
 use lab::cluster::sched::{AttemptState, Cluster, ExecutorView, TaskAttempt};
 use lab::cluster_lab::{ClusterLab, LabJob};
+use crate::widgets::hooks::{use_text};
 use yew::prelude::*;
 
 /// The narrowest the chart's track gets, in CSS pixels (below, the widget scrolls).
@@ -185,7 +186,7 @@ fn chart(lab: &ClusterLab, job: &LabJob, picker: Html) -> Html {
 pub fn ClusterTimeline() -> Html {
     let session = crate::widgets::use_lab();
     // The job shown, by its place in the lab's list: the latest unless the learner picked one.
-    let picked = use_state(String::new);
+    let picked = use_text("");
     let Some(lab) = session.view.cluster_lab() else {
         return no_cluster_lab();
     };

@@ -10,13 +10,14 @@ use crate::widgets::form::bind;
 use lab::experiment_lab::analysis::ALPHA;
 use lab::experiment_lab::command::ExperimentCommand;
 use lab::experiment_lab::PLANNED_POWER;
+use crate::widgets::hooks::{use_refusal, use_text_with};
 use yew::prelude::*;
 
 #[component]
 pub fn ExperimentPower() -> Html {
     let session = crate::widgets::use_lab();
-    let refusal = use_state(|| None::<(String, String)>);
-    let days = use_state(|| {
+    let refusal = use_refusal();
+    let days = use_text_with(&|| {
         session
             .view
             .experiments()

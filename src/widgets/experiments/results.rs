@@ -17,6 +17,7 @@ use super::{
 use lab::experiment_lab::analysis::{ResultRow, Results, CHANCE_TO_WIN_THRESHOLD};
 use lab::experiment_lab::command::{Correction, Engine, ExpMetric, ExperimentCommand, LiftKind};
 use lab::experiment_lab::{ExperimentLab, Setup, HOURS_PER_DAY};
+use crate::widgets::hooks::{use_refusal};
 use yew::prelude::*;
 
 /// The SRM check's threshold, as GrowthBook's default.
@@ -412,7 +413,7 @@ fn history_chart(experiment: &ExperimentLab, setup: &Setup) -> Html {
 #[component]
 pub fn ExperimentResults() -> Html {
     let session = crate::widgets::use_lab();
-    let refusal = use_state(|| None::<(String, String)>);
+    let refusal = use_refusal();
     let Some(experiment) = session.view.experiments() else {
         return no_experiment();
     };

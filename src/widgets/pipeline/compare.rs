@@ -13,6 +13,7 @@ use lab::pipeline_lab::command::Strategy;
 use lab::timeline::Timeline;
 use std::rc::Rc;
 use web_sys::HtmlSelectElement;
+use crate::widgets::hooks::{use_refusal};
 use yew::prelude::*;
 
 /// A setting of the fork: its id, its label, and its choices as (value, text).
@@ -108,7 +109,7 @@ pub fn PipelineCompare() -> Html {
     let selects: Rc<Vec<NodeRef>> = use_memo((), |()| {
         SETTINGS.iter().map(|_| NodeRef::default()).collect()
     });
-    let error = use_state(|| None::<(String, String)>);
+    let error = use_refusal();
     let made = use_state(|| None::<Made>);
     let on_fork = {
         let (session, error, made, selects) = (

@@ -16,6 +16,7 @@ use lab::broker::node::Link;
 use lab::broker::BrokerId;
 use lab::pipeline_lab::command::{PipelineCommand, SkewFeature, TrainJoin};
 use lab::state::Command;
+use crate::widgets::hooks::{use_refusal};
 use yew::prelude::*;
 
 /// The topic whose partition 0's leader the broker buttons act on.
@@ -62,7 +63,7 @@ fn first_cut(cluster: &Cluster) -> Option<BrokerId> {
 #[component]
 pub fn PipelineFaults() -> Html {
     let session = crate::widgets::use_lab();
-    let refusal = use_state(|| None::<(String, String)>);
+    let refusal = use_refusal();
     let Some(pipeline) = session.view.pipeline() else {
         return no_pipeline();
     };

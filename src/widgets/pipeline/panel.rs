@@ -19,6 +19,7 @@ use lab::pipeline_lab::graph::NodeId;
 use lab::pipeline_lab::model::{ModelVersion, OfflineScore};
 use lab::pipeline_lab::PipelineLab;
 use lab::state::Command;
+use crate::widgets::hooks::{use_refusal};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -29,7 +30,7 @@ pub struct NodePanelProps {
 #[component]
 pub fn NodePanel(props: &NodePanelProps) -> Html {
     let session = crate::widgets::use_lab();
-    let refusal = use_state(|| None::<(String, String)>);
+    let refusal = use_refusal();
     let Some(pipeline) = session.view.pipeline() else {
         return no_pipeline();
     };

@@ -8,6 +8,7 @@ use crate::charts::{self, XAxis};
 use crate::theme::Theme;
 use lab::sql::{DataType, Table, Value};
 use web_sys::HtmlCanvasElement;
+use crate::widgets::hooks::{use_message};
 use yew::prelude::*;
 
 /// Bars drawn at most (the first rows in the grid's order).
@@ -105,7 +106,7 @@ pub fn ResultChart(props: &ResultChartProps) -> Html {
     let lab = use_sql();
     let canvas = use_node_ref();
     let chosen = use_state(|| None::<ChartKind>);
-    let error = use_state(|| None::<String>);
+    let error = use_message();
     let theme = use_context::<UseStateHandle<Theme>>().map_or(Theme::Light, |t| *t);
     let run = lab.run.clone();
     let run_id = run.as_ref().map_or(0, |r| r.id);
