@@ -6,8 +6,8 @@ use crate::files::download;
 use crate::lessons::catalog;
 use crate::progress::{self, MetBy, Progress, ProgressAction, ProgressHandle};
 use crate::route::Route;
-use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use crate::widgets::hooks::{use_flag, use_text};
+use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 use yew_router::prelude::*;
 

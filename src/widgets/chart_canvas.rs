@@ -4,10 +4,10 @@
 
 use crate::charts::{self, Palette};
 use crate::theme::Theme;
+use crate::widgets::hooks::use_message;
 use lab::state::Lab;
 use std::rc::Rc;
 use web_sys::HtmlCanvasElement;
-use crate::widgets::hooks::{use_message};
 use yew::prelude::*;
 
 /// Draws with `draw(canvas, state, palette, scale)` and returns the last drawing error, if any.

@@ -2,10 +2,10 @@
 //! source. Input is checked at the field before anything is sent; the core checks again.
 
 use crate::store::LabAction;
+use crate::widgets::hooks::{use_message, use_text, use_text_with};
 use lab::state::Command;
 use lab::stream::{check_source_name, SourceId, CHANCE_PERMILLE_MAX, EMIT_COUNT_MAX};
 use web_sys::HtmlInputElement;
-use crate::widgets::hooks::{use_message, use_text, use_text_with};
 use yew::prelude::*;
 
 /// Parses a chance typed as a percentage ("12.5") into permille, or says why not.

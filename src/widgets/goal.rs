@@ -4,10 +4,10 @@
 
 use crate::progress::{MetBy, ProgressAction, ProgressHandle};
 use crate::store::LabHandle;
+use crate::widgets::hooks::use_flag;
 use lab::check::Verdict;
 use lab::lesson::CheckSpec;
 use std::rc::Rc;
-use crate::widgets::hooks::{use_flag};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]

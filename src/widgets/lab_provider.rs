@@ -3,10 +3,10 @@
 //! the session's notice as a toast, and provides the session to the widgets inside.
 
 use crate::store::{LabAction, LabHandle, LabSession};
+use crate::widgets::hooks::use_flag;
 use gloo_timers::callback::Interval;
 use lab::state::LabConfig;
 use wasm_bindgen::JsCast;
-use crate::widgets::hooks::{use_flag};
 use yew::prelude::*;
 
 /// Fastest redraw while playing, in milliseconds between timer fires.

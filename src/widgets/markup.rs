@@ -18,9 +18,19 @@ fn tagged(tag: &'static str, class: &'static str, child: Html) -> Html {
 
 /// A table's column headings: `<th scope="col" class="class">text</th>` for each
 /// `(class, text)`.
-pub fn column_heads(columns: &[(&'static str, &'static str)]) -> Html {
+pub fn column_heads(columns: &[(&'static str, &str)]) -> Html {
     columns
         .iter()
         .map(|(class, text)| html! { <th scope="col" class={*class}>{ *text }</th> })
         .collect()
+}
+
+/// Headings without a scope: `<th>text</th>` for each text.
+pub fn plain_heads(texts: &[&str]) -> Html {
+    texts.iter().map(|text| el("th", "", *text)).collect()
+}
+
+/// One labelled fact of a `<dl>`: `<div><dt>label</dt><dd class="class">value</dd></div>`.
+pub fn fact(label: &str, class: &'static str, value: String) -> Html {
+    html! { <div><dt>{ label }</dt>{ el("dd", class, value) }</div> }
 }

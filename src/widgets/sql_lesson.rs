@@ -25,13 +25,13 @@ use super::sql::store::{SqlAction, SqlHandle};
 use super::sql::trace::TraceView;
 use super::sql::{mini_table, rows_text, SqlProvider};
 use super::use_lab;
+use crate::widgets::hooks::use_flag;
 use lab::lesson::sql::{grade_result, verdict_summary, SqlVerdict};
 use lab::lesson::SqlCheckSpec;
 use lab::sql::datasets::Size;
 use lab::sql::grade::Grade;
 use lab::sql::{Field, Table, Value};
 use std::rc::Rc;
-use crate::widgets::hooks::{use_flag};
 use yew::prelude::*;
 
 /// Rows of an example's result shown under it.

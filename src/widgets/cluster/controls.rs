@@ -13,9 +13,9 @@ use super::{no_cluster_lab, refusal_view, send_on_click, try_send, Refusal};
 use crate::store::LabHandle;
 use crate::widgets::experiments::setup::parse_whole;
 use crate::widgets::form::{bind, bind_select, bind_text};
+use crate::widgets::hooks::{use_refusal, use_text, use_text_with};
 use lab::cluster::sched::ExecutorId;
 use lab::cluster_lab::{ClusterCommand, ClusterLab, JobKind};
-use crate::widgets::hooks::{use_refusal, use_text, use_text_with};
 use yew::prelude::*;
 
 /// Example queries, each a shape Spark plans differently: (button, what it shows, query). With
@@ -49,11 +49,12 @@ pub const EXAMPLE_QUERIES: &[(&str, &str, &str)] = &[
 const SLOW_SPEEDS_PERCENT: &[u16] = &[50, 25, 10, 100];
 
 /// Sends the command a closure builds from the fields (a parse error is refused like the lab's).
+/// The closure is boxed so that one copy of this button serves every field.
 fn parsed_button(
     session: &LabHandle,
     refusal: &UseStateHandle<Refusal>,
     (class, text): (&'static str, String),
-    build: impl Fn() -> Result<ClusterCommand, (String, String)> + 'static,
+    build: Box<dyn Fn() -> Result<ClusterCommand, (String, String)>>,
 ) -> Html {
     let (session, refusal) = (session.clone(), refusal.clone());
     let onclick = Callback::from(move |_: MouseEvent| {
@@ -173,11 +174,11 @@ pub fn ClusterControls() -> Html {
             &session,
             &shape_refusal,
             ("dx-executors-set", "Set".into()),
-            move || {
+            Box::new(move || {
                 Ok(ClusterCommand::Executors(
                     parse_whole(&executors, "executor count", (1, 16))? as u16,
                 ))
-            },
+            }),
         )
     };
     let set_cores = {
@@ -186,11 +187,11 @@ pub fn ClusterControls() -> Html {
             &session,
             &shape_refusal,
             ("dx-cores-set", "Set".into()),
-            move || {
+            Box::new(move || {
                 Ok(ClusterCommand::Cores(
                     parse_whole(&cores, "cores per executor", (1, 8))? as u16,
                 ))
-            },
+            }),
         )
     };
     let set_partitions = {
@@ -199,11 +200,11 @@ pub fn ClusterControls() -> Html {
             &session,
             &shape_refusal,
             ("dx-partitions-set", "Set".into()),
-            move || {
+            Box::new(move || {
                 Ok(ClusterCommand::Partitions(
                     parse_whole(&partitions, "partition count", (1, 64))? as u16,
                 ))
-            },
+            }),
         )
     };
     let set_threshold = {
@@ -212,7 +213,7 @@ pub fn ClusterControls() -> Html {
             &session,
             &shape_refusal,
             ("dx-threshold-set", "Set".into()),
-            move || Ok(ClusterCommand::BroadcastThreshold(parse_bytes(&threshold)?)),
+            Box::new(move || Ok(ClusterCommand::BroadcastThreshold(parse_bytes(&threshold)?))),
         )
     };
     let cached = &settings.sql.cached;
@@ -245,7 +246,7 @@ pub fn ClusterControls() -> Html {
             &session,
             &sql_refusal,
             ("primary dx-sql-run", "Run on the cluster".into()),
-            move || Ok(ClusterCommand::Sql(query.trim().to_string())),
+            Box::new(move || Ok(ClusterCommand::Sql(query.trim().to_string()))),
         )
     };
     let examples = EXAMPLE_QUERIES.iter().map(|(name, shows, sql)| {
@@ -266,12 +267,12 @@ pub fn ClusterControls() -> Html {
             &session,
             &fault_refusal,
             ("dx-slow", format!("Make executor {chosen} slow")),
-            move || {
+            Box::new(move || {
                 Ok(ClusterCommand::Slow {
                     executor: ExecutorId(chosen),
                     speed_percent: parse_whole(&speed, "speed (%)", (1, 100))? as u16,
                 })
-            },
+            }),
         )
     };
     html! {

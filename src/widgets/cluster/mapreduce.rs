@@ -14,12 +14,12 @@ use super::format::{error_line, without_line_prefix};
 use super::{no_cluster_lab, try_send, Refusal};
 use crate::widgets::experiments::setup::parse_whole;
 use crate::widgets::form::{bind, bind_text};
+use crate::widgets::hooks::{use_refusal, use_text_with};
 use lab::cluster::mapreduce::{Partitioner, EXAMPLES};
 use lab::cluster_lab::{ClusterCommand, ClusterLab, JobKind, MapReduceSpec};
 use std::cell::Cell;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlTextAreaElement;
-use crate::widgets::hooks::{use_refusal, use_text_with};
 use yew::prelude::*;
 
 /// A change a select makes to the form, given the option picked.

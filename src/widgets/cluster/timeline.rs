@@ -9,9 +9,9 @@ use super::format::{bytes_text, state_class, state_text, task_name};
 use super::layout::{axis_ticks, bar_percent, gantt_span, gantt_width_px};
 use super::{job_attempts, job_cluster, no_cluster_lab, no_job_yet, stage_class, task_spec};
 use crate::widgets::form::bind_select;
+use crate::widgets::hooks::use_text;
 use lab::cluster::sched::{AttemptState, Cluster, ExecutorView, TaskAttempt};
 use lab::cluster_lab::{ClusterLab, LabJob};
-use crate::widgets::hooks::{use_text};
 use yew::prelude::*;
 
 /// The narrowest the chart's track gets, in CSS pixels (below, the widget scrolls).

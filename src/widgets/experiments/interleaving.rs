@@ -7,12 +7,12 @@
 use super::setup::parse_whole;
 use super::{count, fixed, no_experiment, refusal_view, try_send};
 use crate::widgets::form::bind;
+use crate::widgets::hooks::{use_refusal, use_text};
 use lab::experiment_lab::command::{ExperimentCommand, NOISE_CENTI_MAX};
 use lab::experiment_lab::side::InterleavingView;
 use lab::experiments::interleaving::comparison::{users_ratio, Decision, InterleavedSession};
 use lab::experiments::interleaving::credit::Outcome;
 use lab::experiments::interleaving::team_draft::{ItemId, Team};
-use crate::widgets::hooks::{use_refusal, use_text};
 use yew::prelude::*;
 
 /// A team's badge: the letter in a circle (A) or a square (B).

@@ -6,11 +6,11 @@
 use super::setup::parse_whole;
 use super::{count, no_experiment, percent, refusal_view, try_send};
 use crate::widgets::form::bind;
+use crate::widgets::hooks::{use_refusal, use_text};
 use lab::experiment_lab::analysis::ALPHA;
 use lab::experiment_lab::command::{
     ExperimentCommand, PEEKING_DAYS_MAX, PEEKING_TESTS_MAX, PEEKING_USERS_MAX,
 };
-use crate::widgets::hooks::{use_refusal, use_text};
 use yew::prelude::*;
 
 /// One reading's bar: the share of tests that declared a winner.

@@ -14,10 +14,11 @@ use super::{
     arm_class, arm_label, choice_group, count, fixed, no_experiment, p_value_text, percent,
     refusal_view, signed, signed_percent, small_p_text,
 };
+use crate::widgets::hooks::use_refusal;
+use crate::widgets::markup::column_heads;
 use lab::experiment_lab::analysis::{ResultRow, Results, CHANCE_TO_WIN_THRESHOLD};
 use lab::experiment_lab::command::{Correction, Engine, ExpMetric, ExperimentCommand, LiftKind};
 use lab::experiment_lab::{ExperimentLab, Setup, HOURS_PER_DAY};
-use crate::widgets::hooks::{use_refusal};
 use yew::prelude::*;
 
 /// The SRM check's threshold, as GrowthBook's default.
@@ -457,18 +458,20 @@ pub fn ExperimentResults() -> Html {
                 <table class="ex-results-table">
                     <caption class="visually-hidden">{ "Each metric for each treatment arm against control" }</caption>
                     <colgroup>
-                        <col class="ex-col-metric" /><col class="ex-col-arm" /><col class="ex-col-value" /><col class="ex-col-value" />
-                        <col class="ex-col-lift" /><col class="ex-col-evidence" /><col class="ex-col-result" />
+                        { for ["ex-col-metric", "ex-col-arm", "ex-col-value", "ex-col-value", "ex-col-lift", "ex-col-evidence", "ex-col-result"]
+                            .map(|class| html! { <col class={class} /> }) }
                     </colgroup>
                     <thead>
                         <tr>
-                            <th scope="col">{ "Metric" }</th>
-                            <th scope="col">{ "Arm" }</th>
-                            <th scope="col" class="ex-num">{ "Control" }</th>
-                            <th scope="col" class="ex-num">{ "Arm value" }</th>
-                            <th scope="col">{ format!("Lift ({}) and 95% interval", setup.lift.as_str()) }</th>
-                            <th scope="col" class="ex-num">{ if setup.engine == Engine::Bayesian { "Chance to win" } else { "p-value" } }</th>
-                            <th scope="col">{ "Result" }</th>
+                            { column_heads(&[
+                                ("", "Metric"),
+                                ("", "Arm"),
+                                ("ex-num", "Control"),
+                                ("ex-num", "Arm value"),
+                                ("", &format!("Lift ({}) and 95% interval", setup.lift.as_str())),
+                                ("ex-num", if setup.engine == Engine::Bayesian { "Chance to win" } else { "p-value" }),
+                                ("", "Result"),
+                            ]) }
                         </tr>
                     </thead>
                     <tbody>

@@ -11,9 +11,9 @@ use super::{
     try_send,
 };
 use crate::widgets::form::{bind, bind_select};
+use crate::widgets::hooks::{use_refusal, use_text, use_text_with};
 use lab::experiment_lab::command::{ArmIndex, ExpMetric, ExperimentCommand};
 use lab::experiment_lab::Setup;
-use crate::widgets::hooks::{use_refusal, use_text, use_text_with};
 use yew::prelude::*;
 
 /// A whole number typed in a field, within `range`.

@@ -10,13 +10,13 @@
 use super::panel::next_model_name;
 use super::{command_button, no_pipeline, refusal_view, Refusal};
 use crate::store::{LabAction, LabHandle};
+use crate::widgets::hooks::use_refusal;
 use crate::widgets::try_send;
 use lab::broker::cluster::{BrokerCommand, Cluster};
 use lab::broker::node::Link;
 use lab::broker::BrokerId;
 use lab::pipeline_lab::command::{PipelineCommand, SkewFeature, TrainJoin};
 use lab::state::Command;
-use crate::widgets::hooks::{use_refusal};
 use yew::prelude::*;
 
 /// The topic whose partition 0's leader the broker buttons act on.

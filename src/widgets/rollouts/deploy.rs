@@ -5,9 +5,9 @@
 
 use super::{no_rollout, refusal_view, try_send, Refusal};
 use crate::widgets::form::{bind, bind_select};
+use crate::widgets::hooks::{use_refusal, use_text, use_text_with};
 use lab::rollout_lab::command::{Fault, RolloutCommand, VersionBehaviour};
 use lab::rollouts::monitor::DriftTarget;
-use crate::widgets::hooks::{use_refusal, use_text, use_text_with};
 use yew::prelude::*;
 
 /// A behaviour's fields as the form shows them: p50 ms, p99 ms, error %, quality %, decay %/h.

@@ -8,11 +8,11 @@
 //! the text becomes that spec again.
 
 use super::{no_rollout, refusal_view, try_send};
+use crate::widgets::hooks::{use_refusal, use_text, use_text_with};
 use gloo_timers::callback::Timeout;
 use lab::rollout_lab::command::RolloutCommand;
 use lab::rollout_lab::specs::EXAMPLES;
 use lab::rollout_lab::{parse_spec, SpecError};
-use crate::widgets::hooks::{use_refusal, use_text, use_text_with};
 use yew::prelude::*;
 
 /// How long typing must pause before the text is parsed, in milliseconds.

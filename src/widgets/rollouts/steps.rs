@@ -6,8 +6,8 @@
 //! tooltip; a click the lab still refuses is shown with its hint.
 
 use super::{clock, command_button, no_rollout, phase_badge, refusal_view};
+use crate::widgets::hooks::use_refusal;
 use lab::rollout_lab::command::RolloutCommand;
-use crate::widgets::hooks::{use_refusal};
 use yew::prelude::*;
 
 #[component]

@@ -6,9 +6,9 @@ use super::grid::GridOrder;
 use super::use_sql;
 use crate::charts::{self, XAxis};
 use crate::theme::Theme;
+use crate::widgets::hooks::use_message;
 use lab::sql::{DataType, Table, Value};
 use web_sys::HtmlCanvasElement;
-use crate::widgets::hooks::{use_message};
 use yew::prelude::*;
 
 /// Bars drawn at most (the first rows in the grid's order).

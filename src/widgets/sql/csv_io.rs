@@ -4,11 +4,11 @@
 use super::store::SqlAction;
 use super::use_sql;
 use crate::widgets::form::{bind, bind_text};
+use crate::widgets::hooks::{use_message, use_text};
 use lab::sql::csv::{from_csv, to_csv, CSV_BYTES_MAX};
 use lab::sql::{SqlError, Table};
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
-use crate::widgets::hooks::{use_message, use_text};
 use yew::prelude::*;
 
 /// The name of the downloaded result.

@@ -10,10 +10,10 @@
 use super::highlight::{offset_of, tokenize, TokenKind};
 use super::store::{Run, SqlAction};
 use super::use_sql;
+use crate::widgets::hooks::{use_flag, use_text_with};
 use gloo_timers::callback::Timeout;
 use lab::sql::{ErrorKind, SqlError};
 use web_sys::HtmlTextAreaElement;
-use crate::widgets::hooks::{use_flag, use_text_with};
 use yew::prelude::*;
 
 /// How long the button shows "Running…" before the query runs, so that the state paints before

@@ -7,8 +7,8 @@
 //! steps show their first rows and say so.
 
 use super::{format_count, mini_table, rows_text, use_sql};
+use crate::widgets::hooks::use_flag;
 use lab::sql::exec::{AsofTrace, TraceStep, TRACE_ROWS_MAX};
-use crate::widgets::hooks::{use_flag};
 use yew::prelude::*;
 
 /// Rows shown per step, and with "show more".
