@@ -34,3 +34,14 @@ pub fn plain_heads(texts: &[&str]) -> Html {
 pub fn fact(label: &str, class: &'static str, value: String) -> Html {
     html! { <div><dt>{ label }</dt>{ el("dd", class, value) }</div> }
 }
+
+/// An SVG `<text>` at (`x`, `y`), with `text-anchor` when `anchor` is given and `class` unless
+/// it is empty.
+pub fn svg_text(
+    (x, y): (AttrValue, AttrValue),
+    anchor: Option<&'static str>,
+    class: &'static str,
+    text: Html,
+) -> Html {
+    html! { <text x={x} y={y} text-anchor={anchor} class={class}>{ text }</text> }
+}

@@ -12,7 +12,7 @@ use super::setup::parse_whole;
 use super::{count, fixed, no_experiment, percent, refusal_view, send_on_click, try_send};
 use crate::widgets::form::{bind, bind_select};
 use crate::widgets::hooks::{use_refusal, use_text};
-use crate::widgets::markup::{column_heads, el};
+use crate::widgets::markup::{column_heads, el, svg_text};
 use lab::experiment_lab::command::{BanditPolicy, ExperimentCommand, PULLS_PER_TICK_MAX};
 use lab::experiment_lab::side::{AllocationKind, BanditView};
 use lab::sim::special::ln_beta;
@@ -182,7 +182,7 @@ fn posteriors(bandit: &BanditView) -> Html {
             html! {
                 <g class={classes!("ex-posterior", arm_class(i))}>
                     <path d={d}><title>{ format!("arm {}: Beta({}, {})", i + 1, fixed(*a, 0), fixed(*b, 0)) }</title></path>
-                    <text x={format!("{:.1}", px(label_x.clamp(0.0, x_hi)))} y="10" text-anchor="middle">{ (i + 1).to_string() }</text>
+                    { svg_text((format!("{:.1}", px(label_x.clamp(0.0, x_hi))).into(), "10".into()), Some("middle"), "", (i + 1).to_string().into()) }
                 </g>
             }
         })
@@ -195,9 +195,9 @@ fn posteriors(bandit: &BanditView) -> Html {
             { for bandit.rates.iter().enumerate().map(|(i, r)| html! {
                 <line class={classes!("ex-rate-tick", arm_class(i))} x1={format!("{:.1}", px(*r))} x2={format!("{:.1}", px(*r))} y1={BOTTOM.to_string()} y2={(BOTTOM + 5.0).to_string()} />
             }) }
-            <text x={LEFT.to_string()} y={(H - 3.0).to_string()}>{ "0%" }</text>
-            <text x={(W - LEFT).to_string()} y={(H - 3.0).to_string()} text-anchor="end">{ percent(x_hi, 1) }</text>
-            <text x={(W / 2.0).to_string()} y={(H - 3.0).to_string()} text-anchor="middle">{ "success rate (ticks: true rates)" }</text>
+            { svg_text((LEFT.to_string().into(), (H - 3.0).to_string().into()), None, "", "0%".into()) }
+            { svg_text(((W - LEFT).to_string().into(), (H - 3.0).to_string().into()), Some("end"), "", percent(x_hi, 1).into()) }
+            { svg_text(((W / 2.0).to_string().into(), (H - 3.0).to_string().into()), Some("middle"), "", "success rate (ticks: true rates)".into()) }
         </svg>
     }
 }

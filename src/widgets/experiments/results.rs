@@ -15,7 +15,7 @@ use super::{
     refusal_view, signed, signed_percent, small_p_text,
 };
 use crate::widgets::hooks::use_refusal;
-use crate::widgets::markup::column_heads;
+use crate::widgets::markup::{column_heads, svg_text};
 use lab::experiment_lab::analysis::{ResultRow, Results, CHANCE_TO_WIN_THRESHOLD};
 use lab::experiment_lab::command::{Correction, Engine, ExpMetric, ExperimentCommand, LiftKind};
 use lab::experiment_lab::{ExperimentLab, Setup, HOURS_PER_DAY};
@@ -131,9 +131,9 @@ fn interval_bar(row: &ResultRow, setup: &Setup, scale: f64, state: &'static str)
         <svg class={classes!("ex-interval", format!("ex-{state}"))} viewBox={format!("0 0 {W} 26")} preserveAspectRatio="xMinYMid meet" role="img" aria-label={described}>
             <line class="ex-axis" x1={PAD.to_string()} x2={(W - PAD).to_string()} y1="11" y2="11" />
             <line class="ex-zero" x1={format!("{:.1}", x(0.0))} x2={format!("{:.1}", x(0.0))} y1="2" y2="20" />
-            <text x={format!("{:.1}", x(0.0))} y="25.5" text-anchor="middle">{ "0" }</text>
-            <text x="1" y="14">{ end(-scale) }</text>
-            <text x={(W - 1.0).to_string()} y="14" text-anchor="end">{ end(scale) }</text>
+            { svg_text((format!("{:.1}", x(0.0)).into(), "25.5".into()), Some("middle"), "", "0".into()) }
+            { svg_text(("1".into(), "14".into()), None, "", end(-scale).into()) }
+            { svg_text(((W - 1.0).to_string().into(), "14".into()), Some("end"), "", end(scale).into()) }
             if row.ready {
                 <rect class="ex-ci" x={format!("{:.1}", x(row.ci[0]))} y="6" height="10" rx="3"
                     width={format!("{:.1}", (x(row.ci[1]) - x(row.ci[0])).max(1.5))} />
