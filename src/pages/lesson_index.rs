@@ -6,6 +6,7 @@ use crate::files::download;
 use crate::lessons::catalog;
 use crate::progress::{self, MetBy, Progress, ProgressAction, ProgressHandle};
 use crate::route::Route;
+use crate::widgets::hooks::{use_flag, use_text};
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -13,8 +14,8 @@ use yew_router::prelude::*;
 #[component]
 fn ProgressPanel() -> Html {
     let progress = use_context::<ProgressHandle>().expect("the app provides progress");
-    let import_text = use_state(String::new);
-    let confirm_forget = use_state(|| false);
+    let import_text = use_text("");
+    let confirm_forget = use_flag();
     let on_export = {
         let progress = progress.clone();
         Callback::from(move |_: MouseEvent| {

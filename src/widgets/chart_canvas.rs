@@ -4,6 +4,7 @@
 
 use crate::charts::{self, Palette};
 use crate::theme::Theme;
+use crate::widgets::hooks::use_message;
 use lab::state::Lab;
 use std::rc::Rc;
 use web_sys::HtmlCanvasElement;
@@ -27,7 +28,7 @@ where
     D: Fn(HtmlCanvasElement, &Lab, Palette, f64) -> Result<(), String> + 'static,
 {
     let session = super::use_lab();
-    let error = use_state(|| None::<String>);
+    let error = use_message();
     let theme = use_context::<UseStateHandle<Theme>>().map_or(Theme::Light, |t| *t);
     let refresh = session.refresh_key(charts::REFRESH_EVERY_WHILE_PLAYING);
     let view: Rc<Lab> = session.view.clone();
@@ -52,7 +53,7 @@ where
     I: PartialEq + 'static,
     D: Fn(HtmlCanvasElement, &I, Palette, f64) -> Result<(), String> + 'static,
 {
-    let error = use_state(|| None::<String>);
+    let error = use_message();
     let theme = use_context::<UseStateHandle<Theme>>().map_or(Theme::Light, |t| *t);
     {
         let error = error.clone();

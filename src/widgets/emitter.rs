@@ -2,6 +2,7 @@
 //! source. Input is checked at the field before anything is sent; the core checks again.
 
 use crate::store::LabAction;
+use crate::widgets::hooks::{use_message, use_text, use_text_with};
 use lab::state::Command;
 use lab::stream::{check_source_name, SourceId, CHANCE_PERMILLE_MAX, EMIT_COUNT_MAX};
 use web_sys::HtmlInputElement;
@@ -40,9 +41,9 @@ struct SourceRowProps {
 #[component]
 fn SourceRow(props: &SourceRowProps) -> Html {
     let session = super::use_lab();
-    let count = use_state(|| "1".to_string());
-    let chance = use_state(|| format!("{:.1}", f64::from(props.chance_permille) / 10.0));
-    let error = use_state(|| None::<String>);
+    let count = use_text("1");
+    let chance = use_text_with(&|| format!("{:.1}", f64::from(props.chance_permille) / 10.0));
+    let error = use_message();
     {
         // Follow the lab when the chance changes elsewhere (scrubbing, another widget).
         let chance = chance.clone();
@@ -109,8 +110,8 @@ fn SourceRow(props: &SourceRowProps) -> Html {
 #[component]
 pub fn Emitter() -> Html {
     let session = super::use_lab();
-    let new_name = use_state(String::new);
-    let name_error = use_state(|| None::<String>);
+    let new_name = use_text("");
+    let name_error = use_message();
     let on_add = {
         let (session, new_name, name_error) =
             (session.clone(), new_name.clone(), name_error.clone());

@@ -4,6 +4,7 @@
 
 use crate::progress::{MetBy, ProgressAction, ProgressHandle};
 use crate::store::LabHandle;
+use crate::widgets::hooks::use_flag;
 use lab::check::Verdict;
 use lab::lesson::CheckSpec;
 use std::rc::Rc;
@@ -18,8 +19,8 @@ pub struct GoalProps {
 #[component]
 pub fn Goal(props: &GoalProps) -> Html {
     let session = super::use_lab();
-    let show_hint = use_state(|| false);
-    let show_solution = use_state(|| false);
+    let show_hint = use_flag();
+    let show_solution = use_flag();
     use_solution_shown(&props.lesson, &props.check.id, *show_solution);
     let verdict = session.with_observation(|observation| props.check.evaluate(observation));
     let met_now = verdict == Verdict::Met;

@@ -1,6 +1,7 @@
 //! The journal: the ground truth the lab is replayed from. Seed, preset, the end of time, and
 //! every command with its tick (the newest first, the commands after the cursor greyed out).
 
+use crate::widgets::markup::fact;
 use lab::state::Command;
 use yew::prelude::*;
 
@@ -60,10 +61,10 @@ pub fn JournalView() -> Html {
         html! {
             <div class="journal-view">
                 <dl class="facts">
-                    <div><dt>{ "seed" }</dt><dd>{ config.seed.0 }</dd></div>
-                    <div><dt>{ "preset" }</dt><dd>{ config.preset.name() }</dd></div>
-                    <div><dt>{ "time reached" }</dt><dd>{ end.to_string() }</dd></div>
-                    <div><dt>{ "commands" }</dt><dd>{ entries.len() }</dd></div>
+                    { fact("seed", "", config.seed.0.to_string()) }
+                    { fact("preset", "", config.preset.name().to_string()) }
+                    { fact("time reached", "", end.to_string()) }
+                    { fact("commands", "", entries.len().to_string()) }
                 </dl>
                 if entries.is_empty() {
                     <p class="muted">{ "No commands yet: so far, the seed alone decides what happens." }</p>

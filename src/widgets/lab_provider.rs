@@ -3,6 +3,7 @@
 //! the session's notice as a toast, and provides the session to the widgets inside.
 
 use crate::store::{LabAction, LabHandle, LabSession};
+use crate::widgets::hooks::use_flag;
 use gloo_timers::callback::Interval;
 use lab::state::LabConfig;
 use wasm_bindgen::JsCast;
@@ -180,7 +181,7 @@ fn toast_lifetime_ms(is_error: bool) -> u32 {
 #[component]
 fn LabNotice() -> Html {
     let session = super::use_lab();
-    let held = use_state(|| false);
+    let held = use_flag();
     let can_undo = session.can_undo();
     {
         let session = session.clone();

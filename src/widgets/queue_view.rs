@@ -2,6 +2,7 @@
 //! messages, and the count of messages deleted by acknowledgement.
 
 use crate::store::LabAction;
+use crate::widgets::markup::column_heads;
 use lab::queue::{QueueCommand, QueueConsumerId};
 use lab::state::Command;
 use yew::prelude::*;
@@ -28,7 +29,7 @@ pub fn QueueView() -> Html {
                 if queue.ready.is_empty() { <span class="muted small">{ "empty: nothing left to read, by anyone" }</span> }
             </div>
             <table class="members">
-                <thead><tr><th scope="col">{ "consumer" }</th><th scope="col">{ "unacked" }</th><th scope="col">{ "acked" }</th><th scope="col">{ "actions" }</th></tr></thead>
+                <thead><tr>{ column_heads(&[("", "consumer"), ("", "unacked"), ("", "acked"), ("", "actions")]) }</tr></thead>
                 <tbody>
                     { for queue.consumers.values().map(|c| html! {
                         <tr class={classes!((!c.alive).then_some("member-down"))}>

@@ -25,6 +25,7 @@ use super::sql::store::{SqlAction, SqlHandle};
 use super::sql::trace::TraceView;
 use super::sql::{mini_table, rows_text, SqlProvider};
 use super::use_lab;
+use crate::widgets::hooks::use_flag;
 use lab::lesson::sql::{grade_result, verdict_summary, SqlVerdict};
 use lab::lesson::SqlCheckSpec;
 use lab::sql::datasets::Size;
@@ -258,8 +259,8 @@ fn explanation(verdict: &SqlVerdict, fields: &[Field]) -> Html {
 #[component]
 pub fn SqlGoal(props: &SqlGoalProps) -> Html {
     let lab = use_sql_lab();
-    let show_hint = use_state(|| false);
-    let show_solution = use_state(|| false);
+    let show_hint = use_flag();
+    let show_solution = use_flag();
     let run = lab.as_ref().and_then(|l| l.run.clone());
     let run_id = run.as_ref().map_or(0, |r| r.id);
     // Graded once per run, on the tables as they were when it ran.

@@ -1,6 +1,7 @@
 //! The sources and their recent events as lanes over the last ticks: one row per source, one
 //! cell per tick, filled where the source emitted (outlined where it was by hand).
 
+use crate::widgets::markup::column_heads;
 use lab::state::Event;
 use std::collections::BTreeMap;
 use yew::prelude::*;
@@ -30,10 +31,7 @@ pub fn StreamView() -> Html {
             <table class="lanes" aria-label={format!("Events per source over ticks {first} to {now}")}>
                 <thead>
                     <tr>
-                        <th scope="col">{ "source" }</th>
-                        <th scope="col" class="num">{ "chance" }</th>
-                        <th scope="col" class="num">{ "events" }</th>
-                        <th scope="col" class="lane-head">{ format!("ticks {first}–{now}") }</th>
+                        { column_heads(&[("", "source"), ("num", "chance"), ("num", "events"), ("lane-head", &format!("ticks {first}–{now}"))]) }
                     </tr>
                 </thead>
                 <tbody>

@@ -13,6 +13,7 @@ use super::{no_cluster_lab, refusal_view, send_on_click, try_send, Refusal};
 use crate::store::LabHandle;
 use crate::widgets::experiments::setup::parse_whole;
 use crate::widgets::form::{bind, bind_select, bind_text};
+use crate::widgets::hooks::{use_refusal, use_text, use_text_with};
 use lab::cluster::sched::ExecutorId;
 use lab::cluster_lab::{ClusterCommand, ClusterLab, JobKind};
 use yew::prelude::*;
@@ -48,11 +49,12 @@ pub const EXAMPLE_QUERIES: &[(&str, &str, &str)] = &[
 const SLOW_SPEEDS_PERCENT: &[u16] = &[50, 25, 10, 100];
 
 /// Sends the command a closure builds from the fields (a parse error is refused like the lab's).
+/// The closure is boxed so that one copy of this button serves every field.
 fn parsed_button(
     session: &LabHandle,
     refusal: &UseStateHandle<Refusal>,
     (class, text): (&'static str, String),
-    build: impl Fn() -> Result<ClusterCommand, (String, String)> + 'static,
+    build: Box<dyn Fn() -> Result<ClusterCommand, (String, String)>>,
 ) -> Html {
     let (session, refusal) = (session.clone(), refusal.clone());
     let onclick = Callback::from(move |_: MouseEvent| {
@@ -118,21 +120,21 @@ fn last_query(lab: Option<&ClusterLab>) -> String {
 #[component]
 pub fn ClusterControls() -> Html {
     let session = crate::widgets::use_lab();
-    let shape_refusal = use_state(|| None::<(String, String)>);
-    let sql_refusal = use_state(|| None::<(String, String)>);
-    let fault_refusal = use_state(|| None::<(String, String)>);
+    let shape_refusal = use_refusal();
+    let sql_refusal = use_refusal();
+    let fault_refusal = use_refusal();
     let now = |read: fn(&ClusterLab) -> String| -> String {
         session.view.cluster_lab().map_or_else(String::new, read)
     };
-    let executors = use_state(|| now(|l| l.settings().executors.to_string()));
-    let cores = use_state(|| now(|l| l.settings().cores_per_executor.to_string()));
-    let partitions = use_state(|| now(|l| l.settings().sql.shuffle_partitions.to_string()));
+    let executors = use_text_with(&|| now(|l| l.settings().executors.to_string()));
+    let cores = use_text_with(&|| now(|l| l.settings().cores_per_executor.to_string()));
+    let partitions = use_text_with(&|| now(|l| l.settings().sql.shuffle_partitions.to_string()));
     let threshold =
-        use_state(|| now(|l| threshold_text(l.settings().sql.broadcast_threshold_bytes)));
-    let cache_table = use_state(|| "page_views".to_string());
-    let query = use_state(|| last_query(session.view.cluster_lab()));
-    let fault_executor = use_state(|| "0".to_string());
-    let slow_speed = use_state(|| "25".to_string());
+        use_text_with(&|| now(|l| threshold_text(l.settings().sql.broadcast_threshold_bytes)));
+    let cache_table = use_text("page_views");
+    let query = use_text_with(&|| last_query(session.view.cluster_lab()));
+    let fault_executor = use_text("0");
+    let slow_speed = use_text("25");
     // The fields follow the lab when its settings change another way (a lesson's steps, a
     // scrub, a share link), so they never show a value the cluster does not run with.
     {
@@ -172,11 +174,11 @@ pub fn ClusterControls() -> Html {
             &session,
             &shape_refusal,
             ("dx-executors-set", "Set".into()),
-            move || {
+            Box::new(move || {
                 Ok(ClusterCommand::Executors(
                     parse_whole(&executors, "executor count", (1, 16))? as u16,
                 ))
-            },
+            }),
         )
     };
     let set_cores = {
@@ -185,11 +187,11 @@ pub fn ClusterControls() -> Html {
             &session,
             &shape_refusal,
             ("dx-cores-set", "Set".into()),
-            move || {
+            Box::new(move || {
                 Ok(ClusterCommand::Cores(
                     parse_whole(&cores, "cores per executor", (1, 8))? as u16,
                 ))
-            },
+            }),
         )
     };
     let set_partitions = {
@@ -198,11 +200,11 @@ pub fn ClusterControls() -> Html {
             &session,
             &shape_refusal,
             ("dx-partitions-set", "Set".into()),
-            move || {
+            Box::new(move || {
                 Ok(ClusterCommand::Partitions(
                     parse_whole(&partitions, "partition count", (1, 64))? as u16,
                 ))
-            },
+            }),
         )
     };
     let set_threshold = {
@@ -211,7 +213,7 @@ pub fn ClusterControls() -> Html {
             &session,
             &shape_refusal,
             ("dx-threshold-set", "Set".into()),
-            move || Ok(ClusterCommand::BroadcastThreshold(parse_bytes(&threshold)?)),
+            Box::new(move || Ok(ClusterCommand::BroadcastThreshold(parse_bytes(&threshold)?))),
         )
     };
     let cached = &settings.sql.cached;
@@ -244,7 +246,7 @@ pub fn ClusterControls() -> Html {
             &session,
             &sql_refusal,
             ("primary dx-sql-run", "Run on the cluster".into()),
-            move || Ok(ClusterCommand::Sql(query.trim().to_string())),
+            Box::new(move || Ok(ClusterCommand::Sql(query.trim().to_string()))),
         )
     };
     let examples = EXAMPLE_QUERIES.iter().map(|(name, shows, sql)| {
@@ -265,12 +267,12 @@ pub fn ClusterControls() -> Html {
             &session,
             &fault_refusal,
             ("dx-slow", format!("Make executor {chosen} slow")),
-            move || {
+            Box::new(move || {
                 Ok(ClusterCommand::Slow {
                     executor: ExecutorId(chosen),
                     speed_percent: parse_whole(&speed, "speed (%)", (1, 100))? as u16,
                 })
-            },
+            }),
         )
     };
     html! {

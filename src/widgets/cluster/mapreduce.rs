@@ -14,6 +14,7 @@ use super::format::{error_line, without_line_prefix};
 use super::{no_cluster_lab, try_send, Refusal};
 use crate::widgets::experiments::setup::parse_whole;
 use crate::widgets::form::{bind, bind_text};
+use crate::widgets::hooks::{use_refusal, use_text_with};
 use lab::cluster::mapreduce::{Partitioner, EXAMPLES};
 use lab::cluster_lab::{ClusterCommand, ClusterLab, JobKind, MapReduceSpec};
 use std::cell::Cell;
@@ -182,14 +183,14 @@ fn program_error(refusal: &Refusal, program: &str) -> Html {
 pub fn ClusterMapReduce() -> Html {
     let session = crate::widgets::use_lab();
     let form = use_state(|| first_form(session.view.cluster_lab()));
-    let refusal = use_state(|| None::<(String, String)>);
+    let refusal = use_refusal();
     // Escape frees the next Tab to leave the editor.
     let tab_leaves = use_mut_ref(|| Cell::new(false));
     // One state per text field, bound to the form on change.
-    let program = use_state(|| form.program.clone());
-    let reducers = use_state(|| form.reducers.clone());
-    let options = use_state(|| form.options.clone());
-    let key_fields = use_state(|| form.key_fields.clone());
+    let program = use_text_with(&|| form.program.clone());
+    let reducers = use_text_with(&|| form.reducers.clone());
+    let options = use_text_with(&|| form.options.clone());
+    let key_fields = use_text_with(&|| form.key_fields.clone());
     // The form follows the lab's last MapReduce job when it changes another way (a lesson's
     // steps, a scrub, a share link), so it shows the job the plan and the timeline show.
     {

@@ -7,6 +7,7 @@
 
 use super::format::bytes_text;
 use super::{latest_job, no_cluster_lab, no_job_yet};
+use crate::widgets::markup::column_heads;
 use crate::widgets::sql::mini_table;
 use lab::cluster::mapreduce::StreamingRun;
 use lab::cluster_lab::{ClusterLab, JobKind};
@@ -121,7 +122,7 @@ fn counters_view(run: &StreamingRun) -> Html {
         <div class="mini-table-wrap">
             <table class="mini-table dx-counters">
                 <caption class="small muted">{ format!("{} map tasks, {} reduce tasks", run.maps.len(), run.reduces.len()) }</caption>
-                <thead><tr><th scope="col">{ "Counter" }</th><th scope="col" class="num">{ "Value" }</th></tr></thead>
+                <thead><tr>{ column_heads(&[("", "Counter"), ("num", "Value")]) }</tr></thead>
                 <tbody>
                     { for rows.iter().map(|(name, value)| html! {
                         <tr data-counter={*name}><th scope="row">{ *name }</th><td class="num">{ value.clone() }</td></tr>

@@ -12,6 +12,7 @@ use super::layout::{
     dag_layout, edge_path, DagNode, BOX_WIDTH, LABEL_CHARS, LINES_MAX, LINE_HEIGHT,
 };
 use super::{job_attempts, job_cluster, latest_job, no_cluster_lab, no_job_yet, stage_class};
+use crate::widgets::markup::svg_text;
 use lab::cluster::mapreduce::Partitioner;
 use lab::cluster::sched::{AttemptState, Cluster, JobId};
 use lab::cluster_lab::{JobKind, LabJob};
@@ -194,9 +195,9 @@ pub fn ClusterStages() -> Html {
                 <g class="dx-edge" data-from={p.to_string()} data-to={child.id.to_string()}>
                     <title>{ format!("stage {p} → stage {}: {kind}, {}", child.id, bytes_text(bytes)) }</title>
                     <path class="dx-edge-line" d={edge_path((x1, y1), (x2, y2))} marker-end="url(#dx-arrow)" />
-                    <text x={(x1 + 6.0).to_string()} y={(y1 - 18.0).to_string()} class="dx-edge-kind">{ line1 }</text>
-                    <text x={(x1 + 6.0).to_string()} y={(y1 - 6.0).to_string()} class="dx-edge-kind">{ line2 }</text>
-                    <text x={(x1 + 6.0).to_string()} y={(y1 + 13.0).to_string()} class="dx-edge-bytes">{ bytes_text(bytes) }</text>
+                    { svg_text(((x1 + 6.0).to_string().into(), (y1 - 18.0).to_string().into()), None, "dx-edge-kind", line1.into()) }
+                    { svg_text(((x1 + 6.0).to_string().into(), (y1 - 6.0).to_string().into()), None, "dx-edge-kind", line2.into()) }
+                    { svg_text(((x1 + 6.0).to_string().into(), (y1 + 13.0).to_string().into()), None, "dx-edge-bytes", bytes_text(bytes).into()) }
                 </g>
             })
         })
@@ -221,10 +222,10 @@ pub fn ClusterStages() -> Html {
                 <title>{ b.operators.join("\n") }</title>
                 <rect class="dx-stage-box" x={x.to_string()} y={y.to_string()} width={BOX_WIDTH.to_string()} height={placed.height.to_string()} rx="6" />
                 <rect class="dx-stage-band" x={x.to_string()} y={y.to_string()} width="6" height={placed.height.to_string()} rx="3" />
-                <text x={(x + 12.0).to_string()} y={(y + 16.0).to_string()} class="dx-stage-title">{ format!("Stage {}", b.id) }</text>
-                <text x={(x + BOX_WIDTH - 8.0).to_string()} y={(y + 16.0).to_string()} class="dx-stage-state" text-anchor="end">{ state }</text>
+                { svg_text(((x + 12.0).to_string().into(), (y + 16.0).to_string().into()), None, "dx-stage-title", format!("Stage {}", b.id).into()) }
+                { svg_text(((x + BOX_WIDTH - 8.0).to_string().into(), (y + 16.0).to_string().into()), Some("end"), "dx-stage-state", state.into()) }
                 { for lines.iter().enumerate().map(|(i, (line, class))| html! {
-                    <text x={(x + 12.0).to_string()} y={(y + 32.0 + LINE_HEIGHT * i as f64).to_string()} class={*class}>{ cut_op(line) }</text>
+                    { svg_text(((x + 12.0).to_string().into(), (y + 32.0 + LINE_HEIGHT * i as f64).to_string().into()), None, class, cut_op(line).into()) }
                 }) }
                 <text x={(x + 12.0).to_string()} y={(y + placed.height - 8.0).to_string()} class="dx-stage-tasks">
                     { format!("{} tasks · {done_tasks} done", b.tasks) }

@@ -9,6 +9,7 @@ use super::format::{bytes_text, state_class, state_text, task_name};
 use super::layout::{axis_ticks, bar_percent, gantt_span, gantt_width_px};
 use super::{job_attempts, job_cluster, no_cluster_lab, no_job_yet, stage_class, task_spec};
 use crate::widgets::form::bind_select;
+use crate::widgets::hooks::use_text;
 use lab::cluster::sched::{AttemptState, Cluster, ExecutorView, TaskAttempt};
 use lab::cluster_lab::{ClusterLab, LabJob};
 use yew::prelude::*;
@@ -185,7 +186,7 @@ fn chart(lab: &ClusterLab, job: &LabJob, picker: Html) -> Html {
 pub fn ClusterTimeline() -> Html {
     let session = crate::widgets::use_lab();
     // The job shown, by its place in the lab's list: the latest unless the learner picked one.
-    let picked = use_state(String::new);
+    let picked = use_text("");
     let Some(lab) = session.view.cluster_lab() else {
         return no_cluster_lab();
     };

@@ -7,6 +7,7 @@
 //! changed without sticky bucketing).
 
 use super::{arm_class, arm_label, count, fixed, no_experiment};
+use crate::widgets::markup::svg_text;
 use lab::experiment_lab::command::ArmIndex;
 use lab::experiment_lab::{
     ExperimentLab, PlacedUser, Placement, HOLDOUT_KEY, NAMESPACE, OTHER_EXPERIMENT_KEY,
@@ -105,14 +106,14 @@ fn hash_line(experiment: &ExperimentLab, recent: &[&PlacedUser]) -> Html {
                     <g class={classes!("ex-range", arm_class(arm))} data-arm={a.to_string()}>
                         <rect x={format!("{:.1}", x_of(*start))} y="60" width={format!("{width:.1}")} height="16" />
                         if width > 34.0 {
-                            <text class="ex-range-text" x={format!("{:.1}", x_of(*start) + width / 2.0)} y="71.5" text-anchor="middle">{ arm_label(arm) }</text>
+                            { svg_text((format!("{:.1}", x_of(*start) + width / 2.0).into(), "71.5".into()), Some("middle"), "ex-range-text", arm_label(arm).into()) }
                         }
                     </g>
                 }
             }) }
             { for markers }
             { for [0.0, 0.25, 0.5, 0.75, 1.0].iter().map(|b| html! {
-                <text x={format!("{:.1}", x_of(*b))} y="90" text-anchor="middle">{ fixed(*b, 2) }</text>
+                { svg_text((format!("{:.1}", x_of(*b)).into(), "90".into()), Some("middle"), "", fixed(*b, 2).into()) }
             }) }
         </svg>
     }

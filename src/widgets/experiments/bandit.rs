@@ -11,6 +11,8 @@ use super::chart::{legend, lines, round_up, Axes, Line};
 use super::setup::parse_whole;
 use super::{count, fixed, no_experiment, percent, refusal_view, send_on_click, try_send};
 use crate::widgets::form::{bind, bind_select};
+use crate::widgets::hooks::{use_refusal, use_text};
+use crate::widgets::markup::{column_heads, el, svg_text};
 use lab::experiment_lab::command::{BanditPolicy, ExperimentCommand, PULLS_PER_TICK_MAX};
 use lab::experiment_lab::side::{AllocationKind, BanditView};
 use lab::sim::special::ln_beta;
@@ -180,7 +182,7 @@ fn posteriors(bandit: &BanditView) -> Html {
             html! {
                 <g class={classes!("ex-posterior", arm_class(i))}>
                     <path d={d}><title>{ format!("arm {}: Beta({}, {})", i + 1, fixed(*a, 0), fixed(*b, 0)) }</title></path>
-                    <text x={format!("{:.1}", px(label_x.clamp(0.0, x_hi)))} y="10" text-anchor="middle">{ (i + 1).to_string() }</text>
+                    { svg_text((format!("{:.1}", px(label_x.clamp(0.0, x_hi))).into(), "10".into()), Some("middle"), "", (i + 1).to_string().into()) }
                 </g>
             }
         })
@@ -193,9 +195,9 @@ fn posteriors(bandit: &BanditView) -> Html {
             { for bandit.rates.iter().enumerate().map(|(i, r)| html! {
                 <line class={classes!("ex-rate-tick", arm_class(i))} x1={format!("{:.1}", px(*r))} x2={format!("{:.1}", px(*r))} y1={BOTTOM.to_string()} y2={(BOTTOM + 5.0).to_string()} />
             }) }
-            <text x={LEFT.to_string()} y={(H - 3.0).to_string()}>{ "0%" }</text>
-            <text x={(W - LEFT).to_string()} y={(H - 3.0).to_string()} text-anchor="end">{ percent(x_hi, 1) }</text>
-            <text x={(W / 2.0).to_string()} y={(H - 3.0).to_string()} text-anchor="middle">{ "success rate (ticks: true rates)" }</text>
+            { svg_text((LEFT.to_string().into(), (H - 3.0).to_string().into()), None, "", "0%".into()) }
+            { svg_text(((W - LEFT).to_string().into(), (H - 3.0).to_string().into()), Some("end"), "", percent(x_hi, 1).into()) }
+            { svg_text(((W / 2.0).to_string().into(), (H - 3.0).to_string().into()), Some("middle"), "", "success rate (ticks: true rates)".into()) }
         </svg>
     }
 }
@@ -256,23 +258,24 @@ fn arms_table(bandit: &BanditView) -> Html {
     html! {
         <table class="ex-bandit-arms small">
             <thead><tr>
-                <th scope="col">{ "arm" }</th><th scope="col" class="ex-num">{ "true rate" }</th><th scope="col" class="ex-num">{ "pulls" }</th>
-                <th scope="col" class="ex-num">{ "successes" }</th><th scope="col" class="ex-num">{ "posterior mean" }</th>
-                <th scope="col" class="ex-num">{ "P(best)" }</th><th scope="col" class="ex-num ex-steer">{ steer_heading }</th>
+                { column_heads(&[("", "arm"), ("ex-num", "true rate"), ("ex-num", "pulls"), ("ex-num", "successes"),
+                    ("ex-num", "posterior mean"), ("ex-num", "P(best)"), ("ex-num ex-steer", steer_heading)]) }
             </tr></thead>
             <tbody>
                 { for arms.iter().enumerate().map(|(i, (pulls, wins, mean))| html! {
                     <tr data-arm={i.to_string()} data-pulls={pulls.to_string()}>
                         <th scope="row"><span class={classes!("ex-swatch", arm_class(i))}></span>{ format!("arm {}", i + 1) }</th>
-                        <td class="ex-num">{ percent(bandit.rates.get(i).copied().unwrap_or(0.0), 1) }</td>
+                        { el("td", "ex-num", percent(bandit.rates.get(i).copied().unwrap_or(0.0), 1)) }
                         <td class="ex-num">
                             { count(*pulls) }
                             <span class="ex-share" aria-hidden="true"><span class={classes!("ex-share-fill", arm_class(i))} style={format!("width: {:.1}%", *pulls as f64 / total * 100.0)}></span></span>
                         </td>
-                        <td class="ex-num">{ count(*wins) }</td>
-                        <td class="ex-num">{ percent(*mean, 2) }</td>
-                        <td class="ex-num">{ percent(bandit.probability_best.get(i).copied().unwrap_or(0.0), 1) }</td>
-                        <td class="ex-num">{ steer.get(i).cloned().unwrap_or_else(|| "–".to_string()) }</td>
+                        { for [
+                            count(*wins),
+                            percent(*mean, 2),
+                            percent(bandit.probability_best.get(i).copied().unwrap_or(0.0), 1),
+                            steer.get(i).cloned().unwrap_or_else(|| "–".to_string()),
+                        ].map(|text| el("td", "ex-num", text)) }
                     </tr>
                 }) }
             </tbody>
@@ -283,12 +286,12 @@ fn arms_table(bandit: &BanditView) -> Html {
 #[component]
 pub fn ExperimentBandit() -> Html {
     let session = crate::widgets::use_lab();
-    let refusal = use_state(|| None::<(String, String)>);
-    let policy = use_state(|| "ucb1".to_string());
-    let epsilon = use_state(|| "0.1".to_string());
-    let rates = use_state(|| "2, 3, 5".to_string());
-    let pulls = use_state(|| "100".to_string());
-    let seed = use_state(|| "1".to_string());
+    let refusal = use_refusal();
+    let policy = use_text("ucb1");
+    let epsilon = use_text("0.1");
+    let rates = use_text("2, 3, 5");
+    let pulls = use_text("100");
+    let seed = use_text("1");
     let Some(experiment) = session.view.experiments() else {
         return no_experiment();
     };

@@ -3,6 +3,7 @@
 //! the theme's colours from CSS classes; the drawing is a fixed box, so a chart never changes
 //! the page's layout while the lab plays.
 
+use crate::widgets::markup::svg_text;
 use yew::prelude::*;
 
 // The drawing's layout, in SVG units.
@@ -129,17 +130,17 @@ pub fn lines(label: &str, bands: &[Band], lines: &[Line], axes: &Axes<'_>) -> Ht
             { for y_ticks.iter().map(|&v| html! {
                 <g>
                     <line class="ex-grid" x1={LEFT.to_string()} x2={RIGHT.to_string()} y1={format!("{:.1}", py(v))} y2={format!("{:.1}", py(v))} />
-                    <text x={(LEFT - 3.0).to_string()} y={format!("{:.1}", py(v) + 3.0)} text-anchor="end">{ (axes.y_text)(v) }</text>
+                    { svg_text(((LEFT - 3.0).to_string().into(), format!("{:.1}", py(v) + 3.0).into()), Some("end"), "", (axes.y_text)(v).into()) }
                 </g>
             }) }
-            <text x={LEFT.to_string()} y={(BOTTOM + 13.0).to_string()}>{ axes.x_labels.0.clone() }</text>
-            <text x={RIGHT.to_string()} y={(BOTTOM + 13.0).to_string()} text-anchor="end">{ axes.x_labels.1.clone() }</text>
+            { svg_text((LEFT.to_string().into(), (BOTTOM + 13.0).to_string().into()), None, "", axes.x_labels.0.clone().into()) }
+            { svg_text((RIGHT.to_string().into(), (BOTTOM + 13.0).to_string().into()), Some("end"), "", axes.x_labels.1.clone().into()) }
             // A band needs two points to enclose anything (an empty path is an SVG error).
             { for bands.iter().filter(|b| b.points.len() >= 2).map(|b| html! { <path class={classes!("ex-band", b.class)} d={band_path(b)} /> }) }
             if let Some((value, text)) = &axes.rule {
                 <g class="ex-rule">
                     <line x1={LEFT.to_string()} x2={RIGHT.to_string()} y1={format!("{:.1}", py(*value))} y2={format!("{:.1}", py(*value))} />
-                    <text x={(RIGHT - 2.0).to_string()} y={format!("{:.1}", py(*value) - 3.0)} text-anchor="end">{ text.clone() }</text>
+                    { svg_text(((RIGHT - 2.0).to_string().into(), format!("{:.1}", py(*value) - 3.0).into()), Some("end"), "", text.clone().into()) }
                 </g>
             }
             { for lines.iter().map(|l| html! {

@@ -7,6 +7,7 @@
 use super::setup::parse_whole;
 use super::{count, fixed, no_experiment, refusal_view, try_send};
 use crate::widgets::form::bind;
+use crate::widgets::hooks::{use_refusal, use_text};
 use lab::experiment_lab::command::{ExperimentCommand, NOISE_CENTI_MAX};
 use lab::experiment_lab::side::InterleavingView;
 use lab::experiments::interleaving::comparison::{users_ratio, Decision, InterleavedSession};
@@ -166,10 +167,10 @@ fn outcome_view(run: &InterleavingView) -> Html {
 #[component]
 pub fn ExperimentInterleaving() -> Html {
     let session = crate::widgets::use_lab();
-    let refusal = use_state(|| None::<(String, String)>);
-    let seed = use_state(|| "1".to_string());
-    let noise_a = use_state(|| "1.2".to_string());
-    let noise_b = use_state(|| "1.0".to_string());
+    let refusal = use_refusal();
+    let seed = use_text("1");
+    let noise_a = use_text("1.2");
+    let noise_b = use_text("1.0");
     let Some(experiment) = session.view.experiments() else {
         return no_experiment();
     };

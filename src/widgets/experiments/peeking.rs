@@ -6,6 +6,7 @@
 use super::setup::parse_whole;
 use super::{count, no_experiment, percent, refusal_view, try_send};
 use crate::widgets::form::bind;
+use crate::widgets::hooks::{use_refusal, use_text};
 use lab::experiment_lab::analysis::ALPHA;
 use lab::experiment_lab::command::{
     ExperimentCommand, PEEKING_DAYS_MAX, PEEKING_TESTS_MAX, PEEKING_USERS_MAX,
@@ -41,11 +42,11 @@ fn bar(
 #[component]
 pub fn ExperimentPeeking() -> Html {
     let session = crate::widgets::use_lab();
-    let refusal = use_state(|| None::<(String, String)>);
-    let seed = use_state(|| "1".to_string());
-    let tests = use_state(|| "500".to_string());
-    let days = use_state(|| "14".to_string());
-    let users = use_state(|| "200".to_string());
+    let refusal = use_refusal();
+    let seed = use_text("1");
+    let tests = use_text("500");
+    let days = use_text("14");
+    let users = use_text("200");
     let Some(experiment) = session.view.experiments() else {
         return no_experiment();
     };

@@ -7,6 +7,8 @@ use super::chart::{lines, Axes, Line};
 use super::setup::parse_whole;
 use super::{count, fixed, no_experiment, percent, refusal_view, signed_percent, try_send};
 use crate::widgets::form::bind;
+use crate::widgets::hooks::{use_refusal, use_text_with};
+use crate::widgets::markup::fact;
 use lab::experiment_lab::analysis::ALPHA;
 use lab::experiment_lab::command::ExperimentCommand;
 use lab::experiment_lab::PLANNED_POWER;
@@ -15,8 +17,8 @@ use yew::prelude::*;
 #[component]
 pub fn ExperimentPower() -> Html {
     let session = crate::widgets::use_lab();
-    let refusal = use_state(|| None::<(String, String)>);
-    let days = use_state(|| {
+    let refusal = use_refusal();
+    let days = use_text_with(&|| {
         session
             .view
             .experiments()
@@ -75,9 +77,9 @@ pub fn ExperimentPower() -> Html {
             </div>
             { refusal_view(&refusal) }
             <dl class="ex-facts">
-                <div><dt>{ "Users per arm" }</dt><dd>{ count(plan.planned_users_per_arm.round().max(0.0) as u64) }</dd></div>
-                <div><dt>{ format!("MDE at {} power", percent(PLANNED_POWER, 0)) }</dt><dd class="ex-mde">{ if ready { signed_percent(mde, 2) } else { "–".into() } }</dd></div>
-                <div><dt>{ format!("Power at the true lift {}", signed_percent(truth, 1)) }</dt><dd class="ex-power-value">{ percent(plan.power_at_true_effect, 1) }</dd></div>
+                { fact("Users per arm", "", count(plan.planned_users_per_arm.round().max(0.0) as u64)) }
+                { fact(&format!("MDE at {} power", percent(PLANNED_POWER, 0)), "ex-mde", if ready { signed_percent(mde, 2) } else { "–".into() }) }
+                { fact(&format!("Power at the true lift {}", signed_percent(truth, 1)), "ex-power-value", percent(plan.power_at_true_effect, 1)) }
             </dl>
             { lines("Power of the planned test against the true relative lift on purchase", &[], &[curve.clone(), truth_line.clone()], &axes) }
             { super::chart::legend(&[curve, truth_line]) }

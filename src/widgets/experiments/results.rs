@@ -14,6 +14,8 @@ use super::{
     arm_class, arm_label, choice_group, count, fixed, no_experiment, p_value_text, percent,
     refusal_view, signed, signed_percent, small_p_text,
 };
+use crate::widgets::hooks::use_refusal;
+use crate::widgets::markup::{column_heads, svg_text};
 use lab::experiment_lab::analysis::{ResultRow, Results, CHANCE_TO_WIN_THRESHOLD};
 use lab::experiment_lab::command::{Correction, Engine, ExpMetric, ExperimentCommand, LiftKind};
 use lab::experiment_lab::{ExperimentLab, Setup, HOURS_PER_DAY};
@@ -129,9 +131,9 @@ fn interval_bar(row: &ResultRow, setup: &Setup, scale: f64, state: &'static str)
         <svg class={classes!("ex-interval", format!("ex-{state}"))} viewBox={format!("0 0 {W} 26")} preserveAspectRatio="xMinYMid meet" role="img" aria-label={described}>
             <line class="ex-axis" x1={PAD.to_string()} x2={(W - PAD).to_string()} y1="11" y2="11" />
             <line class="ex-zero" x1={format!("{:.1}", x(0.0))} x2={format!("{:.1}", x(0.0))} y1="2" y2="20" />
-            <text x={format!("{:.1}", x(0.0))} y="25.5" text-anchor="middle">{ "0" }</text>
-            <text x="1" y="14">{ end(-scale) }</text>
-            <text x={(W - 1.0).to_string()} y="14" text-anchor="end">{ end(scale) }</text>
+            { svg_text((format!("{:.1}", x(0.0)).into(), "25.5".into()), Some("middle"), "", "0".into()) }
+            { svg_text(("1".into(), "14".into()), None, "", end(-scale).into()) }
+            { svg_text(((W - 1.0).to_string().into(), "14".into()), Some("end"), "", end(scale).into()) }
             if row.ready {
                 <rect class="ex-ci" x={format!("{:.1}", x(row.ci[0]))} y="6" height="10" rx="3"
                     width={format!("{:.1}", (x(row.ci[1]) - x(row.ci[0])).max(1.5))} />
@@ -412,7 +414,7 @@ fn history_chart(experiment: &ExperimentLab, setup: &Setup) -> Html {
 #[component]
 pub fn ExperimentResults() -> Html {
     let session = crate::widgets::use_lab();
-    let refusal = use_state(|| None::<(String, String)>);
+    let refusal = use_refusal();
     let Some(experiment) = session.view.experiments() else {
         return no_experiment();
     };
@@ -456,18 +458,20 @@ pub fn ExperimentResults() -> Html {
                 <table class="ex-results-table">
                     <caption class="visually-hidden">{ "Each metric for each treatment arm against control" }</caption>
                     <colgroup>
-                        <col class="ex-col-metric" /><col class="ex-col-arm" /><col class="ex-col-value" /><col class="ex-col-value" />
-                        <col class="ex-col-lift" /><col class="ex-col-evidence" /><col class="ex-col-result" />
+                        { for ["ex-col-metric", "ex-col-arm", "ex-col-value", "ex-col-value", "ex-col-lift", "ex-col-evidence", "ex-col-result"]
+                            .map(|class| html! { <col class={class} /> }) }
                     </colgroup>
                     <thead>
                         <tr>
-                            <th scope="col">{ "Metric" }</th>
-                            <th scope="col">{ "Arm" }</th>
-                            <th scope="col" class="ex-num">{ "Control" }</th>
-                            <th scope="col" class="ex-num">{ "Arm value" }</th>
-                            <th scope="col">{ format!("Lift ({}) and 95% interval", setup.lift.as_str()) }</th>
-                            <th scope="col" class="ex-num">{ if setup.engine == Engine::Bayesian { "Chance to win" } else { "p-value" } }</th>
-                            <th scope="col">{ "Result" }</th>
+                            { column_heads(&[
+                                ("", "Metric"),
+                                ("", "Arm"),
+                                ("ex-num", "Control"),
+                                ("ex-num", "Arm value"),
+                                ("", &format!("Lift ({}) and 95% interval", setup.lift.as_str())),
+                                ("ex-num", if setup.engine == Engine::Bayesian { "Chance to win" } else { "p-value" }),
+                                ("", "Result"),
+                            ]) }
                         </tr>
                     </thead>
                     <tbody>

@@ -11,6 +11,7 @@ use super::{
     try_send,
 };
 use crate::widgets::form::{bind, bind_select};
+use crate::widgets::hooks::{use_refusal, use_text, use_text_with};
 use lab::experiment_lab::command::{ArmIndex, ExpMetric, ExperimentCommand};
 use lab::experiment_lab::Setup;
 use yew::prelude::*;
@@ -90,7 +91,7 @@ fn field(
 #[component]
 pub fn ExperimentSetup() -> Html {
     let session = crate::widgets::use_lab();
-    let refusal = use_state(|| None::<(String, String)>);
+    let refusal = use_refusal();
     // The fields start from the setup on screen (a share link may have changed it).
     let now = |read: fn(&Setup) -> String| -> String {
         session
@@ -98,8 +99,8 @@ pub fn ExperimentSetup() -> Html {
             .experiments()
             .map_or_else(String::new, |e| read(e.setup()))
     };
-    let key = use_state(|| now(|s| s.key.clone()));
-    let weights = use_state(|| {
+    let key = use_text_with(&|| now(|s| s.key.clone()));
+    let weights = use_text_with(&|| {
         now(|s| {
             s.weights_percent
                 .iter()
@@ -108,20 +109,20 @@ pub fn ExperimentSetup() -> Html {
                 .join(" ")
         })
     });
-    let coverage = use_state(|| now(|s| s.coverage_percent.to_string()));
-    let namespace = use_state(|| {
+    let coverage = use_text_with(&|| now(|s| s.coverage_percent.to_string()));
+    let namespace = use_text_with(&|| {
         now(|s| {
             s.namespace_percent
                 .map_or_else(|| "off".to_string(), |(a, b)| format!("{a}-{b}"))
         })
     });
-    let holdout = use_state(|| now(|s| s.holdout_percent.to_string()));
-    let traffic = use_state(|| now(|s| s.users_per_hour.to_string()));
-    let effect_metric = use_state(|| "purchase".to_string());
-    let effect_arm = use_state(|| "1".to_string());
-    let effect_lift = use_state(|| "5".to_string());
-    let lose_arm = use_state(|| "1".to_string());
-    let lose_percent = use_state(|| "10".to_string());
+    let holdout = use_text_with(&|| now(|s| s.holdout_percent.to_string()));
+    let traffic = use_text_with(&|| now(|s| s.users_per_hour.to_string()));
+    let effect_metric = use_text("purchase");
+    let effect_arm = use_text("1");
+    let effect_lift = use_text("5");
+    let lose_arm = use_text("1");
+    let lose_percent = use_text("10");
     let Some(experiment) = session.view.experiments() else {
         return no_experiment();
     };

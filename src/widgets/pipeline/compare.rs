@@ -7,6 +7,8 @@
 //! opened in the lab.
 
 use crate::widgets::broker::compare::open_fork;
+use crate::widgets::hooks::use_refusal;
+use crate::widgets::markup::column_heads;
 use lab::broker::producer::Acks;
 use lab::compare::pipeline::{compare_pipeline, PipelineChanges, PipelineComparison};
 use lab::pipeline_lab::command::Strategy;
@@ -108,7 +110,7 @@ pub fn PipelineCompare() -> Html {
     let selects: Rc<Vec<NodeRef>> = use_memo((), |()| {
         SETTINGS.iter().map(|_| NodeRef::default()).collect()
     });
-    let error = use_state(|| None::<(String, String)>);
+    let error = use_refusal();
     let made = use_state(|| None::<Made>);
     let on_fork = {
         let (session, error, made, selects) = (
@@ -189,7 +191,7 @@ fn comparison_view(c: &PipelineComparison, stale: bool, on_open: Callback<MouseE
             <p class="small">{ format!("Forked at tick {} with {}; {} later command(s) replayed; both compared at tick {}.",
                 c.at.0, c.changes.describe(), c.replayed, c.end.0) }</p>
             <table class="compare-table pipe-compare-table">
-                <thead><tr><th scope="col">{ "at the end" }</th><th scope="col">{ "original" }</th><th scope="col">{ "fork" }</th></tr></thead>
+                <thead><tr>{ column_heads(&[("", "at the end"), ("", "original"), ("", "fork")]) }</tr></thead>
                 <tbody>
                     { for c.rows().into_iter().map(|row| html! {
                         <tr class={classes!(row.differs().then_some("differs"))} data-row={row.label}>

@@ -10,6 +10,7 @@
 use super::panel::next_model_name;
 use super::{command_button, no_pipeline, refusal_view, Refusal};
 use crate::store::{LabAction, LabHandle};
+use crate::widgets::hooks::use_refusal;
 use crate::widgets::try_send;
 use lab::broker::cluster::{BrokerCommand, Cluster};
 use lab::broker::node::Link;
@@ -62,7 +63,7 @@ fn first_cut(cluster: &Cluster) -> Option<BrokerId> {
 #[component]
 pub fn PipelineFaults() -> Html {
     let session = crate::widgets::use_lab();
-    let refusal = use_state(|| None::<(String, String)>);
+    let refusal = use_refusal();
     let Some(pipeline) = session.view.pipeline() else {
         return no_pipeline();
     };

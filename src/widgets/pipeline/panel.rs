@@ -12,6 +12,8 @@ use super::{
     age_text, command_button, health_badge, no_pipeline, permille_text, refusal_view, Refusal,
 };
 use crate::store::LabHandle;
+use crate::widgets::hooks::use_refusal;
+use crate::widgets::markup::plain_heads;
 use crate::widgets::render;
 use lab::lesson::WidgetKind;
 use lab::pipeline_lab::command::{PipelineCommand, TrainJoin};
@@ -29,7 +31,7 @@ pub struct NodePanelProps {
 #[component]
 pub fn NodePanel(props: &NodePanelProps) -> Html {
     let session = crate::widgets::use_lab();
-    let refusal = use_state(|| None::<(String, String)>);
+    let refusal = use_refusal();
     let Some(pipeline) = session.view.pipeline() else {
         return no_pipeline();
     };
@@ -115,7 +117,7 @@ fn users_body(pipeline: &PipelineLab) -> Html {
             <div class="table-scroll pipe-users">
                 <table>
                     <caption class="visually-hidden">{ "Each user's user_activity feature in the online store" }</caption>
-                    <thead><tr><th>{ "user" }</th><th>{ "clicks (10 s)" }</th><th>{ "age" }</th><th>{ "read as" }</th></tr></thead>
+                    <thead><tr>{ plain_heads(&["user", "clicks (10 s)", "age", "read as"]) }</tr></thead>
                     <tbody>
                         { for users.iter().map(|u| html! {
                             <tr class={classes!(u.stale.then_some("pipe-stale-row"))}>
@@ -222,8 +224,7 @@ fn models_table(pipeline: &PipelineLab) -> Html {
         <div class="table-scroll">
             <table class="pipe-models">
                 <thead><tr>
-                    <th>{ "version" }</th><th>{ "trained on" }</th><th>{ "offline accuracy" }</th>
-                    <th>{ "offline AUC" }</th><th>{ "quality (last 10 s)" }</th>
+                    { plain_heads(&["version", "trained on", "offline accuracy", "offline AUC", "quality (last 10 s)"]) }
                 </tr></thead>
                 <tbody>
                     { for pipeline.models().values().map(|m| html! {

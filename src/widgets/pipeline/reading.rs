@@ -5,6 +5,7 @@
 //! `experiments::stats`); this view prints it, with the interval drawn against zero.
 
 use super::permille_text;
+use crate::widgets::markup::plain_heads;
 use lab::pipeline_lab::reading::{AbReading, Decision};
 use yew::prelude::*;
 
@@ -48,7 +49,7 @@ pub fn reading_view(reading: Option<&AbReading>) -> Html {
     html! {
         <div class="pipe-reading" data-decision={decision}>
             <table class="pipe-reading-table">
-                <thead><tr><th>{ "version" }</th><th>{ "right predictions" }</th><th>{ "quality" }</th></tr></thead>
+                <thead><tr>{ plain_heads(&["version", "right predictions", "quality"]) }</tr></thead>
                 <tbody>
                     <tr><td>{ format!("{} (stable)", r.stable) }</td><td>{ format!("{} of {}", r.stable_tally.correct, r.stable_tally.total) }</td><td>{ rate(r.stable_tally.correct, r.stable_tally.total) }</td></tr>
                     <tr><td>{ format!("{} (candidate)", r.candidate) }</td><td>{ format!("{} of {}", r.candidate_tally.correct, r.candidate_tally.total) }</td><td>{ rate(r.candidate_tally.correct, r.candidate_tally.total) }</td></tr>

@@ -2,6 +2,7 @@
 //! histograms. Drawn as SVG (not on a canvas) so they scale with the page, take the theme's
 //! colours from CSS classes, and add no drawing code to the bundle beyond a few elements.
 
+use crate::widgets::markup::svg_text;
 use yew::prelude::*;
 
 // The drawing's layout, in SVG units.
@@ -91,15 +92,15 @@ pub fn lines(label: &str, series: &[Series], rules: &[Rule], x: (f64, f64), y_un
             { for y_ticks.iter().map(|&v| html! {
                 <g>
                     <line class="ro-grid" x1={LEFT.to_string()} x2={RIGHT.to_string()} y1={format!("{:.1}", py(v))} y2={format!("{:.1}", py(v))} />
-                    <text x={(LEFT - 3.0).to_string()} y={format!("{:.1}", py(v) + 3.0)} text-anchor="end">{ format!("{}{y_unit}", short_number(v)) }</text>
+                    { svg_text(((LEFT - 3.0).to_string().into(), format!("{:.1}", py(v) + 3.0).into()), Some("end"), "", format!("{}{y_unit}", short_number(v)).into()) }
                 </g>
             }) }
-            <text x={LEFT.to_string()} y={(BOTTOM + 12.0).to_string()}>{ format!("{} min", short_number(x0)) }</text>
-            <text x={RIGHT.to_string()} y={(BOTTOM + 12.0).to_string()} text-anchor="end">{ format!("{} min", short_number(x1)) }</text>
+            { svg_text((LEFT.to_string().into(), (BOTTOM + 12.0).to_string().into()), None, "", format!("{} min", short_number(x0)).into()) }
+            { svg_text((RIGHT.to_string().into(), (BOTTOM + 12.0).to_string().into()), Some("end"), "", format!("{} min", short_number(x1)).into()) }
             { for rules.iter().map(|r| html! {
                 <g class="ro-rule">
                     <line x1={LEFT.to_string()} x2={RIGHT.to_string()} y1={format!("{:.1}", py(r.value))} y2={format!("{:.1}", py(r.value))} />
-                    <text x={(RIGHT - 2.0).to_string()} y={format!("{:.1}", py(r.value) - 3.0)} text-anchor="end">{ r.label.clone() }</text>
+                    { svg_text(((RIGHT - 2.0).to_string().into(), format!("{:.1}", py(r.value) - 3.0).into()), Some("end"), "", r.label.clone().into()) }
                 </g>
             }) }
             { for series.iter().map(|s| html! {
@@ -134,12 +135,12 @@ pub fn paired_bars(label: &str, edges: &[String], reference: &[f64], current: &[
     html! {
         <svg class="ro-chart" viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="img" aria-label={label.to_string()}>
             <rect class="ro-plot" x={LEFT.to_string()} y={TOP.to_string()} width={(RIGHT - LEFT).to_string()} height={(BOTTOM - TOP).to_string()} />
-            <text x={(LEFT - 3.0).to_string()} y={(TOP + 8.0).to_string()} text-anchor="end">{ format!("{:.0}%", peak * 100.0) }</text>
-            <text x={(LEFT - 3.0).to_string()} y={BOTTOM.to_string()} text-anchor="end">{ "0%" }</text>
+            { svg_text(((LEFT - 3.0).to_string().into(), (TOP + 8.0).to_string().into()), Some("end"), "", format!("{:.0}%", peak * 100.0).into()) }
+            { svg_text(((LEFT - 3.0).to_string().into(), BOTTOM.to_string().into()), Some("end"), "", "0%".into()) }
             { for reference.iter().enumerate().map(|(i, v)| bar(i, *v, false, "ro-bar-reference")) }
             { for current.iter().enumerate().map(|(i, v)| bar(i, *v, true, "ro-bar-current")) }
             { for edges.iter().enumerate().filter(|(i, _)| i % every == 0).map(|(i, e)| html! {
-                <text x={format!("{:.1}", LEFT + slot * (i as f64 + 0.5))} y={(BOTTOM + 12.0).to_string()} text-anchor="middle">{ e.clone() }</text>
+                { svg_text((format!("{:.1}", LEFT + slot * (i as f64 + 0.5)).into(), (BOTTOM + 12.0).to_string().into()), Some("middle"), "", e.clone().into()) }
             }) }
         </svg>
     }

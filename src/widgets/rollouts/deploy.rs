@@ -5,6 +5,7 @@
 
 use super::{no_rollout, refusal_view, try_send, Refusal};
 use crate::widgets::form::{bind, bind_select};
+use crate::widgets::hooks::{use_refusal, use_text, use_text_with};
 use lab::rollout_lab::command::{Fault, RolloutCommand, VersionBehaviour};
 use lab::rollouts::monitor::DriftTarget;
 use yew::prelude::*;
@@ -112,30 +113,30 @@ pub fn fault(kind: &str, value: &str) -> Result<Fault, (String, String)> {
 #[component]
 pub fn RolloutDeploy() -> Html {
     let session = crate::widgets::use_lab();
-    let version = use_state(|| "v2".to_string());
-    let preset = use_state(|| "fine".to_string());
+    let version = use_text("v2");
+    let preset = use_text("fine");
     let fields: [UseStateHandle<String>; 5] = [
-        use_state(|| preset_fields("fine")[0].clone()),
-        use_state(|| preset_fields("fine")[1].clone()),
-        use_state(|| preset_fields("fine")[2].clone()),
-        use_state(|| preset_fields("fine")[3].clone()),
-        use_state(|| preset_fields("fine")[4].clone()),
+        use_text_with(&|| preset_fields("fine")[0].clone()),
+        use_text_with(&|| preset_fields("fine")[1].clone()),
+        use_text_with(&|| preset_fields("fine")[2].clone()),
+        use_text_with(&|| preset_fields("fine")[3].clone()),
+        use_text_with(&|| preset_fields("fine")[4].clone()),
     ];
-    let fault_version = use_state(|| "v2".to_string());
-    let fault_kind = use_state(|| "error".to_string());
-    let fault_value = use_state(|| "10".to_string());
-    let rps = use_state(|| {
+    let fault_version = use_text("v2");
+    let fault_kind = use_text("error");
+    let fault_value = use_text("10");
+    let rps = use_text_with(&|| {
         session
             .view
             .rollouts()
             .map_or(20, |r| r.requests_per_second())
             .to_string()
     });
-    let drift_target = use_state(|| "feature".to_string());
-    let drift_amount = use_state(|| "1.5".to_string());
-    let deploy_refusal = use_state(|| None::<(String, String)>);
-    let fault_refusal = use_state(|| None::<(String, String)>);
-    let world_refusal = use_state(|| None::<(String, String)>);
+    let drift_target = use_text("feature");
+    let drift_amount = use_text("1.5");
+    let deploy_refusal = use_refusal();
+    let fault_refusal = use_refusal();
+    let world_refusal = use_refusal();
     let Some(rollouts) = session.view.rollouts() else {
         return no_rollout();
     };

@@ -4,6 +4,7 @@
 //! which baseline it was: the stable version, or an experiment's baseline of the canary's size.
 
 use super::{clock, no_rollout, phase_badge};
+use crate::widgets::markup::plain_heads;
 use yew::prelude::*;
 
 #[component]
@@ -29,7 +30,7 @@ pub fn RolloutJudge() -> Html {
             </p>
             <div class="table-scroll">
                 <table class="rj-table small">
-                    <thead><tr><th>{ "metric" }</th><th>{ "baseline mean" }</th><th>{ "canary mean" }</th><th>{ "U" }</th><th>{ "p-value" }</th><th>{ "verdict" }</th></tr></thead>
+                    <thead><tr>{ plain_heads(&["metric", "baseline mean", "canary mean", "U", "p-value", "verdict"]) }</tr></thead>
                     <tbody>
                         { for judge.rows.iter().map(|r| html! {
                             <tr data-metric={r.metric} data-verdict={r.verdict}>

@@ -8,6 +8,7 @@
 //! the text becomes that spec again.
 
 use super::{no_rollout, refusal_view, try_send};
+use crate::widgets::hooks::{use_refusal, use_text, use_text_with};
 use gloo_timers::callback::Timeout;
 use lab::rollout_lab::command::RolloutCommand;
 use lab::rollout_lab::specs::EXAMPLES;
@@ -44,11 +45,11 @@ fn error_view(text: &str, error: &SpecError) -> Html {
 pub fn RolloutSpecEditor() -> Html {
     let session = crate::widgets::use_lab();
     let applied: Option<String> = session.view.rollouts().map(|r| r.spec_text().to_string());
-    let text = use_state(|| applied.clone().unwrap_or_default());
+    let text = use_text_with(&|| applied.clone().unwrap_or_default());
     let errors = use_state(Vec::<SpecError>::new);
-    let refusal = use_state(|| None::<(String, String)>);
+    let refusal = use_refusal();
     let timer = use_mut_ref(|| None::<Timeout>);
-    let picked = use_state(String::new);
+    let picked = use_text("");
     // The lab's spec changed (applied, scrubbed, forked, a lesson's step): show it.
     {
         let (text, errors, refusal) = (text.clone(), errors.clone(), refusal.clone());

@@ -6,13 +6,14 @@
 //! tooltip; a click the lab still refuses is shown with its hint.
 
 use super::{clock, command_button, no_rollout, phase_badge, refusal_view};
+use crate::widgets::hooks::use_refusal;
 use lab::rollout_lab::command::RolloutCommand;
 use yew::prelude::*;
 
 #[component]
 pub fn RolloutSteps() -> Html {
     let session = crate::widgets::use_lab();
-    let refusal = use_state(|| None::<(String, String)>);
+    let refusal = use_refusal();
     let Some(rollouts) = session.view.rollouts() else {
         return no_rollout();
     };

@@ -5,6 +5,7 @@
 //! shadow copies), and the latest requests one square each.
 
 use super::no_rollout;
+use crate::widgets::markup::plain_heads;
 use lab::rollouts::metrics::Audience;
 use lab::rollouts::routing::{HeaderMatch, MatchBlock, RouteReason, StringMatch, TrafficPlan};
 use lab::rollouts::serving::Status;
@@ -138,7 +139,7 @@ pub fn RolloutTraffic() -> Html {
                 }) }
             </div>
             <table class="ro-split-table small">
-                <thead><tr><th>{ "version" }</th><th>{ "user requests" }</th><th>{ "mirrored copies" }</th></tr></thead>
+                <thead><tr>{ plain_heads(&["version", "user requests", "mirrored copies"]) }</tr></thead>
                 <tbody>
                     { for split.iter().map(|r| html! {
                         <tr data-version={r.version.clone()}>

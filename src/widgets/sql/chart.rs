@@ -6,6 +6,7 @@ use super::grid::GridOrder;
 use super::use_sql;
 use crate::charts::{self, XAxis};
 use crate::theme::Theme;
+use crate::widgets::hooks::use_message;
 use lab::sql::{DataType, Table, Value};
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
@@ -105,7 +106,7 @@ pub fn ResultChart(props: &ResultChartProps) -> Html {
     let lab = use_sql();
     let canvas = use_node_ref();
     let chosen = use_state(|| None::<ChartKind>);
-    let error = use_state(|| None::<String>);
+    let error = use_message();
     let theme = use_context::<UseStateHandle<Theme>>().map_or(Theme::Light, |t| *t);
     let run = lab.run.clone();
     let run_id = run.as_ref().map_or(0, |r| r.id);

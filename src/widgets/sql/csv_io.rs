@@ -4,6 +4,7 @@
 use super::store::SqlAction;
 use super::use_sql;
 use crate::widgets::form::{bind, bind_text};
+use crate::widgets::hooks::{use_message, use_text};
 use lab::sql::csv::{from_csv, to_csv, CSV_BYTES_MAX};
 use lab::sql::{SqlError, Table};
 use std::rc::Rc;
@@ -77,9 +78,9 @@ fn csv_error(e: &SqlError) -> String {
 #[component]
 pub fn CsvImport() -> Html {
     let lab = use_sql();
-    let name = use_state(|| "my_table".to_string());
-    let pasted = use_state(String::new);
-    let error = use_state(|| None::<String>);
+    let name = use_text("my_table");
+    let pasted = use_text("");
+    let error = use_message();
     let import = {
         let (lab, error) = (lab.clone(), error.clone());
         Rc::new(move |name: String, bytes: &[u8]| {

@@ -10,6 +10,7 @@
 use super::highlight::{offset_of, tokenize, TokenKind};
 use super::store::{Run, SqlAction};
 use super::use_sql;
+use crate::widgets::hooks::{use_flag, use_text_with};
 use gloo_timers::callback::Timeout;
 use lab::sql::{ErrorKind, SqlError};
 use web_sys::HtmlTextAreaElement;
@@ -111,8 +112,8 @@ pub fn error_panel(error: &SqlError, sql: &str) -> Html {
 #[component]
 pub fn SqlEditor() -> Html {
     let lab = use_sql();
-    let text = use_state(|| lab.draft.text.to_string());
-    let running = use_state(|| false);
+    let text = use_text_with(&|| lab.draft.text.to_string());
+    let running = use_flag();
     {
         let (text, draft) = (text.clone(), lab.draft.clone());
         use_effect_with(draft.revision, move |revision| {

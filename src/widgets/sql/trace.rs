@@ -7,6 +7,7 @@
 //! steps show their first rows and say so.
 
 use super::{format_count, mini_table, rows_text, use_sql};
+use crate::widgets::hooks::use_flag;
 use lab::sql::exec::{AsofTrace, TraceStep, TRACE_ROWS_MAX};
 use yew::prelude::*;
 
@@ -212,7 +213,7 @@ fn step_view(n: usize, step: &TraceStep, input: Option<&TraceStep>, limit: usize
 #[component]
 pub fn TraceView() -> Html {
     let lab = use_sql();
-    let more = use_state(|| false);
+    let more = use_flag();
     let Some(run) = lab.run.clone() else {
         return html! { <p class="muted">{ "Run a query to see its trace." }</p> };
     };
