@@ -8,8 +8,10 @@
 //! beside the HW.
 
 use super::lag_track::{cell_marks, CellMarks, GroupCommit};
+use super::markup::facts;
 use super::topic_config::duration_words;
 use super::{key_class, show_bytes, with_cluster};
+use lab::broker::cluster::Cluster;
 use lab::broker::group::TopicPartition;
 use lab::broker::log::{ControlType, Offset, Record};
 use lab::broker::topic::Partition;
@@ -113,6 +115,55 @@ fn cell(
             if !marks.committed_by.is_empty() { <span class="commit-marker" aria-hidden="true">{ marks.committed_by.join(",") }</span> }
         </button>
     }
+}
+
+/// The selected record's facts: where it is, what it holds, and which partition its key maps to.
+fn inspector(cluster: &Cluster, tp: &TopicPartition, r: &Record, marker: Option<ControlType>) -> Html {
+    let mut figures = vec![
+        ("partition", "", tp.to_string()),
+        ("offset", "", r.offset.0.to_string()),
+    ];
+    if let Some(m) = marker {
+        figures.push((
+            "control record",
+            "",
+            format!("{} marker: consumers never get it, their positions step over it", m.name()),
+        ));
+    }
+    let value = if r.is_tombstone() {
+        "null (tombstone)".to_string()
+    } else {
+        show_bytes(r.value.as_deref())
+    };
+    let headers = if r.headers.is_empty() {
+        "none".to_string()
+    } else {
+        r.headers
+            .iter()
+            .map(|(n, v)| format!("{n}:{}", String::from_utf8_lossy(v)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let partition = r.key.as_deref().map_or_else(
+        || "sticky / round-robin".to_string(),
+        |k| {
+            let partitions = cluster.topics()[&tp.topic].partitions().len() as u32;
+            format!(
+                "murmur2 {} → p{}",
+                lab::broker::partitioner::murmur2(k),
+                lab::broker::partitioner::partition_for_key(k, partitions)
+                    .map_or(0, |p: PartitionId| p.0)
+            )
+        },
+    );
+    figures.extend([
+        ("key", "", show_bytes(r.key.as_deref())),
+        ("value", "", value),
+        ("timestamp", "", r.timestamp.to_string()),
+        ("headers", "", headers),
+        ("key → partition", "", partition),
+    ]);
+    facts("facts", &figures)
 }
 
 #[component]
@@ -221,20 +272,7 @@ pub fn ClusterView() -> Html {
                 }) }
                 <div class="inspector" aria-live="polite">
                     { match inspected {
-                        Some((tp, r, marker)) => html! {
-                            <dl class="facts">
-                                <div><dt>{ "partition" }</dt><dd>{ tp.to_string() }</dd></div>
-                                <div><dt>{ "offset" }</dt><dd>{ r.offset.0 }</dd></div>
-                                if let Some(m) = marker {
-                                    <div><dt>{ "control record" }</dt><dd>{ format!("{} marker: consumers never get it, their positions step over it", m.name()) }</dd></div>
-                                }
-                                <div><dt>{ "key" }</dt><dd>{ show_bytes(r.key.as_deref()) }</dd></div>
-                                <div><dt>{ "value" }</dt><dd>{ if r.is_tombstone() { "null (tombstone)".to_string() } else { show_bytes(r.value.as_deref()) } }</dd></div>
-                                <div><dt>{ "timestamp" }</dt><dd>{ r.timestamp.to_string() }</dd></div>
-                                <div><dt>{ "headers" }</dt><dd>{ if r.headers.is_empty() { "none".to_string() } else { r.headers.iter().map(|(n, v)| format!("{n}:{}", String::from_utf8_lossy(v))).collect::<Vec<_>>().join(", ") } }</dd></div>
-                                <div><dt>{ "key → partition" }</dt><dd>{ r.key.as_deref().map_or_else(|| "sticky / round-robin".to_string(), |k| format!("murmur2 {} → p{}", lab::broker::partitioner::murmur2(k), lab::broker::partitioner::partition_for_key(k, cluster.topics()[&tp.topic].partitions().len() as u32).map_or(0, |p: PartitionId| p.0))) }</dd></div>
-                            </dl>
-                        },
+                        Some((tp, r, marker)) => inspector(cluster, &tp, &r, marker),
                         None => html! { <p class="muted small">{ "Select a cell to inspect its record. Colours are keys; outlined cells begin a segment; grey cells are null keys; striped ones were removed by compaction; lettered ones are transaction markers (C commit, A abort), and faded, crossed ones records of aborted transactions." }</p> },
                     } }
                 </div>

@@ -9,9 +9,8 @@
 //! member is a card of labelled lines (`.stack-table` in cluster.css).
 
 use super::lag_track::{offset_track, GroupCommit, LogBounds};
-use super::markup::{choice_field, header_row, number_field, text_field};
+use super::markup::{choice_field, header_row, number_field, text_field, topic_field};
 use super::{parse_number, send, with_cluster};
-use crate::widgets::form::bind_select;
 use lab::broker::assignor::Strategy;
 use lab::broker::cluster::{BrokerCommand, Cluster};
 use lab::broker::group::{
@@ -430,11 +429,7 @@ pub fn GroupsPanel() -> Html {
                 <form class="add-consumer" novalidate=true onsubmit={on_add}>
                     <strong>{ "Add a consumer" }</strong>
                     { text_field("group ", "group-input", None, &group) }
-                    <label>{ "topic " }
-                        <select onchange={bind_select(&topic)}>
-                            { for cluster.topics().keys().map(|t| html! { <option value={t.clone()} selected={*t == topic_name}>{ t }</option> }) }
-                        </select>
-                    </label>
+                    { topic_field("", &topic, cluster.topics(), &topic_name) }
                     { text_field("static id ", "instance-input", Some("optional"), &instance) }
                     { choice_field("commits ", "commit-select", &commit, &[
                         ("auto", "auto every 5 ticks"),

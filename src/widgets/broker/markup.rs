@@ -1,12 +1,15 @@
-//! Markup the lab's forms and tables repeat, written once: a labelled text or number field and a
-//! labelled select of fixed options, each bound to a `UseStateHandle<String>`, and a table's
-//! header row. Every `html!` element expands to its own construction code in the wasm, so a field
+//! Markup the lab's forms and tables repeat, written once: a labelled text or number field, a
+//! labelled select of fixed options or of the cluster's topics, each bound to a
+//! `UseStateHandle<String>`, a checkbox bound to a `UseStateHandle<bool>`, a table's header
+//! row and a list of labelled figures. Every `html!` element expands to its own construction code in the wasm, so a field
 //! written out a dozen times costs a dozen copies; called through these it costs one.
 //!
 //! The markup is the one the forms wrote by hand: `<label>label<input …/></label>`, with the
 //! attributes an argument leaves out (`None`, or an empty class) absent from the element.
 
 use crate::widgets::form::{bind, bind_select};
+use lab::broker::topic::Topic;
+use std::collections::BTreeMap;
 use yew::prelude::*;
 
 /// `<label>{label}<input type="text" …/></label>` bound to `state`.
@@ -26,7 +29,7 @@ pub fn text_field(
 pub fn number_field(
     label: &'static str,
     class: &'static str,
-    range: (Option<&'static str>, Option<&'static str>),
+    range: (Option<&'static str>, Option<AttrValue>),
     step: Option<&'static str>,
     state: &UseStateHandle<String>,
 ) -> Html {
@@ -53,6 +56,38 @@ pub fn choice_field(
     }
 }
 
+/// `<label>topic <select …>` of the cluster's topics, `current` selected, bound to `state`.
+pub fn topic_field(
+    class: &'static str,
+    state: &UseStateHandle<String>,
+    topics: &BTreeMap<String, Topic>,
+    current: &str,
+) -> Html {
+    html! {
+        <label>{ "topic " }
+            <select class={class} onchange={bind_select(state)}>
+                { for topics.keys().map(|t| html! { <option value={t.clone()} selected={t == current}>{ t }</option> }) }
+            </select>
+        </label>
+    }
+}
+
+/// `<label class="check"><input type="checkbox" …/>{text}</label>` bound to `state`.
+pub fn check_field(text: &'static str, class: &'static str, state: &UseStateHandle<bool>) -> Html {
+    let onchange = {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            state.set(
+                e.target_unchecked_into::<web_sys::HtmlInputElement>()
+                    .checked(),
+            )
+        })
+    };
+    html! {
+        <label class="check"><input type="checkbox" class={class} checked={**state} onchange={onchange} />{ text }</label>
+    }
+}
+
 /// A table's header row: one `<th scope="col">` per `(text, class, title)`, an empty class and a
 /// `None` title left out.
 pub fn header_row(columns: &[(&'static str, &'static str, Option<&'static str>)]) -> Html {
@@ -60,5 +95,17 @@ pub fn header_row(columns: &[(&'static str, &'static str, Option<&'static str>)]
         <thead><tr>
             { for columns.iter().map(|&(text, class, title)| html! { <th scope="col" class={class} title={title}>{ text }</th> }) }
         </tr></thead>
+    }
+}
+
+/// A `<dl>` of labelled figures: `<div><dt>{term}</dt><dd class>{value}</dd></div>` per
+/// `(term, class of the dd, value)`, an empty class left out.
+pub fn facts(class: &'static str, figures: &[(&'static str, &'static str, String)]) -> Html {
+    html! {
+        <dl class={class}>
+            { for figures.iter().map(|(term, value_class, value)| html! {
+                <div><dt>{ *term }</dt><dd class={*value_class}>{ value.clone() }</dd></div>
+            }) }
+        </dl>
     }
 }

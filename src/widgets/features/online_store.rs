@@ -13,6 +13,7 @@
 use super::{key_text, short_time, value_text};
 use crate::charts::{self, Palette, XAxis};
 use crate::store::{LabAction, LabHandle};
+use crate::widgets::broker::markup::facts;
 use crate::widgets::form::bind;
 use lab::feature_lab::{format_duration, key_value};
 use lab::features::historical::ViewMatch;
@@ -784,13 +785,13 @@ fn ServeForm() -> Html {
                     "Last serve: {} → {}, materializing every {}.",
                     short_time(f), short_time(t), format_duration(interval)
                 ) }</p>
-                <dl class="facts fso-serve-facts">
-                    <div><dt>{ "reads" }</dt><dd class="fso-reads">{ reads }</dd></div>
-                    <div><dt>{ "materialization runs" }</dt><dd class="fso-runs-count">{ runs }</dd></div>
-                    <div><dt>{ "rows written" }</dt><dd>{ rows }</dd></div>
-                    <div><dt>{ "oldest value served" }</dt><dd>{ hours(oldest) }</dd></div>
-                    <div><dt>{ "most behind training" }</dt><dd class="fso-behind">{ hours(behind_most) }</dd></div>
-                </dl>
+                { facts("facts fso-serve-facts", &[
+                    ("reads", "fso-reads", reads.to_string()),
+                    ("materialization runs", "fso-runs-count", runs.to_string()),
+                    ("rows written", "", rows.to_string()),
+                    ("oldest value served", "", hours(oldest)),
+                    ("most behind training", "fso-behind", hours(behind_most)),
+                ]) }
                 if points.is_empty() {
                     <p class="muted small">{ "No read of this serve found a value both online and offline, so there is nothing to draw." }</p>
                 } else {

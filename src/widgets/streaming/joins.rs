@@ -7,7 +7,7 @@
 //! the two settings go through the journal after `StreamLab::validate`.
 
 use super::{no_stream_job, refusal_view, time_text, try_send};
-use crate::widgets::form::bind;
+use crate::widgets::broker::markup::number_field;
 use lab::stream_lab::command::StreamCommand;
 use lab::stream_lab::joins_lab::{
     joins, signed_seconds, Enriched, EnrichedClick, JoinsView, JOIN_BOUND_US_MAX,
@@ -330,8 +330,8 @@ pub fn StreamJoins() -> Html {
                         signed_seconds(view.settings.lower), signed_seconds(view.settings.upper)) }
                 </p>
                 <form class="inline-form join-bounds" onsubmit={set_bounds}>
-                    <label>{ "lower (s) " }<input class="num-input join-lower" type="number" step="1" value={(*lower).clone()} oninput={bind(&lower)} /></label>
-                    <label>{ "upper (s) " }<input class="num-input join-upper" type="number" step="1" value={(*upper).clone()} oninput={bind(&upper)} /></label>
+                    { number_field("lower (s) ", "num-input join-lower", (None, None), Some("1"), &lower) }
+                    { number_field("upper (s) ", "num-input join-upper", (None, None), Some("1"), &upper) }
                     <button type="submit" class="join-set-bounds">{ "Set bounds" }</button>
                 </form>
                 { refusal_view(&bounds_refusal) }
