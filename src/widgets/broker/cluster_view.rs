@@ -118,7 +118,12 @@ fn cell(
 }
 
 /// The selected record's facts: where it is, what it holds, and which partition its key maps to.
-fn inspector(cluster: &Cluster, tp: &TopicPartition, r: &Record, marker: Option<ControlType>) -> Html {
+fn inspector(
+    cluster: &Cluster,
+    tp: &TopicPartition,
+    r: &Record,
+    marker: Option<ControlType>,
+) -> Html {
     let mut figures = vec![
         ("partition", "", tp.to_string()),
         ("offset", "", r.offset.0.to_string()),
@@ -127,7 +132,10 @@ fn inspector(cluster: &Cluster, tp: &TopicPartition, r: &Record, marker: Option<
         figures.push((
             "control record",
             "",
-            format!("{} marker: consumers never get it, their positions step over it", m.name()),
+            format!(
+                "{} marker: consumers never get it, their positions step over it",
+                m.name()
+            ),
         ));
     }
     let value = if r.is_tombstone() {
@@ -240,7 +248,7 @@ pub fn ClusterView() -> Html {
                                             <span class="muted small">{ format!(" leader b{} · log start {} · HW {} · LEO {} · {} segment(s)", p.leader().map_or(0, |b| b.0), log.log_start(), p.hw(), log.leo(), log.segments().len()) }</span>
                                             if transactional { <span class="small lso-note" title="last stable offset: read_committed consumers read below it">{ format!(" · LSO {lso}") }</span> }
                                         </div>
-                                        <div class={classes!("log-cells", (!commits.is_empty()).then_some("has-commits"))} role="group" aria-label={format!("Offsets {} to {} of {tp}", first, log.leo())}>
+                                        <div class={if !commits.is_empty() { "log-cells has-commits" } else { "log-cells" }} role="group" aria-label={format!("Offsets {} to {} of {tp}", first, log.leo())}>
                                             if first > log.log_start() { <span class="log-more" title="older offsets">{ "…" }</span> }
                                             if !before_window.is_empty() { <span class="commit-off-row" title="committed offsets older than the cells shown">{ format!("◂{}", before_window.join(",")) }</span> }
                                             if log.log_start() > Offset(0) && first == log.log_start() { <span class="log-start-marker" title="log start: older offsets were deleted">{ "⟨" }</span> }

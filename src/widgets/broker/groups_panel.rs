@@ -128,7 +128,7 @@ fn comparison(cluster: &Cluster) -> Html {
                 { for cluster.groups().values().map(|g| html! {
                     <tr data-compare={g.name().to_string()}>
                         <th scope="row">{ g.name().to_string() }<span class="compare-protocol">{ protocol(g) }</span></th><td class="num">{ g.rebalance_rounds() }</td>
-                        <td class={classes!("num", (g.liveness().paused_member_ticks > 0).then_some("warn"))}>{ g.liveness().paused_member_ticks }</td>
+                        <td class={if g.liveness().paused_member_ticks > 0 { "num warn" } else { "num" }}>{ g.liveness().paused_member_ticks }</td>
                         <td class="num">{ g.liveness().unowned_partition_ticks }</td>
                         <td class="num">{ g.liveness().requests }</td>
                     </tr>
@@ -272,7 +272,7 @@ fn group_view(session: &crate::store::LabHandle, cluster: &Cluster, group: &Cons
                         };
                         let owned: Vec<String> = c.owned().iter().map(|tp| format!("{tp}→{}", c.positions().get(tp).map_or("?".into(), |o| o.to_string()))).collect();
                         html! {
-                            <tr class={classes!("member", (!c.is_running()).then_some("member-down"))} data-consumer={c.id().0.to_string()}>
+                            <tr class={if !c.is_running() { "member member-down" } else { "member" }} data-consumer={c.id().0.to_string()}>
                                 <td class="member-name"><span class="nowrap">{ c.id().to_string() }</span>{ c.instance_id().as_ref().map(|i| format!(" (static {i})")).unwrap_or_default() }</td>
                                 <td class="member-status" data-label="status">{ status }</td>
                                 <td class="owned" data-label="partitions → position">

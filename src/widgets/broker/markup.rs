@@ -109,3 +109,10 @@ pub fn facts(class: &'static str, figures: &[(&'static str, &'static str, String
         </dl>
     }
 }
+
+/// A table's header row of plain `<th>` cells, one per text.
+pub fn plain_header_row(columns: &[&'static str]) -> Html {
+    html! {
+        <thead><tr>{ for columns.iter().map(|&text| html! { <th>{ text }</th> }) }</tr></thead>
+    }
+}

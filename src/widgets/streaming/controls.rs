@@ -418,7 +418,7 @@ pub fn StreamControls() -> Html {
                     { for partitions().map(|p| {
                         let is_paused = paused.contains(&p);
                         html! {
-                            <button class={classes!("stream-pause", is_paused.then_some("paused"))} data-partition={p.to_string()}
+                            <button class={if is_paused { "stream-pause paused" } else { "stream-pause" }} data-partition={p.to_string()}
                                 aria-pressed={is_paused.to_string()} onclick={click(&pause(p, !is_paused))}>
                                 { if is_paused { format!("Resume clicks-{p}") } else { format!("Pause clicks-{p}") } }
                             </button>

@@ -10,7 +10,7 @@
 
 use super::{no_stream_job, refusal_view, time_text, try_send};
 use crate::charts::{self, Palette};
-use crate::widgets::broker::markup::facts;
+use crate::widgets::broker::markup::{facts, plain_header_row};
 use crate::widgets::form::bind;
 use lab::state::Lab;
 use lab::stream_lab::command::StreamCommand;
@@ -199,10 +199,7 @@ fn SampleRunView(props: &SampleRunProps) -> Html {
                     } else {
                         <div class="table-scroll">
                             <table class="samples-fake-negatives">
-                                <thead><tr>
-                                    <th>{ "request" }</th><th>{ "item" }</th><th>{ "shown at" }</th>
-                                    <th>{ "sample out at" }</th><th>{ "clicked after" }</th>
-                                </tr></thead>
+                                { plain_header_row(&["request", "item", "shown at", "sample out at", "clicked after"]) }
                                 <tbody>
                                     { for run.fake_negatives.iter().take(FAKE_NEGATIVES_SHOWN).map(|f| html! {
                                         <tr>
@@ -258,13 +255,36 @@ fn TopicSamples(props: &TopicSamplesProps) -> Html {
     let g = lab::sim::text::group_thousands;
     match topic_diagnosis(streams.pipes(), cluster) {
         Err(message) => html! { <p class="stream-refusal" role="alert">{ message }</p> },
-        Ok(d) => facts("pipes-stats samples-topic-stats", &[
-            ("samples on the topic", "samples-topic-count", g(d.streaming_samples)),
-            ("positive ratio", "samples-topic-ratio", percent(d.streaming_positives, d.streaming_samples)),
-            ("labels that differ from batch", "samples-topic-fake", g(d.label_mismatches)),
-            ("features that differ", "samples-topic-features", g(d.feature_mismatches)),
-            ("batch samples not on the topic yet", "samples-topic-missing", g(d.missing_in_stream)),
-        ]),
+        Ok(d) => facts(
+            "pipes-stats samples-topic-stats",
+            &[
+                (
+                    "samples on the topic",
+                    "samples-topic-count",
+                    g(d.streaming_samples),
+                ),
+                (
+                    "positive ratio",
+                    "samples-topic-ratio",
+                    percent(d.streaming_positives, d.streaming_samples),
+                ),
+                (
+                    "labels that differ from batch",
+                    "samples-topic-fake",
+                    g(d.label_mismatches),
+                ),
+                (
+                    "features that differ",
+                    "samples-topic-features",
+                    g(d.feature_mismatches),
+                ),
+                (
+                    "batch samples not on the topic yet",
+                    "samples-topic-missing",
+                    g(d.missing_in_stream),
+                ),
+            ],
+        ),
     }
 }
 
@@ -352,7 +372,7 @@ pub fn SampleDiagnosis() -> Html {
                 <span class="small">{ " s " }</span>
                 <button type="submit" class="samples-set-wait">{ "Set" }</button>
                 { for SWEEP_WAITS_S.iter().map(|&s| html! {
-                    <button type="button" class={classes!("samples-preset", (s == current).then_some("active"))}
+                    <button type="button" class={if s == current { "samples-preset active" } else { "samples-preset" }}
                         onclick={preset(s)}>{ format!("{s} s") }</button>
                 }) }
             </form>
@@ -373,7 +393,7 @@ pub fn SampleDiagnosis() -> Html {
                     { "Written to topics, each sample goes to the samples topic (keyed by request id, a JSON value with the labels and \
                        features) in the tick the job emits it; a trainer reads it from there. A partition whose leader is down takes no more." }
                 </p>
-                <button type="button" class={classes!("samples-to-topic", to_topic.then_some("active"))}
+                <button type="button" class={if to_topic { "samples-to-topic active" } else { "samples-to-topic" }}
                     aria-pressed={to_topic.to_string()} onclick={on_topic_toggle}>
                     { if to_topic { "Stop writing to the samples topic" } else { "Write to topics" } }
                 </button>
