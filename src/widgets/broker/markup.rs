@@ -1,8 +1,10 @@
 //! Markup the lab's forms and tables repeat, written once: a labelled text or number field, a
 //! labelled select of fixed options or of the cluster's topics, each bound to a
-//! `UseStateHandle<String>`, a checkbox bound to a `UseStateHandle<bool>`, a table's header
-//! row and a list of labelled figures. Every `html!` element expands to its own construction code in the wasm, so a field
-//! written out a dozen times costs a dozen copies; called through these it costs one.
+//! `UseStateHandle<String>`, a checkbox bound to a `UseStateHandle<bool>`, a table's header row
+//! and a list of labelled figures. Every `html!` element expands to its own construction code in
+//! the wasm, so a field written out a dozen times costs a dozen copies; called through these it
+//! costs one. The broker's forms use most of them; the streaming, feature store and Schema
+//! Registry widgets use them too.
 //!
 //! The markup is the one the forms wrote by hand: `<label>label<input …/></label>`, with the
 //! attributes an argument leaves out (`None`, or an empty class) absent from the element.
