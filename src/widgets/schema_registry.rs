@@ -5,6 +5,7 @@
 //! schema id, Avro payload) beside the value the chosen reader schema decodes.
 
 use crate::store::LabAction;
+use crate::widgets::broker::markup::header_row;
 use crate::widgets::form::bind_text;
 use lab::registry::avro::binary::hex;
 use lab::registry::{CompatibilityVerdict, Level, Registry, RegistryCommand, Version};
@@ -147,7 +148,7 @@ pub fn SchemaRegistry() -> Html {
             .map(|(i, id)| format!("v{} = id {id}", i + 1))
             .collect();
         html! {
-            <tr class={classes!("registry-subject", (*name == *subject).then_some("selected"))} data-subject={name.clone()}>
+            <tr class={if *name == *subject { "registry-subject selected" } else { "registry-subject" }} data-subject={name.clone()}>
                 <td><button class="link-button" onclick={pick}>{ name.clone() }</button></td>
                 <td class="registry-versions" data-label="versions">{ versions.join(", ") }</td>
                 <td data-label="compatibility">
@@ -174,7 +175,7 @@ pub fn SchemaRegistry() -> Html {
         <div class="schema-registry">
             <div class="table-scroll">
                 <table class="members stack-table registry-subjects">
-                    <thead><tr><th scope="col">{ "subject" }</th><th scope="col">{ "versions" }</th><th scope="col">{ "compatibility" }</th><th scope="col">{ "consumers read with" }</th></tr></thead>
+                    { header_row(&[("subject", "", None), ("versions", "", None), ("compatibility", "", None), ("consumers read with", "", None)]) }
                     <tbody>{ for subjects }</tbody>
                 </table>
             </div>
@@ -215,7 +216,7 @@ pub fn SchemaRegistry() -> Html {
                 if skipped > 0 { <p class="small muted">{ format!("{skipped} older records not shown") }</p> }
                 <div class="table-scroll">
                     <table class="members stack-table registry-records">
-                        <thead><tr><th scope="col">{ "offset" }</th><th scope="col">{ "bytes: magic | id | Avro" }</th><th scope="col">{ "writer" }</th><th scope="col">{ "as the consumers read it" }</th></tr></thead>
+                        { header_row(&[("offset", "", None), ("bytes: magic | id | Avro", "", None), ("writer", "", None), ("as the consumers read it", "", None)]) }
                         <tbody>{ for records.iter().skip(skipped).map(record_row) }</tbody>
                     </table>
                 </div>

@@ -293,7 +293,7 @@ fn controller_chip(cluster: &Cluster) -> Html {
         ),
     };
     html! {
-        <li class={classes!("controller-chip", bad.then_some("is-bad"))}>
+        <li class={if bad { "controller-chip is-bad" } else { "controller-chip" }}>
             <span class="chip-mark" aria-hidden="true">{ if bad { "✕" } else { "◆" } }</span>
             <span>{ text }</span>
         </li>

@@ -8,8 +8,10 @@
 //! beside the HW.
 
 use super::lag_track::{cell_marks, CellMarks, GroupCommit};
+use super::markup::facts;
 use super::topic_config::duration_words;
 use super::{key_class, show_bytes, with_cluster};
+use lab::broker::cluster::Cluster;
 use lab::broker::group::TopicPartition;
 use lab::broker::log::{ControlType, Offset, Record};
 use lab::broker::topic::Partition;
@@ -115,6 +117,63 @@ fn cell(
     }
 }
 
+/// The selected record's facts: where it is, what it holds, and which partition its key maps to.
+fn inspector(
+    cluster: &Cluster,
+    tp: &TopicPartition,
+    r: &Record,
+    marker: Option<ControlType>,
+) -> Html {
+    let mut figures = vec![
+        ("partition", "", tp.to_string()),
+        ("offset", "", r.offset.0.to_string()),
+    ];
+    if let Some(m) = marker {
+        figures.push((
+            "control record",
+            "",
+            format!(
+                "{} marker: consumers never get it, their positions step over it",
+                m.name()
+            ),
+        ));
+    }
+    let value = if r.is_tombstone() {
+        "null (tombstone)".to_string()
+    } else {
+        show_bytes(r.value.as_deref())
+    };
+    let headers = if r.headers.is_empty() {
+        "none".to_string()
+    } else {
+        r.headers
+            .iter()
+            .map(|(n, v)| format!("{n}:{}", String::from_utf8_lossy(v)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let partition = r.key.as_deref().map_or_else(
+        || "sticky / round-robin".to_string(),
+        |k| {
+            let partitions = cluster.topics()[&tp.topic].partitions().len() as u32;
+            format!(
+                "murmur2 {} → p{}",
+                lab::broker::partitioner::murmur2(k),
+                lab::broker::partitioner::partition_for_key(k, partitions)
+                    .map_or(0, |p: PartitionId| p.0)
+            )
+        },
+    );
+    figures.extend([
+        ("key", "", show_bytes(r.key.as_deref())),
+        ("value", "", value),
+        ("timestamp", "", r.timestamp.to_string()),
+        ("headers", "", headers),
+        ("key → partition", "", partition),
+    ]);
+    facts("facts", &figures)
+}
+
 #[component]
 pub fn ClusterView() -> Html {
     let session = crate::widgets::use_lab();
@@ -189,7 +248,7 @@ pub fn ClusterView() -> Html {
                                             <span class="muted small">{ format!(" leader b{} · log start {} · HW {} · LEO {} · {} segment(s)", p.leader().map_or(0, |b| b.0), log.log_start(), p.hw(), log.leo(), log.segments().len()) }</span>
                                             if transactional { <span class="small lso-note" title="last stable offset: read_committed consumers read below it">{ format!(" · LSO {lso}") }</span> }
                                         </div>
-                                        <div class={classes!("log-cells", (!commits.is_empty()).then_some("has-commits"))} role="group" aria-label={format!("Offsets {} to {} of {tp}", first, log.leo())}>
+                                        <div class={if !commits.is_empty() { "log-cells has-commits" } else { "log-cells" }} role="group" aria-label={format!("Offsets {} to {} of {tp}", first, log.leo())}>
                                             if first > log.log_start() { <span class="log-more" title="older offsets">{ "…" }</span> }
                                             if !before_window.is_empty() { <span class="commit-off-row" title="committed offsets older than the cells shown">{ format!("◂{}", before_window.join(",")) }</span> }
                                             if log.log_start() > Offset(0) && first == log.log_start() { <span class="log-start-marker" title="log start: older offsets were deleted">{ "⟨" }</span> }
@@ -221,20 +280,7 @@ pub fn ClusterView() -> Html {
                 }) }
                 <div class="inspector" aria-live="polite">
                     { match inspected {
-                        Some((tp, r, marker)) => html! {
-                            <dl class="facts">
-                                <div><dt>{ "partition" }</dt><dd>{ tp.to_string() }</dd></div>
-                                <div><dt>{ "offset" }</dt><dd>{ r.offset.0 }</dd></div>
-                                if let Some(m) = marker {
-                                    <div><dt>{ "control record" }</dt><dd>{ format!("{} marker: consumers never get it, their positions step over it", m.name()) }</dd></div>
-                                }
-                                <div><dt>{ "key" }</dt><dd>{ show_bytes(r.key.as_deref()) }</dd></div>
-                                <div><dt>{ "value" }</dt><dd>{ if r.is_tombstone() { "null (tombstone)".to_string() } else { show_bytes(r.value.as_deref()) } }</dd></div>
-                                <div><dt>{ "timestamp" }</dt><dd>{ r.timestamp.to_string() }</dd></div>
-                                <div><dt>{ "headers" }</dt><dd>{ if r.headers.is_empty() { "none".to_string() } else { r.headers.iter().map(|(n, v)| format!("{n}:{}", String::from_utf8_lossy(v))).collect::<Vec<_>>().join(", ") } }</dd></div>
-                                <div><dt>{ "key → partition" }</dt><dd>{ r.key.as_deref().map_or_else(|| "sticky / round-robin".to_string(), |k| format!("murmur2 {} → p{}", lab::broker::partitioner::murmur2(k), lab::broker::partitioner::partition_for_key(k, cluster.topics()[&tp.topic].partitions().len() as u32).map_or(0, |p: PartitionId| p.0))) }</dd></div>
-                            </dl>
-                        },
+                        Some((tp, r, marker)) => inspector(cluster, &tp, &r, marker),
                         None => html! { <p class="muted small">{ "Select a cell to inspect its record. Colours are keys; outlined cells begin a segment; grey cells are null keys; striped ones were removed by compaction; lettered ones are transaction markers (C commit, A abort), and faded, crossed ones records of aborted transactions." }</p> },
                     } }
                 </div>

@@ -3,6 +3,7 @@
 //! computed once, when the learner asks (never while rendering), by [`lab::compare`]; it can then
 //! be opened in the lab to explore.
 
+use super::markup::header_row;
 use super::parse_number;
 use crate::store::{LabAction, Loaded, Notice};
 use crate::widgets::form::{bind, bind_select};
@@ -105,7 +106,7 @@ fn comparison_view(c: &Comparison, stale: bool, on_open: Callback<MouseEvent>) -
             </div>
             <table class="compare-table">
                 <caption class="visually-hidden">{ "Outcomes of the original and the forked timeline" }</caption>
-                <thead><tr><th scope="col">{ "at the end" }</th><th scope="col" class="num">{ "original" }</th><th scope="col" class="num">{ "fork" }</th></tr></thead>
+                { header_row(&[("at the end", "", None), ("original", "num", None), ("fork", "num", None)]) }
                 <tbody>
                     { for original.iter().zip(fork.iter()).map(|((label, a, worse_up), (_, b, _))| {
                         let class = match (a == b, *worse_up) {

@@ -4,6 +4,7 @@
 //! journal, so after scrubbing back the changes still to come are listed too (dimmed); each row
 //! jumps the time cursor to just before or just after its change.
 
+use super::markup::header_row;
 use super::{send, with_cluster};
 use crate::store::{LabAction, LabHandle};
 use lab::broker::cluster::{BrokerCommand, Cluster};
@@ -82,7 +83,7 @@ fn registrations(cluster: &Cluster, now: Tick) -> Html {
     html! {
         <table class="registrations">
             <caption class="visually-hidden">{ "Broker registrations" }</caption>
-            <thead><tr><th scope="col">{ "broker" }</th><th scope="col" class="num">{ "broker epoch" }</th><th scope="col" class="num">{ "ticks since heartbeat" }</th><th scope="col">{ "state" }</th></tr></thead>
+            { header_row(&[("broker", "", None), ("broker epoch", "num", None), ("ticks since heartbeat", "num", None), ("state", "", None)]) }
             <tbody>
                 { for cluster.controller().registrations().iter().map(|(b, r)| {
                     let state = match (r.fenced, r.shutting_down) {
@@ -91,7 +92,7 @@ fn registrations(cluster: &Cluster, now: Tick) -> Html {
                         (false, false) => "unfenced",
                     };
                     html! {
-                        <tr class={classes!(r.fenced.then_some("is-fenced"))} data-registration={b.0.to_string()}>
+                        <tr class={r.fenced.then_some("is-fenced")} data-registration={b.0.to_string()}>
                             <th scope="row">{ format!("broker {}", b.0) }</th>
                             <td class="num">{ r.broker_epoch }</td>
                             <td class="num">{ now.ticks_since(r.last_heartbeat) }</td>
@@ -149,7 +150,7 @@ pub fn ControllerView() -> Html {
         };
         html! {
             <div class="controller-view">
-                <p class={classes!("controller-status", c.active().is_none().then_some("bad"))} role="status">{ status }</p>
+                <p class={if c.active().is_none() { "controller-status bad" } else { "controller-status" }} role="status">{ status }</p>
                 { controller_nodes(&session, cluster) }
                 <h4>{ "Broker registrations" }</h4>
                 { registrations(cluster, session.view.now()) }

@@ -35,7 +35,7 @@ pub fn Deliveries() -> Html {
             .sum();
         let row = |label: &str, count: usize, meaning: &str, examples: Vec<String>| {
             html! {
-                <tr class={classes!((count > 0).then_some("anomaly"))}>
+                <tr class={(count > 0).then_some("anomaly")}>
                     <th scope="row">{ label.to_string() }</th>
                     <td class="num">{ count }</td>
                     <td>{ meaning.to_string() }{ if examples.is_empty() { String::new() } else { format!(" e.g. {}", examples.join(", ")) } }</td>

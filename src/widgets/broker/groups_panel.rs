@@ -9,8 +9,8 @@
 //! member is a card of labelled lines (`.stack-table` in cluster.css).
 
 use super::lag_track::{offset_track, GroupCommit, LogBounds};
+use super::markup::{choice_field, header_row, number_field, text_field, topic_field};
 use super::{parse_number, send, with_cluster};
-use crate::widgets::form::{bind, bind_select};
 use lab::broker::assignor::Strategy;
 use lab::broker::cluster::{BrokerCommand, Cluster};
 use lab::broker::group::{
@@ -52,18 +52,52 @@ fn group_summary(group: &ConsumerGroup, state: &str) -> String {
     }
 }
 
-/// What liveness and rebalancing cost the group so far.
+/// What liveness and rebalancing cost the group so far: `(words, number, title, warn)` per
+/// figure, in the order the line shows them.
 fn liveness_line(group: &ConsumerGroup) -> Html {
     let l = group.liveness();
+    let figures: [(&str, u64, Option<&'static str>, bool); 7] = [
+        ("rounds", group.rebalance_rounds().into(), None, false),
+        (
+            "stopped member-ticks",
+            l.paused_member_ticks,
+            Some("Member-ticks a running member waited in an eager rebalance with nothing to read"),
+            false,
+        ),
+        (
+            "unowned partition-ticks",
+            l.unowned_partition_ticks,
+            Some("Partition-ticks no running member owned"),
+            false,
+        ),
+        (
+            "requests",
+            l.requests,
+            Some("Heartbeats, JoinGroups and SyncGroups"),
+            false,
+        ),
+        (
+            "poll timeouts",
+            l.poll_timeouts.into(),
+            None,
+            l.poll_timeouts > 0,
+        ),
+        (
+            "failed commits",
+            l.commit_failures.into(),
+            None,
+            l.commit_failures > 0,
+        ),
+        ("static rejoins", l.static_rejoins.into(), None, false),
+    ];
     html! {
         <p class="small group-liveness" data-liveness={group.name().to_string()}>
-            <span class="nowrap">{ format!("rounds {}", group.rebalance_rounds()) }</span>{ " · " }
-            <span class="nowrap" title="Member-ticks a running member waited in an eager rebalance with nothing to read">{ format!("stopped member-ticks {}", l.paused_member_ticks) }</span>{ " · " }
-            <span class="nowrap" title="Partition-ticks no running member owned">{ format!("unowned partition-ticks {}", l.unowned_partition_ticks) }</span>{ " · " }
-            <span class="nowrap" title="Heartbeats, JoinGroups and SyncGroups">{ format!("requests {}", l.requests) }</span>{ " · " }
-            <span class={classes!("nowrap", (l.poll_timeouts > 0).then_some("warn"))}>{ format!("poll timeouts {}", l.poll_timeouts) }</span>{ " · " }
-            <span class={classes!("nowrap", (l.commit_failures > 0).then_some("warn"))}>{ format!("failed commits {}", l.commit_failures) }</span>{ " · " }
-            <span class="nowrap">{ format!("static rejoins {}", l.static_rejoins) }</span>
+            { for figures.iter().enumerate().map(|(i, &(words, n, title, warn))| html! {
+                <>
+                    if i > 0 { { " · " } }
+                    <span class={if warn { "nowrap warn" } else { "nowrap" }} title={title}>{ format!("{words} {n}") }</span>
+                </>
+            }) }
         </p>
     }
 }
@@ -83,17 +117,18 @@ fn comparison(cluster: &Cluster) -> Html {
         <>
         <table class="group-compare">
             <caption>{ "The groups side by side" }</caption>
-            <thead><tr>
-                <th scope="col">{ "group" }</th><th scope="col" class="num">{ "rounds" }</th>
-                <th scope="col" class="num" title="Member-ticks a running member waited in an eager rebalance with nothing to read">{ "stopped" }</th>
-                <th scope="col" class="num" title="Partition-ticks a moving partition spent with no owner">{ "unowned" }</th>
-                <th scope="col" class="num" title="Heartbeats, JoinGroups and SyncGroups">{ "requests" }</th>
-            </tr></thead>
+            { header_row(&[
+                ("group", "", None),
+                ("rounds", "num", None),
+                ("stopped", "num", Some("Member-ticks a running member waited in an eager rebalance with nothing to read")),
+                ("unowned", "num", Some("Partition-ticks a moving partition spent with no owner")),
+                ("requests", "num", Some("Heartbeats, JoinGroups and SyncGroups")),
+            ]) }
             <tbody>
                 { for cluster.groups().values().map(|g| html! {
                     <tr data-compare={g.name().to_string()}>
                         <th scope="row">{ g.name().to_string() }<span class="compare-protocol">{ protocol(g) }</span></th><td class="num">{ g.rebalance_rounds() }</td>
-                        <td class={classes!("num", (g.liveness().paused_member_ticks > 0).then_some("warn"))}>{ g.liveness().paused_member_ticks }</td>
+                        <td class={if g.liveness().paused_member_ticks > 0 { "num warn" } else { "num" }}>{ g.liveness().paused_member_ticks }</td>
                         <td class="num">{ g.liveness().unowned_partition_ticks }</td>
                         <td class="num">{ g.liveness().requests }</td>
                     </tr>
@@ -226,7 +261,7 @@ fn group_view(session: &crate::store::LabHandle, cluster: &Cluster, group: &Cons
             }
             { liveness_line(group) }
             <table class="members stack-table">
-                <thead><tr><th scope="col">{ "consumer" }</th><th scope="col">{ "status" }</th><th scope="col">{ "partitions → position" }</th><th scope="col">{ "actions" }</th></tr></thead>
+                { header_row(&[("consumer", "", None), ("status", "", None), ("partitions → position", "", None), ("actions", "", None)]) }
                 <tbody>
                     { for members.iter().map(|c| {
                         let status = member_status(group, c, !cluster.coordinator().is_empty());
@@ -237,7 +272,7 @@ fn group_view(session: &crate::store::LabHandle, cluster: &Cluster, group: &Cons
                         };
                         let owned: Vec<String> = c.owned().iter().map(|tp| format!("{tp}→{}", c.positions().get(tp).map_or("?".into(), |o| o.to_string()))).collect();
                         html! {
-                            <tr class={classes!("member", (!c.is_running()).then_some("member-down"))} data-consumer={c.id().0.to_string()}>
+                            <tr class={if !c.is_running() { "member member-down" } else { "member" }} data-consumer={c.id().0.to_string()}>
                                 <td class="member-name"><span class="nowrap">{ c.id().to_string() }</span>{ c.instance_id().as_ref().map(|i| format!(" (static {i})")).unwrap_or_default() }</td>
                                 <td class="member-status" data-label="status">{ status }</td>
                                 <td class="owned" data-label="partitions → position">
@@ -263,7 +298,14 @@ fn group_view(session: &crate::store::LabHandle, cluster: &Cluster, group: &Cons
             </table>
             { reset_buttons(session, group, members.iter().any(|c| c.is_running())) }
             <div class="lags-scroll"><table class="lags">
-                <thead><tr><th scope="col">{ "partition" }</th><th scope="col" class="lag-cell" title="The group's committed offset (▾) and its lag up to the high watermark (stripes)">{ "offsets" }</th><th scope="col" class="num">{ "HW" }</th><th scope="col" class="num">{ "committed" }</th><th scope="col" class="num">{ "lag" }</th><th scope="col" class="num">{ "lag (ticks)" }</th></tr></thead>
+                { header_row(&[
+                    ("partition", "", None),
+                    ("offsets", "lag-cell", Some("The group's committed offset (▾) and its lag up to the high watermark (stripes)")),
+                    ("HW", "num", None),
+                    ("committed", "num", None),
+                    ("lag", "num", None),
+                    ("lag (ticks)", "num", None),
+                ]) }
                 <tbody>
                     { for lags.iter().map(|(_, tp, lag)| {
                         let partition = cluster.topics().get(&tp.topic).and_then(|t| t.partition(tp.partition));
@@ -386,43 +428,24 @@ pub fn GroupsPanel() -> Html {
                 { for cluster.groups().values().map(|g| group_view(&session, cluster, g)) }
                 <form class="add-consumer" novalidate=true onsubmit={on_add}>
                     <strong>{ "Add a consumer" }</strong>
-                    <label>{ "group " }<input class="group-input" type="text" value={(*group).clone()} oninput={bind(&group)} /></label>
-                    <label>{ "topic " }
-                        <select onchange={bind_select(&topic)}>
-                            { for cluster.topics().keys().map(|t| html! { <option value={t.clone()} selected={*t == topic_name}>{ t }</option> }) }
-                        </select>
-                    </label>
-                    <label>{ "static id " }<input class="instance-input" type="text" placeholder="optional" value={(*instance).clone()} oninput={bind(&instance)} /></label>
-                    <label>{ "commits " }
-                        <select class="commit-select" onchange={bind_select(&commit)}>
-                            <option value="auto" selected={*commit == "auto"}>{ "auto every 5 ticks" }</option>
-                            <option value="after" selected={*commit == "after"}>{ "after processing" }</option>
-                            <option value="before" selected={*commit == "before"}>{ "before processing" }</option>
-                            <option value="manual" selected={*commit == "manual"}>{ "manual" }</option>
-                        </select>
-                    </label>
-                    <label>{ "auto.offset.reset " }
-                        <select class="reset-select" onchange={bind_select(&reset)}>
-                            <option value="earliest" selected={*reset == "earliest"}>{ "earliest" }</option>
-                            <option value="latest" selected={*reset == "latest"}>{ "latest" }</option>
-                            <option value="none" selected={*reset == "none"}>{ "none" }</option>
-                        </select>
-                    </label>
-                    <label>{ "poll every (ticks) " }<input class="num-input poll-input" type="number" min="1" value={(*poll_every).clone()} oninput={bind(&poll_every)} /></label>
-                    <label>{ "processing (ticks) " }<input class="num-input processing-input" type="number" min="0" value={(*processing).clone()} oninput={bind(&processing)} /></label>
-                    <label>{ "max.poll.interval (ticks) " }<input class="num-input max-poll-input" type="number" min="1" value={(*max_poll).clone()} oninput={bind(&max_poll)} /></label>
-                    <label>{ "group.protocol " }
-                        <select class="protocol-select" onchange={bind_select(&protocol)}>
-                            <option value="classic" selected={*protocol == "classic"}>{ "classic (the default)" }</option>
-                            <option value="consumer" selected={*protocol == "consumer"}>{ "consumer (KIP-848)" }</option>
-                        </select>
-                    </label>
-                    <label>{ "isolation.level " }
-                        <select class="isolation-select" onchange={bind_select(&isolation)}>
-                            <option value="read_uncommitted" selected={*isolation == "read_uncommitted"}>{ "read_uncommitted (the default)" }</option>
-                            <option value="read_committed" selected={*isolation == "read_committed"}>{ "read_committed" }</option>
-                        </select>
-                    </label>
+                    { text_field("group ", "group-input", None, &group) }
+                    { topic_field("", &topic, cluster.topics(), &topic_name) }
+                    { text_field("static id ", "instance-input", Some("optional"), &instance) }
+                    { choice_field("commits ", "commit-select", &commit, &[
+                        ("auto", "auto every 5 ticks"),
+                        ("after", "after processing"),
+                        ("before", "before processing"),
+                        ("manual", "manual"),
+                    ]) }
+                    { choice_field("auto.offset.reset ", "reset-select", &reset, &[("earliest", "earliest"), ("latest", "latest"), ("none", "none")]) }
+                    { number_field("poll every (ticks) ", "num-input poll-input", (Some("1"), None), None, &poll_every) }
+                    { number_field("processing (ticks) ", "num-input processing-input", (Some("0"), None), None, &processing) }
+                    { number_field("max.poll.interval (ticks) ", "num-input max-poll-input", (Some("1"), None), None, &max_poll) }
+                    { choice_field("group.protocol ", "protocol-select", &protocol, &[("classic", "classic (the default)"), ("consumer", "consumer (KIP-848)")]) }
+                    { choice_field("isolation.level ", "isolation-select", &isolation, &[
+                        ("read_uncommitted", "read_uncommitted (the default)"),
+                        ("read_committed", "read_committed"),
+                    ]) }
                     <p class="small muted session-note">{ format!(
                         "session.timeout.ms: {} s in this lab so crashes show quickly (Kafka's default is {} s); heartbeats every 3 s (KIP-848: the broker's 5 s and 45 s apply).",
                         LAB_SESSION_TIMEOUT_TICKS * MS_PER_TICK / 1000,

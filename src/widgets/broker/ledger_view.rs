@@ -3,6 +3,7 @@
 //! where, in which leader epoch, with which acks, and why. A lost record's row jumps the time
 //! cursor to just before the loss, where a learner can fork history.
 
+use super::markup::header_row;
 use super::with_cluster;
 use crate::store::LabAction;
 use lab::broker::ledger::LostWrite;
@@ -77,7 +78,7 @@ pub fn LedgerView() -> Html {
                     <div><dt>{ "acknowledged" }</dt><dd class="ledger-acked">{ c.acknowledged }</dd></div>
                     <div><dt>{ "still on the leader" }</dt><dd class="ledger-present">{ c.present }</dd></div>
                     <div><dt>{ "unknown (offline)" }</dt><dd class="ledger-unknown">{ c.unknown }</dd></div>
-                    <div class={classes!((c.lost > 0).then_some("is-bad"))}><dt>{ "lost" }</dt><dd class="ledger-lost">{ c.lost }</dd></div>
+                    <div class={(c.lost > 0).then_some("is-bad")}><dt>{ "lost" }</dt><dd class="ledger-lost">{ c.lost }</dd></div>
                 </dl>
                 <p class="small">
                     { format!("Lost by acks: acks=all {} · acks=1 {} · acks=0 {}.", by_acks(Acks::All), by_acks(Acks::One), by_acks(Acks::Zero)) }
@@ -89,10 +90,7 @@ pub fn LedgerView() -> Html {
                 } else {
                     <table class="lost-table">
                         <caption class="visually-hidden">{ "Lost acknowledged records, newest first" }</caption>
-                        <thead><tr>
-                            <th scope="col">{ "found" }</th><th scope="col">{ "records" }</th><th scope="col" class="num">{ "epoch" }</th>
-                            <th scope="col">{ "acks" }</th><th scope="col">{ "cause" }</th>
-                        </tr></thead>
+                        { header_row(&[("found", "", None), ("records", "", None), ("epoch", "num", None), ("acks", "", None), ("cause", "", None)]) }
                         <tbody>
                             { for runs.iter().rev().take(LOST_ROWS_MAX).map(|run| {
                                 let l = run.first;

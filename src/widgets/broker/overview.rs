@@ -125,7 +125,7 @@ fn tiles(m: &ClusterMetrics) -> Vec<Tile> {
 
 fn tile_html(t: &Tile) -> Html {
     html! {
-        <li class={classes!("overview-tile", t.alert.then_some("tile-alert"))} data-tile={t.id}>
+        <li class={if t.alert { "overview-tile tile-alert" } else { "overview-tile" }} data-tile={t.id}>
             <span class="tile-label">{ t.label }</span>
             <span class="tile-value">{ t.value.clone() }
                 if t.alert { <span class="tile-flag">{ " needs attention" }</span> }

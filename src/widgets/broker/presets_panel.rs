@@ -93,7 +93,7 @@ pub fn PresetsPanel() -> Html {
                     let active = current.is_some_and(|c| c.meta.id == p.meta.id);
                     html! {
                         <li>
-                            <button type="button" class={classes!("preset-button", active.then_some("is-active"))} data-preset={p.meta.id.clone()}
+                            <button type="button" class={if active { "preset-button is-active" } else { "preset-button" }} data-preset={p.meta.id.clone()}
                                 aria-pressed={active.to_string()} title={p.meta.summary.trim_matches('"').to_string()} onclick={load(p.meta.id.clone())}>
                                 { &p.meta.title }
                             </button>
@@ -123,7 +123,7 @@ pub fn PresetsPanel() -> Html {
                         let verdict = session.with_observation(|o| check.when.evaluate(o));
                         let met = verdict == Verdict::Met;
                         html! {
-                            <div class={classes!("preset-goal", met.then_some("is-met"))} role="status">
+                            <div class={if met { "preset-goal is-met" } else { "preset-goal" }} role="status">
                                 <strong>
                                     { icon(if met { Icon::Check } else { Icon::Open }) }
                                     <span class="visually-hidden">{ if met { "Goal met: " } else { "Goal not met yet: " } }</span>

@@ -9,13 +9,13 @@
 //! tombstone is a null value, sent with the "null value" box ticked (Kafka's
 //! LogCleaner.shouldRetainRecord tells the two apart).
 
+use super::markup::{check_field, choice_field, number_field, text_field, topic_field};
 use super::{parse_number, send, with_cluster};
 use crate::widgets::form::{bind, bind_select};
 use lab::broker::cluster::{BrokerCommand, PRODUCE_COUNT_MAX};
 use lab::broker::compression::Codec;
 use lab::broker::producer::{Acks, NullKeyPartitioner, ProducerConfig, ProducerId};
 use lab::broker::PartitionId;
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -95,12 +95,6 @@ fn ProducerSettings(props: &SettingsProps) -> Html {
             }
         })
     };
-    let toggle = |state: &UseStateHandle<bool>| {
-        let state = state.clone();
-        Callback::from(move |e: Event| {
-            state.set(e.target_unchecked_into::<HtmlInputElement>().checked())
-        })
-    };
     html! {
         <form class="settings-form" novalidate=true onsubmit={on_apply}>
             <label>{ "Null keys " }
@@ -109,22 +103,14 @@ fn ProducerSettings(props: &SettingsProps) -> Html {
                     <option value="rr" selected={*rr}>{ "round-robin" }</option>
                 </select>
             </label>
-            <label>{ "acks " }
-                <select class="acks-select" onchange={bind_select(&acks)}>
-                    { for Acks::ALL.iter().map(|a| html! { <option value={a.name()} selected={*acks == a.name()}>{ a.name() }</option> }) }
-                </select>
-            </label>
-            <label>{ "compression " }
-                <select class="codec-select" onchange={bind_select(&codec)}>
-                    { for Codec::ALL.iter().map(|k| html! { <option value={k.name()} selected={*codec == k.name()}>{ k.name() }</option> }) }
-                </select>
-            </label>
-            <label>{ "linger (ticks) " }<input class="num-input" type="number" min="0" value={(*linger).clone()} oninput={bind(&linger)} /></label>
-            <label>{ "batch.size (B) " }<input class="num-input" type="number" min="1" value={(*batch).clone()} oninput={bind(&batch)} /></label>
-            <label class="check"><input type="checkbox" checked={*idempotence} onchange={toggle(&idempotence)} />{ " idempotence" }</label>
-            <label>{ "max in flight " }<input class="num-input" type="number" min="1" value={(*in_flight).clone()} oninput={bind(&in_flight)} /></label>
-            <label>{ "retries " }<input class="num-input" type="number" min="0" value={(*retries).clone()} oninput={bind(&retries)} /></label>
-            <label>{ "network faults % " }<input class="num-input fault-input" type="number" min="0" max="100" value={(*faults).clone()} oninput={bind(&faults)} /></label>
+            { choice_field("acks ", "acks-select", &acks, &Acks::ALL.map(|a| (a.name(), a.name()))) }
+            { choice_field("compression ", "codec-select", &codec, &Codec::ALL.map(|k| (k.name(), k.name()))) }
+            { number_field("linger (ticks) ", "num-input", (Some("0"), None), None, &linger) }
+            { number_field("batch.size (B) ", "num-input", (Some("1"), None), None, &batch) }
+            { check_field(" idempotence", "", &idempotence) }
+            { number_field("max in flight ", "num-input", (Some("1"), None), None, &in_flight) }
+            { number_field("retries ", "num-input", (Some("0"), None), None, &retries) }
+            { number_field("network faults % ", "num-input fault-input", (Some("0"), Some("100".into())), None, &faults) }
             <button type="submit">{ "Apply settings" }</button>
             <p class="field-error" role="alert">{ (*error).clone().unwrap_or_default() }</p>
         </form>
@@ -286,12 +272,6 @@ pub fn ProducerPanel() -> Html {
                 )
             })
         };
-        let toggle_null = {
-            let null_value = null_value.clone();
-            Callback::from(move |e: Event| {
-                null_value.set(e.target_unchecked_into::<HtmlInputElement>().checked())
-            })
-        };
         let current = cluster.producers().get(&producer_id);
         // A transactional producer's Begin, Commit and Abort come first: they are what its
         // lessons are about. Before initTransactions() its form waits below the send form.
@@ -310,22 +290,18 @@ pub fn ProducerPanel() -> Html {
                             </select>
                         </label>
                     }
-                    <label>{ "topic " }
-                        <select class="topic-select" onchange={bind_select(&topic)}>
-                            { for cluster.topics().keys().map(|t| html! { <option value={t.clone()} selected={*t == topic_name}>{ t }</option> }) }
-                        </select>
-                    </label>
-                    <label>{ "key " }<input class="key-input" type="text" placeholder="empty = null key" value={(*key).clone()} oninput={bind(&key)} /></label>
+                    { topic_field("topic-select", &topic, cluster.topics(), &topic_name) }
+                    { text_field("key ", "key-input", Some("empty = null key"), &key) }
                     <label>{ "value " }<input class="value-input" type="text" placeholder="empty = zero-length value" value={(*value).clone()} oninput={bind(&value)} disabled={*null_value} /></label>
-                    <label class="check"><input class="null-value-input" type="checkbox" checked={*null_value} onchange={toggle_null} />{ " null value (tombstone)" }</label>
-                    <label>{ "count " }<input class="count-input send-count" type="number" min="1" value={(*count).clone()} oninput={bind(&count)} /></label>
+                    { check_field(" null value (tombstone)", "null-value-input", &null_value) }
+                    { number_field("count ", "count-input send-count", (Some("1"), None), None, &count) }
                     <label>{ "partition " }
                         <select class="partition-select" onchange={bind_select(&partition)}>
                             <option value="auto" selected={*partition == "auto"}>{ "auto (partitioner)" }</option>
                             { for (0..partitions).map(|p| html! { <option value={p.to_string()} selected={*partition == p.to_string()}>{ p }</option> }) }
                         </select>
                     </label>
-                    <label>{ "header " }<input class="header-input" type="text" placeholder="name:value (optional)" value={(*header).clone()} oninput={bind(&header)} /></label>
+                    { text_field("header ", "header-input", Some("name:value (optional)"), &header) }
                     <button type="submit" class="primary send-button">{ "Send" }</button>
                     <p class="field-error" role="alert">{ (*error).clone().unwrap_or_default() }</p>
                 </form>

@@ -3,8 +3,9 @@
 //! (min.insync.replicas, unclean.leader.election.enable) as `kafka-configs --alter` does. Times
 //! are typed in ticks; beside each, the same time in Kafka's milliseconds and in words.
 
+use super::markup::{check_field, choice_field, number_field, text_field, topic_field};
 use super::{parse_number, parse_optional_number, send, with_cluster};
-use crate::widgets::form::{bind, bind_select};
+use crate::widgets::form::bind;
 use lab::broker::cluster::BrokerCommand;
 use lab::broker::cluster::BROKERS_MAX;
 use lab::broker::compression::Codec;
@@ -173,28 +174,23 @@ fn SettingsEditor(props: &EditorProps) -> Html {
             }
         })
     };
+    let codec_choices: Vec<(&str, &str)> = std::iter::once("producer")
+        .chain(Codec::ALL.map(Codec::name))
+        .map(|name| (name, name))
+        .collect();
     html! {
         <form class="settings-form topic-settings" novalidate=true onsubmit={on_apply}>
-            <label>{ "segment.bytes " }<input class="num-input segment-input" type="number" value={(*segment).clone()} oninput={bind(&segment)} /></label>
+            { number_field("segment.bytes ", "num-input segment-input", (None, None), None, &segment) }
             { ticks_field("retention (ticks)", "retention-input", &retention, true, format!(
                 "retention.ms in ticks (one tick is {} ms). This lab's default is {} ticks, {}; Kafka's is 7 days, {} ticks, which no lab run would reach. Empty keeps records forever.",
                 ticks_to_ms(1), group_thousands(RETENTION_TICKS_DEFAULT), duration_words(ticks_to_ms(RETENTION_TICKS_DEFAULT)), group_thousands(7 * 86_400_000 / ticks_to_ms(1)))) }
             <label>{ "retention.bytes " }<input class="num-input" type="number" placeholder="no limit" value={(*retention_bytes).clone()} oninput={bind(&retention_bytes)} /></label>
-            <label>{ "cleanup.policy " }
-                <select class="policy-select" onchange={bind_select(&policy)}>
-                    { for ["delete", "compact", "compact,delete"].iter().map(|p| html! { <option value={*p} selected={*policy == *p}>{ *p }</option> }) }
-                </select>
-            </label>
+            { choice_field("cleanup.policy ", "policy-select", &policy, &["delete", "compact", "compact,delete"].map(|p| (p, p))) }
             { ticks_field("delete.retention (ticks)", "delete-retention-input", &delete_retention, false,
                 "delete.retention.ms in ticks: how long a compacted topic keeps a tombstone".to_string()) }
             <label>{ "min.cleanable.dirty.ratio " }<input class="num-input" type="text" inputmode="decimal" value={(*ratio).clone()} oninput={bind(&ratio)} /></label>
-            <label class="check"><input type="checkbox" checked={*log_append} onchange={{ let s = log_append.clone(); Callback::from(move |e: Event| s.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().checked())) }} />{ " LogAppendTime" }</label>
-            <label>{ "compression.type " }
-                <select class="topic-codec-select" onchange={bind_select(&compression)}>
-                    <option value="producer" selected={*compression == "producer"}>{ "producer" }</option>
-                    { for Codec::ALL.iter().map(|c| html! { <option value={c.name()} selected={*compression == c.name()}>{ c.name() }</option> }) }
-                </select>
-            </label>
+            { check_field(" LogAppendTime", "", &log_append) }
+            { choice_field("compression.type ", "topic-codec-select", &compression, &codec_choices) }
             <button type="submit" class="apply-topic">{ "Apply" }</button>
             <p class="field-error" role="alert">{ (*error).clone().unwrap_or_default() }</p>
         </form>
@@ -233,8 +229,8 @@ fn ReplicationEditor(props: &EditorProps) -> Html {
     html! {
         <form class="settings-form replication-settings" novalidate=true onsubmit={on_apply}>
             <span class="small muted">{ format!("replication factor {} (fixed) · ", s.replication_factor) }</span>
-            <label>{ "min.insync.replicas " }<input class="num-input min-isr-input" type="number" min="1" max={BROKERS_MAX.to_string()} value={(*min_isr).clone()} oninput={bind(&min_isr)} /></label>
-            <label class="check"><input type="checkbox" class="unclean-input" checked={*unclean} onchange={{ let u = unclean.clone(); Callback::from(move |e: Event| u.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().checked())) }} />{ " unclean.leader.election.enable" }</label>
+            { number_field("min.insync.replicas ", "num-input min-isr-input", (Some("1"), Some(BROKERS_MAX.to_string().into())), None, &min_isr) }
+            { check_field(" unclean.leader.election.enable", "unclean-input", &unclean) }
             <button type="submit" class="apply-replication">{ "Alter" }</button>
             <p class="field-error" role="alert">{ (*error).clone().unwrap_or_default() }</p>
         </form>
@@ -310,11 +306,7 @@ pub fn TopicConfig() -> Html {
             .any(|t| t.settings().replication_factor > 1);
         html! {
             <div class="topic-config">
-                <label>{ "topic " }
-                    <select class="config-topic-select" onchange={bind_select(&selected)}>
-                        { for cluster.topics().keys().map(|t| html! { <option value={t.clone()} selected={*t == topic}>{ t }</option> }) }
-                    </select>
-                </label>
+                { topic_field("config-topic-select", &selected, cluster.topics(), &topic) }
                 if let Some(t) = cluster.topics().get(&topic) {
                     <ReplicationEditor key={format!("r-{topic}-{:?}", t.settings())} topic={AttrValue::from(topic.clone())} settings={*t.settings()} />
                     <details class="log-settings" open={!replicated}>
@@ -326,10 +318,10 @@ pub fn TopicConfig() -> Html {
                 <summary>{ "New topic" }</summary>
                 <form class="create-topic" novalidate=true onsubmit={on_create}>
                     <strong>{ "New topic " }</strong>
-                    <label>{ "name " }<input class="topic-name-input" type="text" placeholder="payments" value={(*name).clone()} oninput={bind(&name)} /></label>
-                    <label>{ "partitions " }<input class="num-input partitions-input" type="number" min="1" max="64" value={(*partitions).clone()} oninput={bind(&partitions)} /></label>
-                    <label>{ "replication factor " }<input class="num-input rf-input" type="number" min="1" max={BROKERS_MAX.to_string()} value={(*rf).clone()} oninput={bind(&rf)} /></label>
-                    <label>{ "min.insync.replicas " }<input class="num-input new-min-isr-input" type="number" min="1" max={BROKERS_MAX.to_string()} value={(*new_min_isr).clone()} oninput={bind(&new_min_isr)} /></label>
+                    { text_field("name ", "topic-name-input", Some("payments"), &name) }
+                    { number_field("partitions ", "num-input partitions-input", (Some("1"), Some("64".into())), None, &partitions) }
+                    { number_field("replication factor ", "num-input rf-input", (Some("1"), Some(BROKERS_MAX.to_string().into())), None, &rf) }
+                    { number_field("min.insync.replicas ", "num-input new-min-isr-input", (Some("1"), Some(BROKERS_MAX.to_string().into())), None, &new_min_isr) }
                     <button type="submit" class="create-topic-button">{ "Create topic" }</button>
                     <p class="field-error" role="alert">{ (*error).clone().unwrap_or_default() }</p>
                 </form>

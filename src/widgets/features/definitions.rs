@@ -412,7 +412,7 @@ fn view_card(
         }
     });
     html! {
-        <li class={classes!("fs-view", (count > 0).then_some("requested"))} data-view={view.name.clone()}>
+        <li class={if count > 0 { "fs-view requested" } else { "fs-view" }} data-view={view.name.clone()}>
             <div class="fs-view-head">
                 <strong class="fs-view-name">{ view.name.clone() }</strong>
                 <span class="fs-view-keys small muted">{ format!("by {}", keys.join(", ")) }</span>

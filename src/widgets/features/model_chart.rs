@@ -58,7 +58,7 @@ fn chart(store: &FeatureStore, evaluation: &Evaluation) -> Html {
     let gap = evaluation.offline_auc - evaluation.later_auc;
     let join = store.join();
     html! {
-        <div class={classes!("fs-model", (join == JoinKind::LatestValue).then_some("fs-model-naive"))}>
+        <div class={if join == JoinKind::LatestValue { "fs-model fs-model-naive" } else { "fs-model" }}>
             { bar("fs-auc-offline", "Offline AUC", evaluation.offline_auc,
                 &format!("{} training rows before {split}", group_thousands(evaluation.training_rows as u64))) }
             { bar("fs-auc-later", "AUC on later data", evaluation.later_auc,

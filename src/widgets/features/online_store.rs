@@ -13,6 +13,7 @@
 use super::{key_text, short_time, value_text};
 use crate::charts::{self, Palette, XAxis};
 use crate::store::{LabAction, LabHandle};
+use crate::widgets::broker::markup::{facts, header_row};
 use crate::widgets::form::bind;
 use lab::feature_lab::{format_duration, key_value};
 use lab::features::historical::ViewMatch;
@@ -371,11 +372,7 @@ fn RunHistory() -> Html {
             <h4>{ "Materialization runs" }<span class="small muted">{ " (newest first)" }</span></h4>
             <div class="table-scroll">
                 <table class="members stack-table fso-runs">
-                    <thead><tr>
-                        <th scope="col">{ "run" }</th><th scope="col">{ "interval" }</th><th scope="col" class="num">{ "views" }</th>
-                        <th scope="col" class="num">{ "rows read" }</th><th scope="col" class="num">{ "keys written" }</th>
-                        <th scope="col" class="num" title="writes the event-time guard refused: the stored row was as new or newer">{ "skipped" }</th>
-                    </tr></thead>
+                    { header_row(&[("run", "", None), ("interval", "", None), ("views", "num", None), ("rows read", "num", None), ("keys written", "num", None), ("skipped", "num", Some("writes the event-time guard refused: the stored row was as new or newer"))]) }
                     <tbody>{ for rows }</tbody>
                 </table>
             </div>
@@ -435,10 +432,7 @@ fn ViewFreshness() -> Html {
             { refusal(&error) }
             <div class="table-scroll">
                 <table class="members stack-table fso-views-table">
-                    <thead><tr>
-                        <th scope="col">{ "view" }</th><th scope="col">{ "TTL" }</th><th scope="col" class="num">{ "keys stored" }</th>
-                        <th scope="col">{ "newest event" }</th><th scope="col">{ "freshness" }</th>
-                    </tr></thead>
+                    { header_row(&[("view", "", None), ("TTL", "", None), ("keys stored", "num", None), ("newest event", "", None), ("freshness", "", None)]) }
                     <tbody>{ for rows }</tbody>
                 </table>
             </div>
@@ -581,10 +575,7 @@ fn latest_read(store: &FeatureStore) -> Html {
             <p class="small fso-read-caption">{ format!("Latest read (request #{}), at {}:", last + 1, short_time(first.request_ts)) }</p>
             <div class="table-scroll">
                 <table class="members stack-table fso-response">
-                    <thead><tr>
-                        <th scope="col">{ "feature" }</th><th scope="col">{ "key" }</th><th scope="col">{ "value" }</th>
-                        <th scope="col">{ "event time" }</th><th scope="col">{ "status" }</th>
-                    </tr></thead>
+                    { header_row(&[("feature", "", None), ("key", "", None), ("value", "", None), ("event time", "", None), ("status", "", None)]) }
                     <tbody>{ for rows }</tbody>
                 </table>
             </div>
@@ -784,13 +775,13 @@ fn ServeForm() -> Html {
                     "Last serve: {} → {}, materializing every {}.",
                     short_time(f), short_time(t), format_duration(interval)
                 ) }</p>
-                <dl class="facts fso-serve-facts">
-                    <div><dt>{ "reads" }</dt><dd class="fso-reads">{ reads }</dd></div>
-                    <div><dt>{ "materialization runs" }</dt><dd class="fso-runs-count">{ runs }</dd></div>
-                    <div><dt>{ "rows written" }</dt><dd>{ rows }</dd></div>
-                    <div><dt>{ "oldest value served" }</dt><dd>{ hours(oldest) }</dd></div>
-                    <div><dt>{ "most behind training" }</dt><dd class="fso-behind">{ hours(behind_most) }</dd></div>
-                </dl>
+                { facts("facts fso-serve-facts", &[
+                    ("reads", "fso-reads", reads.to_string()),
+                    ("materialization runs", "fso-runs-count", runs.to_string()),
+                    ("rows written", "", rows.to_string()),
+                    ("oldest value served", "", hours(oldest)),
+                    ("most behind training", "fso-behind", hours(behind_most)),
+                ]) }
                 if points.is_empty() {
                     <p class="muted small">{ "No read of this serve found a value both online and offline, so there is nothing to draw." }</p>
                 } else {

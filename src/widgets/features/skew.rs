@@ -6,6 +6,7 @@
 
 use super::online_store::age_text;
 use super::{key_text, short_time, value_text};
+use crate::widgets::broker::markup::header_row;
 use lab::features::historical::ViewMatch;
 use lab::features::skew::{FeatureSkew, SkewCause, SkewComparison, SkewReport, Verdict};
 use lab::features::value::DurationUs;
@@ -65,10 +66,7 @@ fn report_view(report: &SkewReport, dropped: u64) -> Html {
             </p>
             <div class="table-scroll">
                 <table class="members stack-table fso-skew-summary">
-                    <thead><tr>
-                        <th scope="col">{ "feature" }</th><th scope="col" class="num">{ "compared" }</th>
-                        <th scope="col" class="num">{ "same" }</th><th scope="col">{ "differing, by cause" }</th>
-                    </tr></thead>
+                    { header_row(&[("feature", "", None), ("compared", "num", None), ("same", "num", None), ("differing, by cause", "", None)]) }
                     <tbody>{ for report.summary.iter().map(|((view, feature), skew)| summary_row(view, feature, skew)) }</tbody>
                 </table>
             </div>
@@ -86,10 +84,7 @@ fn report_view(report: &SkewReport, dropped: u64) -> Html {
                 <h4>{ format!("The first {} differing values", differing.len().min(DIFFERING_SHOWN)) }</h4>
                 <div class="table-scroll">
                     <table class="members stack-table fso-skew-rows">
-                        <thead><tr>
-                            <th scope="col">{ "read at" }</th><th scope="col">{ "key" }</th><th scope="col">{ "feature" }</th>
-                            <th scope="col">{ "served online" }</th><th scope="col">{ "point-in-time" }</th><th scope="col">{ "cause" }</th>
-                        </tr></thead>
+                        { header_row(&[("read at", "", None), ("key", "", None), ("feature", "", None), ("served online", "", None), ("point-in-time", "", None), ("cause", "", None)]) }
                         <tbody>{ for differing.iter().take(DIFFERING_SHOWN).map(|c| comparison_row(c)) }</tbody>
                     </table>
                 </div>

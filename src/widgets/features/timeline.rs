@@ -279,7 +279,7 @@ fn draw_lane(lane: &Lane, top: f64, window: Window, set: &TrainingSet, picked: u
         let start = at.minus(ttl);
         let width = (window.x(at) - window.x(start)).max(0.0);
         Some(html! {
-            <rect class={classes!("fs-ttl-band", (r == picked).then_some("picked"))}
+            <rect class={if r == picked { "fs-ttl-band picked" } else { "fs-ttl-band" }}
                 x={window.pct(start)} y={y(SOURCE_Y - 14.0)} width={format!("{width:.3}%")} height={format!("{:.1}", TICK_BOTTOM - SOURCE_Y + 14.0)}>
                 <title>{ format!("TTL window of row #{}: {} back from {}", r + 1, format_duration(ttl), short_time(at)) }</title>
             </rect>

@@ -124,7 +124,7 @@ fn feature_cell(
                 None => html! {},
             };
             html! {
-                <td class={classes!("fs-cell", value.is_null().then_some("fs-cell-nullvalue"))} data-column={column.to_string()}>
+                <td class={if value.is_null() { "fs-cell fs-cell-nullvalue" } else { "fs-cell" }} data-column={column.to_string()}>
                     <span class="fs-value">{ value_text(value) }</span>{ mark }
                 </td>
             }
@@ -236,7 +236,7 @@ fn table(
             }
         });
         html! {
-            <tr class={classes!("fs-trow", (picked == Some(r)).then_some("selected"))} data-row={r.to_string()} onclick={pick}>
+            <tr class={if picked == Some(r) { "fs-trow selected" } else { "fs-trow" }} data-row={r.to_string()} onclick={pick}>
                 <td class="fs-row-pick">
                     <button class="link-button" aria-label={format!("Show row {} on the timeline", r + 1)}>{ format!("#{}", r + 1) }</button>
                     { row_flags(matches, at) }

@@ -7,6 +7,7 @@
 //! beside its control with its hint, and nothing is recorded.
 
 use super::{no_stream_job, now_time, refusal_view, time_text, try_send};
+use crate::widgets::broker::markup::number_field;
 use crate::widgets::form::{bind, bind_select, bind_text};
 use lab::stream_lab::command::StreamCommand;
 use lab::stream_lab::glue::{event_time, partitions};
@@ -62,6 +63,17 @@ fn seconds_field(d: DurationUs) -> String {
 fn late_time(now: TimeUs, late_by: &str) -> Result<TimeUs, (String, String)> {
     let late = parse_seconds(late_by, "lateness of the click")?;
     Ok(now.minus(late))
+}
+
+/// One job setting: its field, then the button that applies it.
+fn setting_row(field: Html, set: &Callback<()>) -> Html {
+    let set = set.clone();
+    html! {
+        <div class="stream-setting">
+            { field }
+            <button onclick={Callback::from(move |_: MouseEvent| set.emit(()))}>{ "Set" }</button>
+        </div>
+    }
 }
 
 #[component]
@@ -361,22 +373,12 @@ pub fn StreamControls() -> Html {
                 { refusal_view(&query_refusal) }
             </section>
             <section class="stream-settings" aria-label="Job settings">
-                <div class="stream-setting">
-                    <label>{ "Watermark delay (s) " }<input class="num-input stream-delay" type="number" min="0" step="0.5" value={(*delay).clone()} oninput={bind(&delay)} /></label>
-                    <button onclick={click(&set_delay)}>{ "Set" }</button>
-                </div>
-                <div class="stream-setting">
-                    <label>{ "Allowed lateness (s) " }<input class="num-input stream-lateness" type="number" min="0" step="1" value={(*lateness).clone()} oninput={bind(&lateness)} /></label>
-                    <button onclick={click(&set_lateness)}>{ "Set" }</button>
-                </div>
-                <div class="stream-setting">
+                { setting_row(number_field("Watermark delay (s) ", "num-input stream-delay", (Some("0"), None), Some("0.5"), &delay), &set_delay) }
+                { setting_row(number_field("Allowed lateness (s) ", "num-input stream-lateness", (Some("0"), None), Some("1"), &lateness), &set_lateness) }
+                { setting_row(html! {
                     <label>{ "Idleness timeout (s, empty: none) " }<input class="num-input stream-idle" type="text" inputmode="decimal" placeholder="none" value={(*idle).clone()} oninput={bind(&idle)} /></label>
-                    <button onclick={click(&set_idle)}>{ "Set" }</button>
-                </div>
-                <div class="stream-setting">
-                    <label>{ "Checkpoint every (s) " }<input class="num-input stream-interval" type="number" min="0.1" step="1" value={(*interval).clone()} oninput={bind(&interval)} /></label>
-                    <button onclick={click(&set_interval)}>{ "Set" }</button>
-                </div>
+                }, &set_idle) }
+                { setting_row(number_field("Checkpoint every (s) ", "num-input stream-interval", (Some("0.1"), None), Some("1"), &interval), &set_interval) }
                 <div class="stream-setting">
                     <label>{ "Emit " }
                         <select class="stream-mode" onchange={on_mode}>
@@ -407,8 +409,8 @@ pub fn StreamControls() -> Html {
             { refusal_view(&job_refusal) }
             <section class="stream-generator" aria-label="Click generator">
                 <div class="inline-form">
-                    <label>{ "Generator: clicks/s per partition " }<input class="num-input stream-rate" type="number" min="0" max="200" value={(*rate).clone()} oninput={bind(&rate)} /></label>
-                    <label>{ "disorder up to (s) " }<input class="num-input stream-disorder" type="number" min="0" step="0.5" value={(*disorder).clone()} oninput={bind(&disorder)} /></label>
+                    { number_field("Generator: clicks/s per partition ", "num-input stream-rate", (Some("0"), Some("200".into())), None, &rate) }
+                    { number_field("disorder up to (s) ", "num-input stream-disorder", (Some("0"), None), Some("0.5"), &disorder) }
                     <button onclick={click(&set_generator)}>{ "Set" }</button>
                 </div>
                 <div class="inline-form stream-partitions">
@@ -416,7 +418,7 @@ pub fn StreamControls() -> Html {
                     { for partitions().map(|p| {
                         let is_paused = paused.contains(&p);
                         html! {
-                            <button class={classes!("stream-pause", is_paused.then_some("paused"))} data-partition={p.to_string()}
+                            <button class={if is_paused { "stream-pause paused" } else { "stream-pause" }} data-partition={p.to_string()}
                                 aria-pressed={is_paused.to_string()} onclick={click(&pause(p, !is_paused))}>
                                 { if is_paused { format!("Resume clicks-{p}") } else { format!("Pause clicks-{p}") } }
                             </button>
@@ -434,7 +436,7 @@ pub fn StreamControls() -> Html {
                         </select>
                     </label>
                     <label>{ "Page " }<input class="stream-click-page" size="6" value={(*page).clone()} oninput={bind(&page)} /></label>
-                    <label>{ "Amount " }<input class="num-input stream-click-amount" type="number" value={(*amount).clone()} oninput={bind(&amount)} /></label>
+                    { number_field("Amount ", "num-input stream-click-amount", (None, None), None, &amount) }
                 </div>
                 <div class="inline-form">
                     <label>{ "Event time " }<input class="stream-click-time" size="12" placeholder="HH:MM:SS" value={(*at).clone()} oninput={bind(&at)} /></label>

@@ -7,7 +7,7 @@
 //! the two settings go through the journal after `StreamLab::validate`.
 
 use super::{no_stream_job, refusal_view, time_text, try_send};
-use crate::widgets::form::bind;
+use crate::widgets::broker::markup::{number_field, plain_header_row};
 use lab::stream_lab::command::StreamCommand;
 use lab::stream_lab::joins_lab::{
     joins, signed_seconds, Enriched, EnrichedClick, JoinsView, JOIN_BOUND_US_MAX,
@@ -79,7 +79,7 @@ fn click_row(c: &EnrichedClick) -> Html {
     let differs = c.why.is_some();
     html! {
         <>
-            <tr class={classes!("join-click", differs.then_some("join-differs"))}
+            <tr class={if differs { "join-click join-differs" } else { "join-click" }}
                 data-click={format!("{}-{}", c.partition, c.offset)}>
                 <td>{ format!("{} {}", c.user, c.page) }</td>
                 <td class="num">{ short_time(c.event_time) }</td>
@@ -154,10 +154,7 @@ fn JoinedClicks(props: &JoinedProps) -> Html {
     html! {
         <div class="table-scroll">
             <table class="join-clicks">
-                <thead><tr>
-                    <th>{ "click" }</th><th>{ "happened" }</th><th>{ "arrived" }</th>
-                    <th>{ "as of event time" }</th><th>{ "on processing time" }</th>
-                </tr></thead>
+                { plain_header_row(&["click", "happened", "arrived", "as of event time", "on processing time"]) }
                 <tbody>
                     { for rows.into_iter().map(click_row) }
                 </tbody>
@@ -185,7 +182,7 @@ fn IntervalResults(props: &JoinedProps) -> Html {
             { state_chart(view) }
             <div class="table-scroll">
                 <table class="join-pairs">
-                    <thead><tr><th>{ "user" }</th><th>{ "view" }</th><th>{ "checkout" }</th><th>{ "gap" }</th><th>{ "amount" }</th></tr></thead>
+                    { plain_header_row(&["user", "view", "checkout", "gap", "amount"]) }
                     <tbody>
                         { for interval.recent.iter().rev().take(8).map(|p| html! {
                             <tr>
@@ -330,8 +327,8 @@ pub fn StreamJoins() -> Html {
                         signed_seconds(view.settings.lower), signed_seconds(view.settings.upper)) }
                 </p>
                 <form class="inline-form join-bounds" onsubmit={set_bounds}>
-                    <label>{ "lower (s) " }<input class="num-input join-lower" type="number" step="1" value={(*lower).clone()} oninput={bind(&lower)} /></label>
-                    <label>{ "upper (s) " }<input class="num-input join-upper" type="number" step="1" value={(*upper).clone()} oninput={bind(&upper)} /></label>
+                    { number_field("lower (s) ", "num-input join-lower", (None, None), Some("1"), &lower) }
+                    { number_field("upper (s) ", "num-input join-upper", (None, None), Some("1"), &upper) }
                     <button type="submit" class="join-set-bounds">{ "Set bounds" }</button>
                 </form>
                 { refusal_view(&bounds_refusal) }

@@ -9,6 +9,7 @@
 //! the medallion reading the `orders_bronze` topic through its consumer group.
 
 use super::{no_stream_job, refusal_view, time_text, try_send, value_text};
+use crate::widgets::broker::markup::plain_header_row;
 use lab::stream_lab::bronze_topic::{BronzeLag, BRONZE_TOPIC, MEDALLION_GROUP};
 use lab::stream_lab::command::StreamCommand;
 use lab::stream_lab::samples_lab::{MedallionView, TRIGGER_TICKS};
@@ -181,7 +182,7 @@ fn DroppedAndGold(props: &ViewProps) -> Html {
             <h4 class="small">{ "Gold: orders and revenue per user" }</h4>
             <div class="table-scroll">
                 <table class="medallion-gold-table">
-                    <thead><tr><th>{ "user" }</th><th>{ "orders" }</th><th>{ "revenue" }</th></tr></thead>
+                    { plain_header_row(&["user", "orders", "revenue"]) }
                     <tbody>
                         { for gold.iter().take(ROWS_SHOWN).map(|g| html! {
                             <tr>
@@ -256,7 +257,7 @@ pub fn MedallionPanel() -> Html {
             <p class="small medallion-source">
                 { source }
                 { " " }
-                <button type="button" class={classes!("bronze-topic", bronze_on.then_some("active"))}
+                <button type="button" class={if bronze_on { "bronze-topic active" } else { "bronze-topic" }}
                     aria-pressed={bronze_on.to_string()} onclick={on_bronze_toggle}>
                     { if bronze_on { "Stop producing orders to orders_bronze" } else { "Bronze from a topic" } }
                 </button>

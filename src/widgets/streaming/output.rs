@@ -4,6 +4,7 @@
 //! show only updates or only duplicates. Below, the clicks the job dropped as late.
 
 use super::{no_stream_job, time_text, value_text};
+use crate::widgets::broker::markup::plain_header_row;
 use lab::stream_lab::clicks::ClickRecord;
 use lab::stream_lab::{kind_name, SinkRow, LATE_CLICKS_KEPT, OUTPUT_TOPIC, SINK_ROWS_KEPT};
 use lab::streaming::aggregate::FiringKind;
@@ -119,7 +120,7 @@ fn LateClicks(props: &LateProps) -> Html {
             } else {
                 <div class="table-scroll">
                     <table class="stream-late-table">
-                        <thead><tr><th>{ "partition" }</th><th>{ "offset" }</th><th>{ "user" }</th><th>{ "event time" }</th><th>{ "arrived" }</th><th>{ "late by" }</th><th>{ "dropped" }</th></tr></thead>
+                        { plain_header_row(&["partition", "offset", "user", "event time", "arrived", "late by", "dropped"]) }
                         <tbody>
                             { for late.iter().map(|(c, times)| html! {
                                 <tr key={format!("{}:{}", c.partition, c.offset)} class="stream-late-row">
@@ -178,7 +179,7 @@ pub fn StreamOutput() -> Html {
             </p>
             <div class="inline-form stream-output-filters" role="group" aria-label="Show">
                 { for [OutputFilter::All, OutputFilter::Updates, OutputFilter::Duplicates].into_iter().map(|f| html! {
-                    <button class={classes!("stream-filter", (*filter == f).then_some("primary"))} data-filter={f.name()}
+                    <button class={if *filter == f { "stream-filter primary" } else { "stream-filter" }} data-filter={f.name()}
                         aria-pressed={(*filter == f).to_string()} onclick={choose(f)}>
                         { format!("{} ({})", f.name(), counts(f)) }
                     </button>

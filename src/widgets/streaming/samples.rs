@@ -10,6 +10,7 @@
 
 use super::{no_stream_job, refusal_view, time_text, try_send};
 use crate::charts::{self, Palette};
+use crate::widgets::broker::markup::{facts, plain_header_row};
 use crate::widgets::form::bind;
 use lab::state::Lab;
 use lab::stream_lab::command::StreamCommand;
@@ -182,14 +183,14 @@ fn SampleRunView(props: &SampleRunProps) -> Html {
                 .map_or("-".to_string(), |f| format!("{f} s"));
             html! {
                 <>
-                    <dl class="pipes-stats samples-stats">
-                        <div><dt>{ "label recall" }</dt><dd class="samples-recall">{ recall }</dd></div>
-                        <div><dt>{ "mean freshness" }</dt><dd class="samples-freshness">{ fresh }</dd></div>
-                        <div><dt>{ "fake negatives" }</dt><dd class="samples-fake-count">{ run.fake_negative_count() }</dd></div>
-                        <div><dt>{ "late clicks seen by the job" }</dt><dd>{ s.late_positives }</dd></div>
-                        <div><dt>{ "repeated callbacks dropped" }</dt><dd>{ s.duplicate_callbacks }</dd></div>
-                        <div><dt>{ "rows lost to the state TTL" }</dt><dd>{ s.rows_lost_to_ttl }</dd></div>
-                    </dl>
+                    { facts("pipes-stats samples-stats", &[
+                        ("label recall", "samples-recall", recall),
+                        ("mean freshness", "samples-freshness", fresh),
+                        ("fake negatives", "samples-fake-count", run.fake_negative_count().to_string()),
+                        ("late clicks seen by the job", "", s.late_positives.to_string()),
+                        ("repeated callbacks dropped", "", s.duplicate_callbacks.to_string()),
+                        ("rows lost to the state TTL", "", s.rows_lost_to_ttl.to_string()),
+                    ]) }
                     { comparison(run) }
                     <h4 class="small">{ format!("Fake negatives ({} in all; the first {} by request)",
                         run.fake_negative_count(), FAKE_NEGATIVES_SHOWN.min(run.fake_negatives.len())) }</h4>
@@ -198,10 +199,7 @@ fn SampleRunView(props: &SampleRunProps) -> Html {
                     } else {
                         <div class="table-scroll">
                             <table class="samples-fake-negatives">
-                                <thead><tr>
-                                    <th>{ "request" }</th><th>{ "item" }</th><th>{ "shown at" }</th>
-                                    <th>{ "sample out at" }</th><th>{ "clicked after" }</th>
-                                </tr></thead>
+                                { plain_header_row(&["request", "item", "shown at", "sample out at", "clicked after"]) }
                                 <tbody>
                                     { for run.fake_negatives.iter().take(FAKE_NEGATIVES_SHOWN).map(|f| html! {
                                         <tr>
@@ -257,15 +255,36 @@ fn TopicSamples(props: &TopicSamplesProps) -> Html {
     let g = lab::sim::text::group_thousands;
     match topic_diagnosis(streams.pipes(), cluster) {
         Err(message) => html! { <p class="stream-refusal" role="alert">{ message }</p> },
-        Ok(d) => html! {
-            <dl class="pipes-stats samples-topic-stats">
-                <div><dt>{ "samples on the topic" }</dt><dd class="samples-topic-count">{ g(d.streaming_samples) }</dd></div>
-                <div><dt>{ "positive ratio" }</dt><dd class="samples-topic-ratio">{ percent(d.streaming_positives, d.streaming_samples) }</dd></div>
-                <div><dt>{ "labels that differ from batch" }</dt><dd class="samples-topic-fake">{ g(d.label_mismatches) }</dd></div>
-                <div><dt>{ "features that differ" }</dt><dd class="samples-topic-features">{ g(d.feature_mismatches) }</dd></div>
-                <div><dt>{ "batch samples not on the topic yet" }</dt><dd class="samples-topic-missing">{ g(d.missing_in_stream) }</dd></div>
-            </dl>
-        },
+        Ok(d) => facts(
+            "pipes-stats samples-topic-stats",
+            &[
+                (
+                    "samples on the topic",
+                    "samples-topic-count",
+                    g(d.streaming_samples),
+                ),
+                (
+                    "positive ratio",
+                    "samples-topic-ratio",
+                    percent(d.streaming_positives, d.streaming_samples),
+                ),
+                (
+                    "labels that differ from batch",
+                    "samples-topic-fake",
+                    g(d.label_mismatches),
+                ),
+                (
+                    "features that differ",
+                    "samples-topic-features",
+                    g(d.feature_mismatches),
+                ),
+                (
+                    "batch samples not on the topic yet",
+                    "samples-topic-missing",
+                    g(d.missing_in_stream),
+                ),
+            ],
+        ),
     }
 }
 
@@ -353,7 +372,7 @@ pub fn SampleDiagnosis() -> Html {
                 <span class="small">{ " s " }</span>
                 <button type="submit" class="samples-set-wait">{ "Set" }</button>
                 { for SWEEP_WAITS_S.iter().map(|&s| html! {
-                    <button type="button" class={classes!("samples-preset", (s == current).then_some("active"))}
+                    <button type="button" class={if s == current { "samples-preset active" } else { "samples-preset" }}
                         onclick={preset(s)}>{ format!("{s} s") }</button>
                 }) }
             </form>
@@ -374,7 +393,7 @@ pub fn SampleDiagnosis() -> Html {
                     { "Written to topics, each sample goes to the samples topic (keyed by request id, a JSON value with the labels and \
                        features) in the tick the job emits it; a trainer reads it from there. A partition whose leader is down takes no more." }
                 </p>
-                <button type="button" class={classes!("samples-to-topic", to_topic.then_some("active"))}
+                <button type="button" class={if to_topic { "samples-to-topic active" } else { "samples-to-topic" }}
                     aria-pressed={to_topic.to_string()} onclick={on_topic_toggle}>
                     { if to_topic { "Stop writing to the samples topic" } else { "Write to topics" } }
                 </button>
