@@ -14,7 +14,7 @@
 //! of the release WASM (its libyaml port about 58 KB, serde's generated visitors for the raw
 //! structs about 150 KB), while saphyr-parser alone measures 27.5 KiB brotli-compressed in a tiny
 //! wasm32 cdylib (opt-level z, LTO); with this change the app's release WASM went from 1,615.9 to
-//! 1,598.8 KiB brotli-compressed. The readers keep serde_norway's semantics and error wording,
+//! 1,597.1 KiB brotli-compressed. The readers keep serde_norway's semantics and error wording,
 //! checked against it on the example specs and 10,740 mutations of them before it was removed.
 
 mod convert;

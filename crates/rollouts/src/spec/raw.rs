@@ -7,7 +7,7 @@
 //! from the Argo Rollouts and Flagger docs paste in unchanged. `apiVersion` and `kind` were
 //! checked before a document is read by kind.
 
-use super::read::{Fault, Ignored, Read, Reader, SYNTAX_HINT};
+use super::read::{set, Fault, Ignored, Read, Reader, SYNTAX_HINT};
 use super::yaml::{resolve, Node, Resolved, Value};
 use std::collections::BTreeMap;
 
@@ -39,7 +39,7 @@ macro_rules! raw_struct {
                         let mut slot = 0;
                         $(
                             if index == slot {
-                                read.$field = Read::read(value, reader)?;
+                                set(&mut read.$field, value, reader)?;
                             }
                             slot += 1;
                         )*

@@ -61,6 +61,18 @@ pub(crate) trait Read: Sized {
     fn read<'n>(node: &'n Node, reader: &mut Reader<'n>) -> Result<Self, Fault>;
 }
 
+/// Reads `node` into a struct's field `slot`. Not inlined: one copy per field type serves every
+/// struct with a field of that type.
+#[inline(never)]
+pub(crate) fn set<'n, T: Read>(
+    slot: &mut T,
+    node: &'n Node,
+    reader: &mut Reader<'n>,
+) -> Result<(), Fault> {
+    *slot = T::read(node, reader)?;
+    Ok(())
+}
+
 /// Reads one document as `T`, its errors at the document's place in the file.
 pub(crate) fn document<T: Read>(tree: &Document, doc: &DocText<'_>) -> Result<T, SpecError> {
     let mut reader = Reader {
