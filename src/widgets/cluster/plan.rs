@@ -57,8 +57,8 @@ pub fn compare(distributed: &Table, single: &Table) -> Agreement {
     if a == b {
         return Agreement::RowForRow;
     }
-    a.sort();
-    b.sort();
+    lab::sim::sort::sort(&mut a);
+    lab::sim::sort::sort(&mut b);
     if a == b {
         return Agreement::SameRowsOtherOrder;
     }

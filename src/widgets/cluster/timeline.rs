@@ -73,7 +73,7 @@ pub fn task_lengths(attempts: &[&TaskAttempt]) -> Option<(u64, u64, String)> {
     if finished.is_empty() {
         return None;
     }
-    finished.sort();
+    lab::sim::sort::sort(&mut finished);
     let median = finished[(finished.len() - 1) / 2].0;
     let (longest, name) = finished.last()?.clone();
     Some((median, longest, name))
@@ -135,7 +135,8 @@ fn chart(lab: &ClusterLab, job: &LabJob, picker: Html) -> Html {
     let executors = cluster.executors();
     let width_px = gantt_width_px(span.1 - span.0, TRACK_MIN_PX);
     let ticks = axis_ticks(span.1 - span.0);
-    let stages: std::collections::BTreeSet<u16> = attempts.iter().map(|a| a.stage.0).collect();
+    let stages: std::collections::BTreeSet<u16> =
+        lab::sim::sort::collect_set(attempts.iter().map(|a| a.stage.0));
     let failed = attempts
         .iter()
         .filter(|a| matches!(a.state, AttemptState::Failed(_)))
