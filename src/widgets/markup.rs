@@ -45,3 +45,27 @@ pub fn svg_text(
 ) -> Html {
     html! { <text x={x} y={y} text-anchor={anchor} class={class}>{ text }</text> }
 }
+
+/// A table's header row: one `<th scope="col">` per `(text, class, title)`, an empty class and a
+/// `None` title left out.
+pub fn header_row(columns: &[(&'static str, &'static str, Option<&'static str>)]) -> Html {
+    html! {
+        <thead><tr>
+            { for columns.iter().map(|&(text, class, title)| html! { <th scope="col" class={class} title={title}>{ text }</th> }) }
+        </tr></thead>
+    }
+}
+
+/// A table's header row of plain `<th>` cells, one per text.
+pub fn plain_header_row(texts: &[&str]) -> Html {
+    html! { <thead><tr>{ plain_heads(texts) }</tr></thead> }
+}
+
+/// A `<dl class="class">` of labelled figures, one [`fact`] per `(term, class of the dd, value)`.
+pub fn facts(class: &'static str, figures: &[(&'static str, &'static str, String)]) -> Html {
+    html! {
+        <dl class={class}>
+            { for figures.iter().map(|(term, value_class, value)| fact(term, value_class, value.clone())) }
+        </dl>
+    }
+}

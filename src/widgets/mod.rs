@@ -8,6 +8,7 @@ pub mod emitter;
 pub mod events_chart;
 pub mod experiments;
 pub mod features;
+pub mod fields;
 pub mod form;
 pub mod goal;
 pub mod hooks;

@@ -5,8 +5,8 @@
 //! schema id, Avro payload) beside the value the chosen reader schema decodes.
 
 use crate::store::LabAction;
-use crate::widgets::broker::markup::header_row;
 use crate::widgets::form::bind_text;
+use crate::widgets::markup::header_row;
 use lab::registry::avro::binary::hex;
 use lab::registry::{CompatibilityVerdict, Level, Registry, RegistryCommand, Version};
 use lab::schemas::{decode_topic, DecodedRecord};

@@ -8,9 +8,9 @@
 //! beside the HW.
 
 use super::lag_track::{cell_marks, CellMarks, GroupCommit};
-use super::markup::facts;
 use super::topic_config::duration_words;
 use super::{key_class, show_bytes, with_cluster};
+use crate::widgets::markup::facts;
 use lab::broker::cluster::Cluster;
 use lab::broker::group::TopicPartition;
 use lab::broker::log::{ControlType, Offset, Record};

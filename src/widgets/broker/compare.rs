@@ -3,10 +3,10 @@
 //! computed once, when the learner asks (never while rendering), by [`lab::compare`]; it can then
 //! be opened in the lab to explore.
 
-use super::markup::header_row;
 use super::parse_number;
 use crate::store::{LabAction, Loaded, Notice};
 use crate::widgets::form::{bind, bind_select};
+use crate::widgets::markup::header_row;
 use lab::broker::producer::Acks;
 use lab::compare::{fork_and_compare, Changes, Comparison, Outcome, EXTRA_TICKS_MAX};
 use std::rc::Rc;

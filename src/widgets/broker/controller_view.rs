@@ -4,9 +4,9 @@
 //! journal, so after scrubbing back the changes still to come are listed too (dimmed); each row
 //! jumps the time cursor to just before or just after its change.
 
-use super::markup::header_row;
 use super::{send, with_cluster};
 use crate::store::{LabAction, LabHandle};
+use crate::widgets::markup::header_row;
 use lab::broker::cluster::{BrokerCommand, Cluster};
 use lab::broker::controller::MetadataRecord;
 use lab::broker::narrate::{self, MetadataNote};

@@ -9,8 +9,9 @@
 //! member is a card of labelled lines (`.stack-table` in cluster.css).
 
 use super::lag_track::{offset_track, GroupCommit, LogBounds};
-use super::markup::{choice_field, header_row, number_field, text_field, topic_field};
 use super::{parse_number, send, with_cluster};
+use crate::widgets::fields::{choice_field, number_field, text_field, topic_field};
+use crate::widgets::markup::header_row;
 use lab::broker::assignor::Strategy;
 use lab::broker::cluster::{BrokerCommand, Cluster};
 use lab::broker::group::{

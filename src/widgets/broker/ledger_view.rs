@@ -3,9 +3,9 @@
 //! where, in which leader epoch, with which acks, and why. A lost record's row jumps the time
 //! cursor to just before the loss, where a learner can fork history.
 
-use super::markup::header_row;
 use super::with_cluster;
 use crate::store::LabAction;
+use crate::widgets::markup::header_row;
 use lab::broker::ledger::LostWrite;
 use lab::broker::log::Offset;
 use lab::broker::producer::Acks;

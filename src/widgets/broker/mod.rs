@@ -10,7 +10,6 @@ pub mod groups_panel;
 pub mod lag_chart;
 pub mod lag_track;
 pub mod ledger_view;
-pub mod markup;
 pub mod overview;
 pub mod presets_panel;
 pub mod producer_panel;

@@ -9,8 +9,8 @@
 //! tombstone is a null value, sent with the "null value" box ticked (Kafka's
 //! LogCleaner.shouldRetainRecord tells the two apart).
 
-use super::markup::{check_field, choice_field, number_field, text_field, topic_field};
 use super::{parse_number, send, with_cluster};
+use crate::widgets::fields::{check_field, choice_field, number_field, text_field, topic_field};
 use crate::widgets::form::{bind, bind_select};
 use lab::broker::cluster::{BrokerCommand, PRODUCE_COUNT_MAX};
 use lab::broker::compression::Codec;

@@ -3,8 +3,8 @@
 //! (min.insync.replicas, unclean.leader.election.enable) as `kafka-configs --alter` does. Times
 //! are typed in ticks; beside each, the same time in Kafka's milliseconds and in words.
 
-use super::markup::{check_field, choice_field, number_field, text_field, topic_field};
 use super::{parse_number, parse_optional_number, send, with_cluster};
+use crate::widgets::fields::{check_field, choice_field, number_field, text_field, topic_field};
 use crate::widgets::form::bind;
 use lab::broker::cluster::BrokerCommand;
 use lab::broker::cluster::BROKERS_MAX;

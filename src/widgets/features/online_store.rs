@@ -13,8 +13,8 @@
 use super::{key_text, short_time, value_text};
 use crate::charts::{self, Palette, XAxis};
 use crate::store::{LabAction, LabHandle};
-use crate::widgets::broker::markup::{facts, header_row};
 use crate::widgets::form::bind;
+use crate::widgets::markup::{facts, header_row};
 use lab::feature_lab::{format_duration, key_value};
 use lab::features::historical::ViewMatch;
 use lab::features::model::FeatureError;

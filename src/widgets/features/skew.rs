@@ -6,7 +6,7 @@
 
 use super::online_store::age_text;
 use super::{key_text, short_time, value_text};
-use crate::widgets::broker::markup::header_row;
+use crate::widgets::markup::header_row;
 use lab::features::historical::ViewMatch;
 use lab::features::skew::{FeatureSkew, SkewCause, SkewComparison, SkewReport, Verdict};
 use lab::features::value::DurationUs;

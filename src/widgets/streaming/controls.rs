@@ -7,7 +7,7 @@
 //! beside its control with its hint, and nothing is recorded.
 
 use super::{no_stream_job, now_time, refusal_view, time_text, try_send};
-use crate::widgets::broker::markup::number_field;
+use crate::widgets::fields::number_field;
 use crate::widgets::form::{bind, bind_select, bind_text};
 use lab::stream_lab::command::StreamCommand;
 use lab::stream_lab::glue::{event_time, partitions};

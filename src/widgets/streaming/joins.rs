@@ -7,7 +7,8 @@
 //! the two settings go through the journal after `StreamLab::validate`.
 
 use super::{no_stream_job, refusal_view, time_text, try_send};
-use crate::widgets::broker::markup::{number_field, plain_header_row};
+use crate::widgets::fields::number_field;
+use crate::widgets::markup::plain_header_row;
 use lab::stream_lab::command::StreamCommand;
 use lab::stream_lab::joins_lab::{
     joins, signed_seconds, Enriched, EnrichedClick, JoinsView, JOIN_BOUND_US_MAX,

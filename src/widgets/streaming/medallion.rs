@@ -9,7 +9,7 @@
 //! the medallion reading the `orders_bronze` topic through its consumer group.
 
 use super::{no_stream_job, refusal_view, time_text, try_send, value_text};
-use crate::widgets::broker::markup::plain_header_row;
+use crate::widgets::markup::plain_header_row;
 use lab::stream_lab::bronze_topic::{BronzeLag, BRONZE_TOPIC, MEDALLION_GROUP};
 use lab::stream_lab::command::StreamCommand;
 use lab::stream_lab::samples_lab::{MedallionView, TRIGGER_TICKS};

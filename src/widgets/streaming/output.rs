@@ -4,7 +4,7 @@
 //! show only updates or only duplicates. Below, the clicks the job dropped as late.
 
 use super::{no_stream_job, time_text, value_text};
-use crate::widgets::broker::markup::plain_header_row;
+use crate::widgets::markup::plain_header_row;
 use lab::stream_lab::clicks::ClickRecord;
 use lab::stream_lab::{kind_name, SinkRow, LATE_CLICKS_KEPT, OUTPUT_TOPIC, SINK_ROWS_KEPT};
 use lab::streaming::aggregate::FiringKind;

@@ -10,8 +10,8 @@
 
 use super::{no_stream_job, refusal_view, time_text, try_send};
 use crate::charts::{self, Palette};
-use crate::widgets::broker::markup::{facts, plain_header_row};
 use crate::widgets::form::bind;
+use crate::widgets::markup::{facts, plain_header_row};
 use lab::state::Lab;
 use lab::stream_lab::command::StreamCommand;
 use lab::stream_lab::samples_lab::{

@@ -1,10 +1,8 @@
-//! Markup the lab's forms and tables repeat, written once: a labelled text or number field, a
-//! labelled select of fixed options or of the cluster's topics, each bound to a
-//! `UseStateHandle<String>`, a checkbox bound to a `UseStateHandle<bool>`, a table's header row
-//! and a list of labelled figures. Every `html!` element expands to its own construction code in
-//! the wasm, so a field written out a dozen times costs a dozen copies; called through these it
-//! costs one. The broker's forms use most of them; the streaming, feature store and Schema
-//! Registry widgets use them too.
+//! Labelled form fields, written once: a text or number field, a select of fixed options or of
+//! the cluster's topics, each bound to a `UseStateHandle<String>`, and a checkbox bound to a
+//! `UseStateHandle<bool>`. Every `html!` element expands to its own construction code in the
+//! wasm, so a field written out a dozen times costs a dozen copies; called through these it costs
+//! one. The broker's, streaming and feature store forms use them.
 //!
 //! The markup is the one the forms wrote by hand: `<label>label<input …/></label>`, with the
 //! attributes an argument leaves out (`None`, or an empty class) absent from the element.
@@ -87,34 +85,5 @@ pub fn check_field(text: &'static str, class: &'static str, state: &UseStateHand
     };
     html! {
         <label class="check"><input type="checkbox" class={class} checked={**state} onchange={onchange} />{ text }</label>
-    }
-}
-
-/// A table's header row: one `<th scope="col">` per `(text, class, title)`, an empty class and a
-/// `None` title left out.
-pub fn header_row(columns: &[(&'static str, &'static str, Option<&'static str>)]) -> Html {
-    html! {
-        <thead><tr>
-            { for columns.iter().map(|&(text, class, title)| html! { <th scope="col" class={class} title={title}>{ text }</th> }) }
-        </tr></thead>
-    }
-}
-
-/// A `<dl>` of labelled figures: `<div><dt>{term}</dt><dd class>{value}</dd></div>` per
-/// `(term, class of the dd, value)`, an empty class left out.
-pub fn facts(class: &'static str, figures: &[(&'static str, &'static str, String)]) -> Html {
-    html! {
-        <dl class={class}>
-            { for figures.iter().map(|(term, value_class, value)| html! {
-                <div><dt>{ *term }</dt><dd class={*value_class}>{ value.clone() }</dd></div>
-            }) }
-        </dl>
-    }
-}
-
-/// A table's header row of plain `<th>` cells, one per text.
-pub fn plain_header_row(columns: &[&'static str]) -> Html {
-    html! {
-        <thead><tr>{ for columns.iter().map(|&text| html! { <th>{ text }</th> }) }</tr></thead>
     }
 }
