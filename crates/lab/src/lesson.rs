@@ -851,22 +851,13 @@ pub fn parse_lesson(source: &str) -> Result<Lesson, LessonError> {
                 if prose.is_empty() {
                     prose_line = i + 1;
                 }
-                prose.push_str(line);
-                prose.push('\n');
-                i += 1;
-                // Keep ordinary fenced code blocks whole, so "```" inside them is not misread.
-                if let Some(info) = fence {
-                    if !info.is_empty() || line.trim() == "```" {
-                        while i < lines.len() {
-                            prose.push_str(lines[i]);
-                            prose.push('\n');
-                            i += 1;
-                            if lines[i - 1].trim() == "```" {
-                                break;
-                            }
-                        }
-                    }
+                // An ordinary fenced code block is kept whole, so "```" inside it is not misread.
+                let span = prose::prose_span(&lines, i);
+                for line in &lines[i..i + span] {
+                    prose.push_str(line);
+                    prose.push('\n');
                 }
+                i += span;
                 continue;
             }
         };

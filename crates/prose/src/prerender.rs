@@ -9,7 +9,7 @@
 //! continued on indented lines). The lab's tests check, lesson by lesson, that parsing the result
 //! gives the blocks of the original with each piece of Markdown replaced by [`prose_html`].
 
-use crate::to_html;
+use crate::{prose_span, to_html};
 
 /// The info strings of the fenced blocks the lesson parser reads itself; every other fence is an
 /// ordinary code block of the prose.
@@ -76,22 +76,12 @@ pub fn prerender_lesson(source: &str) -> String {
                 i = end + 1;
             }
             _ => {
-                prose.push_str(line);
-                prose.push('\n');
-                i += 1;
-                // An ordinary fenced code block stays whole, as the lesson parser keeps it.
-                if let Some(info) = fence {
-                    if !info.is_empty() || line.trim() == "```" {
-                        while i < lines.len() {
-                            prose.push_str(lines[i]);
-                            prose.push('\n');
-                            i += 1;
-                            if lines[i - 1].trim() == "```" {
-                                break;
-                            }
-                        }
-                    }
+                let span = prose_span(&lines, i);
+                for line in &lines[i..i + span] {
+                    prose.push_str(line);
+                    prose.push('\n');
                 }
+                i += span;
             }
         }
     }
