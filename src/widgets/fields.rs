@@ -7,7 +7,7 @@
 //! The markup is the one the forms wrote by hand: `<label>label<input …/></label>`, with the
 //! attributes an argument leaves out (`None`, or an empty class) absent from the element.
 
-use crate::widgets::form::{bind, bind_select};
+use crate::widgets::form::{bind, bind_checked, bind_select};
 use lab::broker::topic::Topic;
 use std::collections::BTreeMap;
 use yew::prelude::*;
@@ -74,16 +74,7 @@ pub fn topic_field(
 
 /// `<label class="check"><input type="checkbox" …/>{text}</label>` bound to `state`.
 pub fn check_field(text: &'static str, class: &'static str, state: &UseStateHandle<bool>) -> Html {
-    let onchange = {
-        let state = state.clone();
-        Callback::from(move |e: Event| {
-            state.set(
-                e.target_unchecked_into::<web_sys::HtmlInputElement>()
-                    .checked(),
-            )
-        })
-    };
     html! {
-        <label class="check"><input type="checkbox" class={class} checked={**state} onchange={onchange} />{ text }</label>
+        <label class="check"><input type="checkbox" class={class} checked={**state} onchange={bind_checked(state)} />{ text }</label>
     }
 }

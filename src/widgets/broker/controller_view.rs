@@ -139,15 +139,7 @@ pub fn ControllerView() -> Html {
             let session = session.clone();
             Callback::from(move |_: MouseEvent| session.dispatch(LabAction::Seek(at)))
         };
-        let toggle_isr = {
-            let with_isr = with_isr.clone();
-            Callback::from(move |e: Event| {
-                with_isr.set(
-                    e.target_unchecked_into::<web_sys::HtmlInputElement>()
-                        .checked(),
-                )
-            })
-        };
+        let toggle_isr = crate::widgets::form::bind_checked(&with_isr);
         html! {
             <div class="controller-view">
                 <p class={if c.active().is_none() { "controller-status bad" } else { "controller-status" }} role="status">{ status }</p>
