@@ -324,34 +324,36 @@ impl Read for String {
     }
 }
 
+/// A plain (unquoted) scalar that `parse` accepts; anything else is a type error naming `what`.
+fn plain_scalar<'n, T>(
+    node: &'n Node,
+    reader: &mut Reader<'n>,
+    parse: fn(&str) -> Option<T>,
+    what: &str,
+) -> Result<T, Fault> {
+    match &node.value {
+        Value::Scalar { text, plain: true } => parse(text),
+        _ => None,
+    }
+    .ok_or_else(|| reader.invalid(node, what))
+}
+
 /// A plain scalar that is a (decimal, hex, octal or binary) integer in range.
 impl Read for i64 {
     fn read<'n>(node: &'n Node, reader: &mut Reader<'n>) -> Result<Self, Fault> {
-        match &node.value {
-            Value::Scalar { text, plain: true } => yaml::parse_i64(text),
-            _ => None,
-        }
-        .ok_or_else(|| reader.invalid(node, "i64"))
+        plain_scalar(node, reader, yaml::parse_i64, "i64")
     }
 }
 
 impl Read for f64 {
     fn read<'n>(node: &'n Node, reader: &mut Reader<'n>) -> Result<Self, Fault> {
-        match &node.value {
-            Value::Scalar { text, plain: true } => yaml::parse_f64(text),
-            _ => None,
-        }
-        .ok_or_else(|| reader.invalid(node, "f64"))
+        plain_scalar(node, reader, yaml::parse_f64, "f64")
     }
 }
 
 impl Read for bool {
     fn read<'n>(node: &'n Node, reader: &mut Reader<'n>) -> Result<Self, Fault> {
-        match &node.value {
-            Value::Scalar { text, plain: true } => yaml::parse_bool(text),
-            _ => None,
-        }
-        .ok_or_else(|| reader.invalid(node, "a boolean"))
+        plain_scalar(node, reader, yaml::parse_bool, "a boolean")
     }
 }
 
