@@ -5,7 +5,7 @@
 //! Each file is embedded with its Markdown already rendered to HTML (`prose::prerender_lesson`:
 //! the prose between blocks, and a prediction's question and explanation), so the app needs no
 //! Markdown parser: pulldown-cmark runs here, on the build machine, instead of in every
-//! learner's browser (about 30 KiB of brotli less to download, measured).
+//! learner's browser (the release bundle measured 51.0 KiB of brotli smaller).
 
 use std::fmt::Write as _;
 use std::path::Path;
